@@ -1,0 +1,87 @@
+/*
+ * memory.c - allocation helpers and cleanup functions.
+ *
+ * Out-of-memory is treated as fatal: handling it at every call site of a
+ * request handler or a shim RPC would double the code for a condition in
+ * which the kernel's OOM killer usually acts first anyway.
+ */
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "fatal: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *util_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p == NULL)
+        out_of_memory(n);
+    return p;
+}
+
+void *util_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        out_of_memory(n * size);
+    return p;
+}
+
+void *util_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (q == NULL)
+        out_of_memory(n);
+    return q;
+}
+
+char *util_xstrdup(const char *s)
+{
+    return util_xstrndup(s, strlen(s));
+}
+
+char *util_xstrndup(const char *s, size_t n)
+{
+    char *d = util_xmalloc(n + 1);
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *util_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int r = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (r < 0)
+        out_of_memory(strlen(fmt));
+    return s;
+}
+
+void util_freep(void *p)
+{
+    free(*(void **)p);
+}
+
+void util_fclosep(FILE **f)
+{
+    if (*f != NULL)
+        fclose(*f);
+}
+
+void util_closep(int *fd)
+{
+    if (*fd >= 0) {
+        int saved = errno; /* cleanup must not clobber the errno being reported */
+        close(*fd);
+        errno = saved;
+    }
+}

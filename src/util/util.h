@@ -1,0 +1,138 @@
+/*
+ * util.h - the shared helpers every layer may use, and the only door into
+ * src/util.  Nothing here knows about Wasm, Spin, containers or containerd.
+ *
+ * Errors follow crun's model: a function that can fail takes a
+ * `util_error **err` as its last argument, returns a negative value (or NULL)
+ * on failure, and leaves a heap-allocated error there describing what went
+ * wrong and, when a system call failed, its errno.  The caller either handles
+ * it (util_error_free) or adds context and passes it up (util_error_wrap), so
+ * the message a user finally sees names every level: "load app: spin.toml
+ * line 3: expected '='".
+ *
+ * Ownership uses GCC/Clang cleanup attributes: `cleanup_free char *s = ...`
+ * frees `s` when it leaves scope; move ownership out with `steal_pointer`.
+ */
+#ifndef UTIL_UTIL_H
+#define UTIL_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#define UTIL_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
+#define UTIL_UNUSED __attribute__((unused))
+#define UTIL_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define UTIL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define UTIL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- errors ------------------------------------------------------------ */
+
+typedef struct util_error {
+    int status; /* errno of the failed system call, or 0 */
+    char *msg;  /* human readable, never NULL */
+} util_error;
+
+/* Sets *err (if err is non-NULL) and returns -1, so callers can write
+ * `return util_error_set(err, errno, "open %s", path);`.  When status is
+ * non-zero, strerror(status) is appended to the message. */
+int util_error_set(util_error **err, int status, const char *fmt, ...) UTIL_PRINTF(3, 4);
+/* Prefixes an existing error with more context; returns -1. */
+int util_error_wrap(util_error **err, const char *fmt, ...) UTIL_PRINTF(2, 3);
+void util_error_free(util_error **err);
+/* Writes "prefix: message" to stderr and frees the error. */
+void util_error_report(util_error **err, const char *prefix);
+
+/* ---- ownership --------------------------------------------------------- */
+
+void util_freep(void *p);
+void util_fclosep(FILE **f);
+void util_closep(int *fd);
+#define cleanup_free __attribute__((cleanup(util_freep)))
+#define cleanup_file __attribute__((cleanup(util_fclosep)))
+#define cleanup_fd __attribute__((cleanup(util_closep)))
+
+static inline void *util_steal(void *pp)
+{
+    void **p = (void **)pp;
+    void *v = *p;
+    *p = NULL;
+    return v;
+}
+#define steal_pointer(pp) util_steal(pp)
+
+/* Allocation that never returns NULL: out-of-memory aborts with a message,
+ * which is the only sane reaction in a shim or a request handler. */
+void *util_xmalloc(size_t n);
+void *util_xcalloc(size_t n, size_t size);
+void *util_xrealloc(void *p, size_t n);
+char *util_xstrdup(const char *s);
+char *util_xstrndup(const char *s, size_t n);
+char *util_xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
+
+/* ---- growable byte buffer ---------------------------------------------- */
+
+typedef struct util_buf {
+    char *data; /* always NUL-terminated when non-NULL */
+    size_t len;
+    size_t cap;
+} util_buf;
+
+void util_buf_reserve(util_buf *b, size_t extra);
+void util_buf_append(util_buf *b, const void *data, size_t len);
+void util_buf_append_str(util_buf *b, const char *s);
+void util_buf_printf(util_buf *b, const char *fmt, ...) UTIL_PRINTF(2, 3);
+void util_buf_free(util_buf *b);
+/* Hands the bytes to the caller (who frees them) and resets the buffer. */
+char *util_buf_steal(util_buf *b, size_t *len);
+
+/* ---- files ------------------------------------------------------------- */
+
+/* Reads a whole file; the result is NUL-terminated (not counted in *len). */
+int util_read_file(const char *path, char **data, size_t *len, util_error **err);
+/* Writes via a temporary file and rename(2), so readers never see a partial file. */
+int util_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+                           util_error **err);
+/* mkdir -p */
+int util_mkdir_p(const char *path, int mode, util_error **err);
+/* Retries read/write on EINTR and short transfers; returns bytes moved or -1. */
+ssize_t util_read_all(int fd, void *buf, size_t len);
+ssize_t util_write_all(int fd, const void *buf, size_t len);
+
+/* ---- logging ----------------------------------------------------------- */
+
+typedef enum { UTIL_LOG_ERROR = 0, UTIL_LOG_WARN, UTIL_LOG_INFO, UTIL_LOG_DEBUG } util_log_level;
+
+/* Default: error level to stderr.  The shim points this at the bundle's
+ * `log` FIFO; the level names accepted are error, warn, info, debug. */
+void util_log_set_level(util_log_level level);
+int util_log_parse_level(const char *name, util_log_level *level);
+util_log_level util_log_get_level(void);
+void util_log_set_fd(int fd);
+void util_log(util_log_level level, const char *fmt, ...) UTIL_PRINTF(2, 3);
+#define util_log_error(...) util_log(UTIL_LOG_ERROR, __VA_ARGS__)
+#define util_log_warn(...) util_log(UTIL_LOG_WARN, __VA_ARGS__)
+#define util_log_info(...) util_log(UTIL_LOG_INFO, __VA_ARGS__)
+#define util_log_debug(...) \
+    do { \
+        if (UTIL_UNLIKELY(util_log_get_level() >= UTIL_LOG_DEBUG)) \
+            util_log(UTIL_LOG_DEBUG, __VA_ARGS__); \
+    } while (0)
+
+/* ---- time -------------------------------------------------------------- */
+
+uint64_t util_monotonic_ns(void);
+uint64_t util_realtime_ns(void);
+
+/* ---- build identity ---------------------------------------------------- */
+
+/* Version and build info, filled in by CMake (see version.c.in). */
+extern const char util_version[];
+extern const char util_revision[];
+extern const char util_build_info[];
+
+#endif
