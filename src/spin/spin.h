@@ -1,0 +1,86 @@
+/*
+ * spin.h - the Spin host: loads a Spin app (spin.toml) and serves its
+ * triggers.  The only door into src/spin.
+ *
+ * One call runs an app to completion, the way `spin up` does:
+ * spin_app_run() loads the manifest, resolves variables and runtime
+ * configuration, compiles every component once, binds the HTTP listener,
+ * then serves until SIGTERM, SIGINT or SIGHUP (or spin_app_stop()).  A
+ * graceful stop lets in-flight requests finish and returns exit status 0.
+ *
+ * Everything the app may read from its surroundings comes through the
+ * options, never from the calling process's own environment, so the
+ * container layer can pass the OCI process env and stdio of a container
+ * while running in a process that has a different env:
+ *
+ *   env                  the "K=V" list Spin would see as its process env:
+ *                        SPIN_HTTP_LISTEN_ADDR, SPIN_VARIABLE_<NAME>,
+ *                        <NAME> for each declared app variable (upper-cased),
+ *                        SPIN_RUNTIME_CONFIG_FILE, SPIN_LOG_DIR,
+ *                        SPIN_COMPONENTS_TO_RETAIN, SPIN_MAX_INSTANCE_MEMORY,
+ *                        HOSTNAME (the app id).  Nothing else of it reaches
+ *                        components: their env is the manifest's
+ *                        `environment` plus what the executor adds (CGI).
+ *   stdout_fd/stderr_fd  where component output goes when no log dir is set;
+ *                        start-up and request errors are logged on stderr_fd.
+ *   root_dir             the directory fixed paths such as /runtime-config.toml
+ *                        are resolved in (a container's rootfs when the caller
+ *                        has not pivoted into it; NULL = "/").
+ *
+ * Errors: start-up problems (bad manifest, unknown component in
+ * SPIN_COMPONENTS_TO_RETAIN, missing required variable, address in use,
+ * invalid Wasm) return -1 with *err naming what is wrong.  The caller prints
+ * it where the user sees it (the container's stderr, so `kubectl logs`
+ * shows it) and picks the exit code (runwasi uses 137).
+ */
+#ifndef SPIN_SPIN_H
+#define SPIN_SPIN_H
+
+#include "util.h"
+
+#include <stdbool.h>
+
+typedef struct spin_run_options {
+    /* A directory holding spin.toml, or the path of a manifest file.
+     * Relative component sources and `files` resolve against the
+     * manifest's directory. */
+    const char *app_path;
+    /* "host:port": IPv4 ("0.0.0.0:80"), IPv6 ("[::1]:3000") or a name
+     * ("localhost:3000").  NULL = SPIN_HTTP_LISTEN_ADDR from `env`, else
+     * "0.0.0.0:80". */
+    const char *listen_addr;
+    /* NULL-terminated "K=V" array (see above); NULL = empty. */
+    const char *const *env;
+    /* Component stdout/stderr when no log_dir is configured. */
+    int stdout_fd;
+    int stderr_fd;
+    /* See above; NULL = "/". */
+    const char *root_dir;
+    /* If >= 0, "ready\n" is written here (and the fd left open) once the
+     * listener is bound and requests are served: lets callers and tests
+     * wait for readiness without polling. */
+    int ready_fd;
+    /* Install handlers for SIGTERM, SIGINT and SIGHUP for the duration of
+     * the run (restored afterwards).  Off for embedders that route signals
+     * themselves and call spin_app_stop(). */
+    bool handle_signals;
+} spin_run_options;
+
+/* Defaults: stdout_fd 1, stderr_fd 2, ready_fd -1, handle_signals true,
+ * everything else NULL. */
+void spin_run_options_init(spin_run_options *opts);
+
+/* Runs the app until stopped; returns the exit status to use (0 after a
+ * graceful stop), or -1 with *err set if it could not start. */
+int spin_app_run(const spin_run_options *opts, util_error **err);
+
+/* Does every start-up step except binding the listener and serving
+ * (manifest, variables, runtime config, retained components, compiling each
+ * component): returns 0 if spin_app_run would start, else -1 with *err. */
+int spin_app_check(const spin_run_options *opts, util_error **err);
+
+/* Asks every running spin_app_run in this process to stop gracefully.
+ * Async-signal-safe and thread-safe. */
+void spin_app_stop(void);
+
+#endif
