@@ -135,4 +135,8 @@ extern const char util_version[];
 extern const char util_revision[];
 extern const char util_build_info[];
 
+/* ---- TOML 1.0 reader --------------------------------------------------- */
+
+#include "toml.h"
+
 #endif
