@@ -1,0 +1,105 @@
+/*
+ * wasi.h - WASI preview 1 (`wasi_snapshot_preview1`) for our engine, and the
+ * only door into src/wasi.
+ *
+ * A wasi_ctx is the guest's view of the host: its argv, environment, three
+ * stdio descriptors chosen by the embedder, and a capability table of
+ * preopened directories.  Nothing outside the preopens is reachable: every
+ * path a guest names is resolved beneath one of them (openat2
+ * RESOLVE_BENEATH where the kernel has it, a careful component walk
+ * otherwise), so `..`, absolute paths and symlinks cannot escape.
+ *
+ * Life cycle, cheap enough for one instance per HTTP request:
+ *
+ *   wasi_ctx *ctx = wasi_ctx_new(&cfg, &err);    // opens the preopens
+ *   wasm_store *s = wasm_store_new(...);
+ *   wasm_linker *l = wasm_linker_new();
+ *   wasi_define(l, s, ctx);                        // host functions in s
+ *   ... wasm_instantiate(s, module, l, &res), call "_start" ...
+ *   wasm_store_free(s); wasm_linker_free(l);
+ *   wasi_ctx_free(ctx);                            // after the store
+ *
+ * or, for a plain command, wasi_run_command() does all of it.
+ *
+ * The ctx must outlive the store it is defined in.  One ctx serves one
+ * store (and the instances in it) on one thread.
+ *
+ * Descriptors handed in by the embedder (stdio) are borrowed: the ctx never
+ * closes them, even when the guest calls fd_close on them, so the embedder
+ * can hand in container FIFOs, pipes or memfds and read them afterwards.
+ */
+#ifndef WASI_WASI_H
+#define WASI_WASI_H
+
+#include "util.h"
+#include "wasm.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct wasi_ctx wasi_ctx;
+
+typedef struct wasi_preopen {
+    const char *host_path;  /* directory on the host */
+    const char *guest_path; /* name the guest sees (fd_prestat_dir_name), e.g. "/" or "." */
+    bool read_only;         /* refuse every write, create, rename, unlink below it */
+} wasi_preopen;
+
+typedef struct wasi_config {
+    /* Guest argv; argv[0] is conventionally the program name. */
+    const char *const *argv;
+    size_t argc;
+    /* Guest environment as "KEY=VALUE" strings, exactly what environ_get returns. */
+    const char *const *env;
+    size_t envc;
+    /* Host descriptors backing guest fds 0, 1, 2 (borrowed, never closed).
+     * -1 = a null device: reads see end-of-file, writes are discarded. */
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    /* Guest fds 3, 4, ... in this order. */
+    const wasi_preopen *preopens;
+    size_t npreopens;
+    /* CLOCK_MONOTONIC deadline in ns (0 = none).  wasi_run_command sets it on
+     * the store; blocking calls (poll_oneoff) never sleep past it, so a
+     * sleeping guest is stopped on time too. */
+    uint64_t deadline_ns;
+} wasi_config;
+
+/* Zeroes the config and points stdio at the process's own 0, 1, 2. */
+static inline void wasi_config_init(wasi_config *c)
+{
+    *c = (wasi_config){0};
+    c->stdin_fd = 0;
+    c->stdout_fd = 1;
+    c->stderr_fd = 2;
+}
+
+/* Copies everything it needs from `config` (the caller may free it) and
+ * opens the preopened directories.  Fails, naming the directory, if one
+ * cannot be opened. */
+wasi_ctx *wasi_ctx_new(const wasi_config *config, util_error **err);
+void wasi_ctx_free(wasi_ctx *ctx);
+
+/* Defines every preview 1 function in `store` under the module names
+ * `wasi_snapshot_preview1` and (legacy) `wasi_unstable`.  Returns 0. */
+int wasi_define(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx);
+
+/* Instantiates `module` in a fresh store, runs `invoke` (NULL = "_start")
+ * and reports the outcome:
+ *   returns 0:  the program finished; *exit_code is 0 or its proc_exit code
+ *               (res->kind WASM_OK or WASM_EXIT);
+ *   returns -1: it did not: res->kind says why (WASM_UNLINKABLE, WASM_TRAP,
+ *               WASM_INTERRUPTED, WASM_RESOURCE) with message and backtrace,
+ *               or *err is set for a host-side failure (bad preopen, missing
+ *               export).
+ * `store_config` may be NULL. */
+int wasi_run_command(wasm_module *module, const wasi_config *config, const char *invoke,
+                     const wasm_store_config *store_config, wasm_result *res, int *exit_code,
+                     util_error **err);
+
+/* The WASI errno name for a number ("badf", "noent", ...), for messages. */
+const char *wasi_errno_name(int wasi_errno);
+
+#endif
