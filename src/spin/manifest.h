@@ -93,12 +93,13 @@ typedef enum {
     SPIN_DEP_PACKAGE,   /* { version, registry?, package?, export? } */
     SPIN_DEP_LOCAL,     /* { path, export? } */
     SPIN_DEP_URL,       /* { url, digest, export? } */
+    SPIN_DEP_COMPONENT, /* { component = "<id of this app>", export? } */
 } spin_dependency_kind;
 
 typedef struct spin_dependency {
     char *name; /* the import it satisfies, e.g. "foo:bar/baz@0.1.0" */
     spin_dependency_kind kind;
-    char *version, *registry, *package, *export_name, *path, *url, *digest;
+    char *version, *registry, *package, *export_name, *path, *url, *digest, *component;
 } spin_dependency;
 
 typedef struct spin_component_variable {

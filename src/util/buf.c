@@ -18,6 +18,7 @@ void util_buf_reserve(util_buf *b, size_t extra)
         cap *= 2;
     b->data = util_xrealloc(b->data, cap);
     b->cap = cap;
+    b->data[b->len] = '\0'; /* keep the documented invariant from the first allocation */
 }
 
 void util_buf_append(util_buf *b, const void *data, size_t len)

@@ -116,7 +116,8 @@ static void test_strings_and_escapes(void)
                                          "b = 'C:\\path'\n"
                                          "c = \"\"\"\nline1\\\n    line2\"\"\"\n"
                                          "d = '''\r\nraw\r\n'''\n"
-                                         "e = \"nul\\u0000byte\"\n",
+                                         "e = \"nul\\u0000byte\"\n"
+                                         "empty = \"\"\nempty_ml = ''''''\n",
                                          &err);
     CHECK(doc != NULL);
     CHECK_STR(toml_string(toml_get(doc, "a")), "tab\there \xC3\xA9 \xF0\x9F\x98\x80");
@@ -126,6 +127,9 @@ static void test_strings_and_escapes(void)
     const toml_value *e = toml_get(doc, "e");
     CHECK_INT(e->u.str.len, 8);
     CHECK(memcmp(e->u.str.data, "nul\0byte", 8) == 0);
+    /* Empty strings are still NUL-terminated C strings. */
+    CHECK_STR(toml_string(toml_get(doc, "empty")), "");
+    CHECK_STR(toml_string(toml_get(doc, "empty_ml")), "");
 }
 
 static void test_numbers_and_datetimes(void)
