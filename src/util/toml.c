@@ -1,13 +1,13 @@
 /*
  * toml.c - the TOML tree: ownership, lookup and typed accessors.
  *
- * Tables are plain arrays of entries in document order.  Lookups scan them
- * linearly: configuration documents have a handful of keys per table, and a
- * vector keeps iteration order (needed to report unknown fields in the order
- * the user wrote them) without a second structure.  The parser (toml_parse.c)
- * guards against pathological inputs separately.
+ * Tables are arrays of entries in document order, which is the order a user
+ * wants unknown fields reported in.  Small tables (the norm for config
+ * files) are scanned linearly; once a table has more than HASH_MIN entries
+ * an open-addressing index of entry positions is kept beside the array, so
+ * a document with a huge table cannot make parsing quadratic.
  */
-#include "util.h"
+#include "toml_internal.h"
 
 #include <string.h>
 
@@ -49,6 +49,7 @@ void toml_free(toml_value *v)
             toml_free(v->u.table.entries[i].value);
         }
         free(v->u.table.entries);
+        free(v->u.table.slots);
         break;
     case TOML_ARRAY:
         for (size_t i = 0; i < v->u.array.len; i++)
@@ -85,17 +86,87 @@ toml_value *toml_parse_file(const char *path, util_error **err)
     return toml_parse(data, len, path, err);
 }
 
+#define HASH_MIN 16
+
+static size_t hash_key(const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ULL;
+    }
+    return (size_t)h;
+}
+
+static void index_insert(toml_value *t, size_t pos)
+{
+    const toml_entry *e = &t->u.table.entries[pos];
+    size_t mask = t->u.table.nslots - 1;
+    size_t i = hash_key(e->key, e->key_len) & mask;
+    while (t->u.table.slots[i] != 0)
+        i = (i + 1) & mask;
+    t->u.table.slots[i] = pos + 1;
+}
+
+static void index_rebuild(toml_value *t)
+{
+    size_t n = 64;
+    while (n < t->u.table.len * 2)
+        n *= 2;
+    free(t->u.table.slots);
+    t->u.table.slots = util_xcalloc(n, sizeof(size_t));
+    t->u.table.nslots = n;
+    for (size_t i = 0; i < t->u.table.len; i++)
+        index_insert(t, i);
+}
+
+toml_value *tp_table_find(const toml_value *t, const char *key, size_t len)
+{
+    if (t->u.table.slots != NULL) {
+        size_t mask = t->u.table.nslots - 1;
+        for (size_t i = hash_key(key, len) & mask; t->u.table.slots[i] != 0; i = (i + 1) & mask) {
+            const toml_entry *e = &t->u.table.entries[t->u.table.slots[i] - 1];
+            if (e->key_len == len && memcmp(e->key, key, len) == 0)
+                return e->value;
+        }
+        return NULL;
+    }
+    for (size_t i = 0; i < t->u.table.len; i++) {
+        const toml_entry *e = &t->u.table.entries[i];
+        if (e->key_len == len && memcmp(e->key, key, len) == 0)
+            return e->value;
+    }
+    return NULL;
+}
+
+void tp_table_add(toml_value *t, const char *key, size_t len, toml_value *v, unsigned line,
+                  unsigned col)
+{
+    if (t->u.table.len == t->u.table.cap) {
+        t->u.table.cap = t->u.table.cap ? t->u.table.cap * 2 : 4;
+        t->u.table.entries =
+            util_xrealloc(t->u.table.entries, t->u.table.cap * sizeof(toml_entry));
+    }
+    toml_entry *e = &t->u.table.entries[t->u.table.len++];
+    /* Keys may hold an embedded NUL (from \u0000): copy every byte. */
+    e->key = util_xmalloc(len + 1);
+    memcpy(e->key, key, len);
+    e->key[len] = '\0';
+    e->key_len = len;
+    e->value = v;
+    e->line = line;
+    e->col = col;
+    if (t->u.table.len > HASH_MIN && t->u.table.len * 2 > t->u.table.nslots)
+        index_rebuild(t);
+    else if (t->u.table.slots != NULL)
+        index_insert(t, t->u.table.len - 1);
+}
+
 const toml_value *toml_get(const toml_value *table, const char *key)
 {
     if (table == NULL || table->type != TOML_TABLE || key == NULL)
         return NULL;
-    size_t n = strlen(key);
-    for (size_t i = 0; i < table->u.table.len; i++) {
-        const toml_entry *e = &table->u.table.entries[i];
-        if (e->key_len == n && memcmp(e->key, key, n) == 0)
-            return e->value;
-    }
-    return NULL;
+    return tp_table_find(table, key, strlen(key));
 }
 
 const toml_value *toml_get_path(const toml_value *table, const char *path)
@@ -107,15 +178,7 @@ const toml_value *toml_get_path(const toml_value *table, const char *path)
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         if (cur->type != TOML_TABLE)
             return NULL;
-        const toml_value *next = NULL;
-        for (size_t i = 0; i < cur->u.table.len; i++) {
-            const toml_entry *e = &cur->u.table.entries[i];
-            if (e->key_len == n && memcmp(e->key, p, n) == 0) {
-                next = e->value;
-                break;
-            }
-        }
-        cur = next;
+        cur = tp_table_find(cur, p, n);
         p = dot ? dot + 1 : NULL;
     }
     return cur;

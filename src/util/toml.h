@@ -67,6 +67,8 @@ struct toml_value {
         struct {
             toml_entry *entries;
             size_t len, cap;
+            size_t *slots; /* private: hash index of big tables */
+            size_t nslots;
         } table;
     } u;
     toml_datetime dt; /* datetime kinds only */

@@ -41,4 +41,10 @@ int tp_parse_string(toml_parser *p, bool allow_multiline, char **out, size_t *ou
 toml_value *tp_parse_scalar(toml_parser *p);
 toml_value *tp_new_value(toml_parser *p, toml_type type);
 
+/* Table entries (toml.c): lookup is hashed once a table grows past a few
+ * keys, so hostile documents with many keys stay linear. */
+toml_value *tp_table_find(const toml_value *t, const char *key, size_t len);
+void tp_table_add(toml_value *t, const char *key, size_t len, toml_value *v, unsigned line,
+                  unsigned col);
+
 #endif

@@ -30,6 +30,7 @@ enum {
 };
 
 #define MAX_DEPTH 100
+#define MAX_KEY_PARTS 128
 
 bool tp_newline(toml_parser *p)
 {
@@ -122,36 +123,6 @@ static toml_value *new_table(toml_parser *p, unsigned flags)
     return t;
 }
 
-static toml_value *table_find(toml_value *t, const char *key, size_t len)
-{
-    for (size_t i = 0; i < t->u.table.len; i++) {
-        toml_entry *e = &t->u.table.entries[i];
-        if (e->key_len == len && memcmp(e->key, key, len) == 0)
-            return e->value;
-    }
-    return NULL;
-}
-
-static void table_add(toml_value *t, const char *key, size_t len, toml_value *v, unsigned line,
-                      unsigned col)
-{
-    if (t->u.table.len == t->u.table.cap) {
-        t->u.table.cap = t->u.table.cap ? t->u.table.cap * 2 : 4;
-        t->u.table.entries =
-            util_xrealloc(t->u.table.entries, t->u.table.cap * sizeof(toml_entry));
-    }
-    toml_entry *e = &t->u.table.entries[t->u.table.len++];
-    e->key = util_xstrndup(key, len);
-    /* strndup stops at an embedded NUL; keep every byte of the key. */
-    e->key = util_xrealloc(e->key, len + 1);
-    memcpy(e->key, key, len);
-    e->key[len] = '\0';
-    e->key_len = len;
-    e->value = v;
-    e->line = line;
-    e->col = col;
-}
-
 static void array_add(toml_value *a, toml_value *v)
 {
     if (a->u.array.len == a->u.array.cap) {
@@ -234,6 +205,8 @@ static char *key_display(const key_path *k, size_t upto)
 static int parse_key(toml_parser *p, key_path *k)
 {
     for (;;) {
+        if (k->len >= MAX_KEY_PARTS)
+            return tp_error(p, "dotted key has more than %d parts", MAX_KEY_PARTS);
         skip_ws(p);
         key_part part = {.at = p->pos};
         int c = tp_peek(p);
@@ -428,12 +401,12 @@ static int parse_keyval(toml_parser *p, toml_value *table)
     skip_ws(p);
     toml_value *cur = table;
     for (size_t i = 0; i + 1 < k.len; i++) {
-        toml_value *next = table_find(cur, k.parts[i].s, k.parts[i].len);
+        toml_value *next = tp_table_find(cur, k.parts[i].s, k.parts[i].len);
         if (next == NULL) {
             next = new_table(p, T_DOTTED);
             next->line = key_line;
             next->col = (unsigned)(k.parts[i].at - p->line_start + 1);
-            table_add(cur, k.parts[i].s, k.parts[i].len, next, key_line, next->col);
+            tp_table_add(cur, k.parts[i].s, k.parts[i].len, next, key_line, next->col);
         } else if (next->type != TOML_TABLE || !(next->flags & T_DOTTED) ||
                    (next->flags & T_FROZEN)) {
             cleanup_free char *name = key_display(&k, i);
@@ -444,7 +417,7 @@ static int parse_keyval(toml_parser *p, toml_value *table)
         cur = next;
     }
     key_part *last = &k.parts[k.len - 1];
-    if (table_find(cur, last->s, last->len) != NULL) {
+    if (tp_table_find(cur, last->s, last->len) != NULL) {
         cleanup_free char *name = key_display(&k, k.len - 1);
         tp_error_at(p, last->at, "duplicate key '%s'", name);
         goto fail;
@@ -452,7 +425,7 @@ static int parse_keyval(toml_parser *p, toml_value *table)
     toml_value *v = parse_value(p);
     if (v == NULL)
         goto fail;
-    table_add(cur, last->s, last->len, v, key_line, key_col);
+    tp_table_add(cur, last->s, last->len, v, key_line, key_col);
     key_path_free(&k);
     return 0;
 fail:
@@ -480,12 +453,12 @@ static toml_value *parse_header(toml_parser *p, toml_value *root)
     p->pos += aot ? 2 : 1;
     toml_value *cur = root;
     for (size_t i = 0; i + 1 < k.len; i++) {
-        toml_value *next = table_find(cur, k.parts[i].s, k.parts[i].len);
+        toml_value *next = tp_table_find(cur, k.parts[i].s, k.parts[i].len);
         if (next == NULL) {
             next = new_table(p, T_IMPLICIT);
             next->line = line;
             next->col = (unsigned)(start - p->line_start + 1);
-            table_add(cur, k.parts[i].s, k.parts[i].len, next, line, next->col);
+            tp_table_add(cur, k.parts[i].s, k.parts[i].len, next, line, next->col);
         } else if (next->type == TOML_ARRAY && (next->flags & A_AOT)) {
             next = next->u.array.items[next->u.array.len - 1];
         } else if (next->type != TOML_TABLE || (next->flags & T_FROZEN)) {
@@ -498,7 +471,7 @@ static toml_value *parse_header(toml_parser *p, toml_value *root)
         cur = next;
     }
     key_part *last = &k.parts[k.len - 1];
-    toml_value *existing = table_find(cur, last->s, last->len);
+    toml_value *existing = tp_table_find(cur, last->s, last->len);
     name = key_display(&k, k.len - 1);
     if (aot) {
         toml_value *t = new_table(p, T_EXPLICIT);
@@ -509,7 +482,7 @@ static toml_value *parse_header(toml_parser *p, toml_value *root)
             a->flags = A_AOT;
             a->line = line;
             a->col = t->col;
-            table_add(cur, last->s, last->len, a, line, t->col);
+            tp_table_add(cur, last->s, last->len, a, line, t->col);
             existing = a;
         } else if (existing->type != TOML_ARRAY || !(existing->flags & A_AOT)) {
             toml_free(t);
@@ -525,7 +498,7 @@ static toml_value *parse_header(toml_parser *p, toml_value *root)
         toml_value *t = new_table(p, T_EXPLICIT);
         t->line = line;
         t->col = (unsigned)(start - p->line_start + 1);
-        table_add(cur, last->s, last->len, t, line, t->col);
+        tp_table_add(cur, last->s, last->len, t, line, t->col);
         result = t;
     } else if (existing->type == TOML_TABLE && existing->flags == T_IMPLICIT) {
         existing->flags = T_EXPLICIT;

@@ -214,6 +214,46 @@ static void test_deep_nesting_is_rejected_not_crashing(void)
     CHECK(err != NULL && strstr(err->msg, "nested deeper than") != NULL);
     util_error_free(&err);
     free(doc);
+    /* Headers and dotted keys are bounded too (each part is a nested table). */
+    util_buf b = {0};
+    util_buf_append_str(&b, "[a");
+    for (int i = 0; i < 200; i++)
+        util_buf_append_str(&b, ".a");
+    util_buf_append_str(&b, "]\n");
+    v = toml_parse(b.data, b.len, "deep.toml", &err);
+    CHECK(v == NULL);
+    CHECK_STR(err ? err->msg : NULL, "deep.toml:1:258: dotted key has more than 128 parts");
+    util_error_free(&err);
+    util_buf_free(&b);
+}
+
+static void test_big_tables_find_every_key_and_duplicates(void)
+{
+    util_buf b = {0};
+    for (int i = 0; i < 5000; i++)
+        util_buf_printf(&b, "k%d = %d\n", i, i);
+    util_error *err = NULL;
+    toml_value *doc = toml_parse(b.data, b.len, "big.toml", &err);
+    CHECK(doc != NULL);
+    CHECK_INT(toml_len(doc), 5000);
+    int found = 0;
+    for (int i = 0; i < 5000; i += 7) {
+        char key[16];
+        snprintf(key, sizeof(key), "k%d", i);
+        int64_t v = -1;
+        if (toml_int(toml_get(doc, key), &v) && v == i)
+            found++;
+    }
+    CHECK_INT(found, (5000 + 6) / 7);
+    CHECK(toml_get(doc, "k5000") == NULL);
+    CHECK_STR(toml_entry_at(doc, 4999)->key, "k4999");
+    toml_free(doc);
+    util_buf_printf(&b, "k1234 = 0\n");
+    doc = toml_parse(b.data, b.len, "big.toml", &err);
+    CHECK(doc == NULL);
+    CHECK_STR(err ? err->msg : NULL, "big.toml:5001:1: duplicate key 'k1234'");
+    util_error_free(&err);
+    util_buf_free(&b);
 }
 
 static void test_parse_file_names_the_path(void)
@@ -245,6 +285,7 @@ int main(void)
     RUN(test_numbers_and_datetimes);
     RUN(test_errors_name_source_line_and_column);
     RUN(test_deep_nesting_is_rejected_not_crashing);
+    RUN(test_big_tables_find_every_key_and_duplicates);
     RUN(test_parse_file_names_the_path);
     return TEST_SUMMARY();
 }
