@@ -518,6 +518,28 @@ static void test_toml_errors_pass_through_with_file_name(void)
     CHECK_STR(msg, "app/spin.toml:3:1: duplicate key 'name'");
 }
 
+/* The fuzzer's seed manifests must stay valid, or fuzzing starts from noise. */
+static void test_fuzz_seeds_load(void)
+{
+    const char *seeds[] = {"v2-http.toml", "v1-http.toml", "v2-redis.toml"};
+    int versions[] = {2, 1, 2};
+    size_t triggers[] = {3, 1, 1};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(seeds); i++) {
+        cleanup_free char *path = util_xasprintf("%s/%s", SEEDS_DIR, seeds[i]);
+        util_error *err = NULL;
+        spin_manifest *m = spin_manifest_load(path, &err);
+        CHECK(m != NULL);
+        if (m == NULL) {
+            fprintf(stderr, "%s\n", err->msg);
+            util_error_free(&err);
+            continue;
+        }
+        CHECK_INT(m->manifest_version, versions[i]);
+        CHECK_INT(m->n_triggers, triggers[i]);
+        spin_manifest_free(m);
+    }
+}
+
 int main(void)
 {
     RUN(test_v2_manifest_is_read_completely);
@@ -527,5 +549,6 @@ int main(void)
     RUN(test_errors_name_file_and_field);
     RUN(test_load_from_directory_and_missing_file);
     RUN(test_toml_errors_pass_through_with_file_name);
+    RUN(test_fuzz_seeds_load);
     return TEST_SUMMARY();
 }
