@@ -428,6 +428,15 @@ int manifest_check_component_templates(mctx *c, const spin_manifest *m,
                              comp->variables[i].name, t->parts[k].text);
     }
     for (size_t i = 0; i < comp->allowed_outbound_hosts.len; i++) {
+        const char *h = comp->allowed_outbound_hosts.items[i];
+        const char *sep = strstr(h, "://");
+        if (sep == NULL || sep == h || sep[3] == '\0' || strspn(h, "abcdefghijklmnopqrstuvwxyz"
+                                                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                "0123456789+-.*") != (size_t)(sep - h))
+            return mfail(c, comp->line, 1, sec,
+                         "invalid allowed_outbound_hosts entry '%s': expected "
+                         "scheme://host[:port], e.g. \"https://example.com\"",
+                         h);
         spin_template t;
         util_error *terr = NULL;
         if (spin_template_parse(comp->allowed_outbound_hosts.items[i], &t, &terr) < 0) {

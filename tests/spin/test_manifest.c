@@ -368,6 +368,10 @@ static void test_errors_name_file_and_field(void)
                    "[\"https://{{ host }}\"]\n",
          "app/spin.toml:7:1: [component.hello]: allowed_outbound_hosts entry 'https://{{ host }}' "
          "refers to 'host', which is not declared in [variables]"},
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nallowed_outbound_hosts = "
+                   "[\"example.com\"]\n",
+         "app/spin.toml:7:1: [component.hello]: invalid allowed_outbound_hosts entry "
+         "'example.com': expected scheme://host[:port], e.g. \"https://example.com\""},
         {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nenvironment = { A = 1 }\n",
          "app/spin.toml:9:17: [component.hello]: 'environment.A' must be a string"},
         {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nfiles = [{ source = \"s\" }]\n",
