@@ -1,0 +1,183 @@
+/*
+ * leb.h - LEB128 readers for the Wasm binary format (static inline, shared
+ * by the decoder, the validator and the translator).
+ *
+ * The checked readers accept exactly what the spec accepts: padded
+ * ("overlong") encodings up to ceil(N/7) bytes, where the unused bits of the
+ * last byte must be zero (unsigned) or copies of the sign bit (signed).
+ * They return LEB_OK or a negative code naming the spec's complaint, so the
+ * caller can report "unexpected end", "integer representation too long"
+ * (more than ceil(N/7) bytes) or "integer too large" (bad unused bits).
+ *
+ * The leb_fast_* readers are for already-validated code (translator,
+ * constant-expression evaluation): no end pointer, no checks.
+ */
+#ifndef ENGINE_LEB_H
+#define ENGINE_LEB_H
+
+#include <stdint.h>
+
+enum {
+    LEB_OK = 0,
+    LEB_END = -1,      /* ran off the end of the input */
+    LEB_TOO_LONG = -2, /* "integer representation too long" */
+    LEB_TOO_LARGE = -3 /* "integer too large" */
+};
+
+static inline const char *leb_strerror(int code)
+{
+    switch (code) {
+    case LEB_END: return "unexpected end";
+    case LEB_TOO_LONG: return "integer representation too long";
+    case LEB_TOO_LARGE: return "integer too large";
+    default: return "ok";
+    }
+}
+
+/* Reads an unsigned integer of `bits` bits (1..64). */
+static inline int leb_read_uN(const uint8_t **pp, const uint8_t *end, unsigned bits,
+                              uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    unsigned maxbytes = (bits + 6) / 7;
+    uint64_t v = 0;
+    for (unsigned i = 0;; i++) {
+        if (p >= end)
+            return LEB_END;
+        uint8_t b = *p++;
+        if (i == maxbytes - 1) {
+            if (b & 0x80)
+                return LEB_TOO_LONG;
+            unsigned used = bits - 7 * i; /* value bits in this byte */
+            if (used < 7 && (b >> used) != 0)
+                return LEB_TOO_LARGE;
+            v |= (uint64_t)b << (7 * i);
+            break;
+        }
+        v |= (uint64_t)(b & 0x7f) << (7 * i);
+        if (!(b & 0x80))
+            break;
+    }
+    *pp = p;
+    *out = v;
+    return LEB_OK;
+}
+
+/* Reads a signed integer of `bits` bits (1..64), sign-extended to 64. */
+static inline int leb_read_sN(const uint8_t **pp, const uint8_t *end, unsigned bits,
+                              int64_t *out)
+{
+    const uint8_t *p = *pp;
+    unsigned maxbytes = (bits + 6) / 7;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    for (unsigned i = 0;; i++) {
+        if (p >= end)
+            return LEB_END;
+        b = *p++;
+        if (i == maxbytes - 1) {
+            if (b & 0x80)
+                return LEB_TOO_LONG;
+            unsigned used = bits - 7 * i; /* value bits incl. the sign bit */
+            if (used < 7) {
+                /* bits used-1 .. 6 must all be equal (sign extension) */
+                uint8_t top = (uint8_t)(b >> (used - 1));
+                uint8_t all = (uint8_t)((1u << (8 - used)) - 1);
+                if (top != 0 && top != all)
+                    return LEB_TOO_LARGE;
+            }
+        }
+        v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+    }
+    if (shift < 64 && (b & 0x40))
+        v |= ~(uint64_t)0 << shift;
+    *pp = p;
+    *out = (int64_t)v;
+    return LEB_OK;
+}
+
+static inline int leb_read_u32(const uint8_t **pp, const uint8_t *end, uint32_t *out)
+{
+    uint64_t v;
+    int rc = leb_read_uN(pp, end, 32, &v);
+    if (rc == LEB_OK)
+        *out = (uint32_t)v;
+    return rc;
+}
+
+static inline int leb_read_u64(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    return leb_read_uN(pp, end, 64, out);
+}
+
+static inline int leb_read_s32(const uint8_t **pp, const uint8_t *end, int32_t *out)
+{
+    int64_t v;
+    int rc = leb_read_sN(pp, end, 32, &v);
+    if (rc == LEB_OK)
+        *out = (int32_t)v;
+    return rc;
+}
+
+/* Block types are s33: a negative value is a value type / empty. */
+static inline int leb_read_s33(const uint8_t **pp, const uint8_t *end, int64_t *out)
+{
+    return leb_read_sN(pp, end, 33, out);
+}
+
+static inline int leb_read_s64(const uint8_t **pp, const uint8_t *end, int64_t *out)
+{
+    return leb_read_sN(pp, end, 64, out);
+}
+
+/* ---- unchecked readers for validated input ----------------------------- */
+
+static inline uint64_t leb_fast_u64(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    do {
+        b = *p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    *pp = p;
+    return v;
+}
+
+static inline uint32_t leb_fast_u32(const uint8_t **pp)
+{
+    return (uint32_t)leb_fast_u64(pp);
+}
+
+static inline int64_t leb_fast_s64(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    do {
+        b = *p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    if (shift < 64 && (b & 0x40))
+        v |= ~(uint64_t)0 << shift;
+    *pp = p;
+    return (int64_t)v;
+}
+
+static inline int32_t leb_fast_s32(const uint8_t **pp)
+{
+    return (int32_t)leb_fast_s64(pp);
+}
+
+#endif
