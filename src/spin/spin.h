@@ -51,6 +51,9 @@ typedef struct spin_run_options {
     const char *listen_addr;
     /* NULL-terminated "K=V" array (see above); NULL = empty. */
     const char *const *env;
+    /* NULL-terminated "K=V" array added to every component's environment
+     * (`spin up --env`), overriding the manifest's; NULL = none. */
+    const char *const *component_env;
     /* Component stdout/stderr when no log_dir is configured. */
     int stdout_fd;
     int stderr_fd;

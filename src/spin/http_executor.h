@@ -1,0 +1,103 @@
+/*
+ * http_executor.h - the boundary between the HTTP trigger and the ways a
+ * component can handle a request (internal to src/spin).
+ *
+ * The trigger owns listening, routing and the well-known endpoints; an
+ * executor turns one routed request into one response.  Wagi (a WASI
+ * command speaking CGI) is the first; component-model executors
+ * (`wasi:http/incoming-handler`, `fermyon:spin/inbound-http`) plug in next
+ * to it with the same vtable, choosing per component at start-up.
+ *
+ * The information Spin passes to every executor about the route (full URL,
+ * path info, matched route, ...) is computed once by spin_default_headers():
+ * each entry carries both spellings, the header name used by the Spin and
+ * wasi-http executors ("spin-path-info") and the CGI variable Wagi uses
+ * ("PATH_INFO").
+ */
+#ifndef SPIN_HTTP_EXECUTOR_H
+#define SPIN_HTTP_EXECUTOR_H
+
+#include "http_server.h"
+#include "routes.h"
+#include "util.h"
+
+#include <stdint.h>
+
+typedef struct wasm_module wasm_module;
+
+/* What an executor knows about the component it runs, fixed at start-up. */
+typedef struct spin_component_runtime {
+    const char *id;
+    wasm_module *module;    /* compiled once, shared by every request */
+    char **env;             /* manifest `environment` as "K=V", NULL-terminated */
+    size_t nenv;
+    const char *files_dir;  /* host dir preopened read-only as "/", or NULL */
+    int stdout_fd;          /* component output (log file or the app's stdout) */
+    int stderr_fd;
+    bool owns_fds;          /* the fds are log files opened for this component */
+    uint64_t max_memory_bytes; /* 0 = no cap */
+} spin_component_runtime;
+
+typedef struct spin_http_executor_ops {
+    const char *name; /* "wagi" */
+    /* Fills resp; returns -1 with *err when the component failed (the
+     * trigger logs it and answers 500). */
+    int (*handle)(void *self, const spin_component_runtime *comp, const spin_http_request *req,
+                  const spin_route_match *match, spin_http_response *resp, util_error **err);
+    void (*free)(void *self);
+} spin_http_executor_ops;
+
+typedef struct spin_http_executor_instance {
+    const spin_http_executor_ops *ops;
+    void *self;
+} spin_http_executor_instance;
+
+/* ---- headers every executor passes ------------------------------------- */
+
+typedef struct spin_default_header {
+    char *header_name; /* "spin-full-url" */
+    char *cgi_name;    /* "X_FULL_URL" */
+    char *value;
+} spin_default_header;
+
+typedef struct spin_default_headers {
+    spin_default_header *items;
+    size_t len;
+} spin_default_headers;
+
+/* `host` is the request's Host header (the trigger rejects requests to a
+ * component without one, as Spin does). */
+void spin_default_headers_compute(const spin_http_request *req, const spin_route_match *m,
+                                  const char *host, spin_default_headers *out);
+void spin_default_headers_free(spin_default_headers *h);
+
+/* ---- Wagi ---------------------------------------------------------------- */
+
+/* A growable "K=V" list where setting a key again replaces its value. */
+typedef struct spin_env {
+    char **items; /* NULL-terminated when non-empty */
+    size_t len, cap;
+} spin_env;
+
+void spin_env_set(spin_env *e, const char *key, const char *value);
+const char *spin_env_get(const spin_env *e, const char *key);
+void spin_env_free(spin_env *e);
+
+/* The CGI environment Spin's Wagi executor gives a request. */
+void wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
+                    spin_env *env);
+/* argv from the `argv` template: ${SCRIPT_NAME} is the request path and
+ * ${ARGS} the query string with '&' turned into ' '; split at ' '. */
+char **wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc);
+void wagi_free_argv(char **argv);
+/* Turns a CGI program's stdout into a response the way Spin does.  Output
+ * with no usable header block yields a 500 response (and a log line);
+ * returns -1 only when the output is not a response at all (empty). */
+int wagi_compose_response(const uint8_t *out, size_t len, spin_http_response *resp,
+                          util_error **err);
+
+/* The Wagi executor.  `argv_tmpl` NULL = "${SCRIPT_NAME} ${ARGS}". */
+int wagi_executor_new(const char *argv_tmpl, spin_http_executor_instance *out,
+                      util_error **err);
+
+#endif

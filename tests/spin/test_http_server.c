@@ -1,0 +1,271 @@
+/*
+ * test_http_server.c - the HTTP/1.1 front end: framing, keep-alive, chunked
+ * bodies, limits, listen addresses and graceful stop, with a handler that
+ * echoes what it was given (no Wasm involved).
+ */
+#include "http_server.h"
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void echo_handler(void *ctx, const spin_http_request *req, spin_http_response *resp)
+{
+    (void)ctx;
+    if (strcmp(req->path, "/slow") == 0)
+        usleep(300 * 1000);
+    if (strncmp(req->path, "/status/", 8) == 0) {
+        resp->status = atoi(req->path + 8);
+        spin_http_response_add_header(resp, "X-Test", "yes");
+    }
+    const char *xh = spin_http_request_header(req, "x-hello");
+    util_buf_printf(&resp->body, "%s %s path=%s query=%s client=%s xhello=%s body=", req->method,
+                    req->version, req->path, req->query ? req->query : "(none)", req->client_ip,
+                    xh ? xh : "(none)");
+    util_buf_append(&resp->body, req->body, req->body_len);
+}
+
+typedef struct {
+    spin_http_server *srv;
+    int port;
+} server;
+
+static server start(size_t max_body, size_t max_header)
+{
+    server s = {0};
+    util_error *err = NULL;
+    char *bound = NULL;
+    int fd = spin_http_listen("127.0.0.1:0", &bound, &err);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return s;
+    const char *colon = strrchr(bound, ':');
+    s.port = atoi(colon + 1);
+    free(bound);
+    spin_http_server_config cfg = {.listen_fd = fd,
+                                   .max_body_bytes = max_body,
+                                   .max_header_bytes = max_header,
+                                   .handler = echo_handler};
+    s.srv = spin_http_server_start(&cfg, &err);
+    CHECK(s.srv != NULL);
+    return s;
+}
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+typedef struct {
+    int status;
+    char head[4096];
+    char body[8192];
+} response;
+
+/* Reads one response (Content-Length framed); returns false on EOF/timeout. */
+static bool read_response(int fd, response *r)
+{
+    static char buf[65536];
+    size_t len = 0;
+    memset(r, 0, sizeof(*r));
+    for (;;) {
+        buf[len] = '\0';
+        char *end = strstr(buf, "\r\n\r\n");
+        if (end) {
+            size_t hl = (size_t)(end - buf);
+            const char *cl = strcasestr(buf, "\r\ncontent-length:");
+            size_t want = cl && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
+            if (len >= hl + 4 + want) {
+                snprintf(r->head, sizeof(r->head), "%.*s", (int)hl, buf);
+                snprintf(r->body, sizeof(r->body), "%.*s", (int)want, end + 4);
+                sscanf(buf, "HTTP/1.%*d %d", &r->status);
+                return true;
+            }
+        }
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 5000) <= 0)
+            return false;
+        ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+        if (n <= 0)
+            return false;
+        len += (size_t)n;
+    }
+}
+
+static bool request(int port, const char *raw, response *r)
+{
+    int fd = connect_to(port);
+    if (fd < 0)
+        return false;
+    util_write_all(fd, raw, strlen(raw));
+    bool ok = read_response(fd, r);
+    close(fd);
+    return ok;
+}
+
+static void test_get_raw_path_and_query(void)
+{
+    server s = start(0, 0);
+    response r;
+    CHECK(request(s.port, "GET /a%20b/c?x=1&y=%41 HTTP/1.1\r\nHost: h\r\nX-Hello: there\r\n\r\n",
+                  &r));
+    CHECK_INT(r.status, 200);
+    CHECK_STR(r.body, "GET HTTP/1.1 path=/a%20b/c query=x=1&y=%41 client=127.0.0.1 "
+                      "xhello=there body=");
+    CHECK(request(s.port, "GET /plain HTTP/1.1\r\nHost: h\r\n\r\n", &r));
+    CHECK(strstr(r.body, "query=(none)") != NULL);
+    spin_http_server_stop(s.srv, 1000);
+}
+
+static void test_keep_alive_serves_several_requests(void)
+{
+    server s = start(0, 0);
+    int fd = connect_to(s.port);
+    response r;
+    for (int i = 0; i < 3; i++) {
+        char req[128];
+        snprintf(req, sizeof(req), "GET /n%d HTTP/1.1\r\nHost: h\r\n\r\n", i);
+        util_write_all(fd, req, strlen(req));
+        CHECK(read_response(fd, &r));
+        char want[32];
+        snprintf(want, sizeof(want), "path=/n%d", i);
+        CHECK(strstr(r.body, want) != NULL);
+    }
+    close(fd);
+    spin_http_server_stop(s.srv, 1000);
+}
+
+static void test_chunked_body_is_reassembled(void)
+{
+    server s = start(0, 0);
+    response r;
+    CHECK(request(s.port,
+                  "POST /echo HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n",
+                  &r));
+    CHECK_INT(r.status, 200);
+    CHECK(strstr(r.body, "POST HTTP/1.1 path=/echo") != NULL);
+    CHECK(strstr(r.body, "body=hello, world") != NULL);
+    spin_http_server_stop(s.srv, 1000);
+}
+
+static void test_body_limit_gives_413(void)
+{
+    server s = start(16, 0);
+    response r;
+    CHECK(request(s.port,
+                  "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n12345678901234567",
+                  &r));
+    CHECK_INT(r.status, 413);
+    CHECK(request(s.port,
+                  "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "a\r\n0123456789\r\na\r\n0123456789\r\n0\r\n\r\n",
+                  &r));
+    CHECK_INT(r.status, 413);
+    /* At the limit is fine. */
+    CHECK(request(s.port,
+                  "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 16\r\n\r\n1234567890123456",
+                  &r));
+    CHECK_INT(r.status, 200);
+    spin_http_server_stop(s.srv, 1000);
+}
+
+static void test_header_limit_gives_431(void)
+{
+    server s = start(0, 4096);
+    static char req[32768];
+    int n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: h\r\nX-Big: ");
+    memset(req + n, 'a', 30000);
+    memcpy(req + n + 30000, "\r\n\r\n", 5);
+    response r;
+    CHECK(request(s.port, req, &r));
+    CHECK_INT(r.status, 431);
+    spin_http_server_stop(s.srv, 1000);
+}
+
+static void test_handler_status_and_headers(void)
+{
+    server s = start(0, 0);
+    response r;
+    CHECK(request(s.port, "GET /status/404 HTTP/1.1\r\nHost: h\r\n\r\n", &r));
+    CHECK_INT(r.status, 404);
+    CHECK(strcasestr(r.head, "\r\nX-Test: yes") != NULL);
+    CHECK(request(s.port, "DELETE /status/201 HTTP/1.1\r\nHost: h\r\n\r\n", &r));
+    CHECK_INT(r.status, 201);
+    CHECK(strstr(r.body, "DELETE HTTP/1.1") != NULL);
+    spin_http_server_stop(s.srv, 1000);
+}
+
+static void *slow_client(void *arg)
+{
+    int *port = arg;
+    static response r;
+    bool ok = request(*port, "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n", &r);
+    return ok && r.status == 200 ? (void *)1 : NULL;
+}
+
+static void test_stop_lets_in_flight_requests_finish(void)
+{
+    server s = start(0, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, slow_client, &s.port);
+    usleep(100 * 1000); /* the request is now running in the handler */
+    spin_http_server_stop(s.srv, 5000);
+    void *ok = NULL;
+    pthread_join(t, &ok);
+    CHECK(ok == (void *)1);
+    /* And nothing is accepted any more. */
+    CHECK(connect_to(s.port) < 0);
+}
+
+static void test_listen_addresses(void)
+{
+    util_error *err = NULL;
+    char *bound = NULL;
+    int fd = spin_http_listen("localhost:0", &bound, &err);
+    CHECK(fd >= 0);
+    CHECK(bound && (strncmp(bound, "127.0.0.1:", 10) == 0 || strncmp(bound, "[::1]:", 6) == 0));
+    free(bound);
+    close(fd);
+
+    const char *bad[] = {"nocolon", "127.0.0.1:99999", "127.0.0.1:", "[::1]80",
+                         "no-such-host.invalid:80"};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(bad); i++) {
+        CHECK(spin_http_listen(bad[i], NULL, &err) < 0);
+        CHECK(err && strstr(err->msg, bad[i]) != NULL);
+        util_error_free(&err);
+    }
+
+    /* A port in use is reported as such. */
+    fd = spin_http_listen("127.0.0.1:0", &bound, &err);
+    CHECK(fd >= 0);
+    CHECK(spin_http_listen(bound, NULL, &err) < 0);
+    CHECK(err && strstr(err->msg, "already in use") != NULL);
+    util_error_free(&err);
+    free(bound);
+    close(fd);
+}
+
+int main(void)
+{
+    RUN(test_get_raw_path_and_query);
+    RUN(test_keep_alive_serves_several_requests);
+    RUN(test_chunked_body_is_reassembled);
+    RUN(test_body_limit_gives_413);
+    RUN(test_header_limit_gives_431);
+    RUN(test_handler_status_and_headers);
+    RUN(test_stop_lets_in_flight_requests_finish);
+    RUN(test_listen_addresses);
+    return TEST_SUMMARY();
+}
