@@ -1,0 +1,145 @@
+/*
+ * call.c - the API entry into execution (wasm_func_call) and how outcomes
+ * become a wasm_result: trap messages, exit codes, interrupts, backtraces.
+ *
+ * A call places its arguments at the top of the store's value stack and
+ * lets the interpreter run; the interpreter never longjmps, it returns -1
+ * with the outcome left in the store, so host functions calling back into
+ * Wasm nest naturally and every activation cleans up by returning.
+ */
+#include <string.h>
+
+#include "runtime.h"
+
+void rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
+{
+    char *bt = s->pending_bt;
+    size_t cap = sizeof s->pending_bt, len = 0;
+    bt[0] = '\0';
+    unsigned n = 0;
+    wasm_func *f = innermost;
+    uint32_t d = s->depth;
+    (void)from;
+    for (;;) {
+        if (f) {
+            char line[160];
+            if (f->is_host) {
+                snprintf(line, sizeof line, "  #%u <host function>\n", n);
+            } else {
+                const char *name = mv_func_name(f->inst->module, f->func_idx);
+                snprintf(line, sizeof line, "  #%u %.100s (func %u)\n", n,
+                         name ? name : "<unnamed>", f->func_idx);
+            }
+            size_t ll = strlen(line);
+            if (len + ll + 1 > cap) {
+                if (len + 6 < cap)
+                    memcpy(bt + len, "  ...\n", 7);
+                break;
+            }
+            memcpy(bt + len, line, ll + 1);
+            len += ll;
+            n++;
+        }
+        if (d == 0)
+            break;
+        d--;
+        f = s->frames[d].func;
+    }
+}
+
+void rt_set_trap(wasm_store *s, const char *msg)
+{
+    s->pending_kind = WASM_TRAP;
+    snprintf(s->pending_msg, sizeof s->pending_msg, "%s", msg);
+    s->pending_bt[0] = '\0';
+}
+
+void rt_fill_result(wasm_store *s, wasm_result *res)
+{
+    if (!res)
+        return;
+    res->kind = s->pending_kind;
+    res->exit_code = s->pending_exit;
+    snprintf(res->message, sizeof res->message, "%s", s->pending_msg);
+    if (s->pending_kind == WASM_TRAP)
+        snprintf(res->backtrace, sizeof res->backtrace, "%s", s->pending_bt);
+    else
+        res->backtrace[0] = '\0';
+}
+
+static void clear_pending(wasm_store *s)
+{
+    s->pending_kind = WASM_OK;
+    s->pending_exit = 0;
+    s->pending_msg[0] = '\0';
+    s->pending_bt[0] = '\0';
+}
+
+int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nargs,
+                   wasm_val *results, size_t nresults, wasm_result *res)
+{
+    if (res)
+        wasm_result_init(res);
+    if (!f || f->store != s) {
+        rt_result_set(res, WASM_TRAP, "function does not belong to this store");
+        return -1;
+    }
+    if (nargs != f->nparams || nresults != f->nresults) {
+        rt_result_set(res, WASM_TRAP,
+                      "wrong number of values: function %s takes %u and returns %u, "
+                      "got %zu and %zu",
+                      f->sig, f->nparams, f->nresults, nargs, nresults);
+        return -1;
+    }
+    if (rt_stack_init(s) < 0) {
+        rt_result_set(res, WASM_RESOURCE, "cannot allocate the value stack");
+        return -1;
+    }
+    rt_slot *fp = s->stack_top;
+    uint32_t need = f->nparams > f->nresults ? f->nparams : f->nresults;
+    if (fp + need + 1 > s->stack_end || s->depth >= s->max_depth) {
+        rt_result_set(res, WASM_TRAP, "call stack exhausted");
+        return -1;
+    }
+    for (uint32_t i = 0; i < f->nparams; i++)
+        fp[i].u64 = 0;
+    for (uint32_t i = 0; i < f->nparams; i++) {
+        switch (f->types[i]) {
+        case WASM_I32: fp[i].u64 = (uint32_t)args[i].i32; break;
+        case WASM_F32: fp[i].u64 = args[i].f32_bits; break;
+        case WASM_FUNCREF: fp[i].ref = args[i].funcref; break;
+        case WASM_EXTERNREF: fp[i].ref = args[i].externref; break;
+        default: fp[i].i64 = args[i].i64; break;
+        }
+    }
+    uint32_t depth0 = s->depth;
+    rt_slot *top0 = s->stack_top;
+    clear_pending(s);
+    int rc;
+    if (f->is_host) {
+        s->stack_top = fp + need;
+        rc = rt_call_host(s, f, NULL, fp);
+    } else {
+        rc = rt_interp_call(s, f, fp);
+    }
+    s->depth = depth0;
+    s->stack_top = top0;
+    if (rc < 0) {
+        rt_fill_result(s, res);
+        if (res && res->kind == WASM_OK)
+            res->kind = WASM_TRAP;
+        return -1;
+    }
+    for (uint32_t i = 0; i < f->nresults; i++) {
+        memset(&results[i], 0, sizeof results[i]);
+        uint8_t t = f->types[f->nparams + i];
+        switch (t) {
+        case WASM_I32: results[i].i32 = fp[i].i32; break;
+        case WASM_F32: results[i].f32_bits = fp[i].u32; break;
+        case WASM_FUNCREF: results[i].funcref = fp[i].ref; break;
+        case WASM_EXTERNREF: results[i].externref = fp[i].ref; break;
+        default: results[i].i64 = fp[i].i64; break;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,389 @@
+/*
+ * instance.c - instantiation, following the spec's order: resolve and
+ * type-check every import (nothing is allocated if one fails), then create
+ * functions, tables, memories and globals (globals evaluated from constant
+ * expressions, which may read imported and earlier globals and take
+ * function references), then apply active element segments and active data
+ * segments in module order - a segment that does not fit traps and leaves
+ * the effects of earlier segments in place, as Wasm 2.0 says - and finally
+ * run the start function.
+ *
+ * Defined functions of an instance are allocated in one array; their
+ * function types come from the store's interned types, so creating an
+ * instance of a 12,000-function module costs one allocation for them.
+ * Function bodies are not touched here (they are translated at first call).
+ */
+#include <string.h>
+
+#include "runtime.h"
+
+/* ---- constant expressions --------------------------------------------- */
+
+static uint64_t rd_u(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    for (;;) {
+        uint8_t b = *p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+        if (!(b & 0x80))
+            break;
+    }
+    *pp = p;
+    return v;
+}
+
+static int64_t rd_s(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+    do {
+        b = *p++;
+        if (shift < 64)
+            v |= (uint64_t)(b & 0x7f) << shift;
+        shift += 7;
+    } while (b & 0x80);
+    if (shift < 64 && (b & 0x40))
+        v |= ~0ull << shift;
+    *pp = p;
+    return (int64_t)v;
+}
+
+/* Evaluates a validated constant expression. */
+static rt_slot eval_const(wasm_instance *inst, const uint8_t *p)
+{
+    rt_slot st[16];
+    int sp = 0;
+    memset(st, 0, sizeof st);
+    for (;;) {
+        uint8_t op = *p++;
+        switch (op) {
+        case 0x0B:
+            return sp > 0 ? st[sp - 1] : st[0];
+        case 0x41: st[sp++].u64 = (uint32_t)(int32_t)rd_s(&p); break;
+        case 0x42: st[sp++].i64 = rd_s(&p); break;
+        case 0x43: st[sp].u64 = 0; memcpy(&st[sp++].u32, p, 4); p += 4; break;
+        case 0x44: memcpy(&st[sp++].u64, p, 8); p += 8; break;
+        case 0x23: st[sp++] = inst->globals[rd_u(&p)]->val; break;
+        case 0xD0: p++; st[sp++].ref = NULL; break;
+        case 0xD2: st[sp++].ref = inst->funcs[rd_u(&p)]; break;
+        case 0x6A: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 + st[sp].u32); break;
+        case 0x6B: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 - st[sp].u32); break;
+        case 0x6C: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 * st[sp].u32); break;
+        case 0x7C: sp--; st[sp - 1].u64 = st[sp - 1].u64 + st[sp].u64; break;
+        case 0x7D: sp--; st[sp - 1].u64 = st[sp - 1].u64 - st[sp].u64; break;
+        case 0x7E: sp--; st[sp - 1].u64 = st[sp - 1].u64 * st[sp].u64; break;
+        default:
+            return st[0]; /* not reachable for validated modules */
+        }
+        if (sp >= 16)
+            sp = 15;
+    }
+}
+
+/* ---- import matching ---------------------------------------------------- */
+
+static bool limits_match(uint64_t have_min, bool have_has_max, uint64_t have_max,
+                         const mv_limits *want)
+{
+    if (have_min < want->min)
+        return false;
+    if (want->has_max) {
+        if (!have_has_max || have_max > want->max)
+            return false;
+    }
+    return true;
+}
+
+static const char *kind_name(wasm_extern_kind k)
+{
+    switch (k) {
+    case WASM_EXTERN_FUNC: return "function";
+    case WASM_EXTERN_TABLE: return "table";
+    case WASM_EXTERN_MEMORY: return "memory";
+    default: return "global";
+    }
+}
+
+static bool import_matches(wasm_store *s, const wasm_extern *e, const mv_extern_type *want,
+                           uint32_t want_type_id)
+{
+    if (e->kind != want->kind)
+        return false;
+    switch (e->kind) {
+    case WASM_EXTERN_FUNC:
+        return e->of.func && e->of.func->store == s && e->of.func->type_id == want_type_id;
+    case WASM_EXTERN_TABLE: {
+        wasm_table *t = e->of.table;
+        return t && t->store == s && t->elem_type == want->valtype &&
+               limits_match(t->size, t->has_max, t->max, &want->limits);
+    }
+    case WASM_EXTERN_MEMORY: {
+        wasm_memory *m = e->of.memory;
+        return m && m->store == s &&
+               limits_match(m->size / RT_PAGE_SIZE, m->has_max, m->max_pages, &want->limits);
+    }
+    case WASM_EXTERN_GLOBAL: {
+        wasm_global *g = e->of.global;
+        return g && g->store == s && g->type == want->valtype && g->mutable_ == want->mutable_;
+    }
+    }
+    return false;
+}
+
+/* ---- instantiation ------------------------------------------------------ */
+
+static bool trap_result(wasm_result *res, const char *msg)
+{
+    rt_result_set(res, WASM_TRAP, "%s", msg);
+    return false;
+}
+
+/* Applies active segments, drops declarative ones (spec 2.0 order). */
+static bool init_segments(wasm_instance *inst, wasm_result *res)
+{
+    wasm_module *m = inst->module;
+    for (uint32_t i = 0; i < inst->nelems; i++) {
+        int mode;
+        uint32_t table, count;
+        const uint8_t *off_expr;
+        uint8_t et;
+        mv_elem(m, i, &mode, &table, &off_expr, &et, &count);
+        if (mode == MV_ACTIVE) {
+            uint64_t off = eval_const(inst, off_expr).u32;
+            wasm_table *t = inst->tables[table];
+            rt_elem *e = &inst->elems[i];
+            if (off + e->len > t->size)
+                return trap_result(res, "out of bounds table access");
+            if (e->len)
+                memcpy(t->elems + off, e->refs, e->len * sizeof(void *));
+            e->len = 0;
+        } else if (mode == MV_DECLARATIVE) {
+            inst->elems[i].len = 0;
+        }
+    }
+    for (uint32_t i = 0; i < inst->ndatas; i++) {
+        int mode;
+        uint32_t mem;
+        const uint8_t *off_expr;
+        mv_data_seg(m, i, &mode, &mem, &off_expr);
+        if (mode != MV_ACTIVE)
+            continue;
+        const uint8_t *bytes;
+        size_t len;
+        mv_data(m, i, &bytes, &len);
+        uint64_t off = eval_const(inst, off_expr).u32;
+        wasm_memory *mm = inst->mems[mem];
+        if (off + len > mm->size)
+            return trap_result(res, "out of bounds memory access");
+        if (len)
+            memcpy(mm->base + off, bytes, len);
+        inst->data_dropped[i] = true;
+    }
+    return true;
+}
+
+wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l,
+                                wasm_result *res)
+{
+    wasm_result local;
+    if (!res)
+        res = &local;
+    wasm_result_init(res);
+
+    /* module types -> store type ids */
+    uint32_t ntypes = mv_num_types(m);
+    uint32_t *type_ids = util_xcalloc(ntypes ? ntypes : 1, sizeof(uint32_t));
+    for (uint32_t i = 0; i < ntypes; i++) {
+        cleanup_free char *sig = rt_sig_of_functype(m, i);
+        type_ids[i] = rt_store_intern_type(s, sig);
+    }
+
+    /* resolve imports before allocating anything */
+    uint32_t nimports = mv_num_imports(m);
+    wasm_extern *imps = util_xcalloc(nimports ? nimports : 1, sizeof(wasm_extern));
+    for (uint32_t i = 0; i < nimports; i++) {
+        wasm_import_desc d = wasm_module_import(m, i);
+        mv_extern_type want;
+        mv_import_type(m, i, &want);
+        if (!l || !wasm_linker_get(l, d.module, d.name, &imps[i])) {
+            rt_result_set(res, WASM_UNLINKABLE, "unknown import: %s::%s (%s)", d.module, d.name,
+                          kind_name(want.kind));
+            goto fail_early;
+        }
+        uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
+        if (!import_matches(s, &imps[i], &want, tid)) {
+            rt_result_set(res, WASM_UNLINKABLE, "incompatible import type: %s::%s (%s)", d.module,
+                          d.name, kind_name(want.kind));
+            goto fail_early;
+        }
+    }
+
+    wasm_instance *inst = util_xcalloc(1, sizeof *inst);
+    inst->store = s;
+    inst->module = wasm_module_ref(m);
+    inst->type_ids = type_ids;
+    rt_vec_push(&s->instances, inst);
+    inst->nfuncs = mv_num_funcs(m);
+    inst->ntables = mv_num_tables(m);
+    inst->nmems = mv_num_mems(m);
+    inst->nglobals = mv_num_globals(m);
+    inst->funcs = util_xcalloc(inst->nfuncs + 1, sizeof(wasm_func *));
+    inst->tables = util_xcalloc(inst->ntables + 1, sizeof(wasm_table *));
+    inst->mems = util_xcalloc(inst->nmems + 1, sizeof(wasm_memory *));
+    inst->globals = util_xcalloc(inst->nglobals + 1, sizeof(wasm_global *));
+
+    uint32_t nf = 0, nt = 0, nm = 0, ng = 0;
+    for (uint32_t i = 0; i < nimports; i++) {
+        switch (imps[i].kind) {
+        case WASM_EXTERN_FUNC: inst->funcs[nf++] = imps[i].of.func; break;
+        case WASM_EXTERN_TABLE: inst->tables[nt++] = imps[i].of.table; break;
+        case WASM_EXTERN_MEMORY: inst->mems[nm++] = imps[i].of.memory; break;
+        case WASM_EXTERN_GLOBAL: inst->globals[ng++] = imps[i].of.global; break;
+        }
+    }
+    free(imps);
+    imps = NULL;
+
+    uint32_t ndef = inst->nfuncs - nf;
+    inst->own_funcs = util_xcalloc(ndef ? ndef : 1, sizeof(wasm_func));
+    for (uint32_t i = nf; i < inst->nfuncs; i++) {
+        wasm_func *f = &inst->own_funcs[i - nf];
+        rt_type *t = &s->types[type_ids[mv_func_type(m, i)]];
+        f->store = s;
+        f->type_id = type_ids[mv_func_type(m, i)];
+        f->sig = t->sig;
+        f->types = t->vals;
+        f->nparams = t->np;
+        f->nresults = t->nr;
+        f->inst = inst;
+        f->func_idx = i;
+        inst->funcs[i] = f;
+    }
+    for (uint32_t i = nt; i < inst->ntables; i++) {
+        uint8_t et;
+        mv_limits lim;
+        mv_table(m, i, &et, &lim);
+        if (lim.min > 10000000u) {
+            rt_result_set(res, WASM_RESOURCE, "table of %llu elements is too large",
+                          (unsigned long long)lim.min);
+            return NULL;
+        }
+        inst->tables[i] = rt_table_new(s, et, (uint32_t)lim.min,
+                                       lim.has_max && lim.max < UINT32_MAX ? (uint32_t)lim.max
+                                                                           : UINT32_MAX,
+                                       lim.has_max, NULL);
+    }
+    for (uint32_t i = nm; i < inst->nmems; i++) {
+        mv_limits lim;
+        mv_mem(m, i, &lim);
+        inst->mems[i] = rt_memory_new(s, lim.min, lim.max, lim.has_max, res);
+        if (!inst->mems[i])
+            return NULL;
+    }
+    for (uint32_t i = ng; i < inst->nglobals; i++) {
+        uint8_t vt;
+        bool mut;
+        const uint8_t *init;
+        mv_global(m, i, &vt, &mut, &init);
+        wasm_global *g = util_xcalloc(1, sizeof *g);
+        g->store = s;
+        g->type = vt;
+        g->mutable_ = mut;
+        g->val = eval_const(inst, init);
+        rt_vec_push(&s->globals, g);
+        inst->globals[i] = g;
+    }
+
+    inst->nexports = (uint32_t)wasm_module_export_count(m);
+    inst->exports = util_xcalloc(inst->nexports + 1, sizeof(wasm_extern));
+    for (uint32_t i = 0; i < inst->nexports; i++) {
+        const char *name;
+        wasm_extern_kind kind;
+        uint32_t idx;
+        mv_export(m, i, &name, &kind, &idx);
+        wasm_extern *e = &inst->exports[i];
+        e->kind = kind;
+        switch (kind) {
+        case WASM_EXTERN_FUNC: e->of.func = inst->funcs[idx]; break;
+        case WASM_EXTERN_TABLE: e->of.table = inst->tables[idx]; break;
+        case WASM_EXTERN_MEMORY: e->of.memory = inst->mems[idx]; break;
+        case WASM_EXTERN_GLOBAL: e->of.global = inst->globals[idx]; break;
+        }
+    }
+
+    /* element segments: evaluate their references now */
+    inst->nelems = mv_num_elems(m);
+    inst->elems = util_xcalloc(inst->nelems + 1, sizeof(rt_elem));
+    for (uint32_t i = 0; i < inst->nelems; i++) {
+        int mode;
+        uint32_t table, count;
+        const uint8_t *off;
+        uint8_t et;
+        mv_elem(m, i, &mode, &table, &off, &et, &count);
+        rt_elem *e = &inst->elems[i];
+        e->len = count;
+        e->refs = util_xcalloc(count ? count : 1, sizeof(void *));
+        for (uint32_t j = 0; j < count; j++) {
+            const uint8_t *expr;
+            uint32_t fi;
+            mv_elem_item(m, i, j, &expr, &fi);
+            e->refs[j] = expr ? eval_const(inst, expr).ref : (void *)inst->funcs[fi];
+        }
+    }
+    inst->ndatas = mv_num_datas(m);
+    inst->data_dropped = util_xcalloc(inst->ndatas + 1, sizeof(bool));
+
+    if (!init_segments(inst, res))
+        return NULL;
+
+    int64_t start = mv_start(m);
+    if (start >= 0) {
+        if (wasm_func_call(s, inst->funcs[start], NULL, 0, NULL, 0, res) < 0)
+            return NULL;
+    }
+    return inst;
+
+fail_early:
+    free(imps);
+    free(type_ids);
+    return NULL;
+}
+
+bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out)
+{
+    for (uint32_t i = 0; i < inst->nexports; i++) {
+        wasm_export_desc d = wasm_module_export(inst->module, i);
+        if (strcmp(d.name, name) == 0) {
+            *out = inst->exports[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+wasm_func *wasm_instance_func(wasm_instance *inst, const char *name)
+{
+    wasm_extern e;
+    if (!wasm_instance_export(inst, name, &e) || e.kind != WASM_EXTERN_FUNC)
+        return NULL;
+    return e.of.func;
+}
+
+wasm_memory *wasm_instance_memory(wasm_instance *inst, const char *name)
+{
+    wasm_extern e;
+    if (!wasm_instance_export(inst, name, &e) || e.kind != WASM_EXTERN_MEMORY)
+        return NULL;
+    return e.of.memory;
+}
+
+wasm_module *wasm_instance_module(wasm_instance *inst)
+{
+    return inst->module;
+}

@@ -1,0 +1,115 @@
+/*
+ * linker.c - name -> extern definitions for resolving imports.
+ *
+ * A small open-addressing hash table keyed by (module, name); a Spin host
+ * defines a few hundred names and instantiates once per request, so each
+ * import resolves in O(1).  Later definitions replace earlier ones.
+ * Externs are borrowed: they belong to their store, and a linker must only
+ * be used with modules instantiated into that store.
+ */
+#include <string.h>
+
+#include "runtime.h"
+
+typedef struct link_entry {
+    char *module;
+    char *name;
+    wasm_extern ext;
+} link_entry;
+
+struct wasm_linker {
+    link_entry *slots;
+    size_t cap, len;
+};
+
+static uint64_t hash2(const char *a, const char *b)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *a; a++)
+        h = (h ^ (uint8_t)*a) * 1099511628211ull;
+    h = (h ^ 0xff) * 1099511628211ull;
+    for (; *b; b++)
+        h = (h ^ (uint8_t)*b) * 1099511628211ull;
+    return h;
+}
+
+wasm_linker *wasm_linker_new(void)
+{
+    wasm_linker *l = util_xcalloc(1, sizeof *l);
+    l->cap = 64;
+    l->slots = util_xcalloc(l->cap, sizeof(link_entry));
+    return l;
+}
+
+void wasm_linker_free(wasm_linker *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->cap; i++) {
+        free(l->slots[i].module);
+        free(l->slots[i].name);
+    }
+    free(l->slots);
+    free(l);
+}
+
+static link_entry *find_slot(link_entry *slots, size_t cap, const char *module, const char *name)
+{
+    size_t i = hash2(module, name) & (cap - 1);
+    for (;;) {
+        link_entry *e = &slots[i];
+        if (!e->module || (strcmp(e->module, module) == 0 && strcmp(e->name, name) == 0))
+            return e;
+        i = (i + 1) & (cap - 1);
+    }
+}
+
+void wasm_linker_define(wasm_linker *l, const char *module, const char *name, wasm_extern ext)
+{
+    if ((l->len + 1) * 2 > l->cap) {
+        size_t ncap = l->cap * 2;
+        link_entry *ns = util_xcalloc(ncap, sizeof(link_entry));
+        for (size_t i = 0; i < l->cap; i++)
+            if (l->slots[i].module)
+                *find_slot(ns, ncap, l->slots[i].module, l->slots[i].name) = l->slots[i];
+        free(l->slots);
+        l->slots = ns;
+        l->cap = ncap;
+    }
+    link_entry *e = find_slot(l->slots, l->cap, module, name);
+    if (!e->module) {
+        e->module = util_xstrdup(module);
+        e->name = util_xstrdup(name);
+        l->len++;
+    }
+    e->ext = ext;
+}
+
+void wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instance *inst)
+{
+    for (uint32_t i = 0; i < inst->nexports; i++) {
+        wasm_export_desc d = wasm_module_export(inst->module, i);
+        wasm_linker_define(l, module, d.name, inst->exports[i]);
+    }
+}
+
+wasm_func *wasm_linker_define_host(wasm_linker *l, wasm_store *s, const char *module,
+                                   const char *name, const char *signature, wasm_host_fn fn,
+                                   void *env)
+{
+    wasm_func *f = wasm_func_new_host(s, signature, fn, env, NULL);
+    if (!f)
+        return NULL;
+    wasm_extern ext = {.kind = WASM_EXTERN_FUNC, .of.func = f};
+    wasm_linker_define(l, module, name, ext);
+    return f;
+}
+
+bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name, wasm_extern *out)
+{
+    link_entry *e = find_slot(l->slots, l->cap, module, name);
+    if (!e->module)
+        return false;
+    *out = e->ext;
+    return true;
+}

@@ -1,0 +1,242 @@
+/*
+ * store.c - stores: the owner of every runtime object, the interned
+ * function types, and the execution stacks.
+ *
+ * Objects are kept in plain pointer vectors and freed together when the
+ * store dies; nothing is freed earlier, which is what the Wasm object
+ * model asks for (an instance's functions may be referenced from any table
+ * of the store).  The value stack is one large MAP_NORESERVE reservation
+ * made at the first call, so frames never move and only touched pages cost
+ * memory; the frame-record array holds max_call_depth entries, which is
+ * what turns runaway recursion into a clean "call stack exhausted" trap.
+ */
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "module.h"
+#include "runtime.h"
+
+#define VALUE_STACK_BYTES (512ull << 20)
+
+void rt_vec_push(rt_vec *v, void *p)
+{
+    if (v->len == v->cap) {
+        v->cap = v->cap ? v->cap * 2 : 8;
+        v->items = util_xrealloc(v->items, v->cap * sizeof(void *));
+    }
+    v->items[v->len++] = p;
+}
+
+void rt_result_set(wasm_result *res, wasm_result_kind kind, const char *fmt, ...)
+{
+    if (!res)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    res->kind = kind;
+    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    va_end(ap);
+}
+
+wasm_store *wasm_store_new(const wasm_store_config *config)
+{
+    wasm_store *s = util_xcalloc(1, sizeof *s);
+    if (config)
+        s->config = *config;
+    s->max_depth = s->config.max_call_depth ? s->config.max_call_depth : RT_DEFAULT_CALL_DEPTH;
+    atomic_init(&s->interrupt, false);
+    return s;
+}
+
+int rt_stack_init(wasm_store *s)
+{
+    if (s->stack)
+        return 0;
+    void *p = mmap(NULL, VALUE_STACK_BYTES, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return -1;
+    s->stack = p;
+    s->stack_end = s->stack + VALUE_STACK_BYTES / sizeof(rt_slot);
+    s->stack_top = s->stack;
+    s->frames = util_xcalloc((size_t)s->max_depth + 2, sizeof(rt_frame));
+    return 0;
+}
+
+static void free_func(wasm_func *f)
+{
+    if (f->is_host && f->env_free)
+        f->env_free(f->env);
+    free(f);
+}
+
+static void free_instance(wasm_instance *inst)
+{
+    for (uint32_t i = 0; i < inst->nelems; i++)
+        free(inst->elems[i].refs);
+    free(inst->elems);
+    free(inst->data_dropped);
+    free(inst->funcs);
+    free(inst->tables);
+    free(inst->mems);
+    free(inst->globals);
+    free(inst->type_ids);
+    free(inst->exports);
+    free(inst->own_funcs);
+    if (inst->module)
+        wasm_module_free(inst->module);
+    free(inst);
+}
+
+void wasm_store_free(wasm_store *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->instances.len; i++)
+        free_instance(s->instances.items[i]);
+    for (size_t i = 0; i < s->funcs.len; i++)
+        free_func(s->funcs.items[i]);
+    for (size_t i = 0; i < s->memories.len; i++)
+        rt_memory_free(s->memories.items[i]);
+    for (size_t i = 0; i < s->tables.len; i++)
+        rt_table_free(s->tables.items[i]);
+    for (size_t i = 0; i < s->globals.len; i++)
+        free(s->globals.items[i]);
+    free(s->instances.items);
+    free(s->funcs.items);
+    free(s->memories.items);
+    free(s->tables.items);
+    free(s->globals.items);
+    for (uint32_t i = 0; i < s->ntypes; i++) {
+        free(s->types[i].sig);
+        free(s->types[i].vals);
+    }
+    free(s->types);
+    if (s->stack)
+        munmap(s->stack, VALUE_STACK_BYTES);
+    free(s->frames);
+    free(s);
+}
+
+void wasm_store_interrupt(wasm_store *s)
+{
+    atomic_store_explicit(&s->interrupt, true, memory_order_relaxed);
+}
+
+void wasm_store_set_deadline(wasm_store *s, uint64_t monotonic_ns)
+{
+    s->deadline_ns = monotonic_ns;
+}
+
+void *wasm_store_user_data(wasm_store *s)
+{
+    return s->config.user_data;
+}
+
+uint32_t rt_store_intern_type(wasm_store *s, const char *sig)
+{
+    for (uint32_t i = 0; i < s->ntypes; i++)
+        if (strcmp(s->types[i].sig, sig) == 0)
+            return i;
+    if (s->ntypes == s->types_cap) {
+        s->types_cap = s->types_cap ? s->types_cap * 2 : 16;
+        s->types = util_xrealloc(s->types, s->types_cap * sizeof(rt_type));
+    }
+    rt_type *t = &s->types[s->ntypes];
+    t->sig = util_xstrdup(sig);
+    if (!rt_sig_parse(sig, &t->vals, &t->np, &t->nr)) {
+        t->vals = NULL;
+        t->np = t->nr = 0;
+    }
+    return s->ntypes++;
+}
+
+static int letter_type(char c)
+{
+    switch (c) {
+    case 'i': return WASM_I32;
+    case 'I': return WASM_I64;
+    case 'f': return WASM_F32;
+    case 'F': return WASM_F64;
+    case 'r': return WASM_FUNCREF;
+    case 'e': return WASM_EXTERNREF;
+    case 'v': return WASM_V128;
+    default: return -1;
+    }
+}
+
+char rt_type_letter(uint8_t t)
+{
+    switch (t) {
+    case WASM_I32: return 'i';
+    case WASM_I64: return 'I';
+    case WASM_F32: return 'f';
+    case WASM_F64: return 'F';
+    case WASM_FUNCREF: return 'r';
+    case WASM_EXTERNREF: return 'e';
+    case WASM_V128: return 'v';
+    default: return '?';
+    }
+}
+
+bool rt_sig_parse(const char *sig, uint8_t **types, uint32_t *np, uint32_t *nr)
+{
+    const char *colon = sig ? strchr(sig, ':') : NULL;
+    if (!colon || strchr(colon + 1, ':'))
+        return false;
+    size_t n = strlen(sig) - 1;
+    uint8_t *t = util_xmalloc(n ? n : 1);
+    size_t k = 0;
+    for (const char *p = sig; *p; p++) {
+        if (p == colon)
+            continue;
+        int ty = letter_type(*p);
+        if (ty < 0) {
+            free(t);
+            return false;
+        }
+        t[k++] = (uint8_t)ty;
+    }
+    *types = t;
+    *np = (uint32_t)(colon - sig);
+    *nr = (uint32_t)(n - *np);
+    return true;
+}
+
+wasm_func *wasm_func_new_host(wasm_store *s, const char *signature, wasm_host_fn fn, void *env,
+                              void (*env_free)(void *))
+{
+    uint8_t *types;
+    uint32_t np, nr;
+    if (!fn || !rt_sig_parse(signature, &types, &np, &nr)) {
+        util_log_error("wasm_func_new_host: malformed signature \"%s\"",
+                       signature ? signature : "(null)");
+        return NULL;
+    }
+    free(types);
+    wasm_func *f = util_xcalloc(1, sizeof *f);
+    f->store = s;
+    f->type_id = rt_store_intern_type(s, signature);
+    rt_type *t = &s->types[f->type_id];
+    f->sig = t->sig;
+    f->types = t->vals;
+    f->nparams = t->np;
+    f->nresults = t->nr;
+    f->is_host = true;
+    f->fn = fn;
+    f->env = env;
+    f->env_free = env_free;
+    rt_vec_push(&s->funcs, f);
+    return f;
+}
+
+const char *wasm_func_signature(const wasm_func *f)
+{
+    return f->sig;
+}
+
+char *rt_sig_of_functype(const wasm_module *m, uint32_t type_idx)
+{
+    return util_xstrdup(m->types[type_idx].sig);
+}
