@@ -181,7 +181,8 @@ typedef struct spin_manifest {
     char *version;
     char *description;
     spin_strv authors;
-    /* [application.trigger.<type>] tables, raw; NULL if absent. */
+    /* [application.trigger.<type>] tables, raw; NULL if absent (and for v1,
+     * whose only app-wide trigger setting, base, is checked at load). */
     const toml_value *trigger_global_configs;
     spin_variable *variables;
     size_t n_variables;

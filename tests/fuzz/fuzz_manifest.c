@@ -3,8 +3,8 @@
  *
  * Loading must never crash on any input; it either fails with a message
  * naming the file, or yields a manifest whose invariants hold: every id is
- * valid, every trigger has an id and resolves to an existing component (or
- * is an HTTP static response), every component variable only refers to
+ * valid, every trigger has an id, its component exists, and an HTTP trigger
+ * has a component or a static response, every component variable only refers to
  * declared variables.  A violation aborts.
  */
 #include "manifest.h"
@@ -33,8 +33,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const spin_trigger *t = &m->triggers[i];
         if (t->id == NULL || t->type == NULL)
             abort();
-        if (t->component ? spin_manifest_component(m, t->component) == NULL
-                         : t->static_response == NULL)
+        if (t->component != NULL && spin_manifest_component(m, t->component) == NULL)
+            abort();
+        /* Only HTTP is interpreted; other types may legitimately use other
+         * keys (e.g. `components`) that the host reports as unsupported. */
+        if (t->supported && t->component == NULL && t->static_response == NULL)
             abort();
         if (t->supported && t->route == NULL && !t->route_private)
             abort();
