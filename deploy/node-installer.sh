@@ -128,6 +128,7 @@ detect_layout() {
     rke2_gen=$ROOT/var/lib/rancher/rke2/agent/etc/containerd/config.toml
     mk8s=$ROOT/var/snap/microk8s/current/args/containerd-template.toml
     SOURCE=
+    SCHEMA_FALLBACK=
     if [ -d "$ROOT/etc/k0s/containerd.d" ] || [ -f "$ROOT/etc/k0s/containerd.toml" ] ||
        [ -x "$ROOT/var/lib/k0s/bin/containerd" ]; then
         DISTRO=k0s
@@ -151,17 +152,21 @@ detect_layout() {
 }
 
 # k3s and RKE2 regenerate config.toml on every start; the user-owned
-# template next to it is what survives.  containerd 2.x based releases read
-# config-v3.toml.tmpl first, so an existing one of those wins.
+# template next to it is what survives.  Releases on containerd 2.x (their
+# generated config says version = 3) read config-v3.toml.tmpl, falling back
+# to config.toml.tmpl; 1.x-based ones only read config.toml.tmpl.
 rancher_tmpl() {
     dir=${1%/*}
-    SCHEMA_FROM=$1
-    if [ -f "$dir/config-v3.toml.tmpl" ]; then
+    CONFIG=$dir/config.toml.tmpl
+    if [ "$(toml_version_of "$1")" = 3 ] &&
+       { [ -f "$dir/config-v3.toml.tmpl" ] || [ ! -f "$CONFIG" ]; }; then
         CONFIG=$dir/config-v3.toml.tmpl
-    else
-        CONFIG=$dir/config.toml.tmpl
-        [ -f "$CONFIG" ] || SOURCE=$1
     fi
+    [ -f "$CONFIG" ] || SOURCE=$1
+    # The template's own version counts; a base template has none and
+    # renders to the generated file's.
+    SCHEMA_FROM=$CONFIG
+    SCHEMA_FALLBACK=$1
 }
 
 # ----------------------------------------------------------- TOML scanning
@@ -607,8 +612,8 @@ detect_layout
 
 # Schema: containerd 2.x configs say version = 3; 1.x use 2, or 1/none.
 if [ -f "$SCHEMA_FROM" ]; then SCHEMA=$(toml_version_of "$SCHEMA_FROM"); else SCHEMA=; fi
+if [ -z "$SCHEMA" ] && [ -n "$SCHEMA_FALLBACK" ]; then SCHEMA=$(toml_version_of "$SCHEMA_FALLBACK"); fi
 if [ "$DISTRO" = k0s ] && [ -z "$SCHEMA" ]; then SCHEMA=2; fi
-if [ -z "$SCHEMA" ] && [ -f "$CONFIG" ]; then SCHEMA=$(toml_version_of "$CONFIG"); fi
 case ${SCHEMA:-1} in
 3) PREFIX='plugins."io.containerd.cri.v1.runtime".containerd.runtimes' ;;
 2) PREFIX='plugins."io.containerd.grpc.v1.cri".containerd.runtimes' ;;

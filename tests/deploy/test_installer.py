@@ -169,8 +169,35 @@ def test_k3s_v3_generated(t):
     node = Node()
     gen = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml"
     node.write(gen, cfg("k3s-config-v3.toml"))
-    lifecycle(t, node, gen + ".tmpl", validate_v3(t, "k3s containerd 2.x", others=("runc",)),
+    d = gen.rsplit("/", 1)[0] + "/"
+    lifecycle(t, node, d + "config-v3.toml.tmpl", validate_v3(t, "k3s containerd 2.x", others=("runc",)),
               bindir="/opt/kwasm/bin")
+    t.check(not node.exists(d + "config.toml.tmpl"), "k3s on containerd 2.x: no config.toml.tmpl created")
+    node.cleanup()
+
+
+def test_k3s_v3_with_old_v2_template(t):
+    """containerd 2.x k3s falls back to an existing config.toml.tmpl; that
+    file is version 2, so the runtimes must use the version 2 path."""
+    node = Node()
+    d = "/var/lib/rancher/k3s/agent/etc/containerd/"
+    node.write(d + "config.toml", cfg("k3s-config-v3.toml"))
+    node.write(d + "config.toml.tmpl", cfg("k3s-config.toml"))
+    lifecycle(t, node, d + "config.toml.tmpl", validate_1x(t, "k3s 2.x with a version 2 template"),
+              bindir="/opt/kwasm/bin")
+    t.check(not node.exists(d + "config-v3.toml.tmpl"), "no config-v3.toml.tmpl created")
+    node.cleanup()
+
+
+def test_k3s_v2_ignores_stale_v3_template(t):
+    """containerd 1.x k3s never reads config-v3.toml.tmpl."""
+    node = Node()
+    d = "/var/lib/rancher/k3s/agent/etc/containerd/"
+    node.write(d + "config.toml", cfg("k3s-config.toml"))
+    node.write(d + "config-v3.toml.tmpl", cfg("k3s-config-v3.toml"))
+    lifecycle(t, node, d + "config.toml.tmpl", validate_1x(t, "k3s 1.x next to a stale v3 template"),
+              bindir="/opt/kwasm/bin")
+    t.eq(node.read(d + "config-v3.toml.tmpl"), cfg("k3s-config-v3.toml"), "stale v3 template untouched")
     node.cleanup()
 
 
@@ -499,6 +526,7 @@ def main():
     VERSION = binary_version()
     for fn in (test_containerd_1x_v2, test_containerd_1x_v1, test_containerd_2x_v3,
                test_k3s_generated_only, test_k3s_v3_generated, test_k3s_v3_template_preferred,
+               test_k3s_v3_with_old_v2_template, test_k3s_v2_ignores_stale_v3_template,
                test_k3s_base_template, test_rke2_existing_template, test_microk8s,
                test_k0s_dropin, test_busybox_tools, test_restart_and_labels,
                test_restart_per_distribution, test_side_by_side_versions,
