@@ -280,7 +280,6 @@ int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const tom
                             const char *sec, bool v1, spin_component *comp,
                             const toml_value **trigger_out)
 {
-    (void)m;
     comp->line = table->line;
     if (id != NULL)
         comp->id = util_xstrdup(id);

@@ -410,7 +410,6 @@ static toml_value *parse_integer(toml_parser *p, const char *s, size_t len, size
     }
     util_buf clean = {0};
     util_buf_reserve(&clean, len);
-    size_t digits_at = i;
     if (!digit_run(s, len, &i, base, &clean) || i != len) {
         util_buf_free(&clean);
         tp_error_at(p, at, "invalid number '%.*s'", (int)len, s);
@@ -421,7 +420,6 @@ static toml_value *parse_integer(toml_parser *p, const char *s, size_t len, size
         tp_error_at(p, at, "leading zeros are not allowed in '%.*s'", (int)len, s);
         return NULL;
     }
-    (void)digits_at;
     /* Accumulate as a negative number so INT64_MIN fits. */
     int64_t v = 0;
     bool overflow = false;
