@@ -62,15 +62,6 @@ static void on_signal(int sig)
     spin_app_stop();
 }
 
-void spin_run_options_init(spin_run_options *opts)
-{
-    memset(opts, 0, sizeof(*opts));
-    opts->stdout_fd = 1;
-    opts->stderr_fd = 2;
-    opts->ready_fd = -1;
-    opts->handle_signals = true;
-}
-
 /* ---- the loaded app ---------------------------------------------------- */
 
 typedef struct loaded_app {

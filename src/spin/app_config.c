@@ -14,6 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+void spin_run_options_init(spin_run_options *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->stdout_fd = 1;
+    opts->stderr_fd = 2;
+    opts->ready_fd = -1;
+    opts->handle_signals = true;
+}
+
 const char *spin_env_lookup(const char *const *env, const char *name)
 {
     if (!env)
