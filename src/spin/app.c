@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -544,7 +545,7 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
     }
     atomic_store(&stop_requested, false);
 
-    struct sigaction old[3], sa;
+    struct sigaction old[3], old_pipe, sa;
     const int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
     if (opts->handle_signals) {
         memset(&sa, 0, sizeof(sa));
@@ -553,6 +554,17 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
         sa.sa_flags = SA_RESTART;
         for (int i = 0; i < 3; i++)
             sigaction(sigs[i], &sa, &old[i]);
+    }
+    /* A guest writing to a closed stdio FIFO must fail its write, not kill
+     * the app (Rust programs such as Spin ignore SIGPIPE the same way). */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    /* Every connection is a descriptor: allow as many as we may. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
 
     loaded_app a;
@@ -602,5 +614,6 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
     if (opts->handle_signals)
         for (int i = 0; i < 3; i++)
             sigaction(sigs[i], &old[i], NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
     return rc < 0 ? -1 : 0;
 }

@@ -218,6 +218,24 @@ def test_component_environment_and_no_host_env_leak():
         up.stop()
 
 
+def test_files_component_sees_its_mounted_files_read_only():
+    with Up() as up:
+        status, headers, body = up.request("GET", "/static/")
+        assert status == 200 and headers["content-type"] == "text/html", (status, body)
+        assert b"Served by a Wagi component" in body
+        status, _, body = up.request("GET", "/static/data/answer.json")
+        assert (status, body) == (200, b'{"answer": 42}\n')
+        assert up.request("GET", "/static/missing.txt")[0] == 404
+        # Nothing outside the mounted directory is reachable.
+        status, _, body = up.request("GET", "/static/../spin.toml")
+        assert status == 404, body
+        assert up.request("GET", "/static/_write")[2] == b"write refused\n"
+        # argv follows the trigger's `argv` template.
+        status, _, body = up.request("GET", "/static/_argv?a=1&b=2")
+        assert body == b"static.wasm|/static/_argv|a=1|b=2\n", body
+        up.stop()
+
+
 def test_health_and_info_endpoints():
     with Up() as up:
         assert up.request("GET", "/.well-known/spin/health")[:3:2] == (200, b"OK")

@@ -1,0 +1,56 @@
+/*
+ * static.c - a second Wagi component for the spin-wagi example: serves the
+ * files Spin mounted into it (the component's `files`, preopened read-only
+ * at "/"), with two probes used by the tests:
+ *   /_argv   the argv the host built from the `argv` template, '|'-joined
+ *   /_write  tries to create a file and reports whether that was refused
+ * Anything else is a path below "/": its bytes, or Status 404.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *type_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && strcmp(dot, ".html") == 0)
+        return "text/html";
+    if (dot && strcmp(dot, ".json") == 0)
+        return "application/json";
+    return "text/plain";
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = getenv("PATH_INFO");
+    if (!path || !*path || strcmp(path, "/") == 0)
+        path = "/index.html";
+    if (strcmp(path, "/_argv") == 0) {
+        printf("Content-Type: text/plain\n\n");
+        for (int i = 0; i < argc; i++)
+            printf("%s%s", i ? "|" : "", argv[i]);
+        printf("\n");
+        return 0;
+    }
+    if (strcmp(path, "/_write") == 0) {
+        FILE *f = fopen("/written.txt", "w");
+        printf("Content-Type: text/plain\n\n%s\n", f ? "write allowed" : "write refused");
+        if (f)
+            fclose(f);
+        return 0;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        printf("Status: 404\nContent-Type: text/plain\n\nno such file: %s (%s)\n", path,
+               strerror(errno));
+        return 0;
+    }
+    printf("Content-Type: %s\n\n", type_of(path));
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, stdout);
+    fclose(f);
+    return 0;
+}
