@@ -361,9 +361,10 @@ static __attribute__((noinline)) NOCLONE int run(wasm_store *s, wasm_func *entry
     int budget = 1;
     const char *trap;
     int bop;
+    bool tail;
     rt_frame *frames = s->frames;
 
-#define NEXT() goto *(const void *)(base + *ip)
+#define NEXT() goto *(const void *)(base + (int32_t)*ip)
 #define R(k) fp[ip[k]]
 #define RELOAD_MEM() \
     do { \
@@ -864,10 +865,13 @@ L_CALL:
 L_RETURN_CALL:
     callee = inst->funcs[ip[1]];
     nfp = fp + ip[2];
-    ip += 3;
-    goto do_call;
+    goto do_tail_call;
 L_CALL_INDIRECT:
-L_RETURN_CALL_INDIRECT: {
+    tail = false;
+    goto call_indirect;
+L_RETURN_CALL_INDIRECT:
+    tail = true;
+call_indirect: {
     wasm_table *t = inst->tables[ip[1]];
     uint32_t i = R(3).u32;
     if (i >= t->size)
@@ -879,7 +883,54 @@ L_RETURN_CALL_INDIRECT: {
         TRAP("indirect call type mismatch");
     nfp = fp + ip[4];
     ip += 5;
+    if (tail)
+        goto do_tail_call;
     goto do_call;
+}
+
+    /* A tail call reuses the current frame (and its frame record): the
+     * arguments move down to fp[0..], so the stack does not grow. */
+do_tail_call: {
+    if (UTIL_UNLIKELY(--budget <= 0)) {
+        budget = POLL_INTERVAL;
+        if (atomic_load_explicit(&s->interrupt, memory_order_relaxed) ||
+            (s->deadline_ns && util_monotonic_ns() >= s->deadline_ns))
+            goto interrupted;
+    }
+    if (callee->is_host) {
+        s->depth = depth;
+        s->stack_top = nfp + (callee->nparams > callee->nresults ? callee->nparams
+                                                                  : callee->nresults);
+        rt_slot *saved_top = s->stack_top;
+        int rc = rt_call_host(s, callee, inst, nfp);
+        s->stack_top = saved_top;
+        if (rc < 0) {
+            if (s->pending_kind == WASM_TRAP)
+                rt_backtrace(s, entry_depth, cur);
+            goto unwind;
+        }
+        memmove(fp, nfp, callee->nresults * sizeof(rt_slot));
+        goto L_RETURN;
+    }
+    const rt_code *code = callee->code;
+    if (UTIL_UNLIKELY(!code)) {
+        code = rt_code_get(callee->inst->module, callee->func_idx);
+        callee->code = code;
+    }
+    if (UTIL_UNLIKELY(fp + code->frame_slots > s->stack_end))
+        TRAP("call stack exhausted");
+    memmove(fp, nfp, code->nparams * sizeof(rt_slot));
+    cur = callee;
+    if (code->ndeclared > code->nparams)
+        memset(fp + code->nparams, 0, (code->ndeclared - code->nparams) * sizeof(rt_slot));
+    if (code->nconsts)
+        memcpy(fp + code->nlocals, code->consts, code->nconsts * sizeof(rt_slot));
+    if (callee->inst != inst) {
+        inst = callee->inst;
+        RELOAD_MEM();
+    }
+    ip = code->code;
+    NEXT();
 }
 
 do_call: {

@@ -806,14 +806,12 @@ static void translate_body(tr *t, uint32_t nresults)
             mv_type_arity(t->m, mv_func_type(t->m, fi), &np, &nr);
             emit_call(t, np, nr);
             uint32_t base = t->sp - np;
-            emit_op(t, OP_CALL);
+            emit_op(t, op == 0x12 ? OP_RETURN_CALL : OP_CALL);
             put(t, fi);
             emit_slot(t, TEMPF | base);
             finish_call(t, base, nr);
-            if (op == 0x12) {
-                emit_return(t, nr);
+            if (op == 0x12)
                 set_unreachable(t);
-            }
             break;
         }
         case 0x11: /* call_indirect */
@@ -825,16 +823,14 @@ static void translate_body(tr *t, uint32_t nresults)
             uint32_t elem = pop(t);
             emit_call(t, np, nr);
             uint32_t base = t->sp - np;
-            emit_op(t, OP_CALL_INDIRECT);
+            emit_op(t, op == 0x13 ? OP_RETURN_CALL_INDIRECT : OP_CALL_INDIRECT);
             put(t, tab);
             put(t, ti);
             emit_slot(t, elem);
             emit_slot(t, TEMPF | base);
             finish_call(t, base, nr);
-            if (op == 0x13) {
-                emit_return(t, nr);
+            if (op == 0x13)
                 set_unreachable(t);
-            }
             break;
         }
         case 0x1A: /* drop */
