@@ -1,0 +1,487 @@
+/*
+ * container.c - the public life cycle (create, start, kill, delete) and
+ * the process-wide registry that maps reaped pids back to containers.
+ *
+ * container_create() does, in order: parse config.json, mount the rootfs
+ * mounts, compile seccomp, create the cgroup with its limits, open stdio,
+ * then launch the init (launch.c), and undoes all of it in reverse on any
+ * failure.  The registry lock guards the fields a reaper thread changes
+ * (pid, status, exit status, the exec list), so container_process_exited()
+ * can run concurrently with the shim's RPC threads.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+pthread_mutex_t container_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static container *registry;
+
+void registry_add(container *c)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    c->next_registered = registry;
+    registry = c;
+    pthread_mutex_unlock(&container_registry_lock);
+}
+
+void registry_remove(container *c)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    for (container **p = &registry; *p; p = &(*p)->next_registered) {
+        if (*p == c) {
+            *p = c->next_registered;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&container_registry_lock);
+}
+
+int container_wait_status_to_exit(int wait_status)
+{
+    if (WIFEXITED(wait_status))
+        return WEXITSTATUS(wait_status);
+    if (WIFSIGNALED(wait_status))
+        return 128 + WTERMSIG(wait_status);
+    return 255;
+}
+
+static container *lookup_locked(pid_t pid, container_exec_rec **exec)
+{
+    *exec = NULL;
+    for (container *c = registry; c; c = c->next_registered) {
+        if (c->pid == pid)
+            return c;
+        for (container_exec_rec *e = c->execs; e; e = e->next) {
+            if (e->pid == pid) {
+                *exec = e;
+                return c;
+            }
+        }
+    }
+    return NULL;
+}
+
+container *container_process_exited(pid_t pid, int wait_status, const char **exec_id,
+                                    int *exit_status)
+{
+    if (pid <= 0)
+        return NULL;
+    int status = container_wait_status_to_exit(wait_status);
+    pthread_mutex_lock(&container_registry_lock);
+    container_exec_rec *e;
+    container *c = lookup_locked(pid, &e);
+    if (c != NULL) {
+        if (e) {
+            e->status = CONTAINER_STOPPED;
+            e->exit_status = status;
+        } else {
+            c->status = CONTAINER_STOPPED;
+            c->exit_status = status;
+        }
+        if (exec_id)
+            *exec_id = e ? e->id : NULL;
+        if (exit_status)
+            *exit_status = status;
+    }
+    pthread_mutex_unlock(&container_registry_lock);
+    return c;
+}
+
+container *container_lookup_pid(pid_t pid, const char **exec_id)
+{
+    if (pid <= 0)
+        return NULL;
+    pthread_mutex_lock(&container_registry_lock);
+    container_exec_rec *e;
+    container *c = lookup_locked(pid, &e);
+    if (c && exec_id)
+        *exec_id = e ? e->id : NULL;
+    pthread_mutex_unlock(&container_registry_lock);
+    return c;
+}
+
+static int open_one(const char *path, int *fd, const char *what, util_error **err)
+{
+    if (path == NULL || path[0] == '\0')
+        path = "/dev/null";
+    /* containerd may hand URIs for logging plugins; only plain paths and
+     * file:// are files we can open */
+    if (strncmp(path, "file://", 7) == 0)
+        path += 7;
+    else if (strstr(path, "://") != NULL)
+        return util_error_set(err, 0, "%s: unsupported stdio URI %s", what, path);
+    /* O_RDWR: opening a FIFO never blocks waiting for the other end */
+    *fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_CREAT, 0640);
+    if (*fd < 0)
+        return util_error_set(err, errno, "%s %s", what, path);
+    return 0;
+}
+
+int open_stdio(const container_stdio *io, int fds[3], util_error **err)
+{
+    fds[0] = fds[1] = fds[2] = -1;
+    if (io->terminal)
+        return util_error_set(err, 0, "terminal: not supported (no console support)");
+    if (open_one(io->stdin_path, &fds[0], "stdin", err) < 0 ||
+        open_one(io->stdout_path, &fds[1], "stdout", err) < 0 ||
+        open_one(io->stderr_path, &fds[2], "stderr", err) < 0) {
+        for (int i = 0; i < 3; i++)
+            if (fds[i] >= 0)
+                close(fds[i]);
+        return -1;
+    }
+    return 0;
+}
+
+static void close_stdio(int fds[3])
+{
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+static void container_destroy_partial(container *c)
+{
+    if (c->cg_created) {
+        cgroup_kill_all(&c->cg, SIGKILL, NULL);
+        cgroup_destroy(&c->cg, NULL);
+    }
+    if (c->rootfs_mounted)
+        unmount_tree(c->rootfs_dir, NULL);
+    cgroup_free(&c->cg);
+    seccomp_program_free(&c->seccomp);
+    spec_free(&c->spec);
+    free(c->id);
+    free(c->bundle);
+    free(c->rootfs_dir);
+    free(c);
+}
+
+static int valid_id(const char *id)
+{
+    if (id == NULL || id[0] == '\0' || strchr(id, '/') != NULL || strcmp(id, ".") == 0 ||
+        strcmp(id, "..") == 0)
+        return 0;
+    return 1;
+}
+
+container *container_create(const container_create_options *opts, util_error **err)
+{
+    if (opts == NULL || !valid_id(opts->id)) {
+        util_error_set(err, 0, "container id \"%s\" is not valid",
+                       opts && opts->id ? opts->id : "");
+        return NULL;
+    }
+    if (opts->bundle == NULL || opts->bundle[0] != '/') {
+        util_error_set(err, 0, "bundle: expected an absolute path");
+        return NULL;
+    }
+    if (opts->stdio.terminal) {
+        util_error_set(err, 0, "terminal: not supported (no console support)");
+        return NULL;
+    }
+    container *c = util_xcalloc(1, sizeof(*c));
+    c->id = util_xstrdup(opts->id);
+    c->bundle = util_xstrdup(opts->bundle);
+    c->sync_fd = -1;
+    c->exit_status = -1;
+
+    cleanup_free char *cfg_path = util_xasprintf("%s/config.json", opts->bundle);
+    cleanup_free char *text = NULL;
+    size_t len;
+    int fds[3] = {-1, -1, -1};
+    if (util_read_file(cfg_path, &text, &len, err) < 0)
+        goto fail;
+    if (spec_parse(text, opts->bundle, &c->spec, err) < 0) {
+        util_error_wrap(err, "%s", cfg_path);
+        goto fail;
+    }
+    c->rootfs_dir = util_xstrdup(c->spec.root_path);
+    if (opts->n_rootfs > 0) {
+        if (rootfs_mount_all(opts->rootfs, opts->n_rootfs, c->rootfs_dir, err) < 0)
+            goto fail;
+        c->rootfs_mounted = true;
+    }
+    struct stat st;
+    if (stat(c->rootfs_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        util_error_set(err, errno ? errno : ENOTDIR, "root.path %s", c->rootfs_dir);
+        goto fail;
+    }
+    if (seccomp_compile(c->spec.seccomp, &c->seccomp, err) < 0) {
+        util_error_wrap(err, "%s", cfg_path);
+        goto fail;
+    }
+    cleanup_free char *cg_path = cgroup_resolve_path(c->spec.cgroups_path, c->id, err);
+    if (cg_path == NULL) {
+        util_error_wrap(err, "%s: linux", cfg_path);
+        goto fail;
+    }
+    if (cgroup_create(&c->cg, cg_path, &c->spec.resources, err) < 0)
+        goto fail;
+    c->cg_created = true;
+    if (open_stdio(&opts->stdio, fds, err) < 0)
+        goto fail;
+
+    child_config cc = {
+        .spec = &c->spec,
+        .process = &c->spec.process,
+        .seccomp = &c->seccomp,
+        .stdio = {fds[0], fds[1], fds[2]},
+        .is_exec = false,
+    };
+    pid_t pid = launch_process(&cc, &c->cg, &c->spec, &c->sync_fd, &c->kind, err);
+    close_stdio(fds);
+    if (pid < 0) {
+        util_error_wrap(err, "create container %s", c->id);
+        goto fail;
+    }
+    c->pid = pid;
+    c->status = CONTAINER_CREATED;
+    registry_add(c);
+    return c;
+
+fail:
+    close_stdio(fds);
+    container_destroy_partial(c);
+    return NULL;
+}
+
+pid_t container_start(container *c, util_error **err)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    container_status_kind st = c->status;
+    pthread_mutex_unlock(&container_registry_lock);
+    if (st != CONTAINER_CREATED || c->sync_fd < 0)
+        return util_error_set(err, 0, "container %s: cannot start, it is not in the created state",
+                              c->id);
+    int r = release_process(c->sync_fd, err);
+    close(c->sync_fd);
+    c->sync_fd = -1;
+    if (r < 0)
+        return util_error_wrap(err, "start container %s", c->id);
+    pthread_mutex_lock(&container_registry_lock);
+    if (c->status == CONTAINER_CREATED)
+        c->status = CONTAINER_RUNNING;
+    pthread_mutex_unlock(&container_registry_lock);
+    return c->pid;
+}
+
+int container_kill(container *c, int sig, bool all, util_error **err)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    container_status_kind st = c->status;
+    pid_t pid = c->pid;
+    pthread_mutex_unlock(&container_registry_lock);
+    if (all)
+        return cgroup_kill_all(&c->cg, sig, err);
+    if (st == CONTAINER_STOPPED || pid <= 0)
+        return util_error_set(err, ESRCH, "container %s: process already finished", c->id);
+    if (kill(pid, sig) < 0)
+        return util_error_set(err, errno, "container %s: kill %d", c->id, sig);
+    return 0;
+}
+
+int container_delete(container *c, util_error **err)
+{
+    int rc = 0;
+    if (c->sync_fd >= 0) {
+        close(c->sync_fd);
+        c->sync_fd = -1;
+    }
+    pthread_mutex_lock(&container_registry_lock);
+    for (container_exec_rec *e = c->execs; e; e = e->next) {
+        if (e->sync_fd >= 0) {
+            close(e->sync_fd);
+            e->sync_fd = -1;
+        }
+    }
+    pid_t pid = c->status != CONTAINER_STOPPED ? c->pid : 0;
+    pthread_mutex_unlock(&container_registry_lock);
+    /* a paused container cannot die until thawed */
+    if (pid > 0)
+        kill(pid, SIGKILL);
+    if (c->cg_created) {
+        cgroup_freeze(&c->cg, false, NULL);
+        if (cgroup_kill_all(&c->cg, SIGKILL, err) < 0)
+            rc = -1;
+        if (rc == 0 && cgroup_destroy(&c->cg, err) < 0)
+            rc = -1;
+        if (rc == 0)
+            c->cg_created = false;
+    }
+    if (c->rootfs_mounted) {
+        if (unmount_tree(c->rootfs_dir, rc == 0 ? err : NULL) < 0)
+            rc = -1;
+        else
+            c->rootfs_mounted = false;
+    }
+    return rc;
+}
+
+void container_free(container *c)
+{
+    if (c == NULL)
+        return;
+    registry_remove(c);
+    container_exec_rec *e = c->execs;
+    while (e) {
+        container_exec_rec *next = e->next;
+        if (e->sync_fd >= 0)
+            close(e->sync_fd);
+        spec_process_free(&e->process);
+        free(e->id);
+        free(e);
+        e = next;
+    }
+    if (c->sync_fd >= 0)
+        close(c->sync_fd);
+    cgroup_free(&c->cg);
+    seccomp_program_free(&c->seccomp);
+    spec_free(&c->spec);
+    free(c->id);
+    free(c->bundle);
+    free(c->rootfs_dir);
+    free(c);
+}
+
+int container_cleanup_bundle(const char *id, const char *bundle, util_error **err)
+{
+    if (!valid_id(id) || bundle == NULL)
+        return util_error_set(err, 0, "cleanup: invalid id or bundle");
+    cleanup_free char *cfg_path = util_xasprintf("%s/config.json", bundle);
+    cleanup_free char *text = NULL;
+    size_t len;
+    spec s;
+    memset(&s, 0, sizeof(s));
+    cleanup_free char *root = NULL;
+    cleanup_free char *cg_path = NULL;
+    if (util_read_file(cfg_path, &text, &len, NULL) == 0 &&
+        spec_parse(text, bundle, &s, NULL) == 0) {
+        root = util_xstrdup(s.root_path);
+        cg_path = cgroup_resolve_path(s.cgroups_path, id, NULL);
+    }
+    spec_free(&s);
+    if (root == NULL)
+        root = util_xasprintf("%s/rootfs", bundle);
+    if (cg_path == NULL)
+        cg_path = util_xasprintf("/%s", id);
+    int rc = 0;
+    cgroup cg;
+    if (cgroup_open(&cg, cg_path, NULL) == 0) {
+        if (cg.n_dirs > 0) {
+            cgroup_freeze(&cg, false, NULL);
+            if (cgroup_kill_all(&cg, SIGKILL, err) < 0 || cgroup_destroy(&cg, err) < 0)
+                rc = -1;
+        }
+        cgroup_free(&cg);
+    }
+    if (unmount_tree(root, rc == 0 ? err : NULL) < 0)
+        rc = -1;
+    return rc;
+}
+
+const char *container_id(const container *c)
+{
+    return c->id;
+}
+
+const char *container_bundle(const container *c)
+{
+    return c->bundle;
+}
+
+pid_t container_pid(const container *c)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    pid_t p = c->pid;
+    pthread_mutex_unlock(&container_registry_lock);
+    return p;
+}
+
+container_status_kind container_status(const container *c)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    container_status_kind s = c->status;
+    pthread_mutex_unlock(&container_registry_lock);
+    return s;
+}
+
+int container_exit_status(const container *c)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    int s = c->status == CONTAINER_STOPPED ? c->exit_status : -1;
+    pthread_mutex_unlock(&container_registry_lock);
+    return s;
+}
+
+container_kind container_get_kind(const container *c)
+{
+    return c->kind;
+}
+
+const char *container_annotation(const container *c, const char *key)
+{
+    json_object *v = NULL;
+    if (c->spec.annotations == NULL || !json_object_object_get_ex(c->spec.annotations, key, &v))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+int container_stats_read(container *c, container_stats *stats, util_error **err)
+{
+    return cgroup_stats(&c->cg, stats, err);
+}
+
+int container_pids(container *c, pid_t **pids, size_t *n_pids, util_error **err)
+{
+    return cgroup_read_pids(&c->cg, pids, n_pids, err);
+}
+
+int container_pause(container *c, util_error **err)
+{
+    if (container_status(c) != CONTAINER_RUNNING)
+        return util_error_set(err, 0, "container %s: cannot pause, it is not running", c->id);
+    if (cgroup_freeze(&c->cg, true, err) < 0)
+        return -1;
+    pthread_mutex_lock(&container_registry_lock);
+    if (c->status == CONTAINER_RUNNING)
+        c->status = CONTAINER_PAUSED;
+    pthread_mutex_unlock(&container_registry_lock);
+    return 0;
+}
+
+int container_resume(container *c, util_error **err)
+{
+    if (container_status(c) != CONTAINER_PAUSED)
+        return util_error_set(err, 0, "container %s: cannot resume, it is not paused", c->id);
+    if (cgroup_freeze(&c->cg, false, err) < 0)
+        return -1;
+    pthread_mutex_lock(&container_registry_lock);
+    if (c->status == CONTAINER_PAUSED)
+        c->status = CONTAINER_RUNNING;
+    pthread_mutex_unlock(&container_registry_lock);
+    return 0;
+}
+
+int container_update(container *c, const char *resources_json, util_error **err)
+{
+    enum json_tokener_error jerr;
+    json_object *obj = json_tokener_parse_verbose(resources_json ? resources_json : "",
+                                                  &jerr);
+    if (obj == NULL)
+        return util_error_set(err, 0, "resources: invalid JSON: %s",
+                              json_tokener_error_desc(jerr));
+    spec_resources r;
+    int rc = spec_parse_resources(obj, &r, err);
+    json_object_put(obj);
+    if (rc == 0)
+        rc = cgroup_apply(&c->cg, &r, err);
+    spec_resources_free(&r);
+    return rc;
+}

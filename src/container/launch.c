@@ -1,0 +1,152 @@
+/*
+ * launch.c - the shim's side of starting a container process: fork the
+ * helper, put it in the cgroup, answer its requests, collect the pid and
+ * the READY (or an error), and later release the process with START.
+ *
+ * The helper is a plain fork() child (glibc's fork keeps malloc usable in
+ * the child of a multi-threaded shim).  It is waited for here; if the
+ * shim's reaper got it first, waitpid fails with ECHILD, which is fine.
+ * Messages from the helper and from the container process share the
+ * socket and may interleave, so the loop simply collects until it has
+ * both a pid and a verdict.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int write_map(pid_t pid, const char *file, const spec_idmap *maps, size_t n,
+                     util_error **err)
+{
+    util_buf b = {0};
+    for (size_t i = 0; i < n; i++)
+        util_buf_printf(&b, "%u %u %u\n", maps[i].container_id, maps[i].host_id, maps[i].size);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0 || (b.len && write(fd, b.data, b.len) < 0))
+        rc = util_error_set(err, errno, "write %s", path);
+    if (fd >= 0)
+        close(fd);
+    util_buf_free(&b);
+    return rc;
+}
+
+static void reap(pid_t pid)
+{
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
+                     container_kind *kind, util_error **err)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return util_error_set(err, errno, "socketpair");
+    child_config ccfg = *cfg;
+    ccfg.sync_fd = sv[1];
+
+    pid_t helper = fork();
+    if (helper < 0) {
+        int e = errno;
+        close(sv[0]);
+        close(sv[1]);
+        return util_error_set(err, e, "fork");
+    }
+    if (helper == 0) {
+        close(sv[0]);
+        child_helper(&ccfg);
+    }
+    close(sv[1]);
+
+    pid_t pid = 0;
+    bool ready = false;
+    util_error *failure = NULL;
+    if (cg && cgroup_enter(cg, helper, &failure) < 0)
+        goto fail;
+    if (sync_send(sv[0], SYNC_GO, 0, NULL) < 0) {
+        util_error_set(&failure, errno, "sync with the container helper");
+        goto fail;
+    }
+    while (!(pid > 0 && ready)) {
+        sync_msg m;
+        if (sync_recv(sv[0], &m) < 0) {
+            if (errno == 0)
+                util_error_set(&failure, 0, "the container process exited during setup");
+            else
+                util_error_set(&failure, errno, "sync with the container process");
+            goto fail;
+        }
+        switch (m.type) {
+        case SYNC_USERNS:
+            if (sp == NULL || write_map(helper, "uid_map", sp->uid_maps, sp->n_uid_maps,
+                                        &failure) < 0 ||
+                write_map(helper, "gid_map", sp->gid_maps, sp->n_gid_maps, &failure) < 0) {
+                if (failure == NULL)
+                    util_error_set(&failure, 0, "user namespace without mappings");
+                goto fail;
+            }
+            sync_send(sv[0], SYNC_MAPPED, 0, NULL);
+            break;
+        case SYNC_PID:
+            pid = m.value;
+            break;
+        case SYNC_READY:
+            ready = true;
+            *kind = (container_kind)m.value;
+            break;
+        case SYNC_ERROR:
+            failure = util_xcalloc(1, sizeof(*failure));
+            failure->status = m.value;
+            failure->msg = util_xstrdup(m.text);
+            goto fail;
+        default:
+            util_error_set(&failure, EPROTO, "unexpected sync message %d", m.type);
+            goto fail;
+        }
+    }
+    reap(helper);
+    *sync_fd = sv[0];
+    return pid;
+
+fail:
+    /* the helper may still have to tell us the pid of what it cloned */
+    if (pid == 0) {
+        kill(helper, SIGKILL);
+        shutdown(sv[0], SHUT_WR);
+        sync_msg m;
+        while (sync_recv(sv[0], &m) == 0)
+            if (m.type == SYNC_PID)
+                pid = m.value;
+    }
+    reap(helper);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        reap(pid);
+    }
+    close(sv[0]);
+    *err = failure;
+    return -1;
+}
+
+int release_process(int sync_fd, util_error **err)
+{
+    if (sync_send(sync_fd, SYNC_START, 0, NULL) < 0)
+        return util_error_set(err, errno, "the container process is gone");
+    sync_msg m;
+    if (sync_recv(sync_fd, &m) == 0) {
+        if (m.type == SYNC_ERROR)
+            return util_error_set(err, 0, "%s", m.text);
+        return util_error_set(err, EPROTO, "unexpected sync message %d", m.type);
+    }
+    if (errno != 0)
+        return util_error_set(err, errno, "sync with the container process");
+    return 0;
+}
