@@ -753,6 +753,13 @@ if [ "$CONFIG_ACTION" = write ] && [ "$(fact template)" != 1 ]; then
     fi
 fi
 
+# Fail now rather than half-way: every directory we write to must be
+# writable (the nearest existing ancestor, for ones we would create).
+for d in "${CONFIG%/*}" "$ROOT$(binary_dir)" "$ROOT/usr/local/bin"; do
+    while [ ! -d "$d" ] && [ "${d%/*}" != "$d" ]; do d=${d%/*}; done
+    [ -w "${d:-/}" ] || die "cannot write to ${d:-/} (run as root, or mount the node root read-write)"
+done
+
 # ---- from here on we change the node
 CHANGED=0
 if [ "$MODE" = install ]; then

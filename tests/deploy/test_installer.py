@@ -499,6 +499,29 @@ def test_refusals(t):
     refuse(t, "unknown argument", with_config(base), "unknown argument", run_args=("--frobnicate",))
 
 
+def test_unprivileged_refused(t):
+    """Without write access to the node it stops before changing anything."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or not setpriv:
+        t.check(True, "needs root and setpriv to drop privileges; not applicable")
+        return
+    node = Node()
+    node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v2.toml"))
+    scratch = os.path.join(node.tmp, "scratch")
+    os.makedirs(scratch)
+    os.chmod(scratch, 0o1777)
+    os.chmod(node.tmp, 0o755)
+    before = snapshot(node.root)
+    env = {"PATH": node.bin + ":" + os.environ["PATH"], "NODE_ROOT": node.root, "NO_RESTART": "1",
+           "SHIM_BINARY": SHIM_BIN, "TMPDIR": scratch, "HOST_EXEC": ""}
+    r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "sh",
+                        os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "node-installer.sh")],
+                       env=env, capture_output=True, text=True, timeout=60)
+    t.check(r.returncode != 0 and "cannot write to" in r.stderr, f"unprivileged run refused:\n{r.stderr}")
+    t.check(snapshot(node.root) == before, "unprivileged run: files untouched")
+    node.cleanup()
+
+
 def test_binary_without_version(t):
     node = Node()
     node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v2.toml"))
@@ -531,7 +554,7 @@ def main():
                test_k0s_dropin, test_busybox_tools, test_restart_and_labels,
                test_restart_per_distribution, test_side_by_side_versions,
                test_existing_identical_spin, test_no_trailing_newline,
-               test_operator_text_after_block_survives, test_refusals,
+               test_operator_text_after_block_survives, test_refusals, test_unprivileged_refused,
                test_binary_without_version):
         t.run(fn)
     t.finish()
