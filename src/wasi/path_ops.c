@@ -1,0 +1,356 @@
+/*
+ * path_ops.c - the path_* functions.
+ *
+ * Each one checks the directory descriptor (a file as "directory" is
+ * `notdir`, a missing right `notcapable`, a read-only preopen `rofs` for
+ * anything that writes), resolves the guest path with wasi_path_resolve
+ * (path.c) and applies one *at() system call to the resolved directory and
+ * last component.  A trailing slash is handed back to the kernel only
+ * after resolution proved the component is no symlink, so Linux's own
+ * trailing-slash rules (file/ -> ENOTDIR, ...) apply without letting it
+ * follow anything.
+ */
+#include "wasi_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int dir_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, bool writes, wasi_fd **out)
+{
+    wasi_fd *f = wasi_fd_get(ctx, fd);
+    if (f == NULL)
+        return WE_BADF;
+    if (f->filetype != FT_DIR || f->kind != FDK_HOST)
+        return WE_NOTDIR;
+    if (writes && f->read_only)
+        return WE_ROFS;
+    if ((f->rights_base & rights) != rights)
+        return WE_NOTCAPABLE;
+    *out = f;
+    return WE_SUCCESS;
+}
+
+/* dir_check + load + resolve, the prologue of every function here. */
+static int prologue(wasi_ctx *ctx, const gmem *m, uint32_t fd, uint64_t rights, bool writes,
+                    uint32_t path, uint32_t path_len, bool follow, wasi_fd **dir,
+                    wasi_path *out)
+{
+    out->dirfd = -1;
+    out->owned = false;
+    out->name = NULL;
+    int rc = dir_check(ctx, fd, rights, writes, dir);
+    if (rc != WE_SUCCESS)
+        return rc;
+    cleanup_free char *p = NULL;
+    if ((rc = wasi_path_load(m, path, path_len, &p)) != WE_SUCCESS)
+        return rc;
+    return wasi_path_resolve((*dir)->host, p, follow, out);
+}
+
+#define PATH_SLASH(wp, buf) wasi_path_name_slash(&(wp), buf, sizeof(buf))
+
+WASI_FN(path_open)
+{
+    wasi_ctx *ctx = env;
+    gmem m = gmem_of(caller);
+    uint32_t lookup = ARG32(1), oflags = ARG32(4), fdflags = ARG32(7), fd_ptr = ARG32(8);
+    uint64_t want_base = ARG64(5), want_inh = ARG64(6);
+    if (!gmem_ok(&m, fd_ptr, 4))
+        return RET(WE_FAULT);
+    if (oflags & ~(uint32_t)(OFLAG_CREAT | OFLAG_DIRECTORY | OFLAG_EXCL | OFLAG_TRUNC))
+        return RET(WE_INVAL);
+    if (fdflags & ~(uint32_t)(FDFLAG_APPEND | FDFLAG_DSYNC | FDFLAG_NONBLOCK | FDFLAG_RSYNC |
+                              FDFLAG_SYNC))
+        return RET(WE_INVAL);
+    bool reads = want_base & (RIGHT_FD_READ | RIGHT_FD_READDIR);
+    bool writes = (want_base & (RIGHT_FD_DATASYNC | RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE |
+                                RIGHT_FD_FILESTAT_SET_SIZE)) ||
+                  (fdflags & FDFLAG_APPEND);
+    bool modifies = writes || (oflags & (OFLAG_CREAT | OFLAG_TRUNC));
+    uint64_t need = RIGHT_PATH_OPEN;
+    if (oflags & OFLAG_CREAT)
+        need |= RIGHT_PATH_CREATE_FILE;
+    if (oflags & OFLAG_TRUNC)
+        need |= RIGHT_PATH_FILESTAT_SET_SIZE;
+
+    wasi_fd *dir;
+    wasi_path wp;
+    int rc = prologue(ctx, &m, ARG32(0), need, modifies, ARG32(2), ARG32(3),
+                      lookup & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
+    if (rc != WE_SUCCESS) {
+        wasi_path_fini(&wp);
+        return RET(rc);
+    }
+    int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+    if (writes && (oflags & OFLAG_DIRECTORY)) {
+        wasi_path_fini(&wp);
+        return RET(WE_ISDIR);
+    }
+    flags |= writes ? (reads ? O_RDWR : O_WRONLY) : O_RDONLY;
+    if (oflags & OFLAG_CREAT)
+        flags |= O_CREAT;
+    if (oflags & OFLAG_EXCL)
+        flags |= O_EXCL;
+    if (oflags & OFLAG_TRUNC)
+        flags |= O_TRUNC;
+    if ((oflags & OFLAG_DIRECTORY) || wp.must_dir)
+        flags |= O_DIRECTORY;
+    if (fdflags & FDFLAG_APPEND)
+        flags |= O_APPEND;
+    if (fdflags & FDFLAG_NONBLOCK)
+        flags |= O_NONBLOCK;
+    if (fdflags & FDFLAG_DSYNC)
+        flags |= O_DSYNC;
+    if (fdflags & (FDFLAG_SYNC | FDFLAG_RSYNC))
+        flags |= O_SYNC;
+    if ((flags & O_DIRECTORY) && (flags & O_CREAT)) {
+        wasi_path_fini(&wp);
+        return RET(WE_INVAL);
+    }
+    int fd = openat(wp.dirfd, wp.name, flags, 0666);
+    int e = errno;
+    if (fd < 0 && e == ELOOP && !(lookup & LOOKUP_SYMLINK_FOLLOW) && (flags & O_DIRECTORY))
+        e = ENOTDIR; /* a symlink is not a directory when we may not follow it */
+    wasi_path_fini(&wp);
+    if (fd < 0)
+        return RET(wasi_errno_from_host(e));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        e = errno;
+        close(fd);
+        return RET(wasi_errno_from_host(e));
+    }
+    wasi_fd nf = {0};
+    nf.kind = FDK_HOST;
+    nf.host = fd;
+    nf.filetype = wasi_filetype_from_mode(st.st_mode);
+    nf.fdflags = (uint16_t)fdflags;
+    nf.read_only = dir->read_only;
+    uint64_t mask = nf.filetype == FT_DIR ? RIGHTS_DIR : RIGHTS_FILE;
+    if (nf.filetype != FT_DIR && nf.filetype != FT_REG)
+        mask = RIGHTS_FILE | RIGHTS_TTY;
+    nf.rights_base = want_base & dir->rights_inheriting & mask;
+    nf.rights_inheriting = want_inh & dir->rights_inheriting;
+    if (nf.read_only) {
+        nf.rights_base &= ~RIGHTS_WRITING;
+        nf.rights_inheriting &= ~RIGHTS_WRITING;
+    }
+    /* Rights the host descriptor cannot honour are not granted. */
+    if (!writes)
+        nf.rights_base &= ~(RIGHT_FD_WRITE | RIGHT_FD_DATASYNC | RIGHT_FD_ALLOCATE |
+                            RIGHT_FD_FILESTAT_SET_SIZE);
+    if (!reads)
+        nf.rights_base &= ~(RIGHT_FD_READ | RIGHT_FD_READDIR);
+    uint32_t guest_fd;
+    if ((rc = wasi_fd_insert(ctx, &nf, &guest_fd)) != WE_SUCCESS) {
+        close(fd);
+        return RET(rc);
+    }
+    return RET(gmem_put32(&m, fd_ptr, guest_fd));
+}
+
+WASI_FN(path_create_directory)
+{
+    gmem m = gmem_of(caller);
+    wasi_fd *dir;
+    wasi_path wp;
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_CREATE_DIRECTORY, true, ARG32(1), ARG32(2),
+                      false, &dir, &wp);
+    if (rc == WE_SUCCESS && mkdirat(wp.dirfd, wp.name, 0777) < 0)
+        rc = wasi_errno_from_host(errno);
+    wasi_path_fini(&wp);
+    return RET(rc);
+}
+
+int wasi_path_filestat(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t lookup,
+                       uint32_t path, uint32_t path_len, uint32_t buf, bool legacy)
+{
+    gmem m = gmem_of(caller);
+    wasi_fd *dir;
+    wasi_path wp;
+    uint8_t *out = gmem_at(&m, buf, WASI_FILESTAT_SIZE(legacy));
+    if (out == NULL)
+        return WE_FAULT;
+    int rc = prologue(ctx, &m, fd, RIGHT_PATH_FILESTAT_GET, false, path, path_len,
+                      lookup & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
+    struct stat st;
+    if (rc == WE_SUCCESS) {
+        if (fstatat(wp.dirfd, wp.name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            rc = wasi_errno_from_host(errno);
+        else if (wp.must_dir && !S_ISDIR(st.st_mode))
+            rc = WE_NOTDIR;
+        else
+            wasi_store_filestat(out, &st, legacy);
+    }
+    wasi_path_fini(&wp);
+    return rc;
+}
+
+WASI_FN(path_filestat_get)
+{
+    return RET(wasi_path_filestat(caller, env, ARG32(0), ARG32(1), ARG32(2), ARG32(3), ARG32(4),
+                                  false));
+}
+
+WASI_FN(path_filestat_set_times)
+{
+    gmem m = gmem_of(caller);
+    struct timespec ts[2];
+    int rc = wasi_times_from(ARG64(4), ARG64(5), ARG32(6), ts);
+    if (rc != WE_SUCCESS) {
+        wasi_fd *d;
+        int brc = dir_check(env, ARG32(0), 0, false, &d);
+        return RET(brc != WE_SUCCESS ? brc : rc);
+    }
+    wasi_fd *dir;
+    wasi_path wp;
+    rc = prologue(env, &m, ARG32(0), RIGHT_PATH_FILESTAT_SET_TIMES, true, ARG32(2), ARG32(3),
+                  ARG32(1) & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
+    if (rc == WE_SUCCESS && utimensat(wp.dirfd, wp.name, ts, AT_SYMLINK_NOFOLLOW) < 0)
+        rc = wasi_errno_from_host(errno);
+    wasi_path_fini(&wp);
+    return RET(rc);
+}
+
+WASI_FN(path_link)
+{
+    gmem m = gmem_of(caller);
+    wasi_fd *d1, *d2;
+    wasi_path a, b;
+    char s1[4200], s2[4200];
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_LINK_SOURCE, true, ARG32(2), ARG32(3),
+                      ARG32(1) & LOOKUP_SYMLINK_FOLLOW, &d1, &a);
+    if (rc != WE_SUCCESS) {
+        wasi_path_fini(&a);
+        return RET(rc);
+    }
+    rc = prologue(env, &m, ARG32(4), RIGHT_PATH_LINK_TARGET, true, ARG32(5), ARG32(6), false,
+                  &d2, &b);
+    if (rc == WE_SUCCESS) {
+        struct stat st;
+        if (fstatat(a.dirfd, a.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+            rc = WE_PERM; /* hard links to directories: Linux says EPERM too */
+        else if (linkat(a.dirfd, PATH_SLASH(a, s1), b.dirfd, PATH_SLASH(b, s2), 0) < 0)
+            rc = wasi_errno_from_host(errno);
+    }
+    wasi_path_fini(&a);
+    wasi_path_fini(&b);
+    return RET(rc);
+}
+
+WASI_FN(path_readlink)
+{
+    gmem m = gmem_of(caller);
+    wasi_fd *dir;
+    wasi_path wp;
+    uint32_t buf = ARG32(3), buf_len = ARG32(4), used_ptr = ARG32(5);
+    uint8_t *dst = gmem_at(&m, buf, buf_len);
+    if (dst == NULL || !gmem_ok(&m, used_ptr, 4))
+        return RET(WE_FAULT);
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_READLINK, false, ARG32(1), ARG32(2), false,
+                      &dir, &wp);
+    if (rc == WE_SUCCESS) {
+        char target[4096];
+        ssize_t n = readlinkat(wp.dirfd, wp.name, target, sizeof(target));
+        if (n < 0) {
+            rc = wasi_errno_from_host(errno);
+        } else {
+            size_t len = (size_t)n < buf_len ? (size_t)n : buf_len;
+            memcpy(dst, target, len);
+            rc = gmem_put32(&m, used_ptr, (uint32_t)len);
+        }
+    }
+    wasi_path_fini(&wp);
+    return RET(rc);
+}
+
+WASI_FN(path_remove_directory)
+{
+    gmem m = gmem_of(caller);
+    wasi_fd *dir;
+    wasi_path wp;
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_REMOVE_DIRECTORY, true, ARG32(1), ARG32(2),
+                      false, &dir, &wp);
+    if (rc == WE_SUCCESS && unlinkat(wp.dirfd, wp.name, AT_REMOVEDIR) < 0)
+        rc = wasi_errno_from_host(errno == EEXIST ? ENOTEMPTY : errno);
+    wasi_path_fini(&wp);
+    return RET(rc);
+}
+
+WASI_FN(path_rename)
+{
+    gmem m = gmem_of(caller);
+    wasi_fd *d1, *d2;
+    wasi_path a, b;
+    char s1[4200], s2[4200];
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_RENAME_SOURCE, true, ARG32(1), ARG32(2),
+                      false, &d1, &a);
+    if (rc != WE_SUCCESS) {
+        wasi_path_fini(&a);
+        return RET(rc);
+    }
+    rc = prologue(env, &m, ARG32(3), RIGHT_PATH_RENAME_TARGET, true, ARG32(4), ARG32(5), false,
+                  &d2, &b);
+    if (rc == WE_SUCCESS) {
+        /* Only a directory may be named with a trailing slash, on either side. */
+        struct stat st;
+        if ((a.must_dir || b.must_dir) &&
+            fstatat(a.dirfd, a.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+            rc = WE_NOTDIR;
+        else if (renameat(a.dirfd, PATH_SLASH(a, s1), b.dirfd, PATH_SLASH(b, s2)) < 0)
+            rc = wasi_errno_from_host(errno == EEXIST ? ENOTEMPTY : errno);
+    }
+    wasi_path_fini(&a);
+    wasi_path_fini(&b);
+    return RET(rc);
+}
+
+WASI_FN(path_symlink)
+{
+    gmem m = gmem_of(caller);
+    cleanup_free char *target = NULL;
+    wasi_fd *dir;
+    int rc = dir_check(env, ARG32(2), RIGHT_PATH_SYMLINK, true, &dir);
+    if (rc != WE_SUCCESS)
+        return RET(rc);
+    if ((rc = wasi_path_load(&m, ARG32(0), ARG32(1), &target)) != WE_SUCCESS)
+        return RET(rc);
+    wasi_path wp;
+    rc = prologue(env, &m, ARG32(2), RIGHT_PATH_SYMLINK, true, ARG32(3), ARG32(4), false, &dir,
+                  &wp);
+    if (rc == WE_SUCCESS) {
+        if (target[0] == '/') {
+            rc = WE_NOTCAPABLE; /* could only ever point outside the sandbox */
+        } else if (wp.must_dir) {
+            /* "link/" names a directory that would have to exist already */
+            struct stat st;
+            rc = fstatat(wp.dirfd, wp.name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? WE_EXIST
+                                                                            : WE_NOENT;
+        } else if (symlinkat(target, wp.dirfd, wp.name) < 0) {
+            rc = wasi_errno_from_host(errno);
+        }
+    }
+    wasi_path_fini(&wp);
+    return RET(rc);
+}
+
+WASI_FN(path_unlink_file)
+{
+    gmem m = gmem_of(caller);
+    wasi_fd *dir;
+    wasi_path wp;
+    char s[4200];
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_UNLINK_FILE, true, ARG32(1), ARG32(2),
+                      false, &dir, &wp);
+    if (rc == WE_SUCCESS) {
+        struct stat st;
+        if (wp.must_dir && fstatat(wp.dirfd, wp.name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            rc = S_ISDIR(st.st_mode) ? WE_ISDIR : WE_NOTDIR;
+        else if (unlinkat(wp.dirfd, PATH_SLASH(wp, s), 0) < 0)
+            rc = wasi_errno_from_host(errno);
+    }
+    wasi_path_fini(&wp);
+    return RET(rc);
+}
