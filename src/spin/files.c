@@ -48,22 +48,36 @@ static bool match_class(const char **pp, char c)
     return hit != negate;
 }
 
-static bool gmatch(const char *start, const char *p, const char *s, bool star_crosses, int depth)
+/* Remembers (pattern, string) positions already known not to match, so
+ * patterns with many stars stay polynomial instead of exponential. */
+typedef struct glob_ctx {
+    const char *pat, *str;
+    size_t slen;
+    bool star_crosses;
+    unsigned char *failed; /* (plen + 1) x (slen + 1) bits, as bytes */
+} glob_ctx;
+
+static bool gm(glob_ctx *g, const char *p, const char *s)
 {
-    if (depth > 64)
+    size_t key = (size_t)(p - g->pat) * (g->slen + 1) + (size_t)(s - g->str);
+    if (g->failed[key])
         return false;
+    bool ok = false;
     while (*p) {
-        if (p[0] == '*' && p[1] == '*' && (p == start || p[-1] == '/') &&
+        if (p[0] == '*' && p[1] == '*' && (p == g->pat || p[-1] == '/') &&
             (p[2] == '/' || p[2] == '\0')) {
-            if (p[2] == '\0')
-                return true;
-            const char *rest = p + 3;
+            if (p[2] == '\0') {
+                ok = true;
+                goto out;
+            }
             for (const char *q = s;;) {
-                if (gmatch(start, rest, q, star_crosses, depth + 1))
-                    return true;
+                if (gm(g, p + 3, q)) {
+                    ok = true;
+                    goto out;
+                }
                 q = strchr(q, '/');
                 if (q == NULL)
-                    return false;
+                    goto out;
                 q++;
             }
         }
@@ -72,30 +86,45 @@ static bool gmatch(const char *start, const char *p, const char *s, bool star_cr
             while (*p == '*')
                 p++;
             for (const char *q = s;; q++) {
-                if (gmatch(start, p, q, star_crosses, depth + 1))
-                    return true;
-                if (*q == '\0' || (!star_crosses && *q == '/'))
-                    return false;
+                if (gm(g, p, q)) {
+                    ok = true;
+                    goto out;
+                }
+                if (*q == '\0' || (!g->star_crosses && *q == '/'))
+                    goto out;
             }
         case '?':
-            if (*s == '\0' || (*s == '/' && !star_crosses))
-                return false;
+            if (*s == '\0' || (*s == '/' && !g->star_crosses))
+                goto out;
             p++;
             s++;
             break;
         case '[':
             if (*s == '\0' || !match_class(&p, *s))
-                return false;
+                goto out;
             s++;
             break;
         default:
             if (*p != *s)
-                return false;
+                goto out;
             p++;
             s++;
         }
     }
-    return *s == '\0';
+    ok = *s == '\0';
+out:
+    if (!ok)
+        g->failed[key] = 1;
+    return ok;
+}
+
+static bool gmatch(const char *pattern, const char *path, bool star_crosses)
+{
+    glob_ctx g = {.pat = pattern, .str = path, .slen = strlen(path), .star_crosses = star_crosses};
+    g.failed = util_xcalloc((strlen(pattern) + 1) * (g.slen + 1), 1);
+    bool ok = gm(&g, pattern, path);
+    free(g.failed);
+    return ok;
 }
 
 static bool is_glob(const char *s)
@@ -164,7 +193,7 @@ static bool excluded(const spin_component *c, const char *app_rel)
         const char *pat = c->exclude_files.items[i];
         while (pat[0] == '.' && pat[1] == '/')
             pat += 2;
-        if (gmatch(pat, pat, app_rel, true, 0))
+        if (gmatch(pat, app_rel, true))
             return true;
     }
     return false;
@@ -305,7 +334,7 @@ static int expand_pattern(const spin_manifest *m, const spin_component *c, const
     }
     for (size_t i = 0; i < files.len; i++) {
         cleanup_free char *app_rel = join(base, files.items[i]);
-        if (!gmatch(rel, rel, app_rel, false, 0) || excluded(c, app_rel))
+        if (!gmatch(rel, app_rel, false) || excluded(c, app_rel))
             continue;
         cleanup_free char *h = join(m->dir, app_rel);
         cleanup_free char *guest = util_xasprintf("/%s", app_rel);

@@ -153,9 +153,23 @@ static void test_symlink_loop_does_not_hang(void)
     remove_tree(app_dir);
 }
 
+/* Backtracking over many stars must not explode (it would never finish). */
+static void test_many_star_patterns_stay_fast(void)
+{
+    make_tree();
+    put("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.txt");
+    cleanup_free char *none = describe("files = [\"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\"]");
+    CHECK_STR(none, "");
+    cleanup_free char *one = describe("files = [\"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*.txt\"]");
+    CHECK_STR(one, "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.txt<-"
+                   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.txt");
+    remove_tree(app_dir);
+}
+
 int main(void)
 {
     RUN(test_files_patterns_and_placements);
     RUN(test_symlink_loop_does_not_hang);
+    RUN(test_many_star_patterns_stay_fast);
     return TEST_SUMMARY();
 }
