@@ -276,6 +276,41 @@ static int read_dependencies(mctx *c, const char *sec, const toml_entry *e,
     return 0;
 }
 
+/* [component.x.build] is ignored at runtime, but Spin still rejects a
+ * malformed one, so a manifest we accept is one `spin up` accepts. */
+static int check_build(mctx *c, const char *sec, const toml_entry *e)
+{
+    if (mwant_table(c, sec, e) < 0)
+        return -1;
+    static const char *const fields[] = {"command", "workdir", "watch", NULL};
+    cleanup_free char *sub = util_xasprintf("%s: build", sec);
+    bool has_command = false;
+    for (size_t i = 0; i < toml_len(e->value); i++) {
+        const toml_entry *f = toml_entry_at(e->value, i);
+        spin_strv tmp = {0};
+        char *str = NULL;
+        int r = 0;
+        if (strcmp(f->key, "command") == 0) {
+            has_command = true;
+            r = f->value->type == TOML_ARRAY ? mget_strv(c, sub, f, &tmp)
+                                             : mget_string(c, sub, f, &str);
+        } else if (strcmp(f->key, "workdir") == 0) {
+            r = mget_string(c, sub, f, &str);
+        } else if (strcmp(f->key, "watch") == 0) {
+            r = mget_strv(c, sub, f, &tmp);
+        } else {
+            r = mfail_unknown(c, sub, f, fields);
+        }
+        spin_strv_free(&tmp);
+        free(str);
+        if (r < 0)
+            return -1;
+    }
+    if (!has_command)
+        return mfail_missing(c, sub, e->value, "command");
+    return 0;
+}
+
 int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const toml_value *table,
                             const char *sec, bool v1, spin_component *comp,
                             const toml_value **trigger_out)
@@ -328,8 +363,10 @@ int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const tom
             r = read_dependencies(c, sec, e, comp);
         } else if (strcmp(k, "dependencies_inherit_configuration") == 0) {
             r = mget_bool(c, sec, e, &comp->dependencies_inherit_configuration);
-        } else if (strcmp(k, "build") == 0 || strcmp(k, "tool") == 0) {
-            r = mwant_table(c, sec, e); /* for `spin build` and plugins only */
+        } else if (strcmp(k, "build") == 0) {
+            r = check_build(c, sec, e); /* used by `spin build` only */
+        } else if (strcmp(k, "tool") == 0) {
+            r = mwant_table(c, sec, e); /* settings of plugins; Spin ignores them */
         }
         if (r < 0)
             return -1;

@@ -372,6 +372,12 @@ static void test_errors_name_file_and_field(void)
                    "[\"example.com\"]\n",
          "app/spin.toml:7:1: [component.hello]: invalid allowed_outbound_hosts entry "
          "'example.com': expected scheme://host[:port], e.g. \"https://example.com\""},
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\n[component.hello.build]\n"
+                   "comand = \"make\"\n",
+         "app/spin.toml:10:1: [component.hello]: build: unknown field 'comand' (expected one of: "
+         "command, workdir, watch)"},
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nbuild = { workdir = \"x\" }\n",
+         "app/spin.toml:9:9: [component.hello]: build: missing field 'command'"},
         {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nenvironment = { A = 1 }\n",
          "app/spin.toml:9:17: [component.hello]: 'environment.A' must be a string"},
         {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nfiles = [{ source = \"s\" }]\n",
