@@ -41,6 +41,7 @@ static inline int leb_read_uN(const uint8_t **pp, const uint8_t *end, unsigned b
     const uint8_t *p = *pp;
     unsigned maxbytes = (bits + 6) / 7;
     uint64_t v = 0;
+    *out = 0;
     for (unsigned i = 0;; i++) {
         if (p >= end)
             return LEB_END;
@@ -72,6 +73,7 @@ static inline int leb_read_sN(const uint8_t **pp, const uint8_t *end, unsigned b
     uint64_t v = 0;
     unsigned shift = 0;
     uint8_t b;
+    *out = 0;
     for (unsigned i = 0;; i++) {
         if (p >= end)
             return LEB_END;
@@ -104,8 +106,7 @@ static inline int leb_read_u32(const uint8_t **pp, const uint8_t *end, uint32_t 
 {
     uint64_t v;
     int rc = leb_read_uN(pp, end, 32, &v);
-    if (rc == LEB_OK)
-        *out = (uint32_t)v;
+    *out = (uint32_t)v;
     return rc;
 }
 
@@ -118,8 +119,7 @@ static inline int leb_read_s32(const uint8_t **pp, const uint8_t *end, int32_t *
 {
     int64_t v;
     int rc = leb_read_sN(pp, end, 32, &v);
-    if (rc == LEB_OK)
-        *out = (int32_t)v;
+    *out = (int32_t)v;
     return rc;
 }
 

@@ -162,7 +162,8 @@ struct wasm_module {
     /* Function index space. */
     uint32_t nfuncs;         /* imported + defined */
     uint32_t *func_type;     /* [nfuncs] type index of every function */
-    wm_func *funcs;          /* [nfuncs - n_imported_funcs] defined functions */
+    wm_func *funcs;          /* [nbodies] defined functions */
+    uint32_t nbodies;        /* = nfuncs - n_imported_funcs once validated */
     _Atomic(struct rt_code *) *code; /* [nfuncs - n_imported_funcs], translator's */
 
     uint32_t ntables;

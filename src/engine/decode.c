@@ -1,0 +1,823 @@
+/*
+ * decode.c - reads the sections of a binary module into struct wasm_module
+ * and checks everything the spec checks outside function bodies.
+ *
+ * One pass over the bytes, section by section, in the spec's order (custom
+ * sections anywhere).  Every read is bounded by the end of the binary and
+ * sizes are compared afterwards, exactly like the reference decoder, so the
+ * reported error is the one the spec test suite expects ("section size
+ * mismatch", "length out of bounds", "unexpected end ...").  Module-level
+ * validation (index ranges, limits, duplicate exports, constant
+ * expressions) happens as soon as the information is there, but only as a
+ * pending error: decoding always runs to the end, since a malformed byte
+ * anywhere outranks an invalid construct (see decode.h).  The checks the
+ * spec makes after the last section (function/code counts, data count)
+ * come last, then the pending validation error, if any, is reported.
+ *
+ * Function bodies are validated as their code entries are read (validate.c)
+ * and everything a body can refer to (types, functions, tables, memories,
+ * globals, element segments, the data count, declared function references)
+ * precedes the code section, so a single pass suffices.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "decode.h"
+#include "opcodes.h"
+
+enum { SEC_CUSTOM = 0, SEC_TYPE, SEC_IMPORT, SEC_FUNCTION, SEC_TABLE, SEC_MEMORY, SEC_GLOBAL,
+       SEC_EXPORT, SEC_START, SEC_ELEMENT, SEC_CODE, SEC_DATA, SEC_DATACOUNT };
+
+/* Position of each section id in the required order (data count sits
+ * between element and code). */
+static const uint8_t k_rank[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 10};
+
+typedef struct dec {
+    wm_reader r;
+    uint32_t cap_func_type, cap_tables, cap_mems, cap_globals;
+    uint32_t n_defined_funcs; /* from the function section */
+    uint32_t n_code;          /* from the code section */
+    bool has_name_section;
+    wm_range name_section;
+} dec;
+
+int rd_malformed(wm_reader *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->message, sizeof r->res->message, fmt, ap);
+    va_end(ap);
+    r->res->kind = WASM_MALFORMED;
+    return -1;
+}
+
+int rd_invalid(wm_reader *r, const char *fmt, ...)
+{
+    if (r->invalid)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->message, sizeof r->res->message, fmt, ap);
+    va_end(ap);
+    r->res->kind = WASM_INVALID;
+    r->invalid = true;
+    return 0;
+}
+
+int rd_valtype(wm_reader *r, uint8_t *out)
+{
+    if (rd_u8(r, out) < 0)
+        return -1;
+    if (*out == WASM_V128)
+        return rd_malformed(r, "SIMD (v128) is not supported");
+    if (!wm_is_valtype(*out))
+        return rd_malformed(r, "malformed value type");
+    return 0;
+}
+
+/* ---- small readers -------------------------------------------------------- */
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. */
+static bool utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        uint32_t cp, min;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2, cp = c & 0x1F, min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3, cp = c & 0x0F, min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4, cp = c & 0x07, min = 0x10000;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+static int rd_name(wm_reader *r, char **out)
+{
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    if (!utf8_valid(r->p, n))
+        return rd_malformed(r, "malformed UTF-8 encoding");
+    if (out)
+        *out = util_xstrndup((const char *)r->p, n);
+    r->p += n;
+    return 0;
+}
+
+static int rd_reftype(wm_reader *r, uint8_t *out)
+{
+    if (rd_u8(r, out) < 0)
+        return -1;
+    if (!wm_is_reftype(*out))
+        return rd_malformed(r, "malformed reference type");
+    return 0;
+}
+
+static int rd_limits(wm_reader *r, wm_limits *l)
+{
+    uint8_t flags;
+    uint32_t v;
+    if (rd_u8(r, &flags) < 0)
+        return -1;
+    if (flags & 0xFE)
+        return rd_malformed(r, "integer too large");
+    *l = (wm_limits){0};
+    if (rd_u32(r, &v) < 0)
+        return -1;
+    l->min = v;
+    if (flags & 1) {
+        if (rd_u32(r, &v) < 0)
+            return -1;
+        l->max = v;
+        l->has_max = true;
+    }
+    return 0;
+}
+
+static void check_table_limits(wm_reader *r, const wm_limits *l)
+{
+    if (l->has_max && l->min > l->max)
+        rd_invalid(r, "size minimum must not be greater than maximum");
+}
+
+static void check_memory_limits(wm_reader *r, const wm_limits *l)
+{
+    if (l->min > 65536 || (l->has_max && l->max > 65536))
+        rd_invalid(r, "memory size must be at most 65536 pages (4GiB)");
+    else if (l->has_max && l->min > l->max)
+        rd_invalid(r, "size minimum must not be greater than maximum");
+}
+
+static int rd_tabletype(wm_reader *r, wm_tabletype *t)
+{
+    if (rd_reftype(r, &t->elem_type) < 0 || rd_limits(r, &t->limits) < 0)
+        return -1;
+    check_table_limits(r, &t->limits);
+    return 0;
+}
+
+static int rd_memtype(wm_reader *r, wm_limits *l)
+{
+    if (rd_limits(r, l) < 0)
+        return -1;
+    check_memory_limits(r, l);
+    return 0;
+}
+
+static int rd_globaltype(wm_reader *r, wm_globaltype *g)
+{
+    uint8_t mut;
+    if (rd_valtype(r, &g->valtype) < 0 || rd_u8(r, &mut) < 0)
+        return -1;
+    if (mut > 1)
+        return rd_malformed(r, "malformed mutability");
+    g->mutable_ = mut == 1;
+    return 0;
+}
+
+/* Reads a constant expression of type `t` into `range`. */
+static int rd_const_expr(dec *d, uint8_t t, uint32_t nglobals, wm_range *range)
+{
+    wm_expr_info info = {.kind = WM_EXPR_CONST, .const_type = t, .const_nglobals = nglobals};
+    range->start = rd_pos(&d->r);
+    if (wm_validate_expr(&d->r, &info) < 0)
+        return -1;
+    range->end = rd_pos(&d->r);
+    return 0;
+}
+
+/* ---- growable index spaces ------------------------------------------------ */
+
+static void *grow(void *p, uint32_t *cap, uint32_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    uint32_t c = *cap ? *cap : 8;
+    while (c < need)
+        c = c > UINT32_MAX / 2 ? need : c * 2;
+    *cap = c;
+    return util_xrealloc(p, (size_t)c * elem);
+}
+
+static void add_func(dec *d, uint32_t type_idx)
+{
+    wasm_module *m = d->r.m;
+    m->func_type = grow(m->func_type, &d->cap_func_type, m->nfuncs + 1, sizeof *m->func_type);
+    m->func_type[m->nfuncs++] = type_idx;
+}
+
+static void add_table(dec *d, const wm_tabletype *t, bool imported)
+{
+    wasm_module *m = d->r.m;
+    m->tables = grow(m->tables, &d->cap_tables, m->ntables + 1, sizeof *m->tables);
+    m->tables[m->ntables++] = (wm_table){.type = *t, .imported = imported};
+}
+
+static void add_memory(dec *d, const wm_limits *l, bool imported)
+{
+    wasm_module *m = d->r.m;
+    m->mems = grow(m->mems, &d->cap_mems, m->nmems + 1, sizeof *m->mems);
+    m->mems[m->nmems++] = (wm_memory){.limits = *l, .imported = imported};
+}
+
+static wm_global *add_global(dec *d, const wm_globaltype *t, bool imported)
+{
+    wasm_module *m = d->r.m;
+    m->globals = grow(m->globals, &d->cap_globals, m->nglobals + 1, sizeof *m->globals);
+    m->globals[m->nglobals] = (wm_global){.type = *t, .imported = imported};
+    return &m->globals[m->nglobals++];
+}
+
+/* ---- sections ------------------------------------------------------------- */
+
+static char *signature_of(const wm_functype *ft)
+{
+    char *s = util_xmalloc(ft->nparams + ft->nresults + 2);
+    size_t k = 0;
+    for (uint32_t i = 0; i < ft->nparams + ft->nresults; i++) {
+        if (i == ft->nparams)
+            s[k++] = ':';
+        switch (ft->types[i]) {
+        case WASM_I32: s[k++] = 'i'; break;
+        case WASM_I64: s[k++] = 'I'; break;
+        case WASM_F32: s[k++] = 'f'; break;
+        case WASM_F64: s[k++] = 'F'; break;
+        case WASM_FUNCREF: s[k++] = 'r'; break;
+        case WASM_EXTERNREF: s[k++] = 'e'; break;
+        default: s[k++] = 'v'; break;
+        }
+    }
+    if (ft->nresults == 0)
+        s[k++] = ':';
+    s[k] = '\0';
+    return s;
+}
+
+static int sec_type(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    m->types = util_xcalloc(n ? n : 1, sizeof *m->types);
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t form;
+        uint32_t np, nr;
+        if (rd_u8(r, &form) < 0)
+            return -1;
+        if (form != 0x60)
+            return rd_malformed(r, "malformed function type 0x%02x", form);
+        if (rd_len(r, &np) < 0)
+            return -1;
+        const uint8_t *pp = r->p;
+        for (uint32_t k = 0; k < np; k++) {
+            uint8_t t;
+            if (rd_valtype(r, &t) < 0)
+                return -1;
+        }
+        if (rd_len(r, &nr) < 0)
+            return -1;
+        const uint8_t *rp = r->p;
+        for (uint32_t k = 0; k < nr; k++) {
+            uint8_t t;
+            if (rd_valtype(r, &t) < 0)
+                return -1;
+        }
+        wm_functype *ft = &m->types[m->ntypes++];
+        ft->nparams = np;
+        ft->nresults = nr;
+        ft->types = util_xmalloc(np + nr + 1);
+        memcpy(ft->types, pp, np);
+        memcpy(ft->types + np, rp, nr);
+        ft->sig = signature_of(ft);
+    }
+    return 0;
+}
+
+static int sec_import(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    m->imports = util_xcalloc(n ? n : 1, sizeof *m->imports);
+    for (uint32_t i = 0; i < n; i++) {
+        wm_import *im = &m->imports[m->nimports++];
+        uint8_t kind;
+        if (rd_name(r, &im->module) < 0 || rd_name(r, &im->name) < 0 || rd_u8(r, &kind) < 0)
+            return -1;
+        switch (kind) {
+        case 0:
+            im->kind = WASM_EXTERN_FUNC;
+            if (rd_u32(r, &im->desc.func_type) < 0)
+                return -1;
+            if (im->desc.func_type >= m->ntypes)
+                rd_invalid(r, "unknown type %u", im->desc.func_type);
+            im->index = m->nfuncs;
+            add_func(d, im->desc.func_type);
+            m->n_imported_funcs++;
+            break;
+        case 1:
+            im->kind = WASM_EXTERN_TABLE;
+            if (rd_tabletype(r, &im->desc.table) < 0)
+                return -1;
+            im->index = m->ntables;
+            add_table(d, &im->desc.table, true);
+            m->n_imported_tables++;
+            break;
+        case 2:
+            im->kind = WASM_EXTERN_MEMORY;
+            if (rd_memtype(r, &im->desc.memory) < 0)
+                return -1;
+            im->index = m->nmems;
+            add_memory(d, &im->desc.memory, true);
+            m->n_imported_mems++;
+            break;
+        case 3:
+            im->kind = WASM_EXTERN_GLOBAL;
+            if (rd_globaltype(r, &im->desc.global) < 0)
+                return -1;
+            im->index = m->nglobals;
+            add_global(d, &im->desc.global, true);
+            m->n_imported_globals++;
+            break;
+        default:
+            return rd_malformed(r, "malformed import kind");
+        }
+    }
+    return 0;
+}
+
+static int sec_function(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t t;
+        if (rd_u32(r, &t) < 0)
+            return -1;
+        if (t >= m->ntypes)
+            rd_invalid(r, "unknown type %u", t);
+        add_func(d, t);
+    }
+    d->n_defined_funcs = n;
+    return 0;
+}
+
+static int sec_table(dec *d)
+{
+    uint32_t n;
+    if (rd_len(&d->r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        wm_tabletype t;
+        if (rd_tabletype(&d->r, &t) < 0)
+            return -1;
+        add_table(d, &t, false);
+    }
+    return 0;
+}
+
+static int sec_memory(dec *d)
+{
+    uint32_t n;
+    if (rd_len(&d->r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        wm_limits l;
+        if (rd_memtype(&d->r, &l) < 0)
+            return -1;
+        add_memory(d, &l, false);
+    }
+    return 0;
+}
+
+static int sec_global(dec *d)
+{
+    wm_reader *r = &d->r;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        wm_globaltype t;
+        if (rd_globaltype(r, &t) < 0)
+            return -1;
+        wm_range init;
+        if (rd_const_expr(d, t.valtype, r->m->n_imported_globals, &init) < 0)
+            return -1;
+        add_global(d, &t, false)->init = init;
+    }
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int sec_export(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    m->exports = util_xcalloc(n ? n : 1, sizeof *m->exports);
+    for (uint32_t i = 0; i < n; i++) {
+        wm_export *e = &m->exports[m->nexports++];
+        uint8_t kind;
+        if (rd_name(r, &e->name) < 0 || rd_u8(r, &kind) < 0)
+            return -1;
+        if (kind > 3)
+            return rd_malformed(r, "malformed export kind");
+        if (rd_u32(r, &e->index) < 0)
+            return -1;
+        e->kind = (wasm_extern_kind)kind;
+        static const char *const what[] = {"function", "table", "memory", "global"};
+        uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables
+                       : kind == 2 ? m->nmems : m->nglobals;
+        if (e->index >= limit)
+            rd_invalid(r, "unknown %s %u", what[kind], e->index);
+        else if (kind == 0)
+            m->func_declared[e->index] = 1;
+    }
+    /* Export names are compared as byte strings; a name with an embedded
+     * NUL cannot be told apart here, which only errs on the strict side. */
+    char **names = util_xmalloc((n ? n : 1) * sizeof *names);
+    for (uint32_t i = 0; i < n; i++)
+        names[i] = m->exports[i].name;
+    qsort(names, n, sizeof *names, cmp_names);
+    for (uint32_t i = 1; i < n; i++)
+        if (strcmp(names[i - 1], names[i]) == 0) {
+            rd_invalid(r, "duplicate export name");
+            break;
+        }
+    free(names);
+    return 0;
+}
+
+static int sec_start(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t f;
+    if (rd_u32(r, &f) < 0)
+        return -1;
+    m->start = f;
+    if (f >= m->nfuncs) {
+        rd_invalid(r, "unknown function %u", f);
+    } else if (m->func_type[f] < m->ntypes) {
+        const wm_functype *ft = &m->types[m->func_type[f]];
+        if (ft->nparams || ft->nresults)
+            rd_invalid(r, "start function");
+    }
+    return 0;
+}
+
+static int sec_element(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    m->elems = util_xcalloc(n ? n : 1, sizeof *m->elems);
+    for (uint32_t i = 0; i < n; i++) {
+        wm_elem *e = &m->elems[m->nelems++];
+        uint32_t flags, count;
+        if (rd_u32(r, &flags) < 0)
+            return -1;
+        if (flags > 7)
+            return rd_malformed(r, "malformed elements segment kind");
+        bool passive_or_decl = flags & 1;
+        bool explicit_table = (flags & 3) == 2;
+        bool exprs = flags & 4;
+        e->mode = !passive_or_decl ? WM_SEG_ACTIVE
+                  : (flags & 2)    ? WM_SEG_DECLARATIVE
+                                   : WM_SEG_PASSIVE;
+        e->elem_type = WASM_FUNCREF;
+        if (explicit_table && rd_u32(r, &e->table) < 0)
+            return -1;
+        if (e->mode == WM_SEG_ACTIVE &&
+            rd_const_expr(d, WASM_I32, m->nglobals, &e->offset) < 0)
+            return -1;
+        if (passive_or_decl || explicit_table) {
+            if (exprs) {
+                if (rd_reftype(r, &e->elem_type) < 0)
+                    return -1;
+            } else {
+                uint8_t kind;
+                if (rd_u8(r, &kind) < 0)
+                    return -1;
+                if (kind != 0)
+                    return rd_malformed(r, "malformed elements segment kind");
+            }
+        }
+        if (rd_len(r, &count) < 0)
+            return -1;
+        e->count = count;
+        if (exprs) {
+            e->exprs = util_xcalloc(count ? count : 1, sizeof *e->exprs);
+            for (uint32_t k = 0; k < count; k++)
+                if (rd_const_expr(d, e->elem_type, m->nglobals, &e->exprs[k]) < 0)
+                    return -1;
+        } else {
+            e->func_indices = util_xcalloc(count ? count : 1, sizeof *e->func_indices);
+            for (uint32_t k = 0; k < count; k++) {
+                uint32_t f;
+                if (rd_u32(r, &f) < 0)
+                    return -1;
+                e->func_indices[k] = f;
+                if (f >= m->nfuncs)
+                    rd_invalid(r, "unknown function %u", f);
+                else
+                    m->func_declared[f] = 1;
+            }
+        }
+        if (e->mode == WM_SEG_ACTIVE) {
+            if (e->table >= m->ntables)
+                rd_invalid(r, "unknown table %u", e->table);
+            else if (m->tables[e->table].type.elem_type != e->elem_type)
+                rd_invalid(r, "type mismatch");
+        }
+    }
+    return 0;
+}
+
+static int sec_datacount(dec *d)
+{
+    wasm_module *m = d->r.m;
+    if (rd_u32(&d->r, &m->datacount) < 0)
+        return -1;
+    m->has_datacount = true;
+    return 0;
+}
+
+static int sec_code(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    d->n_code = n;
+    /* A count mismatch is reported after the last section (as the spec
+     * does); the bodies are still decoded, but not type-checked. */
+    bool counts_match = n == d->n_defined_funcs;
+    m->funcs = util_xcalloc(n ? n : 1, sizeof *m->funcs);
+    for (uint32_t i = 0; i < n; i++) {
+        wm_func *f = &m->funcs[m->nbodies++];
+        uint32_t size, ngroups;
+        if (rd_len(r, &size) < 0)
+            return -1;
+        const uint8_t *start = r->p;
+        if (rd_len(r, &ngroups) < 0)
+            return -1;
+        f->local_groups = util_xcalloc(ngroups ? ngroups : 1, sizeof *f->local_groups);
+        uint64_t total = 0;
+        for (uint32_t g = 0; g < ngroups; g++) {
+            wm_local_group *lg = &f->local_groups[f->nlocal_groups++];
+            if (rd_u32(r, &lg->count) < 0 || rd_valtype(r, &lg->valtype) < 0)
+                return -1;
+            total += lg->count;
+        }
+        if (total > UINT32_MAX)
+            return rd_malformed(r, "too many locals");
+        if (total > WM_MAX_LOCALS)
+            return rd_malformed(r, "too many locals (%llu, at most %u supported)",
+                                (unsigned long long)total, WM_MAX_LOCALS);
+        f->nlocals = (uint32_t)total;
+        const wm_functype *ft = NULL;
+        if (counts_match) {
+            f->type_idx = m->func_type[m->n_imported_funcs + i];
+            if (f->type_idx < m->ntypes)
+                ft = &m->types[f->type_idx];
+        }
+        wm_expr_info info = {.kind = WM_EXPR_BODY,
+                             .type = ft,
+                             .locals = f->local_groups,
+                             .nlocal_groups = f->nlocal_groups,
+                             .nlocals = f->nlocals};
+        f->body.start = rd_pos(r);
+        if (wm_validate_expr(r, &info) < 0)
+            return -1;
+        f->body.end = rd_pos(r);
+        f->max_stack = info.max_stack;
+        f->max_depth = info.max_depth;
+        if (r->p != start + size)
+            return rd_malformed(r, "section size mismatch");
+    }
+    return 0;
+}
+
+static int sec_data(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    m->datas = util_xcalloc(n ? n : 1, sizeof *m->datas);
+    for (uint32_t i = 0; i < n; i++) {
+        wm_data *ds = &m->datas[m->ndatas++];
+        uint32_t flags, len;
+        if (rd_u32(r, &flags) < 0)
+            return -1;
+        if (flags > 2)
+            return rd_malformed(r, "malformed data segment kind");
+        ds->mode = flags == 1 ? WM_SEG_PASSIVE : WM_SEG_ACTIVE;
+        if (flags == 2 && rd_u32(r, &ds->memory) < 0)
+            return -1;
+        if (ds->mode == WM_SEG_ACTIVE) {
+            if (rd_const_expr(d, WASM_I32, m->nglobals, &ds->offset) < 0)
+                return -1;
+            if (ds->memory >= m->nmems)
+                rd_invalid(r, "unknown memory %u", ds->memory);
+        }
+        if (rd_len(r, &len) < 0)
+            return -1;
+        ds->bytes.start = rd_pos(r);
+        r->p += len;
+        ds->bytes.end = rd_pos(r);
+    }
+    return 0;
+}
+
+static int sec_custom(dec *d, const uint8_t *start, uint32_t size)
+{
+    wm_reader *r = &d->r;
+    uint32_t n;
+    if (rd_len(r, &n) < 0)
+        return -1;
+    const uint8_t *name = r->p;
+    if (!utf8_valid(name, n))
+        return rd_malformed(r, "malformed UTF-8 encoding");
+    r->p += n;
+    if ((size_t)(r->p - start) > size)
+        return rd_malformed(r, "unexpected end");
+    if (n == 4 && memcmp(name, "name", 4) == 0) {
+        d->has_name_section = true;
+        d->name_section = (wm_range){rd_pos(r), (uint32_t)(start + size - r->base)};
+    }
+    r->p = start + size;
+    return 0;
+}
+
+/* The "name" custom section, subsection 1 (function names).  Best effort:
+ * the spec does not validate it, so anything odd just stops the parse. */
+static void parse_names(dec *d)
+{
+    wasm_module *m = d->r.m;
+    const uint8_t *p = d->r.base + d->name_section.start;
+    const uint8_t *end = d->r.base + d->name_section.end;
+    while (p < end) {
+        uint8_t id = *p++;
+        uint32_t size, n;
+        if (leb_read_u32(&p, end, &size) != LEB_OK || size > (size_t)(end - p))
+            return;
+        const uint8_t *sub_end = p + size;
+        if (id != 1) {
+            p = sub_end;
+            continue;
+        }
+        if (leb_read_u32(&p, sub_end, &n) != LEB_OK)
+            return;
+        if (!m->func_names && m->nfuncs)
+            m->func_names = util_xcalloc(m->nfuncs, sizeof *m->func_names);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t idx, len;
+            if (leb_read_u32(&p, sub_end, &idx) != LEB_OK ||
+                leb_read_u32(&p, sub_end, &len) != LEB_OK || len > (size_t)(sub_end - p))
+                return;
+            if (idx < m->nfuncs && !m->func_names[idx] && utf8_valid(p, len))
+                m->func_names[idx] = util_xstrndup((const char *)p, len);
+            p += len;
+        }
+        return;
+    }
+}
+
+/* ---- the module ----------------------------------------------------------- */
+
+static int header(wm_reader *r)
+{
+    static const uint8_t magic[4] = {0x00, 'a', 's', 'm'};
+    static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
+    size_t len = (size_t)(r->end - r->base);
+    if (len < 4)
+        return rd_malformed(r, "unexpected end");
+    if (memcmp(r->base, magic, 4) != 0)
+        return rd_malformed(r, "magic header not detected");
+    if (len < 8)
+        return rd_malformed(r, "unexpected end");
+    if (memcmp(r->base + 4, version, 4) != 0)
+        return rd_malformed(r, "unknown binary version");
+    r->p = r->base + 8;
+    return 0;
+}
+
+static int sections(dec *d)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    uint8_t last_rank = 0;
+    while (r->p < r->end) {
+        uint8_t id = *r->p;
+        if (id > SEC_DATACOUNT)
+            return rd_malformed(r, "malformed section id %u", id);
+        if (id != SEC_CUSTOM) {
+            if (k_rank[id] <= last_rank)
+                return rd_malformed(r, "unexpected content after last section");
+            last_rank = k_rank[id];
+        }
+        r->p++;
+        uint32_t size;
+        if (rd_len(r, &size) < 0)
+            return -1;
+        const uint8_t *start = r->p;
+        if (id > SEC_FUNCTION && !m->func_declared)
+            m->func_declared = util_xcalloc(m->nfuncs ? m->nfuncs : 1, 1);
+        int rc;
+        switch (id) {
+        case SEC_CUSTOM: rc = sec_custom(d, start, size); break;
+        case SEC_TYPE: rc = sec_type(d); break;
+        case SEC_IMPORT: rc = sec_import(d); break;
+        case SEC_FUNCTION: rc = sec_function(d); break;
+        case SEC_TABLE: rc = sec_table(d); break;
+        case SEC_MEMORY: rc = sec_memory(d); break;
+        case SEC_GLOBAL: rc = sec_global(d); break;
+        case SEC_EXPORT: rc = sec_export(d); break;
+        case SEC_START: rc = sec_start(d); break;
+        case SEC_ELEMENT: rc = sec_element(d); break;
+        case SEC_CODE: rc = sec_code(d); break;
+        case SEC_DATA: rc = sec_data(d); break;
+        default: rc = sec_datacount(d); break;
+        }
+        if (rc < 0)
+            return -1;
+        if (r->p != start + size)
+            return rd_malformed(r, "section size mismatch");
+    }
+    return 0;
+}
+
+int wm_decode(wasm_module *m, wasm_result *res)
+{
+    dec d = {.r = {.m = m, .base = m->bytes, .end = m->bytes + m->len, .res = res}};
+    m->start = -1;
+    int rc = -1;
+    if (header(&d.r) < 0 || sections(&d) < 0)
+        goto out;
+    if (!m->func_declared)
+        m->func_declared = util_xcalloc(m->nfuncs ? m->nfuncs : 1, 1);
+    if (m->nmems > 1 && !m->features.multi_memory)
+        rd_invalid(&d.r, "multiple memories");
+    if (d.n_defined_funcs != d.n_code) {
+        rd_malformed(&d.r, "function and code section have inconsistent lengths");
+        goto out;
+    }
+    if (m->has_datacount && m->datacount != m->ndatas) {
+        rd_malformed(&d.r, "data count and data section have inconsistent lengths");
+        goto out;
+    }
+    if (!m->has_datacount && d.r.uses_data_index) {
+        rd_malformed(&d.r, "data count section required");
+        goto out;
+    }
+    if (d.r.invalid)
+        goto out;
+    if (d.has_name_section)
+        parse_names(&d);
+    uint32_t ndef = m->nfuncs - m->n_imported_funcs;
+    m->code = util_xcalloc(ndef ? ndef : 1, sizeof *m->code);
+    rc = 0;
+out:
+    wm_validator_free(d.r.val);
+    return rc;
+}
