@@ -26,13 +26,30 @@ int mfail(mctx *c, unsigned line, unsigned col, const char *section, const char 
     return -1;
 }
 
+/* A key as it can be shown in a message: quoted TOML keys may hold control
+ * characters (written as escapes), which must not reach a terminal raw. */
+static char *printable_key(const toml_entry *e)
+{
+    util_buf b = {0};
+    util_buf_reserve(&b, e->key_len + 1);
+    for (size_t i = 0; i < e->key_len; i++) {
+        unsigned char ch = (unsigned char)e->key[i];
+        if (ch < 0x20 || ch == 0x7F)
+            util_buf_printf(&b, "\\u%04X", ch);
+        else
+            util_buf_append(&b, &e->key[i], 1);
+    }
+    return util_buf_steal(&b, NULL);
+}
+
 int mfail_unknown(mctx *c, const char *section, const toml_entry *e, const char *const *known)
 {
     util_buf b = {0};
     util_buf_reserve(&b, 64);
     for (size_t i = 0; known[i]; i++)
         util_buf_printf(&b, "%s%s", i ? ", " : "", known[i]);
-    int r = mfail(c, e->line, e->col, section, "unknown field '%s' (expected one of: %s)", e->key,
+    cleanup_free char *key = printable_key(e);
+    int r = mfail(c, e->line, e->col, section, "unknown field '%s' (expected one of: %s)", key,
                   b.data);
     util_buf_free(&b);
     return r;

@@ -441,6 +441,9 @@ static void test_errors_name_file_and_field(void)
         {HEAD "extra = 1\n", "app/spin.toml:4:1: [application]: unknown field 'extra' (expected "
                              "one of: name, version, description, authors, targets, trigger, "
                              "tool)"},
+        {"spin_manifest_version = 2\n\"bell\\u0007\\u0000\" = 1\n[application]\nname = \"x\"\n",
+         "app/spin.toml:2:1: unknown field 'bell\\u0007\\u0000' (expected one of: "
+         "spin_manifest_version, application, variables, trigger, component)"},
         {"spin_manifest_version = 2\nextra = 1\n[application]\nname = \"x\"\n",
          "app/spin.toml:2:1: unknown field 'extra' (expected one of: spin_manifest_version, "
          "application, variables, trigger, component)"},
