@@ -1,12 +1,11 @@
-/* cmd_shim.c - the `shim` sub-command (not built yet: says so and fails). */
+/*
+ * cmd_shim.c - the `shim` sub-command: containerd's invocations (`start`,
+ * `delete`, or none for the daemon), all handled by the shim layer.
+ */
 #include "commands.h"
-
-#include <stdio.h>
+#include "shim.h"
 
 int cmd_shim(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "containerd-shim-spin-v2: the 'shim' command is not implemented yet\n");
-    return 2;
+    return shim_main(argc, argv);
 }

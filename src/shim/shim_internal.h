@@ -1,0 +1,94 @@
+/*
+ * shim_internal.h - what the shim layer's files share with each other and
+ * with the layer's unit tests (not a public door: see shim.h).
+ */
+#ifndef SHIM_INTERNAL_H
+#define SHIM_INTERNAL_H
+
+#include "proto.h"
+#include "shim.h"
+#include "util.h"
+
+#include <sys/types.h>
+
+/* ---- sha256.c ---------------------------------------------------------- */
+
+void shim_sha256(const void *data, size_t len, uint8_t out[32]);
+/* Lower-case hex digest, 65 bytes with the NUL. */
+void shim_sha256_hex(const void *data, size_t len, char out[65]);
+
+/* ---- address.c --------------------------------------------------------- */
+
+/* "unix:///run/containerd/s/<hex sha256(address/ns/group)>" as containerd
+ * computes it; `dir` overrides /run/containerd/s for tests (NULL = default). */
+char *shim_socket_address(const char *dir, const char *containerd_address, const char *ns,
+                          const char *group);
+/* The grouping key: annotation io.kubernetes.cri.sandbox-id (or
+ * io.containerd.runc.v2.group) of config.json, else the id. */
+char *shim_group_key(const char *config_json_path, const char *id);
+/* Binds a listening unix socket at addr (unix:// prefix allowed), creating
+ * its directory.  Returns the fd; on EADDRINUSE with a live server returns
+ * -2 (reuse it); removes a stale socket and retries. */
+int shim_socket_listen(const char *addr, util_error **err);
+
+/* ---- options.c --------------------------------------------------------- */
+
+typedef struct shim_runtime_options {
+    char *type_url;    /* runtimeoptions.v1.Options.type_url */
+    char *config_path;
+    char *config_body; /* TOML text (containerd 1.7+) */
+    bool systemd_cgroup;
+    bool present;
+} shim_runtime_options;
+
+/* Decodes a packed google.protobuf.Any of task options.  Never fails on
+ * options it does not know: unknown types are recorded as absent. */
+void shim_options_parse(const uint8_t *any, size_t len, shim_runtime_options *out);
+void shim_options_parse_any(const char *type_url, const uint8_t *value, size_t len,
+                            shim_runtime_options *out);
+void shim_options_free(shim_runtime_options *o);
+
+#endif
+
+/* ---- events.c ---------------------------------------------------------- */
+
+typedef struct shim_events shim_events;
+struct ProtobufCMessage;
+
+/* A publisher thread forwarding events to containerd's ttrpc socket
+ * (addr = $TTRPC_ADDRESS; NULL or "" drops events). */
+shim_events *shim_events_new(const char *addr, const char *ns);
+/* Queues an event (never blocks on delivery); topic e.g. "/tasks/exit",
+ * type_url e.g. "containerd.events.TaskExit". */
+void shim_events_publish(shim_events *ev, const char *topic, const char *type_url,
+                         const struct ProtobufCMessage *event);
+/* Waits until the queue is empty or timeout_ms passed; returns the number
+ * of events still queued. */
+size_t shim_events_flush(shim_events *ev, unsigned timeout_ms);
+void shim_events_free(shim_events *ev);
+
+/* ---- task_service.c ---------------------------------------------------- */
+
+typedef struct shim_service shim_service;
+
+shim_service *shim_service_new(const char *ns, const char *bundle_dir, shim_events *ev);
+void shim_service_free(shim_service *s);
+/* The ttrpc handler for containerd.task.v2.Task (ctx = shim_service). */
+struct ttrpc_call;
+struct ttrpc_status;
+int shim_service_handle(void *ctx, const struct ttrpc_call *call, uint8_t **resp,
+                        size_t *resp_len, struct ttrpc_status *st);
+/* Called by the reaper for each reaped child. */
+void shim_service_reaped(shim_service *s, pid_t pid, int wait_status);
+/* True once Shutdown was requested and no task remains. */
+bool shim_service_should_exit(shim_service *s);
+/* Called when Shutdown decides to exit (set by the daemon). */
+void shim_service_on_exit(shim_service *s, void (*fn)(void *), void *arg);
+size_t shim_service_task_count(shim_service *s);
+
+/* ---- stats.c ----------------------------------------------------------- */
+
+struct container_stats;
+/* Encodes container-layer stats as the Any CRI accepts:
+ * io.containerd.cgroups.v1.Metrics or io.containerd.cgroups.v2.Metrics. */
+void shim_stats_to_any(const struct container_stats *cs, Google__Protobuf__Any *any);

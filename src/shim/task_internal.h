@@ -1,0 +1,105 @@
+/*
+ * task_internal.h - the Task service's state, shared by task_*.c.
+ *
+ * Locking: the service mutex guards the task list, every task's and exec's
+ * bookkeeping fields (pids, exit records, event flags) and is what Wait
+ * sleeps on (one condition variable, broadcast on every exit).  A task's
+ * `op` mutex serialises calls into the container layer for that container
+ * (the layer's rule); it is never taken while holding the service mutex.
+ * Tasks are reference counted so a Wait can outlive a Delete.
+ */
+#ifndef SHIM_TASK_INTERNAL_H
+#define SHIM_TASK_INTERNAL_H
+
+#include "container.h"
+#include "proto.h"
+#include "shim_internal.h"
+#include "ttrpc.h"
+
+#include <pthread.h>
+
+typedef struct proc_rec {
+    pid_t pid;
+    bool started;
+    bool exited;
+    int exit_status;
+    uint64_t exited_at; /* ns since the epoch */
+    bool start_published; /* TaskStart / TaskExecStarted went out */
+    bool exit_pending;    /* exited before its start event: publish after it */
+} proc_rec;
+
+typedef struct exec_proc {
+    char *id;
+    char *stdin_path, *stdout_path, *stderr_path;
+    bool terminal;
+    proc_rec p;
+    struct exec_proc *next;
+} exec_proc;
+
+typedef struct task {
+    char *id;
+    char *bundle;
+    char *stdin_path, *stdout_path, *stderr_path;
+    bool terminal;
+    container *c; /* NULL while Create runs */
+    shim_runtime_options opts;
+    pthread_mutex_t op;
+    int refs;
+    bool deleted;
+    proc_rec p;
+    exec_proc *execs;
+    struct task *next;
+} task;
+
+struct shim_service {
+    char *ns;
+    shim_events *ev;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    task *tasks;
+    bool shutdown;
+    void (*on_exit)(void *);
+    void *on_exit_arg;
+};
+
+/* A handler: request bytes in, response bytes out (or *st filled, -1). */
+typedef int (*task_method)(shim_service *s, const ttrpc_call *call, uint8_t **resp,
+                           size_t *resp_len, ttrpc_status *st);
+
+/* task_service.c */
+task *task_get(shim_service *s, const char *id, ttrpc_status *st); /* +1 ref or NULL+NotFound */
+void task_free(task *t);
+void task_put(shim_service *s, task *t);
+exec_proc *task_find_exec(task *t, const char *exec_id); /* service lock held */
+/* Records an exit seen by the reaper or discovered through the container
+ * layer and publishes TaskExit when its start event is out (lock held). */
+void task_note_exit_locked(shim_service *s, task *t, exec_proc *e, int status);
+/* Brings t's records up to date with the container layer (lock held). */
+void task_sync_locked(shim_service *s, task *t);
+void task_publish_exit_locked(shim_service *s, task *t, exec_proc *e);
+int task_reply(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len);
+int task_reply_empty(uint8_t **resp, size_t *resp_len);
+int task_error(ttrpc_status *st, util_error **err, const char *what);
+
+/* task_lifecycle.c */
+int task_create(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_start(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_wait(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_state(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_kill(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_delete(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+/* task_exec.c */
+int task_exec(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+/* task_misc.c */
+int task_stats(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_pids(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_pause(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_resume(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_update(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_close_io(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_resize_pty(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_connect(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_shutdown(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int task_checkpoint(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+
+#endif
