@@ -829,10 +829,14 @@ L_BR_BACK:
         goto poll;
     NEXT();
 L_BR_IF:
-    if (R(1).u32)
-        ip += (int32_t)ip[2];
-    else
+    if (R(1).u32) {
+        int32_t rel = (int32_t)ip[2];
+        ip += rel;
+        if (rel < 0 && UTIL_UNLIKELY(--budget <= 0))
+            goto poll;
+    } else {
         ip += 3;
+    }
     NEXT();
 L_BR_IF_BACK:
     if (R(1).u32) {
@@ -844,11 +848,39 @@ L_BR_IF_BACK:
     }
     NEXT();
 L_BR_UNLESS:
-    if (!R(1).u32)
-        ip += (int32_t)ip[2];
-    else
+    if (!R(1).u32) {
+        int32_t rel = (int32_t)ip[2];
+        ip += rel;
+        if (rel < 0 && UTIL_UNLIKELY(--budget <= 0))
+            goto poll;
+    } else {
         ip += 3;
+    }
     NEXT();
+
+#define BR_CMP(name, expr) \
+    L_##name: { \
+        uint32_t a = R(1).u32, b = R(2).u32; \
+        if (expr) { \
+            int32_t rel = (int32_t)ip[3]; \
+            ip += rel; \
+            if (rel < 0 && UTIL_UNLIKELY(--budget <= 0)) \
+                goto poll; \
+        } else { \
+            ip += 4; \
+        } \
+        NEXT(); \
+    }
+    BR_CMP(BR_IF_I32_EQ, a == b)
+    BR_CMP(BR_IF_I32_NE, a != b)
+    BR_CMP(BR_IF_I32_LT_S, (int32_t)a < (int32_t)b)
+    BR_CMP(BR_IF_I32_LT_U, a < b)
+    BR_CMP(BR_IF_I32_GT_S, (int32_t)a > (int32_t)b)
+    BR_CMP(BR_IF_I32_GT_U, a > b)
+    BR_CMP(BR_IF_I32_LE_S, (int32_t)a <= (int32_t)b)
+    BR_CMP(BR_IF_I32_LE_U, a <= b)
+    BR_CMP(BR_IF_I32_GE_S, (int32_t)a >= (int32_t)b)
+    BR_CMP(BR_IF_I32_GE_U, a >= b)
 L_BR_TABLE: {
     uint32_t i = R(1).u32, n = ip[2];
     if (i > n)
@@ -970,10 +1002,10 @@ do_call: {
     depth++;
     fp = nfp;
     cur = callee;
-    if (code->ndeclared > code->nparams)
-        memset(fp + code->nparams, 0, (code->ndeclared - code->nparams) * sizeof(rt_slot));
-    if (code->nconsts)
-        memcpy(fp + code->nlocals, code->consts, code->nconsts * sizeof(rt_slot));
+    for (uint32_t i = code->nparams; i < code->ndeclared; i++)
+        fp[i].u64 = 0;
+    for (uint32_t i = 0; i < code->nconsts; i++)
+        fp[code->nlocals + i] = code->consts[i];
     if (callee->inst != inst || mem == NULL) {
         inst = callee->inst;
         RELOAD_MEM();
@@ -992,8 +1024,13 @@ L_RETURN: {
     ip = fr->ret_ip;
     fp = fr->fp;
     cur = fr->func;
-    inst = cur->inst;
-    RELOAD_MEM();
+    /* memory only changes size through memory.grow (which reloads) and
+     * host functions (reloaded after them), so only an instance switch
+     * needs a reload here */
+    if (cur->inst != inst) {
+        inst = cur->inst;
+        RELOAD_MEM();
+    }
     NEXT();
 }
 

@@ -62,6 +62,9 @@
     X(BR_IF)            /* c rel */ \
     X(BR_IF_BACK)       /* c rel */ \
     X(BR_UNLESS)        /* c rel */ \
+    X(BR_IF_I32_EQ) X(BR_IF_I32_NE) X(BR_IF_I32_LT_S) X(BR_IF_I32_LT_U) X(BR_IF_I32_GT_S) \
+    X(BR_IF_I32_GT_U) X(BR_IF_I32_LE_S) X(BR_IF_I32_LE_U) X(BR_IF_I32_GE_S) X(BR_IF_I32_GE_U) \
+                        /* a b rel: compare and branch, same order as I32_EQ.. */ \
     X(BR_TABLE)         /* c n rel*(n+1) */ \
     X(RETURN)           /* */ \
     X(CALL)             /* funcidx base */ \

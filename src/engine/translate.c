@@ -86,6 +86,11 @@ typedef struct tr {
     size_t last_dst_pos;
     size_t last_end;
     uint32_t last_sp;
+    int last_op;          /* op of the instruction that wrote it */
+    uint32_t last_start;  /* where that instruction starts */
+    size_t last_nfix;     /* fix-up count before its operands */
+    int cur_op;
+    size_t cur_nfix;
     uint32_t cur_instr;
 } tr;
 
@@ -138,6 +143,8 @@ static void emit_op(tr *t, int op)
 {
     t->last_valid = false;
     t->cur_instr = (uint32_t)t->len;
+    t->cur_op = op;
+    t->cur_nfix = t->nfix;
     put(t, (uint32_t)t->handlers[op]);
 }
 
@@ -232,6 +239,9 @@ static void result_done(tr *t)
     t->last_valid = true;
     t->last_end = t->len;
     t->last_sp = t->sp - 1;
+    t->last_op = t->cur_op;
+    t->last_start = t->cur_instr;
+    t->last_nfix = t->cur_nfix;
 }
 
 static void materialize(tr *t, uint32_t pos)
@@ -349,8 +359,6 @@ static void blocktype(tr *t, uint32_t *np, uint32_t *nr)
     mv_type_arity(t->m, ti, np, nr);
 }
 
-/* Emits the copies of a branch to ctls[depth] and returns the target. */
-static void emit_branch(tr *t, uint32_t depth, int cond_slot, bool negate_skip);
 
 static void emit_return(tr *t, uint32_t nr)
 {
@@ -393,26 +401,75 @@ static uint32_t branch_arity(ctl *c)
     return c->kind == C_LOOP ? c->nparams : c->nresults;
 }
 
-static void emit_branch(tr *t, uint32_t depth, int cond_slot, bool unused)
+/* A branch condition: a slot (nonzero = taken), or an i32 comparison whose
+ * instruction was just emitted and is folded into the branch. */
+typedef struct cond {
+    int cmp; /* -1 for a plain slot, else OP_I32_EQZ or a binary i32 compare */
+    uint32_t a, b;
+} cond;
+
+static bool fusable(int op)
 {
-    (void)unused;
+    return op == OP_I32_EQZ || (op >= OP_I32_EQ && op <= OP_I32_GE_U);
+}
+
+/* Pops the condition; if the comparison producing it is the last emitted
+ * instruction, un-emits it so the branch can do the comparison itself. */
+static cond take_cond(tr *t)
+{
+    cond c = {-1, 0, 0};
+    uint32_t pos = t->sp - 1;
+    if (t->last_valid && t->last_end == t->len && t->last_sp == pos &&
+        t->stack[pos].kind == K_TEMP && fusable(t->last_op)) {
+        c.cmp = t->last_op;
+        c.a = t->code[t->last_start + 2];
+        c.b = c.cmp == OP_I32_EQZ ? 0 : t->code[t->last_start + 3];
+        t->len = t->last_start;
+        t->nfix = t->last_nfix;
+        t->last_valid = false;
+        t->sp--;
+        return c;
+    }
+    c.a = pop(t);
+    return c;
+}
+
+/* Emits a conditional jump taken when `c` (or its negation) holds; the
+ * displacement operand is left for the caller to emit. */
+static void emit_jump_cond(tr *t, cond c, bool negate)
+{
+    static const int neg[] = {
+        [OP_I32_EQ] = OP_I32_NE, [OP_I32_NE] = OP_I32_EQ, [OP_I32_LT_S] = OP_I32_GE_S,
+        [OP_I32_LT_U] = OP_I32_GE_U, [OP_I32_GT_S] = OP_I32_LE_S, [OP_I32_GT_U] = OP_I32_LE_U,
+        [OP_I32_LE_S] = OP_I32_GT_S, [OP_I32_LE_U] = OP_I32_GT_U, [OP_I32_GE_S] = OP_I32_LT_S,
+        [OP_I32_GE_U] = OP_I32_LT_U,
+    };
+    if (c.cmp < 0 || c.cmp == OP_I32_EQZ) {
+        bool taken_if_nonzero = (c.cmp < 0) != negate;
+        emit_op(t, taken_if_nonzero ? OP_BR_IF : OP_BR_UNLESS);
+        emit_slot(t, c.a);
+        return;
+    }
+    int cmp = negate ? neg[c.cmp] : c.cmp;
+    emit_op(t, OP_BR_IF_I32_EQ + (cmp - OP_I32_EQ));
+    emit_slot(t, c.a);
+    emit_slot(t, c.b);
+}
+
+static void emit_branch(tr *t, uint32_t depth, cond cnd)
+{
     ctl *c = &t->ctls[t->nctl - 1 - depth];
     uint32_t n = branch_arity(c);
     if (c->kind != C_FUNC && !copies_needed(t, n, c->height)) {
-        if (c->kind == C_LOOP) {
-            emit_op(t, OP_BR_IF_BACK);
-            emit_slot(t, (uint32_t)cond_slot);
+        emit_jump_cond(t, cnd, false);
+        if (c->kind == C_LOOP)
             emit_rel_back(t, c->loop_pc);
-        } else {
-            emit_op(t, OP_BR_IF);
-            emit_slot(t, (uint32_t)cond_slot);
+        else
             emit_rel_fwd(t, c);
-        }
         return;
     }
-    /* BR_UNLESS over the copies and the jump */
-    emit_op(t, OP_BR_UNLESS);
-    emit_slot(t, (uint32_t)cond_slot);
+    /* jump over the copies and the branch unless the condition holds */
+    emit_jump_cond(t, cnd, true);
     uint32_t skip_pos = (uint32_t)t->len;
     put(t, t->cur_instr);
     emit_br(t, depth);
@@ -694,12 +751,11 @@ static void translate_body(tr *t, uint32_t nresults)
         case 0x04: /* if */ {
             uint32_t np, nr;
             blocktype(t, &np, &nr);
-            uint32_t cond = pop(t);
+            cond cnd = take_cond(t);
             materialize_locals(t);
             for (uint32_t i = t->sp - np; i < t->sp; i++)
                 materialize(t, i);
-            emit_op(t, OP_BR_UNLESS);
-            emit_slot(t, cond);
+            emit_jump_cond(t, cnd, true);
             uint32_t pos = (uint32_t)t->len;
             put(t, t->cur_instr);
             ctl *n = push_ctl(t, C_IF, np, nr);
@@ -763,8 +819,7 @@ static void translate_body(tr *t, uint32_t nresults)
             break;
         case 0x0D: /* br_if */ {
             uint32_t depth = (uint32_t)rd_u(t);
-            uint32_t cond = pop(t);
-            emit_branch(t, depth, (int)cond, false);
+            emit_branch(t, depth, take_cond(t));
             break;
         }
         case 0x0E: /* br_table */ {
