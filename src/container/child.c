@@ -215,7 +215,9 @@ void child_init_setup(const child_config *cfg)
     run_process(p, &target, sync_fd);
 }
 
-static void apply_caps(int sync_fd, const spec_caps *c)
+/* The bounding set must shrink while we still have CAP_SETPCAP, i.e.
+ * before the uid change. */
+static void drop_bounding(int sync_fd, const spec_caps *c)
 {
     int last = (int)cap_max_bits();
     for (int cap = 0; cap < last; cap++) {
@@ -224,6 +226,11 @@ static void apply_caps(int sync_fd, const spec_caps *c)
         if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
             sync_fail(sync_fd, errno, "drop capability %d from the bounding set", cap);
     }
+}
+
+static void apply_caps(int sync_fd, const spec_caps *c)
+{
+    int last = (int)cap_max_bits();
     cap_t caps = cap_init();
     for (int cap = 0; cap < last && cap < 64; cap++) {
         cap_value_t v = cap;
@@ -254,6 +261,8 @@ void child_finalize(const child_config *cfg, container_kind kind)
             sync_fail(sync_fd, errno, "process.rlimits[%zu]", i);
     }
 
+    if (p->caps.present)
+        drop_bounding(sync_fd, &p->caps);
     /* keep the permitted set across the uid change; caps are set after */
     if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         sync_fail(sync_fd, errno, "keep capabilities");

@@ -106,7 +106,7 @@ container *container_lookup_pid(pid_t pid, const char **exec_id)
     return c;
 }
 
-static int open_one(const char *path, int *fd, const char *what, util_error **err)
+static int open_one(const char *path, int *fd, const char *what, int extra, util_error **err)
 {
     if (path == NULL || path[0] == '\0')
         path = "/dev/null";
@@ -116,8 +116,10 @@ static int open_one(const char *path, int *fd, const char *what, util_error **er
         path += 7;
     else if (strstr(path, "://") != NULL)
         return util_error_set(err, 0, "%s: unsupported stdio URI %s", what, path);
-    /* O_RDWR: opening a FIFO never blocks waiting for the other end */
-    *fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_CREAT, 0640);
+    /* O_RDWR: opening a FIFO never blocks waiting for the other end;
+     * O_APPEND for output, so stdout and stderr sharing one file do not
+     * overwrite each other */
+    *fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_CREAT | extra, 0640);
     if (*fd < 0)
         return util_error_set(err, errno, "%s %s", what, path);
     return 0;
@@ -128,9 +130,9 @@ int open_stdio(const container_stdio *io, int fds[3], util_error **err)
     fds[0] = fds[1] = fds[2] = -1;
     if (io->terminal)
         return util_error_set(err, 0, "terminal: not supported (no console support)");
-    if (open_one(io->stdin_path, &fds[0], "stdin", err) < 0 ||
-        open_one(io->stdout_path, &fds[1], "stdout", err) < 0 ||
-        open_one(io->stderr_path, &fds[2], "stderr", err) < 0) {
+    if (open_one(io->stdin_path, &fds[0], "stdin", 0, err) < 0 ||
+        open_one(io->stdout_path, &fds[1], "stdout", O_APPEND, err) < 0 ||
+        open_one(io->stderr_path, &fds[2], "stderr", O_APPEND, err) < 0) {
         for (int i = 0; i < 3; i++)
             if (fds[i] >= 0)
                 close(fds[i]);
@@ -194,6 +196,7 @@ container *container_create(const container_create_options *opts, util_error **e
 
     cleanup_free char *cfg_path = util_xasprintf("%s/config.json", opts->bundle);
     cleanup_free char *text = NULL;
+    cleanup_free char *cg_path = NULL; /* declared before the first goto */
     size_t len;
     int fds[3] = {-1, -1, -1};
     if (util_read_file(cfg_path, &text, &len, err) < 0)
@@ -217,7 +220,7 @@ container *container_create(const container_create_options *opts, util_error **e
         util_error_wrap(err, "%s", cfg_path);
         goto fail;
     }
-    cleanup_free char *cg_path = cgroup_resolve_path(c->spec.cgroups_path, c->id, err);
+    cg_path = cgroup_resolve_path(c->spec.cgroups_path, c->id, err);
     if (cg_path == NULL) {
         util_error_wrap(err, "%s: linux", cfg_path);
         goto fail;

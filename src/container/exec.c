@@ -44,7 +44,7 @@ int container_exec_create(container *c, const char *exec_id, const char *process
     e->sync_fd = -1;
     e->exit_status = -1;
     if (spec_parse_process_json(process_json ? process_json : "", &e->process, err) < 0) {
-        free(e);
+        free(e); /* the parser freed what it had made */
         return util_error_wrap(err, "exec %s", exec_id);
     }
     if (e->process.terminal) {

@@ -286,6 +286,8 @@ int spec_parse_process_json(const char *text, spec_process *out, util_error **er
                               json_tokener_error_desc(jerr));
     int r = spec_parse_process(obj, out, err);
     json_object_put(obj);
+    if (r < 0)
+        spec_process_free(out);
     return r;
 }
 

@@ -1,0 +1,524 @@
+/*
+ * test_container.c - runs real containers (busybox) through the container
+ * layer's API, as root, and checks what a user of containerd would see:
+ * output, exit codes, namespaces, cgroup limits, exec, pause/resume, stats
+ * and that delete leaves no mount, cgroup or process behind.
+ */
+#include "bundle.h"
+#include "test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static bool mounted(const char *path)
+{
+    char *mi = read_text("/proc/self/mountinfo");
+    char needle[512];
+    snprintf(needle, sizeof(needle), " %s ", path);
+    bool r = strstr(mi, needle) != NULL;
+    free(mi);
+    return r;
+}
+
+static bool cgroup_exists(const test_bundle *b, const char *ctl)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "/sys/fs/cgroup/%s%s", ctl, b->cgroup);
+    return access(p, F_OK) == 0;
+}
+
+static void finish(container *c)
+{
+    util_error *err = NULL;
+    if (c == NULL)
+        return;
+    CHECK_INT(container_delete(c, &err), 0);
+    if (err)
+        fprintf(stderr, "delete: %s\n", err->msg);
+    util_error_free(&err);
+    pid_t pid = container_pid(c);
+    if (pid > 0 && container_status(c) != CONTAINER_STOPPED)
+        reap_pid(pid);
+    container_free(c);
+}
+
+static container *make(test_bundle *b, const bundle_opts *o, const char *id)
+{
+    util_error *err = NULL;
+    if (bundle_make(b, o) < 0) {
+        fprintf(stderr, "bundle_make failed: %s\n", strerror(errno));
+        return NULL;
+    }
+    container *c = bundle_create(b, id, &err);
+    if (c == NULL)
+        fprintf(stderr, "create %s: %s\n", id, err ? err->msg : "?");
+    util_error_free(&err);
+    return c;
+}
+
+/* Start and run to completion; returns the exit status. */
+static int run_to_end(container *c)
+{
+    util_error *err = NULL;
+    pid_t pid = container_start(c, &err);
+    if (pid < 0) {
+        fprintf(stderr, "start: %s\n", err->msg);
+        util_error_free(&err);
+        return -1;
+    }
+    return reap_pid(pid);
+}
+
+static void test_output_and_exit_code(void)
+{
+    test_bundle b;
+    container *c = make(&b, &(bundle_opts){.args = "[\"sh\",\"-c\",\"echo hello $X; exit 3\"]"},
+                        "t-out");
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(container_status(c), CONTAINER_CREATED);
+        CHECK_INT(container_get_kind(c), CONTAINER_KIND_NATIVE);
+        CHECK(container_pid(c) > 0);
+        CHECK_INT(container_exit_status(c), -1);
+        CHECK_INT(run_to_end(c), 3);
+        CHECK_INT(container_status(c), CONTAINER_STOPPED);
+        CHECK_INT(container_exit_status(c), 3);
+        char *out = bundle_read(&b, "out");
+        CHECK_STR(out, "hello 1\n");
+        free(out);
+        util_error *err = NULL;
+        CHECK_INT(container_kill(c, SIGTERM, false, &err), -1);
+        CHECK(err && err->status == ESRCH && strstr(err->msg, "already finished"));
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
+static void test_fifo_stdout(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"echo\",\"via fifo\"]"}), 0);
+    char fifo[512];
+    snprintf(fifo, sizeof(fifo), "%s/stdout.fifo", b.dir);
+    CHECK_INT(mkfifo(fifo, 0600), 0);
+    /* like containerd, the reader is there before the task starts */
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    CHECK(rd >= 0);
+    container_create_options o = {.id = "t-fifo", .bundle = b.dir, .rootfs = &b.mount,
+                                  .n_rootfs = 1, .stdio = {.stdout_path = fifo}};
+    util_error *err = NULL;
+    container *c = container_create(&o, &err);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(run_to_end(c), 0);
+        char buf[64] = {0};
+        ssize_t n = read(rd, buf, sizeof(buf) - 1);
+        CHECK_INT(n, 9);
+        CHECK_STR(buf, "via fifo\n");
+    }
+    util_error_free(&err);
+    close(rd);
+    finish(c);
+    bundle_remove(&b);
+}
+
+static void test_signal_exit(void)
+{
+    test_bundle b;
+    container *c = make(&b, &(bundle_opts){.args = "[\"sleep\",\"600\"]"}, "t-sig");
+    CHECK(c != NULL);
+    if (c) {
+        util_error *err = NULL;
+        pid_t pid = container_start(c, &err);
+        CHECK(pid > 0);
+        CHECK_INT(container_status(c), CONTAINER_RUNNING);
+        CHECK_INT(container_kill(c, SIGKILL, false, &err), 0);
+        CHECK_INT(reap_pid(pid), 128 + SIGKILL);
+        CHECK_INT(container_exit_status(c), 137);
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
+static void test_hostname_and_pid1(void)
+{
+    test_bundle b;
+    container *c = make(&b, &(bundle_opts){.args = "[\"sh\",\"-c\",\"hostname; echo pid $$\"]",
+                                            .top = "\"hostname\":\"ctr-host\","},
+                        "t-uts");
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(run_to_end(c), 0);
+        char *out = bundle_read(&b, "out");
+        CHECK_STR(out, "ctr-host\npid 1\n");
+        free(out);
+    }
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    CHECK(strcmp(host, "ctr-host") != 0);
+    finish(c);
+    bundle_remove(&b);
+}
+
+static void test_cgroup_limits(void)
+{
+    test_bundle b;
+    container *c = make(
+        &b,
+        &(bundle_opts){.args = "[\"sh\",\"-c\",\"cat /proc/self/cgroup\"]",
+                       .linux = ",\"resources\":{\"memory\":{\"limit\":67108864},"
+                                "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000},"
+                                "\"pids\":{\"limit\":32}}"},
+        "t-cg");
+    CHECK(c != NULL);
+    if (c) {
+        char p[512];
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", b.cgroup);
+        char *v = read_text(p);
+        CHECK_STR(v, "67108864\n");
+        free(v);
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/pids%s/pids.max", b.cgroup);
+        v = read_text(p);
+        CHECK_STR(v, "32\n");
+        free(v);
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us", b.cgroup);
+        v = read_text(p);
+        CHECK_STR(v, "50000\n");
+        free(v);
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/cpu%s/cpu.shares", b.cgroup);
+        v = read_text(p);
+        CHECK_STR(v, "512\n");
+        free(v);
+        /* the process runs in it */
+        snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)container_pid(c));
+        v = read_text(p);
+        char want[256];
+        snprintf(want, sizeof(want), ":memory:%s\n", b.cgroup);
+        CHECK(strstr(v, want) != NULL);
+        free(v);
+        /* update changes the live limit */
+        util_error *err = NULL;
+        CHECK_INT(container_update(c, "{\"memory\":{\"limit\":33554432}}", &err), 0);
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", b.cgroup);
+        v = read_text(p);
+        CHECK_STR(v, "33554432\n");
+        free(v);
+        CHECK_INT(container_update(c, "{\"memory\":{\"limit\":\"x\"}}", &err), -1);
+        CHECK(err && strstr(err->msg, "linux.resources.memory.limit"));
+        util_error_free(&err);
+        CHECK_INT(run_to_end(c), 0);
+    }
+    finish(c);
+    CHECK(!cgroup_exists(&b, "memory"));
+    CHECK(!cgroup_exists(&b, "pids"));
+    bundle_remove(&b);
+}
+
+static void test_join_network_namespace(void)
+{
+    test_bundle a, b;
+    container *ca = make(&a, &(bundle_opts){.args = "[\"sleep\",\"600\"]"}, "t-net-a");
+    CHECK(ca != NULL);
+    container *cb = NULL;
+    if (ca) {
+        util_error *err = NULL;
+        pid_t pa = container_start(ca, &err);
+        CHECK(pa > 0);
+        char ns[128];
+        snprintf(ns, sizeof(ns),
+                 "[{\"type\":\"pid\"},{\"type\":\"mount\"},"
+                 "{\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"}]",
+                 (int)pa);
+        cb = make(&b,
+                  &(bundle_opts){.args = "[\"readlink\",\"/proc/self/ns/net\"]", .namespaces = ns},
+                  "t-net-b");
+        CHECK(cb != NULL);
+        if (cb) {
+            CHECK_INT(run_to_end(cb), 0);
+            char link[128] = {0}, host[128] = {0}, path[64];
+            snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pa);
+            CHECK(readlink(path, link, sizeof(link) - 1) > 0);
+            CHECK(readlink("/proc/self/ns/net", host, sizeof(host) - 1) > 0);
+            CHECK(strcmp(link, host) != 0); /* a's is new */
+            strcat(link, "\n");
+            char *out = bundle_read(&b, "out");
+            CHECK_STR(out, link); /* b joined it */
+            free(out);
+        }
+        util_error_free(&err);
+    }
+    finish(cb);
+    finish(ca);
+    if (cb)
+        bundle_remove(&b);
+    bundle_remove(&a);
+}
+
+static void test_exec(void)
+{
+    test_bundle b;
+    container *c = make(&b, &(bundle_opts){.args = "[\"sleep\",\"600\"],\"user\":{\"uid\":0}",
+                                            .top = "\"hostname\":\"exec-host\","},
+                        "t-exec");
+    CHECK(c != NULL);
+    if (c) {
+        util_error *err = NULL;
+        CHECK(container_start(c, &err) > 0);
+        char out[512];
+        snprintf(out, sizeof(out), "%s/exec-out", b.dir);
+        container_stdio io = {.stdout_path = out, .stderr_path = out};
+        CHECK_INT(container_exec_create(
+                      c, "e1",
+                      "{\"args\":[\"sh\",\"-c\",\"hostname; id -u; echo $E; exit 5\"],"
+                      "\"env\":[\"PATH=/bin\",\"E=from-exec\"],\"cwd\":\"/tmp\","
+                      "\"user\":{\"uid\":1234,\"gid\":1234}}",
+                      &io, &err),
+                  0);
+        if (err)
+            fprintf(stderr, "exec: %s\n", err->msg);
+        CHECK_INT(container_exec_status(c, "e1"), CONTAINER_CREATED);
+        CHECK_INT(container_exec_create(c, "e1", "{\"args\":[\"true\"]}", &io, &err), -1);
+        CHECK(err && err->status == EEXIST);
+        util_error_free(&err);
+        pid_t pid = container_exec_start(c, "e1", &err);
+        CHECK(pid > 0);
+        const char *eid = NULL;
+        CHECK(container_lookup_pid(pid, &eid) == c);
+        CHECK_STR(eid, "e1");
+        CHECK_INT(reap_pid(pid), 5);
+        CHECK_INT(container_exec_status(c, "e1"), CONTAINER_STOPPED);
+        CHECK_INT(container_exec_exit_status(c, "e1"), 5);
+        char *text = read_text(out);
+        CHECK_STR(text, "exec-host\n1234\nfrom-exec\n");
+        free(text);
+        CHECK_INT(container_exec_kill(c, "e1", SIGKILL, &err), -1);
+        CHECK(err && err->status == ESRCH);
+        util_error_free(&err);
+        CHECK_INT(container_exec_delete(c, "e1", &err), 0);
+        CHECK_INT(container_exec_pid(c, "e1"), 0);
+        /* an unknown program is reported by exec create */
+        CHECK_INT(container_exec_create(c, "e2", "{\"args\":[\"no-such-tool\"]}", &io, &err), -1);
+        CHECK(err && strstr(err->msg, "no-such-tool") && strstr(err->msg, "not found"));
+        util_error_free(&err);
+        CHECK_INT(container_exec_create(c, "e3", "{\"args\":[]}", &io, &err), -1);
+        CHECK(err && strstr(err->msg, "process.args"));
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
+static void test_pause_resume_and_stats(void)
+{
+    test_bundle b;
+    container *c = make(
+        &b,
+        &(bundle_opts){.args = "[\"sh\",\"-c\",\"i=0; while [ $i -lt 20000 ]; do i=$((i+1)); "
+                               "done; touch /tmp/ready; exec sleep 600\"]",
+                       .linux = ",\"resources\":{\"memory\":{\"limit\":67108864},"
+                                "\"pids\":{\"limit\":50}}"},
+        "t-pause");
+    CHECK(c != NULL);
+    if (c) {
+        util_error *err = NULL;
+        CHECK(container_start(c, &err) > 0);
+        char ready[512];
+        snprintf(ready, sizeof(ready), "%s/tmp/ready", b.image);
+        CHECK_INT(wait_for_file(ready), 0);
+
+        container_stats st;
+        CHECK_INT(container_stats_read(c, &st, &err), 0);
+        CHECK(!st.cgroup_v2);
+        CHECK(st.cpu_usage_usec > 0);
+        CHECK(st.memory_usage > 0);
+        CHECK_INT(st.memory_limit, 67108864);
+        CHECK(st.pids_current >= 1);
+        CHECK_INT(st.pids_limit, 50);
+
+        pid_t *pids = NULL;
+        size_t n = 0;
+        CHECK_INT(container_pids(c, &pids, &n, &err), 0);
+        bool has_init = false;
+        for (size_t i = 0; i < n; i++)
+            has_init = has_init || pids[i] == container_pid(c);
+        CHECK(has_init);
+        free(pids);
+
+        CHECK_INT(container_pause(c, &err), 0);
+        CHECK_INT(container_status(c), CONTAINER_PAUSED);
+        char p[512];
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/freezer%s/freezer.state", b.cgroup);
+        char *v = read_text(p);
+        CHECK_STR(v, "FROZEN\n");
+        free(v);
+        CHECK_INT(container_pause(c, &err), -1);
+        util_error_free(&err);
+        CHECK_INT(container_resume(c, &err), 0);
+        CHECK_INT(container_status(c), CONTAINER_RUNNING);
+        v = read_text(p);
+        CHECK_STR(v, "THAWED\n");
+        free(v);
+        /* delete of a paused container still works */
+        CHECK_INT(container_pause(c, &err), 0);
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
+static void test_delete_leaves_nothing(void)
+{
+    test_bundle b;
+    container *c = make(&b, &(bundle_opts){.args = "[\"sh\",\"-c\",\"sleep 600 & sleep 600\"]"},
+                        "t-del");
+    CHECK(c != NULL);
+    if (c) {
+        util_error *err = NULL;
+        pid_t pid = container_start(c, &err);
+        CHECK(pid > 0);
+        CHECK(mounted(b.rootfs));
+        CHECK(cgroup_exists(&b, "memory"));
+        CHECK_INT(container_delete(c, &err), 0);
+        CHECK_INT(reap_pid(pid), 137);
+        CHECK(!mounted(b.rootfs));
+        static const char *const ctl[] = {"memory", "cpu", "pids", "freezer", "unified"};
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(ctl); i++)
+            CHECK(!cgroup_exists(&b, ctl[i]));
+        CHECK(kill(pid, 0) < 0 && errno == ESRCH);
+        /* delete twice is fine */
+        CHECK_INT(container_delete(c, &err), 0);
+        util_error_free(&err);
+        container_free(c);
+    }
+    bundle_remove(&b);
+}
+
+static void test_create_errors_clean_up(void)
+{
+    test_bundle b;
+    util_error *err = NULL;
+    /* a bad field */
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"sh\"]",
+                                             .process = ",\"oomScoreAdj\":\"high\""}),
+              0);
+    container *c = bundle_create(&b, "t-bad", &err);
+    CHECK(c == NULL);
+    CHECK(err && strstr(err->msg, "process.oomScoreAdj") && strstr(err->msg, "config.json"));
+    util_error_free(&err);
+    CHECK(!mounted(b.rootfs));
+    CHECK(!cgroup_exists(&b, "memory"));
+    bundle_remove(&b);
+
+    /* a missing program: found in the container, reported by create */
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"nonexistent\"]"}), 0);
+    c = bundle_create(&b, "t-missing", &err);
+    CHECK(c == NULL);
+    CHECK(err && strstr(err->msg, "executable file not found"));
+    util_error_free(&err);
+    CHECK(!mounted(b.rootfs));
+    CHECK(!cgroup_exists(&b, "memory"));
+    bundle_remove(&b);
+
+    /* joining a namespace that does not exist */
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"true\"]",
+                                             .namespaces = "[{\"type\":\"mount\"},{\"type\":"
+                                                           "\"network\",\"path\":\"/nope/net\"}]"}),
+              0);
+    c = bundle_create(&b, "t-nons", &err);
+    CHECK(c == NULL);
+    CHECK(err && strstr(err->msg, "/nope/net"));
+    util_error_free(&err);
+    CHECK(!mounted(b.rootfs));
+    bundle_remove(&b);
+
+    /* a file that is neither ELF, script nor Wasm */
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/etc/data\"]"}), 0);
+    char p[512];
+    snprintf(p, sizeof(p), "%s/etc/data", b.image);
+    CHECK_INT(util_write_file_atomic(p, "plain text", 10, 0755, NULL), 0);
+    c = bundle_create(&b, "t-noexec", &err);
+    CHECK(c == NULL);
+    CHECK(err && strstr(err->msg, "not an ELF"));
+    util_error_free(&err);
+    bundle_remove(&b);
+
+    /* terminal is refused */
+    container_create_options o = {.id = "t-tty", .bundle = "/tmp", .stdio = {.terminal = true}};
+    CHECK(container_create(&o, &err) == NULL);
+    CHECK(err && strstr(err->msg, "terminal"));
+    util_error_free(&err);
+    o.id = "../x";
+    CHECK(container_create(&o, &err) == NULL);
+    CHECK(err && strstr(err->msg, "id"));
+    util_error_free(&err);
+}
+
+static void test_user_caps_rlimits_seccomp(void)
+{
+    test_bundle b;
+    container *c = make(
+        &b,
+        &(bundle_opts){
+            .args = "[\"sh\",\"-c\",\"id -u; id -g; grep -E '^Cap(Eff|Bnd)' /proc/self/status; "
+                    "grep 'open files' /proc/self/limits; cat /proc/self/oom_score_adj; "
+                    "mkdir /tmp/x || echo mkdir-denied\"]",
+            .process = ",\"user\":{\"uid\":1000,\"gid\":1001},\"oomScoreAdj\":500,"
+                       "\"noNewPrivileges\":true,"
+                       "\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_CHOWN\"],"
+                       "\"effective\":[\"CAP_KILL\"],\"permitted\":[\"CAP_KILL\"],"
+                       "\"inheritable\":[\"CAP_KILL\"],\"ambient\":[\"CAP_KILL\"]},"
+                       "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":77,\"hard\":88}]",
+            .linux = ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                     "\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+                     "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],"
+                     "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":1}]}"},
+        "t-proc");
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(run_to_end(c), 0);
+        char *out = bundle_read(&b, "out");
+        /* CAP_KILL = 5 (0x20), CAP_CHOWN = 0 (0x1) */
+        const char *want[] = {"1000\n1001\n", "CapEff:\t0000000000000020\n",
+                              "CapBnd:\t0000000000000021\n", "77                   88",
+                              "\n500\n", "mkdir-denied\n"};
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(want); i++) {
+            if (strstr(out, want[i]) == NULL) {
+                fprintf(stderr, "output lacks \"%s\":\n%s\n", want[i], out);
+                CHECK(0);
+            }
+        }
+        free(out);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
+int main(void)
+{
+    if (geteuid() != 0) {
+        printf("container tests need root\n0 passed, 1 failed\n");
+        return 1;
+    }
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    RUN(test_output_and_exit_code);
+    RUN(test_fifo_stdout);
+    RUN(test_signal_exit);
+    RUN(test_hostname_and_pid1);
+    RUN(test_cgroup_limits);
+    RUN(test_join_network_namespace);
+    RUN(test_exec);
+    RUN(test_pause_resume_and_stats);
+    RUN(test_delete_leaves_nothing);
+    RUN(test_create_errors_clean_up);
+    RUN(test_user_caps_rlimits_seccomp);
+    return TEST_SUMMARY();
+}
