@@ -1,0 +1,312 @@
+"""test_run.py - `containerd-shim-spin-v2 run`: a WASI command's view of the
+world (argv, environment, stdio, preopened directories), its exit status,
+what a trap looks like, and that the sandbox holds: nothing outside the
+preopens is reachable through `..`, absolute paths or symlinks.
+
+Programs: hello.wasm (examples/hello) and fsops.wasm / badptr.wasm
+(tests/wasi/programs), which print the raw WASI errno of each operation.
+WASI errno numbers used below: 0 success, 8 badf, 21 fault, 28 inval,
+32 loop, 44 noent, 54 notdir, 69 rofs, 76 notcapable.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
+from harness import run_tests  # noqa: E402
+
+SHIM = os.environ["SHIM_BIN"]
+WASM = os.environ["WASM_DIR"]
+HELLO = os.path.join(WASM, "hello.wasm")
+FSOPS = os.path.join(WASM, "fsops.wasm")
+BADPTR = os.path.join(WASM, "badptr.wasm")
+
+
+def run(*args, stdin=b"", timeout=60):
+    return subprocess.run([SHIM, "run", *args], input=stdin, capture_output=True,
+                          timeout=timeout)
+
+
+def out(r):
+    return r.stdout.decode()
+
+
+def err(r):
+    return r.stderr.decode()
+
+
+def results(r):
+    """fsops output as {"op path": "errno rest"}."""
+    d = {}
+    for line in out(r).splitlines():
+        k, _, v = line.partition(" = ")
+        d[k] = v
+    return d
+
+
+def test_args_env_and_stdout():
+    r = run("--env", "GREETING=hi", "--env", "EMPTY=", HELLO, "one", "two words")
+    assert r.returncode == 0, err(r)
+    assert out(r) == ("hello from wasm\n"
+                      "arg[0]=%s\narg[1]=one\narg[2]=two words\n"
+                      "env GREETING=hi\nenv EMPTY=\n" % HELLO), out(r)
+
+
+def test_host_environment_is_not_leaked():
+    env = dict(os.environ, SECRET_TOKEN="x")
+    r = subprocess.run([SHIM, "run", HELLO], capture_output=True, env=env, timeout=60)
+    assert r.returncode == 0 and "SECRET_TOKEN" not in out(r), out(r)
+    r = subprocess.run([SHIM, "run", "--env", "SECRET_TOKEN", HELLO], capture_output=True,
+                       env=env, timeout=60)
+    assert "env SECRET_TOKEN=x\n" in out(r), out(r)
+
+
+def test_exit_code_is_the_programs():
+    for code in (0, 3, 42, 255):
+        r = run(HELLO, "--exit", str(code))
+        assert r.returncode == code, (code, r.returncode, err(r))
+
+
+def test_stdin_is_passed_through():
+    r = run(HELLO, "--stdin", stdin=b"piped text")
+    assert r.returncode == 0, err(r)
+    assert "stdin: piped text\n" in out(r), out(r)
+
+
+def test_sleep_returns():
+    r = run(HELLO, "--sleep", "20")
+    assert r.returncode == 0, err(r)
+
+
+def test_trap_exits_134_with_message_and_backtrace():
+    r = run(HELLO, "--trap")
+    assert r.returncode == 134, (r.returncode, err(r))
+    assert out(r).startswith("hello from wasm\n")  # output before the trap survives
+    lines = err(r).splitlines()
+    assert lines[0].startswith("Error: ") and "unreachable" in lines[0], err(r)
+    assert "backtrace:" in err(r), err(r)
+
+
+def test_timeout_interrupts_a_looping_program():
+    r = run("--timeout", "300", HELLO, "--loop")
+    assert r.returncode == 134, (r.returncode, err(r))
+    assert "interrupted" in err(r), err(r)
+
+
+def test_malformed_module_names_the_file():
+    with tempfile.NamedTemporaryFile(suffix=".wasm") as f:
+        f.write(b"\0asm\x01\0\0\0\x01\xff")
+        f.flush()
+        r = run(f.name)
+        assert r.returncode == 1, r.returncode
+        assert err(r).startswith("Error: %s: malformed module: " % f.name), err(r)
+        f.seek(0)
+        f.truncate()
+        f.write(b"this is not wasm")
+        f.flush()
+        r = run(f.name)
+        assert r.returncode == 1 and f.name in err(r), err(r)
+
+
+def test_missing_file_and_bad_options():
+    r = run("/nonexistent/x.wasm")
+    assert r.returncode == 1 and "/nonexistent/x.wasm" in err(r), err(r)
+    r = run("--bogus", HELLO)
+    assert r.returncode == 1 and "--bogus" in err(r) and "usage:" in err(r), err(r)
+    r = run("--timeout", "soon", HELLO)
+    assert r.returncode == 1 and "soon" in err(r), err(r)
+    r = run()
+    assert r.returncode == 1 and "FILE" in err(r), err(r)
+    r = run("--dir", "/nonexistent-dir", HELLO)
+    assert r.returncode == 1 and "/nonexistent-dir" in err(r), err(r)
+
+
+def test_help_documents_the_exit_status():
+    r = run("--help")
+    assert r.returncode == 0 and "134" in out(r) and "--timeout" in out(r), out(r)
+
+
+def test_preopen_read_and_write():
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "in.txt"), "w") as f:
+            f.write("file content\n")
+        r = run("--dir", d + "::/data", HELLO, "--read", "/data/in.txt",
+                "--write", "/data/out.txt", "written")
+        assert r.returncode == 0, err(r)
+        assert "file content\n" in out(r), out(r)
+        with open(os.path.join(d, "out.txt")) as f:
+            assert f.read() == "written"
+
+
+def test_unlisted_directory_is_unreachable():
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "in.txt"), "w") as f:
+            f.write("x")
+        r = run(HELLO, "--read", os.path.join(d, "in.txt"))
+        assert r.returncode == 1 and "cannot open" in err(r), err(r)
+
+
+def test_read_only_preopen_refuses_writes():
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "keep.txt"), "w") as f:
+            f.write("keep")
+        os.mkdir(os.path.join(d, "sub"))
+        r = run("--ro-dir", d + "::/", FSOPS, "read", "keep.txt", "write", "new.txt", "x",
+                "write", "keep.txt", "y", "mkdir", "d2", "unlink", "keep.txt",
+                "rmdir", "sub", "rename", "keep.txt", "k2", "symlink", "keep.txt", "l")
+        assert r.returncode == 0, err(r)
+        res = results(r)
+        assert res["read keep.txt"] == "0 keep", res
+        for k in ("write new.txt", "write keep.txt", "mkdir d2", "unlink keep.txt",
+                  "rmdir sub", "rename keep.txt k2", "symlink keep.txt l"):
+            assert res[k] == "69", (k, res)
+        assert sorted(os.listdir(d)) == ["keep.txt", "sub"]
+        with open(os.path.join(d, "keep.txt")) as f:
+            assert f.read() == "keep"
+
+
+def make_tree(base):
+    """base/root is preopened; base/outside holds what must stay unreachable."""
+    root = os.path.join(base, "root")
+    outside = os.path.join(base, "outside")
+    os.makedirs(os.path.join(root, "sub", "deeper"))
+    os.mkdir(outside)
+    with open(os.path.join(root, "inside.txt"), "w") as f:
+        f.write("inside")
+    with open(os.path.join(root, "sub", "deeper", "f.txt"), "w") as f:
+        f.write("deep")
+    with open(os.path.join(outside, "secret.txt"), "w") as f:
+        f.write("secret")
+    os.symlink("/etc", os.path.join(root, "abs"))
+    os.symlink("../outside", os.path.join(root, "up"))
+    os.symlink("sub/../../outside/secret.txt", os.path.join(root, "sneaky"))
+    os.symlink("inside.txt", os.path.join(root, "ok"))
+    os.symlink("../inside.txt", os.path.join(root, "sub", "parent_ok"))
+    os.symlink("loop", os.path.join(root, "loop"))
+    return root, outside
+
+
+def test_sandbox_escapes_are_refused():
+    with tempfile.TemporaryDirectory() as base:
+        root, outside = make_tree(base)
+        r = run("--dir", root + "::/", FSOPS,
+                "read", "../outside/secret.txt",
+                "read", "sub/../../outside/secret.txt",
+                "read", "sub/deeper/../../../outside/secret.txt",
+                "read", "/etc/passwd",
+                "read", "abs/passwd",
+                "read", "up/secret.txt",
+                "read", "sneaky",
+                "stat", "..",
+                "stat", "up",
+                "lstat", "up",
+                "write", "../evil.txt", "x",
+                "write", "up/evil.txt", "x",
+                "mkdir", "../newdir",
+                "mkdir", "up/newdir",
+                "unlink", "../outside/secret.txt",
+                "unlink", "up/secret.txt",
+                "rename", "inside.txt", "../stolen.txt",
+                "rename", "../outside/secret.txt", "mine.txt",
+                "link", "../outside/secret.txt", "hard",
+                "symlink", "/etc/passwd", "abs2",
+                "symlink", "../outside/secret.txt", "rel_escape",
+                "read", "rel_escape",
+                "readlink", "../root/up")
+        assert r.returncode == 0, err(r)
+        res = results(r)
+        denied = ["read ../outside/secret.txt", "read sub/../../outside/secret.txt",
+                  "read sub/deeper/../../../outside/secret.txt", "read /etc/passwd",
+                  "read abs/passwd", "read up/secret.txt", "read sneaky", "stat ..",
+                  "stat up", "write ../evil.txt", "write up/evil.txt", "mkdir ../newdir",
+                  "mkdir up/newdir", "unlink ../outside/secret.txt", "unlink up/secret.txt",
+                  "rename inside.txt ../stolen.txt", "rename ../outside/secret.txt mine.txt",
+                  "link ../outside/secret.txt hard", "symlink /etc/passwd abs2",
+                  "read rel_escape", "readlink ../root/up"]
+        for k in denied:
+            assert res.get(k, "").split(" ")[0] == "76", (k, res.get(k), res)
+        # a relative link may be created, it just cannot be followed out
+        assert res["symlink ../outside/secret.txt rel_escape"] == "0", res
+        assert res["lstat up"].startswith("0 type=7"), res
+        # nothing outside changed
+        assert os.listdir(outside) == ["secret.txt"]
+        with open(os.path.join(outside, "secret.txt")) as f:
+            assert f.read() == "secret"
+        assert not os.path.exists(os.path.join(base, "evil.txt"))
+        assert not os.path.exists(os.path.join(base, "stolen.txt"))
+        assert not os.path.exists(os.path.join(base, "newdir"))
+
+
+def test_paths_inside_the_sandbox_work():
+    with tempfile.TemporaryDirectory() as base:
+        root, _ = make_tree(base)
+        r = run("--dir", root + "::/", FSOPS,
+                "read", "inside.txt",
+                "read", "ok",
+                "read", "sub/parent_ok",
+                "read", "sub/deeper/../../inside.txt",
+                "read", "./sub//deeper/f.txt",
+                "read", "inside.txt/",
+                "read", "missing.txt",
+                "read", "loop",
+                "lstat", "ok",
+                "stat", "ok",
+                "readlink", "ok",
+                "write", "sub/new.txt", "fresh",
+                "read", "sub/new.txt",
+                "mkdir", "made",
+                "rename", "sub/new.txt", "made/moved.txt",
+                "link", "made/moved.txt", "hardlink",
+                "unlink", "made",
+                "rmdir", "sub",
+                "ls", "made",
+                "unlink", "hardlink",
+                "fdwrite", "99", "x")
+        assert r.returncode == 0, err(r)
+        res = results(r)
+        assert res["read inside.txt"] == "0 inside", res
+        assert res["read ok"] == "0 inside", res
+        assert res["read sub/parent_ok"] == "0 inside", res
+        assert res["read sub/deeper/../../inside.txt"] == "0 inside", res
+        assert res["read ./sub//deeper/f.txt"] == "0 deep", res
+        assert res["read inside.txt/"] == "54", res
+        assert res["read missing.txt"] == "44", res
+        assert res["read loop"] == "32", res
+        assert res["lstat ok"].startswith("0 type=7"), res
+        assert res["stat ok"] == "0 type=4 size=6", res
+        assert res["readlink ok"] == "0 inside.txt", res
+        assert res["write sub/new.txt"] == "0", res
+        assert res["read sub/new.txt"] == "0 fresh", res
+        assert res["mkdir made"] == "0", res
+        assert res["rename sub/new.txt made/moved.txt"] == "0", res
+        assert res["link made/moved.txt hardlink"] == "0", res
+        assert res["unlink made"] == "31", res   # isdir
+        assert res["rmdir sub"] == "55", res     # notempty
+        assert res["ls made"].split()[0] == "0" and "moved.txt" in res["ls made"], res
+        assert res["unlink hardlink"] == "0", res
+        assert res["fdwrite 99"] == "8", res
+        assert os.path.exists(os.path.join(root, "made", "moved.txt"))
+        r = run("--dir", root + "::/", FSOPS, "mkdir", "made")
+        assert results(r)["mkdir made"] == "20", out(r)  # exist
+
+
+def test_bad_guest_pointers_are_faults_not_crashes():
+    with tempfile.TemporaryDirectory() as d:
+        r = run("--dir", d + "::/", BADPTR)
+        assert r.returncode == 0, err(r)
+        res = {}
+        for line in out(r).splitlines():
+            k, _, v = line.rpartition(" ")
+            res[k] = v
+        for k in ("fd_write iovs", "fd_write buf", "fd_write edge", "fd_write nwritten",
+                  "random_get", "args_sizes_get", "clock_time_get", "fd_fdstat_get",
+                  "fd_prestat_get", "path_open path", "path_open fd", "poll_oneoff"):
+            assert res.get(k) == "21", (k, res)
+        assert res["clock_time_get bad clock"] == "28", res
+        assert res["fd_close bad fd"] == "8", res
+        assert "still running" in out(r)
+
+
+if __name__ == "__main__":
+    run_tests(globals())
