@@ -101,6 +101,7 @@ host_run() {
 
 toml_version_of() {   # prints the top-level `version` of a TOML file, or nothing
     awk '
+        { sub(/\r$/, "") }
         /^[ \t]*\[/ { exit }
         /^[ \t]*version[ \t]*=/ {
             v = $0; sub(/^[ \t]*version[ \t]*=[ \t]*/, "", v); sub(/[ \t]*(#.*)?$/, "", v)
@@ -261,6 +262,7 @@ BEGIN {
     }
     H = ""
 }
+{ sub(/\r$/, "") }   # CRLF files are valid TOML too
 MLS != "" { if (index($0, MLS)) MLS = ""; next }
 DEPTH > 0 { scan_value($0); next }
 $0 == begin_mark {

@@ -165,6 +165,28 @@ def test_k3s_generated_only(t):
     node.cleanup()
 
 
+def test_k3s_autodetected_spin(t):
+    """k3s registers `spin` itself (quoted name) when the binary is already in
+    PATH; the copy in the template must not get a second `spin` table."""
+    node = Node()
+    gen = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml"
+    node.write(gen, cfg("k3s-config.toml") + (
+        b'\n[plugins."io.containerd.grpc.v1.cri".containerd.runtimes."spin"]\n'
+        b'  runtime_type = "io.containerd.spin.v2"\n'))
+    lifecycle(t, node, gen + ".tmpl", validate_1x(t, "k3s with auto-detected spin"), bindir="/opt/kwasm/bin")
+    node.run(binary=SHIM_BIN)
+    text = node.read(gen + ".tmpl").decode()
+    t.eq(text.count("runtimes.spin]") + text.count('runtimes."spin"]'), 1, "exactly one `spin` table")
+    node.cleanup()
+
+
+def test_crlf_config(t):
+    node = Node()
+    node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v2.toml").replace(b"\n", b"\r\n"))
+    lifecycle(t, node, "/etc/containerd/config.toml", validate_1x(t, "CRLF config"))
+    node.cleanup()
+
+
 def test_k3s_v3_generated(t):
     node = Node()
     gen = "/var/lib/rancher/k3s/agent/etc/containerd/config.toml"
@@ -548,7 +570,7 @@ def main():
         print("note: no containerd binary; config dump checks fail")
     VERSION = binary_version()
     for fn in (test_containerd_1x_v2, test_containerd_1x_v1, test_containerd_2x_v3,
-               test_k3s_generated_only, test_k3s_v3_generated, test_k3s_v3_template_preferred,
+               test_k3s_generated_only, test_k3s_autodetected_spin, test_crlf_config, test_k3s_v3_generated, test_k3s_v3_template_preferred,
                test_k3s_v3_with_old_v2_template, test_k3s_v2_ignores_stale_v3_template,
                test_k3s_base_template, test_rke2_existing_template, test_microk8s,
                test_k0s_dropin, test_busybox_tools, test_restart_and_labels,
