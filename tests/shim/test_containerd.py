@@ -1,0 +1,228 @@
+"""test_containerd.py - our shim under a real containerd 1.6 (root).
+
+Everything goes through `ctr` against the private containerd of
+tests/fixture, selecting the shim with --runtime io.containerd.spin.v2, so
+containerd itself starts the binary (`start`), talks ttrpc to it, receives
+its events and runs `delete` afterwards - the same contract kubelet's CRI
+path uses.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
+from containerd_fixture import Containerd  # noqa: E402
+from harness import run_tests  # noqa: E402
+import images  # noqa: E402
+
+RUNTIME = "io.containerd.spin.v2"
+SHIM_DIR = os.environ.get("SHIM_BIN_DIR")
+WASM_DIR = os.environ.get("WASM_DIR")
+CYCLES = int(os.environ.get("SHIM_CYCLES", "200"))
+SOCKET_DIR = "/run/containerd/s"
+
+
+def sockets():
+    try:
+        return set(os.listdir(SOCKET_DIR))
+    except FileNotFoundError:
+        return set()
+
+
+def setup():
+    work = tempfile.mkdtemp(prefix="shim-ctrd-")
+    tar, name = images.busybox_image(work)
+    c = Containerd(shim_dir=SHIM_DIR)
+    c.__enter__()
+    c.import_image(tar)
+    ctx = {"c": c, "image": name, "work": work, "sockets_before": sockets()}
+    if WASM_DIR and os.path.exists(os.path.join(WASM_DIR, "hello.wasm")):
+        root = os.path.join(work, "wasm-rootfs")
+        os.makedirs(root)
+        with open(os.path.join(WASM_DIR, "hello.wasm"), "rb") as src, \
+                open(os.path.join(root, "hello.wasm"), "wb") as dst:
+            dst.write(src.read())
+        wtar = os.path.join(work, "hello.tar")
+        ctx["wasm_image"] = images.mkimage(root, "localhost/hello-wasm:test", wtar,
+                                           entrypoint='["/hello.wasm"]', arch="wasm",
+                                           os_="wasip1")
+        c.import_image(wtar)
+    return ctx
+
+
+def teardown(ctx):
+    ctx["c"].__exit__(None, None, None)
+    subprocess.run(["rm", "-rf", ctx["work"]])
+
+
+def run(ctx, *args, timeout=60, check=False):
+    return ctx["c"].ctr("run", "--runtime", RUNTIME, *args, timeout=timeout, check=check)
+
+
+def task_pid(ctx, cid):
+    out = ctx["c"].ctr("task", "ls").stdout
+    for line in out.splitlines()[1:]:
+        f = line.split()
+        if f and f[0] == cid:
+            return int(f[1])
+    raise AssertionError(f"task {cid} not in:\n{out}")
+
+
+def task_status(ctx, cid):
+    out = ctx["c"].ctr("task", "ls").stdout
+    for line in out.splitlines()[1:]:
+        f = line.split()
+        if f and f[0] == cid:
+            return f[2]
+    return None
+
+
+def wait_for(pred, timeout=20, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def remove(ctx, cid):
+    c = ctx["c"]
+    c.ctr("task", "kill", "-s", "SIGKILL", cid, check=False)
+    wait_for(lambda: task_status(ctx, cid) in (None, "STOPPED"), what=f"{cid} to stop")
+    c.ctr("task", "rm", cid, check=False)
+    c.ctr("container", "rm", cid, check=False)
+
+
+# ---- tests ----------------------------------------------------------------
+
+def test_run_prints_output_and_exit_code(ctx):
+    r = run(ctx, "--rm", ctx["image"], "out1", "/bin/sh", "-c", "echo hello from busybox; exit 3")
+    assert r.returncode == 3, (r.returncode, r.stdout, r.stderr)
+    assert r.stdout == "hello from busybox\n", repr(r.stdout)
+    # the container is gone (--rm) and so is its shim
+    assert ctx["c"].ctr("task", "ls", "-q").stdout.strip() == ""
+    wait_for(lambda: not ctx["c"].shim_pids(), what="the shim to exit")
+
+
+def test_kill_sigterm_and_sigkill_exit_codes(ctx):
+    c = ctx["c"]
+    # pid 1 ignores unhandled SIGTERM, so the script handles it itself
+    p = c.ctr_popen("run", "--rm", "--runtime", RUNTIME, ctx["image"], "term1", "/bin/sh", "-c",
+                    "trap 'exit 143' TERM; while true; do sleep 0.1; done",
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: task_status(ctx, "term1") == "RUNNING", what="term1 running")
+    c.ctr("task", "kill", "-s", "SIGTERM", "term1")
+    assert p.wait(timeout=30) == 143
+    p = c.ctr_popen("run", "--rm", "--runtime", RUNTIME, ctx["image"], "kill1", "sleep", "1000",
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for(lambda: task_status(ctx, "kill1") == "RUNNING", what="kill1 running")
+    c.ctr("task", "kill", "-s", "SIGKILL", "kill1")
+    assert p.wait(timeout=30) == 137
+
+
+def test_exec_ps_metrics_pause(ctx):
+    c = ctx["c"]
+    run(ctx, "-d", ctx["image"], "busy", "sleep", "1000", check=True)
+    try:
+        wait_for(lambda: task_status(ctx, "busy") == "RUNNING", what="busy running")
+        pid = task_pid(ctx, "busy")
+        r = c.ctr("task", "exec", "--exec-id", "e1", "busy", "/bin/sh", "-c",
+                  "echo in-exec; cat /proc/1/cmdline; exit 4", check=False)
+        assert r.returncode == 4, (r.returncode, r.stdout, r.stderr)
+        assert r.stdout.startswith("in-exec\nsleep"), repr(r.stdout)
+        # the exec ran inside the container's pid namespace: its pid 1 is sleep
+        ps = c.ctr("task", "ps", "busy").stdout
+        assert str(pid) in ps.split(), ps
+        m = c.ctr("task", "metrics", "busy").stdout
+        assert re.search(r"memory\.usage", m), m
+        c.ctr("task", "pause", "busy")
+        assert task_status(ctx, "busy") == "PAUSED"
+        c.ctr("task", "resume", "busy")
+        assert task_status(ctx, "busy") == "RUNNING"
+    finally:
+        remove(ctx, "busy")
+
+
+def test_two_containers_share_one_shim_and_netns(ctx):
+    c = ctx["c"]
+    ann = "io.kubernetes.cri.sandbox-id=podA"
+    run(ctx, "-d", "--annotation", ann, ctx["image"], "podA-sandbox", "sleep", "1000", check=True)
+    try:
+        wait_for(lambda: task_status(ctx, "podA-sandbox") == "RUNNING", what="sandbox")
+        spid = task_pid(ctx, "podA-sandbox")
+        run(ctx, "-d", "--annotation", ann, "--with-ns", f"network:/proc/{spid}/ns/net",
+            ctx["image"], "podA-app", "sleep", "1000", check=True)
+        wait_for(lambda: task_status(ctx, "podA-app") == "RUNNING", what="app")
+        apid = task_pid(ctx, "podA-app")
+        assert len(c.shim_pids()) == 1, c.shim_pids()
+        assert os.readlink(f"/proc/{apid}/ns/net") == os.readlink(f"/proc/{spid}/ns/net")
+        assert os.readlink(f"/proc/{apid}/ns/net") != os.readlink("/proc/self/ns/net")
+        # removing the app keeps the pod's shim for the sandbox
+        remove(ctx, "podA-app")
+        assert task_status(ctx, "podA-sandbox") == "RUNNING"
+        assert len(c.shim_pids()) == 1
+    finally:
+        remove(ctx, "podA-app")
+        remove(ctx, "podA-sandbox")
+    wait_for(lambda: not c.shim_pids(), what="the pod's shim to exit")
+
+
+def test_wasi_hello_through_containerd(ctx):
+    if "wasm_image" not in ctx:
+        raise AssertionError("hello.wasm was not built (WASM_DIR)")
+    r = run(ctx, "--rm", ctx["wasm_image"], "wasi1", "/hello.wasm", "--exit", "5", timeout=120)
+    assert r.returncode == 5, (r.returncode, r.stdout, r.stderr)
+    assert "Hello" in r.stdout or "hello" in r.stdout, repr(r.stdout)
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_many_cycles_leave_nothing_behind(ctx):
+    c = ctx["c"]
+    ann = "io.kubernetes.cri.sandbox-id=cyclepod"
+    # a long-lived member of the group keeps one shim alive across cycles,
+    # so leaks inside that shim (fds, threads) show up
+    run(ctx, "-d", "--annotation", ann, ctx["image"], "anchor", "sleep", "1000", check=True)
+    wait_for(lambda: task_status(ctx, "anchor") == "RUNNING", what="anchor")
+    shim = c.shim_pids()
+    assert len(shim) == 1, shim
+    shim = shim[0]
+    # warm up once so lazily opened fds (events connection) exist
+    run(ctx, "--rm", "--annotation", ann, ctx["image"], "warm", "true", check=True)
+    fds_before = fd_count(shim)
+    threads_before = len(os.listdir(f"/proc/{shim}/task"))
+    for i in range(CYCLES):
+        r = run(ctx, "--rm", "--annotation", ann, ctx["image"], f"cyc{i}", "/bin/sh", "-c",
+                f"exit {i % 7}")
+        assert r.returncode == i % 7, (i, r.returncode, r.stderr)
+    assert c.shim_pids() == [shim]
+    assert fd_count(shim) == fds_before, (fds_before, fd_count(shim))
+    # request threads are transient; allow a moment for them to finish
+    wait_for(lambda: len(os.listdir(f"/proc/{shim}/task")) <= threads_before,
+             what="request threads to finish")
+    children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(shim)], capture_output=True,
+                              text=True).stdout.split()
+    assert children == [str(task_pid(ctx, "anchor"))], children
+    remove(ctx, "anchor")
+    wait_for(lambda: not c.shim_pids(), what="the shim to exit")
+    # no mounts of the cycled containers, no cgroups, no sockets left
+    with open("/proc/self/mountinfo") as f:
+        leftover = [ln for ln in f if "cyc" in ln.split()[4] or "/anchor/" in ln.split()[4]]
+    assert not leftover, leftover
+    for top in ("/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup"):
+        d = os.path.join(top, c.namespace)
+        if os.path.isdir(d):
+            left = [x for x in os.listdir(d) if x.startswith("cyc") or x == "anchor"]
+            assert not left, (d, left)
+    assert sockets() - ctx["sockets_before"] == set(), sockets() - ctx["sockets_before"]
+
+
+if __name__ == "__main__":
+    run_tests(globals(), setup=setup, teardown=teardown)
