@@ -59,7 +59,9 @@ PY
 kill -TERM "$pid"; wait "$pid" || true; pid=""
 grep -o "ran in [0-9.]* ms" "$tmp/err" | awk '{print $3}' | sort -n | awk '
     { v[NR] = $1; s += $1 }
-    END { if (NR == 0) { print "no timing lines found"; exit 1 }
-          printf "instances: %d  mean: %.3f ms  p50: %.3f ms  p99: %.3f ms\n",
-                 NR, s / NR, v[int(NR * 0.5) + 1 > NR ? NR : int(NR * 0.5) + 1],
-                 v[int(NR * 0.99) + 1 > NR ? NR : int(NR * 0.99) + 1] }'
+    END {
+        if (NR == 0) { print "no timing lines found"; exit 1 }
+        p50 = int(NR * 0.50) + 1; if (p50 > NR) p50 = NR
+        p99 = int(NR * 0.99) + 1; if (p99 > NR) p99 = NR
+        printf "instances: %d  mean: %.3f ms  p50: %.3f ms  p99: %.3f ms\n", NR, s / NR, v[p50], v[p99]
+    }'

@@ -4,7 +4,8 @@
  * The component's module is compiled once at start-up; each request gets
  * a fresh store and instance (wasi_run_command), so requests share nothing.
  * The request body reaches the guest's stdin and its stdout is captured
- * through two memfds kept per worker thread and rewound for every request:
+ * through two memfds kept per worker thread and rewound for every request
+ * (stdout's length is the file position the guest's writes left):
  * no pipe plumbing, no helper threads, and a guest that writes a large
  * response cannot block on a full pipe.
  *
@@ -62,6 +63,8 @@ static scratch *thread_scratch(void)
     return s;
 }
 
+/* Rewinds a scratch file without freeing its pages (truncating and
+ * re-growing it for every request costs page allocation and zeroing). */
 static int scratch_fd(int *slot, const char *name, util_error **err)
 {
     if (*slot < 0) {
@@ -69,17 +72,18 @@ static int scratch_fd(int *slot, const char *name, util_error **err)
         if (*slot < 0)
             return util_error_set(err, errno, "memfd_create");
     }
-    if (ftruncate(*slot, 0) < 0 || lseek(*slot, 0, SEEK_SET) < 0)
-        return util_error_set(err, errno, "resetting %s", name);
+    if (lseek(*slot, 0, SEEK_SET) < 0)
+        return util_error_set(err, errno, "rewinding %s", name);
     return *slot;
 }
 
+/* The guest's output is what lies before the file position it left. */
 static int read_output(int fd, util_buf *out, util_error **err)
 {
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return util_error_set(err, errno, "fstat stdout");
-    size_t len = (size_t)st.st_size;
+    off_t end = lseek(fd, 0, SEEK_CUR);
+    if (end < 0)
+        return util_error_set(err, errno, "locating the end of the guest's stdout");
+    size_t len = (size_t)end;
     util_buf_reserve(out, len + 1);
     size_t got = 0;
     while (got < len) {
@@ -107,11 +111,14 @@ static int wagi_handle(void *self, const spin_component_runtime *comp,
     int out_fd = scratch_fd(&sc_fds->out_fd, "wagi-stdout", err);
     if (out_fd < 0)
         return -1;
-    if (req->body_len > 0) {
-        if (util_write_all(in_fd, req->body, req->body_len) < 0 ||
-            lseek(in_fd, 0, SEEK_SET) < 0)
-            return util_error_set(err, errno, "passing the request body");
-    }
+    /* stdin holds exactly the body, so the guest sees end-of-file there. */
+    struct stat st;
+    if (fstat(in_fd, &st) < 0 || ((size_t)st.st_size != req->body_len &&
+                                  ftruncate(in_fd, (off_t)req->body_len) < 0))
+        return util_error_set(err, errno, "sizing the request body file");
+    if (req->body_len > 0 &&
+        (util_write_all(in_fd, req->body, req->body_len) < 0 || lseek(in_fd, 0, SEEK_SET) < 0))
+        return util_error_set(err, errno, "passing the request body");
 
     /* Component env first, then CGI: the CGI variables win on a clash. */
     spin_env env = {0};
