@@ -763,7 +763,8 @@ for d in "${CONFIG%/*}" "$ROOT$(binary_dir)" "$ROOT/usr/local/bin"; do
 done
 
 # ---- from here on we change the node
-CHANGED=0
+CHANGED=0          # any file
+CONFIG_CHANGED=0   # the containerd config: only this needs a restart
 if [ "$MODE" = install ]; then
     place_binary "$SHIM_BINARY" "containerd-shim-spin-v$(version_slug "$SHIM_VERSION")-v2"
     if [ "$SHIM_VERSION" = "$NEWEST" ]; then
@@ -786,10 +787,10 @@ fi
 
 case $CONFIG_ACTION in
 write)
-    replace_file "$CONFIG" "$NEW"; CHANGED=1
+    replace_file "$CONFIG" "$NEW"; CHANGED=1; CONFIG_CHANGED=1
     say "updated ${CONFIG#"$ROOT"} (runtimes for: ${NEW_VERSIONS:-none})" ;;
 delete)
-    rm -f "$CONFIG"; CHANGED=1
+    rm -f "$CONFIG"; CHANGED=1; CONFIG_CHANGED=1
     say "removed ${CONFIG#"$ROOT"} (the installer had created it)" ;;
 esac
 
@@ -802,12 +803,17 @@ if [ "$CHANGED" = 0 ]; then
     say "nothing to change"
 fi
 
+if [ "$CHANGED" = 1 ] && [ "$CONFIG_CHANGED" = 0 ]; then
+    # containerd execs the shim binary per container: no restart needed.
+    say "only binaries changed; new containers use them without a containerd restart"
+fi
+
 if [ "${NO_RESTART:-0}" = 1 ]; then
-    [ "$CHANGED" = 0 ] || say "NO_RESTART=1: restart containerd yourself to load the change"
+    [ "$CONFIG_CHANGED" = 0 ] || say "NO_RESTART=1: restart containerd yourself to load the change"
     exit 0
 fi
 
-if [ "$CHANGED" = 1 ]; then
+if [ "$CONFIG_CHANGED" = 1 ]; then
     restart_containerd || fail_late "restarting containerd failed; the files are updated, restart it by hand"
 fi
 

@@ -328,6 +328,22 @@ def test_restart_and_labels(t):
     t.check(not any(c.startswith("systemctl restart") for c in node.recorded()),
             f"second run does not restart containerd: {node.recorded()}")
 
+    # A rebuilt binary of the same version: files change, the config does not.
+    rebuilt = os.path.join(node.tmp, "rebuilt")
+    with open(SHIM_BIN, "rb") as f:
+        data = f.read() + b"\0rebuilt"
+    with open(rebuilt, "wb") as f:
+        f.write(data)
+    os.chmod(rebuilt, 0o755)
+    cfg_before = node.read("/etc/containerd/config.toml")
+    node.clear_calls()
+    r = node.run(binary=rebuilt, version=VERSION, restart=True)
+    t.eq(r.returncode, 0, f"reinstall of a rebuilt binary succeeds\n{r.stderr}")
+    t.eq(node.read("/usr/local/bin/containerd-shim-spin-v2"), data, "rebuilt binary installed")
+    t.eq(node.read("/etc/containerd/config.toml"), cfg_before, "config unchanged by a binary-only update")
+    t.check(not any(c.startswith("systemctl restart") for c in node.recorded()),
+            f"binary-only update does not restart containerd: {node.recorded()}")
+
     node.clear_calls()
     r = node.run("--uninstall", restart=True)
     t.eq(r.returncode, 0, f"uninstall succeeds\n{r.stderr}")
