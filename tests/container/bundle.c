@@ -45,7 +45,10 @@ int bundle_make(test_bundle *b, const bundle_opts *o)
         return -1;
     snprintf(b->image, sizeof(b->image), "%s/image", b->dir);
     snprintf(b->rootfs, sizeof(b->rootfs), "%s/rootfs", b->dir);
-    snprintf(b->cgroup, sizeof(b->cgroup), "/ctr-test-%d-%d", (int)getpid(), ++counter);
+    if (o->cgroup)
+        snprintf(b->cgroup, sizeof(b->cgroup), "%s", o->cgroup);
+    else
+        snprintf(b->cgroup, sizeof(b->cgroup), "/ctr-test-%d-%d", (int)getpid(), ++counter);
     char path[512];
     static const char *const dirs[] = {"", "/bin", "/tmp", "/proc", "/dev", "/sys", "/etc"};
     for (size_t i = 0; i < UTIL_ARRAY_LEN(dirs); i++) {
@@ -71,12 +74,15 @@ int bundle_make(test_bundle *b, const bundle_opts *o)
     char *cfg = util_xasprintf(
         "{\"ociVersion\":\"1.0.2\",\"process\":{\"args\":%s,\"env\":[\"PATH=/bin\",\"X=1\"],"
         "\"cwd\":\"/\"%s},\"root\":{\"path\":\"rootfs\"},%s"
-        "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-        "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
-        "\"options\":[\"nosuid\",\"mode=755\"]}],"
+        "\"mounts\":%s,"
         "\"linux\":{\"namespaces\":%s,\"cgroupsPath\":\"%s\","
         "\"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"]%s}}",
-        o->args, o->process ? o->process : "", o->top ? o->top : "", ns, b->cgroup,
+        o->args, o->process ? o->process : "", o->top ? o->top : "",
+        o->mounts ? o->mounts
+                  : "[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+                    "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+                    "\"options\":[\"nosuid\",\"mode=755\"]}]",
+        ns, b->cgroup,
         o->linux ? o->linux : "");
     snprintf(path, sizeof(path), "%s/config.json", b->dir);
     int rc = util_write_file_atomic(path, cfg, strlen(cfg), 0644, NULL);

@@ -26,6 +26,8 @@ typedef struct bundle_opts {
     const char *top;        /* extra top-level members, ending in ',' */
     const char *namespaces; /* JSON array */
     const char *linux;      /* extra ",\"k\":v" members of linux */
+    const char *mounts;     /* JSON array replacing the default proc + /dev */
+    const char *cgroup;     /* cgroupsPath; default "/ctr-test-<pid>-<n>" */
 } bundle_opts;
 
 int bundle_make(test_bundle *b, const bundle_opts *o);

@@ -502,6 +502,115 @@ static void test_user_caps_rlimits_seccomp(void)
     bundle_remove(&b);
 }
 
+/* The mounts containerd 1.6's CRI plugin puts in an app container. */
+static const char *cri_mounts =
+    "[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+    "{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+    "\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
+    "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\","
+    "\"gid=5\"]},"
+    "{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
+    "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
+    "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]},"
+    "{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/etc/hosts\","
+    "\"options\":[\"rbind\",\"rprivate\",\"ro\"]},"
+    "{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\","
+    "\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]}]";
+
+static const char *cri_caps =
+    ",\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_DAC_OVERRIDE\",\"CAP_FSETID\","
+    "\"CAP_FOWNER\",\"CAP_MKNOD\",\"CAP_NET_RAW\",\"CAP_SETGID\",\"CAP_SETUID\",\"CAP_SETFCAP\","
+    "\"CAP_SETPCAP\",\"CAP_NET_BIND_SERVICE\",\"CAP_SYS_CHROOT\",\"CAP_KILL\",\"CAP_AUDIT_WRITE\"],"
+    "\"effective\":[\"CAP_CHOWN\",\"CAP_KILL\"],\"permitted\":[\"CAP_CHOWN\",\"CAP_KILL\"]},"
+    "\"oomScoreAdj\":1000";
+
+/* A pod as containerd's CRI plugin sets it up: a sandbox with a read-only
+ * root and its own pid/ipc/uts/net namespaces, and an app container that
+ * joins the sandbox's ipc, uts and net namespaces by /proc/<pid>/ns, with
+ * CRI's mounts, masked/readonly paths, capabilities and limits, in cgroups
+ * below one pod directory. */
+static void test_cri_pod(void)
+{
+    char pod[128], cg_sandbox[160], cg_app[160];
+    snprintf(pod, sizeof(pod), "/ctr-test-%d-pod", (int)getpid());
+    snprintf(cg_sandbox, sizeof(cg_sandbox), "%s/sandbox", pod);
+    snprintf(cg_app, sizeof(cg_app), "%s/app", pod);
+    test_bundle sb, ab;
+    container *sandbox = make(
+        &sb,
+        &(bundle_opts){.args = "[\"sleep\",\"600\"]", .process = ",\"noNewPrivileges\":true",
+                       .top = "\"hostname\":\"my-pod\",",
+                       .cgroup = cg_sandbox,
+                       .linux = ",\"resources\":{\"cpu\":{\"shares\":2}}"},
+        "t-sandbox");
+    CHECK(sandbox != NULL);
+    container *app = NULL;
+    if (sandbox) {
+        util_error *err = NULL;
+        pid_t sp = container_start(sandbox, &err);
+        CHECK(sp > 0);
+        char ns[512];
+        snprintf(ns, sizeof(ns),
+                 "[{\"type\":\"pid\"},{\"type\":\"mount\"},"
+                 "{\"type\":\"ipc\",\"path\":\"/proc/%d/ns/ipc\"},"
+                 "{\"type\":\"uts\",\"path\":\"/proc/%d/ns/uts\"},"
+                 "{\"type\":\"network\",\"path\":\"/proc/%d/ns/net\"}]",
+                 (int)sp, (int)sp, (int)sp);
+        app = make(&ab,
+                   &(bundle_opts){
+                       .args = "[\"sh\",\"-c\",\"hostname; cat /proc/self/oom_score_adj; "
+                               "ls /dev; touch /sys/x 2>/dev/null || echo sys-ro; "
+                               "echo kcore=$(cat /proc/kcore | wc -c); "
+                               "echo 1 > /proc/sys/kernel/x 2>/dev/null || echo procsys-ro; "
+                               "cat /etc/hosts > /dev/null && echo hosts-ok; "
+                               "echo $HOSTNAME\"]",
+                       .process = cri_caps,
+                       .mounts = cri_mounts,
+                       .namespaces = ns,
+                       .cgroup = cg_app,
+                       .linux = ",\"resources\":{\"memory\":{\"limit\":134217728,"
+                                "\"swap\":134217728},\"cpu\":{\"shares\":512,"
+                                "\"quota\":50000,\"period\":100000}},"
+                                "\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\","
+                                "\"/sys/firmware\"],\"readonlyPaths\":[\"/proc/sys\"]"},
+                   "t-app");
+        CHECK(app != NULL);
+        if (app) {
+            CHECK_INT(run_to_end(app), 0);
+            char *out = bundle_read(&ab, "out");
+            const char *want[] = {"my-pod\n1000\n", "full\n", "mqueue\n", "null\n",
+                                  "ptmx\n", "pts\n", "random\n", "shm\n", "tty\n",
+                                  "urandom\n", "zero\n", "fd\n", "sys-ro\n", "kcore=0\n",
+                                  "procsys-ro\n", "hosts-ok\n"};
+            for (size_t i = 0; i < UTIL_ARRAY_LEN(want); i++) {
+                if (strstr(out, want[i]) == NULL) {
+                    fprintf(stderr, "app output lacks \"%s\":\n%s\n", want[i], out);
+                    CHECK(0);
+                }
+            }
+            free(out);
+        }
+        util_error_free(&err);
+    }
+    finish(app);
+    finish(sandbox);
+    if (app)
+        bundle_remove(&ab);
+    bundle_remove(&sb);
+    static const char *const ctl[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "cpuset",
+                                      "blkio", "devices", "systemd", "unified"};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(ctl); i++) {
+        char p[512];
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/%s%s", ctl[i], pod);
+        rmdir(p);
+    }
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -520,5 +629,6 @@ int main(void)
     RUN(test_delete_leaves_nothing);
     RUN(test_create_errors_clean_up);
     RUN(test_user_caps_rlimits_seccomp);
+    RUN(test_cri_pod);
     return TEST_SUMMARY();
 }
