@@ -1,9 +1,14 @@
 /*
  * static.c - a second Wagi component for the spin-wagi example: serves the
  * files Spin mounted into it (the component's `files`, preopened read-only
- * at "/"), with two probes used by the tests:
- *   /_argv   the argv the host built from the `argv` template, '|'-joined
- *   /_write  tries to create a file and reports whether that was refused
+ * at "/"), with probes the tests use to see how the host treats a guest:
+ *   /_argv     the argv the host built from the `argv` template, '|'-joined
+ *   /_write    tries to create a file and reports whether that was refused
+ *   /_alloc    tries to allocate 64 MiB (SPIN_MAX_INSTANCE_MEMORY caps it)
+ *   /_trap     traps (unreachable)
+ *   /_exit     exits with status 3
+ *   /_garbage  writes output that is not a CGI response
+ *   /_silent   writes nothing
  * Anything else is a path below "/": its bytes, or Status 404.
  */
 #include <errno.h>
@@ -40,6 +45,31 @@ int main(int argc, char **argv)
             fclose(f);
         return 0;
     }
+    if (strcmp(path, "/_alloc") == 0) {
+        /* volatile: the compiler may not drop an allocation it can see
+         * is only written. */
+        static char *volatile keep;
+        size_t n = 64u << 20;
+        keep = malloc(n);
+        if (keep)
+            memset(keep, 1, n);
+        printf("Content-Type: text/plain\n\n%s\n", keep ? "allocated" : "allocation failed");
+        free(keep);
+        return 0;
+    }
+    if (strcmp(path, "/_trap") == 0)
+        __builtin_trap();
+    if (strcmp(path, "/_exit") == 0) {
+        printf("Content-Type: text/plain\n\nabout to fail\n");
+        fflush(stdout);
+        exit(3);
+    }
+    if (strcmp(path, "/_garbage") == 0) {
+        printf("this is not a CGI response\n");
+        return 0;
+    }
+    if (strcmp(path, "/_silent") == 0)
+        return 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
         printf("Status: 404\nContent-Type: text/plain\n\nno such file: %s (%s)\n", path,

@@ -236,6 +236,52 @@ def test_files_component_sees_its_mounted_files_read_only():
         up.stop()
 
 
+def test_failing_guests_get_500_and_a_log_line():
+    with Up() as up:
+        for probe, log in (("_trap", "unreachable"), ("_exit", "exited with code 3"),
+                           ("_garbage", "'location' or 'content-type'"),
+                           ("_silent", "did not write to stdout")):
+            status, _, body = up.request("GET", f"/static/{probe}")
+            assert status == 500, (probe, status, body)
+            # Guest output never leaks into an error response.
+            assert b"about to fail" not in body and b"not a CGI" not in body, (probe, body)
+        # The server keeps serving afterwards.
+        assert up.request("GET", "/hello")[0] == 200
+        up.stop()
+        err = up.proc.stderr.read()
+        for probe, log in (("_trap", "unreachable"), ("_exit", "exited with code 3"),
+                           ("_garbage", "'location' or 'content-type'"),
+                           ("_silent", "did not write to stdout")):
+            assert log in err, (probe, err)
+        assert "component 'files'" in err, err
+
+
+def test_max_instance_memory_caps_guests():
+    with Up() as up:
+        assert up.request("GET", "/static/_alloc")[2] == b"allocated\n"
+        up.stop()
+    with Up(env={"SPIN_MAX_INSTANCE_MEMORY": str(16 << 20)}) as up:
+        assert up.request("GET", "/static/_alloc")[2] == b"allocation failed\n"
+        assert up.request("GET", "/hello")[0] == 200
+        up.stop()
+
+
+def test_ipv6_and_localhost_listen_addresses():
+    for host in ("[::1]", "localhost"):
+        if host == "[::1]" and not socket.has_ipv6:
+            continue
+        port = free_port()
+        with Up(listen=False, args=["--listen", f"{host}:{port}"]) as up:
+            banner = "".join(up.stdout)
+            addr = banner.split("Serving http://")[1].split()[0]
+            h, p = addr.rsplit(":", 1)
+            c = http.client.HTTPConnection(h.strip("[]"), int(p), timeout=30)
+            c.request("GET", "/hello")
+            assert c.getresponse().status == 200
+            c.close()
+            up.stop()
+
+
 def test_health_and_info_endpoints():
     with Up() as up:
         assert up.request("GET", "/.well-known/spin/health")[:3:2] == (200, b"OK")
