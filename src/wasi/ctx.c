@@ -11,6 +11,7 @@
 #include "wasi_internal.h"
 
 #include <dirent.h>
+#include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -188,4 +189,34 @@ int wasi_fd_insert(wasi_ctx *ctx, const wasi_fd *proto, uint32_t *out)
 uint64_t wasi_ctx_deadline(const wasi_ctx *ctx)
 {
     return ctx->deadline_ns;
+}
+
+bool wasi_ctx_deadline_hit(const wasi_ctx *ctx)
+{
+    return ctx->deadline_hit;
+}
+
+int wasi_wait_ready(wasi_ctx *ctx, int fd, short events)
+{
+    if (ctx->deadline_ns == 0)
+        return 0;
+    for (;;) {
+        uint64_t now = util_monotonic_ns();
+        if (now >= ctx->deadline_ns)
+            return WASI_DEADLINE;
+        uint64_t wait = ctx->deadline_ns - now;
+        struct timespec ts = {(time_t)(wait / 1000000000u), (long)(wait % 1000000000u)};
+        struct pollfd p = {.fd = fd, .events = events};
+        int n = ppoll(&p, 1, &ts, NULL);
+        if (n > 0)
+            return 0; /* ready, hung up or in error: the transfer tells which */
+        if (n < 0 && errno != EINTR)
+            return 0;
+    }
+}
+
+int wasi_stop_at_deadline(wasm_caller *caller, wasi_ctx *ctx)
+{
+    ctx->deadline_hit = true;
+    return wasm_caller_trap(caller, "deadline exceeded");
 }

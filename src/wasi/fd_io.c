@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -67,6 +68,9 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
         return rc;
     uint32_t n = niovs > IOV_MAX ? IOV_MAX : niovs;
     ssize_t got;
+    if (f->kind == FDK_HOST && f->filetype != FT_REG && !(f->fdflags & FDFLAG_NONBLOCK) &&
+        wasi_wait_ready(ctx, f->host, write ? POLLOUT : POLLIN) == WASI_DEADLINE)
+        return WASI_DEADLINE;
     if (f->kind == FDK_NULL) {
         got = write ? (ssize_t)iovs_total(v, n) : 0;
     } else {
@@ -83,20 +87,27 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
     return gmem_put32(&m, result_ptr, (uint32_t)got);
 }
 
+/* A transfer stopped by the deadline ends the guest; anything else is an errno. */
+#define RET_IO(caller, ctx, e) \
+    ((e) == WASI_DEADLINE ? wasi_stop_at_deadline(caller, ctx) : RET(e))
+
 WASI_FN(fd_read)
 {
-    return RET(transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), false, false, 0, ARG32(3)));
+    int rc = transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), false, false, 0, ARG32(3));
+    return RET_IO(caller, env, rc);
 }
 
 WASI_FN(fd_write)
 {
-    return RET(transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), true, false, 0, ARG32(3)));
+    int rc = transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), true, false, 0, ARG32(3));
+    return RET_IO(caller, env, rc);
 }
 
 WASI_FN(fd_pread)
 {
-    return RET(transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), false, true, ARG64(3),
-                        ARG32(4)));
+    int rc = transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), false, true, ARG64(3),
+                      ARG32(4));
+    return RET_IO(caller, env, rc);
 }
 
 WASI_FN(fd_pwrite)
@@ -113,11 +124,12 @@ WASI_FN(fd_pwrite)
             int rc = transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), true, true, ARG64(3),
                               ARG32(4));
             fcntl(f->host, F_SETFL, fl);
-            return RET(rc);
+            return RET_IO(caller, env, rc);
         }
     }
-    return RET(transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), true, true, ARG64(3),
-                        ARG32(4)));
+    int rc = transfer(caller, env, ARG32(0), ARG32(1), ARG32(2), true, true, ARG64(3),
+                      ARG32(4));
+    return RET_IO(caller, env, rc);
 }
 
 static int do_seek(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, int64_t offset,

@@ -48,5 +48,6 @@ WASI_FN(legacy_poll_oneoff)
         else
             memcpy(n + 16, o + 16, 4);
     }
-    return RET(wasi_poll(env, &m, subs, nsubs, ARG32(1), ARG32(3)));
+    int rc = wasi_poll(env, &m, subs, nsubs, ARG32(1), ARG32(3));
+    return rc == WASI_DEADLINE ? wasi_stop_at_deadline(caller, env) : RET(rc);
 }

@@ -7,8 +7,8 @@
  * waits for the descriptors with the nearest clock timeout; every clock is
  * converted to "nanoseconds from now on the monotonic clock".  The wait
  * never passes the ctx's deadline, so `run --timeout` and Spin's request
- * timeout stop a sleeping guest too (the engine then interrupts it at its
- * next call or loop).
+ * timeout stop a sleeping guest too: at the deadline the guest ends with the
+ * trap "deadline exceeded" instead of sleeping on.
  */
 #include "wasi_internal.h"
 
@@ -105,7 +105,8 @@ WASI_FN(poll_oneoff)
     const uint8_t *ip = gmem_at(&m, ARG32(0), (uint64_t)nsubs * SUB_SIZE);
     if (ip == NULL)
         return RET(WE_FAULT);
-    return RET(wasi_poll(env, &m, ip, nsubs, ARG32(1), ARG32(3)));
+    int rc = wasi_poll(env, &m, ip, nsubs, ARG32(1), ARG32(3));
+    return rc == WASI_DEADLINE ? wasi_stop_at_deadline(caller, env) : RET(rc);
 }
 
 int wasi_poll(wasi_ctx *ctx, const gmem *gm, const uint8_t *ip, uint32_t nsubs, uint32_t outp,
@@ -171,9 +172,7 @@ int wasi_poll(wasi_ctx *ctx, const gmem *gm, const uint8_t *ip, uint32_t nsubs, 
             if (s->ready)
                 continue;
             if (s->type == EV_CLOCK) {
-                /* Stopped by the deadline: report the clock so the guest returns
-                 * to code where the engine can interrupt it. */
-                if (now >= s->due || (deadline != 0 && now >= deadline))
+                if (now >= s->due)
                     s->ready = got = true;
             } else if (s->pfd >= 0 && n > 0 && pfds[s->pfd].revents) {
                 short r = pfds[s->pfd].revents;
@@ -187,8 +186,10 @@ int wasi_poll(wasi_ctx *ctx, const gmem *gm, const uint8_t *ip, uint32_t nsubs, 
                     s->nbytes = (uint64_t)avail;
             }
         }
-        if (got || (deadline != 0 && now >= deadline))
+        if (got)
             break;
+        if (deadline != 0 && now >= deadline)
+            return WASI_DEADLINE;
     }
 
     uint32_t nev = 0;

@@ -58,6 +58,8 @@ int wasi_run_command(wasm_module *module, const wasi_config *config, const char 
     } else if (res->kind == WASM_EXIT) {
         *exit_code = res->exit_code;
         rc = 0;
+    } else if (res->kind == WASM_TRAP && wasi_ctx_deadline_hit(ctx)) {
+        res->kind = WASM_INTERRUPTED; /* stopped while blocked in a WASI call */
     }
 out:
     wasm_linker_free(linker);

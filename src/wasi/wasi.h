@@ -62,8 +62,9 @@ typedef struct wasi_config {
     const wasi_preopen *preopens;
     size_t npreopens;
     /* CLOCK_MONOTONIC deadline in ns (0 = none).  wasi_run_command sets it on
-     * the store; blocking calls (poll_oneoff) never sleep past it, so a
-     * sleeping guest is stopped on time too. */
+     * the store.  Calls that block (poll_oneoff, reads from pipes and
+     * sockets) never wait past it: a guest still blocked at the deadline is
+     * stopped with a trap "deadline exceeded" (see wasi_ctx_deadline_hit). */
     uint64_t deadline_ns;
 } wasi_config;
 
@@ -81,6 +82,11 @@ static inline void wasi_config_init(wasi_config *c)
  * cannot be opened. */
 wasi_ctx *wasi_ctx_new(const wasi_config *config, util_error **err);
 void wasi_ctx_free(wasi_ctx *ctx);
+
+/* True once a blocking call stopped the guest at the deadline: the trap
+ * then reported is really an interruption (wasi_run_command reports it as
+ * WASM_INTERRUPTED). */
+bool wasi_ctx_deadline_hit(const wasi_ctx *ctx);
 
 /* Defines every preview 1 function in `store` under the module names
  * `wasi_snapshot_preview1` and (legacy) `wasi_unstable`.  Returns 0. */

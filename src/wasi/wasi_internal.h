@@ -153,6 +153,7 @@ struct wasi_ctx {
     wasi_fd *fds;
     uint32_t nfds;
     uint64_t deadline_ns;
+    bool deadline_hit;
 };
 
 /* Looks a guest fd up; NULL if it is not open. */
@@ -168,6 +169,12 @@ uint8_t wasi_filetype_from_mode(unsigned mode);
 int wasi_clock_host(uint32_t id, clockid_t *out);
 /* Blocking waits never outlast the store's deadline. */
 uint64_t wasi_ctx_deadline(const wasi_ctx *ctx);
+/* Waits until host fd `fd` is ready for `events` (POLLIN/POLLOUT) when a
+ * deadline is set: 0 = ready (or no deadline), WASI_DEADLINE = passed. */
+#define WASI_DEADLINE (-1)
+int wasi_wait_ready(wasi_ctx *ctx, int fd, short events);
+/* Ends the guest because the deadline passed; returns the host fn result. */
+int wasi_stop_at_deadline(wasm_caller *caller, wasi_ctx *ctx);
 
 /* ---- guest memory ------------------------------------------------------ */
 

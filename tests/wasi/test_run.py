@@ -94,6 +94,25 @@ def test_timeout_interrupts_a_looping_program():
     assert "interrupted" in err(r), err(r)
 
 
+def test_timeout_stops_a_guest_blocked_in_wasi_calls():
+    # sleeping (poll_oneoff) far past the timeout
+    r = run("--timeout", "300", HELLO, "--sleep", "600000")
+    assert r.returncode == 134, (r.returncode, err(r))
+    assert "interrupted" in err(r) and "poll_oneoff" in err(r), err(r)
+    # reading a pipe nobody writes to
+    p = subprocess.Popen([SHIM, "run", "--timeout", "300", HELLO, "--stdin"],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE)
+    try:
+        rc = p.wait(timeout=60)  # stdin stays open: the guest blocks reading it
+        e = p.stderr.read()
+    finally:
+        p.stdin.close()
+        p.stderr.close()
+    assert rc == 134, (rc, e)
+    assert b"interrupted" in e and b"fd_read" in e, e
+
+
 def test_malformed_module_names_the_file():
     with tempfile.NamedTemporaryFile(suffix=".wasm") as f:
         f.write(b"\0asm\x01\0\0\0\x01\xff")
