@@ -180,6 +180,77 @@ def test_wasi_hello_through_containerd(ctx):
     assert "Hello" in r.stdout or "hello" in r.stdout, repr(r.stdout)
 
 
+def task_events(ctx, fn):
+    """Runs fn() while `ctr events` listens; returns [(topic, payload)] of
+    this namespace's /tasks/ events."""
+    c = ctx["c"]
+    ev = c.ctr_popen("events", stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(0.5)  # let the subscription start
+        fn()
+        time.sleep(0.5)  # events are delivered asynchronously
+    finally:
+        ev.terminate()
+        out, _ = ev.communicate(timeout=10)
+    got = []
+    for line in out.splitlines():
+        f = line.split(" ", 6)
+        if len(f) == 7 and f[4] == c.namespace and f[5].startswith("/tasks/"):
+            got.append((f[5], f[6]))
+    return got
+
+
+def test_events_reach_containerd_in_order(ctx):
+    def go():
+        r = run(ctx, "--rm", ctx["image"], "ev1", "/bin/sh", "-c", "exit 2")
+        assert r.returncode == 2
+    got = task_events(ctx, go)
+    assert [t for t, _ in got] == ["/tasks/create", "/tasks/start", "/tasks/exit",
+                                   "/tasks/delete"], got
+    assert '"exit_status":2' in got[2][1], got[2]
+    assert '"container_id":"ev1"' in got[0][1], got[0]
+
+
+def test_oom_kill_is_reported(ctx):
+    def go():
+        # 32 MiB limit; the shell (the container's init) grows past it
+        r = run(ctx, "--rm", "--memory-limit", str(32 << 20), ctx["image"], "oom1", "/bin/sh",
+                "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived")
+        assert r.returncode == 137, (r.returncode, r.stdout, r.stderr)
+        assert "survived" not in r.stdout
+    got = [t for t, _ in task_events(ctx, go)]
+    assert got == ["/tasks/create", "/tasks/start", "/tasks/oom", "/tasks/exit",
+                   "/tasks/delete"], got
+
+
+def test_runtime_options_never_fail_a_task(ctx):
+    # ctr sends runtimeoptions.v1.Options{config_path} for non-runc runtimes
+    r = run(ctx, "--rm", "--runtime-config-path", "/nonexistent/options.toml", ctx["image"],
+            "opt1", "/bin/sh", "-c", "echo ok")
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    assert r.stdout == "ok\n"
+
+
+def test_debug_logs_reach_containerd_log(ctx):
+    # a containerd at debug level runs shims with -debug; our log lines go
+    # through the bundle's log FIFO into containerd's own log
+    work = tempfile.mkdtemp(prefix="shim-dbg-")
+    try:
+        tar, name = images.busybox_image(work, "localhost/busybox:dbg")
+        with Containerd(shim_dir=SHIM_DIR, log_level="debug") as c:
+            c.import_image(tar)
+            r = c.ctr("run", "--rm", "--runtime", RUNTIME, name, "dbg1", "true", check=False)
+            assert r.returncode == 0, r.stderr
+            log = c.log()
+            assert 'msg="rpc Create"' in log and 'msg="rpc Shutdown"' in log, log[-2000:]
+    finally:
+        subprocess.run(["rm", "-rf", work])
+    # ... and at the default level the shim says nothing per request
+    before = ctx["c"].log()
+    run(ctx, "--rm", ctx["image"], "quiet1", "true", check=True)
+    assert 'msg="rpc ' not in ctx["c"].log()[len(before):]
+
+
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
