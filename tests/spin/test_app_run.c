@@ -1,0 +1,170 @@
+/*
+ * test_app_run.c - spin.h as the container layer uses it: the app reads
+ * its settings from the env list it is given (never the process env),
+ * announces readiness on ready_fd, prints its routes on stdout_fd, serves,
+ * and returns 0 after spin_app_stop().
+ */
+#include "spin.h"
+#include "test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifndef APP_DIR
+#error "APP_DIR must point at the assembled spin-wagi example"
+#endif
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+    socklen_t sl = sizeof(sa);
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+typedef struct {
+    spin_run_options opts;
+    int rc;
+    char err[512];
+} run_args;
+
+static void *run_thread(void *p)
+{
+    run_args *a = p;
+    util_error *err = NULL;
+    a->rc = spin_app_run(&a->opts, &err);
+    snprintf(a->err, sizeof(a->err), "%s", err ? err->msg : "");
+    util_error_free(&err);
+    return NULL;
+}
+
+static bool read_line_with_timeout(int fd, char *buf, size_t cap)
+{
+    size_t len = 0;
+    while (len + 1 < cap) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 20000) <= 0)
+            return false;
+        if (read(fd, buf + len, 1) != 1)
+            return false;
+        if (buf[len++] == '\n')
+            break;
+    }
+    buf[len] = '\0';
+    return true;
+}
+
+static int http_get(int port, const char *path, char *body, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        close(fd);
+        return -1;
+    }
+    char req[256];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    util_write_all(fd, req, strlen(req));
+    static char buf[65536];
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+        len += (size_t)n;
+    buf[len] = '\0';
+    close(fd);
+    int status = 0;
+    sscanf(buf, "HTTP/1.%*d %d", &status);
+    const char *b = strstr(buf, "\r\n\r\n");
+    snprintf(body, cap, "%s", b ? b + 4 : "");
+    return status;
+}
+
+static void test_run_serves_with_given_env_and_stops(void)
+{
+    int port = free_port();
+    /* The process env says something else: it must not be used. */
+    setenv("SPIN_HTTP_LISTEN_ADDR", "127.0.0.1:1", 1);
+    setenv("SPIN_COMPONENTS_TO_RETAIN", "nope", 1);
+
+    char listen_kv[64];
+    snprintf(listen_kv, sizeof(listen_kv), "SPIN_HTTP_LISTEN_ADDR=127.0.0.1:%d", port);
+    const char *env[] = {listen_kv, "HOSTNAME=pod-1", NULL};
+    int out[2], ready[2];
+    CHECK(pipe(out) == 0 && pipe(ready) == 0);
+
+    run_args a = {.rc = -2};
+    spin_run_options_init(&a.opts);
+    a.opts.app_path = APP_DIR;
+    a.opts.env = env;
+    a.opts.stdout_fd = out[1];
+    a.opts.ready_fd = ready[1];
+    a.opts.handle_signals = false;
+    pthread_t t;
+    pthread_create(&t, NULL, run_thread, &a);
+
+    char line[256];
+    CHECK(read_line_with_timeout(ready[0], line, sizeof(line)));
+    CHECK_STR(line, "ready\n");
+    /* The banner: an empty line, then "Serving http://...". */
+    char want[64];
+    snprintf(want, sizeof(want), "Serving http://127.0.0.1:%d\n", port);
+    bool seen = false;
+    for (int i = 0; i < 4 && !seen; i++)
+        seen = read_line_with_timeout(out[0], line, sizeof(line)) && strcmp(line, want) == 0;
+    CHECK(seen);
+
+    char body[4096];
+    CHECK_INT(http_get(port, "/hello", body, sizeof(body)), 200);
+    CHECK(strncmp(body, "Hello from Wagi!", 16) == 0);
+    CHECK_INT(http_get(port, "/api/env/SPIN_HTTP_LISTEN_ADDR", body, sizeof(body)), 200);
+    CHECK_STR(body, "(unset)\n");
+
+    spin_app_stop();
+    pthread_join(t, NULL);
+    CHECK_INT(a.rc, 0);
+    CHECK_STR(a.err, "");
+    CHECK(http_get(port, "/hello", body, sizeof(body)) < 0);
+    close(out[0]);
+    close(out[1]);
+    close(ready[0]);
+    close(ready[1]);
+    unsetenv("SPIN_HTTP_LISTEN_ADDR");
+    unsetenv("SPIN_COMPONENTS_TO_RETAIN");
+}
+
+static void test_check_reports_problems(void)
+{
+    spin_run_options o;
+    spin_run_options_init(&o);
+    util_error *err = NULL;
+    o.app_path = APP_DIR;
+    CHECK_INT(spin_app_check(&o, &err), 0);
+
+    const char *env[] = {"SPIN_COMPONENTS_TO_RETAIN=hello,ghost", NULL};
+    o.env = env;
+    CHECK_INT(spin_app_check(&o, &err), -1);
+    CHECK(err && strstr(err->msg, "\"ghost\"") != NULL);
+    util_error_free(&err);
+
+    o.env = NULL;
+    o.app_path = "/nonexistent/app";
+    CHECK_INT(spin_app_check(&o, &err), -1);
+    CHECK(err && strstr(err->msg, "/nonexistent/app") != NULL);
+    util_error_free(&err);
+}
+
+int main(void)
+{
+    RUN(test_run_serves_with_given_env_and_stops);
+    RUN(test_check_reports_problems);
+    return TEST_SUMMARY();
+}
