@@ -35,7 +35,10 @@ static void usage(FILE *out)
             "\n"
             "exit status: the program's exit code; 134 if it traps or is interrupted\n"
             "(\"Error: <message>\" and a backtrace go to stderr); 1 if FILE cannot be\n"
-            "loaded or linked.\n");
+            "loaded or linked.\n"
+            "\n"
+            "environment: WASI_NO_OPENAT2=1 resolves guest paths without openat2(2)\n"
+            "(for seccomp policies that forbid it).\n");
 }
 
 /* Growable arrays of the option values. */
@@ -211,6 +214,10 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
         fprintf(stderr, "Error: %s: %s: %s\n", file, kind_name(res.kind), res.message);
         return 1;
     }
+
+    const char *no2 = getenv("WASI_NO_OPENAT2");
+    if (no2 != NULL && strcmp(no2, "1") == 0)
+        wasi_set_openat2(false);
 
     wasi_config cfg;
     wasi_config_init(&cfg);

@@ -3,11 +3,14 @@
  *
  * One static table gives each function its name, core signature (the
  * engine's "params:results" letters) and implementation; defining is a
- * loop, so a per-request ctx costs one host-function object per import.
+ * loop.  wasi_define_imports defines only what one module imports, so a
+ * per-request store costs one host-function object per import actually used.
  * The legacy `wasi_unstable` (snapshot 0) name shares every function whose
  * ABI did not change; the few that did have adapters in legacy.c.
  */
 #include "wasi_internal.h"
+
+#include <string.h>
 
 typedef struct fn_entry {
     const char *name;
@@ -25,6 +28,36 @@ static const fn_entry legacy_fns[] = {
     {"path_filestat_get", "iiiii:i", wasi_fn_legacy_path_filestat_get},
     {"poll_oneoff", "iiii:i", wasi_fn_legacy_poll_oneoff},
 };
+
+static const fn_entry *find(const fn_entry *table, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(table[i].name, name) == 0)
+            return &table[i];
+    return NULL;
+}
+
+int wasi_define_imports(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx,
+                        const wasm_module *module)
+{
+    size_t n = wasm_module_import_count(module);
+    for (size_t i = 0; i < n; i++) {
+        wasm_import_desc d = wasm_module_import(module, i);
+        if (d.kind != WASM_EXTERN_FUNC)
+            continue;
+        bool legacy = strcmp(d.module, "wasi_unstable") == 0;
+        if (!legacy && strcmp(d.module, "wasi_snapshot_preview1") != 0)
+            continue;
+        const fn_entry *e = NULL;
+        if (legacy)
+            e = find(legacy_fns, UTIL_ARRAY_LEN(legacy_fns), d.name);
+        if (e == NULL)
+            e = find(fns, UTIL_ARRAY_LEN(fns), d.name);
+        if (e != NULL) /* unknown names are left for instantiation to report */
+            wasm_linker_define_host(linker, store, d.module, d.name, e->sig, e->fn, ctx);
+    }
+    return 0;
+}
 
 int wasi_define(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx)
 {

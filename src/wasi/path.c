@@ -284,6 +284,15 @@ static int fast_resolve(int base, const char *path, bool follow, wasi_path *out)
 }
 #endif
 
+void wasi_set_openat2(bool enabled)
+{
+#ifdef SYS_openat2
+    atomic_store_explicit(&openat2_broken, enabled ? 0 : 1, memory_order_relaxed);
+#else
+    (void)enabled;
+#endif
+}
+
 int wasi_path_resolve(int base, const char *path, bool follow, wasi_path *out)
 {
     out->dirfd = -1;

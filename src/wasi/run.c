@@ -22,7 +22,7 @@ int wasi_run_command(wasm_module *module, const wasi_config *config, const char 
         sc = *store_config;
     wasm_store *store = wasm_store_new(&sc);
     wasm_linker *linker = wasm_linker_new();
-    wasi_define(linker, store, ctx);
+    wasi_define_imports(linker, store, ctx, module);
     if (config->deadline_ns != 0)
         wasm_store_set_deadline(store, config->deadline_ns);
 

@@ -92,6 +92,12 @@ bool wasi_ctx_deadline_hit(const wasi_ctx *ctx);
  * `wasi_snapshot_preview1` and (legacy) `wasi_unstable`.  Returns 0. */
 int wasi_define(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx);
 
+/* The same, limited to the WASI functions `module` imports (cheaper for a
+ * store per request).  Imports of unknown WASI names are left undefined so
+ * instantiation reports them as unlinkable. */
+int wasi_define_imports(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx,
+                        const wasm_module *module);
+
 /* Instantiates `module` in a fresh store, runs `invoke` (NULL = "_start")
  * and reports the outcome:
  *   returns 0:  the program finished; *exit_code is 0 or its proc_exit code
@@ -104,6 +110,12 @@ int wasi_define(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx);
 int wasi_run_command(wasm_module *module, const wasi_config *config, const char *invoke,
                      const wasm_store_config *store_config, wasm_result *res, int *exit_code,
                      util_error **err);
+
+/* Paths are resolved with openat2(RESOLVE_BENEATH) where the kernel has it
+ * and with a component walk otherwise; both refuse the same escapes.
+ * Switching openat2 off (process-wide) is for seccomp policies that kill
+ * on unknown system calls, and lets tests exercise the walk. */
+void wasi_set_openat2(bool enabled);
 
 /* The WASI errno name for a number ("badf", "noent", ...), for messages. */
 const char *wasi_errno_name(int wasi_errno);

@@ -200,6 +200,104 @@ static void test_many_runs_share_one_module(void)
     }
 }
 
+static const char *const all_fns[][2] = {
+    {"args_get", "ii:i"}, {"args_sizes_get", "ii:i"}, {"environ_get", "ii:i"},
+    {"environ_sizes_get", "ii:i"}, {"clock_res_get", "ii:i"}, {"clock_time_get", "iIi:i"},
+    {"fd_advise", "iIIi:i"}, {"fd_allocate", "iII:i"}, {"fd_close", "i:i"},
+    {"fd_datasync", "i:i"}, {"fd_fdstat_get", "ii:i"}, {"fd_fdstat_set_flags", "ii:i"},
+    {"fd_fdstat_set_rights", "iII:i"}, {"fd_filestat_get", "ii:i"},
+    {"fd_filestat_set_size", "iI:i"}, {"fd_filestat_set_times", "iIIi:i"},
+    {"fd_pread", "iiiIi:i"}, {"fd_prestat_get", "ii:i"}, {"fd_prestat_dir_name", "iii:i"},
+    {"fd_pwrite", "iiiIi:i"}, {"fd_read", "iiii:i"}, {"fd_readdir", "iiiIi:i"},
+    {"fd_renumber", "ii:i"}, {"fd_seek", "iIii:i"}, {"fd_sync", "i:i"}, {"fd_tell", "ii:i"},
+    {"fd_write", "iiii:i"}, {"path_create_directory", "iii:i"},
+    {"path_filestat_get", "iiiii:i"}, {"path_filestat_set_times", "iiiiIIi:i"},
+    {"path_link", "iiiiiii:i"}, {"path_open", "iiiiiIIii:i"}, {"path_readlink", "iiiiii:i"},
+    {"path_remove_directory", "iii:i"}, {"path_rename", "iiiiii:i"},
+    {"path_symlink", "iiiii:i"}, {"path_unlink_file", "iii:i"}, {"poll_oneoff", "iiii:i"},
+    {"proc_exit", "i:"}, {"proc_raise", "i:i"}, {"random_get", "ii:i"},
+    {"sched_yield", ":i"}, {"sock_accept", "iii:i"}, {"sock_recv", "iiiiii:i"},
+    {"sock_send", "iiiii:i"}, {"sock_shutdown", "ii:i"},
+};
+
+static void test_define_covers_all_of_preview1(void)
+{
+    wasi_config cfg;
+    wasi_config_init(&cfg);
+    util_error *err = NULL;
+    wasi_ctx *ctx = wasi_ctx_new(&cfg, &err);
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_linker *l = wasm_linker_new();
+    CHECK_INT(wasi_define(l, s, ctx), 0);
+    for (size_t i = 0; i < sizeof(all_fns) / sizeof(all_fns[0]); i++) {
+        for (int legacy = 0; legacy < 2; legacy++) {
+            wasm_extern ext;
+            bool ok = wasm_linker_get(l, legacy ? "wasi_unstable" : "wasi_snapshot_preview1",
+                                      all_fns[i][0], &ext);
+            CHECK(ok);
+            if (!ok) {
+                fprintf(stderr, "  missing %s\n", all_fns[i][0]);
+                continue;
+            }
+            CHECK_INT(ext.kind, WASM_EXTERN_FUNC);
+            CHECK_STR(wasm_func_signature(ext.of.func), all_fns[i][1]);
+        }
+    }
+    wasm_extern ext;
+    CHECK(!wasm_linker_get(l, "wasi_snapshot_preview1", "fd_nonexistent", &ext));
+    wasm_linker_free(l);
+    wasm_store_free(s);
+    wasi_ctx_free(ctx);
+}
+
+static void test_define_imports_defines_only_what_is_imported(void)
+{
+    wasm_module *m = hello_module();
+    CHECK(m != NULL);
+    if (m == NULL)
+        return;
+    wasi_config cfg;
+    wasi_config_init(&cfg);
+    util_error *err = NULL;
+    wasi_ctx *ctx = wasi_ctx_new(&cfg, &err);
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_linker *l = wasm_linker_new();
+    CHECK_INT(wasi_define_imports(l, s, ctx, m), 0);
+    wasm_extern ext;
+    CHECK(wasm_linker_get(l, "wasi_snapshot_preview1", "fd_write", &ext));
+    CHECK(wasm_linker_get(l, "wasi_snapshot_preview1", "proc_exit", &ext));
+    CHECK(!wasm_linker_get(l, "wasi_snapshot_preview1", "sock_accept", &ext));
+    CHECK(!wasm_linker_get(l, "wasi_unstable", "fd_write", &ext));
+    wasm_result res;
+    wasm_result_init(&res);
+    CHECK(wasm_instantiate(s, m, l, &res) != NULL);
+    wasm_linker_free(l);
+    wasm_store_free(s);
+    wasi_ctx_free(ctx);
+}
+
+static void test_deadline_stops_a_sleeping_guest(void)
+{
+    wasm_module *m = hello_module();
+    if (m == NULL) {
+        CHECK(m != NULL);
+        return;
+    }
+    const char *argv[] = {"hello", "--sleep", "600000"};
+    wasi_config cfg;
+    wasi_config_init(&cfg);
+    cfg.argv = argv;
+    cfg.argc = 3;
+    cfg.stdout_fd = -1;
+    cfg.deadline_ns = util_monotonic_ns() + 100 * 1000000ull;
+    wasm_result res;
+    int code = 0;
+    util_error *err = NULL;
+    CHECK_INT(wasi_run_command(m, &cfg, NULL, NULL, &res, &code, &err), -1);
+    CHECK_INT(res.kind, WASM_INTERRUPTED);
+    CHECK(err == NULL);
+}
+
 int main(void)
 {
     RUN(test_errno_names);
@@ -211,6 +309,9 @@ int main(void)
     RUN(test_trap_is_reported);
     RUN(test_missing_entry_point_is_named);
     RUN(test_many_runs_share_one_module);
+    RUN(test_define_covers_all_of_preview1);
+    RUN(test_define_imports_defines_only_what_is_imported);
+    RUN(test_deadline_stops_a_sleeping_guest);
     if (hello_module())
         wasm_module_free(hello_module());
     return TEST_SUMMARY();
