@@ -203,13 +203,27 @@ static int stage_files(loaded_app *a, const spin_component *c, spin_component_ru
         return 0;
     }
     if (!a->staging_dir) {
+        /* A FROM-scratch image may have no /tmp: fall back to the state dir
+         * Spin uses (/.spin) and then to the app's own directory. */
         const char *tmp = getenv("TMPDIR");
-        cleanup_free char *tmpl = util_xasprintf("%s/spin-files-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(tmpl)) {
-            spin_mounts_free(&mounts);
-            return util_error_set(err, errno, "creating a staging directory for component files");
+        cleanup_free char *state = util_xasprintf("%s/.spin", a->manifest->dir);
+        const char *bases[] = {tmp && *tmp ? tmp : "/tmp", state, a->manifest->dir};
+        int last = 0;
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(bases) && !a->staging_dir; i++) {
+            if (i == 1)
+                mkdir(state, 0755);
+            char *tmpl = util_xasprintf("%s/spin-files-XXXXXX", bases[i]);
+            if (mkdtemp(tmpl))
+                a->staging_dir = tmpl;
+            else {
+                last = errno;
+                free(tmpl);
+            }
         }
-        a->staging_dir = steal_pointer(&tmpl);
+        if (!a->staging_dir) {
+            spin_mounts_free(&mounts);
+            return util_error_set(err, last, "creating a staging directory for component files");
+        }
     }
     cleanup_free char *root = util_xasprintf("%s/%s", a->staging_dir, c->id);
     int rc = util_mkdir_p(root, 0755, err);

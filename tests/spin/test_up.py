@@ -236,6 +236,39 @@ def test_files_component_sees_its_mounted_files_read_only():
         up.stop()
 
 
+def test_individual_files_are_placed_where_the_manifest_says():
+    static_wasm = os.path.join(APP, "spin-static.wasm")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "site", "sub"))
+        for rel, text in (("site/index.html", "<p>index</p>\n"), ("site/sub/b.txt", "b\n"),
+                          ("site/sub/skip.log", "no\n"), ("conf.json", "{}\n")):
+            with open(os.path.join(tmp, rel), "w") as f:
+                f.write(text)
+        write_app(tmp, f"""
+spin_manifest_version = 2
+[application]
+name = "placed"
+[[trigger.http]]
+route = "/..."
+component = "c"
+executor = {{ type = "wagi" }}
+[component.c]
+source = "{static_wasm}"
+files = ["site/**/*", {{ source = "conf.json", destination = "/etc/app/conf.json" }}]
+exclude_files = ["**/*.log"]
+""")
+        # No usable TMPDIR: staging falls back to the app's .spin directory.
+        with Up(app=tmp, env={"TMPDIR": "/nonexistent"}) as up:
+            assert up.request("GET", "/site/index.html")[2] == b"<p>index</p>\n"
+            assert up.request("GET", "/site/sub/b.txt")[2] == b"b\n"
+            assert up.request("GET", "/etc/app/conf.json")[2] == b"{}\n"
+            assert up.request("GET", "/site/sub/skip.log")[0] == 404
+            assert up.request("GET", "/conf.json")[0] == 404
+            assert up.stop() == 0
+        left = os.listdir(os.path.join(tmp, ".spin"))
+        assert left == [], left
+
+
 def test_failing_guests_get_500_and_a_log_line():
     with Up() as up:
         for probe, log in (("_trap", "unreachable"), ("_exit", "exited with code 3"),
