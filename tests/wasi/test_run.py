@@ -323,6 +323,32 @@ def test_paths_inside_the_sandbox_work_with_the_walk():
     test_paths_inside_the_sandbox_work(WALK_ENV)
 
 
+def test_socket_handed_in_as_stdin():
+    import socket
+    a, b = socket.socketpair()
+    try:
+        b.sendall(b"ping")
+        r = subprocess.run([SHIM, "run", FSOPS, "fdstat", "0", "recv", "0", "send", "0", "pong",
+                            "shutdown", "0", "2", "shutdown", "0", "9", "accept", "0",
+                            "send", "1", "x", "shutdown", "1", "1", "shutdown", "77", "1"],
+                           stdin=a.fileno(), capture_output=True, timeout=60)
+        assert r.returncode == 0, err(r)
+        res = results(r)
+        assert res["fdstat 0"] == "0 type=6", res   # socket_stream
+        assert res["recv 0"] == "0 ping", res
+        assert res["send 0"] == "0 4", res
+        assert b.recv(16) == b"pong"
+        assert res["shutdown 0"] == "28", res       # last one: how=9 is inval
+        assert res["accept 0"] != "0", res          # not a listening socket
+        assert res["send 1"] == "57 0", res         # stdout is a pipe: notsock
+        assert res["shutdown 1"] == "57", res
+        assert res["shutdown 77"] == "8", res       # badf
+        assert b.recv(16) == b""                    # the write side was shut down
+    finally:
+        a.close()
+        b.close()
+
+
 def test_bad_guest_pointers_are_faults_not_crashes():
     with tempfile.TemporaryDirectory() as d:
         r = run("--dir", d + "::/", BADPTR)

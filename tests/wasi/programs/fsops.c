@@ -7,7 +7,8 @@
  *   fsops read PATH | write PATH TEXT | mkdir PATH | rmdir PATH |
  *         unlink PATH | rename OLD NEW | symlink TARGET PATH |
  *         readlink PATH | stat PATH | lstat PATH | link OLD NEW |
- *         ls PATH | fdread FD | fdwrite FD TEXT ...
+ *         ls PATH | fdread FD | fdwrite FD TEXT | fdstat FD |
+ *         send FD TEXT | recv FD | shutdown FD HOW | accept FD ...
  *
  * Output lines: "read PATH = 0 <content>", "mkdir PATH = 76", ...
  * Going through libc would hide the host's answer behind wasi-libc's own
@@ -139,6 +140,37 @@ int main(int argc, char **argv)
             __wasi_iovec_t iov = {(uint8_t *)buf, sizeof(buf)};
             __wasi_size_t n = 0;
             printf("fdread %s = %d\n", a, __wasi_fd_read((__wasi_fd_t)atoi(a), &iov, 1, &n));
+            i += 1;
+        } else if (strcmp(op, "fdstat") == 0) {
+            __wasi_fdstat_t st;
+            int e = __wasi_fd_fdstat_get((__wasi_fd_t)atoi(a), &st);
+            printf("fdstat %s = %d", a, e);
+            if (e == 0)
+                printf(" type=%d", st.fs_filetype);
+            printf("\n");
+            i += 1;
+        } else if (strcmp(op, "send") == 0) {
+            __wasi_ciovec_t iov = {(const uint8_t *)b, strlen(b)};
+            __wasi_size_t n = 0;
+            int e = __wasi_sock_send((__wasi_fd_t)atoi(a), &iov, 1, 0, &n);
+            printf("send %s = %d %u\n", a, e, (unsigned)n);
+            i += 2;
+        } else if (strcmp(op, "recv") == 0) {
+            char buf[64];
+            __wasi_iovec_t iov = {(uint8_t *)buf, sizeof(buf) - 1};
+            __wasi_size_t n = 0;
+            __wasi_roflags_t fl = 0;
+            int e = __wasi_sock_recv((__wasi_fd_t)atoi(a), &iov, 1, 0, &n, &fl);
+            buf[e == 0 ? n : 0] = '\0';
+            printf("recv %s = %d %s\n", a, e, buf);
+            i += 1;
+        } else if (strcmp(op, "shutdown") == 0) {
+            printf("shutdown %s = %d\n", a,
+                   __wasi_sock_shutdown((__wasi_fd_t)atoi(a), (__wasi_sdflags_t)atoi(b)));
+            i += 2;
+        } else if (strcmp(op, "accept") == 0) {
+            __wasi_fd_t fd;
+            printf("accept %s = %d\n", a, __wasi_sock_accept((__wasi_fd_t)atoi(a), 0, &fd));
             i += 1;
         } else {
             fprintf(stderr, "fsops: unknown operation %s\n", op);
