@@ -501,6 +501,8 @@ replace_file() {
     mv -f "$TMP" "$dest"
 }
 
+# Binaries are renamed into place, never written over: running shims keep
+# their old inode (writing to it would fail with ETXTBSY anyway).
 install_binary() {   # install_binary SRC DEST -> sets CHANGED when it wrote
     if [ -f "$2" ] && [ ! -L "$2" ] && cmp -s "$1" "$2"; then return 0; fi
     mkdir -p "${2%/*}"
@@ -813,8 +815,15 @@ if [ "${NO_RESTART:-0}" = 1 ]; then
     exit 0
 fi
 
-if [ "$CONFIG_CHANGED" = 1 ]; then
-    restart_containerd || fail_late "restarting containerd failed; the files are updated, restart it by hand"
+# A failed restart must not be forgotten: the next run (a retried init
+# container) sees an unchanged config, so a marker in the node's /run - gone
+# after a reboot, which restarts containerd anyway - asks for it again.
+PENDING=$ROOT/run/containerd-shim-spin-installer.restart-pending
+if [ "$CONFIG_CHANGED" = 1 ] || [ -e "$PENDING" ]; then
+    { mkdir -p "$ROOT/run" && : >"$PENDING"; } 2>/dev/null || say "warning: cannot write $PENDING"
+    [ "$CONFIG_CHANGED" = 1 ] || say "retrying the containerd restart a previous run could not do"
+    restart_containerd || fail_late "restarting containerd failed; the files are updated; run again or restart it by hand"
+    rm -f "$PENDING"
 fi
 
 # Labels: add the current set, drop those of removed versions.

@@ -117,6 +117,7 @@ class Node:
               "  done\n"
               "  exit 3\n"
               "fi\n"
+              f"if [ \"$1\" = restart ] && [ -e '{self.tmp}/fail-restart' ]; then exit 1; fi\n"
               "exit 0\n", 0o755)
         write(self.bin, "kubectl",
               f"#!/bin/sh\necho \"kubectl $*\" >> '{self.calls}'\nexit 0\n", 0o755)

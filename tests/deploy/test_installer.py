@@ -360,6 +360,27 @@ def test_restart_and_labels(t):
     node.cleanup()
 
 
+def test_failed_restart_is_retried(t):
+    node = Node()
+    os.makedirs(node.path("/run/systemd/system"))
+    node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v2.toml"))
+    open(os.path.join(node.tmp, "fail-restart"), "w").close()
+    r = node.run(binary=SHIM_BIN, restart=True)
+    t.check(r.returncode != 0 and "restarting containerd failed" in r.stderr,
+            f"a failed restart fails the run:\n{r.stderr}")
+    os.unlink(os.path.join(node.tmp, "fail-restart"))
+    node.clear_calls()
+    r = node.run(binary=SHIM_BIN, restart=True)
+    t.eq(r.returncode, 0, f"retry succeeds\n{r.stderr}")
+    t.check("systemctl restart containerd" in node.recorded(),
+            f"the retry restarts containerd although the config is unchanged: {node.recorded()}")
+    node.clear_calls()
+    r = node.run(binary=SHIM_BIN, restart=True)
+    t.check(not any(c.startswith("systemctl restart") for c in node.recorded()),
+            "after a successful restart, no more restarts")
+    node.cleanup()
+
+
 def test_restart_per_distribution(t):
     cases = [
         ("k3s agent", ["k3s-agent"], "/var/lib/rancher/k3s/agent/etc/containerd/config.toml",
@@ -590,7 +611,7 @@ def main():
                test_k3s_v3_with_old_v2_template, test_k3s_v2_ignores_stale_v3_template,
                test_k3s_base_template, test_rke2_existing_template, test_microk8s,
                test_k0s_dropin, test_busybox_tools, test_restart_and_labels,
-               test_restart_per_distribution, test_side_by_side_versions,
+               test_failed_restart_is_retried, test_restart_per_distribution, test_side_by_side_versions,
                test_existing_identical_spin, test_no_trailing_newline,
                test_operator_text_after_block_survives, test_refusals, test_unprivileged_refused,
                test_binary_without_version):
