@@ -323,6 +323,22 @@ def test_paths_inside_the_sandbox_work_with_the_walk():
     test_paths_inside_the_sandbox_work(WALK_ENV)
 
 
+def test_poll_oneoff_clocks_and_readiness():
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "f.txt"), "w") as f:
+            f.write("12345")
+        r = run("--dir", d + "::/", FSOPS, "sleep", "rel", "5", "sleep", "abs", "5",
+                "pollfd", "0", "r", "pollfd", "1", "w", "pollfd", "42", "r", stdin=b"abc")
+        assert r.returncode == 0, err(r)
+        res = results(r)
+        assert res["sleep rel"] == "0 n=1 userdata=1234 type=0 error=0", res
+        assert res["sleep abs"] == "0 n=1 userdata=1234 type=0 error=0", res
+        # stdin holds "abc" (then end of file): readable long before the 10 s clock
+        assert res["pollfd 0"].startswith("0 n=1 [userdata=1 type=1 error=0 nbytes="), res
+        assert res["pollfd 1"].startswith("0 n=1 [userdata=1 type=2 error=0"), res
+        assert res["pollfd 42"] == "0 n=1 [userdata=1 type=1 error=8 nbytes=0]", res
+
+
 def test_socket_handed_in_as_stdin():
     import socket
     a, b = socket.socketpair()

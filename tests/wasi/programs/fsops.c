@@ -8,7 +8,8 @@
  *         unlink PATH | rename OLD NEW | symlink TARGET PATH |
  *         readlink PATH | stat PATH | lstat PATH | link OLD NEW |
  *         ls PATH | fdread FD | fdwrite FD TEXT | fdstat FD |
- *         send FD TEXT | recv FD | shutdown FD HOW | accept FD ...
+ *         send FD TEXT | recv FD | shutdown FD HOW | accept FD |
+ *         sleep rel|abs MS | pollfd FD r|w ...
  *
  * Output lines: "read PATH = 0 <content>", "mkdir PATH = 76", ...
  * Going through libc would hide the host's answer behind wasi-libc's own
@@ -141,6 +142,50 @@ int main(int argc, char **argv)
             __wasi_size_t n = 0;
             printf("fdread %s = %d\n", a, __wasi_fd_read((__wasi_fd_t)atoi(a), &iov, 1, &n));
             i += 1;
+        } else if (strcmp(op, "sleep") == 0) {
+            /* one clock subscription, relative or absolute on the realtime clock */
+            __wasi_subscription_t sub;
+            memset(&sub, 0, sizeof(sub));
+            sub.userdata = 0x1234;
+            sub.u.tag = __WASI_EVENTTYPE_CLOCK;
+            uint64_t ns = (uint64_t)atoi(b) * 1000000u;
+            if (a[0] == 'a') {
+                __wasi_timestamp_t now = 0;
+                (void)__wasi_clock_time_get(__WASI_CLOCKID_REALTIME, 1, &now);
+                sub.u.u.clock.id = __WASI_CLOCKID_REALTIME;
+                sub.u.u.clock.timeout = now + ns;
+                sub.u.u.clock.flags = __WASI_SUBCLOCKFLAGS_SUBSCRIPTION_CLOCK_ABSTIME;
+            } else {
+                sub.u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+                sub.u.u.clock.timeout = ns;
+            }
+            __wasi_event_t ev;
+            __wasi_size_t n = 0;
+            int e = __wasi_poll_oneoff(&sub, &ev, 1, &n);
+            printf("sleep %s = %d n=%u userdata=%llx type=%d error=%d\n", a, e, (unsigned)n,
+                   (unsigned long long)ev.userdata, ev.type, ev.error);
+            i += 2;
+        } else if (strcmp(op, "pollfd") == 0) {
+            /* fd readiness raced against a 10 s timeout */
+            __wasi_subscription_t sub[2];
+            memset(sub, 0, sizeof(sub));
+            sub[0].userdata = 1;
+            sub[0].u.tag = b[0] == 'w' ? __WASI_EVENTTYPE_FD_WRITE : __WASI_EVENTTYPE_FD_READ;
+            sub[0].u.u.fd_read.file_descriptor = (__wasi_fd_t)atoi(a);
+            sub[1].userdata = 2;
+            sub[1].u.tag = __WASI_EVENTTYPE_CLOCK;
+            sub[1].u.u.clock.id = __WASI_CLOCKID_MONOTONIC;
+            sub[1].u.u.clock.timeout = 10000000000ull;
+            __wasi_event_t ev[2];
+            __wasi_size_t n = 0;
+            int e = __wasi_poll_oneoff(sub, ev, 2, &n);
+            printf("pollfd %s = %d n=%u", a, e, (unsigned)n);
+            for (__wasi_size_t k = 0; e == 0 && k < n; k++)
+                printf(" [userdata=%llu type=%d error=%d nbytes=%llu]",
+                       (unsigned long long)ev[k].userdata, ev[k].type, ev[k].error,
+                       (unsigned long long)ev[k].fd_readwrite.nbytes);
+            printf("\n");
+            i += 2;
         } else if (strcmp(op, "fdstat") == 0) {
             __wasi_fdstat_t st;
             int e = __wasi_fd_fdstat_get((__wasi_fd_t)atoi(a), &st);
