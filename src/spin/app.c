@@ -596,6 +596,7 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
             rc = -1;
     }
     spin_http_server *srv = NULL;
+    bool abandoned = false;
     if (rc == 0) {
         spin_http_server_config cfg = {
             .listen_fd = listen_fd,
@@ -622,9 +623,11 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
                 }
         }
         util_log_info("stopping: letting requests in progress finish");
-        spin_http_server_stop(srv, 10000);
+        abandoned = !spin_http_server_stop(srv, 10000);
     }
-    loaded_app_free(&a);
+    /* Guests still running use the app's modules: leave them be. */
+    if (!abandoned)
+        loaded_app_free(&a);
     if (opts->handle_signals)
         for (int i = 0; i < 3; i++)
             sigaction(sigs[i], &old[i], NULL);

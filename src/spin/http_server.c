@@ -65,6 +65,7 @@ struct spin_http_server {
     req_state *head, *tail;
     bool stopping;
     size_t in_flight;
+    size_t running; /* jobs a worker is executing right now */
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -474,8 +475,12 @@ static void *worker_main(void *arg)
         s->head = st->next;
         if (!s->head)
             s->tail = NULL;
+        s->running++;
         pthread_mutex_unlock(&s->lock);
         run_job(s, st);
+        pthread_mutex_lock(&s->lock);
+        s->running--;
+        pthread_mutex_unlock(&s->lock);
     }
 }
 
@@ -547,10 +552,10 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
     return s;
 }
 
-void spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
+bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
 {
     if (!s)
-        return;
+        return true;
     bool drained = true;
     if (s->daemon) {
         int fd = MHD_quiesce_daemon(s->daemon);
@@ -559,7 +564,7 @@ void spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
         s->listen_fd = -1;
         uint64_t deadline = util_monotonic_ns() + (uint64_t)grace_ms * 1000000ull;
         pthread_mutex_lock(&s->lock);
-        while (s->in_flight > 0) {
+        while (s->in_flight > 0 && util_monotonic_ns() < deadline) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 20 * 1000000L;
@@ -568,28 +573,31 @@ void spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
                 ts.tv_nsec -= 1000000000L;
             }
             pthread_cond_timedwait(&s->idle_cond, &s->lock, &ts);
-            if (util_monotonic_ns() >= deadline)
-                break;
         }
-        /* Requests a worker still runs hold suspended connections, which
-         * MHD must not see at stop. */
-        drained = s->head == NULL;
+        /* A handler still running (a guest that does not finish) holds a
+         * worker and a suspended connection: neither can be reclaimed. */
+        drained = s->head == NULL && s->running == 0;
+        s->stopping = true;
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        pthread_mutex_lock(&s->lock);
+        s->stopping = true;
+        pthread_cond_broadcast(&s->cond);
         pthread_mutex_unlock(&s->lock);
     }
-    pthread_mutex_lock(&s->lock);
-    s->stopping = true;
-    pthread_cond_broadcast(&s->cond);
-    pthread_mutex_unlock(&s->lock);
+    if (!drained) {
+        util_log_warn("http: requests still running after %u ms; abandoning them", grace_ms);
+        return false; /* the process is about to exit: leave it all */
+    }
     for (unsigned i = 0; i < s->nthreads; i++)
         pthread_join(s->threads[i], NULL);
-    if (s->daemon) {
-        if (!drained)
-            util_log_warn("http: stopping with requests still queued");
+    if (s->daemon)
         MHD_stop_daemon(s->daemon);
-    }
     free(s->threads);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);
     pthread_cond_destroy(&s->idle_cond);
     free(s);
+    return true;
 }

@@ -69,8 +69,10 @@ typedef struct spin_http_server spin_http_server;
 
 spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, util_error **err);
 /* Stops accepting, lets requests in progress finish (at most `grace_ms`),
- * closes every connection and frees the server. */
-void spin_http_server_stop(spin_http_server *s, unsigned grace_ms);
+ * closes every connection and frees the server.  Returns false if a
+ * handler was still running when the grace period ended: then nothing is
+ * freed (the handler may still use it) and the caller should exit. */
+bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms);
 
 /* Parses "host:port" ("0.0.0.0:80", "[::1]:3000", "localhost:3000"),
  * resolves it and returns a listening socket bound to the first address

@@ -18,6 +18,8 @@ static void echo_handler(void *ctx, const spin_http_request *req, spin_http_resp
     (void)ctx;
     if (strcmp(req->path, "/slow") == 0)
         usleep(300 * 1000);
+    if (strcmp(req->path, "/hang") == 0)
+        usleep(1500 * 1000);
     if (strncmp(req->path, "/status/", 8) == 0) {
         resp->status = atoi(req->path + 8);
         spin_http_response_add_header(resp, "X-Test", "yes");
@@ -229,6 +231,26 @@ static void test_stop_lets_in_flight_requests_finish(void)
     CHECK(connect_to(s.port) < 0);
 }
 
+static void *hang_client(void *arg)
+{
+    int *port = arg;
+    static response r;
+    request(*port, "GET /hang HTTP/1.1\r\nHost: h\r\n\r\n", &r);
+    return NULL;
+}
+
+static void test_stop_gives_up_on_a_handler_that_does_not_finish(void)
+{
+    server s = start(0, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, hang_client, &s.port);
+    usleep(100 * 1000);
+    /* false = it gave up while the handler still ran (waiting for it
+     * would have found everything drained). */
+    CHECK(!spin_http_server_stop(s.srv, 200));
+    pthread_join(t, NULL);
+}
+
 static void test_listen_addresses(void)
 {
     util_error *err = NULL;
@@ -266,6 +288,7 @@ int main(void)
     RUN(test_header_limit_gives_431);
     RUN(test_handler_status_and_headers);
     RUN(test_stop_lets_in_flight_requests_finish);
+    RUN(test_stop_gives_up_on_a_handler_that_does_not_finish);
     RUN(test_listen_addresses);
     return TEST_SUMMARY();
 }
