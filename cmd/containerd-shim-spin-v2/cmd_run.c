@@ -15,6 +15,7 @@
 #include "wasm.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #define EXIT_TRAP 134
@@ -215,6 +216,9 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
         return 1;
     }
 
+    /* A closed stdout is the guest's problem (errno `pipe`), as for a Rust
+     * program, not a signal that kills the runtime. */
+    signal(SIGPIPE, SIG_IGN);
     const char *no2 = getenv("WASI_NO_OPENAT2");
     if (no2 != NULL && strcmp(no2, "1") == 0)
         wasi_set_openat2(false);

@@ -79,6 +79,18 @@ def test_stdin_is_passed_through():
     assert "stdin: piped text\n" in out(r), out(r)
 
 
+def test_closed_stdout_is_an_errno_not_a_signal():
+    rfd, wfd = os.pipe()
+    os.close(rfd)  # every write to wfd now fails with EPIPE
+    try:
+        r = subprocess.run([SHIM, "run", FSOPS, "--stderr", "fdwrite", "1", "x"],
+                           stdout=wfd, stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(wfd)
+    assert r.returncode == 0, r.returncode  # not killed by SIGPIPE
+    assert err(r) == "fdwrite 1 = 64\n", err(r)  # errno `pipe`
+
+
 def test_sleep_returns():
     r = run(HELLO, "--sleep", "20")
     assert r.returncode == 0, err(r)

@@ -12,15 +12,29 @@
  *         sleep rel|abs MS | pollfd FD r|w ...
  *
  * Output lines: "read PATH = 0 <content>", "mkdir PATH = 76", ...
+ * (on stdout, or stderr with --stderr first).
  * Going through libc would hide the host's answer behind wasi-libc's own
  * preopen matching; raw calls test our host functions themselves.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wasi/api.h>
 
 #define DIRFD 3
+
+/* Results go to stdout, or to stderr after the option --stderr (for tests
+ * that break stdout on purpose). */
+static FILE *out_stream;
+
+__attribute__((format(printf, 1, 2))) static void report(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out_stream ? out_stream : stdout, fmt, ap);
+    va_end(ap);
+}
 
 static int open_path(const char *path, int write, __wasi_fd_t *fd)
 {
@@ -35,17 +49,17 @@ static void do_read(const char *path)
 {
     __wasi_fd_t fd;
     int e = open_path(path, 0, &fd);
-    printf("read %s = %d", path, e);
+    report("read %s = %d", path, e);
     if (e == 0) {
         char buf[256];
         __wasi_iovec_t iov = {(uint8_t *)buf, sizeof(buf) - 1};
         __wasi_size_t n = 0;
         e = __wasi_fd_read(fd, &iov, 1, &n);
         buf[e == 0 ? n : 0] = '\0';
-        printf(" %s", buf);
+        report(" %s", buf);
         (void)__wasi_fd_close(fd);
     }
-    printf("\n");
+    report("\n");
 }
 
 static void do_write(const char *path, const char *text)
@@ -58,14 +72,14 @@ static void do_write(const char *path, const char *text)
         e = __wasi_fd_write(fd, &iov, 1, &n);
         (void)__wasi_fd_close(fd);
     }
-    printf("write %s = %d\n", path, e);
+    report("write %s = %d\n", path, e);
 }
 
 static void do_ls(const char *path)
 {
     __wasi_fd_t fd;
     int e = open_path(path, 0, &fd);
-    printf("ls %s = %d", path, e);
+    report("ls %s = %d", path, e);
     if (e == 0) {
         static uint8_t buf[4096];
         __wasi_size_t used = 0;
@@ -74,17 +88,22 @@ static void do_ls(const char *path)
             __wasi_dirent_t d;
             memcpy(&d, buf + off, sizeof(d));
             off += sizeof(d);
-            printf(" %.*s", (int)d.d_namlen, (const char *)buf + off);
+            report(" %.*s", (int)d.d_namlen, (const char *)buf + off);
             off += d.d_namlen;
         }
         (void)__wasi_fd_close(fd);
     }
-    printf("\n");
+    report("\n");
 }
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "--stderr") == 0) {
+        out_stream = stderr;
+        first = 2;
+    }
+    for (int i = first; i < argc; i++) {
         const char *op = argv[i];
         const char *a = i + 1 < argc ? argv[i + 1] : "";
         const char *b = i + 2 < argc ? argv[i + 2] : "";
@@ -98,49 +117,49 @@ int main(int argc, char **argv)
             do_ls(a);
             i += 1;
         } else if (strcmp(op, "mkdir") == 0) {
-            printf("mkdir %s = %d\n", a, __wasi_path_create_directory(DIRFD, a));
+            report("mkdir %s = %d\n", a, __wasi_path_create_directory(DIRFD, a));
             i += 1;
         } else if (strcmp(op, "rmdir") == 0) {
-            printf("rmdir %s = %d\n", a, __wasi_path_remove_directory(DIRFD, a));
+            report("rmdir %s = %d\n", a, __wasi_path_remove_directory(DIRFD, a));
             i += 1;
         } else if (strcmp(op, "unlink") == 0) {
-            printf("unlink %s = %d\n", a, __wasi_path_unlink_file(DIRFD, a));
+            report("unlink %s = %d\n", a, __wasi_path_unlink_file(DIRFD, a));
             i += 1;
         } else if (strcmp(op, "rename") == 0) {
-            printf("rename %s %s = %d\n", a, b, __wasi_path_rename(DIRFD, a, DIRFD, b));
+            report("rename %s %s = %d\n", a, b, __wasi_path_rename(DIRFD, a, DIRFD, b));
             i += 2;
         } else if (strcmp(op, "link") == 0) {
-            printf("link %s %s = %d\n", a, b, __wasi_path_link(DIRFD, 0, a, DIRFD, b));
+            report("link %s %s = %d\n", a, b, __wasi_path_link(DIRFD, 0, a, DIRFD, b));
             i += 2;
         } else if (strcmp(op, "symlink") == 0) {
-            printf("symlink %s %s = %d\n", a, b, __wasi_path_symlink(a, DIRFD, b));
+            report("symlink %s %s = %d\n", a, b, __wasi_path_symlink(a, DIRFD, b));
             i += 2;
         } else if (strcmp(op, "readlink") == 0) {
             char buf[256];
             __wasi_size_t n = 0;
             int e = __wasi_path_readlink(DIRFD, a, (uint8_t *)buf, sizeof(buf) - 1, &n);
             buf[e == 0 ? n : 0] = '\0';
-            printf("readlink %s = %d %s\n", a, e, buf);
+            report("readlink %s = %d %s\n", a, e, buf);
             i += 1;
         } else if (strcmp(op, "stat") == 0 || strcmp(op, "lstat") == 0) {
             __wasi_filestat_t st;
             int e = __wasi_path_filestat_get(
                 DIRFD, op[0] == 's' ? __WASI_LOOKUPFLAGS_SYMLINK_FOLLOW : 0, a, &st);
-            printf("%s %s = %d", op, a, e);
+            report("%s %s = %d", op, a, e);
             if (e == 0)
-                printf(" type=%d size=%llu", st.filetype, (unsigned long long)st.size);
-            printf("\n");
+                report(" type=%d size=%llu", st.filetype, (unsigned long long)st.size);
+            report("\n");
             i += 1;
         } else if (strcmp(op, "fdwrite") == 0) {
             __wasi_ciovec_t iov = {(const uint8_t *)b, strlen(b)};
             __wasi_size_t n = 0;
-            printf("fdwrite %s = %d\n", a, __wasi_fd_write((__wasi_fd_t)atoi(a), &iov, 1, &n));
+            report("fdwrite %s = %d\n", a, __wasi_fd_write((__wasi_fd_t)atoi(a), &iov, 1, &n));
             i += 2;
         } else if (strcmp(op, "fdread") == 0) {
             char buf[64];
             __wasi_iovec_t iov = {(uint8_t *)buf, sizeof(buf)};
             __wasi_size_t n = 0;
-            printf("fdread %s = %d\n", a, __wasi_fd_read((__wasi_fd_t)atoi(a), &iov, 1, &n));
+            report("fdread %s = %d\n", a, __wasi_fd_read((__wasi_fd_t)atoi(a), &iov, 1, &n));
             i += 1;
         } else if (strcmp(op, "sleep") == 0) {
             /* one clock subscription, relative or absolute on the realtime clock */
@@ -162,7 +181,7 @@ int main(int argc, char **argv)
             __wasi_event_t ev;
             __wasi_size_t n = 0;
             int e = __wasi_poll_oneoff(&sub, &ev, 1, &n);
-            printf("sleep %s = %d n=%u userdata=%llx type=%d error=%d\n", a, e, (unsigned)n,
+            report("sleep %s = %d n=%u userdata=%llx type=%d error=%d\n", a, e, (unsigned)n,
                    (unsigned long long)ev.userdata, ev.type, ev.error);
             i += 2;
         } else if (strcmp(op, "pollfd") == 0) {
@@ -179,26 +198,26 @@ int main(int argc, char **argv)
             __wasi_event_t ev[2];
             __wasi_size_t n = 0;
             int e = __wasi_poll_oneoff(sub, ev, 2, &n);
-            printf("pollfd %s = %d n=%u", a, e, (unsigned)n);
+            report("pollfd %s = %d n=%u", a, e, (unsigned)n);
             for (__wasi_size_t k = 0; e == 0 && k < n; k++)
-                printf(" [userdata=%llu type=%d error=%d nbytes=%llu]",
+                report(" [userdata=%llu type=%d error=%d nbytes=%llu]",
                        (unsigned long long)ev[k].userdata, ev[k].type, ev[k].error,
                        (unsigned long long)ev[k].fd_readwrite.nbytes);
-            printf("\n");
+            report("\n");
             i += 2;
         } else if (strcmp(op, "fdstat") == 0) {
             __wasi_fdstat_t st;
             int e = __wasi_fd_fdstat_get((__wasi_fd_t)atoi(a), &st);
-            printf("fdstat %s = %d", a, e);
+            report("fdstat %s = %d", a, e);
             if (e == 0)
-                printf(" type=%d", st.fs_filetype);
-            printf("\n");
+                report(" type=%d", st.fs_filetype);
+            report("\n");
             i += 1;
         } else if (strcmp(op, "send") == 0) {
             __wasi_ciovec_t iov = {(const uint8_t *)b, strlen(b)};
             __wasi_size_t n = 0;
             int e = __wasi_sock_send((__wasi_fd_t)atoi(a), &iov, 1, 0, &n);
-            printf("send %s = %d %u\n", a, e, (unsigned)n);
+            report("send %s = %d %u\n", a, e, (unsigned)n);
             i += 2;
         } else if (strcmp(op, "recv") == 0) {
             char buf[64];
@@ -207,15 +226,15 @@ int main(int argc, char **argv)
             __wasi_roflags_t fl = 0;
             int e = __wasi_sock_recv((__wasi_fd_t)atoi(a), &iov, 1, 0, &n, &fl);
             buf[e == 0 ? n : 0] = '\0';
-            printf("recv %s = %d %s\n", a, e, buf);
+            report("recv %s = %d %s\n", a, e, buf);
             i += 1;
         } else if (strcmp(op, "shutdown") == 0) {
-            printf("shutdown %s = %d\n", a,
+            report("shutdown %s = %d\n", a,
                    __wasi_sock_shutdown((__wasi_fd_t)atoi(a), (__wasi_sdflags_t)atoi(b)));
             i += 2;
         } else if (strcmp(op, "accept") == 0) {
             __wasi_fd_t fd;
-            printf("accept %s = %d\n", a, __wasi_sock_accept((__wasi_fd_t)atoi(a), 0, &fd));
+            report("accept %s = %d\n", a, __wasi_sock_accept((__wasi_fd_t)atoi(a), 0, &fd));
             i += 1;
         } else {
             fprintf(stderr, "fsops: unknown operation %s\n", op);
