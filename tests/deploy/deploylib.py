@@ -119,6 +119,14 @@ class Node:
               "fi\n"
               f"if [ \"$1\" = restart ] && [ -e '{self.tmp}/fail-restart' ]; then exit 1; fi\n"
               "exit 0\n", 0o755)
+        # nsenter: records how it was asked to reach the host, then runs the
+        # command here (where the fake systemctl answers).
+        write(self.bin, "nsenter",
+              "#!/bin/sh\n"
+              f"echo \"nsenter $*\" >> '{self.calls}'\n"
+              "while [ $# -gt 0 ] && [ \"$1\" != -- ]; do shift; done\n"
+              "shift\n"
+              "exec \"$@\"\n", 0o755)
         write(self.bin, "kubectl",
               f"#!/bin/sh\necho \"kubectl $*\" >> '{self.calls}'\nexit 0\n", 0o755)
 
@@ -145,18 +153,19 @@ class Node:
         open(self.calls, "w").close()
 
     def run(self, *args, binary=None, version=None, restart=False,
-            containerd=True, shell="sh", path_prefix=None, extra_env=None):
+            containerd=True, shell="sh", path_prefix=None, extra_env=None, host_exec=""):
         """Runs the installer on this root; returns CompletedProcess."""
         env = {
             "PATH": (path_prefix + ":" if path_prefix else "") + self.bin + ":" + os.environ["PATH"],
             "NODE_ROOT": self.root,
             "NODE_NAME": "node-1",
-            "HOST_EXEC": "",
             "HOME": self.tmp,
             "TMPDIR": self.tmp,
         }
         if path_prefix:
             env["PATH"] = path_prefix + ":" + self.bin
+        if host_exec is not None:
+            env["HOST_EXEC"] = host_exec
         if not restart:
             env["NO_RESTART"] = "1"
         if binary is not None:

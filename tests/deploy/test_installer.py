@@ -360,6 +360,18 @@ def test_restart_and_labels(t):
     node.cleanup()
 
 
+def test_daemonset_mode_uses_nsenter(t):
+    """With NODE_ROOT != / (a DaemonSet) host commands go through nsenter
+    into PID 1's namespaces."""
+    node = Node(active_units=["k3s"])
+    node.write("/var/lib/rancher/k3s/agent/etc/containerd/config.toml", cfg("k3s-config.toml"))
+    r = node.run(binary=SHIM_BIN, restart=True, host_exec=None)
+    t.eq(r.returncode, 0, f"install succeeds\n{r.stderr}")
+    t.check("nsenter --target 1 --mount --uts --ipc --net --pid -- systemctl restart k3s" in node.recorded(),
+            f"k3s restarted in the host's namespaces: {node.recorded()}")
+    node.cleanup()
+
+
 def test_failed_restart_is_retried(t):
     node = Node()
     os.makedirs(node.path("/run/systemd/system"))
@@ -611,7 +623,7 @@ def main():
                test_k3s_v3_with_old_v2_template, test_k3s_v2_ignores_stale_v3_template,
                test_k3s_base_template, test_rke2_existing_template, test_microk8s,
                test_k0s_dropin, test_busybox_tools, test_restart_and_labels,
-               test_failed_restart_is_retried, test_restart_per_distribution, test_side_by_side_versions,
+               test_daemonset_mode_uses_nsenter, test_failed_restart_is_retried, test_restart_per_distribution, test_side_by_side_versions,
                test_existing_identical_spin, test_no_trailing_newline,
                test_operator_text_after_block_survives, test_refusals, test_unprivileged_refused,
                test_binary_without_version):
