@@ -20,8 +20,9 @@
 #    io.containerd.spin-vX-Y-Z.v2), so the binaries must be in containerd's
 #    PATH: /usr/local/bin, or on k3s /opt/kwasm/bin plus symlinks in
 #    /usr/local/bin (containerd#11480: binaries outside PATH break).
-#  * containerd is restarted only when a file changed; a second run is a
-#    no-op apart from (re)applying the node labels.
+#  * containerd is restarted only when its config changed (or a previous
+#    run's restart failed); a second run is a no-op apart from re-applying
+#    the node labels.
 #
 # Usage: node-installer.sh [--uninstall | --remove-version X.Y.Z | --help]
 # Environment: NODE_ROOT, SHIM_BINARY, SHIM_VERSION, NO_RESTART=1, NODE_NAME,
@@ -123,7 +124,8 @@ sort_versions() {   # newest last
 
 # --------------------------------------------------------- layout detection
 # Sets DISTRO, CONFIG (the file we edit), SOURCE (file to copy CONFIG from
-# when it does not exist yet, or "-" for a fresh drop-in), SCHEMA_FROM.
+# when it does not exist yet, or "-" for a fresh drop-in), SCHEMA_FROM and
+# SCHEMA_FALLBACK (files whose top-level `version` gives the schema).
 detect_layout() {
     k3s_gen=$ROOT/var/lib/rancher/k3s/agent/etc/containerd/config.toml
     rke2_gen=$ROOT/var/lib/rancher/rke2/agent/etc/containerd/config.toml
