@@ -8,6 +8,8 @@
  */
 #include "wasi_internal.h"
 
+#include <string.h>
+
 int wasi_run_command(wasm_module *module, const wasi_config *config, const char *invoke,
                      const wasm_store_config *store_config, wasm_result *res, int *exit_code,
                      util_error **err)
@@ -33,6 +35,19 @@ int wasi_run_command(wasm_module *module, const wasi_config *config, const char 
         if (res->kind == WASM_EXIT) { /* proc_exit from a start function */
             *exit_code = res->exit_code;
             rc = 0;
+        }
+        goto out;
+    }
+    /* A reactor's libc is set up by _initialize, to be called before any
+     * other export (the WASI application ABI). */
+    wasm_func *init = wasm_instance_func(inst, "_initialize");
+    if (init != NULL && strcmp(entry, "_initialize") != 0 &&
+        wasm_func_call(store, init, NULL, 0, NULL, 0, res) != 0) {
+        if (res->kind == WASM_EXIT) {
+            *exit_code = res->exit_code;
+            rc = 0;
+        } else if (res->kind == WASM_TRAP && wasi_ctx_deadline_hit(ctx)) {
+            res->kind = WASM_INTERRUPTED;
         }
         goto out;
     }

@@ -21,6 +21,7 @@ WASM = os.environ["WASM_DIR"]
 HELLO = os.path.join(WASM, "hello.wasm")
 FSOPS = os.path.join(WASM, "fsops.wasm")
 BADPTR = os.path.join(WASM, "badptr.wasm")
+REACTOR = os.path.join(WASM, "reactor.wasm")
 
 
 def run(*args, stdin=b"", timeout=60, env=None):
@@ -128,6 +129,18 @@ def test_timeout_stops_a_guest_blocked_in_wasi_calls():
         p.stderr.close()
     assert rc == 134, (rc, e)
     assert b"interrupted" in e and b"fd_read" in e, e
+
+
+def test_invoke_runs_initialize_first():
+    r = run("--invoke", "greet", REACTOR)
+    assert r.returncode == 0, err(r)
+    assert out(r) == "ready=42\n", out(r)
+    r = run(REACTOR)  # a reactor has no _start
+    assert r.returncode == 1 and "_start" in err(r), err(r)
+    r = run("--invoke", "add", REACTOR)  # needs parameters
+    assert r.returncode == 1 and "add" in err(r) and "parameters" in err(r), err(r)
+    r = run("--invoke", "nope", REACTOR)
+    assert r.returncode == 1 and "nope" in err(r), err(r)
 
 
 def test_malformed_module_names_the_file():
