@@ -19,8 +19,12 @@
  *   5. a worker runs the handler, builds the MHD response and resumes the
  *      connection; MHD calls the access handler again and we queue it.
  *   6. completed callback: free the state, request no longer in flight.
- * Graceful stop = quiesce (no new connections), wait until nothing is in
- * flight, then stop the daemon (closes idle keep-alive connections).
+ * Graceful stop = quiesce (no new connections), drain (requests already
+ * queued or running finish and are answered; a keep-alive client's next
+ * request gets 503 + close, so no job can appear behind our back), wait
+ * until nothing is in flight, then stop the daemon (closes idle keep-alive
+ * connections).  MHD must never see a suspended connection at stop, which
+ * is why the queue check and the suspension happen under one lock.
  */
 #include "http_server.h"
 
@@ -63,7 +67,8 @@ struct spin_http_server {
     pthread_cond_t cond;      /* workers wait for jobs */
     pthread_cond_t idle_cond; /* stop waits for in-flight == 0 */
     req_state *head, *tail;
-    bool stopping;
+    bool draining; /* stop() began: no new jobs, new requests get 503 */
+    bool stopping; /* workers exit once the queue is empty */
     size_t in_flight;
     size_t running; /* jobs a worker is executing right now */
 };
@@ -289,9 +294,18 @@ static enum MHD_Result queue_simple(struct MHD_Connection *conn, unsigned status
     return ret;
 }
 
-static void enqueue(spin_http_server *s, req_state *st)
+/* Queues the request for a worker, unless the server is draining (then
+ * returns false and the caller answers 503).  Checking and queueing under
+ * one lock is what lets stop() know that no job can appear after it saw
+ * the queue empty. */
+static bool enqueue(spin_http_server *s, req_state *st)
 {
     pthread_mutex_lock(&s->lock);
+    if (s->draining) {
+        pthread_mutex_unlock(&s->lock);
+        return false;
+    }
+    MHD_suspend_connection(st->conn);
     st->next = NULL;
     if (s->tail)
         s->tail->next = st;
@@ -300,6 +314,7 @@ static void enqueue(spin_http_server *s, req_state *st)
     s->tail = st;
     pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
+    return true;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -345,8 +360,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         st->method = util_xstrdup(method);
         st->version = util_xstrdup(version);
         st->phase = REQ_RUNNING;
-        MHD_suspend_connection(conn);
-        enqueue(s, st);
+        if (!enqueue(s, st)) {
+            st->phase = REQ_DONE;
+            return queue_simple(conn, 503, true);
+        }
         return MHD_YES;
     case REQ_RUNNING:
         /* Resumed before the worker stored a response: cannot happen, as
@@ -480,6 +497,8 @@ static void *worker_main(void *arg)
         run_job(s, st);
         pthread_mutex_lock(&s->lock);
         s->running--;
+        if (s->running == 0)
+            pthread_cond_broadcast(&s->idle_cond);
         pthread_mutex_unlock(&s->lock);
     }
 }
@@ -564,7 +583,10 @@ bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
         s->listen_fd = -1;
         uint64_t deadline = util_monotonic_ns() + (uint64_t)grace_ms * 1000000ull;
         pthread_mutex_lock(&s->lock);
-        while (s->in_flight > 0 && util_monotonic_ns() < deadline) {
+        s->draining = true;
+        /* Requests being handled finish and their responses go out; a
+         * keep-alive client sending more gets 503 and a closed connection. */
+        while ((s->in_flight > 0 || s->head || s->running) && util_monotonic_ns() < deadline) {
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 20 * 1000000L;
@@ -577,21 +599,20 @@ bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
         /* A handler still running (a guest that does not finish) holds a
          * worker and a suspended connection: neither can be reclaimed. */
         drained = s->head == NULL && s->running == 0;
-        s->stopping = true;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->lock);
     } else {
         pthread_mutex_lock(&s->lock);
-        s->stopping = true;
-        pthread_cond_broadcast(&s->cond);
-        pthread_mutex_unlock(&s->lock);
     }
     if (!drained) {
+        pthread_mutex_unlock(&s->lock);
         util_log_warn("http: requests still running after %u ms; abandoning them", grace_ms);
         return false; /* the process is about to exit: leave it all */
     }
+    s->stopping = true;
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
     for (unsigned i = 0; i < s->nthreads; i++)
         pthread_join(s->threads[i], NULL);
+    /* No connection is suspended now: every suspended one had a job. */
     if (s->daemon)
         MHD_stop_daemon(s->daemon);
     free(s->threads);

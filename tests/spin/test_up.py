@@ -348,6 +348,37 @@ def test_signals_stop_gracefully_with_status_0():
             s.close()
 
 
+def test_sigterm_under_load_still_exits_0():
+    with Up() as up:
+        stop = threading.Event()
+        statuses = []
+
+        def hammer():
+            c = http.client.HTTPConnection("127.0.0.1", up.port, timeout=30)
+            while not stop.is_set():
+                try:
+                    c.request("GET", "/hello")
+                    r = c.getresponse()
+                    r.read()
+                    statuses.append(r.status)
+                except (OSError, http.client.HTTPException):
+                    return
+
+        threads = [threading.Thread(target=hammer) for _ in range(8)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 60
+        while len(statuses) < 50 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(statuses) >= 50, statuses
+        assert up.stop() == 0
+        stop.set()
+        for t in threads:
+            t.join()
+        # Requests in progress were answered; later ones refused politely.
+        assert set(statuses) <= {200, 503}, set(statuses)
+
+
 def test_required_variables():
     with tempfile.TemporaryDirectory() as tmp:
         app = write_app(tmp, """
