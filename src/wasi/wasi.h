@@ -27,6 +27,9 @@
  * Descriptors handed in by the embedder (stdio) are borrowed: the ctx never
  * closes them, even when the guest calls fd_close on them, so the embedder
  * can hand in container FIFOs, pipes or memfds and read them afterwards.
+ * A guest writing to a pipe nobody reads raises SIGPIPE in the host unless
+ * the embedder ignores it (the `run` command does; the guest then gets
+ * errno `pipe`).  A read-only preopen answers `rofs` to every write.
  */
 #ifndef WASI_WASI_H
 #define WASI_WASI_H
@@ -98,8 +101,8 @@ int wasi_define(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx);
 int wasi_define_imports(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx,
                         const wasm_module *module);
 
-/* Instantiates `module` in a fresh store, runs `invoke` (NULL = "_start")
- * and reports the outcome:
+/* Instantiates `module` in a fresh store, runs `invoke` (NULL = "_start";
+ * a reactor's `_initialize` runs first) and reports the outcome:
  *   returns 0:  the program finished; *exit_code is 0 or its proc_exit code
  *               (res->kind WASM_OK or WASM_EXIT);
  *   returns -1: it did not: res->kind says why (WASM_UNLINKABLE, WASM_TRAP,
