@@ -464,6 +464,31 @@ def test_side_by_side_versions(t):
     node.cleanup()
 
 
+def test_remove_version_labels(t):
+    """Removing one version drops only the labels no remaining version has."""
+    node = Node()
+    os.makedirs(node.path("/run/systemd/system"))
+    node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v2.toml"))
+    t.eq(node.run(binary=SHIM_BIN, version="1.4.0", restart=True).returncode, 0, "install 1.4.0")
+    t.eq(node.run(binary=SHIM_BIN, version="1.5.2", restart=True).returncode, 0, "install 1.5.2")
+    t.eq([c for c in node.recorded() if c.startswith("kubectl")][-1],
+         "kubectl label node node-1 --overwrite wasmtime-spin-enabled=true wasmtime-spin-v1=true "
+         "wasmtime-spin-v1-4=true wasmtime-spin-v1-4-0=true wasmtime-spin-v1-5=true wasmtime-spin-v1-5-2=true",
+         "labels for both versions")
+    node.clear_calls()
+    r = node.run("--remove-version", "1.4.0", restart=True)
+    t.eq(r.returncode, 0, f"remove 1.4.0\n{r.stderr}")
+    kubectl = [c for c in node.recorded() if c.startswith("kubectl")]
+    t.eq(kubectl, ["kubectl label node node-1 --overwrite wasmtime-spin-enabled=true wasmtime-spin-v1=true "
+                   "wasmtime-spin-v1-5=true wasmtime-spin-v1-5-2=true",
+                   "kubectl label node node-1 --overwrite wasmtime-spin-v1-4- wasmtime-spin-v1-4-0-"],
+         "only 1.4's own labels removed")
+    rts = dig(containerd_dump(node.path("/etc/containerd/config.toml")), *V1X)
+    t.eq(dig(rts, "spin-v1", "runtime_type"), "io.containerd.spin-v1-5-2.v2", "spin-v1 -> 1.5.2")
+    t.check(dig(rts, "spin-v1-4") is None and dig(rts, "spin-v1-4-0") is None, "1.4 runtimes gone")
+    node.cleanup()
+
+
 def test_existing_identical_spin(t):
     """A `spin` runtime someone defined the same way is left alone."""
     node = Node()
@@ -624,7 +649,7 @@ def main():
                test_k3s_base_template, test_rke2_existing_template, test_microk8s,
                test_k0s_dropin, test_busybox_tools, test_restart_and_labels,
                test_daemonset_mode_uses_nsenter, test_failed_restart_is_retried, test_restart_per_distribution, test_side_by_side_versions,
-               test_existing_identical_spin, test_no_trailing_newline,
+               test_remove_version_labels, test_existing_identical_spin, test_no_trailing_newline,
                test_operator_text_after_block_survives, test_refusals, test_unprivileged_refused,
                test_binary_without_version):
         t.run(fn)
