@@ -405,6 +405,29 @@ token = "{{ api_token }}"
                 up.stop()
 
 
+def test_static_response_triggers():
+    with tempfile.TemporaryDirectory() as tmp:
+        app = write_app(tmp, """
+spin_manifest_version = 2
+[application]
+name = "static"
+[[trigger.http]]
+route = "/teapot"
+static_response = { status_code = 418, headers = { x-kind = "teapot" }, body = "short and stout" }
+[[trigger.http]]
+route = "/..."
+component = "c"
+executor = { type = "wagi" }
+[component.c]
+source = "@WASM@"
+""")
+        with Up(app=app) as up:
+            status, headers, body = up.request("GET", "/teapot")
+            assert (status, headers["x-kind"], body) == (418, "teapot", b"short and stout")
+            assert up.request("GET", "/hello")[0] == 200
+            up.stop()
+
+
 def test_components_to_retain():
     with Up(env={"SPIN_COMPONENTS_TO_RETAIN": "hello"}) as up:
         assert up.request("GET", "/hello")[0] == 200
