@@ -141,7 +141,18 @@ int reap_pid(pid_t pid)
             return -1;
         sleep_ms(10);
     }
-    fprintf(stderr, "pid %d did not exit: killing it\n", (int)pid);
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+    char *stat = read_text(p);
+    snprintf(p, sizeof(p), "/proc/%d/wchan", (int)pid);
+    char *wchan = read_text(p);
+    snprintf(p, sizeof(p), "/proc/%d/stack", (int)pid);
+    char *stack = read_text(p);
+    fprintf(stderr, "pid %d did not exit (stat %s, wchan %s)\n%s\nkilling it\n", (int)pid, stat,
+            wchan, stack);
+    free(stat);
+    free(wchan);
+    free(stack);
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
     container_process_exited(pid, st, NULL, NULL);

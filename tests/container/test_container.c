@@ -12,7 +12,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -611,6 +614,188 @@ static void test_cri_pod(void)
     }
 }
 
+#ifdef WASM_DIR
+static int copy_into(const test_bundle *b, const char *from, const char *to)
+{
+    char *data;
+    size_t len;
+    if (util_read_file(from, &data, &len, NULL) < 0)
+        return -1;
+    char p[512];
+    snprintf(p, sizeof(p), "%s%s", b->image, to);
+    int r = util_write_file_atomic(p, data, len, 0644, NULL);
+    free(data);
+    return r;
+}
+
+/* A WASI command as the container process: run by our engine inside the
+ * set-up container, with the container's args, env, stdio and root. */
+static void test_wasi_module(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){
+                                  .args = "[\"hello.wasm\",\"x\",\"--write\",\"/tmp/w.txt\","
+                                          "\"hi\",\"--read\",\"/etc/msg\",\"--exit\",\"4\"]",
+                                  .process = ",\"env\":[\"PATH=/bin:/app\",\"GREETING=hey\"]"}),
+              0);
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/app", b.image);
+    mkdir(dir, 0755);
+    CHECK_INT(copy_into(&b, WASM_DIR "/hello.wasm", "/app/hello.wasm"), 0);
+    CHECK_INT(copy_into(&b, "/dev/null", "/etc/msg"), 0);
+    snprintf(dir, sizeof(dir), "%s/etc/msg", b.image);
+    CHECK_INT(util_write_file_atomic(dir, "from the rootfs\n", 16, 0644, NULL), 0);
+    util_error *err = NULL;
+    container *c = bundle_create(&b, "t-wasi", &err);
+    if (err)
+        fprintf(stderr, "create: %s\n", err->msg);
+    util_error_free(&err);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(container_get_kind(c), CONTAINER_KIND_WASI);
+        CHECK_INT(run_to_end(c), 4);
+        char *out = bundle_read(&b, "out");
+        const char *want[] = {"hello from wasm\n", "arg[0]=hello.wasm\n", "arg[1]=x\n",
+                              "env GREETING=hey\n", "from the rootfs\n"};
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(want); i++) {
+            if (strstr(out, want[i]) == NULL) {
+                fprintf(stderr, "wasi output lacks \"%s\":\n%s\n", want[i], out);
+                CHECK(0);
+            }
+        }
+        CHECK(strstr(out, "env X=1") == NULL); /* the env replaced, not merged */
+        free(out);
+        char p[512];
+        snprintf(p, sizeof(p), "%s/tmp/w.txt", b.image);
+        char *w = read_text(p);
+        CHECK_STR(w, "hi");
+        free(w);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
+static void test_wasi_trap_and_signal(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/hello.wasm\",\"--trap\"]"}), 0);
+    CHECK_INT(copy_into(&b, WASM_DIR "/hello.wasm", "/hello.wasm"), 0);
+    util_error *err = NULL;
+    container *c = bundle_create(&b, "t-trap", &err);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(run_to_end(c), 134);
+        char *out = bundle_read(&b, "out");
+        CHECK(strstr(out, "unreachable") != NULL);
+        CHECK(strstr(out, "main") != NULL); /* the backtrace names the function */
+        free(out);
+    }
+    finish(c);
+    bundle_remove(&b);
+
+    /* a looping module stops on SIGTERM although it is pid 1 */
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/hello.wasm\",\"--loop\"]"}), 0);
+    CHECK_INT(copy_into(&b, WASM_DIR "/hello.wasm", "/hello.wasm"), 0);
+    c = bundle_create(&b, "t-loop", &err);
+    CHECK(c != NULL);
+    if (c) {
+        pid_t pid = container_start(c, &err);
+        CHECK(pid > 0);
+        char *out = NULL;
+        for (int i = 0; i < 3000; i++) { /* wait until it printed */
+            free(out);
+            out = bundle_read(&b, "out");
+            if (strstr(out, "--loop"))
+                break;
+            usleep(10000);
+        }
+        free(out);
+        CHECK_INT(container_kill(c, SIGTERM, false, &err), 0);
+        CHECK_INT(reap_pid(pid), 128 + SIGTERM);
+    }
+    util_error_free(&err);
+    finish(c);
+    bundle_remove(&b);
+
+    /* a broken module fails create, naming the problem */
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/bad.wasm\"]"}), 0);
+    char p[512];
+    snprintf(p, sizeof(p), "%s/bad.wasm", b.image);
+    CHECK_INT(util_write_file_atomic(p, "\0asm\x02\0\0\0", 8, 0644, NULL), 0);
+    c = bundle_create(&b, "t-badwasm", &err);
+    CHECK(c == NULL);
+    CHECK(err && strstr(err->msg, "/bad.wasm") && strstr(err->msg, "malformed"));
+    if (err && !strstr(err->msg, "malformed"))
+        fprintf(stderr, "bad wasm: %s\n", err->msg);
+    util_error_free(&err);
+    bundle_remove(&b);
+}
+
+#endif
+
+#ifdef APPS_DIR
+/* A Spin app image (spin.toml at the root, arg0 "/"): served by our Spin
+ * host inside the container; SIGTERM stops it gracefully (exit 0). */
+static void test_spin_app(void)
+{
+    test_bundle b;
+    int port = 20000 + (int)(getpid() % 20000);
+    char proc[256];
+    snprintf(proc, sizeof(proc),
+             ",\"env\":[\"PATH=/bin\",\"SPIN_HTTP_LISTEN_ADDR=127.0.0.1:%d\"]", port);
+    /* the host network namespace, so the test can connect */
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/\"]", .process = proc,
+                                             .namespaces = "[{\"type\":\"pid\"},"
+                                                           "{\"type\":\"mount\"}]"}),
+              0);
+    char *cmd = util_xasprintf("cp -r '%s/spin-wagi/.' '%s/'", APPS_DIR, b.image);
+    CHECK_INT(system(cmd), 0);
+    free(cmd);
+    util_error *err = NULL;
+    container *c = bundle_create(&b, "t-spin", &err);
+    if (err)
+        fprintf(stderr, "create: %s\n", err->msg);
+    util_error_free(&err);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(container_get_kind(c), CONTAINER_KIND_SPIN);
+        pid_t pid = container_start(c, &err);
+        CHECK(pid > 0);
+        char reply[4096] = {0};
+        for (int i = 0; i < 1000 && reply[0] == '\0'; i++) {
+            int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+            sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                const char *req = "GET /hello HTTP/1.0\r\nHost: x\r\n\r\n";
+                if (write(fd, req, strlen(req)) > 0) {
+                    size_t got = 0;
+                    ssize_t n;
+                    while (got < sizeof(reply) - 1 &&
+                           (n = read(fd, reply + got, sizeof(reply) - 1 - got)) > 0)
+                        got += (size_t)n;
+                }
+            } else {
+                usleep(20000);
+            }
+            close(fd);
+        }
+        CHECK(strstr(reply, "200") != NULL);
+        CHECK(strstr(reply, "Hello") != NULL);
+        if (!strstr(reply, "Hello")) {
+            char *out = bundle_read(&b, "out");
+            fprintf(stderr, "spin reply: %s\nspin output: %s\n", reply, out);
+            free(out);
+        }
+        CHECK_INT(container_kill(c, SIGTERM, false, &err), 0);
+        CHECK_INT(reap_pid(pid), 0);
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+#endif
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -630,5 +815,12 @@ int main(void)
     RUN(test_create_errors_clean_up);
     RUN(test_user_caps_rlimits_seccomp);
     RUN(test_cri_pod);
+#ifdef WASM_DIR
+    RUN(test_wasi_module);
+    RUN(test_wasi_trap_and_signal);
+#endif
+#ifdef APPS_DIR
+    RUN(test_spin_app);
+#endif
     return TEST_SUMMARY();
 }
