@@ -79,6 +79,18 @@ static int run_to_end(container *c)
     return reap_pid(pid);
 }
 
+static container *make_userns(test_bundle *b, const bundle_opts *o, const char *id)
+{
+    util_error *err = NULL;
+    if (bundle_make(b, o) < 0 || chmod(b->dir, 0711) < 0)
+        return NULL;
+    container *c = bundle_create(b, id, &err);
+    if (c == NULL)
+        fprintf(stderr, "create %s: %s\n", id, err ? err->msg : "?");
+    util_error_free(&err);
+    return c;
+}
+
 static void test_output_and_exit_code(void)
 {
     test_bundle b;
@@ -614,6 +626,117 @@ static void test_cri_pod(void)
     }
 }
 
+/* The shim's `delete` action after a crash: no in-memory state, only the
+ * bundle; it must kill what is left, remove the cgroup and unmount. */
+static void test_cleanup_bundle(void)
+{
+    test_bundle b;
+    container *c = make(&b, &(bundle_opts){.args = "[\"sleep\",\"600\"]"}, "t-orphan");
+    CHECK(c != NULL);
+    if (c) {
+        util_error *err = NULL;
+        pid_t pid = container_start(c, &err);
+        CHECK(pid > 0);
+        CHECK(mounted(b.rootfs));
+        CHECK_INT(container_cleanup_bundle("t-orphan", b.dir, &err), 0);
+        if (err)
+            fprintf(stderr, "cleanup: %s\n", err->msg);
+        CHECK_INT(reap_pid(pid), 137);
+        CHECK(!mounted(b.rootfs));
+        CHECK(!cgroup_exists(&b, "memory"));
+        CHECK(!cgroup_exists(&b, "pids"));
+        /* nothing left: cleaning again is fine */
+        CHECK_INT(container_cleanup_bundle("t-orphan", b.dir, &err), 0);
+        util_error_free(&err);
+        container_free(c);
+    }
+    bundle_remove(&b);
+}
+
+/* cgroupsPath in systemd form, without systemd: the scope directory
+ * systemd would create, below the expanded slice. */
+static void test_systemd_cgroup_path(void)
+{
+    char slice[64], cgpath[128], dir[256];
+    snprintf(slice, sizeof(slice), "ctrtest%d.slice", (int)getpid());
+    snprintf(cgpath, sizeof(cgpath), "%s:cri:t-sd", slice);
+    test_bundle b;
+    container *c = make(&b,
+                        &(bundle_opts){.args = "[\"sh\",\"-c\",\"cat /proc/self/cgroup\"]",
+                                       .cgroup = cgpath,
+                                       .linux = ",\"resources\":{\"pids\":{\"limit\":9}}"},
+                        "t-sd");
+    CHECK(c != NULL);
+    if (c) {
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids/%s/cri-t-sd.scope/pids.max", slice);
+        char *v = read_text(dir);
+        CHECK_STR(v, "9\n");
+        free(v);
+        CHECK_INT(run_to_end(c), 0);
+        char *out = bundle_read(&b, "out");
+        char want[160];
+        snprintf(want, sizeof(want), ":memory:/%s/cri-t-sd.scope\n", slice);
+        CHECK(strstr(out, want) != NULL);
+        free(out);
+    }
+    finish(c);
+    static const char *const ctl[] = {"memory", "cpu", "cpuacct", "pids", "freezer", "cpuset",
+                                      "blkio", "devices", "systemd", "unified"};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(ctl); i++) {
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/%s/cri-t-sd.scope", ctl[i], slice);
+        CHECK(access(dir, F_OK) < 0); /* delete removed the scope */
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup/%s/%s", ctl[i], slice);
+        rmdir(dir);
+    }
+    b.cgroup[0] = '\0';
+    bundle_remove(&b);
+}
+
+/* A user namespace: the shim writes the maps, root inside is 100000
+ * outside.  (The rootfs must be reachable by the mapped root, as with
+ * runc: the bundle dir gets o+x.) */
+static void test_user_namespace(void)
+{
+    test_bundle b;
+    container *c = make_userns(
+        &b,
+        &(bundle_opts){.args = "[\"sh\",\"-c\",\"id -u; cat /proc/self/uid_map; sleep 600\"]",
+                       .namespaces = "[{\"type\":\"user\"},{\"type\":\"pid\"},{\"type\":"
+                                     "\"mount\"},{\"type\":\"uts\"},{\"type\":\"ipc\"}]",
+                       .linux = ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,"
+                                "\"size\":65536}],\"gidMappings\":[{\"containerID\":0,"
+                                "\"hostID\":100000,\"size\":65536}]"},
+        "t-userns");
+    CHECK(c != NULL);
+    if (c) {
+        util_error *err = NULL;
+        pid_t pid = container_start(c, &err);
+        CHECK(pid > 0);
+        char p[512];
+        snprintf(p, sizeof(p), "%s/out", b.dir);
+        char *out = NULL;
+        for (int i = 0; i < 3000; i++) {
+            free(out);
+            out = read_text(p);
+            if (strstr(out, "65536"))
+                break;
+            usleep(10000);
+        }
+        CHECK(strncmp(out, "0\n", 2) == 0);
+        CHECK(strstr(out, "100000") != NULL);
+        free(out);
+        snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+        char *st = read_text(p);
+        CHECK(strstr(st, "Uid:\t100000\t100000") != NULL);
+        free(st);
+        CHECK_INT(container_kill(c, SIGKILL, false, &err), 0);
+        CHECK_INT(reap_pid(pid), 137);
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
 #ifdef WASM_DIR
 static int copy_into(const test_bundle *b, const char *from, const char *to)
 {
@@ -815,6 +938,9 @@ int main(void)
     RUN(test_create_errors_clean_up);
     RUN(test_user_caps_rlimits_seccomp);
     RUN(test_cri_pod);
+    RUN(test_cleanup_bundle);
+    RUN(test_systemd_cgroup_path);
+    RUN(test_user_namespace);
 #ifdef WASM_DIR
     RUN(test_wasi_module);
     RUN(test_wasi_trap_and_signal);
