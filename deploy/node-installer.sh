@@ -412,15 +412,19 @@ validator() {
         VALIDATOR=/usr/bin/containerd; VCHROOT=$ROOT
     else
         VALIDATOR=
+        say "no containerd at hand to parse the config; relying on the installer's own TOML checks"
         return 0
     fi
-    vout=$(vrun --version 2>/dev/null) || { VALIDATOR=; return 0; }
+    vout=$(vrun --version 2>/dev/null) || {
+        say "'$VALIDATOR --version' does not run; relying on the installer's own TOML checks"
+        VALIDATOR=; return 0; }
     vmajor=$(printf '%s\n' "$vout" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^v?[0-9]+\.[0-9]+/) { sub(/^v/, "", $i); split($i, p, "."); print p[1]; exit } }')
     case $vmajor in ''|*[!0-9]*) VALIDATOR= ;; esac
     if [ -n "$VALIDATOR" ] && [ "$SCHEMA" = 3 ] && [ "$vmajor" -lt 2 ]; then
         say "containerd $vmajor.x cannot read a version 3 config; skipping 'config dump' validation"
         VALIDATOR=
     fi
+    [ -z "$VALIDATOR" ] || say "validating with containerd $vmajor.x (config dump)"
 }
 
 vrun() {

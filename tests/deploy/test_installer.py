@@ -11,6 +11,7 @@ record calls), --uninstall must give back the original bytes, and broken or
 unknown setups must fail without touching a file.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -618,6 +619,39 @@ def test_unprivileged_refused(t):
     node.cleanup()
 
 
+def test_validation_inside_node_root(t):
+    """From a DaemonSet (NODE_ROOT != /) the node's own containerd validates
+    the config through chroot."""
+    if not CONTAINERD or os.geteuid() != 0:
+        t.check(True, "needs root and containerd; not applicable")
+        return
+    node = Node()
+    libs = subprocess.run(["ldd", CONTAINERD], capture_output=True, text=True).stdout
+    paths = [CONTAINERD] + re.findall(r"(/\S+) \(0x", libs)
+    for p in paths:
+        dest = node.path(p)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        try:
+            os.link(os.path.realpath(p), dest)
+        except OSError:
+            shutil.copy2(p, dest)
+    if CONTAINERD != "/usr/bin/containerd":
+        os.rename(node.path(CONTAINERD), node.path("/usr/bin/containerd"))
+    base = cfg("containerd-1.x-v2.toml")
+    node.write("/etc/containerd/config.toml", base + b"\n[extra]\n  value = not-a-toml-value\n")
+    before = snapshot(node.root)
+    r = node.run(binary=SHIM_BIN, containerd=False)
+    t.check(r.returncode != 0 and "containerd cannot parse the current config" in r.stderr,
+            f"node's containerd rejects the broken config:\n{r.stderr}")
+    t.check(snapshot(node.root) == before, "broken config: files untouched")
+    node.write("/etc/containerd/config.toml", base)
+    r = node.run(binary=SHIM_BIN, containerd=False)
+    t.eq(r.returncode, 0, f"good config installs with chroot validation\n{r.stderr}")
+    t.check(not [f for f in os.listdir(node.path("/etc/containerd")) if "spin-installer" in f],
+            "no temp files left next to the config")
+    node.cleanup()
+
+
 def test_binary_without_version(t):
     node = Node()
     node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v2.toml"))
@@ -651,6 +685,7 @@ def main():
                test_daemonset_mode_uses_nsenter, test_failed_restart_is_retried, test_restart_per_distribution, test_side_by_side_versions,
                test_remove_version_labels, test_existing_identical_spin, test_no_trailing_newline,
                test_operator_text_after_block_survives, test_refusals, test_unprivileged_refused,
+               test_validation_inside_node_root,
                test_binary_without_version):
         t.run(fn)
     t.finish()
