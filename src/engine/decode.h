@@ -34,6 +34,7 @@ typedef struct wm_reader {
     wasm_result *res;
     bool invalid;            /* a validation error is pending in res */
     bool uses_data_index;    /* memory.init / data.drop seen (needs datacount) */
+    uint32_t first_data_index; /* ... and the index it used */
     wm_validator *val;       /* reusable expression validator scratch */
 } wm_reader;
 
@@ -89,13 +90,40 @@ static inline int rd_skip(wm_reader *r, size_t n)
     return 0;
 }
 
-/* A vector length or byte count: must not exceed the bytes left. */
+/* A section or code entry size: must not exceed the bytes left. */
 static inline int rd_len(wm_reader *r, uint32_t *out)
 {
     if (rd_u32(r, out) < 0)
         return -1;
     if (*out > (size_t)(r->end - r->p))
         return rd_malformed(r, "length out of bounds");
+    return 0;
+}
+
+/* A vector count.  Unlike byte lengths it is not checked against the bytes
+ * left (the spec then reports the end of input while reading elements);
+ * arrays are sized with rd_vec_cap, and loops call rd_eof once they pass
+ * it: every element takes at least one byte, so that is where the input
+ * would have ended anyway. */
+static inline int rd_vec(wm_reader *r, uint32_t *out)
+{
+    return rd_u32(r, out);
+}
+
+static inline uint32_t rd_vec_cap(const wm_reader *r, uint32_t n)
+{
+    size_t left = (size_t)(r->end - r->p);
+    return n < left ? n : (uint32_t)left;
+}
+
+/* A data segment's length: running past the end of the
+ * input is reported as such, like any other read. */
+static inline int rd_bytes_len(wm_reader *r, uint32_t *out)
+{
+    if (rd_u32(r, out) < 0)
+        return -1;
+    if (*out > (size_t)(r->end - r->p))
+        return rd_eof(r);
     return 0;
 }
 

@@ -117,6 +117,7 @@ typedef struct wm_memory {
 
 typedef struct wm_export {
     char *name;
+    uint32_t name_len; /* names may hold NUL bytes: compare with this */
     wasm_extern_kind kind;
     uint32_t index; /* in the kind's index space */
 } wm_export;

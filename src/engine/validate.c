@@ -429,7 +429,7 @@ static void check_call(wm_validator *v, const wm_functype *ft, bool tail)
     if (tail) {
         const ctl_frame *outer = &v->ctls[0];
         if (ft->nresults != outer->nresults ||
-            memcmp(ft->types + ft->nparams, outer->results, ft->nresults) != 0)
+            (ft->nresults && memcmp(ft->types + ft->nparams, outer->results, ft->nresults) != 0))
             fail(v, "type mismatch");
         set_unreachable(v);
     } else {
@@ -459,6 +459,15 @@ static int call_indirect(wm_validator *v, bool tail)
 
 /* ---- 0xFC prefix ------------------------------------------------------- */
 
+/* Without a data count section, data indices are checked at the end of
+ * the module (decode.c), once the data section has been seen. */
+static void note_data_index(wm_reader *r, uint32_t idx)
+{
+    if (!r->uses_data_index)
+        r->first_data_index = idx;
+    r->uses_data_index = true;
+}
+
 static int prefix_fc(wm_validator *v)
 {
     wm_reader *r = v->r;
@@ -480,7 +489,7 @@ static int prefix_fc(wm_validator *v)
     case OPC_FC_MEMORY_INIT:
         if (rd_u32(r, &a) < 0 || read_zero(v) < 0)
             return -1;
-        r->uses_data_index = true;
+        note_data_index(r, a);
         if (v->failed || !has_memory(v, 0))
             return 0;
         if (m->has_datacount && a >= m->datacount)
@@ -490,7 +499,7 @@ static int prefix_fc(wm_validator *v)
     case OPC_FC_DATA_DROP:
         if (rd_u32(r, &a) < 0)
             return -1;
-        r->uses_data_index = true;
+        note_data_index(r, a);
         if (!v->failed && m->has_datacount && a >= m->datacount)
             return failf(v, "unknown data segment %u", a);
         return 0;
@@ -577,7 +586,7 @@ static int br_table(wm_validator *v)
 {
     wm_reader *r = v->r;
     uint32_t n, l, deflt;
-    if (rd_len(r, &n) < 0)
+    if (rd_vec(r, &n) < 0)
         return -1;
     const uint8_t *labels = r->p;
     for (uint32_t i = 0; i < n; i++)
@@ -651,7 +660,8 @@ static int instr(wm_validator *v, uint8_t op)
     case OPC_END: {
         const ctl_frame *f = &v->ctls[v->nctls - 1];
         if (!v->failed && f->opcode == OPC_IF &&
-            (f->nparams != f->nresults || memcmp(f->params, f->results, f->nparams) != 0))
+            (f->nparams != f->nresults ||
+             (f->nparams && memcmp(f->params, f->results, f->nparams) != 0)))
             fail(v, "type mismatch");
         ctl_frame done = pop_ctl(v);
         push_vals(v, done.results, done.nresults);
@@ -717,7 +727,7 @@ static int instr(wm_validator *v, uint8_t op)
     }
     case OPC_SELECT_T: {
         uint32_t n;
-        if (rd_len(r, &n) < 0)
+        if (rd_vec(r, &n) < 0)
             return -1;
         uint8_t first = T_UNKNOWN;
         for (uint32_t i = 0; i < n; i++) {
@@ -884,9 +894,9 @@ static void setup_locals(wm_validator *v, const wm_expr_info *info)
     const wm_functype *ft = info->type;
     uint32_t np = ft ? ft->nparams : 0;
     uint32_t n = np + info->nlocals;
-    if (n > v->caplocals) {
-        v->caplocals = n;
-        v->locals = util_xrealloc(v->locals, n ? n : 1);
+    if (n > v->caplocals || !v->locals) {
+        v->caplocals = n ? n : 1;
+        v->locals = util_xrealloc(v->locals, v->caplocals);
     }
     if (np)
         memcpy(v->locals, ft->types, np);

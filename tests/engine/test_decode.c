@@ -1,0 +1,367 @@
+/*
+ * test_decode.c - the engine's front half: LEB128 readers (including the
+ * padded encodings the spec allows and the ones it rejects), decoding of a
+ * hand-assembled module holding every section, the internal representation
+ * it yields (module.h), and the spec's error messages for malformed and
+ * invalid binaries.  Every truncation of the valid module must be rejected
+ * as malformed, never crash.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "leb.h"
+#include "module.h"
+#include "test.h"
+#include "wasm.h"
+
+/* ---- LEB128 ---------------------------------------------------------------- */
+
+static int u32_of(const uint8_t *b, size_t n, uint32_t *out, size_t *used)
+{
+    const uint8_t *p = b;
+    int rc = leb_read_u32(&p, b + n, out);
+    *used = (size_t)(p - b);
+    return rc;
+}
+
+static void test_leb_u32(void)
+{
+    uint32_t v;
+    size_t used;
+    CHECK_INT(u32_of((const uint8_t[]){0x00}, 1, &v, &used), LEB_OK);
+    CHECK_INT(v, 0);
+    CHECK_INT(u32_of((const uint8_t[]){0xE5, 0x8E, 0x26}, 3, &v, &used), LEB_OK);
+    CHECK_INT(v, 624485);
+    CHECK_INT(used, 3);
+    /* padded: zero in five bytes is fine */
+    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x00}, 5, &v, &used), LEB_OK);
+    CHECK_INT(v, 0);
+    CHECK_INT(used, 5);
+    /* 3 padded to five bytes */
+    CHECK_INT(u32_of((const uint8_t[]){0x83, 0x80, 0x80, 0x80, 0x00}, 5, &v, &used), LEB_OK);
+    CHECK_INT(v, 3);
+    /* UINT32_MAX */
+    CHECK_INT(u32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x0F}, 5, &v, &used), LEB_OK);
+    CHECK_INT(v, UINT32_MAX);
+    /* unused bits of the fifth byte set */
+    CHECK_INT(u32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x1F}, 5, &v, &used),
+              LEB_TOO_LARGE);
+    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x70}, 5, &v, &used),
+              LEB_TOO_LARGE);
+    /* a sixth byte */
+    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 6, &v, &used),
+              LEB_TOO_LONG);
+    /* truncated */
+    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80}, 2, &v, &used), LEB_END);
+    CHECK_INT(u32_of((const uint8_t[]){0}, 0, &v, &used), LEB_END);
+    CHECK_STR(leb_strerror(LEB_TOO_LONG), "integer representation too long");
+    CHECK_STR(leb_strerror(LEB_TOO_LARGE), "integer too large");
+}
+
+static int s32_of(const uint8_t *b, size_t n, int32_t *out)
+{
+    const uint8_t *p = b;
+    return leb_read_s32(&p, b + n, out);
+}
+
+static int s64_of(const uint8_t *b, size_t n, int64_t *out)
+{
+    const uint8_t *p = b;
+    return leb_read_s64(&p, b + n, out);
+}
+
+static void test_leb_signed(void)
+{
+    int32_t v;
+    int64_t w;
+    CHECK_INT(s32_of((const uint8_t[]){0x7F}, 1, &v), LEB_OK);
+    CHECK_INT(v, -1);
+    CHECK_INT(s32_of((const uint8_t[]){0xC0, 0xBB, 0x78}, 3, &v), LEB_OK);
+    CHECK_INT(v, -123456);
+    /* -1 padded to five bytes: the unused bits copy the sign */
+    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x7F}, 5, &v), LEB_OK);
+    CHECK_INT(v, -1);
+    CHECK_INT(s32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x78}, 5, &v), LEB_OK);
+    CHECK_INT(v, INT32_MIN);
+    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x07}, 5, &v), LEB_OK);
+    CHECK_INT(v, INT32_MAX);
+    /* unused bits disagree with the sign bit */
+    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x4F}, 5, &v), LEB_TOO_LARGE);
+    CHECK_INT(s32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x08}, 5, &v), LEB_TOO_LARGE);
+    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}, 6, &v),
+              LEB_TOO_LONG);
+    /* i64: ten bytes, one value bit in the last */
+    const uint8_t minus1[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F};
+    CHECK_INT(s64_of(minus1, 10, &w), LEB_OK);
+    CHECK_INT(w, -1);
+    const uint8_t min64[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7F};
+    CHECK_INT(s64_of(min64, 10, &w), LEB_OK);
+    CHECK(w == INT64_MIN);
+    const uint8_t bad64[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x41};
+    CHECK_INT(s64_of(bad64, 10, &w), LEB_TOO_LARGE);
+    /* block types are s33: 0x40 is -64 (empty), 0x7F -1 (i32) */
+    const uint8_t *p = (const uint8_t[]){0x40};
+    CHECK_INT(leb_read_s33(&p, p + 1, &w), LEB_OK);
+    CHECK_INT(w, -64);
+    /* unchecked readers agree on valid input */
+    p = (const uint8_t[]){0xC0, 0xBB, 0x78};
+    CHECK_INT(leb_fast_s32(&p), -123456);
+    p = (const uint8_t[]){0x83, 0x80, 0x80, 0x80, 0x00};
+    CHECK_INT(leb_fast_u32(&p), 3);
+}
+
+/* ---- a module with every section ------------------------------------------- */
+
+static const uint8_t full_module[] = {
+    /* header */
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    /* type: (i32 i32)->i32, ()->() */
+    0x01, 0x0a, 0x02, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x00,
+    /* import: func f (type 0), table t funcref 1, memory m 1..2, global g i32 */
+    0x02, 0x26, 0x04, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x66, 0x00, 0x00, 0x03, 0x65, 0x6e, 0x76,
+    0x01, 0x74, 0x01, 0x70, 0x00, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x6d, 0x02, 0x01, 0x01,
+    0x02, 0x03, 0x65, 0x6e, 0x76, 0x01, 0x67, 0x03, 0x7f, 0x00,
+    /* function: $add (type 0), $init (type 1) */
+    0x03, 0x03, 0x02, 0x00, 0x01,
+    /* table: externref 0 */
+    0x04, 0x04, 0x01, 0x6f, 0x00, 0x00,
+    /* global: (mut i64) (i64.const 7) */
+    0x06, 0x06, 0x01, 0x7e, 0x01, 0x42, 0x07, 0x0b,
+    /* export: add func 1, mem memory 0, g global 1 */
+    0x07, 0x11, 0x03, 0x03, 0x61, 0x64, 0x64, 0x00, 0x01, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00,
+    0x01, 0x67, 0x03, 0x01,
+    /* start: func 2 */
+    0x08, 0x01, 0x02,
+    /* element: active table 0 offset 0: func 1 */
+    0x09, 0x07, 0x01, 0x00, 0x41, 0x00, 0x0b, 0x01, 0x01,
+    /* data count: 1 */
+    0x0c, 0x01, 0x01,
+    /* code: $add (local i64) local.get 0 local.get 1 i32.add;
+     *       $init i32.const 0 (x3) memory.init 0, data.drop 0 */
+    0x0a, 0x1b, 0x02, 0x09, 0x01, 0x01, 0x7e, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b, 0x0f, 0x00,
+    0x41, 0x00, 0x41, 0x00, 0x41, 0x01, 0xfc, 0x08, 0x00, 0x00, 0xfc, 0x09, 0x00, 0x0b,
+    /* data: passive "abc" */
+    0x0b, 0x06, 0x01, 0x01, 0x03, 0x61, 0x62, 0x63,
+    /* custom "name": function 1 is "add" */
+    0x00, 0x0d, 0x04, 0x6e, 0x61, 0x6d, 0x65, 0x01, 0x06, 0x01, 0x01, 0x03, 0x61, 0x64, 0x64,
+};
+
+static void test_full_module(void)
+{
+    wasm_result res;
+    wasm_module *m = wasm_module_new(full_module, sizeof full_module, NULL, &res);
+    CHECK(m != NULL);
+    if (!m) {
+        fprintf(stderr, "  %s\n", res.message);
+        return;
+    }
+    CHECK_INT(res.kind, WASM_OK);
+    /* public introspection */
+    CHECK_INT(wasm_module_import_count(m), 4);
+    wasm_import_desc im = wasm_module_import(m, 2);
+    CHECK_STR(im.module, "env");
+    CHECK_STR(im.name, "m");
+    CHECK_INT(im.kind, WASM_EXTERN_MEMORY);
+    CHECK_INT(wasm_module_import(m, 3).kind, WASM_EXTERN_GLOBAL);
+    CHECK_INT(wasm_module_export_count(m), 3);
+    CHECK_STR(wasm_module_export(m, 1).name, "mem");
+    CHECK_INT(wasm_module_export(m, 2).kind, WASM_EXTERN_GLOBAL);
+    CHECK_STR(wasm_module_export_signature(m, "add"), "ii:i");
+    CHECK(wasm_module_export_signature(m, "mem") == NULL);
+    CHECK(wasm_module_export_signature(m, "nope") == NULL);
+
+    /* the internal representation */
+    CHECK_INT(m->ntypes, 2);
+    CHECK_STR(m->types[0].sig, "ii:i");
+    CHECK_STR(m->types[1].sig, ":");
+    CHECK_INT(m->nfuncs, 3);
+    CHECK_INT(m->n_imported_funcs, 1);
+    CHECK_INT(m->func_type[2], 1);
+    CHECK_INT(m->ntables, 2);
+    CHECK(m->tables[0].imported);
+    CHECK_INT(m->tables[1].type.elem_type, WASM_EXTERNREF);
+    CHECK_INT(m->nmems, 1);
+    CHECK_INT(m->mems[0].limits.max, 2);
+    CHECK(m->mems[0].limits.has_max);
+    CHECK_INT(m->nglobals, 2);
+    CHECK(m->globals[1].type.mutable_);
+    CHECK_INT(m->bytes[m->globals[1].init.start], 0x42);
+    CHECK_INT(m->bytes[m->globals[1].init.end - 1], 0x0b);
+    CHECK_INT(m->start, 2);
+    CHECK_INT(m->nelems, 1);
+    CHECK_INT(m->elems[0].mode, WM_SEG_ACTIVE);
+    CHECK(m->elems[0].func_indices != NULL);
+    CHECK_INT(m->elems[0].func_indices[0], 1);
+    CHECK(m->has_datacount);
+    CHECK_INT(m->ndatas, 1);
+    CHECK_INT(m->datas[0].mode, WM_SEG_PASSIVE);
+    CHECK_INT(m->datas[0].bytes.end - m->datas[0].bytes.start, 3);
+    CHECK(memcmp(m->bytes + m->datas[0].bytes.start, "abc", 3) == 0);
+    /* $add: one declared local, body = the four instructions + end */
+    const wm_func *add = &m->funcs[0];
+    CHECK_INT(add->nlocals, 1);
+    CHECK_INT(add->nlocal_groups, 1);
+    CHECK_INT(add->local_groups[0].valtype, WASM_I64);
+    CHECK_INT(add->body.end - add->body.start, 6);
+    CHECK_INT(m->bytes[add->body.start], 0x20);
+    CHECK_INT(add->max_stack, 2);
+    CHECK_INT(m->funcs[1].max_stack, 3);
+    CHECK_STR(wm_func_name(m, 1), "add");
+    CHECK(wm_func_name(m, 2) == NULL);
+    CHECK(m->func_declared[1]); /* exported and in an element segment */
+    CHECK(!m->func_declared[2]);
+
+    /* reference counting */
+    CHECK(wasm_module_ref(m) == m);
+    wasm_module_free(m);
+    wasm_module_free(m);
+}
+
+/* Every proper prefix of a valid module is malformed, and says so. */
+static void test_truncations(void)
+{
+    for (size_t n = 0; n < sizeof full_module; n++) {
+        wasm_result res;
+        wasm_module *m = wasm_module_new(full_module, n, NULL, &res);
+        if (m) {
+            /* cutting exactly between sections (or after the data count
+             * before code) can leave a module that is still well formed */
+            wasm_module_free(m);
+            continue;
+        }
+        if (res.kind != WASM_MALFORMED) {
+            fprintf(stderr, "  prefix %zu: kind %d \"%s\"\n", n, res.kind, res.message);
+            CHECK_INT(res.kind, WASM_MALFORMED);
+        }
+        CHECK(res.message[0] != '\0');
+    }
+}
+
+/* ---- error messages --------------------------------------------------------- */
+
+static void expect_error(const uint8_t *bytes, size_t len, wasm_result_kind kind,
+                         const char *msg)
+{
+    wasm_result res;
+    wasm_module *m = wasm_module_new(bytes, len, NULL, &res);
+    CHECK(m == NULL);
+    wasm_module_free(m);
+    CHECK_INT(res.kind, kind);
+    CHECK_STR(res.message, msg);
+}
+
+#define HDR 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00
+/* type section: one type () -> (i32) and one function of it */
+#define ONE_FUNC 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00
+
+static void test_malformed(void)
+{
+    const uint8_t empty[] = {HDR};
+    wasm_result res;
+    wasm_module *m = wasm_module_new(empty, sizeof empty, NULL, &res);
+    CHECK(m != NULL);
+    wasm_module_free(m);
+
+    expect_error((const uint8_t[]){0x00, 0x61, 0x73}, 3, WASM_MALFORMED, "unexpected end");
+    expect_error((const uint8_t[]){0x00, 0x41, 0x53, 0x4d, 1, 0, 0, 0}, 8, WASM_MALFORMED,
+                 "magic header not detected");
+    expect_error((const uint8_t[]){0x00, 0x61, 0x73, 0x6d, 2, 0, 0, 0}, 8, WASM_MALFORMED,
+                 "unknown binary version");
+    expect_error((const uint8_t[]){HDR, 0x0d, 0x00}, 10, WASM_MALFORMED,
+                 "malformed section id 13");
+    /* function section before type section */
+    expect_error((const uint8_t[]){HDR, 0x03, 0x01, 0x00, 0x01, 0x01, 0x00}, 14, WASM_MALFORMED,
+                 "unexpected content after last section");
+    /* section longer than the file */
+    expect_error((const uint8_t[]){HDR, 0x01, 0x09, 0x00}, 11, WASM_MALFORMED,
+                 "length out of bounds");
+    /* section size larger than its contents */
+    expect_error((const uint8_t[]){HDR, 0x01, 0x02, 0x00, 0x00}, 12, WASM_MALFORMED,
+                 "section size mismatch");
+    /* a function without a body */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC}, 19, WASM_MALFORMED,
+                 "function and code section have inconsistent lengths");
+    /* code: a body missing its end */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x41, 0x00}, 26,
+                 WASM_MALFORMED, "unexpected end of section or function");
+    /* memory.size's reserved byte */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x05, 0x03, 0x01, 0x00, 0x01, 0x0a, 0x06,
+                                   0x01, 0x04, 0x00, 0x3f, 0x01, 0x0b},
+                 32, WASM_MALFORMED, "zero byte expected");
+    /* an opcode that does not exist */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0xff, 0x0b}, 26,
+                 WASM_MALFORMED, "illegal opcode 0xff");
+    /* an import name that is not UTF-8 */
+    expect_error((const uint8_t[]){HDR, 0x02, 0x07, 0x01, 0x01, 0xc0, 0x01, 0x61, 0x03, 0x7f,
+                                   0x00},
+                 17, WASM_MALFORMED, "malformed UTF-8 encoding");
+    /* global mutability 2 */
+    expect_error((const uint8_t[]){HDR, 0x06, 0x06, 0x01, 0x7f, 0x02, 0x41, 0x00, 0x0b}, 16,
+                 WASM_MALFORMED, "malformed mutability");
+    /* 2^32 locals */
+    expect_error((const uint8_t[]){HDR, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01,
+                                   0x00, 0x0a, 0x0c, 0x01, 0x0a, 0x02, 0xff, 0xff, 0xff, 0xff,
+                                   0x0f, 0x7f, 0x02, 0x7e, 0x0b},
+                 33, WASM_MALFORMED, "too many locals");
+    /* SIMD is refused as unsupported, naming it */
+    expect_error((const uint8_t[]){HDR, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7b, 0x00}, 15,
+                 WASM_MALFORMED, "SIMD (v128) is not supported");
+}
+
+static void test_invalid(void)
+{
+    /* () -> i32 returning an i64 */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00,
+                                   0x0b},
+                 27, WASM_INVALID, "type mismatch");
+    /* local.get 0 with no locals */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x20, 0x00,
+                                   0x0b},
+                 27, WASM_INVALID, "unknown local 0");
+    /* call 5 */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x05,
+                                   0x0b},
+                 27, WASM_INVALID, "unknown function 5");
+    /* i32.load without a memory */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x00,
+                                   0x28, 0x02, 0x00, 0x0b},
+                 30, WASM_INVALID, "unknown memory 0");
+    /* i32.load with alignment 8 */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x05, 0x03, 0x01, 0x00, 0x01, 0x0a, 0x09,
+                                   0x01, 0x07, 0x00, 0x41, 0x00, 0x28, 0x03, 0x00, 0x0b},
+                 35, WASM_INVALID, "alignment must not be larger than natural");
+    /* br 1 at function level */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x0c, 0x01,
+                                   0x0b},
+                 27, WASM_INVALID, "unknown label 1");
+    /* two memories */
+    expect_error((const uint8_t[]){HDR, 0x05, 0x05, 0x02, 0x00, 0x00, 0x00, 0x00}, 15,
+                 WASM_INVALID, "multiple memories");
+    /* memory of 65537 pages */
+    expect_error((const uint8_t[]){HDR, 0x05, 0x05, 0x01, 0x00, 0x81, 0x80, 0x04}, 15,
+                 WASM_INVALID, "memory size must be at most 65536 pages (4GiB)");
+    /* a global initialised by a non-constant instruction */
+    expect_error((const uint8_t[]){HDR, 0x06, 0x07, 0x01, 0x7f, 0x00, 0x41, 0x00, 0x45, 0x0b},
+                 17, WASM_INVALID, "constant expression required");
+    /* exporting "a" twice */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x07, 0x09, 0x02, 0x01, 0x61, 0x00, 0x00,
+                                   0x01, 0x61, 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41,
+                                   0x00, 0x0b},
+                 38, WASM_INVALID, "duplicate export name");
+    /* a malformed byte after an invalid body still wins: the body has a
+     * type error, the data section that follows a bad segment kind */
+    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00,
+                                   0x0b, 0x0b, 0x02, 0x01, 0x07},
+                 31, WASM_MALFORMED, "malformed data segment kind");
+}
+
+int main(void)
+{
+    RUN(test_leb_u32);
+    RUN(test_leb_signed);
+    RUN(test_full_module);
+    RUN(test_truncations);
+    RUN(test_malformed);
+    RUN(test_invalid);
+    return TEST_SUMMARY();
+}
