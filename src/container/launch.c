@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +66,10 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
         child_helper(&ccfg);
     }
     close(sv[1]);
+    /* a process stuck in setup (a hung NFS mount, say) must not hang the
+     * shim's Create forever: give up after two minutes */
+    struct timeval tv = {.tv_sec = 120};
+    setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 
     pid_t pid = 0;
     bool ready = false;
@@ -80,6 +85,8 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
         if (sync_recv(sv[0], &m) < 0) {
             if (errno == 0)
                 util_error_set(&failure, 0, "the container process exited during setup");
+            else if (errno == EAGAIN || errno == EWOULDBLOCK)
+                util_error_set(&failure, 0, "timed out waiting for the container process");
             else
                 util_error_set(&failure, errno, "sync with the container process");
             goto fail;
@@ -122,7 +129,7 @@ fail:
         kill(helper, SIGKILL);
         shutdown(sv[0], SHUT_WR);
         sync_msg m;
-        while (sync_recv(sv[0], &m) == 0)
+        while (sync_recv(sv[0], &m) == 0) /* ends at EOF or the timeout */
             if (m.type == SYNC_PID)
                 pid = m.value;
     }
