@@ -9,7 +9,7 @@ PACKAGES="
   libprotobuf-c-dev protobuf-c-compiler
   libjson-c-dev libseccomp-dev libcap-dev libmicrohttpd-dev
   containerd runc busybox-static iproute2 util-linux procps psmisc curl
-  python3 python3-grpcio python3-protobuf python3-yaml shellcheck
+  python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml shellcheck
   wrk hyperfine
 "
 

@@ -1,0 +1,286 @@
+"""test_spin_containerd.py - Spin app images served through real containerd.
+
+The image is what `spin registry push` / a `FROM scratch` Dockerfile makes:
+spin.toml at the root beside the .wasm files it names, entrypoint ["/"].
+It comes from the build tree's example app (<build>/apps/spin-wagi), and is
+run the way the README tells users to: `ctr run --net-host --runtime
+io.containerd.spin.v2 --env SPIN_HTTP_LISTEN_ADDR=...`, so containerd starts
+our shim, which runs the Spin host inside the container.
+
+What the in-process `up` tests (tests/spin/test_up.py) cannot show is what
+this file checks: that the container's env, stdio, exit status and signals
+are wired to the Spin host the way Kubernetes users rely on.
+"""
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
+from containerd_fixture import Containerd  # noqa: E402
+from harness import run_tests  # noqa: E402
+import images  # noqa: E402
+
+RUNTIME = "io.containerd.spin.v2"
+SHIM_DIR = os.environ["SHIM_BIN_DIR"]
+APP = os.path.join(os.environ["BUILD_DIR"], "apps", "spin-wagi")
+
+# A required variable: the app must not start unless the container env
+# provides it (as API_TOKEN or SPIN_VARIABLE_API_TOKEN).
+REQUIRED_VAR_MANIFEST = """spin_manifest_version = 2
+[application]
+name = "needs-token"
+[variables]
+api_token = { required = true }
+[[trigger.http]]
+route = "/..."
+component = "c"
+executor = { type = "wagi" }
+[component.c]
+source = "wagi-hello.wasm"
+[component.c.variables]
+token = "{{ api_token }}"
+"""
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def make_image(work, c, name, manifest=None):
+    """Packs the example app (optionally with another spin.toml) as an image
+    and imports it; returns the image name."""
+    root = os.path.join(work, name.replace("/", "_").replace(":", "_"))
+    shutil.copytree(APP, root)
+    if manifest is not None:
+        with open(os.path.join(root, "spin.toml"), "w") as f:
+            f.write(manifest)
+    tar = root + ".tar"
+    full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
+    c.import_image(tar)
+    return full
+
+
+def setup():
+    work = tempfile.mkdtemp(prefix="integ-spin-")
+    c = Containerd(shim_dir=SHIM_DIR)
+    c.__enter__()
+    ctx = {"c": c, "work": work}
+    try:
+        ctx["app"] = make_image(work, c, "localhost/spin-wagi:test")
+        ctx["needs_token"] = make_image(work, c, "localhost/needs-token:test",
+                                        REQUIRED_VAR_MANIFEST)
+        ctx["malformed"] = make_image(work, c, "localhost/malformed:test",
+                                      "spin_manifest_version = 2\n[application\nname = 1\n")
+    except BaseException:
+        teardown(ctx)
+        raise
+    return ctx
+
+
+def teardown(ctx):
+    ctx["c"].__exit__(None, None, None)
+    shutil.rmtree(ctx["work"], ignore_errors=True)
+
+
+class SpinTask:
+    """`ctr run` of a Spin image in the background, serving on its own port."""
+
+    def __init__(self, ctx, cid, image=None, env=(), port=None, extra=()):
+        self.c = ctx["c"]
+        self.cid = cid
+        self.port = port or free_port()
+        self.out = tempfile.TemporaryFile(mode="w+")
+        args = ["run", "--rm", "--net-host", "--runtime", RUNTIME,
+                "--env", f"SPIN_HTTP_LISTEN_ADDR=127.0.0.1:{self.port}"]
+        for kv in env:
+            args += ["--env", kv]
+        args += list(extra) + [image or ctx["app"], cid]
+        self.proc = self.c.ctr_popen(*args, stdout=self.out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{cid} exited ({self.proc.returncode}) before "
+                                     f"listening:\n{self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.close()
+        raise AssertionError(f"{cid} did not listen on {self.port}:\n{self.output()}")
+
+    def output(self):
+        self.out.seek(0)
+        return self.out.read()
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return r.status, r.read()
+        finally:
+            conn.close()
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.c.ctr("task", "kill", "-s", "SIGKILL", self.cid, check=False)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.c.ctr("container", "rm", self.cid, check=False)
+        self.out.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def run_to_exit(ctx, cid, image, env=()):
+    args = ["run", "--rm", "--net-host", "--runtime", RUNTIME,
+            "--env", f"SPIN_HTTP_LISTEN_ADDR=127.0.0.1:{free_port()}"]
+    for kv in env:
+        args += ["--env", kv]
+    return ctx["c"].ctr(*args, image, cid, check=False, timeout=60)
+
+
+def ppid(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def shim_daemons(c):
+    """Shim processes serving c, without the containers they forked: a Spin
+    container is a fork of the shim running the Spin host in-process, so it
+    carries the shim's command line too."""
+    pids = set(c.shim_pids())
+    return sorted(p for p in pids if ppid(p) not in pids)
+
+
+def wait_for(pred, timeout=20, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+# ---- tests ----------------------------------------------------------------
+
+def test_routes_answer_and_unknown_path_is_404(ctx):
+    with SpinTask(ctx, "routes") as t:
+        status, body = t.request("GET", "/hello")
+        assert status == 200, (status, body)
+        assert body.startswith(b"Hello from Wagi!\nroute=/hello"), body
+        status, body = t.request("GET", "/static/data/answer.json")
+        assert (status, body) == (200, b'{"answer": 42}\n'), (status, body)
+        status, body = t.request("GET", "/static/index.html")
+        assert status == 200 and b"Served by a Wagi component" in body, (status, body)
+        status, body = t.request("GET", "/nowhere")
+        assert status == 404, (status, body)
+        status, body = t.request("GET", "/api/status/418")
+        assert status == 418, (status, body)
+
+
+def test_query_string_and_body_reach_the_component(ctx):
+    with SpinTask(ctx, "echo") as t:
+        payload = b"line one\nline two \x00\xff binary\n" * 100
+        status, body = t.request("POST", "/api/echo?a=1&b=two%20words", body=payload,
+                                 headers={"Content-Type": "application/octet-stream"})
+        assert status == 200, (status, body[:200])
+        assert body == b"method=POST query=a=1&b=two%20words\n" + payload, body[:200]
+
+
+def test_container_env_maps_to_variables_and_does_not_leak(ctx):
+    # GREETING is named like the manifest variable `greeting`: it feeds the
+    # variable, but the component's own environment keeps the manifest's
+    # GREETING; LEAKY and the image's PATH reach no component.
+    with SpinTask(ctx, "envs", env=("GREETING=from-container", "LEAKY=secret",
+                                    "SPIN_VARIABLE_GREETING=x")) as t:
+        assert t.request("GET", "/api/env/GREETING") == (200, b"hi from the manifest\n")
+        assert t.request("GET", "/api/env/APP_MODE") == (200, b"demo\n")
+        for name in ("LEAKY", "SPIN_VARIABLE_GREETING", "SPIN_HTTP_LISTEN_ADDR", "PATH"):
+            assert t.request("GET", f"/api/env/{name}") == (200, b"(unset)\n"), name
+
+
+def test_required_variable_from_container_env(ctx):
+    # plain upper-cased name and the SPIN_VARIABLE_ prefix both satisfy it
+    for n, kv in enumerate(("API_TOKEN=t0k3n", "SPIN_VARIABLE_API_TOKEN=t0k3n")):
+        with SpinTask(ctx, f"token{n}", image=ctx["needs_token"], env=(kv,)) as t:
+            status, body = t.request("GET", "/x")
+            assert status == 200 and body.startswith(b"Hello from Wagi!"), (kv, status, body)
+    # an unrelated env var does not
+    r = run_to_exit(ctx, "token-missing", ctx["needs_token"], env=("API_TOKENX=t",))
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, (r.returncode, out)
+    assert "api_token" in out, out
+
+
+def test_listen_address_is_honoured(ctx):
+    port = free_port()
+    with SpinTask(ctx, "listen", port=port) as t:
+        assert t.port == port
+        assert t.request("GET", "/hello")[0] == 200
+        # the banner names the address it serves on
+        wait_for(lambda: f"127.0.0.1:{port}" in t.output(), what="the banner")
+
+
+def test_two_spin_apps_in_one_shim_on_different_ports(ctx):
+    # containerd-shim-spin issue #52: two apps grouped into one shim (same
+    # sandbox id, as in a pod) must each serve on their own port.
+    c = ctx["c"]
+    ann = ("--annotation", "io.kubernetes.cri.sandbox-id=spinpod")
+    with SpinTask(ctx, "spinpod-a", extra=ann) as a:
+        with SpinTask(ctx, "spinpod-b", extra=ann) as b:
+            assert a.port != b.port
+            assert len(shim_daemons(c)) == 1, c.shim_pids()
+            assert a.request("GET", "/hello")[0] == 200
+            assert b.request("GET", "/hello")[0] == 200
+            assert b.request("GET", "/api/echo?who=b")[1] == b"method=GET query=who=b\n"
+            assert a.request("GET", "/api/echo?who=a")[1] == b"method=GET query=who=a\n"
+        # stopping b leaves a serving
+        assert a.request("GET", "/hello")[0] == 200
+    wait_for(lambda: not c.shim_pids(), what="the shim to exit")
+
+
+def test_sigterm_stops_gracefully_with_status_0(ctx):
+    c = ctx["c"]
+    t = SpinTask(ctx, "term")
+    try:
+        assert t.request("GET", "/hello")[0] == 200
+        start = time.monotonic()
+        c.ctr("task", "kill", "-s", "SIGTERM", "term")
+        rc = t.proc.wait(timeout=30)
+        took = time.monotonic() - start
+        print(f"     SIGTERM -> exit took {took:.3f} s")
+        assert rc == 0, (rc, t.output())
+        # Kubernetes' grace period: Spin stops within 2 s; bound with margin
+        assert took < 5, took
+    finally:
+        t.close()
+
+
+def test_malformed_manifest_is_reported_and_fails(ctx):
+    r = run_to_exit(ctx, "bad-manifest", ctx["malformed"])
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, (r.returncode, out)
+    assert "spin.toml" in out, out
+
+
+if __name__ == "__main__":
+    run_tests(globals(), setup, teardown)
