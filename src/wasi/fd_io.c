@@ -68,9 +68,17 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
         return rc;
     uint32_t n = niovs > IOV_MAX ? IOV_MAX : niovs;
     ssize_t got;
-    if (f->kind == FDK_HOST && f->filetype != FT_REG && !(f->fdflags & FDFLAG_NONBLOCK) &&
-        wasi_wait_ready(ctx, f->host, write ? POLLOUT : POLLIN) == WASI_DEADLINE)
-        return WASI_DEADLINE;
+    if (f->kind == FDK_HOST && f->filetype != FT_REG) {
+        if (f->fdflags & FDFLAG_NONBLOCK) {
+            if (f->borrowed) { /* emulated: see fd_fdstat_set_flags */
+                struct pollfd p = {.fd = f->host, .events = write ? POLLOUT : POLLIN};
+                if (poll(&p, 1, 0) == 0)
+                    return WE_AGAIN;
+            }
+        } else if (wasi_wait_ready(ctx, f->host, write ? POLLOUT : POLLIN) == WASI_DEADLINE) {
+            return WASI_DEADLINE;
+        }
+    }
     if (f->kind == FDK_NULL) {
         got = write ? (ssize_t)iovs_total(v, n) : 0;
     } else {

@@ -96,7 +96,10 @@ WASI_FN(fd_fdstat_set_flags)
     /* Linux cannot change the sync flags of an open descriptor. */
     if ((flags ^ f->fdflags) & (FDFLAG_DSYNC | FDFLAG_RSYNC | FDFLAG_SYNC))
         return RET(WE_NOTSUP);
-    if (f->kind == FDK_HOST) {
+    /* The embedder's descriptors share their open file description with
+     * the host (a terminal, the container's FIFO): their flags stay as they
+     * are and non-blocking mode is emulated in fd_io.c. */
+    if (f->kind == FDK_HOST && !f->borrowed) {
         int fl = fcntl(f->host, F_GETFL);
         if (fl < 0)
             return RET(wasi_errno_from_host(errno));

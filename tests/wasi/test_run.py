@@ -365,6 +365,22 @@ def test_poll_oneoff_clocks_and_readiness():
         assert res["pollfd 42"] == "0 n=1 [userdata=1 type=1 error=8 nbytes=0]", res
 
 
+def test_nonblocking_stdin_leaves_the_hosts_descriptor_alone():
+    r, w = os.pipe()
+    try:
+        p = subprocess.run([SHIM, "run", FSOPS, "setflags", "0", "4", "fdstat", "0",
+                            "fdread", "0"], stdin=r, capture_output=True, timeout=60)
+        assert p.returncode == 0, err(p)
+        res = results(p)
+        assert res["setflags 0"] == "0", res
+        assert res["fdstat 0"].endswith("flags=4"), res   # nonblock, as the guest set it
+        assert res["fdread 0"] == "6", res                # nothing written yet: again
+        assert os.get_blocking(r)  # the shared open file description is untouched
+    finally:
+        os.close(r)
+        os.close(w)
+
+
 def test_socket_handed_in_as_stdin():
     import socket
     a, b = socket.socketpair()
@@ -376,7 +392,7 @@ def test_socket_handed_in_as_stdin():
                            stdin=a.fileno(), capture_output=True, timeout=60)
         assert r.returncode == 0, err(r)
         res = results(r)
-        assert res["fdstat 0"] == "0 type=6", res   # socket_stream
+        assert res["fdstat 0"] == "0 type=6 flags=0", res   # socket_stream
         assert res["recv 0"] == "0 ping", res
         assert res["send 0"] == "0 4", res
         assert b.recv(16) == b"pong"

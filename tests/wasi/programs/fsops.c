@@ -9,7 +9,7 @@
  *         readlink PATH | stat PATH | lstat PATH | link OLD NEW |
  *         ls PATH | fdread FD | fdwrite FD TEXT | fdstat FD |
  *         send FD TEXT | recv FD | shutdown FD HOW | accept FD |
- *         sleep rel|abs MS | pollfd FD r|w ...
+ *         sleep rel|abs MS | pollfd FD r|w | setflags FD FLAGS ...
  *
  * Output lines: "read PATH = 0 <content>", "mkdir PATH = 76", ...
  * (on stdout, or stderr with --stderr first).
@@ -205,12 +205,16 @@ int main(int argc, char **argv)
                        (unsigned long long)ev[k].fd_readwrite.nbytes);
             report("\n");
             i += 2;
+        } else if (strcmp(op, "setflags") == 0) {
+            report("setflags %s = %d\n", a,
+                   __wasi_fd_fdstat_set_flags((__wasi_fd_t)atoi(a), (__wasi_fdflags_t)atoi(b)));
+            i += 2;
         } else if (strcmp(op, "fdstat") == 0) {
             __wasi_fdstat_t st;
             int e = __wasi_fd_fdstat_get((__wasi_fd_t)atoi(a), &st);
             report("fdstat %s = %d", a, e);
             if (e == 0)
-                report(" type=%d", st.fs_filetype);
+                report(" type=%d flags=%d", st.fs_filetype, st.fs_flags);
             report("\n");
             i += 1;
         } else if (strcmp(op, "send") == 0) {
