@@ -159,6 +159,19 @@ def test_malformed_module_names_the_file():
         assert r.returncode == 1 and f.name in err(r), err(r)
 
 
+def test_unresolved_import_is_unlinkable():
+    # (module (import "env" "missing" (func)))
+    wasm = (b"\0asm\x01\0\0\0" + b"\x01\x04\x01\x60\x00\x00" +
+            b"\x02\x0f\x01\x03env\x07missing\x00\x00")
+    with tempfile.NamedTemporaryFile(suffix=".wasm") as f:
+        f.write(wasm)
+        f.flush()
+        r = run(f.name)
+        assert r.returncode == 1, (r.returncode, err(r))
+        assert err(r).startswith("Error: %s: unlinkable: " % f.name), err(r)
+        assert "missing" in err(r), err(r)
+
+
 def test_missing_file_and_bad_options():
     r = run("/nonexistent/x.wasm")
     assert r.returncode == 1 and "/nonexistent/x.wasm" in err(r), err(r)
