@@ -200,7 +200,7 @@ static inline bool gmem_ok(const gmem *m, uint32_t ptr, uint64_t len)
 /* Pointer to `len` guest bytes at `ptr`, or NULL if out of bounds. */
 static inline uint8_t *gmem_at(const gmem *m, uint32_t ptr, uint64_t len)
 {
-    return gmem_ok(m, ptr, len) ? m->base + ptr : NULL;
+    return m->base != NULL && gmem_ok(m, ptr, len) ? m->base + ptr : NULL;
 }
 
 static inline uint16_t ld16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
