@@ -23,6 +23,7 @@ FSOPS = os.path.join(WASM, "fsops.wasm")
 BADPTR = os.path.join(WASM, "badptr.wasm")
 REACTOR = os.path.join(WASM, "reactor.wasm")
 CHAOS = os.path.join(WASM, "chaos.wasm")
+LEGACY = os.path.join(WASM, "legacy.wasm")
 
 
 def run(*args, stdin=b"", timeout=60, env=None):
@@ -436,6 +437,24 @@ def test_bad_guest_pointers_are_faults_not_crashes():
         assert res["fd_close bad fd"] == "8", res
         assert "still running" in out(r)
 
+
+
+def test_wasi_unstable_abi_differences_are_adapted():
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "ten.txt"), "w") as f:
+            f.write("0123456789")
+        r = run("--dir", d + "::/", LEGACY)
+        assert r.returncode == 0, err(r)
+        assert out(r) == ("legacy fd_write\n"
+                          "write = 0 16\n"
+                          "open = 0\n"
+                          "seek set 3 = 0 3\n"
+                          "seek cur 1 = 0 4\n"
+                          "seek end -2 = 0 8\n"
+                          "seek bad whence = 28\n"
+                          "fd_filestat = 0 type=4 nlink=1 size=10 after=aa\n"
+                          "path_filestat = 0 type=4 size=10 after=aa\n"
+                          "poll = 0 n=1 userdata=beef type=0\n"), out(r)
 
 
 def test_random_calls_never_crash_the_host():
