@@ -250,6 +250,13 @@ static void expect_error(const uint8_t *bytes, size_t len, wasm_result_kind kind
     CHECK_STR(res.message, msg);
 }
 
+/* The bytes are a macro argument list so their length is counted. */
+#define EXPECT(kind, msg, ...) \
+    do { \
+        static const uint8_t bytes_[] = {__VA_ARGS__}; \
+        expect_error(bytes_, sizeof bytes_, kind, msg); \
+    } while (0)
+
 #define HDR 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00
 /* type section: one type () -> (i32) and one function of it */
 #define ONE_FUNC 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00
@@ -262,97 +269,85 @@ static void test_malformed(void)
     CHECK(m != NULL);
     wasm_module_free(m);
 
-    expect_error((const uint8_t[]){0x00, 0x61, 0x73}, 3, WASM_MALFORMED, "unexpected end");
-    expect_error((const uint8_t[]){0x00, 0x41, 0x53, 0x4d, 1, 0, 0, 0}, 8, WASM_MALFORMED,
-                 "magic header not detected");
-    expect_error((const uint8_t[]){0x00, 0x61, 0x73, 0x6d, 2, 0, 0, 0}, 8, WASM_MALFORMED,
-                 "unknown binary version");
-    expect_error((const uint8_t[]){HDR, 0x0d, 0x00}, 10, WASM_MALFORMED,
-                 "malformed section id 13");
+    EXPECT(WASM_MALFORMED, "unexpected end",
+           0x00, 0x61, 0x73);
+    EXPECT(WASM_MALFORMED, "magic header not detected",
+           0x00, 0x41, 0x53, 0x4d, 1, 0, 0, 0);
+    EXPECT(WASM_MALFORMED, "unknown binary version",
+           0x00, 0x61, 0x73, 0x6d, 2, 0, 0, 0);
+    EXPECT(WASM_MALFORMED, "malformed section id 13",
+           HDR, 0x0d, 0x00);
     /* function section before type section */
-    expect_error((const uint8_t[]){HDR, 0x03, 0x01, 0x00, 0x01, 0x01, 0x00}, 14, WASM_MALFORMED,
-                 "unexpected content after last section");
+    EXPECT(WASM_MALFORMED, "unexpected content after last section",
+           HDR, 0x03, 0x01, 0x00, 0x01, 0x01, 0x00);
     /* section longer than the file */
-    expect_error((const uint8_t[]){HDR, 0x01, 0x09, 0x00}, 11, WASM_MALFORMED,
-                 "length out of bounds");
+    EXPECT(WASM_MALFORMED, "length out of bounds",
+           HDR, 0x01, 0x09, 0x00);
     /* section size larger than its contents */
-    expect_error((const uint8_t[]){HDR, 0x01, 0x02, 0x00, 0x00}, 12, WASM_MALFORMED,
-                 "section size mismatch");
+    EXPECT(WASM_MALFORMED, "section size mismatch",
+           HDR, 0x01, 0x02, 0x00, 0x00);
     /* a function without a body */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC}, 19, WASM_MALFORMED,
-                 "function and code section have inconsistent lengths");
+    EXPECT(WASM_MALFORMED, "function and code section have inconsistent lengths",
+           HDR, ONE_FUNC);
     /* code: a body missing its end */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x41, 0x00}, 26,
-                 WASM_MALFORMED, "unexpected end of section or function");
+    EXPECT(WASM_MALFORMED, "unexpected end of section or function",
+           HDR, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0x41, 0x00);
     /* memory.size's reserved byte */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x05, 0x03, 0x01, 0x00, 0x01, 0x0a, 0x06,
-                                   0x01, 0x04, 0x00, 0x3f, 0x01, 0x0b},
-                 32, WASM_MALFORMED, "zero byte expected");
+    EXPECT(WASM_MALFORMED, "zero byte expected",
+           HDR, ONE_FUNC, 0x05, 0x03, 0x01, 0x00, 0x01, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x3f, 0x01, 0x0b);
     /* an opcode that does not exist */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0xff, 0x0b}, 26,
-                 WASM_MALFORMED, "illegal opcode 0xff");
+    EXPECT(WASM_MALFORMED, "illegal opcode 0xff",
+           HDR, ONE_FUNC, 0x0a, 0x05, 0x01, 0x03, 0x00, 0xff, 0x0b);
     /* an import name that is not UTF-8 */
-    expect_error((const uint8_t[]){HDR, 0x02, 0x07, 0x01, 0x01, 0xc0, 0x01, 0x61, 0x03, 0x7f,
-                                   0x00},
-                 17, WASM_MALFORMED, "malformed UTF-8 encoding");
+    EXPECT(WASM_MALFORMED, "malformed UTF-8 encoding",
+           HDR, 0x02, 0x07, 0x01, 0x01, 0xc0, 0x01, 0x61, 0x03, 0x7f, 0x00);
     /* global mutability 2 */
-    expect_error((const uint8_t[]){HDR, 0x06, 0x06, 0x01, 0x7f, 0x02, 0x41, 0x00, 0x0b}, 16,
-                 WASM_MALFORMED, "malformed mutability");
+    EXPECT(WASM_MALFORMED, "malformed mutability",
+           HDR, 0x06, 0x06, 0x01, 0x7f, 0x02, 0x41, 0x00, 0x0b);
     /* 2^32 locals */
-    expect_error((const uint8_t[]){HDR, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01,
-                                   0x00, 0x0a, 0x0c, 0x01, 0x0a, 0x02, 0xff, 0xff, 0xff, 0xff,
-                                   0x0f, 0x7f, 0x02, 0x7e, 0x0b},
-                 33, WASM_MALFORMED, "too many locals");
+    EXPECT(WASM_MALFORMED, "too many locals",
+           HDR, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0c, 0x01, 0x0a, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f, 0x02, 0x7e, 0x0b);
     /* SIMD is refused as unsupported, naming it */
-    expect_error((const uint8_t[]){HDR, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7b, 0x00}, 15,
-                 WASM_MALFORMED, "SIMD (v128) is not supported");
+    EXPECT(WASM_MALFORMED, "SIMD (v128) is not supported",
+           HDR, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7b, 0x00);
 }
 
 static void test_invalid(void)
 {
     /* () -> i32 returning an i64 */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00,
-                                   0x0b},
-                 27, WASM_INVALID, "type mismatch");
+    EXPECT(WASM_INVALID, "type mismatch",
+           HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b);
     /* local.get 0 with no locals */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x20, 0x00,
-                                   0x0b},
-                 27, WASM_INVALID, "unknown local 0");
+    EXPECT(WASM_INVALID, "unknown local 0",
+           HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x20, 0x00, 0x0b);
     /* call 5 */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x05,
-                                   0x0b},
-                 27, WASM_INVALID, "unknown function 5");
+    EXPECT(WASM_INVALID, "unknown function 5",
+           HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x05, 0x0b);
     /* i32.load without a memory */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x00,
-                                   0x28, 0x02, 0x00, 0x0b},
-                 30, WASM_INVALID, "unknown memory 0");
+    EXPECT(WASM_INVALID, "unknown memory 0",
+           HDR, ONE_FUNC, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x0b);
     /* i32.load with alignment 8 */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x05, 0x03, 0x01, 0x00, 0x01, 0x0a, 0x09,
-                                   0x01, 0x07, 0x00, 0x41, 0x00, 0x28, 0x03, 0x00, 0x0b},
-                 35, WASM_INVALID, "alignment must not be larger than natural");
+    EXPECT(WASM_INVALID, "alignment must not be larger than natural",
+           HDR, ONE_FUNC, 0x05, 0x03, 0x01, 0x00, 0x01, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x41, 0x00, 0x28, 0x03, 0x00, 0x0b);
     /* br 1 at function level */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x0c, 0x01,
-                                   0x0b},
-                 27, WASM_INVALID, "unknown label 1");
+    EXPECT(WASM_INVALID, "unknown label 1",
+           HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x0c, 0x01, 0x0b);
     /* two memories */
-    expect_error((const uint8_t[]){HDR, 0x05, 0x05, 0x02, 0x00, 0x00, 0x00, 0x00}, 15,
-                 WASM_INVALID, "multiple memories");
+    EXPECT(WASM_INVALID, "multiple memories",
+           HDR, 0x05, 0x05, 0x02, 0x00, 0x00, 0x00, 0x00);
     /* memory of 65537 pages */
-    expect_error((const uint8_t[]){HDR, 0x05, 0x05, 0x01, 0x00, 0x81, 0x80, 0x04}, 15,
-                 WASM_INVALID, "memory size must be at most 65536 pages (4GiB)");
+    EXPECT(WASM_INVALID, "memory size must be at most 65536 pages (4GiB)",
+           HDR, 0x05, 0x05, 0x01, 0x00, 0x81, 0x80, 0x04);
     /* a global initialised by a non-constant instruction */
-    expect_error((const uint8_t[]){HDR, 0x06, 0x07, 0x01, 0x7f, 0x00, 0x41, 0x00, 0x45, 0x0b},
-                 17, WASM_INVALID, "constant expression required");
+    EXPECT(WASM_INVALID, "constant expression required",
+           HDR, 0x06, 0x07, 0x01, 0x7f, 0x00, 0x41, 0x00, 0x45, 0x0b);
     /* exporting "a" twice */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x07, 0x09, 0x02, 0x01, 0x61, 0x00, 0x00,
-                                   0x01, 0x61, 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41,
-                                   0x00, 0x0b},
-                 38, WASM_INVALID, "duplicate export name");
+    EXPECT(WASM_INVALID, "duplicate export name",
+           HDR, ONE_FUNC, 0x07, 0x09, 0x02, 0x01, 0x61, 0x00, 0x00, 0x01, 0x61, 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x00, 0x0b);
     /* a malformed byte after an invalid body still wins: the body has a
      * type error, the data section that follows a bad segment kind */
-    expect_error((const uint8_t[]){HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00,
-                                   0x0b, 0x0b, 0x02, 0x01, 0x07},
-                 31, WASM_MALFORMED, "malformed data segment kind");
+    EXPECT(WASM_MALFORMED, "malformed data segment kind",
+           HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b, 0x0b, 0x02, 0x01, 0x07);
 }
 
 int main(void)
