@@ -10,12 +10,25 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* Slow handlers announce themselves, so tests act once one is running
+ * rather than after a guessed delay. */
+static atomic_int slow_started;
+
+static void wait_for_slow_handler(int before)
+{
+    for (int i = 0; i < 2000 && atomic_load(&slow_started) == before; i++)
+        usleep(10 * 1000);
+}
 
 static void echo_handler(void *ctx, const spin_http_request *req, spin_http_response *resp)
 {
     (void)ctx;
+    if (strcmp(req->path, "/slow") == 0 || strcmp(req->path, "/hang") == 0)
+        atomic_fetch_add(&slow_started, 1);
     if (strcmp(req->path, "/slow") == 0)
         usleep(300 * 1000);
     if (strcmp(req->path, "/hang") == 0)
@@ -221,8 +234,9 @@ static void test_stop_lets_in_flight_requests_finish(void)
 {
     server s = start(0, 0);
     pthread_t t;
+    int before = atomic_load(&slow_started);
     pthread_create(&t, NULL, slow_client, &s.port);
-    usleep(100 * 1000); /* the request is now running in the handler */
+    wait_for_slow_handler(before);
     spin_http_server_stop(s.srv, 5000);
     void *ok = NULL;
     pthread_join(t, &ok);
@@ -243,8 +257,9 @@ static void test_stop_gives_up_on_a_handler_that_does_not_finish(void)
 {
     server s = start(0, 0);
     pthread_t t;
+    int before = atomic_load(&slow_started);
     pthread_create(&t, NULL, hang_client, &s.port);
-    usleep(100 * 1000);
+    wait_for_slow_handler(before);
     /* false = it gave up while the handler still ran (waiting for it
      * would have found everything drained). */
     CHECK(!spin_http_server_stop(s.srv, 200));
