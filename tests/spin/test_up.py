@@ -9,6 +9,7 @@ signal.
 import http.client
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -49,18 +50,24 @@ class Up:
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=full_env, text=True)
         self.stdout = []
+        self._lines = queue.Queue()
+        threading.Thread(target=self._drain, daemon=True).start()
         # Wait for the "Available Routes:" banner (or an early exit).
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
+            try:
+                line = self._lines.get(timeout=0.5)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            if line is None:
                 break
-            self.stdout.append(line)
             if line.startswith("Available Routes:"):
-                # The route lines follow at once.
-                threading.Thread(target=self._drain, daemon=True).start()
-                time.sleep(0.05)
+                time.sleep(0.05)  # the route lines follow at once
                 return
+        if self.proc.poll() is None:
+            self.proc.kill()
         self.proc.wait(timeout=10)
         raise AssertionError(f"up did not start (rc={self.proc.returncode}): "
                              f"{self.proc.stderr.read()}")
@@ -68,6 +75,8 @@ class Up:
     def _drain(self):
         for line in self.proc.stdout:
             self.stdout.append(line)
+            self._lines.put(line)
+        self._lines.put(None)
 
     def request(self, method, path, body=None, headers=None, conn=None):
         c = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
