@@ -362,6 +362,14 @@ static void blocktype(tr *t, uint32_t *np, uint32_t *nr)
 
 static void emit_return(tr *t, uint32_t nr)
 {
+    /* a single result computed by the instruction just emitted: let it
+     * write the result slot directly (nothing reads its temporary later) */
+    if (nr == 1 && t->last_valid && t->last_end == t->len && t->last_sp == t->sp - 1 &&
+        t->stack[t->sp - 1].kind == K_TEMP) {
+        t->code[t->last_dst_pos] = 0;
+        emit_op(t, OP_RETURN);
+        return;
+    }
     if (nr > 1)
         for (uint32_t i = t->sp - nr; i < t->sp; i++)
             if (t->stack[i].kind == K_LOCAL)
