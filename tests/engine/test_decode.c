@@ -350,6 +350,36 @@ static void test_invalid(void)
            HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b, 0x0b, 0x02, 0x01, 0x07);
 }
 
+/* Features: tail calls only when asked for; multi-value block types. */
+static void test_features(void)
+{
+    /* () -> (i32) whose body is "return_call 0" (itself) */
+    static const uint8_t tail[] = {HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x12, 0x00, 0x0b};
+    wasm_result res;
+    wasm_module *m = wasm_module_new(tail, sizeof tail, NULL, &res);
+    CHECK(m == NULL);
+    CHECK_INT(res.kind, WASM_MALFORMED);
+    CHECK_STR(res.message, "illegal opcode 0x12");
+    wasm_features f = {.tail_call = true};
+    m = wasm_module_new(tail, sizeof tail, &f, &res);
+    CHECK(m != NULL);
+    wasm_module_free(m);
+
+    /* type 1 = (i32 i32) -> (i32); block (type 1) i32.add end, fed by two
+     * constants, inside () -> (i32) */
+    static const uint8_t multi[] = {HDR, 0x01, 0x0b, 0x02, 0x60, 0x00, 0x01, 0x7f, 0x60, 0x02,
+                                    0x7f, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0c,
+                                    0x01, 0x0a, 0x00, 0x41, 0x01, 0x41, 0x02, 0x02, 0x01, 0x6a,
+                                    0x0b, 0x0b};
+    m = wasm_module_new(multi, sizeof multi, NULL, &res);
+    CHECK(m != NULL);
+    if (m) {
+        CHECK_INT(m->funcs[0].max_stack, 2);
+        CHECK_INT(m->funcs[0].max_depth, 2);
+    }
+    wasm_module_free(m);
+}
+
 int main(void)
 {
     RUN(test_leb_u32);
@@ -358,5 +388,6 @@ int main(void)
     RUN(test_truncations);
     RUN(test_malformed);
     RUN(test_invalid);
+    RUN(test_features);
     return TEST_SUMMARY();
 }
