@@ -692,6 +692,21 @@ L_I64_REM_U: {
     LOAD(LOAD32_S64, 4, int32_t, (uint64_t)(int64_t)v)
     LOAD(LOAD32_U64, 4, uint32_t, v)
 
+#define LOAD_ADD(name, n, ctype) \
+    L_##name: { \
+        uint64_t ea = (uint64_t)(uint32_t)(R(2).u32 + R(3).u32) + ip[4]; \
+        if (UTIL_UNLIKELY(ea + (n) > memsize)) \
+            TRAP("out of bounds memory access"); \
+        ctype v; \
+        memcpy(&v, mem + ea, n); \
+        R(1).u64 = v; \
+        ip += 5; \
+        NEXT(); \
+    }
+    LOAD_ADD(LOAD32_ADD, 4, uint32_t)
+    LOAD_ADD(LOAD64_ADD, 8, uint64_t)
+    LOAD_ADD(LOAD8_U32_ADD, 1, uint8_t)
+
 #define STORE(name, n, ctype) \
     L_##name: { \
         uint64_t ea = (uint64_t)R(1).u32 + ip[3]; \

@@ -708,6 +708,26 @@ static void translate_body(tr *t, uint32_t nresults)
             memarg(t, &memidx, &off);
             int lop = load_ops[op - 0x28];
             if (op <= 0x35) {
+                int fused = lop == OP_LOAD32 ? OP_LOAD32_ADD
+                            : lop == OP_LOAD64 ? OP_LOAD64_ADD
+                            : lop == OP_LOAD8_U32 ? OP_LOAD8_U32_ADD : -1;
+                uint32_t pos = t->sp - 1;
+                if (memidx == 0 && fused >= 0 && t->last_valid && t->last_end == t->len &&
+                    t->last_sp == pos && t->stack[pos].kind == K_TEMP &&
+                    t->last_op == OP_I32_ADD) {
+                    /* address computed by the i32.add just emitted: add in the load */
+                    uint32_t a = t->code[t->last_start + 2], b = t->code[t->last_start + 3];
+                    t->len = t->last_start;
+                    t->nfix = t->last_nfix;
+                    t->sp--;
+                    emit_op(t, fused);
+                    push_dst(t);
+                    emit_slot(t, a);
+                    emit_slot(t, b);
+                    put(t, off);
+                    result_done(t);
+                    continue;
+                }
                 uint32_t addr = pop(t);
                 if (memidx == 0) {
                     emit_op(t, lop);

@@ -281,6 +281,24 @@ static const uint8_t linkb_wasm[] = {
     0x04, 0x01, 0x00, 0x01, 0x67,
 };
 
+/*
+ * (module
+ *   (memory 1)
+ *   (data (i32.const 4) "\2a")
+ *   (func (export "wrapload") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add i32.load8_u)
+ *   (func (export "wrapload32") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add i32.load offset=1))
+ */
+static const uint8_t wrap_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60,
+    0x02, 0x7f, 0x7f, 0x01, 0x7f, 0x03, 0x03, 0x02, 0x00, 0x00, 0x05, 0x03,
+    0x01, 0x00, 0x01, 0x07, 0x19, 0x02, 0x08, 0x77, 0x72, 0x61, 0x70, 0x6c,
+    0x6f, 0x61, 0x64, 0x00, 0x00, 0x0a, 0x77, 0x72, 0x61, 0x70, 0x6c, 0x6f,
+    0x61, 0x64, 0x33, 0x32, 0x00, 0x01, 0x0a, 0x17, 0x02, 0x0a, 0x00, 0x20,
+    0x00, 0x20, 0x01, 0x6a, 0x2d, 0x00, 0x00, 0x0b, 0x0a, 0x00, 0x20, 0x00,
+    0x20, 0x01, 0x6a, 0x28, 0x02, 0x01, 0x0b, 0x0b, 0x07, 0x01, 0x00, 0x41,
+    0x04, 0x0b, 0x01, 0x2a,
+};
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static wasm_module *load(const uint8_t *bytes, size_t len)
@@ -402,6 +420,27 @@ static void test_arith(void)
     /* wrong arity is refused, not executed */
     CHECK(wasm_func_call(s, wasm_instance_func(in, "add"), a, 1, res, 1, &r) < 0);
     CHECK(r.kind != WASM_OK);
+    wasm_store_free(s);
+}
+
+/* An address computed by i32.add wraps at 32 bits before the offset is
+ * added (the translator folds the add into the load). */
+static void test_address_wrap(void)
+{
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *in = inst_of(s, wrap_wasm, sizeof wrap_wasm, NULL);
+    CHECK(in != NULL);
+    if (!in) {
+        wasm_store_free(s);
+        return;
+    }
+    wasm_result r;
+    CHECK_INT(call_i32(s, in, "wrapload", 2, -1, 5, &r), 42);
+    CHECK_INT(r.kind, WASM_OK);
+    CHECK_INT(call_i32(s, in, "wrapload32", 2, -2, 5, &r), 42);
+    CHECK_INT(r.kind, WASM_OK);
+    call_i32(s, in, "wrapload32", 2, 65530, 3, &r);
+    CHECK_STR(r.message, "out of bounds memory access");
     wasm_store_free(s);
 }
 
@@ -770,6 +809,7 @@ static void test_linking(void)
 int main(void)
 {
     RUN(test_arith);
+    RUN(test_address_wrap);
     RUN(test_traps);
     RUN(test_call_depth);
     RUN(test_interrupt);
