@@ -2,8 +2,10 @@
 """demo.py - the main job: serve a Spin app through real containerd and our shim.
 
 Steps (all local; nothing is downloaded):
-  1. package examples/spin-wagi (spin.toml + the Wagi component built from
-     examples/wagi-hello/wagi.c) as an OCI image with entrypoint "/";
+  1. package the example app the build assembles in <build>/apps/spin-wagi
+     (examples/spin-wagi/spin.toml beside the Wagi programs and static files
+     it names) as an OCI image with entrypoint "/", like a `FROM scratch`
+     Spin image;
   2. start a private containerd 1.6 whose PATH holds our containerd-shim-spin-v2;
   3. `ctr run --net-host --runtime io.containerd.spin.v2` the image with
      SPIN_HTTP_LISTEN_ADDR=127.0.0.1:PORT;
@@ -27,11 +29,11 @@ import images  # noqa: E402
 
 
 def app_rootfs(build_dir, dest):
-    """The image content: /spin.toml and the component it names."""
-    src = os.path.join(ROOT, "examples", "spin-wagi")
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("CMakeLists.txt", "*.md"))
-    for wasm in os.listdir(os.path.join(build_dir, "wasm")):
-        shutil.copy2(os.path.join(build_dir, "wasm", wasm), os.path.join(dest, wasm))
+    """The image content: /spin.toml and exactly the files it names."""
+    src = os.path.join(build_dir, "apps", "spin-wagi")
+    if not os.path.exists(os.path.join(src, "spin.toml")):
+        raise SystemExit(f"demo: {src}/spin.toml is missing - build first (scripts/demo.sh)")
+    shutil.copytree(src, dest)
 
 
 def wait_port(port, proc, timeout=20):
@@ -54,14 +56,23 @@ def main():
     p.add_argument("--keep", action="store_true", help="keep serving until Ctrl-C")
     args = p.parse_args()
     shim_dir = os.path.join(args.build_dir, "cmd", "containerd-shim-spin-v2")
+    probe = socket.socket()
+    try:
+        probe.bind(("127.0.0.1", args.port))
+    except OSError as e:
+        print(f"demo: port {args.port} is not free ({e.strerror}); pick another with --port")
+        return 1
+    finally:
+        probe.close()
 
     work = tempfile.mkdtemp(prefix="spin-demo-")
     try:
         rootfs = os.path.join(work, "rootfs")
         app_rootfs(args.build_dir, rootfs)
         tar = os.path.join(work, "app.tar")
-        name = images.mkimage(rootfs, "localhost/spin-wagi-demo:latest", tar, entrypoint='["/"]')
-        print(f"demo: built image {name}")
+        name = images.mkimage(rootfs, "localhost/spin-wagi-demo:latest", tar, entrypoint='["/"]',
+                             arch="wasm", os_="wasip1")
+        print(f"demo: built image {name}", flush=True)
         with Containerd(shim_dir=shim_dir) as c:
             c.import_image(tar)
             run = c.ctr_popen("run", "--rm", "--net-host", "--runtime", "io.containerd.spin.v2",
@@ -71,17 +82,21 @@ def main():
                 if not wait_port(args.port, run):
                     print("demo: the app did not start listening; containerd log:\n" + c.log())
                     return 1
-                for path in ("/hello", "/echo?x=1", "/.well-known/spin/health"):
+                for path, data in (("/hello", None), ("/api/echo?x=1", "posted body"),
+                                   ("/static/data/answer.json", None), ("/nowhere", None),
+                                   ("/.well-known/spin/health", None)):
                     url = f"http://127.0.0.1:{args.port}{path}"
-                    out = subprocess.run(["curl", "-sS", "-i", url], capture_output=True, text=True)
-                    print(f"$ curl -i {url}\n{out.stdout}{out.stderr}")
+                    cmd = ["curl", "-sS", "-i", url] + (["--data", data] if data else [])
+                    out = subprocess.run(cmd, capture_output=True, text=True)
+                    shown = f"curl -i {url}" + (f" --data '{data}'" if data else "")
+                    print(f"$ {shown}\n{out.stdout}{out.stderr}".rstrip() + "\n", flush=True)
                 if args.keep:
                     print(f"demo: serving on http://127.0.0.1:{args.port}/hello - Ctrl-C to stop")
                     run.wait()
             finally:
                 c.ctr("tasks", "kill", "-s", "SIGTERM", "spin-demo", check=False)
                 try:
-                    run.wait(timeout=10)
+                    print(f"demo: SIGTERM -> the app exited with status {run.wait(timeout=10)}")
                 except subprocess.TimeoutExpired:
                     run.kill()
         return 0
