@@ -289,6 +289,23 @@ static int apply_v1(cgroup *cg, const spec_resources *r, util_error **err)
     if (cpuset && r->cpuset_mems && *r->cpuset_mems &&
         write_file(cpuset, "cpuset.mems", r->cpuset_mems, err) < 0)
         return -1;
+    const char *devices = cgroup_dir_for(cg, "devices");
+    if (devices && r->n_device_rules > 0) {
+        for (size_t i = 0; i < r->n_device_rules; i++) {
+            const char *rule = r->device_rules[i];
+            if (write_file(devices, rule[0] == '+' ? "devices.allow" : "devices.deny", rule + 1,
+                           err) < 0)
+                return -1;
+        }
+        /* what every container gets, as with runc: the nodes rootfs.c
+         * binds (null, zero, full, random, urandom, tty), ptmx and pts */
+        static const char *const always[] = {"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
+                                             "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm",
+                                             "c 5:2 rwm", "c 136:* rwm"};
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(always); i++)
+            if (write_file(devices, "devices.allow", always[i], err) < 0)
+                return -1;
+    }
     const char *pids = cgroup_dir_for(cg, "pids");
     if (pids && r->has_pids_limit) {
         if (r->pids_limit > 0)

@@ -21,11 +21,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -103,6 +106,25 @@ static void join_target(int sync_fd, pid_t target)
     }
 }
 
+/* A new network namespace starts with "lo" down.  runc brings it up, and
+ * pods rely on it (a sidecar talking to the app over 127.0.0.1); the kernel
+ * assigns 127.0.0.1 and ::1 as it comes up. */
+static void loopback_up(int sync_fd)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        sync_fail(sync_fd, errno, "socket for bringing up lo");
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, "lo", 3);
+    if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        sync_fail(sync_fd, errno, "read the flags of lo");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        sync_fail(sync_fd, errno, "bring up lo in the new network namespace");
+    close(fd);
+}
+
 void child_helper(const child_config *cfg)
 {
     int sync_fd = cfg->sync_fd;
@@ -134,6 +156,8 @@ void child_helper(const child_config *cfg)
                 flags |= s->namespaces[i].type;
         if (flags && unshare(flags) < 0)
             sync_fail(sync_fd, errno, "create namespaces (flags 0x%x)", (unsigned)flags);
+        if (flags & CLONE_NEWNET)
+            loopback_up(sync_fd);
     }
 
     /* fork-like clone (no new stack: the child continues here, on its own

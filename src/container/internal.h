@@ -86,6 +86,8 @@ typedef struct spec_resources {
     char *cpuset_cpus, *cpuset_mems;
     bool has_pids_limit;
     int64_t pids_limit;
+    char **device_rules; /* "a|c|b MAJ:MIN access" lines, allow/deny by prefix '+'/'-' */
+    size_t n_device_rules;
 } spec_resources;
 
 typedef struct spec_sysctl {

@@ -130,7 +130,7 @@ static void default_devices(int sync_fd, const char *root, const spec *s)
             continue;
         char host[64];
         snprintf(host, sizeof(host), "/dev/%s", devs[i]);
-        if (access(host, F_OK) < 0)
+        if (lstat(host, &st) < 0)
             continue;
         make_target(sync_fd, root, path, true);
         if (mount(host, path, NULL, MS_BIND, NULL) < 0)
@@ -150,9 +150,12 @@ static void default_devices(int sync_fd, const char *root, const spec *s)
                 sync_fail(sync_fd, errno, "chown device %s", d->path);
             continue;
         }
-        /* no CAP_MKNOD (user namespace): bind the host's node if any */
+        /* no CAP_MKNOD (user namespace) or the devices cgroup says no:
+         * bind the host's node if any (lstat, because even access(F_OK)
+         * on a device node asks the devices cgroup) */
         int e = errno;
-        if (access(d->path, F_OK) < 0)
+        struct stat st;
+        if (lstat(d->path, &st) < 0)
             sync_fail(sync_fd, e, "mknod %s", d->path);
         make_target(sync_fd, root, path, true);
         if (mount(d->path, path, NULL, MS_BIND, NULL) < 0)

@@ -293,6 +293,55 @@ int spec_parse_process_json(const char *text, spec_process *out, util_error **er
 
 /* ---- resources --------------------------------------------------------- */
 
+/* linux.resources.devices -> "+c 1:3 rwm" / "-a *:* rwm" lines for the
+ * v1 devices controller. */
+static int parse_device_rules(json_object *arr, spec_resources *r, util_error **err)
+{
+    if (arr == NULL)
+        return 0;
+    if (!json_object_is_type(arr, json_type_array))
+        return type_error(err, "linux.resources.devices", "an array");
+    size_t n = json_object_array_length(arr);
+    r->device_rules = util_xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(arr, i);
+        bool allow = false;
+        char field[64];
+        snprintf(field, sizeof(field), "linux.resources.devices[%zu].allow", i);
+        if (get_bool(e, "allow", field, &allow, err) < 0)
+            return -1;
+        const char *type = json_object_get_string(get(e, "type"));
+        if (type == NULL)
+            type = "a";
+        if (strcmp(type, "a") != 0 && strcmp(type, "c") != 0 && strcmp(type, "b") != 0)
+            return util_error_set(err, 0, "linux.resources.devices[%zu].type: expected a, c or b",
+                                  i);
+        const char *access = json_object_get_string(get(e, "access"));
+        if (access == NULL || access[0] == '\0')
+            access = "rwm";
+        if (strspn(access, "rwm") != strlen(access))
+            return util_error_set(err, 0,
+                                  "linux.resources.devices[%zu].access: expected letters of rwm",
+                                  i);
+        int64_t major = -1, minor = -1;
+        bool has;
+        snprintf(field, sizeof(field), "linux.resources.devices[%zu].major", i);
+        if (get_int(e, "major", field, &has, &major, err) < 0)
+            return -1;
+        snprintf(field, sizeof(field), "linux.resources.devices[%zu].minor", i);
+        if (get_int(e, "minor", field, &has, &minor, err) < 0)
+            return -1;
+        char maj[24] = "*", min[24] = "*";
+        if (major >= 0)
+            snprintf(maj, sizeof(maj), "%lld", (long long)major);
+        if (minor >= 0)
+            snprintf(min, sizeof(min), "%lld", (long long)minor);
+        r->device_rules[r->n_device_rules++] =
+            util_xasprintf("%c%s %s:%s %s", allow ? '+' : '-', type, maj, min, access);
+    }
+    return 0;
+}
+
 int spec_parse_resources(json_object *res, spec_resources *r, util_error **err)
 {
     memset(r, 0, sizeof(*r));
@@ -326,11 +375,14 @@ int spec_parse_resources(json_object *res, spec_resources *r, util_error **err)
     if (get_int(pids, "limit", "linux.resources.pids.limit", &r->has_pids_limit, &r->pids_limit,
                 err) < 0)
         return -1;
-    return 0;
+    return parse_device_rules(get(res, "devices"), r, err);
 }
 
 void spec_resources_free(spec_resources *r)
 {
+    for (size_t i = 0; i < r->n_device_rules; i++)
+        free(r->device_rules[i]);
+    free(r->device_rules);
     free(r->cpuset_cpus);
     free(r->cpuset_mems);
     memset(r, 0, sizeof(*r));

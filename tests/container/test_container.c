@@ -189,10 +189,14 @@ static void test_cgroup_limits(void)
     test_bundle b;
     container *c = make(
         &b,
-        &(bundle_opts){.args = "[\"sh\",\"-c\",\"cat /proc/self/cgroup\"]",
+        &(bundle_opts){.args = "[\"sh\",\"-c\",\"echo x > /dev/null && echo null-ok; "
+                               "head -c 1 /dev/kmsg > /dev/null 2>&1 || echo kmsg-denied\"]",
                        .linux = ",\"resources\":{\"memory\":{\"limit\":67108864},"
                                 "\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000},"
-                                "\"pids\":{\"limit\":32}}"},
+                                "\"pids\":{\"limit\":32},"
+                                "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+                                "\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\","
+                                "\"major\":1,\"minor\":11}]"},
         "t-cg");
     CHECK(c != NULL);
     if (c) {
@@ -230,7 +234,16 @@ static void test_cgroup_limits(void)
         CHECK_INT(container_update(c, "{\"memory\":{\"limit\":\"x\"}}", &err), -1);
         CHECK(err && strstr(err->msg, "linux.resources.memory.limit"));
         util_error_free(&err);
+        /* devices: all denied, then the defaults allowed again */
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/devices%s/devices.list", b.cgroup);
+        v = read_text(p);
+        CHECK(strstr(v, "c 1:3 rwm") != NULL);
+        CHECK(strstr(v, "a *:* rwm") == NULL);
+        free(v);
         CHECK_INT(run_to_end(c), 0);
+        char *out = bundle_read(&b, "out");
+        CHECK_STR(out, "null-ok\nkmsg-denied\n");
+        free(out);
     }
     finish(c);
     CHECK(!cgroup_exists(&b, "memory"));

@@ -32,7 +32,9 @@ static const char *full_config =
     "     {\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}],"
     "   \"cgroupsPath\":\"/kubepods/besteffort/pod1/c1\","
     "   \"resources\":{\"memory\":{\"limit\":134217728,\"swap\":134217728},"
-    "     \"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000},\"pids\":{\"limit\":64}},"
+    "     \"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000},\"pids\":{\"limit\":64},"
+    "     \"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+    "       {\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":229,\"access\":\"rw\"}]},"
     "   \"maskedPaths\":[\"/proc/kcore\"],\"readonlyPaths\":[\"/proc/sys\"],"
     "   \"sysctl\":{\"net.ipv4.ip_forward\":\"1\"},"
     "   \"devices\":[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229}]}}";
@@ -90,6 +92,11 @@ static void test_full_config(void)
     CHECK_INT(s.resources.cpu_quota, 50000);
     CHECK_INT(s.resources.cpu_period, 100000);
     CHECK_INT(s.resources.pids_limit, 64);
+    CHECK_INT(s.resources.n_device_rules, 2);
+    if (s.resources.n_device_rules == 2) {
+        CHECK_STR(s.resources.device_rules[0], "-a *:* rwm");
+        CHECK_STR(s.resources.device_rules[1], "+c 10:229 rw");
+    }
     CHECK_INT(s.n_masked_paths, 1);
     CHECK_STR(s.readonly_paths[0], "/proc/sys");
     CHECK_INT(s.n_sysctls, 1);
@@ -148,6 +155,9 @@ static void test_errors_name_the_field(void)
                  "{\"shares\":-1}}}}",
                  "linux.resources.cpu.shares");
     expect_error("{\"process\":{\"args\":[\"sh\"]},\"hostname\":\"x\"}", "hostname");
+    expect_error("{\"process\":{\"args\":[\"sh\"]},\"linux\":{\"resources\":{\"devices\":"
+                 "[{\"allow\":true,\"access\":\"rwx\"}]}}}",
+                 "linux.resources.devices[0].access");
     expect_error("{\"process\":{\"args\":[\"sh\"]},\"linux\":{\"devices\":[{\"path\":\"/dev/x\","
                  "\"type\":\"q\"}]}}",
                  "linux.devices[0].type");
