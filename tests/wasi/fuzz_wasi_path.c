@@ -14,6 +14,7 @@
 #include "wasi_internal.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -21,12 +22,27 @@
 
 static int root_fd = -1;
 static char root_real[4096];
+static char base_dir[64];
+
+static int remove_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static void cleanup(void)
+{
+    nftw(base_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 static void setup(void)
 {
     char base[] = "/tmp/fuzz_wasi_path.XXXXXX";
     if (mkdtemp(base) == NULL)
         abort();
+    snprintf(base_dir, sizeof(base_dir), "%s", base);
+    atexit(cleanup);
     char p[4200];
     snprintf(p, sizeof(p), "%s/root", base);
     mkdir(p, 0755);
