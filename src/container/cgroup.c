@@ -442,7 +442,8 @@ static void sleep_ms(long ms)
 
 int cgroup_kill_all(cgroup *cg, int sig, util_error **err)
 {
-    /* Freezing first stops a fork bomb from outrunning the loop. */
+    /* Freezing first stops a fork bomb from outrunning the loop (frozen
+     * tasks still receive SIGKILL; they die when thawed). */
     bool frozen = sig == SIGKILL && cgroup_freeze(cg, true, NULL) == 0;
     pid_t *pids = NULL;
     size_t n = 0;
@@ -473,7 +474,7 @@ int cgroup_freeze(cgroup *cg, bool frozen, util_error **err)
     const char *fz = cg->v2 ? NULL : cgroup_dir_for(cg, "freezer");
     if (fz != NULL) {
         const char *want = frozen ? "FROZEN" : "THAWED";
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 5000; i++) {
             if (write_file(fz, "freezer.state", want, err) < 0)
                 return -1;
             char buf[32];
@@ -482,6 +483,9 @@ int cgroup_freeze(cgroup *cg, bool frozen, util_error **err)
                 return 0;
             sleep_ms(1);
         }
+        /* never leave a cgroup half-frozen behind a failed pause */
+        if (frozen)
+            write_file(fz, "freezer.state", "THAWED", NULL);
         return util_error_set(err, 0, "cgroup %s: freezer did not reach %s", cg->rel_path, want);
     }
     const char *dir = cgroup_dir_for(cg, "");
@@ -499,6 +503,8 @@ int cgroup_freeze(cgroup *cg, bool frozen, util_error **err)
             return 0;
         sleep_ms(1);
     }
+    if (frozen)
+        write_file(dir, "cgroup.freeze", "0", NULL);
     return util_error_set(err, 0, "cgroup %s: did not %s", cg->rel_path,
                           frozen ? "freeze" : "thaw");
 }
