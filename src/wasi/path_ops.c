@@ -83,7 +83,9 @@ WASI_FN(path_open)
         wasi_path_fini(&wp);
         return RET(rc);
     }
-    int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY;
+    /* O_NONBLOCK so opening a FIFO nobody writes cannot hang the host; it
+     * is cleared again below unless the guest asked for it. */
+    int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
     if (writes && (oflags & OFLAG_DIRECTORY)) {
         wasi_path_fini(&wp);
         return RET(WE_ISDIR);
@@ -99,8 +101,6 @@ WASI_FN(path_open)
         flags |= O_DIRECTORY;
     if (fdflags & FDFLAG_APPEND)
         flags |= O_APPEND;
-    if (fdflags & FDFLAG_NONBLOCK)
-        flags |= O_NONBLOCK;
     if (fdflags & FDFLAG_DSYNC)
         flags |= O_DSYNC;
     if (fdflags & (FDFLAG_SYNC | FDFLAG_RSYNC))
@@ -121,6 +121,11 @@ WASI_FN(path_open)
         e = errno;
         close(fd);
         return RET(wasi_errno_from_host(e));
+    }
+    if (!(fdflags & FDFLAG_NONBLOCK) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     }
     wasi_fd nf = {0};
     nf.kind = FDK_HOST;

@@ -211,6 +211,14 @@ def test_unlisted_directory_is_unreachable():
         assert r.returncode == 1 and "cannot open" in err(r), err(r)
 
 
+def test_opening_a_fifo_without_writer_does_not_hang():
+    with tempfile.TemporaryDirectory() as d:
+        os.mkfifo(os.path.join(d, "fifo"))
+        r = run("--dir", d + "::/", FSOPS, "read", "fifo", timeout=60)
+        assert r.returncode == 0, err(r)
+        assert results(r)["read fifo"] == "0 ", out(r)  # opened; no writer: end of file
+
+
 def test_read_only_preopen_refuses_writes():
     with tempfile.TemporaryDirectory() as d:
         with open(os.path.join(d, "keep.txt"), "w") as f:
