@@ -48,6 +48,12 @@
  * (an empty slice means "system.slice"; a name ending in ".slice" is used
  * as-is, with no prefix).  cgroup v1, v2 and the hybrid layout are handled.
  *
+ * Not supported (ignored or refused with an error naming the field):
+ * terminals (process.terminal / stdio.terminal), OCI hooks, AppArmor and
+ * SELinux labels, device rules on cgroup v2 (they need BPF; v1 devices
+ * rules are applied), checkpoint/restore.  A user namespace needs a rootfs
+ * the mapped root can reach, as with runc.
+ *
  * Thread safety: the functions may be called from several threads for
  * different containers; calls on one container must be serialised by the
  * caller, except container_process_exited(), container_pid() and

@@ -259,8 +259,9 @@ void rootfs_setup(int sync_fd, const spec *s)
         do_mount(sync_fd, real_root, &s->mounts[i]);
     default_devices(sync_fd, real_root, s);
     enter_root(sync_fd, real_root);
-    mask_and_protect(sync_fd, s);
+    /* before readonlyPaths, which usually include /proc/sys */
     write_sysctls(sync_fd, s);
+    mask_and_protect(sync_fd, s);
     if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
         sync_fail(sync_fd, errno, "remount / read-only");
     if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)

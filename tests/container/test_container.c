@@ -167,14 +167,19 @@ static void test_signal_exit(void)
 static void test_hostname_and_pid1(void)
 {
     test_bundle b;
-    container *c = make(&b, &(bundle_opts){.args = "[\"sh\",\"-c\",\"hostname; echo pid $$\"]",
-                                            .top = "\"hostname\":\"ctr-host\","},
+    container *c = make(&b,
+                        &(bundle_opts){.args = "[\"sh\",\"-c\",\"hostname; echo pid $$; "
+                                               "cat /proc/sys/net/ipv4/ip_unprivileged_port_start"
+                                               "\"]",
+                                       .top = "\"hostname\":\"ctr-host\",",
+                                       .linux = ",\"sysctl\":{\"net.ipv4.ip_unprivileged_port_"
+                                                "start\":\"0\"}"},
                         "t-uts");
     CHECK(c != NULL);
     if (c) {
         CHECK_INT(run_to_end(c), 0);
         char *out = bundle_read(&b, "out");
-        CHECK_STR(out, "ctr-host\npid 1\n");
+        CHECK_STR(out, "ctr-host\npid 1\n0\n"); /* the sysctl, in its own net ns */
         free(out);
     }
     char host[256] = {0};
