@@ -97,7 +97,9 @@ int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nar
     }
     rt_slot *fp = s->stack_top;
     uint32_t need = f->nparams > f->nresults ? f->nparams : f->nresults;
-    if (fp + need + 1 > s->stack_end || s->depth >= s->max_depth) {
+    /* each re-entry from a host function costs native stack, so bound it
+     * well below what a 1 MiB thread stack can hold */
+    if (fp + need + 1 > s->stack_end || s->depth >= s->max_depth || s->nesting >= 256) {
         rt_result_set(res, WASM_TRAP, "call stack exhausted");
         return -1;
     }
@@ -116,12 +118,14 @@ int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nar
     rt_slot *top0 = s->stack_top;
     clear_pending(s);
     int rc;
+    s->nesting++;
     if (f->is_host) {
         s->stack_top = fp + need;
         rc = rt_call_host(s, f, NULL, fp);
     } else {
         rc = rt_interp_call(s, f, fp);
     }
+    s->nesting--;
     s->depth = depth0;
     s->stack_top = top0;
     if (rc < 0) {

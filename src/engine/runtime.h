@@ -226,6 +226,7 @@ struct wasm_store {
     rt_slot *stack_top;   /* first free slot for a new outermost call */
     rt_frame *frames;     /* max_depth + 1 entries */
     uint32_t depth;       /* frames in use */
+    uint32_t nesting;     /* API calls active (host -> Wasm re-entries use native stack) */
 
     /* pending outcome raised by a host function or the interpreter */
     wasm_result_kind pending_kind;

@@ -580,7 +580,7 @@ static int host_exit(wasm_caller *c, void *env, const wasm_val *args, wasm_val *
 /* calls back into the guest's "sq" export */
 static int host_callback(wasm_caller *c, void *env, const wasm_val *args, wasm_val *results)
 {
-    wasm_func *sq = wasm_instance_func(wasm_caller_instance(c), "sq");
+    wasm_func *sq = wasm_instance_func(wasm_caller_instance(c), env ? (const char *)env : "sq");
     wasm_result r;
     if (!sq || wasm_func_call(wasm_caller_store(c), sq, args, 1, results, 1, &r) < 0)
         return wasm_caller_trap(c, "callback failed");
@@ -624,6 +624,21 @@ static void test_host(void)
     CHECK(wasm_func_call(s, wasm_instance_func(in, "quit"), a, 1, NULL, 0, &r) < 0);
     CHECK_INT(r.kind, WASM_EXIT);
     CHECK_INT(r.exit_code, 3);
+
+    /* unbounded host -> guest -> host recursion ends in a trap, not a crash */
+    wasm_linker *rl = wasm_linker_new();
+    wasm_linker_define_host(rl, s, "env", "log", "ii:", host_log, &calls);
+    wasm_linker_define_host(rl, s, "env", "twice", "I:I", host_twice, NULL);
+    wasm_linker_define_host(rl, s, "env", "exit", "i:", host_exit, NULL);
+    wasm_linker_define_host(rl, s, "env", "callback", "i:i", host_callback, "viacb");
+    wasm_instance *rin = inst_of(s, host_wasm, sizeof host_wasm, rl);
+    CHECK(rin != NULL);
+    if (rin) {
+        call_i32(s, rin, "viacb", 1, 1, 0, &r);
+        CHECK_INT(r.kind, WASM_TRAP);
+        CHECK_INT(call_i32(s, rin, "sq", 1, 9, 0, &r), 81); /* the store recovered */
+    }
+    wasm_linker_free(rl);
 
     /* a host function is callable directly too */
     wasm_extern e;
