@@ -77,6 +77,8 @@ def setup():
     ctx = {"c": c, "work": work}
     try:
         ctx["app"] = make_image(work, c, "localhost/spin-wagi:test")
+        tar, ctx["busybox"] = images.busybox_image(work)
+        c.import_image(tar)
         ctx["needs_token"] = make_image(work, c, "localhost/needs-token:test",
                                         REQUIRED_VAR_MANIFEST)
         ctx["malformed"] = make_image(work, c, "localhost/malformed:test",
@@ -256,6 +258,47 @@ def test_two_spin_apps_in_one_shim_on_different_ports(ctx):
         # stopping b leaves a serving
         assert a.request("GET", "/hello")[0] == 200
     wait_for(lambda: not c.shim_pids(), what="the shim to exit")
+
+
+def test_default_listen_address_in_a_pod_network_namespace(ctx):
+    # Without SPIN_HTTP_LISTEN_ADDR the app listens on 0.0.0.0:80, like Spin
+    # under Kubernetes; a sidecar in the same pod network namespace reaches
+    # it over the pod's loopback (which the runtime must bring up, as runc
+    # does for a new network namespace).
+    c = ctx["c"]
+    ann = ("--annotation", "io.kubernetes.cri.sandbox-id=netpod")
+    c.ctr("run", "-d", "--runtime", RUNTIME, *ann, ctx["busybox"], "netpod-sandbox",
+          "sleep", "100000")
+    try:
+        wait_for(lambda: "netpod-sandbox" in c.ctr("task", "ls", "-q").stdout, what="sandbox")
+        pid = next(int(line.split()[1]) for line in c.ctr("task", "ls").stdout.splitlines()[1:]
+                   if line.split()[0] == "netpod-sandbox")
+        out = tempfile.TemporaryFile(mode="w+")
+        app = c.ctr_popen("run", "--rm", "--runtime", RUNTIME, *ann,
+                          "--with-ns", f"network:/proc/{pid}/ns/net", ctx["app"], "netpod-app",
+                          stdout=out, stderr=subprocess.STDOUT)
+        try:
+            def fetch():
+                r = c.ctr("task", "exec", "--exec-id", f"nc{time.monotonic_ns()}",
+                          "netpod-sandbox", "/bin/sh", "-c",
+                          "printf 'GET /api/echo?from=sidecar HTTP/1.0\r\nHost: x\r\n\r\n'"
+                          " | nc 127.0.0.1 80", check=False)
+                return r.stdout
+            wait_for(lambda: "200 OK" in fetch(), what="the app on the pod's 127.0.0.1:80")
+            answer = fetch()
+            body = answer.replace("\r\n", "\n").split("\n\n", 1)[1]
+            assert body == "method=GET query=from=sidecar\n", answer
+            out.seek(0)
+            assert "0.0.0.0:80" in out.read()
+        finally:
+            c.ctr("task", "kill", "-s", "SIGTERM", "netpod-app", check=False)
+            assert app.wait(timeout=30) == 0
+            out.close()
+    finally:
+        c.ctr("task", "kill", "-s", "SIGKILL", "netpod-sandbox", check=False)
+        wait_for(lambda: "RUNNING" not in c.ctr("task", "ls").stdout, what="sandbox stop")
+        c.ctr("task", "rm", "netpod-sandbox", check=False)
+        c.ctr("container", "rm", "netpod-sandbox", check=False)
 
 
 def test_sigterm_stops_gracefully_with_status_0(ctx):
