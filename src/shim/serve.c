@@ -117,10 +117,6 @@ static char *socket_path_of(int fd)
 
 int shim_serve(const shim_flags *f, util_error **err)
 {
-    const char *bundle = f->bundle ? f->bundle : ".";
-    setup_log(bundle, f->debug);
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
-        return util_error_set(err, errno, "PR_SET_CHILD_SUBREAPER");
     int lfd;
     if (f->socket && f->socket[0]) {
         lfd = shim_socket_listen(f->socket, err);
@@ -139,6 +135,15 @@ int shim_serve(const shim_flags *f, util_error **err)
         lfd = 3;
         fcntl(lfd, F_SETFD, FD_CLOEXEC);
     }
+    return shim_serve_listener(f, lfd, err);
+}
+
+int shim_serve_listener(const shim_flags *f, int lfd, util_error **err)
+{
+    const char *bundle = f->bundle ? f->bundle : ".";
+    setup_log(bundle, f->debug);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+        return util_error_set(err, errno, "PR_SET_CHILD_SUBREAPER");
     cleanup_free char *sock_path = socket_path_of(lfd);
     if (setup_signals(err) < 0)
         return -1;

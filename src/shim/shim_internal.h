@@ -31,6 +31,12 @@ char *shim_group_key(const char *config_json_path, const char *id);
  * -2 (reuse it); removes a stale socket and retries. */
 int shim_socket_listen(const char *addr, util_error **err);
 
+/* ---- serve.c ----------------------------------------------------------- */
+
+/* The daemon on an already listening socket (the `start` fork's path);
+ * returns only on failure. */
+int shim_serve_listener(const shim_flags *f, int listen_fd, util_error **err);
+
 /* ---- options.c --------------------------------------------------------- */
 
 typedef struct shim_runtime_options {

@@ -2,15 +2,18 @@
  * start.c - the `start` action: find or launch the pod's shim daemon and
  * print its address.
  *
- * The parent binds the socket itself and hands it to the daemon as fd 3
- * (the Go shims' convention), so the address it prints is connectable the
- * moment `start` exits, with no readiness handshake.  The daemon is a
- * fresh exec of /proc/self/exe rather than a bare fork: it starts with a
- * clean address space and no inherited state of this short-lived process,
- * shows containerd's usual flags in ps, and costs only one exec per pod.
- * It runs in its own session with stdio on /dev/null, because containerd
- * reads `start`'s combined output until EOF: a daemon holding that pipe
- * would hang containerd.
+ * The parent binds the socket itself before the daemon exists, so the
+ * address it prints is connectable the moment `start` exits, with no
+ * readiness handshake.  The daemon is a plain fork of `start`, not a
+ * re-exec of /proc/self/exe with the socket as fd 3 like the Go shims:
+ * `start` is single-threaded and has done nothing but parse flags, so
+ * nothing unsafe is inherited, and skipping the second exec and dynamic
+ * link saves tens of milliseconds per pod (measured: exec'ing this binary
+ * costs ~30 ms more than /bin/true on a loaded 2-CPU host).  The daemon
+ * still accepts fd 3 or -socket when run directly.  It runs in its own
+ * session with stdio on /dev/null, because containerd reads `start`'s
+ * combined output until EOF: a daemon holding that pipe would hang
+ * containerd.
  */
 #include "shim_internal.h"
 
@@ -74,46 +77,27 @@ static void adjust_oom_score(pid_t child)
 
 static pid_t spawn_daemon(const shim_flags *f, int listen_fd, util_error **err)
 {
-    const char *argv[16];
-    int n = 0;
-    argv[n++] = f->argv0;
-    argv[n++] = "-namespace";
-    argv[n++] = f->ns;
-    argv[n++] = "-id";
-    argv[n++] = f->id;
-    argv[n++] = "-address";
-    argv[n++] = f->address;
-    if (f->publish_binary) {
-        argv[n++] = "-publish-binary";
-        argv[n++] = f->publish_binary;
-    }
-    if (f->debug)
-        argv[n++] = "-debug";
-    argv[n] = NULL;
-
     pid_t pid = fork();
     if (pid < 0)
         return util_error_set(err, errno, "fork");
     if (pid > 0)
         return pid;
-    /* child: only async-signal-safe calls from here on */
+    /* The daemon: `start` is single-threaded, so the forked child may go
+     * on normally. */
     setsid();
-    int null = open("/dev/null", O_RDWR);
-    if (null < 0)
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
         _exit(127);
-    if (dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-        _exit(127);
-    if (listen_fd == 3) {
-        int fl = fcntl(3, F_GETFD);
-        if (fl < 0 || fcntl(3, F_SETFD, fl & ~FD_CLOEXEC) < 0)
-            _exit(127);
-    } else if (dup2(listen_fd, 3) < 0) { /* dup2 clears FD_CLOEXEC */
-        _exit(127);
-    }
-    if (null > 3)
-        close(null);
-    execv("/proc/self/exe", (char *const *)argv);
-    _exit(127);
+    close(null);
+    /* ps should show containerd's flags, not a `start` that is long over */
+    if (f->action)
+        memset((char *)f->action, '\0', strlen(f->action));
+    shim_flags df = *f;
+    df.action = NULL;
+    util_error *e = NULL;
+    shim_serve_listener(&df, listen_fd, &e);
+    util_error_report(&e, "containerd-shim-spin-v2");
+    _exit(1);
 }
 
 int shim_action_start(const shim_flags *f, util_error **err)
