@@ -211,6 +211,20 @@ def test_unlisted_directory_is_unreachable():
         assert r.returncode == 1 and "cannot open" in err(r), err(r)
 
 
+def test_readdir_resumes_from_cookies_with_small_buffers():
+    with tempfile.TemporaryDirectory() as d:
+        os.mkdir(os.path.join(d, "many"))
+        for i in range(300):
+            open(os.path.join(d, "many", "file-with-a-long-name-%03d" % i), "w").close()
+        # 24-byte header + 29-byte name: a 16-byte buffer holds no entry at all,
+        # 100 bytes one; every listing must still see all 302 entries (with . and ..)
+        r = run("--dir", d + "::/", FSOPS, "lssmall", "many", "16", "lssmall", "many", "100",
+                "lssmall", "many", "4096")
+        assert r.returncode == 0, err(r)
+        lines = out(r).splitlines()
+        assert lines == ["lssmall many = 0 entries=302 calls>1=1"] * 3, lines
+
+
 def test_opening_a_fifo_without_writer_does_not_hang():
     with tempfile.TemporaryDirectory() as d:
         os.mkfifo(os.path.join(d, "fifo"))

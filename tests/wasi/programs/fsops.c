@@ -9,7 +9,8 @@
  *         readlink PATH | stat PATH | lstat PATH | link OLD NEW |
  *         ls PATH | fdread FD | fdwrite FD TEXT | fdstat FD |
  *         send FD TEXT | recv FD | shutdown FD HOW | accept FD |
- *         sleep rel|abs MS | pollfd FD r|w | setflags FD FLAGS ...
+ *         sleep rel|abs MS | pollfd FD r|w | setflags FD FLAGS |
+ *         lssmall PATH BUFSIZE ...
  *
  * Output lines: "read PATH = 0 <content>", "mkdir PATH = 76", ...
  * (on stdout, or stderr with --stderr first).
@@ -94,6 +95,47 @@ static void do_ls(const char *path)
         (void)__wasi_fd_close(fd);
     }
     report("\n");
+}
+
+/* Lists a directory through a small buffer, as libc does: resume from the
+ * last complete entry's d_next, and grow the buffer when even one entry
+ * does not fit.  Prints the number of entries and of calls. */
+static void do_ls_small(const char *path, size_t bufsize)
+{
+    __wasi_fd_t fd;
+    int e = open_path(path, 0, &fd);
+    if (e != 0) {
+        report("lssmall %s = %d\n", path, e);
+        return;
+    }
+    static uint8_t buf[65536];
+    __wasi_dircookie_t cookie = 0;
+    long entries = 0, calls = 0;
+    for (;;) {
+        __wasi_size_t used = 0;
+        calls++;
+        e = __wasi_fd_readdir(fd, buf, bufsize, cookie, &used);
+        if (e != 0)
+            break;
+        size_t off = 0;
+        int complete = 0;
+        while (off + sizeof(__wasi_dirent_t) <= used) {
+            __wasi_dirent_t d;
+            memcpy(&d, buf + off, sizeof(d));
+            if (off + sizeof(d) + d.d_namlen > used)
+                break; /* partial entry */
+            entries++;
+            complete++;
+            cookie = d.d_next;
+            off += sizeof(d) + d.d_namlen;
+        }
+        if (used < bufsize)
+            break; /* end of directory */
+        if (complete == 0)
+            bufsize *= 2;
+    }
+    (void)__wasi_fd_close(fd);
+    report("lssmall %s = %d entries=%ld calls>1=%d\n", path, e, entries, calls > 1);
 }
 
 int main(int argc, char **argv)
@@ -204,6 +246,9 @@ int main(int argc, char **argv)
                        (unsigned long long)ev[k].userdata, ev[k].type, ev[k].error,
                        (unsigned long long)ev[k].fd_readwrite.nbytes);
             report("\n");
+            i += 2;
+        } else if (strcmp(op, "lssmall") == 0) {
+            do_ls_small(a, (size_t)atoi(b));
             i += 2;
         } else if (strcmp(op, "setflags") == 0) {
             report("setflags %s = %d\n", a,
