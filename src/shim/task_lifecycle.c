@@ -439,14 +439,14 @@ static void await_exit_locked(shim_service *s, task *t, proc_rec *p, const char 
     }
 }
 
-static void publish_delete(shim_service *s, task *t, exec_proc *e, const proc_rec *p,
-                           uint32_t status, uint64_t at)
+static void publish_delete(shim_service *s, task *t, const proc_rec *p, uint32_t status,
+                           uint64_t at)
 {
     Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
     pb_timestamp ts;
     pb_timestamp_set(&ts, at);
     ev.container_id = t->id;
-    ev.id = e ? e->id : (char *)"";
+    ev.id = (char *)"";
     ev.pid = (uint32_t)p->pid;
     ev.exit_status = status;
     ev.exited_at = &ts;
@@ -469,10 +469,8 @@ static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **
     if (rc < 0)
         return task_error(st, &err, "delete exec");
     pthread_mutex_lock(&s->lock);
-    exec_proc *dummy;
     if (e->p.started)
         await_exit_locked(s, t, &e->p, exec_id);
-    (void)dummy;
     uint32_t status = e->p.exited ? (uint32_t)e->p.exit_status : 128 + SIGKILL;
     uint64_t at = e->p.exited ? e->p.exited_at : util_realtime_ns();
     Containerd__Task__V2__DeleteResponse r = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
@@ -481,7 +479,8 @@ static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **
     r.pid = (uint32_t)e->p.pid;
     r.exit_status = status;
     r.exited_at = &ts;
-    publish_delete(s, t, e, &e->p, status, at);
+    /* like the runc shim: TaskDelete is about tasks; an exec's end was
+     * already told by its TaskExit */
     for (exec_proc **pp = &t->execs; *pp; pp = &(*pp)->next) {
         if (*pp == e) {
             *pp = e->next;
@@ -552,7 +551,7 @@ int task_delete(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
         }
     }
     if (unlinked && !was_deleted)
-        publish_delete(s, t, NULL, &t->p, status, at);
+        publish_delete(s, t, &t->p, status, at);
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
     if (!unlinked) {
