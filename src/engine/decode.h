@@ -36,6 +36,7 @@ typedef struct wm_reader {
     bool uses_data_index;    /* memory.init / data.drop seen (needs datacount) */
     uint32_t first_data_index; /* ... and the index it used */
     wm_validator *val;       /* reusable expression validator scratch */
+    int64_t func_index;      /* function whose body is being read, or -1 */
 } wm_reader;
 
 int rd_malformed(wm_reader *r, const char *fmt, ...) UTIL_PRINTF(2, 3);
