@@ -61,7 +61,8 @@ int bundle_make(test_bundle *b, const bundle_opts *o)
     if (copy_file("/bin/busybox", path) < 0)
         return -1;
     static const char *const applets[] = {"sh", "echo", "cat", "sleep", "hostname", "readlink",
-                                          "id", "mkdir", "ls", "true", "touch", "grep"};
+                                          "id", "mkdir", "ls", "true", "touch", "grep", "head",
+                                          "tr", "wc"};
     for (size_t i = 0; i < UTIL_ARRAY_LEN(applets); i++) {
         snprintf(path, sizeof(path), "%s/bin/%s", b->image, applets[i]);
         if (symlink("busybox", path) < 0)

@@ -646,6 +646,35 @@ static void test_cri_pod(void)
 
 /* The shim's `delete` action after a crash: no in-memory state, only the
  * bundle; it must kill what is left, remove the cgroup and unmount. */
+/* Going over the memory limit gets the process OOM-killed (137), and the
+ * stats count it: what the shim turns into a TaskOOM event. */
+static void test_oom_kill(void)
+{
+    test_bundle b;
+    container *c = make(
+        &b,
+        &(bundle_opts){.args = "[\"sh\",\"-c\",\"x=$(head -c 200000000 /dev/zero | tr '\\\\0' a); "
+                               "echo survived\"]",
+                       .linux = ",\"resources\":{\"memory\":{\"limit\":16777216,"
+                                "\"swap\":16777216}}"},
+        "t-oom");
+    CHECK(c != NULL);
+    if (c) {
+        CHECK_INT(run_to_end(c), 137); /* the shell holding the string is killed */
+        container_stats st;
+        util_error *err = NULL;
+        CHECK_INT(container_stats_read(c, &st, &err), 0);
+        CHECK(st.memory_oom_kills >= 1);
+        CHECK_INT(st.memory_limit, 16777216);
+        char *out = bundle_read(&b, "out");
+        CHECK(strstr(out, "survived") == NULL);
+        free(out);
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
+
 static void test_cleanup_bundle(void)
 {
     test_bundle b;
@@ -957,6 +986,7 @@ int main(void)
     RUN(test_user_caps_rlimits_seccomp);
     RUN(test_cri_pod);
     RUN(test_cleanup_bundle);
+    RUN(test_oom_kill);
     RUN(test_systemd_cgroup_path);
     RUN(test_user_namespace);
 #ifdef WASM_DIR
