@@ -267,9 +267,12 @@ def test_busybox_sidecar_runs_and_execsync_works(ctx):
     assert r.stdout == b"out\nsleep\x00100000\x00", r.stdout
     assert r.stderr == b"err\n", r.stderr
     # host network (NamespaceOption NODE): the sidecar sees the host's netns
-    r = ctx["rt"].ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["hostname"], timeout=30),
-                           timeout=60)
+    r = ctx["rt"].ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["ls", "-l", "/proc/self/ns/"],
+                                              timeout=30), timeout=60)
     assert r.exit_code == 0, r
+    assert os.readlink("/proc/self/ns/net") in r.stdout.decode(), r.stdout
+    # ... but its own pid namespace (pid=CONTAINER)
+    assert os.readlink("/proc/self/ns/pid") not in r.stdout.decode(), r.stdout
     wait_for(lambda: "sidecar up" in read_log(ctx, "sidecar"), what="sidecar log")
     # all in the pod's one shim
     assert len(our_shims(ctx["c"])) == 1, ctx["c"].shim_pids()
