@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_header_round_trip(void)
@@ -387,6 +389,50 @@ static void test_malformed_request_is_invalid_argument(void)
     stop_live(&l);
 }
 
+/* Only peers with our uid may talk to the shim (SO_PEERCRED). */
+static void test_server_refuses_other_uids(void)
+{
+    if (geteuid() != 0) {
+        /* needs root to become another user; the check is still built */
+        fprintf(stderr, "test_server_refuses_other_uids: not root, nothing to compare\n");
+        return;
+    }
+    live l;
+    CHECK_INT(start_live(&l), 0);
+    chmod(l.path, 0777); /* the file mode must not be what stops the peer */
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(3);
+        ttrpc_client c;
+        util_error *err = NULL;
+        if (ttrpc_client_connect(&c, l.path, &err) < 0)
+            _exit(4);
+        uint8_t *resp = NULL;
+        size_t len;
+        ttrpc_status st = {0, NULL};
+        int rc = ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "x", 1, &resp, &len, &st, &err);
+        _exit(rc < 0 ? 0 : 5); /* 0: the server hung up on us */
+    }
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status));
+    CHECK_INT(WEXITSTATUS(status), 0);
+    /* our own uid is still served */
+    ttrpc_client c;
+    util_error *err = NULL;
+    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    uint8_t *resp = NULL;
+    size_t len = 0;
+    ttrpc_status st = {0, NULL};
+    CHECK_INT(ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "y", 1, &resp, &len, &st, &err), 0);
+    CHECK_INT(st.code, 0);
+    free(resp);
+    free(st.message);
+    ttrpc_client_close(&c);
+    stop_live(&l);
+}
+
 int main(void)
 {
     RUN(test_header_round_trip);
@@ -399,5 +445,6 @@ int main(void)
     RUN(test_server_interleaved_streams);
     RUN(test_server_partial_writes);
     RUN(test_malformed_request_is_invalid_argument);
+    RUN(test_server_refuses_other_uids);
     return TEST_SUMMARY();
 }
