@@ -851,7 +851,11 @@ static int sections(dec *d)
 
 int wm_decode(wasm_module *m, wasm_result *res)
 {
-    dec d = {.r = {.m = m, .base = m->bytes, .end = m->bytes + m->len, .res = res,
+    dec d = {.r = {.m = m,
+                   .base = m->bytes,
+                   .p = m->bytes,
+                   .end = m->bytes + m->len,
+                   .res = res,
                    .func_index = -1}};
     m->start = -1;
     int rc = -1;

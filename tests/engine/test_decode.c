@@ -276,6 +276,13 @@ static void test_malformed(void)
 
     EXPECT(WASM_MALFORMED, "unexpected end",
            0x00, 0x61, 0x73);
+    {
+        /* positions are offsets into the input, the same on every run */
+        static const uint8_t empty_input[1];
+        wasm_result res1;
+        CHECK(wasm_module_new(empty_input, 0, NULL, &res1) == NULL);
+        CHECK_STR(res1.message, "unexpected end (byte 0x0)");
+    }
     EXPECT(WASM_MALFORMED, "magic header not detected",
            0x00, 0x41, 0x53, 0x4d, 1, 0, 0, 0);
     EXPECT(WASM_MALFORMED, "unknown binary version",
