@@ -5,6 +5,12 @@ add_compile_definitions(_GNU_SOURCE)
 if(WERROR)
   add_compile_options(-Werror)
 endif()
+# Fuzz targets need every library they call instrumented for coverage, so a
+# FUZZ build instruments the whole tree and runs it under ASan + UBSan too.
+if(FUZZ)
+  set(SANITIZE ON)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
 if(SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
                       -fno-omit-frame-pointer)

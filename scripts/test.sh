@@ -1,8 +1,9 @@
 #!/bin/bash
 # Builds the project and runs the whole test suite with ctest, three ways:
 #   1. gcc,   -Wall -Wextra -Werror, every test;
-#   2. clang, -Wall -Wextra -Werror, plus the libFuzzer targets (each fuzzed briefly);
-#   3. clang with AddressSanitizer + UndefinedBehaviorSanitizer, every test.
+#   2. clang, -Wall -Wextra -Werror, every test;
+#   3. clang with AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer
+#      coverage, every test plus each fuzz target run briefly.
 # `scripts/test.sh --quick` runs only the first pass (for the edit-test loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,6 @@ run_pass() {
 run_pass gcc -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo
 [ "$quick" = 1 ] && exit 0
 
-run_pass clang -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFUZZ=ON
+run_pass clang -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_pass asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON
+    run_pass asan -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=Debug -DSANITIZE=ON -DFUZZ=ON
