@@ -124,15 +124,20 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
     return pid;
 
 fail:
-    /* the helper may still have to tell us the pid of what it cloned */
+    /* The helper may not have told us the pid of what it cloned yet (the
+     * process's error can overtake the helper's message).  Killing the
+     * helper now would leave that process unreaped, a zombie in the pid
+     * namespace whose init then never finishes exiting.  So: let every
+     * child see EOF (the helper and the process exit on it), and read
+     * until all of them have closed the socket, collecting the pid. */
+    shutdown(sv[0], SHUT_WR);
     if (pid == 0) {
-        kill(helper, SIGKILL);
-        shutdown(sv[0], SHUT_WR);
         sync_msg m;
         while (sync_recv(sv[0], &m) == 0) /* ends at EOF or the timeout */
             if (m.type == SYNC_PID)
                 pid = m.value;
     }
+    kill(helper, SIGKILL);
     reap(helper);
     if (pid > 0) {
         kill(pid, SIGKILL);

@@ -155,8 +155,15 @@ int reap_pid(pid_t pid)
     free(wchan);
     free(stack);
     kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    container_process_exited(pid, st, NULL, NULL);
+    /* bounded here too: a pid-namespace init cannot finish exiting while
+     * one of its processes is an unreaped zombie */
+    for (int i = 0; i < 1000; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            container_process_exited(pid, st, NULL, NULL);
+            break;
+        }
+        sleep_ms(10);
+    }
     return -1;
 }
 
