@@ -252,6 +252,35 @@ def test_debug_logs_reach_containerd_log(ctx):
     assert 'msg="rpc ' not in ctx["c"].log()[len(before):]
 
 
+def test_tasks_survive_a_containerd_restart(ctx):
+    # containerd re-reads each bundle's `address`, reconnects and goes on
+    c = ctx["c"]
+    run(ctx, "-d", ctx["image"], "survivor", "sleep", "1000", check=True)
+    try:
+        wait_for(lambda: task_status(ctx, "survivor") == "RUNNING", what="survivor")
+        pid = task_pid(ctx, "survivor")
+        shims = c.shim_pids()
+        assert len(shims) == 1
+        c.proc.terminate()
+        c.proc.wait(timeout=30)
+        assert os.path.exists(f"/proc/{shims[0]}") and os.path.exists(f"/proc/{pid}")
+        env = dict(os.environ)
+        env["PATH"] = c.shim_dir + ":" + env.get("PATH", "/usr/bin:/bin")
+        c.proc = subprocess.Popen(["containerd", "--config", c.config_path], stdout=c._log,
+                                  stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        wait_for(lambda: c.ctr("version", check=False, timeout=5).returncode == 0,
+                 what="containerd to come back")
+        assert task_status(ctx, "survivor") == "RUNNING"
+        assert task_pid(ctx, "survivor") == pid
+        assert c.shim_pids() == shims
+        # the exit still reaches the new containerd (as an event)
+        c.ctr("task", "kill", "-s", "SIGKILL", "survivor")
+        wait_for(lambda: task_status(ctx, "survivor") == "STOPPED", what="survivor to stop")
+    finally:
+        remove(ctx, "survivor")
+    wait_for(lambda: not c.shim_pids(), what="the shim to exit")
+
+
 def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
