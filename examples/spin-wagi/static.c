@@ -9,12 +9,18 @@
  *   /_exit     exits with status 3
  *   /_garbage  writes output that is not a CGI response
  *   /_silent   writes nothing
+ *   /_secret   answers a 64 KiB body of "secret-<QUERY_STRING>" lines
+ *   /_peek     reports how many bytes its stdout held before it wrote and
+ *              whether any earlier response could be read back from it
+ *   /_seek     seeks its stdout 1 TiB ahead and writes one byte there
  * Anything else is a path below "/": its bytes, or Status 404.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *type_of(const char *path)
 {
@@ -70,6 +76,31 @@ int main(int argc, char **argv)
     }
     if (strcmp(path, "/_silent") == 0)
         return 0;
+    if (strcmp(path, "/_secret") == 0) {
+        const char *q = getenv("QUERY_STRING");
+        printf("Content-Type: text/plain\n\n");
+        for (int i = 0; i < 4096; i++)
+            printf("secret-%s\n", q ? q : "");
+        return 0;
+    }
+    if (strcmp(path, "/_peek") == 0) {
+        /* Raw fd 1, before stdio writes anything there. */
+        struct stat st;
+        long long held = fstat(1, &st) == 0 ? (long long)st.st_size : -1;
+        char buf[256] = {0};
+        ssize_t n = pread(1, buf, sizeof(buf) - 1, 0);
+        lseek(1, 0, SEEK_SET);
+        printf("Content-Type: text/plain\n\nheld=%lld read=%s\n", held,
+               n > 0 && strstr(buf, "secret-") ? "secret" : "nothing");
+        return 0;
+    }
+    if (strcmp(path, "/_seek") == 0) {
+        printf("Content-Type: text/plain\n\nfar away\n");
+        fflush(stdout);
+        lseek(1, (off_t)1 << 40, SEEK_SET);
+        write(1, "x", 1);
+        return 0;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         printf("Status: 404\nContent-Type: text/plain\n\nno such file: %s (%s)\n", path,

@@ -7,7 +7,12 @@
  * through two memfds kept per worker thread and rewound for every request
  * (stdout's length is the file position the guest's writes left):
  * no pipe plumbing, no helper threads, and a guest that writes a large
- * response cannot block on a full pipe.
+ * response cannot block on a full pipe.  stdout is emptied before each run,
+ * not only rewound: the guest may read or seek its stdout, and must never
+ * see the previous request's response (another client's data).  What is
+ * read back is bounded by the bytes really written and by a size limit, so
+ * a guest that seeks far ahead gets a 500 instead of making the host try
+ * to allocate terabytes.
  *
  * A guest that exits 0 (returning from _start or proc_exit(0)) has its
  * output turned into the response (wagi_cgi.c).  A trap or a non-zero exit
@@ -63,9 +68,13 @@ static scratch *thread_scratch(void)
     return s;
 }
 
-/* Rewinds a scratch file without freeing its pages (truncating and
- * re-growing it for every request costs page allocation and zeroing). */
-static int scratch_fd(int *slot, const char *name, util_error **err)
+/* The most guest output read back into memory; more is an error. */
+#define WAGI_MAX_OUTPUT ((size_t)256 << 20)
+
+/* Rewinds a scratch file, keeping its pages for stdin (which is overwritten
+ * whole with the next body); stdout is truncated (`empty`) so no byte of an
+ * earlier response stays readable. */
+static int scratch_fd(int *slot, const char *name, bool empty, util_error **err)
 {
     if (*slot < 0) {
         *slot = memfd_create(name, MFD_CLOEXEC);
@@ -74,6 +83,8 @@ static int scratch_fd(int *slot, const char *name, util_error **err)
     }
     if (lseek(*slot, 0, SEEK_SET) < 0)
         return util_error_set(err, errno, "rewinding %s", name);
+    if (empty && ftruncate(*slot, 0) < 0)
+        return util_error_set(err, errno, "emptying %s", name);
     return *slot;
 }
 
@@ -81,8 +92,16 @@ static int scratch_fd(int *slot, const char *name, util_error **err)
 static int read_output(int fd, util_buf *out, util_error **err)
 {
     off_t end = lseek(fd, 0, SEEK_CUR);
-    if (end < 0)
+    struct stat st;
+    if (end < 0 || fstat(fd, &st) < 0)
         return util_error_set(err, errno, "locating the end of the guest's stdout");
+    /* Past the end of what was written there is nothing to read. */
+    if (end > st.st_size)
+        end = st.st_size;
+    if ((uint64_t)end > WAGI_MAX_OUTPUT)
+        return util_error_set(err, 0,
+                              "the guest's stdout (%lld bytes) exceeds the %zu MiB limit",
+                              (long long)end, WAGI_MAX_OUTPUT >> 20);
     size_t len = (size_t)end;
     util_buf_reserve(out, len + 1);
     size_t got = 0;
@@ -105,10 +124,10 @@ static int wagi_handle(void *self, const spin_component_runtime *comp,
 {
     wagi_executor *w = self;
     scratch *sc_fds = thread_scratch();
-    int in_fd = scratch_fd(&sc_fds->in_fd, "wagi-stdin", err);
+    int in_fd = scratch_fd(&sc_fds->in_fd, "wagi-stdin", false, err);
     if (in_fd < 0)
         return -1;
-    int out_fd = scratch_fd(&sc_fds->out_fd, "wagi-stdout", err);
+    int out_fd = scratch_fd(&sc_fds->out_fd, "wagi-stdout", true, err);
     if (out_fd < 0)
         return -1;
     /* stdin holds exactly the body, so the guest sees end-of-file there. */

@@ -298,6 +298,38 @@ def test_failing_guests_get_500_and_a_log_line():
         assert "component 'files'" in err, err
 
 
+def test_guests_never_see_earlier_responses_in_their_stdout():
+    # Secrets served concurrently, so every worker thread has just answered
+    # one; then probes, which run on those same threads.
+    with Up() as up:
+        def secret(i):
+            status, _, body = up.request("GET", f"/static/_secret?user{i}")
+            results[i] = status == 200 and body.startswith(f"secret-user{i}\n".encode())
+        results = [False] * 16
+        threads = [threading.Thread(target=secret, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(results), results
+        for _ in range(16):
+            status, _, body = up.request("GET", "/static/_peek")
+            assert status == 200, (status, body)
+            assert body == b"held=0 read=nothing\n", body
+        up.stop()
+
+
+def test_a_guest_seeking_stdout_far_ahead_gets_500_and_the_server_lives():
+    with Up() as up:
+        status, _, body = up.request("GET", "/static/_seek")
+        assert status == 500, (status, body[:80])
+        assert b"far away" not in body, body[:80]
+        assert up.request("GET", "/hello")[0] == 200
+        up.stop()
+        err = up.proc.stderr.read()
+        assert "exceeds the 256 MiB limit" in err, err
+
+
 def test_max_instance_memory_caps_guests():
     with Up() as up:
         assert up.request("GET", "/static/_alloc")[2] == b"allocated\n"
