@@ -675,6 +675,54 @@ static void test_oom_kill(void)
     bundle_remove(&b);
 }
 
+/* The usual CreateTaskRequest rootfs: an overlay of the image with a
+ * writable upper dir; writes land in upperdir, the image stays intact, and
+ * delete unmounts it. */
+static void test_overlay_rootfs(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"sh\",\"-c\",\"echo new > /etc/added; "
+                                                     "cat /etc/added\"]"}),
+              0);
+    char upper[512], work[512], lower[512];
+    snprintf(upper, sizeof(upper), "%s/upper", b.dir);
+    snprintf(work, sizeof(work), "%s/work", b.dir);
+    mkdir(upper, 0755);
+    mkdir(work, 0755);
+    char o1[600], o2[600], o3[600];
+    snprintf(lower, sizeof(lower), "%s", b.image);
+    snprintf(o1, sizeof(o1), "lowerdir=%s", lower);
+    snprintf(o2, sizeof(o2), "upperdir=%s", upper);
+    snprintf(o3, sizeof(o3), "workdir=%s", work);
+    const char *opts[] = {"index=off", o1, o2, o3};
+    container_mount m = {"overlay", "overlay", opts, 4};
+    char out[512];
+    snprintf(out, sizeof(out), "%s/out", b.dir);
+    container_create_options co = {.id = "t-overlay", .bundle = b.dir, .rootfs = &m,
+                                   .n_rootfs = 1, .stdio = {.stdout_path = out}};
+    util_error *err = NULL;
+    container *c = container_create(&co, &err);
+    if (err)
+        fprintf(stderr, "overlay create: %s\n", err->msg);
+    util_error_free(&err);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK(mounted(b.rootfs));
+        CHECK_INT(run_to_end(c), 0);
+        char *text = bundle_read(&b, "out");
+        CHECK_STR(text, "new\n");
+        free(text);
+        char p[600];
+        snprintf(p, sizeof(p), "%s/etc/added", upper);
+        CHECK(access(p, F_OK) == 0);
+        snprintf(p, sizeof(p), "%s/etc/added", b.image);
+        CHECK(access(p, F_OK) < 0);
+    }
+    finish(c);
+    CHECK(!mounted(b.rootfs));
+    bundle_remove(&b);
+}
+
 static void test_cleanup_bundle(void)
 {
     test_bundle b;
@@ -845,6 +893,38 @@ static void test_wasi_module(void)
     bundle_remove(&b);
 }
 
+/* Exec of a WASI module into a running (native) container. */
+static void test_wasi_exec(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"sleep\",\"600\"]"}), 0);
+    CHECK_INT(copy_into(&b, WASM_DIR "/hello.wasm", "/hello.wasm"), 0);
+    util_error *err = NULL;
+    container *c = bundle_create(&b, "t-wexec", &err);
+    CHECK(c != NULL);
+    if (c) {
+        CHECK(container_start(c, &err) > 0);
+        char out[512];
+        snprintf(out, sizeof(out), "%s/exec-out", b.dir);
+        container_stdio io = {.stdout_path = out, .stderr_path = out};
+        CHECK_INT(container_exec_create(c, "w1",
+                                        "{\"args\":[\"/hello.wasm\",\"--exit\",\"9\"],"
+                                        "\"env\":[\"FROM=exec\"],\"cwd\":\"/\"}",
+                                        &io, &err),
+                  0);
+        pid_t pid = container_exec_start(c, "w1", &err);
+        CHECK(pid > 0);
+        CHECK_INT(reap_pid(pid), 9);
+        char *text = read_text(out);
+        CHECK(strstr(text, "hello from wasm\n") != NULL);
+        CHECK(strstr(text, "env FROM=exec\n") != NULL);
+        free(text);
+    }
+    util_error_free(&err);
+    finish(c);
+    bundle_remove(&b);
+}
+
 static void test_wasi_trap_and_signal(void)
 {
     test_bundle b;
@@ -985,6 +1065,7 @@ int main(void)
     RUN(test_create_errors_clean_up);
     RUN(test_user_caps_rlimits_seccomp);
     RUN(test_cri_pod);
+    RUN(test_overlay_rootfs);
     RUN(test_cleanup_bundle);
     RUN(test_oom_kill);
     RUN(test_systemd_cgroup_path);
@@ -992,6 +1073,7 @@ int main(void)
 #ifdef WASM_DIR
     RUN(test_wasi_module);
     RUN(test_wasi_trap_and_signal);
+    RUN(test_wasi_exec);
 #endif
 #ifdef APPS_DIR
     RUN(test_spin_app);
