@@ -10,6 +10,12 @@
 
 void util_buf_reserve(util_buf *b, size_t extra)
 {
+    /* A size no allocation could satisfy must not wrap around into a small
+     * one (the caller would then write past the buffer). */
+    if (extra > SIZE_MAX / 2 - 1 - b->len) {
+        fprintf(stderr, "fatal: buffer of %zu bytes cannot grow by %zu\n", b->len, extra);
+        abort();
+    }
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return;

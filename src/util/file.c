@@ -91,6 +91,8 @@ int util_write_file_atomic(const char *path, const void *data, size_t len, int m
 
 int util_mkdir_p(const char *path, int mode, util_error **err)
 {
+    if (path[0] == '\0')
+        return util_error_set(err, ENOENT, "mkdir: empty path");
     cleanup_free char *p = util_xstrdup(path);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void test_error_chain_names_every_level(void)
@@ -61,6 +63,30 @@ static void test_atomic_write_then_read(void)
     free(nested);
 }
 
+static void test_mkdir_p_rejects_an_empty_path(void)
+{
+    util_error *err = NULL;
+    CHECK_INT(util_mkdir_p("", 0755, &err), -1);
+    CHECK(err != NULL && strstr(err->msg, "empty path") != NULL);
+    util_error_free(&err);
+}
+
+/* A growth request that cannot be met aborts instead of wrapping around to a
+ * small size the caller would then overrun. */
+static void test_buffer_refuses_a_size_that_wraps(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        util_buf b = {0};
+        util_buf_append(&b, "abc", 3);
+        util_buf_reserve(&b, SIZE_MAX - 2);
+        _exit(b.cap > 3 ? 0 : 1);
+    }
+    int status = 0;
+    CHECK_INT(waitpid(pid, &status, 0), pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+}
+
 static void test_log_levels_parse(void)
 {
     util_log_level l;
@@ -85,6 +111,8 @@ int main(void)
     RUN(test_error_chain_names_every_level);
     RUN(test_buffer_grows_and_stays_terminated);
     RUN(test_atomic_write_then_read);
+    RUN(test_mkdir_p_rejects_an_empty_path);
+    RUN(test_buffer_refuses_a_size_that_wraps);
     RUN(test_log_levels_parse);
     RUN(test_cleanup_attribute_frees);
     return TEST_SUMMARY();
