@@ -69,6 +69,9 @@ static int setup_signals(util_error **err)
 {
     if (pipe2(sigchld_pipe, O_CLOEXEC) < 0)
         return util_error_set(err, errno, "pipe");
+    /* the handler must never block on a full pipe; one pending byte is
+     * enough to make the reaper loop over waitpid */
+    fcntl(sigchld_pipe[1], F_SETFL, O_NONBLOCK);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigchld;

@@ -32,6 +32,7 @@ typedef struct exec_proc {
     char *id;
     char *stdin_path, *stdout_path, *stderr_path;
     bool terminal;
+    bool deleting; /* a Delete owns it now */
     proc_rec p;
     struct exec_proc *next;
 } exec_proc;

@@ -458,16 +458,23 @@ static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **
 {
     pthread_mutex_lock(&s->lock);
     exec_proc *e = task_find_exec(t, exec_id);
+    bool busy = e && e->deleting;
+    if (e)
+        e->deleting = true;
     pthread_mutex_unlock(&s->lock);
-    if (e == NULL)
+    if (e == NULL || busy)
         return ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id,
                                 t->id);
     util_error *err = NULL;
     pthread_mutex_lock(&t->op);
     int rc = container_exec_delete(t->c, exec_id, &err);
     pthread_mutex_unlock(&t->op);
-    if (rc < 0)
+    if (rc < 0) {
+        pthread_mutex_lock(&s->lock);
+        e->deleting = false;
+        pthread_mutex_unlock(&s->lock);
         return task_error(st, &err, "delete exec");
+    }
     pthread_mutex_lock(&s->lock);
     if (e->p.started)
         await_exit_locked(s, t, &e->p, exec_id);
