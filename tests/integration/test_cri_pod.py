@@ -18,7 +18,7 @@ import sys
 # Debian's grpcio/protobuf live in the system interpreter; a Python from
 # elsewhere on PATH (pyenv, venv) may lack them.
 try:
-    import grpc  # noqa: F401
+    import grpc
 except ImportError:
     if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != \
             os.path.realpath("/usr/bin/python3") and not os.environ.get("CRI_TEST_REEXEC"):
@@ -98,6 +98,7 @@ def setup():
         for tar, _ in imgs.values():
             c.import_image(tar, namespace=K8S)
         ctx["images"] = {k: name for k, (_, name) in imgs.items()}
+        install_cni(c)
         ctx["chan"] = grpc.insecure_channel("unix://" + c.address)
         ctx["rt"] = grpc_mod.RuntimeServiceStub(ctx["chan"])
         ctx["img"] = grpc_mod.ImageServiceStub(ctx["chan"])
@@ -107,6 +108,17 @@ def setup():
         teardown(ctx)
         raise
     return ctx
+
+
+def install_cni(c):
+    """Our test CNI plugin (cni-tap.sh) as `loopback` and `integ-tap`, and a
+    network config naming it; CRI picks the config up as it appears."""
+    for name in ("loopback", "integ-tap"):
+        dst = os.path.join(c.tmp, "cni-bin", name)
+        shutil.copy2(os.path.join(HERE, "cni-tap.sh"), dst)
+        os.chmod(dst, 0o755)
+    with open(os.path.join(c.tmp, "cni-conf", "10-integ.conf"), "w") as f:
+        f.write('{"cniVersion": "0.4.0", "name": "integ", "type": "integ-tap"}\n')
 
 
 def teardown(ctx):
@@ -157,15 +169,15 @@ def wait_for(pred, timeout=30, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def sandbox_config(ctx):
+def sandbox_config(ctx, host_network=True, name="spin-pod"):
     pb = ctx["pb"]
     c = ctx["c"]
     uid = uuid.uuid4().hex
     return pb.PodSandboxConfig(
-        metadata=pb.PodSandboxMetadata(name="spin-pod", uid=uid, namespace="default"),
+        metadata=pb.PodSandboxMetadata(name=name, uid=uid, namespace="default"),
         # like the kubelet: no hostname for a host-network pod (it keeps the
         # host's UTS namespace, where setting one is refused, as runc does)
-        hostname="",
+        hostname="" if host_network else name,
         log_directory=ctx["logs"],
         labels={"app": "spin-pod"},
         annotations={"spin.example/component": "hello"},
@@ -175,11 +187,12 @@ def sandbox_config(ctx):
             security_context=pb.LinuxSandboxSecurityContext(
                 # the kubelet's defaults for a hostNetwork pod without
                 # shareProcessNamespace: each container has its own pid ns
-                namespace_options=pb.NamespaceOption(network=pb.NODE, pid=pb.CONTAINER,
-                                                     ipc=pb.POD))))
+                namespace_options=pb.NamespaceOption(
+                    network=pb.NODE if host_network else pb.POD, pid=pb.CONTAINER,
+                    ipc=pb.POD))))
 
 
-def create_and_start(ctx, name, image, command=(), envs=()):
+def create_and_start(ctx, name, image, command=(), envs=(), pod="pod"):
     pb = ctx["pb"]
     cfg = pb.ContainerConfig(
         metadata=pb.ContainerMetadata(name=name),
@@ -194,10 +207,11 @@ def create_and_start(ctx, name, image, command=(), envs=()):
                 memory_limit_in_bytes=128 << 20, memory_swap_limit_in_bytes=128 << 20,
                 oom_score_adj=1000),
             security_context=pb.LinuxContainerSecurityContext(
-                namespace_options=pb.NamespaceOption(network=pb.NODE, pid=pb.CONTAINER,
-                                                     ipc=pb.POD))))
+                namespace_options=pb.NamespaceOption(
+                    network=ctx[pod + "_config"].linux.security_context.namespace_options.network,
+                    pid=pb.CONTAINER, ipc=pb.POD))))
     cid = ctx["rt"].CreateContainer(pb.CreateContainerRequest(
-        pod_sandbox_id=ctx["pod"], config=cfg, sandbox_config=ctx["pod_config"]),
+        pod_sandbox_id=ctx[pod], config=cfg, sandbox_config=ctx[pod + "_config"]),
         timeout=60).container_id
     ctx["rt"].StartContainer(pb.StartContainerRequest(container_id=cid), timeout=60)
     return cid
@@ -375,6 +389,67 @@ def test_stop_and_remove_pod_leaves_nothing_behind(ctx):
     left = [os.path.join(root, parent, i) for root in cgroup_roots() for i in ids
             if os.path.isdir(os.path.join(root, parent, i))]
     assert left == [], left
+
+
+
+def test_pod_network_spin_app_on_pod_ip(ctx):
+    # A pod with its own network namespace (CNI: our cni-tap.sh), as in a
+    # cluster: the Spin app listens on the default 0.0.0.0:80 of the pod
+    # network and the sidecar reaches it by the pod IP and by 127.0.0.1.
+    pb = ctx["pb"]
+    rt = ctx["rt"]
+    c = ctx["c"]
+    ctx["netpod_config"] = sandbox_config(ctx, host_network=False, name="spin-netpod")
+    deadline = time.monotonic() + 30
+    while True:  # CRI loads the CNI config asynchronously after start
+        try:
+            ctx["netpod"] = rt.RunPodSandbox(pb.RunPodSandboxRequest(
+                config=ctx["netpod_config"], runtime_handler="spin"), timeout=120).pod_sandbox_id
+            break
+        except grpc.RpcError as e:
+            if "cni" not in str(e.details()).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    ids = [ctx["netpod"]]
+    try:
+        st = rt.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=ctx["netpod"]),
+                                 timeout=30).status
+        assert st.state == pb.SANDBOX_READY and st.network.ip == "10.250.0.2", st
+        side = create_and_start(ctx, "net-sidecar", ctx["images"]["busybox"],
+                                command=["sleep", "100000"], pod="netpod")
+        ids.append(side)
+        app = create_and_start(ctx, "net-spin", ctx["images"]["spin"], pod="netpod")
+        ids.append(app)
+
+        def get(host):
+            req = "GET /hello HTTP/1.0\\r\\nHost: pod\\r\\n\\r\\n"
+            r = rt.ExecSync(pb.ExecSyncRequest(container_id=side, cmd=[
+                "/bin/sh", "-c", f"printf '{req}' | nc {host} 80"], timeout=30), timeout=60)
+            return r.stdout.decode(errors="replace")
+        wait_for(lambda: "200 OK" in get("10.250.0.2"),
+                 what="the Spin app on the pod IP: " + read_log(ctx, "net-spin"))
+        assert "Hello from Wagi!" in get("10.250.0.2")
+        assert "Hello from Wagi!" in get("127.0.0.1")
+        assert "0.0.0.0:80" in read_log(ctx, "net-spin")
+        r = rt.ExecSync(pb.ExecSyncRequest(container_id=side, cmd=["hostname"], timeout=30),
+                        timeout=60)
+        assert r.stdout == b"spin-netpod\n", r
+        r = rt.ExecSync(pb.ExecSyncRequest(container_id=side, cmd=["ls", "-l", "/proc/self/ns/"],
+                                           timeout=30), timeout=60)
+        assert os.readlink("/proc/self/ns/net") not in r.stdout.decode(), r.stdout
+        assert len(our_shims(c)) == 1, c.shim_pids()
+        rt.StopContainer(pb.StopContainerRequest(container_id=app, timeout=30), timeout=60)
+        assert status(ctx, app).exit_code == 0, status(ctx, app)
+    finally:
+        for cid in ids[1:]:
+            rt.StopContainer(pb.StopContainerRequest(container_id=cid, timeout=2), timeout=60)
+            rt.RemoveContainer(pb.RemoveContainerRequest(container_id=cid), timeout=60)
+        rt.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=ctx["netpod"]), timeout=60)
+        rt.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=ctx["netpod"]), timeout=60)
+    wait_for(lambda: not c.shim_pids(), what="every shim (and container) process to exit")
+    with open("/proc/self/mountinfo") as f:
+        left = [line.split()[4] for line in f if line.split()[4].startswith(c.tmp + "/")]
+    assert left == [], left  # the pod's netns bind mount included
 
 
 if __name__ == "__main__":
