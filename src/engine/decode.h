@@ -67,12 +67,20 @@ static inline int rd_u8(wm_reader *r, uint8_t *out)
 
 static inline int rd_u32(wm_reader *r, uint32_t *out)
 {
+    if (UTIL_LIKELY(r->p < r->end && *r->p < 0x80)) { /* the common one-byte case */
+        *out = *r->p++;
+        return 0;
+    }
     int rc = leb_read_u32(&r->p, r->end, out);
     return rc == LEB_OK ? 0 : rd_leb_error(r, rc);
 }
 
 static inline int rd_s32(wm_reader *r, int32_t *out)
 {
+    if (UTIL_LIKELY(r->p < r->end && *r->p < 0x80)) {
+        *out = (int32_t)((uint32_t)*r->p++ << 25) >> 25; /* sign-extend 7 bits */
+        return 0;
+    }
     int rc = leb_read_s32(&r->p, r->end, out);
     return rc == LEB_OK ? 0 : rd_leb_error(r, rc);
 }

@@ -93,7 +93,9 @@ static int failf(wm_validator *v, const char *fmt, uint32_t idx)
 
 /* ---- operand stack ------------------------------------------------------- */
 
-static void push(wm_validator *v, uint8_t t)
+#define HOT static inline __attribute__((always_inline))
+
+HOT void push(wm_validator *v, uint8_t t)
 {
     if (v->failed)
         return;
@@ -106,7 +108,7 @@ static void push(wm_validator *v, uint8_t t)
         v->max_stack = v->nvals;
 }
 
-static uint8_t pop(wm_validator *v)
+HOT uint8_t pop(wm_validator *v)
 {
     if (v->failed)
         return T_UNKNOWN;
@@ -119,7 +121,7 @@ static uint8_t pop(wm_validator *v)
     return v->vals[--v->nvals];
 }
 
-static uint8_t pop_expect(wm_validator *v, uint8_t want)
+HOT uint8_t pop_expect(wm_validator *v, uint8_t want)
 {
     uint8_t got = pop(v);
     if (got != want && got != T_UNKNOWN && want != T_UNKNOWN)
