@@ -5,12 +5,13 @@
  * (-namespace NS -address SOCK -publish-binary PATH -id ID [-bundle DIR]
  * [-socket ADDR] [-debug]) and the bundle as working directory:
  *   `start`   prints the ttrpc socket address of the shim serving this
- *             container's pod, starting a daemon if the pod has none;
+ *             container's pod, forking the daemon if the pod has none;
  *   `delete`  cleans up after a shim that is gone and prints a marshalled
  *             containerd.task.v2.DeleteResponse;
- *   (none)    the daemon itself: serves containerd.task.v2.Task over ttrpc
- *             on the socket passed as fd 3 (or -socket), publishes task
- *             events to $TTRPC_ADDRESS, and runs the containers.
+ *   (none)    the daemon run directly (the Go shims' way): serves on the
+ *             socket passed as fd 3, or binds -socket.
+ * The daemon serves containerd.task.v2.Task over ttrpc, publishes task
+ * events to $TTRPC_ADDRESS, and runs the containers as its children.
  */
 #ifndef SHIM_SHIM_H
 #define SHIM_SHIM_H
