@@ -14,9 +14,7 @@ int mfail(mctx *c, unsigned line, unsigned col, const char *section, const char 
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        abort();
+    char *msg = util_xvasprintf(fmt, ap);
     va_end(ap);
     if (section != NULL)
         util_error_set(c->err, 0, "%s:%u:%u: %s: %s", c->file, line, col, section, msg);

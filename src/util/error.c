@@ -12,9 +12,7 @@
 
 static char *format_message(int status, const char *fmt, va_list ap)
 {
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        abort();
+    char *msg = util_xvasprintf(fmt, ap);
     if (status != 0) {
         char *with_errno = util_xasprintf("%s: %s", msg, strerror(status));
         free(msg);

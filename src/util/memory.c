@@ -54,15 +54,20 @@ char *util_xstrndup(const char *s, size_t n)
     return d;
 }
 
+char *util_xvasprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        out_of_memory(strlen(fmt));
+    return s;
+}
+
 char *util_xasprintf(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    char *s = NULL;
-    int r = vasprintf(&s, fmt, ap);
+    char *s = util_xvasprintf(fmt, ap);
     va_end(ap);
-    if (r < 0)
-        out_of_memory(strlen(fmt));
     return s;
 }
 

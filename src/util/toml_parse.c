@@ -65,9 +65,7 @@ int tp_error_at(toml_parser *p, size_t at, const char *fmt, ...)
             col++;
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    if (vasprintf(&msg, fmt, ap) < 0)
-        abort();
+    char *msg = util_xvasprintf(fmt, ap);
     va_end(ap);
     util_error_set(p->err, 0, "%s:%u:%u: %s", p->source, line, col, msg);
     free(msg);

@@ -73,6 +73,7 @@ void *util_xrealloc(void *p, size_t n);
 char *util_xstrdup(const char *s);
 char *util_xstrndup(const char *s, size_t n);
 char *util_xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);
+char *util_xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0);
 
 /* ---- growable byte buffer ---------------------------------------------- */
 
