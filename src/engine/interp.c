@@ -849,7 +849,7 @@ L_BR_IF:
     if (R(1).u32) {
         int32_t rel = (int32_t)ip[2];
         ip += rel;
-        if (rel < 0 && UTIL_UNLIKELY(--budget <= 0))
+        if (rel <= 0 && UTIL_UNLIKELY(--budget <= 0))
             goto poll;
     } else {
         ip += 3;
@@ -868,7 +868,7 @@ L_BR_UNLESS:
     if (!R(1).u32) {
         int32_t rel = (int32_t)ip[2];
         ip += rel;
-        if (rel < 0 && UTIL_UNLIKELY(--budget <= 0))
+        if (rel <= 0 && UTIL_UNLIKELY(--budget <= 0))
             goto poll;
     } else {
         ip += 3;
@@ -881,7 +881,7 @@ L_BR_UNLESS:
         if (expr) { \
             int32_t rel = (int32_t)ip[3]; \
             ip += rel; \
-            if (rel < 0 && UTIL_UNLIKELY(--budget <= 0)) \
+            if (rel <= 0 && UTIL_UNLIKELY(--budget <= 0)) \
                 goto poll; \
         } else { \
             ip += 4; \
@@ -902,7 +902,12 @@ L_BR_TABLE: {
     uint32_t i = R(1).u32, n = ip[2];
     if (i > n)
         i = n;
-    ip += (int32_t)ip[3 + i];
+    int32_t rel = (int32_t)ip[3 + i];
+    ip += rel;
+    /* A target at or before this op is a loop: count it like any back-edge
+     * so an interrupt or deadline can stop `loop (br_table 0 ...)`. */
+    if (rel <= 0 && UTIL_UNLIKELY(--budget <= 0))
+        goto poll;
     NEXT();
 }
 

@@ -549,6 +549,42 @@ static void test_interrupt(void)
     wasm_store_free(s);
 }
 
+/*
+ * Loops whose branch targets the branch itself (offset 0): found by
+ * fuzz_run, they spun forever because only negative offsets were counted
+ * as back-edges.
+ * (module
+ *   (func (export "br_if_self") (loop (br_if 0 (i32.const 1))))
+ *   (func (export "br_table_self") (loop (br_table 0 (i32.const 0))))
+ *   (func (export "br_if_eq_self") (loop (br_if 0 (i32.eq (i32.const 1) (i32.const 1))))))
+ */
+static const uint8_t tight_loops_wasm[] = {
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60,
+  0x00, 0x00, 0x03, 0x04, 0x03, 0x00, 0x00, 0x00, 0x07, 0x2e, 0x03, 0x0a,
+  0x62, 0x72, 0x5f, 0x69, 0x66, 0x5f, 0x73, 0x65, 0x6c, 0x66, 0x00, 0x00,
+  0x0d, 0x62, 0x72, 0x5f, 0x74, 0x61, 0x62, 0x6c, 0x65, 0x5f, 0x73, 0x65,
+  0x6c, 0x66, 0x00, 0x01, 0x0d, 0x62, 0x72, 0x5f, 0x69, 0x66, 0x5f, 0x65,
+  0x71, 0x5f, 0x73, 0x65, 0x6c, 0x66, 0x00, 0x02, 0x0a, 0x23, 0x03, 0x09,
+  0x00, 0x03, 0x40, 0x41, 0x01, 0x0d, 0x00, 0x0b, 0x0b, 0x0a, 0x00, 0x03,
+  0x40, 0x41, 0x00, 0x0e, 0x00, 0x00, 0x0b, 0x0b, 0x0c, 0x00, 0x03, 0x40,
+  0x41, 0x01, 0x41, 0x01, 0x46, 0x0d, 0x00, 0x0b, 0x0b
+};
+
+static void test_deadline_stops_self_branching_loops(void)
+{
+    static const char *const names[] = {"br_if_self", "br_table_self", "br_if_eq_self"};
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *inst = inst_of(s, tight_loops_wasm, sizeof tight_loops_wasm, NULL);
+    CHECK(inst != NULL);
+    for (size_t i = 0; inst && i < sizeof names / sizeof names[0]; i++) {
+        wasm_result r;
+        wasm_store_set_deadline(s, now_ns() + 20 * 1000000ull);
+        CHECK(wasm_func_call(s, wasm_instance_func(inst, names[i]), NULL, 0, NULL, 0, &r) < 0);
+        CHECK_INT(r.kind, WASM_INTERRUPTED);
+    }
+    wasm_store_free(s);
+}
+
 /* ---- host functions ----------------------------------------------------- */
 
 static char logged[64];
@@ -828,6 +864,7 @@ int main(void)
     RUN(test_traps);
     RUN(test_call_depth);
     RUN(test_interrupt);
+    RUN(test_deadline_stops_self_branching_loops);
     RUN(test_host);
     RUN(test_memory_cap);
     RUN(test_tables);
