@@ -102,7 +102,8 @@ static int add_rule(scmp_filter_ctx ctx, json_object *rule, size_t idx, util_err
                                       "linux.seccomp.syscalls[%zu].args[%zu].op: unknown op %s",
                                       idx, i, op_name ? op_name : "(missing)");
             json_object *index = field(a, "index");
-            if (index == NULL || json_object_get_int(index) < 0 || json_object_get_int(index) > 5)
+            if (index == NULL || !json_object_is_type(index, json_type_int) ||
+                json_object_get_int(index) < 0 || json_object_get_int(index) > 5)
                 return util_error_set(err, 0,
                                       "linux.seccomp.syscalls[%zu].args[%zu].index: expected 0..5",
                                       idx, i);
@@ -116,6 +117,10 @@ static int add_rule(scmp_filter_ctx ctx, json_object *rule, size_t idx, util_err
 
     /* "names" (current spec) or the old single "name" */
     json_object *names = field(rule, "names");
+    /* json-c asserts (aborts) on array calls on other types: check first. */
+    if (names != NULL && !json_object_is_type(names, json_type_array))
+        return util_error_set(err, 0, "linux.seccomp.syscalls[%zu].names: expected an array",
+                              idx);
     size_t n_names = names ? json_object_array_length(names) : 1;
     for (size_t i = 0; i < n_names; i++) {
         const char *name = names ? json_object_get_string(json_object_array_get_idx(names, i))
@@ -165,6 +170,10 @@ int seccomp_compile(json_object *profile, seccomp_program *out, util_error **err
         return util_error_set(err, 0, "seccomp: cannot initialise libseccomp");
     int rc = -1;
     json_object *archs = field(profile, "architectures");
+    if (archs != NULL && !json_object_is_type(archs, json_type_array)) {
+        util_error_set(err, 0, "linux.seccomp.architectures: expected an array");
+        goto out;
+    }
     for (size_t i = 0; archs && i < json_object_array_length(archs); i++) {
         const char *an = json_object_get_string(json_object_array_get_idx(archs, i));
         uint32_t a;

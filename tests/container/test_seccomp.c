@@ -156,6 +156,16 @@ static void test_errors(void)
                  "linux.seccomp.syscalls[0].args[0].index");
     expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":{}}",
                  "linux.seccomp.syscalls");
+    /* Wrong JSON types in a hostile config.json must be errors, not aborts. */
+    expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":\"SCMP_ARCH_X86_64\"}",
+                 "linux.seccomp.architectures: expected an array");
+    expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":\"read\","
+                 "\"action\":\"SCMP_ACT_ERRNO\"}]}",
+                 "linux.seccomp.syscalls[0].names: expected an array");
+    expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+                 "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":\"0\",\"value\":1,"
+                 "\"op\":\"SCMP_CMP_EQ\"}]}]}",
+                 "linux.seccomp.syscalls[0].args[0].index");
 }
 
 int main(void)
