@@ -434,8 +434,14 @@ static void test_kill_signals_and_finished_process(void)
     if (out)
         protobuf_c_message_free_unpacked(out, NULL);
     pthread_join(w.t, NULL);
-    CHECK_INT(w.code, 0);
-    CHECK_INT(w.exit_status, 137);
+    /* The waiter thread's Wait races the Delete: if it reaches the shim
+     * first it must return the 137, if it arrives after the task is gone
+     * it must get NotFound (containerd itself always waits before Start).
+     * Either way it returns instead of hanging. */
+    if (w.code == 0)
+        CHECK_INT(w.exit_status, 137);
+    else
+        CHECK_INT(w.code, TTRPC_NOT_FOUND);
     env_stop(&e);
 }
 
