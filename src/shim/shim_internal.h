@@ -31,6 +31,15 @@ char *shim_group_key(const char *config_json_path, const char *id);
  * -2 (reuse it); removes a stale socket and retries. */
 int shim_socket_listen(const char *addr, util_error **err);
 
+/* ---- start.c ----------------------------------------------------------- */
+
+/* Writes a small state file (address, init.pid) under a temporary name and
+ * renames it over path, so a reader sees the old or the new content, never
+ * a torn one.  Unlike util_write_file_atomic it does not fsync: these files
+ * live in containerd's state directory, which does not outlive a reboot,
+ * and the fsync cost 1-4 ms on every task's critical path. */
+int shim_write_state_file(const char *path, const char *text, util_error **err);
+
 /* ---- serve.c ----------------------------------------------------------- */
 
 /* The daemon on an already listening socket (the `start` fork's path);
@@ -53,8 +62,6 @@ void shim_options_parse(const uint8_t *any, size_t len, shim_runtime_options *ou
 void shim_options_parse_any(const char *type_url, const uint8_t *value, size_t len,
                             shim_runtime_options *out);
 void shim_options_free(shim_runtime_options *o);
-
-#endif
 
 /* ---- events.c ---------------------------------------------------------- */
 
@@ -98,3 +105,5 @@ struct container_stats;
 /* Encodes container-layer stats as the Any CRI accepts:
  * io.containerd.cgroups.v1.Metrics or io.containerd.cgroups.v2.Metrics. */
 void shim_stats_to_any(const struct container_stats *cs, Google__Protobuf__Any *any);
+
+#endif

@@ -24,6 +24,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int shim_write_state_file(const char *path, const char *text, util_error **err)
+{
+    cleanup_free char *tmp = util_xasprintf("%s.tmp.%d", path, (int)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return util_error_set(err, errno, "create %s", tmp);
+    size_t len = strlen(text);
+    if (util_write_all(fd, text, len) != (ssize_t)len) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        return util_error_set(err, saved, "write %s", tmp);
+    }
+    close(fd);
+    if (rename(tmp, path) < 0) {
+        int saved = errno;
+        unlink(tmp);
+        return util_error_set(err, saved, "rename %s to %s", tmp, path);
+    }
+    return 0;
+}
+
 static void read_stdin_options(void)
 {
     if (isatty(STDIN_FILENO))
@@ -114,7 +136,7 @@ int shim_action_start(const shim_flags *f, util_error **err)
         return util_error_wrap(err, "start %s", f->id);
     if (fd == -2) {
         /* another container of this pod: its shim serves us too */
-        if (util_write_file_atomic(addr_file, addr, strlen(addr), 0644, err) < 0)
+        if (shim_write_state_file(addr_file, addr, err) < 0)
             return -1;
         fputs(addr, stdout);
         fflush(stdout);
@@ -122,7 +144,7 @@ int shim_action_start(const shim_flags *f, util_error **err)
     }
     pid_t pid = spawn_daemon(f, fd, err);
     close(fd);
-    if (pid < 0 || util_write_file_atomic(addr_file, addr, strlen(addr), 0644, err) < 0) {
+    if (pid < 0 || shim_write_state_file(addr_file, addr, err) < 0) {
         if (pid > 0)
             kill(pid, SIGKILL);
         unlink(addr + strlen("unix://"));

@@ -22,9 +22,9 @@ static void write_init_pid(const char *bundle, pid_t pid)
 {
     cleanup_free char *path = util_xasprintf("%s/init.pid", bundle);
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%d", (int)pid);
+    snprintf(buf, sizeof buf, "%d", (int)pid);
     util_error *err = NULL;
-    if (util_write_file_atomic(path, buf, (size_t)n, 0644, &err) < 0) {
+    if (shim_write_state_file(path, buf, &err) < 0) {
         util_log_warn("%s", err->msg);
         util_error_free(&err);
     }
