@@ -7,7 +7,7 @@ PACKAGES="
   build-essential cmake ninja-build pkg-config git
   clang-14 lld-14 llvm-14 libclang-rt-14-dev libclang-rt-14-dev-wasm32 wasi-libc
   libprotobuf-c-dev protobuf-c-compiler
-  libjson-c-dev libseccomp-dev libcap-dev libmicrohttpd-dev
+  libjson-c-dev libseccomp-dev libcap-dev libmicrohttpd-dev nettle-dev
   containerd runc busybox-static iproute2 util-linux procps psmisc curl
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml shellcheck
   wrk hyperfine

@@ -11,6 +11,7 @@
  * both a pid and a verdict.
  */
 #include "internal.h"
+#include "spin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,13 @@ static void reap(pid_t pid)
 pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
                      container_kind *kind, util_error **err)
 {
+    /* A Spin app (process.args ["/"]) serves HTTP after pivoting into its
+     * rootfs, where the host's libmicrohttpd is not visible: load it here,
+     * so the forked process inherits it (and a node without it gets a
+     * Create error naming the package). */
+    if (cfg->process->n_args > 0 && strcmp(cfg->process->args[0], "/") == 0 &&
+        spin_http_load(err) < 0)
+        return -1;
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return util_error_set(err, errno, "socketpair");

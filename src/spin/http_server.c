@@ -5,7 +5,9 @@
  * does the parts of HTTP/1.1 that are easy to get subtly wrong (request
  * framing, chunked decoding, pipelining, keep-alive rules, 100-continue,
  * header size limits answered with 431), runs an epoll loop per I/O thread
- * and lets us suspend a connection while its request runs elsewhere.
+ * and lets us suspend a connection while its request runs elsewhere.  It is
+ * called through the table mhd_load.c fills on the first start (the binary
+ * does not link it: see there).
  *
  * Life of a request:
  *   1. uri_log callback (request line seen): allocate the request state,
@@ -27,11 +29,11 @@
  * is why the queue check and the suspension happen under one lock.
  */
 #include "http_server.h"
+#include "mhd_load.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -59,6 +61,7 @@ typedef struct req_state {
 
 struct spin_http_server {
     spin_http_server_config cfg;
+    const spin_mhd_api *mhd; /* libmicrohttpd, loaded on first start */
     struct MHD_Daemon *daemon;
     int listen_fd;
     pthread_t *threads;
@@ -265,7 +268,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     if (st->response)
-        MHD_destroy_response(st->response);
+        s->mhd->destroy_response(st->response);
     util_buf_free(&st->body);
     free(st->target);
     free(st->method);
@@ -279,18 +282,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pthread_mutex_unlock(&s->lock);
 }
 
-static enum MHD_Result queue_simple(struct MHD_Connection *conn, unsigned status, bool close_conn)
+static enum MHD_Result queue_simple(const spin_mhd_api *mhd, struct MHD_Connection *conn,
+                                    unsigned status, bool close_conn)
 {
     const char *reason = spin_http_reason((int)status);
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(reason), (void *)reason, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r = mhd->create_response_from_buffer(strlen(reason), (void *)reason,
+                                                              MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+    mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
     if (close_conn)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-    enum MHD_Result ret = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
+        mhd->add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = mhd->queue_response(conn, status, r);
+    mhd->destroy_response(r);
     return ret;
 }
 
@@ -305,7 +309,7 @@ static bool enqueue(spin_http_server *s, req_state *st)
         pthread_mutex_unlock(&s->lock);
         return false;
     }
-    MHD_suspend_connection(st->conn);
+    s->mhd->suspend_connection(st->conn);
     st->next = NULL;
     if (s->tail)
         s->tail->next = st;
@@ -330,14 +334,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     switch (st->phase) {
     case REQ_NEW: {
         st->phase = REQ_BODY;
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        const char *cl = s->mhd->lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                         MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end = NULL;
             unsigned long long n = strtoull(cl, &end, 10);
             if (end && *end == '\0' && n > s->cfg.max_body_bytes) {
                 st->phase = REQ_DONE;
-                return queue_simple(conn, 413, true);
+                return queue_simple(s->mhd, conn, 413, true);
             }
         }
         return MHD_YES;
@@ -355,14 +359,14 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         }
         if (st->too_large) {
             st->phase = REQ_DONE;
-            return queue_simple(conn, 413, true);
+            return queue_simple(s->mhd, conn, 413, true);
         }
         st->method = util_xstrdup(method);
         st->version = util_xstrdup(version);
         st->phase = REQ_RUNNING;
         if (!enqueue(s, st)) {
             st->phase = REQ_DONE;
-            return queue_simple(conn, 503, true);
+            return queue_simple(s->mhd, conn, 503, true);
         }
         return MHD_YES;
     case REQ_RUNNING:
@@ -373,8 +377,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         if (st->response) {
             struct MHD_Response *r = st->response;
             st->response = NULL;
-            enum MHD_Result ret = MHD_queue_response(conn, st->status, r);
-            MHD_destroy_response(r);
+            enum MHD_Result ret = s->mhd->queue_response(conn, st->status, r);
+            s->mhd->destroy_response(r);
             return ret;
         }
         return MHD_NO;
@@ -412,13 +416,13 @@ static bool skip_response_header(const char *name)
 static void run_job(spin_http_server *s, req_state *st)
 {
     header_collect hc = {0};
-    MHD_get_connection_values(st->conn, MHD_HEADER_KIND, collect_header, &hc);
+    s->mhd->get_connection_values(st->conn, MHD_HEADER_KIND, collect_header, &hc);
 
     char ip[INET6_ADDRSTRLEN + 8] = "unknown";
     uint16_t port = 0;
     cleanup_free char *client = NULL;
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(st->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        s->mhd->get_connection_info(st->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr)
         client = sockaddr_text(ci->client_addr, ip, sizeof(ip), &port);
     else
@@ -451,13 +455,12 @@ static void run_job(spin_http_server *s, req_state *st)
 
     size_t blen = resp.body.len;
     char *bdata = util_buf_steal(&resp.body, &blen);
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(blen, bdata ? bdata : (void *)"",
-                                         bdata ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r = s->mhd->create_response_from_buffer(
+        blen, bdata ? bdata : (void *)"", bdata ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     for (size_t i = 0; r && i < resp.nheaders; i++) {
         if (skip_response_header(resp.headers[i].name))
             continue;
-        if (MHD_add_response_header(r, resp.headers[i].name, resp.headers[i].value) == MHD_NO)
+        if (s->mhd->add_response_header(r, resp.headers[i].name, resp.headers[i].value) == MHD_NO)
             util_log_warn("response header '%s' rejected", resp.headers[i].name);
     }
     int status = resp.status >= 100 && resp.status <= 999 ? resp.status : 500;
@@ -474,7 +477,7 @@ static void run_job(spin_http_server *s, req_state *st)
     st->phase = REQ_DONE;
     if (!r)
         util_log_error("out of memory building a response");
-    MHD_resume_connection(st->conn);
+    s->mhd->resume_connection(st->conn);
 }
 
 static void *worker_main(void *arg)
@@ -518,7 +521,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, util_error **err)
 {
+    const spin_mhd_api *mhd = spin_mhd_load(err);
+    if (!mhd)
+        return NULL;
     spin_http_server *s = util_xcalloc(1, sizeof(*s));
+    s->mhd = mhd;
     s->cfg = *cfg;
     if (!s->cfg.io_threads)
         s->cfg.io_threads = ncpus();
@@ -555,7 +562,7 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
     /* MHD needs room for the request line + headers + its read buffer in
      * the per-connection pool; the header limit is what is left. */
     size_t pool = s->cfg.max_header_bytes + 16 * 1024;
-    s->daemon = MHD_start_daemon(
+    s->daemon = s->mhd->start_daemon(
         flags, 0, NULL, NULL, on_access, s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.io_threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)s->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -577,7 +584,7 @@ bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
         return true;
     bool drained = true;
     if (s->daemon) {
-        int fd = MHD_quiesce_daemon(s->daemon);
+        int fd = s->mhd->quiesce_daemon(s->daemon);
         if (fd >= 0)
             close(fd);
         s->listen_fd = -1;
@@ -614,7 +621,7 @@ bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
         pthread_join(s->threads[i], NULL);
     /* No connection is suspended now: every suspended one had a job. */
     if (s->daemon)
-        MHD_stop_daemon(s->daemon);
+        s->mhd->stop_daemon(s->daemon);
     free(s->threads);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);

@@ -82,6 +82,14 @@ int spin_app_run(const spin_run_options *opts, util_error **err);
  * component): returns 0 if spin_app_run would start, else -1 with *err. */
 int spin_app_check(const spin_run_options *opts, util_error **err);
 
+/* Loads the HTTP server library (libmicrohttpd, opened with dlopen on first
+ * use so that processes which serve nothing never load it).  spin_app_run
+ * does this itself; call it first when the app will run where the host's
+ * libraries are not visible (a container process after pivot_root): the
+ * loaded library survives fork.  Returns -1 with *err naming the library
+ * and the Debian package to install if it cannot be loaded. */
+int spin_http_load(util_error **err);
+
 /* Asks every running spin_app_run in this process to stop gracefully.
  * Async-signal-safe and thread-safe. */
 void spin_app_stop(void);

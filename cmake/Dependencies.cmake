@@ -1,0 +1,61 @@
+# Third-party C libraries, as imported targets dep::<name>.
+#
+# The shim is installed as one file on every node and containerd starts it
+# for every pod, so two things matter: what a node must have installed, and
+# how long the dynamic loader takes before main().  The small libraries we
+# always use (json-c, protobuf-c, libseccomp, libcap, nettle) therefore go
+# into the binary from Debian's .a archives: nothing to install for them, no
+# symbol lookups, no relocations or constructors of theirs at start.  The
+# binary then needs only libc and libm.  libmicrohttpd is not linked at all:
+# src/spin loads it with dlopen() when an HTTP server starts (it drags in
+# gnutls and eight more libraries whose constructors run at load time).
+#
+# STATIC_DEPS=OFF, or a distribution without the archives, links the shared
+# libraries instead; the program is the same either way.
+option(STATIC_DEPS "Link json-c, protobuf-c, libseccomp, libcap and nettle from their .a archives when present" ON)
+find_package(PkgConfig REQUIRED)
+
+# dep_library(NAME MODULE ARCHIVE) defines dep::NAME from the pkg-config
+# MODULE: the static ARCHIVE (e.g. libjson-c.a) when STATIC_DEPS is on and
+# the archive exists, else the shared library pkg-config names.
+function(dep_library name module archive)
+  pkg_check_modules(DEP_${name} REQUIRED IMPORTED_TARGET ${module})
+  set(found "")
+  if(STATIC_DEPS)
+    find_library(DEP_${name}_ARCHIVE NAMES ${archive}
+                 HINTS ${DEP_${name}_STATIC_LIBRARY_DIRS} ${DEP_${name}_LIBRARY_DIRS})
+    set(found ${DEP_${name}_ARCHIVE})
+  endif()
+  if(found)
+    add_library(dep::${name} STATIC IMPORTED)
+    set_target_properties(dep::${name} PROPERTIES
+      IMPORTED_LOCATION ${found}
+      INTERFACE_INCLUDE_DIRECTORIES "${DEP_${name}_INCLUDE_DIRS}"
+      INTERFACE_COMPILE_OPTIONS "${DEP_${name}_CFLAGS_OTHER}")
+    # What the archive itself needs (pkg-config's Libs.private), minus itself.
+    set(private ${DEP_${name}_STATIC_LIBRARIES})
+    list(REMOVE_ITEM private ${DEP_${name}_LIBRARIES})
+    if(private)
+      set_target_properties(dep::${name} PROPERTIES INTERFACE_LINK_LIBRARIES "${private}")
+    endif()
+    message(STATUS "dependency ${name}: static (${found})")
+  else()
+    add_library(dep::${name} INTERFACE IMPORTED)
+    target_link_libraries(dep::${name} INTERFACE PkgConfig::DEP_${name})
+    message(STATUS "dependency ${name}: shared")
+  endif()
+endfunction()
+
+dep_library(json-c json-c libjson-c.a)
+dep_library(protobuf-c libprotobuf-c libprotobuf-c.a)
+dep_library(seccomp libseccomp libseccomp.a)
+dep_library(cap libcap libcap.a)
+dep_library(nettle nettle libnettle.a)
+
+# libmicrohttpd: only its header (types and constants); the code is loaded
+# at run time by src/spin/mhd_load.c, so no link library here on purpose.
+pkg_check_modules(DEP_microhttpd REQUIRED libmicrohttpd)
+add_library(dep::microhttpd-headers INTERFACE IMPORTED)
+set_target_properties(dep::microhttpd-headers PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DEP_microhttpd_INCLUDE_DIRS}"
+  INTERFACE_COMPILE_OPTIONS "${DEP_microhttpd_CFLAGS_OTHER}")
