@@ -6,10 +6,52 @@
  * lets the interpreter run; the interpreter never longjmps, it returns -1
  * with the outcome left in the store, so host functions calling back into
  * Wasm nest naturally and every activation cleans up by returning.
+ *
+ * Only those re-entries (host -> Wasm -> host -> ...) consume native stack,
+ * and how much one costs depends on the build (an ASan -O0 interpreter
+ * frame is tens of KiB), so they are bounded by the native stack itself:
+ * each thread learns its stack's lowest address once (pthread_getattr_np),
+ * and a call whose frame lies within NATIVE_STACK_MARGIN of it traps with
+ * "call stack exhausted" instead of letting a deeper level overflow.  The
+ * margin is what the last admitted level may still use: one interpreter
+ * activation plus a host function, with room to spare.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "runtime.h"
+
+#define NATIVE_STACK_MARGIN (256u * 1024u)
+
+/* Lowest address a call may run at on this thread; 0 = no bound known
+ * (pthread_getattr_np failed), where only the Wasm call depth limits. */
+static _Thread_local uintptr_t native_stack_floor;
+static _Thread_local bool native_stack_probed;
+
+static uintptr_t stack_floor(void)
+{
+    if (UTIL_LIKELY(native_stack_probed))
+        return native_stack_floor;
+    native_stack_probed = true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return 0;
+    void *addr;
+    size_t size;
+    if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+        /* a small thread stack keeps three quarters for nesting */
+        size_t margin = size / 4 < NATIVE_STACK_MARGIN ? size / 4 : NATIVE_STACK_MARGIN;
+        native_stack_floor = (uintptr_t)addr + margin;
+    }
+    pthread_attr_destroy(&attr);
+    return native_stack_floor;
+}
+
+/* The stack grows down on every target we build for. */
+static bool native_stack_low(void)
+{
+    return (uintptr_t)__builtin_frame_address(0) < stack_floor();
+}
 
 void rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
 {
@@ -97,9 +139,7 @@ int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nar
     }
     rt_slot *fp = s->stack_top;
     uint32_t need = f->nparams > f->nresults ? f->nparams : f->nresults;
-    /* each re-entry from a host function costs native stack, so bound it
-     * well below what a 1 MiB thread stack can hold */
-    if (fp + need + 1 > s->stack_end || s->depth >= s->max_depth || s->nesting >= 256) {
+    if (fp + need + 1 > s->stack_end || s->depth >= s->max_depth || native_stack_low()) {
         rt_result_set(res, WASM_TRAP, "call stack exhausted");
         return -1;
     }
@@ -118,14 +158,12 @@ int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nar
     rt_slot *top0 = s->stack_top;
     clear_pending(s);
     int rc;
-    s->nesting++;
     if (f->is_host) {
         s->stack_top = fp + need;
         rc = rt_call_host(s, f, NULL, fp);
     } else {
         rc = rt_interp_call(s, f, fp);
     }
-    s->nesting--;
     s->depth = depth0;
     s->stack_top = top0;
     if (rc < 0) {

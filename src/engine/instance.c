@@ -355,16 +355,22 @@ fail_early:
     return NULL;
 }
 
-bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out)
+bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out)
 {
     for (uint32_t i = 0; i < inst->nexports; i++) {
-        wasm_export_desc d = wasm_module_export(inst->module, i);
-        if (strcmp(d.name, name) == 0) {
+        size_t elen;
+        const char *ename = mv_export_name(inst->module, i, &elen);
+        if (elen == len && memcmp(ename, name, len) == 0) {
             *out = inst->exports[i];
             return true;
         }
     }
     return false;
+}
+
+bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out)
+{
+    return wasm_instance_export_n(inst, name, strlen(name), out);
 }
 
 wasm_func *wasm_instance_func(wasm_instance *inst, const char *name)

@@ -139,6 +139,12 @@ void mv_export(const wasm_module *m, uint32_t i, const char **name, wasm_extern_
     *index = m->exports[i].index;
 }
 
+const char *mv_export_name(const wasm_module *m, uint32_t i, size_t *len)
+{
+    *len = m->exports[i].name_len;
+    return m->exports[i].name;
+}
+
 int64_t mv_start(const wasm_module *m)
 {
     return m->start;

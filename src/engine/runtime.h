@@ -108,6 +108,8 @@ void mv_global(const wasm_module *m, uint32_t idx, uint8_t *valtype, bool *mutab
 /* Exports: index in the kind's index space. */
 void mv_export(const wasm_module *m, uint32_t i, const char **name, wasm_extern_kind *kind,
                uint32_t *index);
+/* Export i's name and its length (names may hold NUL bytes). */
+const char *mv_export_name(const wasm_module *m, uint32_t i, size_t *len);
 int64_t mv_start(const wasm_module *m); /* -1 if none */
 uint32_t mv_num_elems(const wasm_module *m);
 void mv_elem(const wasm_module *m, uint32_t i, int *mode, uint32_t *table,
@@ -226,7 +228,6 @@ struct wasm_store {
     rt_slot *stack_top;   /* first free slot for a new outermost call */
     rt_frame *frames;     /* max_depth + 1 entries */
     uint32_t depth;       /* frames in use */
-    uint32_t nesting;     /* API calls active (host -> Wasm re-entries use native stack) */
 
     /* pending outcome raised by a host function or the interpreter */
     wasm_result_kind pending_kind;

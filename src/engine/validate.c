@@ -407,15 +407,15 @@ static bool load_sig(uint8_t op, uint32_t *align, uint8_t *t)
     return true;
 }
 
-static bool const_allowed(uint8_t op)
+static bool const_allowed(uint8_t op, const wasm_features *f)
 {
     switch (op) {
     case OPC_I32_CONST: case OPC_I64_CONST: case OPC_F32_CONST: case OPC_F64_CONST:
     case OPC_REF_NULL: case OPC_REF_FUNC: case OPC_GLOBAL_GET: case OPC_END:
-    /* extended-const */
+        return true;
     case OPC_I32_ADD: case OPC_I32_SUB: case OPC_I32_MUL:
     case OPC_I64_ADD: case OPC_I64_SUB: case OPC_I64_MUL:
-        return true;
+        return !f->no_extended_const;
     default:
         return false;
     }
@@ -629,7 +629,8 @@ static int instr(wm_validator *v, uint8_t op)
     uint32_t a;
     uint8_t t, in, out;
 
-    if (v->info->kind == WM_EXPR_CONST && !const_allowed(op) && op != OPC_PREFIX_FC)
+    if (v->info->kind == WM_EXPR_CONST && !const_allowed(op, &m->features) &&
+        op != OPC_PREFIX_FC)
         fail(v, "constant expression required");
 
     switch (op) {

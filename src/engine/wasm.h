@@ -100,10 +100,17 @@ static inline void wasm_result_init(wasm_result *r)
 
 /* ---- modules ----------------------------------------------------------- */
 
+/* Proposals beyond core 2.0.  A zeroed struct (or NULL) is what embedders
+ * want: every flag's zero value is the default, which is why extended-const
+ * (on by default: current toolchains put i32.add etc. in global and segment
+ * initialisers, and Spin apps rely on it) is switched off by a negative. */
 typedef struct wasm_features {
     bool tail_call;    /* return_call, return_call_indirect */
     bool simd;         /* fixed-width SIMD (not implemented yet: rejected) */
     bool multi_memory;
+    bool no_extended_const; /* core 2.0 constant expressions only: i32/i64
+                               add, sub, mul there are "constant expression
+                               required" */
 } wasm_features;
 
 /* Decodes and validates.  `bytes` is copied; the caller may free it. */
@@ -236,6 +243,8 @@ bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name,
 wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l,
                                 wasm_result *res);
 bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out);
+/* The same by a counted name: export names are any UTF-8, NUL included. */
+bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out);
 wasm_func *wasm_instance_func(wasm_instance *inst, const char *name);
 wasm_memory *wasm_instance_memory(wasm_instance *inst, const char *name);
 wasm_module *wasm_instance_module(wasm_instance *inst);

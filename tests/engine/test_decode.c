@@ -363,13 +363,21 @@ static void test_invalid(void)
     /* exporting "a" twice */
     EXPECT(WASM_INVALID, "duplicate export name",
            HDR, ONE_FUNC, 0x07, 0x09, 0x02, 0x01, 0x61, 0x00, 0x00, 0x01, 0x61, 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x00, 0x0b);
+    /* select with an explicit empty result list (1C 00): what select.wast
+     * line 324 means, though its converted .wasm holds an untyped 1B */
+    EXPECT(WASM_INVALID, "invalid result arity",
+           HDR, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x0a, 0x01, 0x08, 0x00, 0x01, 0x01, 0x41, 0x01, 0x1c, 0x00, 0x0b);
+    /* ... and the untyped select of that .wasm pops three values from one */
+    EXPECT(WASM_INVALID, "type mismatch",
+           HDR, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00, 0x03, 0x02, 0x01, 0x00, 0x0a, 0x09, 0x01, 0x07, 0x00, 0x01, 0x01, 0x41, 0x01, 0x1b, 0x0b);
     /* a malformed byte after an invalid body still wins: the body has a
      * type error, the data section that follows a bad segment kind */
     EXPECT(WASM_MALFORMED, "malformed data segment kind",
            HDR, ONE_FUNC, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x42, 0x00, 0x0b, 0x0b, 0x02, 0x01, 0x07);
 }
 
-/* Features: tail calls only when asked for; multi-value block types. */
+/* Features: tail calls only when asked for; extended-const unless turned
+ * off; multi-value block types. */
 static void test_features(void)
 {
     /* () -> (i32) whose body is "return_call 0" (itself) */
@@ -382,6 +390,25 @@ static void test_features(void)
     wasm_features f = {.tail_call = true};
     m = wasm_module_new(tail, sizeof tail, &f, &res);
     CHECK(m != NULL);
+    wasm_module_free(m);
+
+    /* extended-const: (global i32 (i32.add (i32.const 1) (i32.const 2)))
+     * is accepted by default (NULL or zeroed features), refused as core 2.0
+     * when switched off */
+    static const uint8_t ext_const[] = {HDR, 0x06, 0x09, 0x01, 0x7f, 0x00, 0x41, 0x01,
+                                        0x41, 0x02, 0x6a, 0x0b};
+    m = wasm_module_new(ext_const, sizeof ext_const, NULL, &res);
+    CHECK(m != NULL);
+    wasm_module_free(m);
+    wasm_features zero = {0};
+    m = wasm_module_new(ext_const, sizeof ext_const, &zero, &res);
+    CHECK(m != NULL);
+    wasm_module_free(m);
+    wasm_features core2 = {.no_extended_const = true};
+    m = wasm_module_new(ext_const, sizeof ext_const, &core2, &res);
+    CHECK(m == NULL);
+    CHECK_INT(res.kind, WASM_INVALID);
+    CHECK(strncmp(res.message, "constant expression required", 28) == 0);
     wasm_module_free(m);
 
     /* type 1 = (i32 i32) -> (i32); block (type 1) i32.add end, fed by two

@@ -3,11 +3,13 @@
  * arithmetic and control flow, traps with spec messages and backtraces,
  * host functions reading guest memory, exit, call-depth exhaustion,
  * deadlines and interrupts, memory growth under a cap, tables and
- * call_indirect, and several instances linked together.
+ * call_indirect, several instances linked together, host -> guest
+ * re-entry bounded by the native stack, and export names holding NULs.
  *
  * The modules are small hand-written WAT programs (shown above each byte
  * array) assembled once into the binary form the engine consumes.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -763,9 +765,11 @@ static void test_tables(void)
     CHECK_INT(call_i32(s, in, "call", 2, 0, 5, &r), 6);
     CHECK_INT(call_i32(s, in, "call", 2, 1, 5, &r), 10);
     call_i32(s, in, "call", 2, 2, 5, &r);
-    CHECK_STR(r.message, "uninitialized element");
+    /* the element index is part of the message, as the reference
+     * interpreter prints it */
+    CHECK_STR(r.message, "uninitialized element 2");
     call_i32(s, in, "call", 2, 4, 5, &r);
-    CHECK_STR(r.message, "undefined element");
+    CHECK_STR(r.message, "undefined element 4");
     wasm_val a[1];
     a[0].i32 = 0;
     wasm_func_call(s, wasm_instance_func(in, "callv"), a, 1, NULL, 0, &r);
@@ -857,6 +861,135 @@ static void test_linking(void)
     wasm_store_free(s);
 }
 
+/* ---- host -> guest re-entry and export names ------------------------------ */
+
+/*
+ * (module
+ *   (import "host" "reenter" (func $reenter (param i32) (result i32)))
+ *   (func (export "down") (param i32) (result i32)
+ *     local.get 0 i32.const 1 i32.add call $reenter)
+ *   (func (export "\00a") (result i32) i32.const 1)
+ *   (func (export "") (result i32) i32.const 2))
+ */
+static const uint8_t reenter_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0a, 0x02, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x10, 0x01, 0x04,
+    0x68, 0x6f, 0x73, 0x74, 0x07, 0x72, 0x65, 0x65, 0x6e, 0x74, 0x65, 0x72,
+    0x00, 0x00, 0x03, 0x04, 0x03, 0x00, 0x01, 0x01, 0x07, 0x10, 0x03, 0x04,
+    0x64, 0x6f, 0x77, 0x6e, 0x00, 0x01, 0x02, 0x00, 0x61, 0x00, 0x02, 0x00,
+    0x00, 0x03, 0x0a, 0x15, 0x03, 0x09, 0x00, 0x20, 0x00, 0x41, 0x01, 0x6a,
+    0x10, 0x00, 0x0b, 0x04, 0x00, 0x41, 0x01, 0x0b, 0x04, 0x00, 0x41, 0x02,
+    0x0b,
+};
+
+typedef struct reenter_env {
+    wasm_func *down;
+    int32_t deepest;
+} reenter_env;
+
+/* host "reenter"(n): calls the guest's "down"(n), which calls back here
+ * with n + 1, without end; a failed call's trap is passed outwards */
+static int host_reenter(wasm_caller *c, void *env, const wasm_val *args, wasm_val *results)
+{
+    reenter_env *e = env;
+    if (args[0].i32 > e->deepest)
+        e->deepest = args[0].i32;
+    wasm_result r;
+    if (wasm_func_call(wasm_caller_store(c), e->down, args, 1, results, 1, &r) < 0)
+        return wasm_caller_trap(c, "%s", r.message);
+    return 0;
+}
+
+/* Runs host -> guest -> host ... until the engine refuses to go deeper.
+ * Returns how deep it got (0 if it returned normally). */
+static int32_t run_reentry(wasm_result *r)
+{
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_linker *l = wasm_linker_new();
+    reenter_env env = {0};
+    wasm_linker_define_host(l, s, "host", "reenter", "i:i", host_reenter, &env);
+    wasm_instance *in = inst_of(s, reenter_wasm, sizeof reenter_wasm, l);
+    int32_t deepest = -1;
+    if (in) {
+        env.down = wasm_instance_func(in, "down");
+        wasm_val a[1] = {{.i32 = 0}}, res[1];
+        if (wasm_func_call(s, env.down, a, 1, res, 1, r) < 0)
+            deepest = env.deepest;
+        else
+            deepest = 0;
+        /* the store stays usable once the nest has unwound */
+        wasm_result ok;
+        CHECK_INT(call_i32(s, in, "", 0, 0, 0, &ok), 2);
+        CHECK_INT(ok.kind, WASM_OK);
+    }
+    wasm_linker_free(l);
+    wasm_store_free(s);
+    return deepest;
+}
+
+static void check_reentry_trap(void)
+{
+    wasm_result r;
+    int32_t deepest = run_reentry(&r);
+    CHECK_INT(r.kind, WASM_TRAP);
+    CHECK_STR(r.message, "call stack exhausted");
+    /* the limit leaves real room, even in a sanitizer build */
+    if (deepest < 16)
+        fprintf(stderr, "  re-entered only %d times\n", (int)deepest);
+    CHECK(deepest >= 16);
+}
+
+static void *reentry_thread(void *arg)
+{
+    (void)arg;
+    check_reentry_trap();
+    return NULL;
+}
+
+/* Re-entry nests native frames; the engine must trap before the native
+ * stack runs out, on the main thread (8 MiB) as on a 1 MiB thread, where
+ * the old fixed limit of 256 levels overflowed under ASan at -O0. */
+static void test_reentry_depth(void)
+{
+    check_reentry_trap();
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 1024 * 1024);
+    pthread_t t;
+    CHECK_INT(pthread_create(&t, &attr, reentry_thread, NULL), 0);
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&attr);
+}
+
+/* Export names may hold NUL bytes: wasm_instance_export_n tells "\0a"
+ * and "" apart, the C-string lookup sees only "". */
+static void test_export_names(void)
+{
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_linker *l = wasm_linker_new();
+    reenter_env env = {0};
+    wasm_linker_define_host(l, s, "host", "reenter", "i:i", host_reenter, &env);
+    wasm_instance *in = inst_of(s, reenter_wasm, sizeof reenter_wasm, l);
+    CHECK(in != NULL);
+    if (in) {
+        wasm_extern e1, e2;
+        CHECK(wasm_instance_export_n(in, "\0a", 2, &e1));
+        CHECK(wasm_instance_export_n(in, "", 0, &e2));
+        CHECK(!wasm_instance_export_n(in, "\0", 1, &e2));
+        CHECK(!wasm_instance_export_n(in, "down", 3, &e2));
+        CHECK(wasm_instance_export_n(in, "down", 4, &e2));
+        wasm_val res[1];
+        wasm_result r;
+        CHECK_INT(wasm_func_call(s, e1.of.func, NULL, 0, res, 1, &r), 0);
+        CHECK_INT(res[0].i32, 1);
+        CHECK(wasm_instance_export(in, "", &e2));
+        CHECK_INT(wasm_func_call(s, e2.of.func, NULL, 0, res, 1, &r), 0);
+        CHECK_INT(res[0].i32, 2);
+    }
+    wasm_linker_free(l);
+    wasm_store_free(s);
+}
+
 int main(void)
 {
     RUN(test_arith);
@@ -869,5 +1002,7 @@ int main(void)
     RUN(test_memory_cap);
     RUN(test_tables);
     RUN(test_linking);
+    RUN(test_reentry_depth);
+    RUN(test_export_names);
     return TEST_SUMMARY();
 }

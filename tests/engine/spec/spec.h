@@ -15,6 +15,7 @@
 enum {
     SPEC_TAIL_CALL = 1,   /* enable the tail-call proposal */
     SPEC_DECODE_ONLY = 2, /* only decode/validate: no instantiation, no calls */
+    SPEC_NO_EXTENDED_CONST = 4, /* core 2.0 constant expressions (core/ scripts) */
 };
 
 /* Executes every command of the script `json_path` (whose .wasm files are

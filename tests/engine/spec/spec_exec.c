@@ -12,7 +12,10 @@
  * externref 0 is not the null reference.
  *
  * Messages are compared like the reference interpreter does: the expected
- * text must be a prefix of the engine's message.
+ * text must be a prefix of the engine's message.  The one exception is a
+ * command whose .wasm does not encode what its .wast text says (a converter
+ * artifact, listed in `artifacts` below with the reason): the module must
+ * still fail the same way (kind), only its message is not compared.
  */
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -41,9 +44,35 @@ typedef struct ctx {
     named *names;
     size_t nnames;
     FILE *out;
+    const char *script; /* base name of the .json, for find_artifact */
     wasm_features features;
     bool decode_only;
 } ctx;
+
+/* ---- converter artifacts --------------------------------------------------- */
+
+typedef struct artifact {
+    const char *script; /* base name of the .json */
+    int line;
+    const char *why;
+} artifact;
+
+static const artifact artifacts[] = {
+    /* select.2.wasm is 01 01 41 01 1B 0B: wast2json (wabt 1.0.32 alike)
+     * writes "(select (result) ...)" as the untyped select 0x1B, which
+     * here underflows the stack ("type mismatch"); only 1C 00 would be the
+     * text's empty result list ("invalid result arity", see test_decode). */
+    {"select.json", 324, "wast2json encodes (select (result)) as untyped select"},
+};
+
+/* The artifact entry of this command, or NULL. */
+static const artifact *find_artifact(const char *script, int line)
+{
+    for (size_t i = 0; i < sizeof artifacts / sizeof artifacts[0]; i++)
+        if (artifacts[i].line == line && strcmp(artifacts[i].script, script) == 0)
+            return &artifacts[i];
+    return NULL;
+}
 
 /* ---- reporting -------------------------------------------------------------- */
 
@@ -375,6 +404,7 @@ static void cmd_module_fails(ctx *c, json_object *cmd, int line, const char *typ
                             : strcmp(type, "assert_unlinkable") == 0 ? WASM_UNLINKABLE
                                                                     : WASM_TRAP;
     wasm_result res;
+    const artifact *art;
     wasm_module *m = load_module(c, filename, &res);
     if (!m) {
         if (is_simd_refusal(&res))
@@ -382,7 +412,13 @@ static void cmd_module_fails(ctx *c, json_object *cmd, int line, const char *typ
         else if (!want_decode_fail)
             report(c, line, 'F', "%s: %s: expected %s \"%s\", module failed: %s: %s", filename,
                    type, kind_name(want), text, kind_name(res.kind), res.message);
-        else if (res.kind != want || !prefix_of(text, res.message))
+        else if (res.kind != want)
+            report(c, line, 'F', "%s: %s: expected %s \"%s\", got %s \"%s\"", filename, type,
+                   kind_name(want), text, kind_name(res.kind), res.message);
+        else if (!prefix_of(text, res.message) && (art = find_artifact(c->script, line)))
+            report(c, line, 'P', "%s (message \"%s\" not compared: %s)", type, res.message,
+                   art->why);
+        else if (!prefix_of(text, res.message))
             report(c, line, 'F', "%s: %s: expected %s \"%s\", got %s \"%s\"", filename, type,
                    kind_name(want), text, kind_name(res.kind), res.message);
         else
@@ -432,6 +468,9 @@ static act_status do_action(ctx *c, json_object *act, wasm_val *results, wasm_va
     const char *type = jstr(act, "type");
     const char *field = jstr(act, "field");
     const char *modname = jstr(act, "module");
+    json_object *jfield = jget(act, "field");
+    /* names may hold NUL bytes ("\u0000..." in names.json) */
+    size_t field_len = jfield ? (size_t)json_object_get_string_len(jfield) : 0;
     wasm_result_init(res);
     wasm_instance *inst = find_instance(c, modname);
     if (!inst || !field || !type) {
@@ -439,7 +478,7 @@ static act_status do_action(ctx *c, json_object *act, wasm_val *results, wasm_va
         return ACT_ERROR;
     }
     wasm_extern ext;
-    if (!wasm_instance_export(inst, field, &ext)) {
+    if (!wasm_instance_export_n(inst, field, field_len, &ext)) {
         snprintf(why, whylen, "no export \"%s\"", field);
         return ACT_ERROR;
     }
@@ -591,6 +630,8 @@ int spec_exec_file(const char *json_path, FILE *out, unsigned flags)
     ctx c = {.dir = dir, .out = out};
     c.features.tail_call = (flags & SPEC_TAIL_CALL) != 0;
     c.decode_only = (flags & SPEC_DECODE_ONLY) != 0;
+    c.features.no_extended_const = (flags & SPEC_NO_EXTENDED_CONST) != 0;
+    c.script = strrchr(json_path, '/') ? strrchr(json_path, '/') + 1 : json_path;
     wasm_store_config cfg = {0};
     c.store = wasm_store_new(&cfg);
     c.linker = wasm_linker_new();
