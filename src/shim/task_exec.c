@@ -47,6 +47,7 @@ int task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
         e->stdin_path = util_xstrdup(req->stdin ? req->stdin : "");
         e->stdout_path = util_xstrdup(req->stdout ? req->stdout : "");
         e->stderr_path = util_xstrdup(req->stderr ? req->stderr : "");
+        e->busy = true; /* until created: a Delete must not free it */
         e->next = t->execs;
         t->execs = e;
     }
@@ -85,6 +86,9 @@ int task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
         free(e);
         goto out;
     }
+    pthread_mutex_lock(&s->lock);
+    e->busy = false;
+    pthread_mutex_unlock(&s->lock);
     Containerd__Events__TaskExecAdded ev = CONTAINERD__EVENTS__TASK_EXEC_ADDED__INIT;
     ev.container_id = t->id;
     ev.exec_id = req->exec_id;

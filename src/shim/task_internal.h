@@ -33,6 +33,9 @@ typedef struct exec_proc {
     char *stdin_path, *stdout_path, *stderr_path;
     bool terminal;
     bool deleting; /* a Delete owns it now */
+    /* an Exec or Start call works on it outside the service lock: a
+     * Delete must not free it meanwhile (it answers FailedPrecondition) */
+    bool busy;
     proc_rec p;
     struct exec_proc *next;
 } exec_proc;

@@ -156,17 +156,26 @@ static int start_exec(shim_service *s, task *t, const char *exec_id, uint8_t **r
 {
     pthread_mutex_lock(&s->lock);
     exec_proc *e = task_find_exec(t, exec_id);
+    bool gone = e == NULL || e->deleting, busy = e && e->busy;
+    if (!gone && !busy)
+        e->busy = true; /* e stays ours (not freed by a Delete) until cleared */
     pthread_mutex_unlock(&s->lock);
-    if (e == NULL)
+    if (gone)
         return ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id,
                                 t->id);
+    if (busy)
+        return ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION,
+                                "exec %s of task %s is being created or started", exec_id, t->id);
     util_error *err = NULL;
     pthread_mutex_lock(&t->op);
     pid_t pid = container_exec_start(t->c, exec_id, &err);
     pthread_mutex_unlock(&t->op);
-    if (pid < 0)
-        return task_error(st, &err, "start exec");
     pthread_mutex_lock(&s->lock);
+    e->busy = false;
+    if (pid < 0) {
+        pthread_mutex_unlock(&s->lock);
+        return task_error(st, &err, "start exec");
+    }
     e->p.pid = pid;
     e->p.started = true;
     Containerd__Events__TaskExecStarted ev = CONTAINERD__EVENTS__TASK_EXEC_STARTED__INIT;
@@ -458,13 +467,18 @@ static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **
 {
     pthread_mutex_lock(&s->lock);
     exec_proc *e = task_find_exec(t, exec_id);
-    bool busy = e && e->deleting;
-    if (e)
+    bool gone = e == NULL || e->deleting, busy = e && e->busy;
+    if (!gone && !busy)
         e->deleting = true;
     pthread_mutex_unlock(&s->lock);
-    if (e == NULL || busy)
+    if (gone)
         return ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id,
                                 t->id);
+    /* an Exec or Start is using e: freeing it now would pull it from
+     * under that call; containerd retries or reports the conflict */
+    if (busy)
+        return ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION,
+                                "exec %s of task %s is being created or started", exec_id, t->id);
     util_error *err = NULL;
     pthread_mutex_lock(&t->op);
     int rc = container_exec_delete(t->c, exec_id, &err);

@@ -10,6 +10,7 @@
  * start, like the real layer's init.
  */
 #include "container.h"
+#include "fake_container.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -380,8 +381,44 @@ int container_exec_create(container *c, const char *exec_id, const char *process
     return 0;
 }
 
+/* The exec-start gate (fake_container.h): a parked container_exec_start
+ * announces itself, so a test can run another call in the middle of a
+ * Start deterministically, without sleeps. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static bool gate_held;
+static int gate_parked;
+
+void fake_container_hold_exec_start(bool hold)
+{
+    pthread_mutex_lock(&gate_lock);
+    gate_held = hold;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+}
+
+void fake_container_await_parked_exec_start(void)
+{
+    pthread_mutex_lock(&gate_lock);
+    while (gate_parked == 0)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    pthread_mutex_unlock(&gate_lock);
+}
+
+static void pass_gate(void)
+{
+    pthread_mutex_lock(&gate_lock);
+    gate_parked++;
+    pthread_cond_broadcast(&gate_cond);
+    while (gate_held)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    gate_parked--;
+    pthread_mutex_unlock(&gate_lock);
+}
+
 pid_t container_exec_start(container *c, const char *exec_id, util_error **err)
 {
+    pass_gate();
     fproc *e = find_exec(c, exec_id);
     if (e == NULL)
         return util_error_set(err, ESRCH, "exec %s not found", exec_id);

@@ -10,6 +10,7 @@
  * Create < Start < Exit < Delete order, and Shutdown that only ends the
  * shim with its last task.
  */
+#include "fake_container.h"
 #include "shim_internal.h"
 #include "shim_test_util.h"
 #include "test.h"
@@ -518,6 +519,116 @@ static void test_exec(void)
     env_stop(&e);
 }
 
+typedef struct call_thread {
+    char sock[108];
+    const char *method, *id, *exec_id;
+    pthread_t t;
+    atomic_bool done;
+    int code;
+    uint32_t pid;
+} call_thread;
+
+/* Start or Delete of an exec on a connection of its own, as containerd
+ * issues concurrent calls. */
+static void *call_thread_main(void *arg)
+{
+    call_thread *ct = arg;
+    ttrpc_client c;
+    util_error *err = NULL;
+    ct->code = -1;
+    if (ttrpc_client_connect(&c, ct->sock, &err) == 0) {
+        Containerd__Task__V2__StartRequest r = CONTAINERD__TASK__V2__START_REQUEST__INIT;
+        r.id = (char *)ct->id;
+        r.exec_id = (char *)ct->exec_id;
+        ProtobufCMessage *out = NULL;
+        bool start = strcmp(ct->method, "Start") == 0;
+        ct->code = task_call(&c, ct->method, &r.base,
+                             start ? &containerd__task__v2__start_response__descriptor
+                                   : &containerd__task__v2__delete_response__descriptor,
+                             &out, NULL);
+        if (out && start)
+            ct->pid = ((Containerd__Task__V2__StartResponse *)out)->pid;
+        else if (out)
+            ct->pid = ((Containerd__Task__V2__DeleteResponse *)out)->pid;
+        if (out)
+            protobuf_c_message_free_unpacked(out, NULL);
+        ttrpc_client_close(&c);
+    } else {
+        util_error_free(&err);
+    }
+    atomic_store(&ct->done, true);
+    return NULL;
+}
+
+static void call_async(env *e, call_thread *ct, const char *method, const char *id,
+                       const char *exec_id)
+{
+    memset(ct, 0, sizeof *ct);
+    snprintf(ct->sock, sizeof ct->sock, "%s", e->sock);
+    ct->method = method;
+    ct->id = id;
+    ct->exec_id = exec_id;
+    pthread_create(&ct->t, NULL, call_thread_main, ct);
+}
+
+/* A Delete of an exec while its Start is inside the container layer must
+ * not free the exec under the Start (found by review: a use-after-free);
+ * it answers FailedPrecondition, and the exec stays usable. */
+static void test_delete_during_exec_start(void)
+{
+    env e;
+    env_start(&e);
+    cleanup_free char *b = bundle_with(&e, "x", "exec sleep 30");
+    CHECK_INT(create(&e, "x", b, NULL, NULL, NULL), 0);
+    CHECK_INT(simple(&e, "Start", "x", NULL, NULL), 0);
+    Containerd__Task__V2__ExecProcessRequest x = CONTAINERD__TASK__V2__EXEC_PROCESS_REQUEST__INIT;
+    Google__Protobuf__Any spec = GOOGLE__PROTOBUF__ANY__INIT;
+    spec.type_url = (char *)"types.containerd.io/opencontainers/runtime-spec/1/Process";
+    spec.value.data = (uint8_t *)"{\"args\":[\"/bin/sh\",\"-c\",\"exit 3\"],\"cwd\":\"/\"}";
+    spec.value.len = strlen((char *)spec.value.data);
+    x.id = (char *)"x";
+    x.exec_id = (char *)"racer";
+    x.spec = &spec;
+    CHECK_INT(task_call(&e.c, "Exec", &x.base, NULL, NULL, NULL), 0);
+
+    fake_container_hold_exec_start(true);
+    call_thread start, del;
+    call_async(&e, &start, "Start", "x", "racer");
+    fake_container_await_parked_exec_start();
+    call_async(&e, &del, "Delete", "x", "racer");
+    /* The fixed shim answers at once.  The old one blocked this Delete on
+     * the Start's container lock; release the Start after a generous
+     * bound so a regression fails (and ASan reports) instead of hanging. */
+    for (int i = 0; i < 1000 && !atomic_load(&del.done); i++)
+        usleep(10000);
+    fake_container_hold_exec_start(false);
+    pthread_join(del.t, NULL);
+    pthread_join(start.t, NULL);
+    CHECK_INT(del.code, TTRPC_FAILED_PRECONDITION);
+    CHECK_INT(start.code, 0);
+    CHECK(start.pid > 0);
+
+    /* the exec is intact: it runs to its end and can then be deleted */
+    waiter w;
+    wait_async(&e, &w, "x", "racer");
+    pthread_join(w.t, NULL);
+    CHECK_INT(w.code, 0);
+    CHECK_INT(w.exit_status, 3);
+    call_async(&e, &del, "Delete", "x", "racer");
+    pthread_join(del.t, NULL);
+    CHECK_INT(del.code, 0);
+    CHECK_INT((int)del.pid, (int)start.pid);
+    CHECK_INT(simple(&e, "State", "x", "racer", NULL), TTRPC_NOT_FOUND);
+
+    /* and the other order: a Start after the Delete won finds nothing */
+    x.exec_id = (char *)"late";
+    CHECK_INT(task_call(&e.c, "Exec", &x.base, NULL, NULL, NULL), 0);
+    CHECK_INT(simple(&e, "Delete", "x", "late", NULL), 0);
+    CHECK_INT(simple(&e, "Start", "x", "late", NULL), TTRPC_NOT_FOUND);
+    CHECK_INT(simple(&e, "Delete", "x", NULL, NULL), 0);
+    env_stop(&e);
+}
+
 static void test_stats_pids_pause_update_connect(void)
 {
     env e;
@@ -671,6 +782,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_kill_signals_and_finished_process);
     RUN(test_exec);
+    RUN(test_delete_during_exec_start);
     RUN(test_stats_pids_pause_update_connect);
     RUN(test_two_tasks_and_unknown_options);
     return TEST_SUMMARY();
