@@ -231,6 +231,36 @@ static int rd_const_expr(dec *d, uint8_t t, uint32_t nglobals, wm_range *range)
     return 0;
 }
 
+/* ---- vectors -------------------------------------------------------------- */
+
+/* Reads a vector's count and allocates its array with room for as many
+ * entries as there are bytes left (each takes at least one): a huge count
+ * in a small file allocates little, and a loop that gets past *room has
+ * reached the end of the input.  NULL if the count cannot be read. */
+static void *rd_vec_room(wm_reader *r, uint32_t *n, uint32_t *room, size_t elem)
+{
+    if (rd_vec(r, n) < 0)
+        return NULL;
+    *room = rd_vec_cap(r, *n);
+    return util_xcalloc(*room ? *room : 1, elem);
+}
+
+/* The entries of a section's vector, whose array rd_vec_room made: entry()
+ * reads entry i and counts it in the module before filling it in, so what
+ * a failure leaves half read is still freed by wm_clear. */
+typedef int (*entry_reader)(dec *d, uint32_t i);
+
+static int rd_entries(dec *d, uint32_t n, uint32_t room, entry_reader entry)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (i >= room)
+            return rd_eof(&d->r);
+        if (entry(d, i) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- growable index spaces ------------------------------------------------ */
 
 static void *grow(void *p, uint32_t *cap, uint32_t need, size_t elem)
@@ -298,108 +328,111 @@ static char *signature_of(const wm_functype *ft)
     return s;
 }
 
-static int sec_type(dec *d)
+/* Checks a vector of n value types in place; *start is where it begins. */
+static int rd_valtypes(wm_reader *r, uint32_t *n, const uint8_t **start)
+{
+    if (rd_vec(r, n) < 0)
+        return -1;
+    *start = r->p;
+    for (uint32_t k = 0; k < *n; k++) {
+        uint8_t t;
+        if (rd_valtype(r, &t) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int type_entry(dec *d, uint32_t i)
 {
     wm_reader *r = &d->r;
     wasm_module *m = r->m;
-    uint32_t n;
-    if (rd_vec(r, &n) < 0)
+    int64_t form;
+    uint32_t np, nr;
+    const uint8_t *pp, *rp;
+    (void)i;
+    int rc = leb_read_sN(&r->p, r->end, 7, &form);
+    if (rc != LEB_OK)
+        return rd_leb_error(r, rc);
+    if (form != -0x20)
+        return rd_malformed(r, "malformed function type");
+    if (rd_valtypes(r, &np, &pp) < 0 || rd_valtypes(r, &nr, &rp) < 0)
         return -1;
-    uint32_t cap = rd_vec_cap(r, n);
-    m->types = util_xcalloc(cap ? cap : 1, sizeof *m->types);
-    for (uint32_t i = 0; i < n; i++) {
-        if (i >= cap)
-            return rd_eof(r);
-        int64_t form;
-        uint32_t np, nr;
-        int rc = leb_read_sN(&r->p, r->end, 7, &form);
-        if (rc != LEB_OK)
-            return rd_leb_error(r, rc);
-        if (form != -0x20)
-            return rd_malformed(r, "malformed function type");
-        if (rd_vec(r, &np) < 0)
+    wm_functype *ft = &m->types[m->ntypes++];
+    ft->nparams = np;
+    ft->nresults = nr;
+    ft->types = util_xmalloc(np + nr + 1);
+    memcpy(ft->types, pp, np);
+    memcpy(ft->types + np, rp, nr);
+    ft->sig = signature_of(ft);
+    return 0;
+}
+
+static int sec_type(dec *d)
+{
+    wasm_module *m = d->r.m;
+    uint32_t n, room;
+    if (!(m->types = rd_vec_room(&d->r, &n, &room, sizeof *m->types)))
+        return -1;
+    return rd_entries(d, n, room, type_entry);
+}
+
+static int import_entry(dec *d, uint32_t i)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    (void)i;
+    wm_import *im = &m->imports[m->nimports++];
+    uint8_t kind;
+    if (rd_name(r, &im->module) < 0 || rd_name(r, &im->name) < 0 || rd_u8(r, &kind) < 0)
+        return -1;
+    switch (kind) {
+    case 0:
+        im->kind = WASM_EXTERN_FUNC;
+        if (rd_u32(r, &im->desc.func_type) < 0)
             return -1;
-        const uint8_t *pp = r->p;
-        for (uint32_t k = 0; k < np; k++) {
-            uint8_t t;
-            if (rd_valtype(r, &t) < 0)
-                return -1;
-        }
-        if (rd_vec(r, &nr) < 0)
+        if (im->desc.func_type >= m->ntypes)
+            rd_invalid(r, "unknown type %u", im->desc.func_type);
+        im->index = m->nfuncs;
+        add_func(d, im->desc.func_type);
+        m->n_imported_funcs++;
+        break;
+    case 1:
+        im->kind = WASM_EXTERN_TABLE;
+        if (rd_tabletype(r, &im->desc.table) < 0)
             return -1;
-        const uint8_t *rp = r->p;
-        for (uint32_t k = 0; k < nr; k++) {
-            uint8_t t;
-            if (rd_valtype(r, &t) < 0)
-                return -1;
-        }
-        wm_functype *ft = &m->types[m->ntypes++];
-        ft->nparams = np;
-        ft->nresults = nr;
-        ft->types = util_xmalloc(np + nr + 1);
-        memcpy(ft->types, pp, np);
-        memcpy(ft->types + np, rp, nr);
-        ft->sig = signature_of(ft);
+        im->index = m->ntables;
+        add_table(d, &im->desc.table, true);
+        m->n_imported_tables++;
+        break;
+    case 2:
+        im->kind = WASM_EXTERN_MEMORY;
+        if (rd_memtype(r, &im->desc.memory) < 0)
+            return -1;
+        im->index = m->nmems;
+        add_memory(d, &im->desc.memory, true);
+        m->n_imported_mems++;
+        break;
+    case 3:
+        im->kind = WASM_EXTERN_GLOBAL;
+        if (rd_globaltype(r, &im->desc.global) < 0)
+            return -1;
+        im->index = m->nglobals;
+        add_global(d, &im->desc.global, true);
+        m->n_imported_globals++;
+        break;
+    default:
+        return rd_malformed(r, "malformed import kind");
     }
     return 0;
 }
 
 static int sec_import(dec *d)
 {
-    wm_reader *r = &d->r;
-    wasm_module *m = r->m;
-    uint32_t n;
-    if (rd_vec(r, &n) < 0)
+    wasm_module *m = d->r.m;
+    uint32_t n, room;
+    if (!(m->imports = rd_vec_room(&d->r, &n, &room, sizeof *m->imports)))
         return -1;
-    uint32_t cap = rd_vec_cap(r, n);
-    m->imports = util_xcalloc(cap ? cap : 1, sizeof *m->imports);
-    for (uint32_t i = 0; i < n; i++) {
-        if (i >= cap)
-            return rd_eof(r);
-        wm_import *im = &m->imports[m->nimports++];
-        uint8_t kind;
-        if (rd_name(r, &im->module) < 0 || rd_name(r, &im->name) < 0 || rd_u8(r, &kind) < 0)
-            return -1;
-        switch (kind) {
-        case 0:
-            im->kind = WASM_EXTERN_FUNC;
-            if (rd_u32(r, &im->desc.func_type) < 0)
-                return -1;
-            if (im->desc.func_type >= m->ntypes)
-                rd_invalid(r, "unknown type %u", im->desc.func_type);
-            im->index = m->nfuncs;
-            add_func(d, im->desc.func_type);
-            m->n_imported_funcs++;
-            break;
-        case 1:
-            im->kind = WASM_EXTERN_TABLE;
-            if (rd_tabletype(r, &im->desc.table) < 0)
-                return -1;
-            im->index = m->ntables;
-            add_table(d, &im->desc.table, true);
-            m->n_imported_tables++;
-            break;
-        case 2:
-            im->kind = WASM_EXTERN_MEMORY;
-            if (rd_memtype(r, &im->desc.memory) < 0)
-                return -1;
-            im->index = m->nmems;
-            add_memory(d, &im->desc.memory, true);
-            m->n_imported_mems++;
-            break;
-        case 3:
-            im->kind = WASM_EXTERN_GLOBAL;
-            if (rd_globaltype(r, &im->desc.global) < 0)
-                return -1;
-            im->index = m->nglobals;
-            add_global(d, &im->desc.global, true);
-            m->n_imported_globals++;
-            break;
-        default:
-            return rd_malformed(r, "malformed import kind");
-        }
-    }
-    return 0;
+    return rd_entries(d, n, room, import_entry);
 }
 
 static int sec_function(dec *d)
@@ -475,41 +508,45 @@ static int cmp_exports(const void *a, const void *b)
     return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
 }
 
+static int export_entry(dec *d, uint32_t i)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    (void)i;
+    wm_export *e = &m->exports[m->nexports++];
+    uint8_t kind;
+    if (rd_name_len(r, NULL, &e->name_len) < 0)
+        return -1;
+    /* keep the bytes, NULs included, for the duplicate check */
+    e->name = util_xmalloc(e->name_len + 1);
+    memcpy(e->name, r->p - e->name_len, e->name_len);
+    e->name[e->name_len] = '\0';
+    if (rd_u8(r, &kind) < 0)
+        return -1;
+    if (kind > 3)
+        return rd_malformed(r, "malformed export kind");
+    if (rd_u32(r, &e->index) < 0)
+        return -1;
+    e->kind = (wasm_extern_kind)kind;
+    static const char *const what[] = {"function", "table", "memory", "global"};
+    uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables
+                   : kind == 2 ? m->nmems : m->nglobals;
+    if (e->index >= limit)
+        rd_invalid(r, "unknown %s %u", what[kind], e->index);
+    else if (kind == 0)
+        m->func_declared[e->index] = 1;
+    return 0;
+}
+
 static int sec_export(dec *d)
 {
     wm_reader *r = &d->r;
     wasm_module *m = r->m;
-    uint32_t n;
-    if (rd_vec(r, &n) < 0)
+    uint32_t n, room;
+    if (!(m->exports = rd_vec_room(r, &n, &room, sizeof *m->exports)))
         return -1;
-    uint32_t cap = rd_vec_cap(r, n);
-    m->exports = util_xcalloc(cap ? cap : 1, sizeof *m->exports);
-    for (uint32_t i = 0; i < n; i++) {
-        if (i >= cap)
-            return rd_eof(r);
-        wm_export *e = &m->exports[m->nexports++];
-        uint8_t kind;
-        if (rd_name_len(r, NULL, &e->name_len) < 0)
-            return -1;
-        /* keep the bytes, NULs included, for the duplicate check */
-        e->name = util_xmalloc(e->name_len + 1);
-        memcpy(e->name, r->p - e->name_len, e->name_len);
-        e->name[e->name_len] = '\0';
-        if (rd_u8(r, &kind) < 0)
-            return -1;
-        if (kind > 3)
-            return rd_malformed(r, "malformed export kind");
-        if (rd_u32(r, &e->index) < 0)
-            return -1;
-        e->kind = (wasm_extern_kind)kind;
-        static const char *const what[] = {"function", "table", "memory", "global"};
-        uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables
-                       : kind == 2 ? m->nmems : m->nglobals;
-        if (e->index >= limit)
-            rd_invalid(r, "unknown %s %u", what[kind], e->index);
-        else if (kind == 0)
-            m->func_declared[e->index] = 1;
-    }
+    if (rd_entries(d, n, room, export_entry) < 0)
+        return -1;
     wm_export **sorted = util_xmalloc((n ? n : 1) * sizeof *sorted);
     for (uint32_t i = 0; i < n; i++)
         sorted[i] = &m->exports[i];
@@ -541,83 +578,83 @@ static int sec_start(dec *d)
     return 0;
 }
 
-static int sec_element(dec *d)
+static int elem_entry(dec *d, uint32_t i)
 {
     wm_reader *r = &d->r;
     wasm_module *m = r->m;
-    uint32_t n;
-    if (rd_vec(r, &n) < 0)
+    (void)i;
+    wm_elem *e = &m->elems[m->nelems++];
+    uint32_t flags;
+    if (rd_u32(r, &flags) < 0)
         return -1;
-    uint32_t cap = rd_vec_cap(r, n);
-    m->elems = util_xcalloc(cap ? cap : 1, sizeof *m->elems);
-    for (uint32_t i = 0; i < n; i++) {
-        if (i >= cap)
-            return rd_eof(r);
-        wm_elem *e = &m->elems[m->nelems++];
-        uint32_t flags, count;
-        if (rd_u32(r, &flags) < 0)
-            return -1;
-        if (flags > 7)
-            return rd_malformed(r, "malformed elements segment kind");
-        bool passive_or_decl = flags & 1;
-        bool explicit_table = (flags & 3) == 2;
-        bool exprs = flags & 4;
-        e->mode = !passive_or_decl ? WM_SEG_ACTIVE
-                  : (flags & 2)    ? WM_SEG_DECLARATIVE
-                                   : WM_SEG_PASSIVE;
-        e->elem_type = WASM_FUNCREF;
-        if (explicit_table && rd_u32(r, &e->table) < 0)
-            return -1;
-        if (e->mode == WM_SEG_ACTIVE &&
-            rd_const_expr(d, WASM_I32, m->n_imported_globals, &e->offset) < 0)
-            return -1;
-        if (passive_or_decl || explicit_table) {
-            if (exprs) {
-                if (rd_reftype(r, &e->elem_type) < 0)
-                    return -1;
-            } else {
-                uint8_t kind;
-                if (rd_u8(r, &kind) < 0)
-                    return -1;
-                if (kind != 0)
-                    return rd_malformed(r, "malformed elements segment kind");
-            }
-        }
-        if (rd_vec(r, &count) < 0)
-            return -1;
-        e->count = count;
-        uint32_t ecap = rd_vec_cap(r, count);
+    if (flags > 7)
+        return rd_malformed(r, "malformed elements segment kind");
+    bool passive_or_decl = flags & 1;
+    bool explicit_table = (flags & 3) == 2;
+    bool exprs = flags & 4;
+    e->mode = !passive_or_decl ? WM_SEG_ACTIVE
+              : (flags & 2)    ? WM_SEG_DECLARATIVE
+                               : WM_SEG_PASSIVE;
+    e->elem_type = WASM_FUNCREF;
+    if (explicit_table && rd_u32(r, &e->table) < 0)
+        return -1;
+    if (e->mode == WM_SEG_ACTIVE &&
+        rd_const_expr(d, WASM_I32, m->n_imported_globals, &e->offset) < 0)
+        return -1;
+    if (passive_or_decl || explicit_table) {
         if (exprs) {
-            e->exprs = util_xcalloc(ecap ? ecap : 1, sizeof *e->exprs);
-            for (uint32_t k = 0; k < count; k++) {
-                if (k >= ecap)
-                    return rd_eof(r);
-                if (rd_const_expr(d, e->elem_type, m->n_imported_globals, &e->exprs[k]) < 0)
-                    return -1;
-            }
+            if (rd_reftype(r, &e->elem_type) < 0)
+                return -1;
         } else {
-            e->func_indices = util_xcalloc(ecap ? ecap : 1, sizeof *e->func_indices);
-            for (uint32_t k = 0; k < count; k++) {
-                uint32_t f;
-                if (k >= ecap)
-                    return rd_eof(r);
-                if (rd_u32(r, &f) < 0)
-                    return -1;
-                e->func_indices[k] = f;
-                if (f >= m->nfuncs)
-                    rd_invalid(r, "unknown function %u", f);
-                else
-                    m->func_declared[f] = 1;
-            }
-        }
-        if (e->mode == WM_SEG_ACTIVE) {
-            if (e->table >= m->ntables)
-                rd_invalid(r, "unknown table %u", e->table);
-            else if (m->tables[e->table].type.elem_type != e->elem_type)
-                rd_invalid(r, "type mismatch");
+            uint8_t kind;
+            if (rd_u8(r, &kind) < 0)
+                return -1;
+            if (kind != 0)
+                return rd_malformed(r, "malformed elements segment kind");
         }
     }
+    uint32_t room;
+    if (exprs) {
+        if (!(e->exprs = rd_vec_room(r, &e->count, &room, sizeof *e->exprs)))
+            return -1;
+        for (uint32_t k = 0; k < e->count; k++) {
+            if (k >= room)
+                return rd_eof(r);
+            if (rd_const_expr(d, e->elem_type, m->n_imported_globals, &e->exprs[k]) < 0)
+                return -1;
+        }
+    } else {
+        if (!(e->func_indices = rd_vec_room(r, &e->count, &room, sizeof *e->func_indices)))
+            return -1;
+        for (uint32_t k = 0; k < e->count; k++) {
+            uint32_t f;
+            if (k >= room)
+                return rd_eof(r);
+            if (rd_u32(r, &f) < 0)
+                return -1;
+            e->func_indices[k] = f;
+            if (f >= m->nfuncs)
+                rd_invalid(r, "unknown function %u", f);
+            else
+                m->func_declared[f] = 1;
+        }
+    }
+    if (e->mode == WM_SEG_ACTIVE) {
+        if (e->table >= m->ntables)
+            rd_invalid(r, "unknown table %u", e->table);
+        else if (m->tables[e->table].type.elem_type != e->elem_type)
+            rd_invalid(r, "type mismatch");
+    }
     return 0;
+}
+
+static int sec_element(dec *d)
+{
+    wasm_module *m = d->r.m;
+    uint32_t n, room;
+    if (!(m->elems = rd_vec_room(&d->r, &n, &room, sizeof *m->elems)))
+        return -1;
+    return rd_entries(d, n, room, elem_entry);
 }
 
 static int sec_datacount(dec *d)
@@ -629,105 +666,103 @@ static int sec_datacount(dec *d)
     return 0;
 }
 
-static int sec_code(dec *d)
+static int code_entry(dec *d, uint32_t i)
 {
     wm_reader *r = &d->r;
     wasm_module *m = r->m;
-    uint32_t n;
-    if (rd_vec(r, &n) < 0)
-        return -1;
-    d->n_code = n;
     /* A count mismatch is reported after the last section (as the spec
      * does); the bodies are still decoded, but not type-checked. */
-    bool counts_match = n == d->n_defined_funcs;
-    uint32_t cap = rd_vec_cap(r, n);
-    m->funcs = util_xcalloc(cap ? cap : 1, sizeof *m->funcs);
-    for (uint32_t i = 0; i < n; i++) {
-        if (i >= cap)
+    bool counts_match = d->n_code == d->n_defined_funcs;
+    wm_func *f = &m->funcs[m->nbodies++];
+    uint32_t size, ngroups, room;
+    r->func_index = (int64_t)m->n_imported_funcs + i;
+    if (rd_len(r, &size) < 0)
+        return -1;
+    const uint8_t *start = r->p;
+    if (!(f->local_groups = rd_vec_room(r, &ngroups, &room, sizeof *f->local_groups)))
+        return -1;
+    uint64_t total = 0;
+    for (uint32_t g = 0; g < ngroups; g++) {
+        if (g >= room)
             return rd_eof(r);
-        wm_func *f = &m->funcs[m->nbodies++];
-        uint32_t size, ngroups;
-        r->func_index = (int64_t)m->n_imported_funcs + i;
-        if (rd_len(r, &size) < 0)
+        wm_local_group *lg = &f->local_groups[f->nlocal_groups++];
+        if (rd_u32(r, &lg->count) < 0 || rd_valtype(r, &lg->valtype) < 0)
             return -1;
-        const uint8_t *start = r->p;
-        if (rd_vec(r, &ngroups) < 0)
-            return -1;
-        uint32_t gcap = rd_vec_cap(r, ngroups);
-        f->local_groups = util_xcalloc(gcap ? gcap : 1, sizeof *f->local_groups);
-        uint64_t total = 0;
-        for (uint32_t g = 0; g < ngroups; g++) {
-            if (g >= gcap)
-                return rd_eof(r);
-            wm_local_group *lg = &f->local_groups[f->nlocal_groups++];
-            if (rd_u32(r, &lg->count) < 0 || rd_valtype(r, &lg->valtype) < 0)
-                return -1;
-            total += lg->count;
-        }
-        if (total > UINT32_MAX)
-            return rd_malformed(r, "too many locals");
-        if (total > WM_MAX_LOCALS)
-            return rd_malformed(r, "too many locals (%llu, at most %u supported)",
-                                (unsigned long long)total, WM_MAX_LOCALS);
-        f->nlocals = (uint32_t)total;
-        const wm_functype *ft = NULL;
-        if (counts_match) {
-            f->type_idx = m->func_type[m->n_imported_funcs + i];
-            if (f->type_idx < m->ntypes)
-                ft = &m->types[f->type_idx];
-        }
-        wm_expr_info info = {.kind = WM_EXPR_BODY,
-                             .type = ft,
-                             .locals = f->local_groups,
-                             .nlocal_groups = f->nlocal_groups,
-                             .nlocals = f->nlocals};
-        f->body.start = rd_pos(r);
-        if (wm_validate_expr(r, &info) < 0)
-            return -1;
-        f->body.end = rd_pos(r);
-        f->max_stack = info.max_stack;
-        f->max_depth = info.max_depth;
-        if (r->p != start + size)
-            return rd_malformed(r, "section size mismatch");
-        r->func_index = -1;
+        total += lg->count;
     }
+    if (total > UINT32_MAX)
+        return rd_malformed(r, "too many locals");
+    if (total > WM_MAX_LOCALS)
+        return rd_malformed(r, "too many locals (%llu, at most %u supported)",
+                            (unsigned long long)total, WM_MAX_LOCALS);
+    f->nlocals = (uint32_t)total;
+    const wm_functype *ft = NULL;
+    if (counts_match) {
+        f->type_idx = m->func_type[m->n_imported_funcs + i];
+        if (f->type_idx < m->ntypes)
+            ft = &m->types[f->type_idx];
+    }
+    wm_expr_info info = {.kind = WM_EXPR_BODY,
+                         .type = ft,
+                         .locals = f->local_groups,
+                         .nlocal_groups = f->nlocal_groups,
+                         .nlocals = f->nlocals};
+    f->body.start = rd_pos(r);
+    if (wm_validate_expr(r, &info) < 0)
+        return -1;
+    f->body.end = rd_pos(r);
+    f->max_stack = info.max_stack;
+    f->max_depth = info.max_depth;
+    if (r->p != start + size)
+        return rd_malformed(r, "section size mismatch");
+    r->func_index = -1;
+    return 0;
+}
+
+static int sec_code(dec *d)
+{
+    wasm_module *m = d->r.m;
+    uint32_t room;
+    if (!(m->funcs = rd_vec_room(&d->r, &d->n_code, &room, sizeof *m->funcs)))
+        return -1;
+    return rd_entries(d, d->n_code, room, code_entry);
+}
+
+static int data_entry(dec *d, uint32_t i)
+{
+    wm_reader *r = &d->r;
+    wasm_module *m = r->m;
+    (void)i;
+    wm_data *ds = &m->datas[m->ndatas++];
+    uint32_t flags, len;
+    if (rd_u32(r, &flags) < 0)
+        return -1;
+    if (flags > 2)
+        return rd_malformed(r, "malformed data segment kind");
+    ds->mode = flags == 1 ? WM_SEG_PASSIVE : WM_SEG_ACTIVE;
+    if (flags == 2 && rd_u32(r, &ds->memory) < 0)
+        return -1;
+    if (ds->mode == WM_SEG_ACTIVE) {
+        if (rd_const_expr(d, WASM_I32, m->n_imported_globals, &ds->offset) < 0)
+            return -1;
+        if (ds->memory >= m->nmems)
+            rd_invalid(r, "unknown memory %u", ds->memory);
+    }
+    if (rd_bytes_len(r, &len) < 0)
+        return -1;
+    ds->bytes.start = rd_pos(r);
+    r->p += len;
+    ds->bytes.end = rd_pos(r);
     return 0;
 }
 
 static int sec_data(dec *d)
 {
-    wm_reader *r = &d->r;
-    wasm_module *m = r->m;
-    uint32_t n;
-    if (rd_vec(r, &n) < 0)
+    wasm_module *m = d->r.m;
+    uint32_t n, room;
+    if (!(m->datas = rd_vec_room(&d->r, &n, &room, sizeof *m->datas)))
         return -1;
-    uint32_t cap = rd_vec_cap(r, n);
-    m->datas = util_xcalloc(cap ? cap : 1, sizeof *m->datas);
-    for (uint32_t i = 0; i < n; i++) {
-        if (i >= cap)
-            return rd_eof(r);
-        wm_data *ds = &m->datas[m->ndatas++];
-        uint32_t flags, len;
-        if (rd_u32(r, &flags) < 0)
-            return -1;
-        if (flags > 2)
-            return rd_malformed(r, "malformed data segment kind");
-        ds->mode = flags == 1 ? WM_SEG_PASSIVE : WM_SEG_ACTIVE;
-        if (flags == 2 && rd_u32(r, &ds->memory) < 0)
-            return -1;
-        if (ds->mode == WM_SEG_ACTIVE) {
-            if (rd_const_expr(d, WASM_I32, m->n_imported_globals, &ds->offset) < 0)
-                return -1;
-            if (ds->memory >= m->nmems)
-                rd_invalid(r, "unknown memory %u", ds->memory);
-        }
-        if (rd_bytes_len(r, &len) < 0)
-            return -1;
-        ds->bytes.start = rd_pos(r);
-        r->p += len;
-        ds->bytes.end = rd_pos(r);
-    }
-    return 0;
+    return rd_entries(d, n, room, data_entry);
 }
 
 static int sec_custom(dec *d, const uint8_t *start, uint32_t size)

@@ -15,75 +15,51 @@
  */
 #include <string.h>
 
+#include "leb.h"
 #include "runtime.h"
 
 /* ---- constant expressions --------------------------------------------- */
 
-static uint64_t rd_u(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    unsigned shift = 0;
-    for (;;) {
-        uint8_t b = *p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80))
-            break;
-    }
-    *pp = p;
-    return v;
-}
-
-static int64_t rd_s(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    do {
-        b = *p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (shift < 64 && (b & 0x40))
-        v |= ~0ull << shift;
-    *pp = p;
-    return (int64_t)v;
-}
-
-/* Evaluates a validated constant expression. */
+/* Evaluates a validated constant expression.  Extended-const puts no bound
+ * on how many operands it stacks, so the stack grows past its first 16. */
 static rt_slot eval_const(wasm_instance *inst, const uint8_t *p)
 {
-    rt_slot st[16];
-    int sp = 0;
-    memset(st, 0, sizeof st);
+    rt_slot small[16], *st = small, out;
+    size_t sp = 0, cap = sizeof small / sizeof small[0];
+    memset(small, 0, sizeof small);
     for (;;) {
+        if (sp == cap) { /* every instruction pushes at most one */
+            rt_slot *bigger = util_xcalloc(cap * 2, sizeof *bigger);
+            memcpy(bigger, st, cap * sizeof *st);
+            if (st != small)
+                free(st);
+            st = bigger;
+            cap *= 2;
+        }
         uint8_t op = *p++;
         switch (op) {
-        case 0x0B:
-            return sp > 0 ? st[sp - 1] : st[0];
-        case 0x41: st[sp++].u64 = (uint32_t)(int32_t)rd_s(&p); break;
-        case 0x42: st[sp++].i64 = rd_s(&p); break;
-        case 0x43: st[sp].u64 = 0; memcpy(&st[sp++].u32, p, 4); p += 4; break;
-        case 0x44: memcpy(&st[sp++].u64, p, 8); p += 8; break;
-        case 0x23: st[sp++] = inst->globals[rd_u(&p)]->val; break;
-        case 0xD0: p++; st[sp++].ref = NULL; break;
-        case 0xD2: st[sp++].ref = inst->funcs[rd_u(&p)]; break;
-        case 0x6A: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 + st[sp].u32); break;
-        case 0x6B: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 - st[sp].u32); break;
-        case 0x6C: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 * st[sp].u32); break;
-        case 0x7C: sp--; st[sp - 1].u64 = st[sp - 1].u64 + st[sp].u64; break;
-        case 0x7D: sp--; st[sp - 1].u64 = st[sp - 1].u64 - st[sp].u64; break;
-        case 0x7E: sp--; st[sp - 1].u64 = st[sp - 1].u64 * st[sp].u64; break;
-        default:
-            return st[0]; /* not reachable for validated modules */
+        case 0x41: st[sp++].u64 = (uint32_t)leb_fast_s32(&p); continue;
+        case 0x42: st[sp++].i64 = leb_fast_s64(&p); continue;
+        case 0x43: st[sp].u64 = 0; memcpy(&st[sp++].u32, p, 4); p += 4; continue;
+        case 0x44: memcpy(&st[sp++].u64, p, 8); p += 8; continue;
+        case 0x23: st[sp++] = inst->globals[leb_fast_u32(&p)]->val; continue;
+        case 0xD0: p++; st[sp++].ref = NULL; continue;
+        case 0xD2: st[sp++].ref = inst->funcs[leb_fast_u32(&p)]; continue;
+        case 0x6A: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 + st[sp].u32); continue;
+        case 0x6B: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 - st[sp].u32); continue;
+        case 0x6C: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 * st[sp].u32); continue;
+        case 0x7C: sp--; st[sp - 1].u64 = st[sp - 1].u64 + st[sp].u64; continue;
+        case 0x7D: sp--; st[sp - 1].u64 = st[sp - 1].u64 - st[sp].u64; continue;
+        case 0x7E: sp--; st[sp - 1].u64 = st[sp - 1].u64 * st[sp].u64; continue;
+        default: /* end (0x0B); nothing else passes validation */
+            break;
         }
-        if (sp >= 16)
-            sp = 15;
+        break;
     }
+    out = sp > 0 ? st[sp - 1] : st[0];
+    if (st != small)
+        free(st);
+    return out;
 }
 
 /* ---- import matching ---------------------------------------------------- */
@@ -254,13 +230,7 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
     inst->own_funcs = util_xcalloc(ndef ? ndef : 1, sizeof(wasm_func));
     for (uint32_t i = nf; i < inst->nfuncs; i++) {
         wasm_func *f = &inst->own_funcs[i - nf];
-        rt_type *t = &s->types[type_ids[mv_func_type(m, i)]];
-        f->store = s;
-        f->type_id = type_ids[mv_func_type(m, i)];
-        f->sig = t->sig;
-        f->types = t->vals;
-        f->nparams = t->np;
-        f->nresults = t->nr;
+        rt_func_init(s, f, type_ids[mv_func_type(m, i)]);
         f->inst = inst;
         f->func_idx = i;
         inst->funcs[i] = f;

@@ -159,19 +159,12 @@ static inline uint32_t leb_fast_u32(const uint8_t **pp)
 
 static inline int64_t leb_fast_s64(const uint8_t **pp)
 {
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    do {
-        b = *p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (shift < 64 && (b & 0x40))
+    const uint8_t *start = *pp;
+    uint64_t v = leb_fast_u64(pp);
+    /* sign-extend from the last byte's bit 6, if any value bits are left */
+    unsigned shift = 7u * (unsigned)(*pp - start);
+    if (shift < 64 && ((*pp)[-1] & 0x40))
         v |= ~(uint64_t)0 << shift;
-    *pp = p;
     return (int64_t)v;
 }
 

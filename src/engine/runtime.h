@@ -237,6 +237,9 @@ struct wasm_store {
 };
 
 uint32_t rt_store_intern_type(wasm_store *s, const char *sig);
+/* Makes f a function of s with interned type `type_id` (its signature,
+ * value types and arities, which calls read from the function itself). */
+void rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id);
 /* Builds the signature string of a module function type (caller frees). */
 char *rt_sig_of_functype(const wasm_module *m, uint32_t type_idx);
 /* Parses a signature string; returns false if malformed. */

@@ -152,6 +152,17 @@ uint32_t rt_store_intern_type(wasm_store *s, const char *sig)
     return s->ntypes++;
 }
 
+void rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id)
+{
+    const rt_type *t = &s->types[type_id];
+    f->store = s;
+    f->type_id = type_id;
+    f->sig = t->sig;
+    f->types = t->vals;
+    f->nparams = t->np;
+    f->nresults = t->nr;
+}
+
 static int letter_type(char c)
 {
     switch (c) {
@@ -216,13 +227,7 @@ wasm_func *wasm_func_new_host(wasm_store *s, const char *signature, wasm_host_fn
     }
     free(types);
     wasm_func *f = util_xcalloc(1, sizeof *f);
-    f->store = s;
-    f->type_id = rt_store_intern_type(s, signature);
-    rt_type *t = &s->types[f->type_id];
-    f->sig = t->sig;
-    f->types = t->vals;
-    f->nparams = t->np;
-    f->nresults = t->nr;
+    rt_func_init(s, f, rt_store_intern_type(s, signature));
     f->is_host = true;
     f->fn = fn;
     f->env = env;

@@ -33,6 +33,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "leb.h"
 #include "ops.h"
 #include "runtime.h"
 
@@ -98,34 +99,12 @@ typedef struct tr {
 
 static uint64_t rd_u(tr *t)
 {
-    uint64_t v = 0;
-    unsigned shift = 0;
-    for (;;) {
-        uint8_t b = *t->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-        if (!(b & 0x80))
-            return v;
-    }
+    return leb_fast_u64(&t->p);
 }
 
 static int64_t rd_s(tr *t, unsigned bits)
 {
-    uint64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-    do {
-        b = *t->p++;
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        shift += 7;
-    } while (b & 0x80);
-    if (shift < 64 && (b & 0x40))
-        v |= ~0ull << shift;
-    if (bits == 32)
-        return (int32_t)(uint32_t)v;
-    return (int64_t)v;
+    return bits == 32 ? leb_fast_s32(&t->p) : leb_fast_s64(&t->p);
 }
 
 /* ---- emission --------------------------------------------------------- */

@@ -861,6 +861,38 @@ static void test_linking(void)
     wasm_store_free(s);
 }
 
+/* ---- constant expressions ------------------------------------------------- */
+
+/*
+ * extended-const lets an initialiser stack up any number of operands:
+ * (module (global (export "g") i32
+ *   (i32.const 1) (i32.const 2) ... (i32.const 20) i32.add x19))
+ */
+static const uint8_t deep_const_wasm[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x06, 0x3f, 0x01, 0x7f,
+    0x00, 0x41, 0x01, 0x41, 0x02, 0x41, 0x03, 0x41, 0x04, 0x41, 0x05, 0x41,
+    0x06, 0x41, 0x07, 0x41, 0x08, 0x41, 0x09, 0x41, 0x0a, 0x41, 0x0b, 0x41,
+    0x0c, 0x41, 0x0d, 0x41, 0x0e, 0x41, 0x0f, 0x41, 0x10, 0x41, 0x11, 0x41,
+    0x12, 0x41, 0x13, 0x41, 0x14, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a,
+    0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a, 0x6a,
+    0x0b, 0x07, 0x05, 0x01, 0x01, 0x67, 0x03, 0x00,
+};
+
+static void test_deep_constant_expression(void)
+{
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *in = inst_of(s, deep_const_wasm, sizeof deep_const_wasm, NULL);
+    CHECK(in != NULL);
+    wasm_extern g;
+    if (in && wasm_instance_export(in, "g", &g)) {
+        CHECK_INT(g.kind, WASM_EXTERN_GLOBAL);
+        CHECK_INT(wasm_global_get(g.of.global).i32, 210);
+    } else {
+        CHECK(0);
+    }
+    wasm_store_free(s);
+}
+
 /* ---- host -> guest re-entry and export names ------------------------------ */
 
 /*
@@ -1004,5 +1036,6 @@ int main(void)
     RUN(test_linking);
     RUN(test_reentry_depth);
     RUN(test_export_names);
+    RUN(test_deep_constant_expression);
     return TEST_SUMMARY();
 }
