@@ -14,7 +14,9 @@
  * and a call whose frame lies within NATIVE_STACK_MARGIN of it traps with
  * "call stack exhausted" instead of letting a deeper level overflow.  The
  * margin is what the last admitted level may still use: one interpreter
- * activation plus a host function, with room to spare.
+ * activation plus a host function, with room to spare.  An outermost call
+ * is not checked, so a process that never re-enters (every Spin request)
+ * never pays for the probe (which reads /proc/self/maps on the main thread).
  */
 #include <pthread.h>
 #include <string.h>
@@ -27,6 +29,8 @@
  * (pthread_getattr_np failed), where only the Wasm call depth limits. */
 static _Thread_local uintptr_t native_stack_floor;
 static _Thread_local bool native_stack_probed;
+/* wasm_func_call activations on this thread */
+static _Thread_local uint32_t thread_nesting;
 
 static uintptr_t stack_floor(void)
 {
@@ -47,10 +51,11 @@ static uintptr_t stack_floor(void)
     return native_stack_floor;
 }
 
-/* The stack grows down on every target we build for. */
+/* Is this a re-entry too close to the end of the native stack?  (The
+ * stack grows down on every target we build for.) */
 static bool native_stack_low(void)
 {
-    return (uintptr_t)__builtin_frame_address(0) < stack_floor();
+    return thread_nesting > 0 && (uintptr_t)__builtin_frame_address(0) < stack_floor();
 }
 
 void rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
@@ -158,12 +163,14 @@ int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nar
     rt_slot *top0 = s->stack_top;
     clear_pending(s);
     int rc;
+    thread_nesting++;
     if (f->is_host) {
         s->stack_top = fp + need;
         rc = rt_call_host(s, f, NULL, fp);
     } else {
         rc = rt_interp_call(s, f, fp);
     }
+    thread_nesting--;
     s->depth = depth0;
     s->stack_top = top0;
     if (rc < 0) {
