@@ -38,8 +38,9 @@ int shim_parse_flags(int argc, char **argv, shim_flags *f, util_error **err)
         }
         const char *eq = strchr(a, '=');
         size_t nlen = eq ? (size_t)(eq - a) : strlen(a);
-        if (nlen == 5 && strncmp(a, "debug", 5) == 0) {
-            f->debug = eq == NULL || strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "1") == 0;
+        if ((nlen == 5 && strncmp(a, "debug", 5) == 0) || (nlen == 4 && strncmp(a, "info", 4) == 0)) {
+            bool on = eq == NULL || strcmp(eq + 1, "true") == 0 || strcmp(eq + 1, "1") == 0;
+            *(a[0] == 'd' ? &f->debug : &f->info) = on;
             continue;
         }
         size_t k = 0;
@@ -64,6 +65,9 @@ int shim_parse_flags(int argc, char **argv, shim_flags *f, util_error **err)
         return util_error_set(err, 0, "unexpected argument after %s: %s", f->action, argv[i]);
     if (f->action && strcmp(f->action, "start") != 0 && strcmp(f->action, "delete") != 0)
         return util_error_set(err, 0, "unknown action %s (expected start or delete)", f->action);
+    /* containerd runs `-info` with no other flag */
+    if (f->info)
+        return 0;
     if (f->ns == NULL || f->ns[0] == '\0')
         return util_error_set(err, 0, "shim namespace cannot be empty (-namespace)");
     if (f->action && (f->id == NULL || f->id[0] == '\0'))

@@ -194,7 +194,9 @@ int shim_main(int argc, char **argv)
     if (f.debug)
         util_log_set_level(UTIL_LOG_DEBUG);
     int rc;
-    if (f.action == NULL)
+    if (f.info)
+        rc = shim_action_info(&err);
+    else if (f.action == NULL)
         rc = shim_serve(&f, &err);
     else if (strcmp(f.action, "start") == 0)
         rc = shim_action_start(&f, &err);

@@ -8,6 +8,8 @@
  *             container's pod, forking the daemon if the pod has none;
  *   `delete`  cleans up after a shim that is gone and prints a marshalled
  *             containerd.task.v2.DeleteResponse;
+ *   `-info`   (containerd 2.x) prints a marshalled containerd.types.RuntimeInfo
+ *             for the options Any read from stdin;
  *   (none)    the daemon run directly (the Go shims' way): serves on the
  *             socket passed as fd 3, or binds -socket.
  * The daemon serves containerd.task.v2.Task over ttrpc, publishes task
@@ -26,6 +28,7 @@ typedef struct shim_flags {
     const char *bundle;         /* -bundle (default: the working directory) */
     const char *socket;         /* -socket: serve here instead of fd 3 */
     bool debug;                 /* -debug */
+    bool info;                  /* -info: print RuntimeInfo and exit */
     const char *action;         /* "start", "delete" or NULL */
     const char *argv0;          /* how we were run, for the daemon's argv[0] */
 } shim_flags;
@@ -39,6 +42,7 @@ int shim_main(int argc, char **argv);
 
 int shim_action_start(const shim_flags *f, util_error **err);
 int shim_action_delete(const shim_flags *f, util_error **err);
+int shim_action_info(util_error **err);
 int shim_serve(const shim_flags *f, util_error **err);
 
 #endif
