@@ -61,7 +61,19 @@ static void free_strings(char **v, size_t n)
     free(v);
 }
 
-static void set_stdio(wasi_fd *f, int host)
+/* Whatever host object the embedder puts behind stdio (a tty, a pipe, a
+ * regular file or memfd collecting output), the guest gets one direction
+ * only, as in wasmtime where stdio are one-way streams: stdin cannot be
+ * written into, stdout/stderr cannot be read back or rewound (a seek or
+ * tell would also let the guest overwrite what it wrote before).  A socket
+ * handed in (inetd style) stays a whole socket: it is a conversation with
+ * a peer the embedder chose, with nothing stored to read back or rewind. */
+#define RIGHTS_STDIO_COMMON \
+    (RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET | RIGHT_POLL_FD_READWRITE)
+#define RIGHTS_STDIN (RIGHTS_STDIO_COMMON | RIGHT_FD_READ)
+#define RIGHTS_STDOUT (RIGHTS_STDIO_COMMON | RIGHT_FD_WRITE | RIGHT_FD_DATASYNC | RIGHT_FD_SYNC)
+
+static void set_stdio(wasi_fd *f, int host, bool input)
 {
     memset(f, 0, sizeof(*f));
     if (host < 0) {
@@ -79,6 +91,8 @@ static void set_stdio(wasi_fd *f, int host)
             f->fdflags |= FDFLAG_APPEND;
     }
     f->rights_base = rights_for(f->filetype);
+    if (f->filetype != FT_SOCK_STREAM && f->filetype != FT_SOCK_DGRAM)
+        f->rights_base &= input ? RIGHTS_STDIN : RIGHTS_STDOUT;
     f->rights_inheriting = 0;
 }
 
@@ -92,9 +106,9 @@ wasi_ctx *wasi_ctx_new(const wasi_config *config, util_error **err)
     ctx->deadline_ns = config->deadline_ns;
     ctx->nfds = (uint32_t)(3 + config->npreopens);
     ctx->fds = util_xcalloc(ctx->nfds, sizeof(wasi_fd));
-    set_stdio(&ctx->fds[0], config->stdin_fd);
-    set_stdio(&ctx->fds[1], config->stdout_fd);
-    set_stdio(&ctx->fds[2], config->stderr_fd);
+    set_stdio(&ctx->fds[0], config->stdin_fd, true);
+    set_stdio(&ctx->fds[1], config->stdout_fd, false);
+    set_stdio(&ctx->fds[2], config->stderr_fd, false);
     for (size_t i = 0; i < config->npreopens; i++) {
         const wasi_preopen *p = &config->preopens[i];
         wasi_fd *f = &ctx->fds[3 + i];
