@@ -133,7 +133,8 @@ size_t wasm_module_export_count(const wasm_module *m)
 
 wasm_export_desc wasm_module_export(const wasm_module *m, size_t i)
 {
-    return (wasm_export_desc){.name = m->exports[i].name, .kind = m->exports[i].kind};
+    return (wasm_export_desc){
+        .name = m->exports[i].name, .name_len = m->exports[i].name_len, .kind = m->exports[i].kind};
 }
 
 const char *wasm_module_export_signature(const wasm_module *m, const char *name)

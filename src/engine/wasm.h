@@ -133,7 +133,8 @@ typedef struct wasm_import_desc {
 } wasm_import_desc;
 
 typedef struct wasm_export_desc {
-    const char *name;
+    const char *name; /* NUL-terminated, but may hold NULs: see name_len */
+    size_t name_len;
     wasm_extern_kind kind;
 } wasm_export_desc;
 

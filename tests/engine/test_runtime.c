@@ -1014,6 +1014,13 @@ static void test_export_names(void)
         wasm_result r;
         CHECK_INT(wasm_func_call(s, e1.of.func, NULL, 0, res, 1, &r), 0);
         CHECK_INT(res[0].i32, 1);
+        /* listing the module's exports gives each name's length */
+        wasm_module *m = wasm_instance_module(in);
+        CHECK_INT(wasm_module_export_count(m), 3);
+        wasm_export_desc d1 = wasm_module_export(m, 1), d2 = wasm_module_export(m, 2);
+        CHECK_INT(d1.name_len, 2);
+        CHECK(memcmp(d1.name, "\0a", 2) == 0);
+        CHECK_INT(d2.name_len, 0);
         CHECK(wasm_instance_export(in, "", &e2));
         CHECK_INT(wasm_func_call(s, e2.of.func, NULL, 0, res, 1, &r), 0);
         CHECK_INT(res[0].i32, 2);
