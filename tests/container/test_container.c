@@ -484,6 +484,27 @@ static void test_create_errors_clean_up(void)
     util_error_free(&err);
     bundle_remove(&b);
 
+    /* an image symlink leading a mount target out of the rootfs: the
+     * mount is refused and nothing lands on the host directory */
+    char outside[] = "/tmp/ctr-escape-XXXXXX";
+    CHECK(mkdtemp(outside) != NULL);
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"true\"]",
+                                             .mounts = "[{\"destination\":\"/data/sub\","
+                                                       "\"type\":\"tmpfs\",\"source\":\"tmpfs\"}]"}),
+              0);
+    snprintf(p, sizeof(p), "%s/data", b.image);
+    CHECK_INT(symlink(outside, p), 0);
+    c = bundle_create(&b, "t-escape", &err);
+    CHECK(c == NULL);
+    CHECK(err && strstr(err->msg, "outside the rootfs") && strstr(err->msg, "/data/sub"));
+    util_error_free(&err);
+    snprintf(p, sizeof(p), "%s/sub", outside);
+    CHECK(!mounted(p));
+    CHECK(!mounted(b.rootfs));
+    bundle_remove(&b);
+    rmdir(p);
+    rmdir(outside);
+
     /* terminal is refused */
     container_create_options o = {.id = "t-tty", .bundle = "/tmp", .stdio = {.terminal = true}};
     CHECK(container_create(&o, &err) == NULL);
