@@ -8,7 +8,9 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static void out_of_memory(size_t n)
@@ -23,6 +25,23 @@ void *util_xmalloc(size_t n)
     if (p == NULL)
         out_of_memory(n);
     return p;
+}
+
+void util_prefault(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+    /* A few faults cost less than the call; only big buffers matter. */
+    if (len < 64 * 1024)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)len;
+#endif
 }
 
 void *util_xcalloc(size_t n, size_t size)
