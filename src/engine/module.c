@@ -83,6 +83,7 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t len, const wasm_featur
     if (features)
         m->features = *features;
     m->bytes = util_xmalloc(len ? len : 1);
+    util_prefault(m->bytes, len);
     if (len)
         memcpy(m->bytes, bytes, len);
     m->len = len;

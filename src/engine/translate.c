@@ -1112,8 +1112,16 @@ static rt_code *translate(wasm_module *m, uint32_t func_idx)
     mv_type_arity(m, mv_func_type(m, func_idx), &np, &nr);
     t.nreal = np + ndecl;
     t.nlocals = t.nreal > nr ? t.nreal : nr;
+    /* One allocation sized from the body (code comes to about 0.7 words
+     * per byte of Wasm, rarely over 1.25), trimmed at the end: growing it
+     * by doubling touched about twice the memory, in fresh pages, and page
+     * faults were most of the time a short program spent translating. */
+    t.cap = (size_t)(t.end - t.p) + 64;
+    t.code = util_xmalloc(t.cap * sizeof(uint32_t));
 
     translate_body(&t, nr);
+    if (t.len < t.cap)
+        t.code = util_xrealloc(t.code, t.len * sizeof(uint32_t));
 
     rt_code *c = util_xcalloc(1, sizeof *c);
     uint32_t tbase = t.nlocals + t.nconsts;
