@@ -35,6 +35,28 @@
 
 /* ---- numeric helpers ---------------------------------------------------- */
 
+/* f32/f64.nearest (round half to even) without libm's nearbyint, which the
+ * compiler cannot inline before SSE4.1 and which was all that made the
+ * binary load libm: adding and subtracting 2^23 (2^52) rounds to an integer
+ * in the current rounding mode, round-to-nearest-even (the engine never
+ * changes it); magnitudes that large are integers already, and copysign
+ * keeps the sign of zero results (-0.4 -> -0.0). */
+static inline float f32_nearest(float x)
+{
+    if (isnan(x))
+        return x + x;
+    float a = fabsf(x);
+    return a < 0x1p23f ? copysignf((a + 0x1p23f) - 0x1p23f, x) : x;
+}
+
+static inline double f64_nearest(double x)
+{
+    if (isnan(x))
+        return x + x;
+    double a = fabs(x);
+    return a < 0x1p52 ? copysign((a + 0x1p52) - 0x1p52, x) : x;
+}
+
 static inline uint32_t f32_bits(float f)
 {
     uint32_t u;
@@ -619,14 +641,14 @@ L_I64_REM_U: {
     UN(F32_CEIL, d->f32 = isnan(a.f32) ? a.f32 + a.f32 : ceilf(a.f32))
     UN(F32_FLOOR, d->f32 = isnan(a.f32) ? a.f32 + a.f32 : floorf(a.f32))
     UN(F32_TRUNC, d->f32 = isnan(a.f32) ? a.f32 + a.f32 : truncf(a.f32))
-    UN(F32_NEAREST, d->f32 = isnan(a.f32) ? a.f32 + a.f32 : nearbyintf(a.f32))
+    UN(F32_NEAREST, d->f32 = f32_nearest(a.f32))
     UN(F32_SQRT, d->f32 = sqrtf(a.f32))
     UN(F64_ABS, d->u64 = a.u64 & 0x7fffffffffffffffull)
     UN(F64_NEG, d->u64 = a.u64 ^ 0x8000000000000000ull)
     UN(F64_CEIL, d->f64 = isnan(a.f64) ? a.f64 + a.f64 : ceil(a.f64))
     UN(F64_FLOOR, d->f64 = isnan(a.f64) ? a.f64 + a.f64 : floor(a.f64))
     UN(F64_TRUNC, d->f64 = isnan(a.f64) ? a.f64 + a.f64 : trunc(a.f64))
-    UN(F64_NEAREST, d->f64 = isnan(a.f64) ? a.f64 + a.f64 : nearbyint(a.f64))
+    UN(F64_NEAREST, d->f64 = f64_nearest(a.f64))
     UN(F64_SQRT, d->f64 = sqrt(a.f64))
     UN(I64_EXTEND_I32_S, d->i64 = a.i32)
     UN(I64_EXTEND_I32_U, d->u64 = a.u32)
