@@ -138,6 +138,22 @@ static int read_small(const char *dir, const char *file, char *buf, size_t len)
     return 0;
 }
 
+/* For files whose write is slow even when nothing changes (cpu.shares
+ * takes a millisecond or more: the scheduler rebalances the group), skip
+ * the write when the value is already there, as it usually is for a new
+ * cgroup and the default weight. */
+static int write_if_changed(const char *dir, const char *file, const char *value,
+                            util_error **err)
+{
+    char now[64];
+    if (read_small(dir, file, now, sizeof(now)) == 0) {
+        now[strcspn(now, "\n")] = '\0';
+        if (strcmp(now, value) == 0)
+            return 0;
+    }
+    return write_file(dir, file, value, err);
+}
+
 static bool file_exists(const char *dir, const char *file)
 {
     char path[1024];
@@ -269,7 +285,7 @@ static int apply_v1(cgroup *cg, const spec_resources *r, util_error **err)
     const char *cpu = cgroup_dir_for(cg, "cpu");
     if (cpu && r->has_cpu_shares) {
         snprintf(v, sizeof(v), "%llu", (unsigned long long)r->cpu_shares);
-        if (write_file(cpu, "cpu.shares", v, err) < 0)
+        if (write_if_changed(cpu, "cpu.shares", v, err) < 0)
             return -1;
     }
     if (cpu && r->has_cpu_period) {
@@ -351,7 +367,7 @@ static int apply_v2(cgroup *cg, const spec_resources *r, util_error **err)
         /* the conversion runc and crun use: [2, 262144] -> [1, 10000] */
         uint64_t s = r->cpu_shares < 2 ? 2 : r->cpu_shares > 262144 ? 262144 : r->cpu_shares;
         snprintf(v, sizeof(v), "%llu", (unsigned long long)(1 + ((s - 2) * 9999) / 262142));
-        if (write_file(dir, "cpu.weight", v, err) < 0)
+        if (write_if_changed(dir, "cpu.weight", v, err) < 0)
             return -1;
     }
     if (r->has_cpu_quota || r->has_cpu_period) {
