@@ -44,6 +44,20 @@ void util_prefault(void *p, size_t len)
 #endif
 }
 
+void util_heap_prefault(size_t bytes)
+{
+    /* glibc serves a block this size from the heap (the mmap threshold is
+     * 128 KiB) and, freed, merges it into the top chunk, which it trims only
+     * beyond 128 KiB: the populated pages stay for the next allocations. */
+    if (bytes > 120 * 1024)
+        bytes = 120 * 1024;
+    void *p = malloc(bytes);
+    if (p == NULL)
+        return;
+    util_prefault(p, bytes);
+    free(p);
+}
+
 void *util_xcalloc(size_t n, size_t size)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
