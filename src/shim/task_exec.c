@@ -72,18 +72,9 @@ int task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     if (c < 0) {
         task_error(st, &err, "exec");
         pthread_mutex_lock(&s->lock);
-        for (exec_proc **pp = &t->execs; *pp; pp = &(*pp)->next) {
-            if (*pp == e) {
-                *pp = e->next;
-                break;
-            }
-        }
+        task_unlink_exec_locked(t, e);
         pthread_mutex_unlock(&s->lock);
-        free(e->id);
-        free(e->stdin_path);
-        free(e->stdout_path);
-        free(e->stderr_path);
-        free(e);
+        exec_proc_free(e);
         goto out;
     }
     pthread_mutex_lock(&s->lock);

@@ -75,6 +75,8 @@ task *task_get(shim_service *s, const char *id, ttrpc_status *st); /* +1 ref or 
 void task_free(task *t);
 void task_put(shim_service *s, task *t);
 exec_proc *task_find_exec(task *t, const char *exec_id); /* service lock held */
+void task_unlink_exec_locked(task *t, exec_proc *e); /* takes e off t's list */
+void exec_proc_free(exec_proc *e);
 /* Records an exit seen by the reaper or discovered through the container
  * layer and publishes TaskExit when its start event is out (lock held). */
 void task_note_exit_locked(shim_service *s, task *t, exec_proc *e, int status);

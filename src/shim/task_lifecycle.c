@@ -151,21 +151,34 @@ out:
     return rc;
 }
 
-static int start_exec(shim_service *s, task *t, const char *exec_id, uint8_t **resp,
-                      size_t *resp_len, ttrpc_status *st)
+/* Finds an exec for a Start or Delete, which work on it outside the
+ * service lock, and marks it theirs (busy, or deleting) so that no other
+ * call frees it meanwhile.  An exec that an Exec or Start is busy with
+ * answers FailedPrecondition: freeing it would pull it from under that
+ * call (containerd retries or reports the conflict). */
+static exec_proc *claim_exec(shim_service *s, task *t, const char *exec_id, bool deleting,
+                             ttrpc_status *st)
 {
     pthread_mutex_lock(&s->lock);
     exec_proc *e = task_find_exec(t, exec_id);
     bool gone = e == NULL || e->deleting, busy = e && e->busy;
     if (!gone && !busy)
-        e->busy = true; /* e stays ours (not freed by a Delete) until cleared */
+        *(deleting ? &e->deleting : &e->busy) = true;
     pthread_mutex_unlock(&s->lock);
     if (gone)
-        return ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id,
-                                t->id);
-    if (busy)
-        return ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION,
-                                "exec %s of task %s is being created or started", exec_id, t->id);
+        ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id, t->id);
+    else if (busy)
+        ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION,
+                         "exec %s of task %s is being created or started", exec_id, t->id);
+    return gone || busy ? NULL : e;
+}
+
+static int start_exec(shim_service *s, task *t, const char *exec_id, uint8_t **resp,
+                      size_t *resp_len, ttrpc_status *st)
+{
+    exec_proc *e = claim_exec(s, t, exec_id, false, st);
+    if (e == NULL)
+        return -1;
     util_error *err = NULL;
     pthread_mutex_lock(&t->op);
     pid_t pid = container_exec_start(t->c, exec_id, &err);
@@ -465,20 +478,9 @@ static void publish_delete(shim_service *s, task *t, const proc_rec *p, uint32_t
 static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **resp,
                        size_t *resp_len, ttrpc_status *st)
 {
-    pthread_mutex_lock(&s->lock);
-    exec_proc *e = task_find_exec(t, exec_id);
-    bool gone = e == NULL || e->deleting, busy = e && e->busy;
-    if (!gone && !busy)
-        e->deleting = true;
-    pthread_mutex_unlock(&s->lock);
-    if (gone)
-        return ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id,
-                                t->id);
-    /* an Exec or Start is using e: freeing it now would pull it from
-     * under that call; containerd retries or reports the conflict */
-    if (busy)
-        return ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION,
-                                "exec %s of task %s is being created or started", exec_id, t->id);
+    exec_proc *e = claim_exec(s, t, exec_id, true, st);
+    if (e == NULL)
+        return -1;
     util_error *err = NULL;
     pthread_mutex_lock(&t->op);
     int rc = container_exec_delete(t->c, exec_id, &err);
@@ -502,20 +504,11 @@ static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **
     r.exited_at = &ts;
     /* like the runc shim: TaskDelete is about tasks; an exec's end was
      * already told by its TaskExit */
-    for (exec_proc **pp = &t->execs; *pp; pp = &(*pp)->next) {
-        if (*pp == e) {
-            *pp = e->next;
-            break;
-        }
-    }
+    task_unlink_exec_locked(t, e);
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
     task_reply(&r.base, resp, resp_len);
-    free(e->id);
-    free(e->stdin_path);
-    free(e->stdout_path);
-    free(e->stderr_path);
-    free(e);
+    exec_proc_free(e);
     return 0;
 }
 

@@ -36,11 +36,7 @@ void task_free(task *t)
     }
     for (exec_proc *e = t->execs, *next; e; e = next) {
         next = e->next;
-        free(e->id);
-        free(e->stdin_path);
-        free(e->stdout_path);
-        free(e->stderr_path);
-        free(e);
+        exec_proc_free(e);
     }
     shim_options_free(&t->opts);
     pthread_mutex_destroy(&t->op);
@@ -111,6 +107,25 @@ void task_put(shim_service *s, task *t)
     pthread_mutex_unlock(&s->lock);
     if (last)
         task_free(t);
+}
+
+void exec_proc_free(exec_proc *e)
+{
+    free(e->id);
+    free(e->stdin_path);
+    free(e->stdout_path);
+    free(e->stderr_path);
+    free(e);
+}
+
+void task_unlink_exec_locked(task *t, exec_proc *e)
+{
+    for (exec_proc **pp = &t->execs; *pp; pp = &(*pp)->next) {
+        if (*pp == e) {
+            *pp = e->next;
+            return;
+        }
+    }
 }
 
 exec_proc *task_find_exec(task *t, const char *exec_id)
