@@ -81,6 +81,17 @@ def test_run_hello_still_works():
         r.stdout
 
 
+def test_commands_that_serve_nothing_never_load_the_http_library():
+    # The dynamic loader lists every object it loads (LD_DEBUG=files).
+    wasm = os.path.join(WASM_DIR, "hello.wasm")
+    for args in (["-v"], ["run", wasm]):
+        env = dict(os.environ, LD_DEBUG="files")
+        r = subprocess.run([SHIM] + args, capture_output=True, text=True, env=env, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert "libc.so.6" in r.stderr, r.stderr  # the loader did report
+        assert "microhttpd" not in r.stderr and "gnutls" not in r.stderr, args
+
+
 def test_up_without_libmicrohttpd_names_the_package():
     # Hide the library in a private mount namespace (needs root): bind an
     # empty file over it, so dlopen finds the name but cannot load it.
