@@ -8,8 +8,9 @@
  * re-exec of /proc/self/exe with the socket as fd 3 like the Go shims:
  * `start` is single-threaded and has done nothing but parse flags, so
  * nothing unsafe is inherited, and skipping the second exec and dynamic
- * link saves tens of milliseconds per pod (measured: exec'ing this binary
- * costs ~30 ms more than /bin/true on a loaded 2-CPU host).  The daemon
+ * link saves a process start per pod on containerd's critical path.  The
+ * state files (address here, init.pid at Create) are renamed into place
+ * without fsync: see shim_write_state_file.  The daemon
  * still accepts fd 3 or -socket when run directly.  It runs in its own
  * session with stdio on /dev/null, because containerd reads `start`'s
  * combined output until EOF: a daemon holding that pipe would hang
