@@ -15,6 +15,8 @@
 #     in, the phases bound to the shim, and the task itself.  The first sum
 #     is a floor no shim can go below, so runc_p50 / floor is the best
 #     speed-up any shim could show through `ctr run --rm`;
+#     Also the shim side's CPU time per task (see CpuMeter), which the
+#     machine's load moves far less than latencies;
 #  3. memory of a WASI hello (a Wasm module sleeping in our engine, ours
 #     only): the shim's and the Wasm process's VmHWM and their summed PSS
 #     (the Wasm process is a fork of the shim and shares its pages).
@@ -52,6 +54,63 @@ def one(c, runtime, name):
 def sequential(c, runtime, tag):
     lat = [one(c, runtime, f"{tag}-s{i}") for i in range(tasks)]
     return tasks / sum(lat), lat
+
+class CpuMeter:
+    """CPU time of everything containerd starts (shims, their start/delete
+    actions, runc), less containerd's own: containerd is moved into a cgroup
+    of its own, whose children inherit it, and containerd's own time comes
+    from /proc.  Task processes run in their own cgroups, ctr outside, so
+    the difference is what the shim side costs in CPU, a figure the load
+    average moves far less than latency."""
+    def __init__(self, pid):
+        self.pid, self.path = pid, None
+        v1 = "/sys/fs/cgroup/cpuacct"
+        if os.path.isdir(v1):
+            base, self.file = v1, "cpuacct.usage"
+        elif os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+            base, self.file = "/sys/fs/cgroup", "cpu.stat"
+        else:
+            return
+        path = f"{base}/shim-bench-{os.getpid()}"
+        try:
+            os.mkdir(path)
+            with open(f"{path}/cgroup.procs", "w") as f:
+                f.write(str(pid))
+            self.path = path
+        except OSError:
+            pass
+
+    def _group_ns(self):
+        with open(f"{self.path}/{self.file}") as f:
+            text = f.read()
+        if self.file == "cpu.stat":
+            return int(re.search(r"usage_usec (\d+)", text).group(1)) * 1000
+        return int(text)
+
+    def _containerd_ns(self):
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1e9 / os.sysconf("SC_CLK_TCK")
+
+    def sample(self):
+        return (self._group_ns(), self._containerd_ns()) if self.path else None
+
+    @staticmethod
+    def ms_between(a, b, n):
+        return ((b[0] - a[0]) - (b[1] - a[1])) / 1e6 / n if a and b else None
+
+    def remove(self):
+        if self.path:
+            try:
+                with open(f"{self.path}/cgroup.procs") as f:
+                    pids = f.read().split()
+                parent = os.path.dirname(self.path)
+                for p in pids:  # back to the root, so the group can go
+                    with open(f"{parent}/cgroup.procs", "w") as f:
+                        f.write(p)
+                os.rmdir(self.path)
+            except OSError:
+                pass
 
 def parallel(c, runtime, tag, workers=4):
     per = tasks // workers
@@ -206,16 +265,22 @@ def phase_runs(runs):
 rows = []
 with Containerd(shim_dir=shim_dir, log_level="warn") as c:
     c.import_image(tar)
-    for label, runtime in runtimes:
-        tag = runtime.split(".")[2]
-        one(c, runtime, f"{tag}-warm")
-        seq, lat = sequential(c, runtime, tag)
-        par = parallel(c, runtime, tag)
-        rss = peak_rss_kb(c, runtime, tag)
-        lat.sort()
-        rows.append((label, seq, statistics.median(lat) * 1000,
-                     lat[int(len(lat) * 0.95) - 1] * 1000, par, rss))
-    wasi = wasi_memory(c)
+    meter = CpuMeter(c.proc.pid)
+    try:
+        for label, runtime in runtimes:
+            tag = runtime.split(".")[2]
+            one(c, runtime, f"{tag}-warm")
+            before = meter.sample()
+            seq, lat = sequential(c, runtime, tag)
+            cpu = CpuMeter.ms_between(before, meter.sample(), tasks)
+            par = parallel(c, runtime, tag)
+            rss = peak_rss_kb(c, runtime, tag)
+            lat.sort()
+            rows.append((label, seq, statistics.median(lat) * 1000,
+                         lat[int(len(lat) * 0.95) - 1] * 1000, par, rss, cpu))
+        wasi = wasi_memory(c)
+    finally:
+        meter.remove()
 phase_data = phase_runs(min(tasks, 30))
 load_after = os.getloadavg()
 subprocess.run(["rm", "-rf", work])
@@ -224,10 +289,15 @@ print(f"{tasks} tasks per run, `ctr run --rm --null-io busybox true`, containerd
       f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} before, "
       f"{load_after[0]:.2f} after")
 print()
-print(f"| runtime | seq tasks/s | p50 ms | p95 ms | 4-par tasks/s | shim VmHWM kB |")
-print(f"|---|---:|---:|---:|---:|---:|")
+print(f"| runtime | seq tasks/s | p50 ms | p95 ms | 4-par tasks/s | shim VmHWM kB "
+      f"| shim-side CPU ms/task |")
+print(f"|---|---:|---:|---:|---:|---:|---:|")
 for r in rows:
-    print(f"| {r[0]} | {r[1]:.1f} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.1f} | {r[5]} |")
+    cpu = f"{r[6]:.1f}" if r[6] is not None else "n/a"
+    print(f"| {r[0]} | {r[1]:.1f} | {r[2]:.1f} | {r[3]:.1f} | {r[4]:.1f} | {r[5]} | {cpu} |")
+print()
+print("shim-side CPU: user + system time of everything containerd started during the "
+      "sequential runs (shims, start/delete actions, runc), containerd's own excluded.")
 
 print()
 labels = [m[0] for m in MARKERS] + ["containerd: snapshot removal, ctr exit"]
