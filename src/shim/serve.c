@@ -89,18 +89,24 @@ static int setup_signals(util_error **err)
 
 static void setup_log(const char *bundle, bool debug)
 {
-    util_log_set_level(debug ? UTIL_LOG_DEBUG : UTIL_LOG_ERROR);
+    /* containerd's -debug flag wins; else the operator's LogLevel option;
+     * else error, because logging per request is expensive. */
+    const shim_runtime_options *opts = shim_options_for_daemon();
+    if (debug)
+        util_log_set_level(UTIL_LOG_DEBUG);
+    else
+        util_log_set_level(opts && opts->log_level_set ? opts->log_level : UTIL_LOG_ERROR);
     cleanup_free char *path = util_xasprintf("%s/log", bundle);
     /* containerd opened the read side before starting us.  Non-blocking so
      * a containerd that stops reading costs us log lines, not a hang. */
     int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return; /* no FIFO (tests, manual runs): keep stderr */
-    if (fd != STDERR_FILENO) {
+    if (fd >= 0 && fd != STDERR_FILENO) { /* no FIFO (tests, manual runs): keep stderr */
         dup2(fd, STDERR_FILENO);
         close(fd);
     }
     util_log_set_fd(STDERR_FILENO);
+    if (opts)
+        shim_options_report(opts, "start");
 }
 
 static void stop_server(void *arg)

@@ -48,20 +48,41 @@ int shim_serve_listener(const shim_flags *f, int listen_fd, util_error **err);
 
 /* ---- options.c --------------------------------------------------------- */
 
+/* GRPC_MAX_WRITE_CHUNK_SIZE_BYTES when the operator sets none (15 MiB, the
+ * Rust shim's default). */
+#define SHIM_DEFAULT_GRPC_CHUNK 15728640
+
 typedef struct shim_runtime_options {
     char *type_url;    /* runtimeoptions.v1.Options.type_url */
-    char *config_path;
+    char *config_path; /* containerd 1.6: the file holding the keys */
     char *config_body; /* TOML text (containerd 1.7+) */
+    bool present;      /* a runtimeoptions.v1.Options arrived */
+    /* the keys, defaults filled in */
     bool systemd_cgroup;
-    bool present;
+    bool disable_precompilation;
+    int64_t grpc_max_write_chunk_size;
+    util_log_level log_level;
+    bool log_level_set;
+    /* problems met while reading, for shim_options_report */
+    char **warnings;
+    size_t nwarnings;
 } shim_runtime_options;
 
-/* Decodes a packed google.protobuf.Any of task options.  Never fails on
- * options it does not know: unknown types are recorded as absent. */
+/* Decodes a packed google.protobuf.Any of task options and reads the keys
+ * from config_path's file and then config_body.  Never fails and never
+ * logs: whatever is wrong is kept in ->warnings.  Free with
+ * shim_options_free. */
 void shim_options_parse(const uint8_t *any, size_t len, shim_runtime_options *out);
 void shim_options_parse_any(const char *type_url, const uint8_t *value, size_t len,
                             shim_runtime_options *out);
+/* Logs the warnings (each distinct one once per process) and, at debug
+ * level, the values in effect; `context` names the caller ("create t1"). */
+void shim_options_report(const shim_runtime_options *o, const char *context);
 void shim_options_free(shim_runtime_options *o);
+/* `start` keeps the options it read for the daemon it forks (takes *o);
+ * the daemon finds them with shim_options_for_daemon (NULL if none). */
+void shim_options_keep_for_daemon(shim_runtime_options *o);
+const shim_runtime_options *shim_options_for_daemon(void);
 
 /* ---- events.c ---------------------------------------------------------- */
 

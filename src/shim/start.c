@@ -62,12 +62,11 @@ static void read_stdin_options(void)
         util_buf_append(&b, chunk, (size_t)n);
     }
     if (b.len > 0) {
+        /* Reported by the daemon once its log is set up: whatever `start`
+         * printed would land in the address containerd reads. */
         shim_runtime_options o;
         shim_options_parse((const uint8_t *)b.data, b.len, &o);
-        if (o.present)
-            util_log_debug("start: options type_url=%s config_path=%s systemd_cgroup=%d",
-                           o.type_url, o.config_path, o.systemd_cgroup);
-        shim_options_free(&o);
+        shim_options_keep_for_daemon(&o);
     }
     util_buf_free(&b);
 }

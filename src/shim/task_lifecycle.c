@@ -83,9 +83,11 @@ int task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
     t->terminal = req->terminal;
     pthread_mutex_init(&t->op, NULL);
     t->refs = 1; /* the registry's reference */
-    if (req->options)
+    if (req->options) {
         shim_options_parse_any(req->options->type_url, req->options->value.data,
                                req->options->value.len, &t->opts);
+        shim_options_report(&t->opts, t->id);
+    }
     pthread_mutex_lock(&s->lock);
     for (task *o = s->tasks; o; o = o->next) {
         if (strcmp(o->id, t->id) == 0) {

@@ -8,6 +8,7 @@
  */
 #include "util.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -47,15 +48,38 @@ int util_log_parse_level(const char *name, util_log_level *level)
     return -1;
 }
 
+const char *util_log_level_name(util_log_level level)
+{
+    return (size_t)level < UTIL_ARRAY_LEN(level_names) ? level_names[level] : "debug";
+}
+
 void util_log_set_fd(int fd)
 {
     log_fd = fd;
 }
 
+static void vlog(util_log_level level, const char *fmt, va_list ap) UTIL_PRINTF(2, 0);
+
 void util_log(util_log_level level, const char *fmt, ...)
 {
     if (level > current_level)
         return;
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, fmt, ap);
+    va_end(ap);
+}
+
+void util_log_unfiltered(util_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, fmt, ap);
+    va_end(ap);
+}
+
+static void vlog(util_log_level level, const char *fmt, va_list ap)
+{
     char line[4096];
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -64,10 +88,7 @@ void util_log(util_log_level level, const char *fmt, ...)
     int n = snprintf(line, sizeof(line), "time=\"%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ\" level=%s msg=\"",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
                      tm.tm_sec, ts.tv_nsec / 1000, level_names[level]);
-    va_list ap;
-    va_start(ap, fmt);
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 2, fmt, ap);
-    va_end(ap);
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof(line) - 3)
         len = sizeof(line) - 3;

@@ -124,9 +124,14 @@ typedef enum { UTIL_LOG_ERROR = 0, UTIL_LOG_WARN, UTIL_LOG_INFO, UTIL_LOG_DEBUG 
  * `log` FIFO; the level names accepted are error, warn, info, debug. */
 void util_log_set_level(util_log_level level);
 int util_log_parse_level(const char *name, util_log_level *level);
+/* "error", "warn", "info" or "debug". */
+const char *util_log_level_name(util_log_level level);
 util_log_level util_log_get_level(void);
 void util_log_set_fd(int fd);
 void util_log(util_log_level level, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* Writes whatever the level: for the rare lines an operator must see even
+ * in the quiet default, such as mistakes in the shim's configuration. */
+void util_log_unfiltered(util_log_level level, const char *fmt, ...) UTIL_PRINTF(2, 3);
 #define util_log_error(...) util_log(UTIL_LOG_ERROR, __VA_ARGS__)
 #define util_log_warn(...) util_log(UTIL_LOG_WARN, __VA_ARGS__)
 #define util_log_info(...) util_log(UTIL_LOG_INFO, __VA_ARGS__)
