@@ -88,6 +88,12 @@ def test_config_path_log_level_debug_applies(ctx):
     assert "LogLevel=debug" in log, log
 
 
+def test_documented_sample_file_is_accepted_whole(ctx):
+    sample = os.path.join(os.environ["SOURCE_DIR"], "deploy", "config", "spin-shim.toml")
+    log = run_hello(ctx, "sample1", sample)
+    assert "options:" not in log, log
+
+
 def test_unknown_key_is_reported_once(ctx):
     path = write_options(ctx, "unknown.toml", 'SystemdCgroup = false\nNoSuchKey = "x"\n')
     log = run_hello(ctx, "unknown1", path)
