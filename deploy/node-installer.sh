@@ -542,6 +542,19 @@ binary_dir() {
     esac
 }
 
+# The binary links only glibc; the HTTP trigger of Spin apps loads
+# libmicrohttpd.so.12 when it starts serving.  Warn, do not refuse: plain
+# WASI and Linux containers work without it.
+has_http_library() {
+    for d in /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu \
+             /lib/aarch64-linux-gnu /usr/lib64 /lib64 /usr/lib /lib /usr/local/lib; do
+        for f in "$ROOT$d"/libmicrohttpd.so.12*; do
+            [ -e "$f" ] && return 0
+        done
+    done
+    return 1
+}
+
 place_binary() {   # place_binary SRC NAME
     dir=$(binary_dir)
     install_binary "$1" "$ROOT$dir/$2"
@@ -778,6 +791,9 @@ if [ "$MODE" = install ]; then
     if [ "$SHIM_VERSION" = "$NEWEST" ]; then
         place_binary "$SHIM_BINARY" "$SHIM_NAME"
     fi
+fi
+if [ "$MODE" = install ] && ! has_http_library; then
+    say "warning: no libmicrohttpd.so.12 on this node: Spin apps (HTTP trigger) fail to start until it is installed (Debian/Ubuntu: apt-get install libmicrohttpd12); WASI and Linux containers need only glibc"
 fi
 if [ "$MODE" != install ]; then
     for v in $OLD_VERSIONS; do

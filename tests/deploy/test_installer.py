@@ -130,6 +130,20 @@ def test_containerd_1x_v2(t):
     node.cleanup()
 
 
+def test_missing_http_library_is_a_warning(t):
+    node = Node()
+    node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v2.toml"))
+    r = node.run(binary=SHIM_BIN)
+    t.eq(r.returncode, 0, f"install without libmicrohttpd succeeds\n{r.stderr}")
+    t.check("warning: no libmicrohttpd.so.12" in r.stderr and "libmicrohttpd12" in r.stderr,
+            f"the missing HTTP library is named with its package:\n{r.stderr}")
+    node.write("/usr/lib/x86_64-linux-gnu/libmicrohttpd.so.12", b"")
+    r = node.run(binary=SHIM_BIN)
+    t.eq(r.returncode, 0, f"second install succeeds\n{r.stderr}")
+    t.check("libmicrohttpd" not in r.stderr, f"no warning once the library exists:\n{r.stderr}")
+    node.cleanup()
+
+
 def test_containerd_1x_v1(t):
     node = Node()
     node.write("/etc/containerd/config.toml", cfg("containerd-1.x-v1.toml"))
@@ -677,7 +691,8 @@ def main():
     if not CONTAINERD:
         print("note: no containerd binary; config dump checks fail")
     VERSION = binary_version()
-    for fn in (test_containerd_1x_v2, test_containerd_1x_v1, test_containerd_2x_v3,
+    for fn in (test_containerd_1x_v2, test_missing_http_library_is_a_warning,
+               test_containerd_1x_v1, test_containerd_2x_v3,
                test_k3s_generated_only, test_k3s_autodetected_spin, test_crlf_config, test_k3s_v3_generated, test_k3s_v3_template_preferred,
                test_k3s_v3_with_old_v2_template, test_k3s_v2_ignores_stale_v3_template,
                test_k3s_base_template, test_rke2_existing_template, test_microk8s,
