@@ -214,7 +214,8 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
     wasm_result res;
     wasm_result_init(&res);
     wasm_features features = {.tail_call = true};
-    wasm_module *module = wasm_module_new((const uint8_t *)bytes, len, &features, &res);
+    wasm_module *module = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
+    bytes = NULL; /* the module's now */
     if (module == NULL) {
         fprintf(stderr, "Error: %s: %s: %s\n", file, kind_name(res.kind), res.message);
         return 1;

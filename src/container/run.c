@@ -79,8 +79,7 @@ static int load_module(const char *path, run_target *t, util_error **err)
     wasm_features features = {0};
     wasm_result res;
     wasm_result_init(&res);
-    t->module = wasm_module_new((const uint8_t *)bytes, len, &features, &res);
-    free(bytes);
+    t->module = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
     if (t->module == NULL)
         return util_error_set(err, 0, "%s: %s module: %s", path,
                               res.kind == WASM_MALFORMED ? "malformed" : "invalid", res.message);

@@ -1,7 +1,8 @@
 /*
  * module.c - wasm_module life cycle and introspection (wasm.h).
  *
- * wasm_module_new copies the bytes, decodes and validates everything
+ * wasm_module_new copies the bytes (wasm_module_new_take adopts a buffer
+ * instead), decodes and validates everything
  * (decode.c, validate.c) and hands out a reference-counted, immutable
  * module; only the translator's per-function code slots change later, and
  * those are published atomically by their owner (translate.c).  All
@@ -69,11 +70,24 @@ void wm_clear(wasm_module *m)
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t len, const wasm_features *features,
                              wasm_result *res)
 {
+    if (len > UINT32_MAX - 1)
+        return wasm_module_new_take(NULL, len, features, res);
+    uint8_t *copy = util_xmalloc(len ? len : 1);
+    util_prefault(copy, len);
+    if (len)
+        memcpy(copy, bytes, len);
+    return wasm_module_new_take(copy, len, features, res);
+}
+
+wasm_module *wasm_module_new_take(uint8_t *bytes, size_t len, const wasm_features *features,
+                                  wasm_result *res)
+{
     wasm_result local;
     if (!res)
         res = &local;
     wasm_result_init(res);
     if (len > UINT32_MAX - 1) {
+        free(bytes);
         res->kind = WASM_MALFORMED;
         snprintf(res->message, sizeof res->message, "module too large (%zu bytes)", len);
         return NULL;
@@ -82,10 +96,7 @@ wasm_module *wasm_module_new(const uint8_t *bytes, size_t len, const wasm_featur
     atomic_init(&m->refcount, 1);
     if (features)
         m->features = *features;
-    m->bytes = util_xmalloc(len ? len : 1);
-    util_prefault(m->bytes, len);
-    if (len)
-        memcpy(m->bytes, bytes, len);
+    m->bytes = bytes ? bytes : util_xmalloc(1);
     m->len = len;
     if (wm_decode(m, res) < 0) {
         wm_clear(m);

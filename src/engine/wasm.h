@@ -116,6 +116,12 @@ typedef struct wasm_features {
 /* Decodes and validates.  `bytes` is copied; the caller may free it. */
 wasm_module *wasm_module_new(const uint8_t *bytes, size_t len, const wasm_features *features,
                              wasm_result *res);
+/* The same for a malloc'd buffer the module takes over (freed with the
+ * module, or at once on failure): a module read from a file needs no second
+ * copy of its bytes, which for a 12 MB Spin JS app is 12 MB less per
+ * process and a copy less at every start. */
+wasm_module *wasm_module_new_take(uint8_t *bytes, size_t len, const wasm_features *features,
+                                  wasm_result *res);
 wasm_module *wasm_module_ref(wasm_module *m);
 void wasm_module_free(wasm_module *m);
 

@@ -280,7 +280,8 @@ static int compile_component(loaded_app *a, const spin_component *c, spin_compon
     features.tail_call = true;
     wasm_result res;
     wasm_result_init(&res);
-    rt->module = wasm_module_new((const uint8_t *)bytes, len, &features, &res);
+    rt->module = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
+    bytes = NULL; /* the module's now */
     if (!rt->module)
         return util_error_set(err, 0, "component '%s': invalid module %s: %s", c->id, path,
                               res.message);
