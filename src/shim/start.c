@@ -27,24 +27,7 @@
 
 int shim_write_state_file(const char *path, const char *text, util_error **err)
 {
-    cleanup_free char *tmp = util_xasprintf("%s.tmp.%d", path, (int)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return util_error_set(err, errno, "create %s", tmp);
-    size_t len = strlen(text);
-    if (util_write_all(fd, text, len) != (ssize_t)len) {
-        int saved = errno;
-        close(fd);
-        unlink(tmp);
-        return util_error_set(err, saved, "write %s", tmp);
-    }
-    close(fd);
-    if (rename(tmp, path) < 0) {
-        int saved = errno;
-        unlink(tmp);
-        return util_error_set(err, saved, "rename %s to %s", tmp, path);
-    }
-    return 0;
+    return util_replace_file(path, text, strlen(text), 0644, false, err);
 }
 
 static void read_stdin_options(void)

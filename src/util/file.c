@@ -85,11 +85,17 @@ int util_read_file(const char *path, char **data, size_t *len, util_error **err)
 int util_write_file_atomic(const char *path, const void *data, size_t len, int mode,
                            util_error **err)
 {
+    return util_replace_file(path, data, len, mode, true, err);
+}
+
+int util_replace_file(const char *path, const void *data, size_t len, int mode, bool durable,
+                      util_error **err)
+{
     cleanup_free char *tmp = util_xasprintf("%s.tmp.%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0)
         return util_error_set(err, errno, "create %s", tmp);
-    if (util_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (util_write_all(fd, data, len) != (ssize_t)len || (durable && fsync(fd) < 0)) {
         int saved = errno;
         close(fd);
         unlink(tmp);

@@ -110,6 +110,10 @@ int util_read_file(const char *path, char **data, size_t *len, util_error **err)
 /* Writes via a temporary file and rename(2), so readers never see a partial file. */
 int util_write_file_atomic(const char *path, const void *data, size_t len, int mode,
                            util_error **err);
+/* The same, fsync'd only when `durable`: state that does not outlive a
+ * reboot (a tmpfs under /run) need not pay for the flush. */
+int util_replace_file(const char *path, const void *data, size_t len, int mode, bool durable,
+                      util_error **err);
 /* mkdir -p */
 int util_mkdir_p(const char *path, int mode, util_error **err);
 /* Retries read/write on EINTR and short transfers; returns bytes moved or -1. */
