@@ -158,7 +158,9 @@ void shim_options_parse_any(const char *type_url, const uint8_t *value, size_t l
     out->present = true;
     out->type_url = util_xstrdup(o->type_url ? o->type_url : "");
     out->config_path = util_xstrdup(o->config_path ? o->config_path : "");
-    out->config_body = util_xstrndup((const char *)o->config_body.data, o->config_body.len);
+    out->config_body = o->config_body.len ? util_xstrndup((const char *)o->config_body.data,
+                                                          o->config_body.len)
+                                          : util_xstrdup(""); /* data is NULL then */
     size_t body_len = o->config_body.len;
     runtimeoptions__v1__options__free_unpacked(o, NULL);
 
