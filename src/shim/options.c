@@ -34,6 +34,8 @@ static void add_warning(shim_runtime_options *o, const char *fmt, ...)
 {
     if (o->nwarnings == MAX_WARNINGS)
         return;
+    if (o->warnings == NULL)
+        o->warnings = util_xcalloc(MAX_WARNINGS, sizeof *o->warnings);
     va_list ap;
     va_start(ap, fmt);
     o->warnings[o->nwarnings++] = util_xvasprintf(fmt, ap);
@@ -45,7 +47,6 @@ static void set_defaults(shim_runtime_options *o)
     memset(o, 0, sizeof *o);
     o->grpc_max_write_chunk_size = SHIM_DEFAULT_GRPC_CHUNK;
     o->log_level = UTIL_LOG_ERROR;
-    o->warnings = util_xcalloc(MAX_WARNINGS, sizeof *o->warnings);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -239,15 +240,17 @@ void shim_options_free(shim_runtime_options *o)
 /* ---- the options `start` received, for the daemon it forks ------------ */
 
 static shim_runtime_options start_options;
+static bool start_options_kept;
 
 void shim_options_keep_for_daemon(shim_runtime_options *o)
 {
     shim_options_free(&start_options);
     start_options = *o;
+    start_options_kept = true;
     memset(o, 0, sizeof *o);
 }
 
 const shim_runtime_options *shim_options_for_daemon(void)
 {
-    return start_options.warnings ? &start_options : NULL;
+    return start_options_kept ? &start_options : NULL;
 }

@@ -175,8 +175,10 @@ static void test_options_parsing(void)
     const uint8_t junk[] = {0x0a, 0xff, 0xff};
     shim_options_parse(junk, sizeof junk, &o);
     CHECK(!o.present);
+    shim_options_free(&o);
     shim_options_parse(NULL, 0, &o);
     CHECK(!o.present);
+    shim_options_free(&o);
 }
 
 static void test_create_request_round_trip(void)
