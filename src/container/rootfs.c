@@ -77,10 +77,44 @@ static bool resolve_path(const char *path, char real[PATH_MAX])
     return realpath(path, real) != NULL;
 }
 
+static void check_inside(int sync_fd, const char *root, const char *dest, const char *real)
+{
+    size_t rl = strlen(root);
+    if (strncmp(real, root, rl) != 0 || (real[rl] != '\0' && real[rl] != '/'))
+        sync_fail(sync_fd, 0, "mount target %s resolves to %s, outside the rootfs", dest, real);
+}
+
+/* Before anything is created: the deepest part of `dest` that exists must
+ * resolve inside `root`, or mkdir/open would follow an image's symlink and
+ * create directories or files on the host.  A dangling symlink on the way
+ * is refused for the same reason (its target would be created outside). */
+static void check_existing_part(int sync_fd, const char *root, const char *dest)
+{
+    char part[PATH_MAX * 2];
+    snprintf(part, sizeof(part), "%s", dest);
+    size_t rl = strlen(root);
+    for (;;) {
+        char real[PATH_MAX];
+        if (resolve_path(part, real)) {
+            check_inside(sync_fd, root, dest, real);
+            return;
+        }
+        struct stat st;
+        if (lstat(part, &st) == 0 && S_ISLNK(st.st_mode))
+            sync_fail(sync_fd, 0, "mount target %s: %s is a symlink that leads nowhere", dest,
+                      part + rl);
+        char *slash = strrchr(part, '/');
+        if (slash == NULL || (size_t)(slash - part) <= rl)
+            return; /* down to the root itself, checked by its caller */
+        *slash = '\0';
+    }
+}
+
 /* Creates `dest` (a directory, or an empty file when `file`) and checks it
  * resolves inside `root`. */
 static void make_target(int sync_fd, const char *root, const char *dest, bool file)
 {
+    check_existing_part(sync_fd, root, dest);
     char parent[PATH_MAX * 2];
     snprintf(parent, sizeof(parent), "%s", dest);
     char *slash = strrchr(parent, '/');
@@ -100,9 +134,7 @@ static void make_target(int sync_fd, const char *root, const char *dest, bool fi
     char real[PATH_MAX];
     if (!resolve_path(dest, real))
         sync_fail(sync_fd, errno, "resolve %s", dest);
-    size_t rl = strlen(root);
-    if (strncmp(real, root, rl) != 0 || (real[rl] != '\0' && real[rl] != '/'))
-        sync_fail(sync_fd, 0, "mount target %s resolves to %s, outside the rootfs", dest, real);
+    check_inside(sync_fd, root, dest, real);
 }
 
 static void do_mount(int sync_fd, const char *root, const spec_mount *m)

@@ -500,6 +500,7 @@ static void test_create_errors_clean_up(void)
     util_error_free(&err);
     snprintf(p, sizeof(p), "%s/sub", outside);
     CHECK(!mounted(p));
+    CHECK(access(p, F_OK) != 0); /* refused before anything was created there */
     CHECK(!mounted(b.rootfs));
     bundle_remove(&b);
     rmdir(p);
