@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from deploylib import (CONTAINERD, SHIM_BIN, Node, Tally, containerd_dump, dig,  # noqa: E402
+from deploylib import (CONTAINERD, INSTALLER, SHIM_BIN, Node, Tally, containerd_dump, dig,  # noqa: E402
                        files_only, snapshot, toml_file)
 
 CONFIGS = os.path.join(os.path.dirname(__file__), "configs")
@@ -622,11 +622,20 @@ def test_unprivileged_refused(t):
     os.makedirs(scratch)
     os.chmod(scratch, 0o1777)
     os.chmod(node.tmp, 0o755)
+    # The unprivileged user may not be able to read the checkout (a clone
+    # inside a 0700 directory): run copies of the installer and the binary
+    # from a directory it can read, so the refusal seen is the installer's.
+    readable = os.path.join(node.tmp, "readable")
+    os.makedirs(readable)
+    os.chmod(readable, 0o755)
+    installer = shutil.copy(INSTALLER, os.path.join(readable, "node-installer.sh"))
+    shim = shutil.copy(SHIM_BIN, os.path.join(readable, "containerd-shim-spin-v2"))
+    os.chmod(installer, 0o755)
+    os.chmod(shim, 0o755)
     before = snapshot(node.root)
     env = {"PATH": node.bin + ":" + os.environ["PATH"], "NODE_ROOT": node.root, "NO_RESTART": "1",
-           "SHIM_BINARY": SHIM_BIN, "TMPDIR": scratch, "HOST_EXEC": ""}
-    r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "sh",
-                        os.path.join(os.path.dirname(__file__), "..", "..", "deploy", "node-installer.sh")],
+           "SHIM_BINARY": shim, "TMPDIR": scratch, "HOST_EXEC": ""}
+    r = subprocess.run([setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", "sh", installer],
                        env=env, capture_output=True, text=True, timeout=60)
     t.check(r.returncode != 0 and "cannot write to" in r.stderr, f"unprivileged run refused:\n{r.stderr}")
     t.check(snapshot(node.root) == before, "unprivileged run: files untouched")
