@@ -46,8 +46,8 @@ static void reap(pid_t pid)
         ;
 }
 
-pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
-                     container_kind *kind, util_error **err)
+pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
+                               container_kind *kind, util_error **err)
 {
     /* A Spin app (process.args ["/"]) serves HTTP after pivoting into its
      * rootfs, where the host's libmicrohttpd is not visible: load it here,
@@ -71,7 +71,7 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
     }
     if (helper == 0) {
         close(sv[0]);
-        child_helper(&ccfg);
+        container_child_helper(&ccfg);
     }
     close(sv[1]);
     /* a process stuck in setup (a hung NFS mount, say) must not hang the
@@ -82,15 +82,15 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
     pid_t pid = 0;
     bool ready = false;
     util_error *failure = NULL;
-    if (cg && cgroup_enter(cg, helper, &failure) < 0)
+    if (cg && container_cgroup_enter(cg, helper, &failure) < 0)
         goto fail;
-    if (sync_send(sv[0], SYNC_GO, 0, NULL) < 0) {
+    if (container_sync_send(sv[0], SYNC_GO, 0, NULL) < 0) {
         util_error_set(&failure, errno, "sync with the container helper");
         goto fail;
     }
     while (!(pid > 0 && ready)) {
         sync_msg m;
-        if (sync_recv(sv[0], &m) < 0) {
+        if (container_sync_recv(sv[0], &m) < 0) {
             if (errno == 0)
                 util_error_set(&failure, 0, "the container process exited during setup");
             else if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -108,7 +108,7 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
                     util_error_set(&failure, 0, "user namespace without mappings");
                 goto fail;
             }
-            sync_send(sv[0], SYNC_MAPPED, 0, NULL);
+            container_sync_send(sv[0], SYNC_MAPPED, 0, NULL);
             break;
         case SYNC_PID:
             pid = m.value;
@@ -141,7 +141,7 @@ fail:
     shutdown(sv[0], SHUT_WR);
     if (pid == 0) {
         sync_msg m;
-        while (sync_recv(sv[0], &m) == 0) /* ends at EOF or the timeout */
+        while (container_sync_recv(sv[0], &m) == 0) /* ends at EOF or the timeout */
             if (m.type == SYNC_PID)
                 pid = m.value;
     }
@@ -156,12 +156,12 @@ fail:
     return -1;
 }
 
-int release_process(int sync_fd, util_error **err)
+int container_release_process(int sync_fd, util_error **err)
 {
-    if (sync_send(sync_fd, SYNC_START, 0, NULL) < 0)
+    if (container_sync_send(sync_fd, SYNC_START, 0, NULL) < 0)
         return util_error_set(err, errno, "the container process is gone");
     sync_msg m;
-    if (sync_recv(sync_fd, &m) == 0) {
+    if (container_sync_recv(sync_fd, &m) == 0) {
         if (m.type == SYNC_ERROR)
             return util_error_set(err, 0, "%s", m.text);
         return util_error_set(err, EPROTO, "unexpected sync message %d", m.type);

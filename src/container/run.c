@@ -86,7 +86,7 @@ static int load_module(const char *path, run_target *t, util_error **err)
     return 0;
 }
 
-int run_resolve(const spec_process *p, run_target *t, util_error **err)
+int container_run_resolve(const spec_process *p, run_target *t, util_error **err)
 {
     const char *arg0 = p->args[0];
     memset(t, 0, sizeof(*t));
@@ -200,11 +200,11 @@ static void run_spin(const spec_process *p)
     _exit(status & 0xff);
 }
 
-void run_process(const spec_process *p, run_target *t, int sync_fd)
+void container_run_process(const spec_process *p, run_target *t, int sync_fd)
 {
     if (t->kind == CONTAINER_KIND_NATIVE) {
         execve(t->path, p->args, p->env);
-        sync_fail(sync_fd, errno, "exec %s", t->path);
+        container_sync_fail(sync_fd, errno, "exec %s", t->path);
     }
     /* in-process: tell the shim we are running (EOF on the socket) */
     close(sync_fd);
