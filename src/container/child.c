@@ -10,7 +10,7 @@
  * exits.
  *
  * The real process then does the container setup (rootfs.c), resolves what
- * to run (run.c), applies the process attributes, reports READY and blocks
+ * to run and lets a handler load it (run.c), applies the process attributes, reports READY and blocks
  * until the shim says START.  The seccomp filter is installed last, after
  * the handshake, so it restricts only the workload.  Every failure goes back
  * to the shim as an error text naming the step (container_sync_fail).
@@ -231,12 +231,12 @@ void container_child_init_setup(const child_config *cfg)
     if (chdir(p->cwd) < 0)
         container_sync_fail(sync_fd, errno, "process.cwd %s", p->cwd);
 
-    run_target target = {0};
+    run_target target;
     util_error *err = NULL;
-    if (container_run_resolve(p, &target, &err) < 0)
+    if (container_run_resolve(p, cfg->handlers, &target, &err) < 0)
         container_sync_fail(sync_fd, 0, "%s", err->msg);
-    container_child_finalize(&local, target.kind);
-    container_run_process(p, &target, sync_fd);
+    container_child_finalize(&local, target.handler + 1);
+    container_run_process(p, cfg->handlers, &target, sync_fd);
 }
 
 /* The bounding set must shrink while we still have CAP_SETPCAP, i.e.
@@ -274,7 +274,7 @@ static void apply_caps(int sync_fd, const spec_caps *c)
             container_sync_fail(sync_fd, errno, "raise ambient capability %d", cap);
 }
 
-void container_child_finalize(const child_config *cfg, container_kind kind)
+void container_child_finalize(const child_config *cfg, int handler)
 {
     int sync_fd = cfg->sync_fd;
     const spec_process *p = cfg->process;
@@ -301,7 +301,7 @@ void container_child_finalize(const child_config *cfg, container_kind kind)
     if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         container_sync_fail(sync_fd, errno, "process.noNewPrivileges");
 
-    container_sync_send(sync_fd, SYNC_READY, (int)kind, NULL);
+    container_sync_send(sync_fd, SYNC_READY, handler, NULL);
     wait_for(sync_fd, SYNC_START);
     int r = container_seccomp_install(cfg->seccomp);
     if (r < 0)

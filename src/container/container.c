@@ -238,7 +238,7 @@ container *container_create(const container_create_options *opts, util_error **e
         .stdio = {fds[0], fds[1], fds[2]},
         .is_exec = false,
     };
-    pid_t pid = container_launch_process(&cc, &c->cg, &c->spec, &c->sync_fd, &c->kind, err);
+    pid_t pid = container_launch_process(&cc, &c->cg, &c->spec, &c->sync_fd, &c->handler, err);
     close_stdio(fds);
     if (pid < 0) {
         util_error_wrap(err, "create container %s", c->id);
@@ -424,9 +424,9 @@ int container_exit_status(const container *c)
     return s;
 }
 
-container_kind container_get_kind(const container *c)
+const char *container_handler_name(const container *c)
 {
-    return c->kind;
+    return c->handler ? c->handler->name : NULL;
 }
 
 const char *container_annotation(const container *c, const char *key)

@@ -68,8 +68,8 @@ int container_exec_create(container *c, const char *exec_id, const char *process
         .is_exec = true,
         .target_pid = target,
     };
-    container_kind kind;
-    pid_t pid = container_launch_process(&cc, &c->cg, NULL, &e->sync_fd, &kind, err);
+    const container_handler *handler;
+    pid_t pid = container_launch_process(&cc, &c->cg, NULL, &e->sync_fd, &handler, err);
     for (int i = 0; i < 3; i++)
         close(fds[i]);
     if (pid < 0) {

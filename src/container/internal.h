@@ -197,23 +197,43 @@ int container_unmount_tree(const char *path, util_error **err);
  * failure through container_sync_fail. */
 void container_rootfs_setup(int sync_fd, const spec *s);
 
-/* ---- what to run ------------------------------------------------------- */
+/* ---- handlers (handler.c) ---------------------------------------------- */
+
+size_t container_handler_count(void);
+const container_handler *container_handler_at(size_t i);
+
+/* What every handler's prepare made for one process launch. */
+typedef struct handler_states {
+    void *state[CONTAINER_MAX_HANDLERS];
+    size_t n;
+} handler_states;
+
+/* Runs each handler's prepare, in the caller, before the fork; on failure
+ * frees what the earlier ones made. */
+int container_handlers_prepare(const spec_process *p, const char *rootfs, handler_states *hs,
+                               util_error **err);
+void container_handlers_release(handler_states *hs);
+
+/* ---- what to run (run.c, in the container process) -------------------- */
 
 typedef struct run_target {
-    container_kind kind;
-    char *path;   /* the resolved file, or "/" for Spin */
-    void *module; /* WASI: the wasm_module, decoded and validated already */
+    container_program prog; /* what the handlers see */
+    char *path;             /* the resolved file, or NULL */
+    unsigned char head[4];
+    int handler;            /* index of the claiming handler, or -1: execve */
+    void *work;             /* the handler's load */
 } run_target;
 
-/* Resolves arg0 (inside the container's root, in the process's cwd) and
- * decides how it runs; a WASI module is loaded here so a broken module
- * fails container_create, not start.  Runs in the container process after
- * pivot_root. */
-int container_run_resolve(const spec_process *p, run_target *t, util_error **err);
-/* Never returns: execve's, or runs the module / app and exits with its
+/* Resolves arg0 (inside the container's root, in the process's cwd), asks
+ * the handlers and, when one claims the process, lets it load what it will
+ * run, so that a broken program fails container_create, not start.  Runs in
+ * the container process after pivot_root. */
+int container_run_resolve(const spec_process *p, const handler_states *hs, run_target *t,
+                          util_error **err);
+/* Never returns: execve's, or lets the handler run and exits with its
  * status. */
-void container_run_process(const spec_process *p, run_target *t, int sync_fd)
-    __attribute__((noreturn));
+void container_run_process(const spec_process *p, const handler_states *hs, run_target *t,
+                           int sync_fd) __attribute__((noreturn));
 
 /* ---- the forked processes --------------------------------------------- */
 
@@ -246,6 +266,7 @@ typedef struct child_config {
     const spec *spec;            /* full spec (init) */
     const spec_process *process; /* the process to run */
     const seccomp_program *seccomp;
+    const handler_states *handlers; /* what the handlers' prepare made */
     int stdio[3];
     int sync_fd;
     bool is_exec;
@@ -258,14 +279,17 @@ void container_child_helper(const child_config *cfg) __attribute__((noreturn));
 void container_child_init_setup(const child_config *cfg);
 /* Process attributes common to init and exec: rlimits, user, caps,
  * no_new_privs, seccomp. */
-void container_child_finalize(const child_config *cfg, container_kind kind);
+/* `handler`: index of the claiming handler + 1, or 0 for execve (told to
+ * the shim with READY). */
+void container_child_finalize(const child_config *cfg, int handler);
 
-/* Launches a helper for `cfg`, drives the protocol up to READY and
- * returns the process's pid, with *sync_fd the socket to release it by and
- * *kind what it will run; on failure kills and reaps what it made.
+/* Runs the handlers' prepare, launches a helper for `cfg`, drives the
+ * protocol up to READY and returns the process's pid, with *sync_fd the
+ * socket to release it by and *handler the handler that will run it (NULL:
+ * execve); on failure kills and reaps what it made.
  * `sp` (may be NULL) supplies uid/gid maps for a new user namespace. */
 pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
-                               container_kind *kind, util_error **err);
+                               const container_handler **handler, util_error **err);
 /* Sends START and waits for EOF (running) or an error text. */
 int container_release_process(int sync_fd, util_error **err);
 
@@ -290,7 +314,7 @@ struct container {
     seccomp_program seccomp;
     cgroup cg;
     bool cg_created;
-    container_kind kind;
+    const container_handler *handler; /* runs the init, or NULL: execve */
     pid_t pid;
     int sync_fd;
     int exit_status;

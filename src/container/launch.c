@@ -6,12 +6,12 @@
  * The helper is a plain fork() child (glibc's fork keeps malloc usable in
  * the child of a multi-threaded shim).  It is waited for here; if the
  * shim's reaper got it first, waitpid fails with ECHILD, which is fine.
+ * Before the fork every handler's prepare runs (handler.c).
  * Messages from the helper and from the container process share the
  * socket and may interleave, so the loop simply collects until it has
  * both a pid and a verdict.
  */
 #include "internal.h"
-#include "spin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,16 +46,18 @@ static void reap(pid_t pid)
         ;
 }
 
-pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
-                               container_kind *kind, util_error **err)
+/* The handler that READY names (index + 1, 0 = execve). */
+static int note_handler(int value, const container_handler **handler, util_error **err)
 {
-    /* A Spin app (process.args ["/"]) serves HTTP after pivoting into its
-     * rootfs, where the host's libmicrohttpd is not visible: load it here,
-     * so the forked process inherits it (and a node without it gets a
-     * Create error naming the package). */
-    if (cfg->process->n_args > 0 && strcmp(cfg->process->args[0], "/") == 0 &&
-        spin_http_load(err) < 0)
-        return -1;
+    if (value < 0 || (size_t)value > container_handler_count())
+        return util_error_set(err, EPROTO, "the container process names handler %d", value);
+    *handler = value == 0 ? NULL : container_handler_at((size_t)value - 1);
+    return 0;
+}
+
+static pid_t launch_prepared(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
+                             const container_handler **handler, util_error **err)
+{
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return util_error_set(err, errno, "socketpair");
@@ -115,7 +117,8 @@ pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *
             break;
         case SYNC_READY:
             ready = true;
-            *kind = (container_kind)m.value;
+            if (note_handler(m.value, handler, &failure) < 0)
+                goto fail;
             break;
         case SYNC_ERROR:
             failure = util_xcalloc(1, sizeof(*failure));
@@ -154,6 +157,22 @@ fail:
     close(sv[0]);
     *err = failure;
     return -1;
+}
+
+pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
+                               const container_handler **handler, util_error **err)
+{
+    /* What must happen outside the container happens here, before the
+     * fork (a Spin app's HTTP library, say: after pivot_root the host's
+     * copy is out of sight); the forked processes inherit it. */
+    handler_states hs;
+    if (container_handlers_prepare(cfg->process, cfg->spec->root_path, &hs, err) < 0)
+        return -1;
+    child_config ccfg = *cfg;
+    ccfg.handlers = &hs;
+    pid_t pid = launch_prepared(&ccfg, cg, sp, sync_fd, handler, err);
+    container_handlers_release(&hs);
+    return pid;
 }
 
 int container_release_process(int sync_fd, util_error **err)
