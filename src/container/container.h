@@ -261,9 +261,10 @@ int container_update(container *c, const char *resources_json, util_error **err)
  *               and check what will run, so a broken program fails Create,
  *               not Start.  `*work` goes to run.
  *   run         after Start, with the process's final user, capabilities,
- *               rlimits, no_new_privs and seccomp filter; stdio on 0/1/2,
- *               the environment of process.env untouched.  Returns the
- *               exit status (0-255); the process then _exits with it.
+ *               rlimits, no_new_privs and seccomp filter; stdio on 0/1/2.
+ *               No execve happened, so the C environment is still the
+ *               caller's: the workload's is prog->env.  Returns the exit
+ *               status (0-255); the process then _exits with it.
  */
 
 /* A process as the handlers see it. */
@@ -286,7 +287,7 @@ typedef struct container_program {
 typedef struct container_handler {
     const char *name; /* unique, short: container_handler_name(), errors */
     const char *runs; /* what it runs, for the error when nothing runs a
-                         file: "Wasm module" */
+                         file: "Wasm module" (NULL: the name) */
     /* Optional: a PATH search takes the first regular file that is
      * executable or whose name this accepts (a program that is read, not
      * execve'd, need not be executable). */
