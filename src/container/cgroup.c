@@ -96,7 +96,7 @@ static bool has_controller(const char *list, const char *name)
     return false;
 }
 
-const char *cgroup_dir_for(const cgroup *cg, const char *controller)
+const char *container_cgroup_dir_for(const cgroup *cg, const char *controller)
 {
     for (size_t i = 0; i < cg->n_dirs; i++) {
         if (controller[0] == '\0' ? cg->dirs[i].controller[0] == '\0'
@@ -227,7 +227,8 @@ static int make_levels(const char *mountpoint, const char *rel, bool cpuset, boo
     return rc;
 }
 
-int cgroup_create(cgroup *cg, const char *rel_path, const spec_resources *res, util_error **err)
+int container_cgroup_create(cgroup *cg, const char *rel_path, const spec_resources *res,
+                            util_error **err)
 {
     if (setup_dirs(cg, rel_path, true, err) < 0)
         return -1;
@@ -238,18 +239,18 @@ int cgroup_create(cgroup *cg, const char *rel_path, const spec_resources *res, u
         bool is_v2 = cg->dirs[i].controller[0] == '\0';
         if (make_levels(mp, rel_path, has_controller(cg->dirs[i].controller, "cpuset"),
                         is_v2 && cg->v2, err) < 0) {
-            cgroup_destroy(cg, NULL);
+            container_cgroup_destroy(cg, NULL);
             return -1;
         }
     }
-    if (res && cgroup_apply(cg, res, err) < 0) {
-        cgroup_destroy(cg, NULL);
+    if (res && container_cgroup_apply(cg, res, err) < 0) {
+        container_cgroup_destroy(cg, NULL);
         return -1;
     }
     return 0;
 }
 
-int cgroup_open(cgroup *cg, const char *rel_path, util_error **err)
+int container_cgroup_open(cgroup *cg, const char *rel_path, util_error **err)
 {
     return setup_dirs(cg, rel_path, false, err);
 }
@@ -257,7 +258,7 @@ int cgroup_open(cgroup *cg, const char *rel_path, util_error **err)
 static int apply_v1(cgroup *cg, const spec_resources *r, util_error **err)
 {
     char v[64];
-    const char *mem = cgroup_dir_for(cg, "memory");
+    const char *mem = container_cgroup_dir_for(cg, "memory");
     if (mem && r->has_memory_limit) {
         snprintf(v, sizeof(v), "%lld", (long long)r->memory_limit);
         /* the limit must stay <= memsw: raise memsw first when growing */
@@ -282,7 +283,7 @@ static int apply_v1(cgroup *cg, const spec_resources *r, util_error **err)
         if (write_file(mem, "memory.soft_limit_in_bytes", v, err) < 0)
             return -1;
     }
-    const char *cpu = cgroup_dir_for(cg, "cpu");
+    const char *cpu = container_cgroup_dir_for(cg, "cpu");
     if (cpu && r->has_cpu_shares) {
         snprintf(v, sizeof(v), "%llu", (unsigned long long)r->cpu_shares);
         if (write_if_changed(cpu, "cpu.shares", v, err) < 0)
@@ -298,14 +299,14 @@ static int apply_v1(cgroup *cg, const spec_resources *r, util_error **err)
         if (write_file(cpu, "cpu.cfs_quota_us", v, err) < 0)
             return -1;
     }
-    const char *cpuset = cgroup_dir_for(cg, "cpuset");
+    const char *cpuset = container_cgroup_dir_for(cg, "cpuset");
     if (cpuset && r->cpuset_cpus && *r->cpuset_cpus &&
         write_file(cpuset, "cpuset.cpus", r->cpuset_cpus, err) < 0)
         return -1;
     if (cpuset && r->cpuset_mems && *r->cpuset_mems &&
         write_file(cpuset, "cpuset.mems", r->cpuset_mems, err) < 0)
         return -1;
-    const char *devices = cgroup_dir_for(cg, "devices");
+    const char *devices = container_cgroup_dir_for(cg, "devices");
     if (devices && r->n_device_rules > 0) {
         for (size_t i = 0; i < r->n_device_rules; i++) {
             const char *rule = r->device_rules[i];
@@ -322,7 +323,7 @@ static int apply_v1(cgroup *cg, const spec_resources *r, util_error **err)
             if (write_file(devices, "devices.allow", always[i], err) < 0)
                 return -1;
     }
-    const char *pids = cgroup_dir_for(cg, "pids");
+    const char *pids = container_cgroup_dir_for(cg, "pids");
     if (pids && r->has_pids_limit) {
         if (r->pids_limit > 0)
             snprintf(v, sizeof(v), "%lld", (long long)r->pids_limit);
@@ -336,7 +337,7 @@ static int apply_v1(cgroup *cg, const spec_resources *r, util_error **err)
 
 static int apply_v2(cgroup *cg, const spec_resources *r, util_error **err)
 {
-    const char *dir = cgroup_dir_for(cg, "");
+    const char *dir = container_cgroup_dir_for(cg, "");
     char v[64];
     if (dir == NULL)
         return 0;
@@ -395,12 +396,12 @@ static int apply_v2(cgroup *cg, const spec_resources *r, util_error **err)
     return 0;
 }
 
-int cgroup_apply(cgroup *cg, const spec_resources *res, util_error **err)
+int container_cgroup_apply(cgroup *cg, const spec_resources *res, util_error **err)
 {
     return cg->v2 ? apply_v2(cg, res, err) : apply_v1(cg, res, err);
 }
 
-int cgroup_enter(cgroup *cg, pid_t pid, util_error **err)
+int container_cgroup_enter(cgroup *cg, pid_t pid, util_error **err)
 {
     char v[32];
     snprintf(v, sizeof(v), "%d", (int)pid);
@@ -413,17 +414,17 @@ int cgroup_enter(cgroup *cg, pid_t pid, util_error **err)
 /* The hierarchy that lists the container's processes most reliably. */
 static const char *procs_dir(const cgroup *cg)
 {
-    const char *d = cgroup_dir_for(cg, "pids");
+    const char *d = container_cgroup_dir_for(cg, "pids");
     if (!d)
-        d = cgroup_dir_for(cg, "memory");
+        d = container_cgroup_dir_for(cg, "memory");
     if (!d)
-        d = cgroup_dir_for(cg, "freezer");
+        d = container_cgroup_dir_for(cg, "freezer");
     if (!d && cg->n_dirs)
         d = cg->dirs[0].path;
     return d;
 }
 
-int cgroup_read_pids(cgroup *cg, pid_t **pids, size_t *n, util_error **err)
+int container_cgroup_read_pids(cgroup *cg, pid_t **pids, size_t *n, util_error **err)
 {
     *pids = NULL;
     *n = 0;
@@ -456,34 +457,34 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-int cgroup_kill_all(cgroup *cg, int sig, util_error **err)
+int container_cgroup_kill_all(cgroup *cg, int sig, util_error **err)
 {
     pid_t *pids = NULL;
     size_t n = 0;
     /* An empty cgroup (the usual case: Delete after the task exited) has
      * nothing to kill and nobody to fork; a freeze/thaw round trip there
      * costs milliseconds for nothing. */
-    if (cgroup_read_pids(cg, &pids, &n, err) < 0)
+    if (container_cgroup_read_pids(cg, &pids, &n, err) < 0)
         return -1;
     free(pids);
     if (n == 0)
         return 0;
     /* Freezing first stops a fork bomb from outrunning the loop (frozen
      * tasks still receive SIGKILL; they die when thawed). */
-    bool frozen = sig == SIGKILL && cgroup_freeze(cg, true, NULL) == 0;
+    bool frozen = sig == SIGKILL && container_cgroup_freeze(cg, true, NULL) == 0;
     pids = NULL;
     n = 0;
-    int rc = cgroup_read_pids(cg, &pids, &n, err);
+    int rc = container_cgroup_read_pids(cg, &pids, &n, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         kill(pids[i], sig);
     free(pids);
     if (frozen)
-        cgroup_freeze(cg, false, NULL);
+        container_cgroup_freeze(cg, false, NULL);
     if (rc < 0 || sig != SIGKILL)
         return rc;
     /* SIGKILL: wait (bounded, 10 s) until the cgroup is empty. */
     for (int i = 0; i < 1000; i++) {
-        if (cgroup_read_pids(cg, &pids, &n, err) < 0)
+        if (container_cgroup_read_pids(cg, &pids, &n, err) < 0)
             return -1;
         for (size_t k = 0; k < n; k++)
             kill(pids[k], SIGKILL);
@@ -495,9 +496,9 @@ int cgroup_kill_all(cgroup *cg, int sig, util_error **err)
     return util_error_set(err, 0, "cgroup %s: processes survive SIGKILL", cg->rel_path);
 }
 
-int cgroup_freeze(cgroup *cg, bool frozen, util_error **err)
+int container_cgroup_freeze(cgroup *cg, bool frozen, util_error **err)
 {
-    const char *fz = cg->v2 ? NULL : cgroup_dir_for(cg, "freezer");
+    const char *fz = cg->v2 ? NULL : container_cgroup_dir_for(cg, "freezer");
     if (fz != NULL) {
         const char *want = frozen ? "FROZEN" : "THAWED";
         /* Delete thaws before killing, usually a cgroup never frozen: a
@@ -520,7 +521,7 @@ int cgroup_freeze(cgroup *cg, bool frozen, util_error **err)
             write_file(fz, "freezer.state", "THAWED", NULL);
         return util_error_set(err, 0, "cgroup %s: freezer did not reach %s", cg->rel_path, want);
     }
-    const char *dir = cgroup_dir_for(cg, "");
+    const char *dir = container_cgroup_dir_for(cg, "");
     if (dir == NULL || !file_exists(dir, "cgroup.freeze"))
         return util_error_set(err, ENOTSUP, "cgroup %s: no freezer", cg->rel_path);
     if (write_file(dir, "cgroup.freeze", frozen ? "1" : "0", err) < 0)
@@ -541,7 +542,7 @@ int cgroup_freeze(cgroup *cg, bool frozen, util_error **err)
                           frozen ? "freeze" : "thaw");
 }
 
-int cgroup_destroy(cgroup *cg, util_error **err)
+int container_cgroup_destroy(cgroup *cg, util_error **err)
 {
     int rc = 0;
     for (size_t i = 0; i < cg->n_dirs; i++) {
@@ -560,7 +561,7 @@ int cgroup_destroy(cgroup *cg, util_error **err)
     return rc;
 }
 
-void cgroup_free(cgroup *cg)
+void container_cgroup_free(cgroup *cg)
 {
     for (size_t i = 0; i < cg->n_dirs; i++) {
         free(cg->dirs[i].controller);

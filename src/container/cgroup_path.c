@@ -39,7 +39,7 @@ static int expand_slice(util_buf *out, const char *slice, util_error **err)
     return 0;
 }
 
-char *cgroup_resolve_path(const char *cgroups_path, const char *id, util_error **err)
+char *container_cgroup_resolve_path(const char *cgroups_path, const char *id, util_error **err)
 {
     if (cgroups_path == NULL || cgroups_path[0] == '\0')
         return util_xasprintf("/%s", id);

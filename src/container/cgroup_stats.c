@@ -1,5 +1,5 @@
 /*
- * cgroup_stats.c - reads a cgroup's metrics into container_stats.
+ * container_cgroup_stats.c - reads a cgroup's metrics into container_stats.
  *
  * The fields are the ones containerd's cgroups Metrics protobufs carry (v1:
  * io.containerd.cgroups.v1.Metrics, v2: io.containerd.cgroups.v2.Metrics),
@@ -81,11 +81,11 @@ static void read_blkio(const char *dir, const char *file, uint64_t *rd, uint64_t
 
 static void stats_v1(cgroup *cg, container_stats *st)
 {
-    const char *acct = cgroup_dir_for(cg, "cpuacct");
-    const char *cpu = cgroup_dir_for(cg, "cpu");
-    const char *mem = cgroup_dir_for(cg, "memory");
-    const char *pids = cgroup_dir_for(cg, "pids");
-    const char *blkio = cgroup_dir_for(cg, "blkio");
+    const char *acct = container_cgroup_dir_for(cg, "cpuacct");
+    const char *cpu = container_cgroup_dir_for(cg, "cpu");
+    const char *mem = container_cgroup_dir_for(cg, "memory");
+    const char *pids = container_cgroup_dir_for(cg, "pids");
+    const char *blkio = container_cgroup_dir_for(cg, "blkio");
     uint64_t v = 0;
     long hz = sysconf(_SC_CLK_TCK);
     if (hz <= 0)
@@ -122,7 +122,7 @@ static void stats_v1(cgroup *cg, container_stats *st)
 
 static void stats_v2(cgroup *cg, container_stats *st)
 {
-    const char *dir = cgroup_dir_for(cg, "");
+    const char *dir = container_cgroup_dir_for(cg, "");
     read_keyed(dir, "cpu.stat", "usage_usec", &st->cpu_usage_usec);
     read_keyed(dir, "cpu.stat", "user_usec", &st->cpu_user_usec);
     read_keyed(dir, "cpu.stat", "system_usec", &st->cpu_system_usec);
@@ -161,7 +161,7 @@ static void stats_v2(cgroup *cg, container_stats *st)
     }
 }
 
-int cgroup_stats(cgroup *cg, container_stats *st, util_error **err)
+int container_cgroup_stats(cgroup *cg, container_stats *st, util_error **err)
 {
     memset(st, 0, sizeof(*st));
     st->cgroup_v2 = cg->v2;

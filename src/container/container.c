@@ -22,7 +22,7 @@
 pthread_mutex_t container_registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static container *registry;
 
-void registry_add(container *c)
+void container_registry_add(container *c)
 {
     pthread_mutex_lock(&container_registry_lock);
     c->next_registered = registry;
@@ -30,7 +30,7 @@ void registry_add(container *c)
     pthread_mutex_unlock(&container_registry_lock);
 }
 
-void registry_remove(container *c)
+void container_registry_remove(container *c)
 {
     pthread_mutex_lock(&container_registry_lock);
     for (container **p = &registry; *p; p = &(*p)->next_registered) {
@@ -125,7 +125,7 @@ static int open_one(const char *path, int *fd, const char *what, int extra, util
     return 0;
 }
 
-int open_stdio(const container_stdio *io, int fds[3], util_error **err)
+int container_open_stdio(const container_stdio *io, int fds[3], util_error **err)
 {
     fds[0] = fds[1] = fds[2] = -1;
     if (io->terminal)
@@ -151,14 +151,14 @@ static void close_stdio(int fds[3])
 static void container_destroy_partial(container *c)
 {
     if (c->cg_created) {
-        cgroup_kill_all(&c->cg, SIGKILL, NULL);
-        cgroup_destroy(&c->cg, NULL);
+        container_cgroup_kill_all(&c->cg, SIGKILL, NULL);
+        container_cgroup_destroy(&c->cg, NULL);
     }
     if (c->rootfs_mounted)
-        unmount_tree(c->rootfs_dir, NULL);
-    cgroup_free(&c->cg);
-    seccomp_program_free(&c->seccomp);
-    spec_free(&c->spec);
+        container_unmount_tree(c->rootfs_dir, NULL);
+    container_cgroup_free(&c->cg);
+    container_seccomp_program_free(&c->seccomp);
+    container_spec_free(&c->spec);
     free(c->id);
     free(c->bundle);
     free(c->rootfs_dir);
@@ -201,13 +201,13 @@ container *container_create(const container_create_options *opts, util_error **e
     int fds[3] = {-1, -1, -1};
     if (util_read_file(cfg_path, &text, &len, err) < 0)
         goto fail;
-    if (spec_parse(text, opts->bundle, &c->spec, err) < 0) {
+    if (container_spec_parse(text, opts->bundle, &c->spec, err) < 0) {
         util_error_wrap(err, "%s", cfg_path);
         goto fail;
     }
     c->rootfs_dir = util_xstrdup(c->spec.root_path);
     if (opts->n_rootfs > 0) {
-        if (rootfs_mount_all(opts->rootfs, opts->n_rootfs, c->rootfs_dir, err) < 0)
+        if (container_rootfs_mount_all(opts->rootfs, opts->n_rootfs, c->rootfs_dir, err) < 0)
             goto fail;
         c->rootfs_mounted = true;
     }
@@ -216,19 +216,19 @@ container *container_create(const container_create_options *opts, util_error **e
         util_error_set(err, errno ? errno : ENOTDIR, "root.path %s", c->rootfs_dir);
         goto fail;
     }
-    if (seccomp_compile(c->spec.seccomp, &c->seccomp, err) < 0) {
+    if (container_seccomp_compile(c->spec.seccomp, &c->seccomp, err) < 0) {
         util_error_wrap(err, "%s", cfg_path);
         goto fail;
     }
-    cg_path = cgroup_resolve_path(c->spec.cgroups_path, c->id, err);
+    cg_path = container_cgroup_resolve_path(c->spec.cgroups_path, c->id, err);
     if (cg_path == NULL) {
         util_error_wrap(err, "%s: linux", cfg_path);
         goto fail;
     }
-    if (cgroup_create(&c->cg, cg_path, &c->spec.resources, err) < 0)
+    if (container_cgroup_create(&c->cg, cg_path, &c->spec.resources, err) < 0)
         goto fail;
     c->cg_created = true;
-    if (open_stdio(&opts->stdio, fds, err) < 0)
+    if (container_open_stdio(&opts->stdio, fds, err) < 0)
         goto fail;
 
     child_config cc = {
@@ -238,7 +238,7 @@ container *container_create(const container_create_options *opts, util_error **e
         .stdio = {fds[0], fds[1], fds[2]},
         .is_exec = false,
     };
-    pid_t pid = launch_process(&cc, &c->cg, &c->spec, &c->sync_fd, &c->kind, err);
+    pid_t pid = container_launch_process(&cc, &c->cg, &c->spec, &c->sync_fd, &c->handler, err);
     close_stdio(fds);
     if (pid < 0) {
         util_error_wrap(err, "create container %s", c->id);
@@ -246,7 +246,7 @@ container *container_create(const container_create_options *opts, util_error **e
     }
     c->pid = pid;
     c->status = CONTAINER_CREATED;
-    registry_add(c);
+    container_registry_add(c);
     return c;
 
 fail:
@@ -263,7 +263,7 @@ pid_t container_start(container *c, util_error **err)
     if (st != CONTAINER_CREATED || c->sync_fd < 0)
         return util_error_set(err, 0, "container %s: cannot start, it is not in the created state",
                               c->id);
-    int r = release_process(c->sync_fd, err);
+    int r = container_release_process(c->sync_fd, err);
     close(c->sync_fd);
     c->sync_fd = -1;
     if (r < 0)
@@ -282,7 +282,7 @@ int container_kill(container *c, int sig, bool all, util_error **err)
     pid_t pid = c->pid;
     pthread_mutex_unlock(&container_registry_lock);
     if (all)
-        return cgroup_kill_all(&c->cg, sig, err);
+        return container_cgroup_kill_all(&c->cg, sig, err);
     if (st == CONTAINER_STOPPED || pid <= 0)
         return util_error_set(err, ESRCH, "container %s: process already finished", c->id);
     if (kill(pid, sig) < 0)
@@ -310,16 +310,16 @@ int container_delete(container *c, util_error **err)
     if (pid > 0)
         kill(pid, SIGKILL);
     if (c->cg_created) {
-        cgroup_freeze(&c->cg, false, NULL);
-        if (cgroup_kill_all(&c->cg, SIGKILL, err) < 0)
+        container_cgroup_freeze(&c->cg, false, NULL);
+        if (container_cgroup_kill_all(&c->cg, SIGKILL, err) < 0)
             rc = -1;
-        if (rc == 0 && cgroup_destroy(&c->cg, err) < 0)
+        if (rc == 0 && container_cgroup_destroy(&c->cg, err) < 0)
             rc = -1;
         if (rc == 0)
             c->cg_created = false;
     }
     if (c->rootfs_mounted) {
-        if (unmount_tree(c->rootfs_dir, rc == 0 ? err : NULL) < 0)
+        if (container_unmount_tree(c->rootfs_dir, rc == 0 ? err : NULL) < 0)
             rc = -1;
         else
             c->rootfs_mounted = false;
@@ -331,22 +331,22 @@ void container_free(container *c)
 {
     if (c == NULL)
         return;
-    registry_remove(c);
+    container_registry_remove(c);
     container_exec_rec *e = c->execs;
     while (e) {
         container_exec_rec *next = e->next;
         if (e->sync_fd >= 0)
             close(e->sync_fd);
-        spec_process_free(&e->process);
+        container_spec_process_free(&e->process);
         free(e->id);
         free(e);
         e = next;
     }
     if (c->sync_fd >= 0)
         close(c->sync_fd);
-    cgroup_free(&c->cg);
-    seccomp_program_free(&c->seccomp);
-    spec_free(&c->spec);
+    container_cgroup_free(&c->cg);
+    container_seccomp_program_free(&c->seccomp);
+    container_spec_free(&c->spec);
     free(c->id);
     free(c->bundle);
     free(c->rootfs_dir);
@@ -365,26 +365,27 @@ int container_cleanup_bundle(const char *id, const char *bundle, util_error **er
     cleanup_free char *root = NULL;
     cleanup_free char *cg_path = NULL;
     if (util_read_file(cfg_path, &text, &len, NULL) == 0 &&
-        spec_parse(text, bundle, &s, NULL) == 0) {
+        container_spec_parse(text, bundle, &s, NULL) == 0) {
         root = util_xstrdup(s.root_path);
-        cg_path = cgroup_resolve_path(s.cgroups_path, id, NULL);
+        cg_path = container_cgroup_resolve_path(s.cgroups_path, id, NULL);
     }
-    spec_free(&s);
+    container_spec_free(&s);
     if (root == NULL)
         root = util_xasprintf("%s/rootfs", bundle);
     if (cg_path == NULL)
         cg_path = util_xasprintf("/%s", id);
     int rc = 0;
     cgroup cg;
-    if (cgroup_open(&cg, cg_path, NULL) == 0) {
+    if (container_cgroup_open(&cg, cg_path, NULL) == 0) {
         if (cg.n_dirs > 0) {
-            cgroup_freeze(&cg, false, NULL);
-            if (cgroup_kill_all(&cg, SIGKILL, err) < 0 || cgroup_destroy(&cg, err) < 0)
+            container_cgroup_freeze(&cg, false, NULL);
+            if (container_cgroup_kill_all(&cg, SIGKILL, err) < 0 ||
+                container_cgroup_destroy(&cg, err) < 0)
                 rc = -1;
         }
-        cgroup_free(&cg);
+        container_cgroup_free(&cg);
     }
-    if (unmount_tree(root, rc == 0 ? err : NULL) < 0)
+    if (container_unmount_tree(root, rc == 0 ? err : NULL) < 0)
         rc = -1;
     return rc;
 }
@@ -423,9 +424,9 @@ int container_exit_status(const container *c)
     return s;
 }
 
-container_kind container_get_kind(const container *c)
+const char *container_handler_name(const container *c)
 {
-    return c->kind;
+    return c->handler ? c->handler->name : NULL;
 }
 
 const char *container_annotation(const container *c, const char *key)
@@ -438,19 +439,19 @@ const char *container_annotation(const container *c, const char *key)
 
 int container_stats_read(container *c, container_stats *stats, util_error **err)
 {
-    return cgroup_stats(&c->cg, stats, err);
+    return container_cgroup_stats(&c->cg, stats, err);
 }
 
 int container_pids(container *c, pid_t **pids, size_t *n_pids, util_error **err)
 {
-    return cgroup_read_pids(&c->cg, pids, n_pids, err);
+    return container_cgroup_read_pids(&c->cg, pids, n_pids, err);
 }
 
 int container_pause(container *c, util_error **err)
 {
     if (container_status(c) != CONTAINER_RUNNING)
         return util_error_set(err, 0, "container %s: cannot pause, it is not running", c->id);
-    if (cgroup_freeze(&c->cg, true, err) < 0)
+    if (container_cgroup_freeze(&c->cg, true, err) < 0)
         return -1;
     pthread_mutex_lock(&container_registry_lock);
     if (c->status == CONTAINER_RUNNING)
@@ -463,7 +464,7 @@ int container_resume(container *c, util_error **err)
 {
     if (container_status(c) != CONTAINER_PAUSED)
         return util_error_set(err, 0, "container %s: cannot resume, it is not paused", c->id);
-    if (cgroup_freeze(&c->cg, false, err) < 0)
+    if (container_cgroup_freeze(&c->cg, false, err) < 0)
         return -1;
     pthread_mutex_lock(&container_registry_lock);
     if (c->status == CONTAINER_PAUSED)
@@ -481,10 +482,10 @@ int container_update(container *c, const char *resources_json, util_error **err)
         return util_error_set(err, 0, "resources: invalid JSON: %s",
                               json_tokener_error_desc(jerr));
     spec_resources r;
-    int rc = spec_parse_resources(obj, &r, err);
+    int rc = container_spec_parse_resources(obj, &r, err);
     json_object_put(obj);
     if (rc == 0)
-        rc = cgroup_apply(&c->cg, &r, err);
-    spec_resources_free(&r);
+        rc = container_cgroup_apply(&c->cg, &r, err);
+    container_spec_resources_free(&r);
     return rc;
 }

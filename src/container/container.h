@@ -14,8 +14,8 @@
  *                                 Setup errors (bad config.json, missing
  *                                 executable, failing mount) are returned
  *                                 here, naming what is wrong.
- *   Start    container_start()    releases the init: it execs arg0, or runs
- *                                 a WASI module / Spin app in our engine.
+ *   Start    container_start()    releases the init: it execs arg0, or a
+ *                                 handler runs it in-process.
  *   Kill     container_kill()     signal the init (or every process in the
  *                                 cgroup when `all`).
  *   Exec     container_exec_create() + container_exec_start()
@@ -32,14 +32,12 @@
  * calls container_process_exited(), which finds the container/exec the pid
  * belongs to and records the exit status there.
  *
- * What runs at the end of init (container_kind()):
- *   - arg0 resolved through PATH (the container's env) to an ELF or `#!`
- *     file: execve'd (pause, busybox, sidecars);
- *   - arg0 ending in ".wasm" or a file starting with "\0asm": run by our
- *     WASI layer inside the set-up container process, exit = guest's exit
- *     code, a trap prints message + backtrace on stderr and exits 134;
- *   - arg0 "/" with /spin.toml in the rootfs: the Spin host (spin_app_run),
- *     app dir "/"; a start-up error is printed on stderr, exit 137.
+ * What runs at the end of a container process: the layer execve's
+ * process.args[0], resolved through PATH (the container's env) inside the
+ * container's root to an ELF or `#!` file (pause, busybox, sidecars),
+ * unless a registered handler claims the process and runs it in-process
+ * (see "handlers" below).  The layer knows nothing about what handlers run:
+ * the binary registers them (src/runner: WASI modules and Spin apps).
  *
  * cgroupsPath: cgroupfs form "/a/b/c" (relative to each hierarchy's root)
  * or systemd form "slice:prefix:name".  Without a systemd D-Bus connection
@@ -106,12 +104,6 @@ typedef enum container_status_kind {
     CONTAINER_STOPPED,     /* the process exited (exit status recorded) */
 } container_status_kind;
 
-typedef enum container_kind {
-    CONTAINER_KIND_NATIVE = 0, /* execve of an ELF or #! file */
-    CONTAINER_KIND_WASI,       /* a WASI command module run in-process */
-    CONTAINER_KIND_SPIN,       /* a Spin app run in-process */
-} container_kind;
-
 /* ---- life cycle -------------------------------------------------------- */
 
 /* Creates the container and leaves its init waiting for container_start().
@@ -151,7 +143,9 @@ pid_t container_pid(const container *c);
 container_status_kind container_status(const container *c);
 /* The init's exit status (code, or 128+signal) once STOPPED, else -1. */
 int container_exit_status(const container *c);
-container_kind container_get_kind(const container *c);
+/* The name of the handler that runs the init ("wasi", "spin"), or NULL
+ * when the init is execve'd.  Valid from create on. */
+const char *container_handler_name(const container *c);
 /* An annotation of config.json, or NULL. */
 const char *container_annotation(const container *c, const char *key);
 
@@ -238,5 +232,79 @@ int container_resume(container *c, util_error **err);
 
 /* Applies a runtime-spec LinuxResources JSON (memory, cpu, pids). */
 int container_update(container *c, const char *resources_json, util_error **err);
+
+/* ---- handlers ---------------------------------------------------------
+ *
+ * A handler runs a process in-process instead of execve, inside the fully
+ * set-up container process (crun's custom handlers are the model).  The
+ * binary registers handlers at start-up; for every process (init or exec)
+ * the layer asks them in registration order, and the first that claims the
+ * process runs it.  When none claims it, arg0 is execve'd; a file that is
+ * neither ELF nor `#!` and that no handler claims fails Create with an
+ * error naming it.
+ *
+ * The steps, and where each runs:
+ *   prepare     optional; in the caller (the shim) before the fork, for
+ *               EVERY handler, claimed or not: work that cannot be done
+ *               inside the container, e.g. loading a host library the
+ *               workload needs after pivot_root (the forked process
+ *               inherits it).  Decide from the process alone whether there
+ *               is anything to do.  `*state` (may stay NULL) is inherited
+ *               by the forked process and given to the steps below; the
+ *               caller frees it with free_state once the process is set
+ *               up.  An error fails Create (or Exec).
+ *   can_handle  in the container process, after mounts, pivot_root and
+ *               chdir(process.cwd), so paths mean what the workload will
+ *               see: 1 = claims the process, 0 = not, -1 = claims it but
+ *               it cannot run (Create fails with *err).
+ *   load        optional; after a claim, still before Create returns: read
+ *               and check what will run, so a broken program fails Create,
+ *               not Start.  `*work` goes to run.
+ *   run         after Start, with the process's final user, capabilities,
+ *               rlimits, no_new_privs and seccomp filter; stdio on 0/1/2.
+ *               No execve happened, so the C environment is still the
+ *               caller's: the workload's is prog->env.  Returns the exit
+ *               status (0-255); the process then _exits with it.
+ */
+
+/* A process as the handlers see it. */
+typedef struct container_program {
+    char *const *args; /* process.args, NULL-terminated, n_args >= 1 */
+    size_t n_args;
+    char *const *env; /* process.env, NULL-terminated */
+    size_t n_env;
+    const char *cwd;
+    /* prepare: the container's root directory on the host; afterwards "/" */
+    const char *rootfs;
+    /* In the container process only (NULL, 0 and false in prepare): */
+    const char *path;          /* args[0] as a regular file (found through
+                                  PATH when it has no '/'), or NULL */
+    const unsigned char *head; /* the first n_head (<= 4) bytes of path */
+    size_t n_head;
+    bool native;               /* head is "\x7fELF" or "#!": execve runs it */
+} container_program;
+
+typedef struct container_handler {
+    const char *name; /* unique, short: container_handler_name(), errors */
+    const char *runs; /* what it runs, for the error when nothing runs a
+                         file: "Wasm module" (NULL: the name) */
+    /* Optional: a PATH search takes the first regular file that is
+     * executable or whose name this accepts (a program that is read, not
+     * execve'd, need not be executable). */
+    bool (*needs_no_exec_bit)(const char *file_name);
+    int (*prepare)(const container_program *prog, void **state, util_error **err);
+    void (*free_state)(void *state);
+    int (*can_handle)(void *state, const container_program *prog, util_error **err);
+    int (*load)(void *state, const container_program *prog, void **work, util_error **err);
+    int (*run)(void *state, void *work, const container_program *prog);
+} container_handler;
+
+#define CONTAINER_MAX_HANDLERS 8
+
+/* Adds `h` (kept by pointer, so a static object) after those registered
+ * before; fails when it lacks can_handle or run, when its name is taken or
+ * when CONTAINER_MAX_HANDLERS are registered.  Call at start-up, before
+ * any container is created: the registry is not locked. */
+int container_handler_register(const container_handler *h, util_error **err);
 
 #endif

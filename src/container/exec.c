@@ -43,20 +43,20 @@ int container_exec_create(container *c, const char *exec_id, const char *process
     container_exec_rec *e = util_xcalloc(1, sizeof(*e));
     e->sync_fd = -1;
     e->exit_status = -1;
-    if (spec_parse_process_json(process_json ? process_json : "", &e->process, err) < 0) {
+    if (container_spec_parse_process_json(process_json ? process_json : "", &e->process, err) < 0) {
         free(e); /* the parser freed what it had made */
         return util_error_wrap(err, "exec %s", exec_id);
     }
     if (e->process.terminal) {
-        spec_process_free(&e->process);
+        container_spec_process_free(&e->process);
         free(e);
         return util_error_set(err, 0, "exec %s: process.terminal: terminals are not supported",
                               exec_id);
     }
     int fds[3];
     container_stdio none = {0};
-    if (open_stdio(stdio ? stdio : &none, fds, err) < 0) {
-        spec_process_free(&e->process);
+    if (container_open_stdio(stdio ? stdio : &none, fds, err) < 0) {
+        container_spec_process_free(&e->process);
         free(e);
         return util_error_wrap(err, "exec %s", exec_id);
     }
@@ -68,12 +68,12 @@ int container_exec_create(container *c, const char *exec_id, const char *process
         .is_exec = true,
         .target_pid = target,
     };
-    container_kind kind;
-    pid_t pid = launch_process(&cc, &c->cg, NULL, &e->sync_fd, &kind, err);
+    const container_handler *handler;
+    pid_t pid = container_launch_process(&cc, &c->cg, NULL, &e->sync_fd, &handler, err);
     for (int i = 0; i < 3; i++)
         close(fds[i]);
     if (pid < 0) {
-        spec_process_free(&e->process);
+        container_spec_process_free(&e->process);
         free(e);
         return util_error_wrap(err, "exec %s in container %s", exec_id, c->id);
     }
@@ -101,7 +101,7 @@ pid_t container_exec_start(container *c, const char *exec_id, util_error **err)
                               exec_id ? exec_id : "", c->id);
     if (!ok)
         return util_error_set(err, 0, "exec %s: already started", exec_id);
-    int r = release_process(fd, err);
+    int r = container_release_process(fd, err);
     close(fd);
     if (r < 0)
         return util_error_wrap(err, "start exec %s", exec_id);
@@ -174,7 +174,7 @@ int container_exec_delete(container *c, const char *exec_id, util_error **err)
         kill(e->pid, SIGKILL);
     if (e->sync_fd >= 0)
         close(e->sync_fd);
-    spec_process_free(&e->process);
+    container_spec_process_free(&e->process);
     free(e->id);
     free(e);
     return 0;

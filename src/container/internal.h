@@ -121,16 +121,16 @@ typedef struct spec {
 } spec;
 
 /* Parses a whole config.json text; errors read "<field>: <problem>". */
-int spec_parse(const char *text, const char *bundle, spec *out, util_error **err);
+int container_spec_parse(const char *text, const char *bundle, spec *out, util_error **err);
 /* Parses one runtime-spec Process object (ExecProcessRequest.spec). */
-int spec_parse_process_json(const char *text, spec_process *out, util_error **err);
-int spec_parse_process(json_object *obj, spec_process *out, util_error **err);
-int spec_parse_resources(json_object *obj, spec_resources *out, util_error **err);
-void spec_process_free(spec_process *p);
-void spec_resources_free(spec_resources *r);
-void spec_free(spec *s);
+int container_spec_parse_process_json(const char *text, spec_process *out, util_error **err);
+int container_spec_parse_process(json_object *obj, spec_process *out, util_error **err);
+int container_spec_parse_resources(json_object *obj, spec_resources *out, util_error **err);
+void container_spec_process_free(spec_process *p);
+void container_spec_resources_free(spec_resources *r);
+void container_spec_free(spec *s);
 /* The namespace of the given CLONE_NEW* type, or NULL if not listed. */
-const spec_namespace *spec_find_namespace(const spec *s, int type);
+const spec_namespace *container_spec_find_namespace(const spec *s, int type);
 
 /* ---- seccomp ----------------------------------------------------------- */
 
@@ -141,15 +141,15 @@ typedef struct seccomp_program {
     size_t len;   /* number of instructions */
 } seccomp_program;
 
-int seccomp_compile(json_object *profile, seccomp_program *out, util_error **err);
+int container_seccomp_compile(json_object *profile, seccomp_program *out, util_error **err);
 /* Async-signal-safe; returns -errno. */
-int seccomp_install(const seccomp_program *prog);
-void seccomp_program_free(seccomp_program *prog);
+int container_seccomp_install(const seccomp_program *prog);
+void container_seccomp_program_free(seccomp_program *prog);
 
 /* ---- cgroups ----------------------------------------------------------- */
 
 /* Turns cgroupsPath (either form) into a cgroupfs path beginning with '/'. */
-char *cgroup_resolve_path(const char *cgroups_path, const char *id, util_error **err);
+char *container_cgroup_resolve_path(const char *cgroups_path, const char *id, util_error **err);
 
 typedef struct cgroup_dir {
     char *controller; /* "memory", "cpu,cpuacct", "name=systemd", "" for v2 */
@@ -164,54 +164,76 @@ typedef struct cgroup {
 } cgroup;
 
 /* Creates the directories in every hierarchy and applies the resources. */
-int cgroup_create(cgroup *cg, const char *rel_path, const spec_resources *res, util_error **err);
+int container_cgroup_create(cgroup *cg, const char *rel_path, const spec_resources *res,
+                            util_error **err);
 /* Opens an existing cgroup (no directories created); missing hierarchies
  * are skipped. */
-int cgroup_open(cgroup *cg, const char *rel_path, util_error **err);
-int cgroup_apply(cgroup *cg, const spec_resources *res, util_error **err);
-int cgroup_enter(cgroup *cg, pid_t pid, util_error **err);
-int cgroup_read_pids(cgroup *cg, pid_t **pids, size_t *n, util_error **err);
+int container_cgroup_open(cgroup *cg, const char *rel_path, util_error **err);
+int container_cgroup_apply(cgroup *cg, const spec_resources *res, util_error **err);
+int container_cgroup_enter(cgroup *cg, pid_t pid, util_error **err);
+int container_cgroup_read_pids(cgroup *cg, pid_t **pids, size_t *n, util_error **err);
 /* SIGKILLs everything in it and waits (bounded) until it is empty. */
-int cgroup_kill_all(cgroup *cg, int sig, util_error **err);
-int cgroup_freeze(cgroup *cg, bool frozen, util_error **err);
-int cgroup_stats(cgroup *cg, container_stats *st, util_error **err);
-int cgroup_destroy(cgroup *cg, util_error **err);
-void cgroup_free(cgroup *cg);
+int container_cgroup_kill_all(cgroup *cg, int sig, util_error **err);
+int container_cgroup_freeze(cgroup *cg, bool frozen, util_error **err);
+int container_cgroup_stats(cgroup *cg, container_stats *st, util_error **err);
+int container_cgroup_destroy(cgroup *cg, util_error **err);
+void container_cgroup_free(cgroup *cg);
 /* The directory of one controller, or NULL. */
-const char *cgroup_dir_for(const cgroup *cg, const char *controller);
+const char *container_cgroup_dir_for(const cgroup *cg, const char *controller);
 
 /* ---- mounts on the host side ------------------------------------------ */
 
 /* Splits mount options into MS_* flags and the data string. */
-void mount_parse_options(const char *const *opts, size_t n, unsigned long *flags,
-                         unsigned long *propagation, bool *bind, char **data);
-int rootfs_mount_all(const container_mount *mounts, size_t n, const char *target,
-                     util_error **err);
+void container_mount_parse_options(const char *const *opts, size_t n, unsigned long *flags,
+                                   unsigned long *propagation, bool *bind, char **data);
+int container_rootfs_mount_all(const container_mount *mounts, size_t n, const char *target,
+                               util_error **err);
 /* Unmounts everything mounted at or below `path` (deepest first). */
-int unmount_tree(const char *path, util_error **err);
+int container_unmount_tree(const char *path, util_error **err);
 
 /* ---- the container's filesystem (in its mount namespace) --------------- */
 
 /* Mounts, devices, pivot_root, masked/readonly paths, sysctls; reports a
- * failure through sync_fail. */
-void rootfs_setup(int sync_fd, const spec *s);
+ * failure through container_sync_fail. */
+void container_rootfs_setup(int sync_fd, const spec *s);
 
-/* ---- what to run ------------------------------------------------------- */
+/* ---- handlers (handler.c) ---------------------------------------------- */
+
+size_t container_handler_count(void);
+const container_handler *container_handler_at(size_t i);
+
+/* What every handler's prepare made for one process launch. */
+typedef struct handler_states {
+    void *state[CONTAINER_MAX_HANDLERS];
+    size_t n;
+} handler_states;
+
+/* Runs each handler's prepare, in the caller, before the fork; on failure
+ * frees what the earlier ones made. */
+int container_handlers_prepare(const spec_process *p, const char *rootfs, handler_states *hs,
+                               util_error **err);
+void container_handlers_release(handler_states *hs);
+
+/* ---- what to run (run.c, in the container process) -------------------- */
 
 typedef struct run_target {
-    container_kind kind;
-    char *path;   /* the resolved file, or "/" for Spin */
-    void *module; /* WASI: the wasm_module, decoded and validated already */
+    container_program prog; /* what the handlers see */
+    char *path;             /* the resolved file, or NULL */
+    unsigned char head[4];
+    int handler;            /* index of the claiming handler, or -1: execve */
+    void *work;             /* the handler's load */
 } run_target;
 
-/* Resolves arg0 (inside the container's root, in the process's cwd) and
- * decides how it runs; a WASI module is loaded here so a broken module
- * fails container_create, not start.  Runs in the container process after
- * pivot_root. */
-int run_resolve(const spec_process *p, run_target *t, util_error **err);
-/* Never returns: execve's, or runs the module / app and exits with its
+/* Resolves arg0 (inside the container's root, in the process's cwd), asks
+ * the handlers and, when one claims the process, lets it load what it will
+ * run, so that a broken program fails container_create, not start.  Runs in
+ * the container process after pivot_root. */
+int container_run_resolve(const spec_process *p, const handler_states *hs, run_target *t,
+                          util_error **err);
+/* Never returns: execve's, or lets the handler run and exits with its
  * status. */
-void run_process(const spec_process *p, run_target *t, int sync_fd) __attribute__((noreturn));
+void container_run_process(const spec_process *p, const handler_states *hs, run_target *t,
+                           int sync_fd) __attribute__((noreturn));
 
 /* ---- the forked processes --------------------------------------------- */
 
@@ -232,11 +254,11 @@ typedef struct sync_msg {
     char text[1024];
 } sync_msg;
 
-int sync_send(int fd, int type, int value, const char *text);
+int container_sync_send(int fd, int type, int value, const char *text);
 /* Returns 0, or -1 with errno (0 on EOF). */
-int sync_recv(int fd, sync_msg *m);
+int container_sync_recv(int fd, sync_msg *m);
 /* Sends SYNC_ERROR "<what>: <strerror>" and _exits(1). */
-void sync_fail(int fd, int errnum, const char *fmt, ...) __attribute__((noreturn))
+void container_sync_fail(int fd, int errnum, const char *fmt, ...) __attribute__((noreturn))
     UTIL_PRINTF(3, 4);
 
 /* What a child needs; everything already prepared by the parent. */
@@ -244,6 +266,7 @@ typedef struct child_config {
     const spec *spec;            /* full spec (init) */
     const spec_process *process; /* the process to run */
     const seccomp_program *seccomp;
+    const handler_states *handlers; /* what the handlers' prepare made */
     int stdio[3];
     int sync_fd;
     bool is_exec;
@@ -251,21 +274,24 @@ typedef struct child_config {
 } child_config;
 
 /* The helper: namespaces, then CLONE_PARENT of the real process. */
-void child_helper(const child_config *cfg) __attribute__((noreturn));
+void container_child_helper(const child_config *cfg) __attribute__((noreturn));
 /* Container init setup (mount ns, rootfs, ...), in the new process. */
-void child_init_setup(const child_config *cfg);
+void container_child_init_setup(const child_config *cfg);
 /* Process attributes common to init and exec: rlimits, user, caps,
  * no_new_privs, seccomp. */
-void child_finalize(const child_config *cfg, container_kind kind);
+/* `handler`: index of the claiming handler + 1, or 0 for execve (told to
+ * the shim with READY). */
+void container_child_finalize(const child_config *cfg, int handler);
 
-/* Launches a helper for `cfg`, drives the protocol up to READY and
- * returns the process's pid, with *sync_fd the socket to release it by and
- * *kind what it will run; on failure kills and reaps what it made.
+/* Runs the handlers' prepare, launches a helper for `cfg`, drives the
+ * protocol up to READY and returns the process's pid, with *sync_fd the
+ * socket to release it by and *handler the handler that will run it (NULL:
+ * execve); on failure kills and reaps what it made.
  * `sp` (may be NULL) supplies uid/gid maps for a new user namespace. */
-pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
-                     container_kind *kind, util_error **err);
+pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
+                               const container_handler **handler, util_error **err);
 /* Sends START and waits for EOF (running) or an error text. */
-int release_process(int sync_fd, util_error **err);
+int container_release_process(int sync_fd, util_error **err);
 
 /* ---- records ----------------------------------------------------------- */
 
@@ -288,7 +314,7 @@ struct container {
     seccomp_program seccomp;
     cgroup cg;
     bool cg_created;
-    container_kind kind;
+    const container_handler *handler; /* runs the init, or NULL: execve */
     pid_t pid;
     int sync_fd;
     int exit_status;
@@ -299,9 +325,9 @@ struct container {
 
 /* The registry protects status/pid/exit fields of every container. */
 extern pthread_mutex_t container_registry_lock;
-void registry_add(container *c);
-void registry_remove(container *c);
+void container_registry_add(container *c);
+void container_registry_remove(container *c);
 
-int open_stdio(const container_stdio *io, int fds[3], util_error **err);
+int container_open_stdio(const container_stdio *io, int fds[3], util_error **err);
 
 #endif

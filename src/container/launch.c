@@ -6,12 +6,12 @@
  * The helper is a plain fork() child (glibc's fork keeps malloc usable in
  * the child of a multi-threaded shim).  It is waited for here; if the
  * shim's reaper got it first, waitpid fails with ECHILD, which is fine.
+ * Before the fork every handler's prepare runs (handler.c).
  * Messages from the helper and from the container process share the
  * socket and may interleave, so the loop simply collects until it has
  * both a pid and a verdict.
  */
 #include "internal.h"
-#include "spin.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,16 +46,18 @@ static void reap(pid_t pid)
         ;
 }
 
-pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
-                     container_kind *kind, util_error **err)
+/* The handler that READY names (index + 1, 0 = execve). */
+static int note_handler(int value, const container_handler **handler, util_error **err)
 {
-    /* A Spin app (process.args ["/"]) serves HTTP after pivoting into its
-     * rootfs, where the host's libmicrohttpd is not visible: load it here,
-     * so the forked process inherits it (and a node without it gets a
-     * Create error naming the package). */
-    if (cfg->process->n_args > 0 && strcmp(cfg->process->args[0], "/") == 0 &&
-        spin_http_load(err) < 0)
-        return -1;
+    if (value < 0 || (size_t)value > container_handler_count())
+        return util_error_set(err, EPROTO, "the container process names handler %d", value);
+    *handler = value == 0 ? NULL : container_handler_at((size_t)value - 1);
+    return 0;
+}
+
+static pid_t launch_prepared(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
+                             const container_handler **handler, util_error **err)
+{
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return util_error_set(err, errno, "socketpair");
@@ -71,7 +73,7 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
     }
     if (helper == 0) {
         close(sv[0]);
-        child_helper(&ccfg);
+        container_child_helper(&ccfg);
     }
     close(sv[1]);
     /* a process stuck in setup (a hung NFS mount, say) must not hang the
@@ -82,15 +84,15 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
     pid_t pid = 0;
     bool ready = false;
     util_error *failure = NULL;
-    if (cg && cgroup_enter(cg, helper, &failure) < 0)
+    if (cg && container_cgroup_enter(cg, helper, &failure) < 0)
         goto fail;
-    if (sync_send(sv[0], SYNC_GO, 0, NULL) < 0) {
+    if (container_sync_send(sv[0], SYNC_GO, 0, NULL) < 0) {
         util_error_set(&failure, errno, "sync with the container helper");
         goto fail;
     }
     while (!(pid > 0 && ready)) {
         sync_msg m;
-        if (sync_recv(sv[0], &m) < 0) {
+        if (container_sync_recv(sv[0], &m) < 0) {
             if (errno == 0)
                 util_error_set(&failure, 0, "the container process exited during setup");
             else if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -108,14 +110,15 @@ pid_t launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *s
                     util_error_set(&failure, 0, "user namespace without mappings");
                 goto fail;
             }
-            sync_send(sv[0], SYNC_MAPPED, 0, NULL);
+            container_sync_send(sv[0], SYNC_MAPPED, 0, NULL);
             break;
         case SYNC_PID:
             pid = m.value;
             break;
         case SYNC_READY:
             ready = true;
-            *kind = (container_kind)m.value;
+            if (note_handler(m.value, handler, &failure) < 0)
+                goto fail;
             break;
         case SYNC_ERROR:
             failure = util_xcalloc(1, sizeof(*failure));
@@ -141,7 +144,7 @@ fail:
     shutdown(sv[0], SHUT_WR);
     if (pid == 0) {
         sync_msg m;
-        while (sync_recv(sv[0], &m) == 0) /* ends at EOF or the timeout */
+        while (container_sync_recv(sv[0], &m) == 0) /* ends at EOF or the timeout */
             if (m.type == SYNC_PID)
                 pid = m.value;
     }
@@ -156,12 +159,28 @@ fail:
     return -1;
 }
 
-int release_process(int sync_fd, util_error **err)
+pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
+                               const container_handler **handler, util_error **err)
 {
-    if (sync_send(sync_fd, SYNC_START, 0, NULL) < 0)
+    /* What must happen outside the container happens here, before the
+     * fork (a Spin app's HTTP library, say: after pivot_root the host's
+     * copy is out of sight); the forked processes inherit it. */
+    handler_states hs;
+    if (container_handlers_prepare(cfg->process, cfg->spec->root_path, &hs, err) < 0)
+        return -1;
+    child_config ccfg = *cfg;
+    ccfg.handlers = &hs;
+    pid_t pid = launch_prepared(&ccfg, cg, sp, sync_fd, handler, err);
+    container_handlers_release(&hs);
+    return pid;
+}
+
+int container_release_process(int sync_fd, util_error **err)
+{
+    if (container_sync_send(sync_fd, SYNC_START, 0, NULL) < 0)
         return util_error_set(err, errno, "the container process is gone");
     sync_msg m;
-    if (sync_recv(sync_fd, &m) == 0) {
+    if (container_sync_recv(sync_fd, &m) == 0) {
         if (m.type == SYNC_ERROR)
             return util_error_set(err, 0, "%s", m.text);
         return util_error_set(err, EPROTO, "unexpected sync message %d", m.type);

@@ -45,8 +45,8 @@ static const struct {
     {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
-void mount_parse_options(const char *const *opts, size_t n, unsigned long *flags,
-                         unsigned long *propagation, bool *bind, char **data)
+void container_mount_parse_options(const char *const *opts, size_t n, unsigned long *flags,
+                                   unsigned long *propagation, bool *bind, char **data)
 {
     util_buf b = {0};
     *flags = 0;
@@ -89,15 +89,15 @@ void mount_parse_options(const char *const *opts, size_t n, unsigned long *flags
     util_buf_free(&b);
 }
 
-int rootfs_mount_all(const container_mount *mounts, size_t n, const char *target,
-                     util_error **err)
+int container_rootfs_mount_all(const container_mount *mounts, size_t n, const char *target,
+                               util_error **err)
 {
     for (size_t i = 0; i < n; i++) {
         const container_mount *m = &mounts[i];
         unsigned long flags, prop;
         bool bind;
         cleanup_free char *data = NULL;
-        mount_parse_options(m->options, m->n_options, &flags, &prop, &bind, &data);
+        container_mount_parse_options(m->options, m->n_options, &flags, &prop, &bind, &data);
         const char *type = m->type && *m->type ? m->type : NULL;
         if (bind || (type && strcmp(type, "bind") == 0)) {
             if (mount(m->source, target, NULL, MS_BIND | (flags & MS_REC), NULL) < 0)
@@ -111,7 +111,7 @@ int rootfs_mount_all(const container_mount *mounts, size_t n, const char *target
         continue;
     fail:;
         int e = errno;
-        unmount_tree(target, NULL);
+        container_unmount_tree(target, NULL);
         return util_error_set(err, e, "mount rootfs[%zu] (%s %s) on %s", i, type ? type : "bind",
                               m->source ? m->source : "", target);
     }
@@ -133,7 +133,7 @@ static void unescape(char *s)
     *w = '\0';
 }
 
-int unmount_tree(const char *path, util_error **err)
+int container_unmount_tree(const char *path, util_error **err)
 {
     size_t plen = strlen(path);
     while (plen > 1 && path[plen - 1] == '/')

@@ -81,7 +81,8 @@ static void check_inside(int sync_fd, const char *root, const char *dest, const 
 {
     size_t rl = strlen(root);
     if (strncmp(real, root, rl) != 0 || (real[rl] != '\0' && real[rl] != '/'))
-        sync_fail(sync_fd, 0, "mount target %s resolves to %s, outside the rootfs", dest, real);
+        container_sync_fail(sync_fd, 0, "mount target %s resolves to %s, outside the rootfs", dest,
+                            real);
 }
 
 /* Before anything is created: the deepest part of `dest` that exists must
@@ -101,8 +102,8 @@ static void check_existing_part(int sync_fd, const char *root, const char *dest)
         }
         struct stat st;
         if (lstat(part, &st) == 0 && S_ISLNK(st.st_mode))
-            sync_fail(sync_fd, 0, "mount target %s: %s is a symlink that leads nowhere", dest,
-                      part + rl);
+            container_sync_fail(sync_fd, 0, "mount target %s: %s is a symlink that leads nowhere",
+                                dest, part + rl);
         char *slash = strrchr(part, '/');
         if (slash == NULL || (size_t)(slash - part) <= rl)
             return; /* down to the root itself, checked by its caller */
@@ -122,18 +123,18 @@ static void make_target(int sync_fd, const char *root, const char *dest, bool fi
         *slash = '\0';
     if (file) {
         if (mkdir_p(parent) < 0)
-            sync_fail(sync_fd, errno, "mkdir %s", parent);
+            container_sync_fail(sync_fd, errno, "mkdir %s", parent);
         int fd = open(dest, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
         if (fd < 0 && errno != EISDIR)
-            sync_fail(sync_fd, errno, "create mount target %s", dest);
+            container_sync_fail(sync_fd, errno, "create mount target %s", dest);
         if (fd >= 0)
             close(fd);
     } else if (mkdir_p(dest) < 0) {
-        sync_fail(sync_fd, errno, "mkdir %s", dest);
+        container_sync_fail(sync_fd, errno, "mkdir %s", dest);
     }
     char real[PATH_MAX];
     if (!resolve_path(dest, real))
-        sync_fail(sync_fd, errno, "resolve %s", dest);
+        container_sync_fail(sync_fd, errno, "resolve %s", dest);
     check_inside(sync_fd, root, dest, real);
 }
 
@@ -145,22 +146,22 @@ static void do_mount(int sync_fd, const char *root, const spec_mount *m)
     if (m->bind) {
         struct stat st;
         if (stat(m->source, &st) < 0)
-            sync_fail(sync_fd, errno, "mount %s: source %s", m->destination, m->source);
+            container_sync_fail(sync_fd, errno, "mount %s: source %s", m->destination, m->source);
         make_target(sync_fd, root, dest, !S_ISDIR(st.st_mode));
         if (mount(m->source, dest, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
-            sync_fail(sync_fd, errno, "bind mount %s on %s", m->source, m->destination);
+            container_sync_fail(sync_fd, errno, "bind mount %s on %s", m->source, m->destination);
         unsigned long extra = m->flags & ~(MS_REC | MS_REMOUNT);
         if (extra && mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | extra, NULL) < 0)
-            sync_fail(sync_fd, errno, "remount %s with its options", m->destination);
+            container_sync_fail(sync_fd, errno, "remount %s with its options", m->destination);
     } else if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
         /* The host's hierarchies as they are (hybrid layouts included). */
         make_target(sync_fd, root, dest, false);
         if (mount("/sys/fs/cgroup", dest, NULL, MS_BIND | MS_REC, NULL) < 0)
-            sync_fail(sync_fd, errno, "mount cgroup on %s", m->destination);
+            container_sync_fail(sync_fd, errno, "mount cgroup on %s", m->destination);
         if ((m->flags & MS_RDONLY) &&
             mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
                                         MS_NOEXEC, NULL) < 0)
-            sync_fail(sync_fd, errno, "remount %s read-only", m->destination);
+            container_sync_fail(sync_fd, errno, "remount %s read-only", m->destination);
     } else {
         make_target(sync_fd, root, dest, false);
         if (mount(m->source, dest, type, m->flags & ~MS_REC, m->data) < 0) {
@@ -171,12 +172,13 @@ static void do_mount(int sync_fd, const char *root, const spec_mount *m)
                 if (m->flags & MS_RDONLY)
                     mount(NULL, dest, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
             } else {
-                sync_fail(sync_fd, e, "mount %s (%s) on %s", m->source, type, m->destination);
+                container_sync_fail(sync_fd, e, "mount %s (%s) on %s", m->source, type,
+                                    m->destination);
             }
         }
     }
     if (m->propagation && mount(NULL, dest, NULL, m->propagation, NULL) < 0)
-        sync_fail(sync_fd, errno, "set propagation of %s", m->destination);
+        container_sync_fail(sync_fd, errno, "set propagation of %s", m->destination);
 }
 
 static void default_devices(int sync_fd, const char *root, const spec *s)
@@ -185,7 +187,7 @@ static void default_devices(int sync_fd, const char *root, const spec *s)
     char path[PATH_MAX * 2];
     snprintf(path, sizeof(path), "%s/dev", root);
     if (mkdir_p(path) < 0)
-        sync_fail(sync_fd, errno, "mkdir %s", path);
+        container_sync_fail(sync_fd, errno, "mkdir %s", path);
     for (size_t i = 0; i < UTIL_ARRAY_LEN(devs); i++) {
         snprintf(path, sizeof(path), "%s/dev/%s", root, devs[i]);
         struct stat st;
@@ -197,7 +199,7 @@ static void default_devices(int sync_fd, const char *root, const spec *s)
             continue;
         make_target(sync_fd, root, path, true);
         if (mount(host, path, NULL, MS_BIND, NULL) < 0)
-            sync_fail(sync_fd, errno, "bind %s", host);
+            container_sync_fail(sync_fd, errno, "bind %s", host);
     }
     for (size_t i = 0; i < s->n_devices; i++) {
         const spec_device *d = &s->devices[i];
@@ -210,7 +212,7 @@ static void default_devices(int sync_fd, const char *root, const spec *s)
         mkdir_p(parent);
         if (mknod(path, type | (d->mode & 07777), makedev(d->major, d->minor)) == 0) {
             if (chown(path, d->uid, d->gid) < 0)
-                sync_fail(sync_fd, errno, "chown device %s", d->path);
+                container_sync_fail(sync_fd, errno, "chown device %s", d->path);
             continue;
         }
         /* no CAP_MKNOD (user namespace) or the devices cgroup says no:
@@ -219,10 +221,10 @@ static void default_devices(int sync_fd, const char *root, const spec *s)
         int e = errno;
         struct stat st;
         if (lstat(d->path, &st) < 0)
-            sync_fail(sync_fd, e, "mknod %s", d->path);
+            container_sync_fail(sync_fd, e, "mknod %s", d->path);
         make_target(sync_fd, root, path, true);
         if (mount(d->path, path, NULL, MS_BIND, NULL) < 0)
-            sync_fail(sync_fd, errno, "bind device %s", d->path);
+            container_sync_fail(sync_fd, errno, "bind device %s", d->path);
     }
     static const char *const links[][2] = {
         {"/proc/self/fd", "fd"},       {"/proc/self/fd/0", "stdin"},
@@ -232,7 +234,7 @@ static void default_devices(int sync_fd, const char *root, const spec *s)
     for (size_t i = 0; i < UTIL_ARRAY_LEN(links); i++) {
         snprintf(path, sizeof(path), "%s/dev/%s", root, links[i][1]);
         if (symlink(links[i][0], path) < 0 && errno != EEXIST)
-            sync_fail(sync_fd, errno, "symlink %s", path);
+            container_sync_fail(sync_fd, errno, "symlink %s", path);
     }
 }
 
@@ -241,29 +243,29 @@ static void enter_root(int sync_fd, const char *root)
     int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     int newroot = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (oldroot < 0 || newroot < 0)
-        sync_fail(sync_fd, errno, "open %s", root);
+        container_sync_fail(sync_fd, errno, "open %s", root);
     if (fchdir(newroot) < 0)
-        sync_fail(sync_fd, errno, "chdir %s", root);
+        container_sync_fail(sync_fd, errno, "chdir %s", root);
     /* pivot_root(".", "."): the old root ends up stacked on the new one and
      * is detached right away, no put_old directory needed */
     if (syscall(SYS_pivot_root, ".", ".") == 0) {
         if (fchdir(oldroot) < 0)
-            sync_fail(sync_fd, errno, "fchdir old root");
+            container_sync_fail(sync_fd, errno, "fchdir old root");
         if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-            sync_fail(sync_fd, errno, "make old root rslave");
+            container_sync_fail(sync_fd, errno, "make old root rslave");
         if (umount2(".", MNT_DETACH) < 0)
-            sync_fail(sync_fd, errno, "detach old root");
+            container_sync_fail(sync_fd, errno, "detach old root");
     } else if (errno == EINVAL) {
         /* the host root is a ramfs/initramfs: pivot_root is impossible */
         if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
-            sync_fail(sync_fd, errno, "move %s to /", root);
+            container_sync_fail(sync_fd, errno, "move %s to /", root);
         if (chroot(".") < 0)
-            sync_fail(sync_fd, errno, "chroot %s", root);
+            container_sync_fail(sync_fd, errno, "chroot %s", root);
     } else {
-        sync_fail(sync_fd, errno, "pivot_root %s", root);
+        container_sync_fail(sync_fd, errno, "pivot_root %s", root);
     }
     if (chdir("/") < 0)
-        sync_fail(sync_fd, errno, "chdir /");
+        container_sync_fail(sync_fd, errno, "chdir /");
     close(oldroot);
     close(newroot);
 }
@@ -278,7 +280,7 @@ static void mask_and_protect(int sync_fd, const spec *s)
         int r = S_ISDIR(st.st_mode) ? mount("tmpfs", p, "tmpfs", MS_RDONLY, "size=0k")
                                     : mount("/dev/null", p, NULL, MS_BIND, NULL);
         if (r < 0 && errno != ENOENT)
-            sync_fail(sync_fd, errno, "mask %s", p);
+            container_sync_fail(sync_fd, errno, "mask %s", p);
     }
     for (size_t i = 0; i < s->n_readonly_paths; i++) {
         const char *p = s->readonly_paths[i];
@@ -287,7 +289,7 @@ static void mask_and_protect(int sync_fd, const spec *s)
         if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0 ||
             mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_REC,
                   NULL) < 0)
-            sync_fail(sync_fd, errno, "make %s read-only", p);
+            container_sync_fail(sync_fd, errno, "make %s read-only", p);
     }
 }
 
@@ -301,23 +303,23 @@ static void write_sysctls(int sync_fd, const spec *s)
         path[off] = '\0';
         int fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
-            sync_fail(sync_fd, errno, "sysctl %s", s->sysctls[i].key);
+            container_sync_fail(sync_fd, errno, "sysctl %s", s->sysctls[i].key);
         if (write(fd, s->sysctls[i].value, strlen(s->sysctls[i].value)) < 0)
-            sync_fail(sync_fd, errno, "sysctl %s", s->sysctls[i].key);
+            container_sync_fail(sync_fd, errno, "sysctl %s", s->sysctls[i].key);
         close(fd);
     }
 }
 
-void rootfs_setup(int sync_fd, const spec *s)
+void container_rootfs_setup(int sync_fd, const spec *s)
 {
     const char *root = s->root_path;
     if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-        sync_fail(sync_fd, errno, "make / rslave");
+        container_sync_fail(sync_fd, errno, "make / rslave");
     if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
-        sync_fail(sync_fd, errno, "bind rootfs %s", root);
+        container_sync_fail(sync_fd, errno, "bind rootfs %s", root);
     char real_root[PATH_MAX];
     if (realpath(root, real_root) == NULL)
-        sync_fail(sync_fd, errno, "resolve rootfs %s", root);
+        container_sync_fail(sync_fd, errno, "resolve rootfs %s", root);
     for (size_t i = 0; i < s->n_mounts; i++)
         do_mount(sync_fd, real_root, &s->mounts[i]);
     default_devices(sync_fd, real_root, s);
@@ -326,7 +328,7 @@ void rootfs_setup(int sync_fd, const spec *s)
     write_sysctls(sync_fd, s);
     mask_and_protect(sync_fd, s);
     if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
-        sync_fail(sync_fd, errno, "remount / read-only");
+        container_sync_fail(sync_fd, errno, "remount / read-only");
     if (s->rootfs_propagation && mount(NULL, "/", NULL, s->rootfs_propagation, NULL) < 0)
-        sync_fail(sync_fd, errno, "set rootfs propagation");
+        container_sync_fail(sync_fd, errno, "set rootfs propagation");
 }

@@ -1,30 +1,27 @@
 /*
  * run.c - decides what the container process runs, and runs it.
  *
- * The decision mirrors runwasi's executor choice, made on the file itself
- * rather than on image metadata we do not have:
- *   arg0 "/" and /spin.toml present          -> the Spin host, in-process
- *   arg0 resolved via PATH to "\0asm..."     -> a WASI command, in-process
- *     (or arg0 ending in ".wasm")
- *   "\x7fELF..." or "#!..."                  -> execve (pause, busybox, sidecars)
- * so a pod's pause container and sidecars run natively next to Wasm apps.
- *
- * In-process means inside this fully set-up container process (namespaces,
- * cgroup, rootfs, user, capabilities and seccomp already applied), exactly
- * where execve would have run the program: the engine sees the container's
- * root as "/" and its stdio as 0/1/2.  Exit statuses: the guest's exit
- * code; a trap or other run-time failure prints the message and backtrace
- * on stderr and exits 134 (like an abort); a Spin app that cannot start
- * prints why and exits 137, as runwasi does.
+ * Runs in the container process after mounts, pivot_root and
+ * chdir(process.cwd), so arg0 is looked up exactly where the workload will
+ * see it (image symlinks, bind-mounted volumes, an exec's view of a running
+ * container).  The decision, in order:
+ *   1. arg0 is found as a regular file: as written when it contains a '/',
+ *      else through PATH (the process's env, or the usual default), taking
+ *      the first file that is executable or that a handler reads rather
+ *      than execve's (needs_no_exec_bit); its first bytes are read;
+ *   2. the handlers, in registration order, may claim the process, also
+ *      when nothing was found (a handler may claim arg0 itself);
+ *   3. otherwise an ELF or `#!` file is execve'd (pause, busybox,
+ *      sidecars); anything else fails with an error naming the file.
+ * A claiming handler loads what it will run here, before READY, so a
+ * broken program fails Create.  After START the handler runs in this
+ * process and its result becomes the exit status; the shim learns that the
+ * process runs from EOF on the sync socket, as it does after an execve.
  */
 #include "internal.h"
-#include "spin.h"
-#include "wasi.h"
-#include "wasm.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,29 +37,33 @@ static const char *env_get(char *const *env, const char *key)
     return NULL;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t l = strlen(s), sl = strlen(suffix);
-    return l >= sl && strcmp(s + l - sl, suffix) == 0;
-}
-
 static bool is_regular(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Whether some handler reads files of this name instead of execve'ing
+ * them, so they need not be executable. */
+static bool needs_no_exec_bit(const char *name)
+{
+    for (size_t i = 0; i < container_handler_count(); i++) {
+        const container_handler *h = container_handler_at(i);
+        if (h->needs_no_exec_bit != NULL && h->needs_no_exec_bit(name))
+            return true;
+    }
+    return false;
+}
+
 static char *search_path(const char *name, const char *path_var)
 {
+    bool any_file = needs_no_exec_bit(name);
     const char *p = path_var;
     while (p && *p) {
         const char *e = strchr(p, ':');
         size_t l = e ? (size_t)(e - p) : strlen(p);
         char *cand = util_xasprintf("%.*s/%s", (int)l, l ? p : ".", name);
-        if (is_regular(cand) && access(cand, X_OK) == 0)
-            return cand;
-        /* a Wasm module need not be executable */
-        if (ends_with(name, ".wasm") && is_regular(cand))
+        if (is_regular(cand) && (any_file || access(cand, X_OK) == 0))
             return cand;
         free(cand);
         p += l + (e ? 1 : 0);
@@ -70,146 +71,129 @@ static char *search_path(const char *name, const char *path_var)
     return NULL;
 }
 
-static int load_module(const char *path, run_target *t, util_error **err)
-{
-    char *bytes = NULL;
-    size_t len = 0;
-    if (util_read_file(path, &bytes, &len, err) < 0)
-        return util_error_wrap(err, "process.args[0]");
-    wasm_features features = {0};
-    wasm_result res;
-    wasm_result_init(&res);
-    t->module = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
-    if (t->module == NULL)
-        return util_error_set(err, 0, "%s: %s module: %s", path,
-                              res.kind == WASM_MALFORMED ? "malformed" : "invalid", res.message);
-    return 0;
-}
-
-int run_resolve(const spec_process *p, run_target *t, util_error **err)
+/* Step 1: arg0 as a regular file, or an error saying why there is none. */
+static int find_program(const spec_process *p, char **path, util_error **err)
 {
     const char *arg0 = p->args[0];
-    memset(t, 0, sizeof(*t));
-    if (strcmp(arg0, "/") == 0) {
-        if (!is_regular("/spin.toml"))
-            return util_error_set(err, 0,
-                                  "process.args[0] \"/\": not a Spin app (no /spin.toml in the "
-                                  "rootfs)");
-        t->kind = CONTAINER_KIND_SPIN;
-        t->path = util_xstrdup("/");
-        return 0;
-    }
     if (strchr(arg0, '/') != NULL) {
         if (!is_regular(arg0))
             return util_error_set(err, errno ? errno : EISDIR, "process.args[0] %s", arg0);
-        t->path = util_xstrdup(arg0);
-    } else {
-        const char *pv = env_get(p->env, "PATH");
-        t->path = search_path(arg0, pv ? pv : DEFAULT_PATH);
-        if (t->path == NULL)
-            return util_error_set(err, 0,
-                                  "process.args[0] \"%s\": executable file not found in $PATH",
-                                  arg0);
+        *path = util_xstrdup(arg0);
+        return 0;
     }
+    const char *pv = env_get(p->env, "PATH");
+    *path = search_path(arg0, pv ? pv : DEFAULT_PATH);
+    if (*path == NULL)
+        return util_error_set(err, 0, "process.args[0] \"%s\": executable file not found in $PATH",
+                              arg0);
+    return 0;
+}
 
-    unsigned char magic[4] = {0};
+static int read_head(run_target *t, util_error **err)
+{
     int fd = open(t->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return util_error_set(err, errno, "process.args[0] %s", t->path);
-    ssize_t n = read(fd, magic, sizeof(magic));
+    ssize_t n = read(fd, t->head, sizeof(t->head));
     close(fd);
-    if (n == 4 && memcmp(magic, "\0asm", 4) == 0) {
-        t->kind = CONTAINER_KIND_WASI;
-    } else if ((n == 4 && memcmp(magic, "\x7f" "ELF", 4) == 0) ||
-               (n >= 2 && magic[0] == '#' && magic[1] == '!')) {
-        t->kind = CONTAINER_KIND_NATIVE;
-        if (access(t->path, X_OK) < 0)
-            return util_error_set(err, errno, "process.args[0] %s", t->path);
+    t->prog.path = t->path;
+    t->prog.head = t->head;
+    t->prog.n_head = n > 0 ? (size_t)n : 0;
+    t->prog.native = (n == 4 && memcmp(t->head, "\x7f" "ELF", 4) == 0) ||
+                     (n >= 2 && t->head[0] == '#' && t->head[1] == '!');
+    return 0;
+}
+
+/* Step 2: the index of the first handler that claims the process, -1 when
+ * none does, -2 when the claiming one says it cannot run it. */
+static int choose_handler(const handler_states *hs, const container_program *prog,
+                          util_error **err)
+{
+    for (size_t i = 0; i < container_handler_count(); i++) {
+        const container_handler *h = container_handler_at(i);
+        int r = h->can_handle(i < hs->n ? hs->state[i] : NULL, prog, err);
+        if (r < 0)
+            return -2;
+        if (r > 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+static int load_claimed(const handler_states *hs, run_target *t, util_error **err)
+{
+    const container_handler *h = container_handler_at((size_t)t->handler);
+    if (h->load == NULL)
         return 0;
-    } else if (ends_with(t->path, ".wasm")) {
-        t->kind = CONTAINER_KIND_WASI; /* the engine will say what is wrong */
-    } else {
-        return util_error_set(err, ENOEXEC,
-                              "process.args[0] %s: not an ELF or #! program, Wasm module or "
-                              "Spin app",
-                              t->path);
+    size_t i = (size_t)t->handler;
+    return h->load(i < hs->n ? hs->state[i] : NULL, &t->prog, &t->work, err);
+}
+
+/* Step 3, when no handler claims the process: an error that says what the
+ * file is not, naming what the registered handlers run. */
+static int not_runnable(const run_target *t, util_error **err)
+{
+    util_buf what = {0};
+    util_buf_printf(&what, "an ELF or #! program");
+    size_t n = container_handler_count();
+    for (size_t i = 0; i < n; i++)
+        util_buf_printf(&what, "%s%s", i + 1 == n ? " or " : ", ",
+                        container_handler_at(i)->runs ? container_handler_at(i)->runs
+                                                      : container_handler_at(i)->name);
+    util_error_set(err, ENOEXEC, "process.args[0] %s: not %.*s", t->path, (int)what.len,
+                   what.data);
+    util_buf_free(&what);
+    return -1;
+}
+
+int container_run_resolve(const spec_process *p, const handler_states *hs, run_target *t,
+                          util_error **err)
+{
+    memset(t, 0, sizeof(*t));
+    t->handler = -1;
+    t->prog = (container_program){
+        .args = p->args,
+        .n_args = p->n_args,
+        .env = p->env,
+        .n_env = p->n_env,
+        .cwd = p->cwd,
+        .rootfs = "/",
+    };
+    util_error *not_found = NULL;
+    if (find_program(p, &t->path, &not_found) == 0 && read_head(t, err) < 0)
+        return -1;
+    int h = choose_handler(hs, &t->prog, err);
+    if (h >= 0 || h == -2) {
+        util_error_free(&not_found);
+        if (h == -2)
+            return -1;
+        t->handler = h;
+        return load_claimed(hs, t, err);
     }
-    return load_module(t->path, t, err);
-}
-
-static void exit_on_signal(int sig)
-{
-    _exit(128 + sig);
-}
-
-static void run_wasi(const spec_process *p, run_target *t)
-{
-    /* As pid 1 of its namespace the process ignores signals it has no
-     * handler for; a Wasm command should still stop on SIGTERM/SIGINT. */
-    signal(SIGTERM, exit_on_signal);
-    signal(SIGINT, exit_on_signal);
-    signal(SIGHUP, exit_on_signal);
-
-    wasi_preopen root = {.host_path = "/", .guest_path = "/", .read_only = false};
-    wasi_config cfg;
-    wasi_config_init(&cfg);
-    cfg.argv = (const char *const *)p->args;
-    cfg.argc = p->n_args;
-    cfg.env = (const char *const *)p->env;
-    cfg.envc = p->n_env;
-    cfg.preopens = &root;
-    cfg.npreopens = 1;
-    wasm_result res;
-    wasm_result_init(&res);
-    int code = 0;
-    util_error *err = NULL;
-    int r = wasi_run_command(t->module, &cfg, NULL, NULL, &res, &code, &err);
-    wasm_module_free(t->module);
-    if (r == 0)
-        _exit(code & 0xff);
-    if (err != NULL) {
-        dprintf(2, "%s: %s\n", p->args[0], err->msg);
-    } else {
-        const char *what = res.kind == WASM_TRAP          ? "wasm trap"
-                           : res.kind == WASM_UNLINKABLE  ? "cannot link"
-                           : res.kind == WASM_RESOURCE    ? "resource limit"
-                           : res.kind == WASM_INTERRUPTED ? "interrupted"
-                                                          : "failed";
-        dprintf(2, "%s: %s: %s\n", p->args[0], what, res.message);
-        if (res.backtrace[0])
-            dprintf(2, "wasm backtrace:\n%s\n", res.backtrace);
+    if (not_found != NULL) {
+        if (err != NULL)
+            *err = steal_pointer(&not_found);
+        util_error_free(&not_found);
+        return -1;
     }
-    _exit(134);
+    if (!t->prog.native)
+        return not_runnable(t, err);
+    if (access(t->path, X_OK) < 0)
+        return util_error_set(err, errno, "process.args[0] %s", t->path);
+    return 0;
 }
 
-static void run_spin(const spec_process *p)
+void container_run_process(const spec_process *p, const handler_states *hs, run_target *t,
+                           int sync_fd)
 {
-    spin_run_options opts;
-    spin_run_options_init(&opts);
-    opts.app_path = "/";
-    opts.env = (const char *const *)p->env;
-    opts.stdout_fd = 1;
-    opts.stderr_fd = 2;
-    opts.handle_signals = true;
-    util_error *err = NULL;
-    int status = spin_app_run(&opts, &err);
-    if (status < 0) {
-        dprintf(2, "spin: %s\n", err ? err->msg : "could not start");
-        _exit(137);
-    }
-    _exit(status & 0xff);
-}
-
-void run_process(const spec_process *p, run_target *t, int sync_fd)
-{
-    if (t->kind == CONTAINER_KIND_NATIVE) {
+    if (t->handler < 0) {
         execve(t->path, p->args, p->env);
-        sync_fail(sync_fd, errno, "exec %s", t->path);
+        container_sync_fail(sync_fd, errno, "exec %s", t->path);
     }
     /* in-process: tell the shim we are running (EOF on the socket) */
     close(sync_fd);
-    if (t->kind == CONTAINER_KIND_WASI)
-        run_wasi(p, t);
-    run_spin(p);
-    _exit(137);
+    size_t i = (size_t)t->handler;
+    const container_handler *h = container_handler_at(i);
+    int status = h->run(i < hs->n ? hs->state[i] : NULL, t->work, &t->prog);
+    _exit(status & 0xff);
 }

@@ -153,7 +153,7 @@ static int arch_token(const char *name, uint32_t *out)
     return 0;
 }
 
-int seccomp_compile(json_object *profile, seccomp_program *out, util_error **err)
+int container_seccomp_compile(json_object *profile, seccomp_program *out, util_error **err)
 {
     memset(out, 0, sizeof(*out));
     if (profile == NULL)
@@ -212,7 +212,7 @@ int seccomp_compile(json_object *profile, seccomp_program *out, util_error **err
     out->filter = util_xmalloc((size_t)size);
     if (pread(fd, out->filter, (size_t)size, 0) != size) {
         close(fd);
-        seccomp_program_free(out);
+        container_seccomp_program_free(out);
         util_error_set(err, errno, "seccomp: reading the BPF program");
         goto out;
     }
@@ -224,7 +224,7 @@ out:
     return rc;
 }
 
-int seccomp_install(const seccomp_program *prog)
+int container_seccomp_install(const seccomp_program *prog)
 {
     if (prog == NULL || prog->filter == NULL)
         return 0;
@@ -234,7 +234,7 @@ int seccomp_install(const seccomp_program *prog)
     return 0;
 }
 
-void seccomp_program_free(seccomp_program *prog)
+void container_seccomp_program_free(seccomp_program *prog)
 {
     free(prog->filter);
     prog->filter = NULL;

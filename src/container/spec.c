@@ -182,7 +182,7 @@ static const struct {
     {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME},
 };
 
-int spec_parse_process(json_object *obj, spec_process *p, util_error **err)
+int container_spec_parse_process(json_object *obj, spec_process *p, util_error **err)
 {
     memset(p, 0, sizeof(*p));
     if (obj == NULL || !json_object_is_type(obj, json_type_object))
@@ -276,7 +276,7 @@ int spec_parse_process(json_object *obj, spec_process *p, util_error **err)
     return 0;
 }
 
-int spec_parse_process_json(const char *text, spec_process *out, util_error **err)
+int container_spec_parse_process_json(const char *text, spec_process *out, util_error **err)
 {
     memset(out, 0, sizeof(*out));
     enum json_tokener_error jerr;
@@ -284,10 +284,10 @@ int spec_parse_process_json(const char *text, spec_process *out, util_error **er
     if (obj == NULL)
         return util_error_set(err, 0, "process spec: invalid JSON: %s",
                               json_tokener_error_desc(jerr));
-    int r = spec_parse_process(obj, out, err);
+    int r = container_spec_parse_process(obj, out, err);
     json_object_put(obj);
     if (r < 0)
-        spec_process_free(out);
+        container_spec_process_free(out);
     return r;
 }
 
@@ -342,7 +342,7 @@ static int parse_device_rules(json_object *arr, spec_resources *r, util_error **
     return 0;
 }
 
-int spec_parse_resources(json_object *res, spec_resources *r, util_error **err)
+int container_spec_parse_resources(json_object *res, spec_resources *r, util_error **err)
 {
     memset(r, 0, sizeof(*r));
     if (res == NULL)
@@ -378,7 +378,7 @@ int spec_parse_resources(json_object *res, spec_resources *r, util_error **err)
     return parse_device_rules(get(res, "devices"), r, err);
 }
 
-void spec_resources_free(spec_resources *r)
+void container_spec_resources_free(spec_resources *r)
 {
     for (size_t i = 0; i < r->n_device_rules; i++)
         free(r->device_rules[i]);
@@ -418,8 +418,8 @@ static int parse_mounts(json_object *arr, spec *s, util_error **err)
         snprintf(field, sizeof(field), "mounts[%zu].options", i);
         if (get_strv(m, "options", field, &opts, &n_opts, err) < 0)
             return -1;
-        mount_parse_options((const char *const *)opts, n_opts, &sm->flags, &sm->propagation,
-                            &sm->bind, &sm->data);
+        container_mount_parse_options((const char *const *)opts, n_opts, &sm->flags,
+                                      &sm->propagation, &sm->bind, &sm->data);
         strv_free(opts);
         if (sm->type == NULL)
             sm->type = util_xstrdup(sm->bind ? "bind" : "none");
@@ -526,7 +526,7 @@ static int parse_linux(json_object *lx, spec *s, util_error **err)
         return -1;
     if (get_string(lx, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path, err) < 0)
         return -1;
-    if (spec_parse_resources(get(lx, "resources"), &s->resources, err) < 0)
+    if (container_spec_parse_resources(get(lx, "resources"), &s->resources, err) < 0)
         return -1;
     if (get_strv(lx, "maskedPaths", "linux.maskedPaths", &s->masked_paths, &s->n_masked_paths,
                  err) < 0 ||
@@ -611,7 +611,7 @@ static int parse_linux(json_object *lx, spec *s, util_error **err)
     return 0;
 }
 
-int spec_parse(const char *text, const char *bundle, spec *s, util_error **err)
+int container_spec_parse(const char *text, const char *bundle, spec *s, util_error **err)
 {
     memset(s, 0, sizeof(*s));
     enum json_tokener_error jerr;
@@ -624,7 +624,7 @@ int spec_parse(const char *text, const char *bundle, spec *s, util_error **err)
     json_object *proc = get(s->json, "process");
     if (proc == NULL)
         return util_error_set(err, 0, "process: missing");
-    if (spec_parse_process(proc, &s->process, err) < 0)
+    if (container_spec_parse_process(proc, &s->process, err) < 0)
         return -1;
     if (s->process.terminal)
         return util_error_set(err, 0, "process.terminal: terminals are not supported");
@@ -653,12 +653,12 @@ int spec_parse(const char *text, const char *bundle, spec *s, util_error **err)
     s->annotations = get(s->json, "annotations");
     if (s->annotations != NULL && !json_object_is_type(s->annotations, json_type_object))
         return type_error(err, "annotations", "an object");
-    if (s->hostname != NULL && spec_find_namespace(s, CLONE_NEWUTS) == NULL)
+    if (s->hostname != NULL && container_spec_find_namespace(s, CLONE_NEWUTS) == NULL)
         return util_error_set(err, 0, "hostname: needs a new uts namespace");
     return 0;
 }
 
-const spec_namespace *spec_find_namespace(const spec *s, int type)
+const spec_namespace *container_spec_find_namespace(const spec *s, int type)
 {
     for (size_t i = 0; i < s->n_namespaces; i++)
         if (s->namespaces[i].type == type)
@@ -666,7 +666,7 @@ const spec_namespace *spec_find_namespace(const spec *s, int type)
     return NULL;
 }
 
-void spec_process_free(spec_process *p)
+void container_spec_process_free(spec_process *p)
 {
     strv_free(p->args);
     strv_free(p->env);
@@ -676,9 +676,9 @@ void spec_process_free(spec_process *p)
     memset(p, 0, sizeof(*p));
 }
 
-void spec_free(spec *s)
+void container_spec_free(spec *s)
 {
-    spec_process_free(&s->process);
+    container_spec_process_free(&s->process);
     free(s->root_path);
     free(s->hostname);
     free(s->domainname);
@@ -698,7 +698,7 @@ void spec_free(spec *s)
     free(s->uid_maps);
     free(s->gid_maps);
     free(s->cgroups_path);
-    spec_resources_free(&s->resources);
+    container_spec_resources_free(&s->resources);
     strv_free(s->masked_paths);
     strv_free(s->readonly_paths);
     for (size_t i = 0; i < s->n_sysctls; i++) {

@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int sync_send(int fd, int type, int value, const char *text)
+int container_sync_send(int fd, int type, int value, const char *text)
 {
     sync_msg m;
     memset(&m, 0, sizeof(m));
@@ -31,7 +31,7 @@ int sync_send(int fd, int type, int value, const char *text)
     return w == (ssize_t)sizeof(m) ? 0 : -1;
 }
 
-int sync_recv(int fd, sync_msg *m)
+int container_sync_recv(int fd, sync_msg *m)
 {
     ssize_t r;
     do
@@ -50,7 +50,7 @@ int sync_recv(int fd, sync_msg *m)
     return 0;
 }
 
-void sync_fail(int fd, int errnum, const char *fmt, ...)
+void container_sync_fail(int fd, int errnum, const char *fmt, ...)
 {
     char text[1024];
     va_list ap;
@@ -59,6 +59,6 @@ void sync_fail(int fd, int errnum, const char *fmt, ...)
     va_end(ap);
     if (errnum && n >= 0 && (size_t)n < sizeof(text))
         snprintf(text + n, sizeof(text) - (size_t)n, ": %s", strerror(errnum));
-    sync_send(fd, SYNC_ERROR, errnum, text);
+    container_sync_send(fd, SYNC_ERROR, errnum, text);
     _exit(1);
 }

@@ -84,12 +84,12 @@ int shim_action_delete(const shim_flags *f, util_error **err)
     }
     Containerd__Task__V2__DeleteResponse r = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
     pb_timestamp ts;
-    pb_timestamp_set(&ts, util_realtime_ns());
+    shim_pb_timestamp_set(&ts, util_realtime_ns());
     r.pid = (uint32_t)(pid > 0 ? pid : 0);
     r.exit_status = 128 + SIGKILL;
     r.exited_at = &ts;
     cleanup_free uint8_t *buf = NULL;
-    size_t n = pb_pack(&r.base, &buf);
+    size_t n = shim_pb_pack(&r.base, &buf);
     if (util_write_all(STDOUT_FILENO, buf, n) != (ssize_t)n)
         return util_error_set(err, errno, "delete: write response");
     return 0;

@@ -52,7 +52,7 @@ static bool send_one(shim_events *ev, ttrpc_client *c, bool *connected, event_it
     for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         util_error *err = NULL;
         if (!*connected) {
-            if (ttrpc_client_connect(c, ev->addr, &err) == 0) {
+            if (shim_ttrpc_client_connect(c, ev->addr, &err) == 0) {
                 *connected = true;
             } else {
                 util_log_debug("events: %s", err->msg);
@@ -63,8 +63,9 @@ static bool send_one(shim_events *ev, ttrpc_client *c, bool *connected, event_it
             uint8_t *resp = NULL;
             size_t resp_len = 0;
             ttrpc_status st = {0, NULL};
-            int rc = ttrpc_client_call(c, "containerd.services.events.ttrpc.v1.Events", "Forward",
-                                       ev->ns, it->data, it->len, &resp, &resp_len, &st, &err);
+            int rc = shim_ttrpc_client_call(c, "containerd.services.events.ttrpc.v1.Events",
+                                            "Forward", ev->ns, it->data, it->len, &resp,
+                                            &resp_len, &st, &err);
             free(resp);
             if (rc == 0 && st.code == TTRPC_OK) {
                 free(st.message);
@@ -78,7 +79,7 @@ static bool send_one(shim_events *ev, ttrpc_client *c, bool *connected, event_it
                 util_error_free(&err);
             }
             free(st.message);
-            ttrpc_client_close(c);
+            shim_ttrpc_client_close(c);
             *connected = false;
         }
         pthread_mutex_lock(&ev->lock);
@@ -121,7 +122,7 @@ static void *publisher(void *arg)
     }
     pthread_mutex_unlock(&ev->lock);
     if (connected)
-        ttrpc_client_close(&c);
+        shim_ttrpc_client_close(&c);
     return NULL;
 }
 
@@ -149,17 +150,17 @@ void shim_events_publish(shim_events *ev, const char *topic, const char *type_ur
     Containerd__Events__ForwardRequest fwd = CONTAINERD__EVENTS__FORWARD_REQUEST__INIT;
     pb_timestamp ts;
     pb_any any;
-    pb_timestamp_set(&ts, util_realtime_ns());
-    pb_any_pack(&any, type_url, event);
+    shim_pb_timestamp_set(&ts, util_realtime_ns());
+    shim_pb_any_pack(&any, type_url, event);
     env.timestamp = &ts;
     env.namespace_ = ev->ns;
     env.topic = (char *)topic;
     env.event = &any;
     fwd.envelope = &env;
     event_item *it = util_xcalloc(1, sizeof *it);
-    it->len = pb_pack(&fwd.base, &it->data);
+    it->len = shim_pb_pack(&fwd.base, &it->data);
     it->topic = util_xstrdup(topic);
-    pb_any_clear(&any);
+    shim_pb_any_clear(&any);
     pthread_mutex_lock(&ev->lock);
     if (ev->queued >= MAX_QUEUE) {
         pthread_mutex_unlock(&ev->lock);

@@ -88,7 +88,7 @@ int shim_action_info(util_error **err)
     if (opts && opts->type_url && opts->type_url[0])
         info.options = opts;
     cleanup_free uint8_t *out = NULL;
-    size_t n = pb_pack(&info.base, &out);
+    size_t n = shim_pb_pack(&info.base, &out);
     if (opts)
         google__protobuf__any__free_unpacked(opts, NULL);
     if (util_write_all(STDOUT_FILENO, out, n) != (ssize_t)n)

@@ -23,12 +23,12 @@ typedef Google__Protobuf__Any pb_any;
 typedef Google__Protobuf__Timestamp pb_timestamp;
 
 /* Packs a message into a heap-allocated buffer; returns its length. */
-size_t pb_pack(const ProtobufCMessage *msg, uint8_t **out);
-/* Fills an Any (caller frees with pb_any_clear) with msg under type_url. */
-void pb_any_pack(pb_any *any, const char *type_url, const ProtobufCMessage *msg);
-void pb_any_clear(pb_any *any);
+size_t shim_pb_pack(const ProtobufCMessage *msg, uint8_t **out);
+/* Fills an Any (caller frees with shim_pb_any_clear) with msg under type_url. */
+void shim_pb_any_pack(pb_any *any, const char *type_url, const ProtobufCMessage *msg);
+void shim_pb_any_clear(pb_any *any);
 /* Nanoseconds since the epoch <-> Timestamp. */
-void pb_timestamp_set(pb_timestamp *ts, uint64_t ns);
-uint64_t pb_timestamp_ns(const pb_timestamp *ts);
+void shim_pb_timestamp_set(pb_timestamp *ts, uint64_t ns);
+uint64_t shim_pb_timestamp_ns(const pb_timestamp *ts);
 
 #endif

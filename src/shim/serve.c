@@ -111,7 +111,7 @@ static void setup_log(const char *bundle, bool debug)
 
 static void stop_server(void *arg)
 {
-    ttrpc_server_stop(arg);
+    shim_ttrpc_server_stop(arg);
 }
 
 static char *socket_path_of(int fd)
@@ -159,7 +159,7 @@ int shim_serve_listener(const shim_flags *f, int lfd, util_error **err)
 
     shim_events *ev = shim_events_new(getenv("TTRPC_ADDRESS"), f->ns);
     shim_service *svc = shim_service_new(f->ns, bundle, ev);
-    ttrpc_server *server = ttrpc_server_new(lfd, shim_service_handle, svc);
+    ttrpc_server *server = shim_ttrpc_server_new(lfd, shim_service_handle, svc);
     if (server == NULL)
         return util_error_set(err, errno, "serve: ttrpc server");
     shim_service_on_exit(svc, stop_server, server);
@@ -172,13 +172,13 @@ int shim_serve_listener(const shim_flags *f, int lfd, util_error **err)
     pthread_detach(rt);
     util_log_debug("serving %s (pid %d)", sock_path ? sock_path : "fd 3", (int)getpid());
 
-    ttrpc_server_run(server);
+    shim_ttrpc_server_run(server);
 
     /* Shutdown was accepted: let its reply (and any last call) go out,
      * deliver queued events, and leave no socket behind. */
     if (sock_path)
         unlink(sock_path);
-    for (int i = 0; i < 200 && ttrpc_server_inflight(server) > 0; i++) {
+    for (int i = 0; i < 200 && shim_ttrpc_server_inflight(server) > 0; i++) {
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

@@ -44,7 +44,7 @@ static void v1_any(const container_stats *cs, pb_any *any)
     m.pids = &pids;
     m.cpu = &cpu;
     m.memory = &mem;
-    pb_any_pack(any, "io.containerd.cgroups.v1.Metrics", &m.base);
+    shim_pb_any_pack(any, "io.containerd.cgroups.v1.Metrics", &m.base);
 }
 
 static void v2_any(const container_stats *cs, pb_any *any)
@@ -72,7 +72,7 @@ static void v2_any(const container_stats *cs, pb_any *any)
     m.pids = &pids;
     m.cpu = &cpu;
     m.memory = &mem;
-    pb_any_pack(any, "io.containerd.cgroups.v2.Metrics", &m.base);
+    shim_pb_any_pack(any, "io.containerd.cgroups.v2.Metrics", &m.base);
 }
 
 void shim_stats_to_any(const container_stats *cs, pb_any *any)

@@ -1,5 +1,5 @@
 /*
- * task_exec.c - Exec: an extra process in a running container (kubectl
+ * shim_task_exec.c - Exec: an extra process in a running container (kubectl
  * exec, exec probes, `ctr task exec`).  Start/Wait/Kill/Delete/State of an
  * exec are the lifecycle calls with exec_id set (task_lifecycle.c).
  */
@@ -7,39 +7,39 @@
 
 #include <string.h>
 
-int task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-              ttrpc_status *st)
+int shim_task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                   ttrpc_status *st)
 {
     Containerd__Task__V2__ExecProcessRequest *req =
         containerd__task__v2__exec_process_request__unpack(NULL, call->payload_len,
                                                            call->payload);
     if (req == NULL)
-        return ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Exec request");
+        return shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Exec request");
     int rc = -1;
     task *t = NULL;
     exec_proc *e = NULL;
     cleanup_free char *json = NULL;
     if (req->exec_id == NULL || req->exec_id[0] == '\0') {
-        ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "exec: exec_id is empty");
+        shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "exec: exec_id is empty");
         goto out;
     }
     if (req->spec == NULL || req->spec->value.len == 0) {
-        ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "exec %s: process spec is missing",
-                         req->exec_id);
+        shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "exec %s: process spec is missing",
+                              req->exec_id);
         goto out;
     }
     if (req->terminal) {
-        ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "exec %s: terminals are not supported",
-                         req->exec_id);
+        shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "exec %s: terminals are not supported",
+                              req->exec_id);
         goto out;
     }
-    t = task_get(s, req->id, st);
+    t = shim_task_get(s, req->id, st);
     if (t == NULL)
         goto out;
     pthread_mutex_lock(&s->lock);
-    task_sync_locked(s, t);
+    shim_task_sync_locked(s, t);
     bool running = t->c && t->p.started && !t->p.exited;
-    bool dup = task_find_exec(t, req->exec_id) != NULL;
+    bool dup = shim_task_find_exec(t, req->exec_id) != NULL;
     if (running && !dup) {
         /* reserve the id before the slow create */
         e = util_xcalloc(1, sizeof *e);
@@ -53,13 +53,13 @@ int task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     }
     pthread_mutex_unlock(&s->lock);
     if (dup) {
-        ttrpc_status_set(st, TTRPC_ALREADY_EXISTS, "exec %s of task %s already exists",
-                         req->exec_id, t->id);
+        shim_ttrpc_status_set(st, TTRPC_ALREADY_EXISTS, "exec %s of task %s already exists",
+                              req->exec_id, t->id);
         goto out;
     }
     if (!running) {
-        ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION, "exec %s: task %s is not running",
-                         req->exec_id, t->id);
+        shim_ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION, "exec %s: task %s is not running",
+                              req->exec_id, t->id);
         goto out;
     }
     json = util_xstrndup((const char *)req->spec->value.data,
@@ -70,11 +70,11 @@ int task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     int c = container_exec_create(t->c, req->exec_id, json, &io, &err);
     pthread_mutex_unlock(&t->op);
     if (c < 0) {
-        task_error(st, &err, "exec");
+        shim_task_error(st, &err, "exec");
         pthread_mutex_lock(&s->lock);
-        task_unlink_exec_locked(t, e);
+        shim_task_unlink_exec_locked(t, e);
         pthread_mutex_unlock(&s->lock);
-        exec_proc_free(e);
+        shim_exec_proc_free(e);
         goto out;
     }
     pthread_mutex_lock(&s->lock);
@@ -84,10 +84,10 @@ int task_exec(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     ev.container_id = t->id;
     ev.exec_id = req->exec_id;
     shim_events_publish(s->ev, "/tasks/exec-added", "containerd.events.TaskExecAdded", &ev.base);
-    rc = task_reply_empty(resp, resp_len);
+    rc = shim_task_reply_empty(resp, resp_len);
 out:
     if (t)
-        task_put(s, t);
+        shim_task_put(s, t);
     containerd__task__v2__exec_process_request__free_unpacked(req, NULL);
     return rc;
 }

@@ -71,41 +71,42 @@ typedef int (*task_method)(shim_service *s, const ttrpc_call *call, uint8_t **re
                            size_t *resp_len, ttrpc_status *st);
 
 /* task_service.c */
-task *task_get(shim_service *s, const char *id, ttrpc_status *st); /* +1 ref or NULL+NotFound */
-void task_free(task *t);
-void task_put(shim_service *s, task *t);
-exec_proc *task_find_exec(task *t, const char *exec_id); /* service lock held */
-void task_unlink_exec_locked(task *t, exec_proc *e); /* takes e off t's list */
-void exec_proc_free(exec_proc *e);
+/* +1 ref or NULL+NotFound */
+task *shim_task_get(shim_service *s, const char *id, ttrpc_status *st);
+void shim_task_free(task *t);
+void shim_task_put(shim_service *s, task *t);
+exec_proc *shim_task_find_exec(task *t, const char *exec_id); /* service lock held */
+void shim_task_unlink_exec_locked(task *t, exec_proc *e); /* takes e off t's list */
+void shim_exec_proc_free(exec_proc *e);
 /* Records an exit seen by the reaper or discovered through the container
  * layer and publishes TaskExit when its start event is out (lock held). */
-void task_note_exit_locked(shim_service *s, task *t, exec_proc *e, int status);
+void shim_task_note_exit_locked(shim_service *s, task *t, exec_proc *e, int status);
 /* Brings t's records up to date with the container layer (lock held). */
-void task_sync_locked(shim_service *s, task *t);
-void task_publish_exit_locked(shim_service *s, task *t, exec_proc *e);
-int task_reply(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len);
-int task_reply_empty(uint8_t **resp, size_t *resp_len);
-int task_error(ttrpc_status *st, util_error **err, const char *what);
+void shim_task_sync_locked(shim_service *s, task *t);
+void shim_task_publish_exit_locked(shim_service *s, task *t, exec_proc *e);
+int shim_task_reply(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len);
+int shim_task_reply_empty(uint8_t **resp, size_t *resp_len);
+int shim_task_error(ttrpc_status *st, util_error **err, const char *what);
 
 /* task_lifecycle.c */
-int task_create(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_start(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_wait(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_state(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_kill(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_delete(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-/* task_exec.c */
-int task_exec(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_create(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_start(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_wait(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_state(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_kill(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_delete(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+/* shim_task_exec.c */
+int shim_task_exec(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
 /* task_misc.c */
-int task_stats(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_pids(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_pause(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_resume(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_update(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_close_io(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_resize_pty(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_connect(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_shutdown(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
-int task_checkpoint(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_stats(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_pids(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_pause(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_resume(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_update(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_close_io(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_resize_pty(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_connect(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_shutdown(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
+int shim_task_checkpoint(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);
 
 #endif

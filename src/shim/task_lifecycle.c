@@ -11,7 +11,7 @@
 #include <time.h>
 
 #define BAD_REQUEST(st, call) \
-    ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed %s request", (call)->method)
+    shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed %s request", (call)->method)
 
 static char *dup_or_empty(const char *s)
 {
@@ -49,8 +49,8 @@ static void publish_create(shim_service *s, task *t, Containerd__Task__V2__Creat
     shim_events_publish(s->ev, "/tasks/create", "containerd.events.TaskCreate", &ev.base);
 }
 
-int task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                ttrpc_status *st)
+int shim_task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                     ttrpc_status *st)
 {
     Containerd__Task__V2__CreateTaskRequest *req =
         containerd__task__v2__create_task_request__unpack(NULL, call->payload_len, call->payload);
@@ -58,17 +58,17 @@ int task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
         return BAD_REQUEST(st, call);
     int rc = -1;
     if (req->id == NULL || req->id[0] == '\0') {
-        ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "create: id is empty");
+        shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "create: id is empty");
         goto out;
     }
     if (req->bundle == NULL || req->bundle[0] == '\0') {
-        ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "create %s: bundle is empty", req->id);
+        shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "create %s: bundle is empty", req->id);
         goto out;
     }
     if ((req->checkpoint && req->checkpoint[0]) ||
         (req->parent_checkpoint && req->parent_checkpoint[0])) {
-        ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "create %s: checkpoint restore is not supported",
-                         req->id);
+        shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED,
+                              "create %s: checkpoint restore is not supported", req->id);
         goto out;
     }
 
@@ -92,8 +92,8 @@ int task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
     for (task *o = s->tasks; o; o = o->next) {
         if (strcmp(o->id, t->id) == 0) {
             pthread_mutex_unlock(&s->lock);
-            ttrpc_status_set(st, TTRPC_ALREADY_EXISTS, "task %s already exists", t->id);
-            task_free(t);
+            shim_ttrpc_status_set(st, TTRPC_ALREADY_EXISTS, "task %s already exists", t->id);
+            shim_task_free(t);
             goto out;
         }
     }
@@ -122,7 +122,7 @@ int task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
     pthread_mutex_unlock(&t->op);
     free(mounts);
     if (c == NULL) {
-        task_error(st, &err, "create");
+        shim_task_error(st, &err, "create");
         pthread_mutex_lock(&s->lock);
         for (task **pp = &s->tasks; *pp; pp = &(*pp)->next) {
             if (*pp == t) {
@@ -132,7 +132,7 @@ int task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
             }
         }
         pthread_mutex_unlock(&s->lock);
-        task_put(s, t);
+        shim_task_put(s, t);
         goto out;
     }
     pid_t pid = container_pid(c);
@@ -140,14 +140,14 @@ int task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
     t->c = c;
     t->p.pid = pid;
     publish_create(s, t, req, pid);
-    task_sync_locked(s, t);
+    shim_task_sync_locked(s, t);
     pthread_mutex_unlock(&s->lock);
     write_init_pid(t->bundle, pid);
-    task_put(s, t);
+    shim_task_put(s, t);
 
     Containerd__Task__V2__CreateTaskResponse r = CONTAINERD__TASK__V2__CREATE_TASK_RESPONSE__INIT;
     r.pid = (uint32_t)pid;
-    rc = task_reply(&r.base, resp, resp_len);
+    rc = shim_task_reply(&r.base, resp, resp_len);
 out:
     containerd__task__v2__create_task_request__free_unpacked(req, NULL);
     return rc;
@@ -162,16 +162,16 @@ static exec_proc *claim_exec(shim_service *s, task *t, const char *exec_id, bool
                              ttrpc_status *st)
 {
     pthread_mutex_lock(&s->lock);
-    exec_proc *e = task_find_exec(t, exec_id);
+    exec_proc *e = shim_task_find_exec(t, exec_id);
     bool gone = e == NULL || e->deleting, busy = e && e->busy;
     if (!gone && !busy)
         *(deleting ? &e->deleting : &e->busy) = true;
     pthread_mutex_unlock(&s->lock);
     if (gone)
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id, t->id);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", exec_id, t->id);
     else if (busy)
-        ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION,
-                         "exec %s of task %s is being created or started", exec_id, t->id);
+        shim_ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION,
+                              "exec %s of task %s is being created or started", exec_id, t->id);
     return gone || busy ? NULL : e;
 }
 
@@ -189,7 +189,7 @@ static int start_exec(shim_service *s, task *t, const char *exec_id, uint8_t **r
     e->busy = false;
     if (pid < 0) {
         pthread_mutex_unlock(&s->lock);
-        return task_error(st, &err, "start exec");
+        return shim_task_error(st, &err, "start exec");
     }
     e->p.pid = pid;
     e->p.started = true;
@@ -201,29 +201,29 @@ static int start_exec(shim_service *s, task *t, const char *exec_id, uint8_t **r
                         &ev.base);
     e->p.start_published = true;
     if (!e->p.exited && container_exec_status(t->c, exec_id) == CONTAINER_STOPPED)
-        task_note_exit_locked(s, t, e, container_exec_exit_status(t->c, exec_id));
+        shim_task_note_exit_locked(s, t, e, container_exec_exit_status(t->c, exec_id));
     else if (e->p.exited)
-        task_publish_exit_locked(s, t, e);
+        shim_task_publish_exit_locked(s, t, e);
     pthread_mutex_unlock(&s->lock);
     Containerd__Task__V2__StartResponse r = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
     r.pid = (uint32_t)pid;
-    return task_reply(&r.base, resp, resp_len);
+    return shim_task_reply(&r.base, resp, resp_len);
 }
 
-int task_start(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-               ttrpc_status *st)
+int shim_task_start(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                    ttrpc_status *st)
 {
     Containerd__Task__V2__StartRequest *req =
         containerd__task__v2__start_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
         return BAD_REQUEST(st, call);
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t == NULL)
         goto out;
     if (req->exec_id && req->exec_id[0]) {
         rc = start_exec(s, t, req->exec_id, resp, resp_len, st);
-        task_put(s, t);
+        shim_task_put(s, t);
         goto out;
     }
     util_error *err = NULL;
@@ -231,13 +231,13 @@ int task_start(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *
     pid_t pid = t->p.started ? -2 : container_start(t->c, &err);
     pthread_mutex_unlock(&t->op);
     if (pid == -2) {
-        ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION, "task %s already started", t->id);
-        task_put(s, t);
+        shim_ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION, "task %s already started", t->id);
+        shim_task_put(s, t);
         goto out;
     }
     if (pid < 0) {
-        task_error(st, &err, "start");
-        task_put(s, t);
+        shim_task_error(st, &err, "start");
+        shim_task_put(s, t);
         goto out;
     }
     pthread_mutex_lock(&s->lock);
@@ -249,14 +249,14 @@ int task_start(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *
     shim_events_publish(s->ev, "/tasks/start", "containerd.events.TaskStart", &ev.base);
     t->p.start_published = true;
     if (t->p.exited)
-        task_publish_exit_locked(s, t, NULL);
+        shim_task_publish_exit_locked(s, t, NULL);
     else
-        task_sync_locked(s, t);
+        shim_task_sync_locked(s, t);
     pthread_mutex_unlock(&s->lock);
-    task_put(s, t);
+    shim_task_put(s, t);
     Containerd__Task__V2__StartResponse r = CONTAINERD__TASK__V2__START_RESPONSE__INIT;
     r.pid = (uint32_t)pid;
-    rc = task_reply(&r.base, resp, resp_len);
+    rc = shim_task_reply(&r.base, resp, resp_len);
 out:
     containerd__task__v2__start_request__free_unpacked(req, NULL);
     return rc;
@@ -268,28 +268,28 @@ static proc_rec *lookup_proc_locked(shim_service *s, task *t, const char *exec_i
 {
     *ep = NULL;
     if (exec_id == NULL || exec_id[0] == '\0') {
-        task_sync_locked(s, t);
+        shim_task_sync_locked(s, t);
         return &t->p;
     }
-    exec_proc *e = task_find_exec(t, exec_id);
+    exec_proc *e = shim_task_find_exec(t, exec_id);
     if (e == NULL)
         return NULL;
     if (!e->p.exited && e->p.started && t->c &&
         container_exec_status(t->c, exec_id) == CONTAINER_STOPPED)
-        task_note_exit_locked(s, t, e, container_exec_exit_status(t->c, exec_id));
+        shim_task_note_exit_locked(s, t, e, container_exec_exit_status(t->c, exec_id));
     *ep = e;
     return &e->p;
 }
 
-int task_wait(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-              ttrpc_status *st)
+int shim_task_wait(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                   ttrpc_status *st)
 {
     Containerd__Task__V2__WaitRequest *req =
         containerd__task__v2__wait_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
         return BAD_REQUEST(st, call);
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t == NULL)
         goto out;
     pthread_mutex_lock(&s->lock);
@@ -309,19 +309,19 @@ int task_wait(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     Containerd__Task__V2__WaitResponse r = CONTAINERD__TASK__V2__WAIT_RESPONSE__INIT;
     pb_timestamp ts;
     if (p == NULL) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
-                         t->id);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
+                              t->id);
     } else {
         bool done = p->exited;
         r.exit_status = done ? (uint32_t)p->exit_status : 128 + SIGKILL;
-        pb_timestamp_set(&ts, done ? p->exited_at : util_realtime_ns());
+        shim_pb_timestamp_set(&ts, done ? p->exited_at : util_realtime_ns());
         r.exited_at = &ts;
         rc = 0;
     }
     pthread_mutex_unlock(&s->lock);
-    task_put(s, t);
+    shim_task_put(s, t);
     if (rc == 0)
-        rc = task_reply(&r.base, resp, resp_len);
+        rc = shim_task_reply(&r.base, resp, resp_len);
 out:
     containerd__task__v2__wait_request__free_unpacked(req, NULL);
     return rc;
@@ -338,15 +338,15 @@ static Containerd__Task__V2__Status map_status(container_status_kind k)
     return CONTAINERD__TASK__V2__STATUS__UNKNOWN;
 }
 
-int task_state(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-               ttrpc_status *st)
+int shim_task_state(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                    ttrpc_status *st)
 {
     Containerd__Task__V2__StateRequest *req =
         containerd__task__v2__state_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
         return BAD_REQUEST(st, call);
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t == NULL)
         goto out;
     Containerd__Task__V2__StateResponse r = CONTAINERD__TASK__V2__STATE_RESPONSE__INIT;
@@ -355,10 +355,10 @@ int task_state(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *
     exec_proc *e;
     proc_rec *p = lookup_proc_locked(s, t, req->exec_id, &e);
     if (p == NULL) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
-                         t->id);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
+                              t->id);
     } else if (t->c == NULL) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
     } else {
         r.id = t->id;
         r.bundle = t->bundle;
@@ -371,7 +371,7 @@ int task_state(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *
         if (p->exited) {
             r.status = CONTAINERD__TASK__V2__STATUS__STOPPED;
             r.exit_status = (uint32_t)p->exit_status;
-            pb_timestamp_set(&ts, p->exited_at);
+            shim_pb_timestamp_set(&ts, p->exited_at);
             r.exited_at = &ts;
         } else if (e) {
             r.status = e->p.started ? CONTAINERD__TASK__V2__STATUS__RUNNING
@@ -379,30 +379,30 @@ int task_state(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *
         } else {
             r.status = map_status(container_status(t->c));
         }
-        rc = task_reply(&r.base, resp, resp_len);
+        rc = shim_task_reply(&r.base, resp, resp_len);
     }
     pthread_mutex_unlock(&s->lock);
-    task_put(s, t);
+    shim_task_put(s, t);
 out:
     containerd__task__v2__state_request__free_unpacked(req, NULL);
     return rc;
 }
 
-int task_kill(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-              ttrpc_status *st)
+int shim_task_kill(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                   ttrpc_status *st)
 {
     Containerd__Task__V2__KillRequest *req =
         containerd__task__v2__kill_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
         return BAD_REQUEST(st, call);
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t == NULL)
         goto out;
     if (req->signal == 0 || req->signal >= 65) {
-        ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "kill %s: invalid signal %u", t->id,
-                         req->signal);
-        task_put(s, t);
+        shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "kill %s: invalid signal %u", t->id,
+                              req->signal);
+        shim_task_put(s, t);
         goto out;
     }
     bool is_exec = req->exec_id && req->exec_id[0];
@@ -413,13 +413,13 @@ int task_kill(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     pthread_mutex_unlock(&s->lock);
     util_error *err = NULL;
     if (p == NULL) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
-                         t->id);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
+                              t->id);
     } else if (t->c == NULL) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
     } else if (exited && !req->all) {
         /* containerd tolerates NotFound here: the process is gone */
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "process already finished");
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "process already finished");
     } else {
         pthread_mutex_lock(&t->op);
         int k = is_exec ? container_exec_kill(t->c, req->exec_id, (int)req->signal, &err)
@@ -431,16 +431,16 @@ int task_kill(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
         }
         if (k < 0) {
             if (err->status == ESRCH) {
-                ttrpc_status_set(st, TTRPC_NOT_FOUND, "process already finished");
+                shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "process already finished");
                 util_error_free(&err);
             } else {
-                task_error(st, &err, "kill");
+                shim_task_error(st, &err, "kill");
             }
         } else {
-            rc = task_reply_empty(resp, resp_len);
+            rc = shim_task_reply_empty(resp, resp_len);
         }
     }
-    task_put(s, t);
+    shim_task_put(s, t);
 out:
     containerd__task__v2__kill_request__free_unpacked(req, NULL);
     return rc;
@@ -468,7 +468,7 @@ static void publish_delete(shim_service *s, task *t, const proc_rec *p, uint32_t
 {
     Containerd__Events__TaskDelete ev = CONTAINERD__EVENTS__TASK_DELETE__INIT;
     pb_timestamp ts;
-    pb_timestamp_set(&ts, at);
+    shim_pb_timestamp_set(&ts, at);
     ev.container_id = t->id;
     ev.id = (char *)"";
     ev.pid = (uint32_t)p->pid;
@@ -491,7 +491,7 @@ static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **
         pthread_mutex_lock(&s->lock);
         e->deleting = false;
         pthread_mutex_unlock(&s->lock);
-        return task_error(st, &err, "delete exec");
+        return shim_task_error(st, &err, "delete exec");
     }
     pthread_mutex_lock(&s->lock);
     if (e->p.started)
@@ -500,39 +500,40 @@ static int delete_exec(shim_service *s, task *t, const char *exec_id, uint8_t **
     uint64_t at = e->p.exited ? e->p.exited_at : util_realtime_ns();
     Containerd__Task__V2__DeleteResponse r = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
     pb_timestamp ts;
-    pb_timestamp_set(&ts, at);
+    shim_pb_timestamp_set(&ts, at);
     r.pid = (uint32_t)e->p.pid;
     r.exit_status = status;
     r.exited_at = &ts;
     /* like the runc shim: TaskDelete is about tasks; an exec's end was
      * already told by its TaskExit */
-    task_unlink_exec_locked(t, e);
+    shim_task_unlink_exec_locked(t, e);
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
-    task_reply(&r.base, resp, resp_len);
-    exec_proc_free(e);
+    shim_task_reply(&r.base, resp, resp_len);
+    shim_exec_proc_free(e);
     return 0;
 }
 
-int task_delete(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                ttrpc_status *st)
+int shim_task_delete(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                     ttrpc_status *st)
 {
     Containerd__Task__V2__DeleteRequest *req =
         containerd__task__v2__delete_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
         return BAD_REQUEST(st, call);
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t == NULL)
         goto out;
     if (req->exec_id && req->exec_id[0]) {
         rc = delete_exec(s, t, req->exec_id, resp, resp_len, st);
-        task_put(s, t);
+        shim_task_put(s, t);
         goto out;
     }
     if (t->c == NULL) {
-        ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION, "task %s is still being created", t->id);
-        task_put(s, t);
+        shim_ttrpc_status_set(st, TTRPC_FAILED_PRECONDITION, "task %s is still being created",
+                              t->id);
+        shim_task_put(s, t);
         goto out;
     }
     util_error *err = NULL;
@@ -540,20 +541,20 @@ int task_delete(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
     int d = t->deleted ? 0 : container_delete(t->c, &err);
     pthread_mutex_unlock(&t->op);
     if (d < 0) {
-        task_error(st, &err, "delete");
-        task_put(s, t);
+        shim_task_error(st, &err, "delete");
+        shim_task_put(s, t);
         goto out;
     }
     pthread_mutex_lock(&s->lock);
     bool was_deleted = t->deleted;
     t->deleted = true;
-    task_sync_locked(s, t);
+    shim_task_sync_locked(s, t);
     await_exit_locked(s, t, &t->p, NULL);
     uint32_t status = t->p.exited ? (uint32_t)t->p.exit_status : 128 + SIGKILL;
     uint64_t at = t->p.exited ? t->p.exited_at : util_realtime_ns();
     Containerd__Task__V2__DeleteResponse r = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
     pb_timestamp ts;
-    pb_timestamp_set(&ts, at);
+    shim_pb_timestamp_set(&ts, at);
     r.pid = (uint32_t)t->p.pid;
     r.exit_status = status;
     r.exited_at = &ts;
@@ -571,12 +572,12 @@ int task_delete(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
     pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->lock);
     if (!unlinked) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s not found", t->id);
-        task_put(s, t);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s not found", t->id);
+        shim_task_put(s, t);
         goto out;
     }
-    task_put(s, t);
-    rc = task_reply(&r.base, resp, resp_len);
+    shim_task_put(s, t);
+    rc = shim_task_reply(&r.base, resp, resp_len);
 out:
     containerd__task__v2__delete_request__free_unpacked(req, NULL);
     return rc;

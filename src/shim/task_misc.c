@@ -15,21 +15,21 @@ static task *task_of(shim_service *s, const ttrpc_call *call, ttrpc_status *st)
     Containerd__Task__V2__PidsRequest *req =
         containerd__task__v2__pids_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL) {
-        ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed %s request", call->method);
+        shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed %s request", call->method);
         return NULL;
     }
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     containerd__task__v2__pids_request__free_unpacked(req, NULL);
     if (t && t->c == NULL) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
-        task_put(s, t);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
+        shim_task_put(s, t);
         return NULL;
     }
     return t;
 }
 
-int task_stats(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-               ttrpc_status *st)
+int shim_task_stats(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                    ttrpc_status *st)
 {
     task *t = task_of(s, call, st);
     if (t == NULL)
@@ -39,20 +39,20 @@ int task_stats(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *
     pthread_mutex_lock(&t->op);
     int rc = container_stats_read(t->c, &cs, &err);
     pthread_mutex_unlock(&t->op);
-    task_put(s, t);
+    shim_task_put(s, t);
     if (rc < 0)
-        return task_error(st, &err, "stats");
+        return shim_task_error(st, &err, "stats");
     Containerd__Task__V2__StatsResponse r = CONTAINERD__TASK__V2__STATS_RESPONSE__INIT;
     pb_any any;
     shim_stats_to_any(&cs, &any);
     r.stats = &any;
-    task_reply(&r.base, resp, resp_len);
-    pb_any_clear(&any);
+    shim_task_reply(&r.base, resp, resp_len);
+    shim_pb_any_clear(&any);
     return 0;
 }
 
-int task_pids(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-              ttrpc_status *st)
+int shim_task_pids(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                   ttrpc_status *st)
 {
     task *t = task_of(s, call, st);
     if (t == NULL)
@@ -63,9 +63,9 @@ int task_pids(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     pthread_mutex_lock(&t->op);
     int rc = container_pids(t->c, &pids, &n, &err);
     pthread_mutex_unlock(&t->op);
-    task_put(s, t);
+    shim_task_put(s, t);
     if (rc < 0)
-        return task_error(st, &err, "pids");
+        return shim_task_error(st, &err, "pids");
     Containerd__Task__V2__PidsResponse r = CONTAINERD__TASK__V2__PIDS_RESPONSE__INIT;
     Containerd__Task__V2__ProcessInfo *infos = util_xcalloc(n + 1, sizeof *infos);
     Containerd__Task__V2__ProcessInfo **ptrs = util_xcalloc(n + 1, sizeof *ptrs);
@@ -76,7 +76,7 @@ int task_pids(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *r
     }
     r.processes = ptrs;
     r.n_processes = n;
-    task_reply(&r.base, resp, resp_len);
+    shim_task_reply(&r.base, resp, resp_len);
     free(infos);
     free(ptrs);
     free(pids);
@@ -94,8 +94,8 @@ static int pause_resume(shim_service *s, const ttrpc_call *call, uint8_t **resp,
     int rc = pause ? container_pause(t->c, &err) : container_resume(t->c, &err);
     pthread_mutex_unlock(&t->op);
     if (rc < 0) {
-        task_put(s, t);
-        return task_error(st, &err, pause ? "pause" : "resume");
+        shim_task_put(s, t);
+        return shim_task_error(st, &err, pause ? "pause" : "resume");
     }
     Containerd__Events__TaskPaused ev = CONTAINERD__EVENTS__TASK_PAUSED__INIT;
     ev.container_id = t->id;
@@ -103,37 +103,38 @@ static int pause_resume(shim_service *s, const ttrpc_call *call, uint8_t **resp,
     shim_events_publish(s->ev, pause ? "/tasks/paused" : "/tasks/resumed",
                         pause ? "containerd.events.TaskPaused" : "containerd.events.TaskResumed",
                         &ev.base);
-    task_put(s, t);
-    return task_reply_empty(resp, resp_len);
+    shim_task_put(s, t);
+    return shim_task_reply_empty(resp, resp_len);
 }
 
-int task_pause(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-               ttrpc_status *st)
+int shim_task_pause(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                    ttrpc_status *st)
 {
     return pause_resume(s, call, resp, resp_len, st, true);
 }
 
-int task_resume(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                ttrpc_status *st)
+int shim_task_resume(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                     ttrpc_status *st)
 {
     return pause_resume(s, call, resp, resp_len, st, false);
 }
 
-int task_update(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                ttrpc_status *st)
+int shim_task_update(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                     ttrpc_status *st)
 {
     Containerd__Task__V2__UpdateTaskRequest *req =
         containerd__task__v2__update_task_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
-        return ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Update request");
+        return shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Update request");
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t == NULL)
         goto out;
     if (req->resources == NULL || req->resources->value.len == 0) {
-        ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "update %s: resources are missing", t->id);
+        shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "update %s: resources are missing",
+                              t->id);
     } else if (t->c == NULL) {
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s is still being created", t->id);
     } else {
         cleanup_free char *json = util_xstrndup((const char *)req->resources->value.data,
                                                 req->resources->value.len);
@@ -142,96 +143,96 @@ int task_update(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t 
         int u = container_update(t->c, json, &err);
         pthread_mutex_unlock(&t->op);
         if (u < 0)
-            task_error(st, &err, "update");
+            shim_task_error(st, &err, "update");
         else
-            rc = task_reply_empty(resp, resp_len);
+            rc = shim_task_reply_empty(resp, resp_len);
     }
-    task_put(s, t);
+    shim_task_put(s, t);
 out:
     containerd__task__v2__update_task_request__free_unpacked(req, NULL);
     return rc;
 }
 
-int task_close_io(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                  ttrpc_status *st)
+int shim_task_close_io(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                       ttrpc_status *st)
 {
     Containerd__Task__V2__CloseIORequest *req =
         containerd__task__v2__close_iorequest__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
-        return ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed CloseIO request");
+        return shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed CloseIO request");
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t) {
         pthread_mutex_lock(&s->lock);
-        bool found = !(req->exec_id && req->exec_id[0]) || task_find_exec(t, req->exec_id);
+        bool found = !(req->exec_id && req->exec_id[0]) || shim_task_find_exec(t, req->exec_id);
         pthread_mutex_unlock(&s->lock);
         /* The shim holds no copy of the stdio FIFOs (the container opens
          * them itself), so there is nothing of ours to close. */
         if (found)
-            rc = task_reply_empty(resp, resp_len);
+            rc = shim_task_reply_empty(resp, resp_len);
         else
-            ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
-                             t->id);
-        task_put(s, t);
+            shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,
+                                  t->id);
+        shim_task_put(s, t);
     }
     containerd__task__v2__close_iorequest__free_unpacked(req, NULL);
     return rc;
 }
 
-int task_resize_pty(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                    ttrpc_status *st)
+int shim_task_resize_pty(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                         ttrpc_status *st)
 {
     Containerd__Task__V2__ResizePtyRequest *req =
         containerd__task__v2__resize_pty_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
-        return ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed ResizePty request");
+        return shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed ResizePty request");
     int rc = -1;
-    task *t = task_get(s, req->id, st);
+    task *t = shim_task_get(s, req->id, st);
     if (t) {
         /* Terminals are refused at Create/Exec, so there is never a pty to
          * resize: accept the call as the no-op it is. */
-        rc = task_reply_empty(resp, resp_len);
-        task_put(s, t);
+        rc = shim_task_reply_empty(resp, resp_len);
+        shim_task_put(s, t);
     }
     containerd__task__v2__resize_pty_request__free_unpacked(req, NULL);
     return rc;
 }
 
-int task_connect(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                 ttrpc_status *st)
+int shim_task_connect(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                      ttrpc_status *st)
 {
     Containerd__Task__V2__ConnectRequest *req =
         containerd__task__v2__connect_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
-        return ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Connect request");
+        return shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Connect request");
     Containerd__Task__V2__ConnectResponse r = CONTAINERD__TASK__V2__CONNECT_RESPONSE__INIT;
     r.shim_pid = (uint32_t)getpid();
     r.version = (char *)util_version;
     int rc = 0;
     if (req->id && req->id[0]) {
-        task *t = task_get(s, req->id, st);
+        task *t = shim_task_get(s, req->id, st);
         if (t == NULL) {
             rc = -1;
         } else {
             pthread_mutex_lock(&s->lock);
             r.task_pid = (uint32_t)t->p.pid;
             pthread_mutex_unlock(&s->lock);
-            task_put(s, t);
+            shim_task_put(s, t);
         }
     }
     if (rc == 0)
-        task_reply(&r.base, resp, resp_len);
+        shim_task_reply(&r.base, resp, resp_len);
     containerd__task__v2__connect_request__free_unpacked(req, NULL);
     return rc;
 }
 
-int task_shutdown(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                  ttrpc_status *st)
+int shim_task_shutdown(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                       ttrpc_status *st)
 {
     Containerd__Task__V2__ShutdownRequest *req =
         containerd__task__v2__shutdown_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
-        return ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Shutdown request");
+        return shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "malformed Shutdown request");
     containerd__task__v2__shutdown_request__free_unpacked(req, NULL);
     /* One shim serves a whole pod: it only goes away with its last task
      * (like the Go shims, `now` does not override that). */
@@ -242,11 +243,11 @@ int task_shutdown(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_
     pthread_mutex_unlock(&s->lock);
     if (last && s->on_exit)
         s->on_exit(s->on_exit_arg);
-    return task_reply_empty(resp, resp_len);
+    return shim_task_reply_empty(resp, resp_len);
 }
 
-int task_checkpoint(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
-                    ttrpc_status *st)
+int shim_task_checkpoint(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
+                         ttrpc_status *st)
 {
-    return ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "checkpoint is not supported");
+    return shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "checkpoint is not supported");
 }

@@ -24,7 +24,7 @@ shim_service *shim_service_new(const char *ns, const char *bundle_dir, shim_even
     return s;
 }
 
-void task_free(task *t)
+void shim_task_free(task *t)
 {
     if (t->c) {
         util_error *err = NULL;
@@ -36,7 +36,7 @@ void task_free(task *t)
     }
     for (exec_proc *e = t->execs, *next; e; e = next) {
         next = e->next;
-        exec_proc_free(e);
+        shim_exec_proc_free(e);
     }
     shim_options_free(&t->opts);
     pthread_mutex_destroy(&t->op);
@@ -54,7 +54,7 @@ void shim_service_free(shim_service *s)
         return;
     for (task *t = s->tasks, *next; t; t = next) {
         next = t->next;
-        task_free(t);
+        shim_task_free(t);
     }
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->changed);
@@ -86,7 +86,7 @@ bool shim_service_should_exit(shim_service *s)
     return r;
 }
 
-task *task_get(shim_service *s, const char *id, ttrpc_status *st)
+task *shim_task_get(shim_service *s, const char *id, ttrpc_status *st)
 {
     pthread_mutex_lock(&s->lock);
     task *t = s->tasks;
@@ -96,20 +96,20 @@ task *task_get(shim_service *s, const char *id, ttrpc_status *st)
         t->refs++;
     pthread_mutex_unlock(&s->lock);
     if (t == NULL)
-        ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s not found", id ? id : "");
+        shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "task %s not found", id ? id : "");
     return t;
 }
 
-void task_put(shim_service *s, task *t)
+void shim_task_put(shim_service *s, task *t)
 {
     pthread_mutex_lock(&s->lock);
     bool last = --t->refs == 0;
     pthread_mutex_unlock(&s->lock);
     if (last)
-        task_free(t);
+        shim_task_free(t);
 }
 
-void exec_proc_free(exec_proc *e)
+void shim_exec_proc_free(exec_proc *e)
 {
     free(e->id);
     free(e->stdin_path);
@@ -118,7 +118,7 @@ void exec_proc_free(exec_proc *e)
     free(e);
 }
 
-void task_unlink_exec_locked(task *t, exec_proc *e)
+void shim_task_unlink_exec_locked(task *t, exec_proc *e)
 {
     for (exec_proc **pp = &t->execs; *pp; pp = &(*pp)->next) {
         if (*pp == e) {
@@ -128,7 +128,7 @@ void task_unlink_exec_locked(task *t, exec_proc *e)
     }
 }
 
-exec_proc *task_find_exec(task *t, const char *exec_id)
+exec_proc *shim_task_find_exec(task *t, const char *exec_id)
 {
     for (exec_proc *e = t->execs; e; e = e->next) {
         if (strcmp(e->id, exec_id) == 0)
@@ -137,12 +137,12 @@ exec_proc *task_find_exec(task *t, const char *exec_id)
     return NULL;
 }
 
-void task_publish_exit_locked(shim_service *s, task *t, exec_proc *e)
+void shim_task_publish_exit_locked(shim_service *s, task *t, exec_proc *e)
 {
     proc_rec *p = e ? &e->p : &t->p;
     Containerd__Events__TaskExit ev = CONTAINERD__EVENTS__TASK_EXIT__INIT;
     pb_timestamp ts;
-    pb_timestamp_set(&ts, p->exited_at);
+    shim_pb_timestamp_set(&ts, p->exited_at);
     ev.container_id = t->id;
     ev.id = e ? e->id : t->id;
     ev.pid = (uint32_t)p->pid;
@@ -151,7 +151,7 @@ void task_publish_exit_locked(shim_service *s, task *t, exec_proc *e)
     shim_events_publish(s->ev, "/tasks/exit", "containerd.events.TaskExit", &ev.base);
 }
 
-void task_note_exit_locked(shim_service *s, task *t, exec_proc *e, int status)
+void shim_task_note_exit_locked(shim_service *s, task *t, exec_proc *e, int status)
 {
     proc_rec *p = e ? &e->p : &t->p;
     if (p->exited)
@@ -160,18 +160,18 @@ void task_note_exit_locked(shim_service *s, task *t, exec_proc *e, int status)
     p->exit_status = status;
     p->exited_at = util_realtime_ns();
     if (p->start_published)
-        task_publish_exit_locked(s, t, e);
+        shim_task_publish_exit_locked(s, t, e);
     else
         p->exit_pending = p->started || p->pid > 0;
     pthread_cond_broadcast(&s->changed);
 }
 
-void task_sync_locked(shim_service *s, task *t)
+void shim_task_sync_locked(shim_service *s, task *t)
 {
     if (t->c == NULL)
         return;
     if (!t->p.exited && container_status(t->c) == CONTAINER_STOPPED)
-        task_note_exit_locked(s, t, NULL, container_exit_status(t->c));
+        shim_task_note_exit_locked(s, t, NULL, container_exit_status(t->c));
 }
 
 static void check_oom(shim_service *s, task *t, int status)
@@ -208,15 +208,15 @@ void shim_service_reaped(shim_service *s, pid_t pid, int wait_status)
         pthread_mutex_unlock(&s->lock);
         check_oom(s, t, status);
         pthread_mutex_lock(&s->lock);
-        task_note_exit_locked(s, t, NULL, status);
+        shim_task_note_exit_locked(s, t, NULL, status);
         pthread_mutex_unlock(&s->lock);
-        task_put(s, t);
+        shim_task_put(s, t);
         return;
     }
     if (t) {
-        exec_proc *e = task_find_exec(t, exec_id);
+        exec_proc *e = shim_task_find_exec(t, exec_id);
         if (e)
-            task_note_exit_locked(s, t, e, status);
+            shim_task_note_exit_locked(s, t, e, status);
     }
     /* wake Waits even for exits we could not attribute yet: they re-check
      * the container layer */
@@ -224,24 +224,24 @@ void shim_service_reaped(shim_service *s, pid_t pid, int wait_status)
     pthread_mutex_unlock(&s->lock);
 }
 
-int task_reply(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len)
+int shim_task_reply(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len)
 {
-    *resp_len = pb_pack(msg, resp);
+    *resp_len = shim_pb_pack(msg, resp);
     return 0;
 }
 
-int task_reply_empty(uint8_t **resp, size_t *resp_len)
+int shim_task_reply_empty(uint8_t **resp, size_t *resp_len)
 {
     Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
-    return task_reply(&e.base, resp, resp_len);
+    return shim_task_reply(&e.base, resp, resp_len);
 }
 
-int task_error(ttrpc_status *st, util_error **err, const char *what)
+int shim_task_error(ttrpc_status *st, util_error **err, const char *what)
 {
     int code = TTRPC_UNKNOWN;
     if ((*err)->status == ESRCH)
         code = TTRPC_NOT_FOUND;
-    ttrpc_status_set(st, code, "%s: %s", what, (*err)->msg);
+    shim_ttrpc_status_set(st, code, "%s: %s", what, (*err)->msg);
     util_error_free(err);
     return -1;
 }
@@ -250,12 +250,15 @@ static const struct {
     const char *name;
     task_method fn;
 } methods[] = {
-    {"State", task_state},       {"Create", task_create},       {"Start", task_start},
-    {"Delete", task_delete},     {"Pids", task_pids},           {"Pause", task_pause},
-    {"Resume", task_resume},     {"Checkpoint", task_checkpoint}, {"Kill", task_kill},
-    {"Exec", task_exec},         {"ResizePty", task_resize_pty}, {"CloseIO", task_close_io},
-    {"Update", task_update},     {"Wait", task_wait},           {"Stats", task_stats},
-    {"Connect", task_connect},   {"Shutdown", task_shutdown},
+    {"State", shim_task_state},         {"Create", shim_task_create},
+    {"Start", shim_task_start},         {"Delete", shim_task_delete},
+    {"Pids", shim_task_pids},           {"Pause", shim_task_pause},
+    {"Resume", shim_task_resume},       {"Checkpoint", shim_task_checkpoint},
+    {"Kill", shim_task_kill},           {"Exec", shim_task_exec},
+    {"ResizePty", shim_task_resize_pty}, {"CloseIO", shim_task_close_io},
+    {"Update", shim_task_update},       {"Wait", shim_task_wait},
+    {"Stats", shim_task_stats},         {"Connect", shim_task_connect},
+    {"Shutdown", shim_task_shutdown},
 };
 
 int shim_service_handle(void *ctx, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
@@ -263,8 +266,8 @@ int shim_service_handle(void *ctx, const ttrpc_call *call, uint8_t **resp, size_
 {
     shim_service *s = ctx;
     if (strcmp(call->service, "containerd.task.v2.Task") != 0)
-        return ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "service %s: unknown service",
-                                call->service);
+        return shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "service %s: unknown service",
+                                     call->service);
     for (size_t i = 0; i < UTIL_ARRAY_LEN(methods); i++) {
         if (strcmp(call->method, methods[i].name) == 0) {
             util_log_debug("rpc %s", call->method);
@@ -275,5 +278,6 @@ int shim_service_handle(void *ctx, const ttrpc_call *call, uint8_t **resp, size_
             return rc;
         }
     }
-    return ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "method %s: unknown method", call->method);
+    return shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "method %s: unknown method",
+                                 call->method);
 }

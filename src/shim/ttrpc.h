@@ -42,8 +42,8 @@ typedef struct ttrpc_header {
     uint8_t flags;
 } ttrpc_header;
 
-void ttrpc_header_encode(const ttrpc_header *h, uint8_t out[TTRPC_HEADER_LEN]);
-void ttrpc_header_decode(const uint8_t in[TTRPC_HEADER_LEN], ttrpc_header *h);
+void shim_ttrpc_header_encode(const ttrpc_header *h, uint8_t out[TTRPC_HEADER_LEN]);
+void shim_ttrpc_header_decode(const uint8_t in[TTRPC_HEADER_LEN], ttrpc_header *h);
 
 /* ---- incremental frame reader ------------------------------------------ */
 
@@ -67,13 +67,13 @@ typedef struct ttrpc_reader {
  * complete (the caller owns frame->data), 0 when more bytes are needed.
  * Oversized frames are skipped without buffering and returned with
  * oversized=true so the server can answer ResourceExhausted. */
-int ttrpc_reader_feed(ttrpc_reader *r, const uint8_t *buf, size_t len, size_t *consumed,
-                      ttrpc_frame *frame);
-void ttrpc_reader_free(ttrpc_reader *r);
+int shim_ttrpc_reader_feed(ttrpc_reader *r, const uint8_t *buf, size_t len, size_t *consumed,
+                           ttrpc_frame *frame);
+void shim_ttrpc_reader_free(ttrpc_reader *r);
 
 /* Writes one frame with a single writev-like buffer; returns 0 or -1 (errno). */
-int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, uint8_t flags,
-                      const void *data, size_t len);
+int shim_ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, uint8_t flags,
+                           const void *data, size_t len);
 
 /* ---- server ------------------------------------------------------------ */
 
@@ -83,7 +83,7 @@ typedef struct ttrpc_status {
 } ttrpc_status;
 
 /* Sets a status and returns -1, like util_error_set. */
-int ttrpc_status_set(ttrpc_status *st, int code, const char *fmt, ...) UTIL_PRINTF(3, 4);
+int shim_ttrpc_status_set(ttrpc_status *st, int code, const char *fmt, ...) UTIL_PRINTF(3, 4);
 
 typedef struct ttrpc_call {
     const char *service;
@@ -101,16 +101,16 @@ typedef int (*ttrpc_handler)(void *ctx, const ttrpc_call *call, uint8_t **resp, 
 typedef struct ttrpc_server ttrpc_server;
 
 /* Takes ownership of listen_fd. */
-ttrpc_server *ttrpc_server_new(int listen_fd, ttrpc_handler handler, void *ctx);
-/* Accepts and serves connections until ttrpc_server_stop; returns 0. */
-int ttrpc_server_run(ttrpc_server *s);
-/* Async-signal-safe and thread-safe: makes ttrpc_server_run return. */
-void ttrpc_server_stop(ttrpc_server *s);
+ttrpc_server *shim_ttrpc_server_new(int listen_fd, ttrpc_handler handler, void *ctx);
+/* Accepts and serves connections until shim_ttrpc_server_stop; returns 0. */
+int shim_ttrpc_server_run(ttrpc_server *s);
+/* Async-signal-safe and thread-safe: makes shim_ttrpc_server_run return. */
+void shim_ttrpc_server_stop(ttrpc_server *s);
 /* Closes the listener; call after run returned.  In-flight request threads
  * keep their connection alive until they finish. */
-void ttrpc_server_free(ttrpc_server *s);
+void shim_ttrpc_server_free(ttrpc_server *s);
 /* Number of requests being handled right now (for Shutdown draining). */
-int ttrpc_server_inflight(ttrpc_server *s);
+int shim_ttrpc_server_inflight(ttrpc_server *s);
 
 /* ---- client ------------------------------------------------------------ */
 
@@ -121,22 +121,22 @@ typedef struct ttrpc_client {
 } ttrpc_client;
 
 /* addr is a socket path, optionally prefixed with unix:// */
-int ttrpc_client_connect(ttrpc_client *c, const char *addr, util_error **err);
-void ttrpc_client_close(ttrpc_client *c);
+int shim_ttrpc_client_connect(ttrpc_client *c, const char *addr, util_error **err);
+void shim_ttrpc_client_close(ttrpc_client *c);
 /* One unary call.  Returns 0 with the reply payload in *resp (malloc'd) and
  * the reply status in *st (code 0 = OK), or -1 on a transport error. */
-int ttrpc_client_call(ttrpc_client *c, const char *service, const char *method, const char *ns,
-                      const void *req, size_t req_len, uint8_t **resp, size_t *resp_len,
-                      ttrpc_status *st, util_error **err);
+int shim_ttrpc_client_call(ttrpc_client *c, const char *service, const char *method, const char *ns,
+                           const void *req, size_t req_len, uint8_t **resp, size_t *resp_len,
+                           ttrpc_status *st, util_error **err);
 /* Sends a request frame and returns its stream id (for tests that
  * interleave streams); -1 on error. */
-int64_t ttrpc_client_send(ttrpc_client *c, const char *service, const char *method,
-                          const char *ns, const void *req, size_t req_len, util_error **err);
+int64_t shim_ttrpc_client_send(ttrpc_client *c, const char *service, const char *method,
+                               const char *ns, const void *req, size_t req_len, util_error **err);
 /* Reads the next response frame of any stream. */
-int ttrpc_client_recv(ttrpc_client *c, uint32_t *stream_id, uint8_t **resp, size_t *resp_len,
-                      ttrpc_status *st, util_error **err);
+int shim_ttrpc_client_recv(ttrpc_client *c, uint32_t *stream_id, uint8_t **resp, size_t *resp_len,
+                           ttrpc_status *st, util_error **err);
 
 /* Connects a SOCK_STREAM unix socket; returns fd or -1. */
-int ttrpc_dial(const char *addr, util_error **err);
+int shim_ttrpc_dial(const char *addr, util_error **err);
 
 #endif

@@ -3,8 +3,8 @@
  * connection to containerd, and the tests' way to drive the shim.
  *
  * One call at a time per client; responses for other streams (only
- * possible when a test interleaves with ttrpc_client_send) are returned by
- * ttrpc_client_recv in arrival order.
+ * possible when a test interleaves with shim_ttrpc_client_send) are returned by
+ * shim_ttrpc_client_recv in arrival order.
  */
 #include "proto.h"
 #include "ttrpc.h"
@@ -15,7 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int ttrpc_dial(const char *addr, util_error **err)
+int shim_ttrpc_dial(const char *addr, util_error **err)
 {
     if (strncmp(addr, "unix://", 7) == 0)
         addr += 7;
@@ -34,24 +34,24 @@ int ttrpc_dial(const char *addr, util_error **err)
     return fd;
 }
 
-int ttrpc_client_connect(ttrpc_client *c, const char *addr, util_error **err)
+int shim_ttrpc_client_connect(ttrpc_client *c, const char *addr, util_error **err)
 {
     memset(c, 0, sizeof *c);
     c->next_stream = 1;
-    c->fd = ttrpc_dial(addr, err);
+    c->fd = shim_ttrpc_dial(addr, err);
     return c->fd < 0 ? -1 : 0;
 }
 
-void ttrpc_client_close(ttrpc_client *c)
+void shim_ttrpc_client_close(ttrpc_client *c)
 {
     if (c->fd >= 0)
         close(c->fd);
     c->fd = -1;
-    ttrpc_reader_free(&c->reader);
+    shim_ttrpc_reader_free(&c->reader);
 }
 
-int64_t ttrpc_client_send(ttrpc_client *c, const char *service, const char *method,
-                          const char *ns, const void *req, size_t req_len, util_error **err)
+int64_t shim_ttrpc_client_send(ttrpc_client *c, const char *service, const char *method,
+                               const char *ns, const void *req, size_t req_len, util_error **err)
 {
     Ttrpc__Request r = TTRPC__REQUEST__INIT;
     Ttrpc__KeyValue kv = TTRPC__KEY_VALUE__INIT;
@@ -67,16 +67,16 @@ int64_t ttrpc_client_send(ttrpc_client *c, const char *service, const char *meth
         r.n_metadata = 1;
     }
     cleanup_free uint8_t *buf = NULL;
-    size_t n = pb_pack(&r.base, &buf);
+    size_t n = shim_pb_pack(&r.base, &buf);
     uint32_t id = c->next_stream;
     c->next_stream += 2; /* client streams are odd */
-    if (ttrpc_write_frame(c->fd, id, TTRPC_TYPE_REQUEST, 0, buf, n) < 0)
+    if (shim_ttrpc_write_frame(c->fd, id, TTRPC_TYPE_REQUEST, 0, buf, n) < 0)
         return util_error_set(err, errno, "ttrpc: send %s/%s", service, method);
     return id;
 }
 
-int ttrpc_client_recv(ttrpc_client *c, uint32_t *stream_id, uint8_t **resp, size_t *resp_len,
-                      ttrpc_status *st, util_error **err)
+int shim_ttrpc_client_recv(ttrpc_client *c, uint32_t *stream_id, uint8_t **resp, size_t *resp_len,
+                           ttrpc_status *st, util_error **err)
 {
     uint8_t buf[4096];
     ttrpc_frame f;
@@ -89,7 +89,7 @@ int ttrpc_client_recv(ttrpc_client *c, uint32_t *stream_id, uint8_t **resp, size
             return util_error_set(err, errno, "ttrpc: receive");
         if (n == 0)
             return util_error_set(err, 0, "ttrpc: connection closed by peer");
-        int got = ttrpc_reader_feed(&c->reader, buf, (size_t)n, &used, &f);
+        int got = shim_ttrpc_reader_feed(&c->reader, buf, (size_t)n, &used, &f);
         /* consume only the bytes of this frame; later frames stay queued in
          * the socket for the next call */
         if (util_read_all(c->fd, buf, used) != (ssize_t)used)
@@ -116,16 +116,16 @@ int ttrpc_client_recv(ttrpc_client *c, uint32_t *stream_id, uint8_t **resp, size
     return 0;
 }
 
-int ttrpc_client_call(ttrpc_client *c, const char *service, const char *method, const char *ns,
-                      const void *req, size_t req_len, uint8_t **resp, size_t *resp_len,
-                      ttrpc_status *st, util_error **err)
+int shim_ttrpc_client_call(ttrpc_client *c, const char *service, const char *method, const char *ns,
+                           const void *req, size_t req_len, uint8_t **resp, size_t *resp_len,
+                           ttrpc_status *st, util_error **err)
 {
-    int64_t id = ttrpc_client_send(c, service, method, ns, req, req_len, err);
+    int64_t id = shim_ttrpc_client_send(c, service, method, ns, req, req_len, err);
     if (id < 0)
         return -1;
     for (;;) {
         uint32_t got;
-        if (ttrpc_client_recv(c, &got, resp, resp_len, st, err) < 0)
+        if (shim_ttrpc_client_recv(c, &got, resp, resp_len, st, err) < 0)
             return -1;
         if (got == (uint32_t)id)
             return 0;

@@ -28,7 +28,7 @@ static uint32_t get_be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-void ttrpc_header_encode(const ttrpc_header *h, uint8_t out[TTRPC_HEADER_LEN])
+void shim_ttrpc_header_encode(const ttrpc_header *h, uint8_t out[TTRPC_HEADER_LEN])
 {
     put_be32(out, h->length);
     put_be32(out + 4, h->stream_id);
@@ -36,7 +36,7 @@ void ttrpc_header_encode(const ttrpc_header *h, uint8_t out[TTRPC_HEADER_LEN])
     out[9] = h->flags;
 }
 
-void ttrpc_header_decode(const uint8_t in[TTRPC_HEADER_LEN], ttrpc_header *h)
+void shim_ttrpc_header_decode(const uint8_t in[TTRPC_HEADER_LEN], ttrpc_header *h)
 {
     h->length = get_be32(in);
     h->stream_id = get_be32(in + 4);
@@ -44,8 +44,8 @@ void ttrpc_header_decode(const uint8_t in[TTRPC_HEADER_LEN], ttrpc_header *h)
     h->flags = in[9];
 }
 
-int ttrpc_reader_feed(ttrpc_reader *r, const uint8_t *buf, size_t len, size_t *consumed,
-                      ttrpc_frame *frame)
+int shim_ttrpc_reader_feed(ttrpc_reader *r, const uint8_t *buf, size_t len, size_t *consumed,
+                           ttrpc_frame *frame)
 {
     size_t used = 0;
     if (r->hdr_got < TTRPC_HEADER_LEN) {
@@ -59,7 +59,7 @@ int ttrpc_reader_feed(ttrpc_reader *r, const uint8_t *buf, size_t len, size_t *c
             *consumed = used;
             return 0;
         }
-        ttrpc_header_decode(r->hdr, &r->h);
+        shim_ttrpc_header_decode(r->hdr, &r->h);
         r->data_got = 0;
         r->discarding = r->h.length > TTRPC_MAX_DATA;
         if (!r->discarding)
@@ -86,14 +86,14 @@ int ttrpc_reader_feed(ttrpc_reader *r, const uint8_t *buf, size_t len, size_t *c
     return 1;
 }
 
-void ttrpc_reader_free(ttrpc_reader *r)
+void shim_ttrpc_reader_free(ttrpc_reader *r)
 {
     free(r->data);
     memset(r, 0, sizeof *r);
 }
 
-int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, uint8_t flags, const void *data,
-                      size_t len)
+int shim_ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, uint8_t flags,
+                           const void *data, size_t len)
 {
     if (len > TTRPC_MAX_DATA) {
         errno = EMSGSIZE;
@@ -101,7 +101,7 @@ int ttrpc_write_frame(int fd, uint32_t stream_id, uint8_t type, uint8_t flags, c
     }
     uint8_t hdr[TTRPC_HEADER_LEN];
     ttrpc_header h = {(uint32_t)len, stream_id, type, flags};
-    ttrpc_header_encode(&h, hdr);
+    shim_ttrpc_header_encode(&h, hdr);
     struct iovec iov[2] = {{hdr, sizeof hdr}, {(void *)data, len}};
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
     size_t total = sizeof hdr + len;

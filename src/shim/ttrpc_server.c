@@ -49,7 +49,7 @@ typedef struct job {
     Ttrpc__Request *req;
 } job;
 
-int ttrpc_status_set(ttrpc_status *st, int code, const char *fmt, ...)
+int shim_ttrpc_status_set(ttrpc_status *st, int code, const char *fmt, ...)
 {
     st->code = code;
     free(st->message);
@@ -94,7 +94,7 @@ static void send_response(conn *c, uint32_t stream_id, const ttrpc_status *st,
         resp.payload.len = len;
     }
     cleanup_free uint8_t *buf = NULL;
-    size_t n = pb_pack(&resp.base, &buf);
+    size_t n = shim_pb_pack(&resp.base, &buf);
     if (n > TTRPC_MAX_DATA) {
         /* A reply can only be this large through a bug or a huge Pids list;
          * say so instead of sending a frame the client must reject. */
@@ -103,7 +103,7 @@ static void send_response(conn *c, uint32_t stream_id, const ttrpc_status *st,
         return;
     }
     pthread_mutex_lock(&c->wlock);
-    if (ttrpc_write_frame(c->fd, stream_id, TTRPC_TYPE_RESPONSE, 0, buf, n) < 0)
+    if (shim_ttrpc_write_frame(c->fd, stream_id, TTRPC_TYPE_RESPONSE, 0, buf, n) < 0)
         util_log_debug("ttrpc: writing response on stream %u: %s", stream_id, strerror(errno));
     pthread_mutex_unlock(&c->wlock);
 }
@@ -126,7 +126,7 @@ static void run_job(job *j)
     cleanup_free uint8_t *resp = NULL;
     size_t resp_len = 0;
     if (s->handler(s->ctx, &call, &resp, &resp_len, &st) < 0 && st.code == TTRPC_OK)
-        ttrpc_status_set(&st, TTRPC_UNKNOWN, "%s/%s failed", call.service, call.method);
+        shim_ttrpc_status_set(&st, TTRPC_UNKNOWN, "%s/%s failed", call.service, call.method);
     send_response(j->c, j->stream_id, &st, resp, resp_len);
     free(st.message);
     ttrpc__request__free_unpacked(j->req, NULL);
@@ -147,9 +147,9 @@ static void dispatch(conn *c, ttrpc_frame *f)
         return; /* streaming data frames are not part of the Task API */
     if (f->oversized) {
         ttrpc_status st = {TTRPC_RESOURCE_EXHAUSTED, NULL};
-        ttrpc_status_set(&st, TTRPC_RESOURCE_EXHAUSTED,
-                         "message length %u exceeds maximum message size of %u", f->h.length,
-                         TTRPC_MAX_DATA);
+        shim_ttrpc_status_set(&st, TTRPC_RESOURCE_EXHAUSTED,
+                              "message length %u exceeds maximum message size of %u", f->h.length,
+                              TTRPC_MAX_DATA);
         send_response(c, f->h.stream_id, &st, NULL, 0);
         free(st.message);
         return;
@@ -194,7 +194,7 @@ static void *conn_thread(void *arg)
         while (off < (size_t)n) {
             size_t used = 0;
             ttrpc_frame f;
-            int got = ttrpc_reader_feed(&r, buf + off, (size_t)n - off, &used, &f);
+            int got = shim_ttrpc_reader_feed(&r, buf + off, (size_t)n - off, &used, &f);
             off += used;
             if (got) {
                 dispatch(c, &f);
@@ -202,7 +202,7 @@ static void *conn_thread(void *arg)
             }
         }
     }
-    ttrpc_reader_free(&r);
+    shim_ttrpc_reader_free(&r);
     conn_unref(c);
     return NULL;
 }
@@ -216,7 +216,7 @@ static bool peer_allowed(int fd)
     return cred.uid == geteuid();
 }
 
-ttrpc_server *ttrpc_server_new(int listen_fd, ttrpc_handler handler, void *ctx)
+ttrpc_server *shim_ttrpc_server_new(int listen_fd, ttrpc_handler handler, void *ctx)
 {
     ttrpc_server *s = util_xcalloc(1, sizeof *s);
     s->listen_fd = listen_fd;
@@ -230,7 +230,7 @@ ttrpc_server *ttrpc_server_new(int listen_fd, ttrpc_handler handler, void *ctx)
     return s;
 }
 
-int ttrpc_server_run(ttrpc_server *s)
+int shim_ttrpc_server_run(ttrpc_server *s)
 {
     for (;;) {
         struct pollfd p[2] = {{s->listen_fd, POLLIN, 0}, {s->stop_pipe[0], POLLIN, 0}};
@@ -271,18 +271,18 @@ int ttrpc_server_run(ttrpc_server *s)
     }
 }
 
-void ttrpc_server_stop(ttrpc_server *s)
+void shim_ttrpc_server_stop(ttrpc_server *s)
 {
     ssize_t n = write(s->stop_pipe[1], "x", 1);
     (void)n;
 }
 
-int ttrpc_server_inflight(ttrpc_server *s)
+int shim_ttrpc_server_inflight(ttrpc_server *s)
 {
     return atomic_load(&s->inflight);
 }
 
-void ttrpc_server_free(ttrpc_server *s)
+void shim_ttrpc_server_free(ttrpc_server *s)
 {
     if (s == NULL)
         return;

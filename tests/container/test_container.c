@@ -5,6 +5,7 @@
  * and that delete leaves no mount, cgroup or process behind.
  */
 #include "bundle.h"
+#include "runner.h"
 #include "test.h"
 
 #include <errno.h>
@@ -99,7 +100,7 @@ static void test_output_and_exit_code(void)
     CHECK(c != NULL);
     if (c) {
         CHECK_INT(container_status(c), CONTAINER_CREATED);
-        CHECK_INT(container_get_kind(c), CONTAINER_KIND_NATIVE);
+        CHECK(container_handler_name(c) == NULL); /* execve'd */
         CHECK(container_pid(c) > 0);
         CHECK_INT(container_exit_status(c), -1);
         CHECK_INT(run_to_end(c), 3);
@@ -892,7 +893,7 @@ static void test_wasi_module(void)
     util_error_free(&err);
     CHECK(c != NULL);
     if (c) {
-        CHECK_INT(container_get_kind(c), CONTAINER_KIND_WASI);
+        CHECK_STR(container_handler_name(c), "wasi");
         CHECK_INT(run_to_end(c), 4);
         char *out = bundle_read(&b, "out");
         const char *want[] = {"hello from wasm\n", "arg[0]=hello.wasm\n", "arg[1]=x\n",
@@ -1030,7 +1031,7 @@ static void test_spin_app(void)
     util_error_free(&err);
     CHECK(c != NULL);
     if (c) {
-        CHECK_INT(container_get_kind(c), CONTAINER_KIND_SPIN);
+        CHECK_STR(container_handler_name(c), "spin");
         pid_t pid = container_start(c, &err);
         CHECK(pid > 0);
         char reply[4096] = {0};
@@ -1075,6 +1076,11 @@ int main(void)
         return 1;
     }
     prctl(PR_SET_CHILD_SUBREAPER, 1);
+    util_error *err = NULL;
+    if (runner_register_handlers(&err) < 0) {
+        printf("%s\n0 passed, 1 failed\n", err->msg);
+        return 1;
+    }
     RUN(test_output_and_exit_code);
     RUN(test_fifo_stdout);
     RUN(test_signal_exit);

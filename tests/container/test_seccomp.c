@@ -20,7 +20,7 @@ static int compile(const char *json, seccomp_program *prog, util_error **err)
     json_object *o = json_tokener_parse(json);
     if (o == NULL)
         return util_error_set(err, 0, "test JSON broken");
-    int r = seccomp_compile(o, prog, err);
+    int r = container_seccomp_compile(o, prog, err);
     json_object_put(o);
     return r;
 }
@@ -36,7 +36,7 @@ static int under_filter(const seccomp_program *prog, int (*probe)(void))
     pid_t pid = fork();
     if (pid == 0) {
         prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        int r = seccomp_install(prog) < 0 ? 100 : probe();
+        int r = container_seccomp_install(prog) < 0 ? 100 : probe();
         syscall(SYS_write, p[1], &r, sizeof(r));
         syscall(SYS_exit_group, 0);
     }
@@ -77,7 +77,7 @@ static void test_errno_rule(void)
               0);
     CHECK(prog.len > 0);
     CHECK_INT(under_filter(&prog, probe_getcwd), 42);
-    seccomp_program_free(&prog);
+    container_seccomp_program_free(&prog);
     /* without a filter getcwd works */
     CHECK_INT(under_filter(&prog, probe_getcwd), 0);
     util_error_free(&err);
@@ -94,7 +94,7 @@ static void test_default_errno_and_args(void)
                       &prog, &err),
               0);
     CHECK_INT(under_filter(&prog, probe_getcwd), 7);
-    seccomp_program_free(&prog);
+    container_seccomp_program_free(&prog);
     /* personality is denied only for the 0xffffffff argument */
     CHECK_INT(compile("{\"defaultAction\":\"SCMP_ACT_ALLOW\","
                       "\"syscalls\":[{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ERRNO\","
@@ -106,7 +106,7 @@ static void test_default_errno_and_args(void)
         fprintf(stderr, "%s\n", err->msg);
     CHECK_INT(under_filter(&prog, probe_personality), 30);
     CHECK_INT(under_filter(&prog, probe_getcwd), 0);
-    seccomp_program_free(&prog);
+    container_seccomp_program_free(&prog);
     util_error_free(&err);
 }
 
@@ -119,7 +119,7 @@ static void test_kill_action(void)
                       &prog, &err),
               0);
     CHECK_INT(under_filter(&prog, probe_getcwd), 128 + SIGSYS);
-    seccomp_program_free(&prog);
+    container_seccomp_program_free(&prog);
     util_error_free(&err);
 }
 

@@ -43,7 +43,7 @@ static void test_full_config(void)
 {
     spec s;
     util_error *err = NULL;
-    CHECK_INT(spec_parse(full_config, "/b", &s, &err), 0);
+    CHECK_INT(container_spec_parse(full_config, "/b", &s, &err), 0);
     if (err) {
         fprintf(stderr, "%s\n", err->msg);
         util_error_free(&err);
@@ -82,9 +82,9 @@ static void test_full_config(void)
     CHECK(!s.mounts[0].bind);
     CHECK(s.mounts[0].data == NULL);
     CHECK_INT(s.n_namespaces, 4);
-    const spec_namespace *net = spec_find_namespace(&s, CLONE_NEWNET);
+    const spec_namespace *net = container_spec_find_namespace(&s, CLONE_NEWNET);
     CHECK(net != NULL && net->path && strcmp(net->path, "/proc/1/ns/net") == 0);
-    CHECK(spec_find_namespace(&s, CLONE_NEWIPC) == NULL);
+    CHECK(container_spec_find_namespace(&s, CLONE_NEWIPC) == NULL);
     CHECK_STR(s.cgroups_path, "/kubepods/besteffort/pod1/c1");
     CHECK(s.resources.has_memory_limit);
     CHECK_INT(s.resources.memory_limit, 134217728);
@@ -104,7 +104,7 @@ static void test_full_config(void)
     CHECK_INT(s.n_devices, 1);
     CHECK_INT(s.devices[0].major, 10);
     CHECK_INT(s.devices[0].mode, 0666);
-    spec_free(&s);
+    container_spec_free(&s);
 }
 
 /* Each broken document must fail with a message naming the field. */
@@ -112,7 +112,7 @@ static void expect_error(const char *json, const char *needle)
 {
     spec s;
     util_error *err = NULL;
-    int r = spec_parse(json, "/b", &s, &err);
+    int r = container_spec_parse(json, "/b", &s, &err);
     CHECK_INT(r, -1);
     CHECK(err != NULL);
     if (err && strstr(err->msg, needle) == NULL) {
@@ -120,7 +120,7 @@ static void expect_error(const char *json, const char *needle)
         CHECK(0);
     }
     util_error_free(&err);
-    spec_free(&s);
+    container_spec_free(&s);
 }
 
 static void test_errors_name_the_field(void)
@@ -167,31 +167,33 @@ static void test_defaults(void)
 {
     spec s;
     util_error *err = NULL;
-    CHECK_INT(spec_parse("{\"process\":{\"args\":[\"/pause\"]},\"root\":{\"path\":\"/abs/root\"}}",
-                         "/b", &s, &err),
+    CHECK_INT(container_spec_parse(
+                  "{\"process\":{\"args\":[\"/pause\"]},\"root\":{\"path\":\"/abs/root\"}}", "/b",
+                  &s, &err),
               0);
     CHECK_STR(s.process.cwd, "/");
     CHECK(s.process.env != NULL && s.process.env[0] == NULL);
     CHECK_STR(s.root_path, "/abs/root");
     CHECK(!s.process.caps.present);
     CHECK(s.seccomp == NULL);
-    spec_free(&s);
+    container_spec_free(&s);
     util_error_free(&err);
 
     spec_process p;
-    CHECK_INT(spec_parse_process_json("{\"args\":[\"ls\",\"-l\"],\"cwd\":\"/\"}", &p, &err), 0);
+    CHECK_INT(
+        container_spec_parse_process_json("{\"args\":[\"ls\",\"-l\"],\"cwd\":\"/\"}", &p, &err), 0);
     CHECK_INT(p.n_args, 2);
-    spec_process_free(&p);
-    CHECK_INT(spec_parse_process_json("{\"args\":[\"ls\"", &p, &err), -1);
+    container_spec_process_free(&p);
+    CHECK_INT(container_spec_parse_process_json("{\"args\":[\"ls\"", &p, &err), -1);
     CHECK(err && strstr(err->msg, "invalid JSON"));
     util_error_free(&err);
-    spec_process_free(&p);
+    container_spec_process_free(&p);
 }
 
 static void check_path(const char *in, const char *want)
 {
     util_error *err = NULL;
-    char *got = cgroup_resolve_path(in, "ctr1", &err);
+    char *got = container_cgroup_resolve_path(in, "ctr1", &err);
     CHECK_STR(got, want);
     if (err)
         fprintf(stderr, "  %s: %s\n", in, err->msg);
@@ -202,7 +204,7 @@ static void check_path(const char *in, const char *want)
 static void check_path_error(const char *in, const char *needle)
 {
     util_error *err = NULL;
-    char *got = cgroup_resolve_path(in, "ctr1", &err);
+    char *got = container_cgroup_resolve_path(in, "ctr1", &err);
     CHECK(got == NULL);
     CHECK(err && strstr(err->msg, needle));
     util_error_free(&err);
@@ -238,14 +240,14 @@ static void test_mount_options(void)
     unsigned long flags, prop;
     bool bind;
     char *data;
-    mount_parse_options(opts, UTIL_ARRAY_LEN(opts), &flags, &prop, &bind, &data);
+    container_mount_parse_options(opts, UTIL_ARRAY_LEN(opts), &flags, &prop, &bind, &data);
     CHECK(flags == MS_NODEV); /* rw after ro clears it */
     CHECK(prop == (MS_SLAVE | MS_REC));
     CHECK(!bind);
     CHECK_STR(data, "lowerdir=/l1:/l2,upperdir=/u,workdir=/w");
     free(data);
     const char *b[] = {"rbind"};
-    mount_parse_options(b, 1, &flags, &prop, &bind, &data);
+    container_mount_parse_options(b, 1, &flags, &prop, &bind, &data);
     CHECK(bind && flags == MS_REC && data == NULL);
 }
 

@@ -282,7 +282,7 @@ int container_exit_status(const container *c)
     return s;
 }
 
-container_kind container_get_kind(const container *c) { return CONTAINER_KIND_NATIVE; }
+const char *container_handler_name(const container *c) { return NULL; }
 
 const char *container_annotation(const container *c, const char *key)
 {

@@ -16,12 +16,12 @@ static int sink_handler(void *ctx, const ttrpc_call *call, uint8_t **resp, size_
     events_sink *s = ctx;
     if (strcmp(call->service, "containerd.services.events.ttrpc.v1.Events") != 0 ||
         strcmp(call->method, "Forward") != 0)
-        return ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "unexpected %s/%s", call->service,
-                                call->method);
+        return shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "unexpected %s/%s", call->service,
+                                     call->method);
     Containerd__Events__ForwardRequest *f =
         containerd__events__forward_request__unpack(NULL, call->payload_len, call->payload);
     if (f == NULL || f->envelope == NULL)
-        return ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "bad ForwardRequest");
+        return shim_ttrpc_status_set(st, TTRPC_INVALID_ARGUMENT, "bad ForwardRequest");
     pthread_mutex_lock(&s->lock);
     if (s->n < 256) {
         s->topics[s->n] = util_xstrdup(f->envelope->topic);
@@ -46,13 +46,13 @@ static int sink_handler(void *ctx, const ttrpc_call *call, uint8_t **resp, size_
     pthread_mutex_unlock(&s->lock);
     containerd__events__forward_request__free_unpacked(f, NULL);
     Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
-    *resp_len = pb_pack(&e.base, resp);
+    *resp_len = shim_pb_pack(&e.base, resp);
     return 0;
 }
 
 static void *sink_thread(void *arg)
 {
-    ttrpc_server_run(arg);
+    shim_ttrpc_server_run(arg);
     return NULL;
 }
 
@@ -69,15 +69,15 @@ int events_sink_start(events_sink *s)
     strcpy(sa.sun_path, s->path);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0)
         return -1;
-    s->server = ttrpc_server_new(fd, sink_handler, s);
+    s->server = shim_ttrpc_server_new(fd, sink_handler, s);
     return pthread_create(&s->thread, NULL, sink_thread, s->server);
 }
 
 void events_sink_stop(events_sink *s)
 {
-    ttrpc_server_stop(s->server);
+    shim_ttrpc_server_stop(s->server);
     pthread_join(s->thread, NULL);
-    ttrpc_server_free(s->server);
+    shim_ttrpc_server_free(s->server);
     unlink(s->path);
     for (size_t i = 0; i < s->n; i++) {
         free(s->topics[i]);
@@ -122,15 +122,15 @@ int task_call(ttrpc_client *c, const char *method, const ProtobufCMessage *req,
               const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **out, char **msg)
 {
     uint8_t *buf = NULL;
-    size_t len = pb_pack(req, &buf);
+    size_t len = shim_pb_pack(req, &buf);
     uint8_t *resp = NULL;
     size_t resp_len = 0;
     ttrpc_status st = {0, NULL};
     util_error *err = NULL;
     if (out)
         *out = NULL;
-    int rc = ttrpc_client_call(c, "containerd.task.v2.Task", method, "testns", buf, len, &resp,
-                               &resp_len, &st, &err);
+    int rc = shim_ttrpc_client_call(c, "containerd.task.v2.Task", method, "testns", buf, len, &resp,
+                                    &resp_len, &st, &err);
     free(buf);
     if (rc < 0) {
         if (msg)

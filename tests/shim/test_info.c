@@ -137,9 +137,9 @@ static void test_info_echoes_options(void)
     Runtimeoptions__V1__Options o = RUNTIMEOPTIONS__V1__OPTIONS__INIT;
     o.config_path = (char *)"/etc/spin/shim.toml";
     pb_any any;
-    pb_any_pack(&any, "runtimeoptions.v1.Options", &o.base);
+    shim_pb_any_pack(&any, "runtimeoptions.v1.Options", &o.base);
     cleanup_free uint8_t *in = NULL;
-    size_t len = pb_pack(&any.base, &in);
+    size_t len = shim_pb_pack(&any.base, &in);
     const char *args[] = {"-info", NULL};
     run_result r = run_info(args, in, len);
     CHECK_INT(r.status, 0);
@@ -157,7 +157,7 @@ static void test_info_echoes_options(void)
     }
     if (info)
         containerd__task__v2__runtime_info__free_unpacked(info, NULL);
-    pb_any_clear(&any);
+    shim_pb_any_clear(&any);
     run_free(&r);
 
     /* Go's flag syntax: -info=true, two dashes */

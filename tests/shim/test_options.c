@@ -25,9 +25,9 @@ static void pack(const char *type_url, const char *config_path, const char *body
     o.config_body.data = (uint8_t *)body;
     o.config_body.len = strlen(body);
     pb_any any;
-    pb_any_pack(&any, "runtimeoptions.v1.Options", &o.base);
-    *len = pb_pack(&any.base, out);
-    pb_any_clear(&any);
+    shim_pb_any_pack(&any, "runtimeoptions.v1.Options", &o.base);
+    *len = shim_pb_pack(&any.base, out);
+    shim_pb_any_clear(&any);
 }
 
 static void parse(const char *config_path, const char *body, shim_runtime_options *o)
@@ -204,10 +204,10 @@ static void test_other_option_types_and_garbage_are_ignored(void)
 
     Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
     pb_any any;
-    pb_any_pack(&any, "containerd.runc.v1.Options", &e.base);
+    shim_pb_any_pack(&any, "containerd.runc.v1.Options", &e.base);
     uint8_t *buf;
-    size_t len = pb_pack(&any.base, &buf);
-    pb_any_clear(&any);
+    size_t len = shim_pb_pack(&any.base, &buf);
+    shim_pb_any_clear(&any);
     shim_options_parse(buf, len, &o);
     free(buf);
     CHECK(!o.present);

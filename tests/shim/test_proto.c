@@ -124,9 +124,9 @@ static void pack_options(const char *type_url, const char *config_path, const ch
     o.config_body.data = (uint8_t *)body;
     o.config_body.len = strlen(body);
     pb_any any;
-    pb_any_pack(&any, "runtimeoptions.v1.Options", &o.base);
-    *len = pb_pack(&any.base, out);
-    pb_any_clear(&any);
+    shim_pb_any_pack(&any, "runtimeoptions.v1.Options", &o.base);
+    *len = shim_pb_pack(&any.base, out);
+    shim_pb_any_clear(&any);
 }
 
 static void test_options_parsing(void)
@@ -163,9 +163,9 @@ static void test_options_parsing(void)
     /* an options type we do not know (runc's): ignored */
     Google__Protobuf__Empty e = GOOGLE__PROTOBUF__EMPTY__INIT;
     pb_any any;
-    pb_any_pack(&any, "containerd.runc.v1.Options", &e.base);
-    len = pb_pack(&any.base, &buf);
-    pb_any_clear(&any);
+    shim_pb_any_pack(&any, "containerd.runc.v1.Options", &e.base);
+    len = shim_pb_pack(&any.base, &buf);
+    shim_pb_any_clear(&any);
     shim_options_parse(buf, len, &o);
     CHECK(!o.present);
     shim_options_free(&o);
@@ -197,7 +197,7 @@ static void test_create_request_round_trip(void)
     r.n_rootfs = 1;
     r.stdout = (char *)"/fifo/1";
     uint8_t *buf;
-    size_t len = pb_pack(&r.base, &buf);
+    size_t len = shim_pb_pack(&r.base, &buf);
     Containerd__Task__V2__CreateTaskRequest *g =
         containerd__task__v2__create_task_request__unpack(NULL, len, buf);
     CHECK(g != NULL);
@@ -216,11 +216,11 @@ static void test_create_request_round_trip(void)
     /* field numbers on the wire: id is field 1 (tag 0x0a), bundle 2 (0x12) */
     Containerd__Task__V2__DeleteResponse d = CONTAINERD__TASK__V2__DELETE_RESPONSE__INIT;
     pb_timestamp ts;
-    pb_timestamp_set(&ts, 1700000000123456789ull);
+    shim_pb_timestamp_set(&ts, 1700000000123456789ull);
     d.pid = 5;
     d.exit_status = 137;
     d.exited_at = &ts;
-    len = pb_pack(&d.base, &buf);
+    len = shim_pb_pack(&d.base, &buf);
     CHECK(len > 4);
     CHECK_INT(buf[0], 0x08); /* field 1 varint */
     CHECK_INT(buf[1], 5);
@@ -230,7 +230,7 @@ static void test_create_request_round_trip(void)
     CHECK_INT(buf[5], 0x1a); /* field 3 message */
     Containerd__Task__V2__DeleteResponse *dg =
         containerd__task__v2__delete_response__unpack(NULL, len, buf);
-    CHECK(dg && pb_timestamp_ns(dg->exited_at) == 1700000000123456789ull);
+    CHECK(dg && shim_pb_timestamp_ns(dg->exited_at) == 1700000000123456789ull);
     containerd__task__v2__delete_response__free_unpacked(dg, NULL);
     free(buf);
 }
@@ -303,7 +303,7 @@ static void test_stats_encoding(void)
         CHECK_INT(m1->pids->limit, 0); /* unlimited */
     }
     io__containerd__cgroups__v1__metrics__free_unpacked(m1, NULL);
-    pb_any_clear(&any);
+    shim_pb_any_clear(&any);
     cs.cgroup_v2 = true;
     shim_stats_to_any(&cs, &any);
     CHECK_STR(any.type_url, "io.containerd.cgroups.v2.Metrics");
@@ -317,7 +317,7 @@ static void test_stats_encoding(void)
         CHECK_INT(m2->memory->anon, 2048);
     }
     io__containerd__cgroups__v2__metrics__free_unpacked(m2, NULL);
-    pb_any_clear(&any);
+    shim_pb_any_clear(&any);
 }
 
 int main(void)

@@ -55,7 +55,7 @@ static void *reaper(void *arg)
 
 static void *serve(void *arg)
 {
-    ttrpc_server_run(arg);
+    shim_ttrpc_server_run(arg);
     return NULL;
 }
 
@@ -78,21 +78,21 @@ static void env_start(env *e)
     util_error *err = NULL;
     int fd = shim_socket_listen(e->sock, &err);
     CHECK(fd >= 0);
-    e->server = ttrpc_server_new(fd, shim_service_handle, e->svc);
+    e->server = shim_ttrpc_server_new(fd, shim_service_handle, e->svc);
     pthread_create(&e->server_thread, NULL, serve, e->server);
     atomic_store(&reaper_stop, false);
     pthread_create(&e->reaper_thread, NULL, reaper, e->svc);
     e->dir = util_xstrdup("/tmp/shim-svc-XXXXXX");
     CHECK(mkdtemp(e->dir) != NULL);
-    CHECK_INT(ttrpc_client_connect(&e->c, e->sock, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&e->c, e->sock, &err), 0);
 }
 
 static void env_stop(env *e)
 {
-    ttrpc_client_close(&e->c);
-    ttrpc_server_stop(e->server);
+    shim_ttrpc_client_close(&e->c);
+    shim_ttrpc_server_stop(e->server);
     pthread_join(e->server_thread, NULL);
-    ttrpc_server_free(e->server);
+    shim_ttrpc_server_free(e->server);
     shim_service_free(e->svc);
     atomic_store(&reaper_stop, true);
     pthread_join(e->reaper_thread, NULL);
@@ -188,7 +188,7 @@ static void *wait_thread(void *arg)
     waiter *w = arg;
     ttrpc_client c;
     util_error *err = NULL;
-    if (ttrpc_client_connect(&c, w->sock, &err) < 0) {
+    if (shim_ttrpc_client_connect(&c, w->sock, &err) < 0) {
         w->code = -1;
         util_error_free(&err);
         return NULL;
@@ -202,10 +202,10 @@ static void *wait_thread(void *arg)
     if (out) {
         Containerd__Task__V2__WaitResponse *wr = (Containerd__Task__V2__WaitResponse *)out;
         w->exit_status = wr->exit_status;
-        w->exited_at = pb_timestamp_ns(wr->exited_at);
+        w->exited_at = shim_pb_timestamp_ns(wr->exited_at);
         protobuf_c_message_free_unpacked(out, NULL);
     }
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     return NULL;
 }
 
@@ -270,7 +270,8 @@ static void test_lifecycle_and_event_order(void)
                         &containerd__task__v2__delete_response__descriptor, &out, NULL),
               0);
     Containerd__Task__V2__DeleteResponse *d = (Containerd__Task__V2__DeleteResponse *)out;
-    CHECK(d && d->exit_status == 3 && d->pid == pid && pb_timestamp_ns(d->exited_at) == w.exited_at);
+    CHECK(d && d->exit_status == 3 && d->pid == pid &&
+          shim_pb_timestamp_ns(d->exited_at) == w.exited_at);
     if (out)
         protobuf_c_message_free_unpacked(out, NULL);
     CHECK_INT(simple(&e, "State", "c1", NULL, &msg), TTRPC_NOT_FOUND);
@@ -380,8 +381,8 @@ static void test_errors(void)
     uint8_t *resp = NULL;
     size_t rl;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_call(&e.c, "containerd.task.v2.Task", "Create", NULL, "\xff\xff", 2,
-                                &resp, &rl, &st, &err),
+    CHECK_INT(shim_ttrpc_client_call(&e.c, "containerd.task.v2.Task", "Create", NULL, "\xff\xff", 2,
+                                     &resp, &rl, &st, &err),
               0);
     CHECK_INT(st.code, TTRPC_INVALID_ARGUMENT);
     free(resp);
@@ -536,7 +537,7 @@ static void *call_thread_main(void *arg)
     ttrpc_client c;
     util_error *err = NULL;
     ct->code = -1;
-    if (ttrpc_client_connect(&c, ct->sock, &err) == 0) {
+    if (shim_ttrpc_client_connect(&c, ct->sock, &err) == 0) {
         Containerd__Task__V2__StartRequest r = CONTAINERD__TASK__V2__START_REQUEST__INIT;
         r.id = (char *)ct->id;
         r.exec_id = (char *)ct->exec_id;
@@ -552,7 +553,7 @@ static void *call_thread_main(void *arg)
             ct->pid = ((Containerd__Task__V2__DeleteResponse *)out)->pid;
         if (out)
             protobuf_c_message_free_unpacked(out, NULL);
-        ttrpc_client_close(&c);
+        shim_ttrpc_client_close(&c);
     } else {
         util_error_free(&err);
     }

@@ -179,7 +179,7 @@ static void test_start_serve_group_shutdown(void)
 
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, want, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, want, &err), 0);
     if (err) {
         util_error_report(&err, "connect");
         close(logfd);
@@ -215,7 +215,7 @@ static void test_start_serve_group_shutdown(void)
     CHECK_INT(util_read_file(addr2_file, &addr2, &len, NULL), 0);
     CHECK_STR(addr2, want);
     ttrpc_client c2;
-    CHECK_INT(ttrpc_client_connect(&c2, want, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c2, want, &err), 0);
     CHECK_INT(shim_pid_of(&c2), shim);
 
     cleanup_free char *outp = util_xasprintf("%s/app.out", workdir);
@@ -239,7 +239,7 @@ static void test_start_serve_group_shutdown(void)
     CHECK_INT(call_simple(&c2, "Delete", "pod1-app"), 0);
     Containerd__Task__V2__ShutdownRequest sd = CONTAINERD__TASK__V2__SHUTDOWN_REQUEST__INIT;
     CHECK_INT(task_call(&c2, "Shutdown", &sd.base, NULL, NULL, NULL), 0);
-    ttrpc_client_close(&c2);
+    shim_ttrpc_client_close(&c2);
     /* the sandbox still runs: the shim stays */
     usleep(100000);
     CHECK(kill(shim, 0) == 0);
@@ -264,7 +264,7 @@ static void test_start_serve_group_shutdown(void)
     CHECK_STR(sink.namespaces[0], ns);
 
     CHECK_INT(task_call(&c, "Shutdown", &sd.base, NULL, NULL, NULL), 0);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     CHECK(gone_within(shim, 5000));
     struct stat sb;
     CHECK(stat(want + strlen("unix://"), &sb) < 0 && errno == ENOENT);
@@ -294,7 +294,7 @@ static void test_stale_socket_is_replaced(void)
     CHECK_STR(r.out, want);
     free(r.out);
     ttrpc_client c;
-    CHECK_INT(ttrpc_client_connect(&c, want, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, want, &err), 0);
     if (err) {
         util_error_free(&err);
         return;
@@ -303,7 +303,7 @@ static void test_stale_socket_is_replaced(void)
     CHECK(shim > 0);
     Containerd__Task__V2__ShutdownRequest sd = CONTAINERD__TASK__V2__SHUTDOWN_REQUEST__INIT;
     CHECK_INT(task_call(&c, "Shutdown", &sd.base, NULL, NULL, NULL), 0);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     CHECK(gone_within(shim, 5000));
 }
 
@@ -318,7 +318,7 @@ static void test_delete_action_prints_delete_response(void)
     CHECK(d != NULL);
     if (d) {
         CHECK_INT(d->exit_status, 137);
-        CHECK(pb_timestamp_ns(d->exited_at) >= before - 1000000000ull);
+        CHECK(shim_pb_timestamp_ns(d->exited_at) >= before - 1000000000ull);
         containerd__task__v2__delete_response__free_unpacked(d, NULL);
     }
     free(r.out);

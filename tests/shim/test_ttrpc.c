@@ -22,10 +22,10 @@ static void test_header_round_trip(void)
 {
     ttrpc_header h = {0x01020304, 0x0a0b0c0d, TTRPC_TYPE_RESPONSE, 0x05}, g;
     uint8_t b[TTRPC_HEADER_LEN];
-    ttrpc_header_encode(&h, b);
+    shim_ttrpc_header_encode(&h, b);
     const uint8_t want[] = {1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d, 2, 5};
     CHECK(memcmp(b, want, sizeof want) == 0);
-    ttrpc_header_decode(b, &g);
+    shim_ttrpc_header_decode(b, &g);
     CHECK_INT(g.length, h.length);
     CHECK_INT(g.stream_id, h.stream_id);
     CHECK_INT(g.type, h.type);
@@ -35,7 +35,7 @@ static void test_header_round_trip(void)
 static size_t make_frame(uint8_t *out, uint32_t stream, const char *payload)
 {
     ttrpc_header h = {(uint32_t)strlen(payload), stream, TTRPC_TYPE_REQUEST, 0};
-    ttrpc_header_encode(&h, out);
+    shim_ttrpc_header_encode(&h, out);
     memcpy(out + TTRPC_HEADER_LEN, payload, strlen(payload));
     return TTRPC_HEADER_LEN + strlen(payload);
 }
@@ -49,7 +49,7 @@ static void test_reader_byte_by_byte(void)
     int frames = 0;
     for (size_t i = 0; i < n; i++) {
         size_t used = 0;
-        int got = ttrpc_reader_feed(&r, buf + i, 1, &used, &f);
+        int got = shim_ttrpc_reader_feed(&r, buf + i, 1, &used, &f);
         CHECK_INT(used, 1);
         if (got) {
             frames++;
@@ -61,7 +61,7 @@ static void test_reader_byte_by_byte(void)
         }
     }
     CHECK_INT(frames, 1);
-    ttrpc_reader_free(&r);
+    shim_ttrpc_reader_free(&r);
 }
 
 static void test_reader_several_frames_in_one_read(void)
@@ -77,7 +77,7 @@ static void test_reader_several_frames_in_one_read(void)
     while (off < n) {
         size_t used;
         ttrpc_frame f;
-        if (ttrpc_reader_feed(&r, buf + off, n - off, &used, &f)) {
+        if (shim_ttrpc_reader_feed(&r, buf + off, n - off, &used, &f)) {
             CHECK(k < 3);
             if (k < 3)
                 ids[k] = f.h.stream_id;
@@ -90,7 +90,7 @@ static void test_reader_several_frames_in_one_read(void)
     CHECK_INT(ids[0], 1);
     CHECK_INT(ids[1], 3);
     CHECK_INT(ids[2], 5);
-    ttrpc_reader_free(&r);
+    shim_ttrpc_reader_free(&r);
 }
 
 static void test_reader_skips_oversized_frame(void)
@@ -98,18 +98,18 @@ static void test_reader_skips_oversized_frame(void)
     /* header announcing 4 MiB + 1, then the data in chunks, then a normal frame */
     ttrpc_header h = {TTRPC_MAX_DATA + 1, 9, TTRPC_TYPE_REQUEST, 0};
     uint8_t hdr[TTRPC_HEADER_LEN];
-    ttrpc_header_encode(&h, hdr);
+    shim_ttrpc_header_encode(&h, hdr);
     ttrpc_reader r = {0};
     size_t used;
     ttrpc_frame f;
-    CHECK_INT(ttrpc_reader_feed(&r, hdr, sizeof hdr, &used, &f), 0);
+    CHECK_INT(shim_ttrpc_reader_feed(&r, hdr, sizeof hdr, &used, &f), 0);
     CHECK(r.data == NULL); /* nothing buffered for it */
     static uint8_t chunk[65536];
     size_t left = TTRPC_MAX_DATA + 1;
     int got = 0;
     while (left > 0) {
         size_t n = left < sizeof chunk ? left : sizeof chunk;
-        got = ttrpc_reader_feed(&r, chunk, n, &used, &f);
+        got = shim_ttrpc_reader_feed(&r, chunk, n, &used, &f);
         CHECK_INT(used, n);
         left -= n;
     }
@@ -119,11 +119,11 @@ static void test_reader_skips_oversized_frame(void)
     CHECK_INT(f.h.stream_id, 9);
     uint8_t buf[32];
     size_t n = make_frame(buf, 11, "ok");
-    CHECK_INT(ttrpc_reader_feed(&r, buf, n, &used, &f), 1);
+    CHECK_INT(shim_ttrpc_reader_feed(&r, buf, n, &used, &f), 1);
     CHECK(!f.oversized);
     CHECK_INT(f.h.stream_id, 11);
     free(f.data);
-    ttrpc_reader_free(&r);
+    shim_ttrpc_reader_free(&r);
 }
 
 /* ---- a live server with a test service -------------------------------- */
@@ -136,8 +136,8 @@ static int test_handler(void *ctx, const ttrpc_call *call, uint8_t **resp, size_
                         ttrpc_status *st)
 {
     if (strcmp(call->service, "test.Echo") != 0)
-        return ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "service %s: unknown service",
-                                call->service);
+        return shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "service %s: unknown service",
+                                     call->service);
     if (strcmp(call->method, "Echo") == 0) {
         *resp = util_xmalloc(call->payload_len + 1);
         memcpy(*resp, call->payload, call->payload_len);
@@ -168,7 +168,8 @@ static int test_handler(void *ctx, const ttrpc_call *call, uint8_t **resp, size_
         *resp_len = strlen(ns);
         return 0;
     }
-    return ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "method %s: unknown method", call->method);
+    return shim_ttrpc_status_set(st, TTRPC_UNIMPLEMENTED, "method %s: unknown method",
+                                 call->method);
 }
 
 typedef struct live {
@@ -179,7 +180,7 @@ typedef struct live {
 
 static void *serve_thread(void *arg)
 {
-    ttrpc_server_run(arg);
+    shim_ttrpc_server_run(arg);
     return NULL;
 }
 
@@ -192,15 +193,15 @@ static int start_live(live *l)
     strcpy(sa.sun_path, l->path);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 16) < 0)
         return -1;
-    l->s = ttrpc_server_new(fd, test_handler, NULL);
+    l->s = shim_ttrpc_server_new(fd, test_handler, NULL);
     return pthread_create(&l->t, NULL, serve_thread, l->s);
 }
 
 static void stop_live(live *l)
 {
-    ttrpc_server_stop(l->s);
+    shim_ttrpc_server_stop(l->s);
     pthread_join(l->t, NULL);
-    ttrpc_server_free(l->s);
+    shim_ttrpc_server_free(l->s);
     unlink(l->path);
 }
 
@@ -210,21 +211,25 @@ static void test_server_echo_and_metadata(void)
     CHECK_INT(start_live(&l), 0);
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, l.path, &err), 0);
     uint8_t *resp = NULL;
     size_t len = 0;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "ping", 4, &resp, &len, &st, &err), 0);
+    CHECK_INT(
+        shim_ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "ping", 4, &resp, &len, &st, &err),
+        0);
     CHECK_INT(st.code, 0);
     CHECK_INT(len, 4);
     CHECK(resp && memcmp(resp, "ping", 4) == 0);
     free(resp);
     free(st.message);
-    CHECK_INT(ttrpc_client_call(&c, "test.Echo", "Namespace", "k8s.io", "", 0, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_call(&c, "test.Echo", "Namespace", "k8s.io", "", 0, &resp, &len,
+                                     &st, &err),
+              0);
     CHECK(len == 6 && memcmp(resp, "k8s.io", 6) == 0);
     free(resp);
     free(st.message);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     stop_live(&l);
 }
 
@@ -234,21 +239,23 @@ static void test_server_unknown_service_and_method(void)
     CHECK_INT(start_live(&l), 0);
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, l.path, &err), 0);
     uint8_t *resp = NULL;
     size_t len = 0;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_call(&c, "no.Such", "Echo", NULL, "", 0, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_call(&c, "no.Such", "Echo", NULL, "", 0, &resp, &len, &st, &err),
+              0);
     CHECK_INT(st.code, TTRPC_UNIMPLEMENTED);
     CHECK(st.message && strstr(st.message, "no.Such"));
     free(resp);
     free(st.message);
-    CHECK_INT(ttrpc_client_call(&c, "test.Echo", "Nope", NULL, "", 0, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_call(&c, "test.Echo", "Nope", NULL, "", 0, &resp, &len, &st, &err),
+              0);
     CHECK_INT(st.code, TTRPC_UNIMPLEMENTED);
     CHECK(st.message && strstr(st.message, "Nope"));
     free(resp);
     free(st.message);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     stop_live(&l);
 }
 
@@ -258,13 +265,13 @@ static void test_server_oversized_frame_then_continues(void)
     CHECK_INT(start_live(&l), 0);
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, l.path, &err), 0);
     /* a raw Request frame of 4 MiB + 16 bytes on stream 1 */
     size_t big = TTRPC_MAX_DATA + 16;
     uint8_t *data = util_xcalloc(1, big);
     ttrpc_header h = {(uint32_t)big, 1, TTRPC_TYPE_REQUEST, 0};
     uint8_t hdr[TTRPC_HEADER_LEN];
-    ttrpc_header_encode(&h, hdr);
+    shim_ttrpc_header_encode(&h, hdr);
     CHECK_INT(util_write_all(c.fd, hdr, sizeof hdr), sizeof hdr);
     CHECK_INT(util_write_all(c.fd, data, big), big);
     free(data);
@@ -273,19 +280,20 @@ static void test_server_oversized_frame_then_continues(void)
     uint8_t *resp = NULL;
     size_t len = 0;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
     CHECK_INT(id, 1);
     CHECK_INT(st.code, TTRPC_RESOURCE_EXHAUSTED);
     CHECK(st.message && strstr(st.message, "exceeds maximum message size"));
     free(resp);
     free(st.message);
     /* the connection is still usable */
-    CHECK_INT(ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "x", 1, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "x", 1, &resp, &len, &st, &err),
+              0);
     CHECK_INT(st.code, 0);
     CHECK(len == 1 && resp[0] == 'x');
     free(resp);
     free(st.message);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     stop_live(&l);
 }
 
@@ -296,25 +304,25 @@ static void test_server_interleaved_streams(void)
     gate_open = false;
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, l.path, &err), 0);
     /* stream 1 blocks; stream 3 must still be answered, then stream 5
      * opens the gate and stream 1 completes last */
-    int64_t blocked = ttrpc_client_send(&c, "test.Echo", "Block", NULL, "", 0, &err);
-    int64_t echo = ttrpc_client_send(&c, "test.Echo", "Echo", NULL, "e", 1, &err);
+    int64_t blocked = shim_ttrpc_client_send(&c, "test.Echo", "Block", NULL, "", 0, &err);
+    int64_t echo = shim_ttrpc_client_send(&c, "test.Echo", "Echo", NULL, "e", 1, &err);
     CHECK_INT(blocked, 1);
     CHECK_INT(echo, 3);
     uint32_t id = 0;
     uint8_t *resp = NULL;
     size_t len = 0;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
     CHECK_INT(id, 3);
     free(resp);
     free(st.message);
-    int64_t open_id = ttrpc_client_send(&c, "test.Echo", "Open", NULL, "", 0, &err);
+    int64_t open_id = shim_ttrpc_client_send(&c, "test.Echo", "Open", NULL, "", 0, &err);
     bool seen_open = false, seen_block = false;
     for (int i = 0; i < 2; i++) {
-        CHECK_INT(ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
+        CHECK_INT(shim_ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
         if (id == (uint32_t)open_id)
             seen_open = true;
         if (id == 1) {
@@ -325,7 +333,7 @@ static void test_server_interleaved_streams(void)
         free(st.message);
     }
     CHECK(seen_open && seen_block);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     stop_live(&l);
 }
 
@@ -335,7 +343,7 @@ static void test_server_partial_writes(void)
     CHECK_INT(start_live(&l), 0);
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, l.path, &err), 0);
     /* one request written a byte at a time */
     Ttrpc__Request r = TTRPC__REQUEST__INIT;
     r.service = (char *)"test.Echo";
@@ -343,10 +351,10 @@ static void test_server_partial_writes(void)
     r.payload.data = (uint8_t *)"slow";
     r.payload.len = 4;
     uint8_t *buf;
-    size_t n = pb_pack(&r.base, &buf);
+    size_t n = shim_pb_pack(&r.base, &buf);
     ttrpc_header h = {(uint32_t)n, 1, TTRPC_TYPE_REQUEST, 0};
     uint8_t hdr[TTRPC_HEADER_LEN];
-    ttrpc_header_encode(&h, hdr);
+    shim_ttrpc_header_encode(&h, hdr);
     for (size_t i = 0; i < sizeof hdr; i++)
         CHECK_INT(write(c.fd, hdr + i, 1), 1);
     for (size_t i = 0; i < n; i++) {
@@ -359,12 +367,12 @@ static void test_server_partial_writes(void)
     uint8_t *resp = NULL;
     size_t len;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
     CHECK_INT(id, 1);
     CHECK(len == 4 && memcmp(resp, "slow", 4) == 0);
     free(resp);
     free(st.message);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     stop_live(&l);
 }
 
@@ -374,18 +382,18 @@ static void test_malformed_request_is_invalid_argument(void)
     CHECK_INT(start_live(&l), 0);
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, l.path, &err), 0);
     const uint8_t junk[] = {0xff, 0xff, 0xff};
-    CHECK_INT(ttrpc_write_frame(c.fd, 1, TTRPC_TYPE_REQUEST, 0, junk, sizeof junk), 0);
+    CHECK_INT(shim_ttrpc_write_frame(c.fd, 1, TTRPC_TYPE_REQUEST, 0, junk, sizeof junk), 0);
     uint32_t id;
     uint8_t *resp = NULL;
     size_t len;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_recv(&c, &id, &resp, &len, &st, &err), 0);
     CHECK_INT(st.code, TTRPC_INVALID_ARGUMENT);
     free(resp);
     free(st.message);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     stop_live(&l);
 }
 
@@ -406,12 +414,13 @@ static void test_server_refuses_other_uids(void)
             _exit(3);
         ttrpc_client c;
         util_error *err = NULL;
-        if (ttrpc_client_connect(&c, l.path, &err) < 0)
+        if (shim_ttrpc_client_connect(&c, l.path, &err) < 0)
             _exit(4);
         uint8_t *resp = NULL;
         size_t len;
         ttrpc_status st = {0, NULL};
-        int rc = ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "x", 1, &resp, &len, &st, &err);
+        int rc =
+            shim_ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "x", 1, &resp, &len, &st, &err);
         _exit(rc < 0 ? 0 : 5); /* 0: the server hung up on us */
     }
     int status = -1;
@@ -421,15 +430,16 @@ static void test_server_refuses_other_uids(void)
     /* our own uid is still served */
     ttrpc_client c;
     util_error *err = NULL;
-    CHECK_INT(ttrpc_client_connect(&c, l.path, &err), 0);
+    CHECK_INT(shim_ttrpc_client_connect(&c, l.path, &err), 0);
     uint8_t *resp = NULL;
     size_t len = 0;
     ttrpc_status st = {0, NULL};
-    CHECK_INT(ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "y", 1, &resp, &len, &st, &err), 0);
+    CHECK_INT(shim_ttrpc_client_call(&c, "test.Echo", "Echo", NULL, "y", 1, &resp, &len, &st, &err),
+              0);
     CHECK_INT(st.code, 0);
     free(resp);
     free(st.message);
-    ttrpc_client_close(&c);
+    shim_ttrpc_client_close(&c);
     stop_live(&l);
 }
 

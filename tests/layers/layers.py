@@ -1,0 +1,51 @@
+"""The layers of src/, their doors, what each may use, and its symbol prefix.
+
+One table for the two mechanical checks of the layer rule
+(docs/CONTRIBUTING-LAYERS.md): test_includes.py (a file includes only its
+own layer's headers and the doors of layers it uses) and test_symbols.py
+(every global symbol of a layer's library carries the layer's prefix, and
+the library needs only layers it uses).
+
+Two columns joined by runner, lowest first:
+
+    shim        -> container -> util          (the sandbox column)
+    runner      -> container, spin, wasi, engine, util   (the joint)
+    spin        -> wasi -> engine -> util     (the Wasm column)
+
+cmd/ (the binary) may include every door.  A new folder under src/ must be
+added here before the checks pass: its place in the order is a decision.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Layer:
+    door: tuple  # headers other layers may include
+    uses: tuple  # layers it may include and link (all of them, not only the next)
+    prefix: str  # every global symbol starts with it
+    # Symbol families that predate the prefix rule, to be renamed when no
+    # other branch is changing the layer (a new family is not allowed):
+    legacy: tuple = field(default=())
+
+
+LAYERS = {
+    "util": Layer(door=("util.h", "toml.h"), uses=(), prefix="util_",
+                  legacy=("toml_", "tp_")),
+    # wasm_ becomes engine_ with the planned rename (README, design choices)
+    "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_",
+                    legacy=("mv_", "rd_", "rt_", "wm_")),
+    "wasi": Layer(door=("wasi.h",), uses=("engine", "util"), prefix="wasi_"),
+    "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_",
+                  legacy=("manifest_", "mcheck_", "mfail", "mget_", "mwant_", "wagi_")),
+    "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
+    "runner": Layer(door=("runner.h",), uses=("container", "spin", "wasi", "engine", "util"),
+                    prefix="runner_"),
+    "shim": Layer(door=("shim.h",), uses=("container", "util"), prefix="shim_"),
+}
+
+# The binary: every door, nothing private.
+CMD_USES = tuple(LAYERS)
+
+# Headers generated into a layer's build folder (protoc-c), by suffix.
+GENERATED = {"shim": (".pb-c.h",)}

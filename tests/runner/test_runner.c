@@ -1,0 +1,113 @@
+/*
+ * test_runner.c - the runner's handlers on their own, without a container:
+ * which processes each claims (the decision the sandbox made itself before
+ * the handlers existed), what prepare does for a process that is not its
+ * own, and that load refuses a broken module naming the file.  The
+ * handlers running inside real containers are tested in tests/container.
+ */
+#include "runner.h"
+#include "test.h"
+#include "wasm.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *args_sh[] = {"sh", NULL};
+static char *args_root[] = {"/", NULL};
+
+static container_program file_program(const char *path, const char *head, size_t n, bool native)
+{
+    return (container_program){.args = args_sh, .n_args = 1, .rootfs = "/", .path = path,
+                               .head = (const unsigned char *)head, .n_head = n,
+                               .native = native};
+}
+
+static void test_wasi_claims(void)
+{
+    const container_handler *h = &runner_wasi_handler;
+    util_error *err = NULL;
+    container_program p = file_program("/bin/x", "\0asm", 4, false);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 1); /* by its magic, whatever its name */
+    p = file_program("/app.wasm", "oops", 4, false);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 1); /* by its name: the engine says what is wrong */
+    p = file_program("/app.wasm", "\x7f" "ELF", 4, true);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 0); /* a native program, whatever its name */
+    p = file_program("/app.wasm", "#!/b", 4, true);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 0);
+    p = file_program("/bin/x", "text", 4, false);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 0);
+    p = file_program(NULL, NULL, 0, false);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 0); /* nothing found: not a module */
+    CHECK(err == NULL);
+    CHECK(h->needs_no_exec_bit("hello.wasm"));
+    CHECK(!h->needs_no_exec_bit("hello"));
+    CHECK(!h->needs_no_exec_bit("hello.wasm.sh"));
+}
+
+static void test_spin_claims(void)
+{
+    const container_handler *h = &runner_spin_handler;
+    util_error *err = NULL;
+    container_program p = file_program("/bin/sh", "\x7f" "ELF", 4, true);
+    void *state = NULL;
+    CHECK_INT(h->prepare(&p, &state, &err), 0); /* not a Spin app: nothing loaded */
+    CHECK(state == NULL);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 0);
+    CHECK(err == NULL);
+    if (access("/spin.toml", F_OK) == 0)
+        return; /* this machine's root is a Spin app: the refusal cannot be seen */
+    p = (container_program){.args = args_root, .n_args = 1, .rootfs = "/"};
+    CHECK_INT(h->can_handle(NULL, &p, &err), -1);
+    CHECK(err && strstr(err->msg, "process.args[0] \"/\": not a Spin app (no /spin.toml"));
+    util_error_free(&err);
+}
+
+static void test_wasi_load(void)
+{
+    char path[] = "/tmp/runner-test-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK_INT(write(fd, "\0asm\x02\0\0\0", 8), 8);
+    close(fd);
+    container_program p = file_program(path, "\0asm", 4, false);
+    void *work = NULL;
+    util_error *err = NULL;
+    CHECK_INT(runner_wasi_handler.load(NULL, &p, &work, &err), -1);
+    CHECK(work == NULL);
+    CHECK(err && strstr(err->msg, path) && strstr(err->msg, "malformed module"));
+    util_error_free(&err);
+
+    /* the smallest valid module: loaded, decoded and validated */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK_INT(write(fd, "\0asm\x01\0\0\0", 8), 8);
+    close(fd);
+    CHECK_INT(runner_wasi_handler.load(NULL, &p, &work, &err), 0);
+    CHECK(work != NULL);
+    wasm_module_free(work);
+    unlink(path);
+
+    p = file_program("/nonexistent/x.wasm", NULL, 0, false);
+    CHECK_INT(runner_wasi_handler.load(NULL, &p, &work, &err), -1);
+    CHECK(err && strstr(err->msg, "process.args[0]") && strstr(err->msg, "/nonexistent/x.wasm"));
+    util_error_free(&err);
+}
+
+static void test_register_once(void)
+{
+    util_error *err = NULL;
+    CHECK_INT(runner_register_handlers(&err), 0);
+    CHECK_INT(runner_register_handlers(&err), -1);
+    CHECK(err && strstr(err->msg, "spin: already registered"));
+    util_error_free(&err);
+}
+
+int main(void)
+{
+    RUN(test_wasi_claims);
+    RUN(test_spin_claims);
+    RUN(test_wasi_load);
+    RUN(test_register_once);
+    return TEST_SUMMARY();
+}
