@@ -3,13 +3,17 @@
  * JSON as Spin and its OCI artifacts write it (the examples of the research
  * notes, file-form and OCI-form locks, version 1 with must_understand), every
  * field of the model, the error for each way a document can be wrong (which
- * must name the JSON path), and round trips JSON -> model -> JSON.
+ * must name the JSON path), spin.toml v1 and v2 normalised the way Spin's
+ * loader does it (against a real directory tree), and round trips:
+ * manifest -> model -> JSON -> model, and JSON -> model -> JSON.
  */
 #include "locked_app_internal.h"
 #include "test.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -69,6 +73,24 @@ static bool json_same(struct json_object *got, struct json_object *want)
             json_object_to_json_string_ext(got, JSON_C_TO_STRING_NOSLASHESCAPE),
             json_object_to_json_string_ext(want, JSON_C_TO_STRING_NOSLASHESCAPE));
     return false;
+}
+
+/* Replaces every "@DIR@" in `text` by `dir`. */
+static char *with_dir(const char *text, const char *dir)
+{
+    util_buf b = {0};
+    util_buf_reserve(&b, strlen(text) + 1);
+    for (const char *p = text; *p;) {
+        const char *at = strstr(p, "@DIR@");
+        if (at == NULL) {
+            util_buf_append_str(&b, p);
+            break;
+        }
+        util_buf_append(&b, p, (size_t)(at - p));
+        util_buf_append_str(&b, dir);
+        p = at + 5;
+    }
+    return util_buf_steal(&b, NULL);
 }
 
 static bool strv_is(const spin_strv *v, const char *const *want, size_t n)
@@ -872,6 +894,392 @@ static void test_base64(void)
     }
 }
 
+/* ---- from spin.toml ----------------------------------------------------- */
+
+static char app_dir[64];
+
+static void put(const char *rel, const char *content)
+{
+    cleanup_free char *path = util_xasprintf("%s/%s", app_dir, rel);
+    cleanup_free char *dir = util_xstrdup(path);
+    *strrchr(dir, '/') = '\0';
+    util_error *err = NULL;
+    CHECK_INT(util_mkdir_p(dir, 0755, &err), 0);
+    CHECK_INT(util_write_file_atomic(path, content, strlen(content), 0644, &err), 0);
+    util_error_free(&err);
+}
+
+static void make_tree(void)
+{
+    strcpy(app_dir, "/tmp/test_locked_app_XXXXXX");
+    CHECK(mkdtemp(app_dir) != NULL);
+    put("wasm/dummy.wasm", "\0asm");
+    put("wasm/helper.wasm", "\0asm");
+    put("lib/math.wasm", "\0asm");
+    put("static/a.txt", "a");
+    put("static/b.txt", "b");
+    put("static/skip.bak", "x");
+    put("readme.md", "# hi");
+    put("site dir/index.html", "<p>");
+    put("assets/img/logo.png", "png");
+}
+
+static void remove_tree(void)
+{
+    cleanup_free char *cmd = util_xasprintf("rm -rf '%s'", app_dir);
+    CHECK_INT(system(cmd), 0);
+}
+
+static spin_manifest *manifest(const char *toml)
+{
+    cleanup_free char *path = util_xasprintf("%s/spin.toml", app_dir);
+    util_error *err = NULL;
+    spin_manifest *m = spin_manifest_parse(toml, strlen(toml), path, &err);
+    if (m == NULL) {
+        fprintf(stderr, "manifest: %s\n", err->msg);
+        util_error_free(&err);
+    }
+    return m;
+}
+
+static spin_locked_app *from_manifest(const char *toml, const char *dir)
+{
+    cleanup_manifest spin_manifest *m = manifest(toml);
+    if (m == NULL)
+        return NULL;
+    spin_locked_app *app = NULL;
+    util_error *err = NULL;
+    if (spin_locked_app_from_manifest(m, dir, &app, &err) < 0) {
+        fprintf(stderr, "from_manifest: %s\n", err->msg);
+        util_error_free(&err);
+    }
+    return app;
+}
+
+static char *from_manifest_error(const char *toml)
+{
+    cleanup_manifest spin_manifest *m = manifest(toml);
+    if (m == NULL)
+        return util_xstrdup("(manifest error)");
+    spin_locked_app *app = NULL;
+    util_error *err = NULL;
+    if (spin_locked_app_from_manifest(m, NULL, &app, &err) == 0) {
+        spin_locked_app_free(app);
+        return util_xstrdup("(accepted)");
+    }
+    char *msg = util_xstrdup(err->msg);
+    util_error_free(&err);
+    /* Messages name the app dir; tests compare them with "@DIR@". */
+    char *p = strstr(msg, app_dir);
+    while (p != NULL) {
+        memcpy(p, "@DIR@", 5);
+        memmove(p + 5, p + strlen(app_dir), strlen(p + strlen(app_dir)) + 1);
+        p = strstr(p + 5, app_dir);
+    }
+    return msg;
+}
+
+static const char v1_toml[] =
+    "spin_manifest_version = \"1\"\n"
+    "name = \"lights\"\n"
+    "version = \"6.11.2\"\n"
+    "description = \"Counts the lights\"\n"
+    "authors = [\"Ann\", \"Bob\"]\n"
+    "trigger = { type = \"http\", base = \"/\" }\n"
+    "\n"
+    "[variables]\n"
+    "who = { default = \"world\" }\n"
+    "\n"
+    "[[component]]\n"
+    "id = \"four_Lights\"\n"
+    "source = \"wasm/dummy.wasm\"\n"
+    "[component.environment]\n"
+    "env2 = \"second\"\n"
+    "env1 = \"first\"\n"
+    "[component.trigger]\n"
+    "executor = { type = \"http\" }\n"
+    "route = \"/lights\"\n"
+    "\n"
+    "[[component]]\n"
+    "id = \"web\"\n"
+    "allowed_http_hosts = [\"example.com:8080\"]\n"
+    "[component.source]\n"
+    "url = \"https://example.com/w.wasm\"\n"
+    "digest = \"sha256:0000000000000000000000000000000000000000000000000000000000000000\"\n"
+    "[component.trigger]\n"
+    "route = \"dont/test\"\n"
+    "executor = { type = \"wagi\", entrypoint = \"main\" }\n"
+    "\n"
+    "[[component]]\n"
+    "id = \"assets\"\n"
+    "source = \"./wasm/../wasm/dummy.wasm\"\n"
+    "files = [\"static/**/*\"]\n"
+    "exclude_files = [\"static/*.bak\"]\n"
+    "allowed_outbound_hosts = []\n"
+    "config = { greeting = \"hi {{ who }}\" }\n"
+    "[component.trigger]\n"
+    "route = \"/static/...\"\n";
+
+static const char v1_lock[] =
+    "{\"spin_lock_version\": 0,"
+    " \"metadata\": {\"authors\": [\"Ann\", \"Bob\"], \"description\": \"Counts the lights\","
+    "   \"name\": \"lights\", \"origin\": \"file://@DIR@/spin.toml\","
+    "   \"trigger\": {\"base\": \"/\", \"type\": \"http\"},"
+    "   \"triggers\": {\"http\": {\"base\": \"/\"}}, \"version\": \"6.11.2\"},"
+    " \"variables\": {\"who\": {\"default\": \"world\"}},"
+    " \"triggers\": ["
+    "  {\"id\": \"trigger-four-lights\", \"trigger_type\": \"http\", \"trigger_config\":"
+    "    {\"component\": \"four-lights\", \"executor\": {\"type\": \"http\"}, \"route\": "
+    "\"/lights\"}},"
+    "  {\"id\": \"trigger-web\", \"trigger_type\": \"http\", \"trigger_config\":"
+    "    {\"component\": \"web\", \"executor\": {\"entrypoint\": \"main\", \"type\": \"wagi\"},"
+    "     \"route\": \"dont/test\"}},"
+    "  {\"id\": \"trigger-assets\", \"trigger_type\": \"http\", \"trigger_config\":"
+    "    {\"component\": \"assets\", \"route\": \"/static/...\"}}],"
+    " \"components\": ["
+    "  {\"id\": \"four-lights\","
+    "   \"metadata\": {\"allowed_outbound_hosts\": [\"redis://*:*\", \"mysql://*:*\", "
+    "\"postgres://*:*\"]},"
+    "   \"source\": {\"content_type\": \"application/wasm\", \"source\": "
+    "\"file://@DIR@/wasm/dummy.wasm\"},"
+    "   \"env\": {\"env1\": \"first\", \"env2\": \"second\"}},"
+    "  {\"id\": \"web\","
+    "   \"metadata\": {\"allowed_outbound_hosts\": [\"redis://*:*\", \"mysql://*:*\", "
+    "\"postgres://*:*\", \"http://example.com:8080\", \"https://example.com:8080\"]},"
+    "   \"source\": {\"content_type\": \"application/wasm\", \"source\": "
+    "\"https://example.com/w.wasm\","
+    "     \"digest\": \"sha256:0000000000000000000000000000000000000000000000000000000000000000\"}},"
+    "  {\"id\": \"assets\","
+    "   \"source\": {\"content_type\": \"application/wasm\", \"source\": "
+    "\"file://@DIR@/wasm/dummy.wasm\"},"
+    "   \"files\": [{\"source\": \"file://@DIR@/static/a.txt\", \"path\": \"/static/a.txt\"},"
+    "             {\"source\": \"file://@DIR@/static/b.txt\", \"path\": \"/static/b.txt\"}],"
+    "   \"config\": {\"greeting\": \"hi {{ who }}\"}}]}";
+
+/* spin.toml v1 as Spin's loader locks it: "trigger-<id>" ids, kebab-case
+ * ids, the app-wide trigger table as metadata, v1's implicit database
+ * access (even without allowed_http_hosts), trigger tables as written. */
+static void test_manifest_v1(void)
+{
+    cleanup_locked_app spin_locked_app *app = from_manifest(v1_toml, NULL);
+    CHECK(app != NULL);
+    if (app == NULL)
+        return;
+    cleanup_free char *want = with_dir(v1_lock, app_dir);
+    check_writes(app, want);
+    CHECK_STR(app->http_base, "/");
+    const spin_locked_trigger *t = spin_locked_app_trigger(app, "trigger-web");
+    CHECK(t && t->http && strcmp(t->http->route, "/dont/test") == 0 &&
+          t->http->executor == SPIN_LOCKED_EXECUTOR_WAGI &&
+          strcmp(t->http->wagi_entrypoint, "main") == 0);
+    check_fixpoint(app);
+}
+
+static const char v2_toml[] =
+    "spin_manifest_version = 2\n"
+    "\n"
+    "[application]\n"
+    "name = \"kitchen-sink\"\n"
+    "version = \"0.3.0\"\n"
+    "description = \"All of spin.toml\"\n"
+    "authors = [\"Ann\"]\n"
+    "\n"
+    "[application.trigger.http]\n"
+    "base = \"/\"\n"
+    "\n"
+    "[variables]\n"
+    "api_host = { default = \"api.example.com\", description = \"API host\" }\n"
+    "token = { required = true, secret = true }\n"
+    "\n"
+    "[[trigger.http]]\n"
+    "route = \"/api/...\"\n"
+    "component = \"api\"\n"
+    "\n"
+    "[[trigger.http]]\n"
+    "id = \"cgi-trigger\"\n"
+    "route = \"cgi\"\n"
+    "component = { source = \"wasm/dummy.wasm\", files = [{ source = \"assets\", destination = "
+    "\"/data\" }] }\n"
+    "executor = { type = \"wagi\", argv = \"${SCRIPT_NAME} x\" }\n"
+    "\n"
+    "[[trigger.http]]\n"
+    "route = \"/teapot\"\n"
+    "static_response = { status_code = 418, body = \"short and stout\", headers = { "
+    "\"content-type\" = \"text/plain\" } }\n"
+    "\n"
+    "[[trigger.http]]\n"
+    "route = { private = true }\n"
+    "component = \"helper\"\n"
+    "\n"
+    "[component.api]\n"
+    "source = \"wasm/dummy.wasm\"\n"
+    "description = \"The API\"\n"
+    "allowed_outbound_hosts = [\"https://{{ api_host }}\", \"http://helper.spin.internal\"]\n"
+    "key_value_stores = [\"default\"]\n"
+    "sqlite_databases = [\"default\", \"audit\"]\n"
+    "ai_models = [\"llama2-chat\"]\n"
+    "environment = { RUST_LOG = \"info\", A = \"1\" }\n"
+    "variables = { url = \"https://{{ api_host }}/v1\", secret = \"{{ token }}\" }\n"
+    "files = [\"static/*.txt\", \"readme.md\", { source = \"site dir\", destination = \"/site\" "
+    "}]\n"
+    "dependencies_inherit_configuration = true\n"
+    "[component.api.dependencies]\n"
+    "\"example:lib/math\" = { path = \"lib/math.wasm\", export = \"example:lib/math@1.0.0\" }\n"
+    "\"example:lib/help\" = { component = \"helper\" }\n"
+    "\n"
+    "[component.helper]\n"
+    "source = \"wasm/helper.wasm\"\n"
+    "\n"
+    "[component.web]\n"
+    "source = { url = \"https://example.com/web.wasm\", digest = "
+    "\"sha256:9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de\" }\n";
+
+static const char v2_lock[] =
+    "{\"spin_lock_version\": 1, \"must_understand\": [\"component_host_requirements\"],"
+    " \"metadata\": {\"authors\": [\"Ann\"], \"description\": \"All of spin.toml\","
+    "   \"name\": \"kitchen-sink\", \"origin\": \"file://@DIR@/spin.toml\","
+    "   \"trigger\": {\"base\": \"/\", \"type\": \"http\"},"
+    "   \"triggers\": {\"http\": {\"base\": \"/\"}}, \"version\": \"0.3.0\"},"
+    " \"variables\": {\"api_host\": {\"default\": \"api.example.com\", \"description\": \"API "
+    "host\"},"
+    "   \"token\": {\"secret\": true}},"
+    " \"triggers\": ["
+    "  {\"id\": \"api-http-trigger\", \"trigger_type\": \"http\", \"trigger_config\":"
+    "    {\"component\": \"api\", \"route\": \"/api/...\"}},"
+    "  {\"id\": \"cgi-trigger\", \"trigger_type\": \"http\", \"trigger_config\":"
+    "    {\"component\": \"cgi-trigger-component\", \"executor\": {\"argv\": \"${SCRIPT_NAME} x\","
+    "     \"type\": \"wagi\"}, \"route\": \"cgi\"}},"
+    "  {\"id\": \"http-trigger1\", \"trigger_type\": \"http\", \"trigger_config\":"
+    "    {\"route\": \"/teapot\", \"static_response\": {\"body\": \"short and stout\","
+    "     \"headers\": {\"content-type\": \"text/plain\"}, \"status_code\": 418}}},"
+    "  {\"id\": \"helper-http-trigger\", \"trigger_type\": \"http\", \"trigger_config\":"
+    "    {\"component\": \"helper\", \"route\": {\"private\": true}}}],"
+    " \"components\": ["
+    "  {\"id\": \"api\","
+    "   \"metadata\": {\"ai_models\": [\"llama2-chat\"], \"allowed_outbound_hosts\": "
+    "[\"https://{{ api_host }}\", \"http://helper.spin.internal\"],"
+    "     \"databases\": [\"default\", \"audit\"], \"description\": \"The API\", "
+    "\"key_value_stores\": [\"default\"]},"
+    "   \"source\": {\"content_type\": \"application/wasm\", \"source\": "
+    "\"file://@DIR@/wasm/dummy.wasm\"},"
+    "   \"env\": {\"A\": \"1\", \"RUST_LOG\": \"info\"},"
+    "   \"files\": [{\"source\": \"file://@DIR@/static/a.txt\", \"path\": \"/static/a.txt\"},"
+    "             {\"source\": \"file://@DIR@/static/b.txt\", \"path\": \"/static/b.txt\"},"
+    "             {\"source\": \"file://@DIR@/readme.md\", \"path\": \"/readme.md\"},"
+    "             {\"source\": \"file://@DIR@/site%20dir\", \"path\": \"/site\"}],"
+    "   \"config\": {\"secret\": \"{{ token }}\", \"url\": \"https://{{ api_host }}/v1\"},"
+    "   \"dependencies\": {"
+    "     \"example:lib/help\": {\"export\": null, \"inherit\": \"All\", \"source\": "
+    "{\"content_type\": \"application/wasm\", \"source\": \"file://@DIR@/wasm/helper.wasm\"}},"
+    "     \"example:lib/math\": {\"export\": \"example:lib/math@1.0.0\", \"inherit\": \"All\", "
+    "\"source\": {\"content_type\": \"application/wasm\", \"source\": "
+    "\"file://@DIR@/lib/math.wasm\"}}},"
+    "   \"host_requirements\": {\"local_service_chaining\": \"required\"}},"
+    "  {\"id\": \"helper\", \"source\": {\"content_type\": \"application/wasm\", \"source\": "
+    "\"file://@DIR@/wasm/helper.wasm\"}},"
+    "  {\"id\": \"web\", \"source\": {\"content_type\": \"application/wasm\", \"source\": "
+    "\"https://example.com/web.wasm\","
+    "   \"digest\": \"sha256:9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de\"}},"
+    "  {\"id\": \"cgi-trigger-component\", \"source\": {\"content_type\": \"application/wasm\", "
+    "\"source\": \"file://@DIR@/wasm/dummy.wasm\"},"
+    "   \"files\": [{\"source\": \"file://@DIR@/assets\", \"path\": \"/data\"}]}]}";
+
+/* spin.toml v2: generated trigger ids, an inline component, a static
+ * response, a private route, variables, component config, every metadata
+ * list, files (glob, file, directory placement), dependencies, and a
+ * service-chaining host that makes the lock version 1. */
+static void test_manifest_v2(void)
+{
+    cleanup_locked_app spin_locked_app *app = from_manifest(v2_toml, NULL);
+    CHECK(app != NULL);
+    if (app == NULL)
+        return;
+    cleanup_free char *want = with_dir(v2_lock, app_dir);
+    check_writes(app, want);
+    CHECK(app->components[0].requires_service_chaining);
+    const spin_locked_trigger *t = spin_locked_app_trigger(app, "http-trigger1");
+    CHECK(t && t->http && t->http->static_response &&
+          t->http->static_response->status_code == 418);
+    const spin_locked_variable *v = spin_locked_app_variable(app, "token");
+    CHECK(v && v->required && v->secret);
+    cleanup_free char *out = spin_locked_app_to_json(app, NULL);
+    CHECK(strncmp(out, "{\n  \"spin_lock_version\": 1,\n  \"must_understand\": [", 50) == 0);
+}
+
+/* manifest -> model -> JSON -> model: equal models. */
+static void test_manifest_round_trip(void)
+{
+    const char *tomls[] = {v1_toml, v2_toml};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(tomls); i++) {
+        cleanup_locked_app spin_locked_app *app = from_manifest(tomls[i], NULL);
+        CHECK(app != NULL);
+        if (app != NULL)
+            check_fixpoint(app);
+    }
+}
+
+/* `app_dir` moves where sources and files resolve; a relative one is made
+ * absolute against the working directory. */
+static void test_manifest_app_dir(void)
+{
+    static const char toml[] = "spin_manifest_version = 2\n[application]\nname = \"d\"\n"
+                               "[[trigger.http]]\nroute = \"/...\"\ncomponent = \"c\"\n"
+                               "[component.c]\nsource = \"dummy.wasm\"\nfiles = [\"img\"]\n";
+    cleanup_free char *assets_dir = util_xasprintf("%s/assets", app_dir);
+    mkdir(assets_dir, 0755);
+    cleanup_locked_app spin_locked_app *app = from_manifest(toml, assets_dir);
+    CHECK(app != NULL);
+    if (app != NULL) {
+        cleanup_free char *src = util_xasprintf("file://%s/assets/dummy.wasm", app_dir);
+        cleanup_free char *img = util_xasprintf("file://%s/assets/img", app_dir);
+        CHECK_STR(app->components[0].source.source, src);
+        CHECK_STR(app->components[0].files[0].content.source, img);
+        CHECK_STR(app->components[0].files[0].path, "/img");
+    }
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof(cwd)) != NULL);
+    CHECK_INT(chdir(app_dir), 0);
+    cleanup_locked_app spin_locked_app *rel = from_manifest(toml, "./x/../assets");
+    CHECK(rel != NULL);
+    if (rel != NULL) {
+        cleanup_free char *src = util_xasprintf("file://%s/assets/dummy.wasm", app_dir);
+        CHECK_STR(rel->components[0].source.source, src);
+    }
+    CHECK_INT(chdir(cwd), 0);
+}
+
+static void test_manifest_errors(void)
+{
+    static const char head[] = "spin_manifest_version = 2\n[application]\nname = \"e\"\n"
+                               "[[trigger.http]]\nroute = \"/...\"\ncomponent = \"c\"\n";
+    static const struct {
+        const char *rest, *msg;
+    } cases[] = {
+        {"[component.c]\nsource = { registry = \"ttl.sh\", package = \"a:b\", version = \"1.0.0\" "
+         "}\n",
+         "@DIR@/spin.toml: [component.c]: source is the registry package a:b@1.0.0, which this "
+         "host cannot fetch (use a local file or { url, digest })"},
+        {"[component.c]\nsource = \"a.wasm\"\n[component.c.dependencies]\n\"a:b/c\" = "
+         "\"1.0.0\"\n",
+         "@DIR@/spin.toml: [component.c]: dependency 'a:b/c' is the registry package "
+         "a:b/c@1.0.0, which this host cannot fetch (use a local file or { url, digest })"},
+        {"[component.c]\nsource = \"a.wasm\"\ndependencies = { \"a:b/c\" = { component = \"d\" } "
+         "}\n[component.d]\nsource = \"d.wasm\"\nenvironment = { A = \"1\" }\n"
+         "key_value_stores = [\"default\"]\n",
+         "@DIR@/spin.toml: [component.c]: component d cannot be used as a dependency: "
+         "dependencies may not have their own resources or permissions, and it specifies "
+         "environment, key_value_stores"},
+        {"[component.c]\nsource = \"a.wasm\"\nfiles = [\"missing.txt\"]\n",
+         "component 'c': files: 'missing.txt' does not exist and doesn't appear to be a glob "
+         "pattern"},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+        cleanup_free char *toml = util_xasprintf("%s%s", head, cases[i].rest);
+        cleanup_free char *msg = from_manifest_error(toml);
+        CHECK_STR(msg, cases[i].msg);
+    }
+}
+
 int main(void)
 {
     util_log_set_level(UTIL_LOG_ERROR);
@@ -886,5 +1294,12 @@ int main(void)
     RUN(test_limits);
     RUN(test_file_uris);
     RUN(test_base64);
+    make_tree();
+    RUN(test_manifest_v1);
+    RUN(test_manifest_v2);
+    RUN(test_manifest_round_trip);
+    RUN(test_manifest_app_dir);
+    RUN(test_manifest_errors);
+    remove_tree();
     return TEST_SUMMARY();
 }
