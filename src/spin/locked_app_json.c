@@ -924,6 +924,35 @@ int locked_app_from_object(struct json_object *root, spin_locked_app **out, util
     return 0;
 }
 
+/* json-c's strict mode still takes a few things JSON (and serde_json, so
+ * Spin) refuses: single-quoted keys, NaN and Infinity, raw control
+ * characters inside strings.  One pass over the bytes refuses those, and a
+ * raw NUL, which would also make json-c stop early. */
+static int check_json_bytes(const char *data, size_t len, util_error **err)
+{
+    bool in_string = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)data[i];
+        if (ch == 0)
+            return util_error_set(err, 0, "invalid JSON at byte %zu: NUL character", i);
+        if (in_string) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_string = false;
+            else if (ch < 0x20)
+                return util_error_set(err, 0,
+                                      "invalid JSON at byte %zu: control character in a string",
+                                      i);
+        } else if (ch == '"') {
+            in_string = true;
+        } else if (strchr(" \t\r\n{}[],:-+.0123456789eEtrufalsn", ch) == NULL) {
+            return util_error_set(err, 0, "invalid JSON at byte %zu: unexpected character", i);
+        }
+    }
+    return 0;
+}
+
 int spin_locked_app_from_json(const char *data, size_t len, spin_locked_app **out,
                               util_error **err)
 {
@@ -931,12 +960,8 @@ int spin_locked_app_from_json(const char *data, size_t len, spin_locked_app **ou
     if (len > SPIN_LOCKED_MAX_JSON_BYTES)
         return util_error_set(err, 0, "locked app JSON is %zu bytes, more than the limit of %zu",
                               len, SPIN_LOCKED_MAX_JSON_BYTES);
-    /* No raw NUL can appear in JSON text; refusing it up front also keeps
-     * json-c from stopping early at one. */
-    const char *nul = memchr(data, '\0', len);
-    if (nul != NULL)
-        return util_error_set(err, 0, "invalid JSON at byte %zu: NUL character",
-                              (size_t)(nul - data));
+    if (check_json_bytes(data, len, err) < 0)
+        return -1;
     struct json_tokener *tok = json_tokener_new_ex(SPIN_LOCKED_MAX_JSON_DEPTH);
     if (tok == NULL)
         return util_error_set(err, 0, "out of memory");

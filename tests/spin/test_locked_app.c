@@ -570,6 +570,12 @@ static void test_errors(void)
         {"{\"spin_lock_version\":0,}", "invalid JSON at byte 23: unexpected character"},
         {APP("", "", "") " x", "invalid JSON at byte 54: unexpected character"},
         {"{\"a\":tru}", "invalid JSON at byte 8: boolean expected"},
+        {"{'a':1}", "invalid JSON at byte 1: unexpected character"},
+        {"{\"a\":NaN}", "invalid JSON at byte 5: unexpected character"},
+        {"{\"a\":-Infinity}", "invalid JSON at byte 6: unexpected character"},
+        {"{\"a\":\"x\ty\"}", "invalid JSON at byte 7: control character in a string"},
+        /* An escaped quote does not end a string. */
+        {"{\"a\":\"x\\\"'\"}", "missing field 'spin_lock_version' (not a Spin locked app?)"},
         {"{\"a\":\"\xC3\x28\"}", "invalid JSON at byte 7: invalid utf-8 string"},
         {"[]", "locked app: expected an object, got an array"},
         {"{\"triggers\":[],\"components\":[]}",
