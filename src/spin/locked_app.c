@@ -133,6 +133,28 @@ const spin_locked_variable *spin_locked_app_variable(const spin_locked_app *app,
     return NULL;
 }
 
+struct json_object *spin_locked_app_trigger_metadata(const spin_locked_app *app,
+                                                     const char *trigger_type)
+{
+    struct json_object *triggers, *trigger, *type, *cfg = NULL;
+    if (app == NULL || app->metadata == NULL)
+        return NULL;
+    if (json_object_object_get_ex(app->metadata, "triggers", &triggers)) {
+        if (json_object_is_type(triggers, json_type_object) &&
+            json_object_object_get_ex(triggers, trigger_type, &cfg))
+            return json_object_get(cfg);
+        return NULL;
+    }
+    if (!json_object_object_get_ex(app->metadata, "trigger", &trigger) ||
+        !json_object_object_get_ex(trigger, "type", &type) ||
+        !json_object_is_type(type, json_type_string) ||
+        strcmp(json_object_get_string(type), trigger_type) != 0)
+        return NULL;
+    cfg = locked_json_sorted_copy(trigger);
+    json_object_object_del(cfg, "type");
+    return cfg;
+}
+
 /* ---- file:// URIs ------------------------------------------------------- */
 
 /* What the url crate percent-encodes in a path segment: controls, space,

@@ -208,6 +208,13 @@ const spin_locked_trigger *spin_locked_app_trigger(const spin_locked_app *app, c
 const spin_locked_variable *spin_locked_app_variable(const spin_locked_app *app,
                                                      const char *name);
 
+/* The app-level settings of a trigger type, where Spin's runtime finds
+ * them: metadata.triggers.<type>, else the pre-2.0 metadata.trigger when its
+ * `type` is <type> (returned without `type`).  A new reference (release it
+ * with json_object_put), or NULL when the app has none. */
+struct json_object *spin_locked_app_trigger_metadata(const spin_locked_app *app,
+                                                     const char *trigger_type);
+
 /* "file:///a%20b/c.wasm" -> "/a b/c.wasm".  Only file: URIs with an empty
  * or "localhost" host; percent-escapes are decoded, an escaped NUL or '/'
  * is refused. */

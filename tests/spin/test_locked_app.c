@@ -292,6 +292,12 @@ static void test_sip008_old_format(void)
     CHECK_STR(app->version, "0.1.0");
     CHECK_STR(app->description, "");
     CHECK_STR(app->http_base, "/");
+    struct json_object *http = spin_locked_app_trigger_metadata(app, "http");
+    struct json_object *want_http = json_parse("{\"base\":\"/\"}");
+    CHECK(json_same(http, want_http));
+    json_object_put(http);
+    json_object_put(want_http);
+    CHECK(spin_locked_app_trigger_metadata(app, "redis") == NULL);
     CHECK_INT(app->n_triggers, 1);
     const spin_locked_trigger *t = spin_locked_app_trigger(app, "trigger--github-star-webhook");
     CHECK(t != NULL && t->http != NULL);
@@ -417,6 +423,12 @@ static void test_every_field(void)
     CHECK_STRV(app->authors, "Ann", "Bob");
     CHECK_STR(app->origin, "file:///apps/everything/spin.toml");
     CHECK_STR(app->http_base, "/");
+    struct json_object *redis = spin_locked_app_trigger_metadata(app, "redis");
+    struct json_object *want_redis = json_parse("{\"address\":\"redis://localhost:6379\"}");
+    CHECK(json_same(redis, want_redis));
+    json_object_put(redis);
+    json_object_put(want_redis);
+    CHECK(spin_locked_app_trigger_metadata(app, "mqtt") == NULL);
     /* "optional" requirements are dropped, as Spin drops them. */
     CHECK(app->requires_service_chaining);
     CHECK_INT(json_object_object_length(app->host_requirements), 1);
