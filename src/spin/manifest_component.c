@@ -377,16 +377,18 @@ int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const tom
         return mfail_missing(c, sec, table, "source");
     if (v1 && trigger_out && *trigger_out == NULL)
         return mfail_missing(c, sec, table, "trigger");
-    if (comp->allowed_http_hosts.len > 0) {
-        /* v1 apps predate allowed_outbound_hosts and could reach databases
-         * freely; Spin keeps that when the new field is absent. */
-        bool allow_db = v1 && !has_outbound;
+    /* v1 apps predate allowed_outbound_hosts and could reach databases
+     * freely; Spin keeps that when the new field is absent, whether or not
+     * the component lists allowed_http_hosts. */
+    bool allow_db = v1 && !has_outbound;
+    if (comp->allowed_http_hosts.len > 0 || allow_db) {
         if (manifest_convert_http_hosts(c, sec, http_line, http_col, &comp->allowed_http_hosts,
                                         allow_db, &comp->allowed_outbound_hosts) < 0)
             return -1;
+    }
+    if (comp->allowed_http_hosts.len > 0)
         util_log_warn("%s: %s: 'allowed_http_hosts' is deprecated, use 'allowed_outbound_hosts'",
                       c->file, sec);
-    }
     return 0;
 }
 
