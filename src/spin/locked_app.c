@@ -150,7 +150,7 @@ struct json_object *spin_locked_app_trigger_metadata(const spin_locked_app *app,
         !json_object_is_type(type, json_type_string) ||
         strcmp(json_object_get_string(type), trigger_type) != 0)
         return NULL;
-    cfg = locked_json_sorted_copy(trigger);
+    cfg = spin_locked_json_sorted_copy(trigger);
     json_object_object_del(cfg, "type");
     return cfg;
 }
@@ -229,7 +229,7 @@ char *spin_locked_file_uri_to_path(const char *uri, util_error **err)
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-char *locked_base64_encode(const uint8_t *data, size_t len)
+char *spin_locked_base64_encode(const uint8_t *data, size_t len)
 {
     char *out = util_xmalloc(len / 3 * 4 + 4 + 1);
     size_t o = 0;
@@ -261,7 +261,7 @@ static int b64_value(char ch)
     return p ? (int)(p - b64_alphabet) : -1;
 }
 
-uint8_t *locked_base64_decode(const char *text, size_t len, size_t *out_len, const char **why)
+uint8_t *spin_locked_base64_decode(const char *text, size_t len, size_t *out_len, const char **why)
 {
     if (len % 4 == 1) {
         *why = "invalid length";
@@ -308,7 +308,7 @@ uint8_t *locked_base64_decode(const char *text, size_t len, size_t *out_len, con
 
 /* ---- service chaining --------------------------------------------------- */
 
-bool locked_host_is_service_chaining(const char *host)
+bool spin_locked_host_is_service_chaining(const char *host)
 {
     if (strstr(host, "{{") != NULL)
         return false; /* a template: Spin cannot tell before resolving it */
@@ -327,13 +327,13 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-struct json_object *locked_json_sorted_copy(struct json_object *v)
+struct json_object *spin_locked_json_sorted_copy(struct json_object *v)
 {
     if (json_object_is_type(v, json_type_array)) {
         size_t n = json_object_array_length(v);
         struct json_object *out = json_object_new_array_ext((int)n);
         for (size_t i = 0; i < n; i++)
-            json_object_array_add(out, locked_json_sorted_copy(json_object_array_get_idx(v, i)));
+            json_object_array_add(out, spin_locked_json_sorted_copy(json_object_array_get_idx(v, i)));
         return out;
     }
     if (!json_object_is_type(v, json_type_object))
@@ -350,7 +350,7 @@ struct json_object *locked_json_sorted_copy(struct json_object *v)
     struct json_object *out = json_object_new_object();
     for (size_t i = 0; i < k; i++)
         json_object_object_add(out, keys[i],
-                               locked_json_sorted_copy(json_object_object_get(v, keys[i])));
+                               spin_locked_json_sorted_copy(json_object_object_get(v, keys[i])));
     free(keys);
     return out;
 }
@@ -370,7 +370,7 @@ static void add_content(struct json_object *obj, const spin_locked_content *c)
 {
     add_string(obj, "source", c->source);
     if (c->has_inline) {
-        char *b64 = locked_base64_encode(c->inline_data, c->inline_len);
+        char *b64 = spin_locked_base64_encode(c->inline_data, c->inline_len);
         json_object_object_add(obj, "inline", json_object_new_string(b64));
         free(b64);
     }
@@ -390,7 +390,7 @@ static struct json_object *component_object(const spin_locked_component *c)
     struct json_object *obj = json_object_new_object();
     add_string(obj, "id", c->id);
     if (!json_empty(c->metadata))
-        json_object_object_add(obj, "metadata", locked_json_sorted_copy(c->metadata));
+        json_object_object_add(obj, "metadata", spin_locked_json_sorted_copy(c->metadata));
     struct json_object *src = json_object_new_object();
     add_string(src, "content_type", c->content_type);
     add_content(src, &c->source);
@@ -414,10 +414,10 @@ static struct json_object *component_object(const spin_locked_component *c)
         json_object_object_add(obj, "config", config);
     }
     if (!json_empty(c->dependencies))
-        json_object_object_add(obj, "dependencies", locked_json_sorted_copy(c->dependencies));
+        json_object_object_add(obj, "dependencies", spin_locked_json_sorted_copy(c->dependencies));
     if (!json_empty(c->host_requirements))
         json_object_object_add(obj, "host_requirements",
-                               locked_json_sorted_copy(c->host_requirements));
+                               spin_locked_json_sorted_copy(c->host_requirements));
     return obj;
 }
 
@@ -452,10 +452,10 @@ struct json_object *spin_locked_app_to_object(const spin_locked_app *app)
         json_object_object_add(root, "must_understand", mu);
     }
     if (!json_empty(app->metadata))
-        json_object_object_add(root, "metadata", locked_json_sorted_copy(app->metadata));
+        json_object_object_add(root, "metadata", spin_locked_json_sorted_copy(app->metadata));
     if (!json_empty(app->host_requirements))
         json_object_object_add(root, "host_requirements",
-                               locked_json_sorted_copy(app->host_requirements));
+                               spin_locked_json_sorted_copy(app->host_requirements));
     if (app->n_variables > 0)
         json_object_object_add(root, "variables", variables_object(app));
     struct json_object *triggers = json_object_new_array_ext((int)app->n_triggers);
@@ -464,7 +464,7 @@ struct json_object *spin_locked_app_to_object(const spin_locked_app *app)
         struct json_object *obj = json_object_new_object();
         add_string(obj, "id", t->id);
         add_string(obj, "trigger_type", t->trigger_type);
-        json_object_object_add(obj, "trigger_config", locked_json_sorted_copy(t->config));
+        json_object_object_add(obj, "trigger_config", spin_locked_json_sorted_copy(t->config));
         json_object_array_add(triggers, obj);
     }
     json_object_object_add(root, "triggers", triggers);

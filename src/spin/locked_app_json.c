@@ -225,7 +225,7 @@ static int read_content(util_error **err, const char *path, struct json_object *
         if (!json_object_is_type(v, json_type_string))
             return wrong_type(err, p, v, "a base64 string");
         const char *why = NULL;
-        c->inline_data = locked_base64_decode(json_object_get_string(v),
+        c->inline_data = spin_locked_base64_decode(json_object_get_string(v),
                                               (size_t)json_object_get_string_len(v),
                                               &c->inline_len, &why);
         if (c->inline_data == NULL)
@@ -902,7 +902,7 @@ static int read_version(util_error **err, struct json_object *root, spin_locked_
     return 0;
 }
 
-int locked_app_from_object(struct json_object *root, spin_locked_app **out, util_error **err)
+int spin_locked_app_from_object(struct json_object *root, spin_locked_app **out, util_error **err)
 {
     *out = NULL;
     if (!json_object_is_type(root, json_type_object))
@@ -984,7 +984,7 @@ int spin_locked_app_from_json(const char *data, size_t len, spin_locked_app **ou
             json_object_put(root);
             return util_error_set(err, 0, "invalid JSON at byte %zu: trailing characters", i);
         }
-    int r = locked_app_from_object(root, out, err);
+    int r = spin_locked_app_from_object(root, out, err);
     json_object_put(root);
     return r;
 }

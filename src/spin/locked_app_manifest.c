@@ -6,7 +6,7 @@
  * The manifest is first written out as the LockedApp JSON tree Spin's
  * loader would produce (crates/loader local.rs: locked_metadata,
  * locked_variable, locked_trigger, load_component), then read back by the
- * same reader as any other LockedApp (locked_app_from_object), so both
+ * same reader as any other LockedApp (spin_locked_app_from_object), so both
  * producers yield models with the same invariants.  The differences from
  * Spin's loader are those of a host that fetches nothing at load time:
  *   - a { url, digest } source stays that URL with its digest rather than a
@@ -192,7 +192,7 @@ static struct json_object *metadata_object(const spin_manifest *m, util_error **
         struct json_object *single = NULL;
         if (json_object_object_get_ex(globals, type, &single) &&
             json_object_is_type(single, json_type_object))
-            single = locked_json_sorted_copy(single);
+            single = spin_locked_json_sorted_copy(single);
         else
             single = json_object_new_object();
         json_object_object_add(single, "type", json_object_new_string(type));
@@ -408,7 +408,7 @@ static struct json_object *component_object(build *b, const spin_component *c)
         json_object_object_add(deps, c->dependencies[i].name, d);
     }
     for (size_t i = 0; i < c->allowed_outbound_hosts.len; i++)
-        if (locked_host_is_service_chaining(c->allowed_outbound_hosts.items[i])) {
+        if (spin_locked_host_is_service_chaining(c->allowed_outbound_hosts.items[i])) {
             struct json_object *hr = json_object_new_object();
             json_object_object_add(hr, LOCKED_SERVICE_CHAINING_KEY,
                                    json_object_new_string("required"));
@@ -471,7 +471,7 @@ int spin_locked_app_from_manifest(const spin_manifest *m, const char *app_dir,
     struct json_object *root = app_object(&b);
     int r = -1;
     if (root != NULL) {
-        r = locked_app_from_object(root, out, err);
+        r = spin_locked_app_from_object(root, out, err);
         if (r < 0)
             util_error_wrap(err, "%s: normalising to a locked app", m->path);
     }

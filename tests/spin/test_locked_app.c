@@ -903,11 +903,11 @@ static void test_base64(void)
     static const char *const texts[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
     static const char *const codes[] = {"", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9vYmFy"};
     for (size_t i = 0; i < UTIL_ARRAY_LEN(texts); i++) {
-        cleanup_free char *enc = locked_base64_encode((const uint8_t *)texts[i], strlen(texts[i]));
+        cleanup_free char *enc = spin_locked_base64_encode((const uint8_t *)texts[i], strlen(texts[i]));
         CHECK_STR(enc, codes[i]);
         size_t n = 0;
         const char *why = NULL;
-        cleanup_free uint8_t *dec = locked_base64_decode(codes[i], strlen(codes[i]), &n, &why);
+        cleanup_free uint8_t *dec = spin_locked_base64_decode(codes[i], strlen(codes[i]), &n, &why);
         CHECK(dec != NULL && n == strlen(texts[i]) && memcmp(dec, texts[i], n) == 0);
     }
 }
