@@ -133,6 +133,44 @@ def test_timeout_stops_a_guest_blocked_in_wasi_calls():
     assert b"interrupted" in e and b"fd_read" in e, e
 
 
+def wait_ended(p, timeout=60):
+    """The exit status and stderr of a process expected to end by itself."""
+    try:
+        rc = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise AssertionError("still running after %d s: the deadline did not stop it" % timeout)
+    return rc, p.stderr.read()
+
+
+def test_timeout_stops_a_guest_blocked_receiving_from_a_socket():
+    import socket
+    a, b = socket.socketpair()
+    try:  # the peer never sends
+        p = subprocess.Popen([SHIM, "run", "--timeout", "300", FSOPS, "recv", "0"], stdin=a,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        rc, e = wait_ended(p)
+    finally:
+        a.close()
+        b.close()
+    assert rc == 134, (rc, e)
+    assert b"interrupted after the 300 ms timeout" in e and b"sock_recv" in e, e
+
+
+def test_timeout_stops_a_guest_blocked_writing_to_a_full_pipe():
+    # 200 KB to a pipe nobody reads: the 64 KiB pipe fills, the guest waits
+    p = subprocess.Popen([SHIM, "run", "--timeout", "300", HELLO, "x" * 100000, "y" * 100000],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        rc, e = wait_ended(p)
+    finally:
+        p.stdout.close()
+        p.stderr.close()
+    assert rc == 134, (rc, e)
+    assert b"interrupted after the 300 ms timeout" in e and b"fd_write" in e, e
+
+
 def test_invoke_runs_initialize_first():
     r = run("--invoke", "greet", REACTOR)
     assert r.returncode == 0, err(r)
