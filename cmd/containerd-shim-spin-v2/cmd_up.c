@@ -3,8 +3,11 @@
  * spin.toml, like `spin up`.
  *
  * As with `spin up`: --from defaults to the current directory, --listen
- * to $SPIN_HTTP_LISTEN_ADDR or 127.0.0.1:3000, and --env adds a variable
- * to every component's environment.  The process environment is the app's
+ * to $SPIN_HTTP_LISTEN_ADDR or 127.0.0.1:3000, --env adds a variable to
+ * every component's environment, and a runtime config file is read only
+ * when one is named (--runtime-config-file or $SPIN_RUNTIME_CONFIG_FILE):
+ * the fixed /runtime-config.toml belongs to a container's image, where the
+ * container layer asks for it.  The process environment is the app's
  * environment (SPIN_VARIABLE_*, SPIN_LOG_DIR, ...).  SIGTERM, SIGINT and
  * SIGHUP stop it gracefully with exit status 0; a start-up error is
  * printed on stderr with exit status 1; a usage error exits 2.  --check
@@ -49,7 +52,7 @@ static const cli_option up_options[] = {
      "the last value wins"},
     {UP_RUNTIME_CONFIG, "--runtime-config-file", NULL, "FILE", false,
      "read the runtime config (state_dir, log_dir, max_instance_memory, variables providers) "
-     "from FILE (default: $SPIN_RUNTIME_CONFIG_FILE, else /runtime-config.toml if it exists)"},
+     "from FILE; without it (or $SPIN_RUNTIME_CONFIG_FILE) none is read"},
     {UP_LOG_DIR, "--log-dir", NULL, "DIR", false,
      "write each component's output to DIR/<component>_stdout.txt and _stderr.txt (default: "
      "this process's stdout and stderr)"},
@@ -233,7 +236,8 @@ int cmd_up(int argc, char **argv)
     opts.listen_addr = a.listen;
     if (!a.listen && !getenv("SPIN_HTTP_LISTEN_ADDR"))
         opts.listen_addr = "127.0.0.1:3000";
-    /* As in the shim, /runtime-config.toml is used when it exists. */
+    /* opts.root_dir stays NULL: on a host there is no image root whose
+     * /runtime-config.toml would be the app's. */
 
     util_error *err = NULL;
     rc = a.check ? spin_app_check(&opts, &err) : spin_app_run(&opts, &err);

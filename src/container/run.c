@@ -187,6 +187,7 @@ static void run_spin(const spec_process *p)
     spin_run_options opts;
     spin_run_options_init(&opts);
     opts.app_path = "/";
+    opts.root_dir = "/"; /* the image's /runtime-config.toml, as in containerd-shim-spin */
     opts.env = (const char *const *)p->env;
     opts.stdout_fd = 1;
     opts.stderr_fd = 2;

@@ -177,6 +177,48 @@ def test_up_names_the_runtime_config_flag_the_user_gave():
     assert r.returncode == 1 and "SPIN_RUNTIME_CONFIG_FILE" in r.stderr, r.stderr
 
 
+def test_up_on_a_host_ignores_runtime_config_at_the_filesystem_root():
+    # Put an invalid /runtime-config.toml at "/" of a private overlay of the
+    # root file system (a mount namespace; needs root) and run `up` there.
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        print("  (skipped: needs root and unshare)")
+        return
+    with tempfile.TemporaryDirectory() as upper, tempfile.TemporaryDirectory(dir=BUILD_DIR) as rc:
+        named = os.path.join(rc, "named.toml")
+        with open(named, "w") as f:
+            f.write("named = = broken\n")
+        script = (
+            'set -e; mount -t tmpfs t "$1"; mkdir "$1/u" "$1/w" "$1/m"; '
+            'mount -t overlay o -o lowerdir=/,upperdir="$1/u",workdir="$1/w" "$1/m"; '
+            'mount --bind /proc "$1/m/proc"; '  # for the sanitizers' leak check
+            'echo "this is = = not toml" > "$1/m/runtime-config.toml"; '
+            'shift; exec chroot "$0/m" "$@"')
+        base = ["unshare", "-m", "--propagation", "private", "sh", "-c", script, upper, upper]
+        r = subprocess.run(base + [SHIM, "up", "--check", "--from", BUILT_APP],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, (r.returncode, r.stderr)
+        assert "runtime-config.toml" not in r.stderr, r.stderr
+        # a file named with the flag is still read there
+        r = subprocess.run(base + [SHIM, "up", "--check", "--from", BUILT_APP,
+                                   "--runtime-config-file", named],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1 and named in r.stderr, (r.returncode, r.stderr)
+
+
+def test_up_error_names_the_component_once():
+    with tempfile.TemporaryDirectory() as app:
+        shutil.copy(os.path.join(BUILT_APP, "wagi-hello.wasm"), app)
+        with open(os.path.join(app, "spin.toml"), "w") as f:
+            f.write('spin_manifest_version = 2\n[application]\nname = "a"\n'
+                    '[[trigger.http]]\nroute = "/"\ncomponent = "web"\n'
+                    'executor = { type = "wagi" }\n'
+                    '[component.web]\nsource = "wagi-hello.wasm"\n'
+                    'files = [{ source = "nope", destination = "/" }]\n')
+        r = shim("up", "--check", "--from", app)
+        assert r.returncode == 1, r.stderr
+        assert "'nope'" in r.stderr and r.stderr.count("'web'") == 1, r.stderr
+
+
 def test_up_from_the_source_tree_example_says_where_the_built_app_is():
     src = os.path.join(SOURCE_DIR, "examples", "spin-wagi")
     if os.path.exists(os.path.join(src, "wagi-hello.wasm")):
