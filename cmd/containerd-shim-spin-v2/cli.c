@@ -110,21 +110,9 @@ static void put_items(FILE *out, const char *title, const cli_item *items, size_
 /* "[-e|--env K=V]..." for the usage line. */
 static char *usage_token(const cli_option *o)
 {
-    char *s;
-    if (o->short_name && o->value)
-        s = util_xasprintf("[%s|%s %s]", o->short_name, o->name, o->value);
-    else if (o->short_name)
-        s = util_xasprintf("[%s|%s]", o->short_name, o->name);
-    else if (o->value)
-        s = util_xasprintf("[%s %s]", o->name, o->value);
-    else
-        s = util_xasprintf("[%s]", o->name);
-    if (o->repeatable) {
-        char *r = util_xasprintf("%s...", s);
-        free(s);
-        s = r;
-    }
-    return s;
+    return util_xasprintf("[%s%s%s%s%s]%s", o->short_name ? o->short_name : "",
+                          o->short_name ? "|" : "", o->name, o->value ? " " : "",
+                          o->value ? o->value : "", o->repeatable ? "..." : "");
 }
 
 void cli_print_synopsis(const cli_command *cmd, FILE *out, const char *lead)

@@ -227,7 +227,8 @@ def test_up_from_the_source_tree_example_says_where_the_built_app_is():
     r = shim("up", "--check", "--from", src)
     assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
     assert "wagi-hello.wasm" in r.stderr, r.stderr
-    hint = [ln for ln in r.stderr.splitlines() if ln.strip().startswith("containerd-shim-spin-v2 up")]
+    hint = [ln for ln in r.stderr.splitlines()
+            if ln.strip().startswith("containerd-shim-spin-v2 up")]
     assert hint, r.stderr
     # the command the hint gives works
     cmd = hint[0].split()
