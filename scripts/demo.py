@@ -50,10 +50,18 @@ def wait_port(port, proc, timeout=20):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--build-dir", default=os.path.join(ROOT, "build", "demo"))
-    p.add_argument("--port", type=int, default=3000)
-    p.add_argument("--keep", action="store_true", help="keep serving until Ctrl-C")
+    p = argparse.ArgumentParser(
+        prog="scripts/demo.sh",
+        description="Serve examples/spin-wagi through a private containerd and our shim, curl "
+                    "it, and stop (scripts/demo.sh builds first; DEMO_BUILD_DIR picks its build "
+                    "directory).")
+    p.add_argument("--build-dir", default=os.path.join(ROOT, "build", "demo"),
+                   help="the build holding the shim and apps/spin-wagi (default: build/demo; "
+                        "demo.sh passes DEMO_BUILD_DIR)")
+    p.add_argument("--port", type=int, default=3000,
+                   help="serve the app on 127.0.0.1:PORT (default: 3000)")
+    p.add_argument("--keep", action="store_true",
+                   help="after the curls, keep serving until Ctrl-C")
     args = p.parse_args()
     shim_dir = os.path.join(args.build_dir, "cmd", "containerd-shim-spin-v2")
     probe = socket.socket()

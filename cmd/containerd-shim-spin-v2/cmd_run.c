@@ -3,11 +3,20 @@
  * `wasmtime run`.
  *
  * The guest gets our stdio, the arguments after FILE (argv[0] is FILE as
- * typed), only the environment given with --env, and only the directories
- * given with --dir/--ro-dir.  The process exit status is the guest's:
- * its proc_exit code or 0; 134 (what a shell shows for SIGABRT, and what
- * wasmtime uses) when it traps or is interrupted; 1 when the module cannot
- * be loaded, linked or started.
+ * typed, or --argv0), only the environment given with --env (the last value
+ * of a name wins, as in wasmtime and `up`), and only the directories given
+ * with --dir/--ro-dir.
+ *
+ * Exit status, chosen to match wasmtime where it has one and documented in
+ * `run --help` (run_exit_status below):
+ *   N    the guest's proc_exit code, or 0 when it returns;
+ *   1    FILE could not be loaded or started: unreadable, malformed,
+ *        invalid, a component, unlinkable, an export unfit for --invoke,
+ *        or an instantiation beyond a resource limit (wasmtime reports all
+ *        of these as errors with status 1);
+ *   2    a usage error;
+ *   134  a trap, or the --timeout deadline (what a shell shows for SIGABRT,
+ *        and wasmtime's status for a trap, its timeouts included).
  */
 #include "commands.h"
 #include "util.h"
@@ -18,78 +27,114 @@
 #include <signal.h>
 #include <string.h>
 
+#define EXIT_LOAD_FAILED 1
 #define EXIT_TRAP 134
 
-static void usage(FILE *out)
-{
-    fprintf(out,
-            "usage: containerd-shim-spin-v2 run [OPTIONS] FILE.wasm [ARGS...]\n"
-            "\n"
-            "Runs a WASI (preview 1) command module.\n"
-            "\n"
-            "options:\n"
-            "  --dir HOST[::GUEST]     preopen directory HOST as GUEST (default: HOST)\n"
-            "  --ro-dir HOST[::GUEST]  the same, read-only\n"
-            "  --env K=V               set an environment variable (--env K copies ours)\n"
-            "  --invoke FUNC           call export FUNC (no parameters) instead of _start\n"
-            "  --timeout MS            interrupt the program after MS milliseconds\n"
-            "\n"
-            "exit status: the program's exit code; 134 if it traps or is interrupted\n"
-            "(\"Error: <message>\" and a backtrace go to stderr); 1 if FILE cannot be\n"
-            "loaded or linked.\n"
-            "\n"
-            "environment: WASI_NO_OPENAT2=1 resolves guest paths without openat2(2)\n"
-            "(for seccomp policies that forbid it).\n");
-}
+enum run_option_id {
+    RUN_DIR,
+    RUN_RO_DIR,
+    RUN_ENV,
+    RUN_INVOKE,
+    RUN_TIMEOUT,
+    RUN_MAX_MEMORY,
+    RUN_ARGV0,
+};
 
-/* Growable arrays of the option values. */
+static const cli_option run_options[] = {
+    {RUN_DIR, "--dir", NULL, "HOST[::GUEST]", true,
+     "give the program the host directory HOST, seen as GUEST (default: the same path)"},
+    {RUN_RO_DIR, "--ro-dir", NULL, "HOST[::GUEST]", true,
+     "the same, read-only: every write, create, rename and unlink below it fails"},
+    {RUN_ENV, "--env", NULL, "K=V|K", true,
+     "set the program's environment variable K to V (K alone: our value of K, if set); "
+     "for a name given twice the last value wins"},
+    {RUN_INVOKE, "--invoke", NULL, "FUNC", false,
+     "call the export FUNC (no parameters) instead of _start; a reactor's _initialize runs "
+     "first"},
+    {RUN_TIMEOUT, "--timeout", NULL, "MS", false,
+     "stop the program after MS milliseconds, also while it sleeps or waits for input or "
+     "output"},
+    {RUN_MAX_MEMORY, "--max-memory-size", NULL, "BYTES", false,
+     "cap each linear memory at BYTES (suffix K, M or G: KiB, MiB, GiB; wasmtime's -W "
+     "max-memory-size): memory.grow beyond it fails (malloc returns NULL), a larger initial "
+     "memory fails at start"},
+    {RUN_ARGV0, "--argv0", NULL, "NAME", false,
+     "the program's argv[0] (default: FILE as typed)"},
+};
+
+static const cli_item run_environment[] = {
+    {"WASI_NO_OPENAT2=1",
+     "resolve the program's paths without openat2(2), for seccomp policies that forbid it"},
+};
+
+static const cli_item run_exit_status[] = {
+    {"N", "the program's exit code: its proc_exit(N), or 0 when it returns (a code above 255 "
+          "reads as 1)"},
+    {"1", "FILE could not be loaded or started: it cannot be read, is malformed or invalid, is "
+          "a WebAssembly component (not supported by run yet), imports something WASI does not "
+          "provide, has no suitable export to call, or needs more memory or table space than "
+          "allowed; or a --dir cannot be opened (\"Error: ...\" on stderr)"},
+    {"2", "a usage error: unknown option, bad value, no FILE"},
+    {"134", "the program trapped, or --timeout stopped it: \"Error: <why>\" and a backtrace on "
+            "stderr (what a shell shows for SIGABRT; wasmtime's status for traps)"},
+};
+
+const cli_command cmd_run_spec = {
+    .name = "run",
+    .operands = "FILE.wasm [ARGS...]",
+    .summary = "Run a WebAssembly program (a WASI preview 1 command module), like wasmtime run.",
+    .details = "The program gets this process's stdin, stdout and stderr, the ARGS after FILE, "
+               "only the environment variables given with --env and only the directories given "
+               "with --dir and --ro-dir. Options end at FILE: what follows is the program's.",
+    .options = run_options,
+    .noptions = UTIL_ARRAY_LEN(run_options),
+    .environment = run_environment,
+    .nenvironment = UTIL_ARRAY_LEN(run_environment),
+    .exit_status = run_exit_status,
+    .nexit_status = UTIL_ARRAY_LEN(run_exit_status),
+};
+
+/* What the options say, in the arrays the WASI config points into. */
 typedef struct run_opts {
     const char **env;
     size_t nenv;
-    char **env_owned;
-    size_t nenv_owned;
+    char **owned; /* strings the arrays point into */
+    size_t nowned;
     wasi_preopen *dirs;
     size_t ndirs;
-    char **dir_strings;
-    size_t ndir_strings;
     const char *invoke;
+    const char *argv0;
     uint64_t timeout_ms;
+    uint64_t max_memory;
 } run_opts;
 
 static void opts_free(run_opts *o)
 {
-    for (size_t i = 0; i < o->nenv_owned; i++)
-        free(o->env_owned[i]);
-    for (size_t i = 0; i < o->ndir_strings; i++)
-        free(o->dir_strings[i]);
-    free(o->env_owned);
-    free(o->dir_strings);
+    for (size_t i = 0; i < o->nowned; i++)
+        free(o->owned[i]);
+    free(o->owned);
     free(o->env);
     free(o->dirs);
 }
 
 static char *keep_string(run_opts *o, char *s)
 {
-    o->dir_strings = util_xrealloc(o->dir_strings, (o->ndir_strings + 1) * sizeof(char *));
-    o->dir_strings[o->ndir_strings++] = s;
+    o->owned = util_xrealloc(o->owned, (o->nowned + 1) * sizeof(char *));
+    o->owned[o->nowned++] = s;
     return s;
 }
 
-static int add_dir(run_opts *o, const char *spec, bool read_only)
+static int add_dir(run_opts *o, const char *flag, const char *spec, bool read_only)
 {
-    if (spec[0] == '\0') {
-        fprintf(stderr, "Error: --dir needs a directory\n");
-        return -1;
-    }
+    if (spec[0] == '\0')
+        return cli_usage_error(&cmd_run_spec, "%s needs a directory", flag);
     const char *sep = strstr(spec, "::");
     wasi_preopen p = {.read_only = read_only};
     if (sep != NULL) {
         p.host_path = keep_string(o, util_xstrndup(spec, (size_t)(sep - spec)));
         p.guest_path = sep + 2;
-        if (p.host_path[0] == '\0' || p.guest_path[0] == '\0') {
-            fprintf(stderr, "Error: --dir %s: expected HOST::GUEST\n", spec);
-            return -1;
-        }
+        if (p.host_path[0] == '\0' || p.guest_path[0] == '\0')
+            return cli_usage_error(&cmd_run_spec, "%s %s: expected HOST::GUEST", flag, spec);
     } else {
         p.host_path = spec;
         p.guest_path = spec;
@@ -99,89 +144,90 @@ static int add_dir(run_opts *o, const char *spec, bool read_only)
     return 0;
 }
 
-static void add_env(run_opts *o, const char *kv)
+/* "K=V" sets K (replacing an earlier value); "K" copies ours if we have one. */
+static int add_env(run_opts *o, const char *kv)
 {
-    const char *s = kv;
-    if (strchr(kv, '=') == NULL) { /* --env NAME: pass ours through, if set */
+    if (kv[0] == '\0' || kv[0] == '=')
+        return cli_usage_error(&cmd_run_spec, "--env needs K=V or K (got '%s')", kv);
+    const char *eq = strchr(kv, '=');
+    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+    if (eq == NULL) {
         const char *v = getenv(kv);
         if (v == NULL)
-            return;
-        char *owned = util_xasprintf("%s=%s", kv, v);
-        o->env_owned = util_xrealloc(o->env_owned, (o->nenv_owned + 1) * sizeof(char *));
-        o->env_owned[o->nenv_owned++] = owned;
-        s = owned;
+            return 0;
+        kv = keep_string(o, util_xasprintf("%s=%s", kv, v));
+    }
+    for (size_t i = 0; i < o->nenv; i++) {
+        if (strncmp(o->env[i], kv, klen) == 0 && o->env[i][klen] == '=') {
+            o->env[i] = kv;
+            return 0;
+        }
     }
     o->env = util_xrealloc(o->env, (o->nenv + 1) * sizeof(char *));
-    o->env[o->nenv++] = s;
+    o->env[o->nenv++] = kv;
+    return 0;
 }
 
-/* Accepts "--opt VALUE" and "--opt=VALUE"; returns the value or NULL. */
-static const char *opt_value(const char *name, int argc, char **argv, int *i)
+/* A positive decimal number; with `suffixes`, optionally times K, M or G
+ * (KiB, MiB, GiB). */
+static int parse_number(const char *flag, const char *v, bool suffixes, uint64_t *out)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "Error: %s needs a value\n", name);
-        return "";
-    }
-    return argv[++*i];
+    static const struct {
+        const char *suffix;
+        unsigned shift;
+    } units[] = {{"K", 10}, {"KiB", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30}};
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    unsigned shift = 0;
+    for (size_t i = 0; suffixes && end != v && i < UTIL_ARRAY_LEN(units); i++)
+        if (strcmp(end, units[i].suffix) == 0) {
+            shift = units[i].shift;
+            end += strlen(end);
+        }
+    if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n == 0 ||
+        n > (UINT64_MAX >> shift))
+        return cli_usage_error(&cmd_run_spec, "%s: '%s' is not a positive %s", flag, v,
+                               suffixes ? "number of bytes" : "number of milliseconds");
+    *out = (uint64_t)n << shift;
+    return 0;
 }
 
+/* Returns 0 with *file_index set, 1 after printing the help, or the usage
+ * error's exit status. */
 static int parse(run_opts *o, int argc, char **argv, int *file_index)
 {
-    int i;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (a[0] != '-' || a[1] == '\0')
-            break;
-        if (strcmp(a, "--") == 0) {
-            i++;
-            break;
-        }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return 1;
-        }
-        if ((v = opt_value("--dir", argc, argv, &i)) != NULL) {
-            if (add_dir(o, v, false) < 0)
-                return -1;
-        } else if ((v = opt_value("--ro-dir", argc, argv, &i)) != NULL) {
-            if (add_dir(o, v, true) < 0)
-                return -1;
-        } else if ((v = opt_value("--env", argc, argv, &i)) != NULL) {
-            if (v[0] == '\0' || v[0] == '=') {
-                fprintf(stderr, "Error: --env needs K=V\n");
-                return -1;
-            }
-            add_env(o, v);
-        } else if ((v = opt_value("--invoke", argc, argv, &i)) != NULL) {
+    cli_parser p;
+    cli_parser_init(&p, &cmd_run_spec, argc, argv);
+    const cli_option *opt;
+    const char *v;
+    int step = CLI_END, rc = 0;
+    while (rc == 0 && (step = cli_next(&p, &opt, &v)) == CLI_OPTION) {
+        switch ((enum run_option_id)opt->id) {
+        case RUN_DIR: rc = add_dir(o, opt->name, v, false); break;
+        case RUN_RO_DIR: rc = add_dir(o, opt->name, v, true); break;
+        case RUN_ENV: rc = add_env(o, v); break;
+        case RUN_INVOKE:
             if (v[0] == '\0')
-                return -1;
+                rc = cli_usage_error(&cmd_run_spec, "--invoke needs a function name");
             o->invoke = v;
-        } else if ((v = opt_value("--timeout", argc, argv, &i)) != NULL) {
-            char *end;
-            errno = 0;
-            unsigned long long ms = strtoull(v, &end, 10);
-            if (v[0] == '\0' || *end != '\0' || errno != 0 || ms == 0 || v[0] == '-') {
-                fprintf(stderr, "Error: --timeout: '%s' is not a positive number of ms\n", v);
-                return -1;
-            }
-            o->timeout_ms = ms;
-        } else {
-            fprintf(stderr, "Error: unknown option '%s'\n", a);
-            return -1;
+            break;
+        case RUN_TIMEOUT: rc = parse_number(opt->name, v, false, &o->timeout_ms); break;
+        case RUN_MAX_MEMORY: rc = parse_number(opt->name, v, true, &o->max_memory); break;
+        case RUN_ARGV0: o->argv0 = v; break;
         }
     }
-    if (i >= argc) {
-        fprintf(stderr, "Error: no FILE.wasm given\n");
-        return -1;
+    if (rc != 0)
+        return rc;
+    if (step == CLI_ERROR)
+        return CLI_EXIT_USAGE;
+    if (step == CLI_HELP) {
+        cli_print_help(&cmd_run_spec, stdout);
+        return 1;
     }
-    *file_index = i;
+    if (p.next >= argc)
+        return cli_usage_error(&cmd_run_spec, "no FILE.wasm given");
+    *file_index = p.next;
     return 0;
 }
 
@@ -193,33 +239,61 @@ static const char *kind_name(wasm_result_kind k)
     case WASM_UNLINKABLE: return "unlinkable";
     case WASM_TRAP: return "trap";
     case WASM_INTERRUPTED: return "interrupted";
-    case WASM_RESOURCE: return "resource limit";
+    case WASM_RESOURCE: return "cannot instantiate";
     default: return "error";
     }
 }
 
-static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
+/* The component model's binaries share the magic with core modules; the
+ * 4 bytes after it are version 0x0d and layer 1 instead of version 1. */
+static bool is_component(const uint8_t *b, size_t len)
+{
+    return len >= 8 && memcmp(b, "\0asm", 4) == 0 && b[6] == 0x01 && b[7] == 0x00;
+}
+
+static void print_backtrace(const wasm_result *res)
+{
+    size_t n = strlen(res->backtrace);
+    if (n)
+        fprintf(stderr, "backtrace:\n%s%s", res->backtrace,
+                res->backtrace[n - 1] == '\n' ? "" : "\n");
+}
+
+static wasm_module *load(const char *file)
 {
     util_error *err = NULL;
-    /* Most of this process's memory is fresh: one populated step for the
-     * module's decoded form and translated code beats a page fault per
-     * page, which costs tens of microseconds in a VM. */
-    util_heap_prefault(120 * 1024);
     cleanup_free char *bytes = NULL;
     size_t len = 0;
     if (util_read_file(file, &bytes, &len, &err) < 0) {
         util_error_report(&err, "Error");
-        return 1;
+        return NULL;
+    }
+    if (is_component((const uint8_t *)bytes, len)) {
+        fprintf(stderr,
+                "Error: %s is a WebAssembly component (component model), which run does not "
+                "support yet: it runs core modules (WASI preview 1 commands)\n",
+                file);
+        return NULL;
     }
     wasm_result res;
     wasm_result_init(&res);
     wasm_features features = {.tail_call = true};
     wasm_module *module = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
     bytes = NULL; /* the module's now */
-    if (module == NULL) {
+    if (module == NULL)
         fprintf(stderr, "Error: %s: %s: %s\n", file, kind_name(res.kind), res.message);
-        return 1;
-    }
+    return module;
+}
+
+static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
+{
+    /* Most of this process's memory is fresh: one populated step for the
+     * module's decoded form and translated code beats a page fault per
+     * page, which costs tens of microseconds in a VM. */
+    util_heap_prefault(120 * 1024);
+    wasm_module *module = load(file);
+    if (module == NULL)
+        return EXIT_LOAD_FAILED;
 
     /* A closed stdout is the guest's problem (errno `pipe`), as for a Rust
      * program, not a signal that kills the runtime. */
@@ -228,6 +302,8 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
     if (no2 != NULL && strcmp(no2, "1") == 0)
         wasi_set_openat2(false);
 
+    if (o->argv0)
+        gargv[0] = (char *)o->argv0;
     wasi_config cfg;
     wasi_config_init(&cfg);
     cfg.argv = (const char *const *)gargv;
@@ -236,37 +312,42 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
     cfg.envc = o->nenv;
     cfg.preopens = o->dirs;
     cfg.npreopens = o->ndirs;
-    if (o->timeout_ms)
-        cfg.deadline_ns = util_monotonic_ns() + o->timeout_ms * 1000000u;
+    if (o->timeout_ms) { /* a deadline centuries away is no deadline */
+        uint64_t now = util_monotonic_ns(), left = UINT64_MAX - now;
+        cfg.deadline_ns = o->timeout_ms < left / 1000000u ? now + o->timeout_ms * 1000000u : 0;
+    }
+    wasm_store_config store = {.max_memory_bytes = o->max_memory};
 
+    util_error *err = NULL;
+    wasm_result res;
+    wasm_result_init(&res);
     int exit_code = 0;
-    int rc = wasi_run_command(module, &cfg, o->invoke, NULL, &res, &exit_code, &err);
+    int rc = wasi_run_command(module, &cfg, o->invoke, &store, &res, &exit_code, &err);
     wasm_module_free(module);
     fflush(stdout);
     if (rc == 0) /* a status the OS cannot carry must not read as success */
         return exit_code >= 0 && exit_code <= 255 ? exit_code : 1;
     if (err != NULL) {
         util_error_report(&err, "Error");
-        return 1;
+        return EXIT_LOAD_FAILED;
     }
     switch (res.kind) {
     case WASM_TRAP:
-    case WASM_RESOURCE:
         fprintf(stderr, "Error: %s\n", res.message);
-        if (res.backtrace[0])
-            fprintf(stderr, "backtrace:\n%s%s", res.backtrace,
-                    res.backtrace[strlen(res.backtrace) - 1] == '\n' ? "" : "\n");
+        print_backtrace(&res);
         return EXIT_TRAP;
     case WASM_INTERRUPTED:
         fprintf(stderr, "Error: interrupted after the %llu ms timeout\n",
                 (unsigned long long)o->timeout_ms);
-        if (res.backtrace[0])
-            fprintf(stderr, "backtrace:\n%s%s", res.backtrace,
-                    res.backtrace[strlen(res.backtrace) - 1] == '\n' ? "" : "\n");
+        print_backtrace(&res);
         return EXIT_TRAP;
+    case WASM_RESOURCE: /* before the program ran: it could not be started */
+        fprintf(stderr, "Error: %s: %s: %s%s\n", file, kind_name(res.kind), res.message,
+                o->max_memory && strstr(res.message, "cap") ? " (--max-memory-size)" : "");
+        return EXIT_LOAD_FAILED;
     default:
         fprintf(stderr, "Error: %s: %s: %s\n", file, kind_name(res.kind), res.message);
-        return 1;
+        return EXIT_LOAD_FAILED;
     }
 }
 
@@ -275,13 +356,10 @@ int cmd_run(int argc, char **argv)
     run_opts o = {0};
     int file_index = 0;
     int rc = parse(&o, argc, argv, &file_index);
-    if (rc != 0) {
-        if (rc < 0)
-            usage(stderr);
-        opts_free(&o);
-        return rc < 0 ? 1 : 0;
-    }
-    rc = run_file(&o, argv[file_index], argc - file_index, argv + file_index);
+    if (rc == 0)
+        rc = run_file(&o, argv[file_index], argc - file_index, argv + file_index);
+    else if (rc == 1) /* the help was printed */
+        rc = 0;
     opts_free(&o);
     return rc;
 }

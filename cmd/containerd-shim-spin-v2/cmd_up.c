@@ -2,106 +2,215 @@
  * cmd_up.c - the `up` sub-command: run a Spin app from a directory or a
  * spin.toml, like `spin up`.
  *
- *   containerd-shim-spin-v2 up [--from DIR|FILE] [--listen ADDR]
- *       [--env K=V]... [--runtime-config-file FILE] [--log-dir DIR]
- *       [--log-level LEVEL] [--check]
- *
  * As with `spin up`: --from defaults to the current directory, --listen
- * to $SPIN_HTTP_LISTEN_ADDR or 127.0.0.1:3000, and --env adds a variable
- * to every component's environment.  The process environment is the app's
+ * to $SPIN_HTTP_LISTEN_ADDR or 127.0.0.1:3000, --env adds a variable to
+ * every component's environment, and a runtime config file is read only
+ * when one is named (--runtime-config-file or $SPIN_RUNTIME_CONFIG_FILE):
+ * the fixed /runtime-config.toml belongs to a container's image, where the
+ * container layer asks for it.  The process environment is the app's
  * environment (SPIN_VARIABLE_*, SPIN_LOG_DIR, ...).  SIGTERM, SIGINT and
  * SIGHUP stop it gracefully with exit status 0; a start-up error is
- * printed on stderr with exit status 1.  --check validates without
- * serving.
+ * printed on stderr with exit status 1; a usage error exits 2.  --check
+ * validates without serving.
+ *
+ * Options, environment variables and exit codes are rows of the tables
+ * below, which are also the help; a new flag is one row in up_options and
+ * one case in parse().
  */
 #include "commands.h"
 #include "spin.h"
 #include "util.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 extern char **environ;
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "containerd-shim-spin-v2 up: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nusage: containerd-shim-spin-v2 up [--from DIR|FILE] [--listen ADDR] "
-                    "[--env K=V]... [--runtime-config-file FILE] [--log-dir DIR] "
-                    "[--log-level LEVEL] [--check]\n");
-    return 2;
-}
+/* A new option: an id here, a row in up_options (its place in the usage
+ * and help), a case in parse(), a field in up_args if it carries a value. */
+enum up_option_id {
+    UP_FROM,
+    UP_LISTEN,
+    UP_ENV,
+    UP_RUNTIME_CONFIG,
+    UP_LOG_DIR,
+    UP_LOG_LEVEL,
+    UP_CHECK,
+};
 
-/* Accepts "--opt VALUE" and "--opt=VALUE"; returns the value or NULL. */
-static const char *opt_value(int argc, char **argv, int *i, const char *long_name,
-                             const char *short_name)
+static const cli_option up_options[] = {
+    {UP_FROM, "--from", "-f", "DIR|FILE", false,
+     "the app: a directory holding spin.toml, or a manifest file (default: the current "
+     "directory)"},
+    {UP_LISTEN, "--listen", NULL, "ADDR", false,
+     "serve HTTP on ADDR: IPv4 (0.0.0.0:80), [IPv6]:port or name:port (default: "
+     "$SPIN_HTTP_LISTEN_ADDR, else 127.0.0.1:3000)"},
+    {UP_ENV, "--env", "-e", "K=V", true,
+     "add K=V to every component's environment, over the manifest's; for a name given twice "
+     "the last value wins"},
+    {UP_RUNTIME_CONFIG, "--runtime-config-file", NULL, "FILE", false,
+     "read the runtime config (state_dir, log_dir, max_instance_memory, variables providers) "
+     "from FILE; without it (or $SPIN_RUNTIME_CONFIG_FILE) none is read"},
+    {UP_LOG_DIR, "--log-dir", NULL, "DIR", false,
+     "write each component's output to DIR/<component>_stdout.txt and _stderr.txt (default: "
+     "this process's stdout and stderr)"},
+    {UP_LOG_LEVEL, "--log-level", NULL, "LEVEL", false,
+     "what the host itself logs on stderr: error (the default), warn, info or debug"},
+    {UP_CHECK, "--check", NULL, NULL, false,
+     "load the manifest, variables and runtime config and compile every component, print "
+     "\"PATH: ok\" and exit, without serving"},
+};
+
+/* One row per variable the app reads from this process's environment (a
+ * new SPIN_* knob gets its row here). */
+static const cli_item up_environment[] = {
+    {"SPIN_HTTP_LISTEN_ADDR", "the address to serve on when --listen is not given"},
+    {"SPIN_VARIABLE_<NAME>", "the value of app variable <name> (upper-cased; a plain <NAME> "
+                             "also works and takes precedence)"},
+    {"SPIN_RUNTIME_CONFIG_FILE", "the runtime config file when --runtime-config-file is not "
+                                 "given"},
+    {"SPIN_LOG_DIR", "the component log directory when --log-dir is not given"},
+    {"SPIN_COMPONENTS_TO_RETAIN", "comma-separated component ids: serve only their routes"},
+    {"SPIN_MAX_INSTANCE_MEMORY", "cap in bytes of each component instance's linear memory"},
+};
+
+static const cli_item up_exit_status[] = {
+    {"0", "stopped by SIGTERM, SIGINT or SIGHUP once in-flight requests finished; or --check "
+          "found nothing wrong"},
+    {"1", "the app could not start (bad manifest, missing file or variable, invalid Wasm, "
+          "address in use): \"Error: ...\" on stderr says what is wrong"},
+    {"2", "a usage error: unknown option, missing or bad value"},
+};
+
+const cli_command cmd_up_spec = {
+    .name = "up",
+    .operands = NULL,
+    .summary = "Serve a Spin app's HTTP triggers, like spin up.",
+    .details = "Components run with the Wagi executor (WASI preview 1 programs speaking CGI). "
+               "The app's variables come from this process's environment; components see only "
+               "their manifest environment, --env and what CGI adds.",
+    .options = up_options,
+    .noptions = UTIL_ARRAY_LEN(up_options),
+    .environment = up_environment,
+    .nenvironment = UTIL_ARRAY_LEN(up_environment),
+    .exit_status = up_exit_status,
+    .nexit_status = UTIL_ARRAY_LEN(up_exit_status),
+};
+
+typedef struct up_args {
+    const char *from;
+    const char *listen;
+    const char *runtime_config;
+    const char *log_dir;
+    bool check;
+    const char **component_env; /* NULL-terminated */
+    size_t ncomponent_env;
+} up_args;
+
+/* Returns 0, 1 after printing the help, or the usage error's exit status. */
+static int parse(up_args *a, int argc, char **argv)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(long_name);
-    if (strncmp(a, long_name, n) == 0 && a[n] == '=')
-        return a + n + 1;
-    if (strcmp(a, long_name) == 0 || (short_name && strcmp(a, short_name) == 0)) {
-        if (*i + 1 >= argc)
-            return NULL;
-        return argv[++*i];
+    cli_parser p;
+    cli_parser_init(&p, &cmd_up_spec, argc, argv);
+    const cli_option *opt;
+    const char *v;
+    int step;
+    while ((step = cli_next(&p, &opt, &v)) == CLI_OPTION) {
+        switch ((enum up_option_id)opt->id) {
+        case UP_FROM: a->from = v; break;
+        case UP_LISTEN: a->listen = v; break;
+        case UP_ENV:
+            if (!strchr(v, '=') || v[0] == '=')
+                return cli_usage_error(&cmd_up_spec, "--env expects KEY=VALUE, got '%s'", v);
+            a->component_env[a->ncomponent_env++] = v;
+            break;
+        case UP_RUNTIME_CONFIG: a->runtime_config = v; break;
+        case UP_LOG_DIR: a->log_dir = v; break;
+        case UP_LOG_LEVEL: {
+            util_log_level level;
+            if (util_log_parse_level(v, &level) < 0)
+                return cli_usage_error(&cmd_up_spec,
+                                       "unknown log level '%s' (error, warn, info, debug)", v);
+            util_log_set_level(level);
+            break;
+        }
+        case UP_CHECK: a->check = true; break;
+        }
     }
-    return NULL;
+    if (step == CLI_ERROR)
+        return CLI_EXIT_USAGE;
+    if (step == CLI_HELP) {
+        cli_print_help(&cmd_up_spec, stdout);
+        return 1;
+    }
+    if (p.next < argc)
+        return cli_usage_error(&cmd_up_spec, "unexpected argument '%s' (the app is --from)",
+                               argv[p.next]);
+    return 0;
 }
 
-static bool is_opt(const char *a, const char *long_name, const char *short_name)
+static char *manifest_of(const char *from)
 {
-    size_t n = strlen(long_name);
-    return strcmp(a, long_name) == 0 || (strncmp(a, long_name, n) == 0 && a[n] == '=') ||
-           (short_name && strcmp(a, short_name) == 0);
+    struct stat st;
+    if (stat(from, &st) == 0 && S_ISDIR(st.st_mode))
+        return util_xasprintf("%s/spin.toml", from);
+    return util_xstrdup(from);
+}
+
+/* `up --from examples/spin-wagi` from a checkout: the example's Wasm files
+ * are build outputs, assembled with its manifest into <build>/apps/<name>,
+ * never into the source tree.  When the running binary sits in such a
+ * build (<build>/cmd/containerd-shim-spin-v2/) and a copy of this very
+ * manifest is there, say so instead of leaving a bare "No such file". */
+static void hint_at_built_copy(const char *from)
+{
+    cleanup_free char *manifest = manifest_of(from);
+    cleanup_free char *exe = realpath("/proc/self/exe", NULL);
+    cleanup_free char *real = realpath(manifest, NULL);
+    if (exe == NULL || real == NULL)
+        return;
+    for (int up = 0; up < 3; up++) { /* binary, its directory, cmd/ */
+        char *slash = strrchr(exe, '/');
+        if (slash == NULL || slash == exe)
+            return;
+        *slash = '\0';
+    }
+    char *app_dir_end = strrchr(real, '/');
+    *app_dir_end = '\0';
+    const char *name = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
+    cleanup_free char *copy_dir = util_xasprintf("%s/apps/%s", exe, name);
+    cleanup_free char *copy = util_xasprintf("%s/spin.toml", copy_dir);
+    cleanup_free char *ours = NULL, *theirs = NULL;
+    size_t nours = 0, ntheirs = 0;
+    util_error *err = NULL;
+    if (util_read_file(manifest, &ours, &nours, &err) < 0 ||
+        util_read_file(copy, &theirs, &ntheirs, &err) < 0) {
+        util_error_free(&err);
+        return;
+    }
+    if (nours != ntheirs || memcmp(ours, theirs, nours) != 0 || strcmp(real, copy_dir) == 0)
+        return;
+    fprintf(stderr,
+            "hint: %s is the source of an example whose Wasm files the build writes elsewhere; "
+            "the built app is %s:\n  containerd-shim-spin-v2 up --from %s\n",
+            from, copy_dir, copy_dir);
 }
 
 int cmd_up(int argc, char **argv)
 {
-    const char *from = ".", *listen = NULL, *rc_file = NULL, *log_dir = NULL;
-    bool check = false;
-    size_t nenv = 0;
     cleanup_free const char **comp_env = util_xcalloc((size_t)argc + 1, sizeof(char *));
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v;
-        if (is_opt(a, "--from", "-f")) {
-            if (!(v = opt_value(argc, argv, &i, "--from", "-f")))
-                return usage_error("%s needs a value", a);
-            from = v;
-        } else if (is_opt(a, "--listen", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--listen", NULL)))
-                return usage_error("%s needs a value", a);
-            listen = v;
-        } else if (is_opt(a, "--env", "-e")) {
-            if (!(v = opt_value(argc, argv, &i, "--env", "-e")))
-                return usage_error("%s needs a value", a);
-            if (!strchr(v, '=') || v[0] == '=')
-                return usage_error("--env expects KEY=VALUE, got '%s'", v);
-            comp_env[nenv++] = v;
-        } else if (is_opt(a, "--runtime-config-file", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--runtime-config-file", NULL)))
-                return usage_error("%s needs a value", a);
-            rc_file = v;
-        } else if (is_opt(a, "--log-dir", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--log-dir", NULL)))
-                return usage_error("%s needs a value", a);
-            log_dir = v;
-        } else if (is_opt(a, "--log-level", NULL)) {
-            if (!(v = opt_value(argc, argv, &i, "--log-level", NULL)))
-                return usage_error("%s needs a value", a);
-            util_log_level level;
-            if (util_log_parse_level(v, &level) < 0)
-                return usage_error("unknown log level '%s' (error, warn, info, debug)", v);
-            util_log_set_level(level);
-        } else if (strcmp(a, "--check") == 0) {
-            check = true;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage_error("%s", "runs a Spin application");
-            return 0;
-        } else {
-            return usage_error("unknown argument '%s'", a);
-        }
+    up_args a = {.from = ".", .component_env = comp_env};
+    int rc = parse(&a, argc, argv);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    /* Checked here so that the error names the flag the user typed, not
+     * the environment variable it is passed on as. */
+    if (a.runtime_config && access(a.runtime_config, R_OK) != 0) {
+        fprintf(stderr, "Error: --runtime-config-file %s: %s\n", a.runtime_config,
+                strerror(errno));
+        return 1;
     }
 
     /* The app's environment: ours, plus what the flags set (last wins). */
@@ -111,9 +220,9 @@ int cmd_up(int argc, char **argv)
     cleanup_free const char **env = util_xcalloc(n + 4, sizeof(char *));
     for (size_t i = 0; i < n; i++)
         env[i] = environ[i];
-    cleanup_free char *rc_kv = rc_file ? util_xasprintf("SPIN_RUNTIME_CONFIG_FILE=%s", rc_file)
-                                       : NULL;
-    cleanup_free char *log_kv = log_dir ? util_xasprintf("SPIN_LOG_DIR=%s", log_dir) : NULL;
+    cleanup_free char *rc_kv =
+        a.runtime_config ? util_xasprintf("SPIN_RUNTIME_CONFIG_FILE=%s", a.runtime_config) : NULL;
+    cleanup_free char *log_kv = a.log_dir ? util_xasprintf("SPIN_LOG_DIR=%s", a.log_dir) : NULL;
     if (rc_kv)
         env[n++] = rc_kv;
     if (log_kv)
@@ -121,22 +230,25 @@ int cmd_up(int argc, char **argv)
 
     spin_run_options opts;
     spin_run_options_init(&opts);
-    opts.app_path = from;
+    opts.app_path = a.from;
     opts.env = env;
     opts.component_env = comp_env;
-    opts.listen_addr = listen;
-    if (!listen && !getenv("SPIN_HTTP_LISTEN_ADDR"))
+    opts.listen_addr = a.listen;
+    if (!a.listen && !getenv("SPIN_HTTP_LISTEN_ADDR"))
         opts.listen_addr = "127.0.0.1:3000";
-    /* As in the shim, /runtime-config.toml is used when it exists. */
+    /* opts.root_dir stays NULL: on a host there is no image root whose
+     * /runtime-config.toml would be the app's. */
 
     util_error *err = NULL;
-    int rc = check ? spin_app_check(&opts, &err) : spin_app_run(&opts, &err);
+    rc = a.check ? spin_app_check(&opts, &err) : spin_app_run(&opts, &err);
     if (rc < 0) {
         fprintf(stderr, "Error: %s\n", err ? err->msg : "unknown error");
+        if (err && err->status == ENOENT)
+            hint_at_built_copy(a.from);
         util_error_free(&err);
         return 1;
     }
-    if (check)
-        printf("%s: ok\n", from);
+    if (a.check)
+        printf("%s: ok\n", a.from);
     return rc;
 }

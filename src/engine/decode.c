@@ -211,6 +211,9 @@ static int rd_memtype(wm_reader *r, wm_limits *l)
 
 static int rd_globaltype(wm_reader *r, wm_globaltype *g)
 {
+    /* Defined on every path: gcc -O3 cannot see that callers use *g only
+     * on success, and warns (-Wmaybe-uninitialized) where they copy it. */
+    *g = (wm_globaltype){0};
     uint8_t mut;
     if (rd_valtype(r, &g->valtype) < 0 || rd_u8(r, &mut) < 0)
         return -1;

@@ -42,6 +42,7 @@ static int spin_run(void *state, void *work, const container_program *prog)
     spin_run_options opts;
     spin_run_options_init(&opts);
     opts.app_path = "/";
+    opts.root_dir = "/"; /* the image's /runtime-config.toml, as in containerd-shim-spin */
     opts.env = (const char *const *)prog->env;
     opts.stdout_fd = 1;
     opts.stderr_fd = 2;

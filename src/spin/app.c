@@ -191,7 +191,7 @@ static int stage_files(loaded_app *a, const spin_component *c, spin_component_ru
 {
     spin_mounts mounts = {0};
     if (spin_component_files(a->manifest, c, &mounts, err) < 0)
-        return util_error_wrap(err, "component '%s' files", c->id);
+        return -1; /* the error names the component already */
     if (mounts.len == 0) {
         spin_mounts_free(&mounts);
         return 0;
@@ -233,7 +233,7 @@ static int stage_files(loaded_app *a, const spin_component *c, spin_component_ru
     }
     spin_mounts_free(&mounts);
     if (rc < 0)
-        return util_error_wrap(err, "component '%s' files", c->id);
+        return util_error_wrap(err, "component '%s': files", c->id);
     rt->files_dir = steal_pointer(&root);
     return 0;
 }

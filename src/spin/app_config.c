@@ -108,7 +108,7 @@ int spin_runtime_config_load(const spin_run_options *opts, spin_runtime_config *
 {
     memset(rc, 0, sizeof(*rc));
     const char *const *env = opts->env;
-    const char *root = opts->root_dir ? opts->root_dir : "/";
+    const char *root = opts->root_dir;
     const char *explicit_path = spin_env_lookup(env, "SPIN_RUNTIME_CONFIG_FILE");
     cleanup_free char *path = NULL;
     if (explicit_path && explicit_path[0]) {
@@ -116,7 +116,7 @@ int spin_runtime_config_load(const spin_run_options *opts, spin_runtime_config *
         if (access(path, R_OK) != 0)
             return util_error_set(err, errno, "runtime config file %s (SPIN_RUNTIME_CONFIG_FILE)",
                                   path);
-    } else {
+    } else if (root != NULL) { /* an image's /runtime-config.toml; none on a host */
         size_t rl = strlen(root);
         path = util_xasprintf("%s%sruntime-config.toml", root,
                               rl && root[rl - 1] == '/' ? "" : "/");

@@ -23,9 +23,12 @@
  *                        `environment` plus what the executor adds (CGI).
  *   stdout_fd/stderr_fd  where component output goes when no log dir is set;
  *                        start-up and request errors are logged on stderr_fd.
- *   root_dir             the directory fixed paths such as /runtime-config.toml
- *                        are resolved in (a container's rootfs when the caller
- *                        has not pivoted into it; NULL = "/").
+ *   root_dir             the image root: its runtime-config.toml is read when
+ *                        SPIN_RUNTIME_CONFIG_FILE names none, and absolute
+ *                        paths of the runtime config resolve in it ("/" in a
+ *                        container after pivot_root).  NULL = not in an image
+ *                        (`up` on a host, like `spin up`): no implicit
+ *                        runtime config.
  *
  * Errors: start-up problems (bad manifest, unknown component in
  * SPIN_COMPONENTS_TO_RETAIN, missing required variable, address in use,
@@ -57,7 +60,7 @@ typedef struct spin_run_options {
     /* Component stdout/stderr when no log_dir is configured. */
     int stdout_fd;
     int stderr_fd;
-    /* See above; NULL = "/". */
+    /* See above; NULL = no image root. */
     const char *root_dir;
     /* If >= 0, "ready\n" is written here (and the fd left open) once the
      * listener is bound and requests are served: lets callers and tests

@@ -38,6 +38,18 @@ int wasi_iovs_load(const gmem *m, uint32_t iovs, uint32_t n, struct iovec **out)
     return WE_SUCCESS;
 }
 
+uint32_t wasi_iovs_cap(struct iovec *v, uint32_t n, size_t max)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (v[i].iov_len >= max) {
+            v[i].iov_len = max;
+            return i + 1;
+        }
+        max -= v[i].iov_len;
+    }
+    return n;
+}
+
 static size_t iovs_total(const struct iovec *v, uint32_t n)
 {
     size_t t = 0;
@@ -77,6 +89,8 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
             }
         } else if (wasi_wait_ready(ctx, f->host, write ? POLLOUT : POLLIN) == WASI_DEADLINE) {
             return WASI_DEADLINE;
+        } else if (write && wasi_ctx_deadline(ctx) != 0) {
+            n = wasi_iovs_cap(v, n, PIPE_BUF); /* a full write could block past it */
         }
     }
     if (f->kind == FDK_NULL) {

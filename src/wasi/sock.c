@@ -3,11 +3,15 @@
  *
  * Preview 1 cannot create sockets; these act only on stream sockets an
  * embedder handed in (as stdio).  Sends use MSG_NOSIGNAL so a peer going
- * away is errno `pipe` for the guest, never SIGPIPE for the host.
+ * away is errno `pipe` for the guest, never SIGPIPE for the host.  Under a
+ * deadline a call waits for readiness first (wasi_wait_ready) and then
+ * transfers only what cannot block, like fd_read and fd_write do.
  */
 #include "wasi_internal.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -26,6 +30,18 @@ static int sock_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, wasi_fd **out
     return WE_SUCCESS;
 }
 
+/* Blocking calls wait for readiness within the deadline (the guest's own
+ * non-blocking mode does not wait at all). */
+static int sock_wait(wasi_ctx *ctx, const wasi_fd *f, short events)
+{
+    if (f->fdflags & FDFLAG_NONBLOCK)
+        return WE_SUCCESS;
+    return wasi_wait_ready(ctx, f->host, events) == WASI_DEADLINE ? WASI_DEADLINE : WE_SUCCESS;
+}
+
+#define RET_WAIT(caller, ctx, e) \
+    ((e) == WASI_DEADLINE ? wasi_stop_at_deadline(caller, ctx) : RET(e))
+
 WASI_FN(sock_accept)
 {
     gmem m = gmem_of(caller);
@@ -38,6 +54,8 @@ WASI_FN(sock_accept)
         return RET(WE_INVAL);
     if (!gmem_ok(&m, ARG32(2), 4))
         return RET(WE_FAULT);
+    if ((rc = sock_wait(env, f, POLLIN)) != WE_SUCCESS)
+        return RET_WAIT(caller, env, rc);
     int s = accept4(f->host, NULL, NULL,
                     SOCK_CLOEXEC | ((flags & FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0));
     if (s < 0)
@@ -71,8 +89,13 @@ WASI_FN(sock_recv)
     cleanup_free struct iovec *v = NULL;
     if ((rc = wasi_iovs_load(&m, ARG32(1), ARG32(2), &v)) != WE_SUCCESS)
         return RET(rc);
+    if ((rc = sock_wait(env, f, POLLIN)) != WE_SUCCESS)
+        return RET_WAIT(caller, env, rc);
     struct msghdr msg = {.msg_iov = v, .msg_iovlen = ARG32(2) > 1024 ? 1024 : ARG32(2)};
-    int fl = ((riflags & 1) ? MSG_PEEK : 0) | ((riflags & 2) ? MSG_WAITALL : 0);
+    /* Under a deadline "wait for all" cannot be honoured: what is there is
+     * returned, as after a signal. */
+    bool waitall = (riflags & 2) && wasi_ctx_deadline(env) == 0;
+    int fl = ((riflags & 1) ? MSG_PEEK : 0) | (waitall ? MSG_WAITALL : 0);
     ssize_t n;
     do
         n = recvmsg(f->host, &msg, fl);
@@ -99,6 +122,10 @@ WASI_FN(sock_send)
     if ((rc = wasi_iovs_load(&m, ARG32(1), ARG32(2), &v)) != WE_SUCCESS)
         return RET(rc);
     struct msghdr msg = {.msg_iov = v, .msg_iovlen = ARG32(2) > 1024 ? 1024 : ARG32(2)};
+    if ((rc = sock_wait(env, f, POLLOUT)) != WE_SUCCESS)
+        return RET_WAIT(caller, env, rc);
+    if (wasi_ctx_deadline(env) != 0 && !(f->fdflags & FDFLAG_NONBLOCK))
+        msg.msg_iovlen = wasi_iovs_cap(v, (uint32_t)msg.msg_iovlen, PIPE_BUF);
     ssize_t n;
     do
         n = sendmsg(f->host, &msg, MSG_NOSIGNAL);

@@ -233,6 +233,11 @@ static inline int gmem_put64(const gmem *m, uint32_t ptr, uint64_t v)
 /* A guest iovec array turned into host iovecs (bounds-checked). */
 struct iovec;
 int wasi_iovs_load(const gmem *m, uint32_t iovs, uint32_t n, struct iovec **out);
+/* Shortens the iovecs to at most `max` bytes in all; returns how many are
+ * left.  After poll() says a pipe, socket or terminal is writable, a write
+ * of PIPE_BUF bytes or less does not block, so under a deadline writes are
+ * cut to that (a short write is legal; the guest's libc loops). */
+uint32_t wasi_iovs_cap(struct iovec *v, uint32_t n, size_t max);
 
 /* ---- host functions ---------------------------------------------------- */
 

@@ -1067,6 +1067,40 @@ static void test_spin_app(void)
     finish(c);
     bundle_remove(&b);
 }
+
+/* The image's /runtime-config.toml is the app's runtime config in a
+ * container (as in containerd-shim-spin), unlike for `up` on a host: an
+ * invalid one stops the app at start-up, naming the file. */
+static void test_spin_app_reads_the_images_runtime_config(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/\"]",
+                                             .namespaces = "[{\"type\":\"pid\"},"
+                                                           "{\"type\":\"mount\"}]"}),
+              0);
+    char *cmd = util_xasprintf("cp -r '%s/spin-wagi/.' '%s/' && echo 'not = = toml' > "
+                               "'%s/runtime-config.toml'",
+                               APPS_DIR, b.image, b.image);
+    CHECK_INT(system(cmd), 0);
+    free(cmd);
+    util_error *err = NULL;
+    container *c = bundle_create(&b, "t-spin-rc", &err);
+    util_error_free(&err);
+    CHECK(c != NULL);
+    if (c) {
+        pid_t pid = container_start(c, &err);
+        CHECK(pid > 0);
+        CHECK_INT(reap_pid(pid), 137);
+        char *out = bundle_read(&b, "out");
+        CHECK(out != NULL && strstr(out, "/runtime-config.toml") != NULL);
+        if (out && !strstr(out, "/runtime-config.toml"))
+            fprintf(stderr, "spin output: %s\n", out);
+        free(out);
+        util_error_free(&err);
+    }
+    finish(c);
+    bundle_remove(&b);
+}
 #endif
 
 int main(void)
@@ -1105,6 +1139,7 @@ int main(void)
 #endif
 #ifdef APPS_DIR
     RUN(test_spin_app);
+    RUN(test_spin_app_reads_the_images_runtime_config);
 #endif
     return TEST_SUMMARY();
 }

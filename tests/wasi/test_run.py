@@ -9,6 +9,7 @@ WASI errno numbers used below: 0 success, 8 badf, 21 fault, 28 inval,
 32 loop, 44 noent, 54 notdir, 69 rofs, 76 notcapable.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -133,6 +134,44 @@ def test_timeout_stops_a_guest_blocked_in_wasi_calls():
     assert b"interrupted" in e and b"fd_read" in e, e
 
 
+def wait_ended(p, timeout=60):
+    """The exit status and stderr of a process expected to end by itself."""
+    try:
+        rc = p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise AssertionError("still running after %d s: the deadline did not stop it" % timeout)
+    return rc, p.stderr.read()
+
+
+def test_timeout_stops_a_guest_blocked_receiving_from_a_socket():
+    import socket
+    a, b = socket.socketpair()
+    try:  # the peer never sends
+        p = subprocess.Popen([SHIM, "run", "--timeout", "300", FSOPS, "recv", "0"], stdin=a,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        rc, e = wait_ended(p)
+    finally:
+        a.close()
+        b.close()
+    assert rc == 134, (rc, e)
+    assert b"interrupted after the 300 ms timeout" in e and b"sock_recv" in e, e
+
+
+def test_timeout_stops_a_guest_blocked_writing_to_a_full_pipe():
+    # 200 KB to a pipe nobody reads: the 64 KiB pipe fills, the guest waits
+    p = subprocess.Popen([SHIM, "run", "--timeout", "300", HELLO, "x" * 100000, "y" * 100000],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        rc, e = wait_ended(p)
+    finally:
+        p.stdout.close()
+        p.stderr.close()
+    assert rc == 134, (rc, e)
+    assert b"interrupted after the 300 ms timeout" in e and b"fd_write" in e, e
+
+
 def test_invoke_runs_initialize_first():
     r = run("--invoke", "greet", REACTOR)
     assert r.returncode == 0, err(r)
@@ -176,19 +215,132 @@ def test_unresolved_import_is_unlinkable():
 def test_missing_file_and_bad_options():
     r = run("/nonexistent/x.wasm")
     assert r.returncode == 1 and "/nonexistent/x.wasm" in err(r), err(r)
-    r = run("--bogus", HELLO)
-    assert r.returncode == 1 and "--bogus" in err(r) and "usage:" in err(r), err(r)
-    r = run("--timeout", "soon", HELLO)
-    assert r.returncode == 1 and "soon" in err(r), err(r)
-    r = run()
-    assert r.returncode == 1 and "FILE" in err(r), err(r)
     r = run("--dir", "/nonexistent-dir", HELLO)
     assert r.returncode == 1 and "/nonexistent-dir" in err(r), err(r)
+    # usage errors are 2 (as in `up`, wasmtime and spin), never a program's 1
+    r = run("--bogus", HELLO)
+    assert r.returncode == 2 and "--bogus" in err(r) and "usage:" in err(r), err(r)
+    r = run("--timeout", "soon", HELLO)
+    assert r.returncode == 2 and "soon" in err(r), err(r)
+    r = run("--max-memory-size", "lots", HELLO)
+    assert r.returncode == 2 and "lots" in err(r), err(r)
+    r = run()
+    assert r.returncode == 2 and "FILE" in err(r), err(r)
+    r = run("--env", "=x", HELLO)
+    assert r.returncode == 2 and "--env" in err(r), err(r)
+    r = run("--dir", "a::", HELLO)
+    assert r.returncode == 2 and "HOST::GUEST" in err(r), err(r)
 
 
 def test_help_documents_the_exit_status():
     r = run("--help")
-    assert r.returncode == 0 and "134" in out(r) and "--timeout" in out(r), out(r)
+    assert r.returncode == 0 and "--timeout" in out(r), out(r)
+    status = out(r).split("\nexit status:\n", 1)[1]
+    for code in ("N", "1", "2", "134"):
+        assert re.search(r"^  %s  " % code, status, re.M), (code, status)
+
+
+def test_env_last_value_wins():
+    r = run("--env", "A=1", "--env", "B=x", "--env", "A=2", HELLO)
+    assert r.returncode == 0, err(r)
+    envs = [ln for ln in out(r).splitlines() if ln.startswith("env ")]
+    assert envs == ["env A=2", "env B=x"], envs
+    env = dict(os.environ, FROM_HOST="host")
+    r = run("--env", "FROM_HOST=flag", "--env", "FROM_HOST", HELLO, env=env)
+    assert "env FROM_HOST=host\n" in out(r) and "flag" not in out(r), out(r)
+
+
+def test_argv0_names_the_program():
+    r = run("--argv0", "greeter", HELLO, "x")
+    assert r.returncode == 0, err(r)
+    assert "arg[0]=greeter\narg[1]=x\n" in out(r), out(r)
+
+
+def leb(n):
+    b = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        b.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(b)
+
+
+def section(sid, body):
+    return bytes([sid]) + leb(len(body)) + body
+
+
+def module(*sections):
+    return b"\0asm\x01\0\0\0" + b"".join(sections)
+
+
+def name(s):
+    return leb(len(s)) + s.encode()
+
+
+def write_module(d, fname, data):
+    path = os.path.join(d, fname)
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+# (module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+#   (memory 1)
+#   (func (export "_start")   ;; exit 42 if memory.grow 4 fails, else 7
+#     (call 0 (select (i32.const 42) (i32.const 7)
+#                     (i32.eq (memory.grow (i32.const 4)) (i32.const -1))))))
+GROW = module(
+    section(1, leb(2) + b"\x60\x01\x7f\x00" + b"\x60\x00\x00"),
+    section(2, leb(1) + name("wasi_snapshot_preview1") + name("proc_exit") + b"\x00\x00"),
+    section(3, leb(1) + b"\x01"),
+    section(5, leb(1) + b"\x00\x01"),
+    section(7, leb(1) + name("_start") + b"\x00\x01"),
+    section(10, leb(1) + leb(16) + b"\x00" + b"\x41\x2a\x41\x07\x41\x04\x40\x00\x41\x7f"
+                                           b"\x46\x1b\x10\x00\x0b"))
+
+# (module (table 20000000 funcref) (func (export "_start"))): more table
+# than the engine allows, found at instantiation
+BIG_TABLE = module(
+    section(1, leb(1) + b"\x60\x00\x00"),
+    section(3, leb(1) + b"\x00"),
+    section(4, leb(1) + b"\x70\x00" + leb(20000000)),
+    section(7, leb(1) + name("_start") + b"\x00\x00"),
+    section(10, leb(1) + leb(2) + b"\x00\x0b"))
+
+
+def test_max_memory_size_caps_growth_and_the_initial_memory():
+    with tempfile.TemporaryDirectory() as d:
+        grow = write_module(d, "grow.wasm", GROW)
+        assert run(grow).returncode == 7, err(run(grow))  # grew to 5 pages
+        for cap in ("131072", "128K", "128KiB"):  # 2 pages: growing to 5 fails
+            r = run("--max-memory-size", cap, grow)
+            assert r.returncode == 42, (cap, r.returncode, err(r))
+        r = run("--max-memory-size", "1G", grow)
+        assert r.returncode == 7, err(r)
+    # hello.wasm starts with 2 pages: a 1-page cap refuses to start it
+    r = run("--max-memory-size", "65536", HELLO)
+    assert r.returncode == 1, (r.returncode, err(r))
+    assert err(r).startswith("Error: %s: " % HELLO) and "--max-memory-size" in err(r), err(r)
+    assert out(r) == "", out(r)
+
+
+def test_instantiation_beyond_a_resource_limit_is_a_load_failure():
+    with tempfile.TemporaryDirectory() as d:
+        path = write_module(d, "table.wasm", BIG_TABLE)
+        r = run(path)
+        assert r.returncode == 1, (r.returncode, err(r))  # not 134: nothing trapped
+        assert err(r).startswith("Error: %s: " % path) and "table" in err(r), err(r)
+        assert "backtrace" not in err(r), err(r)
+
+
+def test_a_component_is_named_as_such():
+    # the component model's preamble: magic, version 0x0d, layer 1
+    with tempfile.TemporaryDirectory() as d:
+        path = write_module(d, "comp.wasm", b"\0asm\x0d\0\x01\0" + b"\x00\x00")
+        r = run(path)
+        assert r.returncode == 1, (r.returncode, err(r))
+        assert path in err(r) and "component" in err(r), err(r)
+        assert "malformed" not in err(r), err(r)
 
 
 def test_preopen_read_and_write():
