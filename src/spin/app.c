@@ -18,6 +18,7 @@
  */
 #include "app_internal.h"
 #include "http_server.h"
+#include "wagi_link.h"
 #include "wasm.h"
 
 #include <errno.h>
@@ -383,6 +384,10 @@ static int load_app(loaded_app *a, const spin_run_options *opts, util_error **er
                                     "component '%s': failed to find wasi command interface for "
                                     "wagi executor (no '_start' export)",
                                     t->component);
+                break;
+            }
+            if (spin_wagi_link_check(t->component, rt->module, err) < 0) {
+                rc = -1;
                 break;
             }
             if (wagi_executor_new(t->executor.argv, &target->exec, err) < 0) {

@@ -2,8 +2,10 @@
  * test_app_run.c - spin.h as the container layer uses it: the app reads
  * its settings from the env list it is given (never the process env),
  * announces readiness on ready_fd, prints its routes on stdout_fd, serves,
- * and returns 0 after spin_app_stop().  spin_app_check accepts apps whose
- * files hold links the host must skip.
+ * and returns 0 after spin_app_stop().  spin_app_check links every Wagi
+ * module at load (hand-assembled modules with imports the host lacks are
+ * refused, naming the import) and accepts apps whose files hold links
+ * the host must skip.
  */
 #include "spin.h"
 #include "test.h"
@@ -165,7 +167,7 @@ static void test_check_reports_problems(void)
     util_error_free(&err);
 }
 
-/* ---- hand-assembled apps ------------------------------------------------- */
+/* ---- link check at load ------------------------------------------------- */
 
 static void section(util_buf *m, uint8_t id, const util_buf *body)
 {
@@ -236,6 +238,50 @@ static char *check_app(const char *dir, const char *extra)
     return msg;
 }
 
+#define NOT_PROVIDED                                                                         \
+    "is not provided by the host: the Wagi executor provides only WASI preview 1 functions " \
+    "(wasi_snapshot_preview1, wasi_unstable)"
+
+static void test_check_links_every_import(void)
+{
+    char dir[] = "/tmp/test_app_link_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    cleanup_free char *wasm = util_xasprintf("%s/m.wasm", dir);
+#define I32_TO_I32 "\x60\1\x7f\1\x7f", 5
+#define I32_TO_NONE "\x60\1\x7f\0", 4
+    struct {
+        const char *mod, *name, *desc;
+        size_t desc_len;
+        const char *type;
+        size_t type_len;
+        const char *want;
+    } cases[] = {
+        {"env", "foo", "\0\0", 2, I32_TO_I32,
+         "component 'mod': cannot link its module: import env::foo (func (param i32) (result "
+         "i32)) " NOT_PROVIDED},
+        {"wasi_snapshot_preview1", "no_such_call", "\0\1", 2, I32_TO_I32,
+         "component 'mod': cannot link its module: import wasi_snapshot_preview1::no_such_call "
+         "(func) " NOT_PROVIDED},
+        {"wasi_snapshot_preview1", "fd_write", "\0\0", 2, I32_TO_NONE,
+         "component 'mod': cannot link its module: import wasi_snapshot_preview1::fd_write (func "
+         "(param i32)) does not match the host's func (param i32 i32 i32 i32) (result i32)"},
+        {"env", "memory", "\2\0\1", 3, I32_TO_I32,
+         "component 'mod': cannot link its module: import env::memory (memory) " NOT_PROVIDED},
+        /* What the host has, with the right type, links. */
+        {"wasi_snapshot_preview1", "proc_exit", "\0\0", 2, I32_TO_NONE, "ok"},
+        /* The legacy module name links as well. */
+        {"wasi_unstable", "fd_seek", "\0\0", 2, "\x60\4\x7f\x7e\x7f\x7f\1\x7f", 8, "ok"},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+        write_module(wasm, cases[i].mod, cases[i].name, cases[i].desc, cases[i].desc_len,
+                     cases[i].type, cases[i].type_len);
+        cleanup_free char *got = check_app(dir, "");
+        CHECK_STR(got, cases[i].want);
+    }
+    cleanup_free char *cmd = util_xasprintf("rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 /* A dangling link, a FIFO and links out of the app among a component's
  * files are skipped: start-up goes on. */
 static void test_check_accepts_files_with_links_to_skip(void)
@@ -266,6 +312,7 @@ int main(void)
 {
     RUN(test_run_serves_with_given_env_and_stops);
     RUN(test_check_reports_problems);
+    RUN(test_check_links_every_import);
     RUN(test_check_accepts_files_with_links_to_skip);
     return TEST_SUMMARY();
 }

@@ -1,12 +1,12 @@
 """test_up_hostile_files.py - `containerd-shim-spin-v2 up` against apps that try
-to reach the host through their component `files`.
+to reach the host through their component `files`, or that cannot be linked.
 
 Each app is built in a temporary directory: a `files` destination climbing
 out with "..", a files directory full of symbolic links (to a secret beside
-the app, to "/", to /etc/passwd, dangling, looping) and a FIFO.  The files
-are served by the spin-static example component (it answers the bytes of
-any path below its "/", or 404), so a test sees exactly what a guest can
-read.
+the app, to "/", to /etc/passwd, dangling, looping) and a FIFO; and a
+module importing a function the host does not have.  The files are served
+by the spin-static example component (it answers the bytes of any path
+below its "/", or 404), so a test sees exactly what a guest can read.
 """
 import http.client
 import os
@@ -198,6 +198,37 @@ def test_a_source_that_is_a_link_out_is_an_error():
         assert r.returncode != 0, r.stdout
         assert "file source 'site/secret-dir' leads outside the application directory" \
             in r.stderr, r.stderr
+
+
+def unlinkable_module(path):
+    """A WASI command importing env::foo (func (param i32) (result i32))."""
+    def sec(n, body):
+        return bytes([n, len(body)]) + body
+
+    def name(s):
+        return bytes([len(s)]) + s.encode()
+    types = sec(1, b"\x02\x60\x01\x7f\x01\x7f\x60\x00\x00")
+    imports = sec(2, b"\x01" + name("env") + name("foo") + b"\x00\x00")
+    funcs = sec(3, b"\x01\x01")
+    exports = sec(7, b"\x01" + name("_start") + b"\x00\x01")
+    code = sec(10, b"\x01\x02\x00\x0b")
+    with open(path, "wb") as f:
+        f.write(b"\x00asm\x01\x00\x00\x00" + types + imports + funcs + exports + code)
+
+
+def test_an_unlinkable_module_fails_check_and_start_up():
+    with tempfile.TemporaryDirectory() as app:
+        unlinkable_module(os.path.join(app, "m.wasm"))
+        with open(os.path.join(app, "spin.toml"), "w") as f:
+            f.write(APP.format(source="m.wasm", files="").replace("files = []\n", ""))
+        want = ("component 'web': cannot link its module: import env::foo "
+                "(func (param i32) (result i32)) is not provided by the host")
+        r = check(app)
+        assert r.returncode != 0 and want in r.stderr, (r.returncode, r.stderr)
+        r = subprocess.run([SHIM, "up", "--from", app, "--listen", f"127.0.0.1:{free_port()}"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and want in r.stderr, (r.returncode, r.stderr)
+        assert "Available Routes" not in r.stdout, r.stdout
 
 
 if __name__ == "__main__":
