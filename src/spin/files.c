@@ -356,10 +356,8 @@ static int expand_placement(expand_ctx *x, const spin_files_entry *f, util_error
     return 0;
 }
 
-int files_expand(app_tree *t, const spin_manifest *m, const spin_component *c,
-                 spin_mounts *out, util_error **err)
+int files_expand(app_tree *t, const spin_component *c, spin_mounts *out, util_error **err)
 {
-    (void)m;
     memset(out, 0, sizeof(*out));
     expand_ctx x = {.tree = t, .c = c, .out = out, .clean = true};
     for (size_t i = 0; i < c->n_files; i++) {
@@ -386,7 +384,7 @@ int spin_component_files(const spin_manifest *m, const spin_component *c, spin_m
     app_tree t;
     if (app_tree_open(&t, m->dir, err) < 0)
         return util_error_wrap(err, "component '%s': files", c->id);
-    int r = files_expand(&t, m, c, out, err);
+    int r = files_expand(&t, c, out, err);
     app_tree_close(&t);
     return r;
 }

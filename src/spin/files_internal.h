@@ -75,9 +75,8 @@ typedef struct tree_walk {
 int app_tree_walk(app_tree *t, const char *real, tree_walk *out, util_error **err);
 void tree_walk_free(tree_walk *w);
 
-/* spin_component_files over an app_tree already open (files.c). */
-int files_expand(app_tree *t, const spin_manifest *m, const spin_component *c,
-                 spin_mounts *out, util_error **err);
+/* spin_component_files over the app_tree already open (files.c). */
+int files_expand(app_tree *t, const spin_component *c, spin_mounts *out, util_error **err);
 
 /* Opens the resolved app-relative path `real` without following any link
  * (each component O_NOFOLLOW, relative to the application directory). */

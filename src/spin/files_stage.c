@@ -16,7 +16,9 @@
  * A component whose files are one clean directory at "/" (see whole_dir)
  * skips the copy and preopens that directory as is; the WASI layer keeps
  * the guest beneath it (RESOLVE_BENEATH), and the directory holds nothing
- * a staged copy would not, so both ways show the guest the same files.
+ * a staged copy would not (but empty directories, which only files bring
+ * into a staged tree), so both ways show the guest the same files.  That
+ * costs one walk of the directory at start-up, no copy.
  */
 #include "files_internal.h"
 
@@ -150,7 +152,7 @@ int spin_component_files_dir(const spin_manifest *m, const spin_component *c, ch
     if (app_tree_open(&t, m->dir, err) < 0)
         return util_error_wrap(err, "component '%s': files", c->id);
     spin_mounts mounts;
-    int r = files_expand(&t, m, c, &mounts, err);
+    int r = files_expand(&t, c, &mounts, err);
     if (r == 0) {
         for (size_t i = 0; i < mounts.skipped.len; i++)
             util_log_warn("component '%s': files: skipped %s", c->id, mounts.skipped.items[i]);
