@@ -112,6 +112,63 @@ static bool import_matches(wasm_store *s, const wasm_extern *e, const mv_extern_
     return false;
 }
 
+/* The store's type ids of the module's function types [ntypes]. */
+static uint32_t *intern_types(wasm_store *s, const wasm_module *m)
+{
+    uint32_t ntypes = mv_num_types(m);
+    uint32_t *type_ids = util_xcalloc(ntypes ? ntypes : 1, sizeof(uint32_t));
+    for (uint32_t i = 0; i < ntypes; i++) {
+        cleanup_free char *sig = rt_sig_of_functype(m, i);
+        type_ids[i] = rt_store_intern_type(s, sig);
+    }
+    return type_ids;
+}
+
+/* Looks import i up in the linker and checks its type; on failure fills
+ * res (WASM_UNLINKABLE) and returns false. */
+static bool resolve_import(wasm_store *s, const wasm_module *m, const wasm_linker *l,
+                           const uint32_t *type_ids, uint32_t i, wasm_extern *out,
+                           wasm_result *res)
+{
+    wasm_import_desc d = wasm_module_import(m, i);
+    mv_extern_type want;
+    mv_import_type(m, i, &want);
+    if (!l || !wasm_linker_get(l, d.module, d.name, out)) {
+        rt_result_set(res, WASM_UNLINKABLE, "unknown import: %s::%s (%s)", d.module, d.name,
+                      kind_name(want.kind));
+        return false;
+    }
+    uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
+    if (!import_matches(s, out, &want, tid)) {
+        rt_result_set(res, WASM_UNLINKABLE, "incompatible import type: %s::%s (%s)", d.module,
+                      d.name, kind_name(want.kind));
+        return false;
+    }
+    return true;
+}
+
+int wasm_linker_check(wasm_store *s, const wasm_module *m, const wasm_linker *l,
+                      size_t *bad_import, wasm_result *res)
+{
+    wasm_result local;
+    if (!res)
+        res = &local;
+    wasm_result_init(res);
+    uint32_t *type_ids = intern_types(s, m);
+    int rc = 0;
+    for (uint32_t i = 0; i < mv_num_imports(m); i++) {
+        wasm_extern e;
+        if (!resolve_import(s, m, l, type_ids, i, &e, res)) {
+            if (bad_import)
+                *bad_import = i;
+            rc = -1;
+            break;
+        }
+    }
+    free(type_ids);
+    return rc;
+}
+
 /* ---- instantiation ------------------------------------------------------ */
 
 static bool trap_result(wasm_result *res, const char *msg)
@@ -172,33 +229,14 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
         res = &local;
     wasm_result_init(res);
 
-    /* module types -> store type ids */
-    uint32_t ntypes = mv_num_types(m);
-    uint32_t *type_ids = util_xcalloc(ntypes ? ntypes : 1, sizeof(uint32_t));
-    for (uint32_t i = 0; i < ntypes; i++) {
-        cleanup_free char *sig = rt_sig_of_functype(m, i);
-        type_ids[i] = rt_store_intern_type(s, sig);
-    }
+    uint32_t *type_ids = intern_types(s, m);
 
     /* resolve imports before allocating anything */
     uint32_t nimports = mv_num_imports(m);
     wasm_extern *imps = util_xcalloc(nimports ? nimports : 1, sizeof(wasm_extern));
-    for (uint32_t i = 0; i < nimports; i++) {
-        wasm_import_desc d = wasm_module_import(m, i);
-        mv_extern_type want;
-        mv_import_type(m, i, &want);
-        if (!l || !wasm_linker_get(l, d.module, d.name, &imps[i])) {
-            rt_result_set(res, WASM_UNLINKABLE, "unknown import: %s::%s (%s)", d.module, d.name,
-                          kind_name(want.kind));
+    for (uint32_t i = 0; i < nimports; i++)
+        if (!resolve_import(s, m, l, type_ids, i, &imps[i], res))
             goto fail_early;
-        }
-        uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
-        if (!import_matches(s, &imps[i], &want, tid)) {
-            rt_result_set(res, WASM_UNLINKABLE, "incompatible import type: %s::%s (%s)", d.module,
-                          d.name, kind_name(want.kind));
-            goto fail_early;
-        }
-    }
 
     wasm_instance *inst = util_xcalloc(1, sizeof *inst);
     inst->store = s;

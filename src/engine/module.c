@@ -138,6 +138,12 @@ wasm_import_desc wasm_module_import(const wasm_module *m, size_t i)
     return (wasm_import_desc){.module = im->module, .name = im->name, .kind = im->kind};
 }
 
+const char *wasm_module_import_signature(const wasm_module *m, size_t i)
+{
+    const wm_import *im = &m->imports[i];
+    return im->kind == WASM_EXTERN_FUNC ? m->types[im->desc.func_type].sig : NULL;
+}
+
 size_t wasm_module_export_count(const wasm_module *m)
 {
     return m->nexports;

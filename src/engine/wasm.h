@@ -150,6 +150,8 @@ size_t wasm_module_export_count(const wasm_module *m);
 wasm_export_desc wasm_module_export(const wasm_module *m, size_t i);
 /* Signature string ("ii:i") of an exported function, or NULL. */
 const char *wasm_module_export_signature(const wasm_module *m, const char *name);
+/* Signature string ("ii:i") of import i if it is a function, else NULL. */
+const char *wasm_module_import_signature(const wasm_module *m, size_t i);
 
 /* ---- stores ------------------------------------------------------------ */
 
@@ -244,6 +246,14 @@ wasm_func *wasm_linker_define_host(wasm_linker *l, wasm_store *s, const char *mo
 /* Looks a definition up (for hosts composing several linkers). */
 bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name, wasm_extern *out);
 
+/* Resolves and type-checks every import of `m` through `l` exactly as
+ * wasm_instantiate does, but instantiates nothing (no memory, no start
+ * function): a host can refuse an unlinkable module when it loads it.
+ * Returns 0, or -1 with res->kind WASM_UNLINKABLE, the message
+ * wasm_instantiate would give and *bad_import (if non-NULL) the index of
+ * the first import that failed. */
+int wasm_linker_check(wasm_store *s, const wasm_module *m, const wasm_linker *l,
+                      size_t *bad_import, wasm_result *res);
 /* Resolves imports through the linker, allocates memories/tables/globals,
  * runs element/data segment initialisation and the start function.  On
  * failure returns NULL with res->kind WASM_UNLINKABLE or WASM_TRAP. */

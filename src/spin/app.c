@@ -8,20 +8,19 @@
  * then per component its log files, its `files`, its compiled module and
  * its executor, and finally the routing table.
  *
- * Component `files` are materialised once into a private staging directory
- * (hard links where possible, copies otherwise) that is preopened
- * read-only as the guest's "/": WASI preopens are directories, while Spin
- * places individual files, so staging gives each component exactly the
- * tree Spin would show it.  The directory is removed when the app stops.
+ * Component `files` are materialised once (files_stage.c: a private
+ * staging directory, or one clean directory as is) and preopened
+ * read-only as the guest's "/".  The staging directory is removed when
+ * the app stops.
  *
  * Stopping: spin_app_stop() (called by our SIGTERM/SIGINT/SIGHUP handler,
  * or by an embedder) writes to a self-pipe the serving thread polls.
  */
 #include "app_internal.h"
 #include "http_server.h"
+#include "wagi_link.h"
 #include "wasm.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -131,110 +130,14 @@ static char *host_path(const spin_manifest *m, const char *p)
     return util_xasprintf("%s/%s", m->dir, p);
 }
 
-static int copy_file(const char *from, const char *to, util_error **err)
-{
-    if (link(from, to) == 0)
-        return 0;
-    cleanup_free char *data = NULL;
-    size_t len = 0;
-    if (util_read_file(from, &data, &len, err) < 0)
-        return -1;
-    cleanup_fd int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
-    if (fd < 0)
-        return util_error_set(err, errno, "creating %s", to);
-    if (util_write_all(fd, data, len) < 0)
-        return util_error_set(err, errno, "writing %s", to);
-    return 0;
-}
-
-static int copy_tree(const char *from, const char *to, util_error **err);
-
-static int place(const char *from, const char *to, bool is_dir, util_error **err)
-{
-    cleanup_free char *parent = util_xstrdup(to);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (util_mkdir_p(parent, 0755, err) < 0)
-            return -1;
-    }
-    return is_dir ? copy_tree(from, to, err) : copy_file(from, to, err);
-}
-
-static int copy_tree(const char *from, const char *to, util_error **err)
-{
-    if (util_mkdir_p(to, 0755, err) < 0)
-        return -1;
-    DIR *d = opendir(from);
-    if (!d)
-        return util_error_set(err, errno, "opening directory %s", from);
-    struct dirent *e;
-    int rc = 0;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        cleanup_free char *src = util_xasprintf("%s/%s", from, e->d_name);
-        cleanup_free char *dst = util_xasprintf("%s/%s", to, e->d_name);
-        struct stat st;
-        if (stat(src, &st) < 0) {
-            rc = util_error_set(err, errno, "stat %s", src);
-            break;
-        }
-        rc = S_ISDIR(st.st_mode) ? copy_tree(src, dst, err) : copy_file(src, dst, err);
-    }
-    closedir(d);
-    return rc;
-}
-
+/* The component's `files`, checked and staged by files_stage.c. */
 static int stage_files(loaded_app *a, const spin_component *c, spin_component_runtime *rt,
                        util_error **err)
 {
-    spin_mounts mounts = {0};
-    if (spin_component_files(a->manifest, c, &mounts, err) < 0)
-        return -1; /* the error names the component already */
-    if (mounts.len == 0) {
-        spin_mounts_free(&mounts);
-        return 0;
-    }
-    /* One whole directory at "/" needs no staging. */
-    if (mounts.len == 1 && mounts.items[0].is_dir && strcmp(mounts.items[0].guest_path, "/") == 0) {
-        rt->files_dir = util_xstrdup(mounts.items[0].host_path);
-        spin_mounts_free(&mounts);
-        return 0;
-    }
-    if (!a->staging_dir) {
-        /* A FROM-scratch image may have no /tmp: fall back to the state dir
-         * Spin uses (/.spin) and then to the app's own directory. */
-        const char *tmp = getenv("TMPDIR");
-        cleanup_free char *state = util_xasprintf("%s/.spin", a->manifest->dir);
-        const char *bases[] = {tmp && *tmp ? tmp : "/tmp", state, a->manifest->dir};
-        int last = 0;
-        for (size_t i = 0; i < UTIL_ARRAY_LEN(bases) && !a->staging_dir; i++) {
-            if (i == 1)
-                mkdir(state, 0755);
-            char *tmpl = util_xasprintf("%s/spin-files-XXXXXX", bases[i]);
-            if (mkdtemp(tmpl))
-                a->staging_dir = tmpl;
-            else {
-                last = errno;
-                free(tmpl);
-            }
-        }
-        if (!a->staging_dir) {
-            spin_mounts_free(&mounts);
-            return util_error_set(err, last, "creating a staging directory for component files");
-        }
-    }
-    cleanup_free char *root = util_xasprintf("%s/%s", a->staging_dir, c->id);
-    int rc = util_mkdir_p(root, 0755, err);
-    for (size_t i = 0; rc == 0 && i < mounts.len; i++) {
-        cleanup_free char *dst = util_xasprintf("%s%s", root, mounts.items[i].guest_path);
-        rc = place(mounts.items[i].host_path, dst, mounts.items[i].is_dir, err);
-    }
-    spin_mounts_free(&mounts);
-    if (rc < 0)
-        return util_error_wrap(err, "component '%s': files", c->id);
-    rt->files_dir = steal_pointer(&root);
+    char *dir = NULL;
+    if (spin_component_files_dir(a->manifest, c, &a->staging_dir, &dir, err) < 0)
+        return -1;
+    rt->files_dir = dir;
     return 0;
 }
 
@@ -481,6 +384,10 @@ static int load_app(loaded_app *a, const spin_run_options *opts, util_error **er
                                     "component '%s': failed to find wasi command interface for "
                                     "wagi executor (no '_start' export)",
                                     t->component);
+                break;
+            }
+            if (spin_wagi_link_check(t->component, rt->module, err) < 0) {
+                rc = -1;
                 break;
             }
             if (wagi_executor_new(t->executor.argv, &target->exec, err) < 0) {

@@ -1,24 +1,23 @@
 /*
- * files.c - expands a component's `files` into (host path, guest path)
+ * files.c - expands a component's `files` into (app file, guest path)
  * pairs, following the rules of Spin's loader (see spin_component_files in
- * manifest.h).
+ * manifest.h) and our link rule (files_internal.h).
  *
  * Globs are matched by our own small matcher rather than glob(3): Spin's
  * patterns have `**` (any number of directories), which POSIX glob lacks,
  * and exclude_files use "path" matching in which `*` also crosses '/', as
  * the Rust glob crate's Pattern::matches_path does by default.  A walk
  * starts at the pattern's longest literal directory prefix, so a pattern in
- * static/ only reads static/.  Directory symlinks are followed (like Spin) with a
- * depth cap so a loop cannot hang the loader.
+ * static/ only reads static/.  Walking and resolving go through
+ * files_tree.c, which never lets the kernel follow a link: what a guest
+ * gets is always a regular file inside the app directory.  Globs and
+ * exclude_files match the path as the guest will see it (through link
+ * names), as Spin's do.
  */
-#include "manifest.h"
+#include "files_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#define MAX_WALK_DEPTH 32
 
 /* ---- glob matching ------------------------------------------------------ */
 
@@ -142,6 +141,7 @@ static char *normalize_rel(const char *path)
         return NULL;
     util_buf b = {0};
     util_buf_reserve(&b, strlen(path) + 1);
+    b.data[0] = '\0';
     const char *p = path;
     while (*p) {
         const char *end = strchr(p, '/');
@@ -178,13 +178,31 @@ static char *join(const char *a, const char *b)
     return util_xasprintf("%s%s%s", a, a[n - 1] == '/' ? "" : "/", b);
 }
 
-static void add_mount(spin_mounts *out, const char *host, const char *guest, bool is_dir)
+/* ---- expansion ------------------------------------------------------------ */
+
+typedef struct expand_ctx {
+    app_tree *tree;
+    const spin_component *c;
+    spin_mounts *out;
+    /* Only plain files and directories met so far, none excluded. */
+    bool clean;
+    /* The resolved directory of a { source, destination = "/" } entry. */
+    char *root_dir;
+} expand_ctx;
+
+static void add_mount(spin_mounts *out, const char *app_path, const char *guest)
 {
     out->items = util_xrealloc(out->items, (out->len + 1) * sizeof(*out->items));
-    out->items[out->len].host_path = util_xstrdup(host);
+    out->items[out->len].app_path = util_xstrdup(app_path);
     out->items[out->len].guest_path = util_xstrdup(guest);
-    out->items[out->len].is_dir = is_dir;
     out->len++;
+}
+
+static void add_skipped(spin_mounts *out, const char *path, const char *why)
+{
+    out->skipped.items =
+        util_xrealloc(out->skipped.items, (out->skipped.len + 1) * sizeof(char *));
+    out->skipped.items[out->skipped.len++] = util_xasprintf("%s: %s", path, why);
 }
 
 static bool excluded(const spin_component *c, const char *app_rel)
@@ -199,88 +217,72 @@ static bool excluded(const spin_component *c, const char *app_rel)
     return false;
 }
 
-static void strv_add(spin_strv *v, const char *s)
+/* Mounts the files below directory `real` (seen in the app dir as
+ * `apparent`): each under guest_base, or, with a glob, those matching it
+ * at "/" + their app-relative path. */
+static int mount_walk(expand_ctx *x, const char *real, const char *apparent,
+                      const char *guest_base, const char *glob, util_error **err)
 {
-    v->items = util_xrealloc(v->items, (v->len + 1) * sizeof(char *));
-    v->items[v->len++] = util_xstrdup(s);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Collects regular files below root/rel (recursively) into `files` as paths
- * relative to root, sorted. */
-static int walk(const char *root, const char *rel, int depth, spin_strv *files, util_error **err)
-{
-    if (depth > MAX_WALK_DEPTH)
-        return util_error_set(err, ELOOP, "%s/%s: directories nested too deeply", root, rel);
-    cleanup_free char *dir = join(root, rel);
-    DIR *d = opendir(dir);
-    if (d == NULL)
-        return util_error_set(err, errno, "open directory %s", dir);
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        names = util_xrealloc(names, (n + 1) * sizeof(char *));
-        names[n++] = util_xstrdup(de->d_name);
-    }
-    closedir(d);
-    qsort(names, n, sizeof(char *), cmp_str);
-    int r = 0;
-    for (size_t i = 0; i < n; i++) {
-        cleanup_free char *child = join(rel, names[i]);
-        cleanup_free char *full = join(root, child);
-        struct stat st;
-        if (r == 0 && stat(full, &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                r = walk(root, child, depth + 1, files, err);
-            else if (S_ISREG(st.st_mode))
-                strv_add(files, child);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return r;
-}
-
-static void strv_clear(spin_strv *v)
-{
-    for (size_t i = 0; i < v->len; i++)
-        free(v->items[i]);
-    free(v->items);
-    v->items = NULL;
-    v->len = 0;
-}
-
-/* Mounts every non-excluded file below app-relative dir `rel` under `guest`. */
-static int mount_tree(const spin_manifest *m, const spin_component *c, const char *rel,
-                      const char *guest, spin_mounts *out, util_error **err)
-{
-    spin_strv files = {0};
-    cleanup_free char *dir = join(m->dir, rel);
-    if (walk(dir, "", 0, &files, err) < 0) {
-        strv_clear(&files);
+    tree_walk w;
+    if (spin_app_tree_walk(x->tree, real, &w, err) < 0)
         return -1;
-    }
-    for (size_t i = 0; i < files.len; i++) {
-        cleanup_free char *app_rel = join(rel, files.items[i]);
-        if (excluded(c, app_rel))
+    if (w.links_seen)
+        x->clean = false;
+    for (size_t i = 0; i < w.nfiles; i++) {
+        cleanup_free char *app_rel = join(apparent, w.files[i].apparent);
+        if (glob && !gmatch(glob, app_rel, false))
             continue;
-        cleanup_free char *host = join(m->dir, app_rel);
-        cleanup_free char *g = join(guest, files.items[i]);
-        add_mount(out, host, g, false);
+        if (excluded(x->c, app_rel)) {
+            x->clean = false;
+            continue;
+        }
+        cleanup_free char *guest =
+            glob ? util_xasprintf("/%s", app_rel) : join(guest_base, w.files[i].apparent);
+        add_mount(x->out, w.files[i].real, guest);
     }
-    strv_clear(&files);
+    for (size_t i = 0; i < w.nskipped; i++) {
+        cleanup_free char *app_rel = join(apparent, w.skipped[i].apparent);
+        if (excluded(x->c, app_rel))
+            continue;
+        x->clean = false;
+        add_skipped(x->out, app_rel, w.skipped[i].why);
+    }
+    spin_tree_walk_free(&w);
     return 0;
 }
 
-static int expand_pattern(const spin_manifest *m, const spin_component *c, const char *pattern,
-                          spin_mounts *out, util_error **err)
+static int refuse_resolved(tree_res r, const char *what, const char *name, util_error **err)
+{
+    if (r == TREE_OUTSIDE)
+        return util_error_set(err, 0,
+                              "%s '%s' leads outside the application directory (through a "
+                              "symbolic link); only files inside it can be mounted",
+                              what, name);
+    return util_error_set(err, 0, "%s '%s' %s", what, name, spin_tree_res_reason(r));
+}
+
+static int expand_glob(expand_ctx *x, const char *pattern, const char *rel, util_error **err)
+{
+    /* Walk from the longest directory prefix without glob characters. */
+    cleanup_free char *base = util_xstrdup(rel);
+    char *g = base + (strpbrk(base, "*?[") - base);
+    while (g > base && g[-1] != '/')
+        g--;
+    if (g > base)
+        g[-1] = '\0';
+    else
+        base[0] = '\0';
+    cleanup_free char *real = NULL;
+    struct stat st;
+    tree_res r = spin_app_tree_resolve(x->tree, base, &real, &st);
+    if (r == TREE_OUTSIDE || r == TREE_LOOP)
+        return refuse_resolved(r, "file pattern", pattern, err);
+    if (r != TREE_OK || !S_ISDIR(st.st_mode))
+        return 0; /* nothing can match, as with an empty glob in Spin */
+    return mount_walk(x, real, base, NULL, rel, err);
+}
+
+static int expand_pattern(expand_ctx *x, const char *pattern, util_error **err)
 {
     size_t n = strlen(pattern);
     if (strcmp(pattern, "..") == 0 || (n >= 3 && strcmp(pattern + n - 3, "/..") == 0))
@@ -297,100 +299,106 @@ static int expand_pattern(const spin_manifest *m, const spin_component *c, const
     if (rel == NULL)
         return util_error_set(err, 0,
                               "file pattern '%s' is outside the application directory", pattern);
-    cleanup_free char *host = join(m->dir, rel);
+    cleanup_free char *real = NULL;
     struct stat st;
-    if (stat(host, &st) == 0) {
-        cleanup_free char *guest = util_xasprintf("/%s", rel);
-        if (S_ISDIR(st.st_mode)) {
-            if (c->exclude_files.len == 0) {
-                add_mount(out, host, guest, true);
-                return 0;
-            }
-            return mount_tree(m, c, rel, guest, out, err);
-        }
-        if (!excluded(c, rel))
-            add_mount(out, host, guest, false);
-        return 0;
+    tree_res r = spin_app_tree_resolve(x->tree, rel, &real, &st);
+    if (r == TREE_MISSING) {
+        if (!is_glob(rel))
+            return util_error_set(err, 0,
+                                  "'%s' does not exist and doesn't appear to be a glob pattern",
+                                  pattern);
+        return expand_glob(x, pattern, rel, err);
     }
-    if (!is_glob(rel))
-        return util_error_set(err, 0, "'%s' does not exist and doesn't appear to be a glob pattern",
-                              pattern);
-    /* Walk from the longest directory prefix without glob characters. */
-    cleanup_free char *base = util_xstrdup(rel);
-    char *g = base + (strpbrk(base, "*?[") - base);
-    while (g > base && g[-1] != '/')
-        g--;
-    if (g > base)
-        g[-1] = '\0';
+    if (r != TREE_OK)
+        return refuse_resolved(r, "file pattern", pattern, err);
+    cleanup_free char *guest = util_xasprintf("/%s", rel);
+    if (S_ISDIR(st.st_mode))
+        return mount_walk(x, real, rel, guest, NULL, err);
+    if (!S_ISREG(st.st_mode))
+        return util_error_set(err, 0, "'%s' is not a regular file or directory", pattern);
+    if (excluded(x->c, rel))
+        x->clean = false;
     else
-        base[0] = '\0';
-    cleanup_free char *base_host = join(m->dir, base);
-    if (stat(base_host, &st) != 0 || !S_ISDIR(st.st_mode))
-        return 0; /* nothing can match, as with an empty glob in Spin */
-    spin_strv files = {0};
-    if (walk(base_host, "", 0, &files, err) < 0) {
-        strv_clear(&files);
-        return -1;
-    }
-    for (size_t i = 0; i < files.len; i++) {
-        cleanup_free char *app_rel = join(base, files.items[i]);
-        if (!gmatch(rel, app_rel, false) || excluded(c, app_rel))
-            continue;
-        cleanup_free char *h = join(m->dir, app_rel);
-        cleanup_free char *guest = util_xasprintf("/%s", app_rel);
-        add_mount(out, h, guest, false);
-    }
-    strv_clear(&files);
+        add_mount(x->out, real, guest);
     return 0;
 }
 
-static int expand_placement(const spin_manifest *m, const spin_component *c,
-                            const spin_files_entry *f, spin_mounts *out, util_error **err)
+static int expand_placement(expand_ctx *x, const spin_files_entry *f, util_error **err)
 {
     cleanup_free char *rel = normalize_rel(f->source);
     if (rel == NULL)
         return util_error_set(err, 0, "file source '%s' is outside the application directory",
                               f->source);
-    cleanup_free char *host = join(m->dir, rel);
+    cleanup_free char *real = NULL;
     struct stat st;
-    if (stat(host, &st) != 0)
+    tree_res r = spin_app_tree_resolve(x->tree, rel, &real, &st);
+    if (r == TREE_MISSING)
         return util_error_set(err, 0, "file or directory '%s' does not exist", f->source);
-    if (!S_ISDIR(st.st_mode)) {
-        if (!excluded(c, rel))
-            add_mount(out, host, f->destination, false);
-        return 0;
+    if (r != TREE_OK)
+        return refuse_resolved(r, "file source", f->source, err);
+    if (S_ISDIR(st.st_mode)) {
+        if (strcmp(f->destination, "/") == 0 && x->root_dir == NULL)
+            x->root_dir = util_xstrdup(real);
+        return mount_walk(x, real, rel, f->destination, NULL, err);
     }
-    if (c->exclude_files.len == 0) {
-        add_mount(out, host, f->destination, true);
-        return 0;
+    if (!S_ISREG(st.st_mode))
+        return util_error_set(err, 0, "file source '%s' is not a regular file or directory",
+                              f->source);
+    if (f->destination[strlen(f->destination) - 1] == '/')
+        return util_error_set(err, 0,
+                              "destination '%s' ends in '/', but source '%s' is a file: give "
+                              "the file's name",
+                              f->destination, f->source);
+    if (excluded(x->c, rel))
+        x->clean = false;
+    else
+        add_mount(x->out, real, f->destination);
+    return 0;
+}
+
+int spin_files_expand(app_tree *t, const spin_component *c, spin_mounts *out, util_error **err)
+{
+    memset(out, 0, sizeof(*out));
+    expand_ctx x = {.tree = t, .c = c, .out = out, .clean = true};
+    for (size_t i = 0; i < c->n_files; i++) {
+        const spin_files_entry *f = &c->files[i];
+        int r = f->destination ? expand_placement(&x, f, err) : expand_pattern(&x, f->source, err);
+        if (r < 0) {
+            free(x.root_dir);
+            spin_mounts_free(out);
+            return util_error_wrap(err, "component '%s': files", c->id);
+        }
     }
-    return mount_tree(m, c, rel, f->destination, out, err);
+    if (c->n_files == 1 && x.root_dir && x.clean)
+        out->whole_dir = steal_pointer(&x.root_dir);
+    free(x.root_dir);
+    return 0;
 }
 
 int spin_component_files(const spin_manifest *m, const spin_component *c, spin_mounts *out,
                          util_error **err)
 {
-    spin_mounts res = {0};
-    for (size_t i = 0; i < c->n_files; i++) {
-        const spin_files_entry *f = &c->files[i];
-        int r = f->destination ? expand_placement(m, c, f, &res, err)
-                               : expand_pattern(m, c, f->source, &res, err);
-        if (r < 0) {
-            spin_mounts_free(&res);
-            return util_error_wrap(err, "component '%s': files", c->id);
-        }
-    }
-    *out = res;
-    return 0;
+    memset(out, 0, sizeof(*out));
+    if (c->n_files == 0)
+        return 0;
+    app_tree t;
+    if (spin_app_tree_open(&t, m->dir, err) < 0)
+        return util_error_wrap(err, "component '%s': files", c->id);
+    int r = spin_files_expand(&t, c, out, err);
+    spin_app_tree_close(&t);
+    return r;
 }
 
 void spin_mounts_free(spin_mounts *mounts)
 {
     for (size_t i = 0; i < mounts->len; i++) {
-        free(mounts->items[i].host_path);
+        free(mounts->items[i].app_path);
         free(mounts->items[i].guest_path);
     }
     free(mounts->items);
-    mounts->items = NULL;
-    mounts->len = 0;
+    for (size_t i = 0; i < mounts->skipped.len; i++)
+        free(mounts->skipped.items[i]);
+    free(mounts->skipped.items);
+    free(mounts->whole_dir);
+    memset(mounts, 0, sizeof(*mounts));
 }

@@ -177,9 +177,10 @@ int spin_locked_app_from_json(const char *data, size_t len, spin_locked_app **ou
  *   - component sources become file:// URIs of absolute paths; a
  *     { url, digest } source stays a URL with its digest (the host fetches
  *     it); registry sources are refused (no URI can name them);
- *   - `files` are expanded by spin_component_files() against `app_dir`: a
- *     whole directory stays one { source: file://<dir>, path: <guest dir> }
- *     entry, single files and glob matches become one entry per file;
+ *   - `files` are expanded by spin_component_files() against `app_dir`: one
+ *     clean directory placed at "/" stays one { source: file://<dir>,
+ *     path: "/" } entry; anything else becomes one entry per file (links
+ *     resolved inside the app, skipped entries left out);
  *   - allowed hosts (legacy allowed_http_hosts converted), key-value stores,
  *     databases, AI models, env, variables and component config as written;
  *     `local_service_chaining` becomes a component host requirement when an

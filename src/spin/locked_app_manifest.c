@@ -13,9 +13,9 @@
  *     file:// URI of a downloaded copy; registry sources (and registry
  *     dependencies) have no ContentRef form and are refused;
  *   - `files` are not copied into a temporary tree (Spin's default
- *     FilesMountStrategy::Copy) but listed where they are: a whole directory
- *     as one entry (as Spin's direct mounts do), single files and glob
- *     matches as one entry per file, so exclude_files are already applied;
+ *     FilesMountStrategy::Copy) but listed where they are: one clean directory
+ *     at "/" as one entry (as Spin's direct mounts do), everything else as
+ *     one entry per file, so exclude_files and the link rule are applied;
  *   - a component's `build` table is not carried into its metadata (it only
  *     matters to `spin build`).
  * Paths are made absolute lexically, without resolving symlinks, as Spin's
@@ -352,11 +352,23 @@ static int add_files(build *b, const spin_component *c, struct json_object *obj)
     spin_mounts mounts = {0};
     if (spin_component_files(&b->view, c, &mounts, b->err) < 0)
         return -1; /* the message names the component */
-    if (mounts.len > 0) {
+    if (mounts.whole_dir) {
+        /* One clean directory at "/": one entry for it, as Spin's
+         * file-form lock names a directory mount. */
+        struct json_object *files = json_object_new_array_ext(1);
+        struct json_object *f = json_object_new_object();
+        cleanup_free char *abs = absolute_path(b->app_dir, mounts.whole_dir);
+        json_object_object_add(f, "source", file_uri(abs));
+        json_object_object_add(f, "path", json_object_new_string("/"));
+        json_object_array_add(files, f);
+        json_object_object_add(obj, "files", files);
+    } else if (mounts.len > 0) {
+        /* Otherwise one entry per file (links resolved, skipped entries
+         * left out), the shape of the OCI form. */
         struct json_object *files = json_object_new_array_ext((int)mounts.len);
         for (size_t i = 0; i < mounts.len; i++) {
             struct json_object *f = json_object_new_object();
-            cleanup_free char *abs = absolute_path(b->app_dir, mounts.items[i].host_path);
+            cleanup_free char *abs = absolute_path(b->app_dir, mounts.items[i].app_path);
             json_object_object_add(f, "source", file_uri(abs));
             json_object_object_add(f, "path", json_object_new_string(mounts.items[i].guest_path));
             json_object_array_add(files, f);

@@ -208,14 +208,21 @@ const spin_variable *spin_manifest_variable(const spin_manifest *m, const char *
 /* ---- files mounted into a component ------------------------------------- */
 
 typedef struct spin_mount {
-    char *host_path;  /* manifest dir + relative path */
+    char *app_path;   /* the file, relative to the manifest dir, every link resolved */
     char *guest_path; /* absolute guest path, "/" separated */
-    bool is_dir;      /* a whole directory (mount it as a read-only preopen) */
 } spin_mount;
 
 typedef struct spin_mounts {
     spin_mount *items;
     size_t len;
+    /* "<path>: <why>" for each entry the link rule left out (see below). */
+    spin_strv skipped;
+    /* When the component's files are one directory placed at "/" holding
+     * only regular files and directories (no link, nothing skipped or
+     * excluded), that directory (app-relative, links resolved): the guest
+     * sees the same whether it is preopened as is or staged.  NULL
+     * otherwise. */
+    char *whole_dir;
 } spin_mounts;
 
 /* Expands a component's `files` the way Spin's loader does: a pattern that
@@ -224,14 +231,30 @@ typedef struct spin_mounts {
  * `[...]`, `**`) matched against files below the manifest dir.  A
  * { source, destination } placement of a directory mounts every file below
  * it under `destination`; of a file, that file at `destination`.
- * exclude_files globs (relative to the manifest dir) remove matches.  Paths
- * that escape the manifest dir are an error.  A directory (named by a
- * pattern or a placement) is returned as one is_dir entry when the component
- * has no exclude_files; everything else is one entry per file.  Entries are
- * in manifest order, files of one entry sorted by path. */
+ * exclude_files globs (relative to the manifest dir) remove matches.  One
+ * entry per file, in manifest order, files of one entry sorted by path.
+ *
+ * The link rule, stricter than Spin (which follows every link): only
+ * regular files and directories inside the manifest dir are mounted.  A
+ * symbolic link that resolves inside it stands for its target (the
+ * target's contents under the link's name); one found below a named
+ * directory or glob base that leads outside, dangles or loops is skipped,
+ * as is a FIFO, socket or device (listed in `skipped`, never fatal).  A
+ * source or pattern that itself climbs out ("..", an absolute path, a
+ * link to elsewhere) is an error. */
 int spin_component_files(const spin_manifest *m, const spin_component *c, spin_mounts *out,
                          util_error **err);
 void spin_mounts_free(spin_mounts *mounts);
+
+/* What to preopen as the component's "/" (NULL in *files_dir when it has
+ * no files): its `whole_dir` as is, or else a copy of its files made
+ * under *staging (a private directory created on first need, in TMPDIR,
+ * /tmp, <app>/.spin or the app dir, whichever works; the caller removes
+ * it), as hard links to the very files checked (or copies), read only
+ * through descriptors opened without following links.  Skipped entries
+ * are logged as warnings. */
+int spin_component_files_dir(const spin_manifest *m, const spin_component *c, char **staging,
+                             char **files_dir, util_error **err);
 
 /* Identifier rules of Spin (spin_serde::Id): words separated by `delim`,
  * each starting with a letter (later words may start with a digit), made of

@@ -110,6 +110,29 @@ static int read_source(mctx *c, const char *sec, const toml_entry *e, spin_sourc
     return 0;
 }
 
+/* A destination is where files land in the guest, and the host builds
+ * that tree under a staging directory: it must be a clean absolute path
+ * ("/", "/data", "/data/"), so it can name nothing outside the guest's "/".
+ * One trailing '/' is accepted (a directory destination written as such);
+ * empty, "." and ".." segments are not, whatever they would resolve to.
+ * NULs never get this far (mget_string).  Returns NULL or why not. */
+static const char *destination_problem(const char *dest)
+{
+    if (dest[0] != '/')
+        return "must be an absolute path";
+    for (const char *p = dest + 1; *p;) {
+        size_t n = strcspn(p, "/");
+        if (n == 0)
+            return "must not contain an empty segment ('//')";
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return "must not contain '.' or '..' segments";
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return NULL;
+}
+
 static int read_files(mctx *c, const char *sec, const toml_entry *e, spin_component *comp)
 {
     if (e->value->type != TOML_ARRAY)
@@ -149,9 +172,9 @@ static int read_files(mctx *c, const char *sec, const toml_entry *e, spin_compon
             return mfail_missing(c, sub, v, "source");
         if (f->destination == NULL)
             return mfail_missing(c, sub, v, "destination");
-        if (f->destination[0] != '/')
-            return mfail(c, v->line, v->col, sub, "destination '%s' must be an absolute path",
-                         f->destination);
+        const char *why = destination_problem(f->destination);
+        if (why)
+            return mfail(c, v->line, v->col, sub, "destination '%s' %s", f->destination, why);
     }
     return 0;
 }

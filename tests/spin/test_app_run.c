@@ -2,7 +2,10 @@
  * test_app_run.c - spin.h as the container layer uses it: the app reads
  * its settings from the env list it is given (never the process env),
  * announces readiness on ready_fd, prints its routes on stdout_fd, serves,
- * and returns 0 after spin_app_stop().
+ * and returns 0 after spin_app_stop().  spin_app_check links every Wagi
+ * module at load (hand-assembled modules with imports the host lacks are
+ * refused, naming the import) and accepts apps whose files hold links
+ * the host must skip.
  */
 #include "spin.h"
 #include "test.h"
@@ -11,7 +14,9 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef APP_DIR
@@ -162,9 +167,152 @@ static void test_check_reports_problems(void)
     util_error_free(&err);
 }
 
+/* ---- link check at load ------------------------------------------------- */
+
+static void section(util_buf *m, uint8_t id, const util_buf *body)
+{
+    uint8_t head[2] = {id, (uint8_t)body->len}; /* every body here is < 128 bytes */
+    util_buf_append(m, head, 2);
+    util_buf_append(m, body->data, body->len);
+}
+
+static void name(util_buf *b, const char *s)
+{
+    uint8_t n = (uint8_t)strlen(s);
+    util_buf_append(b, &n, 1);
+    util_buf_append(b, s, n);
+}
+
+/* A WASI command with one import, imod::iname described by `desc` (kind
+ * byte and type; type 0 is `functype`), and an empty exported _start. */
+static void write_module(const char *path, const char *imod, const char *iname,
+                         const char *desc, size_t desc_len, const char *functype, size_t ft_len)
+{
+    util_buf m = {0}, b = {0};
+    util_buf_append(&m, "\0asm\1\0\0\0", 8);
+    util_buf_append(&b, "\2", 1); /* types: functype, () -> () */
+    util_buf_append(&b, functype, ft_len);
+    util_buf_append(&b, "\x60\0\0", 3);
+    section(&m, 1, &b);
+    b.len = 0;
+    util_buf_append(&b, "\1", 1); /* imports */
+    name(&b, imod);
+    name(&b, iname);
+    util_buf_append(&b, desc, desc_len);
+    section(&m, 2, &b);
+    b.len = 0;
+    util_buf_append(&b, "\1\1", 2); /* one function, of type 1 */
+    section(&m, 3, &b);
+    b.len = 0;
+    util_buf_append(&b, "\1", 1); /* exports: _start, after an imported function */
+    name(&b, "_start");
+    util_buf_append(&b, desc[0] == 0 ? "\0\1" : "\0\0", 2);
+    section(&m, 7, &b);
+    b.len = 0;
+    util_buf_append(&b, "\1\2\0\x0b", 4); /* code: no locals, end */
+    section(&m, 10, &b);
+    util_error *err = NULL;
+    CHECK_INT(util_write_file_atomic(path, m.data, m.len, 0644, &err), 0);
+    util_error_free(&err);
+    util_buf_free(&m);
+    util_buf_free(&b);
+}
+
+static const char app_toml[] = "spin_manifest_version = 2\n[application]\nname = \"l\"\n"
+                               "[[trigger.http]]\nroute = \"/...\"\ncomponent = \"mod\"\n"
+                               "executor = { type = \"wagi\" }\n[component.mod]\n"
+                               "source = \"m.wasm\"\n%s";
+
+static char *check_app(const char *dir, const char *extra)
+{
+    cleanup_free char *toml = util_xasprintf(app_toml, extra);
+    cleanup_free char *path = util_xasprintf("%s/spin.toml", dir);
+    util_error *err = NULL;
+    CHECK_INT(util_write_file_atomic(path, toml, strlen(toml), 0644, &err), 0);
+    util_error_free(&err);
+    spin_run_options o;
+    spin_run_options_init(&o);
+    o.app_path = dir;
+    char *msg = spin_app_check(&o, &err) == 0 ? util_xstrdup("ok") : util_xstrdup(err->msg);
+    util_error_free(&err);
+    return msg;
+}
+
+#define NOT_PROVIDED                                                                         \
+    "is not provided by the host: the Wagi executor provides only WASI preview 1 functions " \
+    "(wasi_snapshot_preview1, wasi_unstable)"
+
+static void test_check_links_every_import(void)
+{
+    char dir[] = "/tmp/test_app_link_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    cleanup_free char *wasm = util_xasprintf("%s/m.wasm", dir);
+#define I32_TO_I32 "\x60\1\x7f\1\x7f", 5
+#define I32_TO_NONE "\x60\1\x7f\0", 4
+    struct {
+        const char *mod, *name, *desc;
+        size_t desc_len;
+        const char *type;
+        size_t type_len;
+        const char *want;
+    } cases[] = {
+        {"env", "foo", "\0\0", 2, I32_TO_I32,
+         "component 'mod': cannot link its module: import env::foo (func (param i32) (result "
+         "i32)) " NOT_PROVIDED},
+        {"wasi_snapshot_preview1", "no_such_call", "\0\1", 2, I32_TO_I32,
+         "component 'mod': cannot link its module: import wasi_snapshot_preview1::no_such_call "
+         "(func) " NOT_PROVIDED},
+        {"wasi_snapshot_preview1", "fd_write", "\0\0", 2, I32_TO_NONE,
+         "component 'mod': cannot link its module: import wasi_snapshot_preview1::fd_write (func "
+         "(param i32)) does not match the host's func (param i32 i32 i32 i32) (result i32)"},
+        {"env", "memory", "\2\0\1", 3, I32_TO_I32,
+         "component 'mod': cannot link its module: import env::memory (memory) " NOT_PROVIDED},
+        /* What the host has, with the right type, links. */
+        {"wasi_snapshot_preview1", "proc_exit", "\0\0", 2, I32_TO_NONE, "ok"},
+        /* The legacy module name links as well. */
+        {"wasi_unstable", "fd_seek", "\0\0", 2, "\x60\4\x7f\x7e\x7f\x7f\1\x7f", 8, "ok"},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+        write_module(wasm, cases[i].mod, cases[i].name, cases[i].desc, cases[i].desc_len,
+                     cases[i].type, cases[i].type_len);
+        cleanup_free char *got = check_app(dir, "");
+        CHECK_STR(got, cases[i].want);
+    }
+    cleanup_free char *cmd = util_xasprintf("rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
+/* A dangling link, a FIFO and links out of the app among a component's
+ * files are skipped: start-up goes on. */
+static void test_check_accepts_files_with_links_to_skip(void)
+{
+    char dir[] = "/tmp/test_app_links_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    cleanup_free char *wasm = util_xasprintf("%s/m.wasm", dir);
+    write_module(wasm, "wasi_snapshot_preview1", "proc_exit", "\0\0", 2, "\x60\1\x7f\0", 4);
+    cleanup_free char *site = util_xasprintf("%s/site", dir);
+    CHECK_INT(mkdir(site, 0755), 0);
+    cleanup_free char *index = util_xasprintf("%s/index.html", site);
+    util_error *err = NULL;
+    CHECK_INT(util_write_file_atomic(index, "hi\n", 3, 0644, &err), 0);
+    cleanup_free char *dangling = util_xasprintf("%s/dangling", site);
+    CHECK_INT(symlink("nowhere", dangling), 0);
+    cleanup_free char *root = util_xasprintf("%s/root", site);
+    CHECK_INT(symlink("/", root), 0);
+    cleanup_free char *fifo = util_xasprintf("%s/fifo", site);
+    CHECK_INT(mkfifo(fifo, 0644), 0);
+    cleanup_free char *got =
+        check_app(dir, "files = [{ source = \"site\", destination = \"/www\" }]\n");
+    CHECK_STR(got, "ok");
+    cleanup_free char *cmd = util_xasprintf("rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     RUN(test_run_serves_with_given_env_and_stops);
     RUN(test_check_reports_problems);
+    RUN(test_check_links_every_import);
+    RUN(test_check_accepts_files_with_links_to_skip);
     return TEST_SUMMARY();
 }

@@ -1184,7 +1184,7 @@ static const char v2_lock[] =
     "   \"files\": [{\"source\": \"file://@DIR@/static/a.txt\", \"path\": \"/static/a.txt\"},"
     "             {\"source\": \"file://@DIR@/static/b.txt\", \"path\": \"/static/b.txt\"},"
     "             {\"source\": \"file://@DIR@/readme.md\", \"path\": \"/readme.md\"},"
-    "             {\"source\": \"file://@DIR@/site%20dir\", \"path\": \"/site\"}],"
+    "             {\"source\": \"file://@DIR@/site%20dir/index.html\", \"path\": \"/site/index.html\"}],"
     "   \"config\": {\"secret\": \"{{ token }}\", \"url\": \"https://{{ api_host }}/v1\"},"
     "   \"dependencies\": {"
     "     \"example:lib/help\": {\"export\": null, \"inherit\": \"All\", \"source\": "
@@ -1200,7 +1200,8 @@ static const char v2_lock[] =
     "   \"digest\": \"sha256:9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de9175c0de\"}},"
     "  {\"id\": \"cgi-trigger-component\", \"source\": {\"content_type\": \"application/wasm\", "
     "\"source\": \"file://@DIR@/wasm/dummy.wasm\"},"
-    "   \"files\": [{\"source\": \"file://@DIR@/assets\", \"path\": \"/data\"}]}]}";
+    "   \"files\": [{\"source\": \"file://@DIR@/assets/img/logo.png\", \"path\": "
+    "\"/data/img/logo.png\"}]}]}";
 
 /* spin.toml v2: generated trigger ids, an inline component, a static
  * response, a private route, variables, component config, every metadata
@@ -1249,10 +1250,10 @@ static void test_manifest_app_dir(void)
     CHECK(app != NULL);
     if (app != NULL) {
         cleanup_free char *src = util_xasprintf("file://%s/assets/dummy.wasm", app_dir);
-        cleanup_free char *img = util_xasprintf("file://%s/assets/img", app_dir);
+        cleanup_free char *img = util_xasprintf("file://%s/assets/img/logo.png", app_dir);
         CHECK_STR(app->components[0].source.source, src);
         CHECK_STR(app->components[0].files[0].content.source, img);
-        CHECK_STR(app->components[0].files[0].path, "/img");
+        CHECK_STR(app->components[0].files[0].path, "/img/logo.png");
     }
     char cwd[4096];
     CHECK(getcwd(cwd, sizeof(cwd)) != NULL);

@@ -67,7 +67,8 @@ static const char v2_app[] =
     "sqlite_databases = [\"orders-db\"]\n"
     "ai_models = [\"llama2-chat\"]\n"
     "environment = { RUST_LOG = \"info\", MODE = \"prod\" }\n"
-    "files = [\"static/**/*.html\", { source = \"assets\", destination = \"/assets\" }]\n"
+    "files = [\"static/**/*.html\", { source = \"assets\", destination = \"/assets\" },\n"
+    "         { source = \"docs\", destination = \"/docs/\" }]\n"
     "exclude_files = [\"static/secret/*\"]\n"
     "[component.cart.variables]\n"
     "endpoint = \"https://{{ api_host }}/v1?token={{api_token}}\"\n"
@@ -149,10 +150,11 @@ static void test_v2_manifest_is_read_completely(void)
     CHECK_INT(c->n_environment, 2);
     CHECK_STR(c->environment[0].key, "RUST_LOG");
     CHECK_STR(c->environment[1].value, "prod");
-    CHECK_INT(c->n_files, 2);
+    CHECK_INT(c->n_files, 3);
     CHECK_STR(c->files[0].source, "static/**/*.html");
     CHECK(c->files[0].destination == NULL);
     CHECK_STR(c->files[1].destination, "/assets");
+    CHECK_STR(c->files[2].destination, "/docs/"); /* one trailing '/' is clean */
     CHECK_STR(c->exclude_files.items[0], "static/secret/*");
     CHECK_INT(c->n_variables, 2);
     CHECK_STR(c->variables[0].name, "endpoint");
@@ -386,6 +388,28 @@ static void test_errors_name_file_and_field(void)
                    "destination = \"rel\" }]\n",
          "app/spin.toml:9:10: [component.hello]: files[0]: destination 'rel' must be an absolute "
          "path"},
+        /* A destination names a place in the guest's tree, which the host
+         * builds under a staging directory: no way out of it is accepted. */
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nfiles = [{ source = \"s\", "
+                   "destination = \"/../../../tmp/x\" }]\n",
+         "app/spin.toml:9:10: [component.hello]: files[0]: destination '/../../../tmp/x' must not "
+         "contain '.' or '..' segments"},
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nfiles = [\"a\", { source = \"s\", "
+                   "destination = \"/data/..\" }]\n",
+         "app/spin.toml:9:15: [component.hello]: files[1]: destination '/data/..' must not "
+         "contain '.' or '..' segments"},
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nfiles = [{ source = \"s\", "
+                   "destination = \"/./x\" }]\n",
+         "app/spin.toml:9:10: [component.hello]: files[0]: destination '/./x' must not contain "
+         "'.' or '..' segments"},
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nfiles = [{ source = \"s\", "
+                   "destination = \"/a//b\" }]\n",
+         "app/spin.toml:9:10: [component.hello]: files[0]: destination '/a//b' must not contain "
+         "an empty segment ('//')"},
+        {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nfiles = [{ source = \"s\", "
+                   "destination = \"/a\\u0000/../../x\" }]\n",
+         "app/spin.toml:9:26: [component.hello]: files[0]: 'destination' must not contain NUL "
+         "characters"},
         {HEAD TRIG "[component.hello]\nsource = \"a.wasm\"\nkey_value_stores = [\"b@d\"]\n",
          "app/spin.toml:9:21: [component.hello]: invalid label 'b@d' in 'key_value_stores': "
          "expected kebab-case or snake_case"},
