@@ -392,15 +392,14 @@ void spin_http_check_head(const spin_http_head *h, spin_http_verdict *v)
                                                              sizeof(q)));
         return;
     }
-    if (!check_target(h, v))
-        return;
-    for (size_t i = 0; i < h->nfields; i++)
-        if (!check_field_syntax(&h->fields[i], v))
-            return;
+    bool ok = check_target(h, v);
+    for (size_t i = 0; ok && i < h->nfields; i++)
+        ok = check_field_syntax(&h->fields[i], v);
     size_t content_lengths = 0;
-    if (!check_host(h, v) || !check_content_length(h, &content_lengths, v) ||
-        !check_transfer_encoding(h, content_lengths, v))
-        return;
+    ok = ok && check_host(h, v) && check_content_length(h, &content_lengths, v) &&
+         check_transfer_encoding(h, content_lengths, v);
+    if (!ok)
+        spin_http_verdict_clear(v); /* a refused absolute-form target is not rewritten */
 }
 
 void spin_http_verdict_clear(spin_http_verdict *v)

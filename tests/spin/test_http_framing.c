@@ -541,6 +541,10 @@ static void test_checker_rules(void)
     CHECK_STR(v.origin, "/?q=1");
     CHECK_STR(v.authority, "H.example:80");
     spin_http_verdict_clear(&v);
+    /* Refused after the target was parsed: nothing rewritten (fuzz_http). */
+    head_case refused = {"GET", "http://h:80/p?q", true, "Host: x\nHost: y", 0};
+    CHECK_INT(check(&refused, &v), 400);
+    CHECK(v.origin == NULL && v.authority == NULL);
 }
 
 static void test_absolute_form_host_replaces_the_host_headers(void)
