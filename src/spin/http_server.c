@@ -13,8 +13,11 @@
  *   1. uri_log callback (request line seen): allocate the request state,
  *      keep the raw target (MHD's `url` argument is already decoded, Spin
  *      needs the raw path and query), count the request as in flight.
- *   2. access handler, first call: reject an announced Content-Length over
- *      the limit with 413 before reading the body.
+ *   2. access handler, first call: refuse what RFC 9112 says to refuse
+ *      (http_request_check.c, through http_conn_guard.c, which also bounds
+ *      the time a head may take and works around the library's own
+ *      refusals), then an announced Content-Length over the limit with 413
+ *      before reading the body.
  *   3. access handler with body bytes: append (or, past the limit, discard
  *      and answer 413 once the body has ended: MHD cannot answer mid-body).
  *   4. last access call: suspend the connection, queue the job.
@@ -29,6 +32,8 @@
  * is why the queue check and the suspension happen under one lock.
  */
 #include "http_server.h"
+#include "http_conn_guard.h"
+#include "http_request_check.h"
 #include "mhd_load.h"
 
 #include <arpa/inet.h>
@@ -50,6 +55,8 @@ typedef struct req_state {
     struct MHD_Connection *conn;
     req_phase phase;
     char *target;
+    const char *uri_in_buffer; /* the library's copy of the target (http_conn_guard.c) */
+    char *authority;           /* absolute-form target: the Host to use */
     util_buf body;
     bool too_large;
     struct MHD_Response *response;
@@ -63,6 +70,7 @@ struct spin_http_server {
     spin_http_server_config cfg;
     const spin_mhd_api *mhd; /* libmicrohttpd, loaded on first start */
     struct MHD_Daemon *daemon;
+    spin_http_guard *guard; /* head checks, head deadline, library workarounds */
     int listen_fd;
     pthread_t *threads;
     unsigned nthreads;
@@ -97,11 +105,15 @@ const char *spin_http_reason(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
     case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     default: return "";
     }
 }
@@ -253,6 +265,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     st->server = s;
     st->conn = conn;
     st->target = util_xstrdup(uri ? uri : "/");
+    st->uri_in_buffer = uri;
+    spin_http_guard_request_line(s->guard, conn, uri);
     pthread_mutex_lock(&s->lock);
     s->in_flight++;
     pthread_mutex_unlock(&s->lock);
@@ -267,10 +281,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!st)
         return;
     *con_cls = NULL;
+    spin_http_guard_request_done(s->guard, conn);
     if (st->response)
         s->mhd->destroy_response(st->response);
     util_buf_free(&st->body);
     free(st->target);
+    free(st->authority);
     free(st->method);
     free(st->version);
     free(st);
@@ -334,6 +350,18 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     switch (st->phase) {
     case REQ_NEW: {
         st->phase = REQ_BODY;
+        char *origin = NULL;
+        unsigned refusal = spin_http_guard_check_head(s->guard, conn, method, version,
+                                                      st->uri_in_buffer, st->target, &origin,
+                                                      &st->authority);
+        if (refusal) {
+            st->phase = REQ_DONE;
+            return queue_simple(s->mhd, conn, refusal, true);
+        }
+        if (origin) {
+            free(st->target);
+            st->target = origin;
+        }
         const char *cl = s->mhd->lookup_connection_value(conn, MHD_HEADER_KIND,
                                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
@@ -417,6 +445,7 @@ static void run_job(spin_http_server *s, req_state *st)
 {
     header_collect hc = {0};
     s->mhd->get_connection_values(st->conn, MHD_HEADER_KIND, collect_header, &hc);
+    spin_http_headers_set_host(&hc.items, &hc.len, st->authority);
 
     char ip[INET6_ADDRSTRLEN + 8] = "unknown";
     uint16_t port = 0;
@@ -510,13 +539,15 @@ static void *worker_main(void *arg)
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+    spin_http_server *s = cls;
+    if (s->guard && spin_http_guard_mhd_log(s->guard, fmt, ap))
+        return;
     char buf[512];
     vsnprintf(buf, sizeof(buf), fmt, ap);
     size_t n = strlen(buf);
     while (n > 0 && buf[n - 1] == '\n')
         buf[--n] = '\0';
     util_log_debug("http: %s", buf);
-    (void)cls;
 }
 
 spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, util_error **err)
@@ -542,6 +573,8 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
         s->cfg.idle_timeout_s = 60;
     if (!s->cfg.max_connections)
         s->cfg.max_connections = 10000;
+    if (!s->cfg.head_timeout_ms)
+        s->cfg.head_timeout_ms = 10000;
     s->listen_fd = cfg->listen_fd;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
@@ -558,17 +591,27 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
         s->nthreads++;
     }
 
+    s->guard = spin_http_guard_new(mhd, s->cfg.head_timeout_ms, s->cfg.idle_timeout_s, err);
+    if (!s->guard) {
+        s->listen_fd = -1; /* still the caller's */
+        spin_http_server_stop(s, 0);
+        return NULL;
+    }
+    spin_http_guard_listen_socket(s->guard, s->listen_fd);
+
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     /* MHD needs room for the request line + headers + its read buffer in
      * the per-connection pool; the header limit is what is left. */
     size_t pool = s->cfg.max_header_bytes + 16 * 1024;
+    /* The logger first: the library logs while it reads the options. */
     s->daemon = s->mhd->start_daemon(
-        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
+        flags, 0, NULL, NULL, on_access, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+        MHD_OPTION_LISTEN_SOCKET, s->listen_fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.io_threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)s->cfg.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)s->cfg.idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, spin_http_guard_notify, s->guard, MHD_OPTION_END);
     if (!s->daemon) {
         util_error_set(err, 0, "starting the HTTP server failed");
         s->listen_fd = -1; /* still the caller's */
@@ -622,6 +665,7 @@ bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
     /* No connection is suspended now: every suspended one had a job. */
     if (s->daemon)
         s->mhd->stop_daemon(s->daemon);
+    spin_http_guard_free(s->guard);
     free(s->threads);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->cond);

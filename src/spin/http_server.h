@@ -61,6 +61,8 @@ typedef struct spin_http_server_config {
     size_t max_body_bytes;     /* 0 = 64 MiB; larger -> 413 */
     unsigned idle_timeout_s;   /* 0 = 60 */
     unsigned max_connections;  /* 0 = 10000 */
+    unsigned head_timeout_ms;  /* 0 = 10000: the request head must be complete this long after
+                                  the connection (or its request line) began; else 408 + close */
     spin_http_handler handler;
     void *ctx;
 } spin_http_server_config;

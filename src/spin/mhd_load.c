@@ -65,7 +65,8 @@ static void load_once(void)
               RESOLVE(h, resume_connection, MHD_resume_connection) &&
               RESOLVE(h, lookup_connection_value, MHD_lookup_connection_value) &&
               RESOLVE(h, get_connection_values, MHD_get_connection_values) &&
-              RESOLVE(h, get_connection_info, MHD_get_connection_info);
+              RESOLVE(h, get_connection_info, MHD_get_connection_info) &&
+              RESOLVE(h, get_version, MHD_get_version);
     if (!ok) {
         dlclose(h);
         memset(&api, 0, sizeof(api));

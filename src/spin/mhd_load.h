@@ -29,6 +29,7 @@ typedef struct spin_mhd_api {
     __typeof__(&MHD_lookup_connection_value) lookup_connection_value;
     __typeof__(&MHD_get_connection_values) get_connection_values;
     __typeof__(&MHD_get_connection_info) get_connection_info;
+    __typeof__(&MHD_get_version) get_version;
 } spin_mhd_api;
 
 /* Loads libmicrohttpd once per process (thread-safe) and returns the
