@@ -60,6 +60,8 @@ int cmd_up(int argc, char **argv)
     const char *from = ".", *listen = NULL, *rc_file = NULL, *log_dir = NULL;
     bool check = false;
     size_t nenv = 0;
+    int64_t request_timeout_ms = -1; /* -1: SPIN_HTTP_REQUEST_TIMEOUT or the default */
+    unsigned workers = 0;
     cleanup_free const char **comp_env = util_xcalloc((size_t)argc + 1, sizeof(char *));
 
     for (int i = 1; i < argc; i++) {
@@ -94,6 +96,25 @@ int cmd_up(int argc, char **argv)
             if (util_log_parse_level(v, &level) < 0)
                 return usage_error("unknown log level '%s' (error, warn, info, debug)", v);
             util_log_set_level(level);
+        } else if (is_opt(a, "--request-timeout", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--request-timeout", NULL)))
+                return usage_error("%s needs a value", a);
+            util_error *derr = NULL;
+            uint64_t ms = 0;
+            if (spin_parse_duration_ms(v, &ms, &derr) < 0) {
+                fprintf(stderr, "containerd-shim-spin-v2 up: --request-timeout: %s\n", derr->msg);
+                util_error_free(&derr);
+                return 2;
+            }
+            request_timeout_ms = (int64_t)ms;
+        } else if (is_opt(a, "--workers", NULL)) {
+            if (!(v = opt_value(argc, argv, &i, "--workers", NULL)))
+                return usage_error("%s needs a value", a);
+            char *end = NULL;
+            unsigned long n = strtoul(v, &end, 10);
+            if (!*v || *end || v[0] == '-' || n < 1 || n > 1024)
+                return usage_error("--workers expects a number from 1 to 1024, got '%s'", v);
+            workers = (unsigned)n;
         } else if (strcmp(a, "--check") == 0) {
             check = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -125,6 +146,8 @@ int cmd_up(int argc, char **argv)
     opts.env = env;
     opts.component_env = comp_env;
     opts.listen_addr = listen;
+    opts.request_timeout_ms = request_timeout_ms;
+    opts.workers = workers;
     if (!listen && !getenv("SPIN_HTTP_LISTEN_ADDR"))
         opts.listen_addr = "127.0.0.1:3000";
     /* As in the shim, /runtime-config.toml is used when it exists. */
