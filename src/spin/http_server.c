@@ -36,10 +36,13 @@
  *
  * Jobs and cancellation: a queued or running request is a job on the
  * server's list.  A watcher thread holds each job's socket in an epoll set
- * (EPOLLRDHUP only: data a pipelining client sends must not wake it), so
+ * (not for EPOLLIN: data a pipelining client sends must not wake it), so
  * a client that hangs up is noticed while its connection is suspended
  * (MHD does not look at suspended sockets) and the job's cancel hook runs:
- * the Wagi executor interrupts the guest.  Jobs are found by a never-reused
+ * the Wagi executor interrupts the guest.  A hang-up is a reset or error,
+ * or, for HTTP/1.1, an end-of-file: TCP cannot tell a closed client from
+ * one that only shut down its sending side, and HTTP/1.0 clients such as
+ * `printf ... | nc` do the latter and still wait for the answer.  Jobs are found by a never-reused
  * id, not a pointer, so an event that races with the job's end is ignored.
  *
  * Graceful stop = quiesce (no new connections), drain (requests already
@@ -381,7 +384,12 @@ static void job_watch(spin_http_server *s, spin_http_job *job)
 {
     if (job->sock < 0 || s->watch_epfd < 0)
         return;
-    struct epoll_event ev = {.events = EPOLLRDHUP, .data.u64 = job->id};
+    /* EPOLLHUP and EPOLLERR (a reset, a dead connection) are always
+     * reported.  An end-of-file alone is a hang-up only for HTTP/1.1: an
+     * HTTP/1.0 client may well shut down its sending side once the request
+     * is out and still read the answer (`printf 'GET ...' | nc` does). */
+    uint32_t events = strcmp(job->st->version, "HTTP/1.0") != 0 ? EPOLLRDHUP : 0;
+    struct epoll_event ev = {.events = events, .data.u64 = job->id};
     job->watched = epoll_ctl(s->watch_epfd, EPOLL_CTL_ADD, job->sock, &ev) == 0;
 }
 

@@ -63,6 +63,16 @@ static void echo_handler(void *ctx, const spin_http_request *req, spin_http_resp
         spin_http_job_clear_cancel(req->job);
         atomic_store(&cancel_seen, (int)spin_http_job_cancelled(req->job));
     }
+    if (strcmp(req->path, "/maybe-cancel") == 0) {
+        /* Waits 500 ms or until cancelled, and says which. */
+        atomic_bool cancelled = false;
+        spin_http_job_on_cancel(req->job, on_cancel, &cancelled);
+        atomic_fetch_add(&slow_started, 1);
+        for (int i = 0; i < 100 && !atomic_load(&cancelled); i++)
+            usleep(5 * 1000);
+        spin_http_job_clear_cancel(req->job);
+        util_buf_printf(&resp->body, "cancelled=%d ", (int)spin_http_job_cancelled(req->job));
+    }
     if (strcmp(req->path, "/deadline") == 0)
         atomic_store(&deadline_left_ms,
                      req->deadline_ns ? (long long)(req->deadline_ns - util_monotonic_ns()) / 1000000
@@ -418,6 +428,23 @@ static void test_a_client_hanging_up_cancels_its_job(void)
     CHECK(spin_http_server_stop(s.srv, 1000));
 }
 
+static void test_an_http10_client_may_half_close_and_still_get_its_answer(void)
+{
+    server s = start_with((spin_http_server_config){0});
+    int fd = connect_to(s.port);
+    const char *raw = "GET /maybe-cancel HTTP/1.0\r\nHost: h\r\n\r\n";
+    int before = atomic_load(&slow_started);
+    util_write_all(fd, raw, strlen(raw));
+    wait_for_slow_handler(before);
+    shutdown(fd, SHUT_WR); /* as `printf ... | nc` does at the end of its input */
+    response r;
+    CHECK(read_response(fd, &r));
+    CHECK_INT(r.status, 200);
+    CHECK(strncmp(r.body, "cancelled=0 ", 12) == 0);
+    close(fd);
+    spin_http_server_stop(s.srv, 1000);
+}
+
 static void test_stop_logs_and_cancels_what_outlives_the_grace_period(void)
 {
     server s = start_with((spin_http_server_config){0});
@@ -549,6 +576,7 @@ int main(void)
     RUN(test_fast_handler_answers_while_every_worker_is_busy);
     RUN(test_requests_carry_their_deadline);
     RUN(test_a_client_hanging_up_cancels_its_job);
+    RUN(test_an_http10_client_may_half_close_and_still_get_its_answer);
     RUN(test_stop_logs_and_cancels_what_outlives_the_grace_period);
     RUN(test_body_memory_is_capped_across_requests);
     RUN(test_listen_addresses);
