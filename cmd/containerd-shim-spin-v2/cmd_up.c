@@ -37,6 +37,8 @@ enum up_option_id {
     UP_RUNTIME_CONFIG,
     UP_LOG_DIR,
     UP_LOG_LEVEL,
+    UP_REQUEST_TIMEOUT,
+    UP_WORKERS,
     UP_CHECK,
 };
 
@@ -58,6 +60,13 @@ static const cli_option up_options[] = {
      "this process's stdout and stderr)"},
     {UP_LOG_LEVEL, "--log-level", NULL, "LEVEL", false,
      "what the host itself logs on stderr: error (the default), warn, info or debug"},
+    {UP_REQUEST_TIMEOUT, "--request-timeout", NULL, "DURATION", false,
+     "the deadline of each HTTP request (30s, 500ms, 2m; a plain number is seconds; 0 = none): "
+     "a guest still running then is stopped and the request answered 504 (default: "
+     "$SPIN_HTTP_REQUEST_TIMEOUT, else 60s)"},
+    {UP_WORKERS, "--workers", NULL, "N", false,
+     "threads running guests, 1 to 1024; further requests wait in a queue (default: twice the "
+     "CPUs, at least 4)"},
     {UP_CHECK, "--check", NULL, NULL, false,
      "load the manifest, variables and runtime config and compile every component, print "
      "\"PATH: ok\" and exit, without serving"},
@@ -74,6 +83,8 @@ static const cli_item up_environment[] = {
     {"SPIN_LOG_DIR", "the component log directory when --log-dir is not given"},
     {"SPIN_COMPONENTS_TO_RETAIN", "comma-separated component ids: serve only their routes"},
     {"SPIN_MAX_INSTANCE_MEMORY", "cap in bytes of each component instance's linear memory"},
+    {"SPIN_HTTP_REQUEST_TIMEOUT", "the request deadline when --request-timeout is not given "
+                                  "(same syntax)"},
 };
 
 static const cli_item up_exit_status[] = {
@@ -105,6 +116,8 @@ typedef struct up_args {
     const char *runtime_config;
     const char *log_dir;
     bool check;
+    int64_t request_timeout_ms; /* -1: SPIN_HTTP_REQUEST_TIMEOUT or the default */
+    unsigned workers;           /* 0: the server's default */
     const char **component_env; /* NULL-terminated */
     size_t ncomponent_env;
 } up_args;
@@ -134,6 +147,26 @@ static int parse(up_args *a, int argc, char **argv)
                 return cli_usage_error(&cmd_up_spec,
                                        "unknown log level '%s' (error, warn, info, debug)", v);
             util_log_set_level(level);
+            break;
+        }
+        case UP_REQUEST_TIMEOUT: {
+            util_error *derr = NULL;
+            uint64_t ms = 0;
+            if (spin_parse_duration_ms(v, &ms, &derr) < 0) {
+                int rc = cli_usage_error(&cmd_up_spec, "--request-timeout: %s", derr->msg);
+                util_error_free(&derr);
+                return rc;
+            }
+            a->request_timeout_ms = (int64_t)ms;
+            break;
+        }
+        case UP_WORKERS: {
+            char *end = NULL;
+            unsigned long n = strtoul(v, &end, 10);
+            if (!*v || *end || v[0] == '-' || n < 1 || n > 1024)
+                return cli_usage_error(&cmd_up_spec,
+                                       "--workers expects a number from 1 to 1024, got '%s'", v);
+            a->workers = (unsigned)n;
             break;
         }
         case UP_CHECK: a->check = true; break;
@@ -201,7 +234,7 @@ static void hint_at_built_copy(const char *from)
 int cmd_up(int argc, char **argv)
 {
     cleanup_free const char **comp_env = util_xcalloc((size_t)argc + 1, sizeof(char *));
-    up_args a = {.from = ".", .component_env = comp_env};
+    up_args a = {.from = ".", .request_timeout_ms = -1, .component_env = comp_env};
     int rc = parse(&a, argc, argv);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
@@ -234,6 +267,8 @@ int cmd_up(int argc, char **argv)
     opts.env = env;
     opts.component_env = comp_env;
     opts.listen_addr = a.listen;
+    opts.request_timeout_ms = a.request_timeout_ms;
+    opts.workers = a.workers;
     if (!a.listen && !getenv("SPIN_HTTP_LISTEN_ADDR"))
         opts.listen_addr = "127.0.0.1:3000";
     /* opts.root_dir stays NULL: on a host there is no image root whose

@@ -11,10 +11,13 @@
  * Component `files` are materialised once (files_stage.c: a private
  * staging directory, or one clean directory as is) and preopened
  * read-only as the guest's "/".  The staging directory is removed when
- * the app stops.
+ * the app stops, also when a stop had to abandon guests that would not
+ * end.
  *
  * Stopping: spin_app_stop() (called by our SIGTERM/SIGINT/SIGHUP handler,
- * or by an embedder) writes to a self-pipe the serving thread polls.
+ * or by an embedder) writes to a self-pipe the serving thread polls.  The
+ * server then gives requests in progress a grace period, logs and
+ * interrupts what is still running after it, and the app is freed.
  */
 #include "app_internal.h"
 #include "http_server.h"
@@ -86,6 +89,15 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return 0;
 }
 
+static void remove_staging(loaded_app *a)
+{
+    if (a->staging_dir) {
+        nftw(a->staging_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(a->staging_dir);
+        a->staging_dir = NULL;
+    }
+}
+
 static void loaded_app_free(loaded_app *a)
 {
     for (size_t i = 0; i < a->trigger.ntargets; i++) {
@@ -111,10 +123,7 @@ static void loaded_app_free(loaded_app *a)
         }
     }
     free(a->comps);
-    if (a->staging_dir) {
-        nftw(a->staging_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-        free(a->staging_dir);
-    }
+    remove_staging(a);
     spin_resolved_vars_clear(&a->vars);
     spin_runtime_config_clear(&a->rc);
     spin_manifest_free(a->manifest);
@@ -324,6 +333,9 @@ static int load_app(loaded_app *a, const spin_run_options *opts, util_error **er
             return util_error_wrap(err, "Failed to create log dir \"%s\"", a->rc.log_dir);
     }
 
+    if (spin_request_timeout(opts, &a->trigger.request_timeout_ms, err) < 0)
+        return -1;
+
     const char *retain = spin_env_lookup(env, "SPIN_COMPONENTS_TO_RETAIN");
     if (retain && !*retain)
         retain = NULL;
@@ -508,7 +520,10 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
     if (rc == 0) {
         spin_http_server_config cfg = {
             .listen_fd = listen_fd,
+            .workers = opts->workers,
+            .request_timeout_ms = a.trigger.request_timeout_ms,
             .handler = spin_http_trigger_handle,
+            .fast_handler = spin_http_trigger_fast,
             .ctx = &a.trigger,
         };
         srv = spin_http_server_start(&cfg, err);
@@ -533,9 +548,13 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
         util_log_info("stopping: letting requests in progress finish");
         abandoned = !spin_http_server_stop(srv, 10000);
     }
-    /* Guests still running use the app's modules: leave them be. */
+    /* Guests still running use the app's modules: leave them be, but the
+     * staging directory goes whatever happens (the process is about to
+     * exit, and temporary copies of the app's files must not pile up). */
     if (!abandoned)
         loaded_app_free(&a);
+    else
+        remove_staging(&a);
     if (opts->handle_signals)
         for (int i = 0; i < 3; i++)
             sigaction(sigs[i], &old[i], NULL);

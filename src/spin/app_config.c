@@ -1,6 +1,8 @@
 /*
  * app_config.c - the settings a Spin app takes from its surroundings:
- * runtime-config.toml, the SPIN_* environment knobs, and variables.
+ * runtime-config.toml, the SPIN_* environment knobs (SPIN_HTTP_REQUEST_TIMEOUT
+ * among them: durations are "30s", "500ms", "2m" or plain seconds), and
+ * variables.
  *
  * Everything is read from the run's env list (spin_run_options.env), never
  * getenv(), because inside a container the app's env is the OCI process
@@ -21,6 +23,50 @@ void spin_run_options_init(spin_run_options *opts)
     opts->stderr_fd = 2;
     opts->ready_fd = -1;
     opts->handle_signals = true;
+    opts->request_timeout_ms = -1;
+}
+
+int spin_parse_duration_ms(const char *text, uint64_t *ms, util_error **err)
+{
+    static const uint64_t max_ms = 24ull * 3600 * 1000;
+    const char *p = text;
+    uint64_t v = 0;
+    /* Digits past max_ms stay unread, so v cannot overflow. */
+    while (isdigit((unsigned char)*p) && v <= max_ms)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+    uint64_t unit = 0;
+    if (strcmp(p, "ms") == 0)
+        unit = 1;
+    else if (*p == '\0' || strcmp(p, "s") == 0)
+        unit = 1000;
+    else if (strcmp(p, "m") == 0)
+        unit = 60000;
+    if (p == text || (unit == 0 && !isdigit((unsigned char)*p)))
+        return util_error_set(err, 0,
+                              "'%s' is not a duration (for example 30s, 500ms or 2m; a plain "
+                              "number is seconds, 0 means no deadline)",
+                              text);
+    if (unit == 0 || v > max_ms / unit)
+        return util_error_set(err, 0, "'%s' is too long (at most 24 hours; 0 means no deadline)",
+                              text);
+    *ms = v * unit;
+    return 0;
+}
+
+int spin_request_timeout(const spin_run_options *opts, uint64_t *ms, util_error **err)
+{
+    if (opts->request_timeout_ms >= 0) {
+        *ms = (uint64_t)opts->request_timeout_ms;
+        return 0;
+    }
+    const char *v = spin_env_lookup(opts->env, "SPIN_HTTP_REQUEST_TIMEOUT");
+    if (!v || !*v) {
+        *ms = SPIN_DEFAULT_REQUEST_TIMEOUT_MS;
+        return 0;
+    }
+    if (spin_parse_duration_ms(v, ms, err) < 0)
+        return util_error_wrap(err, "SPIN_HTTP_REQUEST_TIMEOUT");
+    return 0;
 }
 
 const char *spin_env_lookup(const char *const *env, const char *name)

@@ -37,6 +37,9 @@ typedef struct spin_runtime_config {
 int spin_runtime_config_load(const spin_run_options *opts, spin_runtime_config *rc,
                              util_error **err);
 void spin_runtime_config_clear(spin_runtime_config *rc);
+/* The request deadline: opts->request_timeout_ms, else
+ * SPIN_HTTP_REQUEST_TIMEOUT from opts->env, else the default. */
+int spin_request_timeout(const spin_run_options *opts, uint64_t *ms, util_error **err);
 
 /* ---- variables ---------------------------------------------------------- */
 
@@ -75,8 +78,12 @@ typedef struct spin_http_trigger {
     size_t ntargets;
     const char *app_name;
     const char *app_version;
+    uint64_t request_timeout_ms; /* for the timeout log line; 0 = none */
 } spin_http_trigger;
 
+/* The spin_http_fast_handler of a trigger: answers on the I/O thread what
+ * needs no component (reserved paths, no route, static responses). */
+bool spin_http_trigger_fast(void *ctx, const spin_http_request *req, spin_http_response *resp);
 /* The spin_http_handler serving requests for a trigger. */
 void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
                               spin_http_response *resp);

@@ -38,10 +38,19 @@ typedef struct spin_component_runtime {
     uint64_t max_memory_bytes; /* 0 = no cap */
 } spin_component_runtime;
 
+/* What an executor's handle() returns when it produced no response. */
+enum {
+    SPIN_EXEC_FAILED = -1,    /* *err says why; the trigger answers 500 */
+    SPIN_EXEC_TIMED_OUT = -2, /* the request deadline stopped the guest: 504 */
+    SPIN_EXEC_CANCELLED = -3, /* the request's job was cancelled (client gone,
+                                 server stopping) and the guest stopped: 503 */
+};
+
 typedef struct spin_http_executor_ops {
     const char *name; /* "wagi" */
-    /* Fills resp; returns -1 with *err when the component failed (the
-     * trigger logs it and answers 500). */
+    /* Fills resp and returns 0, or returns one of SPIN_EXEC_* (the trigger
+     * logs it and answers accordingly).  The guest must not outlive
+     * req->deadline_ns, and must stop soon when req->job is cancelled. */
     int (*handle)(void *self, const spin_component_runtime *comp, const spin_http_request *req,
                   const spin_route_match *match, spin_http_response *resp, util_error **err);
     void (*free)(void *self);

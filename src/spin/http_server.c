@@ -16,20 +16,46 @@
  *   2. access handler, first call: refuse what RFC 9112 says to refuse
  *      (http_request_check.c, through http_conn_guard.c, which also bounds
  *      the time a head may take and works around the library's own
- *      refusals), then an announced Content-Length over the limit with 413
+ *      refusals), then an announced Content-Length over the limit with 413,
+ *      and reserve room for it in the body budget (503 if it does not fit)
  *      before reading the body.
- *   3. access handler with body bytes: append (or, past the limit, discard
- *      and answer 413 once the body has ended: MHD cannot answer mid-body).
- *   4. last access call: suspend the connection, queue the job.
+ *   3. access handler with body bytes: append (or, past the limit or the
+ *      budget, discard and answer 413/503 once the body has ended: MHD
+ *      cannot answer mid-body).
+ *   4. last access call: build the request; the fast handler may answer it
+ *      right here on the I/O thread (health, 404, static responses: a pool
+ *      of stuck guests must not block them); otherwise suspend the
+ *      connection, watch its socket and queue the job.
  *   5. a worker runs the handler, builds the MHD response and resumes the
  *      connection; MHD calls the access handler again and we queue it.
  *   6. completed callback: free the state, request no longer in flight.
+ *
+ * Body budget: every byte a body buffer holds (its allocation, not just
+ * its length) is counted in one server-wide total, so many concurrent
+ * uploads cannot take more memory than max_buffered_body_bytes.  A body
+ * that does not fit gets 503 with Retry-After, not 413: the request itself
+ * is acceptable and may well succeed a moment later.  Buffers are freed as
+ * soon as the handler has run.
+ *
+ * Jobs and cancellation: a queued or running request is a job on the
+ * server's list.  A watcher thread holds each job's socket in an epoll set
+ * (not for EPOLLIN: data a pipelining client sends must not wake it), so
+ * a client that hangs up is noticed while its connection is suspended
+ * (MHD does not look at suspended sockets) and the job's cancel hook runs:
+ * the Wagi executor interrupts the guest.  A hang-up is a reset or error,
+ * or, for HTTP/1.1, an end-of-file: TCP cannot tell a closed client from
+ * one that only shut down its sending side, and HTTP/1.0 clients such as
+ * `printf ... | nc` do the latter and still wait for the answer.  Jobs are found by a never-reused
+ * id, not a pointer, so an event that races with the job's end is ignored.
+ *
  * Graceful stop = quiesce (no new connections), drain (requests already
  * queued or running finish and are answered; a keep-alive client's next
  * request gets 503 + close, so no job can appear behind our back), wait
- * until nothing is in flight, then stop the daemon (closes idle keep-alive
- * connections).  MHD must never see a suspended connection at stop, which
- * is why the queue check and the suspension happen under one lock.
+ * until nothing is in flight or the grace period is over; then log and
+ * cancel what is still queued or running, wait a little for those handlers
+ * to return, and stop the daemon (closes idle keep-alive connections).
+ * MHD must never see a suspended connection at stop, which is why the
+ * queue check and the suspension happen under one lock.
  */
 #include "http_server.h"
 #include "http_conn_guard.h"
@@ -45,10 +71,33 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 typedef enum { REQ_NEW, REQ_BODY, REQ_RUNNING, REQ_DONE } req_phase;
+
+struct req_state;
+
+struct spin_http_job {
+    struct req_state *st;
+    uint64_t id;      /* the watcher's key; never reused */
+    bool listed;      /* on the server's job list */
+    bool watched;     /* its socket is in the watcher's epoll set */
+    int sock;         /* the connection's socket, -1 if unknown */
+    spin_http_cancel cancelled;
+    void (*cancel_fn)(void *);
+    void *cancel_arg;
+    char *label;
+    uint64_t started_ns; /* when a worker took it; 0 while queued */
+    struct spin_http_job *prev, *next;
+};
+
+typedef struct header_collect {
+    spin_http_header *items;
+    size_t len;
+} header_collect;
 
 typedef struct req_state {
     struct spin_http_server *server;
@@ -58,12 +107,19 @@ typedef struct req_state {
     const char *uri_in_buffer; /* the library's copy of the target (http_conn_guard.c) */
     char *authority;           /* absolute-form target: the Host to use */
     util_buf body;
+    size_t body_charged; /* bytes of the body buffer counted in the budget */
     bool too_large;
+    bool over_budget;
     struct MHD_Response *response;
     unsigned status;
     struct req_state *next; /* job queue link */
-    /* Filled when the job is queued. */
+    /* Filled when the body is complete. */
     char *method, *version;
+    spin_http_request req;
+    header_collect headers;
+    char *path, *client;
+    char ip[INET6_ADDRSTRLEN + 8];
+    spin_http_job job;
 } req_state;
 
 struct spin_http_server {
@@ -82,6 +138,15 @@ struct spin_http_server {
     bool stopping; /* workers exit once the queue is empty */
     size_t in_flight;
     size_t running; /* jobs a worker is executing right now */
+    spin_http_job *jobs; /* queued or running */
+    uint64_t last_job_id;
+    _Atomic size_t body_bytes; /* the body budget's count */
+    /* The client-gone watcher: an epoll set of job sockets plus an
+     * eventfd (key 0) that wakes it to exit. */
+    int watch_epfd, watch_evfd;
+    pthread_t watcher;
+    bool watcher_started;
+    bool watcher_exit;
 };
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -113,6 +178,7 @@ const char *spin_http_reason(int status)
     case 501: return "Not Implemented";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
     case 505: return "HTTP Version Not Supported";
     default: return "";
     }
@@ -256,6 +322,353 @@ int spin_http_listen(const char *addr, char **bound, util_error **err)
     return fd;
 }
 
+/* ---- the body budget ---------------------------------------------------- */
+
+/* Counts `n` more bytes against the budget; false if they do not fit. */
+static bool budget_charge(spin_http_server *s, size_t n)
+{
+    size_t cur = atomic_load(&s->body_bytes);
+    do {
+        if (n > s->cfg.max_buffered_body_bytes - cur)
+            return false;
+    } while (!atomic_compare_exchange_weak(&s->body_bytes, &cur, cur + n));
+    return true;
+}
+
+static void body_release(spin_http_server *s, req_state *st)
+{
+    util_buf_free(&st->body);
+    atomic_fetch_sub(&s->body_bytes, st->body_charged);
+    st->body_charged = 0;
+}
+
+/* Makes room for `extra` more body bytes (doubling, never past the body
+ * limit), charging the growth to the budget first; false if it does not
+ * fit.  With an announced length this is called once, for all of it. */
+static bool body_reserve(spin_http_server *s, req_state *st, size_t extra)
+{
+    size_t need = st->body.len + extra + 1;
+    if (need <= st->body.cap)
+        return true;
+    size_t cap = st->body.cap ? st->body.cap * 2 : 4096;
+    if (cap > s->cfg.max_body_bytes + 1)
+        cap = s->cfg.max_body_bytes + 1;
+    if (cap < need)
+        cap = need;
+    if (!budget_charge(s, cap - st->body.cap))
+        return false;
+    st->body_charged += cap - st->body.cap;
+    st->body.data = util_xrealloc(st->body.data, cap);
+    st->body.cap = cap;
+    st->body.data[st->body.len] = '\0';
+    return true;
+}
+
+static void body_take(spin_http_server *s, req_state *st, const char *data, size_t len)
+{
+    if (st->too_large || st->over_budget)
+        return;
+    if (st->body.len + len > s->cfg.max_body_bytes) {
+        st->too_large = true;
+        body_release(s, st);
+        return;
+    }
+    if (!body_reserve(s, st, len)) {
+        st->over_budget = true;
+        body_release(s, st);
+        return;
+    }
+    memcpy(st->body.data + st->body.len, data, len);
+    st->body.len += len;
+    st->body.data[st->body.len] = '\0';
+}
+
+size_t spin_http_server_buffered_body_bytes(spin_http_server *s)
+{
+    return atomic_load(&s->body_bytes);
+}
+
+/* ---- jobs --------------------------------------------------------------- */
+
+/* The caller holds s->lock for all of these. */
+
+static void job_watch(spin_http_server *s, spin_http_job *job)
+{
+    if (job->sock < 0 || s->watch_epfd < 0)
+        return;
+    /* EPOLLHUP and EPOLLERR (a reset, a dead connection) are always
+     * reported.  An end-of-file alone is a hang-up only for HTTP/1.1: an
+     * HTTP/1.0 client may well shut down its sending side once the request
+     * is out and still read the answer (`printf 'GET ...' | nc` does). */
+    uint32_t events = strcmp(job->st->version, "HTTP/1.0") != 0 ? EPOLLRDHUP : 0;
+    struct epoll_event ev = {.events = events, .data.u64 = job->id};
+    job->watched = epoll_ctl(s->watch_epfd, EPOLL_CTL_ADD, job->sock, &ev) == 0;
+}
+
+static void job_unwatch(spin_http_server *s, spin_http_job *job)
+{
+    if (job->watched)
+        epoll_ctl(s->watch_epfd, EPOLL_CTL_DEL, job->sock, NULL);
+    job->watched = false;
+}
+
+static void job_list(spin_http_server *s, spin_http_job *job)
+{
+    job->id = ++s->last_job_id;
+    job->prev = NULL;
+    job->next = s->jobs;
+    if (s->jobs)
+        s->jobs->prev = job;
+    s->jobs = job;
+    job->listed = true;
+    job_watch(s, job);
+}
+
+static void job_unlist(spin_http_server *s, spin_http_job *job)
+{
+    if (!job->listed)
+        return;
+    job_unwatch(s, job);
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        s->jobs = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    job->listed = false;
+    job->cancel_fn = NULL;
+}
+
+static void job_cancel(spin_http_job *job, spin_http_cancel why)
+{
+    if (job->cancelled)
+        return;
+    job->cancelled = why;
+    if (job->cancel_fn)
+        job->cancel_fn(job->cancel_arg);
+}
+
+void spin_http_job_set_label(spin_http_job *job, const char *label)
+{
+    spin_http_server *s = job->st->server;
+    pthread_mutex_lock(&s->lock);
+    free(job->label);
+    job->label = label ? util_xstrdup(label) : NULL;
+    pthread_mutex_unlock(&s->lock);
+}
+
+spin_http_cancel spin_http_job_on_cancel(spin_http_job *job, void (*fn)(void *), void *arg)
+{
+    spin_http_server *s = job->st->server;
+    pthread_mutex_lock(&s->lock);
+    spin_http_cancel why = job->cancelled;
+    if (!why) {
+        job->cancel_fn = fn;
+        job->cancel_arg = arg;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return why;
+}
+
+void spin_http_job_clear_cancel(spin_http_job *job)
+{
+    spin_http_server *s = job->st->server;
+    pthread_mutex_lock(&s->lock);
+    job->cancel_fn = NULL;
+    job->cancel_arg = NULL;
+    pthread_mutex_unlock(&s->lock);
+}
+
+spin_http_cancel spin_http_job_cancelled(spin_http_job *job)
+{
+    spin_http_server *s = job->st->server;
+    pthread_mutex_lock(&s->lock);
+    spin_http_cancel why = job->cancelled;
+    pthread_mutex_unlock(&s->lock);
+    return why;
+}
+
+/* A job's socket reported a hang-up: cancel the job if it still exists. */
+static void client_gone(spin_http_server *s, uint64_t id)
+{
+    pthread_mutex_lock(&s->lock);
+    spin_http_job *job = s->jobs;
+    while (job && job->id != id)
+        job = job->next;
+    if (job) {
+        job_unwatch(s, job); /* level-triggered: it would report again */
+        if (!job->cancelled) {
+            util_log_info("http: the client of %s %s went away; stopping its request",
+                          job->st->method, job->st->target);
+            job_cancel(job, SPIN_HTTP_CLIENT_GONE);
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void *watcher_main(void *arg)
+{
+    spin_http_server *s = arg;
+    struct epoll_event ev[16];
+    for (;;) {
+        int n = epoll_wait(s->watch_epfd, ev, (int)UTIL_ARRAY_LEN(ev), -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            util_log_error("http: watching client connections failed: %s", strerror(errno));
+            return NULL;
+        }
+        for (int i = 0; i < n; i++) {
+            if (ev[i].data.u64 != 0) {
+                client_gone(s, ev[i].data.u64);
+                continue;
+            }
+            pthread_mutex_lock(&s->lock);
+            bool exit_now = s->watcher_exit;
+            pthread_mutex_unlock(&s->lock);
+            if (exit_now)
+                return NULL;
+        }
+    }
+}
+
+static int watcher_start(spin_http_server *s, util_error **err)
+{
+    s->watch_epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (s->watch_epfd < 0)
+        return util_error_set(err, errno, "creating the HTTP connection watcher");
+    s->watch_evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (s->watch_evfd < 0)
+        return util_error_set(err, errno, "creating the HTTP connection watcher");
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0};
+    if (epoll_ctl(s->watch_epfd, EPOLL_CTL_ADD, s->watch_evfd, &ev) < 0)
+        return util_error_set(err, errno, "creating the HTTP connection watcher");
+    int rc = pthread_create(&s->watcher, NULL, watcher_main, s);
+    if (rc != 0)
+        return util_error_set(err, rc, "starting the HTTP connection watcher");
+    s->watcher_started = true;
+    return 0;
+}
+
+static void watcher_stop(spin_http_server *s)
+{
+    if (s->watcher_started) {
+        pthread_mutex_lock(&s->lock);
+        s->watcher_exit = true;
+        pthread_mutex_unlock(&s->lock);
+        uint64_t one = 1;
+        ssize_t n = write(s->watch_evfd, &one, sizeof(one));
+        (void)n;
+        pthread_join(s->watcher, NULL);
+        s->watcher_started = false;
+    }
+    if (s->watch_epfd >= 0)
+        close(s->watch_epfd);
+    if (s->watch_evfd >= 0)
+        close(s->watch_evfd);
+    s->watch_epfd = s->watch_evfd = -1;
+}
+
+/* ---- requests and responses -------------------------------------------- */
+
+static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    header_collect *hc = cls;
+    hc->items = util_xrealloc(hc->items, (hc->len + 1) * sizeof(spin_http_header));
+    hc->items[hc->len].name = util_xstrdup(key);
+    hc->items[hc->len].value = util_xstrdup(value ? value : "");
+    hc->len++;
+    (void)kind;
+    return MHD_YES;
+}
+
+/* Everything the handlers see, copied out of MHD while the I/O thread
+ * owns the connection (workers never touch a suspended connection). */
+static void build_request(spin_http_server *s, req_state *st)
+{
+    s->mhd->get_connection_values(st->conn, MHD_HEADER_KIND, collect_header, &st->headers);
+    spin_http_headers_set_host(&st->headers.items, &st->headers.len, st->authority);
+    uint16_t port = 0;
+    snprintf(st->ip, sizeof(st->ip), "unknown");
+    const union MHD_ConnectionInfo *ci =
+        s->mhd->get_connection_info(st->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr)
+        st->client = sockaddr_text(ci->client_addr, st->ip, sizeof(st->ip), &port);
+    else
+        st->client = util_xstrdup("unknown:0");
+    ci = s->mhd->get_connection_info(st->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    st->job.sock = ci ? ci->connect_fd : -1;
+
+    const char *q = strchr(st->target, '?');
+    st->path = q ? util_xstrndup(st->target, (size_t)(q - st->target)) : util_xstrdup(st->target);
+    if (st->path[0] == '\0') {
+        free(st->path);
+        st->path = util_xstrdup("/");
+    }
+    st->job.st = st;
+    st->req = (spin_http_request){
+        .method = st->method,
+        .version = st->version,
+        .target = st->target,
+        .path = st->path,
+        .query = q ? q + 1 : NULL,
+        .headers = st->headers.items,
+        .nheaders = st->headers.len,
+        .body = (const uint8_t *)(st->body.data ? st->body.data : ""),
+        .body_len = st->body.len,
+        .client_ip = st->ip,
+        .client_port = port,
+        .client_addr = st->client,
+    };
+    if (s->cfg.request_timeout_ms)
+        st->req.deadline_ns = util_monotonic_ns() + s->cfg.request_timeout_ms * 1000000ull;
+}
+
+static void free_request(req_state *st)
+{
+    for (size_t i = 0; i < st->headers.len; i++) {
+        free(st->headers.items[i].name);
+        free(st->headers.items[i].value);
+    }
+    free(st->headers.items);
+    free(st->path);
+    free(st->client);
+    free(st->job.label);
+}
+
+static bool skip_response_header(const char *name)
+{
+    /* MHD frames the body itself; these would contradict it. */
+    return strcasecmp(name, "Content-Length") == 0 ||
+           strcasecmp(name, "Transfer-Encoding") == 0 || strcasecmp(name, "Connection") == 0;
+}
+
+/* Turns a handler's response into an MHD one (NULL if out of memory) and
+ * clears it. */
+static struct MHD_Response *mhd_response(spin_http_server *s, spin_http_response *resp,
+                                         unsigned *status)
+{
+    size_t blen = resp->body.len;
+    char *bdata = util_buf_steal(&resp->body, &blen);
+    struct MHD_Response *r = s->mhd->create_response_from_buffer(
+        blen, bdata ? bdata : (void *)"", bdata ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        free(bdata);
+    for (size_t i = 0; r && i < resp->nheaders; i++) {
+        if (skip_response_header(resp->headers[i].name))
+            continue;
+        if (s->mhd->add_response_header(r, resp->headers[i].name, resp->headers[i].value) ==
+            MHD_NO)
+            util_log_warn("response header '%s' rejected", resp->headers[i].name);
+    }
+    *status = resp->status >= 100 && resp->status <= 999 ? (unsigned)resp->status : 500;
+    spin_http_response_clear(resp);
+    if (!r)
+        util_log_error("out of memory building a response");
+    return r;
+}
+
 /* ---- MHD callbacks ----------------------------------------------------- */
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -284,7 +697,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     spin_http_guard_request_done(s->guard, conn);
     if (st->response)
         s->mhd->destroy_response(st->response);
-    util_buf_free(&st->body);
+    body_release(s, st);
+    free_request(st);
     free(st->target);
     free(st->authority);
     free(st->method);
@@ -296,6 +710,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (s->in_flight == 0)
         pthread_cond_broadcast(&s->idle_cond);
     pthread_mutex_unlock(&s->lock);
+    (void)conn;
+    (void)toe;
 }
 
 static enum MHD_Result queue_simple(const spin_mhd_api *mhd, struct MHD_Connection *conn,
@@ -309,6 +725,8 @@ static enum MHD_Result queue_simple(const spin_mhd_api *mhd, struct MHD_Connecti
     mhd->add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
     if (close_conn)
         mhd->add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (status == 503) /* busy or stopping: worth trying again shortly */
+        mhd->add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     enum MHD_Result ret = mhd->queue_response(conn, status, r);
     mhd->destroy_response(r);
     return ret;
@@ -326,6 +744,7 @@ static bool enqueue(spin_http_server *s, req_state *st)
         return false;
     }
     s->mhd->suspend_connection(st->conn);
+    job_list(s, &st->job);
     st->next = NULL;
     if (s->tail)
         s->tail->next = st;
@@ -335,6 +754,42 @@ static bool enqueue(spin_http_server *s, req_state *st)
     pthread_cond_signal(&s->cond);
     pthread_mutex_unlock(&s->lock);
     return true;
+}
+
+/* The body is complete: answer at once if the fast handler can, else
+ * hand the request to a worker. */
+static enum MHD_Result dispatch(spin_http_server *s, req_state *st)
+{
+    pthread_mutex_lock(&s->lock);
+    bool draining = s->draining;
+    pthread_mutex_unlock(&s->lock);
+    if (draining) {
+        st->phase = REQ_DONE;
+        return queue_simple(s->mhd, st->conn, 503, true);
+    }
+    build_request(s, st);
+    if (s->cfg.fast_handler) {
+        spin_http_response resp = {.status = 200};
+        if (s->cfg.fast_handler(s->cfg.ctx, &st->req, &resp)) {
+            unsigned status;
+            struct MHD_Response *r = mhd_response(s, &resp, &status);
+            body_release(s, st);
+            st->phase = REQ_DONE;
+            if (!r)
+                return MHD_NO;
+            enum MHD_Result ret = s->mhd->queue_response(st->conn, status, r);
+            s->mhd->destroy_response(r);
+            return ret;
+        }
+        spin_http_response_clear(&resp);
+    }
+    st->phase = REQ_RUNNING;
+    st->req.job = &st->job;
+    if (!enqueue(s, st)) {
+        st->phase = REQ_DONE;
+        return queue_simple(s->mhd, st->conn, 503, true);
+    }
+    return MHD_YES;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -371,32 +826,26 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                 st->phase = REQ_DONE;
                 return queue_simple(s->mhd, conn, 413, true);
             }
+            if (end && *end == '\0' && n > 0 && !body_reserve(s, st, (size_t)n)) {
+                st->phase = REQ_DONE;
+                return queue_simple(s->mhd, conn, 503, true);
+            }
         }
         return MHD_YES;
     }
     case REQ_BODY:
         if (*upload_data_size > 0) {
-            if (!st->too_large && st->body.len + *upload_data_size > s->cfg.max_body_bytes) {
-                st->too_large = true;
-                util_buf_free(&st->body);
-            }
-            if (!st->too_large)
-                util_buf_append(&st->body, upload_data, *upload_data_size);
+            body_take(s, st, upload_data, *upload_data_size);
             *upload_data_size = 0;
             return MHD_YES;
         }
-        if (st->too_large) {
+        if (st->too_large || st->over_budget) {
             st->phase = REQ_DONE;
-            return queue_simple(s->mhd, conn, 413, true);
+            return queue_simple(s->mhd, conn, st->too_large ? 413 : 503, true);
         }
         st->method = util_xstrdup(method);
         st->version = util_xstrdup(version);
-        st->phase = REQ_RUNNING;
-        if (!enqueue(s, st)) {
-            st->phase = REQ_DONE;
-            return queue_simple(s->mhd, conn, 503, true);
-        }
-        return MHD_YES;
+        return dispatch(s, st);
     case REQ_RUNNING:
         /* Resumed before the worker stored a response: cannot happen, as
          * the worker resumes only after storing it. */
@@ -417,95 +866,26 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 
 /* ---- workers ----------------------------------------------------------- */
 
-typedef struct header_collect {
-    spin_http_header *items;
-    size_t len;
-} header_collect;
-
-static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *value)
-{
-    header_collect *hc = cls;
-    hc->items = util_xrealloc(hc->items, (hc->len + 1) * sizeof(spin_http_header));
-    hc->items[hc->len].name = util_xstrdup(key);
-    hc->items[hc->len].value = util_xstrdup(value ? value : "");
-    hc->len++;
-    (void)kind;
-    return MHD_YES;
-}
-
-static bool skip_response_header(const char *name)
-{
-    /* MHD frames the body itself; these would contradict it. */
-    return strcasecmp(name, "Content-Length") == 0 ||
-           strcasecmp(name, "Transfer-Encoding") == 0 || strcasecmp(name, "Connection") == 0;
-}
-
 static void run_job(spin_http_server *s, req_state *st)
 {
-    header_collect hc = {0};
-    s->mhd->get_connection_values(st->conn, MHD_HEADER_KIND, collect_header, &hc);
-    spin_http_headers_set_host(&hc.items, &hc.len, st->authority);
-
-    char ip[INET6_ADDRSTRLEN + 8] = "unknown";
-    uint16_t port = 0;
-    cleanup_free char *client = NULL;
-    const union MHD_ConnectionInfo *ci =
-        s->mhd->get_connection_info(st->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr)
-        client = sockaddr_text(ci->client_addr, ip, sizeof(ip), &port);
-    else
-        client = util_xstrdup("unknown:0");
-
-    cleanup_free char *path = NULL;
-    const char *q = strchr(st->target, '?');
-    path = q ? util_xstrndup(st->target, (size_t)(q - st->target)) : util_xstrdup(st->target);
-    if (path[0] == '\0') {
-        free(path);
-        path = util_xstrdup("/");
-    }
-
-    spin_http_request req = {
-        .method = st->method,
-        .version = st->version,
-        .target = st->target,
-        .path = path,
-        .query = q ? q + 1 : NULL,
-        .headers = hc.items,
-        .nheaders = hc.len,
-        .body = (const uint8_t *)(st->body.data ? st->body.data : ""),
-        .body_len = st->body.len,
-        .client_ip = ip,
-        .client_port = port,
-        .client_addr = client,
-    };
     spin_http_response resp = {.status = 200};
-    s->cfg.handler(s->cfg.ctx, &req, &resp);
+    /* A job cancelled while queued (client gone, stop) never runs. */
+    if (spin_http_job_cancelled(&st->job))
+        resp.status = 503;
+    else
+        s->cfg.handler(s->cfg.ctx, &st->req, &resp);
+    unsigned status;
+    struct MHD_Response *r = mhd_response(s, &resp, &status);
+    body_release(s, st);
+    st->req.body = (const uint8_t *)"";
+    st->req.body_len = 0;
 
-    size_t blen = resp.body.len;
-    char *bdata = util_buf_steal(&resp.body, &blen);
-    struct MHD_Response *r = s->mhd->create_response_from_buffer(
-        blen, bdata ? bdata : (void *)"", bdata ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    for (size_t i = 0; r && i < resp.nheaders; i++) {
-        if (skip_response_header(resp.headers[i].name))
-            continue;
-        if (s->mhd->add_response_header(r, resp.headers[i].name, resp.headers[i].value) == MHD_NO)
-            util_log_warn("response header '%s' rejected", resp.headers[i].name);
-    }
-    int status = resp.status >= 100 && resp.status <= 999 ? resp.status : 500;
-    spin_http_response_clear(&resp);
-    for (size_t i = 0; i < hc.len; i++) {
-        free(hc.items[i].name);
-        free(hc.items[i].value);
-    }
-    free(hc.items);
-
-    util_buf_free(&st->body);
-    st->status = (unsigned)status;
+    pthread_mutex_lock(&s->lock);
+    job_unlist(s, &st->job);
+    pthread_mutex_unlock(&s->lock);
+    st->status = status;
     st->response = r;
     st->phase = REQ_DONE;
-    if (!r)
-        util_log_error("out of memory building a response");
     s->mhd->resume_connection(st->conn);
 }
 
@@ -525,6 +905,7 @@ static void *worker_main(void *arg)
         if (!s->head)
             s->tail = NULL;
         s->running++;
+        st->job.started_ns = util_monotonic_ns();
         pthread_mutex_unlock(&s->lock);
         run_job(s, st);
         pthread_mutex_lock(&s->lock);
@@ -569,6 +950,12 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
         s->cfg.max_header_bytes = 64 * 1024;
     if (!s->cfg.max_body_bytes)
         s->cfg.max_body_bytes = 64 * 1024 * 1024;
+    if (!s->cfg.max_buffered_body_bytes)
+        s->cfg.max_buffered_body_bytes = (size_t)256 << 20;
+    /* One body of the largest size allowed must always fit, or the limit
+     * above would be a lie. */
+    if (s->cfg.max_buffered_body_bytes < s->cfg.max_body_bytes + 1)
+        s->cfg.max_buffered_body_bytes = s->cfg.max_body_bytes + 1;
     if (!s->cfg.idle_timeout_s)
         s->cfg.idle_timeout_s = 60;
     if (!s->cfg.max_connections)
@@ -576,15 +963,23 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
     if (!s->cfg.head_timeout_ms)
         s->cfg.head_timeout_ms = 10000;
     s->listen_fd = cfg->listen_fd;
+    s->watch_epfd = s->watch_evfd = -1;
+    atomic_init(&s->body_bytes, 0);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->cond, NULL);
     pthread_cond_init(&s->idle_cond, NULL);
 
+    if (watcher_start(s, err) < 0) {
+        s->listen_fd = -1; /* still the caller's */
+        spin_http_server_stop(s, 0);
+        return NULL;
+    }
     s->threads = util_xcalloc(s->cfg.workers, sizeof(pthread_t));
     for (unsigned i = 0; i < s->cfg.workers; i++) {
         int rc = pthread_create(&s->threads[i], NULL, worker_main, s);
         if (rc != 0) {
             util_error_set(err, rc, "starting HTTP worker thread");
+            s->listen_fd = -1;
             spin_http_server_stop(s, 0);
             return NULL;
         }
@@ -621,6 +1016,62 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
     return s;
 }
 
+/* Waits (s->lock held) until `done` or the deadline. */
+static void wait_until(spin_http_server *s, uint64_t deadline, bool (*done)(spin_http_server *))
+{
+    while (!done(s) && util_monotonic_ns() < deadline) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->idle_cond, &s->lock, &ts);
+    }
+}
+
+static bool nothing_in_flight(spin_http_server *s)
+{
+    return s->in_flight == 0 && !s->head && !s->running;
+}
+
+static bool no_jobs(spin_http_server *s)
+{
+    return !s->head && !s->running;
+}
+
+/* The grace period is over: say what is given up, and stop it. */
+static void abandon_jobs(spin_http_server *s, unsigned grace_ms)
+{
+    uint64_t now = util_monotonic_ns();
+    for (spin_http_job *job = s->jobs; job; job = job->next) {
+        req_state *st = job->st;
+        cleanup_free char *label = job->label ? util_xasprintf(" (%s)", job->label) : NULL;
+        if (job->started_ns)
+            util_log_error("http: stopping: %s %s%s still running after %.1f s, past the "
+                           "%u ms grace period; interrupting it",
+                           st->method, st->target, label ? label : "",
+                           (double)(now - job->started_ns) / 1e9, grace_ms);
+        else
+            util_log_error("http: stopping: %s %s was still waiting for a worker after the "
+                           "%u ms grace period; dropping it",
+                           st->method, st->target, grace_ms);
+        job_cancel(job, SPIN_HTTP_STOPPING);
+    }
+}
+
+static void server_free(spin_http_server *s)
+{
+    watcher_stop(s);
+    spin_http_guard_free(s->guard);
+    free(s->threads);
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->cond);
+    pthread_cond_destroy(&s->idle_cond);
+    free(s);
+}
+
 bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
 {
     if (!s)
@@ -631,30 +1082,25 @@ bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
         if (fd >= 0)
             close(fd);
         s->listen_fd = -1;
-        uint64_t deadline = util_monotonic_ns() + (uint64_t)grace_ms * 1000000ull;
         pthread_mutex_lock(&s->lock);
         s->draining = true;
         /* Requests being handled finish and their responses go out; a
          * keep-alive client sending more gets 503 and a closed connection. */
-        while ((s->in_flight > 0 || s->head || s->running) && util_monotonic_ns() < deadline) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 20 * 1000000L;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&s->idle_cond, &s->lock, &ts);
+        wait_until(s, util_monotonic_ns() + (uint64_t)grace_ms * 1000000ull, nothing_in_flight);
+        if (!no_jobs(s)) {
+            abandon_jobs(s, grace_ms);
+            unsigned more = grace_ms < 2000 ? grace_ms : 2000;
+            wait_until(s, util_monotonic_ns() + (uint64_t)more * 1000000ull, no_jobs);
         }
-        /* A handler still running (a guest that does not finish) holds a
-         * worker and a suspended connection: neither can be reclaimed. */
-        drained = s->head == NULL && s->running == 0;
+        /* A handler that ignored its cancellation still holds a worker and
+         * a suspended connection: neither can be reclaimed. */
+        drained = no_jobs(s);
     } else {
         pthread_mutex_lock(&s->lock);
     }
     if (!drained) {
         pthread_mutex_unlock(&s->lock);
-        util_log_warn("http: requests still running after %u ms; abandoning them", grace_ms);
+        util_log_error("http: requests still running after the grace period; abandoning them");
         return false; /* the process is about to exit: leave it all */
     }
     s->stopping = true;
@@ -665,11 +1111,6 @@ bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms)
     /* No connection is suspended now: every suspended one had a job. */
     if (s->daemon)
         s->mhd->stop_daemon(s->daemon);
-    spin_http_guard_free(s->guard);
-    free(s->threads);
-    pthread_mutex_destroy(&s->lock);
-    pthread_cond_destroy(&s->cond);
-    pthread_cond_destroy(&s->idle_cond);
-    free(s);
+    server_free(s);
     return true;
 }

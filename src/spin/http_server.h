@@ -5,20 +5,31 @@
  * Connections are handled by libmicrohttpd (epoll, a small pool of I/O
  * threads, keep-alive, chunked request bodies, 100-continue, idle timeouts,
  * connection limit, 431 for oversized headers).  A complete request (body
- * included) is handed to a fixed pool of worker threads that run the
- * handler, so a slow Wasm guest never stalls other connections' I/O.
+ * included) is first offered to the fast handler on the I/O thread, which
+ * answers what needs no guest (health, 404, static responses) at once;
+ * anything else goes to a fixed pool of worker threads that run the
+ * handler, so a slow Wasm guest never stalls other connections' I/O and a
+ * pool full of stuck guests never blocks a health check.
+ *
+ * Each request handed to a worker is a job with a deadline (the request
+ * timeout) and a cancel hook: the handler registers how to stop its work
+ * early, and the server calls it when the client goes away or when a stop
+ * gives up waiting for it.
  */
 #ifndef SPIN_HTTP_SERVER_H
 #define SPIN_HTTP_SERVER_H
 
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct spin_http_header {
     char *name;
     char *value;
 } spin_http_header;
+
+typedef struct spin_http_job spin_http_job;
 
 typedef struct spin_http_request {
     const char *method;  /* "GET" */
@@ -33,6 +44,11 @@ typedef struct spin_http_request {
     const char *client_ip;   /* "127.0.0.1", "::1" */
     uint16_t client_port;
     const char *client_addr; /* "127.0.0.1:5000", "[::1]:5000" */
+    /* CLOCK_MONOTONIC ns by which the answer is due (0 = no deadline):
+     * work still running then should be stopped and answered 504. */
+    uint64_t deadline_ns;
+    /* The job a worker runs this request as; NULL in the fast handler. */
+    spin_http_job *job;
 } spin_http_request;
 
 /* Case-insensitive lookup of the first header with this name, or NULL. */
@@ -52,6 +68,31 @@ void spin_http_response_clear(spin_http_response *resp);
 /* Fills `resp` (status preset to 200, no headers, empty body). */
 typedef void (*spin_http_handler)(void *ctx, const spin_http_request *req,
                                   spin_http_response *resp);
+/* Runs on an I/O thread and must not block: answers the request and
+ * returns true when no worker is needed, else returns false (leaving
+ * `resp` as it found it) and the request is queued for the handler. */
+typedef bool (*spin_http_fast_handler)(void *ctx, const spin_http_request *req,
+                                       spin_http_response *resp);
+
+/* ---- jobs: what a worker runs ------------------------------------------ */
+
+typedef enum spin_http_cancel {
+    SPIN_HTTP_NOT_CANCELLED = 0,
+    SPIN_HTTP_CLIENT_GONE, /* the client closed its connection */
+    SPIN_HTTP_STOPPING,    /* the server stopped and the grace period ended */
+} spin_http_cancel;
+
+/* Names what the job runs ("component 'x'") for the line a stop logs
+ * about work it abandons.  Copied. */
+void spin_http_job_set_label(spin_http_job *job, const char *label);
+/* Until spin_http_job_clear_cancel, `fn(arg)` is called (once, from
+ * another thread, so it must be thread-safe and quick: e.g.
+ * wasm_store_interrupt) when the job is cancelled.  Returns the reason if
+ * the job was cancelled already; then nothing is registered. */
+spin_http_cancel spin_http_job_on_cancel(spin_http_job *job, void (*fn)(void *), void *arg);
+/* After it returns, the cancel hook is neither running nor called again. */
+void spin_http_job_clear_cancel(spin_http_job *job);
+spin_http_cancel spin_http_job_cancelled(spin_http_job *job);
 
 typedef struct spin_http_server_config {
     int listen_fd;             /* bound and listening; the server takes it */
@@ -63,18 +104,30 @@ typedef struct spin_http_server_config {
     unsigned max_connections;  /* 0 = 10000 */
     unsigned head_timeout_ms;  /* 0 = 10000: the request head must be complete this long after
                                   the connection (or its request line) began; else 408 + close */
+    /* Request bodies held in memory by all requests together, counted as
+     * allocated; a body that does not fit is refused with 503 and
+     * Retry-After.  0 = 256 MiB (at least max_body_bytes). */
+    size_t max_buffered_body_bytes;
+    uint64_t request_timeout_ms; /* deadline of each request; 0 = none */
     spin_http_handler handler;
-    void *ctx;
+    spin_http_fast_handler fast_handler; /* NULL = every request to a worker */
+    void *ctx;                           /* for both handlers */
 } spin_http_server_config;
 
 typedef struct spin_http_server spin_http_server;
 
 spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, util_error **err);
 /* Stops accepting, lets requests in progress finish (at most `grace_ms`),
- * closes every connection and frees the server.  Returns false if a
- * handler was still running when the grace period ended: then nothing is
- * freed (the handler may still use it) and the caller should exit. */
+ * then logs each request still queued or running (method, path, label,
+ * how long it ran) and cancels it, waits a little more (at most
+ * min(grace_ms, 2 s)) for the cancelled handlers to return, closes every
+ * connection and frees the server.  Returns false if a handler was still
+ * running after that: then nothing is freed (the handler may still use
+ * it) and the caller should exit. */
 bool spin_http_server_stop(spin_http_server *s, unsigned grace_ms);
+
+/* Bytes of request bodies held in memory right now (the budget's count). */
+size_t spin_http_server_buffered_body_bytes(spin_http_server *s);
 
 /* Parses "host:port" ("0.0.0.0:80", "[::1]:3000", "localhost:3000"),
  * resolves it and returns a listening socket bound to the first address

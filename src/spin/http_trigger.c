@@ -5,9 +5,13 @@
  * Order, as in Spin: the reserved /.well-known/spin/ paths first (health
  * answers "OK", info the app's name and version as JSON, anything else
  * there 404), then the router (no match: empty 404), then the target: a
- * static response from the manifest, or a component's executor.  Executor
- * failures are logged with the component and route and answered with an
- * empty 500, never with guest text.  Per-request logging stays at debug
+ * static response from the manifest, or a component's executor.  All but
+ * the last need no guest, so the server asks for them on its I/O thread
+ * (spin_http_trigger_fast) and they are answered even when every worker
+ * is busy with a stuck guest.  Executor failures are logged with the
+ * component and route in one line (a trap's backtrace is for debug level)
+ * and answered with an empty 500, never with guest text; a guest stopped
+ * at the request deadline gets 504.  Per-request logging stays at debug
  * level: Spin users measured it costing most of the throughput.
  */
 #include "app_internal.h"
@@ -46,13 +50,12 @@ static void app_info(const spin_http_trigger *t, spin_http_response *resp)
     util_buf_append_str(&resp->body, "\n}");
 }
 
-void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
-                              spin_http_response *resp)
+/* Answers what needs no component and returns true; otherwise returns
+ * false with *m the match of a component's route (the caller clears it). */
+static bool answer_directly(const spin_http_trigger *t, const spin_http_request *req,
+                            spin_http_response *resp, spin_route_match *m)
 {
-    const spin_http_trigger *t = ctx;
     static const char well_known[] = "/.well-known/spin/";
-    util_log_debug("Processing request on path '%s'", req->path);
-
     if (strncmp(req->path, well_known, sizeof(well_known) - 1) == 0) {
         const char *what = req->path + sizeof(well_known) - 1;
         if (strcmp(what, "health") == 0)
@@ -61,15 +64,14 @@ void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
             app_info(t, resp);
         else
             resp->status = 404;
-        return;
+        return true;
     }
 
-    spin_route_match m;
-    if (!spin_router_match(t->router, req->path, &m)) {
+    if (!spin_router_match(t->router, req->path, m)) {
         resp->status = 404;
-        return;
+        return true;
     }
-    const spin_http_target *target = &t->targets[m.target];
+    const spin_http_target *target = &t->targets[m->target];
 
     if (target->static_response) {
         const spin_static_response *sr = target->static_response;
@@ -78,26 +80,79 @@ void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
             spin_http_response_add_header(resp, sr->headers[i].key, sr->headers[i].value);
         if (sr->body)
             util_buf_append_str(&resp->body, sr->body);
-        spin_route_match_clear(&m);
-        return;
+        spin_route_match_clear(m);
+        return true;
     }
 
     if (!spin_http_request_header(req, "host")) {
         util_log_error("Error processing request to %s: no 'Host' header present in request",
                        req->path);
         resp->status = 500;
-        spin_route_match_clear(&m);
-        return;
+        spin_route_match_clear(m);
+        return true;
     }
+    return false;
+}
 
+bool spin_http_trigger_fast(void *ctx, const spin_http_request *req, spin_http_response *resp)
+{
+    const spin_http_trigger *t = ctx;
+    util_log_debug("Processing request on path '%s'", req->path);
+    spin_route_match m;
+    if (answer_directly(t, req, resp, &m))
+        return true;
+    spin_route_match_clear(&m);
+    return false;
+}
+
+static void run_component(const spin_http_trigger *t, const spin_http_request *req,
+                          const spin_route_match *m, spin_http_response *resp)
+{
+    const spin_http_target *target = &t->targets[m->target];
+    const char *id = target->comp ? target->comp->id : "?";
+    if (req->job) {
+        cleanup_free char *label = util_xasprintf("component '%s'", id);
+        spin_http_job_set_label(req->job, label);
+    }
     util_error *err = NULL;
-    if (target->exec.ops->handle(target->exec.self, target->comp, req, &m, resp, &err) < 0) {
-        util_log_error("Error processing request for component '%s' (route %s): %s",
-                       target->comp ? target->comp->id : "?", m.raw_route,
-                       err ? err->msg : "unknown error");
-        util_error_free(&err);
-        spin_http_response_clear(resp);
+    int rc;
+    if (req->deadline_ns && util_monotonic_ns() >= req->deadline_ns)
+        rc = SPIN_EXEC_TIMED_OUT; /* it waited for a worker all its time */
+    else
+        rc = target->exec.ops->handle(target->exec.self, target->comp, req, m, resp, &err);
+    if (rc == 0)
+        return;
+    spin_http_response_clear(resp);
+    switch (rc) {
+    case SPIN_EXEC_TIMED_OUT:
+        util_log_error("Component '%s' (route %s) did not answer %s %s within the request "
+                       "timeout of %llu ms: stopped it, answered 504",
+                       id, m->raw_route, req->method, req->path,
+                       (unsigned long long)t->request_timeout_ms);
+        resp->status = 504;
+        break;
+    case SPIN_EXEC_CANCELLED:
+        /* The server logged why (client gone, stop); nobody may be
+         * listening, but a stop's client gets a clear answer. */
+        util_log_debug("Component '%s' (route %s) stopped: %s %s was cancelled", id,
+                       m->raw_route, req->method, req->path);
+        resp->status = 503;
+        break;
+    default:
+        util_log_error("Error processing request for component '%s' (route %s): %s", id,
+                       m->raw_route, err ? err->msg : "unknown error");
         resp->status = 500;
     }
+    util_error_free(&err);
+}
+
+void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
+                              spin_http_response *resp)
+{
+    const spin_http_trigger *t = ctx;
+    spin_route_match m;
+    if (answer_directly(t, req, resp, &m))
+        return;
+    run_component(t, req, &m, resp);
     spin_route_match_clear(&m);
 }

@@ -18,6 +18,7 @@
  *                        <NAME> for each declared app variable (upper-cased),
  *                        SPIN_RUNTIME_CONFIG_FILE, SPIN_LOG_DIR,
  *                        SPIN_COMPONENTS_TO_RETAIN, SPIN_MAX_INSTANCE_MEMORY,
+ *                        SPIN_HTTP_REQUEST_TIMEOUT (see request_timeout_ms),
  *                        HOSTNAME (the app id).  Nothing else of it reaches
  *                        components: their env is the manifest's
  *                        `environment` plus what the executor adds (CGI).
@@ -42,6 +43,7 @@
 #include "util.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct spin_run_options {
     /* A directory holding spin.toml, or the path of a manifest file.
@@ -70,10 +72,20 @@ typedef struct spin_run_options {
      * the run (restored afterwards).  Off for embedders that route signals
      * themselves and call spin_app_stop(). */
     bool handle_signals;
+    /* The deadline of each HTTP request, in ms: a guest still running then
+     * is stopped and the request answered 504 Gateway Timeout.  0 = no
+     * deadline; < 0 = SPIN_HTTP_REQUEST_TIMEOUT from `env` (a duration,
+     * see spin_parse_duration_ms), else SPIN_DEFAULT_REQUEST_TIMEOUT_MS. */
+    int64_t request_timeout_ms;
+    /* Threads running guests (at most this many requests run at once; the
+     * rest wait in a queue).  0 = twice the CPUs, at least 4. */
+    unsigned workers;
 } spin_run_options;
 
+#define SPIN_DEFAULT_REQUEST_TIMEOUT_MS 60000
+
 /* Defaults: stdout_fd 1, stderr_fd 2, ready_fd -1, handle_signals true,
- * everything else NULL. */
+ * request_timeout_ms -1, everything else NULL or 0. */
 void spin_run_options_init(spin_run_options *opts);
 
 /* Runs the app until stopped; returns the exit status to use (0 after a
@@ -92,6 +104,11 @@ int spin_app_check(const spin_run_options *opts, util_error **err);
  * loaded library survives fork.  Returns -1 with *err naming the library
  * and the Debian package to install if it cannot be loaded. */
 int spin_http_load(util_error **err);
+
+/* Parses a duration: digits followed by "ms", "s" or "m" ("500ms",
+ * "30s", "2m"); plain digits are seconds; "0" is zero (no deadline).  At
+ * most a day.  Returns -1 with *err quoting the text otherwise. */
+int spin_parse_duration_ms(const char *text, uint64_t *ms, util_error **err);
 
 /* Asks every running spin_app_run in this process to stop gracefully.
  * Async-signal-safe and thread-safe. */

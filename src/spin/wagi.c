@@ -2,21 +2,27 @@
  * wagi.c - the Wagi executor: one WASI command run per request.
  *
  * The component's module is compiled once at start-up; each request gets
- * a fresh store and instance (wasi_run_command), so requests share nothing.
+ * a fresh store and instance, so requests share nothing.  The run is done
+ * here rather than by wasi_run_command so that the store is in reach of
+ * the request's cancel hook: when the client goes away or a stop gives up
+ * on the request, another thread interrupts the guest.  The request
+ * deadline is set on the store (loops and calls) and on the WASI context
+ * (blocking calls such as sleeps), so a guest never outlives it.
+ *
  * The request body reaches the guest's stdin and its stdout is captured
- * through two memfds kept per worker thread and rewound for every request
- * (stdout's length is the file position the guest's writes left):
- * no pipe plumbing, no helper threads, and a guest that writes a large
- * response cannot block on a full pipe.  stdout is emptied before each run,
- * not only rewound: the guest may read or seek its stdout, and must never
- * see the previous request's response (another client's data).  What is
- * read back is bounded by the bytes really written and by a size limit, so
- * a guest that seeks far ahead gets a 500 instead of making the host try
- * to allocate terabytes.
+ * through two memfds kept per worker thread (stdout's length is the file
+ * position the guest's writes left): no pipe plumbing, no helper threads,
+ * and a guest that writes a large response cannot block on a full pipe.
+ * Memory: stdout is capped as the guest writes (WASI's stdout_limit: the
+ * write that would pass 256 MiB traps), and both files are truncated to
+ * nothing after every request, so their pages go back to the kernel and
+ * no guest can read an earlier response.  What is read back is bounded by
+ * the bytes really written and by the same limit.
  *
  * A guest that exits 0 (returning from _start or proc_exit(0)) has its
  * output turned into the response (wagi_cgi.c).  A trap or a non-zero exit
- * is an executor error: the trigger logs it and answers 500.
+ * is an executor error: the trigger logs it (one line; the backtrace at
+ * debug level) and answers 500.
  */
 #include "http_executor.h"
 #include "wasi.h"
@@ -71,9 +77,9 @@ static scratch *thread_scratch(void)
 /* The most guest output read back into memory; more is an error. */
 #define WAGI_MAX_OUTPUT ((size_t)256 << 20)
 
-/* Rewinds a scratch file, keeping its pages for stdin (which is overwritten
- * whole with the next body); stdout is truncated (`empty`) so no byte of an
- * earlier response stays readable. */
+/* Creates or rewinds a scratch file; `empty` truncates it as well (stdout:
+ * no byte of an earlier response may stay readable, even if emptying it
+ * after the last request failed). */
 static int scratch_fd(int *slot, const char *name, bool empty, util_error **err)
 {
     if (*slot < 0) {
@@ -118,26 +124,105 @@ static int read_output(int fd, util_buf *out, util_error **err)
     return 0;
 }
 
-static int wagi_handle(void *self, const spin_component_runtime *comp,
-                       const spin_http_request *req, const spin_route_match *m,
-                       spin_http_response *resp, util_error **err)
+/* Puts the request body on the guest's stdin: exactly the body, so the
+ * guest sees end-of-file after it. */
+static int fill_stdin(int in_fd, const spin_http_request *req, util_error **err)
 {
-    wagi_executor *w = self;
-    scratch *sc_fds = thread_scratch();
-    int in_fd = scratch_fd(&sc_fds->in_fd, "wagi-stdin", false, err);
-    if (in_fd < 0)
-        return -1;
-    int out_fd = scratch_fd(&sc_fds->out_fd, "wagi-stdout", true, err);
-    if (out_fd < 0)
-        return -1;
-    /* stdin holds exactly the body, so the guest sees end-of-file there. */
-    struct stat st;
-    if (fstat(in_fd, &st) < 0 || ((size_t)st.st_size != req->body_len &&
-                                  ftruncate(in_fd, (off_t)req->body_len) < 0))
+    if (ftruncate(in_fd, (off_t)req->body_len) < 0)
         return util_error_set(err, errno, "sizing the request body file");
     if (req->body_len > 0 &&
         (util_write_all(in_fd, req->body, req->body_len) < 0 || lseek(in_fd, 0, SEEK_SET) < 0))
         return util_error_set(err, errno, "passing the request body");
+    return 0;
+}
+
+/* Between requests the scratch files hold nothing: their pages go back to
+ * the kernel, and no byte of this request is left for anyone. */
+static void release_scratch(scratch *sc)
+{
+    if (sc->in_fd >= 0 && ftruncate(sc->in_fd, 0) < 0)
+        util_log_warn("wagi: emptying the stdin file: %s", strerror(errno));
+    if (sc->out_fd >= 0 && ftruncate(sc->out_fd, 0) < 0)
+        util_log_warn("wagi: emptying the stdout file: %s", strerror(errno));
+}
+
+static void interrupt_store(void *store)
+{
+    wasm_store_interrupt(store);
+}
+
+/* How a guest run ended. */
+typedef enum { RUN_EXITED, RUN_TRAPPED, RUN_TIMED_OUT, RUN_CANCELLED } run_outcome;
+
+/* Instantiates the module in a fresh store and runs _start (after a
+ * reactor's _initialize), like wasi_run_command, but with the store in
+ * reach of the request's cancel hook so another thread can interrupt it.
+ * On RUN_EXITED *exit_code is set; on RUN_TRAPPED res says why. */
+static int run_guest(const spin_component_runtime *comp, const wasi_config *cfg,
+                     spin_http_job *job, wasm_result *res, int *exit_code, run_outcome *out,
+                     util_error **err)
+{
+    wasm_result_init(res);
+    *exit_code = 0;
+    wasi_ctx *ctx = wasi_ctx_new(cfg, err);
+    if (!ctx)
+        return -1;
+    wasm_store_config sc = {0};
+    sc.max_memory_bytes = comp->max_memory_bytes;
+    wasm_store *store = wasm_store_new(&sc);
+    wasm_linker *linker = wasm_linker_new();
+    wasi_define_imports(linker, store, ctx, comp->module);
+    if (cfg->deadline_ns)
+        wasm_store_set_deadline(store, cfg->deadline_ns);
+
+    int rc = 0;
+    bool finished = false; /* _start returned or proc_exit was called */
+    spin_http_cancel why = job ? spin_http_job_on_cancel(job, interrupt_store, store) : 0;
+    if (!why) {
+        wasm_instance *inst = wasm_instantiate(store, comp->module, linker, res);
+        wasm_func *init = inst ? wasm_instance_func(inst, "_initialize") : NULL;
+        wasm_func *start = inst ? wasm_instance_func(inst, "_start") : NULL;
+        if (inst && !start)
+            rc = util_error_set(err, 0, "the module exports no function '_start'");
+        else if (start && strcmp(wasm_func_signature(start), ":") != 0)
+            rc = util_error_set(err, 0, "'_start' has the signature %s; a command's takes and "
+                                "returns nothing", wasm_func_signature(start));
+        else if (inst && (!init || wasm_func_call(store, init, NULL, 0, NULL, 0, res) == 0))
+            finished = wasm_func_call(store, start, NULL, 0, NULL, 0, res) == 0;
+        if (job) {
+            spin_http_job_clear_cancel(job);
+            why = spin_http_job_cancelled(job);
+        }
+    }
+    if (rc == 0) {
+        if (finished || res->kind == WASM_EXIT) {
+            *out = RUN_EXITED;
+            *exit_code = finished ? 0 : res->exit_code;
+        } else if (why && (res->kind == WASM_INTERRUPTED || res->kind == WASM_OK)) {
+            *out = RUN_CANCELLED; /* WASM_OK: cancelled before it started */
+        } else if (res->kind == WASM_INTERRUPTED ||
+                   (res->kind == WASM_TRAP && wasi_ctx_deadline_hit(ctx))) {
+            *out = RUN_TIMED_OUT;
+        } else {
+            *out = RUN_TRAPPED;
+        }
+    }
+    wasm_linker_free(linker);
+    wasm_store_free(store);
+    wasi_ctx_free(ctx);
+    return rc;
+}
+
+static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime *comp,
+                    const spin_http_request *req, const spin_route_match *m,
+                    spin_http_response *resp, util_error **err)
+{
+    int in_fd = scratch_fd(&sc->in_fd, "wagi-stdin", false, err);
+    if (in_fd < 0)
+        return SPIN_EXEC_FAILED;
+    int out_fd = scratch_fd(&sc->out_fd, "wagi-stdout", true, err);
+    if (out_fd < 0 || fill_stdin(in_fd, req, err) < 0)
+        return SPIN_EXEC_FAILED;
 
     /* Component env first, then CGI: the CGI variables win on a clash. */
     spin_env env = {0};
@@ -161,43 +246,71 @@ static int wagi_handle(void *self, const spin_component_runtime *comp,
     cfg.stdin_fd = in_fd;
     cfg.stdout_fd = out_fd;
     cfg.stderr_fd = comp->stderr_fd;
+    cfg.deadline_ns = req->deadline_ns;
+    cfg.stdout_limit = WAGI_MAX_OUTPUT;
     wasi_preopen pre = {comp->files_dir, "/", true};
     if (comp->files_dir) {
         cfg.preopens = &pre;
         cfg.npreopens = 1;
     }
-    wasm_store_config sc = {0};
-    sc.max_memory_bytes = comp->max_memory_bytes;
 
     wasm_result res;
-    wasm_result_init(&res);
     int exit_code = 0;
+    run_outcome outcome = RUN_TRAPPED;
     uint64_t t0 = util_monotonic_ns();
-    int rc = wasi_run_command(comp->module, &cfg, "_start", &sc, &res, &exit_code, err);
+    int rc = run_guest(comp, &cfg, req->job, &res, &exit_code, &outcome, err);
     util_log_debug("wagi: component '%s' ran in %.3f ms", comp->id,
                    (double)(util_monotonic_ns() - t0) / 1e6);
     wagi_free_argv(argv);
     spin_env_free(&env);
-    if (rc < 0) {
-        if (err && *err)
-            return -1;
+    if (rc < 0)
+        return SPIN_EXEC_FAILED;
+    switch (outcome) {
+    case RUN_TIMED_OUT:
+        return SPIN_EXEC_TIMED_OUT;
+    case RUN_CANCELLED:
+        return SPIN_EXEC_CANCELLED;
+    case RUN_TRAPPED:
+        /* One line at the default level; the frames are for debugging. */
         if (res.backtrace[0])
-            return util_error_set(err, 0, "%s\n%s", res.message, res.backtrace);
-        return util_error_set(err, 0, "%s", res.message[0] ? res.message : "guest failed");
+            util_log_debug("component '%s' trapped (%s); backtrace:\n%s", comp->id,
+                           res.message, res.backtrace);
+        if (res.kind == WASM_TRAP)
+            util_error_set(err, 0, "the guest trapped: %s",
+                           res.message[0] ? res.message : "unknown trap");
+        else
+            util_error_set(err, 0, "%s", res.message[0] ? res.message : "the guest failed");
+        return SPIN_EXEC_FAILED;
+    case RUN_EXITED:
+        break;
     }
-    if (exit_code != 0)
-        return util_error_set(err, 0, "the guest exited with code %d", exit_code);
+    if (exit_code != 0) {
+        util_error_set(err, 0, "the guest exited with code %d", exit_code);
+        return SPIN_EXEC_FAILED;
+    }
 
     util_buf out = {0};
     if (read_output(out_fd, &out, err) < 0) {
         util_buf_free(&out);
-        return -1;
+        return SPIN_EXEC_FAILED;
     }
     rc = wagi_compose_response((const uint8_t *)(out.data ? out.data : ""), out.len, resp, err);
     util_buf_free(&out);
-    if (rc < 0)
-        return util_error_wrap(err, "component '%s'", comp->id);
+    if (rc < 0) {
+        util_error_wrap(err, "component '%s'", comp->id);
+        return SPIN_EXEC_FAILED;
+    }
     return 0;
+}
+
+static int wagi_handle(void *self, const spin_component_runtime *comp,
+                       const spin_http_request *req, const spin_route_match *m,
+                       spin_http_response *resp, util_error **err)
+{
+    scratch *sc = thread_scratch();
+    int rc = wagi_run(self, sc, comp, req, m, resp, err);
+    release_scratch(sc);
+    return rc;
 }
 
 static void wagi_free(void *self)

@@ -109,6 +109,11 @@ wasi_ctx *wasi_ctx_new(const wasi_config *config, util_error **err)
     set_stdio(&ctx->fds[0], config->stdin_fd, true);
     set_stdio(&ctx->fds[1], config->stdout_fd, false);
     set_stdio(&ctx->fds[2], config->stderr_fd, false);
+    ctx->stdout_limit = config->stdout_limit;
+    if (config->stdout_limit != 0) {
+        ctx->fds[1].write_limited = true;
+        ctx->fds[1].write_left = config->stdout_limit;
+    }
     for (size_t i = 0; i < config->npreopens; i++) {
         const wasi_preopen *p = &config->preopens[i];
         wasi_fd *f = &ctx->fds[3 + i];

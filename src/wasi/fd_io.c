@@ -6,6 +6,10 @@
  * guest memory (after bounds checks), so a read or write is one readv/
  * writev without copies.  More than IOV_MAX buffers are cut to IOV_MAX: a
  * short transfer is legal and the guest's libc loops.
+ *
+ * A descriptor may carry a write budget (wasi_config.stdout_limit): a
+ * write that does not fit writes nothing and traps, so the embedder's
+ * buffer stops growing at the limit instead of after the guest is done.
  */
 #include "wasi_internal.h"
 
@@ -79,6 +83,8 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
     if ((rc = wasi_iovs_load(&m, iovs, niovs, &v)) != WE_SUCCESS)
         return rc;
     uint32_t n = niovs > IOV_MAX ? IOV_MAX : niovs;
+    if (write && f->write_limited && iovs_total(v, n) > f->write_left)
+        return WASI_WRITE_LIMIT;
     ssize_t got;
     if (f->kind == FDK_HOST && f->filetype != FT_REG) {
         if (f->fdflags & FDFLAG_NONBLOCK) {
@@ -106,12 +112,23 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
         if (got < 0)
             return wasi_errno_from_host(errno);
     }
+    if (write && f->write_limited)
+        f->write_left -= (uint64_t)got;
     return gmem_put32(&m, result_ptr, (uint32_t)got);
 }
 
-/* A transfer stopped by the deadline ends the guest; anything else is an errno. */
+/* A transfer stopped by the deadline or past a write limit ends the
+ * guest; anything else is an errno. */
 #define RET_IO(caller, ctx, e) \
-    ((e) == WASI_DEADLINE ? wasi_stop_at_deadline(caller, ctx) : RET(e))
+    ((e) == WASI_DEADLINE        ? wasi_stop_at_deadline(caller, ctx) \
+     : (e) == WASI_WRITE_LIMIT ? stop_at_write_limit(caller, ctx) \
+                               : RET(e))
+
+static int stop_at_write_limit(wasm_caller *caller, const wasi_ctx *ctx)
+{
+    return wasm_caller_trap(caller, "stdout limit of %llu bytes exceeded",
+                            (unsigned long long)ctx->stdout_limit);
+}
 
 WASI_FN(fd_read)
 {

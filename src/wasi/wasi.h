@@ -69,6 +69,13 @@ typedef struct wasi_config {
      * sockets) never wait past it: a guest still blocked at the deadline is
      * stopped with a trap "deadline exceeded" (see wasi_ctx_deadline_hit). */
     uint64_t deadline_ns;
+    /* The most bytes the guest may write to its stdout in all (0 = no
+     * limit), enforced as it writes: the write that would pass it writes
+     * nothing and stops the guest with the trap "stdout limit of N bytes
+     * exceeded".  An embedder that collects stdout in memory (a memfd)
+     * then never holds more than this, whatever the guest does.  The
+     * budget belongs to the descriptor, so renumbering it keeps it. */
+    uint64_t stdout_limit;
 } wasi_config;
 
 /* Zeroes the config and points stdio at the process's own 0, 1, 2. */

@@ -141,6 +141,9 @@ typedef struct wasi_fd {
     /* fd_readdir state: a host directory stream and the cookie it is at. */
     void *dir;         /* DIR * */
     uint64_t dir_pos;
+    /* Bytes the guest may still write here, when `write_limited`. */
+    bool write_limited;
+    uint64_t write_left;
 } wasi_fd;
 
 struct wasi_ctx {
@@ -154,6 +157,7 @@ struct wasi_ctx {
     uint32_t nfds;
     uint64_t deadline_ns;
     bool deadline_hit;
+    uint64_t stdout_limit;
 };
 
 /* Looks a guest fd up; NULL if it is not open. */
@@ -175,6 +179,8 @@ uint64_t wasi_ctx_deadline(const wasi_ctx *ctx);
 int wasi_wait_ready(wasi_ctx *ctx, int fd, short events);
 /* Ends the guest because the deadline passed; returns the host fn result. */
 int wasi_stop_at_deadline(wasm_caller *caller, wasi_ctx *ctx);
+/* A write that would pass the descriptor's write limit (see stdout_limit). */
+#define WASI_WRITE_LIMIT (-2)
 
 /* ---- guest memory ------------------------------------------------------ */
 

@@ -5,22 +5,29 @@
  * and returns 0 after spin_app_stop().  spin_app_check links every Wagi
  * module at load (hand-assembled modules with imports the host lacks are
  * refused, naming the import) and accepts apps whose files hold links
- * the host must skip.
+ * the host must skip.  Also what a request leaves behind in the process
+ * (the executor's scratch files) and what it logs.
  */
 #include "spin.h"
 #include "test.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef APP_DIR
 #error "APP_DIR must point at the assembled spin-wagi example"
+#endif
+#ifndef HOSTILE_WASM
+#error "HOSTILE_WASM must point at tests/spin/programs/hostile.c built to Wasm"
 #endif
 
 static int free_port(void)
@@ -67,7 +74,8 @@ static bool read_line_with_timeout(int fd, char *buf, size_t cap)
     return true;
 }
 
-static int http_get(int port, const char *path, char *body, size_t cap)
+static int http_request(int port, const char *method, const char *path, const char *req_body,
+                        size_t req_len, char *body, size_t cap)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -77,8 +85,12 @@ static int http_get(int port, const char *path, char *body, size_t cap)
         return -1;
     }
     char req[256];
-    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    snprintf(req, sizeof(req),
+             "%s %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
+             method, path, req_len);
     util_write_all(fd, req, strlen(req));
+    if (req_len)
+        util_write_all(fd, req_body, req_len);
     static char buf[65536];
     size_t len = 0;
     ssize_t n;
@@ -91,6 +103,11 @@ static int http_get(int port, const char *path, char *body, size_t cap)
     const char *b = strstr(buf, "\r\n\r\n");
     snprintf(body, cap, "%s", b ? b + 4 : "");
     return status;
+}
+
+static int http_get(int port, const char *path, char *body, size_t cap)
+{
+    return http_request(port, "GET", path, NULL, 0, body, cap);
 }
 
 static void test_run_serves_with_given_env_and_stops(void)
@@ -308,11 +325,210 @@ static void test_check_accepts_files_with_links_to_skip(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* ---- an app running in a thread of this process ------------------------ */
+
+typedef struct running_app {
+    run_args a;
+    pthread_t thread;
+    int port;
+    int ready[2];
+    int devnull;
+    char listen_kv[64];
+    const char *env[3];
+} running_app;
+
+static bool app_start(running_app *r, const char *app, const char *extra_env, int stderr_fd)
+{
+    memset(r, 0, sizeof(*r));
+    r->port = free_port();
+    snprintf(r->listen_kv, sizeof(r->listen_kv), "SPIN_HTTP_LISTEN_ADDR=127.0.0.1:%d", r->port);
+    r->env[0] = r->listen_kv;
+    r->env[1] = extra_env;
+    r->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (pipe(r->ready) < 0)
+        return false;
+    r->a.rc = -2;
+    spin_run_options_init(&r->a.opts);
+    r->a.opts.app_path = app;
+    r->a.opts.env = r->env;
+    r->a.opts.stdout_fd = r->devnull;
+    r->a.opts.stderr_fd = stderr_fd;
+    r->a.opts.ready_fd = r->ready[1];
+    r->a.opts.handle_signals = false;
+    pthread_create(&r->thread, NULL, run_thread, &r->a);
+    char line[64];
+    return read_line_with_timeout(r->ready[0], line, sizeof(line));
+}
+
+static int app_stop(running_app *r)
+{
+    spin_app_stop();
+    pthread_join(r->thread, NULL);
+    close(r->ready[0]);
+    close(r->ready[1]);
+    close(r->devnull);
+    return r->a.rc;
+}
+
+/* Total size of this process's memfds whose name contains `name`, and how
+ * many there are. */
+static long long memfd_bytes(const char *name, int *count)
+{
+    long long total = 0;
+    *count = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        char path[300], target[256];
+        snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        struct stat st;
+        if (strstr(target, "memfd:") && strstr(target, name) && fstat(atoi(e->d_name), &st) == 0) {
+            total += st.st_size;
+            (*count)++;
+        }
+    }
+    closedir(d);
+    return total;
+}
+
+static char *fd_text(int fd)
+{
+    off_t len = lseek(fd, 0, SEEK_END);
+    char *text = calloc(1, (size_t)(len > 0 ? len : 0) + 1);
+    if (len > 0 && pread(fd, text, (size_t)len, 0) != len)
+        text[0] = '\0';
+    return text;
+}
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* The hostile test component at /guest/... in a fresh app directory. */
+static bool write_hostile_app(char *dir)
+{
+    if (!mkdtemp(dir))
+        return false;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/spin.toml", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fprintf(f, "spin_manifest_version = 2\n[application]\nname = \"hostile\"\n"
+               "[[trigger.http]]\nroute = \"/guest/...\"\ncomponent = \"hostile\"\n"
+               "executor = { type = \"wagi\" }\n[component.hostile]\nsource = \"%s\"\n",
+            HOSTILE_WASM);
+    fclose(f);
+    return true;
+}
+
+static void remove_hostile_app(const char *dir)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/spin.toml", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* ---- what a request leaves behind, and what it logs ---------------------- */
+
+static void test_scratch_files_are_emptied_after_each_request(void)
+{
+    running_app r;
+    CHECK(app_start(&r, APP_DIR, NULL, 2));
+    static char big[1 << 20];
+    memset(big, 'b', sizeof(big));
+    char body[256];
+    CHECK_INT(http_request(r.port, "POST", "/api/echo", big, sizeof(big), body, sizeof(body)),
+              200);
+    CHECK(strncmp(body, "method=POST", 11) == 0);
+    /* The body and the response were in the worker's memfds; they are
+     * released once the request is over, not kept until the next one. */
+    int n = 0;
+    CHECK_INT(memfd_bytes("wagi-stdin", &n), 0);
+    CHECK(n >= 1);
+    CHECK_INT(memfd_bytes("wagi-stdout", &n), 0);
+    CHECK(n >= 1);
+    CHECK_INT(app_stop(&r), 0);
+}
+
+static void test_stdout_flood_is_cut_at_the_limit_and_released(void)
+{
+    char dir[] = "/tmp/spin-hostile-XXXXXX";
+    CHECK(write_hostile_app(dir));
+    int guest_err = memfd_create("guest-stderr", MFD_CLOEXEC);
+    running_app r;
+    CHECK(app_start(&r, dir, NULL, guest_err));
+    char body[256];
+    /* 10 MiB is a response like any other. */
+    CHECK_INT(http_get(r.port, "/guest/flood?10", body, sizeof(body)), 200);
+    /* 300 MiB: the write that would pass 256 MiB stops the guest. */
+    CHECK_INT(http_get(r.port, "/guest/flood?300", body, sizeof(body)), 500);
+    CHECK_STR(body, "");
+    int n = 0;
+    CHECK_INT(memfd_bytes("wagi-stdout", &n), 0);
+    CHECK(n >= 1);
+    CHECK_INT(app_stop(&r), 0);
+    char *err = fd_text(guest_err);
+    /* Only the 10 MiB guest got to its end. */
+    CHECK_STR(err, "flood finished\n");
+    free(err);
+    close(guest_err);
+    remove_hostile_app(dir);
+}
+
+static char *trap_log(util_log_level level)
+{
+    int log_fd = memfd_create("log", MFD_CLOEXEC);
+    util_log_level before = util_log_get_level();
+    util_log_set_level(level);
+    util_log_set_fd(log_fd);
+    running_app r;
+    CHECK(app_start(&r, APP_DIR, NULL, 2));
+    char body[256];
+    CHECK_INT(http_get(r.port, "/static/_trap", body, sizeof(body)), 500);
+    CHECK_INT(app_stop(&r), 0);
+    util_log_set_fd(2);
+    util_log_set_level(before);
+    char *text = fd_text(log_fd);
+    close(log_fd);
+    return text;
+}
+
+static void test_a_trap_logs_one_line_and_the_backtrace_only_at_debug(void)
+{
+    char *log = trap_log(UTIL_LOG_ERROR);
+    CHECK_INT(count_lines(log), 1);
+    CHECK(strstr(log, "component 'files'") != NULL);
+    CHECK(strstr(log, "unreachable") != NULL);
+    CHECK(strstr(log, "#0") == NULL);
+    free(log);
+
+    log = trap_log(UTIL_LOG_DEBUG);
+    CHECK(strstr(log, "component 'files'") != NULL);
+    CHECK(strstr(log, "backtrace") != NULL);
+    CHECK(strstr(log, "#0") != NULL);
+    free(log);
+}
+
 int main(void)
 {
     RUN(test_run_serves_with_given_env_and_stops);
     RUN(test_check_reports_problems);
     RUN(test_check_links_every_import);
     RUN(test_check_accepts_files_with_links_to_skip);
+    RUN(test_scratch_files_are_emptied_after_each_request);
+    RUN(test_stdout_flood_is_cut_at_the_limit_and_released);
+    RUN(test_a_trap_logs_one_line_and_the_backtrace_only_at_debug);
     return TEST_SUMMARY();
 }
