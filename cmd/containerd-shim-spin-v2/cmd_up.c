@@ -59,7 +59,8 @@ static const cli_option up_options[] = {
      "write each component's output to DIR/<component>_stdout.txt and _stderr.txt (default: "
      "this process's stdout and stderr)"},
     {UP_LOG_LEVEL, "--log-level", NULL, "LEVEL", false,
-     "what the host itself logs on stderr: error (the default), warn, info or debug"},
+     "what the host itself logs on stderr: error, warn (the default: refused requests, skipped "
+     "files, traps), info or debug"},
     {UP_REQUEST_TIMEOUT, "--request-timeout", NULL, "DURATION", false,
      "the deadline of each HTTP request (30s, 500ms, 2m; a plain number is seconds; 0 = none): "
      "a guest still running then is stopped and the request answered 504 (default: "
@@ -235,6 +236,9 @@ int cmd_up(int argc, char **argv)
 {
     cleanup_free const char **comp_env = util_xcalloc((size_t)argc + 1, sizeof(char *));
     up_args a = {.from = ".", .request_timeout_ms = -1, .component_env = comp_env};
+    /* Warnings are what an operator acts on (a refused request, a skipped
+     * file); they are rare, unlike per-request info lines. */
+    util_log_set_level(UTIL_LOG_WARN);
     int rc = parse(&a, argc, argv);
     if (rc != 0)
         return rc == 1 ? 0 : rc;

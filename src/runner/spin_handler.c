@@ -47,6 +47,12 @@ static int spin_run(void *state, void *work, const container_program *prog)
     opts.stdout_fd = 1;
     opts.stderr_fd = 2;
     opts.handle_signals = true;
+    /* The app's own log is what `kubectl logs` shows: it keeps warnings
+     * (refused requests, skipped files, traps) even when the shim itself
+     * logs only errors; they are rare, unlike the per-request lines that
+     * made containerd-shim-spin quiet by default. */
+    if (util_log_get_level() < UTIL_LOG_WARN)
+        util_log_set_level(UTIL_LOG_WARN);
     util_error *err = NULL;
     int status = spin_app_run(&opts, &err);
     if (status < 0) {

@@ -199,6 +199,17 @@ def test_routes_answer_and_unknown_path_is_404(ctx):
         assert status == 418, (status, body)
 
 
+def test_refused_requests_reach_the_container_log(ctx):
+    """The app's log (what `kubectl logs` shows) names a request the server
+    refused, although the shim itself logs only errors by default."""
+    with SpinTask(ctx, "refusals") as t:
+        with socket.create_connection(("127.0.0.1", t.port), timeout=10) as s:
+            s.sendall(b"GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+            reply = s.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 400"), reply
+        wait_for(lambda: "refused a request from 127.0.0.1" in t.output(), what="the log line")
+
+
 def test_query_string_and_body_reach_the_component(ctx):
     with SpinTask(ctx, "echo") as t:
         payload = b"line one\nline two \x00\xff binary\n" * 100

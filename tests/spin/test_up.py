@@ -490,6 +490,21 @@ def test_log_dir_gets_component_files():
         assert "hello_stderr.txt" in names and "api_stdout.txt" in names, names
 
 
+def test_refused_requests_are_logged_at_the_default_level():
+    """A request the server refuses (RFC 9112 framing) leaves a line on
+    stderr without any --log-level: the operator sees who was refused."""
+    with Up() as up:
+        with socket.create_connection(("127.0.0.1", up.port), timeout=10) as s:
+            s.sendall(b"POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                      b"Content-Length: 2\r\n\r\nab")
+            reply = s.recv(4096)
+        assert reply.startswith(b"HTTP/1.1 400"), reply
+        assert up.request("GET", "/hello")[0] == 200
+        up.stop()
+        err = up.proc.stderr.read()
+        assert "refused a request from 127.0.0.1" in err and "Content-Length" in err, err
+
+
 def test_startup_errors_are_reported():
     with tempfile.TemporaryDirectory() as tmp:
         err = up_fails(app=tmp)
