@@ -28,7 +28,6 @@ except ImportError:
 
 import http.client  # noqa: E402
 import shutil  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -37,21 +36,13 @@ import uuid  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
 from containerd_fixture import Containerd  # noqa: E402
-from harness import run_tests  # noqa: E402
+from harness import free_port, run_tests  # noqa: E402
 import images  # noqa: E402
 
 SHIM_DIR = os.environ["SHIM_BIN_DIR"]
 APP = os.path.join(os.environ["BUILD_DIR"], "apps", "spin-wagi")
 K8S = "k8s.io"
 PAUSE_IMAGE = "localhost/pause:test"  # the fixture's sandbox_image
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def gen_stubs(out):

@@ -23,7 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
 from containerd_fixture import Containerd  # noqa: E402
-from harness import run_tests  # noqa: E402
+from harness import free_port, run_tests  # noqa: E402
 import images  # noqa: E402
 
 RUNTIME = "io.containerd.spin.v2"
@@ -46,14 +46,6 @@ source = "wagi-hello.wasm"
 [component.c.variables]
 token = "{{ api_token }}"
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def make_image(work, c, name, manifest=None):

@@ -19,20 +19,12 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
-from harness import run_tests  # noqa: E402
+from harness import free_port, run_tests  # noqa: E402
 
 SHIM = os.environ["SHIM_BIN"]
 BUILD = os.environ["BUILD_DIR"]
 APP = os.path.join(BUILD, "apps", "spin-wagi")
 WASM = os.path.join(os.environ["WASM_DIR"], "wagi-hello.wasm")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Up:

@@ -11,7 +11,6 @@ below its "/", or 404), so a test sees exactly what a guest can read.
 import http.client
 import os
 import queue
-import socket
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
-from harness import run_tests  # noqa: E402
+from harness import free_port, run_tests  # noqa: E402
 
 SHIM = os.environ["SHIM_BIN"]
 STATIC_WASM = os.path.join(os.environ["BUILD_DIR"], "apps", "spin-wagi", "spin-static.wasm")
@@ -36,14 +35,6 @@ executor = {{ type = "wagi" }}
 source = "{source}"
 files = [{files}]
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def write_app(app, files, source=STATIC_WASM):

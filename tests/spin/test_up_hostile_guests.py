@@ -20,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
-from harness import run_tests  # noqa: E402
+from harness import free_port, run_tests  # noqa: E402
 
 SHIM = os.environ["SHIM_BIN"]
 HOSTILE = os.path.join(os.environ["WASM_DIR"], "hostile.wasm")
@@ -42,14 +42,6 @@ static_response = { status_code = 418, body = "short and stout" }
 [component.hostile]
 source = "@WASM@"
 """
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def write_app(tmp, manifest=APP):
