@@ -7,8 +7,9 @@
  * of a name wins, as in wasmtime and `up`), and only the directories given
  * with --dir/--ro-dir.
  *
- * Exit status, chosen to match wasmtime where it has one and documented in
- * `run --help` (run_exit_status below):
+ * Exit status, chosen to match wasmtime where it has one, documented in
+ * `run --help` (run_exit_status below) and decided by the policy all paths
+ * share (wasi.h, "one policy"):
  *   N    the guest's proc_exit code, or 0 when it returns;
  *   1    FILE could not be loaded or started: unreadable, malformed,
  *        invalid, a component, unlinkable, an export unfit for --invoke,
@@ -26,9 +27,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-
-#define EXIT_LOAD_FAILED 1
-#define EXIT_TRAP 134
 
 enum run_option_id {
     RUN_DIR,
@@ -231,57 +229,16 @@ static int parse(run_opts *o, int argc, char **argv, int *file_index)
     return 0;
 }
 
-static const char *kind_name(wasm_result_kind k)
-{
-    switch (k) {
-    case WASM_MALFORMED: return "malformed module";
-    case WASM_INVALID: return "invalid module";
-    case WASM_UNLINKABLE: return "unlinkable";
-    case WASM_TRAP: return "trap";
-    case WASM_INTERRUPTED: return "interrupted";
-    case WASM_RESOURCE: return "cannot instantiate";
-    default: return "error";
-    }
-}
-
-/* The component model's binaries share the magic with core modules; the
- * 4 bytes after it are version 0x0d and layer 1 instead of version 1. */
-static bool is_component(const uint8_t *b, size_t len)
-{
-    return len >= 8 && memcmp(b, "\0asm", 4) == 0 && b[6] == 0x01 && b[7] == 0x00;
-}
-
-static void print_backtrace(const wasm_result *res)
-{
-    size_t n = strlen(res->backtrace);
-    if (n)
-        fprintf(stderr, "backtrace:\n%s%s", res->backtrace,
-                res->backtrace[n - 1] == '\n' ? "" : "\n");
-}
-
 static wasm_module *load(const char *file)
 {
     util_error *err = NULL;
-    cleanup_free char *bytes = NULL;
+    char *bytes = NULL;
     size_t len = 0;
-    if (util_read_file(file, &bytes, &len, &err) < 0) {
-        util_error_report(&err, "Error");
-        return NULL;
-    }
-    if (is_component((const uint8_t *)bytes, len)) {
-        fprintf(stderr,
-                "Error: %s is a WebAssembly component (component model), which run does not "
-                "support yet: it runs core modules (WASI preview 1 commands)\n",
-                file);
-        return NULL;
-    }
-    wasm_result res;
-    wasm_result_init(&res);
-    wasm_features features = {.tail_call = true};
-    wasm_module *module = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
-    bytes = NULL; /* the module's now */
+    wasm_module *module = NULL;
+    if (util_read_file(file, &bytes, &len, &err) == 0)
+        module = wasi_program_compile((uint8_t *)bytes, len, file, &err);
     if (module == NULL)
-        fprintf(stderr, "Error: %s: %s: %s\n", file, kind_name(res.kind), res.message);
+        util_error_report(&err, "Error");
     return module;
 }
 
@@ -293,7 +250,7 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
     util_heap_prefault(120 * 1024);
     wasm_module *module = load(file);
     if (module == NULL)
-        return EXIT_LOAD_FAILED;
+        return WASI_STATUS_NOT_STARTED;
 
     /* A closed stdout is the guest's problem (errno `pipe`), as for a Rust
      * program, not a signal that kills the runtime. */
@@ -312,43 +269,22 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
     cfg.envc = o->nenv;
     cfg.preopens = o->dirs;
     cfg.npreopens = o->ndirs;
-    if (o->timeout_ms) { /* a deadline centuries away is no deadline */
-        uint64_t now = util_monotonic_ns(), left = UINT64_MAX - now;
-        cfg.deadline_ns = o->timeout_ms < left / 1000000u ? now + o->timeout_ms * 1000000u : 0;
-    }
-    wasm_store_config store = {.max_memory_bytes = o->max_memory};
-
-    util_error *err = NULL;
-    wasm_result res;
-    wasm_result_init(&res);
-    int exit_code = 0;
-    int rc = wasi_run_command(module, &cfg, o->invoke, &store, &res, &exit_code, &err);
+    /* Features, deadline, memory cap, exit status and messages are the
+     * policy every path shares (wasi.h, "one policy"). */
+    wasi_program_options opts = {
+        .name = file,
+        .invoke = o->invoke,
+        .timeout_ms = o->timeout_ms,
+        .max_memory_bytes = o->max_memory,
+        .max_memory_source = "--max-memory-size",
+    };
+    wasi_program_outcome outcome;
+    int status = wasi_program_run(module, &cfg, &opts, &outcome);
     wasm_module_free(module);
     fflush(stdout);
-    if (rc == 0) /* a status the OS cannot carry must not read as success */
-        return exit_code >= 0 && exit_code <= 255 ? exit_code : 1;
-    if (err != NULL) {
-        util_error_report(&err, "Error");
-        return EXIT_LOAD_FAILED;
-    }
-    switch (res.kind) {
-    case WASM_TRAP:
-        fprintf(stderr, "Error: %s\n", res.message);
-        print_backtrace(&res);
-        return EXIT_TRAP;
-    case WASM_INTERRUPTED:
-        fprintf(stderr, "Error: interrupted after the %llu ms timeout\n",
-                (unsigned long long)o->timeout_ms);
-        print_backtrace(&res);
-        return EXIT_TRAP;
-    case WASM_RESOURCE: /* before the program ran: it could not be started */
-        fprintf(stderr, "Error: %s: %s: %s%s\n", file, kind_name(res.kind), res.message,
-                o->max_memory && strstr(res.message, "cap") ? " (--max-memory-size)" : "");
-        return EXIT_LOAD_FAILED;
-    default:
-        fprintf(stderr, "Error: %s: %s: %s\n", file, kind_name(res.kind), res.message);
-        return EXIT_LOAD_FAILED;
-    }
+    wasi_program_report(&outcome, 2, "Error");
+    wasi_program_outcome_free(&outcome);
+    return status;
 }
 
 int cmd_run(int argc, char **argv)

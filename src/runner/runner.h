@@ -22,10 +22,13 @@
  *                        load reads and validates it before Create returns
  *                        (a broken module fails Create, naming the file);
  *                        run gives it the process's args, env, stdio and the
- *                        container's root as "/", exit = the guest's exit
- *                        code, a trap prints message + backtrace on stderr
- *                        and exits 134; SIGTERM/SIGINT/SIGHUP end it with
- *                        128 + signal although it is pid 1.
+ *                        container's root as "/"; features, exit status and
+ *                        messages are the policy `run` and Spin share
+ *                        (wasi.h, "one policy": exit = the guest's code, a
+ *                        trap prints message + backtrace on stderr and exits
+ *                        134, a module that cannot start exits 1);
+ *                        SIGTERM/SIGINT/SIGHUP end it with 128 + signal
+ *                        although it is pid 1.
  *
  * The order matters only for "/" (a directory no WASI module can be), but
  * it is fixed: Spin first, then WASI.

@@ -9,6 +9,8 @@
  * The module is read and validated in load, before Create returns, and run
  * in this same process: the engine sees the container's root as "/" and
  * its stdio as 0/1/2, exactly where execve would have run a program.
+ * Features, exit status and messages are not decided here but by the
+ * policy `run` and Spin share (wasi.h, "one policy").
  */
 #include "runner.h"
 #include "wasi.h"
@@ -44,35 +46,14 @@ static int wasi_load(void *state, const container_program *prog, void **work, ut
     size_t len = 0;
     if (util_read_file(prog->path, &bytes, &len, err) < 0)
         return util_error_wrap(err, "process.args[0]");
-    wasm_features features = {0};
-    wasm_result res;
-    wasm_result_init(&res);
-    *work = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
-    if (*work == NULL)
-        return util_error_set(err, 0, "%s: %s module: %s", prog->path,
-                              res.kind == WASM_MALFORMED ? "malformed" : "invalid", res.message);
-    return 0;
+    /* The features and the message are the policy every path shares. */
+    *work = wasi_program_compile((uint8_t *)bytes, len, prog->path, err);
+    return *work != NULL ? 0 : -1;
 }
 
 static void exit_on_signal(int sig)
 {
     _exit(128 + sig);
-}
-
-static void report_failure(const char *arg0, const util_error *err, const wasm_result *res)
-{
-    if (err != NULL) {
-        dprintf(2, "%s: %s\n", arg0, err->msg);
-        return;
-    }
-    const char *what = res->kind == WASM_TRAP          ? "wasm trap"
-                       : res->kind == WASM_UNLINKABLE  ? "cannot link"
-                       : res->kind == WASM_RESOURCE    ? "resource limit"
-                       : res->kind == WASM_INTERRUPTED ? "interrupted"
-                                                       : "failed";
-    dprintf(2, "%s: %s: %s\n", arg0, what, res->message);
-    if (res->backtrace[0])
-        dprintf(2, "wasm backtrace:\n%s\n", res->backtrace);
 }
 
 static int wasi_run(void *state, void *work, const container_program *prog)
@@ -93,17 +74,13 @@ static int wasi_run(void *state, void *work, const container_program *prog)
     cfg.envc = prog->n_env;
     cfg.preopens = &root;
     cfg.npreopens = 1;
-    wasm_result res;
-    wasm_result_init(&res);
-    int code = 0;
-    util_error *err = NULL;
-    int r = wasi_run_command(module, &cfg, NULL, NULL, &res, &code, &err);
+    wasi_program_options opts = {.name = prog->path};
+    wasi_program_outcome outcome;
+    int status = wasi_program_run(module, &cfg, &opts, &outcome);
     wasm_module_free(module);
-    if (r == 0)
-        return code & 0xff;
-    report_failure(prog->args[0], err, &res);
-    util_error_free(&err);
-    return 134;
+    wasi_program_report(&outcome, 2, prog->args[0]);
+    wasi_program_outcome_free(&outcome);
+    return status;
 }
 
 const container_handler runner_wasi_handler = {

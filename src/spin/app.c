@@ -22,6 +22,7 @@
 #include "app_internal.h"
 #include "http_server.h"
 #include "wagi_link.h"
+#include "wasi.h"
 #include "wasm.h"
 
 #include <errno.h>
@@ -188,15 +189,11 @@ static int compile_component(loaded_app *a, const spin_component *c, spin_compon
                               "component '%s': %s is a WebAssembly component; this host runs "
                               "core modules (Wagi executor) only so far",
                               c->id, path);
-    wasm_features features = {0};
-    features.tail_call = true;
-    wasm_result res;
-    wasm_result_init(&res);
-    rt->module = wasm_module_new_take((uint8_t *)bytes, len, &features, &res);
+    /* Features and messages: the policy every path shares (wasi.h). */
+    rt->module = wasi_program_compile((uint8_t *)bytes, len, path, err);
     bytes = NULL; /* the module's now */
     if (!rt->module)
-        return util_error_set(err, 0, "component '%s': invalid module %s: %s", c->id, path,
-                              res.message);
+        return util_error_wrap(err, "component '%s'", c->id);
     return 0;
 }
 

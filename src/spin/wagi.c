@@ -3,11 +3,11 @@
  *
  * The component's module is compiled once at start-up; each request gets
  * a fresh store and instance, so requests share nothing.  The run is done
- * here rather than by wasi_run_command so that the store is in reach of
- * the request's cancel hook: when the client goes away or a stop gives up
- * on the request, another thread interrupts the guest.  The request
- * deadline is set on the store (loops and calls) and on the WASI context
- * (blocking calls such as sleeps), so a guest never outlives it.
+ * by the policy every path shares (wasi_program_run), with the store put
+ * in reach of the request's cancel hook: when the client goes away or a
+ * stop gives up on the request, another thread interrupts the guest.  The
+ * request deadline is set on the store (loops and calls) and on the WASI
+ * context (blocking calls such as sleeps), so a guest never outlives it.
  *
  * The request body reaches the guest's stdin and its stdout is captured
  * through two memfds kept per worker thread (stdout's length is the file
@@ -151,66 +151,45 @@ static void interrupt_store(void *store)
     wasm_store_interrupt(store);
 }
 
-/* How a guest run ended. */
-typedef enum { RUN_EXITED, RUN_TRAPPED, RUN_TIMED_OUT, RUN_CANCELLED } run_outcome;
-
-/* Instantiates the module in a fresh store and runs _start (after a
- * reactor's _initialize), like wasi_run_command, but with the store in
- * reach of the request's cancel hook so another thread can interrupt it.
- * On RUN_EXITED *exit_code is set; on RUN_TRAPPED res says why. */
-static int run_guest(const spin_component_runtime *comp, const wasi_config *cfg,
-                     spin_http_job *job, wasm_result *res, int *exit_code, run_outcome *out,
-                     util_error **err)
+/* The request's cancel hook reaches the guest's store while it runs, so
+ * another thread can interrupt it (the policy's watch, wasi.h). */
+static bool watch_job(void *job, wasm_store *store)
 {
-    wasm_result_init(res);
-    *exit_code = 0;
-    wasi_ctx *ctx = wasi_ctx_new(cfg, err);
-    if (!ctx)
-        return -1;
-    wasm_store_config sc = {0};
-    sc.max_memory_bytes = comp->max_memory_bytes;
-    wasm_store *store = wasm_store_new(&sc);
-    wasm_linker *linker = wasm_linker_new();
-    wasi_define_imports(linker, store, ctx, comp->module);
-    if (cfg->deadline_ns)
-        wasm_store_set_deadline(store, cfg->deadline_ns);
+    return job && spin_http_job_on_cancel(job, interrupt_store, store) != 0;
+}
 
-    int rc = 0;
-    bool finished = false; /* _start returned or proc_exit was called */
-    spin_http_cancel why = job ? spin_http_job_on_cancel(job, interrupt_store, store) : 0;
-    if (!why) {
-        wasm_instance *inst = wasm_instantiate(store, comp->module, linker, res);
-        wasm_func *init = inst ? wasm_instance_func(inst, "_initialize") : NULL;
-        wasm_func *start = inst ? wasm_instance_func(inst, "_start") : NULL;
-        if (inst && !start)
-            rc = util_error_set(err, 0, "the module exports no function '_start'");
-        else if (start && strcmp(wasm_func_signature(start), ":") != 0)
-            rc = util_error_set(err, 0, "'_start' has the signature %s; a command's takes and "
-                                "returns nothing", wasm_func_signature(start));
-        else if (inst && (!init || wasm_func_call(store, init, NULL, 0, NULL, 0, res) == 0))
-            finished = wasm_func_call(store, start, NULL, 0, NULL, 0, res) == 0;
-        if (job) {
-            spin_http_job_clear_cancel(job);
-            why = spin_http_job_cancelled(job);
-        }
+static bool unwatch_job(void *job)
+{
+    if (!job)
+        return false;
+    spin_http_job_clear_cancel(job);
+    return spin_http_job_cancelled(job) != 0;
+}
+
+/* Wagi's side of the policy: only an exit 0 has a response; a timeout is
+ * 504, a cancelled request 503, anything else 500 with the policy's
+ * message (one log line; a trap's backtrace only at debug level). */
+static int outcome_to_result(const spin_component_runtime *comp,
+                             const wasi_program_outcome *outcome, util_error **err)
+{
+    switch (outcome->end) {
+    case WASI_PROGRAM_TIMED_OUT:
+        return SPIN_EXEC_TIMED_OUT;
+    case WASI_PROGRAM_CANCELLED:
+        return SPIN_EXEC_CANCELLED;
+    case WASI_PROGRAM_EXITED:
+        if (outcome->exit_code == 0)
+            return 0;
+        break;
+    case WASI_PROGRAM_TRAPPED:
+    case WASI_PROGRAM_NOT_STARTED:
+        if (outcome->backtrace[0])
+            util_log_debug("component '%s' %s; backtrace:\n%s", comp->id, outcome->message,
+                           outcome->backtrace);
+        break;
     }
-    if (rc == 0) {
-        if (finished || res->kind == WASM_EXIT) {
-            *out = RUN_EXITED;
-            *exit_code = finished ? 0 : res->exit_code;
-        } else if (why && (res->kind == WASM_INTERRUPTED || res->kind == WASM_OK)) {
-            *out = RUN_CANCELLED; /* WASM_OK: cancelled before it started */
-        } else if (res->kind == WASM_INTERRUPTED ||
-                   (res->kind == WASM_TRAP && wasi_ctx_deadline_hit(ctx))) {
-            *out = RUN_TIMED_OUT;
-        } else {
-            *out = RUN_TRAPPED;
-        }
-    }
-    wasm_linker_free(linker);
-    wasm_store_free(store);
-    wasi_ctx_free(ctx);
-    return rc;
+    util_error_set(err, 0, "%s", outcome->message);
+    return SPIN_EXEC_FAILED;
 }
 
 static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime *comp,
@@ -254,40 +233,24 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         cfg.npreopens = 1;
     }
 
-    wasm_result res;
-    int exit_code = 0;
-    run_outcome outcome = RUN_TRAPPED;
+    wasi_program_options opts = {
+        .max_memory_bytes = comp->max_memory_bytes,
+        .max_memory_source = "SPIN_MAX_INSTANCE_MEMORY",
+        .watch = watch_job,
+        .unwatch = unwatch_job,
+        .watch_arg = req->job,
+    };
+    wasi_program_outcome outcome;
     uint64_t t0 = util_monotonic_ns();
-    int rc = run_guest(comp, &cfg, req->job, &res, &exit_code, &outcome, err);
+    wasi_program_run(comp->module, &cfg, &opts, &outcome);
     util_log_debug("wagi: component '%s' ran in %.3f ms", comp->id,
                    (double)(util_monotonic_ns() - t0) / 1e6);
     wagi_free_argv(argv);
     spin_env_free(&env);
-    if (rc < 0)
-        return SPIN_EXEC_FAILED;
-    switch (outcome) {
-    case RUN_TIMED_OUT:
-        return SPIN_EXEC_TIMED_OUT;
-    case RUN_CANCELLED:
-        return SPIN_EXEC_CANCELLED;
-    case RUN_TRAPPED:
-        /* One line at the default level; the frames are for debugging. */
-        if (res.backtrace[0])
-            util_log_debug("component '%s' trapped (%s); backtrace:\n%s", comp->id,
-                           res.message, res.backtrace);
-        if (res.kind == WASM_TRAP)
-            util_error_set(err, 0, "the guest trapped: %s",
-                           res.message[0] ? res.message : "unknown trap");
-        else
-            util_error_set(err, 0, "%s", res.message[0] ? res.message : "the guest failed");
-        return SPIN_EXEC_FAILED;
-    case RUN_EXITED:
-        break;
-    }
-    if (exit_code != 0) {
-        util_error_set(err, 0, "the guest exited with code %d", exit_code);
-        return SPIN_EXEC_FAILED;
-    }
+    int rc = outcome_to_result(comp, &outcome, err);
+    wasi_program_outcome_free(&outcome);
+    if (rc != 0)
+        return rc;
 
     util_buf out = {0};
     if (read_output(out_fd, &out, err) < 0) {

@@ -1,21 +1,123 @@
 /*
- * run.c - wasi_run_command: the whole life of a WASI command in one call.
+ * run.c - the one policy for running a WASI program (wasi.h, "one
+ * policy"), and the mechanism under it.
  *
- * Fresh store, fresh linker, one ctx; instantiate, call the entry point,
- * tear down.  proc_exit arrives from the engine as WASM_EXIT and becomes a
- * normal return with the exit code, because for a command exiting is
- * success, not an error.
+ * `run`, WASI containers and Spin's Wagi executor used to carry their own
+ * copies of this: which features a module is compiled with, how _start is
+ * called, what a trap or a timeout becomes.  The copies drifted (tail calls
+ * were off in containers only), so there is now one of each decision:
+ *
+ *   run_entry       the mechanism: fresh ctx, store and linker; deadline on
+ *                   both; the store handed to a watcher; instantiate, a
+ *                   reactor's _initialize, the entry.  It reports raw facts
+ *                   (the engine's result, finished, cancelled, deadline hit).
+ *   classify        the policy: those facts -> an end, an exit status and
+ *                   a message (the table in wasi.h).
+ *
+ * wasi_run_command keeps its older contract (the engine's result, for
+ * embedders that want the raw kinds) on top of the same run_entry.
+ * proc_exit arrives from the engine as WASM_EXIT and counts as finishing,
+ * because for a command exiting is success, not an error.
  */
 #include "wasi_internal.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
-int wasi_run_command(wasm_module *module, const wasi_config *config, const char *invoke,
-                     const wasm_store_config *store_config, wasm_result *res, int *exit_code,
-                     util_error **err)
+wasm_features wasi_program_features(void)
+{
+    return (wasm_features){.tail_call = true};
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+/* The component model's binaries share the magic with core modules; the
+ * 4 bytes after it are version 0x0d and layer 1 instead of version 1. */
+static bool is_component(const uint8_t *b, size_t len)
+{
+    return len >= 8 && memcmp(b, "\0asm", 4) == 0 && b[6] == 0x01 && b[7] == 0x00;
+}
+
+wasm_module *wasi_program_compile(uint8_t *bytes, size_t len, const char *name,
+                                  util_error **err)
+{
+    if (is_component(bytes, len)) {
+        free(bytes);
+        util_error_set(err, 0, "%s is a WebAssembly component (component model), which is not "
+                       "supported yet: only core modules (WASI preview 1 commands) run", name);
+        return NULL;
+    }
+    wasm_features features = wasi_program_features();
+    wasm_result res;
+    wasm_result_init(&res);
+    wasm_module *module = wasm_module_new_take(bytes, len, &features, &res);
+    if (module == NULL)
+        util_error_set(err, 0, "%s: %s module: %s", name,
+                       res.kind == WASM_MALFORMED ? "malformed" : "invalid", res.message);
+    return module;
+}
+
+/* ---- the mechanism ------------------------------------------------------- */
+
+/* What happened, before any policy is applied. */
+typedef struct run_facts {
+    bool finished;     /* the entry returned, or proc_exit was called */
+    int exit_code;     /* proc_exit's code, 0 when the entry returned */
+    bool cancelled;    /* the watcher said the run was cancelled */
+    bool deadline_hit; /* a blocking WASI call stopped at the deadline */
+} run_facts;
+
+/* The entry must take nothing; what it returns is dropped. */
+static wasm_func *entry_function(wasm_instance *inst, const char *entry, size_t *nresults,
+                                 util_error **err)
+{
+    wasm_func *fn = wasm_instance_func(inst, entry);
+    if (fn == NULL) {
+        util_error_set(err, 0, "the module exports no function '%s'", entry);
+        return NULL;
+    }
+    const char *sig = wasm_func_signature(fn);
+    if (sig == NULL || sig[0] != ':') {
+        util_error_set(err, 0, "'%s' takes parameters (%s); only a function without parameters "
+                       "can be invoked", entry, sig ? sig : "?");
+        return NULL;
+    }
+    *nresults = strlen(sig + 1);
+    return fn;
+}
+
+/* Instantiates and calls; returns -1 only for a host-side failure (*err),
+ * otherwise 0 with `res` and `facts` describing the run. */
+static int call_entry(wasm_store *store, wasm_module *module, wasm_linker *linker,
+                      const char *entry, wasm_result *res, run_facts *facts, util_error **err)
+{
+    wasm_instance *inst = wasm_instantiate(store, module, linker, res);
+    if (inst == NULL)
+        return 0;
+    /* A reactor's libc is set up by _initialize, to be called before any
+     * other export (the WASI application ABI). */
+    wasm_func *init = wasm_instance_func(inst, "_initialize");
+    if (init != NULL && strcmp(entry, "_initialize") != 0 &&
+        wasm_func_call(store, init, NULL, 0, NULL, 0, res) != 0)
+        return 0;
+    size_t nresults = 0;
+    wasm_func *fn = entry_function(inst, entry, &nresults, err);
+    if (fn == NULL)
+        return -1;
+    wasm_val results[16];
+    if (nresults > UTIL_ARRAY_LEN(results))
+        return util_error_set(err, 0, "'%s' returns too many values", entry);
+    facts->finished = wasm_func_call(store, fn, NULL, 0, results, nresults, res) == 0;
+    return 0;
+}
+
+static int run_entry(wasm_module *module, const wasi_config *config, const char *invoke,
+                     const wasm_store_config *store_config, const wasi_program_options *watch,
+                     wasm_result *res, run_facts *facts, util_error **err)
 {
     wasm_result_init(res);
-    *exit_code = 0;
+    *facts = (run_facts){0};
     wasi_ctx *ctx = wasi_ctx_new(config, err);
     if (ctx == NULL)
         return -1;
@@ -28,57 +130,140 @@ int wasi_run_command(wasm_module *module, const wasi_config *config, const char 
     if (config->deadline_ns != 0)
         wasm_store_set_deadline(store, config->deadline_ns);
 
-    int rc = -1;
-    const char *entry = invoke ? invoke : "_start";
-    wasm_instance *inst = wasm_instantiate(store, module, linker, res);
-    if (inst == NULL) {
-        if (res->kind == WASM_EXIT) { /* proc_exit from a start function */
-            *exit_code = res->exit_code;
-            rc = 0;
-        }
-        goto out;
+    int rc = 0;
+    bool watched = watch != NULL && watch->watch != NULL;
+    facts->cancelled = watched && watch->watch(watch->watch_arg, store);
+    if (!facts->cancelled)
+        rc = call_entry(store, module, linker, invoke ? invoke : "_start", res, facts, err);
+    if (watched && watch->unwatch != NULL && watch->unwatch(watch->watch_arg))
+        facts->cancelled = true;
+    if (!facts->finished && res->kind == WASM_EXIT) {
+        facts->finished = true;
+        facts->exit_code = res->exit_code;
     }
-    /* A reactor's libc is set up by _initialize, to be called before any
-     * other export (the WASI application ABI). */
-    wasm_func *init = wasm_instance_func(inst, "_initialize");
-    if (init != NULL && strcmp(entry, "_initialize") != 0 &&
-        wasm_func_call(store, init, NULL, 0, NULL, 0, res) != 0) {
-        if (res->kind == WASM_EXIT) {
-            *exit_code = res->exit_code;
-            rc = 0;
-        } else if (res->kind == WASM_TRAP && wasi_ctx_deadline_hit(ctx)) {
-            res->kind = WASM_INTERRUPTED;
-        }
-        goto out;
-    }
-    wasm_func *fn = wasm_instance_func(inst, entry);
-    if (fn == NULL) {
-        util_error_set(err, 0, "the module exports no function '%s'", entry);
-        goto out;
-    }
-    const char *sig = wasm_func_signature(fn);
-    if (sig == NULL || sig[0] != ':') {
-        util_error_set(err, 0, "'%s' takes parameters (%s); only a function without parameters "
-                       "can be invoked", entry, sig ? sig : "?");
-        goto out;
-    }
-    wasm_val results[16];
-    size_t nresults = strlen(strchr(sig, ':') + 1);
-    if (nresults > UTIL_ARRAY_LEN(results)) {
-        util_error_set(err, 0, "'%s' returns too many values", entry);
-        goto out;
-    }
-    if (wasm_func_call(store, fn, NULL, 0, results, nresults, res) == 0) {
-        rc = 0;
-    } else if (res->kind == WASM_EXIT) {
-        *exit_code = res->exit_code;
-        rc = 0;
-    } else if (res->kind == WASM_TRAP && wasi_ctx_deadline_hit(ctx)) {
-        res->kind = WASM_INTERRUPTED; /* stopped while blocked in a WASI call */
-    }
-out:
+    facts->deadline_hit = wasi_ctx_deadline_hit(ctx);
     wasm_linker_free(linker);
     wasm_store_free(store);
     wasi_ctx_free(ctx);
     return rc;
+}
+
+int wasi_run_command(wasm_module *module, const wasi_config *config, const char *invoke,
+                     const wasm_store_config *store_config, wasm_result *res, int *exit_code,
+                     util_error **err)
+{
+    run_facts facts;
+    int rc = run_entry(module, config, invoke, store_config, NULL, res, &facts, err);
+    *exit_code = facts.exit_code;
+    if (rc < 0)
+        return -1;
+    if (facts.finished)
+        return 0;
+    if (res->kind == WASM_TRAP && facts.deadline_hit)
+        res->kind = WASM_INTERRUPTED; /* stopped while blocked in a WASI call */
+    return -1;
+}
+
+/* ---- the policy ---------------------------------------------------------- */
+
+/* A status the OS cannot carry must not read as success. */
+static int exit_status(int exit_code)
+{
+    return exit_code >= 0 && exit_code <= 255 ? exit_code : 1;
+}
+
+static char *not_started_message(const wasm_result *res, const wasi_program_options *o)
+{
+    const char *what = res->kind == WASM_UNLINKABLE ? "unlinkable"
+                       : res->kind == WASM_RESOURCE ? "cannot instantiate"
+                                                    : "cannot start";
+    /* The engine says "cap" when the embedder's memory cap refused it. */
+    bool capped = res->kind == WASM_RESOURCE && o->max_memory_bytes != 0 &&
+                  o->max_memory_source != NULL && strstr(res->message, "cap") != NULL;
+    return util_xasprintf("%s%s%s: %s%s%s%s", o->name ? o->name : "", o->name ? ": " : "",
+                          what, res->message, capped ? " (" : "",
+                          capped ? o->max_memory_source : "", capped ? ")" : "");
+}
+
+static void classify(const run_facts *facts, const wasm_result *res,
+                     const wasi_program_options *o, wasi_program_outcome *out)
+{
+    if (facts->finished) {
+        out->end = WASI_PROGRAM_EXITED;
+        out->exit_code = facts->exit_code;
+        out->status = exit_status(facts->exit_code);
+        if (facts->exit_code != 0)
+            out->message = util_xasprintf("the guest exited with code %d", facts->exit_code);
+        return;
+    }
+    snprintf(out->backtrace, sizeof(out->backtrace), "%s", res->backtrace);
+    out->status = WASI_STATUS_TRAPPED;
+    if (facts->cancelled && (res->kind == WASM_INTERRUPTED || res->kind == WASM_OK)) {
+        out->end = WASI_PROGRAM_CANCELLED; /* WASM_OK: cancelled before it started */
+        out->message = util_xstrdup("the run was cancelled");
+    } else if (res->kind == WASM_INTERRUPTED || (res->kind == WASM_TRAP && facts->deadline_hit)) {
+        out->end = WASI_PROGRAM_TIMED_OUT;
+        out->message = o->timeout_ms != 0
+                           ? util_xasprintf("interrupted after the %llu ms timeout",
+                                            (unsigned long long)o->timeout_ms)
+                           : util_xstrdup("interrupted at its deadline");
+    } else if (res->kind == WASM_TRAP) {
+        out->end = WASI_PROGRAM_TRAPPED;
+        out->message = util_xasprintf("the guest trapped: %s",
+                                      res->message[0] ? res->message : "unknown trap");
+    } else {
+        out->end = WASI_PROGRAM_NOT_STARTED;
+        out->status = WASI_STATUS_NOT_STARTED;
+        out->backtrace[0] = '\0';
+        out->message = not_started_message(res, o);
+    }
+}
+
+/* The deadline `timeout_ms` from now; one centuries away is no deadline. */
+static uint64_t deadline_after(uint64_t timeout_ms)
+{
+    uint64_t now = util_monotonic_ns(), left = UINT64_MAX - now;
+    return timeout_ms < left / 1000000u ? now + timeout_ms * 1000000u : 0;
+}
+
+int wasi_program_run(wasm_module *module, const wasi_config *config,
+                     const wasi_program_options *opts, wasi_program_outcome *out)
+{
+    static const wasi_program_options defaults = {0};
+    const wasi_program_options *o = opts ? opts : &defaults;
+    *out = (wasi_program_outcome){0};
+    wasi_config cfg = *config;
+    if (cfg.deadline_ns == 0 && o->timeout_ms != 0)
+        cfg.deadline_ns = deadline_after(o->timeout_ms);
+    wasm_store_config sc = {.max_memory_bytes = o->max_memory_bytes};
+
+    wasm_result res;
+    run_facts facts;
+    util_error *err = NULL;
+    if (run_entry(module, &cfg, o->invoke, &sc, o, &res, &facts, &err) < 0) {
+        out->end = WASI_PROGRAM_NOT_STARTED;
+        out->status = WASI_STATUS_NOT_STARTED;
+        out->message = util_xstrdup(err->msg);
+        util_error_free(&err);
+        return out->status;
+    }
+    classify(&facts, &res, o, out);
+    return out->status;
+}
+
+void wasi_program_outcome_free(wasi_program_outcome *out)
+{
+    free(out->message);
+    out->message = NULL;
+}
+
+void wasi_program_report(const wasi_program_outcome *out, int fd, const char *prefix)
+{
+    if (out->message == NULL || out->end == WASI_PROGRAM_EXITED)
+        return; /* an exit code speaks for itself */
+    dprintf(fd, "%s: %s\n", prefix, out->message);
+    size_t n = strlen(out->backtrace);
+    if (n != 0)
+        dprintf(fd, "backtrace:\n%s%s", out->backtrace,
+                out->backtrace[n - 1] == '\n' ? "" : "\n");
 }

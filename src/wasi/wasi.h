@@ -19,7 +19,8 @@
  *   wasm_store_free(s); wasm_linker_free(l);
  *   wasi_ctx_free(ctx);                            // after the store
  *
- * or, for a plain command, wasi_run_command() does all of it.
+ * or, for a plain command, wasi_run_command() does all of it, and
+ * wasi_program_run() does it the way every path of this binary agrees on.
  *
  * The ctx must outlive the store it is defined in.  One ctx serves one
  * store (and the instances in it) on one thread.
@@ -120,6 +121,96 @@ int wasi_define_imports(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx,
 int wasi_run_command(wasm_module *module, const wasi_config *config, const char *invoke,
                      const wasm_store_config *store_config, wasm_result *res, int *exit_code,
                      util_error **err);
+
+/* ---- one policy for running a WASI program (run.c) ------------------
+ *
+ * `run`, WASI containers and Spin's Wagi executor all run a WASI command, so
+ * what they must agree on is decided here, once:
+ *
+ *   features  wasi_program_features(): the proposals every path enables
+ *             (tail calls: toolchains emit return_call for -mtail-call);
+ *   loading   wasi_program_compile(): refuses a component binary, decodes and
+ *             validates with those features; one text for every failure:
+ *             "NAME: malformed module: ...", "NAME: invalid module: ...";
+ *   running   wasi_program_run(): a fresh store with the memory cap, the
+ *             deadline on store and ctx, a reactor's _initialize, then the
+ *             entry, optionally watched so another thread can stop it;
+ *   outcome   the exit status and the one message every path shows:
+ *
+ *     end          status  message
+ *     EXITED       N       (exit 0: none) "the guest exited with code N";
+ *                          a code the OS cannot carry (<0, >255) is 1
+ *     TRAPPED      134     "the guest trapped: <trap>"  + backtrace
+ *     TIMED_OUT    134     "interrupted after the MS ms timeout" (or "at
+ *                          its deadline") + backtrace
+ *     CANCELLED    134     "the run was cancelled"
+ *     NOT_STARTED  1       "NAME: unlinkable: ...", "NAME: cannot
+ *                          instantiate: ... (SETTING)", or a host error
+ *                          ("the module exports no function '_start'",
+ *                          a preopen that cannot be opened)
+ *
+ * 134 is what a shell shows for SIGABRT and wasmtime's status for a trap.
+ * How a path shows the message is its own: `run` and containers print
+ * "PREFIX: message" and the backtrace on stderr (wasi_program_report), the
+ * Wagi executor logs one line, the backtrace only at debug level. */
+
+#define WASI_STATUS_NOT_STARTED 1
+#define WASI_STATUS_TRAPPED 134
+
+wasm_features wasi_program_features(void);
+
+/* Decodes and validates `bytes` (taken over: freed with the module or at
+ * once on failure) with wasi_program_features().  `name` (the file, as the
+ * user knows it) opens the message of every failure. */
+wasm_module *wasi_program_compile(uint8_t *bytes, size_t len, const char *name,
+                                  util_error **err);
+
+typedef struct wasi_program_options {
+    const char *name;   /* opens NOT_STARTED messages ("FILE: unlinkable: ..."); may be NULL */
+    const char *invoke; /* the export to call; NULL = "_start" */
+    /* Stop the guest this long after the start (0 = never), also while it
+     * blocks in a WASI call; used only when config->deadline_ns is 0. */
+    uint64_t timeout_ms;
+    uint64_t max_memory_bytes;     /* cap of each linear memory, 0 = none */
+    const char *max_memory_source; /* the setting behind the cap, named when
+                                      it stops the start ("--max-memory-size") */
+    /* Optional, for an embedder whose other threads may stop the guest
+     * (wasm_store_interrupt): watch gets the fresh store before anything
+     * runs and returns true if the run is cancelled already (then nothing
+     * runs); unwatch is called once the guest stopped, before the store is
+     * freed, and returns true if the run was cancelled meanwhile. */
+    bool (*watch)(void *arg, wasm_store *store);
+    bool (*unwatch)(void *arg);
+    void *watch_arg;
+} wasi_program_options;
+
+typedef enum wasi_program_end {
+    WASI_PROGRAM_EXITED,      /* the entry returned or the guest called proc_exit */
+    WASI_PROGRAM_TRAPPED,
+    WASI_PROGRAM_TIMED_OUT,   /* the deadline stopped it (a loop or a blocking call) */
+    WASI_PROGRAM_CANCELLED,   /* stopped through the watched store */
+    WASI_PROGRAM_NOT_STARTED, /* it could not be instantiated or called */
+} wasi_program_end;
+
+typedef struct wasi_program_outcome {
+    wasi_program_end end;
+    int exit_code; /* EXITED: the guest's own code */
+    int status;    /* the exit status the table above gives it */
+    char *message; /* the table's text, or NULL (exit 0); owned */
+    char backtrace[2048]; /* TRAPPED, TIMED_OUT: one frame a line, or "" */
+} wasi_program_outcome;
+
+/* Runs `module` as `config` and `opts` say (opts may be NULL) and fills
+ * *out; returns out->status.  Free the outcome with
+ * wasi_program_outcome_free. */
+int wasi_program_run(wasm_module *module, const wasi_config *config,
+                     const wasi_program_options *opts, wasi_program_outcome *out);
+void wasi_program_outcome_free(wasi_program_outcome *out);
+
+/* Writes "PREFIX: message" and the backtrace (if any) to `fd`: what `run`
+ * and a WASI container show on stderr.  Nothing for EXITED: an exit code
+ * speaks for itself. */
+void wasi_program_report(const wasi_program_outcome *out, int fd, const char *prefix);
 
 /* Paths are resolved with openat2(RESOLVE_BENEATH) where the kernel has it
  * and with a component walk otherwise; both refuse the same escapes.
