@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "leb.h"
+#include "leb128.h"
 #include "runtime.h"
 
 /* ---- constant expressions --------------------------------------------- */
@@ -38,13 +38,13 @@ static rt_slot eval_const(wasm_instance *inst, const uint8_t *p)
         }
         uint8_t op = *p++;
         switch (op) {
-        case 0x41: st[sp++].u64 = (uint32_t)leb_fast_s32(&p); continue;
-        case 0x42: st[sp++].i64 = leb_fast_s64(&p); continue;
+        case 0x41: st[sp++].u64 = (uint32_t)util_leb128_fast_s32(&p); continue;
+        case 0x42: st[sp++].i64 = util_leb128_fast_s64(&p); continue;
         case 0x43: st[sp].u64 = 0; memcpy(&st[sp++].u32, p, 4); p += 4; continue;
         case 0x44: memcpy(&st[sp++].u64, p, 8); p += 8; continue;
-        case 0x23: st[sp++] = inst->globals[leb_fast_u32(&p)]->val; continue;
+        case 0x23: st[sp++] = inst->globals[util_leb128_fast_u32(&p)]->val; continue;
         case 0xD0: p++; st[sp++].ref = NULL; continue;
-        case 0xD2: st[sp++].ref = inst->funcs[leb_fast_u32(&p)]; continue;
+        case 0xD2: st[sp++].ref = inst->funcs[util_leb128_fast_u32(&p)]; continue;
         case 0x6A: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 + st[sp].u32); continue;
         case 0x6B: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 - st[sp].u32); continue;
         case 0x6C: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 * st[sp].u32); continue;

@@ -30,7 +30,7 @@ class Layer:
 
 
 LAYERS = {
-    "util": Layer(door=("util.h", "toml.h"), uses=(), prefix="util_",
+    "util": Layer(door=("util.h", "toml.h", "leb128.h"), uses=(), prefix="util_",
                   legacy=("toml_", "tp_")),
     # wasm_ becomes engine_ with the planned rename (README, design choices)
     "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_",
