@@ -94,8 +94,7 @@ const cli_command cmd_run_spec = {
 
 /* What the options say, in the arrays the WASI config points into. */
 typedef struct run_opts {
-    const char **env;
-    size_t nenv;
+    util_env env;
     char **owned; /* strings the arrays point into */
     size_t nowned;
     wasi_preopen *dirs;
@@ -111,7 +110,7 @@ static void opts_free(run_opts *o)
     for (size_t i = 0; i < o->nowned; i++)
         free(o->owned[i]);
     free(o->owned);
-    free(o->env);
+    util_env_free(&o->env);
     free(o->dirs);
 }
 
@@ -147,23 +146,13 @@ static int add_env(run_opts *o, const char *kv)
 {
     if (kv[0] == '\0' || kv[0] == '=')
         return cli_usage_error(&cmd_run_spec, "--env needs K=V or K (got '%s')", kv);
-    const char *eq = strchr(kv, '=');
-    size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-    if (eq == NULL) {
+    if (strchr(kv, '=') == NULL) {
         const char *v = getenv(kv);
-        if (v == NULL)
-            return 0;
-        kv = keep_string(o, util_xasprintf("%s=%s", kv, v));
+        if (v != NULL)
+            util_env_set(&o->env, kv, v);
+        return 0;
     }
-    for (size_t i = 0; i < o->nenv; i++) {
-        if (strncmp(o->env[i], kv, klen) == 0 && o->env[i][klen] == '=') {
-            o->env[i] = kv;
-            return 0;
-        }
-    }
-    o->env = util_xrealloc(o->env, (o->nenv + 1) * sizeof(char *));
-    o->env[o->nenv++] = kv;
-    return 0;
+    return util_env_put(&o->env, kv, NULL);
 }
 
 /* A positive decimal number; with `suffixes`, optionally times K, M or G
@@ -265,8 +254,8 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
     wasi_config_init(&cfg);
     cfg.argv = (const char *const *)gargv;
     cfg.argc = (size_t)gargc;
-    cfg.env = o->env;
-    cfg.envc = o->nenv;
+    cfg.env = (const char *const *)o->env.items;
+    cfg.envc = o->env.len;
     cfg.preopens = o->dirs;
     cfg.npreopens = o->ndirs;
     /* Features, deadline, memory cap, exit status and messages are the

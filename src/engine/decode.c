@@ -163,8 +163,8 @@ static int rd_limits(wm_reader *r, wm_limits *l)
 {
     uint64_t flags;
     uint32_t v;
-    int rc = leb_read_uN(&r->p, r->end, 1, &flags); /* a 1-bit LEB, as the spec reads it */
-    if (rc != LEB_OK)
+    int rc = util_leb128_read_uN(&r->p, r->end, 1, &flags); /* a 1-bit LEB, as the spec reads it */
+    if (rc != UTIL_LEB128_OK)
         return rd_leb_error(r, rc);
     *l = (wm_limits){0};
     if (rd_u32(r, &v) < 0)
@@ -353,8 +353,8 @@ static int type_entry(dec *d, uint32_t i)
     uint32_t np, nr;
     const uint8_t *pp, *rp;
     (void)i;
-    int rc = leb_read_sN(&r->p, r->end, 7, &form);
-    if (rc != LEB_OK)
+    int rc = util_leb128_read_sN(&r->p, r->end, 7, &form);
+    if (rc != UTIL_LEB128_OK)
         return rd_leb_error(r, rc);
     if (form != -0x20)
         return rd_malformed(r, "malformed function type");
@@ -798,21 +798,21 @@ static void parse_names(dec *d)
     while (p < end) {
         uint8_t id = *p++;
         uint32_t size, n;
-        if (leb_read_u32(&p, end, &size) != LEB_OK || size > (size_t)(end - p))
+        if (util_leb128_read_u32(&p, end, &size) != UTIL_LEB128_OK || size > (size_t)(end - p))
             return;
         const uint8_t *sub_end = p + size;
         if (id != 1) {
             p = sub_end;
             continue;
         }
-        if (leb_read_u32(&p, sub_end, &n) != LEB_OK)
+        if (util_leb128_read_u32(&p, sub_end, &n) != UTIL_LEB128_OK)
             return;
         if (!m->func_names && m->nfuncs)
             m->func_names = util_xcalloc(m->nfuncs, sizeof *m->func_names);
         for (uint32_t i = 0; i < n; i++) {
             uint32_t idx, len;
-            if (leb_read_u32(&p, sub_end, &idx) != LEB_OK ||
-                leb_read_u32(&p, sub_end, &len) != LEB_OK || len > (size_t)(sub_end - p))
+            if (util_leb128_read_u32(&p, sub_end, &idx) != UTIL_LEB128_OK ||
+                util_leb128_read_u32(&p, sub_end, &len) != UTIL_LEB128_OK || len > (size_t)(sub_end - p))
                 return;
             if (idx < m->nfuncs && !m->func_names[idx] && utf8_valid(p, len))
                 m->func_names[idx] = util_xstrndup((const char *)p, len);

@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "leb.h"
+#include "leb128.h"
 #include "module.h"
 #include "util.h"
 
@@ -50,9 +50,9 @@ static inline int rd_eof(wm_reader *r)
 
 static inline int rd_leb_error(wm_reader *r, int code)
 {
-    if (code == LEB_END)
+    if (code == UTIL_LEB128_END)
         return rd_eof(r);
-    return rd_malformed(r, "%s", leb_strerror(code));
+    return rd_malformed(r, "%s", util_leb128_strerror(code));
 }
 
 static inline int rd_u8(wm_reader *r, uint8_t *out)
@@ -71,8 +71,8 @@ static inline int rd_u32(wm_reader *r, uint32_t *out)
         *out = *r->p++;
         return 0;
     }
-    int rc = leb_read_u32(&r->p, r->end, out);
-    return rc == LEB_OK ? 0 : rd_leb_error(r, rc);
+    int rc = util_leb128_read_u32(&r->p, r->end, out);
+    return rc == UTIL_LEB128_OK ? 0 : rd_leb_error(r, rc);
 }
 
 static inline int rd_s32(wm_reader *r, int32_t *out)
@@ -81,14 +81,14 @@ static inline int rd_s32(wm_reader *r, int32_t *out)
         *out = (int32_t)((uint32_t)*r->p++ << 25) >> 25; /* sign-extend 7 bits */
         return 0;
     }
-    int rc = leb_read_s32(&r->p, r->end, out);
-    return rc == LEB_OK ? 0 : rd_leb_error(r, rc);
+    int rc = util_leb128_read_s32(&r->p, r->end, out);
+    return rc == UTIL_LEB128_OK ? 0 : rd_leb_error(r, rc);
 }
 
 static inline int rd_s64(wm_reader *r, int64_t *out)
 {
-    int rc = leb_read_s64(&r->p, r->end, out);
-    return rc == LEB_OK ? 0 : rd_leb_error(r, rc);
+    int rc = util_leb128_read_s64(&r->p, r->end, out);
+    return rc == UTIL_LEB128_OK ? 0 : rd_leb_error(r, rc);
 }
 
 static inline int rd_skip(wm_reader *r, size_t n)

@@ -15,7 +15,7 @@
  */
 #include <string.h>
 
-#include "leb.h"
+#include "leb128.h"
 #include "runtime.h"
 
 /* ---- constant expressions --------------------------------------------- */
@@ -38,13 +38,13 @@ static rt_slot eval_const(wasm_instance *inst, const uint8_t *p)
         }
         uint8_t op = *p++;
         switch (op) {
-        case 0x41: st[sp++].u64 = (uint32_t)leb_fast_s32(&p); continue;
-        case 0x42: st[sp++].i64 = leb_fast_s64(&p); continue;
+        case 0x41: st[sp++].u64 = (uint32_t)util_leb128_fast_s32(&p); continue;
+        case 0x42: st[sp++].i64 = util_leb128_fast_s64(&p); continue;
         case 0x43: st[sp].u64 = 0; memcpy(&st[sp++].u32, p, 4); p += 4; continue;
         case 0x44: memcpy(&st[sp++].u64, p, 8); p += 8; continue;
-        case 0x23: st[sp++] = inst->globals[leb_fast_u32(&p)]->val; continue;
+        case 0x23: st[sp++] = inst->globals[util_leb128_fast_u32(&p)]->val; continue;
         case 0xD0: p++; st[sp++].ref = NULL; continue;
-        case 0xD2: st[sp++].ref = inst->funcs[leb_fast_u32(&p)]; continue;
+        case 0xD2: st[sp++].ref = inst->funcs[util_leb128_fast_u32(&p)]; continue;
         case 0x6A: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 + st[sp].u32); continue;
         case 0x6B: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 - st[sp].u32); continue;
         case 0x6C: sp--; st[sp - 1].u64 = (uint32_t)(st[sp - 1].u32 * st[sp].u32); continue;
@@ -124,27 +124,60 @@ static uint32_t *intern_types(wasm_store *s, const wasm_module *m)
     return type_ids;
 }
 
-/* Looks import i up in the linker and checks its type; on failure fills
- * res (WASM_UNLINKABLE) and returns false. */
-static bool resolve_import(wasm_store *s, const wasm_module *m, const wasm_linker *l,
-                           const uint32_t *type_ids, uint32_t i, wasm_extern *out,
-                           wasm_result *res)
+static bool unlinkable(wasm_result *res, const wasm_module *m, uint32_t i, bool unknown)
 {
     wasm_import_desc d = wasm_module_import(m, i);
     mv_extern_type want;
     mv_import_type(m, i, &want);
-    if (!l || !wasm_linker_get(l, d.module, d.name, out)) {
+    if (unknown)
         rt_result_set(res, WASM_UNLINKABLE, "unknown import: %s::%s (%s)", d.module, d.name,
                       kind_name(want.kind));
-        return false;
-    }
-    uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
-    if (!import_matches(s, out, &want, tid)) {
+    else
         rt_result_set(res, WASM_UNLINKABLE, "incompatible import type: %s::%s (%s)", d.module,
                       d.name, kind_name(want.kind));
-        return false;
+    return false;
+}
+
+/* A store-free host function fits a function import of the same signature. */
+static bool host_def_matches(const wasm_module *m, const rt_link_def *d, const mv_extern_type *want)
+{
+    return want->kind == WASM_EXTERN_FUNC && strcmp(d->sig, m->types[want->type_idx].sig) == 0;
+}
+
+/* Looks import i up in the linker and checks its type (a store's extern
+ * must be of store s); on failure fills res (WASM_UNLINKABLE) and returns
+ * NULL. */
+static const rt_link_def *resolve_import(wasm_store *s, const wasm_module *m,
+                                         const wasm_linker *l, const uint32_t *type_ids,
+                                         uint32_t i, wasm_result *res)
+{
+    wasm_import_desc d = wasm_module_import(m, i);
+    mv_extern_type want;
+    mv_import_type(m, i, &want);
+    const rt_link_def *def = l ? rt_linker_find(l, d.module, d.name) : NULL;
+    if (!def) {
+        unlinkable(res, m, i, true);
+        return NULL;
     }
-    return true;
+    uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
+    bool ok = def->host ? host_def_matches(m, def, &want) : import_matches(s, &def->ext, &want, tid);
+    if (!ok) {
+        unlinkable(res, m, i, false);
+        return NULL;
+    }
+    return def;
+}
+
+/* What the instance in s imports for a definition: a store's extern as is,
+ * a store-free host function made in s now. */
+static wasm_extern def_extern(wasm_store *s, const rt_link_def *d)
+{
+    if (!d->host)
+        return d->ext;
+    void *env = d->env ? d->env : s->config.user_data;
+    wasm_extern e = {.kind = WASM_EXTERN_FUNC,
+                     .of.func = wasm_func_new_host(s, d->sig, d->fn, env, NULL)};
+    return e;
 }
 
 int wasm_linker_check(wasm_store *s, const wasm_module *m, const wasm_linker *l,
@@ -157,8 +190,7 @@ int wasm_linker_check(wasm_store *s, const wasm_module *m, const wasm_linker *l,
     uint32_t *type_ids = intern_types(s, m);
     int rc = 0;
     for (uint32_t i = 0; i < mv_num_imports(m); i++) {
-        wasm_extern e;
-        if (!resolve_import(s, m, l, type_ids, i, &e, res)) {
+        if (!resolve_import(s, m, l, type_ids, i, res)) {
             if (bad_import)
                 *bad_import = i;
             rc = -1;
@@ -167,6 +199,54 @@ int wasm_linker_check(wasm_store *s, const wasm_module *m, const wasm_linker *l,
     }
     free(type_ids);
     return rc;
+}
+
+/* ---- resolutions: a module's imports looked up once -------------------- */
+
+struct wasm_resolution {
+    wasm_module *module; /* a reference */
+    uint32_t n;
+    rt_link_def *defs; /* per import; sig copies owned */
+};
+
+void wasm_resolution_free(wasm_resolution *r)
+{
+    if (!r)
+        return;
+    for (uint32_t i = 0; i < r->n; i++)
+        free(r->defs[i].sig);
+    free(r->defs);
+    wasm_module_free(r->module);
+    free(r);
+}
+
+wasm_resolution *wasm_linker_resolve(const wasm_linker *l, wasm_module *m, wasm_result *res)
+{
+    wasm_result local;
+    if (!res)
+        res = &local;
+    wasm_result_init(res);
+    wasm_resolution *r = util_xcalloc(1, sizeof *r);
+    r->module = wasm_module_ref(m);
+    r->n = mv_num_imports(m);
+    r->defs = util_xcalloc(r->n ? r->n : 1, sizeof(rt_link_def));
+    for (uint32_t i = 0; i < r->n; i++) {
+        wasm_import_desc d = wasm_module_import(m, i);
+        mv_extern_type want;
+        mv_import_type(m, i, &want);
+        const rt_link_def *def = l ? rt_linker_find(l, d.module, d.name) : NULL;
+        /* a store's extern is checked fully when its store is known */
+        bool ok = def && (def->host ? host_def_matches(m, def, &want)
+                                    : def->ext.kind == want.kind);
+        if (!ok) {
+            unlinkable(res, m, i, def == NULL);
+            wasm_resolution_free(r);
+            return NULL;
+        }
+        r->defs[i] = *def;
+        r->defs[i].sig = def->sig ? util_xstrdup(def->sig) : NULL;
+    }
+    return r;
 }
 
 /* ---- instantiation ------------------------------------------------------ */
@@ -221,23 +301,12 @@ static bool init_segments(wasm_instance *inst, wasm_result *res)
     return true;
 }
 
-wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l,
-                                wasm_result *res)
+/* Instantiates m in s with its imports resolved to `imps` (owned, like
+ * type_ids, by the instance from here on). */
+static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_ids,
+                                  wasm_extern *imps, wasm_result *res)
 {
-    wasm_result local;
-    if (!res)
-        res = &local;
-    wasm_result_init(res);
-
-    uint32_t *type_ids = intern_types(s, m);
-
-    /* resolve imports before allocating anything */
     uint32_t nimports = mv_num_imports(m);
-    wasm_extern *imps = util_xcalloc(nimports ? nimports : 1, sizeof(wasm_extern));
-    for (uint32_t i = 0; i < nimports; i++)
-        if (!resolve_import(s, m, l, type_ids, i, &imps[i], res))
-            goto fail_early;
-
     wasm_instance *inst = util_xcalloc(1, sizeof *inst);
     inst->store = s;
     inst->module = wasm_module_ref(m);
@@ -356,11 +425,59 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
             return NULL;
     }
     return inst;
+}
 
-fail_early:
-    free(imps);
-    free(type_ids);
-    return NULL;
+wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l,
+                                wasm_result *res)
+{
+    wasm_result local;
+    if (!res)
+        res = &local;
+    wasm_result_init(res);
+    uint32_t *type_ids = intern_types(s, m);
+    /* resolve every import before making or allocating anything */
+    uint32_t nimports = mv_num_imports(m);
+    const rt_link_def **defs = util_xcalloc(nimports ? nimports : 1, sizeof(*defs));
+    for (uint32_t i = 0; i < nimports; i++) {
+        if (!(defs[i] = resolve_import(s, m, l, type_ids, i, res))) {
+            free(defs);
+            free(type_ids);
+            return NULL;
+        }
+    }
+    wasm_extern *imps = util_xcalloc(nimports ? nimports : 1, sizeof(wasm_extern));
+    for (uint32_t i = 0; i < nimports; i++)
+        imps[i] = def_extern(s, defs[i]);
+    free(defs);
+    return instantiate(s, m, type_ids, imps, res);
+}
+
+wasm_instance *wasm_instantiate_resolved(wasm_store *s, wasm_module *m,
+                                         const wasm_resolution *r, wasm_result *res)
+{
+    wasm_result local;
+    if (!res)
+        res = &local;
+    wasm_result_init(res);
+    if (r->module != m) {
+        rt_result_set(res, WASM_UNLINKABLE, "the imports were resolved for another module");
+        return NULL;
+    }
+    uint32_t *type_ids = intern_types(s, m);
+    for (uint32_t i = 0; i < r->n; i++) {
+        mv_extern_type want;
+        mv_import_type(m, i, &want);
+        uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
+        if (!r->defs[i].host && !import_matches(s, &r->defs[i].ext, &want, tid)) {
+            free(type_ids);
+            unlinkable(res, m, i, false);
+            return NULL;
+        }
+    }
+    wasm_extern *imps = util_xcalloc(r->n ? r->n : 1, sizeof(wasm_extern));
+    for (uint32_t i = 0; i < r->n; i++)
+        imps[i] = def_extern(s, &r->defs[i]);
+    return instantiate(s, m, type_ids, imps, res);
 }
 
 bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out)

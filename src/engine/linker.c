@@ -4,8 +4,14 @@
  * A small open-addressing hash table keyed by (module, name); a Spin host
  * defines a few hundred names and instantiates once per request, so each
  * import resolves in O(1).  Later definitions replace earlier ones.
- * Externs are borrowed: they belong to their store, and a linker must only
- * be used with modules instantiated into that store.
+ *
+ * A definition is one of two things.  An extern is borrowed: it belongs to
+ * its store, and only a module instantiated into that store can import it.
+ * A host function defined with wasm_linker_define_func belongs to no
+ * store: it is (signature, fn, env), and instantiation makes a wasm_func
+ * of it in whichever store the instance goes to, so one linker (and one
+ * wasm_resolution of a module's imports, see instance.c) serves a store
+ * per request.
  */
 #include <string.h>
 
@@ -14,7 +20,7 @@
 typedef struct link_entry {
     char *module;
     char *name;
-    wasm_extern ext;
+    rt_link_def def; /* def.sig is owned */
 } link_entry;
 
 struct wasm_linker {
@@ -48,6 +54,7 @@ void wasm_linker_free(wasm_linker *l)
     for (size_t i = 0; i < l->cap; i++) {
         free(l->slots[i].module);
         free(l->slots[i].name);
+        free(l->slots[i].def.sig);
     }
     free(l->slots);
     free(l);
@@ -64,7 +71,8 @@ static link_entry *find_slot(link_entry *slots, size_t cap, const char *module, 
     }
 }
 
-void wasm_linker_define(wasm_linker *l, const char *module, const char *name, wasm_extern ext)
+/* The entry for (module, name), made if new (its old definition freed). */
+static link_entry *entry_for(wasm_linker *l, const char *module, const char *name)
 {
     if ((l->len + 1) * 2 > l->cap) {
         size_t ncap = l->cap * 2;
@@ -82,7 +90,33 @@ void wasm_linker_define(wasm_linker *l, const char *module, const char *name, wa
         e->name = util_xstrdup(name);
         l->len++;
     }
-    e->ext = ext;
+    free(e->def.sig);
+    memset(&e->def, 0, sizeof(e->def));
+    return e;
+}
+
+void wasm_linker_define(wasm_linker *l, const char *module, const char *name, wasm_extern ext)
+{
+    entry_for(l, module, name)->def.ext = ext;
+}
+
+int wasm_linker_define_func(wasm_linker *l, const char *module, const char *name,
+                            const char *signature, wasm_host_fn fn, void *env)
+{
+    uint8_t *types;
+    uint32_t np, nr;
+    if (!fn || !signature || !rt_sig_parse(signature, &types, &np, &nr)) {
+        util_log_error("wasm_linker_define_func %s::%s: malformed signature \"%s\"", module,
+                       name, signature ? signature : "(null)");
+        return -1;
+    }
+    free(types);
+    rt_link_def *d = &entry_for(l, module, name)->def;
+    d->host = true;
+    d->sig = util_xstrdup(signature);
+    d->fn = fn;
+    d->env = env;
+    return 0;
 }
 
 void wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instance *inst)
@@ -105,11 +139,17 @@ wasm_func *wasm_linker_define_host(wasm_linker *l, wasm_store *s, const char *mo
     return f;
 }
 
-bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name, wasm_extern *out)
+const rt_link_def *rt_linker_find(const wasm_linker *l, const char *module, const char *name)
 {
     link_entry *e = find_slot(l->slots, l->cap, module, name);
-    if (!e->module)
+    return e->module ? &e->def : NULL;
+}
+
+bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name, wasm_extern *out)
+{
+    const rt_link_def *d = rt_linker_find(l, module, name);
+    if (!d || d->host)
         return false;
-    *out = e->ext;
+    *out = d->ext;
     return true;
 }

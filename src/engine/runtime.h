@@ -236,6 +236,19 @@ struct wasm_store {
     char pending_bt[2048];
 };
 
+/* What a linker holds for one (module, name): a store's extern, or a host
+ * function of no store (`host`: made in the instantiating store, with
+ * `env`, or the store's user_data when env is NULL). */
+typedef struct rt_link_def {
+    bool host;
+    wasm_extern ext;
+    char *sig;
+    wasm_host_fn fn;
+    void *env;
+} rt_link_def;
+/* The definition of (module, name), or NULL. */
+const rt_link_def *rt_linker_find(const wasm_linker *l, const char *module, const char *name);
+
 uint32_t rt_store_intern_type(wasm_store *s, const char *sig);
 /* Makes f a function of s with interned type `type_id` (its signature,
  * value types and arities, which calls read from the function itself). */

@@ -33,7 +33,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "leb.h"
+#include "leb128.h"
 #include "ops.h"
 #include "runtime.h"
 
@@ -99,12 +99,12 @@ typedef struct tr {
 
 static uint64_t rd_u(tr *t)
 {
-    return leb_fast_u64(&t->p);
+    return util_leb128_fast_u64(&t->p);
 }
 
 static int64_t rd_s(tr *t, unsigned bits)
 {
-    return bits == 32 ? leb_fast_s32(&t->p) : leb_fast_s64(&t->p);
+    return bits == 32 ? util_leb128_fast_s32(&t->p) : util_leb128_fast_s64(&t->p);
 }
 
 /* ---- emission --------------------------------------------------------- */

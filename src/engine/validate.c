@@ -317,8 +317,8 @@ static int read_blocktype(wm_validator *v, const uint8_t **params, uint32_t *np,
         return 0;
     }
     int64_t idx;
-    int rc = leb_read_s33(&r->p, r->end, &idx);
-    if (rc != LEB_OK)
+    int rc = util_leb128_read_s33(&r->p, r->end, &idx);
+    if (rc != UTIL_LEB128_OK)
         return rd_leb_error(r, rc);
     if (idx < 0)
         return rd_malformed(r, "malformed block type");
@@ -607,7 +607,7 @@ static int br_table(wm_validator *v)
     label_types(df, &dtypes, &arity);
     const uint8_t *p = labels;
     for (uint32_t i = 0; i < n && !v->failed; i++) {
-        const ctl_frame *f = label(v, leb_fast_u32(&p));
+        const ctl_frame *f = label(v, util_leb128_fast_u32(&p));
         if (!f)
             return 0;
         const uint8_t *types;

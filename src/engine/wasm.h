@@ -12,7 +12,9 @@
  *   wasm_store    owns everything runtime: instances, memories, tables,
  *                 globals, host functions.  Single-threaded; all objects of
  *                 a store die with it.  A Spin request = one fresh store.
- *   wasm_linker   names -> externs, used to resolve a module's imports.
+ *   wasm_linker   names -> externs or store-free host functions, used to
+ *                 resolve a module's imports (once, into a wasm_resolution
+ *                 reused for every store, or at each instantiation).
  *   wasm_instance an instantiated module inside a store; exports by name.
  *
  * Values cross the API untagged (wasm_val); types are known from the
@@ -243,8 +245,31 @@ void wasm_linker_define_instance(wasm_linker *l, const char *module, wasm_instan
 wasm_func *wasm_linker_define_host(wasm_linker *l, wasm_store *s, const char *module,
                                    const char *name, const char *signature, wasm_host_fn fn,
                                    void *env);
-/* Looks a definition up (for hosts composing several linkers). */
+/* A host function of no store: each store a module importing it is
+ * instantiated into gets its own wasm_func, made at instantiation, called
+ * with `env`, or with that store's user_data (wasm_store_config) when env
+ * is NULL.  So one linker, built once, serves a fresh store per request,
+ * each with its own context.  Returns -1 (logged) for a malformed
+ * signature. */
+int wasm_linker_define_func(wasm_linker *l, const char *module, const char *name,
+                            const char *signature, wasm_host_fn fn, void *env);
+/* Looks a store's extern up (for hosts composing several linkers); false
+ * also for a store-free host function. */
 bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name, wasm_extern *out);
+
+/* A module's imports resolved once through a linker (names looked up,
+ * store-free host functions' signatures checked), to instantiate the
+ * module into any number of stores without looking anything up again.
+ * It copies what it needs: the linker may be freed first.  NULL with
+ * res->kind WASM_UNLINKABLE (the message wasm_instantiate would give) if
+ * an import is missing or of the wrong type. */
+typedef struct wasm_resolution wasm_resolution;
+wasm_resolution *wasm_linker_resolve(const wasm_linker *l, wasm_module *m, wasm_result *res);
+void wasm_resolution_free(wasm_resolution *r);
+/* wasm_instantiate with imports from `r`, which must have been made for
+ * `m`; a store's extern in it must belong to `s`. */
+wasm_instance *wasm_instantiate_resolved(wasm_store *s, wasm_module *m,
+                                         const wasm_resolution *r, wasm_result *res);
 
 /* Resolves and type-checks every import of `m` through `l` exactly as
  * wasm_instantiate does, but instantiates nothing (no memory, no start

@@ -23,8 +23,8 @@ char *shim_socket_address(const char *dir, const char *containerd_address, const
                           const char *group)
 {
     cleanup_free char *key = util_xasprintf("%s/%s/%s", containerd_address, ns, group);
-    char hex[65];
-    shim_sha256_hex(key, strlen(key), hex);
+    char hex[UTIL_SHA256_HEX_SIZE];
+    util_sha256_hex(key, strlen(key), hex);
     return util_xasprintf("unix://%s/%s", dir ? dir : DEFAULT_SOCKET_DIR, hex);
 }
 

@@ -11,12 +11,6 @@
 
 #include <sys/types.h>
 
-/* ---- sha256.c ---------------------------------------------------------- */
-
-void shim_sha256(const void *data, size_t len, uint8_t out[32]);
-/* Lower-case hex digest, 65 bytes with the NUL. */
-void shim_sha256_hex(const void *data, size_t len, char out[65]);
-
 /* ---- address.c --------------------------------------------------------- */
 
 /* "unix:///run/containerd/s/<hex sha256(address/ns/group)>" as containerd

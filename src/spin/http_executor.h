@@ -82,19 +82,9 @@ void spin_default_headers_free(spin_default_headers *h);
 
 /* ---- Wagi ---------------------------------------------------------------- */
 
-/* A growable "K=V" list where setting a key again replaces its value. */
-typedef struct spin_env {
-    char **items; /* NULL-terminated when non-empty */
-    size_t len, cap;
-} spin_env;
-
-void spin_env_set(spin_env *e, const char *key, const char *value);
-const char *spin_env_get(const spin_env *e, const char *key);
-void spin_env_free(spin_env *e);
-
 /* The CGI environment Spin's Wagi executor gives a request. */
 void wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
-                    spin_env *env);
+                    util_env *env);
 /* argv from the `argv` template: ${SCRIPT_NAME} is the request path and
  * ${ARGS} the query string with '&' turned into ' '; split at ' '. */
 char **wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc);

@@ -8,9 +8,10 @@
  * module.  That was most of the binary's start-up time, for a library only
  * the HTTP trigger uses.  So nothing links it: the dozen functions
  * http_server.c calls are looked up with dlsym() into a table, once per
- * process (pthread_once), and the handle is never closed because servers
- * run until the process exits.  RTLD_NOW makes a library missing one of
- * them fail here, with a message, rather than at the first request.
+ * process (pthread_once) by util_dl_open, and the handle is never closed
+ * because servers run until the process exits.  A library missing one of
+ * them fails here, with a message naming the package, rather than at the
+ * first request.
  *
  * A container process runs its Spin app after pivoting into the image's
  * rootfs, where the host's library is not visible: the container layer
@@ -21,68 +22,47 @@
 
 #include "spin.h"
 
-#include <dlfcn.h>
 #include <pthread.h>
-#include <string.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static spin_mhd_api api;
 static bool loaded;
 static char failure[512];
 
-/* dlsym returns void *; POSIX guarantees it converts to a function
- * pointer, which ISO C alone does not, hence the memcpy. */
-static bool resolve(void *handle, const char *name, void *slot, size_t size)
-{
-    void *sym = dlsym(handle, name);
-    if (sym == NULL) {
-        const char *why = dlerror();
-        snprintf(failure, sizeof(failure), "%s", why ? why : name);
-        return false;
-    }
-    memcpy(slot, &sym, size);
-    return true;
-}
-
-#define RESOLVE(h, member, symbol) resolve(h, #symbol, &api.member, sizeof(api.member))
+#define SYMBOL(member, symbol) UTIL_DL_SYMBOL(#symbol, api.member)
 
 static void load_once(void)
 {
-    void *h = dlopen(SPIN_MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (h == NULL) {
-        const char *why = dlerror();
-        snprintf(failure, sizeof(failure), "%s", why ? why : "not found");
+    const util_dl_symbol syms[] = {
+        SYMBOL(start_daemon, MHD_start_daemon),
+        SYMBOL(stop_daemon, MHD_stop_daemon),
+        SYMBOL(quiesce_daemon, MHD_quiesce_daemon),
+        SYMBOL(create_response_from_buffer, MHD_create_response_from_buffer),
+        SYMBOL(destroy_response, MHD_destroy_response),
+        SYMBOL(add_response_header, MHD_add_response_header),
+        SYMBOL(queue_response, MHD_queue_response),
+        SYMBOL(suspend_connection, MHD_suspend_connection),
+        SYMBOL(resume_connection, MHD_resume_connection),
+        SYMBOL(lookup_connection_value, MHD_lookup_connection_value),
+        SYMBOL(get_connection_values, MHD_get_connection_values),
+        SYMBOL(get_connection_info, MHD_get_connection_info),
+        SYMBOL(get_version, MHD_get_version),
+    };
+    util_error *err = NULL;
+    if (util_dl_open(SPIN_MHD_SONAME, SPIN_MHD_PACKAGE, syms, UTIL_ARRAY_LEN(syms), &err) ==
+        NULL) {
+        snprintf(failure, sizeof(failure), "%s", err->msg);
+        util_error_free(&err);
         return;
     }
-    bool ok = RESOLVE(h, start_daemon, MHD_start_daemon) &&
-              RESOLVE(h, stop_daemon, MHD_stop_daemon) &&
-              RESOLVE(h, quiesce_daemon, MHD_quiesce_daemon) &&
-              RESOLVE(h, create_response_from_buffer, MHD_create_response_from_buffer) &&
-              RESOLVE(h, destroy_response, MHD_destroy_response) &&
-              RESOLVE(h, add_response_header, MHD_add_response_header) &&
-              RESOLVE(h, queue_response, MHD_queue_response) &&
-              RESOLVE(h, suspend_connection, MHD_suspend_connection) &&
-              RESOLVE(h, resume_connection, MHD_resume_connection) &&
-              RESOLVE(h, lookup_connection_value, MHD_lookup_connection_value) &&
-              RESOLVE(h, get_connection_values, MHD_get_connection_values) &&
-              RESOLVE(h, get_connection_info, MHD_get_connection_info) &&
-              RESOLVE(h, get_version, MHD_get_version);
-    if (!ok) {
-        dlclose(h);
-        memset(&api, 0, sizeof(api));
-        return;
-    }
-    loaded = true;
+    loaded = true; /* the handle stays open: servers run until the process exits */
 }
 
 const spin_mhd_api *spin_mhd_load(util_error **err)
 {
     pthread_once(&once, load_once);
     if (!loaded) {
-        util_error_set(err, 0,
-                       "the HTTP server needs %s, which cannot be loaded (%s); install the "
-                       "Debian package %s",
-                       SPIN_MHD_SONAME, failure, SPIN_MHD_PACKAGE);
+        util_error_set(err, 0, "the HTTP server: %s", failure);
         return NULL;
     }
     return &api;

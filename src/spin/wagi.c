@@ -204,13 +204,13 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         return SPIN_EXEC_FAILED;
 
     /* Component env first, then CGI: the CGI variables win on a clash. */
-    spin_env env = {0};
+    util_env env = {0};
     for (size_t i = 0; i < comp->nenv; i++) {
         const char *eq = strchr(comp->env[i], '=');
         if (!eq)
             continue;
         cleanup_free char *k = util_xstrndup(comp->env[i], (size_t)(eq - comp->env[i]));
-        spin_env_set(&env, k, eq + 1);
+        util_env_set(&env, k, eq + 1);
     }
     wagi_build_env(req, m, spin_http_request_header(req, "host"), &env);
     size_t argc = 0;
@@ -246,7 +246,7 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
     util_log_debug("wagi: component '%s' ran in %.3f ms", comp->id,
                    (double)(util_monotonic_ns() - t0) / 1e6);
     wagi_free_argv(argv);
-    spin_env_free(&env);
+    util_env_free(&env);
     int rc = outcome_to_result(comp, &outcome, err);
     wasi_program_outcome_free(&outcome);
     if (rc != 0)

@@ -22,44 +22,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* ---- environment list -------------------------------------------------- */
-
-void spin_env_set(spin_env *e, const char *key, const char *value)
-{
-    size_t klen = strlen(key);
-    char *kv = util_xasprintf("%s=%s", key, value ? value : "");
-    for (size_t i = 0; i < e->len; i++) {
-        if (strncmp(e->items[i], key, klen) == 0 && e->items[i][klen] == '=') {
-            free(e->items[i]);
-            e->items[i] = kv;
-            return;
-        }
-    }
-    if (e->len + 2 > e->cap) {
-        e->cap = e->cap ? 2 * e->cap : 32;
-        e->items = util_xrealloc(e->items, e->cap * sizeof(char *));
-    }
-    e->items[e->len++] = kv;
-    e->items[e->len] = NULL;
-}
-
-const char *spin_env_get(const spin_env *e, const char *key)
-{
-    size_t klen = strlen(key);
-    for (size_t i = 0; i < e->len; i++)
-        if (strncmp(e->items[i], key, klen) == 0 && e->items[i][klen] == '=')
-            return e->items[i] + klen + 1;
-    return NULL;
-}
-
-void spin_env_free(spin_env *e)
-{
-    for (size_t i = 0; i < e->len; i++)
-        free(e->items[i]);
-    free(e->items);
-    memset(e, 0, sizeof(*e));
-}
-
 /* ---- request -> CGI ---------------------------------------------------- */
 
 static int hexval(int c)
@@ -91,25 +53,25 @@ static char *percent_decode(const char *s)
 }
 
 void wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
-                    spin_env *env)
+                    util_env *env)
 {
     char num[32];
-    spin_env_set(env, "AUTH_TYPE", "");
+    util_env_set(env, "AUTH_TYPE", "");
     snprintf(num, sizeof(num), "%zu", req->body_len);
-    spin_env_set(env, "CONTENT_LENGTH", num);
+    util_env_set(env, "CONTENT_LENGTH", num);
     const char *ct = spin_http_request_header(req, "content-type");
-    spin_env_set(env, "CONTENT_TYPE", ct ? ct : "");
-    spin_env_set(env, "GATEWAY_INTERFACE", "CGI/1.1");
-    spin_env_set(env, "QUERY_STRING", req->query ? req->query : "");
-    spin_env_set(env, "REMOTE_ADDR", req->client_ip);
-    spin_env_set(env, "REMOTE_HOST", req->client_ip);
-    spin_env_set(env, "REMOTE_USER", "");
-    spin_env_set(env, "REQUEST_METHOD", req->method);
-    spin_env_set(env, "SCRIPT_NAME", m->based_route_or_prefix);
+    util_env_set(env, "CONTENT_TYPE", ct ? ct : "");
+    util_env_set(env, "GATEWAY_INTERFACE", "CGI/1.1");
+    util_env_set(env, "QUERY_STRING", req->query ? req->query : "");
+    util_env_set(env, "REMOTE_ADDR", req->client_ip);
+    util_env_set(env, "REMOTE_HOST", req->client_ip);
+    util_env_set(env, "REMOTE_USER", "");
+    util_env_set(env, "REQUEST_METHOD", req->method);
+    util_env_set(env, "SCRIPT_NAME", m->based_route_or_prefix);
     const char *pi = m->path_info ? m->path_info : "";
-    spin_env_set(env, "X_RAW_PATH_INFO", pi);
+    util_env_set(env, "X_RAW_PATH_INFO", pi);
     cleanup_free char *decoded = percent_decode(pi);
-    spin_env_set(env, "PATH_TRANSLATED", decoded);
+    util_env_set(env, "PATH_TRANSLATED", decoded);
 
     /* SERVER_NAME/PORT: Spin splits the Host header at its first ':'. */
     cleanup_free char *server_name = NULL;
@@ -120,10 +82,10 @@ void wagi_build_env(const spin_http_request *req, const spin_route_match *m, con
         free(server_name);
         server_name = util_xstrdup("default_host");
     }
-    spin_env_set(env, "SERVER_NAME", server_name);
-    spin_env_set(env, "SERVER_PORT", colon && colon[1] ? colon + 1 : "80");
-    spin_env_set(env, "SERVER_PROTOCOL", req->version);
-    spin_env_set(env, "SERVER_SOFTWARE", "WAGI/1");
+    util_env_set(env, "SERVER_NAME", server_name);
+    util_env_set(env, "SERVER_PORT", colon && colon[1] ? colon + 1 : "80");
+    util_env_set(env, "SERVER_PROTOCOL", req->version);
+    util_env_set(env, "SERVER_SOFTWARE", "WAGI/1");
 
     for (size_t i = 0; i < req->nheaders; i++) {
         cleanup_free char *key = util_xasprintf("HTTP_%s", req->headers[i].name);
@@ -131,7 +93,7 @@ void wagi_build_env(const spin_http_request *req, const spin_route_match *m, con
             *p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
         if (strcmp(key, "HTTP_AUTHORIZATION") == 0 || strcmp(key, "HTTP_CONNECTION") == 0)
             continue;
-        spin_env_set(env, key, req->headers[i].value);
+        util_env_set(env, key, req->headers[i].value);
     }
 
     /* The route information overrides what CGI computed (PATH_INFO stays
@@ -139,7 +101,7 @@ void wagi_build_env(const spin_http_request *req, const spin_route_match *m, con
     spin_default_headers dh;
     spin_default_headers_compute(req, m, host, &dh);
     for (size_t i = 0; i < dh.len; i++)
-        spin_env_set(env, dh.items[i].cgi_name, dh.items[i].value);
+        util_env_set(env, dh.items[i].cgi_name, dh.items[i].value);
     spin_default_headers_free(&dh);
 }
 

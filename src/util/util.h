@@ -150,6 +150,59 @@ void util_log_unfiltered(util_log_level level, const char *fmt, ...) UTIL_PRINTF
 uint64_t util_monotonic_ns(void);
 uint64_t util_realtime_ns(void);
 
+/* ---- SHA-256 (sha256.c, on nettle) ----------------------------------- */
+
+#define UTIL_SHA256_SIZE 32
+#define UTIL_SHA256_HEX_SIZE 65 /* 64 lowercase hex digits and a NUL */
+
+/* One call for bytes in memory. */
+void util_sha256(const void *data, size_t len, uint8_t out[UTIL_SHA256_SIZE]);
+void util_sha256_hex(const void *data, size_t len, char out[UTIL_SHA256_HEX_SIZE]);
+void util_sha256_to_hex(const uint8_t digest[UTIL_SHA256_SIZE], char out[UTIL_SHA256_HEX_SIZE]);
+/* Streaming, for blobs hashed as they are read: new, update..., final
+ * (which leaves the state ready for a new message), free. */
+typedef struct util_sha256_ctx util_sha256_ctx;
+util_sha256_ctx *util_sha256_new(void);
+void util_sha256_update(util_sha256_ctx *h, const void *data, size_t len);
+void util_sha256_final(util_sha256_ctx *h, uint8_t out[UTIL_SHA256_SIZE]);
+void util_sha256_free(util_sha256_ctx *h);
+
+/* ---- optional shared libraries (dl.c) ---------------------------------- */
+
+/* One function to look up: its name and the caller's function-pointer
+ * variable that receives it. */
+typedef struct util_dl_symbol {
+    const char *name;
+    void *slot;  /* address of the variable */
+    size_t size; /* sizeof the variable (a pointer) */
+} util_dl_symbol;
+#define UTIL_DL_SYMBOL(name, var) {(name), &(var), sizeof(var)}
+
+/* dlopen()s `soname` (RTLD_NOW | RTLD_LOCAL) and fills every slot of
+ * `syms`; returns the handle, or NULL with every slot zeroed and *err
+ * naming the library, what failed (the missing library or symbol) and the
+ * Debian `package` to install. */
+void *util_dl_open(const char *soname, const char *package, const util_dl_symbol *syms,
+                   size_t nsyms, util_error **err);
+void util_dl_close(void *handle);
+
+/* ---- environment lists (env.c) ----------------------------------------- */
+
+/* "K=V" strings in the order keys were first set; setting a key again
+ * replaces its value in place.  Start from {0}. */
+typedef struct util_env {
+    char **items; /* NULL-terminated once non-empty (NULL before) */
+    size_t len, cap;
+} util_env;
+
+/* Sets key to value (NULL counts as ""). */
+void util_env_set(util_env *e, const char *key, const char *value);
+/* Sets from one "K=V" string; fails naming it if there is no '=' or K is empty. */
+int util_env_put(util_env *e, const char *kv, util_error **err);
+/* The value of key, or NULL if it is not set. */
+const char *util_env_get(const util_env *e, const char *key);
+void util_env_free(util_env *e);
+
 /* ---- build identity ---------------------------------------------------- */
 
 /* Version and build info, filled in by CMake (see version.c.in). */

@@ -7,6 +7,9 @@
  * per-request store costs one host-function object per import actually used.
  * The legacy `wasi_unstable` (snapshot 0) name shares every function whose
  * ABI did not change; the few that did have adapters in legacy.c.
+ * wasi_define_for_stores defines them in no store at all: every function
+ * finds its ctx as its store's user_data (the engine passes that as env),
+ * so the definitions, and a module's resolution of them, are made once.
  */
 #include "wasi_internal.h"
 
@@ -56,6 +59,20 @@ int wasi_define_imports(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx,
         if (e != NULL) /* unknown names are left for instantiation to report */
             wasm_linker_define_host(linker, store, d.module, d.name, e->sig, e->fn, ctx);
     }
+    return 0;
+}
+
+int wasi_define_for_stores(wasm_linker *linker)
+{
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(fns); i++) {
+        wasm_linker_define_func(linker, "wasi_snapshot_preview1", fns[i].name, fns[i].sig,
+                                fns[i].fn, NULL);
+        wasm_linker_define_func(linker, "wasi_unstable", fns[i].name, fns[i].sig, fns[i].fn,
+                                NULL);
+    }
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(legacy_fns); i++)
+        wasm_linker_define_func(linker, "wasi_unstable", legacy_fns[i].name, legacy_fns[i].sig,
+                                legacy_fns[i].fn, NULL);
     return 0;
 }
 

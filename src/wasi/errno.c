@@ -13,6 +13,7 @@ int wasi_errno_from_host(int e)
 {
     switch (e) {
     case 0: return WE_SUCCESS;
+    case HOSTIO_ENOTCAPABLE: return WE_NOTCAPABLE; /* a path left its directory */
     case E2BIG: return WE_2BIG;
     case EACCES: return WE_ACCES;
     case EADDRINUSE: return WE_ADDRINUSE;

@@ -68,7 +68,7 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
                     uint32_t result_ptr)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f;
+    hostio_fd *f;
     uint64_t need = (write ? RIGHT_FD_WRITE : RIGHT_FD_READ) | (positioned ? RIGHT_FD_SEEK : 0);
     int rc = wasi_fd_check(ctx, fd, need, &f);
     if (rc != WE_SUCCESS)
@@ -86,7 +86,7 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
     if (write && f->write_limited && iovs_total(v, n) > f->write_left)
         return WASI_WRITE_LIMIT;
     ssize_t got;
-    if (f->kind == FDK_HOST && f->filetype != FT_REG) {
+    if (f->kind == HOSTIO_FD_HOST && f->filetype != FT_REG) {
         if (f->fdflags & FDFLAG_NONBLOCK) {
             if (f->borrowed) { /* emulated: see fd_fdstat_set_flags */
                 struct pollfd p = {.fd = f->host, .events = write ? POLLOUT : POLLIN};
@@ -99,7 +99,7 @@ static int transfer(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t io
             n = wasi_iovs_cap(v, n, PIPE_BUF); /* a full write could block past it */
         }
     }
-    if (f->kind == FDK_NULL) {
+    if (f->kind == HOSTIO_FD_NULL) {
         got = write ? (ssize_t)iovs_total(v, n) : 0;
     } else {
         do {
@@ -152,10 +152,10 @@ WASI_FN(fd_pread)
 WASI_FN(fd_pwrite)
 {
     wasi_ctx *ctx = env;
-    wasi_fd *f = wasi_fd_get(ctx, ARG32(0));
+    hostio_fd *f = wasi_fd_get(ctx, ARG32(0));
     /* Linux pwrite on an O_APPEND descriptor appends anyway; WASI says the
      * offset wins, so drop O_APPEND for the duration of the call. */
-    if (f != NULL && f->kind == FDK_HOST && (f->fdflags & FDFLAG_APPEND) &&
+    if (f != NULL && f->kind == HOSTIO_FD_HOST && (f->fdflags & FDFLAG_APPEND) &&
         (f->rights_base & (RIGHT_FD_WRITE | RIGHT_FD_SEEK)) == (RIGHT_FD_WRITE | RIGHT_FD_SEEK)) {
         int fl = fcntl(f->host, F_GETFL);
         if (fl >= 0 && (fl & O_APPEND)) {
@@ -175,7 +175,7 @@ static int do_seek(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, int64_t offs
                    uint32_t whence, uint32_t result_ptr)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f;
+    hostio_fd *f;
     uint64_t need = (offset == 0 && whence == WHENCE_CUR) ? RIGHT_FD_TELL : RIGHT_FD_SEEK;
     int rc = wasi_fd_check(ctx, fd, need, &f);
     if (rc != WE_SUCCESS)
@@ -189,7 +189,7 @@ static int do_seek(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, int64_t offs
     }
     if (!gmem_ok(&m, result_ptr, 8))
         return WE_FAULT;
-    if (f->kind == FDK_NULL)
+    if (f->kind == HOSTIO_FD_NULL)
         return gmem_put64(&m, result_ptr, 0);
     off_t pos = lseek(f->host, (off_t)offset, w);
     if (pos < 0)

@@ -26,7 +26,7 @@ void wasi_store_filestat(uint8_t *p, const struct stat *st, bool legacy)
     memset(p, 0, WASI_FILESTAT_SIZE(legacy));
     st64(p + 0, (uint64_t)st->st_dev);
     st64(p + 8, (uint64_t)st->st_ino);
-    st8(p + 16, wasi_filetype_from_mode(st->st_mode));
+    st8(p + 16, hostio_filetype_from_mode(st->st_mode));
     if (legacy)
         st32(p + 20, (uint32_t)st->st_nlink);
     else
@@ -40,10 +40,10 @@ void wasi_store_filestat(uint8_t *p, const struct stat *st, bool legacy)
 WASI_FN(fd_close)
 {
     (void)caller;
-    wasi_fd *f = wasi_fd_get(env, ARG32(0));
+    hostio_fd *f = wasi_fd_get(env, ARG32(0));
     if (f == NULL)
         return RET(WE_BADF);
-    wasi_fd_release(f);
+    hostio_fd_release(f);
     return RET(WE_SUCCESS);
 }
 
@@ -51,24 +51,13 @@ WASI_FN(fd_renumber)
 {
     (void)caller;
     wasi_ctx *ctx = env;
-    uint32_t from = ARG32(0), to = ARG32(1);
-    wasi_fd *a = wasi_fd_get(ctx, from), *b = wasi_fd_get(ctx, to);
-    if (a == NULL || b == NULL)
-        return RET(WE_BADF);
-    if (from == to)
-        return RET(WE_SUCCESS);
-    wasi_fd_release(b);
-    *b = *a;
-    memset(a, 0, sizeof(*a));
-    a->kind = FDK_FREE;
-    a->host = -1;
-    return RET(WE_SUCCESS);
+    return RET(wasi_errno_from_host(hostio_fd_renumber(&ctx->fdt, ARG32(0), ARG32(1))));
 }
 
 WASI_FN(fd_fdstat_get)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f = wasi_fd_get(env, ARG32(0));
+    hostio_fd *f = wasi_fd_get(env, ARG32(0));
     if (f == NULL)
         return RET(WE_BADF);
     uint8_t *p = gmem_at(&m, ARG32(1), 24);
@@ -85,7 +74,7 @@ WASI_FN(fd_fdstat_get)
 WASI_FN(fd_fdstat_set_flags)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(env, ARG32(0), RIGHT_FD_FDSTAT_SET_FLAGS, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
@@ -99,7 +88,7 @@ WASI_FN(fd_fdstat_set_flags)
     /* The embedder's descriptors share their open file description with
      * the host (a terminal, the container's FIFO): their flags stay as they
      * are and non-blocking mode is emulated in fd_io.c. */
-    if (f->kind == FDK_HOST && !f->borrowed) {
+    if (f->kind == HOSTIO_FD_HOST && !f->borrowed) {
         int fl = fcntl(f->host, F_GETFL);
         if (fl < 0)
             return RET(wasi_errno_from_host(errno));
@@ -118,7 +107,7 @@ WASI_FN(fd_fdstat_set_flags)
 WASI_FN(fd_fdstat_set_rights)
 {
     (void)caller;
-    wasi_fd *f = wasi_fd_get(env, ARG32(0));
+    hostio_fd *f = wasi_fd_get(env, ARG32(0));
     if (f == NULL)
         return RET(WE_BADF);
     uint64_t base = ARG64(1), inh = ARG64(2);
@@ -132,7 +121,7 @@ WASI_FN(fd_fdstat_set_rights)
 int wasi_fd_filestat(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t ptr, bool legacy)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(ctx, fd, RIGHT_FD_FILESTAT_GET, &f);
     if (rc != WE_SUCCESS)
         return rc;
@@ -141,7 +130,7 @@ int wasi_fd_filestat(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t p
         return WE_FAULT;
     struct stat st;
     memset(&st, 0, sizeof(st));
-    if (f->kind == FDK_NULL)
+    if (f->kind == HOSTIO_FD_NULL)
         st.st_mode = S_IFCHR;
     else if (fstat(f->host, &st) < 0)
         return wasi_errno_from_host(errno);
@@ -157,13 +146,13 @@ WASI_FN(fd_filestat_get)
 WASI_FN(fd_filestat_set_size)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(env, ARG32(0), RIGHT_FD_FILESTAT_SET_SIZE, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
     if (ARG64(1) > INT64_MAX)
         return RET(WE_INVAL);
-    if (f->kind == FDK_HOST && ftruncate(f->host, (off_t)ARG64(1)) < 0)
+    if (f->kind == HOSTIO_FD_HOST && ftruncate(f->host, (off_t)ARG64(1)) < 0)
         return RET(wasi_errno_from_host(errno));
     return RET(WE_SUCCESS);
 }
@@ -195,14 +184,14 @@ int wasi_times_from(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec 
 WASI_FN(fd_filestat_set_times)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(env, ARG32(0), RIGHT_FD_FILESTAT_SET_TIMES, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
     struct timespec ts[2];
     if ((rc = wasi_times_from(ARG64(1), ARG64(2), ARG32(3), ts)) != WE_SUCCESS)
         return RET(rc);
-    if (f->kind == FDK_HOST && futimens(f->host, ts) < 0)
+    if (f->kind == HOSTIO_FD_HOST && futimens(f->host, ts) < 0)
         return RET(wasi_errno_from_host(errno));
     return RET(WE_SUCCESS);
 }
@@ -210,7 +199,7 @@ WASI_FN(fd_filestat_set_times)
 WASI_FN(fd_prestat_get)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f = wasi_fd_get(env, ARG32(0));
+    hostio_fd *f = wasi_fd_get(env, ARG32(0));
     if (f == NULL || f->preopen == NULL)
         return RET(WE_BADF);
     uint8_t *p = gmem_at(&m, ARG32(1), 8);
@@ -224,7 +213,7 @@ WASI_FN(fd_prestat_get)
 WASI_FN(fd_prestat_dir_name)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f = wasi_fd_get(env, ARG32(0));
+    hostio_fd *f = wasi_fd_get(env, ARG32(0));
     if (f == NULL || f->preopen == NULL)
         return RET(WE_BADF);
     size_t len = strlen(f->preopen);
@@ -240,7 +229,7 @@ WASI_FN(fd_prestat_dir_name)
 WASI_FN(fd_advise)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(env, ARG32(0), RIGHT_FD_ADVISE, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
@@ -251,7 +240,7 @@ WASI_FN(fd_advise)
         return RET(WE_INVAL);
     if (ARG64(1) > INT64_MAX || ARG64(2) > INT64_MAX)
         return RET(WE_INVAL);
-    if (f->kind != FDK_HOST || f->filetype == FT_DIR)
+    if (f->kind != HOSTIO_FD_HOST || f->filetype == FT_DIR)
         return RET(f->filetype == FT_DIR ? WE_BADF : WE_SUCCESS);
     int e = posix_fadvise(f->host, (off_t)ARG64(1), (off_t)ARG64(2), advice[a]);
     return RET(e == 0 ? WE_SUCCESS : wasi_errno_from_host(e));
@@ -260,14 +249,14 @@ WASI_FN(fd_advise)
 WASI_FN(fd_allocate)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(env, ARG32(0), RIGHT_FD_ALLOCATE, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
     uint64_t off = ARG64(1), len = ARG64(2);
     if (off > INT64_MAX || len > INT64_MAX || off + len > INT64_MAX)
         return RET(WE_INVAL);
-    if (f->kind != FDK_HOST)
+    if (f->kind != HOSTIO_FD_HOST)
         return RET(WE_BADF);
     int e = posix_fallocate(f->host, (off_t)off, (off_t)len);
     if (e == EOPNOTSUPP) { /* file systems without fallocate: extend by hand */
@@ -284,11 +273,11 @@ WASI_FN(fd_allocate)
 WASI_FN(fd_sync)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(env, ARG32(0), RIGHT_FD_SYNC, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
-    if (f->kind == FDK_HOST && fsync(f->host) < 0 && errno != EINVAL)
+    if (f->kind == HOSTIO_FD_HOST && fsync(f->host) < 0 && errno != EINVAL)
         return RET(wasi_errno_from_host(errno));
     return RET(WE_SUCCESS);
 }
@@ -296,11 +285,11 @@ WASI_FN(fd_sync)
 WASI_FN(fd_datasync)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = wasi_fd_check(env, ARG32(0), RIGHT_FD_DATASYNC, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
-    if (f->kind == FDK_HOST && fdatasync(f->host) < 0 && errno != EINVAL)
+    if (f->kind == HOSTIO_FD_HOST && fdatasync(f->host) < 0 && errno != EINVAL)
         return RET(wasi_errno_from_host(errno));
     return RET(WE_SUCCESS);
 }

@@ -17,12 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int dir_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, bool writes, wasi_fd **out)
+static int dir_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, bool writes, hostio_fd **out)
 {
-    wasi_fd *f = wasi_fd_get(ctx, fd);
+    hostio_fd *f = wasi_fd_get(ctx, fd);
     if (f == NULL)
         return WE_BADF;
-    if (f->filetype != FT_DIR || f->kind != FDK_HOST)
+    if (f->filetype != FT_DIR || f->kind != HOSTIO_FD_HOST)
         return WE_NOTDIR;
     if (writes && f->read_only)
         return WE_ROFS;
@@ -34,8 +34,8 @@ static int dir_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, bool writes, w
 
 /* dir_check + load + resolve, the prologue of every function here. */
 static int prologue(wasi_ctx *ctx, const gmem *m, uint32_t fd, uint64_t rights, bool writes,
-                    uint32_t path, uint32_t path_len, bool follow, wasi_fd **dir,
-                    wasi_path *out)
+                    uint32_t path, uint32_t path_len, bool follow, hostio_fd **dir,
+                    hostio_path *out)
 {
     out->dirfd = -1;
     out->owned = false;
@@ -49,7 +49,7 @@ static int prologue(wasi_ctx *ctx, const gmem *m, uint32_t fd, uint64_t rights, 
     return wasi_path_resolve((*dir)->host, p, follow, out);
 }
 
-#define PATH_SLASH(wp, buf) wasi_path_name_slash(&(wp), buf, sizeof(buf))
+#define PATH_SLASH(wp, buf) hostio_path_name_slash(&(wp), buf, sizeof(buf))
 
 WASI_FN(path_open)
 {
@@ -75,19 +75,19 @@ WASI_FN(path_open)
     if (oflags & OFLAG_TRUNC)
         need |= RIGHT_PATH_FILESTAT_SET_SIZE;
 
-    wasi_fd *dir;
-    wasi_path wp;
+    hostio_fd *dir;
+    hostio_path wp;
     int rc = prologue(ctx, &m, ARG32(0), need, modifies, ARG32(2), ARG32(3),
                       lookup & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
     if (rc != WE_SUCCESS) {
-        wasi_path_fini(&wp);
+        hostio_path_fini(&wp);
         return RET(rc);
     }
     /* O_NONBLOCK so opening a FIFO nobody writes cannot hang the host; it
      * is cleared again below unless the guest asked for it. */
     int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
     if (writes && (oflags & OFLAG_DIRECTORY)) {
-        wasi_path_fini(&wp);
+        hostio_path_fini(&wp);
         return RET(WE_ISDIR);
     }
     flags |= writes ? (reads ? O_RDWR : O_WRONLY) : O_RDONLY;
@@ -106,14 +106,14 @@ WASI_FN(path_open)
     if (fdflags & (FDFLAG_SYNC | FDFLAG_RSYNC))
         flags |= O_SYNC;
     if ((flags & O_DIRECTORY) && (flags & O_CREAT)) {
-        wasi_path_fini(&wp);
+        hostio_path_fini(&wp);
         return RET(WE_INVAL);
     }
     int fd = openat(wp.dirfd, wp.name, flags, 0666);
     int e = errno;
     if (fd < 0 && e == ELOOP && !(lookup & LOOKUP_SYMLINK_FOLLOW) && (flags & O_DIRECTORY))
         e = ENOTDIR; /* a symlink is not a directory when we may not follow it */
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     if (fd < 0)
         return RET(wasi_errno_from_host(e));
     struct stat st;
@@ -127,10 +127,10 @@ WASI_FN(path_open)
         if (fl >= 0)
             fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     }
-    wasi_fd nf = {0};
-    nf.kind = FDK_HOST;
+    hostio_fd nf = {0};
+    nf.kind = HOSTIO_FD_HOST;
     nf.host = fd;
-    nf.filetype = wasi_filetype_from_mode(st.st_mode);
+    nf.filetype = hostio_filetype_from_mode(st.st_mode);
     nf.fdflags = (uint16_t)fdflags;
     nf.read_only = dir->read_only;
     uint64_t mask = nf.filetype == FT_DIR ? RIGHTS_DIR : RIGHTS_FILE;
@@ -159,13 +159,13 @@ WASI_FN(path_open)
 WASI_FN(path_create_directory)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *dir;
-    wasi_path wp;
+    hostio_fd *dir;
+    hostio_path wp;
     int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_CREATE_DIRECTORY, true, ARG32(1), ARG32(2),
                       false, &dir, &wp);
     if (rc == WE_SUCCESS && mkdirat(wp.dirfd, wp.name, 0777) < 0)
         rc = wasi_errno_from_host(errno);
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     return RET(rc);
 }
 
@@ -173,8 +173,8 @@ int wasi_path_filestat(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t
                        uint32_t path, uint32_t path_len, uint32_t buf, bool legacy)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *dir;
-    wasi_path wp;
+    hostio_fd *dir;
+    hostio_path wp;
     uint8_t *out = gmem_at(&m, buf, WASI_FILESTAT_SIZE(legacy));
     if (out == NULL)
         return WE_FAULT;
@@ -189,7 +189,7 @@ int wasi_path_filestat(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t
         else
             wasi_store_filestat(out, &st, legacy);
     }
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     return rc;
 }
 
@@ -205,30 +205,30 @@ WASI_FN(path_filestat_set_times)
     struct timespec ts[2];
     int rc = wasi_times_from(ARG64(4), ARG64(5), ARG32(6), ts);
     if (rc != WE_SUCCESS) {
-        wasi_fd *d;
+        hostio_fd *d;
         int brc = dir_check(env, ARG32(0), 0, false, &d);
         return RET(brc != WE_SUCCESS ? brc : rc);
     }
-    wasi_fd *dir;
-    wasi_path wp;
+    hostio_fd *dir;
+    hostio_path wp;
     rc = prologue(env, &m, ARG32(0), RIGHT_PATH_FILESTAT_SET_TIMES, true, ARG32(2), ARG32(3),
                   ARG32(1) & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
     if (rc == WE_SUCCESS && utimensat(wp.dirfd, wp.name, ts, AT_SYMLINK_NOFOLLOW) < 0)
         rc = wasi_errno_from_host(errno);
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     return RET(rc);
 }
 
 WASI_FN(path_link)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *d1, *d2;
-    wasi_path a, b;
+    hostio_fd *d1, *d2;
+    hostio_path a, b;
     char s1[4200], s2[4200];
     int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_LINK_SOURCE, true, ARG32(2), ARG32(3),
                       ARG32(1) & LOOKUP_SYMLINK_FOLLOW, &d1, &a);
     if (rc != WE_SUCCESS) {
-        wasi_path_fini(&a);
+        hostio_path_fini(&a);
         return RET(rc);
     }
     rc = prologue(env, &m, ARG32(4), RIGHT_PATH_LINK_TARGET, true, ARG32(5), ARG32(6), false,
@@ -240,16 +240,16 @@ WASI_FN(path_link)
         else if (linkat(a.dirfd, PATH_SLASH(a, s1), b.dirfd, PATH_SLASH(b, s2), 0) < 0)
             rc = wasi_errno_from_host(errno);
     }
-    wasi_path_fini(&a);
-    wasi_path_fini(&b);
+    hostio_path_fini(&a);
+    hostio_path_fini(&b);
     return RET(rc);
 }
 
 WASI_FN(path_readlink)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *dir;
-    wasi_path wp;
+    hostio_fd *dir;
+    hostio_path wp;
     uint32_t buf = ARG32(3), buf_len = ARG32(4), used_ptr = ARG32(5);
     uint8_t *dst = gmem_at(&m, buf, buf_len);
     if (dst == NULL || !gmem_ok(&m, used_ptr, 4))
@@ -267,33 +267,33 @@ WASI_FN(path_readlink)
             rc = gmem_put32(&m, used_ptr, (uint32_t)len);
         }
     }
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     return RET(rc);
 }
 
 WASI_FN(path_remove_directory)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *dir;
-    wasi_path wp;
+    hostio_fd *dir;
+    hostio_path wp;
     int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_REMOVE_DIRECTORY, true, ARG32(1), ARG32(2),
                       false, &dir, &wp);
     if (rc == WE_SUCCESS && unlinkat(wp.dirfd, wp.name, AT_REMOVEDIR) < 0)
         rc = wasi_errno_from_host(errno == EEXIST ? ENOTEMPTY : errno);
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     return RET(rc);
 }
 
 WASI_FN(path_rename)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *d1, *d2;
-    wasi_path a, b;
+    hostio_fd *d1, *d2;
+    hostio_path a, b;
     char s1[4200], s2[4200];
     int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_RENAME_SOURCE, true, ARG32(1), ARG32(2),
                       false, &d1, &a);
     if (rc != WE_SUCCESS) {
-        wasi_path_fini(&a);
+        hostio_path_fini(&a);
         return RET(rc);
     }
     rc = prologue(env, &m, ARG32(3), RIGHT_PATH_RENAME_TARGET, true, ARG32(4), ARG32(5), false,
@@ -307,8 +307,8 @@ WASI_FN(path_rename)
         else if (renameat(a.dirfd, PATH_SLASH(a, s1), b.dirfd, PATH_SLASH(b, s2)) < 0)
             rc = wasi_errno_from_host(errno == EEXIST ? ENOTEMPTY : errno);
     }
-    wasi_path_fini(&a);
-    wasi_path_fini(&b);
+    hostio_path_fini(&a);
+    hostio_path_fini(&b);
     return RET(rc);
 }
 
@@ -316,13 +316,13 @@ WASI_FN(path_symlink)
 {
     gmem m = gmem_of(caller);
     cleanup_free char *target = NULL;
-    wasi_fd *dir;
+    hostio_fd *dir;
     int rc = dir_check(env, ARG32(2), RIGHT_PATH_SYMLINK, true, &dir);
     if (rc != WE_SUCCESS)
         return RET(rc);
     if ((rc = wasi_path_load(&m, ARG32(0), ARG32(1), &target)) != WE_SUCCESS)
         return RET(rc);
-    wasi_path wp;
+    hostio_path wp;
     rc = prologue(env, &m, ARG32(2), RIGHT_PATH_SYMLINK, true, ARG32(3), ARG32(4), false, &dir,
                   &wp);
     if (rc == WE_SUCCESS) {
@@ -337,15 +337,15 @@ WASI_FN(path_symlink)
             rc = wasi_errno_from_host(errno);
         }
     }
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     return RET(rc);
 }
 
 WASI_FN(path_unlink_file)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *dir;
-    wasi_path wp;
+    hostio_fd *dir;
+    hostio_path wp;
     char s[4200];
     int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_UNLINK_FILE, true, ARG32(1), ARG32(2),
                       false, &dir, &wp);
@@ -356,6 +356,6 @@ WASI_FN(path_unlink_file)
         else if (unlinkat(wp.dirfd, PATH_SLASH(wp, s), 0) < 0)
             rc = wasi_errno_from_host(errno);
     }
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     return RET(rc);
 }

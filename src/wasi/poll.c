@@ -64,7 +64,7 @@ static void parse_clock(sub *s, const uint8_t *p, uint64_t mono_now)
 
 static void parse_fd(wasi_ctx *ctx, sub *s, const uint8_t *p, struct pollfd *pfds, int *npfd)
 {
-    wasi_fd *f = wasi_fd_get(ctx, ld32(p + 16));
+    hostio_fd *f = wasi_fd_get(ctx, ld32(p + 16));
     if (f == NULL) {
         s->error = WE_BADF;
         s->ready = true;
@@ -75,7 +75,7 @@ static void parse_fd(wasi_ctx *ctx, sub *s, const uint8_t *p, struct pollfd *pfd
         s->ready = true;
         return;
     }
-    if (f->kind == FDK_NULL) {
+    if (f->kind == HOSTIO_FD_NULL) {
         s->ready = true;
         return;
     }

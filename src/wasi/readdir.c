@@ -29,14 +29,14 @@ static uint8_t type_of(DIR *d, const struct dirent *e)
     case DT_UNKNOWN: {
         struct stat st;
         if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-            return wasi_filetype_from_mode(st.st_mode);
+            return hostio_filetype_from_mode(st.st_mode);
         return FT_UNKNOWN;
     }
     default: return FT_UNKNOWN;
     }
 }
 
-static int open_stream(wasi_fd *f)
+static int open_stream(hostio_fd *f)
 {
     if (f->dir != NULL)
         return WE_SUCCESS;
@@ -59,10 +59,10 @@ WASI_FN(fd_readdir)
     gmem m = gmem_of(caller);
     uint32_t buf = ARG32(1), buf_len = ARG32(2), used_ptr = ARG32(4);
     uint64_t cookie = ARG64(3);
-    wasi_fd *f = wasi_fd_get(env, ARG32(0));
+    hostio_fd *f = wasi_fd_get(env, ARG32(0));
     if (f == NULL)
         return RET(WE_BADF);
-    if (f->filetype != FT_DIR || f->kind != FDK_HOST)
+    if (f->filetype != FT_DIR || f->kind != HOSTIO_FD_HOST)
         return RET(WE_NOTDIR);
     if ((f->rights_base & RIGHT_FD_READDIR) == 0)
         return RET(WE_NOTCAPABLE);

@@ -16,12 +16,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-static int sock_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, wasi_fd **out)
+static int sock_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, hostio_fd **out)
 {
-    wasi_fd *f = wasi_fd_get(ctx, fd);
+    hostio_fd *f = wasi_fd_get(ctx, fd);
     if (f == NULL)
         return WE_BADF;
-    if (f->kind != FDK_HOST ||
+    if (f->kind != HOSTIO_FD_HOST ||
         (f->filetype != FT_SOCK_STREAM && f->filetype != FT_SOCK_DGRAM))
         return WE_NOTSOCK;
     if ((f->rights_base & rights) != rights)
@@ -32,7 +32,7 @@ static int sock_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, wasi_fd **out
 
 /* Blocking calls wait for readiness within the deadline (the guest's own
  * non-blocking mode does not wait at all). */
-static int sock_wait(wasi_ctx *ctx, const wasi_fd *f, short events)
+static int sock_wait(wasi_ctx *ctx, const hostio_fd *f, short events)
 {
     if (f->fdflags & FDFLAG_NONBLOCK)
         return WE_SUCCESS;
@@ -45,7 +45,7 @@ static int sock_wait(wasi_ctx *ctx, const wasi_fd *f, short events)
 WASI_FN(sock_accept)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = sock_check(env, ARG32(0), RIGHT_SOCK_ACCEPT, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
@@ -60,8 +60,8 @@ WASI_FN(sock_accept)
                     SOCK_CLOEXEC | ((flags & FDFLAG_NONBLOCK) ? SOCK_NONBLOCK : 0));
     if (s < 0)
         return RET(wasi_errno_from_host(errno));
-    wasi_fd nf = {0};
-    nf.kind = FDK_HOST;
+    hostio_fd nf = {0};
+    nf.kind = HOSTIO_FD_HOST;
     nf.host = s;
     nf.filetype = FT_SOCK_STREAM;
     nf.fdflags = (uint16_t)flags;
@@ -77,7 +77,7 @@ WASI_FN(sock_accept)
 WASI_FN(sock_recv)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = sock_check(env, ARG32(0), RIGHT_FD_READ, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
@@ -110,7 +110,7 @@ WASI_FN(sock_recv)
 WASI_FN(sock_send)
 {
     gmem m = gmem_of(caller);
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = sock_check(env, ARG32(0), RIGHT_FD_WRITE, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);
@@ -138,7 +138,7 @@ WASI_FN(sock_send)
 WASI_FN(sock_shutdown)
 {
     (void)caller;
-    wasi_fd *f;
+    hostio_fd *f;
     int rc = sock_check(env, ARG32(0), RIGHT_SOCK_SHUTDOWN, &f);
     if (rc != WE_SUCCESS)
         return RET(rc);

@@ -109,6 +109,14 @@ int wasi_define(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx);
 int wasi_define_imports(wasm_linker *linker, wasm_store *store, wasi_ctx *ctx,
                         const wasm_module *module);
 
+/* Defines every preview 1 function (both module names) in `linker` as a
+ * host function of no store, whose ctx is the user_data of the store it
+ * runs in: build the linker once, resolve a module once
+ * (wasm_linker_resolve), then per run make a ctx, a store with
+ * wasm_store_config.user_data = ctx and wasm_instantiate_resolved.  A
+ * store without a ctx as user_data must not run these functions. */
+int wasi_define_for_stores(wasm_linker *linker);
+
 /* Instantiates `module` in a fresh store, runs `invoke` (NULL = "_start";
  * a reactor's `_initialize` runs first) and reports the outcome:
  *   returns 0:  the program finished; *exit_code is 0 or its proc_exit code

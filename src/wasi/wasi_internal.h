@@ -1,7 +1,9 @@
 /*
  * wasi_internal.h - what the files of src/wasi share: the preview 1 ABI
- * constants (numbers from the witx definitions), the ctx and its descriptor
- * table, and bounds-checked access to guest memory.
+ * constants (numbers from the witx definitions), the ctx with its
+ * descriptor table (a hostio_fdtable: src/hostio numbers and owns the
+ * descriptors, this layer grants and checks preview 1's rights), and
+ * bounds-checked access to guest memory.
  *
  * Guest memory is little-endian and unaligned access is legal in Wasm, so
  * every load/store goes through memcpy on a range first checked against
@@ -12,6 +14,7 @@
 #ifndef WASI_INTERNAL_H
 #define WASI_INTERNAL_H
 
+#include "hostio.h"
 #include "wasi.h"
 
 #include <string.h>
@@ -47,8 +50,12 @@ int wasi_errno_from_host(int e);
 
 /* ---- other ABI constants ----------------------------------------------- */
 
-enum { FT_UNKNOWN = 0, FT_BLOCK = 1, FT_CHAR = 2, FT_DIR = 3, FT_REG = 4,
-       FT_SOCK_DGRAM = 5, FT_SOCK_STREAM = 6, FT_SYMLINK = 7 };
+/* Preview 1's filetype numbers are hostio's (hostio.h says so). */
+enum { FT_UNKNOWN = HOSTIO_FT_UNKNOWN, FT_BLOCK = HOSTIO_FT_BLOCK, FT_CHAR = HOSTIO_FT_CHAR,
+       FT_DIR = HOSTIO_FT_DIR, FT_REG = HOSTIO_FT_REG, FT_SOCK_DGRAM = HOSTIO_FT_SOCK_DGRAM,
+       FT_SOCK_STREAM = HOSTIO_FT_SOCK_STREAM, FT_SYMLINK = HOSTIO_FT_SYMLINK };
+_Static_assert(FT_REG == 4 && FT_SOCK_STREAM == 6 && FT_SYMLINK == 7,
+               "preview 1 filetype numbers");
 
 enum { FDFLAG_APPEND = 1, FDFLAG_DSYNC = 2, FDFLAG_NONBLOCK = 4, FDFLAG_RSYNC = 8,
        FDFLAG_SYNC = 16 };
@@ -126,26 +133,6 @@ enum { EVRW_HANGUP = 1 };
 
 /* ---- descriptor table -------------------------------------------------- */
 
-typedef enum { FDK_FREE = 0, FDK_NULL, FDK_HOST } fd_kind;
-
-typedef struct wasi_fd {
-    fd_kind kind;
-    int host;          /* host descriptor (FDK_HOST) */
-    bool borrowed;     /* embedder's descriptor: never closed by us */
-    bool read_only;    /* lives below a read-only preopen */
-    uint8_t filetype;  /* FT_* at open time */
-    uint16_t fdflags;  /* FDFLAG_* as the guest set them */
-    uint64_t rights_base;
-    uint64_t rights_inheriting;
-    char *preopen;     /* guest name if this is a preopened directory */
-    /* fd_readdir state: a host directory stream and the cookie it is at. */
-    void *dir;         /* DIR * */
-    uint64_t dir_pos;
-    /* Bytes the guest may still write here, when `write_limited`. */
-    bool write_limited;
-    uint64_t write_left;
-} wasi_fd;
-
 struct wasi_ctx {
     char **argv;
     size_t argc;
@@ -153,22 +140,21 @@ struct wasi_ctx {
     char **env;
     size_t envc;
     size_t env_bytes;
-    wasi_fd *fds;
-    uint32_t nfds;
+    hostio_fdtable fdt;
     uint64_t deadline_ns;
     bool deadline_hit;
     uint64_t stdout_limit;
 };
 
 /* Looks a guest fd up; NULL if it is not open. */
-wasi_fd *wasi_fd_get(wasi_ctx *ctx, uint32_t fd);
+static inline hostio_fd *wasi_fd_get(wasi_ctx *ctx, uint32_t fd)
+{
+    return hostio_fd_get(&ctx->fdt, fd);
+}
 /* Checks the fd is open and holds `rights`; returns a WE_* errno. */
-int wasi_fd_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, wasi_fd **out);
+int wasi_fd_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, hostio_fd **out);
 /* Puts a new host descriptor in the lowest free slot; returns its number. */
-int wasi_fd_insert(wasi_ctx *ctx, const wasi_fd *proto, uint32_t *out);
-/* Releases the slot, closing the host descriptor unless borrowed. */
-void wasi_fd_release(wasi_fd *f);
-uint8_t wasi_filetype_from_mode(unsigned mode);
+int wasi_fd_insert(wasi_ctx *ctx, const hostio_fd *proto, uint32_t *out);
 /* WASI clock id -> host clock (WE_INVAL if unknown). */
 int wasi_clock_host(uint32_t id, clockid_t *out);
 /* Blocking waits never outlast the store's deadline. */
@@ -325,24 +311,14 @@ int wasi_poll(wasi_ctx *ctx, const gmem *m, const uint8_t *subs, uint32_t nsubs,
 struct timespec;
 int wasi_times_from(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]);
 
-/* ---- sandboxed paths --------------------------------------------------- */
+/* ---- sandboxed paths (resolved by src/hostio) -------------------------- */
 
-/* A path resolved beneath a directory descriptor: `dirfd` is the directory
- * that holds the last component `name` (a single component, never a
- * symlink to follow).  `must_dir` records a trailing slash. */
-typedef struct wasi_path {
-    int dirfd;
-    bool owned; /* dirfd is ours to close */
-    char *name;
-    bool must_dir;
-} wasi_path;
-
-int wasi_path_resolve(int base, const char *path, bool follow, wasi_path *out);
-void wasi_path_fini(wasi_path *p);
+/* hostio_path_resolve with its answer as a WE_* errno. */
+static inline int wasi_path_resolve(int base, const char *path, bool follow, hostio_path *out)
+{
+    return wasi_errno_from_host(hostio_path_resolve(base, path, follow, out));
+}
 /* Copies a guest path into a NUL-terminated host string (WE_* errno). */
 int wasi_path_load(const gmem *m, uint32_t ptr, uint32_t len, char **out);
-/* `name` with a trailing "/" added back when must_dir, for the *at calls
- * whose POSIX semantics on trailing slashes we want. */
-const char *wasi_path_name_slash(wasi_path *p, char *buf, size_t buflen);
 
 #endif

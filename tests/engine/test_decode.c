@@ -1,7 +1,6 @@
 /*
- * test_decode.c - the engine's front half: LEB128 readers (including the
- * padded encodings the spec allows and the ones it rejects), decoding of a
- * hand-assembled module holding every section, the internal representation
+ * test_decode.c - the engine's front half: decoding of a hand-assembled
+ * module holding every section, the internal representation
  * it yields (module.h), and the spec's error messages for malformed and
  * invalid binaries.  Every truncation of the valid module must be rejected
  * as malformed, never crash.
@@ -9,106 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leb.h"
 #include "module.h"
 #include "test.h"
 #include "wasm.h"
-
-/* ---- LEB128 ---------------------------------------------------------------- */
-
-static int u32_of(const uint8_t *b, size_t n, uint32_t *out, size_t *used)
-{
-    const uint8_t *p = b;
-    int rc = leb_read_u32(&p, b + n, out);
-    *used = (size_t)(p - b);
-    return rc;
-}
-
-static void test_leb_u32(void)
-{
-    uint32_t v;
-    size_t used;
-    CHECK_INT(u32_of((const uint8_t[]){0x00}, 1, &v, &used), LEB_OK);
-    CHECK_INT(v, 0);
-    CHECK_INT(u32_of((const uint8_t[]){0xE5, 0x8E, 0x26}, 3, &v, &used), LEB_OK);
-    CHECK_INT(v, 624485);
-    CHECK_INT(used, 3);
-    /* padded: zero in five bytes is fine */
-    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x00}, 5, &v, &used), LEB_OK);
-    CHECK_INT(v, 0);
-    CHECK_INT(used, 5);
-    /* 3 padded to five bytes */
-    CHECK_INT(u32_of((const uint8_t[]){0x83, 0x80, 0x80, 0x80, 0x00}, 5, &v, &used), LEB_OK);
-    CHECK_INT(v, 3);
-    /* UINT32_MAX */
-    CHECK_INT(u32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x0F}, 5, &v, &used), LEB_OK);
-    CHECK_INT(v, UINT32_MAX);
-    /* unused bits of the fifth byte set */
-    CHECK_INT(u32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x1F}, 5, &v, &used),
-              LEB_TOO_LARGE);
-    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x70}, 5, &v, &used),
-              LEB_TOO_LARGE);
-    /* a sixth byte */
-    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 6, &v, &used),
-              LEB_TOO_LONG);
-    /* truncated */
-    CHECK_INT(u32_of((const uint8_t[]){0x80, 0x80}, 2, &v, &used), LEB_END);
-    CHECK_INT(u32_of((const uint8_t[]){0}, 0, &v, &used), LEB_END);
-    CHECK_STR(leb_strerror(LEB_TOO_LONG), "integer representation too long");
-    CHECK_STR(leb_strerror(LEB_TOO_LARGE), "integer too large");
-}
-
-static int s32_of(const uint8_t *b, size_t n, int32_t *out)
-{
-    const uint8_t *p = b;
-    return leb_read_s32(&p, b + n, out);
-}
-
-static int s64_of(const uint8_t *b, size_t n, int64_t *out)
-{
-    const uint8_t *p = b;
-    return leb_read_s64(&p, b + n, out);
-}
-
-static void test_leb_signed(void)
-{
-    int32_t v;
-    int64_t w;
-    CHECK_INT(s32_of((const uint8_t[]){0x7F}, 1, &v), LEB_OK);
-    CHECK_INT(v, -1);
-    CHECK_INT(s32_of((const uint8_t[]){0xC0, 0xBB, 0x78}, 3, &v), LEB_OK);
-    CHECK_INT(v, -123456);
-    /* -1 padded to five bytes: the unused bits copy the sign */
-    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x7F}, 5, &v), LEB_OK);
-    CHECK_INT(v, -1);
-    CHECK_INT(s32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x78}, 5, &v), LEB_OK);
-    CHECK_INT(v, INT32_MIN);
-    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x07}, 5, &v), LEB_OK);
-    CHECK_INT(v, INT32_MAX);
-    /* unused bits disagree with the sign bit */
-    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0x4F}, 5, &v), LEB_TOO_LARGE);
-    CHECK_INT(s32_of((const uint8_t[]){0x80, 0x80, 0x80, 0x80, 0x08}, 5, &v), LEB_TOO_LARGE);
-    CHECK_INT(s32_of((const uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F}, 6, &v),
-              LEB_TOO_LONG);
-    /* i64: ten bytes, one value bit in the last */
-    const uint8_t minus1[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F};
-    CHECK_INT(s64_of(minus1, 10, &w), LEB_OK);
-    CHECK_INT(w, -1);
-    const uint8_t min64[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7F};
-    CHECK_INT(s64_of(min64, 10, &w), LEB_OK);
-    CHECK(w == INT64_MIN);
-    const uint8_t bad64[] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x41};
-    CHECK_INT(s64_of(bad64, 10, &w), LEB_TOO_LARGE);
-    /* block types are s33: 0x40 is -64 (empty), 0x7F -1 (i32) */
-    const uint8_t *p = (const uint8_t[]){0x40};
-    CHECK_INT(leb_read_s33(&p, p + 1, &w), LEB_OK);
-    CHECK_INT(w, -64);
-    /* unchecked readers agree on valid input */
-    p = (const uint8_t[]){0xC0, 0xBB, 0x78};
-    CHECK_INT(leb_fast_s32(&p), -123456);
-    p = (const uint8_t[]){0x83, 0x80, 0x80, 0x80, 0x00};
-    CHECK_INT(leb_fast_u32(&p), 3);
-}
 
 /* ---- a module with every section ------------------------------------------- */
 
@@ -448,8 +350,6 @@ static void test_module_takes_the_buffer(void)
 
 int main(void)
 {
-    RUN(test_leb_u32);
-    RUN(test_leb_signed);
     RUN(test_full_module);
     RUN(test_module_takes_the_buffer);
     RUN(test_truncations);

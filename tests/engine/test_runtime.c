@@ -703,6 +703,116 @@ static void test_host(void)
     wasm_store_free(s);
 }
 
+/* ---- a linker of no store, resolved once ---------------------------------- */
+
+/* "log" with env NULL: counts in the user_data of the store it runs in. */
+static int host_log_store(wasm_caller *c, void *env, const wasm_val *args, wasm_val *results)
+{
+    return host_log(c, wasm_caller_user_data(c), args, results);
+}
+
+static wasm_linker *store_free_linker(const char *log_sig)
+{
+    wasm_linker *l = wasm_linker_new();
+    CHECK_INT(wasm_linker_define_func(l, "env", "log", log_sig, host_log_store, NULL), 0);
+    CHECK_INT(wasm_linker_define_func(l, "env", "twice", "I:I", host_twice, NULL), 0);
+    CHECK_INT(wasm_linker_define_func(l, "env", "exit", "i:", host_exit, NULL), 0);
+    CHECK_INT(wasm_linker_define_func(l, "env", "callback", "i:i", host_callback, "sq"), 0);
+    return l;
+}
+
+static void test_resolution_serves_a_store_per_request(void)
+{
+    wasm_module *m = load(host_wasm, sizeof host_wasm);
+    wasm_linker *l = store_free_linker("ii:");
+    CHECK_INT(wasm_linker_define_func(l, "env", "bad", "q:", host_exit, NULL), -1);
+    wasm_result r;
+    wasm_resolution *res = wasm_linker_resolve(l, m, &r);
+    CHECK(res != NULL);
+    wasm_linker_free(l); /* the resolution keeps what it needs */
+    if (!res) {
+        wasm_module_free(m);
+        return;
+    }
+    int calls[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++) { /* one fresh store per "request" */
+        wasm_store_config cfg = {.user_data = &calls[i]};
+        wasm_store *s = wasm_store_new(&cfg);
+        wasm_instance *in = wasm_instantiate_resolved(s, m, res, &r);
+        CHECK(in != NULL);
+        if (in) {
+            for (int j = 0; j <= i; j++)
+                CHECK_INT(wasm_func_call(s, wasm_instance_func(in, "say"), NULL, 0, NULL, 0, &r),
+                          0);
+            CHECK_STR(logged, "hello host");
+            wasm_val a[1] = {{.i64 = 21}}, out[1];
+            CHECK_INT(wasm_func_call(s, wasm_instance_func(in, "dbl"), a, 1, out, 1, &r), 0);
+            CHECK(out[0].i64 == 43);
+            CHECK_INT(call_i32(s, in, "viacb", 1, 7, 0, &r), 50);
+        }
+        wasm_store_free(s);
+    }
+    /* each store's calls reached that store's context */
+    CHECK_INT(calls[0], 1);
+    CHECK_INT(calls[1], 2);
+    CHECK_INT(calls[2], 3);
+    /* a resolution belongs to its module */
+    wasm_module *other = load(host_wasm, sizeof host_wasm);
+    wasm_store *s = wasm_store_new(NULL);
+    CHECK(wasm_instantiate_resolved(s, other, res, &r) == NULL);
+    CHECK_INT(r.kind, WASM_UNLINKABLE);
+    wasm_store_free(s);
+    wasm_module_free(other);
+    wasm_resolution_free(res);
+    wasm_module_free(m);
+}
+
+static void test_resolution_refuses_what_instantiate_refuses(void)
+{
+    wasm_module *m = load(host_wasm, sizeof host_wasm);
+    wasm_result r;
+    /* a missing import */
+    wasm_linker *l = wasm_linker_new();
+    CHECK(wasm_linker_resolve(l, m, &r) == NULL);
+    CHECK_INT(r.kind, WASM_UNLINKABLE);
+    CHECK_STR(r.message, "unknown import: env::log (function)");
+    wasm_linker_free(l);
+    /* a store-free function of the wrong signature, through both paths */
+    l = store_free_linker("i:");
+    CHECK(wasm_linker_resolve(l, m, &r) == NULL);
+    CHECK_STR(r.message, "incompatible import type: env::log (function)");
+    wasm_store *s = wasm_store_new(NULL);
+    CHECK_INT(wasm_linker_check(s, m, l, NULL, &r), -1);
+    CHECK_STR(r.message, "incompatible import type: env::log (function)");
+    CHECK(wasm_instantiate(s, m, l, &r) == NULL);
+    CHECK_STR(r.message, "incompatible import type: env::log (function)");
+    wasm_linker_free(l);
+    /* store-free functions also work through wasm_instantiate, and a
+     * store's extern in a resolution must be of the instantiating store */
+    int calls = 0;
+    wasm_store_config cfg = {.user_data = &calls};
+    wasm_store *s2 = wasm_store_new(&cfg);
+    l = store_free_linker("ii:");
+    wasm_extern e;
+    CHECK(!wasm_linker_get(l, "env", "twice", &e)); /* no store's extern */
+    CHECK(wasm_linker_define_host(l, s, "env", "twice", "I:I", host_twice, NULL) != NULL);
+    CHECK_INT(wasm_linker_check(s, m, l, NULL, &r), 0);
+    wasm_instance *in = wasm_instantiate(s, m, l, &r);
+    CHECK(in != NULL);
+    wasm_resolution *res = wasm_linker_resolve(l, m, &r);
+    CHECK(res != NULL);
+    if (res) {
+        CHECK(wasm_instantiate_resolved(s2, m, res, &r) == NULL);
+        CHECK_STR(r.message, "incompatible import type: env::twice (function)");
+        CHECK(wasm_instantiate_resolved(s, m, res, &r) != NULL);
+    }
+    wasm_resolution_free(res);
+    wasm_linker_free(l);
+    wasm_store_free(s2);
+    wasm_store_free(s);
+    wasm_module_free(m);
+}
+
 static void test_memory_cap(void)
 {
     wasm_store_config cfg = {.max_memory_bytes = 2 * 65536};
@@ -1038,6 +1148,8 @@ int main(void)
     RUN(test_interrupt);
     RUN(test_deadline_stops_self_branching_loops);
     RUN(test_host);
+    RUN(test_resolution_serves_a_store_per_request);
+    RUN(test_resolution_refuses_what_instantiate_refuses);
     RUN(test_memory_cap);
     RUN(test_tables);
     RUN(test_linking);

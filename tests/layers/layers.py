@@ -11,6 +11,7 @@ Two columns joined by runner, lowest first:
     shim        -> container -> util          (the sandbox column)
     runner      -> container, spin, wasi, engine, util   (the joint)
     spin        -> wasi -> engine -> util     (the Wasm column)
+                   wasi -> hostio -> util     (hostio sits beside engine)
 
 cmd/ (the binary) may include every door.  A new folder under src/ must be
 added here before the checks pass: its place in the order is a decision.
@@ -30,12 +31,14 @@ class Layer:
 
 
 LAYERS = {
-    "util": Layer(door=("util.h", "toml.h"), uses=(), prefix="util_",
+    "util": Layer(door=("util.h", "toml.h", "leb128.h"), uses=(), prefix="util_",
                   legacy=("toml_", "tp_")),
     # wasm_ becomes engine_ with the planned rename (README, design choices)
     "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_",
                     legacy=("mv_", "rd_", "rt_", "wm_")),
-    "wasi": Layer(door=("wasi.h",), uses=("engine", "util"), prefix="wasi_"),
+    # capability paths and descriptor tables, shared by both WASIs; no Wasm
+    "hostio": Layer(door=("hostio.h",), uses=("util",), prefix="hostio_"),
+    "wasi": Layer(door=("wasi.h",), uses=("hostio", "engine", "util"), prefix="wasi_"),
     "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_",
                   legacy=("manifest_", "mcheck_", "mfail", "mget_", "mwant_", "wagi_")),
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),

@@ -45,34 +45,34 @@ static void test_cgi_environment(void)
     spin_http_request req = make_req();
     spin_route_match m;
     CHECK(spin_router_match(r, req.path, &m));
-    spin_env env = {0};
+    util_env env = {0};
     wagi_build_env(&req, &m, "example.com:3000", &env);
-    CHECK_STR(spin_env_get(&env, "GATEWAY_INTERFACE"), "CGI/1.1");
-    CHECK_STR(spin_env_get(&env, "SERVER_SOFTWARE"), "WAGI/1");
-    CHECK_STR(spin_env_get(&env, "SERVER_PROTOCOL"), "HTTP/1.1");
-    CHECK_STR(spin_env_get(&env, "REQUEST_METHOD"), "POST");
-    CHECK_STR(spin_env_get(&env, "QUERY_STRING"), "x=1&y=2");
-    CHECK_STR(spin_env_get(&env, "SCRIPT_NAME"), "/env");
-    CHECK_STR(spin_env_get(&env, "PATH_INFO"), "/a%20b");
-    CHECK_STR(spin_env_get(&env, "X_RAW_PATH_INFO"), "/a%20b");
-    CHECK_STR(spin_env_get(&env, "PATH_TRANSLATED"), "/a b");
-    CHECK_STR(spin_env_get(&env, "X_FULL_URL"), "http://example.com:3000/env/a%20b?x=1&y=2");
-    CHECK_STR(spin_env_get(&env, "X_MATCHED_ROUTE"), "/env/...");
-    CHECK_STR(spin_env_get(&env, "X_COMPONENT_ROUTE"), "/env");
-    CHECK_STR(spin_env_get(&env, "X_RAW_COMPONENT_ROUTE"), "/env/...");
-    CHECK_STR(spin_env_get(&env, "X_BASE_PATH"), "/");
-    CHECK_STR(spin_env_get(&env, "X_CLIENT_ADDR"), "127.0.0.1:5555");
-    CHECK_STR(spin_env_get(&env, "REMOTE_ADDR"), "127.0.0.1");
-    CHECK_STR(spin_env_get(&env, "REMOTE_HOST"), "127.0.0.1");
-    CHECK_STR(spin_env_get(&env, "SERVER_NAME"), "example.com");
-    CHECK_STR(spin_env_get(&env, "SERVER_PORT"), "3000");
-    CHECK_STR(spin_env_get(&env, "CONTENT_LENGTH"), "5");
-    CHECK_STR(spin_env_get(&env, "CONTENT_TYPE"), "text/plain");
-    CHECK_STR(spin_env_get(&env, "HTTP_X_CUSTOM_THING"), "v1");
-    CHECK_STR(spin_env_get(&env, "HTTP_HOST"), "example.com:3000");
-    CHECK(spin_env_get(&env, "HTTP_AUTHORIZATION") == NULL);
-    CHECK(spin_env_get(&env, "HTTP_CONNECTION") == NULL);
-    spin_env_free(&env);
+    CHECK_STR(util_env_get(&env, "GATEWAY_INTERFACE"), "CGI/1.1");
+    CHECK_STR(util_env_get(&env, "SERVER_SOFTWARE"), "WAGI/1");
+    CHECK_STR(util_env_get(&env, "SERVER_PROTOCOL"), "HTTP/1.1");
+    CHECK_STR(util_env_get(&env, "REQUEST_METHOD"), "POST");
+    CHECK_STR(util_env_get(&env, "QUERY_STRING"), "x=1&y=2");
+    CHECK_STR(util_env_get(&env, "SCRIPT_NAME"), "/env");
+    CHECK_STR(util_env_get(&env, "PATH_INFO"), "/a%20b");
+    CHECK_STR(util_env_get(&env, "X_RAW_PATH_INFO"), "/a%20b");
+    CHECK_STR(util_env_get(&env, "PATH_TRANSLATED"), "/a b");
+    CHECK_STR(util_env_get(&env, "X_FULL_URL"), "http://example.com:3000/env/a%20b?x=1&y=2");
+    CHECK_STR(util_env_get(&env, "X_MATCHED_ROUTE"), "/env/...");
+    CHECK_STR(util_env_get(&env, "X_COMPONENT_ROUTE"), "/env");
+    CHECK_STR(util_env_get(&env, "X_RAW_COMPONENT_ROUTE"), "/env/...");
+    CHECK_STR(util_env_get(&env, "X_BASE_PATH"), "/");
+    CHECK_STR(util_env_get(&env, "X_CLIENT_ADDR"), "127.0.0.1:5555");
+    CHECK_STR(util_env_get(&env, "REMOTE_ADDR"), "127.0.0.1");
+    CHECK_STR(util_env_get(&env, "REMOTE_HOST"), "127.0.0.1");
+    CHECK_STR(util_env_get(&env, "SERVER_NAME"), "example.com");
+    CHECK_STR(util_env_get(&env, "SERVER_PORT"), "3000");
+    CHECK_STR(util_env_get(&env, "CONTENT_LENGTH"), "5");
+    CHECK_STR(util_env_get(&env, "CONTENT_TYPE"), "text/plain");
+    CHECK_STR(util_env_get(&env, "HTTP_X_CUSTOM_THING"), "v1");
+    CHECK_STR(util_env_get(&env, "HTTP_HOST"), "example.com:3000");
+    CHECK(util_env_get(&env, "HTTP_AUTHORIZATION") == NULL);
+    CHECK(util_env_get(&env, "HTTP_CONNECTION") == NULL);
+    util_env_free(&env);
     spin_route_match_clear(&m);
 
     /* Named segments become X_PATH_MATCH_<NAME>; no Host port -> 80. */
@@ -81,27 +81,14 @@ static void test_cgi_environment(void)
     req.query = NULL;
     CHECK(spin_router_match(r, req.path, &m));
     wagi_build_env(&req, &m, "example.com", &env);
-    CHECK_STR(spin_env_get(&env, "X_PATH_MATCH_ID"), "42");
-    CHECK_STR(spin_env_get(&env, "SERVER_PORT"), "80");
-    CHECK_STR(spin_env_get(&env, "QUERY_STRING"), "");
-    CHECK_STR(spin_env_get(&env, "PATH_INFO"), "");
-    CHECK_STR(spin_env_get(&env, "SCRIPT_NAME"), "/users/:id");
-    spin_env_free(&env);
+    CHECK_STR(util_env_get(&env, "X_PATH_MATCH_ID"), "42");
+    CHECK_STR(util_env_get(&env, "SERVER_PORT"), "80");
+    CHECK_STR(util_env_get(&env, "QUERY_STRING"), "");
+    CHECK_STR(util_env_get(&env, "PATH_INFO"), "");
+    CHECK_STR(util_env_get(&env, "SCRIPT_NAME"), "/users/:id");
+    util_env_free(&env);
     spin_route_match_clear(&m);
     spin_router_free(r);
-}
-
-static void test_env_set_replaces(void)
-{
-    spin_env env = {0};
-    spin_env_set(&env, "A", "1");
-    spin_env_set(&env, "AB", "2");
-    spin_env_set(&env, "A", "3");
-    CHECK_INT(env.len, 2);
-    CHECK_STR(spin_env_get(&env, "A"), "3");
-    CHECK_STR(spin_env_get(&env, "AB"), "2");
-    CHECK(env.items[2] == NULL);
-    spin_env_free(&env);
 }
 
 static void test_argv_from_template(void)
@@ -233,7 +220,6 @@ static void test_default_headers_spellings(void)
 int main(void)
 {
     RUN(test_cgi_environment);
-    RUN(test_env_set_replaces);
     RUN(test_argv_from_template);
     RUN(test_output_to_response);
     RUN(test_malformed_output_is_500);

@@ -276,6 +276,54 @@ static void test_define_imports_defines_only_what_is_imported(void)
     wasi_ctx_free(ctx);
 }
 
+/* One linker, one resolution of hello's imports; then a store and a ctx
+ * per run, as a Spin component serves requests. */
+static void test_one_resolution_serves_every_run(void)
+{
+    wasm_module *m = hello_module();
+    CHECK(m != NULL);
+    if (m == NULL)
+        return;
+    wasm_linker *l = wasm_linker_new();
+    CHECK_INT(wasi_define_for_stores(l), 0);
+    wasm_result res;
+    wasm_resolution *r = wasm_linker_resolve(l, m, &res);
+    CHECK(r != NULL);
+    wasm_linker_free(l);
+    if (r == NULL)
+        return;
+    static const char *const names[] = {"first", "second"};
+    for (size_t run = 0; run < 2; run++) {
+        const char *argv[] = {"hello.wasm", names[run]};
+        int out = memfd_create("stdout", 0);
+        wasi_config cfg;
+        wasi_config_init(&cfg);
+        cfg.argv = argv;
+        cfg.argc = 2;
+        cfg.stdin_fd = -1;
+        cfg.stdout_fd = out;
+        cfg.stderr_fd = -1;
+        util_error *err = NULL;
+        wasi_ctx *ctx = wasi_ctx_new(&cfg, &err);
+        wasm_store_config sc = {.user_data = ctx};
+        wasm_store *s = wasm_store_new(&sc);
+        wasm_instance *inst = wasm_instantiate_resolved(s, m, r, &res);
+        CHECK(inst != NULL);
+        if (inst != NULL) {
+            wasm_func_call(s, wasm_instance_func(inst, "_start"), NULL, 0, NULL, 0, &res);
+            CHECK(res.kind == WASM_OK || (res.kind == WASM_EXIT && res.exit_code == 0));
+        }
+        char want[128];
+        snprintf(want, sizeof want, "hello from wasm\narg[0]=hello.wasm\narg[1]=%s\n",
+                 names[run]);
+        CHECK_STR(slurp(out), want);
+        wasm_store_free(s);
+        wasi_ctx_free(ctx);
+        close(out);
+    }
+    wasm_resolution_free(r);
+}
+
 static void test_deadline_stops_a_sleeping_guest(void)
 {
     wasm_module *m = hello_module();
@@ -312,6 +360,7 @@ int main(void)
     RUN(test_define_covers_all_of_preview1);
     RUN(test_define_imports_defines_only_what_is_imported);
     RUN(test_deadline_stops_a_sleeping_guest);
+    RUN(test_one_resolution_serves_every_run);
     if (hello_module())
         wasm_module_free(hello_module());
     return TEST_SUMMARY();

@@ -1,6 +1,6 @@
 /*
- * fuzz_wasi_path.c - libFuzzer target for the sandbox's path resolution
- * (src/wasi/path.c).  Each input is a guest path (plus a byte choosing
+ * fuzz_hostio_path.c - libFuzzer target for the sandbox's path resolution
+ * (src/hostio/path.c).  Each input is a guest path (plus a byte choosing
  * symlink-follow and openat2 vs the component walk), resolved beneath a
  * fixed tree full of traps: `..` links, an absolute link, a loop, a link
  * that climbs out through a subdirectory, and a sibling directory that
@@ -8,15 +8,16 @@
  * the directory it returns is the root or below it, and the last
  * component is a plain name (no '/', never "..").
  *
- * It uses the layer's internal header because the invariant is about the
- * resolver itself, below the WASI functions.
+ * The invariant is about the resolver itself, below the WASI functions,
+ * which hostio.h offers as is.
  */
-#include "wasi_internal.h"
+#include "hostio.h"
 
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,7 +39,7 @@ static void cleanup(void)
 
 static void setup(void)
 {
-    char base[] = "/tmp/fuzz_wasi_path.XXXXXX";
+    char base[] = "/tmp/fuzz_hostio_path.XXXXXX";
     if (mkdtemp(base) == NULL)
         abort();
     snprintf(base_dir, sizeof(base_dir), "%s", base);
@@ -79,13 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     bool follow = data[0] & 1;
-    wasi_set_openat2(!(data[0] & 2));
+    hostio_set_openat2(!(data[0] & 2));
     size_t n = size - 1 > 512 ? 512 : size - 1;
     char *path = util_xstrndup((const char *)data + 1, n); /* stops at a NUL */
 
-    wasi_path wp;
-    int rc = wasi_path_resolve(root_fd, path, follow, &wp);
-    if (rc == WE_SUCCESS) {
+    hostio_path wp;
+    int rc = hostio_path_resolve(root_fd, path, follow, &wp);
+    if (rc == 0) {
         char link[64], real[4096];
         snprintf(link, sizeof(link), "/proc/self/fd/%d", wp.dirfd);
         ssize_t len = readlink(link, real, sizeof(real) - 1);
@@ -102,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
     }
-    wasi_path_fini(&wp);
+    hostio_path_fini(&wp);
     free(path);
     return 0;
 }
