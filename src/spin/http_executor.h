@@ -17,7 +17,7 @@
 #ifndef SPIN_HTTP_EXECUTOR_H
 #define SPIN_HTTP_EXECUTOR_H
 
-#include "http_server.h"
+#include "http_types.h"
 #include "routes.h"
 #include "util.h"
 
