@@ -19,11 +19,15 @@
  * a staged copy would not (but empty directories, which only files bring
  * into a staged tree), so both ways show the guest the same files.  That
  * costs one walk of the directory at start-up, no copy.
+ *
+ * The app removes the staging tree when it stops (spin_staging_remove),
+ * also when the stop had to abandon guests that would not end.
  */
 #include "files_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -165,4 +169,26 @@ int spin_component_files_dir(const spin_manifest *m, const spin_component *c, ch
     }
     spin_app_tree_close(&t);
     return r;
+}
+
+/* ---- removal --------------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP || flag == FTW_D)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+void spin_staging_remove(char **staging)
+{
+    if (*staging) {
+        nftw(*staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(*staging);
+        *staging = NULL;
+    }
 }

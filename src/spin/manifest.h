@@ -255,6 +255,9 @@ void spin_mounts_free(spin_mounts *mounts);
  * are logged as warnings. */
 int spin_component_files_dir(const spin_manifest *m, const spin_component *c, char **staging,
                              char **files_dir, util_error **err);
+/* Removes the staging directory *staging (if any) with everything in it,
+ * never following links, and sets *staging to NULL. */
+void spin_staging_remove(char **staging);
 
 /* Identifier rules of Spin (spin_serde::Id): words separated by `delim`,
  * each starting with a letter (later words may start with a digit), made of
