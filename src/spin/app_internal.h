@@ -4,7 +4,9 @@
  * component runtimes, the trigger registry, and the HTTP trigger's table.
  *
  * The app is built in three stages, one file each: loading (app_load.c:
- * manifest -> settings, variables, component runtimes, triggers), staging
+ * manifest -> the app model of locked_app.h -> settings, variables,
+ * component runtimes, triggers; only the model is read after it is built,
+ * so a locked app from elsewhere can take the same path), staging
  * (files_stage.c: the components' `files`) and serving (app_serve.c:
  * starting and stopping the triggers, signals).  Triggers are found by
  * type in a registry (triggers.c), executors of the HTTP trigger by
@@ -15,7 +17,7 @@
 #define SPIN_APP_INTERNAL_H
 
 #include "http_executor.h"
-#include "manifest.h"
+#include "locked_app.h"
 #include "routes.h"
 #include "spin.h"
 #include "util.h"
@@ -61,15 +63,16 @@ typedef struct spin_resolved_vars {
  * plain upper-cased <NAME> the container shim also accepts), then the
  * runtime config's providers, then the default.  A required variable
  * nobody provides is an error naming it. */
-int spin_variables_resolve(const spin_manifest *m, const char *const *env,
+int spin_variables_resolve(const spin_locked_app *app, const char *const *env,
                            const spin_runtime_config *rc, spin_resolved_vars *out,
                            util_error **err);
 const char *spin_resolved_var(const spin_resolved_vars *v, const char *name);
 void spin_resolved_vars_clear(spin_resolved_vars *v);
-/* Renders a component's `variables` templates; returns the name/value
- * pairs (freed with spin_kv_array_free). */
-int spin_component_variables_render(const spin_component *c, const spin_resolved_vars *vars,
-                                    spin_kv **out, size_t *n, util_error **err);
+/* Renders a component's `variables` templates (its `config` in the model);
+ * returns the name/value pairs (freed with spin_kv_array_free). */
+int spin_component_variables_render(const spin_locked_component *c,
+                                    const spin_resolved_vars *vars, spin_kv **out, size_t *n,
+                                    util_error **err);
 void spin_kv_array_free(spin_kv *kv, size_t n);
 
 /* ---- the loaded app ---------------------------------------------------- */
@@ -83,7 +86,9 @@ typedef struct spin_loaded_trigger {
 
 typedef struct spin_loaded_app {
     const spin_run_options *opts;
-    spin_manifest *manifest;
+    /* The app model: once it is built nothing reads the manifest. */
+    spin_locked_app *locked;
+    char *app_dir; /* the directory of metadata.origin; NULL when not a file */
     spin_runtime_config rc;
     spin_resolved_vars vars;
     uint64_t request_timeout_ms; /* 0 = none */
@@ -115,7 +120,7 @@ struct spin_trigger_ops {
     const char *type; /* the trigger_type in the manifest: "http" */
     /* Builds the instance from the app's retained triggers of this type (in
      * manifest order; components through spin_app_component). */
-    int (*load)(spin_loaded_app *app, const spin_trigger *const *entries, size_t n,
+    int (*load)(spin_loaded_app *app, const spin_locked_trigger *const *entries, size_t n,
                 void **self, util_error **err);
     /* Starts serving; appends what `spin up` prints about it (addresses,
      * routes) to *banner. */
@@ -135,7 +140,9 @@ const spin_trigger_ops *spin_trigger_find(const char *type);
 int spin_trigger_register(const spin_trigger_ops *ops, util_error **err);
 /* The error for a trigger whose type nobody handles; names the supported
  * types.  Returns -1. */
-int spin_trigger_unsupported(const spin_trigger *t, util_error **err);
+int spin_trigger_unsupported(const spin_locked_trigger *t, util_error **err);
+/* The component a trigger runs (trigger_config.component), or NULL. */
+const char *spin_trigger_component(const spin_locked_trigger *t);
 
 /* ---- the HTTP trigger ---------------------------------------------------- */
 

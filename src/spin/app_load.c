@@ -3,6 +3,12 @@
  * component runtimes and loaded triggers, everything checked before a port
  * is bound (spin_app_check stops here).
  *
+ * The manifest is first normalised into the app model (locked_app.h, what
+ * Spin calls the locked app) and dropped: everything after reads the model
+ * only (sources and files as file:// URIs, env, variables, the typed
+ * trigger configs), so an app that arrives as a locked app (an OCI
+ * artifact's) can take the same path.
+ *
  * Start-up does every check first, so a broken app fails fast with one
  * message naming the problem (Spin's order): manifest, runtime config,
  * SPIN_COMPONENTS_TO_RETAIN, trigger types, variables, then each trigger
@@ -26,19 +32,29 @@
 
 /* ---- components -------------------------------------------------------- */
 
-static char *host_path(const spin_manifest *m, const char *p)
+/* The host path of a component's source: only file:// sources run here
+ * (a URL source would need fetching, an OCI layer digest the content
+ * store). */
+static char *source_path(const spin_locked_component *c, util_error **err)
 {
-    if (p[0] == '/')
-        return util_xstrdup(p);
-    return util_xasprintf("%s/%s", m->dir, p);
+    const char *uri = c->source.source;
+    if (!uri || strncmp(uri, "file:", 5) != 0) {
+        util_error_set(err, 0, "component '%s': only local file sources are supported (source is %s)",
+                       c->id, uri ? "a URL" : "content by digest");
+        return NULL;
+    }
+    char *path = spin_locked_file_uri_to_path(uri, err);
+    if (!path)
+        util_error_wrap(err, "component '%s': source", c->id);
+    return path;
 }
 
 /* The component's `files`, checked and staged by files_stage.c. */
-static int stage_files(spin_loaded_app *a, const spin_component *c, spin_component_runtime *rt,
-                       util_error **err)
+static int stage_files(spin_loaded_app *a, const spin_locked_component *c,
+                       spin_component_runtime *rt, util_error **err)
 {
     char *dir = NULL;
-    if (spin_component_files_dir(a->manifest, c, &a->staging_dir, &dir, err) < 0)
+    if (spin_locked_files_dir(a->app_dir, c, &a->staging_dir, &dir, err) < 0)
         return -1;
     rt->files_dir = dir;
     return 0;
@@ -64,15 +80,12 @@ static bool is_component_binary(const char *data, size_t len)
            data[7] == 0x00 && (uint8_t)data[4] != 0x01;
 }
 
-static int compile_component(spin_loaded_app *a, const spin_component *c, spin_component_runtime *rt,
+static int compile_component(const spin_locked_component *c, spin_component_runtime *rt,
                              util_error **err)
 {
-    if (c->source.kind != SPIN_SOURCE_FILE)
-        return util_error_set(err, 0,
-                              "component '%s': only local file sources are supported "
-                              "(source is a %s)",
-                              c->id, c->source.kind == SPIN_SOURCE_URL ? "URL" : "registry package");
-    cleanup_free char *path = host_path(a->manifest, c->source.path);
+    cleanup_free char *path = source_path(c, err);
+    if (!path)
+        return -1;
     cleanup_free char *bytes = NULL;
     size_t len = 0;
     if (util_read_file(path, &bytes, &len, err) < 0)
@@ -100,7 +113,7 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
     for (size_t i = 0; i < a->ncomps; i++)
         if (strcmp(a->comps[i].id, id) == 0)
             return &a->comps[i];
-    const spin_component *c = spin_manifest_component(a->manifest, id);
+    const spin_locked_component *c = spin_locked_app_component(a->locked, id);
     if (!c) {
         util_error_set(err, 0, "trigger refers to unknown component '%s'", id);
         return NULL;
@@ -125,10 +138,9 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
     size_t nextra = 0;
     for (const char *const *p = opts->component_env; p && *p; p++)
         nextra++;
-    rt->env = util_xcalloc(c->n_environment + nextra + 1, sizeof(char *));
-    for (size_t i = 0; i < c->n_environment; i++)
-        rt->env[rt->nenv++] =
-            util_xasprintf("%s=%s", c->environment[i].key, c->environment[i].value);
+    rt->env = util_xcalloc(c->n_env + nextra + 1, sizeof(char *));
+    for (size_t i = 0; i < c->n_env; i++)
+        rt->env[rt->nenv++] = util_xasprintf("%s=%s", c->env[i].key, c->env[i].value);
     /* Later entries win when the executor builds the guest env. */
     for (const char *const *p = opts->component_env; p && *p; p++)
         rt->env[rt->nenv++] = util_xstrdup(*p);
@@ -145,7 +157,7 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
     }
     if (stage_files(a, c, rt, err) < 0)
         return NULL;
-    if (compile_component(a, c, rt, err) < 0)
+    if (compile_component(c, rt, err) < 0)
         return NULL;
     return rt;
 }
@@ -175,7 +187,7 @@ static bool retained(const char *list, const char *id)
     return false;
 }
 
-static int check_retain_list(const spin_manifest *m, const char *list, util_error **err)
+static int check_retain_list(const spin_locked_app *app, const char *list, util_error **err)
 {
     cleanup_free char *copy = util_xstrdup(list);
     char *save = NULL;
@@ -187,7 +199,7 @@ static int check_retain_list(const spin_manifest *m, const char *list, util_erro
             tok[--len] = '\0';
         if (!*tok)
             continue;
-        if (!spin_manifest_component(m, tok))
+        if (!spin_locked_app_component(app, tok))
             return util_error_set(err, 0,
                                   "SPIN_COMPONENTS_TO_RETAIN: Specified component \"%s\" not "
                                   "found in application",
@@ -205,40 +217,43 @@ static char *rooted(const spin_run_options *opts, const char *path)
 }
 
 /* The triggers the app runs, with SPIN_COMPONENTS_TO_RETAIN applied. */
-static bool runs(const spin_loaded_app *a, const spin_trigger *t)
+static bool runs(const spin_loaded_app *a, const spin_locked_trigger *t)
 {
-    return !a->retain || (t->component && retained(a->retain, t->component));
+    const char *component = spin_trigger_component(t);
+    return !a->retain || (component && retained(a->retain, component));
 }
 
 /* Every trigger type in use must be one the registry knows, before any
  * trigger loads. */
 static int check_trigger_types(const spin_loaded_app *a, util_error **err)
 {
-    const spin_manifest *m = a->manifest;
-    for (size_t i = 0; i < m->n_triggers; i++)
-        if (runs(a, &m->triggers[i]) && !spin_trigger_find(m->triggers[i].type))
-            return spin_trigger_unsupported(&m->triggers[i], err);
+    const spin_locked_app *app = a->locked;
+    for (size_t i = 0; i < app->n_triggers; i++)
+        if (runs(a, &app->triggers[i]) && !spin_trigger_find(app->triggers[i].trigger_type))
+            return spin_trigger_unsupported(&app->triggers[i], err);
     return 0;
 }
 
 /* Loads one instance per trigger type, in the order types first appear. */
 static int load_triggers(spin_loaded_app *a, util_error **err)
 {
-    const spin_manifest *m = a->manifest;
-    const spin_trigger **entries = util_xcalloc(m->n_triggers + 1, sizeof(*entries));
-    a->triggers = util_xcalloc(m->n_triggers + 1, sizeof(*a->triggers));
+    const spin_locked_app *app = a->locked;
+    const spin_locked_trigger **entries = util_xcalloc(app->n_triggers + 1, sizeof(*entries));
+    a->triggers = util_xcalloc(app->n_triggers + 1, sizeof(*a->triggers));
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < m->n_triggers; i++) {
-        const spin_trigger_ops *ops = spin_trigger_find(m->triggers[i].type);
+    for (size_t i = 0; rc == 0 && i < app->n_triggers; i++) {
+        const spin_locked_trigger *t = &app->triggers[i];
+        const spin_trigger_ops *ops = spin_trigger_find(t->trigger_type);
         bool loaded = false;
         for (size_t j = 0; j < a->ntriggers; j++)
             loaded = loaded || a->triggers[j].ops == ops;
-        if (!runs(a, &m->triggers[i]) || loaded)
+        if (!runs(a, t) || loaded)
             continue;
         size_t n = 0;
-        for (size_t j = i; j < m->n_triggers; j++)
-            if (runs(a, &m->triggers[j]) && spin_trigger_find(m->triggers[j].type) == ops)
-                entries[n++] = &m->triggers[j];
+        for (size_t j = i; j < app->n_triggers; j++)
+            if (runs(a, &app->triggers[j]) &&
+                spin_trigger_find(app->triggers[j].trigger_type) == ops)
+                entries[n++] = &app->triggers[j];
         spin_loaded_trigger *lt = &a->triggers[a->ntriggers++];
         lt->ops = ops;
         rc = ops->load(a, entries, n, &lt->self, err);
@@ -248,6 +263,24 @@ static int load_triggers(spin_loaded_app *a, util_error **err)
 }
 
 /* ---- the app ------------------------------------------------------------ */
+
+/* The manifest normalised into the app model; the manifest itself is not
+ * kept, so that nothing after this can depend on it. */
+static int load_model(spin_loaded_app *a, const char *app_path, util_error **err)
+{
+    cleanup_manifest spin_manifest *m = spin_manifest_load(app_path, err);
+    if (!m || spin_locked_app_from_manifest(m, NULL, &a->locked, err) < 0)
+        return -1;
+    if (a->locked->origin && strncmp(a->locked->origin, "file:", 5) == 0) {
+        a->app_dir = spin_locked_file_uri_to_path(a->locked->origin, err);
+        if (!a->app_dir)
+            return util_error_wrap(err, "the app's origin");
+        char *slash = strrchr(a->app_dir, '/');
+        if (slash)
+            slash[slash == a->app_dir] = '\0'; /* "/spin.toml" -> "/" */
+    }
+    return 0;
+}
 
 static int load_settings(spin_loaded_app *a, util_error **err)
 {
@@ -265,7 +298,7 @@ static int load_settings(spin_loaded_app *a, util_error **err)
         return -1;
     const char *retain = spin_env_lookup(opts->env, "SPIN_COMPONENTS_TO_RETAIN");
     a->retain = retain && *retain ? retain : NULL;
-    if (a->retain && check_retain_list(a->manifest, a->retain, err) < 0)
+    if (a->retain && check_retain_list(a->locked, a->retain, err) < 0)
         return -1;
     return 0;
 }
@@ -277,18 +310,17 @@ int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_
     if (!opts->app_path)
         return util_error_set(err, 0, "no application given (a directory with spin.toml, or "
                                       "a manifest file)");
-    a->manifest = spin_manifest_load(opts->app_path, err);
-    if (!a->manifest)
+    if (load_model(a, opts->app_path, err) < 0)
         return -1;
     const char *hn = spin_env_lookup(opts->env, "HOSTNAME");
     a->app_id = util_xstrdup(hn && *hn ? hn : "unknown");
     if (load_settings(a, err) < 0 || check_trigger_types(a, err) < 0)
         return -1;
-    if (spin_variables_resolve(a->manifest, opts->env, &a->rc, &a->vars, err) < 0)
+    if (spin_variables_resolve(a->locked, opts->env, &a->rc, &a->vars, err) < 0)
         return -1;
     /* Components are made by the triggers that use them; targets keep
      * pointers into comps, so it is sized for every component. */
-    a->comps = util_xcalloc(a->manifest->n_components + 1, sizeof(*a->comps));
+    a->comps = util_xcalloc(a->locked->n_components + 1, sizeof(*a->comps));
     return load_triggers(a, err);
 }
 
@@ -319,7 +351,8 @@ void spin_loaded_app_free(spin_loaded_app *a)
     spin_staging_remove(&a->staging_dir);
     spin_resolved_vars_clear(&a->vars);
     spin_runtime_config_clear(&a->rc);
-    spin_manifest_free(a->manifest);
+    spin_locked_app_free(a->locked);
+    free(a->app_dir);
     free(a->app_id);
 }
 

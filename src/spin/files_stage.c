@@ -20,10 +20,17 @@
  * into a staged tree), so both ways show the guest the same files.  That
  * costs one walk of the directory at start-up, no copy.
  *
+ * The app loader stages from the app model (spin_locked_files_dir): its
+ * file:// entries are either one directory at "/" (preopened as is, like
+ * whole_dir) or files and directories below the app directory, each
+ * opened again beneath it without following links and staged as above,
+ * so a model read from elsewhere gets the same checks as a manifest.
+ *
  * The app removes the staging tree when it stops (spin_staging_remove),
  * also when the stop had to abandon guests that would not end.
  */
 #include "files_internal.h"
+#include "locked_app.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,13 +41,13 @@
 
 /* Creates *staging on first use.  A FROM-scratch image may have no /tmp:
  * fall back to the state dir Spin uses (/.spin), then to the app dir. */
-static int ensure_staging(const spin_manifest *m, char **staging, util_error **err)
+static int ensure_staging(const char *app_dir, char **staging, util_error **err)
 {
     if (*staging)
         return 0;
     const char *tmp = getenv("TMPDIR");
-    cleanup_free char *state = util_xasprintf("%s/.spin", m->dir);
-    const char *bases[] = {tmp && *tmp ? tmp : "/tmp", state, m->dir};
+    cleanup_free char *state = util_xasprintf("%s/.spin", app_dir);
+    const char *bases[] = {tmp && *tmp ? tmp : "/tmp", state, app_dir};
     int last = 0;
     for (size_t i = 0; i < UTIL_ARRAY_LEN(bases); i++) {
         if (i == 1)
@@ -133,7 +140,7 @@ static int stage_all(const spin_manifest *m, const spin_component *c, const app_
                      const spin_mounts *mounts, char **staging, char **files_dir,
                      util_error **err)
 {
-    if (ensure_staging(m, staging, err) < 0)
+    if (ensure_staging(m->dir, staging, err) < 0)
         return -1;
     cleanup_free char *root = util_xasprintf("%s/%s", *staging, c->id);
     if (util_mkdir_p(root, 0755, err) < 0)
@@ -169,6 +176,147 @@ int spin_component_files_dir(const spin_manifest *m, const spin_component *c, ch
     }
     spin_app_tree_close(&t);
     return r;
+}
+
+/* ---- staging from the app model ---------------------------------------- */
+
+/* The app-relative path of a file:// source below app_dir ("" for the
+ * directory itself), or NULL with *err naming the entry. */
+static char *app_relative(const char *app_dir, const spin_locked_file *f, util_error **err)
+{
+    if (!f->content.source) {
+        util_error_set(err, 0,
+                       "the entry for %s has no file source (content by digest or inline is "
+                       "not supported here yet)",
+                       f->path);
+        return NULL;
+    }
+    cleanup_free char *path = spin_locked_file_uri_to_path(f->content.source, err);
+    if (!path) {
+        util_error_wrap(err, "the entry for %s", f->path);
+        return NULL;
+    }
+    size_t n = strlen(app_dir);
+    while (n > 1 && app_dir[n - 1] == '/')
+        n--;
+    if (strncmp(path, app_dir, n) == 0 && path[n] == '\0')
+        return util_xstrdup("");
+    if (strncmp(path, app_dir, n) == 0 && (path[n] == '/' || n == 1))
+        return util_xstrdup(path + n + (path[n] == '/'));
+    util_error_set(err, 0, "the source of %s (%s) is not inside the application directory %s",
+                   f->path, path, app_dir);
+    return NULL;
+}
+
+/* The resolved, link-free form of `rel`, which must already be one. */
+static int resolve_entry(app_tree *t, const char *rel, const char *guest, struct stat *st,
+                         util_error **err)
+{
+    cleanup_free char *real = NULL;
+    tree_res r = spin_app_tree_resolve(t, rel, &real, st);
+    if (r != TREE_OK)
+        return util_error_set(err, 0, "the source of %s: %s", guest, spin_tree_res_reason(r));
+    if (strcmp(real, rel) != 0)
+        return util_error_set(err, 0, "the source of %s passes through a symbolic link", guest);
+    return 0;
+}
+
+/* "/" + "a/b" -> "/a/b"; "/www" + "a" -> "/www/a"; "x" -> "/x". */
+static char *guest_join(const char *dir, const char *name)
+{
+    const char *lead = dir[0] == '/' ? "" : "/";
+    size_t n = strlen(dir);
+    bool slash = n > 0 && dir[n - 1] == '/';
+    if (!name)
+        return util_xasprintf("%s%s", lead, dir);
+    return util_xasprintf("%s%s%s%s", lead, dir, slash ? "" : "/", name);
+}
+
+/* Stages every file of the directory `rel` below the guest path `guest`. */
+static int stage_dir(app_tree *t, const char *root, const char *rel, const char *guest,
+                     const char *id, char **last_dir, util_error **err)
+{
+    tree_walk walk;
+    if (spin_app_tree_walk(t, rel, &walk, err) < 0)
+        return -1;
+    for (size_t i = 0; i < walk.nskipped; i++)
+        util_log_warn("component '%s': files: skipped %s: %s", id, walk.skipped[i].apparent,
+                      walk.skipped[i].why);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < walk.nfiles; i++) {
+        cleanup_free char *g = guest_join(guest, walk.files[i].apparent);
+        spin_mount mnt = {.app_path = walk.files[i].real, .guest_path = g};
+        r = stage_file(t, root, &mnt, last_dir, err);
+    }
+    spin_tree_walk_free(&walk);
+    return r;
+}
+
+static int stage_entry(app_tree *t, const char *app_dir, const char *root,
+                       const spin_locked_file *f, const char *id, char **last_dir,
+                       util_error **err)
+{
+    cleanup_free char *rel = app_relative(app_dir, f, err);
+    struct stat st;
+    if (!rel || resolve_entry(t, rel, f->path, &st, err) < 0)
+        return -1;
+    if (S_ISDIR(st.st_mode))
+        return stage_dir(t, root, rel, f->path, id, last_dir, err);
+    cleanup_free char *g = guest_join(f->path, NULL);
+    spin_mount mnt = {.app_path = rel, .guest_path = g};
+    return stage_file(t, root, &mnt, last_dir, err);
+}
+
+/* One directory at "/": preopened as is (see whole_dir above). */
+static bool is_whole_dir(app_tree *t, const char *app_dir, const spin_locked_component *c,
+                         char **dir)
+{
+    if (c->n_files != 1 || strcmp(c->files[0].path, "/") != 0)
+        return false;
+    util_error *err = NULL;
+    cleanup_free char *rel = app_relative(app_dir, &c->files[0], &err);
+    struct stat st;
+    bool whole = rel && resolve_entry(t, rel, "/", &st, &err) == 0 && S_ISDIR(st.st_mode);
+    util_error_free(&err);
+    if (whole)
+        *dir = rel[0] ? util_xasprintf("%s/%s", app_dir, rel) : util_xstrdup(app_dir);
+    return whole;
+}
+
+static int stage_entries(app_tree *t, const char *app_dir, const spin_locked_component *c,
+                         char **staging, char **files_dir, util_error **err)
+{
+    if (ensure_staging(app_dir, staging, err) < 0)
+        return -1;
+    cleanup_free char *root = util_xasprintf("%s/%s", *staging, c->id);
+    if (util_mkdir_p(root, 0755, err) < 0)
+        return -1;
+    cleanup_free char *last_dir = NULL;
+    for (size_t i = 0; i < c->n_files; i++)
+        if (stage_entry(t, app_dir, root, &c->files[i], c->id, &last_dir, err) < 0)
+            return -1;
+    *files_dir = steal_pointer(&root);
+    return 0;
+}
+
+int spin_locked_files_dir(const char *app_dir, const spin_locked_component *c, char **staging,
+                          char **files_dir, util_error **err)
+{
+    *files_dir = NULL;
+    if (c->n_files == 0)
+        return 0;
+    if (!app_dir)
+        return util_error_set(err, 0,
+                              "component '%s': files: the app has no directory to take them from",
+                              c->id);
+    app_tree t;
+    if (spin_app_tree_open(&t, app_dir, err) < 0)
+        return util_error_wrap(err, "component '%s': files", c->id);
+    int r = 0;
+    if (!is_whole_dir(&t, app_dir, c, files_dir))
+        r = stage_entries(&t, app_dir, c, staging, files_dir, err);
+    spin_app_tree_close(&t);
+    return r < 0 ? util_error_wrap(err, "component '%s': files", c->id) : 0;
 }
 
 /* ---- removal --------------------------------------------------------- */

@@ -14,34 +14,55 @@
 #include "app_internal.h"
 #include "http_server.h"
 
+#include <json-c/json.h>
 #include <string.h>
 #include <unistd.h>
 
 /* The grace period requests in progress get when the app stops. */
 #define STOP_GRACE_MS 10000
 
-static const char *executor_type(spin_executor_kind kind)
+/* The registry's name of an executor (`executor = { type = ... }`). */
+static const char *executor_type(spin_locked_executor_kind kind)
 {
-    return kind == SPIN_EXECUTOR_WAGI ? "wagi" : "http";
+    switch (kind) {
+    case SPIN_LOCKED_EXECUTOR_WAGI: return "wagi";
+    case SPIN_LOCKED_EXECUTOR_WASIP3_UNSTABLE: return "wasip3-unstable";
+    case SPIN_LOCKED_EXECUTOR_HTTP: break;
+    }
+    return "http";
 }
 
-static int load_target(spin_loaded_app *app, const spin_trigger *t, spin_http_target *target,
-                       util_error **err)
+static int load_target(spin_loaded_app *app, const spin_locked_trigger *t,
+                       spin_http_target *target, util_error **err)
 {
+    const spin_locked_http_trigger *h = t->http;
     target->trigger_id = t->id;
-    if (t->static_response) {
-        target->static_response = t->static_response;
+    if (!h)
+        return util_error_set(err, 0, "trigger '%s': not an HTTP trigger", t->id);
+    if (h->static_response) {
+        target->static_response = h->static_response;
         return 0;
     }
-    target->comp = spin_app_component(app, t->component, err);
+    target->comp = spin_app_component(app, h->component, err);
     if (!target->comp)
         return -1;
     spin_http_executor_setup setup = {
         .comp = target->comp,
-        .wagi_argv = t->executor.argv,
-        .wagi_entrypoint = t->executor.entrypoint,
+        .wagi_argv = h->wagi_argv,
+        .wagi_entrypoint = h->wagi_entrypoint,
     };
-    return spin_http_executor_create(executor_type(t->executor.kind), &setup, &target->exec, err);
+    return spin_http_executor_create(executor_type(h->executor), &setup, &target->exec, err);
+}
+
+/* The route as written (executors pass it on as the raw component route);
+ * the typed view has a leading '/' added. */
+static const char *raw_route(const spin_locked_trigger *t)
+{
+    struct json_object *v = NULL;
+    if (t->config && json_object_object_get_ex(t->config, "route", &v) &&
+        json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return t->http->route;
 }
 
 static void log_unreachable_routes(const spin_router *router, const spin_route_duplicate *dups,
@@ -58,15 +79,15 @@ static void log_unreachable_routes(const spin_router *router, const spin_route_d
                        "never be reached");
 }
 
-static int build_router(spin_http_trigger *ht, const spin_trigger *const *entries,
+static int build_router(spin_http_trigger *ht, const spin_locked_trigger *const *entries,
                         util_error **err)
 {
     spin_route_spec *specs = util_xcalloc(ht->ntargets + 1, sizeof(*specs));
     for (size_t i = 0; i < ht->ntargets; i++) {
-        const spin_trigger *t = entries[i];
-        specs[i].route = t->route;
-        specs[i].is_private = t->route_private;
-        specs[i].key = t->component ? t->component : t->id;
+        const spin_locked_trigger *t = entries[i];
+        specs[i].route = t->http->route_private ? NULL : raw_route(t);
+        specs[i].is_private = t->http->route_private;
+        specs[i].key = t->http->component ? t->http->component : t->id;
         specs[i].target = i;
     }
     spin_route_duplicate *dups = NULL;
@@ -96,14 +117,14 @@ static void http_free(void *self)
     free(ht);
 }
 
-static int http_load(spin_loaded_app *app, const spin_trigger *const *entries, size_t n,
+static int http_load(spin_loaded_app *app, const spin_locked_trigger *const *entries, size_t n,
                      void **self, util_error **err)
 {
     spin_http_trigger *ht = util_xcalloc(1, sizeof(*ht));
     *self = ht;
     ht->app = app;
-    ht->app_name = app->manifest->name;
-    ht->app_version = app->manifest->version;
+    ht->app_name = app->locked->name;
+    ht->app_version = app->locked->version;
     ht->request_timeout_ms = app->request_timeout_ms;
     ht->targets = util_xcalloc(n + 1, sizeof(*ht->targets));
     for (size_t i = 0; i < n; i++) {
@@ -122,7 +143,7 @@ static void describe_routes(const spin_http_trigger *ht, util_buf *b)
         const char *key = NULL;
         const char *disp = spin_router_display(r, i, &key);
         util_buf_printf(b, "  %s: http://%s%s\n", key, ht->bound, disp);
-        const spin_component *c = spin_manifest_component(ht->app->manifest, key);
+        const spin_locked_component *c = spin_locked_app_component(ht->app->locked, key);
         if (c && c->description)
             util_buf_printf(b, "    %s\n", c->description);
     }

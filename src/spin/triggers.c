@@ -11,6 +11,7 @@
  */
 #include "app_internal.h"
 
+#include <json-c/json.h>
 #include <string.h>
 
 static const spin_trigger_ops *const builtin[] = {
@@ -63,12 +64,23 @@ static void supported_types(util_buf *out)
     util_buf_free(&list);
 }
 
-int spin_trigger_unsupported(const spin_trigger *t, util_error **err)
+int spin_trigger_unsupported(const spin_locked_trigger *t, util_error **err)
 {
     util_buf types = {0};
     supported_types(&types);
     util_error_set(err, 0, "trigger '%s': trigger type '%s' is not supported by this host yet (%s)",
-                   t->id, t->type, types.data);
+                   t->id, t->trigger_type, types.data);
     util_buf_free(&types);
     return -1;
+}
+
+const char *spin_trigger_component(const spin_locked_trigger *t)
+{
+    if (t->http)
+        return t->http->component;
+    struct json_object *v = NULL;
+    if (t->config && json_object_object_get_ex(t->config, "component", &v) &&
+        json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return NULL;
 }

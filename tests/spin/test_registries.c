@@ -83,15 +83,16 @@ typedef struct fake_trigger {
 
 static fake_trigger last_fake;
 
-static int fake_load(spin_loaded_app *app, const spin_trigger *const *entries, size_t n,
+static int fake_load(spin_loaded_app *app, const spin_locked_trigger *const *entries, size_t n,
                      void **self, util_error **err)
 {
     fake_trigger *f = util_xcalloc(1, sizeof(*f));
     *self = f;
     for (size_t i = 0; i < n && i < 4; i++) {
         snprintf(f->ids[i], sizeof(f->ids[i]), "%s", entries[i]->id);
-        snprintf(f->components[i], sizeof(f->components[i]), "%s", entries[i]->component);
-        spin_component_runtime *rt = spin_app_component(app, entries[i]->component, err);
+        const char *component = spin_trigger_component(entries[i]);
+        snprintf(f->components[i], sizeof(f->components[i]), "%s", component);
+        spin_component_runtime *rt = spin_app_component(app, component, err);
         if (!rt)
             return -1;
         f->component_compiled = rt->module != NULL;
