@@ -1,30 +1,31 @@
 /*
- * files_stage.c - gives a component's `files` a directory the WASI layer
- * can preopen as the guest's "/" (spin_component_files_dir).
+ * files_stage.c - gives a component's `files`, as the app model lists them
+ * (file:// entries, locked_app.h), a directory the WASI layer can preopen
+ * as the guest's "/" (spin_locked_files_dir).
  *
  * WASI preopens are directories while Spin places individual files, so in
  * general the files are staged: a private tree (one directory per
- * component under a mkdtemp directory) holding exactly the guest paths of
- * spin_component_files.  Each file is opened first, relative to the app
- * directory and without following any link (files_tree.c), checked to be
- * a regular file, and only then placed: hard-linked through its
- * descriptor (/proc/self/fd, so the inode linked is the one checked) or,
- * when that is refused (another filesystem, no /proc), copied from it.
- * A destination already present is unlinked first, never truncated: it
- * may be a hard link to a file of the app, which must not be written.
+ * component under a mkdtemp directory) holding exactly the entries' guest
+ * paths.  Every source must lie below the app directory and is opened
+ * again beneath it, without following any link (files_tree.c), so a model
+ * read from elsewhere gets the same checks as one built from a manifest.
+ * A file entry is checked to be a regular file and only then placed:
+ * hard-linked through its descriptor (/proc/self/fd, so the inode linked
+ * is the one checked) or, when that is refused (another filesystem, no
+ * /proc), copied from it.  A directory entry (Spin's own spin.lock has
+ * them) is walked with the rules of spin_component_files and each file
+ * placed the same way.  A destination already present is unlinked first,
+ * never truncated: it may be a hard link to a file of the app, which must
+ * not be written.
  *
- * A component whose files are one clean directory at "/" (see whole_dir)
- * skips the copy and preopens that directory as is; the WASI layer keeps
- * the guest beneath it (RESOLVE_BENEATH), and the directory holds nothing
- * a staged copy would not (but empty directories, which only files bring
- * into a staged tree), so both ways show the guest the same files.  That
- * costs one walk of the directory at start-up, no copy.
- *
- * The app loader stages from the app model (spin_locked_files_dir): its
- * file:// entries are either one directory at "/" (preopened as is, like
- * whole_dir) or files and directories below the app directory, each
- * opened again beneath it without following links and staged as above,
- * so a model read from elsewhere gets the same checks as a manifest.
+ * A component whose files are one directory at "/" skips the copy and
+ * preopens that directory as is.  A model built from a manifest has such
+ * an entry only for one clean directory (whole_dir in manifest.h); the
+ * WASI layer keeps the guest beneath it (RESOLVE_BENEATH), and the
+ * directory holds nothing a staged copy would not (but empty directories,
+ * which only files bring into a staged tree), so both ways show the guest
+ * the same files.  That costs one walk of the directory at start-up (when
+ * the model is built), no copy.
  *
  * The app removes the staging tree when it stops (spin_staging_remove),
  * also when the stop had to abandon guests that would not end.
@@ -134,48 +135,6 @@ static int stage_file(const app_tree *t, const char *root, const spin_mount *mnt
     if (make_parent(parent, last_dir, err) < 0)
         return util_error_wrap(err, "placing %s", mnt->guest_path);
     return place(src, dst, mnt->guest_path, err);
-}
-
-static int stage_all(const spin_manifest *m, const spin_component *c, const app_tree *t,
-                     const spin_mounts *mounts, char **staging, char **files_dir,
-                     util_error **err)
-{
-    if (ensure_staging(m->dir, staging, err) < 0)
-        return -1;
-    cleanup_free char *root = util_xasprintf("%s/%s", *staging, c->id);
-    if (util_mkdir_p(root, 0755, err) < 0)
-        return -1;
-    cleanup_free char *last_dir = NULL;
-    for (size_t i = 0; i < mounts->len; i++)
-        if (stage_file(t, root, &mounts->items[i], &last_dir, err) < 0)
-            return util_error_wrap(err, "component '%s': files", c->id);
-    *files_dir = steal_pointer(&root);
-    return 0;
-}
-
-int spin_component_files_dir(const spin_manifest *m, const spin_component *c, char **staging,
-                             char **files_dir, util_error **err)
-{
-    *files_dir = NULL;
-    if (c->n_files == 0)
-        return 0;
-    app_tree t;
-    if (spin_app_tree_open(&t, m->dir, err) < 0)
-        return util_error_wrap(err, "component '%s': files", c->id);
-    spin_mounts mounts;
-    int r = spin_files_expand(&t, c, &mounts, err);
-    if (r == 0) {
-        for (size_t i = 0; i < mounts.skipped.len; i++)
-            util_log_warn("component '%s': files: skipped %s", c->id, mounts.skipped.items[i]);
-        if (mounts.whole_dir)
-            *files_dir = mounts.whole_dir[0] ? util_xasprintf("%s/%s", m->dir, mounts.whole_dir)
-                                             : util_xstrdup(m->dir);
-        else if (mounts.len > 0)
-            r = stage_all(m, c, &t, &mounts, staging, files_dir, err);
-        spin_mounts_free(&mounts);
-    }
-    spin_app_tree_close(&t);
-    return r;
 }
 
 /* ---- staging from the app model ---------------------------------------- */
