@@ -107,6 +107,34 @@ static int compile_component(const spin_locked_component *c, spin_component_runt
     return 0;
 }
 
+/* The model's env, then `spin up --env` (later entries win when the
+ * executor builds the guest env). */
+static void component_env(const spin_locked_component *c, const char *const *extra,
+                          spin_component_runtime *rt)
+{
+    size_t nextra = 0;
+    for (const char *const *p = extra; p && *p; p++)
+        nextra++;
+    rt->env = util_xcalloc(c->n_env + nextra + 1, sizeof(char *));
+    for (size_t i = 0; i < c->n_env; i++)
+        rt->env[rt->nenv++] = util_xasprintf("%s=%s", c->env[i].key, c->env[i].value);
+    for (const char *const *p = extra; p && *p; p++)
+        rt->env[rt->nenv++] = util_xstrdup(*p);
+}
+
+/* SPIN_LOG_DIR: the component's output goes to <id>_stdout.txt and
+ * <id>_stderr.txt there. */
+static int open_logs(const char *dir, spin_component_runtime *rt, util_error **err)
+{
+    rt->owns_fds = true;
+    rt->stdout_fd = rt->stderr_fd = -1;
+    rt->stdout_fd = open_log(dir, rt->id, "stdout", err);
+    if (rt->stdout_fd < 0)
+        return -1;
+    rt->stderr_fd = open_log(dir, rt->id, "stderr", err);
+    return rt->stderr_fd < 0 ? -1 : 0;
+}
+
 spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, util_error **err)
 {
     const spin_run_options *opts = a->opts;
@@ -135,29 +163,10 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
         return NULL;
     spin_kv_array_free(cv, ncv);
 
-    size_t nextra = 0;
-    for (const char *const *p = opts->component_env; p && *p; p++)
-        nextra++;
-    rt->env = util_xcalloc(c->n_env + nextra + 1, sizeof(char *));
-    for (size_t i = 0; i < c->n_env; i++)
-        rt->env[rt->nenv++] = util_xasprintf("%s=%s", c->env[i].key, c->env[i].value);
-    /* Later entries win when the executor builds the guest env. */
-    for (const char *const *p = opts->component_env; p && *p; p++)
-        rt->env[rt->nenv++] = util_xstrdup(*p);
-
-    if (a->rc.log_dir) {
-        rt->owns_fds = true;
-        rt->stdout_fd = rt->stderr_fd = -1;
-        rt->stdout_fd = open_log(a->rc.log_dir, c->id, "stdout", err);
-        if (rt->stdout_fd < 0)
-            return NULL;
-        rt->stderr_fd = open_log(a->rc.log_dir, c->id, "stderr", err);
-        if (rt->stderr_fd < 0)
-            return NULL;
-    }
-    if (stage_files(a, c, rt, err) < 0)
+    component_env(c, opts->component_env, rt);
+    if (a->rc.log_dir && open_logs(a->rc.log_dir, rt, err) < 0)
         return NULL;
-    if (compile_component(c, rt, err) < 0)
+    if (stage_files(a, c, rt, err) < 0 || compile_component(c, rt, err) < 0)
         return NULL;
     return rt;
 }
