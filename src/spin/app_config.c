@@ -278,14 +278,14 @@ static const char *provide(const char *name, const char *const *env,
     return NULL;
 }
 
-int spin_variables_resolve(const spin_manifest *m, const char *const *env,
+int spin_variables_resolve(const spin_locked_app *app, const char *const *env,
                            const spin_runtime_config *rc, spin_resolved_vars *out,
                            util_error **err)
 {
     memset(out, 0, sizeof(*out));
     util_buf missing = {0};
-    for (size_t i = 0; i < m->n_variables; i++) {
-        const spin_variable *var = &m->variables[i];
+    for (size_t i = 0; i < app->n_variables; i++) {
+        const spin_locked_variable *var = &app->variables[i];
         const char *v = provide(var->name, env, rc);
         if (!v)
             v = var->default_value;
@@ -329,22 +329,23 @@ static const char *lookup_var(void *ctx, const char *name)
     return spin_resolved_var(ctx, name);
 }
 
-int spin_component_variables_render(const spin_component *c, const spin_resolved_vars *vars,
-                                    spin_kv **out, size_t *n, util_error **err)
+int spin_component_variables_render(const spin_locked_component *c,
+                                    const spin_resolved_vars *vars, spin_kv **out, size_t *n,
+                                    util_error **err)
 {
     *out = NULL;
     *n = 0;
-    for (size_t i = 0; i < c->n_variables; i++) {
-        char *v = spin_template_render(&c->variables[i].value, lookup_var, (void *)vars, err);
+    for (size_t i = 0; i < c->n_config; i++) {
+        char *v = spin_template_render(&c->config[i].value, lookup_var, (void *)vars, err);
         if (!v) {
             spin_kv_array_free(*out, *n);
             *out = NULL;
             *n = 0;
             return util_error_wrap(err, "component '%s' variable '%s'", c->id,
-                                   c->variables[i].name);
+                                   c->config[i].name);
         }
         *out = util_xrealloc(*out, (*n + 1) * sizeof(spin_kv));
-        (*out)[*n].key = util_xstrdup(c->variables[i].name);
+        (*out)[*n].key = util_xstrdup(c->config[i].name);
         (*out)[*n].value = v;
         (*n)++;
     }

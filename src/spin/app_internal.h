@@ -1,12 +1,23 @@
 /*
  * app_internal.h - what spin_app_run builds before serving (internal to
- * src/spin): the resolved settings, variables and the HTTP trigger's table.
+ * src/spin): the resolved settings and variables, the loaded app with its
+ * component runtimes, the trigger registry, and the HTTP trigger's table.
+ *
+ * The app is built in three stages, one file each: loading (app_load.c:
+ * manifest -> the app model of locked_app.h -> settings, variables,
+ * component runtimes, triggers; only the model is read after it is built,
+ * so a locked app from elsewhere can take the same path), staging
+ * (files_stage.c: the components' `files`) and serving (app_serve.c:
+ * starting and stopping the triggers, signals).  Triggers are found by
+ * type in a registry (triggers.c), executors of the HTTP trigger by
+ * executor type in another (http_executors.c): the loader names no
+ * trigger and no executor.
  */
 #ifndef SPIN_APP_INTERNAL_H
 #define SPIN_APP_INTERNAL_H
 
 #include "http_executor.h"
-#include "manifest.h"
+#include "locked_app.h"
 #include "routes.h"
 #include "spin.h"
 #include "util.h"
@@ -52,16 +63,86 @@ typedef struct spin_resolved_vars {
  * plain upper-cased <NAME> the container shim also accepts), then the
  * runtime config's providers, then the default.  A required variable
  * nobody provides is an error naming it. */
-int spin_variables_resolve(const spin_manifest *m, const char *const *env,
+int spin_variables_resolve(const spin_locked_app *app, const char *const *env,
                            const spin_runtime_config *rc, spin_resolved_vars *out,
                            util_error **err);
 const char *spin_resolved_var(const spin_resolved_vars *v, const char *name);
 void spin_resolved_vars_clear(spin_resolved_vars *v);
-/* Renders a component's `variables` templates; returns the name/value
- * pairs (freed with spin_kv_array_free). */
-int spin_component_variables_render(const spin_component *c, const spin_resolved_vars *vars,
-                                    spin_kv **out, size_t *n, util_error **err);
+/* Renders a component's `variables` templates (its `config` in the model);
+ * returns the name/value pairs (freed with spin_kv_array_free). */
+int spin_component_variables_render(const spin_locked_component *c,
+                                    const spin_resolved_vars *vars, spin_kv **out, size_t *n,
+                                    util_error **err);
 void spin_kv_array_free(spin_kv *kv, size_t n);
+
+/* ---- the loaded app ---------------------------------------------------- */
+
+typedef struct spin_trigger_ops spin_trigger_ops;
+
+typedef struct spin_loaded_trigger {
+    const spin_trigger_ops *ops;
+    void *self;
+} spin_loaded_trigger;
+
+typedef struct spin_loaded_app {
+    const spin_run_options *opts;
+    /* The app model: once it is built nothing reads the manifest. */
+    spin_locked_app *locked;
+    char *app_dir; /* the directory of metadata.origin; NULL when not a file */
+    spin_runtime_config rc;
+    spin_resolved_vars vars;
+    uint64_t request_timeout_ms; /* 0 = none */
+    const char *retain;          /* SPIN_COMPONENTS_TO_RETAIN, NULL = all */
+    spin_component_runtime *comps; /* one per component used by a trigger */
+    size_t ncomps;
+    spin_loaded_trigger *triggers; /* one per trigger type the app uses */
+    size_t ntriggers;
+    char *staging_dir; /* root of the `files` staging dirs, NULL if none */
+    char *app_id;
+} spin_loaded_app;
+
+/* Everything spin_app_check checks, in Spin's order; on failure what was
+ * built so far is left for spin_loaded_app_free. */
+int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_error **err);
+void spin_loaded_app_free(spin_loaded_app *a);
+/* The runtime of component `id`, made on first use (environment, log
+ * files, staged files, compiled module); the pointer stays valid until the
+ * app is freed.  Errors name the component. */
+spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id,
+                                           util_error **err);
+
+/* ---- the trigger registry ------------------------------------------------ */
+
+/* One trigger type, e.g. "http": the app's triggers of that type become one
+ * instance, loaded before anything is bound and started only when every
+ * trigger of the app has loaded. */
+struct spin_trigger_ops {
+    const char *type; /* the trigger_type in the manifest: "http" */
+    /* Builds the instance from the app's retained triggers of this type (in
+     * manifest order; components through spin_app_component). */
+    int (*load)(spin_loaded_app *app, const spin_locked_trigger *const *entries, size_t n,
+                void **self, util_error **err);
+    /* Starts serving; appends what `spin up` prints about it (addresses,
+     * routes) to *banner. */
+    int (*start)(void *self, util_buf *banner, util_error **err);
+    /* Stops serving, letting work in progress finish for a while.  Returns
+     * false when work had to be abandoned and may still be running: then
+     * the app and this instance must not be freed. */
+    bool (*stop)(void *self);
+    void (*free)(void *self); /* also for an instance never started */
+};
+
+/* The ops of a trigger type: those added by spin_trigger_register first,
+ * then the built-in table (today "http"); NULL if none. */
+const spin_trigger_ops *spin_trigger_find(const char *type);
+/* Adds a trigger type (tests, future hosts).  Call before spin_app_run, from
+ * one thread; at most 8 are added.  Returns -1 with *err when full. */
+int spin_trigger_register(const spin_trigger_ops *ops, util_error **err);
+/* The error for a trigger whose type nobody handles; names the supported
+ * types.  Returns -1. */
+int spin_trigger_unsupported(const spin_locked_trigger *t, util_error **err);
+/* The component a trigger runs (trigger_config.component), or NULL. */
+const char *spin_trigger_component(const spin_locked_trigger *t);
 
 /* ---- the HTTP trigger ---------------------------------------------------- */
 
@@ -79,7 +160,13 @@ typedef struct spin_http_trigger {
     const char *app_name;
     const char *app_version;
     uint64_t request_timeout_ms; /* for the timeout log line; 0 = none */
+    const spin_loaded_app *app;
+    char *bound;             /* "host:port" as bound, once started */
+    struct spin_http_server *server;
 } spin_http_trigger;
+
+/* The HTTP trigger's entry in the trigger registry. */
+extern const spin_trigger_ops spin_http_trigger_ops;
 
 /* The spin_http_fast_handler of a trigger: answers on the I/O thread what
  * needs no component (reserved paths, no route, static responses). */

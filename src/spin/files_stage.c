@@ -1,42 +1,54 @@
 /*
- * files_stage.c - gives a component's `files` a directory the WASI layer
- * can preopen as the guest's "/" (spin_component_files_dir).
+ * files_stage.c - gives a component's `files`, as the app model lists them
+ * (file:// entries, locked_app.h), a directory the WASI layer can preopen
+ * as the guest's "/" (spin_locked_files_dir).
  *
  * WASI preopens are directories while Spin places individual files, so in
  * general the files are staged: a private tree (one directory per
- * component under a mkdtemp directory) holding exactly the guest paths of
- * spin_component_files.  Each file is opened first, relative to the app
- * directory and without following any link (files_tree.c), checked to be
- * a regular file, and only then placed: hard-linked through its
- * descriptor (/proc/self/fd, so the inode linked is the one checked) or,
- * when that is refused (another filesystem, no /proc), copied from it.
- * A destination already present is unlinked first, never truncated: it
- * may be a hard link to a file of the app, which must not be written.
+ * component under a mkdtemp directory) holding exactly the entries' guest
+ * paths.  Every source must lie below the app directory and is opened
+ * again beneath it, without following any link (files_tree.c), so a model
+ * read from elsewhere gets the same checks as one built from a manifest.
+ * A file entry is checked to be a regular file and only then placed:
+ * hard-linked through its descriptor (/proc/self/fd, so the inode linked
+ * is the one checked) or, when that is refused (another filesystem, no
+ * /proc), copied from it.  A directory entry (Spin's own spin.lock has
+ * them) is walked with the rules of spin_component_files and each file
+ * placed the same way.  A destination already present is unlinked first,
+ * never truncated: it may be a hard link to a file of the app, which must
+ * not be written.
  *
- * A component whose files are one clean directory at "/" (see whole_dir)
- * skips the copy and preopens that directory as is; the WASI layer keeps
- * the guest beneath it (RESOLVE_BENEATH), and the directory holds nothing
- * a staged copy would not (but empty directories, which only files bring
- * into a staged tree), so both ways show the guest the same files.  That
- * costs one walk of the directory at start-up, no copy.
+ * A component whose files are one directory at "/" skips the copy and
+ * preopens that directory as is.  A model built from a manifest has such
+ * an entry only for one clean directory (whole_dir in manifest.h); the
+ * WASI layer keeps the guest beneath it (RESOLVE_BENEATH), and the
+ * directory holds nothing a staged copy would not (but empty directories,
+ * which only files bring into a staged tree), so both ways show the guest
+ * the same files.  That costs one walk of the directory at start-up (when
+ * the model is built), no copy.
+ *
+ * The app removes the staging tree when it stops (spin_staging_remove),
+ * also when the stop had to abandon guests that would not end.
  */
 #include "files_internal.h"
+#include "locked_app.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* Creates *staging on first use.  A FROM-scratch image may have no /tmp:
  * fall back to the state dir Spin uses (/.spin), then to the app dir. */
-static int ensure_staging(const spin_manifest *m, char **staging, util_error **err)
+static int ensure_staging(const char *app_dir, char **staging, util_error **err)
 {
     if (*staging)
         return 0;
     const char *tmp = getenv("TMPDIR");
-    cleanup_free char *state = util_xasprintf("%s/.spin", m->dir);
-    const char *bases[] = {tmp && *tmp ? tmp : "/tmp", state, m->dir};
+    cleanup_free char *state = util_xasprintf("%s/.spin", app_dir);
+    const char *bases[] = {tmp && *tmp ? tmp : "/tmp", state, app_dir};
     int last = 0;
     for (size_t i = 0; i < UTIL_ARRAY_LEN(bases); i++) {
         if (i == 1)
@@ -125,44 +137,165 @@ static int stage_file(const app_tree *t, const char *root, const spin_mount *mnt
     return place(src, dst, mnt->guest_path, err);
 }
 
-static int stage_all(const spin_manifest *m, const spin_component *c, const app_tree *t,
-                     const spin_mounts *mounts, char **staging, char **files_dir,
-                     util_error **err)
+/* ---- staging from the app model ---------------------------------------- */
+
+/* The app-relative path of a file:// source below app_dir ("" for the
+ * directory itself), or NULL with *err naming the entry. */
+static char *app_relative(const char *app_dir, const spin_locked_file *f, util_error **err)
 {
-    if (ensure_staging(m, staging, err) < 0)
+    if (!f->content.source) {
+        util_error_set(err, 0,
+                       "the entry for %s has no file source (content by digest or inline is "
+                       "not supported here yet)",
+                       f->path);
+        return NULL;
+    }
+    cleanup_free char *path = spin_locked_file_uri_to_path(f->content.source, err);
+    if (!path) {
+        util_error_wrap(err, "the entry for %s", f->path);
+        return NULL;
+    }
+    size_t n = strlen(app_dir);
+    while (n > 1 && app_dir[n - 1] == '/')
+        n--;
+    if (strncmp(path, app_dir, n) == 0 && path[n] == '\0')
+        return util_xstrdup("");
+    if (strncmp(path, app_dir, n) == 0 && (path[n] == '/' || n == 1))
+        return util_xstrdup(path + n + (path[n] == '/'));
+    util_error_set(err, 0, "the source of %s (%s) is not inside the application directory %s",
+                   f->path, path, app_dir);
+    return NULL;
+}
+
+/* The resolved, link-free form of `rel`, which must already be one. */
+static int resolve_entry(app_tree *t, const char *rel, const char *guest, struct stat *st,
+                         util_error **err)
+{
+    cleanup_free char *real = NULL;
+    tree_res r = spin_app_tree_resolve(t, rel, &real, st);
+    if (r != TREE_OK)
+        return util_error_set(err, 0, "the source of %s: %s", guest, spin_tree_res_reason(r));
+    if (strcmp(real, rel) != 0)
+        return util_error_set(err, 0, "the source of %s passes through a symbolic link", guest);
+    return 0;
+}
+
+/* "/" + "a/b" -> "/a/b"; "/www" + "a" -> "/www/a"; "x" -> "/x". */
+static char *guest_join(const char *dir, const char *name)
+{
+    const char *lead = dir[0] == '/' ? "" : "/";
+    size_t n = strlen(dir);
+    bool slash = n > 0 && dir[n - 1] == '/';
+    if (!name)
+        return util_xasprintf("%s%s", lead, dir);
+    return util_xasprintf("%s%s%s%s", lead, dir, slash ? "" : "/", name);
+}
+
+/* Stages every file of the directory `rel` below the guest path `guest`. */
+static int stage_dir(app_tree *t, const char *root, const char *rel, const char *guest,
+                     const char *id, char **last_dir, util_error **err)
+{
+    tree_walk walk;
+    if (spin_app_tree_walk(t, rel, &walk, err) < 0)
+        return -1;
+    for (size_t i = 0; i < walk.nskipped; i++)
+        util_log_warn("component '%s': files: skipped %s: %s", id, walk.skipped[i].apparent,
+                      walk.skipped[i].why);
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < walk.nfiles; i++) {
+        cleanup_free char *g = guest_join(guest, walk.files[i].apparent);
+        spin_mount mnt = {.app_path = walk.files[i].real, .guest_path = g};
+        r = stage_file(t, root, &mnt, last_dir, err);
+    }
+    spin_tree_walk_free(&walk);
+    return r;
+}
+
+static int stage_entry(app_tree *t, const char *app_dir, const char *root,
+                       const spin_locked_file *f, const char *id, char **last_dir,
+                       util_error **err)
+{
+    cleanup_free char *rel = app_relative(app_dir, f, err);
+    struct stat st;
+    if (!rel || resolve_entry(t, rel, f->path, &st, err) < 0)
+        return -1;
+    if (S_ISDIR(st.st_mode))
+        return stage_dir(t, root, rel, f->path, id, last_dir, err);
+    cleanup_free char *g = guest_join(f->path, NULL);
+    spin_mount mnt = {.app_path = rel, .guest_path = g};
+    return stage_file(t, root, &mnt, last_dir, err);
+}
+
+/* One directory at "/": preopened as is (see whole_dir above). */
+static bool is_whole_dir(app_tree *t, const char *app_dir, const spin_locked_component *c,
+                         char **dir)
+{
+    if (c->n_files != 1 || strcmp(c->files[0].path, "/") != 0)
+        return false;
+    util_error *err = NULL;
+    cleanup_free char *rel = app_relative(app_dir, &c->files[0], &err);
+    struct stat st;
+    bool whole = rel && resolve_entry(t, rel, "/", &st, &err) == 0 && S_ISDIR(st.st_mode);
+    util_error_free(&err);
+    if (whole)
+        *dir = rel[0] ? util_xasprintf("%s/%s", app_dir, rel) : util_xstrdup(app_dir);
+    return whole;
+}
+
+static int stage_entries(app_tree *t, const char *app_dir, const spin_locked_component *c,
+                         char **staging, char **files_dir, util_error **err)
+{
+    if (ensure_staging(app_dir, staging, err) < 0)
         return -1;
     cleanup_free char *root = util_xasprintf("%s/%s", *staging, c->id);
     if (util_mkdir_p(root, 0755, err) < 0)
         return -1;
     cleanup_free char *last_dir = NULL;
-    for (size_t i = 0; i < mounts->len; i++)
-        if (stage_file(t, root, &mounts->items[i], &last_dir, err) < 0)
-            return util_error_wrap(err, "component '%s': files", c->id);
+    for (size_t i = 0; i < c->n_files; i++)
+        if (stage_entry(t, app_dir, root, &c->files[i], c->id, &last_dir, err) < 0)
+            return -1;
     *files_dir = steal_pointer(&root);
     return 0;
 }
 
-int spin_component_files_dir(const spin_manifest *m, const spin_component *c, char **staging,
-                             char **files_dir, util_error **err)
+int spin_locked_files_dir(const char *app_dir, const spin_locked_component *c, char **staging,
+                          char **files_dir, util_error **err)
 {
     *files_dir = NULL;
     if (c->n_files == 0)
         return 0;
+    if (!app_dir)
+        return util_error_set(err, 0,
+                              "component '%s': files: the app has no directory to take them from",
+                              c->id);
     app_tree t;
-    if (spin_app_tree_open(&t, m->dir, err) < 0)
+    if (spin_app_tree_open(&t, app_dir, err) < 0)
         return util_error_wrap(err, "component '%s': files", c->id);
-    spin_mounts mounts;
-    int r = spin_files_expand(&t, c, &mounts, err);
-    if (r == 0) {
-        for (size_t i = 0; i < mounts.skipped.len; i++)
-            util_log_warn("component '%s': files: skipped %s", c->id, mounts.skipped.items[i]);
-        if (mounts.whole_dir)
-            *files_dir = mounts.whole_dir[0] ? util_xasprintf("%s/%s", m->dir, mounts.whole_dir)
-                                             : util_xstrdup(m->dir);
-        else if (mounts.len > 0)
-            r = stage_all(m, c, &t, &mounts, staging, files_dir, err);
-        spin_mounts_free(&mounts);
-    }
+    int r = 0;
+    if (!is_whole_dir(&t, app_dir, c, files_dir))
+        r = stage_entries(&t, app_dir, c, staging, files_dir, err);
     spin_app_tree_close(&t);
-    return r;
+    return r < 0 ? util_error_wrap(err, "component '%s': files", c->id) : 0;
+}
+
+/* ---- removal --------------------------------------------------------- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    if (flag == FTW_DP || flag == FTW_D)
+        rmdir(path);
+    else
+        unlink(path);
+    return 0;
+}
+
+void spin_staging_remove(char **staging)
+{
+    if (*staging) {
+        nftw(*staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(*staging);
+        *staging = NULL;
+    }
 }

@@ -17,7 +17,7 @@
 #ifndef SPIN_HTTP_EXECUTOR_H
 #define SPIN_HTTP_EXECUTOR_H
 
-#include "http_server.h"
+#include "http_types.h"
 #include "routes.h"
 #include "util.h"
 
@@ -60,6 +60,40 @@ typedef struct spin_http_executor_instance {
     const spin_http_executor_ops *ops;
     void *self;
 } spin_http_executor_instance;
+
+/* ---- the executor registry ---------------------------------------------- */
+
+/* What a component's trigger asks of its executor, from the manifest. */
+typedef struct spin_http_executor_setup {
+    const spin_component_runtime *comp; /* compiled, with its env and files */
+    const char *wagi_argv;              /* Wagi: the argv template, or NULL */
+    const char *wagi_entrypoint;        /* Wagi: the deprecated entrypoint, or NULL */
+} spin_http_executor_setup;
+
+/* One executor type, as named by `executor = { type = ... }`. */
+typedef struct spin_http_executor_kind {
+    const char *type; /* "wagi", "http" */
+    /* How the error for an unsupported type names it: "the Spin HTTP
+     * executor (...)". */
+    const char *what;
+    /* Checks that the component suits the executor (exports, imports) and
+     * makes the executor.  NULL: a type this host knows of but cannot run
+     * yet; choosing it is an error naming the types that run. */
+    int (*create)(const spin_http_executor_setup *setup, spin_http_executor_instance *out,
+                  util_error **err);
+} spin_http_executor_kind;
+
+/* Makes the executor of `type` for a component: the kinds added by
+ * spin_http_executor_register first, then the built-in table.  An
+ * unknown or not yet supported type is an error naming the component, the
+ * type and the types that run. */
+int spin_http_executor_create(const char *type, const spin_http_executor_setup *setup,
+                              spin_http_executor_instance *out, util_error **err);
+/* Adds an executor type (tests, future executors); one added later wins
+ * over an earlier or built-in kind of the same type.  Call before
+ * spin_app_run, from one thread; at most 8 are added.  Returns -1 with
+ * *err when full. */
+int spin_http_executor_register(const spin_http_executor_kind *kind, util_error **err);
 
 /* ---- headers every executor passes ------------------------------------- */
 

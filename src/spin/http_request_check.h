@@ -10,7 +10,7 @@
 #ifndef SPIN_HTTP_REQUEST_CHECK_H
 #define SPIN_HTTP_REQUEST_CHECK_H
 
-#include "http_server.h"
+#include "http_types.h"
 
 #include <stdbool.h>
 #include <stddef.h>

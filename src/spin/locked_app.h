@@ -216,6 +216,16 @@ const spin_locked_variable *spin_locked_app_variable(const spin_locked_app *app,
 struct json_object *spin_locked_app_trigger_metadata(const spin_locked_app *app,
                                                      const char *trigger_type);
 
+/* What to preopen as the component's "/" (NULL in *files_dir when it has
+ * no files), from its file:// `files` entries below `app_dir` (files_stage.c):
+ * one directory at "/" as is, else a copy under *staging (created on first
+ * need; the caller removes it with spin_staging_remove).  Each source is
+ * opened again beneath app_dir without following links; files of a
+ * directory entry that the rules of spin_component_files leave out are
+ * logged and skipped. */
+int spin_locked_files_dir(const char *app_dir, const spin_locked_component *c, char **staging,
+                          char **files_dir, util_error **err);
+
 /* "file:///a%20b/c.wasm" -> "/a b/c.wasm".  Only file: URIs with an empty
  * or "localhost" host; percent-escapes are decoded, an escaped NUL or '/'
  * is refused. */

@@ -352,6 +352,9 @@ static int add_files(build *b, const spin_component *c, struct json_object *obj)
     spin_mounts mounts = {0};
     if (spin_component_files(&b->view, c, &mounts, b->err) < 0)
         return -1; /* the message names the component */
+    /* What the rules leave out is said once, here, where it is dropped. */
+    for (size_t i = 0; i < mounts.skipped.len; i++)
+        util_log_warn("component '%s': files: skipped %s", c->id, mounts.skipped.items[i]);
     if (mounts.whole_dir) {
         /* One clean directory at "/": one entry for it, as Spin's
          * file-form lock names a directory mount. */

@@ -246,15 +246,9 @@ int spin_component_files(const spin_manifest *m, const spin_component *c, spin_m
                          util_error **err);
 void spin_mounts_free(spin_mounts *mounts);
 
-/* What to preopen as the component's "/" (NULL in *files_dir when it has
- * no files): its `whole_dir` as is, or else a copy of its files made
- * under *staging (a private directory created on first need, in TMPDIR,
- * /tmp, <app>/.spin or the app dir, whichever works; the caller removes
- * it), as hard links to the very files checked (or copies), read only
- * through descriptors opened without following links.  Skipped entries
- * are logged as warnings. */
-int spin_component_files_dir(const spin_manifest *m, const spin_component *c, char **staging,
-                             char **files_dir, util_error **err);
+/* Removes the staging directory *staging (if any) with everything in it,
+ * never following links, and sets *staging to NULL. */
+void spin_staging_remove(char **staging);
 
 /* Identifier rules of Spin (spin_serde::Id): words separated by `delim`,
  * each starting with a letter (later words may start with a digit), made of

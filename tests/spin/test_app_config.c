@@ -25,14 +25,17 @@ static const char app_text[] = "spin_manifest_version = 2\n"
                                "[component.c.variables]\n"
                                "url = \"https://{{ mode }}.example.com/{{ api_token }}\"\n";
 
-static spin_manifest *manifest(void)
+/* The app model of app_text, as the loader builds it. */
+static spin_locked_app *manifest(void)
 {
     util_error *err = NULL;
-    spin_manifest *m = spin_manifest_parse(app_text, strlen(app_text), "t/spin.toml", &err);
-    if (!m)
+    cleanup_manifest spin_manifest *m =
+        spin_manifest_parse(app_text, strlen(app_text), "t/spin.toml", &err);
+    spin_locked_app *app = NULL;
+    if (!m || spin_locked_app_from_manifest(m, NULL, &app, &err) < 0)
         fprintf(stderr, "manifest: %s\n", err->msg);
     util_error_free(&err);
-    return m;
+    return app;
 }
 
 static void test_env_lookup_last_wins(void)
@@ -47,7 +50,7 @@ static void test_env_lookup_last_wins(void)
 
 static void test_required_variable_missing_is_named(void)
 {
-    spin_manifest *m = manifest();
+    spin_locked_app *m = manifest();
     spin_runtime_config rc = {0};
     spin_resolved_vars v;
     util_error *err = NULL;
@@ -56,12 +59,12 @@ static void test_required_variable_missing_is_named(void)
     CHECK(err && strstr(err->msg, "\"api_token\"") != NULL);
     CHECK(err && strstr(err->msg, "mode") == NULL);
     util_error_free(&err);
-    spin_manifest_free(m);
+    spin_locked_app_free(m);
 }
 
 static void test_variable_providers_in_order(void)
 {
-    spin_manifest *m = manifest();
+    spin_locked_app *m = manifest();
     spin_runtime_config rc = {0};
     spin_resolved_vars v;
     util_error *err = NULL;
@@ -99,7 +102,7 @@ static void test_variable_providers_in_order(void)
     CHECK_INT(spin_variables_resolve(m, env3, &rc, &v, &err), 0);
     CHECK_STR(spin_resolved_var(&v, "api_token"), "static-token");
     spin_resolved_vars_clear(&v);
-    spin_manifest_free(m);
+    spin_locked_app_free(m);
 }
 
 static char *write_tmp(const char *dir, const char *name, const char *text)

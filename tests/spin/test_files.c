@@ -7,6 +7,7 @@
  * to "/", dangling, looping, a FIFO) is expanded and staged, and exactly
  * the files inside the app come out, never the secret beside it.
  */
+#include "locked_app.h"
 #include "manifest.h"
 #include "test.h"
 
@@ -369,16 +370,29 @@ typedef struct staged {
     char *staging, *files_dir, *error;
 } staged;
 
+/* Stages the model's files of its first component, as the loader does. */
+static staged stage_model(const spin_locked_app *app)
+{
+    staged s = {0};
+    util_error *err = NULL;
+    if (spin_locked_files_dir(app_dir, &app->components[0], &s.staging, &s.files_dir, &err) < 0)
+        s.error = util_xstrdup(err->msg);
+    util_error_free(&err);
+    return s;
+}
+
+/* The manifest through the app model to a staged tree. */
 static staged stage(const char *files_toml)
 {
     staged s = {0};
     cleanup_manifest spin_manifest *m = load_with(files_toml);
     CHECK(m != NULL);
     util_error *err = NULL;
-    if (m && spin_component_files_dir(m, &m->components[0], &s.staging, &s.files_dir, &err) < 0)
+    cleanup_locked_app spin_locked_app *app = NULL;
+    if (m && spin_locked_app_from_manifest(m, NULL, &app, &err) < 0)
         s.error = util_xstrdup(err->msg);
     util_error_free(&err);
-    return s;
+    return app ? stage_model(app) : s;
 }
 
 static void staged_free(staged *s)
@@ -507,9 +521,87 @@ static void test_later_entries_replace_without_writing_app_files(void)
     remove_tree(app_dir);
 }
 
+/* A locked app (e.g. Spin's spin.lock) given as JSON: its `files`. */
+static spin_locked_app *locked_with_files(const char *files_json)
+{
+    cleanup_free char *doc = util_xasprintf(
+        "{\"spin_lock_version\":0,\"triggers\":[],\"components\":[{\"id\":\"web\","
+        "\"source\":{\"content_type\":\"application/wasm\",\"source\":\"file:///w.wasm\"},"
+        "\"files\":[%s]}]}",
+        files_json);
+    spin_locked_app *app = NULL;
+    util_error *err = NULL;
+    if (spin_locked_app_from_json(doc, strlen(doc), &app, &err) < 0)
+        fprintf(stderr, "locked app: %s\n", err->msg);
+    util_error_free(&err);
+    return app;
+}
+
+static staged stage_json(const char *files_json_fmt)
+{
+    cleanup_free char *files = util_xasprintf(files_json_fmt, app_dir, app_dir);
+    cleanup_locked_app spin_locked_app *app = locked_with_files(files);
+    CHECK(app != NULL);
+    staged s = {0};
+    return app ? stage_model(app) : s;
+}
+
+/* Spin's file-form lock names directories at any guest path: they are
+ * walked and staged with the files entries beside them. */
+static void test_locked_directory_and_file_entries_are_staged(void)
+{
+    make_tree();
+    staged s = stage_json("{\"source\":\"file://%s/static/sub\",\"path\":\"/www\"},"
+                          "{\"source\":\"file://%s/assets/readme.txt\",\"path\":\"r.txt\"}");
+    CHECK(s.error == NULL);
+    CHECK(s.staging != NULL);
+    if (s.files_dir) {
+        cleanup_free char *got = list_tree(s.files_dir);
+        CHECK_STR(got, "r.txt=assets/readme.txt www/ www/c.html=static/sub/c.html www/deeper/ "
+                       "www/deeper/d.html=static/sub/deeper/d.html ");
+    }
+    staged_free(&s);
+    remove_tree(app_dir);
+}
+
+/* What a locked app names must be a file below the app directory, reached
+ * without a link; content by digest needs the content store. */
+static void test_locked_entries_outside_or_through_links_are_refused(void)
+{
+    make_tree();
+    link_at("static", "alias");
+    staged out = stage_json("{\"source\":\"file:///etc/passwd\",\"path\":\"/p\"}");
+    cleanup_free char *want = util_xasprintf("component 'web': files: the source of /p "
+                                             "(/etc/passwd) is not inside the application "
+                                             "directory %s",
+                                             app_dir);
+    CHECK_STR(out.error ? out.error : "(none)", want);
+    CHECK(out.files_dir == NULL);
+    staged_free(&out);
+    staged up = stage_json("{\"source\":\"file://%s/../x\",\"path\":\"/p\"}");
+    CHECK_STR(up.error ? up.error : "(none)",
+              "component 'web': files: the source of /p: leads outside the application "
+              "directory");
+    staged_free(&up);
+    staged link = stage_json("{\"source\":\"file://%s/alias/a.html\",\"path\":\"/a\"}");
+    CHECK_STR(link.error ? link.error : "(none)",
+              "component 'web': files: the source of /a passes through a symbolic link");
+    staged_free(&link);
+    staged digest = stage_json("{\"digest\":\"sha256:"
+                               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
+                               "\"path\":\"/d\"}");
+    CHECK_STR(digest.error ? digest.error : "(none)",
+              "component 'web': files: the entry for /d has no file source (content by digest "
+              "or inline is not supported here yet)");
+    staged_free(&digest);
+    remove_tree(app_dir);
+}
+
 int main(void)
 {
     RUN(test_files_patterns_and_placements);
+    RUN(test_locked_directory_and_file_entries_are_staged);
+    RUN(test_locked_entries_outside_or_through_links_are_refused);
     RUN(test_symlink_loop_is_skipped);
     RUN(test_many_star_patterns_stay_fast);
     RUN(test_hostile_tree_expands_to_files_inside_only);

@@ -1,0 +1,371 @@
+/*
+ * app_load.c - loading a Spin app: from spin.toml to settings, variables,
+ * component runtimes and loaded triggers, everything checked before a port
+ * is bound (spin_app_check stops here).
+ *
+ * The manifest is first normalised into the app model (locked_app.h, what
+ * Spin calls the locked app) and dropped: everything after reads the model
+ * only (sources and files as file:// URIs, env, variables, the typed
+ * trigger configs), so an app that arrives as a locked app (an OCI
+ * artifact's) can take the same path.
+ *
+ * Start-up does every check first, so a broken app fails fast with one
+ * message naming the problem (Spin's order): manifest, runtime config,
+ * SPIN_COMPONENTS_TO_RETAIN, trigger types, variables, then each trigger
+ * type loads its triggers (for the HTTP trigger, per trigger its
+ * component and executor, then the routing table).  A component is made
+ * ready on first use by a trigger (spin_app_component): its variables
+ * must resolve, then its log files, its `files` (staged by files_stage.c)
+ * and its compiled module.  Components no retained trigger uses are never
+ * compiled.
+ *
+ * Trigger types are looked up in the registry (triggers.c); this file
+ * names none, so a new trigger type needs no change here.
+ */
+#include "app_internal.h"
+#include "wasi.h"
+#include "wasm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- components -------------------------------------------------------- */
+
+/* The host path of a component's source: only file:// sources run here
+ * (a URL source would need fetching, an OCI layer digest the content
+ * store). */
+static char *source_path(const spin_locked_component *c, util_error **err)
+{
+    const char *uri = c->source.source;
+    if (!uri || strncmp(uri, "file:", 5) != 0) {
+        util_error_set(err, 0, "component '%s': only local file sources are supported (source is %s)",
+                       c->id, uri ? "a URL" : "content by digest");
+        return NULL;
+    }
+    char *path = spin_locked_file_uri_to_path(uri, err);
+    if (!path)
+        util_error_wrap(err, "component '%s': source", c->id);
+    return path;
+}
+
+/* The component's `files`, checked and staged by files_stage.c. */
+static int stage_files(spin_loaded_app *a, const spin_locked_component *c,
+                       spin_component_runtime *rt, util_error **err)
+{
+    char *dir = NULL;
+    if (spin_locked_files_dir(a->app_dir, c, &a->staging_dir, &dir, err) < 0)
+        return -1;
+    rt->files_dir = dir;
+    return 0;
+}
+
+static int open_log(const char *dir, const char *id, const char *suffix, util_error **err)
+{
+    cleanup_free char *safe = util_xstrdup(id);
+    for (char *p = safe; *p; p++)
+        if (*p == '/' || *p == '\\')
+            *p = '_';
+    cleanup_free char *path = util_xasprintf("%s/%s_%s.txt", dir, safe, suffix);
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return util_error_set(err, errno, "Failed to open log file \"%s\"", path);
+    return fd;
+}
+
+static bool is_component_binary(const char *data, size_t len)
+{
+    /* Core modules have version 1 and layer 0; components layer 1. */
+    return len >= 8 && memcmp(data, "\0asm", 4) == 0 && (uint8_t)data[6] == 0x01 &&
+           data[7] == 0x00 && (uint8_t)data[4] != 0x01;
+}
+
+static int compile_component(const spin_locked_component *c, spin_component_runtime *rt,
+                             util_error **err)
+{
+    cleanup_free char *path = source_path(c, err);
+    if (!path)
+        return -1;
+    cleanup_free char *bytes = NULL;
+    size_t len = 0;
+    if (util_read_file(path, &bytes, &len, err) < 0)
+        return util_error_wrap(err, "component '%s': cannot read its source", c->id);
+    if (is_component_binary(bytes, len))
+        return util_error_set(err, 0,
+                              "component '%s': %s is a WebAssembly component; this host runs "
+                              "core modules (Wagi executor) only so far",
+                              c->id, path);
+    /* Features and messages: the policy every path shares (wasi.h). */
+    rt->module = wasi_program_compile((uint8_t *)bytes, len, path, err);
+    bytes = NULL; /* the module's now */
+    if (!rt->module)
+        return util_error_wrap(err, "component '%s'", c->id);
+    return 0;
+}
+
+/* The model's env, then `spin up --env` (later entries win when the
+ * executor builds the guest env). */
+static void component_env(const spin_locked_component *c, const char *const *extra,
+                          spin_component_runtime *rt)
+{
+    size_t nextra = 0;
+    for (const char *const *p = extra; p && *p; p++)
+        nextra++;
+    rt->env = util_xcalloc(c->n_env + nextra + 1, sizeof(char *));
+    for (size_t i = 0; i < c->n_env; i++)
+        rt->env[rt->nenv++] = util_xasprintf("%s=%s", c->env[i].key, c->env[i].value);
+    for (const char *const *p = extra; p && *p; p++)
+        rt->env[rt->nenv++] = util_xstrdup(*p);
+}
+
+/* SPIN_LOG_DIR: the component's output goes to <id>_stdout.txt and
+ * <id>_stderr.txt there. */
+static int open_logs(const char *dir, spin_component_runtime *rt, util_error **err)
+{
+    rt->owns_fds = true;
+    rt->stdout_fd = rt->stderr_fd = -1;
+    rt->stdout_fd = open_log(dir, rt->id, "stdout", err);
+    if (rt->stdout_fd < 0)
+        return -1;
+    rt->stderr_fd = open_log(dir, rt->id, "stderr", err);
+    return rt->stderr_fd < 0 ? -1 : 0;
+}
+
+spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, util_error **err)
+{
+    const spin_run_options *opts = a->opts;
+    for (size_t i = 0; i < a->ncomps; i++)
+        if (strcmp(a->comps[i].id, id) == 0)
+            return &a->comps[i];
+    const spin_locked_component *c = spin_locked_app_component(a->locked, id);
+    if (!c) {
+        util_error_set(err, 0, "trigger refers to unknown component '%s'", id);
+        return NULL;
+    }
+    /* comps was sized for every component: targets keep pointers into it. */
+    spin_component_runtime *rt = &a->comps[a->ncomps++];
+    memset(rt, 0, sizeof(*rt));
+    rt->id = c->id;
+    rt->stdout_fd = opts->stdout_fd;
+    rt->stderr_fd = opts->stderr_fd;
+    rt->max_memory_bytes = a->rc.max_instance_memory;
+
+    /* Variables referenced by the component must resolve now, even though
+     * Wagi guests cannot read them (Spin exposes them only through the
+     * variables host interface). */
+    spin_kv *cv = NULL;
+    size_t ncv = 0;
+    if (spin_component_variables_render(c, &a->vars, &cv, &ncv, err) < 0)
+        return NULL;
+    spin_kv_array_free(cv, ncv);
+
+    component_env(c, opts->component_env, rt);
+    if (a->rc.log_dir && open_logs(a->rc.log_dir, rt, err) < 0)
+        return NULL;
+    if (stage_files(a, c, rt, err) < 0 || compile_component(c, rt, err) < 0)
+        return NULL;
+    return rt;
+}
+
+/* ---- triggers ----------------------------------------------------------- */
+
+static bool retained(const char *list, const char *id)
+{
+    if (!list)
+        return true;
+    size_t n = strlen(id);
+    for (const char *p = list; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        while (len > 0 && *p == ' ') {
+            p++;
+            len--;
+        }
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        if (len == n && strncmp(p, id, n) == 0)
+            return true;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return false;
+}
+
+static int check_retain_list(const spin_locked_app *app, const char *list, util_error **err)
+{
+    cleanup_free char *copy = util_xstrdup(list);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        size_t len = strlen(tok);
+        while (len > 0 && tok[len - 1] == ' ')
+            tok[--len] = '\0';
+        if (!*tok)
+            continue;
+        if (!spin_locked_app_component(app, tok))
+            return util_error_set(err, 0,
+                                  "SPIN_COMPONENTS_TO_RETAIN: Specified component \"%s\" not "
+                                  "found in application",
+                                  tok);
+    }
+    return 0;
+}
+
+static char *rooted(const spin_run_options *opts, const char *path)
+{
+    const char *root = opts->root_dir;
+    if (!root || strcmp(root, "/") == 0 || path[0] != '/')
+        return util_xstrdup(path);
+    return util_xasprintf("%s%s", root, path);
+}
+
+/* The triggers the app runs, with SPIN_COMPONENTS_TO_RETAIN applied. */
+static bool runs(const spin_loaded_app *a, const spin_locked_trigger *t)
+{
+    const char *component = spin_trigger_component(t);
+    return !a->retain || (component && retained(a->retain, component));
+}
+
+/* Every trigger type in use must be one the registry knows, before any
+ * trigger loads. */
+static int check_trigger_types(const spin_loaded_app *a, util_error **err)
+{
+    const spin_locked_app *app = a->locked;
+    for (size_t i = 0; i < app->n_triggers; i++)
+        if (runs(a, &app->triggers[i]) && !spin_trigger_find(app->triggers[i].trigger_type))
+            return spin_trigger_unsupported(&app->triggers[i], err);
+    return 0;
+}
+
+/* Loads one instance per trigger type, in the order types first appear. */
+static int load_triggers(spin_loaded_app *a, util_error **err)
+{
+    const spin_locked_app *app = a->locked;
+    const spin_locked_trigger **entries = util_xcalloc(app->n_triggers + 1, sizeof(*entries));
+    a->triggers = util_xcalloc(app->n_triggers + 1, sizeof(*a->triggers));
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < app->n_triggers; i++) {
+        const spin_locked_trigger *t = &app->triggers[i];
+        const spin_trigger_ops *ops = spin_trigger_find(t->trigger_type);
+        bool loaded = false;
+        for (size_t j = 0; j < a->ntriggers; j++)
+            loaded = loaded || a->triggers[j].ops == ops;
+        if (!runs(a, t) || loaded)
+            continue;
+        size_t n = 0;
+        for (size_t j = i; j < app->n_triggers; j++)
+            if (runs(a, &app->triggers[j]) &&
+                spin_trigger_find(app->triggers[j].trigger_type) == ops)
+                entries[n++] = &app->triggers[j];
+        spin_loaded_trigger *lt = &a->triggers[a->ntriggers++];
+        lt->ops = ops;
+        rc = ops->load(a, entries, n, &lt->self, err);
+    }
+    free(entries);
+    return rc;
+}
+
+/* ---- the app ------------------------------------------------------------ */
+
+/* The manifest normalised into the app model; the manifest itself is not
+ * kept, so that nothing after this can depend on it. */
+static int load_model(spin_loaded_app *a, const char *app_path, util_error **err)
+{
+    cleanup_manifest spin_manifest *m = spin_manifest_load(app_path, err);
+    if (!m || spin_locked_app_from_manifest(m, NULL, &a->locked, err) < 0)
+        return -1;
+    if (a->locked->origin && strncmp(a->locked->origin, "file:", 5) == 0) {
+        a->app_dir = spin_locked_file_uri_to_path(a->locked->origin, err);
+        if (!a->app_dir)
+            return util_error_wrap(err, "the app's origin");
+        char *slash = strrchr(a->app_dir, '/');
+        if (slash)
+            slash[slash == a->app_dir] = '\0'; /* "/spin.toml" -> "/" */
+    }
+    return 0;
+}
+
+static int load_settings(spin_loaded_app *a, util_error **err)
+{
+    const spin_run_options *opts = a->opts;
+    if (spin_runtime_config_load(opts, &a->rc, err) < 0)
+        return -1;
+    if (a->rc.log_dir) {
+        char *r = rooted(opts, a->rc.log_dir);
+        free(a->rc.log_dir);
+        a->rc.log_dir = r;
+        if (util_mkdir_p(a->rc.log_dir, 0755, err) < 0)
+            return util_error_wrap(err, "Failed to create log dir \"%s\"", a->rc.log_dir);
+    }
+    if (spin_request_timeout(opts, &a->request_timeout_ms, err) < 0)
+        return -1;
+    const char *retain = spin_env_lookup(opts->env, "SPIN_COMPONENTS_TO_RETAIN");
+    a->retain = retain && *retain ? retain : NULL;
+    if (a->retain && check_retain_list(a->locked, a->retain, err) < 0)
+        return -1;
+    return 0;
+}
+
+int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_error **err)
+{
+    memset(a, 0, sizeof(*a));
+    a->opts = opts;
+    if (!opts->app_path)
+        return util_error_set(err, 0, "no application given (a directory with spin.toml, or "
+                                      "a manifest file)");
+    if (load_model(a, opts->app_path, err) < 0)
+        return -1;
+    const char *hn = spin_env_lookup(opts->env, "HOSTNAME");
+    a->app_id = util_xstrdup(hn && *hn ? hn : "unknown");
+    if (load_settings(a, err) < 0 || check_trigger_types(a, err) < 0)
+        return -1;
+    if (spin_variables_resolve(a->locked, opts->env, &a->rc, &a->vars, err) < 0)
+        return -1;
+    /* Components are made by the triggers that use them; targets keep
+     * pointers into comps, so it is sized for every component. */
+    a->comps = util_xcalloc(a->locked->n_components + 1, sizeof(*a->comps));
+    return load_triggers(a, err);
+}
+
+static void component_runtime_free(spin_component_runtime *c)
+{
+    if (c->module)
+        wasm_module_free(c->module);
+    for (size_t j = 0; j < c->nenv; j++)
+        free(c->env[j]);
+    free(c->env);
+    free((char *)c->files_dir);
+    if (c->owns_fds) {
+        if (c->stdout_fd >= 0)
+            close(c->stdout_fd);
+        if (c->stderr_fd >= 0)
+            close(c->stderr_fd);
+    }
+}
+
+void spin_loaded_app_free(spin_loaded_app *a)
+{
+    for (size_t i = 0; i < a->ntriggers; i++)
+        a->triggers[i].ops->free(a->triggers[i].self);
+    free(a->triggers);
+    for (size_t i = 0; i < a->ncomps; i++)
+        component_runtime_free(&a->comps[i]);
+    free(a->comps);
+    spin_staging_remove(&a->staging_dir);
+    spin_resolved_vars_clear(&a->vars);
+    spin_runtime_config_clear(&a->rc);
+    spin_locked_app_free(a->locked);
+    free(a->app_dir);
+    free(a->app_id);
+}
+
+int spin_app_check(const spin_run_options *opts, util_error **err)
+{
+    spin_loaded_app a;
+    int rc = spin_loaded_app_load(&a, opts, err);
+    spin_loaded_app_free(&a);
+    return rc;
+}
