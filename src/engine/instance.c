@@ -222,6 +222,12 @@ void wasm_resolution_free(wasm_resolution *r)
 
 wasm_resolution *wasm_linker_resolve(const wasm_linker *l, wasm_module *m, wasm_result *res)
 {
+    return wasm_linker_resolve_at(l, m, NULL, res);
+}
+
+wasm_resolution *wasm_linker_resolve_at(const wasm_linker *l, wasm_module *m, size_t *bad_import,
+                                        wasm_result *res)
+{
     wasm_result local;
     if (!res)
         res = &local;
@@ -240,6 +246,8 @@ wasm_resolution *wasm_linker_resolve(const wasm_linker *l, wasm_module *m, wasm_
                                     : def->ext.kind == want.kind);
         if (!ok) {
             unlinkable(res, m, i, def == NULL);
+            if (bad_import)
+                *bad_import = i;
             wasm_resolution_free(r);
             return NULL;
         }

@@ -153,3 +153,14 @@ bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name,
     *out = d->ext;
     return true;
 }
+
+const char *wasm_linker_func_signature(const wasm_linker *l, const char *module,
+                                       const char *name)
+{
+    const rt_link_def *d = rt_linker_find(l, module, name);
+    if (!d)
+        return NULL;
+    if (d->host)
+        return d->sig;
+    return d->ext.kind == WASM_EXTERN_FUNC ? wasm_func_signature(d->ext.of.func) : NULL;
+}

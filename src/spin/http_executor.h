@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 typedef struct wasm_module wasm_module;
+typedef struct wasm_resolution wasm_resolution;
 
 /* What an executor knows about the component it runs, fixed at start-up. */
 typedef struct spin_component_runtime {
@@ -36,6 +37,9 @@ typedef struct spin_component_runtime {
     int stderr_fd;
     bool owns_fds;          /* the fds are log files opened for this component */
     uint64_t max_memory_bytes; /* 0 = no cap */
+    /* Wagi: the module's WASI imports, resolved once when the executor is
+     * made (wagi_link.c); every request instantiates from it.  Owned. */
+    wasm_resolution *wagi_resolution;
 } spin_component_runtime;
 
 /* What an executor's handle() returns when it produced no response. */
@@ -65,7 +69,8 @@ typedef struct spin_http_executor_instance {
 
 /* What a component's trigger asks of its executor, from the manifest. */
 typedef struct spin_http_executor_setup {
-    const spin_component_runtime *comp; /* compiled, with its env and files */
+    spin_component_runtime *comp; /* compiled, with its env and files; an
+                                     executor may keep what it prepares in it */
     const char *wagi_argv;              /* Wagi: the argv template, or NULL */
     const char *wagi_entrypoint;        /* Wagi: the deprecated entrypoint, or NULL */
 } spin_http_executor_setup;

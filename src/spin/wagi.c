@@ -1,8 +1,11 @@
 /*
  * wagi.c - the Wagi executor: one WASI command run per request.
  *
- * The component's module is compiled once at start-up; each request gets
- * a fresh store and instance, so requests share nothing.  The run is done
+ * The component's module is compiled, and its imports resolved
+ * (wagi_link.c), once at start-up; each request gets a fresh store and
+ * instance made from that resolution, with its own WASI context as the
+ * store's user_data, so requests share nothing and no request builds a
+ * linker or looks a name up.  The run is done
  * by the policy every path shares (wasi_program_run), with the store put
  * in reach of the request's cancel hook: when the client goes away or a
  * stop gives up on the request, another thread interrupts the guest.  The
@@ -239,6 +242,7 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         .watch = watch_job,
         .unwatch = unwatch_job,
         .watch_arg = req->job,
+        .resolution = comp->wagi_resolution, /* resolved once, at load */
     };
     wasi_program_outcome outcome;
     uint64_t t0 = util_monotonic_ns();
