@@ -122,20 +122,20 @@ void spin_default_headers_free(spin_default_headers *h);
 /* ---- Wagi ---------------------------------------------------------------- */
 
 /* The CGI environment Spin's Wagi executor gives a request. */
-void wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
-                    util_env *env);
+void spin_wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
+                         util_env *env);
 /* argv from the `argv` template: ${SCRIPT_NAME} is the request path and
  * ${ARGS} the query string with '&' turned into ' '; split at ' '. */
-char **wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc);
-void wagi_free_argv(char **argv);
+char **spin_wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc);
+void spin_wagi_free_argv(char **argv);
 /* Turns a CGI program's stdout into a response the way Spin does.  Output
  * with no usable header block yields a 500 response (and a log line);
  * returns -1 only when the output is not a response at all (empty). */
-int wagi_compose_response(const uint8_t *out, size_t len, spin_http_response *resp,
-                          util_error **err);
+int spin_wagi_compose_response(const uint8_t *out, size_t len, spin_http_response *resp,
+                               util_error **err);
 
 /* The Wagi executor.  `argv_tmpl` NULL = "${SCRIPT_NAME} ${ARGS}". */
-int wagi_executor_new(const char *argv_tmpl, spin_http_executor_instance *out,
-                      util_error **err);
+int spin_wagi_executor_new(const char *argv_tmpl, spin_http_executor_instance *out,
+                           util_error **err);
 
 #endif

@@ -36,7 +36,7 @@ static int wagi_create(const spin_http_executor_setup *s, spin_http_executor_ins
     if (!s->comp->wagi_resolution &&
         spin_wagi_link(id, s->comp->module, &s->comp->wagi_resolution, err) < 0)
         return -1;
-    return wagi_executor_new(s->wagi_argv, out, err);
+    return spin_wagi_executor_new(s->wagi_argv, out, err);
 }
 
 static const spin_http_executor_kind builtin[] = {
