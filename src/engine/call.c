@@ -58,7 +58,7 @@ static bool native_stack_low(void)
     return thread_nesting > 0 && (uintptr_t)__builtin_frame_address(0) < stack_floor();
 }
 
-void rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
+void wasm_rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
 {
     char *bt = s->pending_bt;
     size_t cap = sizeof s->pending_bt, len = 0;
@@ -73,7 +73,7 @@ void rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
             if (f->is_host) {
                 snprintf(line, sizeof line, "  #%u <host function>\n", n);
             } else {
-                const char *name = mv_func_name(f->inst->module, f->func_idx);
+                const char *name = wasm_mv_func_name(f->inst->module, f->func_idx);
                 snprintf(line, sizeof line, "  #%u %.100s (func %u)\n", n,
                          name ? name : "<unnamed>", f->func_idx);
             }
@@ -94,14 +94,14 @@ void rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
     }
 }
 
-void rt_set_trap(wasm_store *s, const char *msg)
+void wasm_rt_set_trap(wasm_store *s, const char *msg)
 {
     s->pending_kind = WASM_TRAP;
     snprintf(s->pending_msg, sizeof s->pending_msg, "%s", msg);
     s->pending_bt[0] = '\0';
 }
 
-void rt_fill_result(wasm_store *s, wasm_result *res)
+void wasm_rt_fill_result(wasm_store *s, wasm_result *res)
 {
     if (!res)
         return;
@@ -128,24 +128,24 @@ int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nar
     if (res)
         wasm_result_init(res);
     if (!f || f->store != s) {
-        rt_result_set(res, WASM_TRAP, "function does not belong to this store");
+        wasm_rt_result_set(res, WASM_TRAP, "function does not belong to this store");
         return -1;
     }
     if (nargs != f->nparams || nresults != f->nresults) {
-        rt_result_set(res, WASM_TRAP,
-                      "wrong number of values: function %s takes %u and returns %u, "
-                      "got %zu and %zu",
-                      f->sig, f->nparams, f->nresults, nargs, nresults);
+        wasm_rt_result_set(res, WASM_TRAP,
+                           "wrong number of values: function %s takes %u and returns %u, "
+                           "got %zu and %zu",
+                           f->sig, f->nparams, f->nresults, nargs, nresults);
         return -1;
     }
-    if (rt_stack_init(s) < 0) {
-        rt_result_set(res, WASM_RESOURCE, "cannot allocate the value stack");
+    if (wasm_rt_stack_init(s) < 0) {
+        wasm_rt_result_set(res, WASM_RESOURCE, "cannot allocate the value stack");
         return -1;
     }
     rt_slot *fp = s->stack_top;
     uint32_t need = f->nparams > f->nresults ? f->nparams : f->nresults;
     if (fp + need + 1 > s->stack_end || s->depth >= s->max_depth || native_stack_low()) {
-        rt_result_set(res, WASM_TRAP, "call stack exhausted");
+        wasm_rt_result_set(res, WASM_TRAP, "call stack exhausted");
         return -1;
     }
     for (uint32_t i = 0; i < f->nparams; i++)
@@ -166,15 +166,15 @@ int wasm_func_call(wasm_store *s, wasm_func *f, const wasm_val *args, size_t nar
     thread_nesting++;
     if (f->is_host) {
         s->stack_top = fp + need;
-        rc = rt_call_host(s, f, NULL, fp);
+        rc = wasm_rt_call_host(s, f, NULL, fp);
     } else {
-        rc = rt_interp_call(s, f, fp);
+        rc = wasm_rt_interp_call(s, f, fp);
     }
     thread_nesting--;
     s->depth = depth0;
     s->stack_top = top0;
     if (rc < 0) {
-        rt_fill_result(s, res);
+        wasm_rt_fill_result(s, res);
         if (res && res->kind == WASM_OK)
             res->kind = WASM_TRAP;
         return -1;

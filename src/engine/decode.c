@@ -57,7 +57,7 @@ static void add_context(wm_reader *r, bool offset)
         snprintf(msg + len, cap - len, " (byte 0x%x)", rd_pos(r));
 }
 
-int rd_malformed(wm_reader *r, const char *fmt, ...)
+int wasm_rd_malformed(wm_reader *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -68,7 +68,7 @@ int rd_malformed(wm_reader *r, const char *fmt, ...)
     return -1;
 }
 
-int rd_invalid(wm_reader *r, const char *fmt, ...)
+int wasm_rd_invalid(wm_reader *r, const char *fmt, ...)
 {
     if (r->invalid)
         return 0;
@@ -82,14 +82,14 @@ int rd_invalid(wm_reader *r, const char *fmt, ...)
     return 0;
 }
 
-int rd_valtype(wm_reader *r, uint8_t *out)
+int wasm_rd_valtype(wm_reader *r, uint8_t *out)
 {
     if (rd_u8(r, out) < 0)
         return -1;
     if (*out == WASM_V128)
-        return rd_malformed(r, "SIMD (v128) is not supported");
+        return wasm_rd_malformed(r, "SIMD (v128) is not supported");
     if (!wm_is_valtype(*out))
-        return rd_malformed(r, "malformed value type");
+        return wasm_rd_malformed(r, "malformed value type");
     return 0;
 }
 
@@ -137,7 +137,7 @@ static int rd_name_len(wm_reader *r, char **out, uint32_t *len)
         return -1;
     *len = n;
     if (!utf8_valid(r->p, n))
-        return rd_malformed(r, "malformed UTF-8 encoding");
+        return wasm_rd_malformed(r, "malformed UTF-8 encoding");
     if (out)
         *out = util_xstrndup((const char *)r->p, n);
     r->p += n;
@@ -155,7 +155,7 @@ static int rd_reftype(wm_reader *r, uint8_t *out)
     if (rd_u8(r, out) < 0)
         return -1;
     if (!wm_is_reftype(*out))
-        return rd_malformed(r, "malformed reference type");
+        return wasm_rd_malformed(r, "malformed reference type");
     return 0;
 }
 
@@ -182,15 +182,15 @@ static int rd_limits(wm_reader *r, wm_limits *l)
 static void check_table_limits(wm_reader *r, const wm_limits *l)
 {
     if (l->has_max && l->min > l->max)
-        rd_invalid(r, "size minimum must not be greater than maximum");
+        wasm_rd_invalid(r, "size minimum must not be greater than maximum");
 }
 
 static void check_memory_limits(wm_reader *r, const wm_limits *l)
 {
     if (l->min > 65536 || (l->has_max && l->max > 65536))
-        rd_invalid(r, "memory size must be at most 65536 pages (4GiB)");
+        wasm_rd_invalid(r, "memory size must be at most 65536 pages (4GiB)");
     else if (l->has_max && l->min > l->max)
-        rd_invalid(r, "size minimum must not be greater than maximum");
+        wasm_rd_invalid(r, "size minimum must not be greater than maximum");
 }
 
 static int rd_tabletype(wm_reader *r, wm_tabletype *t)
@@ -215,10 +215,10 @@ static int rd_globaltype(wm_reader *r, wm_globaltype *g)
      * on success, and warns (-Wmaybe-uninitialized) where they copy it. */
     *g = (wm_globaltype){0};
     uint8_t mut;
-    if (rd_valtype(r, &g->valtype) < 0 || rd_u8(r, &mut) < 0)
+    if (wasm_rd_valtype(r, &g->valtype) < 0 || rd_u8(r, &mut) < 0)
         return -1;
     if (mut > 1)
-        return rd_malformed(r, "malformed mutability");
+        return wasm_rd_malformed(r, "malformed mutability");
     g->mutable_ = mut == 1;
     return 0;
 }
@@ -228,7 +228,7 @@ static int rd_const_expr(dec *d, uint8_t t, uint32_t nglobals, wm_range *range)
 {
     wm_expr_info info = {.kind = WM_EXPR_CONST, .const_type = t, .const_nglobals = nglobals};
     range->start = rd_pos(&d->r);
-    if (wm_validate_expr(&d->r, &info) < 0)
+    if (wasm_wm_validate_expr(&d->r, &info) < 0)
         return -1;
     range->end = rd_pos(&d->r);
     return 0;
@@ -250,7 +250,7 @@ static void *rd_vec_room(wm_reader *r, uint32_t *n, uint32_t *room, size_t elem)
 
 /* The entries of a section's vector, whose array rd_vec_room made: entry()
  * reads entry i and counts it in the module before filling it in, so what
- * a failure leaves half read is still freed by wm_clear. */
+ * a failure leaves half read is still freed by wasm_wm_clear. */
 typedef int (*entry_reader)(dec *d, uint32_t i);
 
 static int rd_entries(dec *d, uint32_t n, uint32_t room, entry_reader entry)
@@ -339,7 +339,7 @@ static int rd_valtypes(wm_reader *r, uint32_t *n, const uint8_t **start)
     *start = r->p;
     for (uint32_t k = 0; k < *n; k++) {
         uint8_t t;
-        if (rd_valtype(r, &t) < 0)
+        if (wasm_rd_valtype(r, &t) < 0)
             return -1;
     }
     return 0;
@@ -357,7 +357,7 @@ static int type_entry(dec *d, uint32_t i)
     if (rc != UTIL_LEB128_OK)
         return rd_leb_error(r, rc);
     if (form != -0x20)
-        return rd_malformed(r, "malformed function type");
+        return wasm_rd_malformed(r, "malformed function type");
     if (rd_valtypes(r, &np, &pp) < 0 || rd_valtypes(r, &nr, &rp) < 0)
         return -1;
     wm_functype *ft = &m->types[m->ntypes++];
@@ -394,7 +394,7 @@ static int import_entry(dec *d, uint32_t i)
         if (rd_u32(r, &im->desc.func_type) < 0)
             return -1;
         if (im->desc.func_type >= m->ntypes)
-            rd_invalid(r, "unknown type %u", im->desc.func_type);
+            wasm_rd_invalid(r, "unknown type %u", im->desc.func_type);
         im->index = m->nfuncs;
         add_func(d, im->desc.func_type);
         m->n_imported_funcs++;
@@ -424,7 +424,7 @@ static int import_entry(dec *d, uint32_t i)
         m->n_imported_globals++;
         break;
     default:
-        return rd_malformed(r, "malformed import kind");
+        return wasm_rd_malformed(r, "malformed import kind");
     }
     return 0;
 }
@@ -450,7 +450,7 @@ static int sec_function(dec *d)
         if (rd_u32(r, &t) < 0)
             return -1;
         if (t >= m->ntypes)
-            rd_invalid(r, "unknown type %u", t);
+            wasm_rd_invalid(r, "unknown type %u", t);
         add_func(d, t);
     }
     d->n_defined_funcs = n;
@@ -527,7 +527,7 @@ static int export_entry(dec *d, uint32_t i)
     if (rd_u8(r, &kind) < 0)
         return -1;
     if (kind > 3)
-        return rd_malformed(r, "malformed export kind");
+        return wasm_rd_malformed(r, "malformed export kind");
     if (rd_u32(r, &e->index) < 0)
         return -1;
     e->kind = (wasm_extern_kind)kind;
@@ -535,7 +535,7 @@ static int export_entry(dec *d, uint32_t i)
     uint32_t limit = kind == 0 ? m->nfuncs : kind == 1 ? m->ntables
                    : kind == 2 ? m->nmems : m->nglobals;
     if (e->index >= limit)
-        rd_invalid(r, "unknown %s %u", what[kind], e->index);
+        wasm_rd_invalid(r, "unknown %s %u", what[kind], e->index);
     else if (kind == 0)
         m->func_declared[e->index] = 1;
     return 0;
@@ -556,7 +556,7 @@ static int sec_export(dec *d)
     qsort(sorted, n, sizeof *sorted, cmp_exports);
     for (uint32_t i = 1; i < n; i++)
         if (cmp_exports(&sorted[i - 1], &sorted[i]) == 0) {
-            rd_invalid(r, "duplicate export name");
+            wasm_rd_invalid(r, "duplicate export name");
             break;
         }
     free(sorted);
@@ -572,11 +572,11 @@ static int sec_start(dec *d)
         return -1;
     m->start = f;
     if (f >= m->nfuncs) {
-        rd_invalid(r, "unknown function %u", f);
+        wasm_rd_invalid(r, "unknown function %u", f);
     } else if (m->func_type[f] < m->ntypes) {
         const wm_functype *ft = &m->types[m->func_type[f]];
         if (ft->nparams || ft->nresults)
-            rd_invalid(r, "start function");
+            wasm_rd_invalid(r, "start function");
     }
     return 0;
 }
@@ -591,7 +591,7 @@ static int elem_entry(dec *d, uint32_t i)
     if (rd_u32(r, &flags) < 0)
         return -1;
     if (flags > 7)
-        return rd_malformed(r, "malformed elements segment kind");
+        return wasm_rd_malformed(r, "malformed elements segment kind");
     bool passive_or_decl = flags & 1;
     bool explicit_table = (flags & 3) == 2;
     bool exprs = flags & 4;
@@ -613,7 +613,7 @@ static int elem_entry(dec *d, uint32_t i)
             if (rd_u8(r, &kind) < 0)
                 return -1;
             if (kind != 0)
-                return rd_malformed(r, "malformed elements segment kind");
+                return wasm_rd_malformed(r, "malformed elements segment kind");
         }
     }
     uint32_t room;
@@ -637,16 +637,16 @@ static int elem_entry(dec *d, uint32_t i)
                 return -1;
             e->func_indices[k] = f;
             if (f >= m->nfuncs)
-                rd_invalid(r, "unknown function %u", f);
+                wasm_rd_invalid(r, "unknown function %u", f);
             else
                 m->func_declared[f] = 1;
         }
     }
     if (e->mode == WM_SEG_ACTIVE) {
         if (e->table >= m->ntables)
-            rd_invalid(r, "unknown table %u", e->table);
+            wasm_rd_invalid(r, "unknown table %u", e->table);
         else if (m->tables[e->table].type.elem_type != e->elem_type)
-            rd_invalid(r, "type mismatch");
+            wasm_rd_invalid(r, "type mismatch");
     }
     return 0;
 }
@@ -689,15 +689,15 @@ static int code_entry(dec *d, uint32_t i)
         if (g >= room)
             return rd_eof(r);
         wm_local_group *lg = &f->local_groups[f->nlocal_groups++];
-        if (rd_u32(r, &lg->count) < 0 || rd_valtype(r, &lg->valtype) < 0)
+        if (rd_u32(r, &lg->count) < 0 || wasm_rd_valtype(r, &lg->valtype) < 0)
             return -1;
         total += lg->count;
     }
     if (total > UINT32_MAX)
-        return rd_malformed(r, "too many locals");
+        return wasm_rd_malformed(r, "too many locals");
     if (total > WM_MAX_LOCALS)
-        return rd_malformed(r, "too many locals (%llu, at most %u supported)",
-                            (unsigned long long)total, WM_MAX_LOCALS);
+        return wasm_rd_malformed(r, "too many locals (%llu, at most %u supported)",
+                                 (unsigned long long)total, WM_MAX_LOCALS);
     f->nlocals = (uint32_t)total;
     const wm_functype *ft = NULL;
     if (counts_match) {
@@ -711,13 +711,13 @@ static int code_entry(dec *d, uint32_t i)
                          .nlocal_groups = f->nlocal_groups,
                          .nlocals = f->nlocals};
     f->body.start = rd_pos(r);
-    if (wm_validate_expr(r, &info) < 0)
+    if (wasm_wm_validate_expr(r, &info) < 0)
         return -1;
     f->body.end = rd_pos(r);
     f->max_stack = info.max_stack;
     f->max_depth = info.max_depth;
     if (r->p != start + size)
-        return rd_malformed(r, "section size mismatch");
+        return wasm_rd_malformed(r, "section size mismatch");
     r->func_index = -1;
     return 0;
 }
@@ -741,7 +741,7 @@ static int data_entry(dec *d, uint32_t i)
     if (rd_u32(r, &flags) < 0)
         return -1;
     if (flags > 2)
-        return rd_malformed(r, "malformed data segment kind");
+        return wasm_rd_malformed(r, "malformed data segment kind");
     ds->mode = flags == 1 ? WM_SEG_PASSIVE : WM_SEG_ACTIVE;
     if (flags == 2 && rd_u32(r, &ds->memory) < 0)
         return -1;
@@ -749,7 +749,7 @@ static int data_entry(dec *d, uint32_t i)
         if (rd_const_expr(d, WASM_I32, m->n_imported_globals, &ds->offset) < 0)
             return -1;
         if (ds->memory >= m->nmems)
-            rd_invalid(r, "unknown memory %u", ds->memory);
+            wasm_rd_invalid(r, "unknown memory %u", ds->memory);
     }
     if (rd_bytes_len(r, &len) < 0)
         return -1;
@@ -776,10 +776,10 @@ static int sec_custom(dec *d, const uint8_t *start, uint32_t size)
         return -1;
     const uint8_t *name = r->p;
     if (!utf8_valid(name, n))
-        return rd_malformed(r, "malformed UTF-8 encoding");
+        return wasm_rd_malformed(r, "malformed UTF-8 encoding");
     r->p += n;
     if ((size_t)(r->p - start) > size)
-        return rd_malformed(r, "unexpected end");
+        return wasm_rd_malformed(r, "unexpected end");
     if (n == 4 && memcmp(name, "name", 4) == 0) {
         d->has_name_section = true;
         d->name_section = (wm_range){rd_pos(r), (uint32_t)(start + size - r->base)};
@@ -830,13 +830,13 @@ static int header(wm_reader *r)
     static const uint8_t version[4] = {0x01, 0x00, 0x00, 0x00};
     size_t len = (size_t)(r->end - r->base);
     if (len < 4)
-        return rd_malformed(r, "unexpected end");
+        return wasm_rd_malformed(r, "unexpected end");
     if (memcmp(r->base, magic, 4) != 0)
-        return rd_malformed(r, "magic header not detected");
+        return wasm_rd_malformed(r, "magic header not detected");
     if (len < 8)
-        return rd_malformed(r, "unexpected end");
+        return wasm_rd_malformed(r, "unexpected end");
     if (memcmp(r->base + 4, version, 4) != 0)
-        return rd_malformed(r, "unknown binary version");
+        return wasm_rd_malformed(r, "unknown binary version");
     r->p = r->base + 8;
     return 0;
 }
@@ -849,10 +849,10 @@ static int sections(dec *d)
     while (r->p < r->end) {
         uint8_t id = *r->p;
         if (id > SEC_DATACOUNT)
-            return rd_malformed(r, "malformed section id %u", id);
+            return wasm_rd_malformed(r, "malformed section id %u", id);
         if (id != SEC_CUSTOM) {
             if (k_rank[id] <= last_rank)
-                return rd_malformed(r, "unexpected content after last section");
+                return wasm_rd_malformed(r, "unexpected content after last section");
             last_rank = k_rank[id];
         }
         r->p++;
@@ -881,13 +881,13 @@ static int sections(dec *d)
         if (rc < 0)
             return -1;
         if (r->p != start + size)
-            return rd_malformed(r, "section size mismatch");
+            return wasm_rd_malformed(r, "section size mismatch");
         r->func_index = -1;
     }
     return 0;
 }
 
-int wm_decode(wasm_module *m, wasm_result *res)
+int wasm_wm_decode(wasm_module *m, wasm_result *res)
 {
     dec d = {.r = {.m = m,
                    .base = m->bytes,
@@ -902,13 +902,13 @@ int wm_decode(wasm_module *m, wasm_result *res)
     if (!m->func_declared)
         m->func_declared = util_xcalloc(m->nfuncs ? m->nfuncs : 1, 1);
     if (m->nmems > 1 && !m->features.multi_memory)
-        rd_invalid(&d.r, "multiple memories");
+        wasm_rd_invalid(&d.r, "multiple memories");
     if (d.n_defined_funcs != d.n_code) {
-        rd_malformed(&d.r, "function and code section have inconsistent lengths");
+        wasm_rd_malformed(&d.r, "function and code section have inconsistent lengths");
         goto out;
     }
     if (m->has_datacount && m->datacount != m->ndatas) {
-        rd_malformed(&d.r, "data count and data section have inconsistent lengths");
+        wasm_rd_malformed(&d.r, "data count and data section have inconsistent lengths");
         goto out;
     }
     /* The spec requires a data count section for memory.init/data.drop;
@@ -916,10 +916,10 @@ int wm_decode(wasm_module *m, wasm_result *res)
      * is what the (text-derived) spec tests expect for that case. */
     if (!m->has_datacount && d.r.uses_data_index) {
         if (d.has_data_section) {
-            rd_malformed(&d.r, "data count section required");
+            wasm_rd_malformed(&d.r, "data count section required");
             goto out;
         }
-        rd_invalid(&d.r, "unknown data segment %u", d.r.first_data_index);
+        wasm_rd_invalid(&d.r, "unknown data segment %u", d.r.first_data_index);
     }
     if (d.r.invalid)
         goto out;
@@ -929,6 +929,6 @@ int wm_decode(wasm_module *m, wasm_result *res)
     m->code = util_xcalloc(ndef ? ndef : 1, sizeof *m->code);
     rc = 0;
 out:
-    wm_validator_free(d.r.val);
+    wasm_wm_validator_free(d.r.val);
     return rc;
 }

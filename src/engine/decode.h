@@ -7,9 +7,9 @@
  * the whole binary, not by the end of the current section or function:
  * sizes are checked after the fact ("section size mismatch"), which is
  * what makes the spec report e.g. "END opcode expected" when a body runs
- * into the next one.  Malformed input aborts decoding at once (rd_malformed
+ * into the next one.  Malformed input aborts decoding at once (wasm_rd_malformed
  * returns -1 and every caller propagates it).  Validation errors do not:
- * the first one is remembered (rd_invalid) and decoding goes on, because a
+ * the first one is remembered (wasm_rd_invalid) and decoding goes on, because a
  * malformed byte anywhere later in the module takes precedence over it.
  */
 #ifndef ENGINE_DECODE_H
@@ -39,20 +39,20 @@ typedef struct wm_reader {
     int64_t func_index;      /* function whose body is being read, or -1 */
 } wm_reader;
 
-int rd_malformed(wm_reader *r, const char *fmt, ...) UTIL_PRINTF(2, 3);
+int wasm_rd_malformed(wm_reader *r, const char *fmt, ...) UTIL_PRINTF(2, 3);
 /* Records the first validation error; always returns 0 so decoding goes on. */
-int rd_invalid(wm_reader *r, const char *fmt, ...) UTIL_PRINTF(2, 3);
+int wasm_rd_invalid(wm_reader *r, const char *fmt, ...) UTIL_PRINTF(2, 3);
 
 static inline int rd_eof(wm_reader *r)
 {
-    return rd_malformed(r, "unexpected end of section or function");
+    return wasm_rd_malformed(r, "unexpected end of section or function");
 }
 
 static inline int rd_leb_error(wm_reader *r, int code)
 {
     if (code == UTIL_LEB128_END)
         return rd_eof(r);
-    return rd_malformed(r, "%s", util_leb128_strerror(code));
+    return wasm_rd_malformed(r, "%s", util_leb128_strerror(code));
 }
 
 static inline int rd_u8(wm_reader *r, uint8_t *out)
@@ -105,7 +105,7 @@ static inline int rd_len(wm_reader *r, uint32_t *out)
     if (rd_u32(r, out) < 0)
         return -1;
     if (*out > (size_t)(r->end - r->p))
-        return rd_malformed(r, "length out of bounds");
+        return wasm_rd_malformed(r, "length out of bounds");
     return 0;
 }
 
@@ -154,7 +154,7 @@ static inline bool wm_is_reftype(uint8_t t)
 }
 
 /* Reads a value type byte ("malformed value type"; v128 -> unsupported). */
-int rd_valtype(wm_reader *r, uint8_t *out);
+int wasm_rd_valtype(wm_reader *r, uint8_t *out);
 
 /* ---- expressions (validate.c) ------------------------------------------ */
 
@@ -178,7 +178,7 @@ typedef struct wm_expr_info {
 } wm_expr_info;
 
 /* Reads and validates one expression up to and including its final end. */
-int wm_validate_expr(wm_reader *r, wm_expr_info *info);
-void wm_validator_free(wm_validator *v);
+int wasm_wm_validate_expr(wm_reader *r, wm_expr_info *info);
+void wasm_wm_validator_free(wm_validator *v);
 
 #endif

@@ -115,11 +115,11 @@ static bool import_matches(wasm_store *s, const wasm_extern *e, const mv_extern_
 /* The store's type ids of the module's function types [ntypes]. */
 static uint32_t *intern_types(wasm_store *s, const wasm_module *m)
 {
-    uint32_t ntypes = mv_num_types(m);
+    uint32_t ntypes = wasm_mv_num_types(m);
     uint32_t *type_ids = util_xcalloc(ntypes ? ntypes : 1, sizeof(uint32_t));
     for (uint32_t i = 0; i < ntypes; i++) {
-        cleanup_free char *sig = rt_sig_of_functype(m, i);
-        type_ids[i] = rt_store_intern_type(s, sig);
+        cleanup_free char *sig = wasm_rt_sig_of_functype(m, i);
+        type_ids[i] = wasm_rt_store_intern_type(s, sig);
     }
     return type_ids;
 }
@@ -128,13 +128,13 @@ static bool unlinkable(wasm_result *res, const wasm_module *m, uint32_t i, bool 
 {
     wasm_import_desc d = wasm_module_import(m, i);
     mv_extern_type want;
-    mv_import_type(m, i, &want);
+    wasm_mv_import_type(m, i, &want);
     if (unknown)
-        rt_result_set(res, WASM_UNLINKABLE, "unknown import: %s::%s (%s)", d.module, d.name,
-                      kind_name(want.kind));
+        wasm_rt_result_set(res, WASM_UNLINKABLE, "unknown import: %s::%s (%s)", d.module, d.name,
+                           kind_name(want.kind));
     else
-        rt_result_set(res, WASM_UNLINKABLE, "incompatible import type: %s::%s (%s)", d.module,
-                      d.name, kind_name(want.kind));
+        wasm_rt_result_set(res, WASM_UNLINKABLE, "incompatible import type: %s::%s (%s)", d.module,
+                           d.name, kind_name(want.kind));
     return false;
 }
 
@@ -153,8 +153,8 @@ static const rt_link_def *resolve_import(wasm_store *s, const wasm_module *m,
 {
     wasm_import_desc d = wasm_module_import(m, i);
     mv_extern_type want;
-    mv_import_type(m, i, &want);
-    const rt_link_def *def = l ? rt_linker_find(l, d.module, d.name) : NULL;
+    wasm_mv_import_type(m, i, &want);
+    const rt_link_def *def = l ? wasm_rt_linker_find(l, d.module, d.name) : NULL;
     if (!def) {
         unlinkable(res, m, i, true);
         return NULL;
@@ -189,7 +189,7 @@ int wasm_linker_check(wasm_store *s, const wasm_module *m, const wasm_linker *l,
     wasm_result_init(res);
     uint32_t *type_ids = intern_types(s, m);
     int rc = 0;
-    for (uint32_t i = 0; i < mv_num_imports(m); i++) {
+    for (uint32_t i = 0; i < wasm_mv_num_imports(m); i++) {
         if (!resolve_import(s, m, l, type_ids, i, res)) {
             if (bad_import)
                 *bad_import = i;
@@ -222,24 +222,32 @@ void wasm_resolution_free(wasm_resolution *r)
 
 wasm_resolution *wasm_linker_resolve(const wasm_linker *l, wasm_module *m, wasm_result *res)
 {
+    return wasm_linker_resolve_at(l, m, NULL, res);
+}
+
+wasm_resolution *wasm_linker_resolve_at(const wasm_linker *l, wasm_module *m, size_t *bad_import,
+                                        wasm_result *res)
+{
     wasm_result local;
     if (!res)
         res = &local;
     wasm_result_init(res);
     wasm_resolution *r = util_xcalloc(1, sizeof *r);
     r->module = wasm_module_ref(m);
-    r->n = mv_num_imports(m);
+    r->n = wasm_mv_num_imports(m);
     r->defs = util_xcalloc(r->n ? r->n : 1, sizeof(rt_link_def));
     for (uint32_t i = 0; i < r->n; i++) {
         wasm_import_desc d = wasm_module_import(m, i);
         mv_extern_type want;
-        mv_import_type(m, i, &want);
-        const rt_link_def *def = l ? rt_linker_find(l, d.module, d.name) : NULL;
+        wasm_mv_import_type(m, i, &want);
+        const rt_link_def *def = l ? wasm_rt_linker_find(l, d.module, d.name) : NULL;
         /* a store's extern is checked fully when its store is known */
         bool ok = def && (def->host ? host_def_matches(m, def, &want)
                                     : def->ext.kind == want.kind);
         if (!ok) {
             unlinkable(res, m, i, def == NULL);
+            if (bad_import)
+                *bad_import = i;
             wasm_resolution_free(r);
             return NULL;
         }
@@ -253,7 +261,7 @@ wasm_resolution *wasm_linker_resolve(const wasm_linker *l, wasm_module *m, wasm_
 
 static bool trap_result(wasm_result *res, const char *msg)
 {
-    rt_result_set(res, WASM_TRAP, "%s", msg);
+    wasm_rt_result_set(res, WASM_TRAP, "%s", msg);
     return false;
 }
 
@@ -266,7 +274,7 @@ static bool init_segments(wasm_instance *inst, wasm_result *res)
         uint32_t table, count;
         const uint8_t *off_expr;
         uint8_t et;
-        mv_elem(m, i, &mode, &table, &off_expr, &et, &count);
+        wasm_mv_elem(m, i, &mode, &table, &off_expr, &et, &count);
         if (mode == MV_ACTIVE) {
             uint64_t off = eval_const(inst, off_expr).u32;
             wasm_table *t = inst->tables[table];
@@ -284,12 +292,12 @@ static bool init_segments(wasm_instance *inst, wasm_result *res)
         int mode;
         uint32_t mem;
         const uint8_t *off_expr;
-        mv_data_seg(m, i, &mode, &mem, &off_expr);
+        wasm_mv_data_seg(m, i, &mode, &mem, &off_expr);
         if (mode != MV_ACTIVE)
             continue;
         const uint8_t *bytes;
         size_t len;
-        mv_data(m, i, &bytes, &len);
+        wasm_mv_data(m, i, &bytes, &len);
         uint64_t off = eval_const(inst, off_expr).u32;
         wasm_memory *mm = inst->mems[mem];
         if (off + len > mm->size)
@@ -306,16 +314,16 @@ static bool init_segments(wasm_instance *inst, wasm_result *res)
 static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_ids,
                                   wasm_extern *imps, wasm_result *res)
 {
-    uint32_t nimports = mv_num_imports(m);
+    uint32_t nimports = wasm_mv_num_imports(m);
     wasm_instance *inst = util_xcalloc(1, sizeof *inst);
     inst->store = s;
     inst->module = wasm_module_ref(m);
     inst->type_ids = type_ids;
-    rt_vec_push(&s->instances, inst);
-    inst->nfuncs = mv_num_funcs(m);
-    inst->ntables = mv_num_tables(m);
-    inst->nmems = mv_num_mems(m);
-    inst->nglobals = mv_num_globals(m);
+    wasm_rt_vec_push(&s->instances, inst);
+    inst->nfuncs = wasm_mv_num_funcs(m);
+    inst->ntables = wasm_mv_num_tables(m);
+    inst->nmems = wasm_mv_num_mems(m);
+    inst->nglobals = wasm_mv_num_globals(m);
     inst->funcs = util_xcalloc(inst->nfuncs + 1, sizeof(wasm_func *));
     inst->tables = util_xcalloc(inst->ntables + 1, sizeof(wasm_table *));
     inst->mems = util_xcalloc(inst->nmems + 1, sizeof(wasm_memory *));
@@ -337,7 +345,7 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
     inst->own_funcs = util_xcalloc(ndef ? ndef : 1, sizeof(wasm_func));
     for (uint32_t i = nf; i < inst->nfuncs; i++) {
         wasm_func *f = &inst->own_funcs[i - nf];
-        rt_func_init(s, f, type_ids[mv_func_type(m, i)]);
+        wasm_rt_func_init(s, f, type_ids[wasm_mv_func_type(m, i)]);
         f->inst = inst;
         f->func_idx = i;
         inst->funcs[i] = f;
@@ -345,21 +353,21 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
     for (uint32_t i = nt; i < inst->ntables; i++) {
         uint8_t et;
         mv_limits lim;
-        mv_table(m, i, &et, &lim);
+        wasm_mv_table(m, i, &et, &lim);
         if (lim.min > 10000000u) {
-            rt_result_set(res, WASM_RESOURCE, "table of %llu elements is too large",
-                          (unsigned long long)lim.min);
+            wasm_rt_result_set(res, WASM_RESOURCE, "table of %llu elements is too large",
+                               (unsigned long long)lim.min);
             return NULL;
         }
-        inst->tables[i] = rt_table_new(s, et, (uint32_t)lim.min,
-                                       lim.has_max && lim.max < UINT32_MAX ? (uint32_t)lim.max
+        inst->tables[i] = wasm_rt_table_new(s, et, (uint32_t)lim.min,
+                                            lim.has_max && lim.max < UINT32_MAX ? (uint32_t)lim.max
                                                                            : UINT32_MAX,
-                                       lim.has_max, NULL);
+                                            lim.has_max, NULL);
     }
     for (uint32_t i = nm; i < inst->nmems; i++) {
         mv_limits lim;
-        mv_mem(m, i, &lim);
-        inst->mems[i] = rt_memory_new(s, lim.min, lim.max, lim.has_max, res);
+        wasm_mv_mem(m, i, &lim);
+        inst->mems[i] = wasm_rt_memory_new(s, lim.min, lim.max, lim.has_max, res);
         if (!inst->mems[i])
             return NULL;
     }
@@ -367,13 +375,13 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
         uint8_t vt;
         bool mut;
         const uint8_t *init;
-        mv_global(m, i, &vt, &mut, &init);
+        wasm_mv_global(m, i, &vt, &mut, &init);
         wasm_global *g = util_xcalloc(1, sizeof *g);
         g->store = s;
         g->type = vt;
         g->mutable_ = mut;
         g->val = eval_const(inst, init);
-        rt_vec_push(&s->globals, g);
+        wasm_rt_vec_push(&s->globals, g);
         inst->globals[i] = g;
     }
 
@@ -383,7 +391,7 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
         const char *name;
         wasm_extern_kind kind;
         uint32_t idx;
-        mv_export(m, i, &name, &kind, &idx);
+        wasm_mv_export(m, i, &name, &kind, &idx);
         wasm_extern *e = &inst->exports[i];
         e->kind = kind;
         switch (kind) {
@@ -395,31 +403,31 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
     }
 
     /* element segments: evaluate their references now */
-    inst->nelems = mv_num_elems(m);
+    inst->nelems = wasm_mv_num_elems(m);
     inst->elems = util_xcalloc(inst->nelems + 1, sizeof(rt_elem));
     for (uint32_t i = 0; i < inst->nelems; i++) {
         int mode;
         uint32_t table, count;
         const uint8_t *off;
         uint8_t et;
-        mv_elem(m, i, &mode, &table, &off, &et, &count);
+        wasm_mv_elem(m, i, &mode, &table, &off, &et, &count);
         rt_elem *e = &inst->elems[i];
         e->len = count;
         e->refs = util_xcalloc(count ? count : 1, sizeof(void *));
         for (uint32_t j = 0; j < count; j++) {
             const uint8_t *expr;
             uint32_t fi;
-            mv_elem_item(m, i, j, &expr, &fi);
+            wasm_mv_elem_item(m, i, j, &expr, &fi);
             e->refs[j] = expr ? eval_const(inst, expr).ref : (void *)inst->funcs[fi];
         }
     }
-    inst->ndatas = mv_num_datas(m);
+    inst->ndatas = wasm_mv_num_datas(m);
     inst->data_dropped = util_xcalloc(inst->ndatas + 1, sizeof(bool));
 
     if (!init_segments(inst, res))
         return NULL;
 
-    int64_t start = mv_start(m);
+    int64_t start = wasm_mv_start(m);
     if (start >= 0) {
         if (wasm_func_call(s, inst->funcs[start], NULL, 0, NULL, 0, res) < 0)
             return NULL;
@@ -436,7 +444,7 @@ wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker
     wasm_result_init(res);
     uint32_t *type_ids = intern_types(s, m);
     /* resolve every import before making or allocating anything */
-    uint32_t nimports = mv_num_imports(m);
+    uint32_t nimports = wasm_mv_num_imports(m);
     const rt_link_def **defs = util_xcalloc(nimports ? nimports : 1, sizeof(*defs));
     for (uint32_t i = 0; i < nimports; i++) {
         if (!(defs[i] = resolve_import(s, m, l, type_ids, i, res))) {
@@ -460,13 +468,13 @@ wasm_instance *wasm_instantiate_resolved(wasm_store *s, wasm_module *m,
         res = &local;
     wasm_result_init(res);
     if (r->module != m) {
-        rt_result_set(res, WASM_UNLINKABLE, "the imports were resolved for another module");
+        wasm_rt_result_set(res, WASM_UNLINKABLE, "the imports were resolved for another module");
         return NULL;
     }
     uint32_t *type_ids = intern_types(s, m);
     for (uint32_t i = 0; i < r->n; i++) {
         mv_extern_type want;
-        mv_import_type(m, i, &want);
+        wasm_mv_import_type(m, i, &want);
         uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
         if (!r->defs[i].host && !import_matches(s, &r->defs[i].ext, &want, tid)) {
             free(type_ids);
@@ -484,7 +492,7 @@ bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, w
 {
     for (uint32_t i = 0; i < inst->nexports; i++) {
         size_t elen;
-        const char *ename = mv_export_name(inst->module, i, &elen);
+        const char *ename = wasm_mv_export_name(inst->module, i, &elen);
         if (elen == len && memcmp(ename, name, len) == 0) {
             *out = inst->exports[i];
             return true;

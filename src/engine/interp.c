@@ -176,7 +176,7 @@ static inline uint64_t sat_u64_f64(double x)
 
 /* ---- host calls --------------------------------------------------------- */
 
-__attribute__((noinline)) int rt_call_host(wasm_store *s, wasm_func *f, wasm_instance *inst,
+__attribute__((noinline)) int wasm_rt_call_host(wasm_store *s, wasm_func *f, wasm_instance *inst,
                                                rt_slot *fp)
 {
     wasm_val small_args[16], small_res[16];
@@ -309,7 +309,7 @@ static const char *bulk_op(wasm_store *s, wasm_instance *inst, int op, rt_slot *
         wasm_memory *m = inst->mems[ip[5]];
         const uint8_t *data;
         size_t len;
-        mv_data(inst->module, ip[4], &data, &len);
+        wasm_mv_data(inst->module, ip[4], &data, &len);
         if (inst->data_dropped[ip[4]])
             len = 0;
         if (sidx + n > len || d + n > m->size)
@@ -774,7 +774,7 @@ L_MEMORY_SIZE:
     ip += 3;
     NEXT();
 L_MEMORY_GROW: {
-    int64_t r = rt_memory_grow(inst->mems[ip[3]], R(2).u32);
+    int64_t r = wasm_rt_memory_grow(inst->mems[ip[3]], R(2).u32);
     R(1).u64 = (uint32_t)r;
     RELOAD_MEM();
     ip += 4;
@@ -838,7 +838,7 @@ L_TABLE_SIZE:
     ip += 3;
     NEXT();
 L_TABLE_GROW: {
-    int64_t r = rt_table_grow(inst->tables[ip[4]], R(3).u32, R(2).ref);
+    int64_t r = wasm_rt_table_grow(inst->tables[ip[4]], R(3).u32, R(2).ref);
     R(1).u64 = (uint32_t)r;
     ip += 5;
     NEXT();
@@ -992,11 +992,11 @@ do_tail_call: {
         s->stack_top = nfp + (callee->nparams > callee->nresults ? callee->nparams
                                                                   : callee->nresults);
         rt_slot *saved_top = s->stack_top;
-        int rc = rt_call_host(s, callee, inst, nfp);
+        int rc = wasm_rt_call_host(s, callee, inst, nfp);
         s->stack_top = saved_top;
         if (rc < 0) {
             if (s->pending_kind == WASM_TRAP)
-                rt_backtrace(s, entry_depth, cur);
+                wasm_rt_backtrace(s, entry_depth, cur);
             goto unwind;
         }
         memmove(fp, nfp, callee->nresults * sizeof(rt_slot));
@@ -1004,7 +1004,7 @@ do_tail_call: {
     }
     const rt_code *code = callee->code;
     if (UTIL_UNLIKELY(!code)) {
-        code = rt_code_get(callee->inst->module, callee->func_idx);
+        code = wasm_rt_code_get(callee->inst->module, callee->func_idx);
         callee->code = code;
     }
     if (UTIL_UNLIKELY(fp + code->frame_slots > s->stack_end))
@@ -1035,12 +1035,12 @@ do_call: {
         s->stack_top = nfp + (callee->nparams > callee->nresults ? callee->nparams
                                                                   : callee->nresults);
         rt_slot *saved_top = s->stack_top;
-        int rc = rt_call_host(s, callee, inst, nfp);
+        int rc = wasm_rt_call_host(s, callee, inst, nfp);
         s->stack_top = saved_top;
         if (rc < 0) {
             if (s->pending_kind == WASM_TRAP) {
                 /* the host function is the innermost frame */
-                rt_backtrace(s, entry_depth, cur);
+                wasm_rt_backtrace(s, entry_depth, cur);
             }
             goto unwind;
         }
@@ -1049,7 +1049,7 @@ do_call: {
     }
     const rt_code *code = callee->code;
     if (UTIL_UNLIKELY(!code)) {
-        code = rt_code_get(callee->inst->module, callee->func_idx);
+        code = wasm_rt_code_get(callee->inst->module, callee->func_idx);
         callee->code = code;
     }
     if (UTIL_UNLIKELY(depth >= s->max_depth || nfp + code->frame_slots > s->stack_end))
@@ -1115,7 +1115,7 @@ do_trap:
 do_trap_set: /* pending_msg already written */
     s->pending_kind = WASM_TRAP;
     s->depth = depth;
-    rt_backtrace(s, entry_depth, cur);
+    wasm_rt_backtrace(s, entry_depth, cur);
     goto unwind;
 
 unwind:
@@ -1123,7 +1123,7 @@ unwind:
     return -1;
 }
 
-const int32_t *rt_interp_handlers(void)
+const int32_t *wasm_rt_interp_handlers(void)
 {
     const int32_t *h = atomic_load(&handler_table);
     if (!h) {
@@ -1133,7 +1133,7 @@ const int32_t *rt_interp_handlers(void)
     return h;
 }
 
-int rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp)
+int wasm_rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp)
 {
     return run(s, f, fp);
 }

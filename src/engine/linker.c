@@ -105,7 +105,7 @@ int wasm_linker_define_func(wasm_linker *l, const char *module, const char *name
 {
     uint8_t *types;
     uint32_t np, nr;
-    if (!fn || !signature || !rt_sig_parse(signature, &types, &np, &nr)) {
+    if (!fn || !signature || !wasm_rt_sig_parse(signature, &types, &np, &nr)) {
         util_log_error("wasm_linker_define_func %s::%s: malformed signature \"%s\"", module,
                        name, signature ? signature : "(null)");
         return -1;
@@ -139,7 +139,7 @@ wasm_func *wasm_linker_define_host(wasm_linker *l, wasm_store *s, const char *mo
     return f;
 }
 
-const rt_link_def *rt_linker_find(const wasm_linker *l, const char *module, const char *name)
+const rt_link_def *wasm_rt_linker_find(const wasm_linker *l, const char *module, const char *name)
 {
     link_entry *e = find_slot(l->slots, l->cap, module, name);
     return e->module ? &e->def : NULL;
@@ -147,9 +147,20 @@ const rt_link_def *rt_linker_find(const wasm_linker *l, const char *module, cons
 
 bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name, wasm_extern *out)
 {
-    const rt_link_def *d = rt_linker_find(l, module, name);
+    const rt_link_def *d = wasm_rt_linker_find(l, module, name);
     if (!d || d->host)
         return false;
     *out = d->ext;
     return true;
+}
+
+const char *wasm_linker_func_signature(const wasm_linker *l, const char *module,
+                                       const char *name)
+{
+    const rt_link_def *d = wasm_rt_linker_find(l, module, name);
+    if (!d)
+        return NULL;
+    if (d->host)
+        return d->sig;
+    return d->ext.kind == WASM_EXTERN_FUNC ? wasm_func_signature(d->ext.of.func) : NULL;
 }

@@ -23,24 +23,24 @@
 
 #define MAX_PAGES_32 65536ull
 
-wasm_memory *rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_pages, bool has_max,
-                           wasm_result *res)
+wasm_memory *wasm_rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_pages, bool has_max,
+                                wasm_result *res)
 {
     uint64_t ceiling = MAX_PAGES_32;
     if (s->config.max_memory_bytes) {
         uint64_t cap = s->config.max_memory_bytes / RT_PAGE_SIZE;
         if (min_pages > cap) {
-            rt_result_set(res, WASM_RESOURCE,
-                          "memory of %llu pages exceeds the store's cap of %llu bytes",
-                          (unsigned long long)min_pages,
-                          (unsigned long long)s->config.max_memory_bytes);
+            wasm_rt_result_set(res, WASM_RESOURCE,
+                               "memory of %llu pages exceeds the store's cap of %llu bytes",
+                               (unsigned long long)min_pages,
+                               (unsigned long long)s->config.max_memory_bytes);
             return NULL;
         }
         if (cap < ceiling)
             ceiling = cap;
     }
     if (min_pages > MAX_PAGES_32) {
-        rt_result_set(res, WASM_RESOURCE, "memory size must be at most 65536 pages (4GiB)");
+        wasm_rt_result_set(res, WASM_RESOURCE, "memory size must be at most 65536 pages (4GiB)");
         return NULL;
     }
     uint64_t limit = has_max && max_pages < ceiling ? max_pages : ceiling;
@@ -57,8 +57,8 @@ wasm_memory *rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_pages
                        -1, 0);
         if (p == MAP_FAILED) {
             free(m);
-            rt_result_set(res, WASM_RESOURCE, "cannot reserve linear memory: %s",
-                          strerror(errno));
+            wasm_rt_result_set(res, WASM_RESOURCE, "cannot reserve linear memory: %s",
+                               strerror(errno));
             return NULL;
         }
         m->base = p;
@@ -66,15 +66,16 @@ wasm_memory *rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_pages
     if (min_pages && mprotect(m->base, min_pages * RT_PAGE_SIZE, PROT_READ | PROT_WRITE) < 0) {
         munmap(m->base, reserve);
         free(m);
-        rt_result_set(res, WASM_RESOURCE, "cannot allocate linear memory: %s", strerror(errno));
+        wasm_rt_result_set(res, WASM_RESOURCE, "cannot allocate linear memory: %s",
+                           strerror(errno));
         return NULL;
     }
     m->size = min_pages * RT_PAGE_SIZE;
-    rt_vec_push(&s->memories, m);
+    wasm_rt_vec_push(&s->memories, m);
     return m;
 }
 
-int64_t rt_memory_grow(wasm_memory *m, uint64_t delta)
+int64_t wasm_rt_memory_grow(wasm_memory *m, uint64_t delta)
 {
     uint64_t old = m->size / RT_PAGE_SIZE;
     if (delta == 0)
@@ -88,7 +89,7 @@ int64_t rt_memory_grow(wasm_memory *m, uint64_t delta)
     return (int64_t)old;
 }
 
-void rt_memory_free(wasm_memory *m)
+void wasm_rt_memory_free(wasm_memory *m)
 {
     if (m->base)
         munmap(m->base, m->reserved);
@@ -99,10 +100,10 @@ wasm_memory *wasm_memory_new(wasm_store *s, wasm_limits pages, wasm_result *res)
 {
     bool has_max = pages.max != UINT64_MAX;
     if (has_max && pages.max < pages.min) {
-        rt_result_set(res, WASM_INVALID, "size minimum must not be greater than maximum");
+        wasm_rt_result_set(res, WASM_INVALID, "size minimum must not be greater than maximum");
         return NULL;
     }
-    return rt_memory_new(s, pages.min, pages.max, has_max, res);
+    return wasm_rt_memory_new(s, pages.min, pages.max, has_max, res);
 }
 
 uint8_t *wasm_memory_data(wasm_memory *m)
@@ -117,5 +118,5 @@ uint64_t wasm_memory_size(const wasm_memory *m)
 
 int64_t wasm_memory_grow(wasm_memory *m, uint64_t delta_pages)
 {
-    return rt_memory_grow(m, delta_pages);
+    return wasm_rt_memory_grow(m, delta_pages);
 }

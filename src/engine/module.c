@@ -15,9 +15,9 @@
 #include "module.h"
 
 /* Frees a function's translated code (translate.c). */
-void rt_code_release(void *code);
+void wasm_rt_code_release(void *code);
 
-void wm_clear(wasm_module *m)
+void wasm_wm_clear(wasm_module *m)
 {
     for (uint32_t i = 0; i < m->ntypes; i++) {
         free(m->types[i].types);
@@ -38,7 +38,7 @@ void wm_clear(wasm_module *m)
         for (uint32_t i = 0; i < ndef; i++) {
             struct rt_code *c = atomic_load(&m->code[i]);
             if (c)
-                rt_code_release(c);
+                wasm_rt_code_release(c);
         }
     }
     free(m->code);
@@ -98,8 +98,8 @@ wasm_module *wasm_module_new_take(uint8_t *bytes, size_t len, const wasm_feature
         m->features = *features;
     m->bytes = bytes ? bytes : util_xmalloc(1);
     m->len = len;
-    if (wm_decode(m, res) < 0) {
-        wm_clear(m);
+    if (wasm_wm_decode(m, res) < 0) {
+        wasm_wm_clear(m);
         free(m);
         return NULL;
     }
@@ -123,7 +123,7 @@ void wasm_module_free(wasm_module *m)
 {
     if (!m || atomic_fetch_sub(&m->refcount, 1) != 1)
         return;
-    wm_clear(m);
+    wasm_wm_clear(m);
     free(m);
 }
 
@@ -163,7 +163,7 @@ const char *wasm_module_export_signature(const wasm_module *m, const char *name)
     return NULL;
 }
 
-const char *wm_func_name(const wasm_module *m, uint32_t idx)
+const char *wasm_wm_func_name(const wasm_module *m, uint32_t idx)
 {
     if (!m->func_names || idx >= m->nfuncs)
         return NULL;

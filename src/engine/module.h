@@ -11,7 +11,7 @@
  *     runtime.h, in modview.c, on top of this struct.
  *   - engine-back (translate.c) owns the contents of `code[i]`: a lazily
  *     published pointer (compare-and-swap) to its translated code.  The
- *     module frees non-NULL slots with rt_code_release() when it dies.
+ *     module frees non-NULL slots with wasm_rt_code_release() when it dies.
  *
  * Conventions:
  *   - Value types are the binary codes (0x7F i32 ... 0x6F externref), i.e.
@@ -198,14 +198,14 @@ struct wasm_module {
 };
 
 /* Name of function `idx` from the name section, or NULL. */
-const char *wm_func_name(const wasm_module *m, uint32_t idx);
+const char *wasm_wm_func_name(const wasm_module *m, uint32_t idx);
 
 /* decode.c / validate.c: internal entry points used by wasm_module_new.
  * Both fill `res` (kind WASM_MALFORMED or WASM_INVALID, spec message). */
-int wm_decode(wasm_module *m, wasm_result *res);
+int wasm_wm_decode(wasm_module *m, wasm_result *res);
 int wm_validate_code(wasm_module *m, wasm_result *res);
 
 /* Frees everything a (possibly half-built) module owns, not `m` itself. */
-void wm_clear(wasm_module *m);
+void wasm_wm_clear(wasm_module *m);
 
 #endif

@@ -10,19 +10,20 @@
 #include "module.h"
 #include "runtime.h"
 
-uint32_t mv_func_type(const wasm_module *m, uint32_t func_idx)
+uint32_t wasm_mv_func_type(const wasm_module *m, uint32_t func_idx)
 {
     return m->func_type[func_idx];
 }
 
-void mv_type_arity(const wasm_module *m, uint32_t type_idx, uint32_t *np, uint32_t *nr)
+void wasm_mv_type_arity(const wasm_module *m, uint32_t type_idx, uint32_t *np, uint32_t *nr)
 {
     *np = m->types[type_idx].nparams;
     *nr = m->types[type_idx].nresults;
 }
 
-void mv_body(const wasm_module *m, uint32_t func_idx, const uint8_t **expr, const uint8_t **end,
-             uint32_t *ndeclared_locals)
+void wasm_mv_body(const wasm_module *m, uint32_t func_idx, const uint8_t **expr,
+                  const uint8_t **end,
+                  uint32_t *ndeclared_locals)
 {
     const wm_func *f = &m->funcs[func_idx - m->n_imported_funcs];
     *expr = m->bytes + f->body.start;
@@ -30,29 +31,29 @@ void mv_body(const wasm_module *m, uint32_t func_idx, const uint8_t **expr, cons
     *ndeclared_locals = f->nlocals;
 }
 
-_Atomic(rt_code *) *mv_code_slot(wasm_module *m, uint32_t func_idx)
+_Atomic(rt_code *) *wasm_mv_code_slot(wasm_module *m, uint32_t func_idx)
 {
     return &m->code[func_idx - m->n_imported_funcs];
 }
 
-void mv_data(const wasm_module *m, uint32_t seg, const uint8_t **bytes, size_t *len)
+void wasm_mv_data(const wasm_module *m, uint32_t seg, const uint8_t **bytes, size_t *len)
 {
     const wm_data *d = &m->datas[seg];
     *bytes = m->bytes + d->bytes.start;
     *len = d->bytes.end - d->bytes.start;
 }
 
-const char *mv_func_name(const wasm_module *m, uint32_t func_idx)
+const char *wasm_mv_func_name(const wasm_module *m, uint32_t func_idx)
 {
-    return wm_func_name(m, func_idx);
+    return wasm_wm_func_name(m, func_idx);
 }
 
-uint32_t mv_num_types(const wasm_module *m)
+uint32_t wasm_mv_num_types(const wasm_module *m)
 {
     return m->ntypes;
 }
 
-uint32_t mv_num_imports(const wasm_module *m)
+uint32_t wasm_mv_num_imports(const wasm_module *m)
 {
     return m->nimports;
 }
@@ -64,7 +65,7 @@ static void limits_out(const wm_limits *l, mv_limits *out)
     out->has_max = l->has_max;
 }
 
-void mv_import_type(const wasm_module *m, uint32_t i, mv_extern_type *out)
+void wasm_mv_import_type(const wasm_module *m, uint32_t i, mv_extern_type *out)
 {
     const wm_import *im = &m->imports[i];
     *out = (mv_extern_type){.kind = im->kind};
@@ -86,44 +87,44 @@ void mv_import_type(const wasm_module *m, uint32_t i, mv_extern_type *out)
     }
 }
 
-uint32_t mv_num_funcs(const wasm_module *m)
+uint32_t wasm_mv_num_funcs(const wasm_module *m)
 {
     return m->nfuncs;
 }
 
-uint32_t mv_num_imported_funcs(const wasm_module *m)
+uint32_t wasm_mv_num_imported_funcs(const wasm_module *m)
 {
     return m->n_imported_funcs;
 }
 
-uint32_t mv_num_tables(const wasm_module *m)
+uint32_t wasm_mv_num_tables(const wasm_module *m)
 {
     return m->ntables;
 }
 
-uint32_t mv_num_mems(const wasm_module *m)
+uint32_t wasm_mv_num_mems(const wasm_module *m)
 {
     return m->nmems;
 }
 
-uint32_t mv_num_globals(const wasm_module *m)
+uint32_t wasm_mv_num_globals(const wasm_module *m)
 {
     return m->nglobals;
 }
 
-void mv_table(const wasm_module *m, uint32_t idx, uint8_t *elem_type, mv_limits *lim)
+void wasm_mv_table(const wasm_module *m, uint32_t idx, uint8_t *elem_type, mv_limits *lim)
 {
     *elem_type = m->tables[idx].type.elem_type;
     limits_out(&m->tables[idx].type.limits, lim);
 }
 
-void mv_mem(const wasm_module *m, uint32_t idx, mv_limits *lim)
+void wasm_mv_mem(const wasm_module *m, uint32_t idx, mv_limits *lim)
 {
     limits_out(&m->mems[idx].limits, lim);
 }
 
-void mv_global(const wasm_module *m, uint32_t idx, uint8_t *valtype, bool *mutable_,
-               const uint8_t **init_expr)
+void wasm_mv_global(const wasm_module *m, uint32_t idx, uint8_t *valtype, bool *mutable_,
+                    const uint8_t **init_expr)
 {
     const wm_global *g = &m->globals[idx];
     *valtype = g->type.valtype;
@@ -131,32 +132,32 @@ void mv_global(const wasm_module *m, uint32_t idx, uint8_t *valtype, bool *mutab
     *init_expr = g->imported ? NULL : m->bytes + g->init.start;
 }
 
-void mv_export(const wasm_module *m, uint32_t i, const char **name, wasm_extern_kind *kind,
-               uint32_t *index)
+void wasm_mv_export(const wasm_module *m, uint32_t i, const char **name, wasm_extern_kind *kind,
+                    uint32_t *index)
 {
     *name = m->exports[i].name;
     *kind = m->exports[i].kind;
     *index = m->exports[i].index;
 }
 
-const char *mv_export_name(const wasm_module *m, uint32_t i, size_t *len)
+const char *wasm_mv_export_name(const wasm_module *m, uint32_t i, size_t *len)
 {
     *len = m->exports[i].name_len;
     return m->exports[i].name;
 }
 
-int64_t mv_start(const wasm_module *m)
+int64_t wasm_mv_start(const wasm_module *m)
 {
     return m->start;
 }
 
-uint32_t mv_num_elems(const wasm_module *m)
+uint32_t wasm_mv_num_elems(const wasm_module *m)
 {
     return m->nelems;
 }
 
-void mv_elem(const wasm_module *m, uint32_t i, int *mode, uint32_t *table,
-             const uint8_t **offset_expr, uint8_t *elem_type, uint32_t *count)
+void wasm_mv_elem(const wasm_module *m, uint32_t i, int *mode, uint32_t *table,
+                  const uint8_t **offset_expr, uint8_t *elem_type, uint32_t *count)
 {
     const wm_elem *e = &m->elems[i];
     *mode = (int)e->mode;
@@ -166,8 +167,8 @@ void mv_elem(const wasm_module *m, uint32_t i, int *mode, uint32_t *table,
     *count = e->count;
 }
 
-void mv_elem_item(const wasm_module *m, uint32_t i, uint32_t j, const uint8_t **expr,
-                  uint32_t *func_idx)
+void wasm_mv_elem_item(const wasm_module *m, uint32_t i, uint32_t j, const uint8_t **expr,
+                       uint32_t *func_idx)
 {
     const wm_elem *e = &m->elems[i];
     if (e->func_indices) {
@@ -179,13 +180,13 @@ void mv_elem_item(const wasm_module *m, uint32_t i, uint32_t j, const uint8_t **
     }
 }
 
-uint32_t mv_num_datas(const wasm_module *m)
+uint32_t wasm_mv_num_datas(const wasm_module *m)
 {
     return m->ndatas;
 }
 
-void mv_data_seg(const wasm_module *m, uint32_t i, int *mode, uint32_t *mem,
-                 const uint8_t **offset_expr)
+void wasm_mv_data_seg(const wasm_module *m, uint32_t i, int *mode, uint32_t *mem,
+                      const uint8_t **offset_expr)
 {
     const wm_data *d = &m->datas[i];
     *mode = (int)d->mode;

@@ -63,18 +63,19 @@ typedef struct rt_code {
 /* Translates function `func_idx` (an index in the module's function space,
  * not an import) on first use; thread-safe, the result is cached in the
  * module.  Returns NULL only when out of memory. */
-const rt_code *rt_code_get(wasm_module *m, uint32_t func_idx);
+const rt_code *wasm_rt_code_get(wasm_module *m, uint32_t func_idx);
 /* Frees one function's code (called by the module when it dies). */
-void rt_code_release(void *code);
+void wasm_rt_code_release(void *code);
 
 /* modview.c: what the back half needs to know about a decoded module. */
-uint32_t mv_func_type(const wasm_module *m, uint32_t func_idx);
-void mv_type_arity(const wasm_module *m, uint32_t type_idx, uint32_t *np, uint32_t *nr);
-void mv_body(const wasm_module *m, uint32_t func_idx, const uint8_t **expr, const uint8_t **end,
-             uint32_t *ndeclared_locals);
-_Atomic(rt_code *) *mv_code_slot(wasm_module *m, uint32_t func_idx);
-void mv_data(const wasm_module *m, uint32_t seg, const uint8_t **bytes, size_t *len);
-const char *mv_func_name(const wasm_module *m, uint32_t func_idx);
+uint32_t wasm_mv_func_type(const wasm_module *m, uint32_t func_idx);
+void wasm_mv_type_arity(const wasm_module *m, uint32_t type_idx, uint32_t *np, uint32_t *nr);
+void wasm_mv_body(const wasm_module *m, uint32_t func_idx, const uint8_t **expr,
+                  const uint8_t **end,
+                  uint32_t *ndeclared_locals);
+_Atomic(rt_code *) *wasm_mv_code_slot(wasm_module *m, uint32_t func_idx);
+void wasm_mv_data(const wasm_module *m, uint32_t seg, const uint8_t **bytes, size_t *len);
+const char *wasm_mv_func_name(const wasm_module *m, uint32_t func_idx);
 
 typedef struct mv_limits {
     uint64_t min, max;
@@ -91,35 +92,35 @@ typedef struct mv_extern_type {
 
 enum { MV_ACTIVE, MV_PASSIVE, MV_DECLARATIVE };
 
-uint32_t mv_num_types(const wasm_module *m);
-uint32_t mv_num_imports(const wasm_module *m);
+uint32_t wasm_mv_num_types(const wasm_module *m);
+uint32_t wasm_mv_num_imports(const wasm_module *m);
 /* module/name come from wasm_module_import(); this gives the type. */
-void mv_import_type(const wasm_module *m, uint32_t i, mv_extern_type *out);
-uint32_t mv_num_funcs(const wasm_module *m); /* including imported */
-uint32_t mv_num_imported_funcs(const wasm_module *m);
-uint32_t mv_num_tables(const wasm_module *m); /* including imported */
-uint32_t mv_num_mems(const wasm_module *m);
-uint32_t mv_num_globals(const wasm_module *m);
+void wasm_mv_import_type(const wasm_module *m, uint32_t i, mv_extern_type *out);
+uint32_t wasm_mv_num_funcs(const wasm_module *m); /* including imported */
+uint32_t wasm_mv_num_imported_funcs(const wasm_module *m);
+uint32_t wasm_mv_num_tables(const wasm_module *m); /* including imported */
+uint32_t wasm_mv_num_mems(const wasm_module *m);
+uint32_t wasm_mv_num_globals(const wasm_module *m);
 /* Defined objects, by index in their index space (>= the imported count). */
-void mv_table(const wasm_module *m, uint32_t idx, uint8_t *elem_type, mv_limits *lim);
-void mv_mem(const wasm_module *m, uint32_t idx, mv_limits *lim);
-void mv_global(const wasm_module *m, uint32_t idx, uint8_t *valtype, bool *mutable_,
-               const uint8_t **init_expr);
+void wasm_mv_table(const wasm_module *m, uint32_t idx, uint8_t *elem_type, mv_limits *lim);
+void wasm_mv_mem(const wasm_module *m, uint32_t idx, mv_limits *lim);
+void wasm_mv_global(const wasm_module *m, uint32_t idx, uint8_t *valtype, bool *mutable_,
+                    const uint8_t **init_expr);
 /* Exports: index in the kind's index space. */
-void mv_export(const wasm_module *m, uint32_t i, const char **name, wasm_extern_kind *kind,
-               uint32_t *index);
+void wasm_mv_export(const wasm_module *m, uint32_t i, const char **name, wasm_extern_kind *kind,
+                    uint32_t *index);
 /* Export i's name and its length (names may hold NUL bytes). */
-const char *mv_export_name(const wasm_module *m, uint32_t i, size_t *len);
-int64_t mv_start(const wasm_module *m); /* -1 if none */
-uint32_t mv_num_elems(const wasm_module *m);
-void mv_elem(const wasm_module *m, uint32_t i, int *mode, uint32_t *table,
-             const uint8_t **offset_expr, uint8_t *elem_type, uint32_t *count);
+const char *wasm_mv_export_name(const wasm_module *m, uint32_t i, size_t *len);
+int64_t wasm_mv_start(const wasm_module *m); /* -1 if none */
+uint32_t wasm_mv_num_elems(const wasm_module *m);
+void wasm_mv_elem(const wasm_module *m, uint32_t i, int *mode, uint32_t *table,
+                  const uint8_t **offset_expr, uint8_t *elem_type, uint32_t *count);
 /* Item j of element segment i: either a function index or a const expr. */
-void mv_elem_item(const wasm_module *m, uint32_t i, uint32_t j, const uint8_t **expr,
-                  uint32_t *func_idx);
-uint32_t mv_num_datas(const wasm_module *m);
-void mv_data_seg(const wasm_module *m, uint32_t i, int *mode, uint32_t *mem,
-                 const uint8_t **offset_expr);
+void wasm_mv_elem_item(const wasm_module *m, uint32_t i, uint32_t j, const uint8_t **expr,
+                       uint32_t *func_idx);
+uint32_t wasm_mv_num_datas(const wasm_module *m);
+void wasm_mv_data_seg(const wasm_module *m, uint32_t i, int *mode, uint32_t *mem,
+                      const uint8_t **offset_expr);
 
 /* ---- runtime objects ---------------------------------------------------- */
 
@@ -208,7 +209,7 @@ typedef struct rt_vec {
     void **items;
     size_t len, cap;
 } rt_vec;
-void rt_vec_push(rt_vec *v, void *p);
+void wasm_rt_vec_push(rt_vec *v, void *p);
 
 struct wasm_store {
     wasm_store_config config;
@@ -247,37 +248,37 @@ typedef struct rt_link_def {
     void *env;
 } rt_link_def;
 /* The definition of (module, name), or NULL. */
-const rt_link_def *rt_linker_find(const wasm_linker *l, const char *module, const char *name);
+const rt_link_def *wasm_rt_linker_find(const wasm_linker *l, const char *module, const char *name);
 
-uint32_t rt_store_intern_type(wasm_store *s, const char *sig);
+uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig);
 /* Makes f a function of s with interned type `type_id` (its signature,
  * value types and arities, which calls read from the function itself). */
-void rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id);
+void wasm_rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id);
 /* Builds the signature string of a module function type (caller frees). */
-char *rt_sig_of_functype(const wasm_module *m, uint32_t type_idx);
+char *wasm_rt_sig_of_functype(const wasm_module *m, uint32_t type_idx);
 /* Parses a signature string; returns false if malformed. */
-bool rt_sig_parse(const char *sig, uint8_t **types, uint32_t *np, uint32_t *nr);
-char rt_type_letter(uint8_t valtype);
+bool wasm_rt_sig_parse(const char *sig, uint8_t **types, uint32_t *np, uint32_t *nr);
+char wasm_rt_type_letter(uint8_t valtype);
 
-int rt_stack_init(wasm_store *s);
+int wasm_rt_stack_init(wasm_store *s);
 
 /* memory.c */
-wasm_memory *rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_pages, bool has_max,
-                           wasm_result *res);
-int64_t rt_memory_grow(wasm_memory *m, uint64_t delta_pages);
-void rt_memory_free(wasm_memory *m);
+wasm_memory *wasm_rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_pages, bool has_max,
+                                wasm_result *res);
+int64_t wasm_rt_memory_grow(wasm_memory *m, uint64_t delta_pages);
+void wasm_rt_memory_free(wasm_memory *m);
 
 /* table.c */
-wasm_table *rt_table_new(wasm_store *s, uint8_t elem_type, uint32_t min, uint32_t max,
-                         bool has_max, void *init);
-int64_t rt_table_grow(wasm_table *t, uint32_t delta, void *init);
-void rt_table_free(wasm_table *t);
+wasm_table *wasm_rt_table_new(wasm_store *s, uint8_t elem_type, uint32_t min, uint32_t max,
+                              bool has_max, void *init);
+int64_t wasm_rt_table_grow(wasm_table *t, uint32_t delta, void *init);
+void wasm_rt_table_free(wasm_table *t);
 
 /* interp.c: runs f with its arguments already in fp[0..nparams); results in
  * fp[0..nresults).  Returns 0, or -1 with the store's pending outcome set. */
-int rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp);
+int wasm_rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp);
 /* The handler offsets the translator emits, indexed by op number. */
-const int32_t *rt_interp_handlers(void);
+const int32_t *wasm_rt_interp_handlers(void);
 
 struct wasm_caller {
     wasm_store *store;
@@ -285,16 +286,16 @@ struct wasm_caller {
 };
 /* Calls a host function with its arguments in fp[0..nparams); results go
  * to fp[0..nresults).  Returns 0 or -1 with the outcome pending. */
-int rt_call_host(wasm_store *s, wasm_func *f, wasm_instance *inst, rt_slot *fp);
+int wasm_rt_call_host(wasm_store *s, wasm_func *f, wasm_instance *inst, rt_slot *fp);
 
 /* call.c */
-void rt_set_trap(wasm_store *s, const char *msg);
-void rt_fill_result(wasm_store *s, wasm_result *res);
+void wasm_rt_set_trap(wasm_store *s, const char *msg);
+void wasm_rt_fill_result(wasm_store *s, wasm_result *res);
 /* Appends the backtrace of frames [from, s->depth) (innermost first). */
-void rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost);
+void wasm_rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost);
 
 /* util */
-void rt_result_set(wasm_result *res, wasm_result_kind kind, const char *fmt, ...)
+void wasm_rt_result_set(wasm_result *res, wasm_result_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

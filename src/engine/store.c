@@ -19,7 +19,7 @@
 
 #define VALUE_STACK_BYTES (512ull << 20)
 
-void rt_vec_push(rt_vec *v, void *p)
+void wasm_rt_vec_push(rt_vec *v, void *p)
 {
     if (v->len == v->cap) {
         v->cap = v->cap ? v->cap * 2 : 8;
@@ -28,7 +28,7 @@ void rt_vec_push(rt_vec *v, void *p)
     v->items[v->len++] = p;
 }
 
-void rt_result_set(wasm_result *res, wasm_result_kind kind, const char *fmt, ...)
+void wasm_rt_result_set(wasm_result *res, wasm_result_kind kind, const char *fmt, ...)
 {
     if (!res)
         return;
@@ -49,7 +49,7 @@ wasm_store *wasm_store_new(const wasm_store_config *config)
     return s;
 }
 
-int rt_stack_init(wasm_store *s)
+int wasm_rt_stack_init(wasm_store *s)
 {
     if (s->stack)
         return 0;
@@ -98,9 +98,9 @@ void wasm_store_free(wasm_store *s)
     for (size_t i = 0; i < s->funcs.len; i++)
         free_func(s->funcs.items[i]);
     for (size_t i = 0; i < s->memories.len; i++)
-        rt_memory_free(s->memories.items[i]);
+        wasm_rt_memory_free(s->memories.items[i]);
     for (size_t i = 0; i < s->tables.len; i++)
-        rt_table_free(s->tables.items[i]);
+        wasm_rt_table_free(s->tables.items[i]);
     for (size_t i = 0; i < s->globals.len; i++)
         free(s->globals.items[i]);
     free(s->instances.items);
@@ -134,7 +134,7 @@ void *wasm_store_user_data(wasm_store *s)
     return s->config.user_data;
 }
 
-uint32_t rt_store_intern_type(wasm_store *s, const char *sig)
+uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig)
 {
     for (uint32_t i = 0; i < s->ntypes; i++)
         if (strcmp(s->types[i].sig, sig) == 0)
@@ -145,14 +145,14 @@ uint32_t rt_store_intern_type(wasm_store *s, const char *sig)
     }
     rt_type *t = &s->types[s->ntypes];
     t->sig = util_xstrdup(sig);
-    if (!rt_sig_parse(sig, &t->vals, &t->np, &t->nr)) {
+    if (!wasm_rt_sig_parse(sig, &t->vals, &t->np, &t->nr)) {
         t->vals = NULL;
         t->np = t->nr = 0;
     }
     return s->ntypes++;
 }
 
-void rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id)
+void wasm_rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id)
 {
     const rt_type *t = &s->types[type_id];
     f->store = s;
@@ -177,7 +177,7 @@ static int letter_type(char c)
     }
 }
 
-char rt_type_letter(uint8_t t)
+char wasm_rt_type_letter(uint8_t t)
 {
     switch (t) {
     case WASM_I32: return 'i';
@@ -191,7 +191,7 @@ char rt_type_letter(uint8_t t)
     }
 }
 
-bool rt_sig_parse(const char *sig, uint8_t **types, uint32_t *np, uint32_t *nr)
+bool wasm_rt_sig_parse(const char *sig, uint8_t **types, uint32_t *np, uint32_t *nr)
 {
     const char *colon = sig ? strchr(sig, ':') : NULL;
     if (!colon || strchr(colon + 1, ':'))
@@ -220,19 +220,19 @@ wasm_func *wasm_func_new_host(wasm_store *s, const char *signature, wasm_host_fn
 {
     uint8_t *types;
     uint32_t np, nr;
-    if (!fn || !rt_sig_parse(signature, &types, &np, &nr)) {
+    if (!fn || !wasm_rt_sig_parse(signature, &types, &np, &nr)) {
         util_log_error("wasm_func_new_host: malformed signature \"%s\"",
                        signature ? signature : "(null)");
         return NULL;
     }
     free(types);
     wasm_func *f = util_xcalloc(1, sizeof *f);
-    rt_func_init(s, f, rt_store_intern_type(s, signature));
+    wasm_rt_func_init(s, f, wasm_rt_store_intern_type(s, signature));
     f->is_host = true;
     f->fn = fn;
     f->env = env;
     f->env_free = env_free;
-    rt_vec_push(&s->funcs, f);
+    wasm_rt_vec_push(&s->funcs, f);
     return f;
 }
 
@@ -241,7 +241,7 @@ const char *wasm_func_signature(const wasm_func *f)
     return f->sig;
 }
 
-char *rt_sig_of_functype(const wasm_module *m, uint32_t type_idx)
+char *wasm_rt_sig_of_functype(const wasm_module *m, uint32_t type_idx)
 {
     return util_xstrdup(m->types[type_idx].sig);
 }

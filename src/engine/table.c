@@ -11,8 +11,8 @@
 
 #include "runtime.h"
 
-wasm_table *rt_table_new(wasm_store *s, uint8_t elem_type, uint32_t min, uint32_t max,
-                         bool has_max, void *init)
+wasm_table *wasm_rt_table_new(wasm_store *s, uint8_t elem_type, uint32_t min, uint32_t max,
+                              bool has_max, void *init)
 {
     wasm_table *t = util_xcalloc(1, sizeof *t);
     t->store = s;
@@ -23,11 +23,11 @@ wasm_table *rt_table_new(wasm_store *s, uint8_t elem_type, uint32_t min, uint32_
     t->elems = util_xcalloc(min ? min : 1, sizeof(void *));
     for (uint32_t i = 0; i < min; i++)
         t->elems[i] = init;
-    rt_vec_push(&s->tables, t);
+    wasm_rt_vec_push(&s->tables, t);
     return t;
 }
 
-int64_t rt_table_grow(wasm_table *t, uint32_t delta, void *init)
+int64_t wasm_rt_table_grow(wasm_table *t, uint32_t delta, void *init)
 {
     uint32_t old = t->size;
     if (delta == 0)
@@ -41,7 +41,7 @@ int64_t rt_table_grow(wasm_table *t, uint32_t delta, void *init)
     return old;
 }
 
-void rt_table_free(wasm_table *t)
+void wasm_rt_table_free(wasm_table *t)
 {
     free(t->elems);
     free(t);
@@ -51,25 +51,26 @@ wasm_table *wasm_table_new(wasm_store *s, wasm_valtype elem, wasm_limits limits,
                            wasm_result *res)
 {
     if (elem != WASM_FUNCREF && elem != WASM_EXTERNREF) {
-        rt_result_set(res, WASM_INVALID, "table element type must be a reference type");
+        wasm_rt_result_set(res, WASM_INVALID, "table element type must be a reference type");
         return NULL;
     }
     bool has_max = limits.max != UINT64_MAX;
     if (limits.min > UINT32_MAX || (has_max && limits.max > UINT32_MAX)) {
-        rt_result_set(res, WASM_INVALID, "table size must be at most 2^32-1");
+        wasm_rt_result_set(res, WASM_INVALID, "table size must be at most 2^32-1");
         return NULL;
     }
     if (has_max && limits.max < limits.min) {
-        rt_result_set(res, WASM_INVALID, "size minimum must not be greater than maximum");
+        wasm_rt_result_set(res, WASM_INVALID, "size minimum must not be greater than maximum");
         return NULL;
     }
     if (limits.min > 10000000u) {
-        rt_result_set(res, WASM_RESOURCE, "table of %llu elements is too large",
-                      (unsigned long long)limits.min);
+        wasm_rt_result_set(res, WASM_RESOURCE, "table of %llu elements is too large",
+                           (unsigned long long)limits.min);
         return NULL;
     }
     void *v = elem == WASM_FUNCREF ? (void *)init.funcref : init.externref;
-    return rt_table_new(s, (uint8_t)elem, (uint32_t)limits.min, (uint32_t)limits.max, has_max, v);
+    return wasm_rt_table_new(s, (uint8_t)elem, (uint32_t)limits.min, (uint32_t)limits.max, has_max,
+                             v);
 }
 
 uint32_t wasm_table_size(const wasm_table *t)
@@ -112,7 +113,7 @@ wasm_global *wasm_global_new(wasm_store *s, wasm_valtype type, bool mutable_, wa
     case WASM_EXTERNREF: g->val.ref = v.externref; break;
     default: g->val.u64 = 0; break;
     }
-    rt_vec_push(&s->globals, g);
+    wasm_rt_vec_push(&s->globals, g);
     return g;
 }
 

@@ -335,7 +335,7 @@ static void blocktype(tr *t, uint32_t *np, uint32_t *nr)
         return;
     }
     uint32_t ti = (uint32_t)rd_s(t, 64);
-    mv_type_arity(t->m, ti, np, nr);
+    wasm_mv_type_arity(t->m, ti, np, nr);
 }
 
 
@@ -865,7 +865,7 @@ static void translate_body(tr *t, uint32_t nresults)
         case 0x12: /* return_call */ {
             uint32_t fi = (uint32_t)rd_u(t);
             uint32_t np, nr;
-            mv_type_arity(t->m, mv_func_type(t->m, fi), &np, &nr);
+            wasm_mv_type_arity(t->m, wasm_mv_func_type(t->m, fi), &np, &nr);
             emit_call(t, np, nr);
             uint32_t base = t->sp - np;
             emit_op(t, op == 0x12 ? OP_RETURN_CALL : OP_CALL);
@@ -881,7 +881,7 @@ static void translate_body(tr *t, uint32_t nresults)
             uint32_t ti = (uint32_t)rd_u(t);
             uint32_t tab = (uint32_t)rd_u(t);
             uint32_t np, nr;
-            mv_type_arity(t->m, ti, &np, &nr);
+            wasm_mv_type_arity(t->m, ti, &np, &nr);
             uint32_t elem = pop(t);
             emit_call(t, np, nr);
             uint32_t base = t->sp - np;
@@ -1105,11 +1105,11 @@ static rt_code *translate(wasm_module *m, uint32_t func_idx)
     tr t;
     memset(&t, 0, sizeof t);
     t.m = m;
-    t.handlers = rt_interp_handlers();
+    t.handlers = wasm_rt_interp_handlers();
     uint32_t ndecl;
-    mv_body(m, func_idx, &t.p, &t.end, &ndecl);
+    wasm_mv_body(m, func_idx, &t.p, &t.end, &ndecl);
     uint32_t np, nr;
-    mv_type_arity(m, mv_func_type(m, func_idx), &np, &nr);
+    wasm_mv_type_arity(m, wasm_mv_func_type(m, func_idx), &np, &nr);
     t.nreal = np + ndecl;
     t.nlocals = t.nreal > nr ? t.nreal : nr;
     /* One allocation sized from the body (code comes to about 0.7 words
@@ -1148,9 +1148,9 @@ static rt_code *translate(wasm_module *m, uint32_t func_idx)
     return c;
 }
 
-const rt_code *rt_code_get(wasm_module *m, uint32_t func_idx)
+const rt_code *wasm_rt_code_get(wasm_module *m, uint32_t func_idx)
 {
-    _Atomic(rt_code *) *slot = mv_code_slot(m, func_idx);
+    _Atomic(rt_code *) *slot = wasm_mv_code_slot(m, func_idx);
     rt_code *c = atomic_load_explicit(slot, memory_order_acquire);
     if (c)
         return c;
@@ -1165,7 +1165,7 @@ const rt_code *rt_code_get(wasm_module *m, uint32_t func_idx)
     return expected;
 }
 
-void rt_code_release(void *p)
+void wasm_rt_code_release(void *p)
 {
     rt_code *c = p;
     if (!c)

@@ -62,7 +62,7 @@ static const uint8_t *single(uint8_t t)
     return NULL;
 }
 
-void wm_validator_free(wm_validator *v)
+void wasm_wm_validator_free(wm_validator *v)
 {
     if (!v)
         return;
@@ -75,7 +75,7 @@ void wm_validator_free(wm_validator *v)
 static int fail(wm_validator *v, const char *msg)
 {
     if (!v->failed)
-        rd_invalid(v->r, "%s", msg);
+        wasm_rd_invalid(v->r, "%s", msg);
     v->failed = true;
     return 0;
 }
@@ -85,7 +85,7 @@ static int failf(wm_validator *v, const char *fmt, uint32_t idx)
     if (!v->failed) {
         char buf[128];
         snprintf(buf, sizeof buf, fmt, idx);
-        rd_invalid(v->r, "%s", buf);
+        wasm_rd_invalid(v->r, "%s", buf);
     }
     v->failed = true;
     return 0;
@@ -290,7 +290,7 @@ static int read_zero(wm_validator *v)
     if (rd_u8(v->r, &b) < 0)
         return -1;
     if (b != 0)
-        return rd_malformed(v->r, "zero byte expected");
+        return wasm_rd_malformed(v->r, "zero byte expected");
     return 0;
 }
 
@@ -310,7 +310,7 @@ static int read_blocktype(wm_validator *v, const uint8_t **params, uint32_t *np,
     }
     if ((b & 0xC0) == 0x40) {
         uint8_t t;
-        if (rd_valtype(r, &t) < 0)
+        if (wasm_rd_valtype(r, &t) < 0)
             return -1;
         *results = single(t);
         *nr = 1;
@@ -321,7 +321,7 @@ static int read_blocktype(wm_validator *v, const uint8_t **params, uint32_t *np,
     if (rc != UTIL_LEB128_OK)
         return rd_leb_error(r, rc);
     if (idx < 0)
-        return rd_malformed(r, "malformed block type");
+        return wasm_rd_malformed(r, "malformed block type");
     const wm_functype *ft = type_at(v, (uint32_t)idx);
     if (ft) {
         *params = ft->types;
@@ -578,7 +578,7 @@ static int prefix_fc(wm_validator *v)
         return 0;
     }
     default:
-        return rd_malformed(r, "illegal opcode 0xfc %u", sub);
+        return wasm_rd_malformed(r, "illegal opcode 0xfc %u", sub);
     }
 }
 
@@ -655,7 +655,7 @@ static int instr(wm_validator *v, uint8_t op)
     case OPC_ELSE: {
         ctl_frame *f = &v->ctls[v->nctls - 1];
         if (f->opcode != OPC_IF)
-            return rd_malformed(r, "END opcode expected");
+            return wasm_rd_malformed(r, "END opcode expected");
         ctl_frame done = pop_ctl(v);
         push_ctl(v, OPC_ELSE, done.params, done.nparams, done.results, done.nresults);
         return 0;
@@ -702,7 +702,7 @@ static int instr(wm_validator *v, uint8_t op)
     case OPC_CALL:
     case OPC_RETURN_CALL:
         if (op == OPC_RETURN_CALL && !m->features.tail_call)
-            return rd_malformed(r, "illegal opcode 0x%02x", op);
+            return wasm_rd_malformed(r, "illegal opcode 0x%02x", op);
         if (rd_u32(r, &a) < 0)
             return -1;
         if (!v->failed)
@@ -711,7 +711,7 @@ static int instr(wm_validator *v, uint8_t op)
     case OPC_CALL_INDIRECT:
     case OPC_RETURN_CALL_INDIRECT:
         if (op == OPC_RETURN_CALL_INDIRECT && !m->features.tail_call)
-            return rd_malformed(r, "illegal opcode 0x%02x", op);
+            return wasm_rd_malformed(r, "illegal opcode 0x%02x", op);
         return call_indirect(v, op == OPC_RETURN_CALL_INDIRECT);
     case OPC_DROP:
         pop(v);
@@ -734,7 +734,7 @@ static int instr(wm_validator *v, uint8_t op)
             return -1;
         uint8_t first = T_UNKNOWN;
         for (uint32_t i = 0; i < n; i++) {
-            if (rd_valtype(r, &t) < 0)
+            if (wasm_rd_valtype(r, &t) < 0)
                 return -1;
             if (i == 0)
                 first = t;
@@ -853,7 +853,7 @@ static int instr(wm_validator *v, uint8_t op)
         if (rd_u8(r, &t) < 0)
             return -1;
         if (!wm_is_reftype(t))
-            return rd_malformed(r, "malformed reference type");
+            return wasm_rd_malformed(r, "malformed reference type");
         push(v, t);
         return 0;
     case OPC_REF_IS_NULL:
@@ -878,11 +878,11 @@ static int instr(wm_validator *v, uint8_t op)
     case OPC_PREFIX_FC:
         return prefix_fc(v);
     case OPC_PREFIX_FD:
-        return rd_malformed(r, "SIMD instructions are not supported (opcode 0xfd)");
+        return wasm_rd_malformed(r, "SIMD instructions are not supported (opcode 0xfd)");
     default: {
         int n = numeric_sig(op, &in, &out);
         if (n == 0)
-            return rd_malformed(r, "illegal opcode 0x%02x", op);
+            return wasm_rd_malformed(r, "illegal opcode 0x%02x", op);
         pop_expect(v, in);
         if (n == 2)
             pop_expect(v, in);
@@ -911,7 +911,7 @@ static void setup_locals(wm_validator *v, const wm_expr_info *info)
     v->nlocals_all = n;
 }
 
-int wm_validate_expr(wm_reader *r, wm_expr_info *info)
+int wasm_wm_validate_expr(wm_reader *r, wm_expr_info *info)
 {
     if (!r->val)
         r->val = util_xcalloc(1, sizeof(wm_validator));

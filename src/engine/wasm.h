@@ -256,6 +256,11 @@ int wasm_linker_define_func(wasm_linker *l, const char *module, const char *name
 /* Looks a store's extern up (for hosts composing several linkers); false
  * also for a store-free host function. */
 bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name, wasm_extern *out);
+/* The signature ("ii:i") of the function defined as (module, name), a
+ * store's or a store-free one, or NULL if that is no function (for
+ * messages that say what the host has). */
+const char *wasm_linker_func_signature(const wasm_linker *l, const char *module,
+                                       const char *name);
 
 /* A module's imports resolved once through a linker (names looked up,
  * store-free host functions' signatures checked), to instantiate the
@@ -265,6 +270,10 @@ bool wasm_linker_get(const wasm_linker *l, const char *module, const char *name,
  * an import is missing or of the wrong type. */
 typedef struct wasm_resolution wasm_resolution;
 wasm_resolution *wasm_linker_resolve(const wasm_linker *l, wasm_module *m, wasm_result *res);
+/* The same, with *bad_import (if non-NULL) set to the index of the first
+ * import that failed, as wasm_linker_check gives it. */
+wasm_resolution *wasm_linker_resolve_at(const wasm_linker *l, wasm_module *m, size_t *bad_import,
+                                        wasm_result *res);
 void wasm_resolution_free(wasm_resolution *r);
 /* wasm_instantiate with imports from `r`, which must have been made for
  * `m`; a store's extern in it must belong to `s`. */

@@ -58,18 +58,18 @@ static bool ends_with(const char *s, const char *suffix)
 static void want_bool(shim_runtime_options *o, const toml_entry *e, const char *source,
                       bool *out)
 {
-    if (!toml_bool(e->value, out))
+    if (!util_toml_bool(e->value, out))
         add_warning(o, "options: %s (%s line %u): expected a boolean, got %s; keeping %s",
-                    e->key, source, e->line, toml_type_name(e->value->type),
+                    e->key, source, e->line, util_toml_type_name(e->value->type),
                     *out ? "true" : "false");
 }
 
 static void apply_chunk_size(shim_runtime_options *o, const toml_entry *e, const char *source)
 {
     int64_t v = 0;
-    if (!toml_is(e->value, TOML_INTEGER) || !toml_int(e->value, &v))
+    if (!toml_is(e->value, TOML_INTEGER) || !util_toml_int(e->value, &v))
         add_warning(o, "options: %s (%s line %u): expected an integer, got %s; keeping %lld",
-                    e->key, source, e->line, toml_type_name(e->value->type),
+                    e->key, source, e->line, util_toml_type_name(e->value->type),
                     (long long)o->grpc_max_write_chunk_size);
     else if (v <= 0)
         add_warning(o, "options: %s (%s line %u): must be positive, got %lld; keeping %lld",
@@ -81,11 +81,11 @@ static void apply_chunk_size(shim_runtime_options *o, const toml_entry *e, const
 
 static void apply_log_level(shim_runtime_options *o, const toml_entry *e, const char *source)
 {
-    const char *name = toml_string(e->value);
+    const char *name = util_toml_string(e->value);
     util_log_level level;
     if (name == NULL)
         add_warning(o, "options: %s (%s line %u): expected a string, got %s", e->key, source,
-                    e->line, toml_type_name(e->value->type));
+                    e->line, util_toml_type_name(e->value->type));
     else if (util_log_parse_level(name, &level) < 0)
         add_warning(o,
                     "options: %s (%s line %u): unknown level \"%s\" (use error, warn, info, "
@@ -115,15 +115,15 @@ static void apply_entry(shim_runtime_options *o, const toml_entry *e, const char
 static void apply_toml(shim_runtime_options *o, const char *text, size_t len, const char *source)
 {
     util_error *err = NULL;
-    cleanup_toml toml_value *t = toml_parse(text, len, source, &err);
+    cleanup_toml toml_value *t = util_toml_parse(text, len, source, &err);
     if (t == NULL) {
         add_warning(o, "options: %s is not valid TOML (%s); its keys are ignored", source,
                     err->msg);
         util_error_free(&err);
         return;
     }
-    for (size_t i = 0; i < toml_len(t); i++)
-        apply_entry(o, toml_entry_at(t, i), source);
+    for (size_t i = 0; i < util_toml_len(t); i++)
+        apply_entry(o, util_toml_entry_at(t, i), source);
 }
 
 static void apply_config_file(shim_runtime_options *o, const char *path)

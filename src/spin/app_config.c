@@ -110,19 +110,19 @@ static int load_providers(const toml_value *arr, const char *path, spin_runtime_
     if (!toml_is(arr, TOML_ARRAY))
         return util_error_set(err, 0, "%s: 'variables_provider' must be an array of tables",
                               path);
-    for (size_t i = 0; i < toml_len(arr); i++) {
-        const toml_value *t = toml_array_at(arr, i);
-        const char *type = toml_string(toml_get(t, "type"));
+    for (size_t i = 0; i < util_toml_len(arr); i++) {
+        const toml_value *t = util_toml_array_at(arr, i);
+        const char *type = util_toml_string(util_toml_get(t, "type"));
         if (!type)
             return util_error_set(err, 0, "%s:%u: variables_provider needs a 'type'", path,
                                   t ? t->line : 0);
         spin_var_provider p = {0};
         if (strcmp(type, "static") == 0) {
             p.is_static = true;
-            const toml_value *vals = toml_get(t, "values");
-            for (size_t j = 0; j < toml_len(vals); j++) {
-                const toml_entry *e = toml_entry_at(vals, j);
-                const char *v = toml_string(e->value);
+            const toml_value *vals = util_toml_get(t, "values");
+            for (size_t j = 0; j < util_toml_len(vals); j++) {
+                const toml_entry *e = util_toml_entry_at(vals, j);
+                const char *v = util_toml_string(e->value);
                 if (!v) {
                     spin_kv_array_free(p.values, p.n_values);
                     return util_error_set(err, 0, "%s:%u: static variable '%s' must be a string",
@@ -134,7 +134,7 @@ static int load_providers(const toml_value *arr, const char *path, spin_runtime_
                 p.n_values++;
             }
         } else if (strcmp(type, "env") == 0) {
-            const char *prefix = toml_string(toml_get(t, "prefix"));
+            const char *prefix = util_toml_string(util_toml_get(t, "prefix"));
             p.prefix = util_xstrdup(prefix ? prefix : "SPIN_VARIABLE");
         } else if (strcmp(type, "vault") == 0 || strcmp(type, "azure_key_vault") == 0) {
             return util_error_set(err, 0, "%s:%u: variables provider type '%s' is not supported",
@@ -173,13 +173,13 @@ int spin_runtime_config_load(const spin_run_options *opts, spin_runtime_config *
     }
 
     if (path) {
-        cleanup_toml toml_value *doc = toml_parse_file(path, err);
+        cleanup_toml toml_value *doc = util_toml_parse_file(path, err);
         if (!doc)
             return util_error_wrap(err, "runtime config");
-        for (size_t i = 0; i < toml_len(doc); i++) {
-            const toml_entry *e = toml_entry_at(doc, i);
+        for (size_t i = 0; i < util_toml_len(doc); i++) {
+            const toml_entry *e = util_toml_entry_at(doc, i);
             if (strcmp(e->key, "state_dir") == 0 || strcmp(e->key, "log_dir") == 0) {
-                const char *v = toml_string(e->value);
+                const char *v = util_toml_string(e->value);
                 if (!v)
                     return util_error_set(err, 0, "%s:%u: '%s' must be a string", path, e->line,
                                           e->key);
@@ -188,7 +188,7 @@ int spin_runtime_config_load(const spin_run_options *opts, spin_runtime_config *
                 *slot = v[0] ? util_xstrdup(v) : NULL; /* "" = unset, as in Spin */
             } else if (strcmp(e->key, "max_instance_memory") == 0) {
                 int64_t v;
-                if (!toml_int(e->value, &v) || v < 0)
+                if (!util_toml_int(e->value, &v) || v < 0)
                     return util_error_set(err, 0,
                                           "%s:%u: 'max_instance_memory' must be a non-negative "
                                           "integer",

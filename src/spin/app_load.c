@@ -332,6 +332,7 @@ int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_
 
 static void component_runtime_free(spin_component_runtime *c)
 {
+    wasm_resolution_free(c->wagi_resolution);
     if (c->module)
         wasm_module_free(c->module);
     for (size_t j = 0; j < c->nenv; j++)

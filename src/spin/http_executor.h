@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 typedef struct wasm_module wasm_module;
+typedef struct wasm_resolution wasm_resolution;
 
 /* What an executor knows about the component it runs, fixed at start-up. */
 typedef struct spin_component_runtime {
@@ -36,6 +37,9 @@ typedef struct spin_component_runtime {
     int stderr_fd;
     bool owns_fds;          /* the fds are log files opened for this component */
     uint64_t max_memory_bytes; /* 0 = no cap */
+    /* Wagi: the module's WASI imports, resolved once when the executor is
+     * made (wagi_link.c); every request instantiates from it.  Owned. */
+    wasm_resolution *wagi_resolution;
 } spin_component_runtime;
 
 /* What an executor's handle() returns when it produced no response. */
@@ -65,7 +69,8 @@ typedef struct spin_http_executor_instance {
 
 /* What a component's trigger asks of its executor, from the manifest. */
 typedef struct spin_http_executor_setup {
-    const spin_component_runtime *comp; /* compiled, with its env and files */
+    spin_component_runtime *comp; /* compiled, with its env and files; an
+                                     executor may keep what it prepares in it */
     const char *wagi_argv;              /* Wagi: the argv template, or NULL */
     const char *wagi_entrypoint;        /* Wagi: the deprecated entrypoint, or NULL */
 } spin_http_executor_setup;
@@ -117,20 +122,20 @@ void spin_default_headers_free(spin_default_headers *h);
 /* ---- Wagi ---------------------------------------------------------------- */
 
 /* The CGI environment Spin's Wagi executor gives a request. */
-void wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
-                    util_env *env);
+void spin_wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
+                         util_env *env);
 /* argv from the `argv` template: ${SCRIPT_NAME} is the request path and
  * ${ARGS} the query string with '&' turned into ' '; split at ' '. */
-char **wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc);
-void wagi_free_argv(char **argv);
+char **spin_wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc);
+void spin_wagi_free_argv(char **argv);
 /* Turns a CGI program's stdout into a response the way Spin does.  Output
  * with no usable header block yields a 500 response (and a log line);
  * returns -1 only when the output is not a response at all (empty). */
-int wagi_compose_response(const uint8_t *out, size_t len, spin_http_response *resp,
-                          util_error **err);
+int spin_wagi_compose_response(const uint8_t *out, size_t len, spin_http_response *resp,
+                               util_error **err);
 
 /* The Wagi executor.  `argv_tmpl` NULL = "${SCRIPT_NAME} ${ARGS}". */
-int wagi_executor_new(const char *argv_tmpl, spin_http_executor_instance *out,
-                      util_error **err);
+int spin_wagi_executor_new(const char *argv_tmpl, spin_http_executor_instance *out,
+                           util_error **err);
 
 #endif

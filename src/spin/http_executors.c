@@ -33,9 +33,10 @@ static int wagi_create(const spin_http_executor_setup *s, spin_http_executor_ins
                               "component '%s': failed to find wasi command interface for wagi "
                               "executor (no '_start' export)",
                               id);
-    if (spin_wagi_link_check(id, s->comp->module, err) < 0)
+    if (!s->comp->wagi_resolution &&
+        spin_wagi_link(id, s->comp->module, &s->comp->wagi_resolution, err) < 0)
         return -1;
-    return wagi_executor_new(s->wagi_argv, out, err);
+    return spin_wagi_executor_new(s->wagi_argv, out, err);
 }
 
 static const spin_http_executor_kind builtin[] = {

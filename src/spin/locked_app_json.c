@@ -461,8 +461,9 @@ static int read_component_metadata(util_error **err, const char *path, struct js
         util_error *ignored = NULL;
         quiet.err = &ignored;
         spin_strv converted = {0};
-        if (manifest_convert_http_hosts(&quiet, "metadata", 0, 0, &c->allowed_http_hosts, false,
-                                        &converted) == 0)
+        if (spin_manifest_convert_http_hosts(&quiet, "metadata", 0, 0, &c->allowed_http_hosts,
+                                             false,
+                                             &converted) == 0)
             for (size_t i = 0; i < converted.len; i++)
                 spin_strv_push(&c->allowed_outbound_hosts, converted.items[i]);
         spin_strv_free(&converted);

@@ -101,16 +101,16 @@ static struct json_object *toml_to_json(const toml_value *v)
     switch (v->type) {
     case TOML_TABLE: {
         struct json_object *obj = json_object_new_object();
-        for (size_t i = 0; i < toml_len(v); i++) {
-            const toml_entry *e = toml_entry_at(v, i);
+        for (size_t i = 0; i < util_toml_len(v); i++) {
+            const toml_entry *e = util_toml_entry_at(v, i);
             json_object_object_add(obj, e->key, toml_to_json(e->value));
         }
         return obj;
     }
     case TOML_ARRAY: {
         struct json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < toml_len(v); i++)
-            json_object_array_add(arr, toml_to_json(toml_array_at(v, i)));
+        for (size_t i = 0; i < util_toml_len(v); i++)
+            json_object_array_add(arr, toml_to_json(util_toml_array_at(v, i)));
         return arr;
     }
     case TOML_STRING:
@@ -156,8 +156,8 @@ static struct json_object *trigger_global_configs(const spin_manifest *m)
         return m->trigger_global_configs ? toml_to_json(m->trigger_global_configs)
                                          : json_object_new_object();
     struct json_object *all = json_object_new_object();
-    const toml_value *t = toml_get(m->doc, "trigger");
-    const char *type = toml_string(toml_get(t, "type"));
+    const toml_value *t = util_toml_get(m->doc, "trigger");
+    const char *type = util_toml_string(util_toml_get(t, "type"));
     if (type == NULL)
         return all;
     struct json_object *cfg = toml_to_json(t);

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-spin_component *manifest_add_component(spin_manifest *m)
+spin_component *spin_manifest_add_component(spin_manifest *m)
 {
     m->components = util_xrealloc(m->components, (m->n_components + 1) * sizeof(*m->components));
     spin_component *comp = &m->components[m->n_components++];
@@ -26,7 +26,7 @@ spin_component *manifest_add_component(spin_manifest *m)
     return comp;
 }
 
-spin_trigger *manifest_add_trigger(spin_manifest *m)
+spin_trigger *spin_manifest_add_trigger(spin_manifest *m)
 {
     m->triggers = util_xrealloc(m->triggers, (m->n_triggers + 1) * sizeof(*m->triggers));
     spin_trigger *t = &m->triggers[m->n_triggers++];
@@ -55,86 +55,87 @@ static int read_application(mctx *c, spin_manifest *m, const toml_value *app)
     static const char *const fields[] = {"name",   "version", "description", "authors",
                                          "targets", "trigger", "tool",        NULL};
     const char *sec = "[application]";
-    for (size_t i = 0; i < toml_len(app); i++) {
-        const toml_entry *e = toml_entry_at(app, i);
+    for (size_t i = 0; i < util_toml_len(app); i++) {
+        const toml_entry *e = util_toml_entry_at(app, i);
         int r = 0;
         if (strcmp(e->key, "name") == 0) {
-            r = mget_string(c, sec, e, &m->name);
+            r = spin_mget_string(c, sec, e, &m->name);
         } else if (strcmp(e->key, "version") == 0) {
-            r = mget_string(c, sec, e, &m->version);
+            r = spin_mget_string(c, sec, e, &m->version);
         } else if (strcmp(e->key, "description") == 0) {
-            r = mget_string(c, sec, e, &m->description);
+            r = spin_mget_string(c, sec, e, &m->description);
         } else if (strcmp(e->key, "authors") == 0) {
-            r = mget_strv(c, sec, e, &m->authors);
+            r = spin_mget_strv(c, sec, e, &m->authors);
         } else if (strcmp(e->key, "targets") == 0) {
             if (e->value->type != TOML_ARRAY)
-                r = mfail(c, e->line, e->col, sec, "'targets' must be an array, not %s",
-                          toml_type_name(e->value->type));
+                r = spin_mfail(c, e->line, e->col, sec, "'targets' must be an array, not %s",
+                               util_toml_type_name(e->value->type));
         } else if (strcmp(e->key, "tool") == 0) {
-            r = mwant_table(c, sec, e);
+            r = spin_mwant_table(c, sec, e);
         } else if (strcmp(e->key, "trigger") == 0) {
-            r = mwant_table(c, sec, e);
-            for (size_t k = 0; r == 0 && k < toml_len(e->value); k++) {
-                const toml_entry *t = toml_entry_at(e->value, k);
+            r = spin_mwant_table(c, sec, e);
+            for (size_t k = 0; r == 0 && k < util_toml_len(e->value); k++) {
+                const toml_entry *t = util_toml_entry_at(e->value, k);
                 cleanup_free char *sub = util_xasprintf("[application.trigger.%s]", t->key);
                 if (t->value->type != TOML_TABLE)
-                    r = mfail(c, t->line, t->col, "[application.trigger]",
-                              "'%s' must be a table, not %s", t->key,
-                              toml_type_name(t->value->type));
+                    r = spin_mfail(c, t->line, t->col, "[application.trigger]",
+                                   "'%s' must be a table, not %s", t->key,
+                                   util_toml_type_name(t->value->type));
                 else if (strcmp(t->key, "http") == 0)
-                    r = manifest_check_http_base(c, sub, t->value);
+                    r = spin_manifest_check_http_base(c, sub, t->value);
             }
             m->trigger_global_configs = e->value;
         } else {
-            r = mfail_unknown(c, sec, e, fields);
+            r = spin_mfail_unknown(c, sec, e, fields);
         }
         if (r < 0)
             return -1;
     }
     if (m->name == NULL)
-        return mfail_missing(c, sec, app, "name");
+        return spin_mfail_missing(c, sec, app, "name");
     return 0;
 }
 
 /* [variables] of v2, or the top-level variables table of v1. */
-int manifest_read_variables(mctx *c, spin_manifest *m, const toml_entry *vars)
+int spin_manifest_read_variables(mctx *c, spin_manifest *m, const toml_entry *vars)
 {
-    if (mwant_table(c, NULL, vars) < 0)
+    if (spin_mwant_table(c, NULL, vars) < 0)
         return -1;
     static const char *const fields[] = {"default", "required", "secret", "description", NULL};
-    for (size_t i = 0; i < toml_len(vars->value); i++) {
-        const toml_entry *e = toml_entry_at(vars->value, i);
+    for (size_t i = 0; i < util_toml_len(vars->value); i++) {
+        const toml_entry *e = util_toml_entry_at(vars->value, i);
         cleanup_free char *sec = util_xasprintf("[variables.%s]", e->key);
-        if (mcheck_id(c, "[variables]", e->line, e->col, "variable name", e->key, '_', true) < 0)
+        if (spin_mcheck_id(c, "[variables]", e->line, e->col, "variable name", e->key, '_',
+                           true) < 0)
             return -1;
         if (e->value->type != TOML_TABLE)
-            return mfail(c, e->line, e->col, "[variables]",
-                         "'%s' must be a table like { default = \"...\" } or { required = true }, "
-                         "not %s",
-                         e->key, toml_type_name(e->value->type));
+            return spin_mfail(c, e->line, e->col, "[variables]",
+                              "'%s' must be a table like { default = \"...\" } or { required = true }, "
+                              "not %s",
+                              e->key, util_toml_type_name(e->value->type));
         m->variables = util_xrealloc(m->variables, (m->n_variables + 1) * sizeof(*m->variables));
         spin_variable *v = &m->variables[m->n_variables++];
         memset(v, 0, sizeof(*v));
         v->name = util_xstrdup(e->key);
-        for (size_t k = 0; k < toml_len(e->value); k++) {
-            const toml_entry *f = toml_entry_at(e->value, k);
+        for (size_t k = 0; k < util_toml_len(e->value); k++) {
+            const toml_entry *f = util_toml_entry_at(e->value, k);
             int r;
             if (strcmp(f->key, "default") == 0)
-                r = mget_string(c, sec, f, &v->default_value);
+                r = spin_mget_string(c, sec, f, &v->default_value);
             else if (strcmp(f->key, "required") == 0)
-                r = mget_bool(c, sec, f, &v->required);
+                r = spin_mget_bool(c, sec, f, &v->required);
             else if (strcmp(f->key, "secret") == 0)
-                r = mget_bool(c, sec, f, &v->secret);
+                r = spin_mget_bool(c, sec, f, &v->secret);
             else if (strcmp(f->key, "description") == 0)
-                r = mget_string(c, sec, f, &v->description);
+                r = spin_mget_string(c, sec, f, &v->description);
             else
-                r = mfail_unknown(c, sec, f, fields);
+                r = spin_mfail_unknown(c, sec, f, fields);
             if (r < 0)
                 return -1;
         }
         if (v->required == (v->default_value != NULL))
-            return mfail(c, e->line, e->col, sec,
-                         v->required ? "a required variable cannot have a default"
+            return spin_mfail(c, e->line, e->col, sec,
+                              v->required ? "a required variable cannot have a default"
                                      : "must be 'required' or have a 'default'");
     }
     return 0;
@@ -142,18 +143,18 @@ int manifest_read_variables(mctx *c, spin_manifest *m, const toml_entry *vars)
 
 static int read_components(mctx *c, spin_manifest *m, const toml_entry *comps)
 {
-    if (mwant_table(c, NULL, comps) < 0)
+    if (spin_mwant_table(c, NULL, comps) < 0)
         return -1;
-    for (size_t i = 0; i < toml_len(comps->value); i++) {
-        const toml_entry *e = toml_entry_at(comps->value, i);
+    for (size_t i = 0; i < util_toml_len(comps->value); i++) {
+        const toml_entry *e = util_toml_entry_at(comps->value, i);
         cleanup_free char *sec = util_xasprintf("[component.%s]", e->key);
-        if (mcheck_id(c, sec, e->line, e->col, "component id", e->key, '-', false) < 0)
+        if (spin_mcheck_id(c, sec, e->line, e->col, "component id", e->key, '-', false) < 0)
             return -1;
         if (e->value->type != TOML_TABLE)
-            return mfail(c, e->line, e->col, sec, "must be a table, not %s",
-                         toml_type_name(e->value->type));
-        spin_component *comp = manifest_add_component(m);
-        if (manifest_read_component(c, m, e->key, e->value, sec, false, comp, NULL) < 0)
+            return spin_mfail(c, e->line, e->col, sec, "must be a table, not %s",
+                              util_toml_type_name(e->value->type));
+        spin_component *comp = spin_manifest_add_component(m);
+        if (spin_manifest_read_component(c, m, e->key, e->value, sec, false, comp, NULL) < 0)
             return -1;
     }
     return 0;
@@ -173,7 +174,7 @@ typedef struct pending_list {
 static void pending_free(pending_list *p)
 {
     for (size_t i = 0; i < p->len; i++)
-        manifest_component_free(&p->items[i].comp);
+        spin_manifest_component_free(&p->items[i].comp);
     free(p->items);
 }
 
@@ -182,7 +183,7 @@ static int read_trigger(mctx *c, spin_manifest *m, const char *type, size_t inde
 {
     cleanup_free char *sec = util_xasprintf("[[trigger.%s]] #%zu", type, index + 1);
     bool http = strcmp(type, "http") == 0;
-    spin_trigger *t = manifest_add_trigger(m);
+    spin_trigger *t = spin_manifest_add_trigger(m);
     size_t tindex = m->n_triggers - 1;
     t->type = util_xstrdup(type);
     t->supported = http;
@@ -190,77 +191,77 @@ static int read_trigger(mctx *c, spin_manifest *m, const char *type, size_t inde
     t->line = table->line;
     static const char *const http_fields[] = {"id",       "component",       "route",
                                               "executor", "static_response", NULL};
-    for (size_t i = 0; i < toml_len(table); i++) {
-        const toml_entry *e = toml_entry_at(table, i);
+    for (size_t i = 0; i < util_toml_len(table); i++) {
+        const toml_entry *e = util_toml_entry_at(table, i);
         t = &m->triggers[tindex];
         if (strcmp(e->key, "id") == 0) {
-            if (mget_string(c, sec, e, &t->id) < 0)
+            if (spin_mget_string(c, sec, e, &t->id) < 0)
                 return -1;
             continue;
         }
         if (strcmp(e->key, "component") == 0) {
             if (e->value->type == TOML_STRING) {
-                if (mget_string(c, sec, e, &t->component) < 0 ||
-                    mcheck_id(c, sec, e->line, e->col, "component id", t->component, '-',
-                              false) < 0)
+                if (spin_mget_string(c, sec, e, &t->component) < 0 ||
+                    spin_mcheck_id(c, sec, e->line, e->col, "component id", t->component, '-',
+                                   false) < 0)
                     return -1;
                 continue;
             }
             if (e->value->type != TOML_TABLE)
-                return mfail(c, e->line, e->col, sec,
-                             "'component' must be a component id or an inline component table, "
-                             "not %s",
-                             toml_type_name(e->value->type));
+                return spin_mfail(c, e->line, e->col, sec,
+                                  "'component' must be a component id or an inline component table, "
+                                  "not %s",
+                                  util_toml_type_name(e->value->type));
             cleanup_free char *sub = util_xasprintf("%s: component", sec);
             pending->items =
                 util_xrealloc(pending->items, (pending->len + 1) * sizeof(*pending->items));
             pending_inline *p = &pending->items[pending->len++];
             memset(p, 0, sizeof(*p));
             p->trigger = tindex;
-            if (manifest_read_component(c, m, NULL, e->value, sub, false, &p->comp, NULL) < 0)
+            if (spin_manifest_read_component(c, m, NULL, e->value, sub, false, &p->comp, NULL) < 0)
                 return -1;
             continue;
         }
         if (!http)
             continue; /* kept raw in t->config for the trigger's own host */
-        int r = manifest_read_http_field(c, sec, e, t);
+        int r = spin_manifest_read_http_field(c, sec, e, t);
         if (r < 0)
             return -1;
         if (r == 0)
-            return mfail_unknown(c, sec, e, http_fields);
+            return spin_mfail_unknown(c, sec, e, http_fields);
     }
     t = &m->triggers[tindex];
     bool has_inline = pending->len > 0 && pending->items[pending->len - 1].trigger == tindex;
-    if (http && !has_inline && manifest_finish_http_trigger(c, sec, table, t) < 0)
+    if (http && !has_inline && spin_manifest_finish_http_trigger(c, sec, table, t) < 0)
         return -1;
     if (http && has_inline && t->static_response != NULL)
-        return mfail(c, table->line, table->col, sec,
-                     "a trigger must specify either 'component' or 'static_response', not both");
+        return spin_mfail(c, table->line, table->col, sec,
+                          "a trigger must specify either 'component' or 'static_response', not both");
     if (http && has_inline && t->route == NULL && !t->route_private)
-        return mfail_missing(c, sec, table, "route");
+        return spin_mfail_missing(c, sec, table, "route");
     return 0;
 }
 
 static int read_triggers(mctx *c, spin_manifest *m, const toml_entry *triggers,
                          pending_list *pending)
 {
-    if (mwant_table(c, NULL, triggers) < 0)
+    if (spin_mwant_table(c, NULL, triggers) < 0)
         return -1;
-    for (size_t i = 0; i < toml_len(triggers->value); i++) {
-        const toml_entry *e = toml_entry_at(triggers->value, i);
+    for (size_t i = 0; i < util_toml_len(triggers->value); i++) {
+        const toml_entry *e = util_toml_entry_at(triggers->value, i);
         if (e->value->type != TOML_ARRAY)
-            return mfail(c, e->line, e->col, "[trigger]",
-                         "'%s' must be an array of tables ([[trigger.%s]]), not %s", e->key,
-                         e->key, toml_type_name(e->value->type));
+            return spin_mfail(c, e->line, e->col, "[trigger]",
+                              "'%s' must be an array of tables ([[trigger.%s]]), not %s", e->key,
+                              e->key, util_toml_type_name(e->value->type));
         if (e->key_len == 0 || strlen(e->key) != e->key_len)
-            return mfail(c, e->line, e->col, "[trigger]", "invalid trigger type");
-        for (size_t k = 0; k < toml_len(e->value); k++) {
-            const toml_value *t = toml_array_at(e->value, k);
+            return spin_mfail(c, e->line, e->col, "[trigger]", "invalid trigger type");
+        for (size_t k = 0; k < util_toml_len(e->value); k++) {
+            const toml_value *t = util_toml_array_at(e->value, k);
             if (t->type != TOML_TABLE)
-                return mfail(c, t->line, t->col, "[trigger]",
-                             "'%s' must be an array of tables ([[trigger.%s]]), not an array of "
-                             "%ss",
-                             e->key, e->key, toml_type_name(t->type));
+                return spin_mfail(c, t->line, t->col, "[trigger]",
+                                  "'%s' must be an array of tables ([[trigger.%s]]), not an array of "
+                                  "%ss",
+                                  e->key, e->key, util_toml_type_name(t->type));
             if (read_trigger(c, m, e->key, k, t, pending) < 0)
                 return -1;
         }
@@ -318,7 +319,7 @@ static void place_inline_components(spin_manifest *m, pending_list *pending)
                 free(id);
             }
         }
-        spin_component *comp = manifest_add_component(m);
+        spin_component *comp = spin_manifest_add_component(m);
         *comp = pending->items[i].comp;
         comp->id = id;
         memset(&pending->items[i].comp, 0, sizeof(pending->items[i].comp));
@@ -326,26 +327,26 @@ static void place_inline_components(spin_manifest *m, pending_list *pending)
     }
 }
 
-int manifest_check_references(mctx *c, const spin_manifest *m)
+int spin_manifest_check_references(mctx *c, const spin_manifest *m)
 {
     for (size_t i = 0; i < m->n_triggers; i++) {
         const spin_trigger *t = &m->triggers[i];
         if (t->component != NULL && spin_manifest_component(m, t->component) == NULL)
-            return mfail(c, t->line, 1, NULL,
-                         "trigger '%s' refers to component '%s', which does not exist", t->id,
-                         t->component);
+            return spin_mfail(c, t->line, 1, NULL,
+                              "trigger '%s' refers to component '%s', which does not exist", t->id,
+                              t->component);
     }
     for (size_t i = 0; i < m->n_components; i++) {
         const spin_component *comp = &m->components[i];
-        if (manifest_check_component_templates(c, m, comp) < 0)
+        if (spin_manifest_check_component_templates(c, m, comp) < 0)
             return -1;
         for (size_t k = 0; k < comp->n_dependencies; k++) {
             const spin_dependency *d = &comp->dependencies[k];
             if (d->kind == SPIN_DEP_COMPONENT && spin_manifest_component(m, d->component) == NULL)
-                return mfail(c, comp->line, 1, NULL,
-                             "[component.%s]: dependency '%s' refers to component '%s', which "
-                             "does not exist",
-                             comp->id, d->name, d->component);
+                return spin_mfail(c, comp->line, 1, NULL,
+                                  "[component.%s]: dependency '%s' refers to component '%s', which "
+                                  "does not exist",
+                                  comp->id, d->name, d->component);
         }
     }
     return 0;
@@ -356,8 +357,8 @@ static int read_v2(mctx *c, spin_manifest *m, const toml_value *root)
     static const char *const fields[] = {"spin_manifest_version", "application", "variables",
                                          "trigger", "component", NULL};
     const toml_entry *app = NULL, *vars = NULL, *triggers = NULL, *comps = NULL;
-    for (size_t i = 0; i < toml_len(root); i++) {
-        const toml_entry *e = toml_entry_at(root, i);
+    for (size_t i = 0; i < util_toml_len(root); i++) {
+        const toml_entry *e = util_toml_entry_at(root, i);
         if (strcmp(e->key, "spin_manifest_version") == 0)
             continue;
         else if (strcmp(e->key, "application") == 0)
@@ -369,18 +370,18 @@ static int read_v2(mctx *c, spin_manifest *m, const toml_value *root)
         else if (strcmp(e->key, "component") == 0)
             comps = e;
         else
-            return mfail_unknown(c, NULL, e, fields);
+            return spin_mfail_unknown(c, NULL, e, fields);
     }
     if (app == NULL)
-        return mfail(c, 1, 1, NULL, "missing [application] table");
-    if (mwant_table(c, NULL, app) < 0 || read_application(c, m, app->value) < 0)
+        return spin_mfail(c, 1, 1, NULL, "missing [application] table");
+    if (spin_mwant_table(c, NULL, app) < 0 || read_application(c, m, app->value) < 0)
         return -1;
-    if (vars && manifest_read_variables(c, m, vars) < 0)
+    if (vars && spin_manifest_read_variables(c, m, vars) < 0)
         return -1;
     if (comps && read_components(c, m, comps) < 0)
         return -1;
     if (triggers == NULL)
-        return mfail(c, 1, 1, NULL, "missing field 'trigger': an app needs at least one "
+        return spin_mfail(c, 1, 1, NULL, "missing field 'trigger': an app needs at least one "
                                     "[[trigger.<type>]]");
     pending_list pending = {0};
     if (read_triggers(c, m, triggers, &pending) < 0) {
@@ -390,7 +391,7 @@ static int read_v2(mctx *c, spin_manifest *m, const toml_value *root)
     normalize_trigger_ids(m);
     place_inline_components(m, &pending);
     pending_free(&pending);
-    return manifest_check_references(c, m);
+    return spin_manifest_check_references(c, m);
 }
 
 static char *dir_of(const char *path)
@@ -407,7 +408,7 @@ spin_manifest *spin_manifest_parse(const char *data, size_t len, const char *pat
                                    util_error **err)
 {
     const char *name = path ? path : "spin.toml";
-    toml_value *root = toml_parse(data, len, name, err);
+    toml_value *root = util_toml_parse(data, len, name, err);
     if (root == NULL)
         return NULL;
     spin_manifest *m = util_xcalloc(1, sizeof(*m));
@@ -415,32 +416,32 @@ spin_manifest *spin_manifest_parse(const char *data, size_t len, const char *pat
     m->path = util_xstrdup(name);
     m->dir = dir_of(name);
     mctx c = {.file = name, .err = err};
-    const toml_value *ver = toml_get(root, "spin_manifest_version");
+    const toml_value *ver = util_toml_get(root, "spin_manifest_version");
     if (ver == NULL)
-        ver = toml_get(root, "spin_version"); /* v1 alias */
+        ver = util_toml_get(root, "spin_version"); /* v1 alias */
     int64_t iv = 0;
-    const char *sv = toml_string(ver);
+    const char *sv = util_toml_string(ver);
     int r;
     if (ver == NULL) {
-        r = mfail(&c, 1, 1, NULL,
-                  "missing field 'spin_manifest_version' (spin_manifest_version = 2)");
-    } else if ((sv && strcmp(sv, "1") == 0) || (toml_int(ver, &iv) && iv == 1)) {
+        r = spin_mfail(&c, 1, 1, NULL,
+                       "missing field 'spin_manifest_version' (spin_manifest_version = 2)");
+    } else if ((sv && strcmp(sv, "1") == 0) || (util_toml_int(ver, &iv) && iv == 1)) {
         m->manifest_version = 1;
-        r = manifest_read_v1(&c, m, root);
-    } else if ((sv && strcmp(sv, "2") == 0) || (toml_int(ver, &iv) && iv == 2)) {
+        r = spin_manifest_read_v1(&c, m, root);
+    } else if ((sv && strcmp(sv, "2") == 0) || (util_toml_int(ver, &iv) && iv == 2)) {
         m->manifest_version = 2;
-        if (toml_get(root, "spin_version") != NULL) {
+        if (util_toml_get(root, "spin_version") != NULL) {
             const toml_entry *e = NULL;
-            for (size_t i = 0; i < toml_len(root); i++)
-                if (strcmp(toml_entry_at(root, i)->key, "spin_version") == 0)
-                    e = toml_entry_at(root, i);
-            r = mfail(&c, e->line, e->col, NULL, "unknown field 'spin_version'");
+            for (size_t i = 0; i < util_toml_len(root); i++)
+                if (strcmp(util_toml_entry_at(root, i)->key, "spin_version") == 0)
+                    e = util_toml_entry_at(root, i);
+            r = spin_mfail(&c, e->line, e->col, NULL, "unknown field 'spin_version'");
         } else {
             r = read_v2(&c, m, root);
         }
     } else {
-        r = mfail(&c, ver->line, ver->col, NULL,
-                  "unsupported spin_manifest_version (expected 2, or \"1\" for old manifests)");
+        r = spin_mfail(&c, ver->line, ver->col, NULL,
+                       "unsupported spin_manifest_version (expected 2, or \"1\" for old manifests)");
     }
     if (r < 0) {
         spin_manifest_free(m);
@@ -485,12 +486,12 @@ void spin_manifest_free(spin_manifest *m)
     }
     free(m->variables);
     for (size_t i = 0; i < m->n_triggers; i++)
-        manifest_trigger_free(&m->triggers[i]);
+        spin_manifest_trigger_free(&m->triggers[i]);
     free(m->triggers);
     for (size_t i = 0; i < m->n_components; i++)
-        manifest_component_free(&m->components[i]);
+        spin_manifest_component_free(&m->components[i]);
     free(m->components);
-    toml_free(m->doc);
+    util_toml_free(m->doc);
     free(m);
 }
 

@@ -63,20 +63,20 @@ static int read_source(mctx *c, const char *sec, const toml_entry *e, spin_sourc
     const toml_value *v = e->value;
     if (v->type == TOML_STRING) {
         src->kind = SPIN_SOURCE_FILE;
-        return mget_string(c, sec, e, &src->path);
+        return spin_mget_string(c, sec, e, &src->path);
     }
     if (v->type != TOML_TABLE)
-        return mfail(c, e->line, e->col, sec,
-                     "'source' must be a path string, { url, digest } or "
-                     "{ registry, package, version }, not %s",
-                     toml_type_name(v->type));
+        return spin_mfail(c, e->line, e->col, sec,
+                          "'source' must be a path string, { url, digest } or "
+                          "{ registry, package, version }, not %s",
+                          util_toml_type_name(v->type));
     cleanup_free char *sub = util_xasprintf("%s: source", sec);
-    bool is_url = toml_get(v, "url") != NULL;
+    bool is_url = util_toml_get(v, "url") != NULL;
     static const char *const url_fields[] = {"url", "digest", NULL};
     static const char *const reg_fields[] = {"registry", "package", "version", NULL};
     src->kind = is_url ? SPIN_SOURCE_URL : SPIN_SOURCE_REGISTRY;
-    for (size_t i = 0; i < toml_len(v); i++) {
-        const toml_entry *f = toml_entry_at(v, i);
+    for (size_t i = 0; i < util_toml_len(v); i++) {
+        const toml_entry *f = util_toml_entry_at(v, i);
         char **dst = NULL;
         if (is_url && strcmp(f->key, "url") == 0)
             dst = &src->url;
@@ -89,23 +89,24 @@ static int read_source(mctx *c, const char *sec, const toml_entry *e, spin_sourc
         else if (!is_url && strcmp(f->key, "version") == 0)
             dst = &src->version;
         else
-            return mfail_unknown(c, sub, f, is_url ? url_fields : reg_fields);
-        if (mget_string(c, sub, f, dst) < 0)
+            return spin_mfail_unknown(c, sub, f, is_url ? url_fields : reg_fields);
+        if (spin_mget_string(c, sub, f, dst) < 0)
             return -1;
     }
     if (is_url) {
         if (src->digest == NULL)
-            return mfail_missing(c, sub, v, "digest");
+            return spin_mfail_missing(c, sub, v, "digest");
         if (strncmp(src->digest, "sha256:", 7) != 0)
-            return mfail(c, v->line, v->col, sub, "invalid digest '%s': must start with 'sha256:'",
-                         src->digest);
+            return spin_mfail(c, v->line, v->col, sub,
+                              "invalid digest '%s': must start with 'sha256:'",
+                              src->digest);
     } else {
         if (src->package == NULL)
-            return mfail(c, v->line, v->col, sec,
-                         "'source' must be a path string, { url, digest } or "
-                         "{ registry, package, version }");
+            return spin_mfail(c, v->line, v->col, sec,
+                              "'source' must be a path string, { url, digest } or "
+                              "{ registry, package, version }");
         if (src->version == NULL)
-            return mfail_missing(c, sub, v, "version");
+            return spin_mfail_missing(c, sub, v, "version");
     }
     return 0;
 }
@@ -115,7 +116,7 @@ static int read_source(mctx *c, const char *sec, const toml_entry *e, spin_sourc
  * ("/", "/data", "/data/"), so it can name nothing outside the guest's "/".
  * One trailing '/' is accepted (a directory destination written as such);
  * empty, "." and ".." segments are not, whatever they would resolve to.
- * NULs never get this far (mget_string).  Returns NULL or why not. */
+ * NULs never get this far (spin_mget_string).  Returns NULL or why not. */
 static const char *destination_problem(const char *dest)
 {
     if (dest[0] != '/')
@@ -136,68 +137,68 @@ static const char *destination_problem(const char *dest)
 static int read_files(mctx *c, const char *sec, const toml_entry *e, spin_component *comp)
 {
     if (e->value->type != TOML_ARRAY)
-        return mfail(c, e->line, e->col, sec, "'files' must be an array, not %s",
-                     toml_type_name(e->value->type));
+        return spin_mfail(c, e->line, e->col, sec, "'files' must be an array, not %s",
+                          util_toml_type_name(e->value->type));
     static const char *const placement_fields[] = {"source", "destination", NULL};
-    for (size_t i = 0; i < toml_len(e->value); i++) {
-        const toml_value *v = toml_array_at(e->value, i);
+    for (size_t i = 0; i < util_toml_len(e->value); i++) {
+        const toml_value *v = util_toml_array_at(e->value, i);
         comp->files = util_xrealloc(comp->files, (comp->n_files + 1) * sizeof(*comp->files));
         spin_files_entry *f = &comp->files[comp->n_files++];
         memset(f, 0, sizeof(*f));
         if (v->type == TOML_STRING) {
             if (strlen(v->u.str.data) != v->u.str.len || v->u.str.len == 0)
-                return mfail(c, v->line, v->col, sec, "'files' entries must not be empty");
+                return spin_mfail(c, v->line, v->col, sec, "'files' entries must not be empty");
             f->source = util_xstrdup(v->u.str.data);
             continue;
         }
         if (v->type != TOML_TABLE)
-            return mfail(c, v->line, v->col, sec,
-                         "'files' entries must be a pattern string or { source, destination }, "
-                         "not %s",
-                         toml_type_name(v->type));
+            return spin_mfail(c, v->line, v->col, sec,
+                              "'files' entries must be a pattern string or { source, destination }, "
+                              "not %s",
+                              util_toml_type_name(v->type));
         cleanup_free char *sub = util_xasprintf("%s: files[%zu]", sec, i);
-        for (size_t k = 0; k < toml_len(v); k++) {
-            const toml_entry *fe = toml_entry_at(v, k);
+        for (size_t k = 0; k < util_toml_len(v); k++) {
+            const toml_entry *fe = util_toml_entry_at(v, k);
             if (strcmp(fe->key, "source") == 0) {
-                if (mget_string(c, sub, fe, &f->source) < 0)
+                if (spin_mget_string(c, sub, fe, &f->source) < 0)
                     return -1;
             } else if (strcmp(fe->key, "destination") == 0) {
-                if (mget_string(c, sub, fe, &f->destination) < 0)
+                if (spin_mget_string(c, sub, fe, &f->destination) < 0)
                     return -1;
             } else {
-                return mfail_unknown(c, sub, fe, placement_fields);
+                return spin_mfail_unknown(c, sub, fe, placement_fields);
             }
         }
         if (f->source == NULL)
-            return mfail_missing(c, sub, v, "source");
+            return spin_mfail_missing(c, sub, v, "source");
         if (f->destination == NULL)
-            return mfail_missing(c, sub, v, "destination");
+            return spin_mfail_missing(c, sub, v, "destination");
         const char *why = destination_problem(f->destination);
         if (why)
-            return mfail(c, v->line, v->col, sub, "destination '%s' %s", f->destination, why);
+            return spin_mfail(c, v->line, v->col, sub, "destination '%s' %s", f->destination, why);
     }
     return 0;
 }
 
 static int read_variables(mctx *c, const char *sec, const toml_entry *e, spin_component *comp)
 {
-    if (mwant_table(c, sec, e) < 0)
+    if (spin_mwant_table(c, sec, e) < 0)
         return -1;
-    for (size_t i = 0; i < toml_len(e->value); i++) {
-        const toml_entry *v = toml_entry_at(e->value, i);
+    for (size_t i = 0; i < util_toml_len(e->value); i++) {
+        const toml_entry *v = util_toml_entry_at(e->value, i);
         cleanup_free char *sub = util_xasprintf("%s: %s", sec, e->key);
-        if (mcheck_id(c, sub, v->line, v->col, "variable name", v->key, '_', true) < 0)
+        if (spin_mcheck_id(c, sub, v->line, v->col, "variable name", v->key, '_', true) < 0)
             return -1;
         if (v->value->type != TOML_STRING || strlen(v->value->u.str.data) != v->value->u.str.len)
-            return mfail(c, v->line, v->col, sub, "'%s' must be a string, not %s", v->key,
-                         toml_type_name(v->value->type));
+            return spin_mfail(c, v->line, v->col, sub, "'%s' must be a string, not %s", v->key,
+                              util_toml_type_name(v->value->type));
         comp->variables =
             util_xrealloc(comp->variables, (comp->n_variables + 1) * sizeof(*comp->variables));
         spin_component_variable *cv = &comp->variables[comp->n_variables];
         memset(cv, 0, sizeof(*cv));
         util_error *terr = NULL;
         if (spin_template_parse(v->value->u.str.data, &cv->value, &terr) < 0) {
-            mfail(c, v->value->line, v->value->col, sub, "'%s': %s", v->key, terr->msg);
+            spin_mfail(c, v->value->line, v->value->col, sub, "'%s': %s", v->key, terr->msg);
             util_error_free(&terr);
             return -1;
         }
@@ -210,17 +211,17 @@ static int read_variables(mctx *c, const char *sec, const toml_entry *e, spin_co
 static int read_labels(mctx *c, const char *sec, const toml_entry *e, spin_strv *out,
                        bool allow_snake)
 {
-    if (mget_strv(c, sec, e, out) < 0)
+    if (spin_mget_strv(c, sec, e, out) < 0)
         return -1;
     const toml_value *arr = e->value;
     for (size_t i = 0; i < out->len; i++) {
-        const toml_value *v = toml_array_at(arr, i);
+        const toml_value *v = util_toml_array_at(arr, i);
         if (spin_id_check(out->items[i], '-', false) == NULL)
             continue;
         if (allow_snake && spin_id_check(out->items[i], '_', false) == NULL)
             continue;
-        return mfail(c, v->line, v->col, sec, "invalid label '%s' in '%s': expected %s",
-                     out->items[i], e->key, allow_snake ? "kebab-case or snake_case" : "kebab-case");
+        return spin_mfail(c, v->line, v->col, sec, "invalid label '%s' in '%s': expected %s",
+                          out->items[i], e->key, allow_snake ? "kebab-case or snake_case" : "kebab-case");
     }
     return 0;
 }
@@ -228,13 +229,13 @@ static int read_labels(mctx *c, const char *sec, const toml_entry *e, spin_strv 
 static int read_dependencies(mctx *c, const char *sec, const toml_entry *e,
                              spin_component *comp)
 {
-    if (mwant_table(c, sec, e) < 0)
+    if (spin_mwant_table(c, sec, e) < 0)
         return -1;
-    for (size_t i = 0; i < toml_len(e->value); i++) {
-        const toml_entry *d = toml_entry_at(e->value, i);
+    for (size_t i = 0; i < util_toml_len(e->value); i++) {
+        const toml_entry *d = util_toml_entry_at(e->value, i);
         cleanup_free char *sub = util_xasprintf("%s: dependencies.\"%s\"", sec, d->key);
         if (d->key_len == 0 || strlen(d->key) != d->key_len)
-            return mfail(c, d->line, d->col, sec, "invalid dependency name");
+            return spin_mfail(c, d->line, d->col, sec, "invalid dependency name");
         comp->dependencies = util_xrealloc(comp->dependencies,
                                            (comp->n_dependencies + 1) * sizeof(*comp->dependencies));
         spin_dependency *dep = &comp->dependencies[comp->n_dependencies++];
@@ -242,39 +243,40 @@ static int read_dependencies(mctx *c, const char *sec, const toml_entry *e,
         dep->name = util_xstrdup(d->key);
         if (d->value->type == TOML_STRING) {
             dep->kind = SPIN_DEP_VERSION;
-            if (mget_string(c, sub, d, &dep->version) < 0)
+            if (spin_mget_string(c, sub, d, &dep->version) < 0)
                 return -1;
             if (strchr(dep->name, ':') == NULL)
-                return mfail(c, d->line, d->col, sub, "dependency must specify a package name");
+                return spin_mfail(c, d->line, d->col, sub,
+                                  "dependency must specify a package name");
             continue;
         }
         if (d->value->type != TOML_TABLE)
-            return mfail(c, d->line, d->col, sub,
-                         "must be a version string or a table, not %s",
-                         toml_type_name(d->value->type));
+            return spin_mfail(c, d->line, d->col, sub,
+                              "must be a version string or a table, not %s",
+                              util_toml_type_name(d->value->type));
         const toml_value *t = d->value;
         static const char *const local_fields[] = {"path", "export", NULL};
         static const char *const url_fields[] = {"url", "digest", "export", NULL};
         static const char *const comp_fields[] = {"component", "export", NULL};
         static const char *const pkg_fields[] = {"version", "registry", "package", "export", NULL};
         const char *const *fields;
-        if (toml_get(t, "path")) {
+        if (util_toml_get(t, "path")) {
             dep->kind = SPIN_DEP_LOCAL;
             fields = local_fields;
-        } else if (toml_get(t, "url")) {
+        } else if (util_toml_get(t, "url")) {
             dep->kind = SPIN_DEP_URL;
             fields = url_fields;
-        } else if (toml_get(t, "component")) {
+        } else if (util_toml_get(t, "component")) {
             dep->kind = SPIN_DEP_COMPONENT;
             fields = comp_fields;
         } else {
             dep->kind = SPIN_DEP_PACKAGE;
             fields = pkg_fields;
         }
-        for (size_t k = 0; k < toml_len(t); k++) {
-            const toml_entry *f = toml_entry_at(t, k);
+        for (size_t k = 0; k < util_toml_len(t); k++) {
+            const toml_entry *f = util_toml_entry_at(t, k);
             if (!in_list(f->key, fields))
-                return mfail_unknown(c, sub, f, fields);
+                return spin_mfail_unknown(c, sub, f, fields);
             char **dst = strcmp(f->key, "path") == 0        ? &dep->path
                          : strcmp(f->key, "export") == 0    ? &dep->export_name
                          : strcmp(f->key, "url") == 0       ? &dep->url
@@ -283,17 +285,17 @@ static int read_dependencies(mctx *c, const char *sec, const toml_entry *e,
                          : strcmp(f->key, "registry") == 0  ? &dep->registry
                          : strcmp(f->key, "package") == 0   ? &dep->package
                                                             : &dep->version;
-            if (mget_string(c, sub, f, dst) < 0)
+            if (spin_mget_string(c, sub, f, dst) < 0)
                 return -1;
         }
         if (dep->kind == SPIN_DEP_URL && dep->digest == NULL)
-            return mfail_missing(c, sub, t, "digest");
+            return spin_mfail_missing(c, sub, t, "digest");
         if (dep->kind == SPIN_DEP_PACKAGE && dep->version == NULL)
-            return mfail_missing(c, sub, t, "version");
+            return spin_mfail_missing(c, sub, t, "version");
         if (dep->kind == SPIN_DEP_PACKAGE && dep->package == NULL && strchr(dep->name, ':') == NULL)
-            return mfail(c, t->line, t->col, sub, "dependency must specify a package name");
+            return spin_mfail(c, t->line, t->col, sub, "dependency must specify a package name");
         if (dep->kind == SPIN_DEP_COMPONENT &&
-            mcheck_id(c, sub, t->line, t->col, "component id", dep->component, '-', false) < 0)
+            spin_mcheck_id(c, sub, t->line, t->col, "component id", dep->component, '-', false) < 0)
             return -1;
     }
     return 0;
@@ -303,26 +305,26 @@ static int read_dependencies(mctx *c, const char *sec, const toml_entry *e,
  * malformed one, so a manifest we accept is one `spin up` accepts. */
 static int check_build(mctx *c, const char *sec, const toml_entry *e)
 {
-    if (mwant_table(c, sec, e) < 0)
+    if (spin_mwant_table(c, sec, e) < 0)
         return -1;
     static const char *const fields[] = {"command", "workdir", "watch", NULL};
     cleanup_free char *sub = util_xasprintf("%s: build", sec);
     bool has_command = false;
-    for (size_t i = 0; i < toml_len(e->value); i++) {
-        const toml_entry *f = toml_entry_at(e->value, i);
+    for (size_t i = 0; i < util_toml_len(e->value); i++) {
+        const toml_entry *f = util_toml_entry_at(e->value, i);
         spin_strv tmp = {0};
         char *str = NULL;
         int r = 0;
         if (strcmp(f->key, "command") == 0) {
             has_command = true;
-            r = f->value->type == TOML_ARRAY ? mget_strv(c, sub, f, &tmp)
-                                             : mget_string(c, sub, f, &str);
+            r = f->value->type == TOML_ARRAY ? spin_mget_strv(c, sub, f, &tmp)
+                                             : spin_mget_string(c, sub, f, &str);
         } else if (strcmp(f->key, "workdir") == 0) {
-            r = mget_string(c, sub, f, &str);
+            r = spin_mget_string(c, sub, f, &str);
         } else if (strcmp(f->key, "watch") == 0) {
-            r = mget_strv(c, sub, f, &tmp);
+            r = spin_mget_strv(c, sub, f, &tmp);
         } else {
-            r = mfail_unknown(c, sub, f, fields);
+            r = spin_mfail_unknown(c, sub, f, fields);
         }
         spin_strv_free(&tmp);
         free(str);
@@ -330,13 +332,13 @@ static int check_build(mctx *c, const char *sec, const toml_entry *e)
             return -1;
     }
     if (!has_command)
-        return mfail_missing(c, sub, e->value, "command");
+        return spin_mfail_missing(c, sub, e->value, "command");
     return 0;
 }
 
-int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const toml_value *table,
-                            const char *sec, bool v1, spin_component *comp,
-                            const toml_value **trigger_out)
+int spin_manifest_read_component(mctx *c, spin_manifest *m, const char *id, const toml_value *table,
+                                 const char *sec, bool v1, spin_component *comp,
+                                 const toml_value **trigger_out)
 {
     comp->line = table->line;
     if (id != NULL)
@@ -344,38 +346,38 @@ int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const tom
     bool has_source = false, has_outbound = false;
     const char *const *fields = v1 ? v1_fields : v2_fields;
     unsigned http_line = 0, http_col = 0;
-    for (size_t i = 0; i < toml_len(table); i++) {
-        const toml_entry *e = toml_entry_at(table, i);
+    for (size_t i = 0; i < util_toml_len(table); i++) {
+        const toml_entry *e = util_toml_entry_at(table, i);
         const char *k = e->key;
         int r = 0;
         if (!in_list(k, fields) || strlen(k) != e->key_len)
-            return mfail_unknown(c, sec, e, fields);
+            return spin_mfail_unknown(c, sec, e, fields);
         if (strcmp(k, "source") == 0) {
             has_source = true;
             r = read_source(c, sec, e, &comp->source);
         } else if (strcmp(k, "id") == 0) {
-            r = mget_string(c, sec, e, &comp->id);
+            r = spin_mget_string(c, sec, e, &comp->id);
         } else if (strcmp(k, "trigger") == 0) {
-            r = mwant_table(c, sec, e);
+            r = spin_mwant_table(c, sec, e);
             if (trigger_out)
                 *trigger_out = e->value;
         } else if (strcmp(k, "description") == 0) {
-            r = mget_string(c, sec, e, &comp->description);
+            r = spin_mget_string(c, sec, e, &comp->description);
         } else if (strcmp(k, "variables") == 0 || strcmp(k, "config") == 0) {
             r = read_variables(c, sec, e, comp);
         } else if (strcmp(k, "environment") == 0) {
-            r = mget_str_map(c, sec, e, &comp->environment, &comp->n_environment);
+            r = spin_mget_str_map(c, sec, e, &comp->environment, &comp->n_environment);
         } else if (strcmp(k, "files") == 0) {
             r = read_files(c, sec, e, comp);
         } else if (strcmp(k, "exclude_files") == 0) {
-            r = mget_strv(c, sec, e, &comp->exclude_files);
+            r = spin_mget_strv(c, sec, e, &comp->exclude_files);
         } else if (strcmp(k, "allowed_outbound_hosts") == 0) {
             has_outbound = true;
-            r = mget_strv(c, sec, e, &comp->allowed_outbound_hosts);
+            r = spin_mget_strv(c, sec, e, &comp->allowed_outbound_hosts);
         } else if (strcmp(k, "allowed_http_hosts") == 0) {
             http_line = e->line;
             http_col = e->col;
-            r = mget_strv(c, sec, e, &comp->allowed_http_hosts);
+            r = spin_mget_strv(c, sec, e, &comp->allowed_http_hosts);
         } else if (strcmp(k, "key_value_stores") == 0) {
             r = read_labels(c, sec, e, &comp->key_value_stores, true);
         } else if (strcmp(k, "sqlite_databases") == 0) {
@@ -385,28 +387,28 @@ int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const tom
         } else if (strcmp(k, "dependencies") == 0) {
             r = read_dependencies(c, sec, e, comp);
         } else if (strcmp(k, "dependencies_inherit_configuration") == 0) {
-            r = mget_bool(c, sec, e, &comp->dependencies_inherit_configuration);
+            r = spin_mget_bool(c, sec, e, &comp->dependencies_inherit_configuration);
         } else if (strcmp(k, "build") == 0) {
             r = check_build(c, sec, e); /* used by `spin build` only */
         } else if (strcmp(k, "tool") == 0) {
-            r = mwant_table(c, sec, e); /* settings of plugins; Spin ignores them */
+            r = spin_mwant_table(c, sec, e); /* settings of plugins; Spin ignores them */
         }
         if (r < 0)
             return -1;
     }
     if (v1 && comp->id == NULL)
-        return mfail_missing(c, sec, table, "id");
+        return spin_mfail_missing(c, sec, table, "id");
     if (!has_source)
-        return mfail_missing(c, sec, table, "source");
+        return spin_mfail_missing(c, sec, table, "source");
     if (v1 && trigger_out && *trigger_out == NULL)
-        return mfail_missing(c, sec, table, "trigger");
+        return spin_mfail_missing(c, sec, table, "trigger");
     /* v1 apps predate allowed_outbound_hosts and could reach databases
      * freely; Spin keeps that when the new field is absent, whether or not
      * the component lists allowed_http_hosts. */
     bool allow_db = v1 && !has_outbound;
     if (comp->allowed_http_hosts.len > 0 || allow_db) {
-        if (manifest_convert_http_hosts(c, sec, http_line, http_col, &comp->allowed_http_hosts,
-                                        allow_db, &comp->allowed_outbound_hosts) < 0)
+        if (spin_manifest_convert_http_hosts(c, sec, http_line, http_col, &comp->allowed_http_hosts,
+                                             allow_db, &comp->allowed_outbound_hosts) < 0)
             return -1;
     }
     if (comp->allowed_http_hosts.len > 0)
@@ -415,9 +417,9 @@ int manifest_read_component(mctx *c, spin_manifest *m, const char *id, const tom
     return 0;
 }
 
-int manifest_convert_http_hosts(mctx *c, const char *sec, unsigned line, unsigned col,
-                                const spin_strv *http_hosts, bool allow_databases,
-                                spin_strv *outbound)
+int spin_manifest_convert_http_hosts(mctx *c, const char *sec, unsigned line, unsigned col,
+                                     const spin_strv *http_hosts, bool allow_databases,
+                                     spin_strv *outbound)
 {
     spin_strv add = {0};
     if (allow_databases) {
@@ -455,10 +457,10 @@ int manifest_convert_http_hosts(mctx *c, const char *sec, unsigned line, unsigne
         }
         if (bad) {
             spin_strv_free(&add);
-            return mfail(c, line, col, sec,
-                         "invalid 'allowed_http_hosts' entry '%s': expected a host name with an "
-                         "optional port",
-                         http_hosts->items[i]);
+            return spin_mfail(c, line, col, sec,
+                              "invalid 'allowed_http_hosts' entry '%s': expected a host name with an "
+                              "optional port",
+                              http_hosts->items[i]);
         }
         if (strcmp(host, "self") == 0) {
             spin_strv_push(&add, "http://self");
@@ -475,8 +477,8 @@ int manifest_convert_http_hosts(mctx *c, const char *sec, unsigned line, unsigne
     return 0;
 }
 
-int manifest_check_component_templates(mctx *c, const spin_manifest *m,
-                                       const spin_component *comp)
+int spin_manifest_check_component_templates(mctx *c, const spin_manifest *m,
+                                            const spin_component *comp)
 {
     cleanup_free char *sec = util_xasprintf("[component.%s]", comp->id);
     for (size_t i = 0; i < comp->n_variables; i++) {
@@ -484,9 +486,9 @@ int manifest_check_component_templates(mctx *c, const spin_manifest *m,
         for (size_t k = 0; k < t->len; k++)
             if (t->parts[k].kind == SPIN_TPL_VARIABLE &&
                 spin_manifest_variable(m, t->parts[k].text) == NULL)
-                return mfail(c, comp->line, 1, sec,
-                             "variables.%s refers to '%s', which is not declared in [variables]",
-                             comp->variables[i].name, t->parts[k].text);
+                return spin_mfail(c, comp->line, 1, sec,
+                                  "variables.%s refers to '%s', which is not declared in [variables]",
+                                  comp->variables[i].name, t->parts[k].text);
     }
     for (size_t i = 0; i < comp->allowed_outbound_hosts.len; i++) {
         const char *h = comp->allowed_outbound_hosts.items[i];
@@ -494,24 +496,24 @@ int manifest_check_component_templates(mctx *c, const spin_manifest *m,
         if (sep == NULL || sep == h || sep[3] == '\0' || strspn(h, "abcdefghijklmnopqrstuvwxyz"
                                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                                 "0123456789+-.*") != (size_t)(sep - h))
-            return mfail(c, comp->line, 1, sec,
-                         "invalid allowed_outbound_hosts entry '%s': expected "
-                         "scheme://host[:port], e.g. \"https://example.com\"",
-                         h);
+            return spin_mfail(c, comp->line, 1, sec,
+                              "invalid allowed_outbound_hosts entry '%s': expected "
+                              "scheme://host[:port], e.g. \"https://example.com\"",
+                              h);
         spin_template t;
         util_error *terr = NULL;
         if (spin_template_parse(comp->allowed_outbound_hosts.items[i], &t, &terr) < 0) {
-            mfail(c, comp->line, 1, sec, "allowed_outbound_hosts: %s", terr->msg);
+            spin_mfail(c, comp->line, 1, sec, "allowed_outbound_hosts: %s", terr->msg);
             util_error_free(&terr);
             return -1;
         }
         for (size_t k = 0; k < t.len; k++) {
             if (t.parts[k].kind == SPIN_TPL_VARIABLE &&
                 spin_manifest_variable(m, t.parts[k].text) == NULL) {
-                mfail(c, comp->line, 1, sec,
-                      "allowed_outbound_hosts entry '%s' refers to '%s', which is not declared in "
-                      "[variables]",
-                      t.raw, t.parts[k].text);
+                spin_mfail(c, comp->line, 1, sec,
+                           "allowed_outbound_hosts entry '%s' refers to '%s', which is not declared in "
+                           "[variables]",
+                           t.raw, t.parts[k].text);
                 spin_template_free(&t);
                 return -1;
             }
@@ -521,7 +523,7 @@ int manifest_check_component_templates(mctx *c, const spin_manifest *m,
     return 0;
 }
 
-void manifest_component_free(spin_component *comp)
+void spin_manifest_component_free(spin_component *comp)
 {
     free(comp->id);
     free(comp->description);

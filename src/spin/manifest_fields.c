@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-int mfail(mctx *c, unsigned line, unsigned col, const char *section, const char *fmt, ...)
+int spin_mfail(mctx *c, unsigned line, unsigned col, const char *section, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -40,42 +40,43 @@ static char *printable_key(const toml_entry *e)
     return util_buf_steal(&b, NULL);
 }
 
-int mfail_unknown(mctx *c, const char *section, const toml_entry *e, const char *const *known)
+int spin_mfail_unknown(mctx *c, const char *section, const toml_entry *e, const char *const *known)
 {
     util_buf b = {0};
     util_buf_reserve(&b, 64);
     for (size_t i = 0; known[i]; i++)
         util_buf_printf(&b, "%s%s", i ? ", " : "", known[i]);
     cleanup_free char *key = printable_key(e);
-    int r = mfail(c, e->line, e->col, section, "unknown field '%s' (expected one of: %s)", key,
-                  b.data);
+    int r = spin_mfail(c, e->line, e->col, section, "unknown field '%s' (expected one of: %s)", key,
+                       b.data);
     util_buf_free(&b);
     return r;
 }
 
-int mfail_missing(mctx *c, const char *section, const toml_value *table, const char *field)
+int spin_mfail_missing(mctx *c, const char *section, const toml_value *table, const char *field)
 {
-    return mfail(c, table->line, table->col, section, "missing field '%s'", field);
+    return spin_mfail(c, table->line, table->col, section, "missing field '%s'", field);
 }
 
 static int wrong_type(mctx *c, const char *section, const toml_entry *e, const char *want)
 {
-    return mfail(c, e->line, e->col, section, "'%s' must be %s, not %s", e->key, want,
-                 toml_type_name(e->value->type));
+    return spin_mfail(c, e->line, e->col, section, "'%s' must be %s, not %s", e->key, want,
+                      util_toml_type_name(e->value->type));
 }
 
-int mget_string(mctx *c, const char *section, const toml_entry *e, char **out)
+int spin_mget_string(mctx *c, const char *section, const toml_entry *e, char **out)
 {
     if (e->value->type != TOML_STRING)
         return wrong_type(c, section, e, "a string");
     if (strlen(e->value->u.str.data) != e->value->u.str.len)
-        return mfail(c, e->line, e->col, section, "'%s' must not contain NUL characters", e->key);
+        return spin_mfail(c, e->line, e->col, section, "'%s' must not contain NUL characters",
+                          e->key);
     free(*out);
     *out = util_xstrdup(e->value->u.str.data);
     return 0;
 }
 
-int mget_bool(mctx *c, const char *section, const toml_entry *e, bool *out)
+int spin_mget_bool(mctx *c, const char *section, const toml_entry *e, bool *out)
 {
     if (e->value->type != TOML_BOOL)
         return wrong_type(c, section, e, "a boolean");
@@ -83,31 +84,33 @@ int mget_bool(mctx *c, const char *section, const toml_entry *e, bool *out)
     return 0;
 }
 
-int mget_strv(mctx *c, const char *section, const toml_entry *e, spin_strv *out)
+int spin_mget_strv(mctx *c, const char *section, const toml_entry *e, spin_strv *out)
 {
     if (e->value->type != TOML_ARRAY)
         return wrong_type(c, section, e, "an array of strings");
-    for (size_t i = 0; i < toml_len(e->value); i++) {
-        const toml_value *v = toml_array_at(e->value, i);
+    for (size_t i = 0; i < util_toml_len(e->value); i++) {
+        const toml_value *v = util_toml_array_at(e->value, i);
         if (v->type != TOML_STRING || strlen(v->u.str.data) != v->u.str.len)
-            return mfail(c, v->line, v->col, section, "'%s' must be an array of strings", e->key);
+            return spin_mfail(c, v->line, v->col, section, "'%s' must be an array of strings",
+                              e->key);
         spin_strv_push(out, v->u.str.data);
     }
     return 0;
 }
 
-int mget_str_map(mctx *c, const char *section, const toml_entry *e, spin_kv **out, size_t *n)
+int spin_mget_str_map(mctx *c, const char *section, const toml_entry *e, spin_kv **out, size_t *n)
 {
     if (e->value->type != TOML_TABLE)
         return wrong_type(c, section, e, "a table of strings");
-    for (size_t i = 0; i < toml_len(e->value); i++) {
-        const toml_entry *kv = toml_entry_at(e->value, i);
+    for (size_t i = 0; i < util_toml_len(e->value); i++) {
+        const toml_entry *kv = util_toml_entry_at(e->value, i);
         if (kv->value->type != TOML_STRING ||
             strlen(kv->value->u.str.data) != kv->value->u.str.len)
-            return mfail(c, kv->line, kv->col, section, "'%s.%s' must be a string", e->key,
-                         kv->key);
+            return spin_mfail(c, kv->line, kv->col, section, "'%s.%s' must be a string", e->key,
+                              kv->key);
         if (strlen(kv->key) != kv->key_len)
-            return mfail(c, kv->line, kv->col, section, "'%s' keys must not contain NUL", e->key);
+            return spin_mfail(c, kv->line, kv->col, section, "'%s' keys must not contain NUL",
+                              e->key);
         *out = util_xrealloc(*out, (*n + 1) * sizeof(**out));
         (*out)[*n].key = util_xstrdup(kv->key);
         (*out)[*n].value = util_xstrdup(kv->value->u.str.data);
@@ -116,20 +119,20 @@ int mget_str_map(mctx *c, const char *section, const toml_entry *e, spin_kv **ou
     return 0;
 }
 
-int mwant_table(mctx *c, const char *section, const toml_entry *e)
+int spin_mwant_table(mctx *c, const char *section, const toml_entry *e)
 {
     if (e->value->type != TOML_TABLE)
         return wrong_type(c, section, e, "a table");
     return 0;
 }
 
-int mcheck_id(mctx *c, const char *section, unsigned line, unsigned col, const char *what,
-              const char *id, char delim, bool lower)
+int spin_mcheck_id(mctx *c, const char *section, unsigned line, unsigned col, const char *what,
+                   const char *id, char delim, bool lower)
 {
     const char *why = spin_id_check(id, delim, lower);
     if (why == NULL)
         return 0;
-    return mfail(c, line, col, section, "invalid %s '%s': %s", what, id, why);
+    return spin_mfail(c, line, col, section, "invalid %s '%s': %s", what, id, why);
 }
 
 void spin_strv_free(spin_strv *v)

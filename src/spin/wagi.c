@@ -1,8 +1,11 @@
 /*
  * wagi.c - the Wagi executor: one WASI command run per request.
  *
- * The component's module is compiled once at start-up; each request gets
- * a fresh store and instance, so requests share nothing.  The run is done
+ * The component's module is compiled, and its imports resolved
+ * (wagi_link.c), once at start-up; each request gets a fresh store and
+ * instance made from that resolution, with its own WASI context as the
+ * store's user_data, so requests share nothing and no request builds a
+ * linker or looks a name up.  The run is done
  * by the policy every path shares (wasi_program_run), with the store put
  * in reach of the request's cancel hook: when the client goes away or a
  * stop gives up on the request, another thread interrupts the guest.  The
@@ -212,9 +215,9 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         cleanup_free char *k = util_xstrndup(comp->env[i], (size_t)(eq - comp->env[i]));
         util_env_set(&env, k, eq + 1);
     }
-    wagi_build_env(req, m, spin_http_request_header(req, "host"), &env);
+    spin_wagi_build_env(req, m, spin_http_request_header(req, "host"), &env);
     size_t argc = 0;
-    char **argv = wagi_build_argv(w->argv_tmpl, req, &argc);
+    char **argv = spin_wagi_build_argv(w->argv_tmpl, req, &argc);
 
     wasi_config cfg;
     wasi_config_init(&cfg);
@@ -239,13 +242,14 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         .watch = watch_job,
         .unwatch = unwatch_job,
         .watch_arg = req->job,
+        .resolution = comp->wagi_resolution, /* resolved once, at load */
     };
     wasi_program_outcome outcome;
     uint64_t t0 = util_monotonic_ns();
     wasi_program_run(comp->module, &cfg, &opts, &outcome);
     util_log_debug("wagi: component '%s' ran in %.3f ms", comp->id,
                    (double)(util_monotonic_ns() - t0) / 1e6);
-    wagi_free_argv(argv);
+    spin_wagi_free_argv(argv);
     util_env_free(&env);
     int rc = outcome_to_result(comp, &outcome, err);
     wasi_program_outcome_free(&outcome);
@@ -257,7 +261,8 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         util_buf_free(&out);
         return SPIN_EXEC_FAILED;
     }
-    rc = wagi_compose_response((const uint8_t *)(out.data ? out.data : ""), out.len, resp, err);
+    rc = spin_wagi_compose_response((const uint8_t *)(out.data ? out.data : ""), out.len, resp,
+                                    err);
     util_buf_free(&out);
     if (rc < 0) {
         util_error_wrap(err, "component '%s'", comp->id);
@@ -291,8 +296,8 @@ static const spin_http_executor_ops wagi_ops = {
     .free = wagi_free,
 };
 
-int wagi_executor_new(const char *argv_tmpl, spin_http_executor_instance *out,
-                      util_error **err)
+int spin_wagi_executor_new(const char *argv_tmpl, spin_http_executor_instance *out,
+                           util_error **err)
 {
     (void)err;
     wagi_executor *w = util_xcalloc(1, sizeof(*w));

@@ -52,8 +52,8 @@ static char *percent_decode(const char *s)
     return out;
 }
 
-void wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
-                    util_env *env)
+void spin_wagi_build_env(const spin_http_request *req, const spin_route_match *m, const char *host,
+                         util_env *env)
 {
     char num[32];
     util_env_set(env, "AUTH_TYPE", "");
@@ -120,7 +120,7 @@ static char *replace_all(const char *s, const char *from, const char *to)
     return util_buf_steal(&b, &len);
 }
 
-char **wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc)
+char **spin_wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *argc)
 {
     if (!tmpl)
         tmpl = "${SCRIPT_NAME} ${ARGS}";
@@ -149,7 +149,7 @@ char **wagi_build_argv(const char *tmpl, const spin_http_request *req, size_t *a
     return argv;
 }
 
-void wagi_free_argv(char **argv)
+void spin_wagi_free_argv(char **argv)
 {
     if (!argv)
         return;
@@ -200,8 +200,8 @@ static void set_internal_error(spin_http_response *resp, const char *msg)
     util_log_error("HTTP 500 error: %s", msg);
 }
 
-int wagi_compose_response(const uint8_t *out, size_t len, spin_http_response *resp,
-                          util_error **err)
+int spin_wagi_compose_response(const uint8_t *out, size_t len, spin_http_response *resp,
+                               util_error **err)
 {
     if (len == 0)
         return util_error_set(err, 0,

@@ -4,17 +4,21 @@
  * host does not have fails `up --check` and start-up with a message,
  * instead of starting and answering every request with 500.
  *
- * The check cannot disagree with a request: it defines the imports with
- * the same call each request makes (wasi_define_imports, through a
- * throwaway WASI context with no stdio and no preopens) and resolves them
- * with the engine's own import resolution (wasm_linker_check, the first
- * half of wasm_instantiate), which allocates no memory and runs no code of
- * the module.
+ * The check cannot disagree with a request because it is what requests
+ * use: the WASI functions are defined once, bound to no store and no
+ * context (wasi_define_for_stores), the module's imports are resolved
+ * through them once (wasm_linker_resolve_at), and every request
+ * instantiates from that resolution with its own context as the store's
+ * user_data.  Resolving allocates no guest memory and runs no code of the
+ * module.
  */
 #include "wagi_link.h"
 #include "wasi.h"
 
+#include <stdatomic.h>
 #include <string.h>
+
+static atomic_size_t resolutions;
 
 static const char *value_type(char letter)
 {
@@ -74,10 +78,10 @@ static int unlinkable(const char *component, const wasm_module *module, const wa
         append_func_type(&b, sig);
     else
         util_buf_append_str(&b, kind_name(d.kind));
-    wasm_extern have;
-    if (wasm_linker_get(l, d.module, d.name, &have) && have.kind == WASM_EXTERN_FUNC) {
+    const char *have = wasm_linker_func_signature(l, d.module, d.name);
+    if (have) {
         util_buf_append_str(&b, ") does not match the host's ");
-        append_func_type(&b, wasm_func_signature(have.of.func));
+        append_func_type(&b, have);
     } else {
         util_buf_append_str(&b, ") is not provided by the host: the Wagi executor provides "
                                 "only WASI preview 1 functions (wasi_snapshot_preview1, "
@@ -88,25 +92,28 @@ static int unlinkable(const char *component, const wasm_module *module, const wa
     return r;
 }
 
-int spin_wagi_link_check(const char *component, const wasm_module *module, util_error **err)
+int spin_wagi_link(const char *component, wasm_module *module, wasm_resolution **out,
+                   util_error **err)
 {
-    wasi_config cfg;
-    wasi_config_init(&cfg);
-    cfg.stdin_fd = cfg.stdout_fd = cfg.stderr_fd = -1;
-    wasi_ctx *ctx = wasi_ctx_new(&cfg, err);
-    if (ctx == NULL)
-        return -1;
-    wasm_store_config sc = {0};
-    wasm_store *store = wasm_store_new(&sc);
     wasm_linker *linker = wasm_linker_new();
-    wasi_define_imports(linker, store, ctx, module);
-    size_t bad = 0;
-    wasm_result res;
-    int r = 0;
-    if (wasm_linker_check(store, module, linker, &bad, &res) < 0)
-        r = unlinkable(component, module, linker, bad, err);
-    wasm_store_free(store);
+    int r = wasi_define_for_stores(linker);
+    if (r < 0) {
+        r = util_error_set(err, 0, "component '%s': defining the WASI functions failed",
+                           component);
+    } else {
+        size_t bad = 0;
+        wasm_result res;
+        *out = wasm_linker_resolve_at(linker, module, &bad, &res);
+        if (*out == NULL)
+            r = unlinkable(component, module, linker, bad, err);
+        else
+            atomic_fetch_add(&resolutions, 1);
+    }
     wasm_linker_free(linker);
-    wasi_ctx_free(ctx);
     return r;
+}
+
+size_t spin_wagi_link_count(void)
+{
+    return atomic_load(&resolutions);
 }

@@ -8,11 +8,17 @@
 #include "util.h"
 #include "wasm.h"
 
-/* Checks that every import of `module` resolves, with the right type, to
- * what the Wagi executor gives each request (the WASI preview 1 functions).
- * Fails naming the component, the first import that does not and its
- * type, e.g. "component 'x': cannot link its module: import env::foo
- * (func (param i32) (result i32)) is not provided by the host ...". */
-int spin_wagi_link_check(const char *component, const wasm_module *module, util_error **err);
+/* Resolves every import of `module` to what the Wagi executor gives each
+ * request (the WASI preview 1 functions, store-free: wasi_define_for_stores)
+ * into *out, which every request then instantiates from.  Fails naming the
+ * component, the first import that does not resolve and its type, e.g.
+ * "component 'x': cannot link its module: import env::foo (func (param
+ * i32) (result i32)) is not provided by the host ...". */
+int spin_wagi_link(const char *component, wasm_module *module, wasm_resolution **out,
+                   util_error **err);
+
+/* How many resolutions spin_wagi_link made in this process (a test hook:
+ * requests must not add to it). */
+size_t spin_wagi_link_count(void);
 
 #endif

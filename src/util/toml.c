@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-const char *toml_type_name(toml_type type)
+const char *util_toml_type_name(toml_type type)
 {
     switch (type) {
     case TOML_TABLE:
@@ -38,7 +38,7 @@ const char *toml_type_name(toml_type type)
     return "unknown";
 }
 
-void toml_free(toml_value *v)
+void util_toml_free(toml_value *v)
 {
     if (v == NULL)
         return;
@@ -46,14 +46,14 @@ void toml_free(toml_value *v)
     case TOML_TABLE:
         for (size_t i = 0; i < v->u.table.len; i++) {
             free(v->u.table.entries[i].key);
-            toml_free(v->u.table.entries[i].value);
+            util_toml_free(v->u.table.entries[i].value);
         }
         free(v->u.table.entries);
         free(v->u.table.slots);
         break;
     case TOML_ARRAY:
         for (size_t i = 0; i < v->u.array.len; i++)
-            toml_free(v->u.array.items[i]);
+            util_toml_free(v->u.array.items[i]);
         free(v->u.array.items);
         break;
     case TOML_STRING:
@@ -69,21 +69,21 @@ void toml_free(toml_value *v)
     free(v);
 }
 
-void toml_freep(toml_value **v)
+void util_toml_freep(toml_value **v)
 {
     if (v != NULL) {
-        toml_free(*v);
+        util_toml_free(*v);
         *v = NULL;
     }
 }
 
-toml_value *toml_parse_file(const char *path, util_error **err)
+toml_value *util_toml_parse_file(const char *path, util_error **err)
 {
     cleanup_free char *data = NULL;
     size_t len = 0;
     if (util_read_file(path, &data, &len, err) < 0)
         return NULL;
-    return toml_parse(data, len, path, err);
+    return util_toml_parse(data, len, path, err);
 }
 
 #define HASH_MIN 16
@@ -120,7 +120,7 @@ static void index_rebuild(toml_value *t)
         index_insert(t, i);
 }
 
-toml_value *tp_table_find(const toml_value *t, const char *key, size_t len)
+toml_value *util_tp_table_find(const toml_value *t, const char *key, size_t len)
 {
     if (t->u.table.slots != NULL) {
         size_t mask = t->u.table.nslots - 1;
@@ -139,8 +139,8 @@ toml_value *tp_table_find(const toml_value *t, const char *key, size_t len)
     return NULL;
 }
 
-void tp_table_add(toml_value *t, const char *key, size_t len, toml_value *v, unsigned line,
-                  unsigned col)
+void util_tp_table_add(toml_value *t, const char *key, size_t len, toml_value *v, unsigned line,
+                       unsigned col)
 {
     if (t->u.table.len == t->u.table.cap) {
         t->u.table.cap = t->u.table.cap ? t->u.table.cap * 2 : 4;
@@ -162,14 +162,14 @@ void tp_table_add(toml_value *t, const char *key, size_t len, toml_value *v, uns
         index_insert(t, t->u.table.len - 1);
 }
 
-const toml_value *toml_get(const toml_value *table, const char *key)
+const toml_value *util_toml_get(const toml_value *table, const char *key)
 {
     if (table == NULL || table->type != TOML_TABLE || key == NULL)
         return NULL;
-    return tp_table_find(table, key, strlen(key));
+    return util_tp_table_find(table, key, strlen(key));
 }
 
-const toml_value *toml_get_path(const toml_value *table, const char *path)
+const toml_value *util_toml_get_path(const toml_value *table, const char *path)
 {
     const toml_value *cur = table;
     const char *p = path;
@@ -178,13 +178,13 @@ const toml_value *toml_get_path(const toml_value *table, const char *path)
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         if (cur->type != TOML_TABLE)
             return NULL;
-        cur = tp_table_find(cur, p, n);
+        cur = util_tp_table_find(cur, p, n);
         p = dot ? dot + 1 : NULL;
     }
     return cur;
 }
 
-size_t toml_len(const toml_value *v)
+size_t util_toml_len(const toml_value *v)
 {
     if (v == NULL)
         return 0;
@@ -195,26 +195,26 @@ size_t toml_len(const toml_value *v)
     return 0;
 }
 
-const toml_entry *toml_entry_at(const toml_value *table, size_t i)
+const toml_entry *util_toml_entry_at(const toml_value *table, size_t i)
 {
     if (table == NULL || table->type != TOML_TABLE || i >= table->u.table.len)
         return NULL;
     return &table->u.table.entries[i];
 }
 
-const toml_value *toml_array_at(const toml_value *array, size_t i)
+const toml_value *util_toml_array_at(const toml_value *array, size_t i)
 {
     if (array == NULL || array->type != TOML_ARRAY || i >= array->u.array.len)
         return NULL;
     return array->u.array.items[i];
 }
 
-const char *toml_string(const toml_value *v)
+const char *util_toml_string(const toml_value *v)
 {
     return toml_is(v, TOML_STRING) ? v->u.str.data : NULL;
 }
 
-bool toml_int(const toml_value *v, int64_t *out)
+bool util_toml_int(const toml_value *v, int64_t *out)
 {
     if (!toml_is(v, TOML_INTEGER))
         return false;
@@ -222,7 +222,7 @@ bool toml_int(const toml_value *v, int64_t *out)
     return true;
 }
 
-bool toml_float(const toml_value *v, double *out)
+bool util_toml_float(const toml_value *v, double *out)
 {
     if (toml_is(v, TOML_FLOAT)) {
         *out = v->u.fp;
@@ -235,7 +235,7 @@ bool toml_float(const toml_value *v, double *out)
     return false;
 }
 
-bool toml_bool(const toml_value *v, bool *out)
+bool util_toml_bool(const toml_value *v, bool *out)
 {
     if (!toml_is(v, TOML_BOOL))
         return false;

@@ -1,7 +1,7 @@
 /*
  * toml.h - a TOML 1.0 reader (included by util.h; do not include directly).
  *
- * toml_parse() turns a whole document into a tree of toml_value nodes; the
+ * util_toml_parse() turns a whole document into a tree of toml_value nodes; the
  * root is a TOML_TABLE.  Tables keep their keys in document order so callers
  * can walk them and report fields they do not know, which is how the Spin
  * manifest loader mimics serde's deny_unknown_fields.  Every node remembers
@@ -9,7 +9,7 @@
  * consumer can still point into the file.
  *
  * Errors are reported as "<source>:<line>:<col>: <what>".  The tree is
- * read-only for callers: use the accessors below, free it with toml_free().
+ * read-only for callers: use the accessors below, free it with util_toml_free().
  */
 #ifndef UTIL_TOML_H
 #define UTIL_TOML_H
@@ -76,41 +76,41 @@ struct toml_value {
 
 /* Parses `len` bytes; `source` names the document in error messages.  Returns
  * the root table, or NULL with *err set. */
-toml_value *toml_parse(const char *data, size_t len, const char *source,
-                       struct util_error **err);
+toml_value *util_toml_parse(const char *data, size_t len, const char *source,
+                            struct util_error **err);
 /* Reads and parses a file; the path is the source name. */
-toml_value *toml_parse_file(const char *path, struct util_error **err);
-void toml_free(toml_value *v);
-void toml_freep(toml_value **v);
-#define cleanup_toml __attribute__((cleanup(toml_freep)))
+toml_value *util_toml_parse_file(const char *path, struct util_error **err);
+void util_toml_free(toml_value *v);
+void util_toml_freep(toml_value **v);
+#define cleanup_toml __attribute__((cleanup(util_toml_freep)))
 
 /* "string", "integer", ..., the names TOML itself uses. */
-const char *toml_type_name(toml_type type);
+const char *util_toml_type_name(toml_type type);
 
 /* Table lookup; NULL when `table` is NULL, not a table, or lacks the key. */
-const toml_value *toml_get(const toml_value *table, const char *key);
-/* Follows a dotted path of bare keys: toml_get_path(root, "application.trigger.http"). */
-const toml_value *toml_get_path(const toml_value *table, const char *path);
+const toml_value *util_toml_get(const toml_value *table, const char *key);
+/* Follows a dotted path of bare keys: util_toml_get_path(root, "application.trigger.http"). */
+const toml_value *util_toml_get_path(const toml_value *table, const char *path);
 
 /* Number of entries of a table or items of an array (0 for scalars/NULL). */
-size_t toml_len(const toml_value *v);
+size_t util_toml_len(const toml_value *v);
 /* The i-th entry of a table, in document order. */
-const toml_entry *toml_entry_at(const toml_value *table, size_t i);
-const toml_value *toml_array_at(const toml_value *array, size_t i);
+const toml_entry *util_toml_entry_at(const toml_value *table, size_t i);
+const toml_value *util_toml_array_at(const toml_value *array, size_t i);
 
 static inline bool toml_is(const toml_value *v, toml_type t)
 {
     return v != NULL && v->type == t;
 }
 /* Typed views: NULL / false when the value is missing or of another type. */
-const char *toml_string(const toml_value *v);
-bool toml_int(const toml_value *v, int64_t *out);
-bool toml_float(const toml_value *v, double *out); /* integers convert too */
-bool toml_bool(const toml_value *v, bool *out);
+const char *util_toml_string(const toml_value *v);
+bool util_toml_int(const toml_value *v, int64_t *out);
+bool util_toml_float(const toml_value *v, double *out); /* integers convert too */
+bool util_toml_bool(const toml_value *v, bool *out);
 
 /* Parses RFC 3339 text the way TOML does (T, t or space separator; Z or z);
  * returns the datetime kind, or -1 if the text is not a valid datetime.
  * Exposed so tools can compare datetimes semantically. */
-int toml_parse_datetime(const char *text, size_t len, toml_datetime *out);
+int util_toml_parse_datetime(const char *text, size_t len, toml_datetime *out);
 
 #endif

@@ -31,20 +31,20 @@ static inline unsigned tp_col(const toml_parser *p)
     return (unsigned)(p->pos - p->line_start + 1);
 }
 /* True (and consumes it) when a LF or CRLF starts at pos. */
-bool tp_newline(toml_parser *p);
+bool util_tp_newline(toml_parser *p);
 /* Reports an error at byte `at`; always returns -1. */
-int tp_error_at(toml_parser *p, size_t at, const char *fmt, ...) UTIL_PRINTF(3, 4);
-#define tp_error(p, ...) tp_error_at((p), (p)->pos, __VA_ARGS__)
+int util_tp_error_at(toml_parser *p, size_t at, const char *fmt, ...) UTIL_PRINTF(3, 4);
+#define tp_error(p, ...) util_tp_error_at((p), (p)->pos, __VA_ARGS__)
 
 /* Scalars.  Each starts at p->pos and leaves pos after the value. */
-int tp_parse_string(toml_parser *p, bool allow_multiline, char **out, size_t *out_len);
-toml_value *tp_parse_scalar(toml_parser *p);
-toml_value *tp_new_value(toml_parser *p, toml_type type);
+int util_tp_parse_string(toml_parser *p, bool allow_multiline, char **out, size_t *out_len);
+toml_value *util_tp_parse_scalar(toml_parser *p);
+toml_value *util_tp_new_value(toml_parser *p, toml_type type);
 
 /* Table entries (toml.c): lookup is hashed once a table grows past a few
  * keys, so hostile documents with many keys stay linear. */
-toml_value *tp_table_find(const toml_value *t, const char *key, size_t len);
-void tp_table_add(toml_value *t, const char *key, size_t len, toml_value *v, unsigned line,
-                  unsigned col);
+toml_value *util_tp_table_find(const toml_value *t, const char *key, size_t len);
+void util_tp_table_add(toml_value *t, const char *key, size_t len, toml_value *v, unsigned line,
+                       unsigned col);
 
 #endif

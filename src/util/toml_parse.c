@@ -32,7 +32,7 @@ enum {
 #define MAX_DEPTH 100
 #define MAX_KEY_PARTS 128
 
-bool tp_newline(toml_parser *p)
+bool util_tp_newline(toml_parser *p)
 {
     size_t n = 0;
     if (tp_peek(p) == '\n')
@@ -47,7 +47,7 @@ bool tp_newline(toml_parser *p)
     return true;
 }
 
-int tp_error_at(toml_parser *p, size_t at, const char *fmt, ...)
+int util_tp_error_at(toml_parser *p, size_t at, const char *fmt, ...)
 {
     unsigned line = 1;
     size_t line_start = 0;
@@ -116,7 +116,7 @@ static size_t utf8_check(const unsigned char *s, size_t len)
 
 static toml_value *new_table(toml_parser *p, unsigned flags)
 {
-    toml_value *t = tp_new_value(p, TOML_TABLE);
+    toml_value *t = util_tp_new_value(p, TOML_TABLE);
     t->flags = flags;
     return t;
 }
@@ -209,7 +209,7 @@ static int parse_key(toml_parser *p, key_path *k)
         key_part part = {.at = p->pos};
         int c = tp_peek(p);
         if (c == '"' || c == '\'') {
-            if (tp_parse_string(p, false, &part.s, &part.len) < 0)
+            if (util_tp_parse_string(p, false, &part.s, &part.len) < 0)
                 return -1;
         } else if (is_bare(c)) {
             size_t start = p->pos;
@@ -274,14 +274,14 @@ static int skip_ws_comments_newlines(toml_parser *p)
             return -1;
         if (tp_peek(p) == '\r' && tp_peek_at(p, 1) != '\n')
             return tp_error(p, "carriage return without line feed");
-        if (!tp_newline(p))
+        if (!util_tp_newline(p))
             return 0;
     }
 }
 
 static toml_value *parse_array(toml_parser *p)
 {
-    toml_value *a = tp_new_value(p, TOML_ARRAY);
+    toml_value *a = util_tp_new_value(p, TOML_ARRAY);
     size_t start = p->pos;
     p->pos++;
     for (;;) {
@@ -292,7 +292,7 @@ static toml_value *parse_array(toml_parser *p)
             return a;
         }
         if (tp_peek(p) < 0) {
-            tp_error_at(p, start, "unterminated array");
+            util_tp_error_at(p, start, "unterminated array");
             goto fail;
         }
         if (tp_peek(p) == ',') {
@@ -314,13 +314,13 @@ static toml_value *parse_array(toml_parser *p)
             return a;
         }
         if (tp_peek(p) < 0)
-            tp_error_at(p, start, "unterminated array");
+            util_tp_error_at(p, start, "unterminated array");
         else
             tp_error(p, "expected ',' or ']' in array");
         goto fail;
     }
 fail:
-    toml_free(a);
+    util_toml_free(a);
     return NULL;
 }
 
@@ -355,7 +355,7 @@ static toml_value *parse_inline_table(toml_parser *p)
             return t;
         }
         if (c < 0)
-            tp_error_at(p, start, "unterminated inline table");
+            util_tp_error_at(p, start, "unterminated inline table");
         else if (c == '\n' || c == '\r')
             tp_error(p, "newline in inline table");
         else
@@ -363,7 +363,7 @@ static toml_value *parse_inline_table(toml_parser *p)
         goto fail;
     }
 fail:
-    toml_free(t);
+    util_toml_free(t);
     return NULL;
 }
 
@@ -371,7 +371,7 @@ static toml_value *parse_value(toml_parser *p)
 {
     int c = tp_peek(p);
     if (c != '[' && c != '{')
-        return tp_parse_scalar(p);
+        return util_tp_parse_scalar(p);
     if (p->depth >= MAX_DEPTH) {
         tp_error(p, "arrays and inline tables nested deeper than %d", MAX_DEPTH);
         return NULL;
@@ -399,31 +399,31 @@ static int parse_keyval(toml_parser *p, toml_value *table)
     skip_ws(p);
     toml_value *cur = table;
     for (size_t i = 0; i + 1 < k.len; i++) {
-        toml_value *next = tp_table_find(cur, k.parts[i].s, k.parts[i].len);
+        toml_value *next = util_tp_table_find(cur, k.parts[i].s, k.parts[i].len);
         if (next == NULL) {
             next = new_table(p, T_DOTTED);
             next->line = key_line;
             next->col = (unsigned)(k.parts[i].at - p->line_start + 1);
-            tp_table_add(cur, k.parts[i].s, k.parts[i].len, next, key_line, next->col);
+            util_tp_table_add(cur, k.parts[i].s, k.parts[i].len, next, key_line, next->col);
         } else if (next->type != TOML_TABLE || !(next->flags & T_DOTTED) ||
                    (next->flags & T_FROZEN)) {
             cleanup_free char *name = key_display(&k, i);
-            tp_error_at(p, k.parts[i].at, "cannot add keys to '%s': it is already defined",
-                        name);
+            util_tp_error_at(p, k.parts[i].at, "cannot add keys to '%s': it is already defined",
+                             name);
             goto fail;
         }
         cur = next;
     }
     key_part *last = &k.parts[k.len - 1];
-    if (tp_table_find(cur, last->s, last->len) != NULL) {
+    if (util_tp_table_find(cur, last->s, last->len) != NULL) {
         cleanup_free char *name = key_display(&k, k.len - 1);
-        tp_error_at(p, last->at, "duplicate key '%s'", name);
+        util_tp_error_at(p, last->at, "duplicate key '%s'", name);
         goto fail;
     }
     toml_value *v = parse_value(p);
     if (v == NULL)
         goto fail;
-    tp_table_add(cur, last->s, last->len, v, key_line, key_col);
+    util_tp_table_add(cur, last->s, last->len, v, key_line, key_col);
     key_path_free(&k);
     return 0;
 fail:
@@ -451,41 +451,41 @@ static toml_value *parse_header(toml_parser *p, toml_value *root)
     p->pos += aot ? 2 : 1;
     toml_value *cur = root;
     for (size_t i = 0; i + 1 < k.len; i++) {
-        toml_value *next = tp_table_find(cur, k.parts[i].s, k.parts[i].len);
+        toml_value *next = util_tp_table_find(cur, k.parts[i].s, k.parts[i].len);
         if (next == NULL) {
             next = new_table(p, T_IMPLICIT);
             next->line = line;
             next->col = (unsigned)(start - p->line_start + 1);
-            tp_table_add(cur, k.parts[i].s, k.parts[i].len, next, line, next->col);
+            util_tp_table_add(cur, k.parts[i].s, k.parts[i].len, next, line, next->col);
         } else if (next->type == TOML_ARRAY && (next->flags & A_AOT)) {
             next = next->u.array.items[next->u.array.len - 1];
         } else if (next->type != TOML_TABLE || (next->flags & T_FROZEN)) {
             name = key_display(&k, i);
-            tp_error_at(p, k.parts[i].at, "'%s' is already defined as %s", name,
-                        next->type == TOML_TABLE ? "an inline table"
-                                                 : toml_type_name(next->type));
+            util_tp_error_at(p, k.parts[i].at, "'%s' is already defined as %s", name,
+                             next->type == TOML_TABLE ? "an inline table"
+                                                 : util_toml_type_name(next->type));
             goto out;
         }
         cur = next;
     }
     key_part *last = &k.parts[k.len - 1];
-    toml_value *existing = tp_table_find(cur, last->s, last->len);
+    toml_value *existing = util_tp_table_find(cur, last->s, last->len);
     name = key_display(&k, k.len - 1);
     if (aot) {
         toml_value *t = new_table(p, T_EXPLICIT);
         t->line = line;
         t->col = (unsigned)(start - p->line_start + 1);
         if (existing == NULL) {
-            toml_value *a = tp_new_value(p, TOML_ARRAY);
+            toml_value *a = util_tp_new_value(p, TOML_ARRAY);
             a->flags = A_AOT;
             a->line = line;
             a->col = t->col;
-            tp_table_add(cur, last->s, last->len, a, line, t->col);
+            util_tp_table_add(cur, last->s, last->len, a, line, t->col);
             existing = a;
         } else if (existing->type != TOML_ARRAY || !(existing->flags & A_AOT)) {
-            toml_free(t);
-            tp_error_at(p, start, "cannot define '%s' as an array of tables: already defined",
-                        name);
+            util_toml_free(t);
+            util_tp_error_at(p, start, "cannot define '%s' as an array of tables: already defined",
+                             name);
             goto out;
         }
         array_add(existing, t);
@@ -496,14 +496,14 @@ static toml_value *parse_header(toml_parser *p, toml_value *root)
         toml_value *t = new_table(p, T_EXPLICIT);
         t->line = line;
         t->col = (unsigned)(start - p->line_start + 1);
-        tp_table_add(cur, last->s, last->len, t, line, t->col);
+        util_tp_table_add(cur, last->s, last->len, t, line, t->col);
         result = t;
     } else if (existing->type == TOML_TABLE && existing->flags == T_IMPLICIT) {
         existing->flags = T_EXPLICIT;
         existing->line = line;
         result = existing;
     } else {
-        tp_error_at(p, start, "table '%s' is already defined", name);
+        util_tp_error_at(p, start, "table '%s' is already defined", name);
     }
 out:
     free(name);
@@ -517,7 +517,7 @@ static int end_of_line(toml_parser *p)
     skip_ws(p);
     if (skip_comment(p) < 0)
         return -1;
-    if (tp_peek(p) < 0 || tp_newline(p))
+    if (tp_peek(p) < 0 || util_tp_newline(p))
         return 0;
     int c = tp_peek(p);
     if (c == '\r')
@@ -527,13 +527,13 @@ static int end_of_line(toml_parser *p)
     return tp_error(p, "expected end of line");
 }
 
-toml_value *toml_parse(const char *data, size_t len, const char *source, util_error **err)
+toml_value *util_toml_parse(const char *data, size_t len, const char *source, util_error **err)
 {
     toml_parser p = {
         .src = data, .len = len, .source = source ? source : "<toml>", .line = 1, .err = err};
     size_t bad = utf8_check((const unsigned char *)data, len);
     if (bad != len) {
-        tp_error_at(&p, bad, "invalid UTF-8");
+        util_tp_error_at(&p, bad, "invalid UTF-8");
         return NULL;
     }
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -547,7 +547,7 @@ toml_value *toml_parse(const char *data, size_t len, const char *source, util_er
         int c = tp_peek(&p);
         if (c < 0)
             break;
-        if (tp_newline(&p))
+        if (util_tp_newline(&p))
             continue;
         if (c == '#') {
             if (end_of_line(&p) < 0)
@@ -566,6 +566,6 @@ toml_value *toml_parse(const char *data, size_t len, const char *source, util_er
     }
     return root;
 fail:
-    toml_free(root);
+    util_toml_free(root);
     return NULL;
 }

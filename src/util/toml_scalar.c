@@ -15,7 +15,7 @@
 #include <math.h>
 #include <string.h>
 
-toml_value *tp_new_value(toml_parser *p, toml_type type)
+toml_value *util_tp_new_value(toml_parser *p, toml_type type)
 {
     toml_value *v = util_xcalloc(1, sizeof(*v));
     v->type = type;
@@ -98,22 +98,22 @@ static int parse_escape(toml_parser *p, util_buf *b)
         for (int i = 0; i < digits; i++) {
             int h = hexval(tp_peek(p));
             if (h < 0)
-                return tp_error_at(p, at, "\\%c escape needs %d hex digits", c, digits);
+                return util_tp_error_at(p, at, "\\%c escape needs %d hex digits", c, digits);
             cp = cp * 16 + (uint32_t)h;
             p->pos++;
         }
         if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return tp_error_at(p, at, "escape \\%c%0*X is not a Unicode scalar value", c,
-                               digits, cp);
+            return util_tp_error_at(p, at, "escape \\%c%0*X is not a Unicode scalar value", c,
+                                    digits, cp);
         append_utf8(b, cp);
         return 0;
     }
     default:
         if (c < 0)
-            return tp_error_at(p, at, "unterminated string");
+            return util_tp_error_at(p, at, "unterminated string");
         if (c >= 0x20 && c < 0x7F)
-            return tp_error_at(p, at, "invalid escape sequence '\\%c'", c);
-        return tp_error_at(p, at, "invalid escape sequence");
+            return util_tp_error_at(p, at, "invalid escape sequence '\\%c'", c);
+        return util_tp_error_at(p, at, "invalid escape sequence");
     }
 }
 
@@ -159,11 +159,11 @@ static int parse_multiline(toml_parser *p, char q, util_buf *b)
 {
     size_t start = p->pos;
     p->pos += 3;
-    tp_newline(p); /* a newline right after the opening quotes is trimmed */
+    util_tp_newline(p); /* a newline right after the opening quotes is trimmed */
     for (;;) {
         int c = tp_peek(p);
         if (c < 0)
-            return tp_error_at(p, start, "unterminated multi-line string");
+            return util_tp_error_at(p, start, "unterminated multi-line string");
         if (c == q) {
             bool closed = false;
             if (multiline_close(p, q, b, &closed) < 0)
@@ -173,7 +173,7 @@ static int parse_multiline(toml_parser *p, char q, util_buf *b)
             continue;
         }
         if (c == '\n' || c == '\r') {
-            if (!tp_newline(p))
+            if (!util_tp_newline(p))
                 return tp_error(p, "carriage return without line feed in string");
             util_buf_append(b, "\n", 1);
             continue;
@@ -186,13 +186,13 @@ static int parse_multiline(toml_parser *p, char q, util_buf *b)
             while (is_ws(tp_peek(p)))
                 p->pos++;
             if (tp_peek(p) == '\n' || tp_peek(p) == '\r') {
-                if (!tp_newline(p))
+                if (!util_tp_newline(p))
                     return tp_error(p, "carriage return without line feed in string");
                 for (;;) {
                     if (is_ws(tp_peek(p)))
                         p->pos++;
                     else if (tp_peek(p) == '\n' || tp_peek(p) == '\r') {
-                        if (!tp_newline(p))
+                        if (!util_tp_newline(p))
                             return tp_error(p, "carriage return without line feed in string");
                     } else
                         break;
@@ -218,7 +218,7 @@ static int parse_single(toml_parser *p, char q, util_buf *b)
     for (;;) {
         int c = tp_peek(p);
         if (c < 0 || c == '\n')
-            return tp_error_at(p, start, "unterminated string");
+            return util_tp_error_at(p, start, "unterminated string");
         if (c == q) {
             p->pos++;
             return 0;
@@ -236,7 +236,7 @@ static int parse_single(toml_parser *p, char q, util_buf *b)
     }
 }
 
-int tp_parse_string(toml_parser *p, bool allow_multiline, char **out, size_t *out_len)
+int util_tp_parse_string(toml_parser *p, bool allow_multiline, char **out, size_t *out_len)
 {
     char q = (char)tp_peek(p);
     util_buf b = {0};
@@ -315,7 +315,7 @@ static bool parse_time(const char *s, size_t len, size_t *at, toml_datetime *dt)
     return true;
 }
 
-int toml_parse_datetime(const char *s, size_t len, toml_datetime *out)
+int util_toml_parse_datetime(const char *s, size_t len, toml_datetime *out)
 {
     toml_datetime dt = {0};
     size_t i = 0;
@@ -402,7 +402,8 @@ static toml_value *parse_integer(toml_parser *p, const char *s, size_t len, size
     }
     if (i + 1 < len && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'o' || s[i + 1] == 'b')) {
         if (sign) {
-            tp_error_at(p, at, "a sign is not allowed on hexadecimal, octal or binary integers");
+            util_tp_error_at(p, at,
+                             "a sign is not allowed on hexadecimal, octal or binary integers");
             return NULL;
         }
         base = s[i + 1] == 'x' ? 16 : s[i + 1] == 'o' ? 8 : 2;
@@ -412,12 +413,12 @@ static toml_value *parse_integer(toml_parser *p, const char *s, size_t len, size
     util_buf_reserve(&clean, len);
     if (!digit_run(s, len, &i, base, &clean) || i != len) {
         util_buf_free(&clean);
-        tp_error_at(p, at, "invalid number '%.*s'", (int)len, s);
+        util_tp_error_at(p, at, "invalid number '%.*s'", (int)len, s);
         return NULL;
     }
     if (base == 10 && clean.len > 1 && clean.data[0] == '0') {
         util_buf_free(&clean);
-        tp_error_at(p, at, "leading zeros are not allowed in '%.*s'", (int)len, s);
+        util_tp_error_at(p, at, "leading zeros are not allowed in '%.*s'", (int)len, s);
         return NULL;
     }
     /* Accumulate as a negative number so INT64_MIN fits. */
@@ -439,10 +440,10 @@ static toml_value *parse_integer(toml_parser *p, const char *s, size_t len, size
             v = -v;
     }
     if (overflow) {
-        tp_error_at(p, at, "integer '%.*s' does not fit in 64 bits", (int)len, s);
+        util_tp_error_at(p, at, "integer '%.*s' does not fit in 64 bits", (int)len, s);
         return NULL;
     }
-    toml_value *val = tp_new_value(p, TOML_INTEGER);
+    toml_value *val = util_tp_new_value(p, TOML_INTEGER);
     val->col = (unsigned)(at - p->line_start + 1);
     val->u.integer = v;
     return val;
@@ -470,7 +471,7 @@ static toml_value *parse_float(toml_parser *p, const char *s, size_t len, size_t
         goto bad;
     if (clean.len - int_at > 1 && clean.data[int_at] == '0') {
         util_buf_free(&clean);
-        tp_error_at(p, at, "leading zeros are not allowed in '%.*s'", (int)len, s);
+        util_tp_error_at(p, at, "leading zeros are not allowed in '%.*s'", (int)len, s);
         return NULL;
     }
     bool frac = false, exp = false;
@@ -499,17 +500,17 @@ static toml_value *parse_float(toml_parser *p, const char *s, size_t len, size_t
     util_buf_free(&clean);
     /* Overflow to infinity is a value the user did not write. */
     if (errno == ERANGE && isinf(d)) {
-        tp_error_at(p, at, "float '%.*s' is out of range", (int)len, s);
+        util_tp_error_at(p, at, "float '%.*s' is out of range", (int)len, s);
         return NULL;
     }
 done:;
-    toml_value *val = tp_new_value(p, TOML_FLOAT);
+    toml_value *val = util_tp_new_value(p, TOML_FLOAT);
     val->col = (unsigned)(at - p->line_start + 1);
     val->u.fp = d;
     return val;
 bad:
     util_buf_free(&clean);
-    tp_error_at(p, at, "invalid number '%.*s'", (int)len, s);
+    util_tp_error_at(p, at, "invalid number '%.*s'", (int)len, s);
     return NULL;
 }
 
@@ -524,13 +525,13 @@ static bool is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-toml_value *tp_parse_scalar(toml_parser *p)
+toml_value *util_tp_parse_scalar(toml_parser *p)
 {
     size_t at = p->pos;
     int c = tp_peek(p);
     if (c == '"' || c == '\'') {
-        toml_value *v = tp_new_value(p, TOML_STRING);
-        if (tp_parse_string(p, true, &v->u.str.data, &v->u.str.len) < 0) {
+        toml_value *v = util_tp_new_value(p, TOML_STRING);
+        if (util_tp_parse_string(p, true, &v->u.str.data, &v->u.str.len) < 0) {
             free(v);
             return NULL;
         }
@@ -559,7 +560,7 @@ toml_value *tp_parse_scalar(toml_parser *p)
         return NULL;
     }
     if ((len == 4 && memcmp(s, "true", 4) == 0) || (len == 5 && memcmp(s, "false", 5) == 0)) {
-        toml_value *v = tp_new_value(p, TOML_BOOL);
+        toml_value *v = util_tp_new_value(p, TOML_BOOL);
         v->u.boolean = len == 4;
         p->pos = end;
         return v;
@@ -568,12 +569,12 @@ toml_value *tp_parse_scalar(toml_parser *p)
                        (len >= 3 && is_digit((unsigned char)s[0]) && s[2] == ':');
     if (is_datetime) {
         toml_datetime dt;
-        int kind = toml_parse_datetime(s, len, &dt);
+        int kind = util_toml_parse_datetime(s, len, &dt);
         if (kind < 0) {
             tp_error(p, "invalid date-time '%.*s'", (int)len, s);
             return NULL;
         }
-        toml_value *v = tp_new_value(p, (toml_type)kind);
+        toml_value *v = util_tp_new_value(p, (toml_type)kind);
         v->dt = dt;
         v->u.str.data = util_xstrndup(s, len);
         v->u.str.len = len;

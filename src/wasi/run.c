@@ -7,7 +7,8 @@
  * called, what a trap or a timeout becomes.  The copies drifted (tail calls
  * were off in containers only), so there is now one of each decision:
  *
- *   run_entry       the mechanism: fresh ctx, store and linker; deadline on
+ *   run_entry       the mechanism: fresh ctx, store and linker (or the
+ *                   caller's resolution of the imports); deadline on
  *                   both; the store handed to a watcher; instantiate, a
  *                   reactor's _initialize, the entry.  It reports raw facts
  *                   (the engine's result, finished, cancelled, deadline hit).
@@ -89,10 +90,12 @@ static wasm_func *entry_function(wasm_instance *inst, const char *entry, size_t 
 
 /* Instantiates and calls; returns -1 only for a host-side failure (*err),
  * otherwise 0 with `res` and `facts` describing the run. */
-static int call_entry(wasm_store *store, wasm_module *module, wasm_linker *linker,
-                      const char *entry, wasm_result *res, run_facts *facts, util_error **err)
+static int call_entry(wasm_store *store, wasm_module *module, const wasm_linker *linker,
+                      const wasm_resolution *resolution, const char *entry, wasm_result *res,
+                      run_facts *facts, util_error **err)
 {
-    wasm_instance *inst = wasm_instantiate(store, module, linker, res);
+    wasm_instance *inst = resolution ? wasm_instantiate_resolved(store, module, resolution, res)
+                                     : wasm_instantiate(store, module, linker, res);
     if (inst == NULL)
         return 0;
     /* A reactor's libc is set up by _initialize, to be called before any
@@ -124,9 +127,15 @@ static int run_entry(wasm_module *module, const wasi_config *config, const char 
     wasm_store_config sc = {0};
     if (store_config != NULL)
         sc = *store_config;
+    const wasm_resolution *resolution = watch ? watch->resolution : NULL;
+    if (resolution)
+        sc.user_data = ctx; /* where wasi_define_for_stores' functions find it */
     wasm_store *store = wasm_store_new(&sc);
-    wasm_linker *linker = wasm_linker_new();
-    wasi_define_imports(linker, store, ctx, module);
+    wasm_linker *linker = NULL;
+    if (!resolution) {
+        linker = wasm_linker_new();
+        wasi_define_imports(linker, store, ctx, module);
+    }
     if (config->deadline_ns != 0)
         wasm_store_set_deadline(store, config->deadline_ns);
 
@@ -134,7 +143,8 @@ static int run_entry(wasm_module *module, const wasi_config *config, const char 
     bool watched = watch != NULL && watch->watch != NULL;
     facts->cancelled = watched && watch->watch(watch->watch_arg, store);
     if (!facts->cancelled)
-        rc = call_entry(store, module, linker, invoke ? invoke : "_start", res, facts, err);
+        rc = call_entry(store, module, linker, resolution, invoke ? invoke : "_start", res, facts,
+                        err);
     if (watched && watch->unwatch != NULL && watch->unwatch(watch->watch_arg))
         facts->cancelled = true;
     if (!facts->finished && res->kind == WASM_EXIT) {

@@ -190,6 +190,12 @@ typedef struct wasi_program_options {
     bool (*watch)(void *arg, wasm_store *store);
     bool (*unwatch)(void *arg);
     void *watch_arg;
+    /* Optional: the module's imports resolved once by the caller through a
+     * linker holding wasi_define_for_stores (wasm_linker_resolve), for a
+     * host that runs one module many times.  The run then makes no linker:
+     * its store's user_data is the run's ctx and the instance comes from
+     * wasm_instantiate_resolved.  NULL: a linker of this run's own. */
+    const wasm_resolution *resolution;
 } wasi_program_options;
 
 typedef enum wasi_program_end {

@@ -108,8 +108,8 @@ static void test_full_module(void)
     CHECK_INT(m->bytes[add->body.start], 0x20);
     CHECK_INT(add->max_stack, 2);
     CHECK_INT(m->funcs[1].max_stack, 3);
-    CHECK_STR(wm_func_name(m, 1), "add");
-    CHECK(wm_func_name(m, 2) == NULL);
+    CHECK_STR(wasm_wm_func_name(m, 1), "add");
+    CHECK(wasm_wm_func_name(m, 2) == NULL);
     CHECK(m->func_declared[1]); /* exported and in an element segment */
     CHECK(!m->func_declared[2]);
 

@@ -781,6 +781,12 @@ static void test_resolution_refuses_what_instantiate_refuses(void)
     l = store_free_linker("i:");
     CHECK(wasm_linker_resolve(l, m, &r) == NULL);
     CHECK_STR(r.message, "incompatible import type: env::log (function)");
+    /* which import failed, and what the host has there, for a message */
+    size_t bad = 99;
+    CHECK(wasm_linker_resolve_at(l, m, &bad, &r) == NULL);
+    CHECK_INT((int)bad, 0);
+    CHECK_STR(wasm_linker_func_signature(l, "env", "log"), "i:");
+    CHECK(wasm_linker_func_signature(l, "env", "nothing") == NULL);
     wasm_store *s = wasm_store_new(NULL);
     CHECK_INT(wasm_linker_check(s, m, l, NULL, &r), -1);
     CHECK_STR(r.message, "incompatible import type: env::log (function)");
@@ -796,6 +802,7 @@ static void test_resolution_refuses_what_instantiate_refuses(void)
     wasm_extern e;
     CHECK(!wasm_linker_get(l, "env", "twice", &e)); /* no store's extern */
     CHECK(wasm_linker_define_host(l, s, "env", "twice", "I:I", host_twice, NULL) != NULL);
+    CHECK_STR(wasm_linker_func_signature(l, "env", "twice"), "I:I"); /* a store's, too */
     CHECK_INT(wasm_linker_check(s, m, l, NULL, &r), 0);
     wasm_instance *in = wasm_instantiate(s, m, l, &r);
     CHECK(in != NULL);

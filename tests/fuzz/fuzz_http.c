@@ -1,6 +1,6 @@
 /*
  * fuzz_http.c - the HTTP trigger's parsers of untrusted text: a Wagi
- * guest's CGI output (wagi_compose_response), request paths against a
+ * guest's CGI output (spin_wagi_compose_response), request paths against a
  * routing table built from arbitrary route patterns, and the request-head
  * checker (spin_http_check_head).
  *
@@ -28,7 +28,7 @@ static void fuzz_cgi(const uint8_t *data, size_t size)
 {
     spin_http_response resp = {0};
     util_error *err = NULL;
-    int rc = wagi_compose_response(data, size, &resp, &err);
+    int rc = spin_wagi_compose_response(data, size, &resp, &err);
     assert(rc == 0 || (rc == -1 && size == 0));
     if (rc == 0)
         assert(resp.status >= 100 && resp.status <= 999);

@@ -48,11 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < wasm_module_import_count(m) && ok; i++) {
         wasm_import_desc d = wasm_module_import(m, i);
         mv_extern_type t;
-        mv_import_type(m, (uint32_t)i, &t);
+        wasm_mv_import_type(m, (uint32_t)i, &t);
         wasm_extern e = {.kind = t.kind};
         switch (t.kind) {
         case WASM_EXTERN_FUNC: {
-            char *sig = rt_sig_of_functype(m, t.type_idx);
+            char *sig = wasm_rt_sig_of_functype(m, t.type_idx);
             e.of.func = wasm_func_new_host(s, sig, stub, NULL, NULL);
             free(sig);
             ok = e.of.func != NULL;

@@ -3,7 +3,7 @@
  *
  * Any input must either parse or fail with a "<source>:<line>:<col>: ..."
  * message; a parsed tree must be self-consistent: keys of a table are
- * unique and found by toml_get, datetimes re-parse to the same kind, and
+ * unique and found by util_toml_get, datetimes re-parse to the same kind, and
  * strings are NUL-terminated at their length.  A violation aborts, which
  * libFuzzer reports as a crash.
  */
@@ -19,23 +19,23 @@ static void check(const toml_value *v, int depth)
         abort();
     switch (v->type) {
     case TOML_TABLE:
-        for (size_t i = 0; i < toml_len(v); i++) {
-            const toml_entry *e = toml_entry_at(v, i);
+        for (size_t i = 0; i < util_toml_len(v); i++) {
+            const toml_entry *e = util_toml_entry_at(v, i);
             if (e->key[e->key_len] != '\0')
                 abort();
             for (size_t k = 0; k < i; k++) {
-                const toml_entry *o = toml_entry_at(v, k);
+                const toml_entry *o = util_toml_entry_at(v, k);
                 if (o->key_len == e->key_len && memcmp(o->key, e->key, e->key_len) == 0)
                     abort(); /* duplicate key accepted */
             }
-            if (strlen(e->key) == e->key_len && toml_get(v, e->key) != e->value)
+            if (strlen(e->key) == e->key_len && util_toml_get(v, e->key) != e->value)
                 abort();
             check(e->value, depth + 1);
         }
         break;
     case TOML_ARRAY:
-        for (size_t i = 0; i < toml_len(v); i++)
-            check(toml_array_at(v, i), depth + 1);
+        for (size_t i = 0; i < util_toml_len(v); i++)
+            check(util_toml_array_at(v, i), depth + 1);
         break;
     case TOML_STRING:
         if (v->u.str.data[v->u.str.len] != '\0')
@@ -46,7 +46,7 @@ static void check(const toml_value *v, int depth)
     case TOML_LOCAL_DATE:
     case TOML_LOCAL_TIME: {
         toml_datetime dt;
-        if (toml_parse_datetime(v->u.str.data, v->u.str.len, &dt) != (int)v->type ||
+        if (util_toml_parse_datetime(v->u.str.data, v->u.str.len, &dt) != (int)v->type ||
             memcmp(&dt, &v->dt, sizeof(dt)) != 0)
             abort();
         break;
@@ -59,7 +59,7 @@ static void check(const toml_value *v, int depth)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     util_error *err = NULL;
-    toml_value *doc = toml_parse((const char *)data, size, "fuzz.toml", &err);
+    toml_value *doc = util_toml_parse((const char *)data, size, "fuzz.toml", &err);
     if (doc == NULL) {
         if (err == NULL || strncmp(err->msg, "fuzz.toml:", 10) != 0)
             abort();
@@ -69,6 +69,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (err != NULL || doc->type != TOML_TABLE)
         abort();
     check(doc, 0);
-    toml_free(doc);
+    util_toml_free(doc);
     return 0;
 }

@@ -25,22 +25,19 @@ class Layer:
     door: tuple  # headers other layers may include
     uses: tuple  # layers it may include and link (all of them, not only the next)
     prefix: str  # every global symbol starts with it
-    # Symbol families that predate the prefix rule, to be renamed when no
-    # other branch is changing the layer (a new family is not allowed):
+    # Symbol families exempt from the prefix (none since the renames to
+    # util_toml_, wasm_mv_, spin_manifest_, ...; a new family is not allowed):
     legacy: tuple = field(default=())
 
 
 LAYERS = {
-    "util": Layer(door=("util.h", "toml.h", "leb128.h"), uses=(), prefix="util_",
-                  legacy=("toml_", "tp_")),
+    "util": Layer(door=("util.h", "toml.h", "leb128.h"), uses=(), prefix="util_"),
     # wasm_ becomes engine_ with the planned rename (README, design choices)
-    "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_",
-                    legacy=("mv_", "rd_", "rt_", "wm_")),
+    "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_"),
     # capability paths and descriptor tables, shared by both WASIs; no Wasm
     "hostio": Layer(door=("hostio.h",), uses=("util",), prefix="hostio_"),
     "wasi": Layer(door=("wasi.h",), uses=("hostio", "engine", "util"), prefix="wasi_"),
-    "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_",
-                  legacy=("manifest_", "mcheck_", "mfail", "mget_", "mwant_", "wagi_")),
+    "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_"),
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
     "runner": Layer(door=("runner.h",), uses=("container", "spin", "wasi", "engine", "util"),
                     prefix="runner_"),

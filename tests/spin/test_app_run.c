@@ -5,11 +5,14 @@
  * and returns 0 after spin_app_stop().  spin_app_check links every Wagi
  * module at load (hand-assembled modules with imports the host lacks are
  * refused, naming the import) and accepts apps whose files hold links
- * the host must skip.  Also what a request leaves behind in the process
+ * the host must skip.  Each component's imports are resolved once, at
+ * load, and every request instantiates from that resolution.  Also what a
+ * request leaves behind in the process
  * (the executor's scratch files) and what it logs.
  */
 #include "spin.h"
 #include "test.h"
+#include "wagi_link.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -462,6 +465,24 @@ static void test_scratch_files_are_emptied_after_each_request(void)
     CHECK_INT(app_stop(&r), 0);
 }
 
+/* Start-up resolves each used component's imports once; requests, however
+ * many and to whichever component, resolve nothing more. */
+static void test_one_resolution_serves_every_request(void)
+{
+    size_t before = spin_wagi_link_count();
+    running_app r;
+    CHECK(app_start(&r, APP_DIR, NULL, 2));
+    size_t loaded = spin_wagi_link_count();
+    CHECK(loaded > before);
+    char body[256];
+    for (int i = 0; i < 8; i++) {
+        CHECK_INT(http_get(r.port, "/hello", body, sizeof(body)), 200);
+        CHECK_INT(http_request(r.port, "POST", "/api/echo", "x", 1, body, sizeof(body)), 200);
+    }
+    CHECK_INT((int)(spin_wagi_link_count() - loaded), 0);
+    CHECK_INT(app_stop(&r), 0);
+}
+
 static void test_stdout_flood_is_cut_at_the_limit_and_released(void)
 {
     char dir[] = "/tmp/spin-hostile-XXXXXX";
@@ -526,6 +547,7 @@ int main(void)
     RUN(test_run_serves_with_given_env_and_stops);
     RUN(test_check_reports_problems);
     RUN(test_check_links_every_import);
+    RUN(test_one_resolution_serves_every_request);
     RUN(test_check_accepts_files_with_links_to_skip);
     RUN(test_scratch_files_are_emptied_after_each_request);
     RUN(test_stdout_flood_is_cut_at_the_limit_and_released);

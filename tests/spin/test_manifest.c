@@ -106,7 +106,7 @@ static void test_v2_manifest_is_read_completely(void)
     CHECK_INT(m->authors.len, 2);
     CHECK_STR(m->authors.items[1], "Bo");
     CHECK_STR(m->dir, "app");
-    CHECK(toml_get(m->trigger_global_configs, "http") != NULL);
+    CHECK(util_toml_get(m->trigger_global_configs, "http") != NULL);
 
     CHECK_INT(m->n_variables, 2);
     const spin_variable *host = spin_manifest_variable(m, "api_host");
@@ -224,7 +224,7 @@ static void test_inline_components_and_generated_ids(void)
     CHECK_STR(r->type, "redis");
     CHECK(!r->supported);
     CHECK_STR(r->id, "c-redis-trigger");
-    CHECK_STR(toml_string(toml_get(r->config, "channel")), "orders");
+    CHECK_STR(util_toml_string(util_toml_get(r->config, "channel")), "orders");
     CHECK_INT(m->n_components, 3);
     const spin_component *b = spin_manifest_component(m, "named-component");
     CHECK(b != NULL && b->n_environment == 1);
@@ -329,7 +329,7 @@ static void test_v1_redis_app_is_flagged_unsupported(void)
     CHECK_INT(m->n_triggers, 1);
     CHECK_STR(m->triggers[0].type, "redis");
     CHECK(!m->triggers[0].supported);
-    CHECK_STR(toml_string(toml_get(m->triggers[0].config, "channel")), "messages");
+    CHECK_STR(util_toml_string(util_toml_get(m->triggers[0].config, "channel")), "messages");
 }
 
 #define HEAD "spin_manifest_version = 2\n[application]\nname = \"x\"\n"

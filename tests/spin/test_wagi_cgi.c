@@ -46,7 +46,7 @@ static void test_cgi_environment(void)
     spin_route_match m;
     CHECK(spin_router_match(r, req.path, &m));
     util_env env = {0};
-    wagi_build_env(&req, &m, "example.com:3000", &env);
+    spin_wagi_build_env(&req, &m, "example.com:3000", &env);
     CHECK_STR(util_env_get(&env, "GATEWAY_INTERFACE"), "CGI/1.1");
     CHECK_STR(util_env_get(&env, "SERVER_SOFTWARE"), "WAGI/1");
     CHECK_STR(util_env_get(&env, "SERVER_PROTOCOL"), "HTTP/1.1");
@@ -80,7 +80,7 @@ static void test_cgi_environment(void)
     req.target = "/users/42";
     req.query = NULL;
     CHECK(spin_router_match(r, req.path, &m));
-    wagi_build_env(&req, &m, "example.com", &env);
+    spin_wagi_build_env(&req, &m, "example.com", &env);
     CHECK_STR(util_env_get(&env, "X_PATH_MATCH_ID"), "42");
     CHECK_STR(util_env_get(&env, "SERVER_PORT"), "80");
     CHECK_STR(util_env_get(&env, "QUERY_STRING"), "");
@@ -95,25 +95,25 @@ static void test_argv_from_template(void)
 {
     spin_http_request req = make_req();
     size_t argc = 0;
-    char **argv = wagi_build_argv(NULL, &req, &argc);
+    char **argv = spin_wagi_build_argv(NULL, &req, &argc);
     CHECK_INT(argc, 3);
     CHECK_STR(argv[0], "/env/a%20b");
     CHECK_STR(argv[1], "x=1");
     CHECK_STR(argv[2], "y=2");
-    wagi_free_argv(argv);
+    spin_wagi_free_argv(argv);
 
     /* No query: ${ARGS} is empty, leaving an empty last argument as Spin does. */
     req.query = NULL;
-    argv = wagi_build_argv(NULL, &req, &argc);
+    argv = spin_wagi_build_argv(NULL, &req, &argc);
     CHECK_INT(argc, 2);
     CHECK_STR(argv[1], "");
-    wagi_free_argv(argv);
+    spin_wagi_free_argv(argv);
 
-    argv = wagi_build_argv("prog --path ${SCRIPT_NAME}", &req, &argc);
+    argv = spin_wagi_build_argv("prog --path ${SCRIPT_NAME}", &req, &argc);
     CHECK_INT(argc, 3);
     CHECK_STR(argv[0], "prog");
     CHECK_STR(argv[2], "/env/a%20b");
-    wagi_free_argv(argv);
+    spin_wagi_free_argv(argv);
 }
 
 static const char *header(const spin_http_response *r, const char *name)
@@ -128,7 +128,7 @@ static int compose(const char *out, spin_http_response *r)
 {
     util_error *err = NULL;
     memset(r, 0, sizeof(*r));
-    int rc = wagi_compose_response((const uint8_t *)out, strlen(out), r, &err);
+    int rc = spin_wagi_compose_response((const uint8_t *)out, strlen(out), r, &err);
     util_error_free(&err);
     return rc;
 }
@@ -186,7 +186,7 @@ static void test_malformed_output_is_500(void)
     /* Nothing written at all is an executor error. */
     util_error *err = NULL;
     memset(&r, 0, sizeof(r));
-    CHECK_INT(wagi_compose_response((const uint8_t *)"", 0, &r, &err), -1);
+    CHECK_INT(spin_wagi_compose_response((const uint8_t *)"", 0, &r, &err), -1);
     CHECK(err && strstr(err->msg, "did not write to stdout") != NULL);
     util_error_free(&err);
     spin_http_response_clear(&r);

@@ -12,7 +12,7 @@
 
 static toml_value *parse(const char *text, util_error **err)
 {
-    return toml_parse(text, strlen(text), "test.toml", err);
+    return util_toml_parse(text, strlen(text), "test.toml", err);
 }
 
 /* Parses text that must fail and returns the message (caller frees). */
@@ -21,7 +21,7 @@ static char *parse_error(const char *text)
     util_error *err = NULL;
     toml_value *doc = parse(text, &err);
     if (doc != NULL) {
-        toml_free(doc);
+        util_toml_free(doc);
         return util_xstrdup("(accepted)");
     }
     char *msg = util_xstrdup(err ? err->msg : "(no error)");
@@ -40,28 +40,28 @@ static void test_lookup_and_typed_getters(void)
                                          "ok = true\n",
                                          &err);
     CHECK(doc != NULL);
-    CHECK_STR(toml_string(toml_get(doc, "title")), "x");
-    const toml_value *http = toml_get_path(doc, "application.trigger.http");
+    CHECK_STR(util_toml_string(util_toml_get(doc, "title")), "x");
+    const toml_value *http = util_toml_get_path(doc, "application.trigger.http");
     CHECK(toml_is(http, TOML_TABLE));
-    CHECK_STR(toml_string(toml_get(http, "base")), "/");
+    CHECK_STR(util_toml_string(util_toml_get(http, "base")), "/");
     int64_t n = 0;
-    CHECK(toml_int(toml_get(http, "n"), &n));
+    CHECK(util_toml_int(util_toml_get(http, "n"), &n));
     CHECK_INT(n, -42);
     double f = 0;
-    CHECK(toml_float(toml_get(http, "f"), &f));
+    CHECK(util_toml_float(util_toml_get(http, "f"), &f));
     CHECK(f == 1.5);
-    CHECK(toml_float(toml_get(http, "n"), &f)); /* integers widen */
+    CHECK(util_toml_float(util_toml_get(http, "n"), &f)); /* integers widen */
     CHECK(f == -42.0);
     bool b = false;
-    CHECK(toml_bool(toml_get(http, "ok"), &b));
+    CHECK(util_toml_bool(util_toml_get(http, "ok"), &b));
     CHECK(b);
     /* Wrong types and missing keys are reported as absent, never crash. */
-    CHECK(toml_string(toml_get(http, "n")) == NULL);
-    CHECK(!toml_int(toml_get(http, "base"), &n));
-    CHECK(toml_get(doc, "missing") == NULL);
-    CHECK(toml_get_path(doc, "title.deeper") == NULL);
-    CHECK(toml_get(NULL, "x") == NULL);
-    CHECK_INT(toml_len(toml_get(doc, "title")), 0);
+    CHECK(util_toml_string(util_toml_get(http, "n")) == NULL);
+    CHECK(!util_toml_int(util_toml_get(http, "base"), &n));
+    CHECK(util_toml_get(doc, "missing") == NULL);
+    CHECK(util_toml_get_path(doc, "title.deeper") == NULL);
+    CHECK(util_toml_get(NULL, "x") == NULL);
+    CHECK_INT(util_toml_len(util_toml_get(doc, "title")), 0);
 }
 
 static void test_keys_iterate_in_document_order(void)
@@ -69,13 +69,13 @@ static void test_keys_iterate_in_document_order(void)
     util_error *err = NULL;
     cleanup_toml toml_value *doc = parse("zeta = 1\nalpha = 2\n\"quoted key\" = 3\nmid.x = 4\n", &err);
     CHECK(doc != NULL);
-    CHECK_INT(toml_len(doc), 4);
-    CHECK_STR(toml_entry_at(doc, 0)->key, "zeta");
-    CHECK_STR(toml_entry_at(doc, 1)->key, "alpha");
-    CHECK_STR(toml_entry_at(doc, 2)->key, "quoted key");
-    CHECK_STR(toml_entry_at(doc, 3)->key, "mid");
-    CHECK_INT(toml_entry_at(doc, 3)->line, 4);
-    CHECK(toml_entry_at(doc, 4) == NULL);
+    CHECK_INT(util_toml_len(doc), 4);
+    CHECK_STR(util_toml_entry_at(doc, 0)->key, "zeta");
+    CHECK_STR(util_toml_entry_at(doc, 1)->key, "alpha");
+    CHECK_STR(util_toml_entry_at(doc, 2)->key, "quoted key");
+    CHECK_STR(util_toml_entry_at(doc, 3)->key, "mid");
+    CHECK_INT(util_toml_entry_at(doc, 3)->line, 4);
+    CHECK(util_toml_entry_at(doc, 4) == NULL);
 }
 
 static void test_positions_are_recorded(void)
@@ -83,9 +83,9 @@ static void test_positions_are_recorded(void)
     util_error *err = NULL;
     cleanup_toml toml_value *doc = parse("\n\n[component.hello]\n  source = \"a.wasm\"\n", &err);
     CHECK(doc != NULL);
-    const toml_value *c = toml_get_path(doc, "component.hello");
+    const toml_value *c = util_toml_get_path(doc, "component.hello");
     CHECK_INT(c->line, 3);
-    const toml_entry *e = toml_entry_at(c, 0);
+    const toml_entry *e = util_toml_entry_at(c, 0);
     CHECK_INT(e->line, 4);
     CHECK_INT(e->col, 3);
     CHECK_INT(e->value->col, 12);
@@ -99,14 +99,14 @@ static void test_arrays_and_array_of_tables(void)
                                          "[[trigger.http]]\nroute = \"/b\"\n",
                                          &err);
     CHECK(doc != NULL);
-    const toml_value *a = toml_get(doc, "a");
-    CHECK_INT(toml_len(a), 4);
-    CHECK(toml_is(toml_array_at(a, 1), TOML_STRING));
-    CHECK(toml_is(toml_array_at(a, 3), TOML_TABLE));
-    CHECK(toml_array_at(a, 4) == NULL);
-    const toml_value *t = toml_get_path(doc, "trigger.http");
-    CHECK_INT(toml_len(t), 2);
-    CHECK_STR(toml_string(toml_get(toml_array_at(t, 1), "route")), "/b");
+    const toml_value *a = util_toml_get(doc, "a");
+    CHECK_INT(util_toml_len(a), 4);
+    CHECK(toml_is(util_toml_array_at(a, 1), TOML_STRING));
+    CHECK(toml_is(util_toml_array_at(a, 3), TOML_TABLE));
+    CHECK(util_toml_array_at(a, 4) == NULL);
+    const toml_value *t = util_toml_get_path(doc, "trigger.http");
+    CHECK_INT(util_toml_len(t), 2);
+    CHECK_STR(util_toml_string(util_toml_get(util_toml_array_at(t, 1), "route")), "/b");
 }
 
 static void test_strings_and_escapes(void)
@@ -120,16 +120,16 @@ static void test_strings_and_escapes(void)
                                          "empty = \"\"\nempty_ml = ''''''\n",
                                          &err);
     CHECK(doc != NULL);
-    CHECK_STR(toml_string(toml_get(doc, "a")), "tab\there \xC3\xA9 \xF0\x9F\x98\x80");
-    CHECK_STR(toml_string(toml_get(doc, "b")), "C:\\path");
-    CHECK_STR(toml_string(toml_get(doc, "c")), "line1line2");
-    CHECK_STR(toml_string(toml_get(doc, "d")), "raw\n");
-    const toml_value *e = toml_get(doc, "e");
+    CHECK_STR(util_toml_string(util_toml_get(doc, "a")), "tab\there \xC3\xA9 \xF0\x9F\x98\x80");
+    CHECK_STR(util_toml_string(util_toml_get(doc, "b")), "C:\\path");
+    CHECK_STR(util_toml_string(util_toml_get(doc, "c")), "line1line2");
+    CHECK_STR(util_toml_string(util_toml_get(doc, "d")), "raw\n");
+    const toml_value *e = util_toml_get(doc, "e");
     CHECK_INT(e->u.str.len, 8);
     CHECK(memcmp(e->u.str.data, "nul\0byte", 8) == 0);
     /* Empty strings are still NUL-terminated C strings. */
-    CHECK_STR(toml_string(toml_get(doc, "empty")), "");
-    CHECK_STR(toml_string(toml_get(doc, "empty_ml")), "");
+    CHECK_STR(util_toml_string(util_toml_get(doc, "empty")), "");
+    CHECK_STR(util_toml_string(util_toml_get(doc, "empty_ml")), "");
 }
 
 static void test_numbers_and_datetimes(void)
@@ -143,29 +143,29 @@ static void test_numbers_and_datetimes(void)
                                          &err);
     CHECK(doc != NULL);
     int64_t v = 0;
-    CHECK(toml_int(toml_get(doc, "h"), &v));
+    CHECK(util_toml_int(util_toml_get(doc, "h"), &v));
     CHECK_INT(v, 0xDEADBEEF);
-    CHECK(toml_int(toml_get(doc, "o"), &v));
+    CHECK(util_toml_int(util_toml_get(doc, "o"), &v));
     CHECK_INT(v, 0755);
-    CHECK(toml_int(toml_get(doc, "b"), &v));
+    CHECK(util_toml_int(util_toml_get(doc, "b"), &v));
     CHECK_INT(v, 5);
-    CHECK(toml_int(toml_get(doc, "min"), &v));
+    CHECK(util_toml_int(util_toml_get(doc, "min"), &v));
     CHECK(v == INT64_MIN);
-    CHECK(toml_int(toml_get(doc, "max"), &v));
+    CHECK(util_toml_int(util_toml_get(doc, "max"), &v));
     CHECK(v == INT64_MAX);
     double d = 0;
-    CHECK(toml_float(toml_get(doc, "ni"), &d));
+    CHECK(util_toml_float(util_toml_get(doc, "ni"), &d));
     CHECK(isinf(d) && d < 0);
-    CHECK(toml_float(toml_get(doc, "nn"), &d));
+    CHECK(util_toml_float(util_toml_get(doc, "nn"), &d));
     CHECK(isnan(d));
-    const toml_value *dt = toml_get(doc, "dt");
+    const toml_value *dt = util_toml_get(doc, "dt");
     CHECK(toml_is(dt, TOML_DATETIME));
     CHECK_INT(dt->dt.year, 1979);
     CHECK_INT(dt->dt.nanosecond, 999999000);
     CHECK_INT(dt->dt.offset_minutes, -420);
     CHECK_STR(dt->u.str.data, "1979-05-27 07:32:00.999999-07:00");
-    CHECK(toml_is(toml_get(doc, "ld"), TOML_LOCAL_DATE));
-    CHECK(toml_is(toml_get(doc, "lt"), TOML_LOCAL_TIME));
+    CHECK(toml_is(util_toml_get(doc, "ld"), TOML_LOCAL_DATE));
+    CHECK(toml_is(util_toml_get(doc, "lt"), TOML_LOCAL_TIME));
 }
 
 static void test_errors_name_source_line_and_column(void)
@@ -209,7 +209,7 @@ static void test_deep_nesting_is_rejected_not_crashing(void)
     memset(doc + 4, '[', depth);
     doc[depth + 4] = '\0';
     util_error *err = NULL;
-    toml_value *v = toml_parse(doc, depth + 4, "deep.toml", &err);
+    toml_value *v = util_toml_parse(doc, depth + 4, "deep.toml", &err);
     CHECK(v == NULL);
     CHECK(err != NULL && strstr(err->msg, "nested deeper than") != NULL);
     util_error_free(&err);
@@ -220,7 +220,7 @@ static void test_deep_nesting_is_rejected_not_crashing(void)
     for (int i = 0; i < 200; i++)
         util_buf_append_str(&b, ".a");
     util_buf_append_str(&b, "]\n");
-    v = toml_parse(b.data, b.len, "deep.toml", &err);
+    v = util_toml_parse(b.data, b.len, "deep.toml", &err);
     CHECK(v == NULL);
     CHECK_STR(err ? err->msg : NULL, "deep.toml:1:258: dotted key has more than 128 parts");
     util_error_free(&err);
@@ -233,23 +233,23 @@ static void test_big_tables_find_every_key_and_duplicates(void)
     for (int i = 0; i < 5000; i++)
         util_buf_printf(&b, "k%d = %d\n", i, i);
     util_error *err = NULL;
-    toml_value *doc = toml_parse(b.data, b.len, "big.toml", &err);
+    toml_value *doc = util_toml_parse(b.data, b.len, "big.toml", &err);
     CHECK(doc != NULL);
-    CHECK_INT(toml_len(doc), 5000);
+    CHECK_INT(util_toml_len(doc), 5000);
     int found = 0;
     for (int i = 0; i < 5000; i += 7) {
         char key[16];
         snprintf(key, sizeof(key), "k%d", i);
         int64_t v = -1;
-        if (toml_int(toml_get(doc, key), &v) && v == i)
+        if (util_toml_int(util_toml_get(doc, key), &v) && v == i)
             found++;
     }
     CHECK_INT(found, (5000 + 6) / 7);
-    CHECK(toml_get(doc, "k5000") == NULL);
-    CHECK_STR(toml_entry_at(doc, 4999)->key, "k4999");
-    toml_free(doc);
+    CHECK(util_toml_get(doc, "k5000") == NULL);
+    CHECK_STR(util_toml_entry_at(doc, 4999)->key, "k4999");
+    util_toml_free(doc);
     util_buf_printf(&b, "k1234 = 0\n");
-    doc = toml_parse(b.data, b.len, "big.toml", &err);
+    doc = util_toml_parse(b.data, b.len, "big.toml", &err);
     CHECK(doc == NULL);
     CHECK_STR(err ? err->msg : NULL, "big.toml:5001:1: duplicate key 'k1234'");
     util_error_free(&err);
@@ -264,13 +264,13 @@ static void test_parse_file_names_the_path(void)
     CHECK(util_write_all(fd, "x = [1,\n", 8) == 8);
     close(fd);
     util_error *err = NULL;
-    toml_value *doc = toml_parse_file(path, &err);
+    toml_value *doc = util_toml_parse_file(path, &err);
     CHECK(doc == NULL);
     cleanup_free char *want = util_xasprintf("%s:1:5: unterminated array", path);
     CHECK_STR(err ? err->msg : NULL, want);
     util_error_free(&err);
     unlink(path);
-    doc = toml_parse_file("/nonexistent/dir/x.toml", &err);
+    doc = util_toml_parse_file("/nonexistent/dir/x.toml", &err);
     CHECK(doc == NULL && err != NULL && err->status != 0);
     util_error_free(&err);
 }

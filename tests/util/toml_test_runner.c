@@ -84,7 +84,7 @@ static bool same_leaf(const toml_value *v, json_object *j, const char *path, uti
         return true;
     default: {
         toml_datetime w;
-        if (toml_parse_datetime(want, strlen(want), &w) != (int)v->type ||
+        if (util_toml_parse_datetime(want, strlen(want), &w) != (int)v->type ||
             memcmp(&w, &v->dt, sizeof(w)) != 0)
             return fail(why, path, "datetime %s, want %s", v->u.str.data, want);
         return true;
@@ -157,7 +157,7 @@ int main(int argc, char **argv)
             skipped++;
             continue;
         }
-        toml_value *doc = toml_parse(data, len, line, &err);
+        toml_value *doc = util_toml_parse(data, len, line, &err);
         if (invalid) {
             if (doc == NULL) {
                 passed++;
@@ -165,7 +165,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "FAIL %s: accepted an invalid document\n", line);
                 failed++;
             }
-            toml_free(doc);
+            util_toml_free(doc);
             util_error_free(&err);
             continue;
         }
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
         }
         util_buf_free(&why);
         json_object_put(want);
-        toml_free(doc);
+        util_toml_free(doc);
     }
     printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed ? 1 : 0;
