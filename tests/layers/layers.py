@@ -35,6 +35,8 @@ LAYERS = {
     # wasm_ becomes engine_ with the planned rename (README, design choices)
     "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_",
                     legacy=("mv_", "rd_", "rt_", "wm_")),
+    # the component model (binary format first; linking, canonical ABI later)
+    "component": Layer(door=("component.h",), uses=("engine", "util"), prefix="component_"),
     "wasi": Layer(door=("wasi.h",), uses=("engine", "util"), prefix="wasi_"),
     "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_",
                   legacy=("manifest_", "mcheck_", "mfail", "mget_", "mwant_", "wagi_")),
