@@ -369,7 +369,7 @@ static int decode_component(const uint8_t *data, size_t len, size_t base, const 
 int component_decode(const void *bytes, size_t len, component **out, util_error **err)
 {
     *out = NULL;
-    if (!bytes)
+    if (!bytes && len)
         return util_error_set(err, 0, "no bytes to decode");
     return decode_component(bytes, len, 0, bytes, NULL, out, err);
 }
