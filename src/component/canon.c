@@ -161,7 +161,7 @@ static int read_canon_type(comp_reader *r, const comp_scope *s, component_canon 
         return -1;
     if (c->kind > COMPONENT_CANON_RESOURCE_REP)
         return 0;
-    component_type_kind k = (*s->types)[c->type].kind;
+    component_type_kind k = component_scope_resolve(s, c->type)->kind;
     if (k == COMPONENT_TYPE_RESOURCE || k == COMPONENT_TYPE_IMPORT_SUB ||
         k == COMPONENT_TYPE_ALIAS || k == COMPONENT_TYPE_IMPORT_EQ)
         return 0;
@@ -235,7 +235,7 @@ static int read_lift(comp_reader *r, comp_scope *s, component_canon *c)
     at = r->pos;
     if (read_index(r, s, COMPONENT_SORT_TYPE, &c->type) < 0)
         return -1;
-    component_type_kind k = (*s->types)[c->type].kind;
+    component_type_kind k = component_scope_resolve(s, c->type)->kind;
     if (k != COMPONENT_TYPE_FUNC && k != COMPONENT_TYPE_ALIAS && k != COMPONENT_TYPE_IMPORT_EQ)
         return component_fail_at(r, at, "lift to type %" PRIu32 ", which is not a function type",
                             c->type);

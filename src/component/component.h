@@ -138,7 +138,8 @@ typedef enum {
     COMPONENT_TYPE_RESOURCE,  /* rep (a core valtype byte), dtor (has_dtor) */
     /* type indices that are not definitions */
     COMPONENT_TYPE_ALIAS,       /* alias of an instance's export or an outer type */
-    COMPONENT_TYPE_IMPORT_EQ,   /* imported/exported (eq index) */
+    COMPONENT_TYPE_IMPORT_EQ,   /* imported/exported (eq index); index names a type that
+                                   is not itself IMPORT_EQ (chains collapsed) */
     COMPONENT_TYPE_IMPORT_SUB,  /* imported/exported (sub resource): an abstract resource */
 } component_type_kind;
 

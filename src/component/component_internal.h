@@ -57,6 +57,13 @@ typedef struct comp_scope {
 
 /* Appends a type to the scope's type space (counts[TYPE] follows). */
 component_type *component_scope_add_type(comp_scope *s, component_type_kind kind);
+/* Adds a type index equal to type `idx` (an (eq idx) import or export, a
+ * type export).  Chains are collapsed: the new entry names the type `idx`
+ * itself equals, so resolving any type takes one step, not a walk that
+ * hostile input could make quadratic. */
+uint32_t component_scope_add_eq(comp_scope *s, uint32_t idx);
+/* The type that type `idx` stands for (through one (eq) step). */
+const component_type *component_scope_resolve(const comp_scope *s, uint32_t idx);
 /* Refuses an index (the integer just read) outside `sort`'s index space. */
 int component_check_index(comp_reader *r, const comp_scope *s, component_sort sort, uint32_t idx);
 

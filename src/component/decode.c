@@ -32,7 +32,6 @@ bool component_is_component(const void *bytes, size_t len)
 typedef struct {
     component *c;
     comp_scope scope;
-    const uint8_t *input; /* the outermost input, for module ranges */
 } decoder;
 
 static int read_sortidx(comp_reader *r, const comp_scope *s, component_sort *sort, uint32_t *idx)
@@ -223,7 +222,7 @@ static int read_export(comp_reader *r, decoder *d)
     }
     /* an export introduces a new index aliasing what it exports */
     if (e.sort == COMPONENT_SORT_TYPE)
-        component_scope_add_type(&d->scope, COMPONENT_TYPE_IMPORT_EQ)->index = e.index;
+        component_scope_add_eq(&d->scope, e.index);
     else
         d->scope.counts[e.sort]++;
     c->exports = component_grow(c->exports, &c->exports_cap, c->nexports, sizeof(*c->exports));
@@ -242,7 +241,7 @@ static int read_canon_entry(comp_reader *r, decoder *d)
     return 0;
 }
 
-static int decode_component(const uint8_t *data, size_t len, size_t base, const uint8_t *input,
+static int decode_component(const uint8_t *data, size_t len, size_t base,
                             comp_scope *parent, component **out, util_error **err);
 
 static int read_nested(comp_reader *r, decoder *d)
@@ -251,7 +250,7 @@ static int read_nested(comp_reader *r, decoder *d)
     component *nested = NULL;
     if (d->scope.depth + 1 > COMPONENT_MAX_DEPTH)
         return component_fail(r, "components nested deeper than %d", COMPONENT_MAX_DEPTH);
-    if (decode_component(r->data, r->len, r->base, d->input, &d->scope, &nested, r->err) < 0)
+    if (decode_component(r->data, r->len, r->base, &d->scope, &nested, r->err) < 0)
         return util_error_wrap(r->err, "component section at offset 0x%zx", r->base);
     c->nested = component_grow(c->nested, &c->nested_cap, c->nnested, sizeof(*c->nested));
     c->nested[c->nnested++] = nested;
@@ -349,11 +348,11 @@ static int check_preamble(comp_reader *r)
     return 0;
 }
 
-static int decode_component(const uint8_t *data, size_t len, size_t base, const uint8_t *input,
+static int decode_component(const uint8_t *data, size_t len, size_t base,
                             comp_scope *parent, component **out, util_error **err)
 {
     component *c = util_xcalloc(1, sizeof(*c));
-    decoder d = {.c = c, .input = input};
+    decoder d = {.c = c};
     d.scope = (comp_scope){.parent = parent, .types = &c->types, .ntypes = &c->ntypes,
                            .depth = parent ? parent->depth + 1 : 0};
     comp_reader r = {.data = data, .len = len, .base = base, .section = "preamble", .err = err};
@@ -371,7 +370,7 @@ int component_decode(const void *bytes, size_t len, component **out, util_error 
     *out = NULL;
     if (!bytes && len)
         return util_error_set(err, 0, "no bytes to decode");
-    return decode_component(bytes, len, 0, bytes, NULL, out, err);
+    return decode_component(bytes, len, 0, NULL, out, err);
 }
 
 /* ---- the model -------------------------------------------------------------- */

@@ -72,6 +72,14 @@ static bool kebab(scan *sc, bool acronyms)
     return true;
 }
 
+static bool expect(scan *sc, char c)
+{
+    if (peek(sc) != c)
+        return false;
+    sc->pos++;
+    return true;
+}
+
 static char *take(const scan *sc, size_t start)
 {
     return util_xstrndup(sc->s + start, sc->pos - start);
@@ -101,18 +109,18 @@ static bool identifiers(scan *sc, bool prerelease)
             return false;
         if (prerelease && numeric && sc->s[start] == '0' && sc->pos - start > 1)
             return false;
-    } while (peek(sc) == '.' && ++sc->pos);
+    } while (expect(sc, '.'));
     return true;
 }
 
+/* MAJOR.MINOR.PATCH[-pre-release][+build] (semver.org). */
 static bool semver(scan *sc)
 {
-    if (!number(sc) || peek(sc) != '.' || !++sc->pos || !number(sc) || peek(sc) != '.' ||
-        !++sc->pos || !number(sc))
+    if (!number(sc) || !expect(sc, '.') || !number(sc) || !expect(sc, '.') || !number(sc))
         return false;
-    if (peek(sc) == '-' && (sc->pos++, !identifiers(sc, true)))
+    if (expect(sc, '-') && !identifiers(sc, true))
         return false;
-    if (peek(sc) == '+' && (sc->pos++, !identifiers(sc, false)))
+    if (expect(sc, '+') && !identifiers(sc, false))
         return false;
     return at_end(sc);
 }

@@ -197,6 +197,20 @@ component_type *component_scope_add_type(comp_scope *s, component_type_kind kind
     return t;
 }
 
+uint32_t component_scope_add_eq(comp_scope *s, uint32_t idx)
+{
+    const component_type *target = &(*s->types)[idx];
+    uint32_t root = target->kind == COMPONENT_TYPE_IMPORT_EQ ? target->index : idx;
+    component_scope_add_type(s, COMPONENT_TYPE_IMPORT_EQ)->index = root;
+    return *s->ntypes - 1;
+}
+
+const component_type *component_scope_resolve(const comp_scope *s, uint32_t idx)
+{
+    const component_type *t = &(*s->types)[idx];
+    return t->kind == COMPONENT_TYPE_IMPORT_EQ ? &(*s->types)[t->index] : t;
+}
+
 int component_check_index(comp_reader *r, const comp_scope *s, component_sort sort, uint32_t idx)
 {
     if (idx >= s->counts[sort])

@@ -24,20 +24,9 @@ static bool is_prim(uint8_t b)
            b == COMPONENT_PRIM_ERROR_CONTEXT;
 }
 
-static const component_type *scope_type(const comp_scope *s, uint32_t idx)
-{
-    return &(*s->types)[idx];
-}
-
-/* Follows (eq i) bounds to the type they stand for. */
 static const component_type *resolve(const comp_scope *s, uint32_t idx)
 {
-    const component_type *t = scope_type(s, idx);
-    while (t->kind == COMPONENT_TYPE_IMPORT_EQ && t->index < idx) {
-        idx = t->index;
-        t = scope_type(s, idx);
-    }
-    return t;
+    return component_scope_resolve(s, idx);
 }
 
 static bool is_value_kind(component_type_kind k)
@@ -502,12 +491,12 @@ int component_read_externdesc(comp_reader *r, comp_scope *s, component_externdes
 
 uint32_t component_scope_add_extern(comp_scope *s, const component_externdesc *d)
 {
-    if (d->sort == COMPONENT_SORT_TYPE) {
-        component_type *t = component_scope_add_type(
-            s, d->sub_resource ? COMPONENT_TYPE_IMPORT_SUB : COMPONENT_TYPE_IMPORT_EQ);
-        t->index = d->index;
+    if (d->sort == COMPONENT_SORT_TYPE && d->sub_resource) {
+        component_scope_add_type(s, COMPONENT_TYPE_IMPORT_SUB);
         return *s->ntypes - 1;
     }
+    if (d->sort == COMPONENT_SORT_TYPE)
+        return component_scope_add_eq(s, d->index);
     return s->counts[d->sort]++;
 }
 

@@ -565,6 +565,34 @@ static void test_valid_handles_and_resources(void)
     component_free(c);
 }
 
+/* Type imports bound (eq) to earlier ones: each names the original type,
+ * so resolving a type is one step however long the chain (a hostile chain
+ * of a million eq imports must not make every use walk it). */
+static void test_eq_chains_collapse(void)
+{
+    /* import "a" (type (sub resource)); "b" (type (eq 0)); "c" (type (eq 1));
+     * then type 3 = own 2 */
+    static const uint8_t b[] = {PRE, 0x0a, 0x12, 0x03,
+                                0x00, 0x01, 'a', 0x03, 0x01,
+                                0x00, 0x01, 'b', 0x03, 0x00, 0x00,
+                                0x00, 0x01, 'c', 0x03, 0x00, 0x01,
+                                0x07, 0x03, 0x01, 0x69, 0x02};
+    component *c = NULL;
+    util_error *err = NULL;
+    CHECK_INT(component_decode(b, sizeof(b), &c, &err), 0);
+    if (err)
+        fprintf(stderr, "%s\n", err->msg), util_error_free(&err);
+    if (!c)
+        return;
+    CHECK_INT(component_type_at(c, 1)->kind, COMPONENT_TYPE_IMPORT_EQ);
+    CHECK_INT(component_type_at(c, 1)->index, 0);
+    CHECK_INT(component_type_at(c, 2)->kind, COMPONENT_TYPE_IMPORT_EQ);
+    CHECK_INT(component_type_at(c, 2)->index, 0);
+    CHECK_INT(component_type_at(c, 3)->kind, COMPONENT_TYPE_OWN);
+    CHECK_INT(component_import(c, 2)->index, 2);
+    component_free(c);
+}
+
 /* 40 components nested in one another: refused at the depth limit, no
  * deep recursion. */
 static void test_nesting_is_bounded(void)
@@ -630,6 +658,7 @@ int main(void)
     RUN(test_flipped_bytes);
     RUN(test_malformed_inputs);
     RUN(test_valid_handles_and_resources);
+    RUN(test_eq_chains_collapse);
     RUN(test_nesting_is_bounded);
     RUN(test_is_component);
     return TEST_SUMMARY();
