@@ -230,6 +230,38 @@ typedef struct component_canon {
 /* "lift", "lower", "resource.drop", "stream.read", ... */
 const char *component_canon_name(uint32_t kind);
 
+/* ---- instances and aliases (in definition order) ------------------------ */
+
+typedef struct component_arg {
+    char *name;
+    component_sort sort;
+    uint32_t index;
+} component_arg;
+
+/* A core instance (section 2) or an instance (section 5). */
+typedef struct component_instance_def {
+    bool core;
+    bool instantiate;   /* instantiate `of` with `args`; else `args` are inline exports */
+    uint32_t of;        /* core module or component index */
+    component_arg *args;
+    uint32_t nargs;
+    uint32_t index;     /* the (core) instance index it defines */
+} component_instance_def;
+
+typedef enum {
+    COMPONENT_ALIAS_EXPORT,      /* export `name` of instance `instance` */
+    COMPONENT_ALIAS_CORE_EXPORT, /* export `name` of core instance `instance` */
+    COMPONENT_ALIAS_OUTER,       /* index `outer_index` of the scope `outer_count` out */
+} component_alias_kind;
+
+typedef struct component_alias {
+    component_alias_kind kind;
+    component_sort sort;
+    uint32_t instance, outer_count, outer_index;
+    char *name;     /* export aliases */
+    uint32_t index; /* the index it defines in `sort` */
+} component_alias;
+
 /* ---- the component ---------------------------------------------------- */
 
 typedef struct component component;
@@ -261,6 +293,12 @@ const component_extern *component_find_interface_export(const component *c,
 uint32_t component_count(const component *c, component_sort sort);
 /* The type space: one entry per type index. */
 const component_type *component_type_at(const component *c, uint32_t index);
+/* Core instances and instances, in the order they are defined. */
+size_t component_instance_count(const component *c);
+const component_instance_def *component_instance_at(const component *c, size_t i);
+/* Aliases of the component body (not those inside type declarators). */
+size_t component_alias_count(const component *c);
+const component_alias *component_alias_at(const component *c, size_t i);
 size_t component_canon_count(const component *c);
 const component_canon *component_canon_at(const component *c, size_t i);
 /* Embedded core modules, in core module index order. */

@@ -78,7 +78,8 @@ int component_read_extern_name(comp_reader *r, component_name *name);
 int component_read_sort(comp_reader *r, component_sort *out);
 /* Adds the index an import or export declarator introduces. */
 uint32_t component_scope_add_extern(comp_scope *s, const component_externdesc *d);
-int component_read_alias(comp_reader *r, comp_scope *s, bool in_type);
+/* Reads an alias into the scope; `out` (NULL inside types) keeps it. */
+int component_read_alias(comp_reader *r, comp_scope *s, bool in_type, component_alias *out);
 /* canon.c */
 int component_read_canon(comp_reader *r, comp_scope *s, component_canon *c);
 void component_decls_free(component_decls *d);
@@ -93,6 +94,10 @@ struct component {
     component_type *types;
     uint32_t ntypes;
     uint32_t counts[COMPONENT_SORT_COUNT];
+    component_instance_def *instances;
+    uint32_t ninstances, instances_cap;
+    component_alias *aliases;
+    uint32_t naliases, aliases_cap;
     component_canon *canons;
     uint32_t ncanons, canons_cap;
     component_module_range *modules;

@@ -41,24 +41,6 @@ static int read_sortidx(comp_reader *r, const comp_scope *s, component_sort *sor
     return component_check_index(r, s, *sort, *idx);
 }
 
-static int read_core_sortidx(comp_reader *r, const comp_scope *s)
-{
-    uint8_t b;
-    uint32_t idx;
-    component_sort sort;
-    if (component_byte(r, &b) < 0)
-        return -1;
-    if (b <= 0x04)
-        sort = (component_sort)(COMPONENT_SORT_CORE_FUNC + b);
-    else if (b >= 0x10 && b <= 0x12)
-        sort = (component_sort)(COMPONENT_SORT_CORE_TYPE + (b - 0x10));
-    else
-        return component_fail_at(r, r->pos - 1, "unknown core sort 0x%02x", b);
-    if (component_u32(r, &idx) < 0)
-        return -1;
-    return component_check_index(r, s, sort, idx);
-}
-
 /* ---- sections ------------------------------------------------------------- */
 
 static int read_core_module(comp_reader *r, decoder *d)
@@ -74,74 +56,158 @@ static int read_core_module(comp_reader *r, decoder *d)
     return 0;
 }
 
-static int read_core_instance(comp_reader *r, comp_scope *s)
+static component_arg *add_arg(component_instance_def *def, const char *name, uint32_t len)
 {
-    uint8_t tag;
-    uint32_t n, idx;
-    const char *name;
-    uint32_t len;
-    if (component_byte(r, &tag) < 0)
+    component_arg *a = &def->args[def->nargs++];
+    a->name = util_xstrndup(name, len);
+    return a;
+}
+
+static int read_core_sortidx(comp_reader *r, const comp_scope *s, component_arg *a)
+{
+    uint8_t b;
+    if (component_byte(r, &b) < 0)
         return -1;
-    if (tag == 0x00) {
-        if (component_u32(r, &idx) < 0 || component_check_index(r, s, COMPONENT_SORT_CORE_MODULE, idx) < 0 ||
-            component_vec_count(r, 3, &n) < 0)
+    if (b <= 0x04)
+        a->sort = (component_sort)(COMPONENT_SORT_CORE_FUNC + b);
+    else if (b >= 0x10 && b <= 0x12)
+        a->sort = (component_sort)(COMPONENT_SORT_CORE_TYPE + (b - 0x10));
+    else
+        return component_fail_at(r, r->pos - 1, "unknown core sort 0x%02x", b);
+    if (component_u32(r, &a->index) < 0)
+        return -1;
+    return component_check_index(r, s, a->sort, a->index);
+}
+
+/* (instantiate m (with name (instance i))*) */
+static int read_core_instantiate(comp_reader *r, comp_scope *s, component_instance_def *def)
+{
+    uint32_t n;
+    def->instantiate = true;
+    if (component_u32(r, &def->of) < 0 ||
+        component_check_index(r, s, COMPONENT_SORT_CORE_MODULE, def->of) < 0 ||
+        component_vec_count(r, 3, &n) < 0)
+        return -1;
+    def->args = util_xcalloc(n ? n : 1, sizeof(component_arg));
+    for (uint32_t i = 0; i < n; i++) {
+        const char *name;
+        uint32_t len;
+        uint8_t sort;
+        if (component_read_name(r, &name, &len) < 0 || component_byte(r, &sort) < 0)
             return -1;
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t sort;
-            if (component_read_name(r, &name, &len) < 0 || component_byte(r, &sort) < 0)
-                return -1;
-            if (sort != 0x12)
-                return component_fail_at(r, r->pos - 1, "instantiate argument of core sort 0x%02x, "
-                                    "not an instance", sort);
-            if (component_u32(r, &idx) < 0 ||
-                component_check_index(r, s, COMPONENT_SORT_CORE_INSTANCE, idx) < 0)
-                return -1;
-        }
-    } else if (tag == 0x01) {
-        if (component_vec_count(r, 3, &n) < 0)
+        if (sort != 0x12)
+            return component_fail_at(r, r->pos - 1, "instantiate argument of core sort "
+                                     "0x%02x, not an instance", sort);
+        component_arg *a = add_arg(def, name, len);
+        a->sort = COMPONENT_SORT_CORE_INSTANCE;
+        if (component_u32(r, &a->index) < 0 ||
+            component_check_index(r, s, COMPONENT_SORT_CORE_INSTANCE, a->index) < 0)
             return -1;
-        for (uint32_t i = 0; i < n; i++)
-            if (component_read_name(r, &name, &len) < 0 || read_core_sortidx(r, s) < 0)
-                return -1;
-    } else {
-        return component_fail_at(r, r->pos - 1, "unknown core instance expression 0x%02x", tag);
     }
-    s->counts[COMPONENT_SORT_CORE_INSTANCE]++;
     return 0;
 }
 
-static int read_instance(comp_reader *r, comp_scope *s)
+static int read_core_instance(comp_reader *r, comp_scope *s, component_instance_def *def)
 {
     uint8_t tag;
-    uint32_t n, idx;
-    component_sort sort;
+    uint32_t n;
+    def->core = true;
     if (component_byte(r, &tag) < 0)
         return -1;
     if (tag == 0x00) {
-        if (component_u32(r, &idx) < 0 || component_check_index(r, s, COMPONENT_SORT_COMPONENT, idx) < 0 ||
-            component_vec_count(r, 3, &n) < 0)
+        if (read_core_instantiate(r, s, def) < 0)
             return -1;
+    } else if (tag == 0x01) {
+        if (component_vec_count(r, 3, &n) < 0)
+            return -1;
+        def->args = util_xcalloc(n ? n : 1, sizeof(component_arg));
         for (uint32_t i = 0; i < n; i++) {
             const char *name;
             uint32_t len;
-            if (component_read_name(r, &name, &len) < 0 || read_sortidx(r, s, &sort, &idx) < 0)
+            if (component_read_name(r, &name, &len) < 0 ||
+                read_core_sortidx(r, s, add_arg(def, name, len)) < 0)
+                return -1;
+        }
+    } else {
+        return component_fail_at(r, r->pos - 1, "unknown core instance expression 0x%02x", tag);
+    }
+    def->index = s->counts[COMPONENT_SORT_CORE_INSTANCE]++;
+    return 0;
+}
+
+static int read_instance(comp_reader *r, comp_scope *s, component_instance_def *def)
+{
+    uint8_t tag;
+    uint32_t n;
+    if (component_byte(r, &tag) < 0)
+        return -1;
+    if (tag == 0x00) {
+        def->instantiate = true;
+        if (component_u32(r, &def->of) < 0 ||
+            component_check_index(r, s, COMPONENT_SORT_COMPONENT, def->of) < 0 ||
+            component_vec_count(r, 3, &n) < 0)
+            return -1;
+        def->args = util_xcalloc(n ? n : 1, sizeof(component_arg));
+        for (uint32_t i = 0; i < n; i++) {
+            const char *name;
+            uint32_t len;
+            if (component_read_name(r, &name, &len) < 0)
+                return -1;
+            component_arg *a = add_arg(def, name, len);
+            if (read_sortidx(r, s, &a->sort, &a->index) < 0)
                 return -1;
         }
     } else if (tag == 0x01) {
         if (component_vec_count(r, 4, &n) < 0)
             return -1;
+        def->args = util_xcalloc(n ? n : 1, sizeof(component_arg));
         for (uint32_t i = 0; i < n; i++) {
             component_name name;
             if (component_read_extern_name(r, &name) < 0)
                 return -1;
+            component_arg *a = add_arg(def, name.text, (uint32_t)strlen(name.text));
             component_name_clear(&name);
-            if (read_sortidx(r, s, &sort, &idx) < 0)
+            if (read_sortidx(r, s, &a->sort, &a->index) < 0)
                 return -1;
         }
     } else {
         return component_fail_at(r, r->pos - 1, "unknown instance expression 0x%02x", tag);
     }
-    s->counts[COMPONENT_SORT_INSTANCE]++;
+    def->index = s->counts[COMPONENT_SORT_INSTANCE]++;
+    return 0;
+}
+
+static void instance_def_clear(component_instance_def *def)
+{
+    for (uint32_t i = 0; i < def->nargs; i++)
+        free(def->args[i].name);
+    free(def->args);
+    memset(def, 0, sizeof(*def));
+}
+
+/* Reads one instance definition (core or not) and keeps it. */
+static int read_instance_entry(comp_reader *r, decoder *d, bool core)
+{
+    component *c = d->c;
+    component_instance_def def = {0};
+    int rc = core ? read_core_instance(r, &d->scope, &def) : read_instance(r, &d->scope, &def);
+    if (rc < 0) {
+        instance_def_clear(&def);
+        return -1;
+    }
+    c->instances = component_grow(c->instances, &c->instances_cap, c->ninstances, sizeof(def));
+    c->instances[c->ninstances++] = def;
+    return 0;
+}
+
+static int read_alias_entry(comp_reader *r, decoder *d)
+{
+    component *c = d->c;
+    component_alias a;
+    if (component_read_alias(r, &d->scope, false, &a) < 0)
+        return -1;
+    c->aliases = component_grow(c->aliases, &c->aliases_cap, c->naliases, sizeof(a));
+    c->aliases[c->naliases++] = a;
     return 0;
 }
 
@@ -268,10 +334,10 @@ static int read_vec(comp_reader *r, decoder *d, uint8_t id)
     for (uint32_t i = 0; i < n; i++) {
         int rc;
         switch (id) {
-        case 2: rc = read_core_instance(r, &d->scope); break;
+        case 2: rc = read_instance_entry(r, d, true); break;
         case 3: rc = component_read_core_type(r, &d->scope); break;
-        case 5: rc = read_instance(r, &d->scope); break;
-        case 6: rc = component_read_alias(r, &d->scope, false); break;
+        case 5: rc = read_instance_entry(r, d, false); break;
+        case 6: rc = read_alias_entry(r, d); break;
         case 7: rc = component_read_type(r, &d->scope); break;
         case 8: rc = read_canon_entry(r, d); break;
         case 10: rc = read_import(r, d); break;
@@ -388,6 +454,12 @@ void component_free(component *c)
     for (uint32_t i = 0; i < c->ntypes; i++)
         component_type_clear(&c->types[i]);
     free(c->types);
+    for (uint32_t i = 0; i < c->ninstances; i++)
+        instance_def_clear(&c->instances[i]);
+    free(c->instances);
+    for (uint32_t i = 0; i < c->naliases; i++)
+        free(c->aliases[i].name);
+    free(c->aliases);
     free(c->canons);
     free(c->modules);
     for (uint32_t i = 0; i < c->nnested; i++)
@@ -445,6 +517,26 @@ uint32_t component_count(const component *c, component_sort sort)
 const component_type *component_type_at(const component *c, uint32_t index)
 {
     return index < c->ntypes ? &c->types[index] : NULL;
+}
+
+size_t component_instance_count(const component *c)
+{
+    return c->ninstances;
+}
+
+const component_instance_def *component_instance_at(const component *c, size_t i)
+{
+    return i < c->ninstances ? &c->instances[i] : NULL;
+}
+
+size_t component_alias_count(const component *c)
+{
+    return c->naliases;
+}
+
+const component_alias *component_alias_at(const component *c, size_t i)
+{
+    return i < c->naliases ? &c->aliases[i] : NULL;
 }
 
 size_t component_canon_count(const component *c)

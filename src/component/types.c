@@ -533,15 +533,16 @@ static bool is_core_sort(component_sort s)
     return s <= COMPONENT_SORT_CORE_INSTANCE;
 }
 
-static void add_sort(comp_scope *s, component_sort sort)
+static uint32_t add_sort(comp_scope *s, component_sort sort)
 {
-    if (sort == COMPONENT_SORT_TYPE)
-        component_scope_add_type(s, COMPONENT_TYPE_ALIAS);
-    else
-        s->counts[sort]++;
+    if (sort != COMPONENT_SORT_TYPE)
+        return s->counts[sort]++;
+    component_scope_add_type(s, COMPONENT_TYPE_ALIAS);
+    return *s->ntypes - 1;
 }
 
-static int read_outer_alias(comp_reader *r, comp_scope *s, component_sort sort, bool in_type)
+static int read_outer_alias(comp_reader *r, comp_scope *s, component_sort sort, bool in_type,
+                            component_alias *a)
 {
     uint32_t ct, idx;
     size_t at = r->pos;
@@ -559,20 +560,26 @@ static int read_outer_alias(comp_reader *r, comp_scope *s, component_sort sort, 
         return component_fail_at(r, at, "outer alias count %" PRIu32 " leaves every scope", ct);
     if (component_check_index(r, target, sort, idx) < 0)
         return -1;
-    add_sort(s, sort);
+    a->kind = COMPONENT_ALIAS_OUTER;
+    a->outer_count = ct;
+    a->outer_index = idx;
+    a->index = add_sort(s, sort);
     return 0;
 }
 
-int component_read_alias(comp_reader *r, comp_scope *s, bool in_type)
+int component_read_alias(comp_reader *r, comp_scope *s, bool in_type, component_alias *out)
 {
+    component_alias local, *a = out ? out : &local;
     component_sort sort;
     uint8_t tag;
     uint32_t idx;
     const char *name;
     uint32_t len;
     size_t at = r->pos;
+    memset(a, 0, sizeof(*a));
     if (component_read_sort(r, &sort) < 0 || component_byte(r, &tag) < 0)
         return -1;
+    a->sort = sort;
     switch (tag) {
     case 0x00:
         if (in_type && sort != COMPONENT_SORT_TYPE && sort != COMPONENT_SORT_INSTANCE)
@@ -581,6 +588,7 @@ int component_read_alias(comp_reader *r, comp_scope *s, bool in_type)
         if (component_u32(r, &idx) < 0 || component_check_index(r, s, COMPONENT_SORT_INSTANCE, idx) < 0 ||
             component_read_name(r, &name, &len) < 0)
             return -1;
+        a->kind = COMPONENT_ALIAS_EXPORT;
         break;
     case 0x01:
         if (!is_core_sort(sort) || sort == COMPONENT_SORT_CORE_TYPE ||
@@ -590,13 +598,17 @@ int component_read_alias(comp_reader *r, comp_scope *s, bool in_type)
             component_check_index(r, s, COMPONENT_SORT_CORE_INSTANCE, idx) < 0 ||
             component_read_name(r, &name, &len) < 0)
             return -1;
+        a->kind = COMPONENT_ALIAS_CORE_EXPORT;
         break;
     case 0x02:
-        return read_outer_alias(r, s, sort, in_type);
+        return read_outer_alias(r, s, sort, in_type, a);
     default:
         return component_fail_at(r, r->pos - 1, "unknown alias target 0x%02x", tag);
     }
-    add_sort(s, sort);
+    a->instance = idx;
+    a->index = add_sort(s, sort);
+    if (out)
+        out->name = util_xstrndup(name, len);
     return 0;
 }
 
@@ -642,7 +654,7 @@ static int read_decls(comp_reader *r, comp_scope *s, bool is_component_type, com
             rc = component_read_type(r, &inner);
             break;
         case 0x02:
-            rc = component_read_alias(r, &inner, true);
+            rc = component_read_alias(r, &inner, true, NULL);
             break;
         case 0x03:
             if (!is_component_type)

@@ -247,6 +247,21 @@ static void test_simple_component_functions(void)
             CHECK(ft && ft->kind == COMPONENT_TYPE_FUNC && ft->nfields == 0 && !ft->has_a);
         }
         CHECK_INT(lifts, 2);
+        /* (core instance (instantiate 0)), then the two core exports aliased */
+        CHECK_INT(component_instance_count(c), 1);
+        const component_instance_def *inst = component_instance_at(c, 0);
+        CHECK(inst->core && inst->instantiate && inst->of == 0 && inst->nargs == 0);
+        CHECK_INT(component_alias_count(c), 2);
+        for (size_t i = 0; i < component_alias_count(c) && i < 2; i++) {
+            const component_alias *a = component_alias_at(c, i);
+            CHECK_INT(a->kind, COMPONENT_ALIAS_CORE_EXPORT);
+            CHECK_INT(a->sort, COMPONENT_SORT_CORE_FUNC);
+            CHECK_INT(a->instance, 0);
+            CHECK_STR(a->name, exports[i]);
+            CHECK_INT(a->index, i);
+        }
+        CHECK_INT(component_count(c, COMPONENT_SORT_CORE_FUNC), 2);
+        CHECK_INT(component_count(c, COMPONENT_SORT_FUNC), 4); /* 2 lifts + 2 exports */
         CHECK_INT(component_module_count(c), 1);
         component_module_range m = component_module_at(c, 0);
         CHECK(m.offset + m.len <= len);
@@ -270,6 +285,15 @@ static void test_embedded_modules_decode_with_the_engine(void)
     CHECK(c != NULL);
     if (c) {
         CHECK(component_module_count(c) >= 2);
+        /* wit-component nests one component (the adapter's wrapper) and
+         * instantiates it */
+        CHECK_INT(component_nested_count(c), 1);
+        bool instantiated = false;
+        for (size_t i = 0; i < component_instance_count(c); i++) {
+            const component_instance_def *d = component_instance_at(c, i);
+            instantiated |= !d->core && d->instantiate && d->of == 0;
+        }
+        CHECK(instantiated);
         for (size_t i = 0; i < component_module_count(c); i++) {
             component_module_range m = component_module_at(c, i);
             wasm_result res;

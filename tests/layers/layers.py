@@ -11,6 +11,7 @@ Two columns joined by runner, lowest first:
     shim        -> container -> util          (the sandbox column)
     runner      -> container, spin, wasi, engine, util   (the joint)
     spin        -> wasi -> engine -> util     (the Wasm column)
+    component   -> engine, util               (the component model)
 
 cmd/ (the binary) may include every door.  A new folder under src/ must be
 added here before the checks pass: its place in the order is a decision.
