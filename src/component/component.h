@@ -6,15 +6,19 @@
  * This first slice decodes a component into a read-only model: its imports
  * and exports with parsed names (`wasi:cli/run@0.2.12` -> namespace "wasi",
  * package "cli", interface "run", version "0.2.12"), its type index space
- * with every defined type, its canonical definitions, the byte ranges of
- * its embedded core modules (to be decoded by the engine) and its nested
- * components.  Linking, the canonical ABI and WASI 0.2 come later.
+ * with every defined type, its core instances, instances, aliases and
+ * canonical definitions in definition order (each with the index it
+ * defines), the byte ranges of its embedded core modules (to be decoded by
+ * the engine) and its nested components.  Core types (function and module
+ * types, with their declarations) are decoded and counted, not kept.
+ * Linking, the canonical ABI and WASI 0.2 come later.
  *
  * Decoding is all-or-nothing: component_decode either returns a model or
  * an error naming the section and the absolute byte offset,
  * e.g. "type section at offset 0x1a3: unknown defvaltype 0x5c".  Nothing in
- * the input can make it crash, loop or allocate more than a small multiple
- * of the input's size.
+ * the input can make it crash or loop; every count is bounded by the bytes
+ * left, so the model takes at most about 100 bytes per input byte, and
+ * nesting (components, component/instance types) stops at 32 levels.
  *
  * What is checked: the grammar of every section; that every index refers to
  * an existing entry of its index space (core func/table/memory/global/tag/

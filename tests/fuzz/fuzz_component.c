@@ -2,8 +2,9 @@
  * fuzz_component.c - libFuzzer target for the component decoder
  * (src/component): any bytes must decode or be refused with an error that
  * names where, never crash, read out of bounds, leak or allocate without
- * bound.  A decoded model is walked in full (names, types, canons, nested
- * components), so a model that decoded but is inconsistent shows up too.
+ * bound.  A decoded model is walked in full (names, types, instances,
+ * aliases, canons, nested components) and its indices checked against the
+ * final index spaces, so a model that decoded but is inconsistent aborts.
  * Seeds: the real components of ../shared/corpora/components, copied into
  * the build tree.
  */
@@ -26,6 +27,19 @@ static size_t walk(const component *c, size_t depth)
         const component_type *t = component_type_at(c, i);
         for (uint32_t f = 0; f < t->nfields; f++)
             sum += t->fields[f].label ? strlen(t->fields[f].label) : 0;
+    }
+    for (size_t i = 0; i < component_instance_count(c); i++) {
+        const component_instance_def *d = component_instance_at(c, i);
+        for (uint32_t a = 0; a < d->nargs; a++)
+            if (d->args[a].index >= component_count(c, d->args[a].sort))
+                __builtin_trap();
+        sum += d->nargs;
+    }
+    for (size_t i = 0; i < component_alias_count(c); i++) {
+        const component_alias *a = component_alias_at(c, i);
+        if (a->index >= component_count(c, a->sort))
+            __builtin_trap();
+        sum += a->name ? strlen(a->name) : 0;
     }
     for (size_t i = 0; i < component_canon_count(c); i++)
         sum += strlen(component_canon_name(component_canon_at(c, i)->kind));
