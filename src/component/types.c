@@ -248,7 +248,7 @@ static int read_limits(comp_reader *r)
     return (flags & 1) ? component_u64(r, &v) : 0;
 }
 
-/* core:externtype; `types` is the core type count of the enclosing scope. */
+/* core:externtype; type indices are checked against the scope (a module type). */
 static int read_core_externtype(comp_reader *r, const comp_scope *s)
 {
     uint8_t kind, b;
