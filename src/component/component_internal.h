@@ -38,9 +38,9 @@ int component_s33(comp_reader *r, int64_t *out);
 int component_vec_count(comp_reader *r, size_t min_size, uint32_t *out);
 /* A core:name (u32 length + UTF-8), borrowed from the input. */
 int component_read_name(comp_reader *r, const char **s, uint32_t *len);
-/* The same, copied into a NUL-terminated string. */
-int component_read_name_dup(comp_reader *r, char **out);
 bool component_utf8_valid(const uint8_t *s, size_t len);
+/* A kebab-case label (record fields, cases, flags, parameters). */
+bool component_label_valid(const char *s, size_t len);
 
 /* A scope of index spaces: a component, or a component/instance type's
  * declarators.  Outer aliases count scopes outward through `parent`. */

@@ -185,6 +185,12 @@ static int parse_plain(scan *sc, component_name *n, util_error **err)
     return 0;
 }
 
+bool component_label_valid(const char *s, size_t len)
+{
+    scan sc = {.s = s, .len = len};
+    return kebab(&sc, true) && at_end(&sc);
+}
+
 int component_name_parse(const char *text, size_t len, component_name *name, util_error **err)
 {
     scan sc = {.s = text, .len = len};

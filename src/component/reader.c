@@ -166,16 +166,6 @@ int component_read_name(comp_reader *r, const char **s, uint32_t *len)
     return 0;
 }
 
-int component_read_name_dup(comp_reader *r, char **out)
-{
-    const char *s;
-    uint32_t len;
-    if (component_read_name(r, &s, &len) < 0)
-        return -1;
-    *out = util_xstrndup(s, len);
-    return 0;
-}
-
 void *component_grow(void *array, uint32_t *cap, uint32_t n, size_t size)
 {
     if (n < *cap)

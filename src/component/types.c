@@ -74,6 +74,19 @@ static int read_opt_valtype(comp_reader *r, const comp_scope *s, bool *has, comp
     return *has ? component_read_valtype(r, s, out) : 0;
 }
 
+static int read_label(comp_reader *r, char **out)
+{
+    size_t at = r->pos;
+    const char *s;
+    uint32_t len;
+    if (component_read_name(r, &s, &len) < 0)
+        return -1;
+    if (!component_label_valid(s, len))
+        return component_fail_at(r, at, "bad label \"%.*s\"", (int)len, s);
+    *out = util_xstrndup(s, len);
+    return 0;
+}
+
 /* vec(labelvaltype), vec(valtype), vec(case) or vec(labellit) into fields. */
 typedef enum { FIELDS_LABELLED, FIELDS_TYPES, FIELDS_CASES, FIELDS_LABELS } fields_form;
 
@@ -86,7 +99,7 @@ static int read_fields(comp_reader *r, const comp_scope *s, fields_form form, co
     for (uint32_t i = 0; i < n; i++) {
         component_field *f = &t->fields[i];
         t->nfields = i + 1;
-        if (form != FIELDS_TYPES && component_read_name_dup(r, &f->label) < 0)
+        if (form != FIELDS_TYPES && read_label(r, &f->label) < 0)
             return -1;
         if (form == FIELDS_LABELLED || form == FIELDS_TYPES) {
             f->has_type = true;

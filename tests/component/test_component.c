@@ -530,6 +530,9 @@ static void test_malformed_inputs(void)
     /* own of a bool */
     EXPECT("type section at offset 0xd: own of type 0, which is not a resource", PRE, 0x07, 0x04,
            0x02, 0x7f, 0x69, 0x00);
+    /* a record whose field label is not kebab-case */
+    EXPECT("type section at offset 0xd: bad label \"a_b\"", PRE, 0x07, 0x07, 0x01, 0x72, 0x01,
+           0x03, 'a', '_', 'b', 0x7f);
     /* a record without fields */
     EXPECT("type section at offset 0xb: record with no fields", PRE, 0x07, 0x03, 0x01, 0x72,
            0x00);
