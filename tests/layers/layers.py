@@ -12,6 +12,7 @@ Two columns joined by runner, lowest first:
     runner      -> container, spin, wasi, engine, util   (the joint)
     spin        -> wasi -> engine -> util     (the Wasm column)
                    wasi -> hostio -> util     (hostio sits beside engine)
+    component   -> engine, util               (the component model)
 
 cmd/ (the binary) may include every door.  A new folder under src/ must be
 added here before the checks pass: its place in the order is a decision.
@@ -36,6 +37,8 @@ LAYERS = {
     "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_"),
     # capability paths and descriptor tables, shared by both WASIs; no Wasm
     "hostio": Layer(door=("hostio.h",), uses=("util",), prefix="hostio_"),
+    # the component model (binary format first; linking, canonical ABI later)
+    "component": Layer(door=("component.h",), uses=("engine", "util"), prefix="component_"),
     "wasi": Layer(door=("wasi.h",), uses=("hostio", "engine", "util"), prefix="wasi_"),
     "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_"),
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
