@@ -119,23 +119,8 @@ static server start_with(spin_http_server_config cfg)
 
 static server start(size_t max_body, size_t max_header)
 {
-    server s = {0};
-    util_error *err = NULL;
-    char *bound = NULL;
-    int fd = spin_http_listen("127.0.0.1:0", &bound, &err);
-    CHECK(fd >= 0);
-    if (fd < 0)
-        return s;
-    const char *colon = strrchr(bound, ':');
-    s.port = atoi(colon + 1);
-    free(bound);
-    spin_http_server_config cfg = {.listen_fd = fd,
-                                   .max_body_bytes = max_body,
-                                   .max_header_bytes = max_header,
-                                   .handler = echo_handler};
-    s.srv = spin_http_server_start(&cfg, &err);
-    CHECK(s.srv != NULL);
-    return s;
+    return start_with((spin_http_server_config){.max_body_bytes = max_body,
+                                                .max_header_bytes = max_header});
 }
 
 static int connect_to(int port)
