@@ -9,6 +9,7 @@
  */
 #include "http_request_check.h"
 #include "http_server.h"
+#include "http_test_server.h"
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -31,31 +32,14 @@ static void echo_handler(void *ctx, const spin_http_request *req, spin_http_resp
     util_buf_append(&resp->body, req->body, req->body_len);
 }
 
-typedef struct {
-    spin_http_server *srv;
-    int port;
-} server;
+typedef test_server server;
 
 static server start(unsigned head_timeout_ms)
 {
-    server s = {0};
-    util_error *err = NULL;
-    char *bound = NULL;
-    int fd = spin_http_listen("127.0.0.1:0", &bound, &err);
-    CHECK(fd >= 0);
-    if (fd < 0)
-        return s;
-    s.port = atoi(strrchr(bound, ':') + 1);
-    free(bound);
-    spin_http_server_config cfg = {.listen_fd = fd,
-                                   .io_threads = 2,
-                                   .workers = 2,
-                                   .head_timeout_ms = head_timeout_ms,
-                                   .handler = echo_handler};
-    s.srv = spin_http_server_start(&cfg, &err);
-    CHECK(s.srv != NULL);
-    util_error_free(&err);
-    return s;
+    return test_server_start((spin_http_server_config){.io_threads = 2,
+                                                       .workers = 2,
+                                                       .head_timeout_ms = head_timeout_ms,
+                                                       .handler = echo_handler});
 }
 
 /* The server's log goes to this file, read back to find refusal lines. */
@@ -76,18 +60,6 @@ static bool log_has(const char *a, const char *b)
 }
 
 /* ---- raw exchanges ------------------------------------------------------- */
-
-static int connect_to(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 typedef struct {
     char data[65536];
@@ -154,7 +126,7 @@ static void read_reply(int fd, reply *r, int quiet_ms)
 static void exchange_n(int port, const char *raw, size_t len, reply *r)
 {
     memset(r, 0, sizeof(*r));
-    int fd = connect_to(port);
+    int fd = test_server_connect(port);
     CHECK(fd >= 0);
     if (fd < 0)
         return;
@@ -408,7 +380,7 @@ static void test_a_tls_client_hello_is_closed_at_once(server *s)
 static void test_a_trickled_head_times_out(void)
 {
     server s = start(400);
-    int fd = connect_to(s.port);
+    int fd = test_server_connect(s.port);
     CHECK(fd >= 0);
     util_write_all(fd, "GET /slow HTTP/1.1\r\nHost: h\r\n", 29);
     /* One more field line every 100 ms: never idle, never complete. */
@@ -431,7 +403,7 @@ static void test_a_trickled_head_times_out(void)
 static void test_a_head_in_pieces_within_the_timeout_is_served(void)
 {
     server s = start(2000);
-    int fd = connect_to(s.port);
+    int fd = test_server_connect(s.port);
     CHECK(fd >= 0);
     util_write_all(fd, "GET /pieces HTT", 15);
     usleep(50 * 1000);
@@ -452,7 +424,7 @@ static void test_a_head_in_pieces_within_the_timeout_is_served(void)
 
 static void test_a_refusal_on_a_keep_alive_connection_closes_it(server *s)
 {
-    int fd = connect_to(s->port);
+    int fd = test_server_connect(s->port);
     CHECK(fd >= 0);
     util_write_all(fd, "GET /k1 HTTP/1.1\r\nHost: h\r\n\r\n", 29);
     reply r = {0};

@@ -6,6 +6,7 @@
  * client hangs up or a stop gives up, and the memory budget for bodies.
  */
 #include "http_server.h"
+#include "http_test_server.h"
 #include "test.h"
 
 #include <arpa/inet.h>
@@ -94,45 +95,18 @@ static void echo_handler(void *ctx, const spin_http_request *req, spin_http_resp
     util_buf_append(&resp->body, req->body, req->body_len);
 }
 
-typedef struct {
-    spin_http_server *srv;
-    int port;
-} server;
+typedef test_server server;
 
 static server start_with(spin_http_server_config cfg)
 {
-    server s = {0};
-    util_error *err = NULL;
-    char *bound = NULL;
-    int fd = spin_http_listen("127.0.0.1:0", &bound, &err);
-    CHECK(fd >= 0);
-    if (fd < 0)
-        return s;
-    s.port = atoi(strrchr(bound, ':') + 1);
-    free(bound);
-    cfg.listen_fd = fd;
     cfg.handler = echo_handler;
-    s.srv = spin_http_server_start(&cfg, &err);
-    CHECK(s.srv != NULL);
-    return s;
+    return test_server_start(cfg);
 }
 
 static server start(size_t max_body, size_t max_header)
 {
     return start_with((spin_http_server_config){.max_body_bytes = max_body,
                                                 .max_header_bytes = max_header});
-}
-
-static int connect_to(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
 }
 
 typedef struct {
@@ -173,7 +147,7 @@ static bool read_response(int fd, response *r)
 
 static bool request(int port, const char *raw, response *r)
 {
-    int fd = connect_to(port);
+    int fd = test_server_connect(port);
     if (fd < 0)
         return false;
     util_write_all(fd, raw, strlen(raw));
@@ -199,7 +173,7 @@ static void test_get_raw_path_and_query(void)
 static void test_keep_alive_serves_several_requests(void)
 {
     server s = start(0, 0);
-    int fd = connect_to(s.port);
+    int fd = test_server_connect(s.port);
     response r;
     for (int i = 0; i < 3; i++) {
         char req[128];
@@ -295,7 +269,7 @@ static void test_stop_lets_in_flight_requests_finish(void)
     pthread_join(t, &ok);
     CHECK(ok == (void *)1);
     /* And nothing is accepted any more. */
-    CHECK(connect_to(s.port) < 0);
+    CHECK(test_server_connect(s.port) < 0);
 }
 
 static void *hang_client(void *arg)
@@ -399,7 +373,7 @@ static void test_a_client_hanging_up_cancels_its_job(void)
     atomic_store(&cancel_seen, -1);
     atomic_store(&cancel_called, false);
     int before = atomic_load(&slow_started);
-    int fd = connect_to(s.port);
+    int fd = test_server_connect(s.port);
     const char *raw = "GET /wait-cancel HTTP/1.1\r\nHost: h\r\n\r\n";
     util_write_all(fd, raw, strlen(raw));
     wait_for_slow_handler(before);
@@ -416,7 +390,7 @@ static void test_a_client_hanging_up_cancels_its_job(void)
 static void test_an_http10_client_may_half_close_and_still_get_its_answer(void)
 {
     server s = start_with((spin_http_server_config){0});
-    int fd = connect_to(s.port);
+    int fd = test_server_connect(s.port);
     const char *raw = "GET /maybe-cancel HTTP/1.0\r\nHost: h\r\n\r\n";
     int before = atomic_load(&slow_started);
     util_write_all(fd, raw, strlen(raw));
