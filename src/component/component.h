@@ -39,6 +39,7 @@
 #define COMPONENT_COMPONENT_H
 
 #include "util.h"
+#include "wasm.h"
 
 /* ---- sorts (index spaces) --------------------------------------------- */
 
@@ -312,5 +313,256 @@ component_module_range component_module_at(const component *c, size_t i);
  * of their modules stay relative to the outermost input). */
 size_t component_nested_count(const component *c);
 const component *component_nested_at(const component *c, size_t i);
+
+/* ======================================================================
+ * The runtime: linking, the canonical ABI, instances, host functions.
+ *
+ * How the pieces fit (wasmtime's model, in C):
+ *
+ *   component_linker  the host's side: functions and resource types,
+ *                     registered by interface name and version
+ *                     ("wasi:io/streams@0.2.6") with a WIT-like signature
+ *                     each, so a component's imports are type-checked
+ *                     against them once, at link time.
+ *   component_pre     a component decoded, its core modules compiled, its
+ *                     imports resolved and type-checked against a linker:
+ *                     everything that does not depend on a store.  Made
+ *                     once per app; the linker may be freed after.
+ *   component_instance the instance graph of one component_pre inside an
+ *                     engine store (core instances, handle tables, the
+ *                     host's per-instance data).  One per request in Spin.
+ *   component_val     a value of the component model as the host sees it:
+ *                     lifted out of (or to be lowered into) linear memory
+ *                     by the canonical ABI.  Values live in a per-call
+ *                     arena, never in malloc'd trees: strings and lists of
+ *                     numbers point straight into guest memory.
+ *
+ * Imports match as wasmtime matches them (Names and Semver): a host
+ * interface "x@0.2.6" serves imports of "x@0.2.0" .. "x@0.2.99" (key
+ * x@0.2), "x@1.4.0" serves any "x@1.*"; the newest registered version
+ * wins; versions 0.0.z and pre-releases ("-rc-2023-10-18", "-draft2")
+ * match only exactly.
+ * ==================================================================== */
+
+
+/* ---- values ------------------------------------------------------------ */
+
+typedef enum component_val_kind {
+    COMPONENT_VAL_BOOL,
+    COMPONENT_VAL_S8, COMPONENT_VAL_U8, COMPONENT_VAL_S16, COMPONENT_VAL_U16,
+    COMPONENT_VAL_S32, COMPONENT_VAL_U32, COMPONENT_VAL_S64, COMPONENT_VAL_U64,
+    COMPONENT_VAL_F32, COMPONENT_VAL_F64,
+    COMPONENT_VAL_CHAR,
+    COMPONENT_VAL_STRING,
+    COMPONENT_VAL_LIST,
+    COMPONENT_VAL_RECORD,  /* also tuples */
+    COMPONENT_VAL_VARIANT, /* also enum (no payload), option (0 none, 1 some),
+                              result (0 ok, 1 error) */
+    COMPONENT_VAL_FLAGS,
+    COMPONENT_VAL_OWN,
+    COMPONENT_VAL_BORROW,
+} component_val_kind;
+
+/* A resource type: one the host defined through the linker, or one a
+ * component defined (the runtime makes those).  Opaque. */
+typedef struct component_resource_type component_resource_type;
+
+typedef struct component_val component_val;
+struct component_val {
+    component_val_kind kind;
+    union {
+        bool b;
+        int64_t s;  /* s8 .. s64 */
+        uint64_t u; /* u8 .. u64 */
+        float f32;  /* NaNs are canonicalised as the spec says */
+        double f64;
+        uint32_t ch; /* a Unicode scalar value */
+        /* Always UTF-8 and valid, whatever the guest's string-encoding
+         * (utf16 / latin1+utf16 guests are transcoded into the arena).
+         * Not NUL-terminated. */
+        struct {
+            const char *ptr;
+            size_t len;
+        } str;
+        /* A list.  Elements that are numbers (s8..u64, f32, f64) come as
+         * `raw`: n elements packed little-endian as the canonical ABI
+         * stores them (a lifted list<u8> is a pointer into guest memory,
+         * valid until the host function returns); `items` is NULL then.
+         * Every other element type comes as `items`.  When the host gives
+         * a list to lower, either form is accepted for number elements. */
+        struct {
+            component_val *items;
+            const void *raw;
+            size_t n;
+        } list;
+        struct {
+            component_val *fields;
+            size_t n;
+        } record;
+        struct {
+            uint32_t disc;          /* case index (option: 1 = some) */
+            component_val *payload; /* NULL when the case carries none */
+        } variant;
+        uint64_t flags; /* bit i = label i; at most 64 labels */
+        /* own/borrow.  Host resources: `rep` is whatever the host stored
+         * (usually a pointer).  Guest resources held by the host: the
+         * representation the component gave resource.new. */
+        struct {
+            component_resource_type *type;
+            uintptr_t rep;
+        } resource;
+    } of;
+};
+
+/* ---- host functions ---------------------------------------------------- */
+
+/* The context of one call from a component into the host. */
+typedef struct component_call component_call;
+
+/* A host function.  `args` are lifted in parameter order; `result` (NULL
+ * when the function returns nothing) is filled by the host, with anything
+ * it points to allocated by component_call_alloc (or static, or owned by
+ * the host and alive until the call returns).  Return 0, or trap with
+ * component_call_trap / component_call_exit. */
+typedef int (*component_host_fn)(component_call *call, void *env, const component_val *args,
+                                 size_t nargs, component_val *result);
+
+/* Memory that lives until the call returns (and its result is lowered):
+ * for result values, strings, lists.  NULL only when the arena's cap is
+ * reached (then trap). */
+void *component_call_alloc(component_call *call, size_t size);
+component_val *component_call_vals(component_call *call, size_t n);
+/* The per-instance data given to component_instantiate (for example the
+ * WASI context of this instance). */
+void *component_call_data(component_call *call);
+wasm_store *component_call_store(component_call *call);
+/* Makes the guest trap with this message; returns -1 for `return`. */
+int component_call_trap(component_call *call, const char *fmt, ...) UTIL_PRINTF(2, 3);
+/* Ends the guest as wasi:cli/exit does: the caller of the export sees
+ * WASM_EXIT with `code`; returns -1 for `return`. */
+int component_call_exit(component_call *call, int code);
+
+/* A context for calling host functions directly, from C (tests, or one
+ * host interface serving another in-process): the arena and the trap
+ * state of a component_call, with `data` as component_call_data. */
+component_call *component_call_new(void *data);
+void component_call_free(component_call *call);
+/* The message of the last trap or exit through this context ("" if none),
+ * and the exit code (-1 if no exit). */
+const char *component_call_message(const component_call *call);
+int component_call_exit_code(const component_call *call);
+/* Empties the arena (values returned earlier become invalid). */
+void component_call_reset(component_call *call);
+
+/* ---- the linker -------------------------------------------------------- */
+
+/* Signatures and named types are WIT-like text, checked structurally
+ * against what the component declares:
+ *
+ *   signature := "func(" [ label ":" type { "," label ":" type } ] ")" [ "->" type ]
+ *   type      := bool | s8 | u8 | s16 | u16 | s32 | u32 | s64 | u64
+ *              | f32 | f64 | char | string
+ *              | "list<" type ">" | "option<" type ">" | "tuple<" type {"," type} ">"
+ *              | "result" | "result<" (type | "_") [ "," type ] ">"
+ *              | "record{" label ":" type { "," label ":" type } "}"
+ *              | "variant{" case { "," case } "}"      case := label [ "(" type ")" ]
+ *              | "enum{" label { "," label } "}" | "flags{" label { "," label } "}"
+ *              | "own<" name ">" | "borrow<" name ">"
+ *              | name            (a type or resource defined earlier in the
+ *                                 same interface, or aliased into it)
+ * Blanks are allowed between tokens.  Labels are kebab-case.
+ *
+ * `interface` is "ns:pkg/iface@version" (version optional), or NULL for a
+ * function the component imports by plain name at its top level.  Every
+ * call below fails with an error naming the interface, the name and (for
+ * text) the offending position. */
+typedef struct component_linker component_linker;
+
+component_linker *component_linker_new(void);
+void component_linker_free(component_linker *l);
+
+/* A host resource type.  `dtor` (may be NULL) runs when the guest drops
+ * its last own handle, or when an instance holding one dies; `rep` is
+ * the value the host gave.  The type lives as long as the linker and
+ * every component_pre made with it. */
+component_resource_type *component_linker_define_resource(component_linker *l,
+                                                         const char *interface,
+                                                         const char *name,
+                                                         void (*dtor)(uintptr_t rep),
+                                                         util_error **err);
+/* Makes an existing resource type known under another interface / name
+ * too (a type `use`d from another interface, or one shared by several
+ * pre-release versions of an interface). */
+int component_linker_alias_resource(component_linker *l, const char *interface,
+                                    const char *name, component_resource_type *type,
+                                    util_error **err);
+/* A named type for later signatures of the same interface
+ * ("descriptor-stat" = "record{type: descriptor-type, ...}"). */
+int component_linker_define_type(component_linker *l, const char *interface, const char *name,
+                                 const char *type, util_error **err);
+/* A host function: `name` as the component spells the import
+ * ("get-stdout", "[method]output-stream.write", "[static]fields.from-list",
+ * "[constructor]fields"). */
+int component_linker_define_func(component_linker *l, const char *interface, const char *name,
+                                 const char *signature, component_host_fn fn, void *env,
+                                 util_error **err);
+
+/* Calls a host function directly, as a guest's call would reach it (for
+ * tests, and for one host interface serving another in-process): the
+ * interface is found by the same semver rule as imports.  -1 with `err`
+ * if there is no such function or it trapped (the trap's message). */
+int component_linker_call(const component_linker *l, const char *interface, const char *name,
+                          component_call *call, const component_val *args, size_t nargs,
+                          component_val *result, util_error **err);
+
+/* ---- compiled components and instances --------------------------------- */
+
+typedef struct component_pre component_pre;
+
+/* Decodes, validates, compiles the core modules and resolves every import
+ * through `l` (the newest compatible interface version), type-checking each
+ * against the host's signature.  `bytes` is copied.  Errors name the
+ * import ("import wasi:cli/stdout@0.2.0: function get-stdout: expected
+ * func() -> own<output-stream>, the host has ..."), or the section and
+ * offset of a malformed binary. */
+component_pre *component_pre_new(const uint8_t *bytes, size_t len, const component_linker *l,
+                                 util_error **err);
+void component_pre_free(component_pre *pre);
+const component *component_pre_component(const component_pre *pre);
+
+typedef struct component_instance component_instance;
+
+/* Instantiates the component's instance graph in `store`: core instances,
+ * their start functions, handle tables.  `data` is what host functions get
+ * from component_call_data.  NULL with res filled on a trap or limit. */
+component_instance *component_instantiate(const component_pre *pre, wasm_store *store,
+                                          void *data, wasm_result *res);
+/* Drops every handle the instance holds (running destructors) and frees
+ * it; its core instances die with the store. */
+void component_instance_free(component_instance *inst);
+
+/* An exported function: `interface` names an exported instance
+ * ("wasi:cli/run@0.2.0", matched by semver as imports are), or NULL for a
+ * function exported at the top level.  NULL if there is none. */
+typedef struct component_func component_func;
+const component_func *component_instance_func(component_instance *inst, const char *interface,
+                                              const char *name);
+/* The function's type as text in the signature syntax above. */
+const char *component_func_signature(const component_func *f);
+
+/* Calls an exported function.  `result` (may be NULL if the function
+ * returns nothing) receives the lifted result, which stays valid until
+ * component_func_post_return, which must be called before the instance is
+ * called again (it runs the component's post-return and empties the call
+ * arena).  Returns 0, or -1 with `res` telling the trap, exit or limit. */
+int component_func_call(component_instance *inst, const component_func *f,
+                        const component_val *args, size_t nargs, component_val *result,
+                        wasm_result *res);
+int component_func_post_return(component_instance *inst, const component_func *f,
+                               wasm_result *res);
+
+/* Drops an own handle the host received from the instance (a guest
+ * resource), running its destructor in the guest. */
+int component_resource_drop(component_instance *inst, const component_val *own, wasm_result *res);
 
 #endif
