@@ -10,7 +10,7 @@ PACKAGES="
   libjson-c-dev libseccomp-dev libcap-dev libmicrohttpd-dev nettle-dev
   containerd runc busybox-static iproute2 util-linux procps psmisc curl
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml shellcheck
-  wrk hyperfine
+  wrk hyperfine wabt
 "
 
 missing=""
