@@ -22,3 +22,38 @@ function(add_wasm_program name)
     VERBATIM)
   add_custom_target(wasm-${name} ALL DEPENDS ${out})
 endfunction()
+
+# add_wat_module(NAME FILE.wat) and add_wat_component(NAME FILE.wat) build
+# test inputs written as WebAssembly text: core modules with wabt's
+# wat2wasm (Debian), components with `jco parse` (npm @bytecodealliance/jco,
+# installed into .tools/ by scripts/install-deps.sh).  Outputs land beside
+# the other test programs: ${WASM_OUTPUT_DIR}/NAME.wasm, target wasm-NAME.
+find_program(WAT2WASM wat2wasm)
+find_program(JCO jco HINTS ${CMAKE_SOURCE_DIR}/.tools/node_modules/.bin)
+
+function(wat_rule name src tool)
+  set(out ${WASM_OUTPUT_DIR}/${name}.wasm)
+  set(in ${CMAKE_CURRENT_SOURCE_DIR}/${src})
+  if(tool STREQUAL "jco")
+    if(NOT JCO)
+      message(FATAL_ERROR "jco not found: run scripts/install-deps.sh (it installs it into .tools/)")
+    endif()
+    set(cmd ${JCO} parse ${in} -o ${out})
+  else()
+    if(NOT WAT2WASM)
+      message(FATAL_ERROR "wat2wasm not found: apt-get install wabt (scripts/install-deps.sh)")
+    endif()
+    set(cmd ${WAT2WASM} ${in} -o ${out})
+  endif()
+  add_custom_command(OUTPUT ${out} COMMAND ${cmd} DEPENDS ${in}
+    COMMENT "Building ${name}.wasm from ${src}" VERBATIM)
+  add_custom_target(wasm-${name} ALL DEPENDS ${out})
+endfunction()
+
+function(add_wat_module name src)
+  wat_rule(${name} ${src} wat2wasm)
+endfunction()
+
+function(add_wat_component name src)
+  wat_rule(${name} ${src} jco)
+endfunction()

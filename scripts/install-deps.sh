@@ -32,6 +32,15 @@ if [ -n "$missing" ]; then
     $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 
+# jco from npm: the component tests write their components as WAT
+# (`jco parse`) and turn preview-1 programs into WASI 0.2 commands with the
+# preview-1 adapter jco bundles (`jco new --wasi-command`).  Installed into
+# the checkout's .tools/ (git-ignored), found there by CMake.
+tools="$(cd "$(dirname "$0")/.." && pwd)/.tools"
+if [ ! -x "$tools/node_modules/.bin/jco" ]; then
+    npm install --prefix "$tools" --no-audit --no-fund --silent @bytecodealliance/jco@1.35.0
+fi
+
 # Debian's containerd package starts a system containerd; the tests run their
 # own private instance and never touch it, so leaving it alone is fine.
 echo "install-deps: all dependencies present"
