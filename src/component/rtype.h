@@ -31,6 +31,9 @@
 /* A type's own flattening is kept only up to this many core values; a
  * longer one is only ever passed through memory. */
 #define COMPONENT_MAX_FLAT_KEPT 17
+/* Value types nest at most this deep (wasmtime's limit too), so lifting
+ * and lowering may recurse along a type without running out of stack. */
+#define COMPONENT_MAX_TYPE_DEPTH 100
 
 typedef struct component_rtype component_rtype;
 
@@ -51,8 +54,10 @@ struct component_rtype {
     uint32_t nfields;
     component_resource_type *resource; /* OWN, BORROW */
 
-    /* Canonical-ABI layout, filled by component_rtype_layout. */
+    /* Canonical-ABI layout, filled by component_rtype_layout (align 0:
+     * not laid out yet). */
     uint32_t size, align;
+    uint32_t depth;                        /* 1 for a leaf */
     uint32_t nflat;                        /* may exceed COMPONENT_MAX_FLAT_KEPT */
     wasm_valtype flat[COMPONENT_MAX_FLAT_KEPT]; /* valid when nflat <= KEPT */
 };
@@ -65,10 +70,16 @@ typedef struct component_rfunc {
     /* Filled by component_rfunc_layout: the core signatures of the
      * function as `canon lift` expects the core function to be and as
      * `canon lower` makes it ("ii:i" strings of wasm.h), and whether
-     * params / result go through memory. */
+     * params / result go through memory.
+     * nflat_params / nflat_results are the lifted core function's counts
+     * (lift_sig): params, or 1 pointer when they spill; results, or 1
+     * pointer when the result is in memory.  The lowered core function
+     * (lower_sig) takes nflat_params + (result_in_memory ? 1 : 0) params,
+     * the last a return pointer, and returns result_in_memory ? 0 :
+     * nflat_results values. */
     bool params_in_memory;  /* > MAX_FLAT_PARAMS: one i32 pointer */
     bool result_in_memory;  /* > MAX_FLAT_RESULTS */
-    uint32_t nflat_params, nflat_results; /* after the memory rule */
+    uint32_t nflat_params, nflat_results;
     char lift_sig[COMPONENT_MAX_FLAT_PARAMS + COMPONENT_MAX_FLAT_RESULTS + 4];
     char lower_sig[COMPONENT_MAX_FLAT_PARAMS + COMPONENT_MAX_FLAT_RESULTS + 4];
 } component_rfunc;

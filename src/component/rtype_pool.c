@@ -68,8 +68,8 @@ char *component_rtype_pool_strdup(component_rtype_pool *p, const char *s, size_t
     return out;
 }
 
-#define PRIM(code, sz, core)                                                                  \
-    {.kind = COMPONENT_TYPE_PRIM, .prim = code, .size = sz, .align = sz, .nflat = 1,          \
+#define PRIM(code, sz, core) \
+    {.kind = COMPONENT_TYPE_PRIM, .prim = code, .size = sz, .align = sz, .depth = 1, .nflat = 1, \
      .flat = {core}}
 
 /* Layout of the primitives (CanonicalABI.md: alignment = size for
@@ -82,7 +82,7 @@ static const component_rtype PRIMS[] = {
     PRIM(COMPONENT_PRIM_U64, 8, WASM_I64),  PRIM(COMPONENT_PRIM_F32, 4, WASM_F32),
     PRIM(COMPONENT_PRIM_F64, 8, WASM_F64),  PRIM(COMPONENT_PRIM_CHAR, 4, WASM_I32),
     {.kind = COMPONENT_TYPE_PRIM, .prim = COMPONENT_PRIM_STRING, .size = 8, .align = 4,
-     .nflat = 2, .flat = {WASM_I32, WASM_I32}},
+     .depth = 1, .nflat = 2, .flat = {WASM_I32, WASM_I32}},
 };
 
 const component_rtype *component_rtype_prim(component_prim prim)

@@ -13,6 +13,7 @@ Two columns joined by runner, lowest first:
     spin        -> wasi -> engine -> util     (the Wasm column)
                    wasi -> hostio -> util     (hostio sits beside engine)
     component   -> engine, util               (the component model)
+    wasi2       -> component, hostio, engine, util   (WASI 0.2 for components)
 
 cmd/ (the binary) may include every door.  A new folder under src/ must be
 added here before the checks pass: its place in the order is a decision.
@@ -39,6 +40,9 @@ LAYERS = {
     "hostio": Layer(door=("hostio.h",), uses=("util",), prefix="hostio_"),
     # the component model (binary format first; linking, canonical ABI later)
     "component": Layer(door=("component.h",), uses=("engine", "util"), prefix="component_"),
+    # WASI 0.2, served to components; shares hostio with preview 1
+    "wasi2": Layer(door=("wasi2.h",), uses=("component", "hostio", "engine", "util"),
+                   prefix="wasi2_"),
     "wasi": Layer(door=("wasi.h",), uses=("hostio", "engine", "util"), prefix="wasi_"),
     "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_"),
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
