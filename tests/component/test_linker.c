@@ -143,6 +143,21 @@ static void test_parse_errors(void)
     CHECK_FUNC("func(a: u8) u8", "sig at 12: expected end of text, found `u8`");
     CHECK_FUNC("func(a: u8, a: u8)", "sig at 12: duplicate label `a`");
     CHECK_FUNC("func(a: u8) ->", "sig at 14: expected a type, found end of text");
+    /* handles are lent to callees only: no borrow in a result, however deep */
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    CHECK(component_linker_define_resource(l, "a:b/c", "r", NULL, &err) != NULL);
+    CHECK_INT(component_linker_define_type(l, "a:b/c", "holder", "record{h: borrow<r>}", &err), 0);
+    CHECK_INT(component_linker_define_func(l, "a:b/c", "ok", "func(x: holder) -> own<r>", noop_fn,
+                                           NULL, &err),
+              0);
+    char *m = take_error(component_linker_define_func(l, "a:b/c", "bad",
+                                                      "func() -> option<holder>", noop_fn, NULL,
+                                                      &err),
+                         &err);
+    CHECK_STR(m, "a:b/c: signature of bad at 10: a result cannot hold a borrow<...> handle");
+    free(m);
+    component_linker_free(l);
 
     /* 65 flags are too many for a component_val's 64 bits */
     char flags[1024] = "flags{";
@@ -279,6 +294,18 @@ static void test_names_within_interface(void)
     CHECK(component_host_interface_type(i, "stream-error") != NULL);
     CHECK(component_host_interface_type(i, "output-stream") == NULL);
 
+    /* a resource named like a keyword is written %name, and formatted so */
+    CHECK(component_linker_define_resource(l, io, "list", NULL, &err) != NULL);
+    CHECK_INT(component_linker_define_func(l, io, "kw", "func(x: borrow<%list>) -> %list",
+                                           noop_fn, NULL, &err),
+              0);
+    f = component_host_interface_func(i, "kw");
+    if (f) {
+        char buf[128];
+        component_rfunc_format(&f->type, buf, sizeof buf);
+        CHECK_STR(buf, "func(x: borrow<%list>) -> own<%list>");
+    }
+
     /* a bare resource name means own<resource>, as in WIT */
     CHECK_INT(component_linker_define_func(l, io, "get", "func() -> output-stream", noop_fn,
                                            NULL, &err),
@@ -377,7 +404,11 @@ static void test_semver_keys(void)
         {"x@0.2.3", "x@0.2"},
         {"x@0.0.3", "x@0.0.3"},
         {"x@0.2.0-rc-2023-10-18", "x@0.2.0-rc-2023-10-18"},
-        {"x@1.0.0+build", "x@1.0.0+build"},
+        {"x@1.0.0+build", "x@1"},
+        {"x@0.3.1+b.7-x", "x@0.3"},
+        {"x@0.3.1+", "x@0.3.1+"},
+        {"x@0.0.1+b", "x@0.0.1+b"},
+        {"x@1.0.0-pre+b", "x@1.0.0-pre+b"},
         {"x", "x"},
         {"x@01.2.3", "x@01.2.3"},
         {"wasi:io/streams@0.2.12", "wasi:io/streams@0.2"},
@@ -418,8 +449,10 @@ static void test_semver_lookup(void)
     CHECK_STR(found(l, "wasi:http/types@0.2.0-rc-2023-11-10"), "(none)");
     CHECK_STR(found(l, "t:p/plain"), "t:p/plain");
     CHECK_STR(found(l, "t:p/plain@1.0.0"), "(none)");
+    /* build metadata is no pre-release: keyed as wasmtime keys it */
     CHECK_STR(found(l, "t:p/build@1.0.0+x"), "t:p/build@1.0.0+x");
-    CHECK_STR(found(l, "t:p/build@1.0.0"), "(none)");
+    CHECK_STR(found(l, "t:p/build@1.0.0"), "t:p/build@1.0.0+x");
+    CHECK_STR(found(l, "t:p/build@1.3.0+y"), "t:p/build@1.0.0+x");
     CHECK(component_linker_find(l, NULL) == NULL);
     CHECK_INT(component_linker_interface_count(l), UTIL_ARRAY_LEN(hosts));
     component_linker_free(l);
