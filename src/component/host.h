@@ -39,7 +39,8 @@ typedef struct component_host_interface component_host_interface;
  * or NULL; NULL name = the top-level functions. */
 const component_host_interface *component_linker_find(const component_linker *l,
                                                       const char *name);
-/* Its full registered name ("wasi:io/streams@0.2.6"). */
+/* Its full registered name ("wasi:io/streams@0.2.6"; "" for the top
+ * level). */
 const char *component_host_interface_name(const component_host_interface *i);
 const component_host_func *component_host_interface_func(const component_host_interface *i,
                                                          const char *name);

@@ -654,6 +654,8 @@ int component_linker_call(const component_linker *l, const char *interface, cons
                           component_call *call, const component_val *args, size_t nargs,
                           component_val *result, util_error **err)
 {
+    if (!call || (nargs && !args))
+        return call_fail(interface, name, "no call context or no arguments given", err);
     const component_host_interface *i = component_linker_find(l, interface);
     if (!i)
         return call_fail(interface, name, "no such interface in the linker", err);
