@@ -88,6 +88,11 @@ static const char *describe_here(parser *p, char *buf, size_t cap)
     skip_blanks(p);
     if (p->pos >= p->len)
         return "end of text";
+    unsigned char c = (unsigned char)p->s[p->pos];
+    if (c < 0x20 || c >= 0x7f) { /* control or non-ASCII: never quoted raw */
+        snprintf(buf, cap, "byte 0x%02x", c);
+        return buf;
+    }
     size_t n = 0;
     while (p->pos + n < p->len && is_word_char(p->s[p->pos + n]) && n < 40)
         n++;

@@ -139,6 +139,8 @@ static void test_parse_errors(void)
     CHECK_TYPE("result<_ u8>", "type at 9: expected `>`, found `u8`");
     CHECK_TYPE("tuple<>", "type at 6: expected a type, found `>`");
     CHECK_TYPE("list<$>", "type at 5: expected a type, found `$`");
+    CHECK_TYPE("list<\xc3\xa9>", "type at 5: expected a type, found byte 0xc3");
+    CHECK_TYPE("record{a: u8;}", "type at 12: expected `}`, found `;`");
     CHECK_FUNC("fn()", "sig at 0: expected `func(`, found `fn`");
     CHECK_FUNC("func(a: u8) u8", "sig at 12: expected end of text, found `u8`");
     CHECK_FUNC("func(a: u8, a: u8)", "sig at 12: duplicate label `a`");
