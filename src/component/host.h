@@ -3,10 +3,11 @@
  * (component_pre_new) looks it up.
  *
  * The linker keeps host interfaces by name.  A lookup of an import's
- * interface name goes through the semver key of wasmtime's NameMap:
- * "x@1.2.3" -> "x@1", "x@0.2.3" -> "x@0.2", 0.0.z and pre-releases keep
- * their full version (exact match only); among several registered
- * versions with the same key the newest wins.
+ * interface name takes an interface registered under exactly that name;
+ * failing that it goes through the semver key of wasmtime's NameMap:
+ * "x@1.2.3" -> "x@1", "x@0.2.3" -> "x@0.2" (build metadata ignored),
+ * 0.0.z and pre-releases keep their full version (exact match only);
+ * among several registered versions with the same key the newest wins.
  */
 #ifndef COMPONENT_HOST_H
 #define COMPONENT_HOST_H
