@@ -3,10 +3,11 @@
  * (component_pre_new) looks it up.
  *
  * The linker keeps host interfaces by name.  A lookup of an import's
- * interface name goes through the semver key of wasmtime's NameMap:
- * "x@1.2.3" -> "x@1", "x@0.2.3" -> "x@0.2", 0.0.z and pre-releases keep
- * their full version (exact match only); among several registered
- * versions with the same key the newest wins.
+ * interface name takes an interface registered under exactly that name;
+ * failing that it goes through the semver key of wasmtime's NameMap:
+ * "x@1.2.3" -> "x@1", "x@0.2.3" -> "x@0.2" (build metadata ignored),
+ * 0.0.z and pre-releases keep their full version (exact match only);
+ * among several registered versions with the same key the newest wins.
  */
 #ifndef COMPONENT_HOST_H
 #define COMPONENT_HOST_H
@@ -39,7 +40,8 @@ typedef struct component_host_interface component_host_interface;
  * or NULL; NULL name = the top-level functions. */
 const component_host_interface *component_linker_find(const component_linker *l,
                                                       const char *name);
-/* Its full registered name ("wasi:io/streams@0.2.6"). */
+/* Its full registered name ("wasi:io/streams@0.2.6"; "" for the top
+ * level). */
 const char *component_host_interface_name(const component_host_interface *i);
 const component_host_func *component_host_interface_func(const component_host_interface *i,
                                                          const char *name);
@@ -53,7 +55,34 @@ size_t component_linker_interface_count(const component_linker *l);
 const component_host_interface *component_linker_interface_at(const component_linker *l,
                                                               size_t i);
 
-/* The semver key of a name: writes "x@0.2" for "x@0.2.3" into buf. */
+/* The semver key of a name: writes "x@0.2" for "x@0.2.3" (and for
+ * "x@0.2.3+build": build metadata does not count, as in wasmtime) into
+ * buf; the whole name when it has no key: no version, 0.0.z, a
+ * pre-release, or a version that is not semver. */
 void component_semver_key(const char *name, char *buf, size_t cap);
+
+/* A component_pre keeps what it links against (host functions and their
+ * types, resource types) alive past component_linker_free: it takes a
+ * reference here and drops it when freed.  component_linker_free drops
+ * the creator's reference; the last one frees the linker.  Atomic. */
+const component_linker *component_linker_retain(const component_linker *l);
+void component_linker_release(const component_linker *l);
+
+/* ---- signature text (sigparse.c) --------------------------------------- */
+
+/* Parse the type / signature syntax of component.h into nodes of `pool`,
+ * laid out (component_rtype_layout / component_rfunc_layout).  Names
+ * resolve to the named types and resources of `scope` (NULL: none).
+ * Errors read "<what> at <offset>: <problem>" (offset in bytes from the
+ * start of `text`), e.g. "signature of get-stdout at 9: unknown type
+ * `output-steam`". */
+component_rtype *component_sig_parse_type(component_rtype_pool *pool,
+                                          const component_host_interface *scope,
+                                          const char *what, const char *text, util_error **err);
+component_rfunc *component_sig_parse_func(component_rtype_pool *pool,
+                                          const component_host_interface *scope,
+                                          const char *what, const char *text, util_error **err);
+/* Nesting of types in the text stops here (an error past it). */
+#define COMPONENT_SIG_MAX_DEPTH 64
 
 #endif
