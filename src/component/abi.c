@@ -144,8 +144,17 @@ int component_abi_alloc(component_abi_cx *cx, uint32_t align, uint64_t size, con
     wasm_val args[4] = {{.i32 = 0}, {.i32 = 0}, {.i32 = (int32_t)align},
                         {.i32 = (int32_t)(uint32_t)size}};
     wasm_val r = {.i64 = 0};
-    if (wasm_func_call(cx->store, cx->realloc, args, 4, &r, 1, cx->res) < 0)
+    if (wasm_func_call(cx->store, cx->realloc, args, 4, &r, 1, cx->res) < 0) {
+        if (cx->res->kind == WASM_TRAP) {
+            char why[sizeof cx->res->message];
+            snprintf(why, sizeof why, "%s", cx->res->message);
+            char trace[sizeof cx->res->backtrace];
+            snprintf(trace, sizeof trace, "%s", cx->res->backtrace);
+            component_abi_trap(cx, "realloc for %s trapped: %s", what, why);
+            snprintf(cx->res->backtrace, sizeof cx->res->backtrace, "%s", trace);
+        }
         return -1;
+    }
     uint32_t p = (uint32_t)r.i32;
     uint64_t memsize;
     if (!component_abi_memory(cx, &memsize))
