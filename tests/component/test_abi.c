@@ -1196,6 +1196,130 @@ static void test_flags_ignore_bits_past_the_labels(void)
     CHECK_INT(get32(0x5c), 0x80);
 }
 
+/* ---- the reference tests' examples (run_tests.py of the spec) ------------ */
+
+/* Lifts list<elem> from (0, n) after putting `bytes` at address 0. */
+static int lift_heap(const component_rtype *elem, const uint8_t *bytes, size_t len, uint32_t n,
+                     component_val *out)
+{
+    component_abi_cx cx = cx_utf8();
+    memcpy(M(), bytes, len);
+    wasm_val flat[2] = {{.i32 = 0}, {.i32 = (int32_t)n}};
+    size_t pos = 0;
+    return component_abi_lift_flat(&cx, list_of(elem), flat, &pos, out);
+}
+
+static void test_reference_heap_examples(void)
+{
+    component_val out;
+    static const uint8_t bools[] = {1, 0, 2};
+    CHECK_INT(lift_heap(P(COMPONENT_PRIM_BOOL), bools, 3, 3, &out), 0);
+    CHECK(out.of.list.items[0].of.b && !out.of.list.items[1].of.b && out.of.list.items[2].of.b);
+    static const uint8_t s16[] = {0xff, 0xff, 0xfe, 0xff, 0xfd, 0xff};
+    CHECK_INT(lift_heap(P(COMPONENT_PRIM_S16), s16, 6, 3, &out), 0);
+    int16_t got16[3];
+    memcpy(got16, out.of.list.raw, 6);
+    CHECK(got16[0] == -1 && got16[1] == -2 && got16[2] == -3);
+    static const uint8_t strs[] = {16, 0, 0, 0, 2, 0, 0, 0, 21, 0, 0, 0, 3, 0, 0, 0,
+                                   'h', 'i', 0xf, 0xf, 0xf, 'w', 'a', 't'};
+    CHECK_INT(lift_heap(P(COMPONENT_PRIM_STRING), strs, sizeof strs, 2, &out), 0);
+    CHECK(out.of.list.items[0].of.str.len == 2 &&
+          memcmp(out.of.list.items[0].of.str.ptr, "hi", 2) == 0);
+    CHECK(out.of.list.items[1].of.str.len == 3 &&
+          memcmp(out.of.list.items[1].of.str.ptr, "wat", 3) == 0);
+    static const uint8_t lists[] = {24, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                    27, 0, 0, 0, 2, 0, 0, 0, 3, 4, 5, 6, 7};
+    CHECK_INT(lift_heap(list_of(P(COMPONENT_PRIM_U8)), lists, sizeof lists, 3, &out), 0);
+    CHECK_INT(out.of.list.items[0].of.list.n, 3);
+    CHECK_INT(out.of.list.items[1].of.list.n, 0);
+    CHECK_INT(out.of.list.items[2].of.list.n, 2);
+    CHECK_INT(((const uint8_t *)out.of.list.items[2].of.list.raw)[1], 7);
+    /* Padding bytes are never read. */
+    const component_rtype *tf[] = {P(COMPONENT_PRIM_U8), P(COMPONENT_PRIM_U16),
+                                   P(COMPONENT_PRIM_U8), P(COMPONENT_PRIM_U32)};
+    static const uint8_t tups[] = {6, 0xff, 7, 0, 8, 0xff, 0xff, 0xff, 9, 0, 0, 0,
+                                   4, 0xff, 5, 0, 6, 0xff, 0xff, 0xff, 7, 0, 0, 0};
+    CHECK_INT(lift_heap(fields_of(COMPONENT_TYPE_TUPLE, 4, tf), tups, sizeof tups, 2, &out), 0);
+    const component_val *t1 = out.of.list.items[1].of.record.fields;
+    CHECK(t1[0].of.u == 4 && t1[1].of.u == 5 && t1[2].of.u == 6 && t1[3].of.u == 7);
+    /* flags with 9 labels: bits past the ninth are ignored. */
+    static const uint8_t flags[] = {0xff, 0x3, 0, 0};
+    CHECK_INT(lift_heap(fields_of(COMPONENT_TYPE_FLAGS, 9, NULL), flags, 4, 2, &out), 0);
+    CHECK(out.of.list.items[0].of.flags == 0x1ff && out.of.list.items[1].of.flags == 0);
+    /* list<u16> at address 1: misaligned. */
+    component_abi_cx cx = cx_utf8();
+    wasm_val at1[2] = {{.i32 = 1}, {.i32 = 3}};
+    size_t pos = 0;
+    CHECK_INT(component_abi_lift_flat(&cx, list_of(P(COMPONENT_PRIM_U16)), at1, &pos, &out), -1);
+    CHECK(trapped("misaligned pointer 0x1 for list of 3 x 2 bytes"));
+}
+
+static void test_reference_flat_examples(void)
+{
+    component_abi_cx cx = cx_utf8();
+    /* variant { x(u8), y(f32), z }: flat (i32, i32). */
+    const component_rtype *c[] = {P(COMPONENT_PRIM_U8), P(COMPONENT_PRIM_F32), NULL};
+    component_rtype *v = fields_of(COMPONENT_TYPE_VARIANT, 3, c);
+    struct {
+        int32_t disc, payload;
+    } in[] = {{0, 42}, {0, 256}, {1, 0x4048f5c3}, {2, -1}};
+    component_val out;
+    for (size_t i = 0; i < 4; i++) {
+        wasm_val flat[2] = {{.i32 = in[i].disc}, {.i32 = in[i].payload}};
+        size_t pos = 0;
+        CHECK_INT(component_abi_lift_flat(&cx, v, flat, &pos, &out), 0);
+        CHECK_INT(out.of.variant.disc, in[i].disc);
+    }
+    wasm_val x256[2] = {{.i32 = 0}, {.i32 = 256}};
+    size_t pos = 0;
+    CHECK_INT(component_abi_lift_flat(&cx, v, x256, &pos, &out), 0);
+    CHECK_INT(out.of.variant.payload->of.u, 0);
+    wasm_val y[2] = {{.i32 = 1}, {.i32 = 0x4048f5c3}};
+    pos = 0;
+    CHECK_INT(component_abi_lift_flat(&cx, v, y, &pos, &out), 0);
+    CHECK_INT(f32_bits(out.of.variant.payload->of.f32), 0x4048f5c3);
+    wasm_val z[2] = {{.i32 = 2}, {.i32 = -1}};
+    pos = 0;
+    CHECK_INT(component_abi_lift_flat(&cx, v, z, &pos, &out), 0);
+    CHECK(out.of.variant.payload == NULL);
+    /* enum { a, b } from 2: out of range. */
+    component_rtype *e = fields_of(COMPONENT_TYPE_ENUM, 2, NULL);
+    wasm_val two = {.i32 = 2};
+    pos = 0;
+    CHECK_INT(component_abi_lift_flat(&cx, e, &two, &pos, &out), -1);
+    CHECK(trapped("discriminant 2 out of range for enum with 2 cases"));
+    /* The NaN table: every NaN lifts as the canonical one, flat or from
+     * memory; infinities and numbers keep their bits. */
+    static const uint32_t n32[][2] = {
+        {0x7fc00000, 0x7fc00000}, {0x7fc00001, 0x7fc00000}, {0x7fe00000, 0x7fc00000},
+        {0x7fffffff, 0x7fc00000}, {0xffffffff, 0x7fc00000}, {0x7f800000, 0x7f800000},
+        {0x3fc00000, 0x3fc00000},
+    };
+    for (size_t i = 0; i < sizeof n32 / sizeof n32[0]; i++) {
+        wasm_val f = {.f32_bits = n32[i][0]};
+        pos = 0;
+        CHECK_INT(component_abi_lift_flat(&cx, P(COMPONENT_PRIM_F32), &f, &pos, &out), 0);
+        CHECK_INT(f32_bits(out.of.f32), n32[i][1]);
+        put32(0x10, n32[i][0]);
+        CHECK_INT(component_abi_load(&cx, P(COMPONENT_PRIM_F32), 0x10, &out), 0);
+        CHECK_INT(f32_bits(out.of.f32), n32[i][1]);
+    }
+    static const uint64_t n64[][2] = {
+        {0x7ff8000000000001ull, 0x7ff8000000000000ull},
+        {0xffffffffffffffffull, 0x7ff8000000000000ull},
+        {0x7ff0000000000000ull, 0x7ff0000000000000ull},
+        {0x3ff0000000000000ull, 0x3ff0000000000000ull},
+    };
+    for (size_t i = 0; i < sizeof n64 / sizeof n64[0]; i++) {
+        wasm_val f = {.f64_bits = n64[i][0]};
+        pos = 0;
+        CHECK_INT(component_abi_lift_flat(&cx, P(COMPONENT_PRIM_F64), &f, &pos, &out), 0);
+        uint64_t bits;
+        memcpy(&bits, &out.of.f64, 8);
+        CHECK(bits == n64[i][1]);
+    }
+}
+
 /* ---- resources through the table ----------------------------------------- */
 
 static void test_own_and_borrow_go_through_the_handle_table(void)
@@ -1442,6 +1566,8 @@ int main(void)
     RUN(test_variant_discriminants_out_of_range_trap);
     RUN(test_variant_flat_values_join_as_the_spec_says);
     RUN(test_flags_ignore_bits_past_the_labels);
+    RUN(test_reference_heap_examples);
+    RUN(test_reference_flat_examples);
     RUN(test_own_and_borrow_go_through_the_handle_table);
     RUN(test_spilled_params_go_through_one_allocation);
     RUN(test_results_in_memory_use_the_return_pointer);
