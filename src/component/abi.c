@@ -118,18 +118,26 @@ uint8_t *component_abi_memory(component_abi_cx *cx, uint64_t *size)
 }
 
 int component_abi_check_range(component_abi_cx *cx, uint32_t ptr, uint64_t bytes, uint32_t align,
-                              const char *what)
+                              const char *what_fmt, ...)
 {
     uint64_t size;
     if (!component_abi_memory(cx, &size))
         return -1;
-    if (align > 1 && ptr % align)
+    bool misaligned = align > 1 && ptr % align;
+    if (!misaligned && (uint64_t)ptr + bytes <= size)
+        return 0;
+    /* The value's description is formatted only now: this check runs for
+     * every string and list lifted. */
+    char what[128];
+    va_list ap;
+    va_start(ap, what_fmt);
+    vsnprintf(what, sizeof what, what_fmt, ap);
+    va_end(ap);
+    if (misaligned)
         return component_abi_trap(cx, "misaligned pointer 0x%x for %s (alignment %u)", ptr, what,
                                   align);
-    if ((uint64_t)ptr + bytes > size)
-        return component_abi_trap(cx, "out of bounds: %s at 0x%x (memory is %llu bytes)", what,
-                                  ptr, (unsigned long long)size);
-    return 0;
+    return component_abi_trap(cx, "out of bounds: %s at 0x%x (memory is %llu bytes)", what, ptr,
+                              (unsigned long long)size);
 }
 
 int component_abi_alloc(component_abi_cx *cx, uint32_t align, uint64_t size, const char *what,
@@ -291,15 +299,22 @@ static uint64_t f64_canonical(uint64_t bits)
                : bits;
 }
 
-static int check_char(component_abi_cx *cx, uint64_t c, const char *where)
+/* `at`: the address it was loaded from, or -1 (flat), or -2 (from the
+ * host). */
+static int check_char(component_abi_cx *cx, uint64_t c, int64_t at)
 {
+    if (c < 0xd800 || (c > 0xdfff && c < 0x110000))
+        return 0;
+    char where[32];
+    if (at >= 0)
+        snprintf(where, sizeof where, "at 0x%llx", (unsigned long long)at);
+    else
+        snprintf(where, sizeof where, "%s", at == -1 ? "(flat)" : "given by the host");
     if (c >= 0x110000)
         return component_abi_trap(cx, "invalid char 0x%llx %s: past U+10FFFF",
                                   (unsigned long long)c, where);
-    if (c >= 0xd800 && c <= 0xdfff)
-        return component_abi_trap(cx, "invalid char 0x%llx %s: a surrogate",
-                                  (unsigned long long)c, where);
-    return 0;
+    return component_abi_trap(cx, "invalid char 0x%llx %s: a surrogate", (unsigned long long)c,
+                              where);
 }
 
 /* ---- integers and floats from raw bits --------------------------------- */
@@ -307,7 +322,7 @@ static int check_char(component_abi_cx *cx, uint64_t c, const char *where)
 /* A primitive from the low bits of `bits`: integers take the bits they
  * need and sign-extend or not, floats canonicalise NaNs. */
 static int prim_from_bits(component_abi_cx *cx, component_prim p, uint64_t bits,
-                          component_val *out, const char *where)
+                          component_val *out, int64_t at)
 {
     switch (p) {
     case COMPONENT_PRIM_BOOL: out->kind = COMPONENT_VAL_BOOL; out->of.b = bits != 0; break;
@@ -332,7 +347,7 @@ static int prim_from_bits(component_abi_cx *cx, component_prim p, uint64_t bits,
         break;
     }
     case COMPONENT_PRIM_CHAR:
-        if (check_char(cx, (uint32_t)bits, where) < 0)
+        if (check_char(cx, (uint32_t)bits, at) < 0)
             return -1;
         out->kind = COMPONENT_VAL_CHAR;
         out->of.ch = (uint32_t)bits;
@@ -401,7 +416,7 @@ static int prim_to_bits(component_abi_cx *cx, const component_rtype *t, const co
         return 0;
     }
     case COMPONENT_PRIM_CHAR:
-        if (check_char(cx, v->of.ch, "given by the host") < 0)
+        if (check_char(cx, v->of.ch, -2) < 0)
             return -1;
         *bits = v->of.ch;
         return 0;
@@ -431,12 +446,12 @@ static int lift_list_range(component_abi_cx *cx, const component_rtype *elem, ui
                            uint32_t n, component_val *out)
 {
     uint64_t bytes = (uint64_t)n * elem->size;
-    char what[96];
-    snprintf(what, sizeof what, "list of %u x %u bytes", n, elem->size);
     if (bytes > COMPONENT_ABI_MAX_LIST_BYTES)
-        return component_abi_trap(cx, "%s at 0x%x is longer than the limit of %u bytes", what,
-                                  ptr, COMPONENT_ABI_MAX_LIST_BYTES);
-    if (component_abi_check_range(cx, ptr, bytes, elem->align, what) < 0)
+        return component_abi_trap(cx, "list of %u x %u bytes at 0x%x is longer than the limit "
+                                      "of %u bytes", n, elem->size, ptr,
+                                  COMPONENT_ABI_MAX_LIST_BYTES);
+    if (component_abi_check_range(cx, ptr, bytes, elem->align, "list of %u x %u bytes", n,
+                                  elem->size) < 0)
         return -1;
     out->kind = COMPONENT_VAL_LIST;
     out->of.list.n = n;
@@ -454,8 +469,8 @@ static int lift_list_range(component_abi_cx *cx, const component_rtype *elem, ui
             if (f32 ? f32_canonical((uint32_t)b) != b : f64_canonical(b) != b) {
                 uint8_t *copy = component_arena_alloc(cx->arena, (size_t)bytes);
                 if (!copy)
-                    return component_abi_trap(cx, "out of memory: %s passes the call's arena "
-                                                  "limit", what);
+                    return component_abi_trap(cx, "out of memory: list of %u x %u bytes passes "
+                                                  "the call's arena limit", n, elem->size);
                 memcpy(copy, mem, (size_t)bytes);
                 for (uint32_t j = i; j < n; j++) {
                     uint8_t *e = copy + (uint64_t)j * elem->size;
@@ -550,11 +565,7 @@ static int load_at(component_abi_cx *cx, const component_rtype *t, uint32_t ptr,
         if (t->prim == COMPONENT_PRIM_STRING)
             return component_abi_lift_string(cx, (uint32_t)read_le(mem + ptr, 4),
                                              (uint32_t)read_le(mem + ptr + 4, 4), out);
-        {
-            char where[32];
-            snprintf(where, sizeof where, "at 0x%x", ptr);
-            return prim_from_bits(cx, t->prim, read_le(mem + ptr, t->size), out, where);
-        }
+        return prim_from_bits(cx, t->prim, read_le(mem + ptr, t->size), out, ptr);
     case COMPONENT_TYPE_LIST:
         return lift_list_range(cx, t->a, (uint32_t)read_le(mem + ptr, 4),
                                (uint32_t)read_le(mem + ptr + 4, 4), out);
@@ -581,7 +592,7 @@ static int load_at(component_abi_cx *cx, const component_rtype *t, uint32_t ptr,
 int component_abi_load(component_abi_cx *cx, const component_rtype *t, uint32_t ptr,
                        component_val *out)
 {
-    if (component_abi_check_range(cx, ptr, t->size, t->align, type_name(t)) < 0)
+    if (component_abi_check_range(cx, ptr, t->size, t->align, "%s", type_name(t)) < 0)
         return -1;
     return load_at(cx, t, ptr, out);
 }
@@ -762,7 +773,7 @@ static int store_at(component_abi_cx *cx, const component_rtype *t, const compon
 int component_abi_store(component_abi_cx *cx, const component_rtype *t, const component_val *v,
                         uint32_t ptr)
 {
-    if (component_abi_check_range(cx, ptr, t->size, t->align, type_name(t)) < 0)
+    if (component_abi_check_range(cx, ptr, t->size, t->align, "%s", type_name(t)) < 0)
         return -1;
     return store_at(cx, t, v, ptr);
 }
@@ -812,10 +823,10 @@ int component_abi_lift_flat(component_abi_cx *cx, const component_rtype *t, cons
         }
         *pos += 1;
         switch (t->flat[0]) {
-        case WASM_I64: return prim_from_bits(cx, t->prim, (uint64_t)v->i64, out, "(flat)");
-        case WASM_F32: return prim_from_bits(cx, t->prim, v->f32_bits, out, "(flat)");
-        case WASM_F64: return prim_from_bits(cx, t->prim, v->f64_bits, out, "(flat)");
-        default: return prim_from_bits(cx, t->prim, (uint32_t)v->i32, out, "(flat)");
+        case WASM_I64: return prim_from_bits(cx, t->prim, (uint64_t)v->i64, out, -1);
+        case WASM_F32: return prim_from_bits(cx, t->prim, v->f32_bits, out, -1);
+        case WASM_F64: return prim_from_bits(cx, t->prim, v->f64_bits, out, -1);
+        default: return prim_from_bits(cx, t->prim, (uint32_t)v->i32, out, -1);
         }
     case COMPONENT_TYPE_LIST:
         *pos += 2;

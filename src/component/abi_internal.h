@@ -18,10 +18,10 @@
  * no memory). */
 uint8_t *component_abi_memory(component_abi_cx *cx, uint64_t *size);
 /* Traps unless [ptr, ptr + bytes) lies in memory and ptr is a multiple of
- * `align`; `what` names the value for the message ("u32", "list of 10 x
- * 8 bytes"). */
+ * `align`; what_fmt names the value for the message ("u32", "list of %u x
+ * %u bytes"), formatted only when the check fails. */
 int component_abi_check_range(component_abi_cx *cx, uint32_t ptr, uint64_t bytes, uint32_t align,
-                              const char *what);
+                              const char *what_fmt, ...) UTIL_PRINTF(5, 6);
 /* realloc(0, 0, align, size) through the canonical options, with the
  * returned pointer's alignment and bounds checked. */
 int component_abi_alloc(component_abi_cx *cx, uint32_t align, uint64_t size, const char *what,

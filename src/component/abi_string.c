@@ -201,10 +201,9 @@ int component_abi_lift_string(component_abi_cx *cx, uint32_t ptr, uint32_t tagge
         return component_abi_trap(cx, "string of %llu bytes at 0x%x is longer than the limit "
                                       "of %u bytes", (unsigned long long)bytes, ptr,
                                   COMPONENT_ABI_MAX_STRING_BYTES);
-    char what[64];
-    snprintf(what, sizeof what, "%s string of %llu bytes",
-             utf16 ? "UTF-16" : align == 2 ? "latin1" : "UTF-8", (unsigned long long)bytes);
-    if (component_abi_check_range(cx, ptr, bytes, align, what) < 0)
+    if (component_abi_check_range(cx, ptr, bytes, align, "%s string of %llu bytes",
+                                  utf16 ? "UTF-16" : align == 2 ? "latin1" : "UTF-8",
+                                  (unsigned long long)bytes) < 0)
         return -1;
     const uint8_t *s = wasm_memory_data(cx->memory) + ptr;
     out->kind = COMPONENT_VAL_STRING;
