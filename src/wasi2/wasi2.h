@@ -38,6 +38,10 @@ typedef struct wasi2_config {
     const wasi2_preopen *preopens;
     size_t npreopens;
     bool allow_network; /* wasi:sockets and ip-name-lookup; off: every call is access-denied */
+    /* CLOCK_MONOTONIC ns after which blocking calls (poll, blocking reads
+     * and writes) give up; 0 = none.  The store's deadline stops running
+     * code; this stops a guest that waits. */
+    uint64_t deadline_ns;
 } wasi2_config;
 
 static inline void wasi2_config_init(wasi2_config *c)
@@ -47,6 +51,8 @@ static inline void wasi2_config_init(wasi2_config *c)
 
 wasi2_ctx *wasi2_ctx_new(const wasi2_config *config, util_error **err);
 void wasi2_ctx_free(wasi2_ctx *ctx);
+/* True once a blocking call returned early because of deadline_ns. */
+bool wasi2_ctx_deadline_hit(const wasi2_ctx *ctx);
 
 /* ---- streams: one small vtable behind every wasi:io stream -------------
  *
