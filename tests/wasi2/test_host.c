@@ -25,6 +25,8 @@ typedef struct fixture {
     char error[512]; /* the last call's error, "" if none */
 } fixture;
 
+static uint64_t fixture_deadline; /* the next fixture's deadline_ns */
+
 static fixture *fixture_new(const int *stdin_fd, const int *stdout_fd)
 {
     fixture *f = util_xcalloc(1, sizeof(*f));
@@ -41,6 +43,7 @@ static fixture *fixture_new(const int *stdin_fd, const int *stdout_fd)
     c.stdin_fd = stdin_fd ? *stdin_fd : f->in[0];
     c.stdout_fd = stdout_fd ? *stdout_fd : f->out[1];
     c.stderr_fd = f->errp[1];
+    c.deadline_ns = fixture_deadline;
     util_error *err = NULL;
     f->ctx = wasi2_ctx_new(&c, &err);
     f->l = component_linker_new();
@@ -476,6 +479,39 @@ static void test_random(void)
     fixture_free(f);
 }
 
+/* deadline_ns ends a wait that nothing else would: blocking-read on a
+ * silent pipe, poll on it, and a block; each traps and is recorded. */
+static void test_deadline_ends_waits(void)
+{
+    fixture_deadline = util_monotonic_ns() + 50 * 1000000ull;
+    fixture *f = fixture_new(NULL, NULL);
+    fixture_deadline = 0;
+    CHECK(!wasi2_ctx_deadline_hit(f->ctx));
+    component_val in = get_stream(f, CLI("stdin"), "get-stdin");
+    component_val a[2] = {borrow(&in), u64v(10)}, r;
+    CHECK_INT(call(f, IO("streams"), "[method]input-stream.read", a, 2, &r), 0);
+    CHECK(!wasi2_ctx_deadline_hit(f->ctx));
+    CHECK_INT(call(f, IO("streams"), "[method]input-stream.blocking-read", a, 2, &r), -1);
+    CHECK(strstr(f->error, "deadline") != NULL);
+    CHECK(wasi2_ctx_deadline_hit(f->ctx));
+    CHECK(util_monotonic_ns() >= f->ctx->deadline_ns);
+    component_val sub;
+    CHECK_INT(call(f, IO("streams"), "[method]input-stream.subscribe", a, 1, &sub), 0);
+    component_val list[1] = {borrow(&sub)};
+    component_val pa[1] = {{.kind = COMPONENT_VAL_LIST, .of.list = {.items = list, .n = 1}}};
+    CHECK_INT(call(f, IO("poll"), "poll", pa, 1, &r), -1);
+    CHECK(strstr(f->error, "deadline") != NULL);
+    CHECK_INT(call(f, IO("poll"), "[method]pollable.block", list, 1, NULL), -1);
+    CHECK(strstr(f->error, "deadline") != NULL);
+    /* ready things are still answered after the deadline */
+    CHECK_INT(write(f->in[1], "z", 1), 1);
+    CHECK_INT(call(f, IO("poll"), "poll", pa, 1, &r), 0);
+    CHECK_INT(r.of.list.n, 1);
+    wasi2_pollable_free((wasi2_pollable *)sub.of.resource.rep);
+    drop_stream(&in);
+    fixture_free(f);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -492,5 +528,6 @@ int main(void)
     RUN(test_terminals_of_pipes_are_none);
     RUN(test_clocks);
     RUN(test_random);
+    RUN(test_deadline_ends_waits);
     return TEST_SUMMARY();
 }
