@@ -59,6 +59,9 @@ static rinst *new_rinst(component_instance *inst, pcomp *p, rinst *parent, uint3
         r->vals[s] = component_instance_alloc(inst, sort_count(p, (component_sort)s) * sizeof(rval));
     r->children = component_instance_alloc(inst, p->c->ninstances * sizeof(rinst *));
     r->handles = component_handles_new();
+    for (uint32_t k = 0; k < p->c->ntypes; k++)
+        if (p->own_res[k])
+            component_handles_define_type(r->handles, p->own_res[k]);
     r->may_enter = true;
     if (inst->nall == inst->all_cap) {
         inst->all_cap = inst->all_cap ? inst->all_cap * 2 : 8;
@@ -508,6 +511,20 @@ void component_instance_free(component_instance *inst)
 {
     if (!inst)
         return;
+    /* guest resources still held: their defining instances destroy them
+     * (host ones are destroyed by the tables) */
+    for (size_t i = inst->nall; i-- > 0;) {
+        uint32_t h = 0;
+        component_resource_type *t;
+        uintptr_t rep;
+        while (inst->all[i]->handles &&
+               component_handles_next_own(inst->all[i]->handles, &h, &t, &rep)) {
+            wasm_result res;
+            wasm_result_init(&res);
+            if (!t->host)
+                (void)component_drop_own(inst, NULL, t, rep, &res);
+        }
+    }
     for (size_t i = inst->nall; i-- > 0;)
         component_handles_free(inst->all[i]->handles);
     free(inst->all);

@@ -851,6 +851,11 @@ int component_pcomp_build(component_pre *pre, pcomp *p, util_error **err)
             return util_error_set(err, 0, "%s%scanon %s is not supported", where(p),
                                   *where(p) ? ": " : "", component_canon_name(cn->kind));
     }
+    /* every resource the component defines gets its identity now: the
+     * instance's handle table is told them when it is made */
+    for (uint32_t i = 0; i < c->ntypes; i++)
+        if (c->types[i].kind == COMPONENT_TYPE_RESOURCE && !component_pcomp_type(&p->body, i, err))
+            return -1;
     if (each_item(p, COMPONENT_SORT_INSTANCE, PDEF_INSTANCE, err) < 0 ||
         each_item(p, COMPONENT_SORT_FUNC, PDEF_ALIAS, err) < 0 ||
         each_item(p, COMPONENT_SORT_INSTANCE, PDEF_ALIAS, err) < 0)
