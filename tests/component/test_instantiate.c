@@ -315,10 +315,262 @@ static void test_simple_component(void)
     stop(&r);
 }
 
+/* ---- values both ways (wat/values.wat) ------------------------------------------ */
+
+static int host_double(component_call *call, void *env, const component_val *args, size_t nargs,
+                       component_val *result)
+{
+    (void)call, (void)env, (void)nargs;
+    result->kind = COMPONENT_VAL_U32;
+    result->of.u = args[0].of.u * 2;
+    return 0;
+}
+
+static int host_greet(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)env, (void)nargs;
+    size_t n = args[0].of.str.len;
+    char *out = component_call_alloc(call, n + 7);
+    if (!out)
+        return component_call_trap(call, "out of memory");
+    memcpy(out, "hello, ", 7);
+    memcpy(out + 7, args[0].of.str.ptr, n);
+    result->kind = COMPONENT_VAL_STRING;
+    result->of.str.ptr = out;
+    result->of.str.len = n + 7;
+    return 0;
+}
+
+static int host_sum(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    (void)call, (void)env, (void)nargs;
+    uint64_t total = 0;
+    for (size_t i = 0; i < args[0].of.list.n; i++) {
+        uint32_t x;
+        if (args[0].of.list.raw)
+            memcpy(&x, (const uint8_t *)args[0].of.list.raw + 4 * i, 4);
+        else
+            x = (uint32_t)args[0].of.list.items[i].of.u;
+        total += x;
+    }
+    result->kind = COMPONENT_VAL_U64;
+    result->of.u = total;
+    return 0;
+}
+
+static component_linker *values_linker(void)
+{
+    util_error *err = NULL;
+    component_linker *l = component_linker_new();
+    const char *api = "test:v/host@1.0.0";
+    CHECK(component_linker_define_func(l, api, "double", "func(x: u32) -> u32", host_double,
+                                       NULL, &err) == 0);
+    CHECK(component_linker_define_func(l, api, "greet", "func(name: string) -> string",
+                                       host_greet, NULL, &err) == 0);
+    CHECK(component_linker_define_func(l, api, "sum", "func(xs: list<u32>) -> u64", host_sum,
+                                       NULL, &err) == 0);
+    CHECK(err == NULL);
+    return l;
+}
+
+/* Calls `name` with one argument; the result stays valid until done(). */
+static bool call1(running *r, const char *name, component_val arg, component_val *result)
+{
+    const component_func *f = component_instance_func(r->inst, NULL, name);
+    if (!f) {
+        fprintf(stderr, "  no export %s\n", name);
+        return false;
+    }
+    if (component_func_call(r->inst, f, &arg, 1, result, &r->res) < 0) {
+        fprintf(stderr, "  %s: %s\n", name, r->res.message);
+        return false;
+    }
+    return true;
+}
+
+static void done(running *r, const char *name)
+{
+    const component_func *f = component_instance_func(r->inst, NULL, name);
+    CHECK(f && component_func_post_return(r->inst, f, &r->res) == 0);
+}
+
+#define VAL(k, field, v) ((component_val){.kind = COMPONENT_VAL_##k, .of.field = (v)})
+
+#define CHECK_ECHO(r, name, k, field, v)                                                      \
+    do {                                                                                      \
+        component_val out_;                                                                   \
+        CHECK(call1(r, name, VAL(k, field, v), &out_));                                       \
+        CHECK_INT(out_.kind, COMPONENT_VAL_##k);                                              \
+        CHECK(out_.of.field == (v));                                                          \
+        done(r, name);                                                                        \
+    } while (0)
+
+static component_val str_val(const char *s)
+{
+    component_val v = {.kind = COMPONENT_VAL_STRING};
+    v.of.str.ptr = s;
+    v.of.str.len = strlen(s);
+    return v;
+}
+
+static bool str_is(const component_val *v, const char *s)
+{
+    return v->kind == COMPONENT_VAL_STRING && v->of.str.len == strlen(s) &&
+           memcmp(v->of.str.ptr, s, v->of.str.len) == 0;
+}
+
+static void test_values_numbers(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("values", &len);
+    component_linker *l = values_linker();
+    running r;
+    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker_free(l);
+    if (!r.inst) {
+        stop(&r);
+        return;
+    }
+    CHECK_ECHO(&r, "echo-bool", BOOL, b, true);
+    CHECK_ECHO(&r, "echo-bool", BOOL, b, false);
+    CHECK_ECHO(&r, "echo-u8", U8, u, 200);
+    CHECK_ECHO(&r, "echo-s8", S8, s, -5);
+    CHECK_ECHO(&r, "echo-u16", U16, u, 65535);
+    CHECK_ECHO(&r, "echo-s16", S16, s, -32768);
+    CHECK_ECHO(&r, "echo-u32", U32, u, 4000000000u);
+    CHECK_ECHO(&r, "echo-s32", S32, s, INT32_MIN);
+    CHECK_ECHO(&r, "echo-char", CHAR, ch, 0x1F600);
+    CHECK_ECHO(&r, "echo-u64", U64, u, UINT64_MAX);
+    CHECK_ECHO(&r, "echo-s64", S64, s, INT64_MIN);
+    CHECK_ECHO(&r, "echo-f32", F32, f32, 1.5f);
+    CHECK_ECHO(&r, "echo-f64", F64, f64, -2.25);
+    CHECK_ECHO(&r, "echo-flags", FLAGS, flags, 5);
+    component_val out;
+    CHECK(call1(&r, "echo-enum", (component_val){.kind = COMPONENT_VAL_VARIANT,
+                                                 .of.variant.disc = 2}, &out));
+    CHECK_INT(out.kind, COMPONENT_VAL_VARIANT);
+    CHECK_INT(out.of.variant.disc, 2);
+    done(&r, "echo-enum");
+    const component_func *f = component_instance_func(r.inst, NULL, "echo-u8");
+    CHECK_STR(component_func_signature(f), "func(x: u8) -> u8");
+    /* the wrong number of arguments is refused, not lowered */
+    CHECK(component_func_call(r.inst, f, NULL, 0, &out, &r.res) < 0);
+    /* a call before the previous post-return is refused */
+    CHECK(call1(&r, "echo-u8", VAL(U8, u, 1), &out));
+    CHECK(component_func_call(r.inst, f, &(component_val){.kind = COMPONENT_VAL_U8}, 1, &out,
+                              &r.res) < 0);
+    CHECK_STR(r.res.message, "post-return of the previous call has not run");
+    done(&r, "echo-u8");
+    stop(&r);
+}
+
+static void test_values_memory(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("values", &len);
+    component_linker *l = values_linker();
+    running r;
+    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker_free(l);
+    if (!r.inst) {
+        stop(&r);
+        return;
+    }
+    component_val out;
+    /* strings through realloc, and post-return runs */
+    CHECK(call1(&r, "echo-string", str_val("h\xc3\xa9llo"), &out));
+    CHECK(str_is(&out, "h\xc3\xa9llo"));
+    done(&r, "echo-string");
+    CHECK(call1(&r, "posts", (component_val){0}, &out) == false); /* posts takes none */
+    const component_func *posts = component_instance_func(r.inst, NULL, "posts");
+    CHECK(component_func_call(r.inst, posts, NULL, 0, &out, &r.res) == 0);
+    CHECK_INT(out.of.u, 1);
+    CHECK(component_func_post_return(r.inst, posts, &r.res) == 0);
+
+    /* lists of numbers both ways (raw little-endian) */
+    uint16_t in16[3] = {1, 2, 65535};
+    component_val lv = {.kind = COMPONENT_VAL_LIST};
+    lv.of.list.raw = in16;
+    lv.of.list.n = 3;
+    CHECK(call1(&r, "echo-list", lv, &out));
+    CHECK_INT(out.kind, COMPONENT_VAL_LIST);
+    CHECK_INT(out.of.list.n, 3);
+    CHECK(out.of.list.raw && memcmp(out.of.list.raw, in16, 6) == 0);
+    done(&r, "echo-list");
+
+    /* tuples: flattened in, through memory out */
+    component_val fields[2] = {VAL(U32, u, 7), str_val("x")};
+    component_val tv = {.kind = COMPONENT_VAL_RECORD};
+    tv.of.record.fields = fields;
+    tv.of.record.n = 2;
+    CHECK(call1(&r, "swap", tv, &out));
+    CHECK(out.kind == COMPONENT_VAL_RECORD && out.of.record.n == 2);
+    if (out.of.record.n == 2) {
+        CHECK(str_is(&out.of.record.fields[0], "x"));
+        CHECK_INT(out.of.record.fields[1].of.u, 7);
+    }
+    done(&r, "swap");
+
+    /* options and results */
+    component_val payload = VAL(U32, u, 41);
+    component_val some = {.kind = COMPONENT_VAL_VARIANT};
+    some.of.variant.disc = 1;
+    some.of.variant.payload = &payload;
+    CHECK(call1(&r, "opt-inc", some, &out));
+    CHECK(out.of.variant.disc == 1 && out.of.variant.payload && out.of.variant.payload->of.u == 42);
+    done(&r, "opt-inc");
+    component_val none = {.kind = COMPONENT_VAL_VARIANT};
+    CHECK(call1(&r, "opt-inc", none, &out));
+    CHECK(out.of.variant.disc == 0 && out.of.variant.payload == NULL);
+    done(&r, "opt-inc");
+    CHECK(call1(&r, "check", VAL(U32, u, 5), &out));
+    CHECK(out.of.variant.disc == 0 && out.of.variant.payload && out.of.variant.payload->of.u == 5);
+    done(&r, "check");
+    CHECK(call1(&r, "check", VAL(U32, u, 500), &out));
+    CHECK(out.of.variant.disc == 1 && out.of.variant.payload &&
+          str_is(out.of.variant.payload, "big"));
+    done(&r, "check");
+    stop(&r);
+}
+
+static void test_values_host_imports(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("values", &len);
+    component_linker *l = values_linker();
+    running r;
+    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker_free(l);
+    if (!r.inst) {
+        stop(&r);
+        return;
+    }
+    component_val out;
+    CHECK(call1(&r, "call-double", VAL(U32, u, 21), &out));
+    CHECK_INT(out.of.u, 42);
+    done(&r, "call-double");
+    CHECK(call1(&r, "call-greet", str_val("bob"), &out));
+    CHECK(str_is(&out, "hello, bob"));
+    done(&r, "call-greet");
+    uint32_t xs[4] = {1, 2, 3, 4000000000u};
+    component_val lv = {.kind = COMPONENT_VAL_LIST};
+    lv.of.list.raw = xs;
+    lv.of.list.n = 4;
+    CHECK(call1(&r, "call-sum", lv, &out));
+    CHECK(out.of.u == 4000000006ull);
+    done(&r, "call-sum");
+    stop(&r);
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
     RUN(test_import_errors);
     RUN(test_simple_component);
+    RUN(test_values_numbers);
+    RUN(test_values_memory);
+    RUN(test_values_host_imports);
     return TEST_SUMMARY();
 }
