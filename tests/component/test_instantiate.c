@@ -564,6 +564,157 @@ static void test_values_host_imports(void)
     stop(&r);
 }
 
+/* ---- resources (wat/resources.wat) --------------------------------------------- */
+
+typedef struct counter {
+    uint32_t value;
+} counter;
+
+static int counters_live, counters_freed;
+static component_resource_type *counter_type;
+
+static void counter_dtor(uintptr_t rep)
+{
+    free((counter *)rep);
+    counters_live--;
+    counters_freed++;
+}
+
+static counter *new_counter(uint32_t v)
+{
+    counter *c = util_xcalloc(1, sizeof *c);
+    c->value = v;
+    counters_live++;
+    return c;
+}
+
+static int counter_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                       component_val *result)
+{
+    (void)call, (void)env, (void)nargs;
+    result->kind = COMPONENT_VAL_OWN;
+    result->of.resource.type = counter_type;
+    result->of.resource.rep = (uintptr_t)new_counter((uint32_t)args[0].of.u);
+    return 0;
+}
+
+static int counter_get(component_call *call, void *env, const component_val *args, size_t nargs,
+                       component_val *result)
+{
+    (void)env, (void)nargs;
+    if (args[0].kind != COMPONENT_VAL_BORROW || args[0].of.resource.type != counter_type)
+        return component_call_trap(call, "not a borrowed counter");
+    result->kind = COMPONENT_VAL_U32;
+    result->of.u = ((counter *)args[0].of.resource.rep)->value;
+    return 0;
+}
+
+static component_linker *resources_linker(void)
+{
+    util_error *err = NULL;
+    component_linker *l = component_linker_new();
+    const char *api = "test:r/host@1.0.0";
+    counter_type = component_linker_define_resource(l, api, "counter", counter_dtor, &err);
+    CHECK(counter_type != NULL);
+    CHECK(component_linker_define_func(l, api, "[constructor]counter",
+                                       "func(start: u32) -> own<counter>", counter_new, NULL,
+                                       &err) == 0);
+    CHECK(component_linker_define_func(l, api, "[method]counter.get",
+                                       "func(self: borrow<counter>) -> u32", counter_get, NULL,
+                                       &err) == 0);
+    CHECK(err == NULL);
+    return l;
+}
+
+static uint64_t call_u32(running *r, const char *name, component_val arg)
+{
+    component_val out = {0};
+    if (!call1(r, name, arg, &out))
+        return UINT64_MAX;
+    done(r, name);
+    return out.of.u;
+}
+
+static void test_host_resources(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("resources", &len);
+    component_linker *l = resources_linker();
+    running r;
+    counters_live = counters_freed = 0;
+    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker_free(l);
+    if (!r.inst) {
+        stop(&r);
+        return;
+    }
+    /* made by the guest, borrowed by a method, dropped: the host dtor ran */
+    CHECK_INT(call_u32(&r, "use-counter", VAL(U32, u, 5)), 5);
+    CHECK_INT(counters_live, 0);
+    CHECK_INT(counters_freed, 1);
+    /* an own the host gives the guest, which keeps it: the instance frees it */
+    component_val own = {.kind = COMPONENT_VAL_OWN};
+    own.of.resource.type = counter_type;
+    own.of.resource.rep = (uintptr_t)new_counter(9);
+    CHECK_INT(call_u32(&r, "keep-counter", own), 9);
+    CHECK_INT(counters_live, 1);
+    /* dropping a handle twice traps */
+    component_val out;
+    CHECK(!call1(&r, "drop-twice", VAL(U32, u, 1), &out));
+    CHECK_INT(r.res.kind, WASM_TRAP);
+    CHECK_INT(counters_freed, 2);
+    stop(&r);
+    CHECK_INT(counters_live, 0);
+    CHECK_INT(counters_freed, 3);
+}
+
+static void test_guest_resources(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("resources", &len);
+    component_linker *l = resources_linker();
+    running r;
+    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker_free(l);
+    if (!r.inst) {
+        stop(&r);
+        return;
+    }
+    component_val t;
+    CHECK(call1(&r, "[constructor]thing", VAL(U32, u, 7), &t));
+    CHECK_INT(t.kind, COMPONENT_VAL_OWN);
+    CHECK_INT(t.of.resource.rep, 7);
+    component_val thing = t;
+    done(&r, "[constructor]thing");
+    /* a borrow lent back to the owner: it sees its rep */
+    component_val b = thing;
+    b.kind = COMPONENT_VAL_BORROW;
+    CHECK_INT(call_u32(&r, "[method]thing.value", b), 70);
+    CHECK_INT(call_u32(&r, "drops", (component_val){0}), UINT64_MAX); /* drops takes none */
+    /* own transfer back into the guest, which drops it: its dtor runs */
+    CHECK_INT(call_u32(&r, "consume", thing), 7);
+    const component_func *drops = component_instance_func(r.inst, NULL, "drops");
+    const component_func *last = component_instance_func(r.inst, NULL, "last");
+    component_val n;
+    CHECK(component_func_call(r.inst, drops, NULL, 0, &n, &r.res) == 0 && n.of.u == 1);
+    CHECK(component_func_post_return(r.inst, drops, &r.res) == 0);
+    CHECK(component_func_call(r.inst, last, NULL, 0, &n, &r.res) == 0 && n.of.u == 7);
+    CHECK(component_func_post_return(r.inst, last, &r.res) == 0);
+    /* the host drops one it holds: the guest's dtor runs */
+    CHECK(call1(&r, "[constructor]thing", VAL(U32, u, 8), &t));
+    thing = t;
+    done(&r, "[constructor]thing");
+    CHECK(component_resource_drop(r.inst, &thing, &r.res) == 0);
+    CHECK(component_func_call(r.inst, last, NULL, 0, &n, &r.res) == 0 && n.of.u == 8);
+    CHECK(component_func_post_return(r.inst, last, &r.res) == 0);
+    /* a handle that is none traps */
+    component_val out;
+    CHECK(!call1(&r, "bad-rep", VAL(U32, u, 99), &out));
+    CHECK_INT(r.res.kind, WASM_TRAP);
+    fprintf(stderr, "  bad handle: %s\n", r.res.message);
+    stop(&r);
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
@@ -572,5 +723,7 @@ int main(void)
     RUN(test_values_numbers);
     RUN(test_values_memory);
     RUN(test_values_host_imports);
+    RUN(test_host_resources);
+    RUN(test_guest_resources);
     return TEST_SUMMARY();
 }
