@@ -25,8 +25,16 @@ static uint8_t *read_bytes(const char *path, size_t *len)
 
 /* ---- a linker that serves exactly what a component imports ----------------- */
 
+/* A host function the test implements, by interface (without version) and
+ * name; every other import gets not_implemented. */
+typedef struct impl {
+    const char *interface, *name;
+    component_host_fn fn;
+} impl;
+
 typedef struct permissive {
     component_linker *l;
+    const impl *impls;
     struct {
         component_resource_type *declared, *host;
     } res[512];
@@ -89,17 +97,25 @@ static void permissive_visit(void *env, const char *interface, const char *name,
         return;
     }
     component_rfunc_format(func, text, sizeof text);
-    if (component_linker_define_func(p->l, interface, name, text, not_implemented, NULL, &err) < 0)
+    component_host_fn fn = not_implemented;
+    for (const impl *i = p->impls; i && i->name; i++) {
+        size_t n = strlen(i->interface);
+        if (interface && strncmp(interface, i->interface, n) == 0 &&
+            (interface[n] == '@' || !interface[n]) && strcmp(name, i->name) == 0)
+            fn = i->fn;
+    }
+    if (component_linker_define_func(p->l, interface, name, text, fn, NULL, &err) < 0)
         note_error(p, &err);
 }
 
 /* A linker serving every import of `bytes` with functions that trap. */
-static component_linker *permissive_linker(const uint8_t *bytes, size_t len, char *why,
-                                           size_t cap)
+static component_linker *permissive_linker(const uint8_t *bytes, size_t len, const impl *impls,
+                                           char *why, size_t cap)
 {
     permissive *p = util_xcalloc(1, sizeof *p);
     util_error *err = NULL;
     p->l = component_linker_new();
+    p->impls = impls;
     if (component_visit_imports(bytes, len, permissive_visit, p, &err) < 0) {
         snprintf(why, cap, "visit: %s", err->msg);
         util_error_free(&err);
@@ -133,7 +149,7 @@ static int visit_corpus(const char *path, const struct stat *st, int type, struc
         return 0;
     }
     char why[1024] = "";
-    component_linker *l = permissive_linker(bytes, len, why, sizeof why);
+    component_linker *l = permissive_linker(bytes, len, NULL, why, sizeof why);
     util_error *err = NULL;
     component_pre *pre = l ? component_pre_new(bytes, len, l, &err) : NULL;
     if (pre) {
@@ -715,6 +731,143 @@ static void test_guest_resources(void)
     stop(&r);
 }
 
+/* ---- real components with a small WASI host -------------------------------------- */
+
+static char wasi_out[4096];
+static size_t wasi_out_len;
+static component_linker *wasi_linker;
+
+static component_resource_type *host_resource(const char *interface, const char *name)
+{
+    return component_host_interface_resource(component_linker_find(wasi_linker, interface), name);
+}
+
+static int own_stream(component_val *result, const char *interface, const char *name, int fd)
+{
+    result->kind = COMPONENT_VAL_OWN;
+    result->of.resource.type = host_resource(interface, name);
+    result->of.resource.rep = (uintptr_t)fd;
+    return 0;
+}
+
+static int get_stdout(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    return own_stream(result, "wasi:io/streams@0.2.12", "output-stream", 1);
+}
+
+static int get_stderr(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    return own_stream(result, "wasi:io/streams@0.2.12", "output-stream", 2);
+}
+
+static int get_stdin(component_call *call, void *env, const component_val *args, size_t nargs,
+                     component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    return own_stream(result, "wasi:io/streams@0.2.12", "input-stream", 0);
+}
+
+static int no_terminal(component_call *call, void *env, const component_val *args, size_t nargs,
+                       component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    result->kind = COMPONENT_VAL_VARIANT; /* option: none */
+    return 0;
+}
+
+static int no_directories(component_call *call, void *env, const component_val *args,
+                          size_t nargs, component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    result->kind = COMPONENT_VAL_LIST;
+    return 0;
+}
+
+static int check_write(component_call *call, void *env, const component_val *args, size_t nargs,
+                       component_val *result)
+{
+    (void)env, (void)args, (void)nargs;
+    component_val *n = component_call_vals(call, 1);
+    n->kind = COMPONENT_VAL_U64;
+    n->of.u = 4096;
+    result->kind = COMPONENT_VAL_VARIANT;
+    result->of.variant.payload = n;
+    return 0;
+}
+
+static int stream_write(component_call *call, void *env, const component_val *args, size_t nargs,
+                        component_val *result)
+{
+    (void)call, (void)env, (void)nargs;
+    const component_val *bytes = &args[1];
+    size_t n = bytes->of.list.n;
+    if (wasi_out_len + n > sizeof wasi_out)
+        return component_call_trap(call, "test stdout full");
+    if (args[0].of.resource.rep == 1) {
+        memcpy(wasi_out + wasi_out_len, bytes->of.list.raw, n);
+        wasi_out_len += n;
+    }
+    result->kind = COMPONENT_VAL_VARIANT; /* ok */
+    return 0;
+}
+
+static int stream_flush(component_call *call, void *env, const component_val *args, size_t nargs,
+                        component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    result->kind = COMPONENT_VAL_VARIANT; /* ok */
+    return 0;
+}
+
+static const impl WASI_IMPLS[] = {
+    {"wasi:cli/stdout", "get-stdout", get_stdout},
+    {"wasi:cli/stderr", "get-stderr", get_stderr},
+    {"wasi:cli/stdin", "get-stdin", get_stdin},
+    {"wasi:cli/terminal-stdin", "get-terminal-stdin", no_terminal},
+    {"wasi:cli/terminal-stdout", "get-terminal-stdout", no_terminal},
+    {"wasi:cli/terminal-stderr", "get-terminal-stderr", no_terminal},
+    {"wasi:filesystem/preopens", "get-directories", no_directories},
+    {"wasi:io/streams", "[method]output-stream.check-write", check_write},
+    {"wasi:io/streams", "[method]output-stream.write", stream_write},
+    {"wasi:io/streams", "[method]output-stream.blocking-write-and-flush", stream_write},
+    {"wasi:io/streams", "[method]output-stream.blocking-flush", stream_flush},
+    {NULL, NULL, NULL},
+};
+
+static void test_c_reactor(void)
+{
+    size_t len;
+    uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-reactor.wasm", &len);
+    char why[512] = "";
+    wasi_linker = bytes ? permissive_linker(bytes, len, WASI_IMPLS, why, sizeof why) : NULL;
+    CHECK(wasi_linker != NULL);
+    running r;
+    wasi_out_len = 0;
+    CHECK(start(&r, bytes, len, wasi_linker, NULL));
+    if (r.inst) {
+        const component_func *add = component_instance_func(r.inst, NULL, "add");
+        CHECK(add != NULL);
+        if (add) {
+            CHECK_STR(component_func_signature(add), "func(a: s32, b: s32) -> s32");
+            component_val args[2] = {VAL(S32, s, 40), VAL(S32, s, 2)}, out;
+            CHECK(component_func_call(r.inst, add, args, 2, &out, &r.res) == 0);
+            CHECK_INT(out.of.s, 42);
+            CHECK(component_func_post_return(r.inst, add, &r.res) == 0);
+        }
+        CHECK_INT(call_void(&r, "hello"), WASM_OK);
+        CHECK(wasi_out_len == 19 && memcmp(wasi_out, "hello from reactor\n", 19) == 0);
+        if (r.res.kind != WASM_OK)
+            fprintf(stderr, "  hello: %s\n", r.res.message);
+    }
+    stop(&r);
+    component_linker_free(wasi_linker);
+    wasi_linker = NULL;
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
@@ -725,5 +878,6 @@ int main(void)
     RUN(test_values_host_imports);
     RUN(test_host_resources);
     RUN(test_guest_resources);
+    RUN(test_c_reactor);
     return TEST_SUMMARY();
 }
