@@ -823,7 +823,83 @@ static int stream_flush(component_call *call, void *env, const component_val *ar
     return 0;
 }
 
+static component_val *strings(component_call *call, const char *const *v, size_t n)
+{
+    component_val *items = component_call_vals(call, n);
+    for (size_t i = 0; items && i < n; i++)
+        items[i] = str_val(v[i]);
+    return items;
+}
+
+static int get_arguments(component_call *call, void *env, const component_val *args,
+                         size_t nargs, component_val *result)
+{
+    (void)env, (void)args, (void)nargs;
+    static const char *const argv[] = {"c-hello-cmd", "x", "y"};
+    result->kind = COMPONENT_VAL_LIST;
+    result->of.list.items = strings(call, argv, 3);
+    result->of.list.n = 3;
+    return 0;
+}
+
+static int get_environment(component_call *call, void *env, const component_val *args,
+                           size_t nargs, component_val *result)
+{
+    (void)env, (void)args, (void)nargs;
+    static const char *const kv[] = {"WHO", "tester"};
+    component_val *pair = component_call_vals(call, 1);
+    pair->kind = COMPONENT_VAL_RECORD;
+    pair->of.record.fields = strings(call, kv, 2);
+    pair->of.record.n = 2;
+    result->kind = COMPONENT_VAL_LIST;
+    result->of.list.items = pair;
+    result->of.list.n = 1;
+    return 0;
+}
+
+static int wall_now(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    (void)env, (void)args, (void)nargs;
+    component_val *f = component_call_vals(call, 2);
+    f[0] = VAL(U64, u, 1800000000);
+    f[1] = VAL(U32, u, 5);
+    result->kind = COMPONENT_VAL_RECORD;
+    result->of.record.fields = f;
+    result->of.record.n = 2;
+    return 0;
+}
+
+static int monotonic_now(component_call *call, void *env, const component_val *args,
+                         size_t nargs, component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    *result = VAL(U64, u, 123456789);
+    return 0;
+}
+
+static int no_cwd(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    result->kind = COMPONENT_VAL_VARIANT;
+    return 0;
+}
+
+static int wasi_exit(component_call *call, void *env, const component_val *args, size_t nargs,
+                     component_val *result)
+{
+    (void)env, (void)nargs, (void)result;
+    return component_call_exit(call, args[0].of.variant.disc == 0 ? 0 : 1);
+}
+
 static const impl WASI_IMPLS[] = {
+    {"wasi:cli/environment", "get-arguments", get_arguments},
+    {"wasi:cli/environment", "get-environment", get_environment},
+    {"wasi:cli/environment", "initial-cwd", no_cwd},
+    {"wasi:cli/exit", "exit", wasi_exit},
+    {"wasi:clocks/wall-clock", "now", wall_now},
+    {"wasi:clocks/monotonic-clock", "now", monotonic_now},
     {"wasi:cli/stdout", "get-stdout", get_stdout},
     {"wasi:cli/stderr", "get-stderr", get_stderr},
     {"wasi:cli/stdin", "get-stdin", get_stdin},
@@ -868,6 +944,40 @@ static void test_c_reactor(void)
     wasi_linker = NULL;
 }
 
+static void test_c_hello_cmd(void)
+{
+    size_t len;
+    uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-hello-cmd.wasm", &len);
+    char why[512] = "";
+    wasi_linker = bytes ? permissive_linker(bytes, len, WASI_IMPLS, why, sizeof why) : NULL;
+    CHECK(wasi_linker != NULL);
+    running r;
+    wasi_out_len = 0;
+    CHECK(start(&r, bytes, len, wasi_linker, NULL));
+    if (r.inst) {
+        const component_func *run = component_instance_func(r.inst, "wasi:cli/run@0.2.0", "run");
+        CHECK(run != NULL);
+        if (run) {
+            CHECK_STR(component_func_signature(run), "func() -> result");
+            component_val out;
+            int rc = component_func_call(r.inst, run, NULL, 0, &out, &r.res);
+            if (rc < 0)
+                fprintf(stderr, "  run: %s\n", r.res.message);
+            CHECK(rc == 0 && out.kind == COMPONENT_VAL_VARIANT && out.of.variant.disc == 0);
+            CHECK(rc == 0 && component_func_post_return(r.inst, run, &r.res) == 0);
+        }
+        static const char want[] = "hello from C (clang-14 + wasi-libc), argc=3\n"
+                                   "  argv[0]=c-hello-cmd\n  argv[1]=x\n  argv[2]=y\n"
+                                   "  WHO=tester\n  realtime ok: 1\n";
+        CHECK(wasi_out_len == sizeof want - 1 && memcmp(wasi_out, want, sizeof want - 1) == 0);
+        if (wasi_out_len != sizeof want - 1)
+            fprintf(stderr, "  stdout: %.*s\n", (int)wasi_out_len, wasi_out);
+    }
+    stop(&r);
+    component_linker_free(wasi_linker);
+    wasi_linker = NULL;
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
@@ -879,5 +989,6 @@ int main(void)
     RUN(test_host_resources);
     RUN(test_guest_resources);
     RUN(test_c_reactor);
+    RUN(test_c_hello_cmd);
     return TEST_SUMMARY();
 }
