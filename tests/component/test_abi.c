@@ -812,7 +812,7 @@ static void test_realloc_results_are_checked(void)
     cx = cx_with(COMPONENT_STRING_UTF8, "realloc_trap");
     pos = 0;
     CHECK_INT(component_abi_lower_flat(&cx, P(COMPONENT_PRIM_STRING), &s, flat, &pos), -1);
-    CHECK(res.kind == WASM_TRAP);
+    CHECK(trapped("realloc for a string of 4 bytes trapped: unreachable"));
     cx = cx_utf8();
     cx.memory = NULL;
     component_val out;
@@ -978,6 +978,13 @@ static void test_lists_lower_from_raw_and_items_alike(void)
     pos = 0;
     CHECK_INT(component_abi_lower_flat(&cx, ts, &from_raw, a, &pos), -1);
     CHECK(trapped("a list of string cannot be given as raw bytes"));
+    /* A host list past 4 GiB is refused before a byte is read. */
+    wasm_result_init(&res);
+    component_val huge = {.kind = COMPONENT_VAL_LIST, .of.list = {NULL, raw, (size_t)1 << 31}};
+    pos = 0;
+    CHECK_INT(component_abi_lower_flat(&cx, t, &huge, a, &pos), -1);
+    CHECK(trapped("list of 2147483648 x 2 bytes does not fit in a 32-bit memory"));
+    wasm_result_init(&res);
     /* Nested lists of records round-trip. */
     const component_rtype *rf[] = {P(COMPONENT_PRIM_STRING), list_of(P(COMPONENT_PRIM_U8)),
                                    P(COMPONENT_PRIM_CHAR)};
