@@ -451,7 +451,8 @@ void component_call_free(component_call *call);
  * and the exit code (-1 if no exit). */
 const char *component_call_message(const component_call *call);
 int component_call_exit_code(const component_call *call);
-/* Empties the arena (values returned earlier become invalid). */
+/* Empties the arena (values returned earlier become invalid) and clears
+ * the trap / exit state, for the next call through the same context. */
 void component_call_reset(component_call *call);
 
 /* ---- the linker -------------------------------------------------------- */
@@ -506,6 +507,12 @@ int component_linker_define_type(component_linker *l, const char *interface, con
 int component_linker_define_func(component_linker *l, const char *interface, const char *name,
                                  const char *signature, component_host_fn fn, void *env,
                                  util_error **err);
+
+/* Hands the linker `data` to free with free_fn(data) when its resource
+ * types die (the linker and every component_pre made with it gone): the
+ * state that a registration's host functions share through their `env`
+ * (the resource types they hand out, for one).  Never fails. */
+void component_linker_keep(component_linker *l, void *data, void (*free_fn)(void *data));
 
 /* Calls a host function directly, as a guest's call would reach it (for
  * tests, and for one host interface serving another in-process): the

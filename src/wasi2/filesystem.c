@@ -10,8 +10,8 @@
  * asked for write access.  The methods that take a path live in
  * filesystem_at.c.
  *
- * Preopens are opened once per context (wasi2_fs_init, which fails naming
- * a missing directory); get-directories hands out a fresh dup of each so
+ * Preopens are opened once per context (ctx.c, which fails naming a
+ * missing directory); get-directories hands out a fresh dup of each so
  * the guest may drop what it got and ask again.
  */
 #include "fsnet.h"
@@ -24,20 +24,6 @@
 #include <unistd.h>
 
 /* ---- values ------------------------------------------------------------ */
-
-int wasi2_val_case(component_call *call, component_val *result, uint32_t disc,
-                   const component_val *payload)
-{
-    component_val *p = NULL;
-    if (payload != NULL) {
-        p = component_call_vals(call, 1);
-        if (p == NULL)
-            return component_call_trap(call, "out of memory for a result");
-        *p = *payload;
-    }
-    *result = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {disc, p}};
-    return 0;
-}
 
 int wasi2_val_string(component_call *call, component_val *out, const char *s, size_t len)
 {
@@ -77,29 +63,6 @@ bool wasi2_utf8_valid(const char *str, size_t len)
         i += n;
     }
     return true;
-}
-
-/* ---- registrations ----------------------------------------------------- */
-
-static pthread_mutex_t regs_lock = PTHREAD_MUTEX_INITIALIZER;
-static wasi2_fsnet_reg *regs;
-
-wasi2_fsnet_reg *wasi2_fsnet_reg_new(wasi2_ctx *(*get_ctx)(void *data))
-{
-    wasi2_fsnet_reg *r = util_xcalloc(1, sizeof(*r));
-    r->get_ctx = get_ctx;
-    pthread_mutex_lock(&regs_lock);
-    r->next = regs;
-    regs = r;
-    pthread_mutex_unlock(&regs_lock);
-    return r;
-}
-
-wasi2_ctx *wasi2_fsnet_ctx(component_call *call, void *env)
-{
-    const wasi2_fsnet_reg *r = env;
-    void *data = component_call_data(call);
-    return r->get_ctx != NULL ? r->get_ctx(data) : data;
 }
 
 /* ---- error codes ------------------------------------------------------- */
@@ -220,57 +183,34 @@ static int may_write(const wasi2_descriptor *d)
 
 /* ---- preopens ---------------------------------------------------------- */
 
-int wasi2_fs_init(wasi2_fs *fs, const wasi2_config *config, util_error **err)
-{
-    fs->n = 0;
-    fs->dirs = util_xcalloc(config->npreopens ? config->npreopens : 1, sizeof(hostio_fd));
-    for (size_t i = 0; i < config->npreopens; i++) {
-        const wasi2_preopen *p = &config->preopens[i];
-        if (hostio_fd_open_preopen(&fs->dirs[i], p->host_path, p->guest_path, p->read_only,
-                                   err) < 0) {
-            wasi2_fs_fini(fs);
-            return -1;
-        }
-        fs->dirs[i].fdflags = DF_READ | (p->read_only ? 0 : DF_MUTATE_DIRECTORY);
-        fs->n = i + 1;
-    }
-    return 0;
-}
-
-void wasi2_fs_fini(wasi2_fs *fs)
-{
-    for (size_t i = 0; i < fs->n; i++)
-        hostio_fd_release(&fs->dirs[i]);
-    free(fs->dirs);
-    fs->dirs = NULL;
-    fs->n = 0;
-}
-
 WASI2_HOST_FN(wasi2_fs_get_directories)
 {
     (void)args;
     (void)nargs;
     const wasi2_fsnet_reg *reg = env;
-    wasi2_fs *fs = wasi2_ctx_fs(wasi2_fsnet_ctx(call, env));
-    component_val *items = component_call_vals(call, fs->n * 3 + 1);
+    const wasi2_ctx *ctx = wasi2_fsnet_ctx(call, env);
+    size_t n = ctx->npreopens;
+    component_val *items = component_call_vals(call, n * 3 + 1);
     if (items == NULL)
         return component_call_trap(call, "out of memory listing preopens");
-    component_val *pairs = items, *fields = items + fs->n;
-    for (size_t i = 0; i < fs->n; i++) {
-        const hostio_fd *p = &fs->dirs[i];
-        int fd = fcntl(p->host, F_DUPFD_CLOEXEC, 0);
+    component_val *pairs = items, *fields = items + n;
+    for (size_t i = 0; i < n; i++) {
+        const wasi2_ctx_preopen *p = &ctx->preopens[i];
+        int fd = fcntl(p->dirfd, F_DUPFD_CLOEXEC, 0);
         if (fd < 0)
-            return component_call_trap(call, "preopen %s: %s", p->preopen, strerror(errno));
-        wasi2_descriptor *d = wasi2_descriptor_new(fd, HOSTIO_FT_DIR, p->fdflags, p->read_only);
-        fields[2 * i] = wv_own(reg->fs.descriptor, d);
-        if (wasi2_val_string(call, &fields[2 * i + 1], p->preopen, strlen(p->preopen)) < 0) {
+            return component_call_trap(call, "preopen %s: %s", p->guest_path, strerror(errno));
+        uint32_t flags = DF_READ | (p->read_only ? 0 : DF_MUTATE_DIRECTORY);
+        wasi2_descriptor *d = wasi2_descriptor_new(fd, HOSTIO_FT_DIR, flags, p->read_only);
+        fields[2 * i] = wasi2_own(reg->fs.descriptor, d);
+        if (wasi2_val_string(call, &fields[2 * i + 1], p->guest_path, strlen(p->guest_path)) <
+            0) {
             wasi2_descriptor_drop((uintptr_t)d);
             return -1;
         }
         pairs[i] = (component_val){.kind = COMPONENT_VAL_RECORD,
                                    .of.record = {&fields[2 * i], 2}};
     }
-    *result = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {pairs, NULL, fs->n}};
+    *result = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {pairs, NULL, n}};
     return 0;
 }
 
@@ -570,7 +510,7 @@ WASI2_HOST_FN(wasi2_fs_read_directory)
         close(fd);
         return done(call, result, e);
     }
-    component_val v = wv_own(reg->fs.dir_stream, dir);
+    component_val v = wasi2_own(reg->fs.dir_stream, dir);
     return wv_ok(call, result, &v);
 }
 
@@ -614,4 +554,153 @@ WASI2_HOST_FN(wasi2_fs_read_directory_entry)
     f[2] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {f, 2}};
     f[3] = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, &f[2]}};
     return wv_ok(call, result, &f[3]);
+}
+
+/* ---- streams of files -------------------------------------------------- */
+
+/* A wasi:io stream over a file at an offset that the stream advances
+ * (pread / pwrite on a dup of the descriptor, so the stream lives on if
+ * the guest drops the descriptor first, and the descriptor's own reads
+ * and writes at offsets are untouched).  An append stream writes at the
+ * file's end each time.  Files never block: no `ready`. */
+typedef struct file_stream {
+    int fd;
+    uint64_t off;
+    bool append;
+} file_stream;
+
+/* What one check-write on a file allows. */
+#define FILE_WRITE_PERMIT (1024 * 1024)
+
+static ssize_t file_read(void *self, void *buf, size_t len)
+{
+    file_stream *f = self;
+    ssize_t n;
+    do {
+        n = pread(f->fd, buf, len, (off_t)f->off);
+    } while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return WASI2_STREAM_CLOSED;
+    if (n > 0)
+        f->off += (uint64_t)n;
+    return n;
+}
+
+static ssize_t file_check_write(void *self)
+{
+    (void)self;
+    return FILE_WRITE_PERMIT;
+}
+
+static ssize_t file_write(void *self, const void *buf, size_t len)
+{
+    file_stream *f = self;
+    static const uint8_t zeroes[4096];
+    if (f->append) {
+        struct stat st;
+        if (fstat(f->fd, &st) < 0)
+            return -1;
+        f->off = (uint64_t)st.st_size;
+    }
+    while (len > 0) {
+        size_t chunk = buf || len < sizeof(zeroes) ? len : sizeof(zeroes);
+        ssize_t n = pwrite(f->fd, buf ? buf : zeroes, chunk, (off_t)f->off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        f->off += (uint64_t)n;
+        len -= (size_t)n;
+        if (buf)
+            buf = (const uint8_t *)buf + n;
+    }
+    return 0;
+}
+
+static void file_close(void *self)
+{
+    file_stream *f = self;
+    close(f->fd);
+    free(f);
+}
+
+static const wasi2_stream_ops file_input_ops = {
+    .name = "file",
+    .read = file_read,
+    .close = file_close,
+};
+
+static const wasi2_stream_ops file_output_ops = {
+    .name = "file",
+    .check_write = file_check_write,
+    .write = file_write,
+    .close = file_close,
+};
+
+/* A stream of `d` from `off`, or an errno. */
+static int file_stream_new(const wasi2_descriptor *d, uint64_t off, bool output, bool append,
+                           wasi2_stream **out)
+{
+    if (d->filetype == HOSTIO_FT_DIR)
+        return EISDIR;
+    if (output) {
+        int e = may_write(d);
+        if (e != 0)
+            return e;
+    } else if (!(d->fdflags & DF_READ)) {
+        return EBADF;
+    }
+    if (off > INT64_MAX)
+        return EINVAL;
+    int fd = fcntl(d->host, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0)
+        return errno;
+    file_stream *f = util_xcalloc(1, sizeof(*f));
+    *f = (file_stream){.fd = fd, .off = off, .append = append};
+    *out = wasi2_stream_new(output ? &file_output_ops : &file_input_ops, f);
+    return 0;
+}
+
+static int stream_result(component_call *call, void *env, component_val *result,
+                         const component_val *args, uint64_t off, bool output, bool append)
+{
+    const wasi2_fsnet_reg *reg = env;
+    wasi2_stream *s = NULL;
+    int e = file_stream_new(self_of(args), off, output, append, &s);
+    if (e != 0)
+        return done(call, result, e);
+    component_val v =
+        wasi2_own(output ? reg->host->output_stream : reg->host->input_stream, s);
+    return wv_ok(call, result, &v);
+}
+
+WASI2_HOST_FN(wasi2_fs_read_via_stream)
+{
+    (void)nargs;
+    return stream_result(call, env, result, args, args[1].of.u, false, false);
+}
+
+WASI2_HOST_FN(wasi2_fs_write_via_stream)
+{
+    (void)nargs;
+    return stream_result(call, env, result, args, args[1].of.u, true, false);
+}
+
+WASI2_HOST_FN(wasi2_fs_append_via_stream)
+{
+    (void)nargs;
+    return stream_result(call, env, result, args, 0, true, true);
+}
+
+/* filesystem-error-code: the error-code of a wasi:io error that carries a
+ * host errno (those of file streams do), none for the others. */
+WASI2_HOST_FN(wasi2_fs_error_code)
+{
+    (void)env;
+    (void)nargs;
+    const wasi2_error *e = (const wasi2_error *)args[0].of.resource.rep;
+    if (e->errnum == 0)
+        return wasi2_variant(call, 0, NULL, result);
+    component_val code = wv_enum(wasi2_fs_error_from_errno(e->errnum));
+    return wasi2_variant(call, 1, &code, result);
 }

@@ -105,7 +105,7 @@ WASI2_HOST_FN(wasi2_fs_open_at)
                            ? a.dir->fdflags & (DF_READ | DF_MUTATE_DIRECTORY)
                            : (uint32_t)flags & ~(uint32_t)DF_MUTATE_DIRECTORY;
     wasi2_descriptor *d = wasi2_descriptor_new(fd, ft, granted, a.dir->read_only);
-    component_val v = wv_own(reg->fs.descriptor, d);
+    component_val v = wasi2_own(reg->fs.descriptor, d);
     return wv_ok(call, result, &v);
 }
 

@@ -16,15 +16,12 @@
 #define WASI2_FSNET_H
 
 #include "hostio.h"
-#include "wasi2.h"
+#include "wasi2_internal.h"
 
 #include <string.h>
 
-/* The version every interface here is registered at (wasi2.h explains
- * why one suffices). */
-#define WASI2_FS_VERSION "0.2.12"
-#define WASI2_FS_TYPES "wasi:filesystem/types@" WASI2_FS_VERSION
-#define WASI2_FS_PREOPENS "wasi:filesystem/preopens@" WASI2_FS_VERSION
+#define WASI2_FS_TYPES WASI2_IFACE("wasi:filesystem/types")
+#define WASI2_FS_PREOPENS WASI2_IFACE("wasi:filesystem/preopens")
 
 /* ---- values ------------------------------------------------------------ */
 
@@ -43,25 +40,15 @@ static inline component_val wv_bool(bool b)
     return (component_val){.kind = COMPONENT_VAL_BOOL, .of.b = b};
 }
 
-static inline component_val wv_own(component_resource_type *t, const void *rep)
-{
-    return (component_val){.kind = COMPONENT_VAL_OWN,
-                           .of.resource = {t, (uintptr_t)rep}};
-}
-
-/* `result` = variant case `disc` carrying a copy of *payload (NULL: none),
- * copied into the call's arena.  0, or a trap when the arena is full. */
-int wasi2_val_case(component_call *call, component_val *result, uint32_t disc,
-                   const component_val *payload);
-/* result<T, E>: ok(payload) and err(enum case `code`). */
+/* result<T, E>: ok(payload, NULL for none) and err(enum case `code`). */
 static inline int wv_ok(component_call *call, component_val *result, const component_val *payload)
 {
-    return wasi2_val_case(call, result, 0, payload);
+    return wasi2_variant(call, 0, payload, result);
 }
 static inline int wv_err(component_call *call, component_val *result, uint32_t code)
 {
     component_val e = wv_enum(code);
-    return wasi2_val_case(call, result, 1, &e);
+    return wasi2_variant(call, 1, &e, result);
 }
 /* A string value copied into the arena (s need not be NUL-terminated). */
 int wasi2_val_string(component_call *call, component_val *out, const char *s, size_t len);
@@ -120,29 +107,34 @@ enum { OF_CREATE = 1u << 0, OF_DIRECTORY = 1u << 1, OF_EXCLUSIVE = 1u << 2, OF_T
 typedef struct wasi2_fs_types {
     component_resource_type *descriptor;
     component_resource_type *dir_stream;
-    component_resource_type *input_stream, *output_stream, *error; /* wasi:io's */
 } wasi2_fs_types;
 
-/* The resource types of wasi:sockets, and the wasi:io ones it uses. */
+/* The resource types of wasi:sockets. */
 typedef struct wasi2_net_types {
     component_resource_type *network, *tcp, *udp, *resolve_stream, *incoming, *outgoing;
-    component_resource_type *pollable, *input_stream, *output_stream, *error; /* wasi:io's */
 } wasi2_net_types;
 
-/* What the host functions of one wasi2_define call share (their `env`):
- * how to find the context, and the resource types of that linker.  The
- * linker has no hook to free what a registration allocates, so these live
- * in a process-wide list until exit (one per wasi2_define call). */
+/* The env of the host functions here: the layer's wasi2_host (context,
+ * wasi:io's resource types) and the resource types of these interfaces.
+ * The linker keeps it (component_linker_keep). */
 typedef struct wasi2_fsnet_reg {
-    wasi2_ctx *(*get_ctx)(void *data);
+    const wasi2_host *host;
     wasi2_fs_types fs;
     wasi2_net_types net;
-    struct wasi2_fsnet_reg *next;
 } wasi2_fsnet_reg;
 
-wasi2_fsnet_reg *wasi2_fsnet_reg_new(wasi2_ctx *(*get_ctx)(void *data));
-/* The context of a call into a function registered with `reg` as env. */
-wasi2_ctx *wasi2_fsnet_ctx(component_call *call, void *env);
+/* The context of a call into a function registered with a reg as env. */
+static inline wasi2_ctx *wasi2_fsnet_ctx(component_call *call, void *env)
+{
+    return wasi2_host_ctx(((const wasi2_fsnet_reg *)env)->host, call);
+}
+
+/* Registers funcs in `iface` with `reg` as their env. */
+int wasi2_fsnet_define_funcs(component_linker *l, const char *iface, const wasi2_func *funcs,
+                             size_t n, wasi2_fsnet_reg *reg, util_error **err);
+
+/* Registers wasi:filesystem and wasi:sockets (called by wasi2_define). */
+int wasi2_define_fsnet(component_linker *l, const wasi2_host *h, util_error **err);
 
 /* A descriptor: a heap hostio_fd, `fdflags` = its DF_* bits. */
 typedef hostio_fd wasi2_descriptor;
@@ -153,20 +145,7 @@ wasi2_descriptor *wasi2_descriptor_new(int fd, uint8_t filetype, uint32_t flags,
 void wasi2_descriptor_drop(uintptr_t rep);
 void wasi2_dir_stream_drop(uintptr_t rep);
 
-/* The preopened directories of a context, opened by wasi2_fs_init. */
-typedef struct wasi2_fs {
-    hostio_fd *dirs;
-    size_t n;
-} wasi2_fs;
-
-int wasi2_fs_init(wasi2_fs *fs, const wasi2_config *config, util_error **err);
-void wasi2_fs_fini(wasi2_fs *fs);
-
-/* What the context (ctx.c) gives these interfaces. */
-wasi2_fs *wasi2_ctx_fs(wasi2_ctx *ctx);
-bool wasi2_ctx_allow_network(const wasi2_ctx *ctx);
-
-/* Registration of the interfaces in `l` (filesystem_define.c, sockets.c). */
+/* Registration of the interfaces (filesystem_define.c, sockets.c). */
 int wasi2_define_filesystem(component_linker *l, wasi2_fsnet_reg *reg, util_error **err);
 int wasi2_define_sockets(component_linker *l, wasi2_fsnet_reg *reg, util_error **err);
 WASI2_HOST_FN(wasi2_fs_get_directories);
@@ -199,6 +178,10 @@ WASI2_HOST_FN(wasi2_fs_rename_at);
 WASI2_HOST_FN(wasi2_fs_symlink_at);
 WASI2_HOST_FN(wasi2_fs_unlink_file_at);
 WASI2_HOST_FN(wasi2_fs_metadata_hash_at);
+WASI2_HOST_FN(wasi2_fs_read_via_stream);
+WASI2_HOST_FN(wasi2_fs_write_via_stream);
+WASI2_HOST_FN(wasi2_fs_append_via_stream);
+WASI2_HOST_FN(wasi2_fs_error_code);
 
 /* The descriptor-stat record of `st` into *out (arena-allocated fields). */
 int wasi2_fs_stat_val(component_call *call, const struct stat *st, component_val *out);
@@ -209,8 +192,7 @@ int wasi2_fs_hash_val(component_call *call, const struct stat *st, component_val
 
 /* ---- wasi:sockets ------------------------------------------------------ */
 
-#define WASI2_NET_VERSION "0.2.12"
-#define WASI2_NET(iface) "wasi:sockets/" iface "@" WASI2_NET_VERSION
+#define WASI2_NET(iface) WASI2_IFACE("wasi:sockets/" iface)
 
 /* network error-code, in WIT order. */
 typedef enum {

@@ -28,17 +28,12 @@ int wasi2_socket_address_from(const component_val *v, int family, struct sockadd
 bool wasi2_address_unspecified(const struct sockaddr_storage *ss);
 uint16_t wasi2_address_port(const struct sockaddr_storage *ss);
 
-typedef struct wasi2_net_func {
-    const char *name;
-    const char *sig;
-    component_host_fn fn;
-    bool needs_io; /* returns or takes wasi:io resources */
-} wasi2_net_func;
-
-/* Registers the functions (those that need wasi:io only once its
- * resource types are known). */
-int wasi2_net_define_funcs(component_linker *l, const char *iface, const wasi2_net_func *f,
-                           size_t n, wasi2_fsnet_reg *reg, util_error **err);
+/* A wasi:io pollable ready when ready(self) says so (NULL: always);
+ * `drop` (may be NULL) releases self when the pollable goes. */
+wasi2_pollable *wasi2_pollable_ready_when(bool (*ready)(void *self, int *fd, short *events),
+                                          void *self);
+wasi2_pollable *wasi2_pollable_ready_when_owned(bool (*ready)(void *self, int *fd, short *events),
+                                                void (*drop)(void *self), void *self);
 
 /* tcp.c and udp.c: their resources and methods in interface `iface`, the
  * network types already defined there. */

@@ -65,7 +65,7 @@ int wasi2_net_done(component_call *call, component_val *result, int e)
 
 bool wasi2_net_allowed(component_call *call, void *env)
 {
-    return wasi2_ctx_allow_network(wasi2_fsnet_ctx(call, env));
+    return wasi2_fsnet_ctx(call, env)->allow_network;
 }
 
 /* ---- addresses --------------------------------------------------------- */
@@ -189,6 +189,19 @@ uint16_t wasi2_address_port(const struct sockaddr_storage *ss)
     return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
+/* network-error-code (unstable in the WIT, registered for components that
+ * enable it): the error-code of a wasi:io error that carries a host errno
+ * (those of socket streams do). */
+static int network_error_code(component_call *call, void *env, const component_val *args,
+                              size_t nargs, component_val *result)
+{
+    const wasi2_error *e = (const wasi2_error *)args[0].of.resource.rep;
+    if (e->errnum == 0)
+        return wasi2_variant(call, 0, NULL, result);
+    component_val code = wv_enum(wasi2_net_error_from_errno(e->errnum));
+    return wasi2_variant(call, 1, &code, result);
+}
+
 /* ---- network ----------------------------------------------------------- */
 
 /* The one network: its rep means nothing, the context decides. */
@@ -199,7 +212,7 @@ static WASI2_HOST_FN(wasi2_net_instance_network)
     (void)args;
     (void)nargs;
     const wasi2_fsnet_reg *reg = env;
-    *result = wv_own(reg->net.network, (const void *)(uintptr_t)NETWORK_REP);
+    *result = wasi2_own(reg->net.network, (const void *)(uintptr_t)NETWORK_REP);
     return 0;
 }
 
@@ -282,7 +295,7 @@ static WASI2_HOST_FN(wasi2_net_resolve_addresses)
         }
     }
     freeaddrinfo(res);
-    component_val v = wv_own(reg->net.resolve_stream, s);
+    component_val v = wasi2_own(reg->net.resolve_stream, s);
     return wv_ok(call, result, &v);
 }
 
@@ -303,6 +316,62 @@ static WASI2_HOST_FN(wasi2_net_resolve_next_address)
     s->next++;
     v[1] = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, &v[0]}};
     return wv_ok(call, result, &v[1]);
+}
+
+/* Name lookup happens in resolve-addresses: the stream is always ready. */
+static int resolve_subscribe(component_call *call, void *env, const component_val *args,
+                             size_t nargs, component_val *result)
+{
+    const wasi2_fsnet_reg *reg = env;
+    *result = wasi2_own(reg->host->pollable, wasi2_pollable_ready_when(NULL, NULL));
+    return 0;
+}
+
+/* ---- pollables of sockets ---------------------------------------------- */
+
+/* A pollable over `ready` (NULL: always ready): a stream that only answers
+ * readiness, the layer's way to put anything into a wasi:io poll.  `drop`
+ * releases self with the pollable. */
+typedef struct {
+    wasi2_stream_ops ops;
+    bool (*ready)(void *self, int *fd, short *events);
+    void (*drop)(void *self);
+    void *self;
+} ready_only;
+
+static bool ready_only_ready(void *p, int *fd, short *events)
+{
+    ready_only *r = p;
+    return r->ready == NULL || r->ready(r->self, fd, events);
+}
+
+static void ready_only_close(void *p)
+{
+    ready_only *r = p;
+    if (r->drop != NULL)
+        r->drop(r->self);
+    free(r);
+}
+
+wasi2_pollable *wasi2_pollable_ready_when(bool (*ready)(void *self, int *fd, short *events),
+                                          void *self)
+{
+    return wasi2_pollable_ready_when_owned(ready, NULL, self);
+}
+
+wasi2_pollable *wasi2_pollable_ready_when_owned(bool (*ready)(void *self, int *fd, short *events),
+                                                void (*drop)(void *self), void *self)
+{
+    ready_only *r = util_xcalloc(1, sizeof(*r));
+    r->ops = (wasi2_stream_ops){.name = "socket", .ready = ready_only_ready,
+                                .close = ready_only_close};
+    r->ready = ready;
+    r->drop = drop;
+    r->self = self;
+    wasi2_stream *s = wasi2_stream_new(&r->ops, r);
+    wasi2_pollable *p = wasi2_pollable_stream(s);
+    wasi2_stream_release(s); /* the pollable holds the only reference */
+    return p;
 }
 
 /* ---- registration ------------------------------------------------------ */
@@ -347,43 +416,29 @@ static int define_net_types(component_linker *l, const char *iface, const wasi2_
     return 0;
 }
 
-/* The wasi:io resources an interface `use`s, when they are known. */
-static int alias_io(component_linker *l, const char *iface, const wasi2_net_types *t,
-                    bool streams, util_error **err)
+/* The wasi:io resources an interface `use`s. */
+static int alias_io(component_linker *l, const char *iface, const wasi2_host *h, bool streams,
+                    util_error **err)
 {
-    if (t->pollable == NULL)
-        return 0;
-    if (component_linker_alias_resource(l, iface, "pollable", t->pollable, err) < 0)
+    if (component_linker_alias_resource(l, iface, "pollable", h->pollable, err) < 0)
         return -1;
     if (streams &&
-        (component_linker_alias_resource(l, iface, "input-stream", t->input_stream, err) < 0 ||
-         component_linker_alias_resource(l, iface, "output-stream", t->output_stream, err) < 0))
+        (component_linker_alias_resource(l, iface, "input-stream", h->input_stream, err) < 0 ||
+         component_linker_alias_resource(l, iface, "output-stream", h->output_stream, err) < 0))
         return -1;
     return 0;
 }
 
-int wasi2_net_define_funcs(component_linker *l, const char *iface, const wasi2_net_func *f,
-                           size_t n, wasi2_fsnet_reg *reg, util_error **err)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (f[i].needs_io && reg->net.pollable == NULL)
-            continue;
-        if (component_linker_define_func(l, iface, f[i].name, f[i].sig, f[i].fn, reg, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static const wasi2_net_func lookup_funcs[] = {
+static const wasi2_func lookup_funcs[] = {
     {"resolve-addresses",
      "func(network: borrow<network>, name: string) -> result<resolve-address-stream, "
      "error-code>",
-     wasi2_net_resolve_addresses, false},
+     wasi2_net_resolve_addresses},
     {"[method]resolve-address-stream.resolve-next-address",
      "func(self: borrow<resolve-address-stream>) -> result<option<ip-address>, error-code>",
-     wasi2_net_resolve_next_address, false},
+     wasi2_net_resolve_next_address},
     {"[method]resolve-address-stream.subscribe",
-     "func(self: borrow<resolve-address-stream>) -> pollable", NULL, true},
+     "func(self: borrow<resolve-address-stream>) -> pollable", resolve_subscribe},
 };
 
 int wasi2_define_sockets(component_linker *l, wasi2_fsnet_reg *reg, util_error **err)
@@ -393,6 +448,12 @@ int wasi2_define_sockets(component_linker *l, wasi2_fsnet_reg *reg, util_error *
     t->network = component_linker_define_resource(l, network, "network", NULL, err);
     if (t->network == NULL || define_net_types(l, network, reg, err) < 0)
         return -1;
+    if (component_linker_alias_resource(l, network, "error", reg->host->error, err) < 0 ||
+        component_linker_define_func(l, network, "network-error-code",
+                                     "func(err: borrow<error>) -> option<error-code>",
+                                     network_error_code, reg, err) < 0)
+        return -1;
+
     const char *inst = WASI2_NET("instance-network");
     if (component_linker_alias_resource(l, inst, "network", t->network, err) < 0 ||
         component_linker_define_func(l, inst, "instance-network", "func() -> network",
@@ -402,16 +463,16 @@ int wasi2_define_sockets(component_linker *l, wasi2_fsnet_reg *reg, util_error *
     t->resolve_stream = component_linker_define_resource(l, lookup, "resolve-address-stream",
                                                          resolve_stream_drop, err);
     if (t->resolve_stream == NULL || define_net_types(l, lookup, reg, err) < 0 ||
-        alias_io(l, lookup, t, false, err) < 0 ||
-        wasi2_net_define_funcs(l, lookup, lookup_funcs, UTIL_ARRAY_LEN(lookup_funcs), reg, err) <
+        alias_io(l, lookup, reg->host, false, err) < 0 ||
+        wasi2_fsnet_define_funcs(l, lookup, lookup_funcs, UTIL_ARRAY_LEN(lookup_funcs), reg, err) <
             0)
         return -1;
 
     const char *tcp = WASI2_NET("tcp"), *udp = WASI2_NET("udp");
-    if (define_net_types(l, tcp, reg, err) < 0 || alias_io(l, tcp, t, true, err) < 0 ||
+    if (define_net_types(l, tcp, reg, err) < 0 || alias_io(l, tcp, reg->host, true, err) < 0 ||
         wasi2_tcp_define(l, tcp, reg, err) < 0)
         return -1;
-    if (define_net_types(l, udp, reg, err) < 0 || alias_io(l, udp, t, false, err) < 0 ||
+    if (define_net_types(l, udp, reg, err) < 0 || alias_io(l, udp, reg->host, false, err) < 0 ||
         wasi2_udp_define(l, udp, reg, err) < 0)
         return -1;
 

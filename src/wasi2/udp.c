@@ -16,6 +16,7 @@
 #include "net_internal.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 
 typedef enum { US_UNBOUND, US_BIND_STARTED, US_BOUND } udp_state;
@@ -40,8 +41,9 @@ typedef struct dgram_stream {
 #define RECV_MAX_DATAGRAMS 64
 #define DATAGRAM_MAX 65535
 
-static void sock_unref(udp_sock *s)
+static void sock_unref(void *p)
 {
+    udp_sock *s = p;
     if (--s->refs > 0)
         return;
     if (s->fd >= 0)
@@ -85,7 +87,7 @@ WASI2_HOST_FN(wasi2_udp_create)
     }
     udp_sock *s = util_xcalloc(1, sizeof(*s));
     *s = (udp_sock){.fd = fd, .family = family, .state = US_UNBOUND, .refs = 1};
-    component_val v = wv_own(reg->net.udp, s);
+    component_val v = wasi2_own(reg->net.udp, s);
     return wv_ok(call, result, &v);
 }
 
@@ -154,8 +156,8 @@ static WASI2_HOST_FN(wasi2_udp_stream)
     component_val *f = component_call_vals(call, 3);
     if (f == NULL)
         return component_call_trap(call, "out of memory for a result");
-    f[0] = wv_own(reg->net.incoming, dgram_new(s));
-    f[1] = wv_own(reg->net.outgoing, dgram_new(s));
+    f[0] = wasi2_own(reg->net.incoming, dgram_new(s));
+    f[1] = wasi2_own(reg->net.outgoing, dgram_new(s));
     f[2] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {f, 2}};
     return wv_ok(call, result, &f[2]);
 }
@@ -375,49 +377,105 @@ static WASI2_HOST_FN(wasi2_udp_send)
     return wv_ok(call, result, &v);
 }
 
+/* ---- pollables -------------------------------------------------------- */
+
+static bool poll_ready(int fd, short want, int *fd_out, short *events)
+{
+    struct pollfd p = {.fd = fd, .events = want};
+    int rc;
+    do {
+        rc = poll(&p, 1, 0);
+    } while (rc < 0 && errno == EINTR);
+    if (rc != 0)
+        return true;
+    *fd_out = fd;
+    *events = want;
+    return false;
+}
+
+static bool incoming_ready(void *self, int *fd, short *events)
+{
+    return poll_ready(((udp_sock *)self)->fd, POLLIN, fd, events);
+}
+
+static bool outgoing_ready(void *self, int *fd, short *events)
+{
+    return poll_ready(((udp_sock *)self)->fd, POLLOUT, fd, events);
+}
+
+/* A pollable on `s` (NULL ready: the socket itself, ready at once, as
+ * nothing it does waits), holding a reference to it. */
+static int subscribe(component_call *call, void *env, udp_sock *s,
+                     bool (*ready)(void *, int *, short *), component_val *result)
+{
+    const wasi2_fsnet_reg *reg = env;
+    s->refs++;
+    *result = wasi2_own(reg->host->pollable, wasi2_pollable_ready_when_owned(ready, sock_unref, s));
+    return 0;
+}
+
+static WASI2_HOST_FN(wasi2_udp_subscribe)
+{
+    return subscribe(call, env, self_of(args), NULL, result);
+}
+
+static WASI2_HOST_FN(wasi2_udp_incoming_subscribe)
+{
+    return subscribe(call, env, stream_of(args)->sock, incoming_ready, result);
+}
+
+static WASI2_HOST_FN(wasi2_udp_outgoing_subscribe)
+{
+    return subscribe(call, env, stream_of(args)->sock, outgoing_ready, result);
+}
+
 /* ---- registration ------------------------------------------------------ */
 
 #define SELF "self: borrow<udp-socket>"
 #define RES(t) "result<" t ", error-code>"
 
-static const wasi2_net_func udp_funcs[] = {
+static const wasi2_func udp_funcs[] = {
     {"[method]udp-socket.start-bind",
      "func(" SELF ", network: borrow<network>, local-address: ip-socket-address) -> " RES("_"),
-     wasi2_udp_start_bind, false},
-    {"[method]udp-socket.finish-bind", "func(" SELF ") -> " RES("_"), wasi2_udp_finish_bind,
-     false},
+     wasi2_udp_start_bind},
+    {"[method]udp-socket.finish-bind", "func(" SELF ") -> " RES("_"), wasi2_udp_finish_bind},
     {"[method]udp-socket.stream",
      "func(" SELF ", remote-address: option<ip-socket-address>) -> "
      RES("tuple<incoming-datagram-stream, outgoing-datagram-stream>"),
-     wasi2_udp_stream, false},
+     wasi2_udp_stream},
     {"[method]udp-socket.local-address", "func(" SELF ") -> " RES("ip-socket-address"),
-     wasi2_udp_local_address, false},
+     wasi2_udp_local_address},
     {"[method]udp-socket.remote-address", "func(" SELF ") -> " RES("ip-socket-address"),
-     wasi2_udp_remote_address, false},
+     wasi2_udp_remote_address},
     {"[method]udp-socket.address-family", "func(" SELF ") -> ip-address-family",
-     wasi2_udp_address_family, false},
+     wasi2_udp_address_family},
     {"[method]udp-socket.unicast-hop-limit", "func(" SELF ") -> " RES("u8"),
-     wasi2_udp_unicast_hop_limit, false},
+     wasi2_udp_unicast_hop_limit},
     {"[method]udp-socket.set-unicast-hop-limit", "func(" SELF ", value: u8) -> " RES("_"),
-     wasi2_udp_set_unicast_hop_limit, false},
+     wasi2_udp_set_unicast_hop_limit},
     {"[method]udp-socket.receive-buffer-size", "func(" SELF ") -> " RES("u64"),
-     wasi2_udp_receive_buffer_size, false},
+     wasi2_udp_receive_buffer_size},
     {"[method]udp-socket.set-receive-buffer-size", "func(" SELF ", value: u64) -> " RES("_"),
-     wasi2_udp_set_receive_buffer_size, false},
+     wasi2_udp_set_receive_buffer_size},
     {"[method]udp-socket.send-buffer-size", "func(" SELF ") -> " RES("u64"),
-     wasi2_udp_send_buffer_size, false},
+     wasi2_udp_send_buffer_size},
     {"[method]udp-socket.set-send-buffer-size", "func(" SELF ", value: u64) -> " RES("_"),
-     wasi2_udp_set_send_buffer_size, false},
+     wasi2_udp_set_send_buffer_size},
+    {"[method]udp-socket.subscribe", "func(" SELF ") -> pollable", wasi2_udp_subscribe},
+    {"[method]incoming-datagram-stream.subscribe",
+     "func(self: borrow<incoming-datagram-stream>) -> pollable", wasi2_udp_incoming_subscribe},
+    {"[method]outgoing-datagram-stream.subscribe",
+     "func(self: borrow<outgoing-datagram-stream>) -> pollable", wasi2_udp_outgoing_subscribe},
     {"[method]incoming-datagram-stream.receive",
      "func(self: borrow<incoming-datagram-stream>, max-results: u64) -> "
      RES("list<incoming-datagram>"),
-     wasi2_udp_receive, false},
+     wasi2_udp_receive},
     {"[method]outgoing-datagram-stream.check-send",
-     "func(self: borrow<outgoing-datagram-stream>) -> " RES("u64"), wasi2_udp_check_send, false},
+     "func(self: borrow<outgoing-datagram-stream>) -> " RES("u64"), wasi2_udp_check_send},
     {"[method]outgoing-datagram-stream.send",
      "func(self: borrow<outgoing-datagram-stream>, datagrams: list<outgoing-datagram>) -> "
      RES("u64"),
-     wasi2_udp_send, false},
+     wasi2_udp_send},
 };
 
 int wasi2_udp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *reg,
@@ -441,5 +499,5 @@ int wasi2_udp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *re
             l, iface, "outgoing-datagram",
             "record{data: list<u8>, remote-address: option<ip-socket-address>}", err) < 0)
         return -1;
-    return wasi2_net_define_funcs(l, iface, udp_funcs, UTIL_ARRAY_LEN(udp_funcs), reg, err);
+    return wasi2_fsnet_define_funcs(l, iface, udp_funcs, UTIL_ARRAY_LEN(udp_funcs), reg, err);
 }
