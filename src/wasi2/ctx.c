@@ -6,7 +6,9 @@
  * right after and a bad preopen fails there, naming it, instead of at the
  * guest's first open.  Stdio descriptors stay the embedder's: the ctx and
  * the streams over them never close them (container FIFOs, pipes a test
- * reads afterwards).  Streams and other resources the guest holds are
+ * reads afterwards).  deadline_ns bounds every wait of a blocking call
+ * (poll, blocking reads and writes): past it the call traps and
+ * wasi2_ctx_deadline_hit says why.  Streams and other resources the guest holds are
  * freed by their handles' destructors, not by the ctx.
  */
 #include "wasi2_internal.h"
@@ -101,6 +103,7 @@ wasi2_ctx *wasi2_ctx_new(const wasi2_config *config, util_error **err)
     ctx->stdout_fd = config->stdout_fd;
     ctx->stderr_fd = config->stderr_fd;
     ctx->allow_network = config->allow_network;
+    ctx->deadline_ns = config->deadline_ns;
     draw_seed(ctx->insecure_seed);
     if (open_preopens(ctx, config, err) < 0) {
         wasi2_ctx_free(ctx);
@@ -123,4 +126,14 @@ void wasi2_ctx_free(wasi2_ctx *ctx)
     }
     free(ctx->preopens);
     free(ctx);
+}
+
+bool wasi2_ctx_deadline_hit(const wasi2_ctx *ctx)
+{
+    return ctx->deadline_hit;
+}
+
+uint64_t wasi2_ctx_until(const wasi2_ctx *ctx)
+{
+    return ctx->deadline_ns ? ctx->deadline_ns : WASI2_WAIT_FOREVER;
 }

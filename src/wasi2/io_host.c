@@ -44,6 +44,8 @@ int wasi2_stream_result(component_call *call, const wasi2_host *h, wasi2_stream 
     switch (io) {
     case WASI2_IO_OK:
         return wasi2_variant(call, 0, ok, result);
+    case WASI2_IO_DEADLINE:
+        return wasi2_deadline_trap(call, h, op);
     case WASI2_IO_TRAP:
         return component_call_trap(call, "%s: %s", op,
                                    strncmp(op, "blocking", 8) == 0
@@ -62,6 +64,12 @@ int wasi2_stream_result(component_call *call, const wasi2_host *h, wasi2_stream 
     if (wasi2_variant(call, 0, &e, &err) < 0)
         return -1;
     return wasi2_variant(call, 1, &err, result);
+}
+
+int wasi2_deadline_trap(component_call *call, const wasi2_host *h, const char *op)
+{
+    wasi2_host_ctx(h, call)->deadline_hit = true;
+    return component_call_trap(call, "%s: the deadline passed while waiting", op);
 }
 
 /* ---- wasi:io/error ------------------------------------------------------- */
@@ -95,9 +103,10 @@ static int pollable_block(component_call *call, void *env, const component_val *
 {
     wasi2_pollable *p = SELF(args, wasi2_pollable);
     uint32_t index;
-    if (wasi2_poll(&p, 1, &index) < 0)
+    ssize_t count = wasi2_poll(&p, 1, &index, wasi2_ctx_until(wasi2_host_ctx(env, call)));
+    if (count < 0)
         return component_call_trap(call, "pollable.block: poll: %s", strerror(errno));
-    return 0;
+    return count == 0 ? wasi2_deadline_trap(call, env, "pollable.block") : 0;
 }
 
 static int poll_many(component_call *call, void *env, const component_val *args, size_t nargs,
@@ -114,9 +123,11 @@ static int poll_many(component_call *call, void *env, const component_val *args,
         return component_call_trap(call, "poll: %zu pollables do not fit the call's memory", n);
     for (size_t i = 0; i < n; i++)
         ps[i] = (wasi2_pollable *)args[0].of.list.items[i].of.resource.rep;
-    ssize_t count = wasi2_poll(ps, n, ready);
+    ssize_t count = wasi2_poll(ps, n, ready, wasi2_ctx_until(wasi2_host_ctx(env, call)));
     if (count < 0)
         return component_call_trap(call, "poll: %s", strerror(errno));
+    if (count == 0)
+        return wasi2_deadline_trap(call, env, "poll");
     *result = (component_val){.kind = COMPONENT_VAL_LIST,
                               .of.list = {.raw = ready, .n = (size_t)count}};
     return 0;
@@ -127,6 +138,12 @@ static const wasi2_func poll_funcs[] = {
     {"[method]pollable.block", "func(self: borrow<pollable>)", pollable_block},
     {"poll", "func(in: list<borrow<pollable>>) -> list<u32>", poll_many},
 };
+
+/* How long a stream op may wait: not at all, or until the ctx's deadline. */
+static uint64_t until_of(void *env, component_call *call, bool blocking)
+{
+    return blocking ? wasi2_ctx_until(wasi2_host_ctx(env, call)) : WASI2_NO_WAIT;
+}
 
 /* ---- wasi:io/streams: input ---------------------------------------------- */
 
@@ -145,7 +162,7 @@ static int read_common(component_call *call, void *env, const component_val *arg
     }
     size_t n = 0;
     int errnum = 0;
-    wasi2_io io = wasi2_stream_read(s, buf, len, blocking, &n, &errnum);
+    wasi2_io io = wasi2_stream_read(s, buf, len, until_of(env, call, blocking), &n, &errnum);
     component_val ok;
     if (skip) {
         free(buf);
@@ -217,7 +234,7 @@ static int output_blocking_write_and_flush(component_call *call, void *env,
     wasi2_stream *s = SELF(args, wasi2_stream);
     int errnum = 0;
     wasi2_io io = wasi2_stream_blocking_write(s, args[1].of.list.raw, args[1].of.list.n,
-                                              &errnum);
+                                              until_of(env, call, true), &errnum);
     return wasi2_stream_result(call, env, s, io, errnum, "blocking-write-and-flush", NULL,
                                result);
 }
@@ -227,7 +244,7 @@ static int flush_common(component_call *call, void *env, const component_val *ar
 {
     wasi2_stream *s = SELF(args, wasi2_stream);
     int errnum = 0;
-    wasi2_io io = wasi2_stream_flush(s, blocking, &errnum);
+    wasi2_io io = wasi2_stream_flush(s, until_of(env, call, blocking), &errnum);
     return wasi2_stream_result(call, env, s, io, errnum, blocking ? "blocking-flush" : "flush",
                                NULL, result);
 }
@@ -264,7 +281,8 @@ static int output_blocking_write_zeroes_and_flush(component_call *call, void *en
     uint64_t len = args[1].of.u;
     wasi2_io io = len > WASI2_BLOCKING_WRITE_MAX
                       ? WASI2_IO_TRAP
-                      : wasi2_stream_blocking_write(s, NULL, (size_t)len, &errnum);
+                      : wasi2_stream_blocking_write(s, NULL, (size_t)len,
+                                                    until_of(env, call, true), &errnum);
     return wasi2_stream_result(call, env, s, io, errnum, "blocking-write-zeroes-and-flush",
                                NULL, result);
 }
@@ -276,7 +294,8 @@ static int splice_common(component_call *call, void *env, const component_val *a
     wasi2_stream *src = (wasi2_stream *)args[1].of.resource.rep;
     uint64_t n = 0;
     int errnum = 0;
-    wasi2_io io = wasi2_stream_splice(s, src, args[2].of.u, blocking, &n, &errnum);
+    wasi2_io io = wasi2_stream_splice(s, src, args[2].of.u, until_of(env, call, blocking), &n,
+                                      &errnum);
     component_val ok = {.kind = COMPONENT_VAL_U64, .of.u = n};
     return wasi2_stream_result(call, env, s, io, errnum, blocking ? "blocking-splice" : "splice",
                                &ok, result);

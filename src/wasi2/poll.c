@@ -86,7 +86,7 @@ static uint64_t nearest_deadline(wasi2_pollable *const *ps, size_t n)
 /* One round: the ready ones into ready_out (their count), or 0 after one
  * sleep that something ended; -1 if ppoll failed. */
 static ssize_t poll_round(wasi2_pollable *const *ps, size_t n, struct pollfd *fds,
-                          uint32_t *ready_out)
+                          uint32_t *ready_out, uint64_t until)
 {
     uint64_t now = util_monotonic_ns();
     size_t count = 0;
@@ -94,6 +94,8 @@ static ssize_t poll_round(wasi2_pollable *const *ps, size_t n, struct pollfd *fd
         if (ready_without_wait(ps[i], now, &fds[i]))
             ready_out[count++] = (uint32_t)i;
     uint64_t deadline = nearest_deadline(ps, n);
+    if (until < deadline)
+        deadline = until;
     struct timespec ts, *timeout = NULL;
     if (count > 0) {
         ts = (struct timespec){0, 0}; /* collect the descriptors ready too */
@@ -119,23 +121,30 @@ static ssize_t poll_round(wasi2_pollable *const *ps, size_t n, struct pollfd *fd
     return (ssize_t)count;
 }
 
-ssize_t wasi2_poll(wasi2_pollable *const *ps, size_t n, uint32_t *ready_out)
+ssize_t wasi2_poll(wasi2_pollable *const *ps, size_t n, uint32_t *ready_out, uint64_t until)
 {
     if (n == 0)
         return 0;
     struct pollfd *fds = util_xcalloc(n, sizeof(*fds));
     ssize_t count;
-    do {
-        count = poll_round(ps, n, fds, ready_out);
-    } while (count == 0);
+    for (;;) {
+        count = poll_round(ps, n, fds, ready_out, until);
+        if (count != 0 || util_monotonic_ns() >= until)
+            break;
+    }
     free(fds);
     return count;
 }
 
-int wasi2_stream_wait(wasi2_stream *s)
+wasi2_io wasi2_stream_wait(wasi2_stream *s, uint64_t until, int *errnum)
 {
     wasi2_pollable p = {.kind = POLLABLE_STREAM, .stream = s};
     wasi2_pollable *one = &p;
     uint32_t index;
-    return wasi2_poll(&one, 1, &index) < 0 ? -1 : 0;
+    ssize_t count = wasi2_poll(&one, 1, &index, until);
+    if (count < 0) {
+        *errnum = errno;
+        return WASI2_IO_FAILED;
+    }
+    return count == 0 ? WASI2_IO_DEADLINE : WASI2_IO_OK;
 }

@@ -9,7 +9,8 @@
  *    them, and a write beyond what is left traps (the guest broke the
  *    WIT's precondition); a flush or a new check-write grants anew;
  *  - blocking variants are the non-blocking op, retried after waiting for
- *    readiness with poll(2) (wasi2_stream_wait), never a busy loop.
+ *    readiness with poll(2) (wasi2_stream_wait), never a busy loop, and
+ *    never past the ctx's deadline (`until`; WASI2_IO_DEADLINE).
  * A stream is reference counted: the guest's handle and every pollable
  * subscribed to it hold one, so a pollable may outlive its handle.
  */
@@ -86,7 +87,7 @@ bool wasi2_stream_ready(wasi2_stream *s, int *fd, short *events)
 
 /* ---- input ------------------------------------------------------------------ */
 
-wasi2_io wasi2_stream_read(wasi2_stream *s, void *buf, size_t len, bool blocking, size_t *n,
+wasi2_io wasi2_stream_read(wasi2_stream *s, void *buf, size_t len, uint64_t until, size_t *n,
                            int *errnum)
 {
     *n = 0;
@@ -103,14 +104,13 @@ wasi2_io wasi2_stream_read(wasi2_stream *s, void *buf, size_t len, bool blocking
         ssize_t rc = s->ops->read(s->self, buf, len);
         if (rc < 0)
             return failed(s, rc, errnum);
-        if (rc > 0 || !blocking) {
+        if (rc > 0 || until == WASI2_NO_WAIT) {
             *n = (size_t)rc;
             return WASI2_IO_OK;
         }
-        if (wasi2_stream_wait(s) < 0) {
-            *errnum = errno;
-            return WASI2_IO_FAILED;
-        }
+        wasi2_io io = wasi2_stream_wait(s, until, errnum);
+        if (io != WASI2_IO_OK)
+            return io;
     }
 }
 
@@ -150,7 +150,7 @@ wasi2_io wasi2_stream_write(wasi2_stream *s, const void *buf, size_t len, int *e
     return WASI2_IO_OK;
 }
 
-wasi2_io wasi2_stream_flush(wasi2_stream *s, bool blocking, int *errnum)
+wasi2_io wasi2_stream_flush(wasi2_stream *s, uint64_t until, int *errnum)
 {
     if (s->closed)
         return WASI2_IO_CLOSED;
@@ -166,14 +166,13 @@ wasi2_io wasi2_stream_flush(wasi2_stream *s, bool blocking, int *errnum)
     }
     /* a flush ends the permits given so far: check-write grants anew */
     s->permit = 0;
-    if (blocking && wasi2_stream_wait(s) < 0) {
-        *errnum = errno;
-        return WASI2_IO_FAILED;
-    }
-    return WASI2_IO_OK;
+    if (until == WASI2_NO_WAIT)
+        return WASI2_IO_OK;
+    return wasi2_stream_wait(s, until, errnum);
 }
 
-wasi2_io wasi2_stream_blocking_write(wasi2_stream *s, const void *buf, size_t len, int *errnum)
+wasi2_io wasi2_stream_blocking_write(wasi2_stream *s, const void *buf, size_t len,
+                                     uint64_t until, int *errnum)
 {
     if (len > WASI2_BLOCKING_WRITE_MAX)
         return WASI2_IO_TRAP;
@@ -185,10 +184,9 @@ wasi2_io wasi2_stream_blocking_write(wasi2_stream *s, const void *buf, size_t le
         if (io != WASI2_IO_OK)
             return io;
         if (permit == 0) {
-            if (wasi2_stream_wait(s) < 0) {
-                *errnum = errno;
-                return WASI2_IO_FAILED;
-            }
+            io = wasi2_stream_wait(s, until, errnum);
+            if (io != WASI2_IO_OK)
+                return io;
             continue;
         }
         size_t chunk = len - done < permit ? len - done : (size_t)permit;
@@ -197,12 +195,12 @@ wasi2_io wasi2_stream_blocking_write(wasi2_stream *s, const void *buf, size_t le
             return io;
         done += chunk;
     }
-    return wasi2_stream_flush(s, true, errnum);
+    return wasi2_stream_flush(s, until, errnum);
 }
 
 /* ---- splice ------------------------------------------------------------------ */
 
-wasi2_io wasi2_stream_splice(wasi2_stream *s, wasi2_stream *src, uint64_t len, bool blocking,
+wasi2_io wasi2_stream_splice(wasi2_stream *s, wasi2_stream *src, uint64_t len, uint64_t until,
                              uint64_t *n, int *errnum)
 {
     *n = 0;
@@ -211,12 +209,11 @@ wasi2_io wasi2_stream_splice(wasi2_stream *s, wasi2_stream *src, uint64_t len, b
         wasi2_io io = wasi2_stream_check_write(s, &permit, errnum);
         if (io != WASI2_IO_OK)
             return io;
-        if (permit > 0 || !blocking || len == 0)
+        if (permit > 0 || until == WASI2_NO_WAIT || len == 0)
             break;
-        if (wasi2_stream_wait(s) < 0) {
-            *errnum = errno;
-            return WASI2_IO_FAILED;
-        }
+        io = wasi2_stream_wait(s, until, errnum);
+        if (io != WASI2_IO_OK)
+            return io;
     }
     size_t want = len < permit ? (size_t)len : (size_t)permit;
     if (want > WASI2_READ_MAX)
@@ -225,7 +222,7 @@ wasi2_io wasi2_stream_splice(wasi2_stream *s, wasi2_stream *src, uint64_t len, b
         return src->closed ? WASI2_IO_CLOSED : WASI2_IO_OK;
     uint8_t *buf = util_xmalloc(want);
     size_t got;
-    wasi2_io io = wasi2_stream_read(src, buf, want, blocking, &got, errnum);
+    wasi2_io io = wasi2_stream_read(src, buf, want, until, &got, errnum);
     if (io == WASI2_IO_OK && got > 0)
         io = wasi2_stream_write(s, buf, got, errnum);
     free(buf);

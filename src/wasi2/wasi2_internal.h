@@ -43,6 +43,8 @@ struct wasi2_ctx {
     wasi2_ctx_preopen *preopens;
     size_t npreopens;
     bool allow_network;
+    uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0: blocking calls may wait for ever */
+    bool deadline_hit;    /* a blocking call gave up at deadline_ns */
     uint64_t insecure_seed[2]; /* drawn once: insecure-seed returns it every time */
 };
 
@@ -115,24 +117,33 @@ typedef enum wasi2_io {
     WASI2_IO_CLOSED,
     WASI2_IO_FAILED, /* last-operation-failed: *errnum says why */
     WASI2_IO_TRAP,   /* the guest broke a precondition (a write beyond the permit) */
+    WASI2_IO_DEADLINE, /* a wait reached the ctx's deadline_ns */
 } wasi2_io;
+
+/* How long a blocking op may wait: `until` is a CLOCK_MONOTONIC deadline,
+ * WASI2_NO_WAIT makes the op non-blocking, WASI2_WAIT_FOREVER has none. */
+#define WASI2_NO_WAIT 0
+#define WASI2_WAIT_FOREVER UINT64_MAX
+/* The ctx's deadline as an `until`. */
+uint64_t wasi2_ctx_until(const wasi2_ctx *ctx);
 
 void wasi2_stream_ref(wasi2_stream *s);
 
-/* Reads up to len bytes into buf; *n = 0 when nothing is ready (blocking:
- * waits for at least one byte or the end). */
-wasi2_io wasi2_stream_read(wasi2_stream *s, void *buf, size_t len, bool blocking, size_t *n,
+/* Reads up to len bytes into buf; *n = 0 when nothing is ready (blocking,
+ * i.e. until != WASI2_NO_WAIT: waits for at least one byte or the end). */
+wasi2_io wasi2_stream_read(wasi2_stream *s, void *buf, size_t len, uint64_t until, size_t *n,
                            int *errnum);
 wasi2_io wasi2_stream_check_write(wasi2_stream *s, uint64_t *permit, int *errnum);
 /* Writes len bytes (buf NULL: zeroes) within the permit, else TRAP. */
 wasi2_io wasi2_stream_write(wasi2_stream *s, const void *buf, size_t len, int *errnum);
-wasi2_io wasi2_stream_flush(wasi2_stream *s, bool blocking, int *errnum);
+wasi2_io wasi2_stream_flush(wasi2_stream *s, uint64_t until, int *errnum);
 /* blocking-write-and-flush / blocking-write-zeroes-and-flush: waits for
  * permits until all len (<= WASI2_BLOCKING_WRITE_MAX, else TRAP) bytes are
  * written, then flushes and waits for the flush. */
-wasi2_io wasi2_stream_blocking_write(wasi2_stream *s, const void *buf, size_t len, int *errnum);
+wasi2_io wasi2_stream_blocking_write(wasi2_stream *s, const void *buf, size_t len,
+                                     uint64_t until, int *errnum);
 /* splice / blocking-splice: moves up to len bytes from src to s; *n moved. */
-wasi2_io wasi2_stream_splice(wasi2_stream *s, wasi2_stream *src, uint64_t len, bool blocking,
+wasi2_io wasi2_stream_splice(wasi2_stream *s, wasi2_stream *src, uint64_t len, uint64_t until,
                              uint64_t *n, int *errnum);
 /* True if an op would make progress now; else the fd and events to wait on. */
 bool wasi2_stream_ready(wasi2_stream *s, int *fd, short *events);
@@ -142,6 +153,9 @@ bool wasi2_stream_ready(wasi2_stream *s, int *fd, short *events);
 int wasi2_stream_result(component_call *call, const wasi2_host *h, wasi2_stream *s,
                         wasi2_io io, int errnum, const char *op, const component_val *ok,
                         component_val *result);
+
+/* Traps a call whose wait reached the ctx's deadline, and records it. */
+int wasi2_deadline_trap(component_call *call, const wasi2_host *h, const char *op);
 
 /* ---- pollables (poll.c) ------------------------------------------------- */
 
@@ -157,9 +171,10 @@ bool wasi2_pollable_ready(wasi2_pollable *p);
 /* Waits (poll(2) on every descriptor, the nearest deadline as timeout;
  * never spinning) until at least one of the n is ready, then writes the
  * indexes of all ready ones into ready_out (n entries of room) and returns
- * their count; -1 with errno if poll(2) itself fails. */
-ssize_t wasi2_poll(wasi2_pollable *const *ps, size_t n, uint32_t *ready_out);
-/* wasi2_poll on one stream's readiness (the blocking variants). */
-int wasi2_stream_wait(wasi2_stream *s);
+ * their count; 0 if `until` came first; -1 with errno if poll(2) failed. */
+ssize_t wasi2_poll(wasi2_pollable *const *ps, size_t n, uint32_t *ready_out, uint64_t until);
+/* wasi2_poll on one stream's readiness (the blocking variants): OK,
+ * DEADLINE, or FAILED with *errnum. */
+wasi2_io wasi2_stream_wait(wasi2_stream *s, uint64_t until, int *errnum);
 
 #endif

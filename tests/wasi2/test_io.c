@@ -82,18 +82,18 @@ static void test_input_pipe_read_semantics(void)
     char buf[16];
     size_t n = 99;
     int e = 0;
-    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), false, &n, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), WASI2_NO_WAIT, &n, &e), WASI2_IO_OK);
     CHECK_INT(n, 0);
     CHECK_INT(write(p[1], "hello", 5), 5);
-    CHECK_INT(wasi2_stream_read(in, buf, 3, true, &n, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_read(in, buf, 3, WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_OK);
     CHECK_INT(n, 3);
     CHECK(memcmp(buf, "hel", 3) == 0);
-    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), false, &n, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), WASI2_NO_WAIT, &n, &e), WASI2_IO_OK);
     CHECK_INT(n, 2);
     CHECK(memcmp(buf, "lo", 2) == 0);
     close(p[1]);
-    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), true, &n, &e), WASI2_IO_CLOSED);
-    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), false, &n, &e), WASI2_IO_CLOSED);
+    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_CLOSED);
+    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), WASI2_NO_WAIT, &n, &e), WASI2_IO_CLOSED);
     wasi2_stream_release(in);
 }
 
@@ -112,10 +112,10 @@ static void test_blocking_read_waits_for_data(void)
     char buf[8];
     size_t n = 0;
     int e = 0;
-    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), true, &n, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_OK);
     CHECK_INT(n, 4);
     CHECK(memcmp(buf, "late", 4) == 0);
-    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), true, &n, &e), WASI2_IO_CLOSED);
+    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_CLOSED);
     wasi2_stream_release(in);
     int status;
     waitpid(pid, &status, 0);
@@ -127,14 +127,14 @@ static void test_empty_stdin_and_discarding_sink(void)
     char buf[4];
     size_t n;
     int e;
-    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), true, &n, &e), WASI2_IO_CLOSED);
+    CHECK_INT(wasi2_stream_read(in, buf, sizeof(buf), WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_CLOSED);
     wasi2_stream_release(in);
     wasi2_stream *out = wasi2_fd_stream_new(-1, true, false);
     uint64_t permit = 0;
     CHECK_INT(wasi2_stream_check_write(out, &permit, &e), WASI2_IO_OK);
     CHECK(permit > 0);
     CHECK_INT(wasi2_stream_write(out, "xyz", 3, &e), WASI2_IO_OK);
-    CHECK_INT(wasi2_stream_blocking_write(out, "abc", 3, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_blocking_write(out, "abc", 3, WASI2_WAIT_FOREVER, &e), WASI2_IO_OK);
     wasi2_stream_release(out);
 }
 
@@ -155,7 +155,7 @@ static void test_output_permits(void)
     CHECK_INT(wasi2_stream_write(out, "abc\0d", 5, &e), WASI2_IO_OK);
     CHECK_INT(wasi2_stream_write(out, big, 4092, &e), WASI2_IO_TRAP);
     CHECK_INT(wasi2_stream_write(out, NULL, 3, &e), WASI2_IO_OK); /* write-zeroes */
-    CHECK_INT(wasi2_stream_flush(out, true, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_flush(out, WASI2_WAIT_FOREVER, &e), WASI2_IO_OK);
     CHECK_INT(wasi2_stream_write(out, "y", 1, &e), WASI2_IO_TRAP); /* flush ended the permit */
     char got[16];
     CHECK_INT(read(p[0], got, sizeof(got)), 8);
@@ -185,7 +185,7 @@ static void test_output_full_pipe_and_gone_reader(void)
     close(p[0]);
     CHECK(wasi2_pollable_ready(sub));
     CHECK_INT(wasi2_stream_check_write(out, &permit, &e), WASI2_IO_CLOSED);
-    CHECK_INT(wasi2_stream_blocking_write(out, "z", 1, &e), WASI2_IO_CLOSED);
+    CHECK_INT(wasi2_stream_blocking_write(out, "z", 1, WASI2_WAIT_FOREVER, &e), WASI2_IO_CLOSED);
     wasi2_stream_release(out); /* the pollable still holds it */
     CHECK(wasi2_pollable_ready(sub));
     wasi2_pollable_free(sub);
@@ -198,9 +198,9 @@ static void test_blocking_write_limit(void)
     wasi2_stream *out = wasi2_fd_stream_new(p[1], true, true);
     static uint8_t big[4097];
     int e = 0;
-    CHECK_INT(wasi2_stream_blocking_write(out, big, 4097, &e), WASI2_IO_TRAP);
+    CHECK_INT(wasi2_stream_blocking_write(out, big, 4097, WASI2_WAIT_FOREVER, &e), WASI2_IO_TRAP);
     memset(big, 'q', 4096);
-    CHECK_INT(wasi2_stream_blocking_write(out, big, 4096, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_blocking_write(out, big, 4096, WASI2_WAIT_FOREVER, &e), WASI2_IO_OK);
     static uint8_t got[8192];
     CHECK_INT(read(p[0], got, sizeof(got)), 4096);
     CHECK(got[0] == 'q' && got[4095] == 'q');
@@ -217,18 +217,18 @@ static void test_splice_moves_bytes(void)
     wasi2_stream *dst = wasi2_fd_stream_new(b[1], true, true);
     uint64_t n = 9;
     int e = 0;
-    CHECK_INT(wasi2_stream_splice(dst, src, 100, false, &n, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_splice(dst, src, 100, WASI2_NO_WAIT, &n, &e), WASI2_IO_OK);
     CHECK_INT(n, 0); /* nothing to move yet */
     CHECK_INT(write(a[1], "spliced!", 8), 8);
-    CHECK_INT(wasi2_stream_splice(dst, src, 5, true, &n, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_splice(dst, src, 5, WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_OK);
     CHECK_INT(n, 5);
-    CHECK_INT(wasi2_stream_splice(dst, src, 100, true, &n, &e), WASI2_IO_OK);
+    CHECK_INT(wasi2_stream_splice(dst, src, 100, WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_OK);
     CHECK_INT(n, 3);
     char got[16];
     CHECK_INT(read(b[0], got, sizeof(got)), 8);
     CHECK(memcmp(got, "spliced!", 8) == 0);
     close(a[1]);
-    CHECK_INT(wasi2_stream_splice(dst, src, 100, true, &n, &e), WASI2_IO_CLOSED);
+    CHECK_INT(wasi2_stream_splice(dst, src, 100, WASI2_WAIT_FOREVER, &n, &e), WASI2_IO_CLOSED);
     wasi2_stream_release(src);
     wasi2_stream_release(dst);
     close(b[0]);
@@ -248,18 +248,18 @@ static void test_poll_many(void)
                              wasi2_pollable_stream(busy)};
     CHECK_INT(write(b[1], "!", 1), 1);
     uint32_t ready[3];
-    CHECK_INT(wasi2_poll(ps, 3, ready), 1);
+    CHECK_INT(wasi2_poll(ps, 3, ready, WASI2_WAIT_FOREVER), 1);
     CHECK_INT(ready[0], 2);
     char c;
     CHECK_INT(read(b[0], &c, 1), 1);
-    CHECK_INT(wasi2_poll(ps, 3, ready), 1);
+    CHECK_INT(wasi2_poll(ps, 3, ready, WASI2_WAIT_FOREVER), 1);
     CHECK_INT(ready[0], 1);
     CHECK(util_monotonic_ns() >= deadline);
     CHECK(wasi2_pollable_ready(ps[1]));
     CHECK(!wasi2_pollable_ready(ps[0]));
     /* both at once: every ready index, in order */
     CHECK_INT(write(a[1], "!", 1), 1);
-    CHECK_INT(wasi2_poll(ps, 3, ready), 2);
+    CHECK_INT(wasi2_poll(ps, 3, ready, WASI2_WAIT_FOREVER), 2);
     CHECK_INT(ready[0], 0);
     CHECK_INT(ready[1], 1);
     for (int i = 0; i < 3; i++)
