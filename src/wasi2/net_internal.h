@@ -42,6 +42,11 @@ int wasi2_tcp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *re
 int wasi2_udp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *reg,
                      util_error **err);
 WASI2_HOST_FN(wasi2_tcp_create);
+/* The destructors of the resources (tests call them for what they own). */
+void wasi2_tcp_drop(uintptr_t rep);
+void wasi2_udp_drop(uintptr_t rep);
+void wasi2_dgram_drop(uintptr_t rep);
+void wasi2_resolve_stream_drop(uintptr_t rep);
 WASI2_HOST_FN(wasi2_udp_create);
 
 /* A socket option as a result<u64, error-code> / a setter's result. */

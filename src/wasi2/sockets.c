@@ -226,7 +226,7 @@ typedef struct {
     } addrs[];
 } resolve_stream;
 
-static void resolve_stream_drop(uintptr_t rep)
+void wasi2_resolve_stream_drop(uintptr_t rep)
 {
     free((void *)rep);
 }
@@ -461,7 +461,7 @@ int wasi2_define_sockets(component_linker *l, wasi2_fsnet_reg *reg, util_error *
         return -1;
 
     t->resolve_stream = component_linker_define_resource(l, lookup, "resolve-address-stream",
-                                                         resolve_stream_drop, err);
+                                                         wasi2_resolve_stream_drop, err);
     if (t->resolve_stream == NULL || define_net_types(l, lookup, reg, err) < 0 ||
         alias_io(l, lookup, reg->host, false, err) < 0 ||
         wasi2_fsnet_define_funcs(l, lookup, lookup_funcs, UTIL_ARRAY_LEN(lookup_funcs), reg, err) <

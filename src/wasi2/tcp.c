@@ -52,7 +52,7 @@ static void tcp_unref(void *p)
     free(s);
 }
 
-static void tcp_drop(uintptr_t rep)
+void wasi2_tcp_drop(uintptr_t rep)
 {
     if (rep != 0)
         tcp_unref((void *)rep);
@@ -727,7 +727,7 @@ static const wasi2_func tcp_funcs[] = {
 int wasi2_tcp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *reg,
                      util_error **err)
 {
-    reg->net.tcp = component_linker_define_resource(l, iface, "tcp-socket", tcp_drop, err);
+    reg->net.tcp = component_linker_define_resource(l, iface, "tcp-socket", wasi2_tcp_drop, err);
     if (reg->net.tcp == NULL ||
         component_linker_define_type(l, iface, "shutdown-type", "enum{receive, send, both}",
                                      err) < 0 ||

@@ -51,13 +51,13 @@ static void sock_unref(void *p)
     free(s);
 }
 
-static void udp_drop(uintptr_t rep)
+void wasi2_udp_drop(uintptr_t rep)
 {
     if (rep != 0)
         sock_unref((udp_sock *)rep);
 }
 
-static void dgram_drop(uintptr_t rep)
+void wasi2_dgram_drop(uintptr_t rep)
 {
     dgram_stream *d = (dgram_stream *)rep;
     if (d == NULL)
@@ -482,15 +482,15 @@ int wasi2_udp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *re
                      util_error **err)
 {
     wasi2_net_types *t = &reg->net;
-    t->udp = component_linker_define_resource(l, iface, "udp-socket", udp_drop, err);
+    t->udp = component_linker_define_resource(l, iface, "udp-socket", wasi2_udp_drop, err);
     if (t->udp == NULL)
         return -1;
     t->incoming = component_linker_define_resource(l, iface, "incoming-datagram-stream",
-                                                   dgram_drop, err);
+                                                   wasi2_dgram_drop, err);
     if (t->incoming == NULL)
         return -1;
     t->outgoing = component_linker_define_resource(l, iface, "outgoing-datagram-stream",
-                                                   dgram_drop, err);
+                                                   wasi2_dgram_drop, err);
     if (t->outgoing == NULL ||
         component_linker_define_type(l, iface, "incoming-datagram",
                                      "record{data: list<u8>, remote-address: ip-socket-address}",
