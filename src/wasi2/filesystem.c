@@ -197,14 +197,19 @@ WASI2_HOST_FN(wasi2_fs_get_directories)
     for (size_t i = 0; i < n; i++) {
         const wasi2_ctx_preopen *p = &ctx->preopens[i];
         int fd = fcntl(p->dirfd, F_DUPFD_CLOEXEC, 0);
-        if (fd < 0)
-            return component_call_trap(call, "preopen %s: %s", p->guest_path, strerror(errno));
+        if (fd < 0) {
+            int e = errno;
+            for (size_t k = 0; k < i; k++)
+                wasi2_descriptor_drop(fields[2 * k].of.resource.rep);
+            return component_call_trap(call, "preopen %s: %s", p->guest_path, strerror(e));
+        }
         uint32_t flags = DF_READ | (p->read_only ? 0 : DF_MUTATE_DIRECTORY);
         wasi2_descriptor *d = wasi2_descriptor_new(fd, HOSTIO_FT_DIR, flags, p->read_only);
         fields[2 * i] = wasi2_own(reg->fs.descriptor, d);
         if (wasi2_val_string(call, &fields[2 * i + 1], p->guest_path, strlen(p->guest_path)) <
             0) {
-            wasi2_descriptor_drop((uintptr_t)d);
+            for (size_t k = 0; k <= i; k++)
+                wasi2_descriptor_drop(fields[2 * k].of.resource.rep);
             return -1;
         }
         pairs[i] = (component_val){.kind = COMPONENT_VAL_RECORD,
@@ -341,15 +346,16 @@ WASI2_HOST_FN(wasi2_fs_set_size)
     return done(call, result, e);
 }
 
-void wasi2_fs_timespec(const component_val *nt, struct timespec *ts)
+bool wasi2_fs_timespec(const component_val *nt, struct timespec *ts)
 {
     switch (nt->of.variant.disc) {
-    case 0: *ts = (struct timespec){.tv_nsec = UTIME_OMIT}; break;
-    case 1: *ts = (struct timespec){.tv_nsec = UTIME_NOW}; break;
+    case 0: *ts = (struct timespec){.tv_nsec = UTIME_OMIT}; return true;
+    case 1: *ts = (struct timespec){.tv_nsec = UTIME_NOW}; return true;
     default: {
         const component_val *f = nt->of.variant.payload->of.record.fields;
         uint64_t sec = f[0].of.u > INT64_MAX ? INT64_MAX : f[0].of.u;
         *ts = (struct timespec){.tv_sec = (time_t)sec, .tv_nsec = (long)f[1].of.u};
+        return f[1].of.u < 1000000000u;
     }
     }
 }
@@ -366,13 +372,7 @@ WASI2_HOST_FN(wasi2_fs_set_times)
     if (!(d->fdflags & need))
         return wv_err(call, result, FSE_NOT_PERMITTED);
     struct timespec ts[2];
-    wasi2_fs_timespec(&args[1], &ts[0]);
-    wasi2_fs_timespec(&args[2], &ts[1]);
-    if (ts[0].tv_nsec >= 1000000000L && ts[0].tv_nsec != UTIME_NOW &&
-        ts[0].tv_nsec != UTIME_OMIT)
-        return wv_err(call, result, FSE_INVALID);
-    if (ts[1].tv_nsec >= 1000000000L && ts[1].tv_nsec != UTIME_NOW &&
-        ts[1].tv_nsec != UTIME_OMIT)
+    if (!wasi2_fs_timespec(&args[1], &ts[0]) || !wasi2_fs_timespec(&args[2], &ts[1]))
         return wv_err(call, result, FSE_INVALID);
     return done(call, result, futimens(d->host, ts) < 0 ? errno : 0);
 }

@@ -76,6 +76,8 @@ WASI2_HOST_FN(wasi2_fs_open_at)
         e = EROFS;
     if (e == 0 && creates && !(a.dir->fdflags & DF_MUTATE_DIRECTORY))
         e = EPERM;
+    if (e == 0 && (oflags & OF_TRUNCATE) && !writes)
+        e = EINVAL; /* truncating is writing: it needs the write flag */
     if (e != 0)
         return done(call, result, e);
 
@@ -157,12 +159,6 @@ WASI2_HOST_FN(wasi2_fs_metadata_hash_at)
     return wv_ok(call, result, &v);
 }
 
-static bool timespec_ok(const struct timespec *t)
-{
-    return t->tv_nsec == UTIME_NOW || t->tv_nsec == UTIME_OMIT ||
-           (t->tv_nsec >= 0 && t->tv_nsec < 1000000000L);
-}
-
 WASI2_HOST_FN(wasi2_fs_set_times_at)
 {
     (void)env;
@@ -171,9 +167,8 @@ WASI2_HOST_FN(wasi2_fs_set_times_at)
     int e = prologue(&args[0], &args[2], true, &a);
     cleanup_free char *path = a.path;
     struct timespec ts[2];
-    wasi2_fs_timespec(&args[3], &ts[0]);
-    wasi2_fs_timespec(&args[4], &ts[1]);
-    if (e == 0 && (!timespec_ok(&ts[0]) || !timespec_ok(&ts[1])))
+    bool valid = wasi2_fs_timespec(&args[3], &ts[0]) & wasi2_fs_timespec(&args[4], &ts[1]);
+    if (e == 0 && !valid)
         e = EINVAL;
     if (e == 0)
         e = hostio_utimens_at(a.dir->host, path, follows(&args[1]), ts);

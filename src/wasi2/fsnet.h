@@ -185,8 +185,9 @@ WASI2_HOST_FN(wasi2_fs_error_code);
 
 /* The descriptor-stat record of `st` into *out (arena-allocated fields). */
 int wasi2_fs_stat_val(component_call *call, const struct stat *st, component_val *out);
-/* new-timestamp -> a utimensat timespec. */
-void wasi2_fs_timespec(const component_val *new_timestamp, struct timespec *ts);
+/* new-timestamp -> a utimensat timespec; false if its nanoseconds are out
+ * of range. */
+bool wasi2_fs_timespec(const component_val *new_timestamp, struct timespec *ts);
 /* metadata-hash-value of (dev, ino). */
 int wasi2_fs_hash_val(component_call *call, const struct stat *st, component_val *out);
 

@@ -19,7 +19,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 typedef enum {
@@ -75,7 +77,25 @@ typedef struct conn_stream {
     int fd;
 } conn_stream;
 
-#define CONN_WRITE_PERMIT (64 * 1024)
+/* A permit is what the send buffer has room for now (at most 64 KiB, at
+ * least 1 KiB once poll(2) says writable), so a write within it rarely has
+ * to wait for the peer. */
+#define CONN_WRITE_PERMIT_MAX (64 * 1024)
+#define CONN_WRITE_PERMIT_MIN 1024
+
+static ssize_t send_room(int fd)
+{
+    int sndbuf = 0, queued = 0;
+    socklen_t len = sizeof sndbuf;
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 ||
+        ioctl(fd, SIOCOUTQ, &queued) < 0)
+        return CONN_WRITE_PERMIT_MIN;
+    /* Linux reports twice the payload room (the rest is bookkeeping). */
+    ssize_t room = (ssize_t)sndbuf / 2 - queued;
+    if (room < CONN_WRITE_PERMIT_MIN)
+        return CONN_WRITE_PERMIT_MIN;
+    return room > CONN_WRITE_PERMIT_MAX ? CONN_WRITE_PERMIT_MAX : room;
+}
 
 static bool poll_now(int fd, short events, short *revents)
 {
@@ -122,7 +142,7 @@ static ssize_t conn_check_write(void *self)
     }
     if (rev & POLLHUP)
         return WASI2_STREAM_CLOSED;
-    return CONN_WRITE_PERMIT;
+    return send_room(c->fd);
 }
 
 static ssize_t conn_write(void *self, const void *buf, size_t len)

@@ -475,6 +475,25 @@ static void test_error_codes(void)
     CHECK_INT(path_op(&rootdir, M("create-directory-at"), "wd"), -1);
     f = open_at(&rootdir, 0, "wd", OF_DIRECTORY, DF_READ | DF_WRITE);
     CHECK(!opened(&f) && f.of.u == FSE_IS_DIRECTORY);
+    f = open_at(&rootdir, 0, "e.txt", OF_TRUNCATE, DF_READ);
+    CHECK(!opened(&f) && f.of.u == FSE_INVALID); /* truncating needs write */
+    drop(&f);
+    /* set-times-at: a timestamp lands; nanoseconds past a second are invalid. */
+    component_val when[3] = {V_U64(1000000000), V_U32(5)};
+    when[2] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {when, 2}};
+    component_val ts = {.kind = COMPONENT_VAL_VARIANT, .of.variant = {2, &when[2]}};
+    component_val st[] = {V_BORROW(rootdir), V_FLAGS(0), V_STR("e.txt"), V_ENUM(0), ts};
+    CHECK_INT(call(M("set-times-at"), st, 5), 0);
+    CHECK_INT(err_of(&r), -1);
+    component_val sa[] = {V_BORROW(rootdir), V_FLAGS(0), V_STR("e.txt")};
+    CHECK_INT(call(M("stat-at"), sa, 3), 0);
+    const component_val *mt = ok_of(&r) ? &ok_of(&r)->of.record.fields[4] : NULL;
+    CHECK(mt != NULL && mt->of.variant.disc == 1 &&
+          mt->of.variant.payload->of.record.fields[0].of.u == 1000000000 &&
+          mt->of.variant.payload->of.record.fields[1].of.u == 5);
+    when[1] = V_U32(2000000000);
+    CHECK_INT(call(M("set-times-at"), st, 5), 0);
+    CHECK_INT(err_of(&r), FSE_INVALID);
     /* A path with a NUL can name no file. */
     component_val nul[] = {V_BORROW(rootdir), V_FLAGS(0),
                            {.kind = COMPONENT_VAL_STRING, .of.str = {"a\0b", 3}}, V_FLAGS(0),
