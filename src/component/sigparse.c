@@ -215,7 +215,8 @@ static int field_list_store(parser *p, field_list *fl, component_rfield **out, u
     component_rfield *items = component_rtype_pool_alloc(p->pool, fl->n * sizeof *items);
     if (!items)
         return util_error_set(p->err, 0, "%s: out of memory", p->what);
-    memcpy(items, fl->items, fl->n * sizeof *items);
+    if (fl->n) /* func(): no items, and memcpy from NULL is undefined */
+        memcpy(items, fl->items, fl->n * sizeof *items);
     *out = items;
     *n = (uint32_t)fl->n;
     return 0;

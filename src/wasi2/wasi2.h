@@ -102,10 +102,12 @@ typedef struct wasi2_stream wasi2_stream;
 wasi2_stream *wasi2_stream_new(const wasi2_stream_ops *ops, void *self);
 void wasi2_stream_release(wasi2_stream *s);
 
-/* A stream over a descriptor, read (output false) or written: pipes and
- * sockets wait for poll(2) readiness and are given PIPE_BUF bytes at a
- * time so a write never blocks; regular files are always ready.  fd -1: an empty input / a sink that discards.  own_fd: closed
- * with the stream (else the embedder's, left open). */
+/* A stream over a descriptor, read (output false) or written.  Reads of
+ * anything but a regular file wait for poll(2) readiness; writes to pipes
+ * and sockets are given PIPE_BUF bytes once poll(2) says there is room, so
+ * a write never blocks; regular files and terminals are always ready.
+ * fd -1: an empty input / a sink that discards.  own_fd: closed with the
+ * stream (else the embedder's, left open). */
 wasi2_stream *wasi2_fd_stream_new(int fd, bool output, bool own_fd);
 
 /* Registers every WASI 0.2 interface in `l`.  Host functions find their
