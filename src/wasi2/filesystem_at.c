@@ -167,8 +167,9 @@ WASI2_HOST_FN(wasi2_fs_set_times_at)
     int e = prologue(&args[0], &args[2], true, &a);
     cleanup_free char *path = a.path;
     struct timespec ts[2];
-    bool valid = wasi2_fs_timespec(&args[3], &ts[0]) & wasi2_fs_timespec(&args[4], &ts[1]);
-    if (e == 0 && !valid)
+    bool atime_ok = wasi2_fs_timespec(&args[3], &ts[0]);
+    bool mtime_ok = wasi2_fs_timespec(&args[4], &ts[1]);
+    if (e == 0 && !(atime_ok && mtime_ok))
         e = EINVAL;
     if (e == 0)
         e = hostio_utimens_at(a.dir->host, path, follows(&args[1]), ts);
