@@ -218,12 +218,30 @@ static int output_check_write(component_call *call, void *env, const component_v
     return wasi2_stream_result(call, env, s, io, errnum, "check-write", &ok, result);
 }
 
+/* The bytes of a list<u8>: guests' lists come packed (`raw`); a host
+ * caller may give `items`, packed here into the call's memory.  NULL only
+ * when that memory is exhausted (the caller traps). */
+const uint8_t *wasi2_list_bytes(component_call *call, const component_val *list)
+{
+    static const uint8_t none[1];
+    if (list->of.list.raw || list->of.list.n == 0)
+        return list->of.list.raw ? list->of.list.raw : none;
+    uint8_t *p = component_call_alloc(call, list->of.list.n);
+    if (p)
+        for (size_t i = 0; i < list->of.list.n; i++)
+            p[i] = (uint8_t)list->of.list.items[i].of.u;
+    return p;
+}
+
 static int output_write(component_call *call, void *env, const component_val *args,
                         size_t nargs, component_val *result)
 {
     wasi2_stream *s = SELF(args, wasi2_stream);
+    const uint8_t *bytes = wasi2_list_bytes(call, &args[1]);
+    if (bytes == NULL)
+        return component_call_trap(call, "write: out of call memory");
     int errnum = 0;
-    wasi2_io io = wasi2_stream_write(s, args[1].of.list.raw, args[1].of.list.n, &errnum);
+    wasi2_io io = wasi2_stream_write(s, bytes, args[1].of.list.n, &errnum);
     return wasi2_stream_result(call, env, s, io, errnum, "write", NULL, result);
 }
 
@@ -232,8 +250,11 @@ static int output_blocking_write_and_flush(component_call *call, void *env,
                                            component_val *result)
 {
     wasi2_stream *s = SELF(args, wasi2_stream);
+    const uint8_t *bytes = wasi2_list_bytes(call, &args[1]);
+    if (bytes == NULL)
+        return component_call_trap(call, "blocking-write-and-flush: out of call memory");
     int errnum = 0;
-    wasi2_io io = wasi2_stream_blocking_write(s, args[1].of.list.raw, args[1].of.list.n,
+    wasi2_io io = wasi2_stream_blocking_write(s, bytes, args[1].of.list.n,
                                               until_of(env, call, true), &errnum);
     return wasi2_stream_result(call, env, s, io, errnum, "blocking-write-and-flush", NULL,
                                result);

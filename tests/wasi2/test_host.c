@@ -192,9 +192,15 @@ static void test_stdout_bytes_exact(void)
     CHECK(check_write(f, &out) >= 2);
     CHECK_INT(call(f, IO("streams"), "[method]output-stream.write-zeroes", a, 2, &r), 0);
     CHECK(is_ok(&r));
+    /* a host caller may give list<u8> as items instead of packed bytes */
+    component_val items[2] = {{.kind = COMPONENT_VAL_U8, .of.u = 'o'},
+                              {.kind = COMPONENT_VAL_U8, .of.u = 'k'}};
+    a[1] = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {.items = items, .n = 2}};
+    CHECK_INT(call(f, IO("streams"), "[method]output-stream.blocking-write-and-flush", a, 2, &r),
+              0);
     char got[32];
-    CHECK_INT(read(f->out[0], got, sizeof(got)), 15);
-    CHECK(memcmp(got, "hello\0world\n\xff\0\0", 15) == 0);
+    CHECK_INT(read(f->out[0], got, sizeof(got)), 17);
+    CHECK(memcmp(got, "hello\0world\n\xff\0\0ok", 17) == 0);
     drop_stream(&out);
 
     component_val err = get_stream(f, CLI("stderr"), "get-stderr");
