@@ -262,9 +262,10 @@ WASI2_HOST_FN(wasi2_fs_write)
         return done(call, result, e);
     if (off > INT64_MAX)
         return wv_err(call, result, FSE_INVALID);
-    if (buf->of.list.items != NULL)
-        return component_call_trap(call, "write: the buffer is not a list<u8>");
-    ssize_t n = pwrite(d->host, buf->of.list.raw, buf->of.list.n, (off_t)off);
+    const uint8_t *bytes = wasi2_list_bytes(call, buf);
+    if (bytes == NULL)
+        return component_call_trap(call, "out of memory for a write of %zu bytes", buf->of.list.n);
+    ssize_t n = pwrite(d->host, bytes, buf->of.list.n, (off_t)off);
     if (n < 0)
         return done(call, result, errno);
     component_val v = wv_u64((uint64_t)n);

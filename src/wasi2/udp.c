@@ -357,10 +357,12 @@ static WASI2_HOST_FN(wasi2_udp_send)
         }
         if (e == 0 && data->of.list.n > DATAGRAM_MAX)
             e = EMSGSIZE;
+        const uint8_t *bytes = e == 0 ? wasi2_list_bytes(call, data) : NULL;
+        if (e == 0 && bytes == NULL)
+            return component_call_trap(call, "out of memory for a datagram");
         if (e == 0) {
-            ssize_t n = len ? sendto(s->fd, data->of.list.raw, data->of.list.n, 0,
-                                     (struct sockaddr *)&ss, len)
-                            : send(s->fd, data->of.list.raw, data->of.list.n, 0);
+            ssize_t n = len ? sendto(s->fd, bytes, data->of.list.n, 0, (struct sockaddr *)&ss, len)
+                            : send(s->fd, bytes, data->of.list.n, 0);
             if (n < 0)
                 e = errno;
         }

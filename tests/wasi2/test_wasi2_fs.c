@@ -239,6 +239,16 @@ static void test_open_create_write_read_stat(void)
     CHECK_STR(buf, "");
     CHECK(eof);
 
+    /* A host caller may give the bytes as items, not packed. */
+    component_val items[2] = {V_U8('h'), V_U8('E')};
+    component_val wi[] = {V_BORROW(f),
+                          {.kind = COMPONENT_VAL_LIST, .of.list = {items, NULL, 2}}, V_U64(0)};
+    CHECK_INT(call(M("write"), wi, 3), 0);
+    CHECK(ok_of(&r) != NULL && ok_of(&r)->of.u == 2);
+    CHECK_INT(read_at(&f, 5, 0, buf, sizeof buf, &eof), -1);
+    CHECK_STR(buf, "hELLO");
+    CHECK_INT(write_at(&f, "HE", 0), 2);
+
     component_val self = V_BORROW(f);
     CHECK_INT(call(M("stat"), &self, 1), 0);
     const component_val *st = ok_of(&r);
