@@ -425,6 +425,38 @@ static void test_udp_datagrams(void)
     wasi2_udp_drop(sock.of.resource.rep);
 }
 
+/* Options read back what was set (durations in whole seconds, rounded
+ * up); zero where the WIT forbids it is invalid-argument. */
+static void test_tcp_options(void)
+{
+    component_val sock = tcp_socket(1);
+    component_val self = V_BORROW(sock);
+    CHECK_INT(call(NET("tcp"), TCP("address-family"), &self, 1), 0);
+    CHECK(r.kind == COMPONENT_VAL_VARIANT && r.of.variant.disc == 1);
+    component_val on[] = {V_BORROW(sock), V_BOOL(true)};
+    CHECK_INT(call(NET("tcp"), TCP("set-keep-alive-enabled"), on, 2), 0);
+    CHECK_INT(err_of(&r), -1);
+    CHECK_INT(call(NET("tcp"), TCP("keep-alive-enabled"), &self, 1), 0);
+    CHECK(ok_of(&r) != NULL && ok_of(&r)->of.b);
+    component_val idle[] = {V_BORROW(sock), V_U64(1500000000)};
+    CHECK_INT(call(NET("tcp"), TCP("set-keep-alive-idle-time"), idle, 2), 0);
+    CHECK_INT(call(NET("tcp"), TCP("keep-alive-idle-time"), &self, 1), 0);
+    CHECK(ok_of(&r) != NULL && ok_of(&r)->of.u == 2000000000);
+    component_val zero[] = {V_BORROW(sock), V_U8(0)};
+    CHECK_INT(call(NET("tcp"), TCP("set-hop-limit"), zero, 2), 0);
+    CHECK_INT(err_of(&r), NE_INVALID_ARGUMENT);
+    component_val hops[] = {V_BORROW(sock), V_U8(9)};
+    CHECK_INT(call(NET("tcp"), TCP("set-hop-limit"), hops, 2), 0);
+    CHECK_INT(call(NET("tcp"), TCP("hop-limit"), &self, 1), 0);
+    CHECK(ok_of(&r) != NULL && ok_of(&r)->of.u == 9);
+    component_val backlog[] = {V_BORROW(sock), V_U64(0)};
+    CHECK_INT(call(NET("tcp"), TCP("set-listen-backlog-size"), backlog, 2), 0);
+    CHECK_INT(err_of(&r), NE_INVALID_ARGUMENT);
+    CHECK_INT(call(NET("tcp"), TCP("remote-address"), &self, 1), 0);
+    CHECK_INT(err_of(&r), NE_INVALID_STATE); /* not connected */
+    wasi2_tcp_drop(sock.of.resource.rep);
+}
+
 int main(void)
 {
     util_error *err = NULL;
@@ -442,6 +474,7 @@ int main(void)
     RUN(test_tcp_connection_refused);
     RUN(test_tcp_listen_accept);
     RUN(test_udp_datagrams);
+    RUN(test_tcp_options);
     component_call_free(C);
     wasi2_ctx_free(ctx);
     component_linker_free(L);
