@@ -11,10 +11,12 @@
  * HOSTIO_ENOTCAPABLE, which preview 1 calls `notcapable`.
  *
  * Paths: every path operation first turns (directory fd, path) into
- * (directory, last component) with hostio_path_resolve; the caller applies
- * the operation to the last component with an *at() call and
+ * (directory, last component) with hostio_path_resolve; the operation is
+ * then applied to the last component with an *at() call and
  * AT_SYMLINK_NOFOLLOW / O_NOFOLLOW, so the kernel never follows a link
- * hostio has not checked.  openat2(RESOLVE_BENEATH) where the kernel has
+ * hostio has not checked.  The operations both WASIs need (open, mkdir,
+ * stat, rename, ...) are here as hostio_*_at, so preview 1 and 0.2 give
+ * the same answers.  openat2(RESOLVE_BENEATH) where the kernel has
  * it, a component walk otherwise; both refuse the same escapes.
  *
  * Descriptors: a hostio_fdtable numbers host descriptors for a guest, the
