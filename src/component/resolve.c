@@ -95,7 +95,7 @@ static tscope *new_tscope(const component_pre *pre, tscope *parent, const compon
     return s;
 }
 
-static const component_pre *scope_pre(const tscope *s)
+static component_pre *scope_pre(const tscope *s)
 {
     while (!s->comp)
         s = s->parent;
@@ -350,11 +350,21 @@ stype *component_pcomp_type(tscope *s, uint32_t idx, util_error **err)
         util_error_set(err, 0, "type %" PRIu32 " is defined in terms of itself", idx);
         return NULL;
     }
+    component_pre *pre = scope_pre(s);
+    if (pre->depth >= COMPONENT_MAX_RESOLVE_DEPTH)
+        return util_error_set(err, 0, "type %" PRIu32 ": definitions nested deeper than %d", idx,
+                              COMPONENT_MAX_RESOLVE_DEPTH), NULL;
     s->busy[idx] = 1;
+    pre->depth++;
     stype *t = resolve_entry(s, idx, err);
+    pre->depth--;
     s->busy[idx] = 0;
-    if (!t)
-        return (void)util_error_wrap(err, "type %" PRIu32, idx), NULL;
+    if (!t) {
+        /* the outermost type names itself; inner ones would repeat it */
+        if (pre->depth == 0)
+            util_error_wrap(err, "type %" PRIu32, idx);
+        return NULL;
+    }
     s->cache[idx] = t;
     return t;
 }
@@ -723,7 +733,12 @@ sitem *component_pcomp_item(pcomp *p, component_sort sort, uint32_t idx, util_er
         it->type = t;
         return p->items[sort][idx] = it;
     }
+    if (p->pre->depth >= COMPONENT_MAX_RESOLVE_DEPTH)
+        return util_error_set(err, 0, "%s %" PRIu32 ": definitions nested deeper than %d",
+                              component_sort_name(sort), idx, COMPONENT_MAX_RESOLVE_DEPTH), NULL;
+    p->pre->depth++;
     sitem *it = resolve_item(p, sort, idx, err);
+    p->pre->depth--;
     if (!it) {
         if (err && !*err)
             util_error_set(err, 0, "%s %" PRIu32 " has no definition", component_sort_name(sort),

@@ -360,6 +360,8 @@ static int host_greet(component_call *call, void *env, const component_val *args
 {
     (void)env, (void)nargs;
     size_t n = args[0].of.str.len;
+    if (n == 4 && memcmp(args[0].of.str.ptr, "trap", 4) == 0)
+        return component_call_trap(call, "greet refuses %.*s", (int)n, args[0].of.str.ptr);
     char *out = component_call_alloc(call, n + 7);
     if (!out)
         return component_call_trap(call, "out of memory");
@@ -590,6 +592,10 @@ static void test_values_host_imports(void)
     CHECK(call1(&r, "call-sum", lv, &out));
     CHECK(out.of.u == 4000000006ull);
     done(&r, "call-sum");
+    /* a host function's trap reaches the caller of the export */
+    CHECK(!call1(&r, "call-greet", str_val("trap"), &out));
+    CHECK_INT(r.res.kind, WASM_TRAP);
+    CHECK_STR(r.res.message, "greet refuses trap");
     stop(&r);
 }
 
@@ -877,6 +883,9 @@ static int stream_flush(component_call *call, void *env, const component_val *ar
     return 0;
 }
 
+static const char *const *wasi_argv;
+static size_t wasi_argc;
+
 static component_val *strings(component_call *call, const char *const *v, size_t n)
 {
     component_val *items = component_call_vals(call, n);
@@ -889,10 +898,9 @@ static int get_arguments(component_call *call, void *env, const component_val *a
                          size_t nargs, component_val *result)
 {
     (void)env, (void)args, (void)nargs;
-    static const char *const argv[] = {"c-hello-cmd", "x", "y"};
     result->kind = COMPONENT_VAL_LIST;
-    result->of.list.items = strings(call, argv, 3);
-    result->of.list.n = 3;
+    result->of.list.items = strings(call, wasi_argv, wasi_argc);
+    result->of.list.n = wasi_argc;
     return 0;
 }
 
@@ -1000,6 +1008,9 @@ static void test_c_reactor(void)
 
 static void test_c_hello_cmd(void)
 {
+    static const char *const argv[] = {"c-hello-cmd", "x", "y"};
+    wasi_argv = argv;
+    wasi_argc = 3;
     size_t len;
     uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-hello-cmd.wasm", &len);
     char why[512] = "";
@@ -1032,10 +1043,54 @@ static void test_c_hello_cmd(void)
     wasi_linker = NULL;
 }
 
+/* Deep chains of definitions are refused, not followed down the C stack. */
+static void test_deep_types(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("deep_types", &len);
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    component_pre *pre = bytes ? component_pre_new(bytes, len, l, &err) : NULL;
+    CHECK(pre == NULL);
+    CHECK(err && strstr(err->msg, "nested deeper than 256") != NULL);
+    if (err)
+        fprintf(stderr, "  deep: %.120s\n", err->msg);
+    util_error_free(&err);
+    component_pre_free(pre);
+    component_linker_free(l);
+    free(bytes);
+}
+
+/* exit(42) in C: the adapter calls wasi:cli/exit with err, which the
+ * host turns into exit code 1; the export's caller sees WASM_EXIT. */
+static void test_c_hello_cmd_exit(void)
+{
+    static const char *const argv[] = {"c-hello-cmd", "fail"};
+    wasi_argv = argv;
+    wasi_argc = 2;
+    size_t len;
+    uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-hello-cmd.wasm", &len);
+    char why[512] = "";
+    wasi_linker = bytes ? permissive_linker(bytes, len, WASI_IMPLS, why, sizeof why) : NULL;
+    running r;
+    wasi_out_len = 0;
+    CHECK(start(&r, bytes, len, wasi_linker, NULL));
+    const component_func *run =
+        r.inst ? component_instance_func(r.inst, "wasi:cli/run@0.2.12", "run") : NULL;
+    component_val out;
+    CHECK(run && component_func_call(r.inst, run, NULL, 0, &out, &r.res) < 0);
+    CHECK_INT(r.res.kind, WASM_EXIT);
+    CHECK_INT(r.res.exit_code, 1);
+    stop(&r);
+    component_linker_free(wasi_linker);
+    wasi_linker = NULL;
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
     RUN(test_import_errors);
+    RUN(test_deep_types);
     RUN(test_simple_component);
     RUN(test_values_numbers);
     RUN(test_values_memory);
@@ -1045,5 +1100,6 @@ int main(void)
     RUN(test_nested);
     RUN(test_c_reactor);
     RUN(test_c_hello_cmd);
+    RUN(test_c_hello_cmd_exit);
     return TEST_SUMMARY();
 }
