@@ -1086,6 +1086,99 @@ static void test_c_hello_cmd_exit(void)
     wasi_linker = NULL;
 }
 
+/* ---- jco's runtime fixtures (wit-bindgen guests) ----------------------------------- */
+
+static int host_identity(component_call *call, void *env, const component_val *args,
+                         size_t nargs, component_val *result)
+{
+    (void)call, (void)env, (void)nargs;
+    *result = args[0];
+    return 0;
+}
+
+static uint64_t scalar;
+
+static int set_scalar(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)nargs, (void)result;
+    scalar = args[0].of.u;
+    return 0;
+}
+
+static int get_scalar(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    *result = VAL(U32, u, scalar);
+    return 0;
+}
+
+static const impl NUMBERS_IMPLS[] = {
+    {"test:numbers/test", "roundtrip-u8", host_identity},
+    {"test:numbers/test", "roundtrip-s8", host_identity},
+    {"test:numbers/test", "roundtrip-u16", host_identity},
+    {"test:numbers/test", "roundtrip-s16", host_identity},
+    {"test:numbers/test", "roundtrip-u32", host_identity},
+    {"test:numbers/test", "roundtrip-s32", host_identity},
+    {"test:numbers/test", "roundtrip-u64", host_identity},
+    {"test:numbers/test", "roundtrip-s64", host_identity},
+    {"test:numbers/test", "roundtrip-f32", host_identity},
+    {"test:numbers/test", "roundtrip-f64", host_identity},
+    {"test:numbers/test", "roundtrip-char", host_identity},
+    {"test:numbers/test", "set-scalar", set_scalar},
+    {"test:numbers/test", "get-scalar", get_scalar},
+    {NULL, NULL, NULL},
+};
+
+/* jco's numbers fixture: the guest calls every import and checks what
+ * comes back (it traps if a value is wrong), then the host calls its
+ * exports with the extremes of each type. */
+static void test_jco_numbers(void)
+{
+    size_t len;
+    uint8_t *bytes =
+        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/numbers.component.wasm", &len);
+    char why[512] = "";
+    component_linker *l = bytes ? permissive_linker(bytes, len, NUMBERS_IMPLS, why, sizeof why)
+                                : NULL;
+    running r;
+    CHECK(start(&r, bytes, len, l, NULL));
+    if (r.inst) {
+        CHECK_INT(call_void(&r, "test-imports"), WASM_OK);
+        if (r.res.kind != WASM_OK)
+            fprintf(stderr, "  test-imports: %s\n", r.res.message);
+        const char *api = "test:numbers/test";
+        struct {
+            const char *name;
+            component_val v;
+        } cases[] = {
+            {"roundtrip-u8", VAL(U8, u, 255)},        {"roundtrip-s8", VAL(S8, s, -128)},
+            {"roundtrip-u16", VAL(U16, u, 65535)},    {"roundtrip-s16", VAL(S16, s, -32768)},
+            {"roundtrip-u32", VAL(U32, u, UINT32_MAX)}, {"roundtrip-s32", VAL(S32, s, INT32_MIN)},
+            {"roundtrip-u64", VAL(U64, u, UINT64_MAX)}, {"roundtrip-s64", VAL(S64, s, INT64_MIN)},
+            {"roundtrip-char", VAL(CHAR, ch, 0x10FFFF)},
+        };
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+            const component_func *f = component_instance_func(r.inst, api, cases[i].name);
+            component_val out;
+            CHECK(f && component_func_call(r.inst, f, &cases[i].v, 1, &out, &r.res) == 0);
+            CHECK(f && out.kind == cases[i].v.kind && out.of.u == cases[i].v.of.u);
+            CHECK(f && component_func_post_return(r.inst, f, &r.res) == 0);
+        }
+        const component_func *set = component_instance_func(r.inst, api, "set-scalar");
+        const component_func *get = component_instance_func(r.inst, api, "get-scalar");
+        component_val v = VAL(U32, u, 4321), out;
+        CHECK(set && component_func_call(r.inst, set, &v, 1, NULL, &r.res) == 0);
+        CHECK(set && component_func_post_return(r.inst, set, &r.res) == 0);
+        CHECK(get && component_func_call(r.inst, get, NULL, 0, &out, &r.res) == 0);
+        CHECK(get && out.of.u == 4321);
+        CHECK(get && component_func_post_return(r.inst, get, &r.res) == 0);
+    }
+    stop(&r);
+    component_linker_free(l);
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
@@ -1101,5 +1194,6 @@ int main(void)
     RUN(test_c_reactor);
     RUN(test_c_hello_cmd);
     RUN(test_c_hello_cmd_exit);
+    RUN(test_jco_numbers);
     return TEST_SUMMARY();
 }
