@@ -1179,6 +1179,64 @@ static void test_jco_numbers(void)
     component_linker_free(l);
 }
 
+/* jco's strings fixture: a guest with string-encoding=utf16 both ways. */
+static const char ROCKETS[] = "\xf0\x9f\x9a\x80\xf0\x9f\x9a\x80\xf0\x9f\x9a\x80 "
+                              "\xf0\xa0\x88\x84\xf0\x93\x80\x80";
+static int basic_seen;
+
+static int take_basic(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)env, (void)nargs, (void)result;
+    if (!str_is(&args[0], "latin utf16"))
+        return component_call_trap(call, "take-basic got %.*s", (int)args[0].of.str.len,
+                                   args[0].of.str.ptr);
+    basic_seen++;
+    return 0;
+}
+
+static int return_unicode(component_call *call, void *env, const component_val *args,
+                          size_t nargs, component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    *result = str_val(ROCKETS);
+    return 0;
+}
+
+static const impl STRINGS_IMPLS[] = {
+    {"test:strings/imports", "take-basic", take_basic},
+    {"test:strings/imports", "return-unicode", return_unicode},
+    {NULL, NULL, NULL},
+};
+
+static void test_jco_strings_utf16(void)
+{
+    size_t len;
+    uint8_t *bytes =
+        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/strings.component.wasm", &len);
+    char why[512] = "";
+    component_linker *l = bytes ? permissive_linker(bytes, len, STRINGS_IMPLS, why, sizeof why)
+                                : NULL;
+    running r;
+    basic_seen = 0;
+    CHECK(start(&r, bytes, len, l, NULL));
+    if (r.inst) {
+        CHECK_INT(call_void(&r, "test-imports"), WASM_OK);
+        CHECK_INT(basic_seen, 1);
+        component_val out;
+        CHECK(call1(&r, "roundtrip", str_val("str"), &out) && str_is(&out, "str"));
+        done(&r, "roundtrip");
+        CHECK(call1(&r, "roundtrip", str_val(ROCKETS), &out) && str_is(&out, ROCKETS));
+        done(&r, "roundtrip");
+        const component_func *empty = component_instance_func(r.inst, NULL, "return-empty");
+        CHECK(empty && component_func_call(r.inst, empty, NULL, 0, &out, &r.res) == 0 &&
+              str_is(&out, ""));
+        CHECK(empty && component_func_post_return(r.inst, empty, &r.res) == 0);
+    }
+    stop(&r);
+    component_linker_free(l);
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
@@ -1195,5 +1253,6 @@ int main(void)
     RUN(test_c_hello_cmd);
     RUN(test_c_hello_cmd_exit);
     RUN(test_jco_numbers);
+    RUN(test_jco_strings_utf16);
     return TEST_SUMMARY();
 }
