@@ -29,6 +29,12 @@
 
 /* ---- static side ------------------------------------------------------- */
 
+/* How deep resolving one definition may recurse through the definitions
+ * it uses (types inside types, aliases of exports of instances...): real
+ * components stay under a few dozen; hostile ones are refused instead of
+ * exhausting the C stack. */
+#define COMPONENT_MAX_RESOLVE_DEPTH 256
+
 /* Who defined an index of a sort. */
 typedef enum {
     PDEF_NONE,
@@ -122,6 +128,7 @@ struct component_pre {
                   const component_rfunc *func, component_resource_type *res,
                   const component_rtype *vtype);
     void *visit_env;
+    uint32_t depth; /* of the resolution under way */
     uint8_t *bytes;
     size_t len;
     component *c;
@@ -223,6 +230,7 @@ struct component_instance {
     component_arena *call_arena;   /* host calls from guests */
     component_arena *result_arena; /* results of exports, until post-return */
     uint32_t trampoline_depth;
+    uint32_t eval_depth; /* of component_rinst_eval */
     uint32_t next_scope;
     /* the export call waiting for post-return */
     const component_func *pending;

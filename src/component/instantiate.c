@@ -442,8 +442,14 @@ rval *component_rinst_eval(rinst *r, component_sort sort, uint32_t idx, wasm_res
     if (v->busy)
         return component_rinst_trap(res, WASM_UNLINKABLE, "%s %" PRIu32 " depends on itself",
                                     component_sort_name(sort), idx), NULL;
+    if (r->top->eval_depth >= COMPONENT_MAX_RESOLVE_DEPTH)
+        return component_rinst_trap(res, WASM_UNLINKABLE, "%s %" PRIu32 ": definitions nested "
+                                    "deeper than %d", component_sort_name(sort), idx,
+                                    COMPONENT_MAX_RESOLVE_DEPTH), NULL;
     v->busy = true;
+    r->top->eval_depth++;
     int rc = eval_def(r, sort, idx, v, res);
+    r->top->eval_depth--;
     v->busy = false;
     if (rc < 0)
         return NULL;

@@ -360,6 +360,8 @@ static int host_greet(component_call *call, void *env, const component_val *args
 {
     (void)env, (void)nargs;
     size_t n = args[0].of.str.len;
+    if (n == 4 && memcmp(args[0].of.str.ptr, "trap", 4) == 0)
+        return component_call_trap(call, "greet refuses %.*s", (int)n, args[0].of.str.ptr);
     char *out = component_call_alloc(call, n + 7);
     if (!out)
         return component_call_trap(call, "out of memory");
@@ -590,6 +592,10 @@ static void test_values_host_imports(void)
     CHECK(call1(&r, "call-sum", lv, &out));
     CHECK(out.of.u == 4000000006ull);
     done(&r, "call-sum");
+    /* a host function's trap reaches the caller of the export */
+    CHECK(!call1(&r, "call-greet", str_val("trap"), &out));
+    CHECK_INT(r.res.kind, WASM_TRAP);
+    CHECK_STR(r.res.message, "greet refuses trap");
     stop(&r);
 }
 
@@ -877,6 +883,9 @@ static int stream_flush(component_call *call, void *env, const component_val *ar
     return 0;
 }
 
+static const char *const *wasi_argv;
+static size_t wasi_argc;
+
 static component_val *strings(component_call *call, const char *const *v, size_t n)
 {
     component_val *items = component_call_vals(call, n);
@@ -889,10 +898,9 @@ static int get_arguments(component_call *call, void *env, const component_val *a
                          size_t nargs, component_val *result)
 {
     (void)env, (void)args, (void)nargs;
-    static const char *const argv[] = {"c-hello-cmd", "x", "y"};
     result->kind = COMPONENT_VAL_LIST;
-    result->of.list.items = strings(call, argv, 3);
-    result->of.list.n = 3;
+    result->of.list.items = strings(call, wasi_argv, wasi_argc);
+    result->of.list.n = wasi_argc;
     return 0;
 }
 
@@ -1000,6 +1008,9 @@ static void test_c_reactor(void)
 
 static void test_c_hello_cmd(void)
 {
+    static const char *const argv[] = {"c-hello-cmd", "x", "y"};
+    wasi_argv = argv;
+    wasi_argc = 3;
     size_t len;
     uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-hello-cmd.wasm", &len);
     char why[512] = "";
@@ -1032,10 +1043,265 @@ static void test_c_hello_cmd(void)
     wasi_linker = NULL;
 }
 
+/* A nested component's import is checked against its argument. */
+static void test_nested_import_mismatch(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("nested_bad", &len);
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    component_pre *pre = bytes ? component_pre_new(bytes, len, l, &err) : NULL;
+    CHECK(pre == NULL);
+    static const char want[] = "instance 0: import f: given func(x: u64) -> u64, expects "
+                               "func(x: u32) -> u32 (";
+    CHECK(err && strncmp(err->msg, want, sizeof want - 1) == 0);
+    if (err)
+        fprintf(stderr, "  nested_bad: %s\n", err->msg);
+    util_error_free(&err);
+    component_pre_free(pre);
+    component_linker_free(l);
+    free(bytes);
+}
+
+/* Deep chains of definitions are refused, not followed down the C stack. */
+static void test_deep_types(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("deep_types", &len);
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    component_pre *pre = bytes ? component_pre_new(bytes, len, l, &err) : NULL;
+    CHECK(pre == NULL);
+    CHECK(err && strstr(err->msg, "nested deeper than 256") != NULL);
+    if (err)
+        fprintf(stderr, "  deep: %.120s\n", err->msg);
+    util_error_free(&err);
+    component_pre_free(pre);
+    component_linker_free(l);
+    free(bytes);
+}
+
+/* exit(42) in C: the adapter calls wasi:cli/exit with err, which the
+ * host turns into exit code 1; the export's caller sees WASM_EXIT. */
+static void test_c_hello_cmd_exit(void)
+{
+    static const char *const argv[] = {"c-hello-cmd", "fail"};
+    wasi_argv = argv;
+    wasi_argc = 2;
+    size_t len;
+    uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-hello-cmd.wasm", &len);
+    char why[512] = "";
+    wasi_linker = bytes ? permissive_linker(bytes, len, WASI_IMPLS, why, sizeof why) : NULL;
+    running r;
+    wasi_out_len = 0;
+    CHECK(start(&r, bytes, len, wasi_linker, NULL));
+    const component_func *run =
+        r.inst ? component_instance_func(r.inst, "wasi:cli/run@0.2.12", "run") : NULL;
+    component_val out;
+    CHECK(run && component_func_call(r.inst, run, NULL, 0, &out, &r.res) < 0);
+    CHECK_INT(r.res.kind, WASM_EXIT);
+    CHECK_INT(r.res.exit_code, 1);
+    stop(&r);
+    component_linker_free(wasi_linker);
+    wasi_linker = NULL;
+}
+
+/* ---- jco's runtime fixtures (wit-bindgen guests) ----------------------------------- */
+
+static int host_identity(component_call *call, void *env, const component_val *args,
+                         size_t nargs, component_val *result)
+{
+    (void)call, (void)env, (void)nargs;
+    *result = args[0];
+    return 0;
+}
+
+static uint64_t scalar;
+
+static int set_scalar(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)nargs, (void)result;
+    scalar = args[0].of.u;
+    return 0;
+}
+
+static int get_scalar(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    *result = VAL(U32, u, scalar);
+    return 0;
+}
+
+static const impl NUMBERS_IMPLS[] = {
+    {"test:numbers/test", "roundtrip-u8", host_identity},
+    {"test:numbers/test", "roundtrip-s8", host_identity},
+    {"test:numbers/test", "roundtrip-u16", host_identity},
+    {"test:numbers/test", "roundtrip-s16", host_identity},
+    {"test:numbers/test", "roundtrip-u32", host_identity},
+    {"test:numbers/test", "roundtrip-s32", host_identity},
+    {"test:numbers/test", "roundtrip-u64", host_identity},
+    {"test:numbers/test", "roundtrip-s64", host_identity},
+    {"test:numbers/test", "roundtrip-f32", host_identity},
+    {"test:numbers/test", "roundtrip-f64", host_identity},
+    {"test:numbers/test", "roundtrip-char", host_identity},
+    {"test:numbers/test", "set-scalar", set_scalar},
+    {"test:numbers/test", "get-scalar", get_scalar},
+    {NULL, NULL, NULL},
+};
+
+/* jco's numbers fixture: the guest calls every import and checks what
+ * comes back (it traps if a value is wrong), then the host calls its
+ * exports with the extremes of each type. */
+static void test_jco_numbers(void)
+{
+    size_t len;
+    uint8_t *bytes =
+        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/numbers.component.wasm", &len);
+    char why[512] = "";
+    component_linker *l = bytes ? permissive_linker(bytes, len, NUMBERS_IMPLS, why, sizeof why)
+                                : NULL;
+    running r;
+    CHECK(start(&r, bytes, len, l, NULL));
+    if (r.inst) {
+        CHECK_INT(call_void(&r, "test-imports"), WASM_OK);
+        if (r.res.kind != WASM_OK)
+            fprintf(stderr, "  test-imports: %s\n", r.res.message);
+        const char *api = "test:numbers/test";
+        struct {
+            const char *name;
+            component_val v;
+        } cases[] = {
+            {"roundtrip-u8", VAL(U8, u, 255)},        {"roundtrip-s8", VAL(S8, s, -128)},
+            {"roundtrip-u16", VAL(U16, u, 65535)},    {"roundtrip-s16", VAL(S16, s, -32768)},
+            {"roundtrip-u32", VAL(U32, u, UINT32_MAX)}, {"roundtrip-s32", VAL(S32, s, INT32_MIN)},
+            {"roundtrip-u64", VAL(U64, u, UINT64_MAX)}, {"roundtrip-s64", VAL(S64, s, INT64_MIN)},
+            {"roundtrip-char", VAL(CHAR, ch, 0x10FFFF)},
+        };
+        for (size_t i = 0; i < UTIL_ARRAY_LEN(cases); i++) {
+            const component_func *f = component_instance_func(r.inst, api, cases[i].name);
+            component_val out;
+            CHECK(f && component_func_call(r.inst, f, &cases[i].v, 1, &out, &r.res) == 0);
+            CHECK(f && out.kind == cases[i].v.kind && out.of.u == cases[i].v.of.u);
+            CHECK(f && component_func_post_return(r.inst, f, &r.res) == 0);
+        }
+        const component_func *set = component_instance_func(r.inst, api, "set-scalar");
+        const component_func *get = component_instance_func(r.inst, api, "get-scalar");
+        component_val v = VAL(U32, u, 4321), out;
+        CHECK(set && component_func_call(r.inst, set, &v, 1, NULL, &r.res) == 0);
+        CHECK(set && component_func_post_return(r.inst, set, &r.res) == 0);
+        CHECK(get && component_func_call(r.inst, get, NULL, 0, &out, &r.res) == 0);
+        CHECK(get && out.of.u == 4321);
+        CHECK(get && component_func_post_return(r.inst, get, &r.res) == 0);
+    }
+    stop(&r);
+    component_linker_free(l);
+}
+
+/* jco's strings fixture: a guest with string-encoding=utf16 both ways. */
+static const char ROCKETS[] = "\xf0\x9f\x9a\x80\xf0\x9f\x9a\x80\xf0\x9f\x9a\x80 "
+                              "\xf0\xa0\x88\x84\xf0\x93\x80\x80";
+static int basic_seen;
+
+static int take_basic(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)env, (void)nargs, (void)result;
+    if (!str_is(&args[0], "latin utf16"))
+        return component_call_trap(call, "take-basic got %.*s", (int)args[0].of.str.len,
+                                   args[0].of.str.ptr);
+    basic_seen++;
+    return 0;
+}
+
+static int return_unicode(component_call *call, void *env, const component_val *args,
+                          size_t nargs, component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    *result = str_val(ROCKETS);
+    return 0;
+}
+
+static const impl STRINGS_IMPLS[] = {
+    {"test:strings/imports", "take-basic", take_basic},
+    {"test:strings/imports", "return-unicode", return_unicode},
+    {NULL, NULL, NULL},
+};
+
+static void test_jco_strings_utf16(void)
+{
+    size_t len;
+    uint8_t *bytes =
+        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/strings.component.wasm", &len);
+    char why[512] = "";
+    component_linker *l = bytes ? permissive_linker(bytes, len, STRINGS_IMPLS, why, sizeof why)
+                                : NULL;
+    running r;
+    basic_seen = 0;
+    CHECK(start(&r, bytes, len, l, NULL));
+    if (r.inst) {
+        CHECK_INT(call_void(&r, "test-imports"), WASM_OK);
+        CHECK_INT(basic_seen, 1);
+        component_val out;
+        CHECK(call1(&r, "roundtrip", str_val("str"), &out) && str_is(&out, "str"));
+        done(&r, "roundtrip");
+        CHECK(call1(&r, "roundtrip", str_val(ROCKETS), &out) && str_is(&out, ROCKETS));
+        done(&r, "roundtrip");
+        const component_func *empty = component_instance_func(r.inst, NULL, "return-empty");
+        CHECK(empty && component_func_call(r.inst, empty, NULL, 0, &out, &r.res) == 0 &&
+              str_is(&out, ""));
+        CHECK(empty && component_func_post_return(r.inst, empty, &r.res) == 0);
+    }
+    stop(&r);
+    component_linker_free(l);
+}
+
+static int hello_host(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs;
+    *result = str_val("from the host");
+    return 0;
+}
+
+static const impl NESTED_IMPLS[] = {
+    {"calvinrp:test-async-funcs/hello", "hello-world", hello_host},
+    {NULL, NULL, NULL},
+};
+
+/* jco's simple-nested fixture: two composed components, each instantiating
+ * a nested one; the export reaches the host's function through both. */
+static void test_jco_simple_nested(void)
+{
+    size_t len;
+    uint8_t *bytes =
+        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/simple-nested.component.wasm", &len);
+    char why[512] = "";
+    component_linker *l = bytes ? permissive_linker(bytes, len, NESTED_IMPLS, why, sizeof why)
+                                : NULL;
+    running r;
+    CHECK(start(&r, bytes, len, l, NULL));
+    if (r.inst) {
+        const component_func *f =
+            component_instance_func(r.inst, "calvinrp:test-async-funcs/hello@0.1.0", "hello-world");
+        component_val out;
+        CHECK(f && component_func_call(r.inst, f, NULL, 0, &out, &r.res) == 0);
+        /* lowered into the inner guest, lifted, lowered into the outer one,
+         * lifted again: the same text */
+        CHECK(f && str_is(&out, "from the host"));
+        CHECK(f && component_func_post_return(r.inst, f, &r.res) == 0);
+    }
+    stop(&r);
+    component_linker_free(l);
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
     RUN(test_import_errors);
+    RUN(test_deep_types);
+    RUN(test_nested_import_mismatch);
     RUN(test_simple_component);
     RUN(test_values_numbers);
     RUN(test_values_memory);
@@ -1045,5 +1311,9 @@ int main(void)
     RUN(test_nested);
     RUN(test_c_reactor);
     RUN(test_c_hello_cmd);
+    RUN(test_c_hello_cmd_exit);
+    RUN(test_jco_numbers);
+    RUN(test_jco_strings_utf16);
+    RUN(test_jco_simple_nested);
     return TEST_SUMMARY();
 }
