@@ -20,7 +20,6 @@
  *        and wasmtime's status for a trap, its timeouts included).
  */
 #include "commands.h"
-#include "component.h"
 #include "util.h"
 #include "wasi.h"
 #include "wasm.h"
@@ -219,30 +218,17 @@ static int parse(run_opts *o, int argc, char **argv, int *file_index)
     return 0;
 }
 
-/* A program is a core module or a component; both run under the one
- * policy of wasi.h. */
-typedef struct program {
-    wasm_module *module;
-    wasi_component *component;
-} program;
-
-static int load(const char *file, program *p)
+static wasi_command *load(const char *file)
 {
     util_error *err = NULL;
     char *bytes = NULL;
     size_t len = 0;
-    *p = (program){0};
-    if (util_read_file(file, &bytes, &len, &err) == 0) {
-        if (component_is_component(bytes, len))
-            p->component = wasi_component_compile((uint8_t *)bytes, len, file, &err);
-        else
-            p->module = wasi_program_compile((uint8_t *)bytes, len, file, &err);
-    }
-    if (p->module == NULL && p->component == NULL) {
+    wasi_command *command = NULL;
+    if (util_read_file(file, &bytes, &len, &err) == 0)
+        command = wasi_command_compile((uint8_t *)bytes, len, file, &err);
+    if (command == NULL)
         util_error_report(&err, "Error");
-        return -1;
-    }
-    return 0;
+    return command;
 }
 
 static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
@@ -251,8 +237,8 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
      * module's decoded form and translated code beats a page fault per
      * page, which costs tens of microseconds in a VM. */
     util_heap_prefault(120 * 1024);
-    program prog;
-    if (load(file, &prog) < 0)
+    wasi_command *command = load(file);
+    if (command == NULL)
         return WASI_STATUS_NOT_STARTED;
 
     /* A closed stdout is the guest's problem (errno `pipe`), as for a Rust
@@ -282,10 +268,8 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
         .max_memory_source = "--max-memory-size",
     };
     wasi_program_outcome outcome;
-    int status = prog.component ? wasi_component_run(prog.component, &cfg, &opts, &outcome)
-                                : wasi_program_run(prog.module, &cfg, &opts, &outcome);
-    wasm_module_free(prog.module);
-    wasi_component_free(prog.component);
+    int status = wasi_command_run(command, &cfg, &opts, &outcome);
+    wasi_command_free(command);
     fflush(stdout);
     wasi_program_report(&outcome, 2, "Error");
     wasi_program_outcome_free(&outcome);

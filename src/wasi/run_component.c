@@ -1,6 +1,6 @@
 /*
- * run_component.c - the run policy (wasi.h, "one policy") for components:
- * WASI 0.2 commands.
+ * run_component.c - commands of either kind (wasi.h): the run policy
+ * ("one policy") for components, WASI 0.2 commands, beside modules.
  *
  * Only the mechanism differs from run.c: the program is a component_pre
  * linked once against the WASI 0.2 host, each run gets a wasi2_ctx made
@@ -16,12 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct wasi_component {
+struct wasi_command {
+    wasm_module *module;  /* one of the two */
     component_pre *pre;
 };
 
-wasi_component *wasi_component_compile(uint8_t *bytes, size_t len, const char *name,
-                                       util_error **err)
+static component_pre *compile_component(uint8_t *bytes, size_t len, const char *name,
+                                        util_error **err)
 {
     component_linker *linker = component_linker_new();
     util_error *why = NULL;
@@ -33,18 +34,36 @@ wasi_component *wasi_component_compile(uint8_t *bytes, size_t len, const char *n
     if (pre == NULL) {
         util_error_set(err, 0, "%s: %s", name, why ? why->msg : "cannot load the component");
         util_error_free(&why);
+    }
+    return pre;
+}
+
+wasi_command *wasi_command_compile(uint8_t *bytes, size_t len, const char *name,
+                                   util_error **err)
+{
+    wasi_command *c = util_xcalloc(1, sizeof *c);
+    if (component_is_component(bytes, len))
+        c->pre = compile_component(bytes, len, name, err);
+    else
+        c->module = wasi_program_compile(bytes, len, name, err);
+    if (c->pre == NULL && c->module == NULL) {
+        free(c);
         return NULL;
     }
-    wasi_component *c = util_xcalloc(1, sizeof *c);
-    c->pre = pre;
     return c;
 }
 
-void wasi_component_free(wasi_component *c)
+bool wasi_command_is_component(const wasi_command *c)
+{
+    return c->pre != NULL;
+}
+
+void wasi_command_free(wasi_command *c)
 {
     if (c == NULL)
         return;
     component_pre_free(c->pre);
+    wasm_module_free(c->module);
     free(c);
 }
 
@@ -95,7 +114,7 @@ static const component_func *entry_function(component_instance *inst, const char
 }
 
 /* Instantiates and calls; -1 only for a host-side failure (*err). */
-static int call_entry(const wasi_component *c, wasm_store *store, wasi2_ctx *ctx,
+static int call_entry(const wasi_command *c, wasm_store *store, wasi2_ctx *ctx,
                       const char *invoke, wasm_result *res, run_facts *facts, util_error **err)
 {
     component_instance *inst = component_instantiate(c->pre, store, ctx, res);
@@ -122,8 +141,8 @@ static int call_entry(const wasi_component *c, wasm_store *store, wasi2_ctx *ctx
     return rc;
 }
 
-int wasi_component_run(const wasi_component *c, const wasi_config *config,
-                       const wasi_program_options *opts, wasi_program_outcome *out)
+static int run_component(const wasi_command *c, const wasi_config *config,
+                         const wasi_program_options *opts, wasi_program_outcome *out)
 {
     static const wasi_program_options defaults = {0};
     const wasi_program_options *o = opts ? opts : &defaults;
@@ -162,4 +181,11 @@ int wasi_component_run(const wasi_component *c, const wasi_config *config,
         return wasi_program_not_started(out, &err);
     wasi_program_classify(&facts, &res, o, out);
     return out->status;
+}
+
+int wasi_command_run(const wasi_command *c, const wasi_config *config,
+                     const wasi_program_options *opts, wasi_program_outcome *out)
+{
+    return c->pre ? run_component(c, config, opts, out)
+                  : wasi_program_run(c->module, config, opts, out);
 }
