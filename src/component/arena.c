@@ -92,6 +92,8 @@ static arena_chunk *take_chunk(component_arena *a, size_t need)
 
 void *component_arena_alloc(component_arena *a, size_t size)
 {
+    if (size > SIZE_MAX - 7)
+        return NULL; /* would wrap to a tiny block */
     size = (size + 7) & ~(size_t)7;
     if (size == 0)
         size = 8;

@@ -516,6 +516,12 @@ int component_linker_define_func(component_linker *l, const char *interface, con
                                  const char *signature, component_host_fn fn, void *env,
                                  util_error **err);
 
+/* Hands the linker `data` to free with free_fn(data) when its resource
+ * types die (the linker and every component_pre made with it gone): the
+ * state that a registration's host functions share through their `env`
+ * (the resource types they hand out, for one).  Never fails. */
+void component_linker_keep(component_linker *l, void *data, void (*free_fn)(void *data));
+
 /* Calls a host function directly, as a guest's call would reach it (for
  * tests, and for one host interface serving another in-process): the
  * interface is found by the same semver rule as imports.  -1 with `err`

@@ -54,11 +54,18 @@ struct component_host_interface {
     size_t nresources;
 };
 
+typedef struct kept_data {
+    void *data;
+    void (*free_fn)(void *data);
+} kept_data;
+
 struct component_linker {
     int refs;
     component_rtype_pool *pool;
     component_host_interface **ifaces;
     size_t nifaces;
+    kept_data *kept; /* component_linker_keep: freed with the types */
+    size_t nkept;
 };
 
 /* ---- semver keys --------------------------------------------------------- */
@@ -162,6 +169,9 @@ void component_linker_release(const component_linker *cl)
     for (size_t k = 0; k < l->nifaces; k++)
         interface_free(l->ifaces[k]);
     free(l->ifaces);
+    for (size_t k = 0; k < l->nkept; k++)
+        l->kept[k].free_fn(l->kept[k].data);
+    free(l->kept);
     /* resource types, function types and named types live in the pool */
     component_rtype_pool_free(l->pool);
     free(l);
@@ -170,6 +180,12 @@ void component_linker_release(const component_linker *cl)
 void component_linker_free(component_linker *l)
 {
     component_linker_release(l);
+}
+
+void component_linker_keep(component_linker *l, void *data, void (*free_fn)(void *data))
+{
+    l->kept = util_xrealloc(l->kept, (l->nkept + 1) * sizeof(*l->kept));
+    l->kept[l->nkept++] = (kept_data){data, free_fn};
 }
 
 /* ---- interfaces ---------------------------------------------------------- */

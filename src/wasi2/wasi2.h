@@ -54,6 +54,60 @@ void wasi2_ctx_free(wasi2_ctx *ctx);
 /* True once a blocking call returned early because of deadline_ns. */
 bool wasi2_ctx_deadline_hit(const wasi2_ctx *ctx);
 
+/* ---- streams: one small vtable behind every wasi:io stream -------------
+ *
+ * wasi:io/streams is implemented once, here, over any byte source or sink
+ * that fills a wasi2_stream_ops: stdio (this layer), files and sockets
+ * (src/wasi2's filesystem and sockets), and later wasi:http bodies (the
+ * Spin layer).  The layer keeps the WIT's rules above the vtable - the
+ * check-write permit (a write beyond it traps), the blocking variants
+ * (wait for readiness, then retry), "closed" for ever after the end or an
+ * error, splice, and the pollables of subscribe - so an implementation
+ * only moves bytes and says when it is ready.
+ *
+ * Every op is non-blocking: it moves what it can now and returns.  Ops
+ * return a count or 0, WASI2_STREAM_CLOSED at the end of the stream (input)
+ * or when the peer is gone (output), or -1 with errno set (the guest gets
+ * it as last-operation-failed with a wasi:io/error).  A NULL op: the
+ * stream cannot do that (an input stream has no write), except as noted. */
+#define WASI2_STREAM_CLOSED (-2)
+
+typedef struct wasi2_stream_ops {
+    const char *name; /* "stdout", "file", ...: for error messages */
+    /* Input: moves up to len (> 0) bytes into buf; 0 = nothing ready now. */
+    ssize_t (*read)(void *self, void *buf, size_t len);
+    /* Output: how many bytes write takes now without blocking; 0 = none
+     * until the stream is ready again. */
+    ssize_t (*check_write)(void *self);
+    /* Output: takes all len bytes (never more than check_write allowed);
+     * buf NULL = len zero bytes.  Returns 0. */
+    ssize_t (*write)(void *self, const void *buf, size_t len);
+    /* Output: starts pushing out buffered bytes (check_write says 0 until
+     * done).  NULL: writes are not buffered, flushing is a no-op. */
+    ssize_t (*flush)(void *self);
+    /* For wasi:io/poll: true if an op would make progress now (input:
+     * bytes or the end; output: check_write > 0, or an error to report);
+     * else false with the descriptor and poll(2) events to wait for
+     * (*fd -1: nothing to wait for, only a timer can end the wait).
+     * NULL: always ready. */
+    bool (*ready)(void *self, int *fd, short *events);
+    /* Releases self, once, when the last handle and pollable are gone. */
+    void (*close)(void *self);
+} wasi2_stream_ops;
+
+typedef struct wasi2_stream wasi2_stream;
+
+/* A stream over (ops, self); its one reference is released by
+ * wasi2_stream_release (the resource's destructor does it for the guest). */
+wasi2_stream *wasi2_stream_new(const wasi2_stream_ops *ops, void *self);
+void wasi2_stream_release(wasi2_stream *s);
+
+/* A stream over a descriptor, read (output false) or written: pipes and
+ * sockets wait for poll(2) readiness and are given PIPE_BUF bytes at a
+ * time so a write never blocks; regular files are always ready.  fd -1: an empty input / a sink that discards.  own_fd: closed
+ * with the stream (else the embedder's, left open). */
+wasi2_stream *wasi2_fd_stream_new(int fd, bool output, bool own_fd);
+
 /* Registers every WASI 0.2 interface in `l`.  Host functions find their
  * context as get_ctx(component_call_data(call)); get_ctx NULL means the
  * instance's data is the wasi2_ctx itself. */
