@@ -12,7 +12,7 @@
  * share (wasi.h, "one policy"):
  *   N    the guest's proc_exit code, or 0 when it returns;
  *   1    FILE could not be loaded or started: unreadable, malformed,
- *        invalid, a component, unlinkable, an export unfit for --invoke,
+ *        invalid, unlinkable, an export unfit for --invoke,
  *        or an instantiation beyond a resource limit (wasmtime reports all
  *        of these as errors with status 1);
  *   2    a usage error;
@@ -47,8 +47,8 @@ static const cli_option run_options[] = {
      "set the program's environment variable K to V (K alone: our value of K, if set); "
      "for a name given twice the last value wins"},
     {RUN_INVOKE, "--invoke", NULL, "FUNC", false,
-     "call the export FUNC (no parameters) instead of _start; a reactor's _initialize runs "
-     "first"},
+     "call the export FUNC (no parameters) instead of _start (a module; a reactor's "
+     "_initialize runs first) or wasi:cli/run (a component)"},
     {RUN_TIMEOUT, "--timeout", NULL, "MS", false,
      "stop the program after MS milliseconds, also while it sleeps or waits for input or "
      "output"},
@@ -66,12 +66,12 @@ static const cli_item run_environment[] = {
 };
 
 static const cli_item run_exit_status[] = {
-    {"N", "the program's exit code: its proc_exit(N), or 0 when it returns (a code above 255 "
-          "reads as 1)"},
-    {"1", "FILE could not be loaded or started: it cannot be read, is malformed or invalid, is "
-          "a WebAssembly component (not supported by run yet), imports something WASI does not "
-          "provide, has no suitable export to call, or needs more memory or table space than "
-          "allowed; or a --dir cannot be opened (\"Error: ...\" on stderr)"},
+    {"N", "the program's exit code: its proc_exit(N) or wasi:cli/exit, or 0 when it returns "
+          "(a code above 255 reads as 1; a component's run returning err is 1)"},
+    {"1", "FILE could not be loaded or started: it cannot be read, is malformed or invalid, "
+          "imports something WASI does not provide, has no suitable export to call, or needs "
+          "more memory or table space than allowed; or a --dir cannot be opened (\"Error: ...\" "
+          "on stderr)"},
     {"2", "a usage error: unknown option, bad value, no FILE"},
     {"134", "the program trapped, or --timeout stopped it: \"Error: <why>\" and a backtrace on "
             "stderr (what a shell shows for SIGABRT; wasmtime's status for traps)"},
@@ -80,7 +80,7 @@ static const cli_item run_exit_status[] = {
 const cli_command cmd_run_spec = {
     .name = "run",
     .operands = "FILE.wasm [ARGS...]",
-    .summary = "Run a WebAssembly program (a WASI preview 1 command module), like wasmtime run.",
+    .summary = "Run a WebAssembly program (a WASI preview 1 command module or a WASI 0.2 command component), like wasmtime run.",
     .details = "The program gets this process's stdin, stdout and stderr, the ARGS after FILE, "
                "only the environment variables given with --env and only the directories given "
                "with --dir and --ro-dir. Options end at FILE: what follows is the program's.",
@@ -218,17 +218,17 @@ static int parse(run_opts *o, int argc, char **argv, int *file_index)
     return 0;
 }
 
-static wasm_module *load(const char *file)
+static wasi_command *load(const char *file)
 {
     util_error *err = NULL;
     char *bytes = NULL;
     size_t len = 0;
-    wasm_module *module = NULL;
+    wasi_command *command = NULL;
     if (util_read_file(file, &bytes, &len, &err) == 0)
-        module = wasi_program_compile((uint8_t *)bytes, len, file, &err);
-    if (module == NULL)
+        command = wasi_command_compile((uint8_t *)bytes, len, file, &err);
+    if (command == NULL)
         util_error_report(&err, "Error");
-    return module;
+    return command;
 }
 
 static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
@@ -237,8 +237,8 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
      * module's decoded form and translated code beats a page fault per
      * page, which costs tens of microseconds in a VM. */
     util_heap_prefault(120 * 1024);
-    wasm_module *module = load(file);
-    if (module == NULL)
+    wasi_command *command = load(file);
+    if (command == NULL)
         return WASI_STATUS_NOT_STARTED;
 
     /* A closed stdout is the guest's problem (errno `pipe`), as for a Rust
@@ -268,8 +268,8 @@ static int run_file(run_opts *o, const char *file, int gargc, char **gargv)
         .max_memory_source = "--max-memory-size",
     };
     wasi_program_outcome outcome;
-    int status = wasi_program_run(module, &cfg, &opts, &outcome);
-    wasm_module_free(module);
+    int status = wasi_command_run(command, &cfg, &opts, &outcome);
+    wasi_command_free(command);
     fflush(stdout);
     wasi_program_report(&outcome, 2, "Error");
     wasi_program_outcome_free(&outcome);

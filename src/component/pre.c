@@ -45,8 +45,10 @@ component_pre *component_pre_new(const uint8_t *bytes, size_t len, const compone
     pre->len = len;
     pre->pool = component_rtype_pool_new();
     pre->linker = l;
-    if (component_decode(pre->bytes, len, &pre->c, &e) < 0)
+    if (component_decode(pre->bytes, len, &pre->c, &e) < 0) {
+        util_error_wrap(&e, "malformed component");
         goto fail;
+    }
     pre->top = component_pcomp_top(pre);
     if (component_pcomp_build(pre, pre->top, &e) < 0)
         goto fail;

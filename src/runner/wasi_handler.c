@@ -1,6 +1,6 @@
 /*
- * wasi_handler.c - the container handler for WASI command modules
- * (runner.h).
+ * wasi_handler.c - the container handler for WASI commands, preview-1
+ * modules and WASI 0.2 components (runner.h).
  *
  * The choice is made on the file itself, as the container process sees it,
  * rather than on image metadata we do not have: the "\0asm" magic, or a
@@ -47,7 +47,7 @@ static int wasi_load(void *state, const container_program *prog, void **work, ut
     if (util_read_file(prog->path, &bytes, &len, err) < 0)
         return util_error_wrap(err, "process.args[0]");
     /* The features and the message are the policy every path shares. */
-    *work = wasi_program_compile((uint8_t *)bytes, len, prog->path, err);
+    *work = wasi_command_compile((uint8_t *)bytes, len, prog->path, err);
     return *work != NULL ? 0 : -1;
 }
 
@@ -64,7 +64,7 @@ static int wasi_run(void *state, void *work, const container_program *prog)
     signal(SIGINT, exit_on_signal);
     signal(SIGHUP, exit_on_signal);
 
-    wasm_module *module = work;
+    wasi_command *command = work;
     wasi_preopen root = {.host_path = "/", .guest_path = "/", .read_only = false};
     wasi_config cfg;
     wasi_config_init(&cfg);
@@ -76,8 +76,8 @@ static int wasi_run(void *state, void *work, const container_program *prog)
     cfg.npreopens = 1;
     wasi_program_options opts = {.name = prog->path};
     wasi_program_outcome outcome;
-    int status = wasi_program_run(module, &cfg, &opts, &outcome);
-    wasm_module_free(module);
+    int status = wasi_command_run(command, &cfg, &opts, &outcome);
+    wasi_command_free(command);
     wasi_program_report(&outcome, 2, prog->args[0]);
     wasi_program_outcome_free(&outcome);
     return status;
@@ -85,7 +85,7 @@ static int wasi_run(void *state, void *work, const container_program *prog)
 
 const container_handler runner_wasi_handler = {
     .name = "wasi",
-    .runs = "Wasm module",
+    .runs = "Wasm command",
     .needs_no_exec_bit = wasi_needs_no_exec_bit,
     .can_handle = wasi_can_handle,
     .load = wasi_load,

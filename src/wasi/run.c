@@ -61,14 +61,6 @@ wasm_module *wasi_program_compile(uint8_t *bytes, size_t len, const char *name,
 
 /* ---- the mechanism ------------------------------------------------------- */
 
-/* What happened, before any policy is applied. */
-typedef struct run_facts {
-    bool finished;     /* the entry returned, or proc_exit was called */
-    int exit_code;     /* proc_exit's code, 0 when the entry returned */
-    bool cancelled;    /* the watcher said the run was cancelled */
-    bool deadline_hit; /* a blocking WASI call stopped at the deadline */
-} run_facts;
-
 /* The entry must take nothing; what it returns is dropped. */
 static wasm_func *entry_function(wasm_instance *inst, const char *entry, size_t *nresults,
                                  util_error **err)
@@ -195,8 +187,8 @@ static char *not_started_message(const wasm_result *res, const wasi_program_opti
                           capped ? o->max_memory_source : "", capped ? ")" : "");
 }
 
-static void classify(const run_facts *facts, const wasm_result *res,
-                     const wasi_program_options *o, wasi_program_outcome *out)
+void wasi_program_classify(const run_facts *facts, const wasm_result *res,
+                           const wasi_program_options *o, wasi_program_outcome *out)
 {
     if (facts->finished) {
         out->end = WASI_PROGRAM_EXITED;
@@ -229,8 +221,7 @@ static void classify(const run_facts *facts, const wasm_result *res,
     }
 }
 
-/* The deadline `timeout_ms` from now; one centuries away is no deadline. */
-static uint64_t deadline_after(uint64_t timeout_ms)
+uint64_t wasi_program_deadline_after(uint64_t timeout_ms)
 {
     uint64_t now = util_monotonic_ns(), left = UINT64_MAX - now;
     return timeout_ms < left / 1000000u ? now + timeout_ms * 1000000u : 0;
@@ -244,20 +235,24 @@ int wasi_program_run(wasm_module *module, const wasi_config *config,
     *out = (wasi_program_outcome){0};
     wasi_config cfg = *config;
     if (cfg.deadline_ns == 0 && o->timeout_ms != 0)
-        cfg.deadline_ns = deadline_after(o->timeout_ms);
+        cfg.deadline_ns = wasi_program_deadline_after(o->timeout_ms);
     wasm_store_config sc = {.max_memory_bytes = o->max_memory_bytes};
 
     wasm_result res;
     run_facts facts;
     util_error *err = NULL;
-    if (run_entry(module, &cfg, o->invoke, &sc, o, &res, &facts, &err) < 0) {
-        out->end = WASI_PROGRAM_NOT_STARTED;
-        out->status = WASI_STATUS_NOT_STARTED;
-        out->message = util_xstrdup(err->msg);
-        util_error_free(&err);
-        return out->status;
-    }
-    classify(&facts, &res, o, out);
+    if (run_entry(module, &cfg, o->invoke, &sc, o, &res, &facts, &err) < 0)
+        return wasi_program_not_started(out, &err);
+    wasi_program_classify(&facts, &res, o, out);
+    return out->status;
+}
+
+int wasi_program_not_started(wasi_program_outcome *out, util_error **err)
+{
+    out->end = WASI_PROGRAM_NOT_STARTED;
+    out->status = WASI_STATUS_NOT_STARTED;
+    out->message = util_xstrdup((*err)->msg);
+    util_error_free(err);
     return out->status;
 }
 

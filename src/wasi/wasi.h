@@ -226,6 +226,32 @@ void wasi_program_outcome_free(wasi_program_outcome *out);
  * speaks for itself. */
 void wasi_program_report(const wasi_program_outcome *out, int fd, const char *prefix);
 
+/* ---- commands of either kind: modules and components ----------------
+ *
+ * A WASI command is a preview-1 module or a WASI 0.2 component; `run` and
+ * WASI containers take either and let the binary decide.  A component is
+ * linked against the WASI 0.2 host (src/wasi2) once, when compiled, and
+ * each run instantiates it in a fresh store with a WASI 0.2 context made
+ * from the same wasi_config a module gets.  Its entry is the export
+ * wasi:cli/run@0.2.x `run` (any 0.2 version): returning ok is exit 0 and
+ * err exit 1 (WASI 0.2 has no other codes there), and wasi:cli/exit ends
+ * it with its code, as proc_exit does.  Traps, timeouts, cancellation and
+ * start failures read as the table above says, for both kinds. */
+typedef struct wasi_command wasi_command;
+
+/* Decodes, validates and compiles `bytes` (taken over) as a module, or
+ * as a component linked against WASI 0.2.  Failures open with `name`:
+ * "NAME: malformed module: ...", "NAME: unlinkable: import wasi:...". */
+wasi_command *wasi_command_compile(uint8_t *bytes, size_t len, const char *name,
+                                   util_error **err);
+bool wasi_command_is_component(const wasi_command *c);
+void wasi_command_free(wasi_command *c);
+/* wasi_program_run for either kind.  For a component opts->invoke names a
+ * function without parameters exported at its top level, called instead
+ * of wasi:cli/run; opts->resolution is for modules only. */
+int wasi_command_run(const wasi_command *c, const wasi_config *config,
+                     const wasi_program_options *opts, wasi_program_outcome *out);
+
 /* Paths are resolved with openat2(RESOLVE_BENEATH) where the kernel has it
  * and with a component walk otherwise; both refuse the same escapes.
  * Switching openat2 off (process-wide) is for seccomp policies that kill

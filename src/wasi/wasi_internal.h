@@ -48,6 +48,25 @@ enum {
 /* Host errno -> WASI errno. */
 int wasi_errno_from_host(int e);
 
+/* ---- the run policy's pieces shared by modules (run.c) and components
+ * (run_component.c) ---- */
+
+/* What happened, before any policy is applied. */
+typedef struct run_facts {
+    bool finished;     /* the entry returned, or the guest exited */
+    int exit_code;     /* the exit code, 0 when the entry returned */
+    bool cancelled;    /* the watcher said the run was cancelled */
+    bool deadline_hit; /* a blocking WASI call stopped at the deadline */
+} run_facts;
+
+/* Those facts -> an end, an exit status and a message (wasi.h's table). */
+void wasi_program_classify(const run_facts *facts, const wasm_result *res,
+                           const wasi_program_options *o, wasi_program_outcome *out);
+/* The outcome of a host-side failure *err (taken); returns the status. */
+int wasi_program_not_started(wasi_program_outcome *out, util_error **err);
+/* The deadline `timeout_ms` from now; one centuries away is no deadline. */
+uint64_t wasi_program_deadline_after(uint64_t timeout_ms);
+
 /* ---- other ABI constants ----------------------------------------------- */
 
 /* Preview 1's filetype numbers are hostio's (hostio.h says so). */

@@ -37,6 +37,9 @@ SHIM_DIR = os.environ["SHIM_BIN_DIR"]
 WASM = os.environ["WASM_DIR"]
 TAILCALL = os.path.join(WASM, "tailcall.wasm")
 HELLO = os.path.join(WASM, "hello.wasm")
+REAL = os.path.join(os.environ["SHARED_DIR"], "corpora", "components", "real")
+C_HELLO_CMD = os.path.join(REAL, "c-hello-cmd.wasm")
+RUST_HELLO_CMD = os.path.join(REAL, "gh-runwasi-component-hello-world.rust-cmd.wasm")
 DEPTH = "2000000"  # far deeper than any call stack: only real tail calls get through
 # (module) with a section id that does not exist: malformed wherever it is read
 BROKEN = b"\0asm\x01\0\0\0\x7f\x00"
@@ -152,6 +155,8 @@ def setup():
     ctx["tailcall"] = wasi_image(ctx, "tailcall", {"tailcall.wasm": read(TAILCALL)})
     ctx["hello"] = wasi_image(ctx, "hello", {"hello.wasm": read(HELLO)})
     ctx["broken"] = wasi_image(ctx, "broken", {"broken.wasm": BROKEN})
+    ctx["c_hello_cmd"] = wasi_image(ctx, "c-hello-cmd", {"c-hello-cmd.wasm": read(C_HELLO_CMD)})
+    ctx["rust_hello_cmd"] = wasi_image(ctx, "rust-hello-cmd", {"hello.wasm": read(RUST_HELLO_CMD)})
     return ctx
 
 
@@ -225,6 +230,35 @@ def test_a_module_that_cannot_load_is_1_with_the_same_text(ctx):
     rc, err = up.stop()
     assert not up.started and rc != 0, (rc, err)
     assert f"component 'guest': {path}: malformed module: {why}" in err, err
+
+
+# ---- components: the same paths, the same outcomes -------------------------
+
+def test_a_component_command_through_run_and_a_wasi_container(ctx):
+    want = ("hello from C (clang-14 + wasi-libc), argc=3\n"
+            "  argv[0]=/c-hello-cmd.wasm\n"
+            "  argv[1]=x\n"
+            "  argv[2]=y\n"
+            "  WHO=tester\n"
+            "  realtime ok: 1\n")
+    r = shim_run("--env", "WHO=tester", "--argv0", "/c-hello-cmd.wasm", C_HELLO_CMD, "x", "y")
+    assert (r.returncode, r.stdout, r.stderr) == (0, want, "to stderr\n"), (r.returncode,
+                                                                           r.stderr)
+    r = ctx["c"].ctr("run", "--rm", "--runtime", RUNTIME, "--env", "WHO=tester",
+                     ctx["c_hello_cmd"], "comp1", "/c-hello-cmd.wasm", "x", "y", check=False,
+                     timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    assert r.stdout.replace("\r\n", "\n").startswith(want), (r.stdout, r.stderr)
+    r = ctr_run(ctx, ctx["rust_hello_cmd"], "comp2", "/hello.wasm")
+    assert (r.returncode, r.stdout) == (0, "Hello, world!\n"), (r.returncode, r.stdout,
+                                                               r.stderr)
+
+
+def test_a_component_exit_is_the_same_status(ctx):
+    # exit(42) in C becomes wasi:cli/exit(err) through the adapter: 1
+    assert shim_run(C_HELLO_CMD, "fail").returncode == 1
+    r = ctr_run(ctx, ctx["c_hello_cmd"], "comp3", "/c-hello-cmd.wasm", "fail")
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ Two columns joined by runner, lowest first:
     runner      -> container, spin, wasi, engine, util   (the joint)
     spin        -> wasi -> engine -> util     (the Wasm column)
                    wasi -> hostio -> util     (hostio sits beside engine)
-    component   -> engine, util               (the component model)
+                   wasi -> wasi2 -> component -> engine, util
+                                              (the run policy covers components)
     wasi2       -> component, hostio, engine, util   (WASI 0.2 for components)
 
 cmd/ (the binary) may include every door.  A new folder under src/ must be
@@ -43,7 +44,9 @@ LAYERS = {
     # WASI 0.2, served to components; shares hostio with preview 1
     "wasi2": Layer(door=("wasi2.h",), uses=("component", "hostio", "engine", "util"),
                    prefix="wasi2_"),
-    "wasi": Layer(door=("wasi.h",), uses=("hostio", "engine", "util"), prefix="wasi_"),
+    # preview 1, and the one run policy for commands, modules and components
+    "wasi": Layer(door=("wasi.h",), uses=("wasi2", "component", "hostio", "engine", "util"),
+                  prefix="wasi_"),
     "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_"),
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
     "runner": Layer(door=("runner.h",), uses=("container", "spin", "wasi", "engine", "util"),

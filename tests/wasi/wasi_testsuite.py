@@ -9,9 +9,20 @@ the environment the spec lists.  A test listed in wasi_testsuite_xfail.txt
 may fail without failing the run (the list must shrink to empty); anything
 else that fails makes the run fail.  Last line: "N passed, N failed, N skipped".
 
-usage: wasi_testsuite.py [-v] [NAME-SUBSTRING...]
-  env: SHIM_BIN (our binary), SHARED_DIR (holds corpora/wasi-testsuite)
+With --component, every test program is first turned into a WASI 0.2
+command component by the preview-1 adapter (`jco new FILE --wasi-command`,
+jco from npm: env JCO) and runs through our WASI 0.2 host instead.  The
+adapter reduces proc_exit(N) to wasi:cli/exit's ok/err, so a test expecting
+a non-zero code expects 1 there.  Its own list of allowed failures is
+wasi_testsuite_component_xfail.txt.  Components are cached under
+.tools/cache/ by the program's SHA-256, so build folders share them.
+
+usage: wasi_testsuite.py [-v] [--component] [NAME-SUBSTRING...]
+  env: SHIM_BIN (our binary), SHARED_DIR (holds corpora/wasi-testsuite),
+       JCO (with --component), SOURCE_DIR (the checkout, for the cache)
 """
+import concurrent.futures
+import hashlib
 import json
 import os
 import shutil
@@ -30,9 +41,10 @@ SKIP = {
 }
 
 
-def load_xfail():
+def load_xfail(component):
     xf = {}
-    path = os.path.join(HERE, "wasi_testsuite_xfail.txt")
+    path = os.path.join(HERE, "wasi_testsuite_component_xfail.txt" if component
+                        else "wasi_testsuite_xfail.txt")
     if os.path.exists(path):
         for line in open(path):
             line = line.split("#", 1)
@@ -42,7 +54,22 @@ def load_xfail():
     return xf
 
 
-def run_one(shim, suite_dir, name, spec, verbose):
+def componentize(jco, cache, wasm):
+    """The WASI 0.2 command component of preview-1 program `wasm` (cached)."""
+    with open(wasm, "rb") as fh:
+        digest = hashlib.sha256(fh.read()).hexdigest()
+    out = os.path.join(cache, digest + ".wasm")
+    if not os.path.exists(out):
+        tmp = out + ".%d.tmp" % os.getpid()
+        p = subprocess.run([jco, "new", wasm, "--wasi-command", "-o", tmp],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            raise RuntimeError("jco new %s: %s" % (wasm, p.stdout.decode(errors="replace")))
+        os.replace(tmp, out)
+    return out
+
+
+def run_one(shim, suite_dir, name, spec, verbose, program=None, component=False):
     """Returns None on success, else a one-line reason."""
     with tempfile.TemporaryDirectory(prefix="wasi-ts-") as tmp:
         argv = [shim, "run"]
@@ -62,7 +89,7 @@ def run_one(shim, suite_dir, name, spec, verbose):
             argv += ["--dir", dst + "::/"]
         for k, v in spec.get("env", {}).items():
             argv += ["--env", "%s=%s" % (k, v)]
-        argv += ["--", os.path.join(suite_dir, name + ".wasm")]
+        argv += ["--", program or os.path.join(suite_dir, name + ".wasm")]
         argv += spec.get("args", [])
         try:
             p = subprocess.run(argv, cwd=tmp, input=b"", stdout=subprocess.PIPE,
@@ -73,6 +100,8 @@ def run_one(shim, suite_dir, name, spec, verbose):
             sys.stdout.write(p.stdout.decode(errors="replace"))
             sys.stdout.write(p.stderr.decode(errors="replace"))
         want = spec.get("exit_code", 0)
+        if component and want != 0:
+            want = 1  # the adapter's proc_exit(N) is wasi:cli/exit(err)
         if p.returncode != want:
             err = p.stderr.decode(errors="replace").strip().splitlines()
             return "exit code %d, expected %d%s" % (
@@ -88,7 +117,8 @@ def run_one(shim, suite_dir, name, spec, verbose):
 def main():
     args = sys.argv[1:]
     verbose = "-v" in args
-    filters = [a for a in args if a != "-v"]
+    component = "--component" in args
+    filters = [a for a in args if a not in ("-v", "--component")]
     shim = os.environ.get("SHIM_BIN")
     shared = os.environ.get("SHARED_DIR", os.path.join(HERE, "..", "..", "..", "shared"))
     base = os.path.join(shared, "corpora", "wasi-testsuite")
@@ -98,7 +128,23 @@ def main():
     if not os.path.isdir(base):
         print("wasi-testsuite not found at %s" % base)
         return 2
-    xfail = load_xfail()
+    xfail = load_xfail(component)
+    programs = {}
+    if component:
+        jco = os.environ.get("JCO")
+        if not jco or not os.access(jco, os.X_OK):
+            print("JCO must name the jco binary (scripts/install-deps.sh installs it)")
+            return 2
+        source = os.environ.get("SOURCE_DIR", os.path.join(HERE, "..", ".."))
+        cache = os.path.join(source, ".tools", "cache", "wasi-testsuite-components")
+        os.makedirs(cache, exist_ok=True)
+        wanted = [os.path.join(base, suite, "wasm32-wasip1", f)
+                  for suite in SUITES
+                  for f in sorted(os.listdir(os.path.join(base, suite, "wasm32-wasip1")))
+                  if f.endswith(".wasm")]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            for src, out in zip(wanted, pool.map(lambda w: componentize(jco, cache, w), wanted)):
+                programs[src] = out
     passed = failed = skipped = unexpected = 0
     fixed = []
     for suite in SUITES:
@@ -123,7 +169,8 @@ def main():
                 skipped += 1  # the operation form is only used by preview 3 tests
                 print("SKIP %s: operation-based spec (preview 3 only)" % full)
                 continue
-            why = run_one(shim, suite_dir, name, spec, verbose)
+            why = run_one(shim, suite_dir, name, spec, verbose,
+                          programs.get(os.path.join(suite_dir, f)), component)
             if why is None:
                 passed += 1
                 if full in xfail:

@@ -1,0 +1,191 @@
+/*
+ * run_component.c - commands of either kind (wasi.h): the run policy
+ * ("one policy") for components, WASI 0.2 commands, beside modules.
+ *
+ * Only the mechanism differs from run.c: the program is a component_pre
+ * linked once against the WASI 0.2 host, each run gets a wasi2_ctx made
+ * from the same wasi_config a module gets, and the entry is wasi:cli/run.
+ * The facts it gathers go through the same classification, so a trap, a
+ * timeout or an exit reads the same whether the program is a module or a
+ * component.
+ */
+#include "component.h"
+#include "wasi2.h"
+#include "wasi_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct wasi_command {
+    wasm_module *module;  /* one of the two */
+    component_pre *pre;
+};
+
+static component_pre *compile_component(uint8_t *bytes, size_t len, const char *name,
+                                        util_error **err)
+{
+    component_linker *linker = component_linker_new();
+    util_error *why = NULL;
+    component_pre *pre = NULL;
+    if (wasi2_define(linker, NULL, &why) == 0)
+        pre = component_pre_new(bytes, len, linker, &why);
+    component_linker_free(linker);
+    free(bytes);
+    if (pre == NULL) {
+        util_error_set(err, 0, "%s: %s", name, why ? why->msg : "cannot load the component");
+        util_error_free(&why);
+    }
+    return pre;
+}
+
+wasi_command *wasi_command_compile(uint8_t *bytes, size_t len, const char *name,
+                                   util_error **err)
+{
+    wasi_command *c = util_xcalloc(1, sizeof *c);
+    if (component_is_component(bytes, len))
+        c->pre = compile_component(bytes, len, name, err);
+    else
+        c->module = wasi_program_compile(bytes, len, name, err);
+    if (c->pre == NULL && c->module == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+bool wasi_command_is_component(const wasi_command *c)
+{
+    return c->pre != NULL;
+}
+
+void wasi_command_free(wasi_command *c)
+{
+    if (c == NULL)
+        return;
+    component_pre_free(c->pre);
+    wasm_module_free(c->module);
+    free(c);
+}
+
+static int make_ctx(const wasi_config *config, wasi2_ctx **out, util_error **err)
+{
+    wasi2_preopen *dirs = util_xcalloc(config->npreopens + 1, sizeof *dirs);
+    for (size_t i = 0; i < config->npreopens; i++)
+        dirs[i] = (wasi2_preopen){.host_path = config->preopens[i].host_path,
+                                  .guest_path = config->preopens[i].guest_path,
+                                  .read_only = config->preopens[i].read_only};
+    wasi2_config w;
+    wasi2_config_init(&w);
+    w.argv = config->argv;
+    w.argc = config->argc;
+    w.env = config->env;
+    w.envc = config->envc;
+    w.stdin_fd = config->stdin_fd;
+    w.stdout_fd = config->stdout_fd;
+    w.stderr_fd = config->stderr_fd;
+    w.preopens = dirs;
+    w.npreopens = config->npreopens;
+    w.deadline_ns = config->deadline_ns;
+    *out = wasi2_ctx_new(&w, err);
+    free(dirs);
+    return *out ? 0 : -1;
+}
+
+/* The entry: wasi:cli/run, or a parameterless top-level export. */
+static const component_func *entry_function(component_instance *inst, const char *invoke,
+                                            util_error **err)
+{
+    const component_func *f = invoke ? component_instance_func(inst, NULL, invoke)
+                                     : component_instance_func(inst, "wasi:cli/run@0.2.0", "run");
+    if (f == NULL) {
+        util_error_set(err, 0, invoke ? "the component exports no function '%s'"
+                                      : "the component exports no wasi:cli/run (it is not a "
+                                        "command; --invoke calls one of its functions)",
+                       invoke);
+        return NULL;
+    }
+    const char *sig = component_func_signature(f);
+    if (strncmp(sig, "func()", 6) != 0) {
+        util_error_set(err, 0, "'%s' takes parameters (%s); only a function without parameters "
+                       "can be invoked", invoke ? invoke : "run", sig);
+        return NULL;
+    }
+    return f;
+}
+
+/* Instantiates and calls; -1 only for a host-side failure (*err). */
+static int call_entry(const wasi_command *c, wasm_store *store, wasi2_ctx *ctx,
+                      const char *invoke, wasm_result *res, run_facts *facts, util_error **err)
+{
+    component_instance *inst = component_instantiate(c->pre, store, ctx, res);
+    if (inst == NULL)
+        return 0;
+    int rc = 0;
+    const component_func *f = entry_function(inst, invoke, err);
+    if (f == NULL) {
+        rc = -1;
+    } else {
+        bool returns = strstr(component_func_signature(f), "->") != NULL;
+        component_val result;
+        if (component_func_call(inst, f, NULL, 0, returns ? &result : NULL, res) == 0) {
+            facts->finished = true;
+            /* wasi:cli/run's result<_, _>: err is the command's failure. */
+            bool failed = !invoke && returns && result.kind == COMPONENT_VAL_VARIANT &&
+                          result.of.variant.disc == 1;
+            facts->exit_code = failed ? 1 : 0;
+            if (component_func_post_return(inst, f, res) != 0)
+                facts->finished = false;
+        }
+    }
+    component_instance_free(inst);
+    return rc;
+}
+
+static int run_component(const wasi_command *c, const wasi_config *config,
+                         const wasi_program_options *opts, wasi_program_outcome *out)
+{
+    static const wasi_program_options defaults = {0};
+    const wasi_program_options *o = opts ? opts : &defaults;
+    *out = (wasi_program_outcome){0};
+    wasi_config cfg = *config;
+    if (cfg.deadline_ns == 0 && o->timeout_ms != 0)
+        cfg.deadline_ns = wasi_program_deadline_after(o->timeout_ms);
+
+    util_error *err = NULL;
+    wasi2_ctx *ctx = NULL;
+    if (make_ctx(&cfg, &ctx, &err) < 0)
+        return wasi_program_not_started(out, &err);
+    wasm_store_config sc = {.max_memory_bytes = o->max_memory_bytes};
+    wasm_store *store = wasm_store_new(&sc);
+    if (cfg.deadline_ns != 0)
+        wasm_store_set_deadline(store, cfg.deadline_ns);
+
+    wasm_result res;
+    wasm_result_init(&res);
+    run_facts facts = {0};
+    int rc = 0;
+    bool watched = o->watch != NULL;
+    facts.cancelled = watched && o->watch(o->watch_arg, store);
+    if (!facts.cancelled)
+        rc = call_entry(c, store, ctx, o->invoke, &res, &facts, &err);
+    if (watched && o->unwatch != NULL && o->unwatch(o->watch_arg))
+        facts.cancelled = true;
+    if (!facts.finished && res.kind == WASM_EXIT) {
+        facts.finished = true;
+        facts.exit_code = res.exit_code;
+    }
+    facts.deadline_hit = wasi2_ctx_deadline_hit(ctx);
+    wasm_store_free(store);
+    wasi2_ctx_free(ctx);
+    if (rc < 0)
+        return wasi_program_not_started(out, &err);
+    wasi_program_classify(&facts, &res, o, out);
+    return out->status;
+}
+
+int wasi_command_run(const wasi_command *c, const wasi_config *config,
+                     const wasi_program_options *opts, wasi_program_outcome *out)
+{
+    return c->pre ? run_component(c, config, opts, out)
+                  : wasi_program_run(c->module, config, opts, out);
+}
