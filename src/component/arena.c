@@ -51,6 +51,14 @@ void component_arena_free(component_arena *a)
     free(a);
 }
 
+static void drop_spare(component_arena *a)
+{
+    for (arena_chunk *c = a->spare; c; c = c->next)
+        a->total -= c->size;
+    free_chunks(a->spare);
+    a->spare = NULL;
+}
+
 static arena_chunk *take_chunk(component_arena *a, size_t need)
 {
     for (arena_chunk **p = &a->spare; *p; p = &(*p)->next) {
@@ -65,6 +73,10 @@ static arena_chunk *take_chunk(component_arena *a, size_t need)
         size = a->chunks->size * 2;
     while (size < need)
         size *= 2;
+    /* The cap bounds one call: chunks kept by earlier calls but too small
+     * for this one give their share back rather than block it. */
+    if (a->cap && a->total + size > a->cap)
+        drop_spare(a);
     if (a->cap && a->total + size > a->cap) {
         if (a->total + need > a->cap)
             return NULL;

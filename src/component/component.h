@@ -451,7 +451,8 @@ void component_call_free(component_call *call);
  * and the exit code (-1 if no exit). */
 const char *component_call_message(const component_call *call);
 int component_call_exit_code(const component_call *call);
-/* Empties the arena (values returned earlier become invalid). */
+/* Empties the arena (values returned earlier become invalid) and clears
+ * the trap / exit state, for the next call through the same context. */
 void component_call_reset(component_call *call);
 
 /* ---- the linker -------------------------------------------------------- */

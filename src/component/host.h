@@ -53,7 +53,33 @@ size_t component_linker_interface_count(const component_linker *l);
 const component_host_interface *component_linker_interface_at(const component_linker *l,
                                                               size_t i);
 
-/* The semver key of a name: writes "x@0.2" for "x@0.2.3" into buf. */
+/* The semver key of a name: writes "x@0.2" for "x@0.2.3" into buf (the
+ * whole name when it has no key: no version, 0.0.z, a pre-release or
+ * build suffix, or a version that is not semver). */
 void component_semver_key(const char *name, char *buf, size_t cap);
+
+/* A component_pre keeps what it links against (host functions and their
+ * types, resource types) alive past component_linker_free: it takes a
+ * reference here and drops it when freed.  component_linker_free drops
+ * the creator's reference; the last one frees the linker.  Atomic. */
+const component_linker *component_linker_retain(const component_linker *l);
+void component_linker_release(const component_linker *l);
+
+/* ---- signature text (sigparse.c) --------------------------------------- */
+
+/* Parse the type / signature syntax of component.h into nodes of `pool`,
+ * laid out (component_rtype_layout / component_rfunc_layout).  Names
+ * resolve to the named types and resources of `scope` (NULL: none).
+ * Errors read "<what> at <offset>: <problem>" (offset in bytes from the
+ * start of `text`), e.g. "signature of get-stdout at 9: unknown type
+ * `output-steam`". */
+component_rtype *component_sig_parse_type(component_rtype_pool *pool,
+                                          const component_host_interface *scope,
+                                          const char *what, const char *text, util_error **err);
+component_rfunc *component_sig_parse_func(component_rtype_pool *pool,
+                                          const component_host_interface *scope,
+                                          const char *what, const char *text, util_error **err);
+/* Nesting of types in the text stops here (an error past it). */
+#define COMPONENT_SIG_MAX_DEPTH 64
 
 #endif
