@@ -37,7 +37,9 @@ void component_arena_reset(component_arena *a);
  * handle created for a call must be dropped before the call returns. */
 typedef struct component_handles component_handles;
 component_handles *component_handles_new(void);
-/* Runs the destructor of every own handle still held. */
+/* Runs the host destructor (host_dtor) of every own handle of a host
+ * resource type still held; guest types' destructors are the instance
+ * code's job (component_handles_next_own). */
 void component_handles_free(component_handles *h);
 
 /* New own handle for (type, rep): resource.new, or an own lowered into
@@ -69,6 +71,17 @@ int component_handles_drop(component_handles *h, uint32_t handle, component_reso
 /* Ends the loans of call `scope`; traps if a borrow handle created for it
  * is still in the table. */
 int component_handles_end_call(component_handles *h, uint32_t scope, wasm_result *res);
+
+/* The resource types this instance defines: a borrow of one lowered into
+ * it is passed as the rep itself, not as a handle (the spec's lower_borrow
+ * rule).  The instantiation code registers them. */
+int component_handles_define_type(component_handles *h, const component_resource_type *type);
+bool component_handles_defines(const component_handles *h, const component_resource_type *type);
+/* Iterates the own handles still held (*handle starts at 0), for the
+ * instance code to run guest destructors before component_handles_free
+ * (which runs only host destructors): false at the end. */
+bool component_handles_next_own(const component_handles *h, uint32_t *handle,
+                                component_resource_type **type, uintptr_t *rep);
 
 /* ---- lifting and lowering (abi.c, abi_string.c) ----------------------- */
 

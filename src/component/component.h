@@ -96,6 +96,12 @@ void component_name_clear(component_name *name);
 
 /* ---- types ------------------------------------------------------------ */
 
+typedef enum {
+    COMPONENT_ALIAS_EXPORT,      /* export `name` of instance `instance` */
+    COMPONENT_ALIAS_CORE_EXPORT, /* export `name` of core instance `instance` */
+    COMPONENT_ALIAS_OUTER,       /* index `outer_index` of the scope `outer_count` out */
+} component_alias_kind;
+
 /* A value type is a primitive (prim != 0) or an index into the type space. */
 typedef enum {
     COMPONENT_PRIM_NONE = 0,
@@ -170,6 +176,13 @@ typedef struct component_type {
     bool has_dtor;
     uint32_t dtor;          /* resource: core func index */
     component_decls *decls; /* component and instance types */
+    /* ALIAS: what the alias names (kept in type declarators too, where no
+     * component_alias records it): export `alias_name` of instance
+     * `alias_instance`, or type `alias_outer_index` of the scope
+     * `alias_outer_count` out. */
+    component_alias_kind alias_kind;
+    uint32_t alias_instance, alias_outer_count, alias_outer_index;
+    char *alias_name;
 } component_type;
 
 /* What an import (or an export's ascription, or a declarator) says. */
@@ -187,6 +200,7 @@ typedef struct component_extern {
     component_name name;
     component_sort sort; /* exports: the sort of `index`; imports: desc.sort */
     uint32_t index;      /* exports: the exported index; imports: the new index */
+    uint32_t defines;    /* exports of a component: the new index the export adds */
     bool has_desc;       /* always for imports; exports when ascribed */
     component_externdesc desc;
 } component_extern;
@@ -252,12 +266,6 @@ typedef struct component_instance_def {
     uint32_t nargs;
     uint32_t index;     /* the (core) instance index it defines */
 } component_instance_def;
-
-typedef enum {
-    COMPONENT_ALIAS_EXPORT,      /* export `name` of instance `instance` */
-    COMPONENT_ALIAS_CORE_EXPORT, /* export `name` of core instance `instance` */
-    COMPONENT_ALIAS_OUTER,       /* index `outer_index` of the scope `outer_count` out */
-} component_alias_kind;
 
 typedef struct component_alias {
     component_alias_kind kind;

@@ -288,9 +288,9 @@ static int read_export(comp_reader *r, decoder *d)
     }
     /* an export introduces a new index aliasing what it exports */
     if (e.sort == COMPONENT_SORT_TYPE)
-        component_scope_add_eq(&d->scope, e.index);
+        e.defines = component_scope_add_eq(&d->scope, e.index);
     else
-        d->scope.counts[e.sort]++;
+        e.defines = d->scope.counts[e.sort]++;
     c->exports = component_grow(c->exports, &c->exports_cap, c->nexports, sizeof(*c->exports));
     c->exports[c->nexports++] = e;
     return 0;

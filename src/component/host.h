@@ -39,7 +39,8 @@ typedef struct component_host_interface component_host_interface;
  * or NULL; NULL name = the top-level functions. */
 const component_host_interface *component_linker_find(const component_linker *l,
                                                       const char *name);
-/* Its full registered name ("wasi:io/streams@0.2.6"). */
+/* Its full registered name ("wasi:io/streams@0.2.6"; "" for the top
+ * level). */
 const char *component_host_interface_name(const component_host_interface *i);
 const component_host_func *component_host_interface_func(const component_host_interface *i,
                                                          const char *name);
@@ -53,9 +54,10 @@ size_t component_linker_interface_count(const component_linker *l);
 const component_host_interface *component_linker_interface_at(const component_linker *l,
                                                               size_t i);
 
-/* The semver key of a name: writes "x@0.2" for "x@0.2.3" into buf (the
- * whole name when it has no key: no version, 0.0.z, a pre-release or
- * build suffix, or a version that is not semver). */
+/* The semver key of a name: writes "x@0.2" for "x@0.2.3" (and for
+ * "x@0.2.3+build": build metadata does not count, as in wasmtime) into
+ * buf; the whole name when it has no key: no version, 0.0.z, a
+ * pre-release, or a version that is not semver. */
 void component_semver_key(const char *name, char *buf, size_t cap);
 
 /* A component_pre keeps what it links against (host functions and their

@@ -4,11 +4,13 @@
  * and resource types.
  *
  * Interfaces are found as wasmtime's NameMap finds them.  Each registered
- * name has a semver key ("x@0.2.6" -> "x@0.2", "x@1.4.0" -> "x@1"; none
- * for unversioned names, 0.0.z, pre-releases and build suffixes).  A
- * lookup takes the interface registered under exactly that name if there
- * is one; otherwise, if the name has a key, the newest interface (by
- * semver precedence) registered with the same key.  So a host serving
+ * name has a semver key ("x@0.2.6" -> "x@0.2", "x@1.4.0" -> "x@1",
+ * "x@1.4.0+b" -> "x@1"; none for unversioned names, 0.0.z and
+ * pre-releases).  A lookup takes the interface registered under exactly
+ * that name if there is one (so a host may serve two versions of a track
+ * side by side); otherwise, if the name has a key, the newest interface
+ * registered with the same key (by semver precedence; of two that differ
+ * only in build metadata, the one registered last).  So a host serving
  * wasi:io/streams@0.2.6 serves imports of 0.2.0 and 0.2.12 alike, while
  * "0.2.0-rc-2023-10-18" finds only itself.
  *
@@ -80,9 +82,29 @@ static bool parse_number(const char **s, uint64_t *out)
     return true;
 }
 
-/* The version of `name` when it has a key: "major.minor.patch" and
- * nothing after it (a pre-release or build suffix means exact match
- * only), not 0.0.z.  *at is where "@" is. */
+/* Build metadata: dot-separated identifiers of [0-9A-Za-z-], none empty. */
+static bool build_valid(const char *p)
+{
+    bool empty = true;
+    for (; *p; p++) {
+        if (*p == '.') {
+            if (empty)
+                return false;
+            empty = true;
+        } else if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                   (*p >= 'A' && *p <= 'Z') || *p == '-') {
+            empty = false;
+        } else {
+            return false;
+        }
+    }
+    return !empty;
+}
+
+/* The version of `name` when it has a key: "major.minor.patch", maybe
+ * with build metadata ("+abc", ignored as wasmtime ignores it), not 0.0.z
+ * and no pre-release ("-rc-2023-10-18": exact match only).  *at is where
+ * "@" is. */
 static bool keyed_version(const char *name, semver *v, size_t *at)
 {
     const char *sign = strrchr(name, '@');
@@ -90,7 +112,9 @@ static bool keyed_version(const char *name, semver *v, size_t *at)
         return false;
     const char *p = sign + 1;
     if (!parse_number(&p, &v->major) || *p++ != '.' || !parse_number(&p, &v->minor) ||
-        *p++ != '.' || !parse_number(&p, &v->patch) || *p != '\0')
+        *p++ != '.' || !parse_number(&p, &v->patch))
+        return false;
+    if (*p == '+' ? !build_valid(p + 1) : *p != '\0')
         return false;
     if (v->major == 0 && v->minor == 0)
         return false;
@@ -238,7 +262,7 @@ const component_host_interface *component_linker_find(const component_linker *l,
     for (size_t k = 0; k < l->nifaces; k++) {
         const component_host_interface *i = l->ifaces[k];
         if (i->has_key && strcmp(i->key, key) == 0 &&
-            (!best || semver_cmp(&i->version, &best->version) > 0))
+            (!best || semver_cmp(&i->version, &best->version) >= 0))
             best = i;
     }
     return best;
@@ -630,6 +654,8 @@ int component_linker_call(const component_linker *l, const char *interface, cons
                           component_call *call, const component_val *args, size_t nargs,
                           component_val *result, util_error **err)
 {
+    if (!call || (nargs && !args))
+        return call_fail(interface, name, "no call context or no arguments given", err);
     const component_host_interface *i = component_linker_find(l, interface);
     if (!i)
         return call_fail(interface, name, "no such interface in the linker", err);

@@ -101,10 +101,26 @@ static void format_fields(out *o, const component_rtype *t, const char *open, ch
     put(o, (char[]){close, '\0'});
 }
 
+/* A resource named like a keyword is written %name, as the parser (and
+ * WIT) reads it. */
+static bool is_keyword(const char *name)
+{
+    static const char *const KEYWORDS[] = {
+        "bool",  "s8",     "u8",     "s16",    "u16",  "s32",  "u32",  "s64",   "u64",
+        "f32",   "f64",    "char",   "string", "list", "option", "tuple", "result",
+        "record", "variant", "enum", "flags",  "own",  "borrow", "func", "_"};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(KEYWORDS); i++)
+        if (strcmp(name, KEYWORDS[i]) == 0)
+            return true;
+    return false;
+}
+
 static void format_handle(out *o, const char *kind, const component_resource_type *r)
 {
     put(o, kind);
     put(o, "<");
+    if (r && r->name && is_keyword(r->name))
+        put(o, "%");
     put(o, r && r->name ? r->name : "?");
     put(o, ">");
 }

@@ -88,6 +88,11 @@ static const char *describe_here(parser *p, char *buf, size_t cap)
     skip_blanks(p);
     if (p->pos >= p->len)
         return "end of text";
+    unsigned char c = (unsigned char)p->s[p->pos];
+    if (c < 0x20 || c >= 0x7f) { /* control or non-ASCII: never quoted raw */
+        snprintf(buf, cap, "byte 0x%02x", c);
+        return buf;
+    }
     size_t n = 0;
     while (p->pos + n < p->len && is_word_char(p->s[p->pos + n]) && n < 40)
         n++;
@@ -212,6 +217,11 @@ static int field_list_store(parser *p, field_list *fl, component_rfield **out, u
 {
     if (fl->n > UINT32_MAX)
         return util_error_set(p->err, 0, "%s: too many fields", p->what);
+    if (fl->n == 0) { /* func(): no parameters */
+        *out = NULL;
+        *n = 0;
+        return 0;
+    }
     component_rfield *items = component_rtype_pool_alloc(p->pool, fl->n * sizeof *items);
     if (!items)
         return util_error_set(p->err, 0, "%s: out of memory", p->what);
@@ -480,6 +490,22 @@ component_rtype *component_sig_parse_type(component_rtype_pool *pool,
     return copy;
 }
 
+/* Whether a borrow handle is anywhere in `t` (named types included);
+ * depth is bounded by the layout's limit, which every node passed. */
+static bool has_borrow(const component_rtype *t, unsigned depth)
+{
+    if (!t || depth > COMPONENT_MAX_TYPE_DEPTH)
+        return false;
+    if (t->kind == COMPONENT_TYPE_BORROW)
+        return true;
+    if (has_borrow(t->a, depth + 1) || has_borrow(t->b, depth + 1))
+        return true;
+    for (uint32_t i = 0; i < t->nfields; i++)
+        if (has_borrow(t->fields[i].type, depth + 1))
+            return true;
+    return false;
+}
+
 static int parse_params(parser *p, component_rfunc *f)
 {
     field_list fl = {0};
@@ -527,8 +553,15 @@ component_rfunc *component_sig_parse_func(component_rtype_pool *pool,
     skip_blanks(&p);
     if (p.pos + 1 < p.len && p.s[p.pos] == '-' && p.s[p.pos + 1] == '>') {
         p.pos += 2;
+        skip_blanks(&p);
+        size_t at = p.pos;
         if (!(f->result = parse_type(&p)))
             return NULL;
+        /* The component model lends handles only to a call's callee. */
+        if (has_borrow(f->result, 0)) {
+            fail_at(&p, at, "a result cannot hold a borrow<...> handle");
+            return NULL;
+        }
     }
     if (expect_end(&p) < 0)
         return NULL;

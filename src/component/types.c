@@ -546,11 +546,20 @@ static bool is_core_sort(component_sort s)
     return s <= COMPONENT_SORT_CORE_INSTANCE;
 }
 
-static uint32_t add_sort(comp_scope *s, component_sort sort)
+/* A type alias keeps its target in the type entry: inside declarators
+ * nothing else records it, and linking must follow it. */
+static uint32_t add_sort(comp_scope *s, component_sort sort, const component_alias *a,
+                         const char *name, uint32_t len)
 {
     if (sort != COMPONENT_SORT_TYPE)
         return s->counts[sort]++;
-    component_scope_add_type(s, COMPONENT_TYPE_ALIAS);
+    component_type *t = component_scope_add_type(s, COMPONENT_TYPE_ALIAS);
+    t->alias_kind = a->kind;
+    t->alias_instance = a->instance;
+    t->alias_outer_count = a->outer_count;
+    t->alias_outer_index = a->outer_index;
+    if (name)
+        t->alias_name = util_xstrndup(name, len);
     return *s->ntypes - 1;
 }
 
@@ -576,7 +585,7 @@ static int read_outer_alias(comp_reader *r, comp_scope *s, component_sort sort, 
     a->kind = COMPONENT_ALIAS_OUTER;
     a->outer_count = ct;
     a->outer_index = idx;
-    a->index = add_sort(s, sort);
+    a->index = add_sort(s, sort, a, NULL, 0);
     return 0;
 }
 
@@ -619,7 +628,7 @@ int component_read_alias(comp_reader *r, comp_scope *s, bool in_type, component_
         return component_fail_at(r, r->pos - 1, "unknown alias target 0x%02x", tag);
     }
     a->instance = idx;
-    a->index = add_sort(s, sort);
+    a->index = add_sort(s, sort, a, name, len);
     if (out)
         out->name = util_xstrndup(name, len);
     return 0;
@@ -764,5 +773,6 @@ void component_type_clear(component_type *t)
         free(t->fields[i].label);
     free(t->fields);
     component_decls_free(t->decls);
+    free(t->alias_name);
     memset(t, 0, sizeof(*t));
 }

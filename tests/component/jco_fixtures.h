@@ -36,7 +36,7 @@ typedef struct jco_ctx {
     util_buf out, err;             /* what the guest wrote to stdout / stderr */
     char why[768];                 /* the first failure ("" while all is well) */
     /* fixture-specific host state (counters, flags seen, last values) */
-    int64_t n[16];
+    int64_t n[32];
     jco_obj objs[32];
     size_t nobjs;
     int64_t drops; /* host resource destructor runs, all objects */

@@ -32,13 +32,15 @@ static const struct {
     {"char", COMPONENT_VAL_CHAR, "char"},
 };
 
+/* The extremes the guest's test-imports sends (wit-bindgen's
+ * tests/runtime/numbers/wasm.c): for 64-bit types it uses ULONG_MAX,
+ * LONG_MIN and LONG_MAX, which on wasm32 are the 32-bit values. */
 static void int_bounds(component_val_kind k, int64_t *smin, int64_t *smax, uint64_t *umax)
 {
     int bits = k == COMPONENT_VAL_U8 || k == COMPONENT_VAL_S8     ? 8
                : k == COMPONENT_VAL_U16 || k == COMPONENT_VAL_S16 ? 16
-               : k == COMPONENT_VAL_U32 || k == COMPONENT_VAL_S32 ? 32
-                                                                  : 64;
-    *umax = bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
+                                                                  : 32;
+    *umax = ((uint64_t)1 << bits) - 1;
     *smax = (int64_t)(*umax >> 1);
     *smin = -*smax - 1;
 }
@@ -260,7 +262,7 @@ static int strings_run(jco_ctx *cx)
     JCO_CHECK(cx, cx->n[0] == 1 && cx->n[1] == 1,
               "test-imports called take-basic %lld and return-unicode %lld times, not once each",
               (long long)cx->n[0], (long long)cx->n[1]);
-    const char *inputs[] = {"str", unicode_text, ""};
+    const char *inputs[] = {"str", unicode_text}; /* the guest asserts a non-empty input */
     char d[128];
     for (size_t i = 0; i < UTIL_ARRAY_LEN(inputs); i++) {
         component_val arg = jv_str(inputs[i]), r;

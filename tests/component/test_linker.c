@@ -139,10 +139,27 @@ static void test_parse_errors(void)
     CHECK_TYPE("result<_ u8>", "type at 9: expected `>`, found `u8`");
     CHECK_TYPE("tuple<>", "type at 6: expected a type, found `>`");
     CHECK_TYPE("list<$>", "type at 5: expected a type, found `$`");
+    CHECK_TYPE("list<\xc3\xa9>", "type at 5: expected a type, found byte 0xc3");
+    CHECK_TYPE("record{a: u8;}", "type at 12: expected `}`, found `;`");
     CHECK_FUNC("fn()", "sig at 0: expected `func(`, found `fn`");
     CHECK_FUNC("func(a: u8) u8", "sig at 12: expected end of text, found `u8`");
     CHECK_FUNC("func(a: u8, a: u8)", "sig at 12: duplicate label `a`");
     CHECK_FUNC("func(a: u8) ->", "sig at 14: expected a type, found end of text");
+    /* handles are lent to callees only: no borrow in a result, however deep */
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    CHECK(component_linker_define_resource(l, "a:b/c", "r", NULL, &err) != NULL);
+    CHECK_INT(component_linker_define_type(l, "a:b/c", "holder", "record{h: borrow<r>}", &err), 0);
+    CHECK_INT(component_linker_define_func(l, "a:b/c", "ok", "func(x: holder) -> own<r>", noop_fn,
+                                           NULL, &err),
+              0);
+    char *m = take_error(component_linker_define_func(l, "a:b/c", "bad",
+                                                      "func() -> option<holder>", noop_fn, NULL,
+                                                      &err),
+                         &err);
+    CHECK_STR(m, "a:b/c: signature of bad at 10: a result cannot hold a borrow<...> handle");
+    free(m);
+    component_linker_free(l);
 
     /* 65 flags are too many for a component_val's 64 bits */
     char flags[1024] = "flags{";
@@ -279,6 +296,33 @@ static void test_names_within_interface(void)
     CHECK(component_host_interface_type(i, "stream-error") != NULL);
     CHECK(component_host_interface_type(i, "output-stream") == NULL);
 
+    /* named types do not cross interfaces either */
+    CHECK_INT(component_linker_define_type(l, "wasi:io/poll@0.2.6", "stream-error", "u8", &err), 0);
+    msg = take_error(component_linker_define_func(l, "wasi:io/other@0.2.6", "f",
+                                                  "func() -> stream-error", noop_fn, NULL, &err),
+                     &err);
+    CHECK_STR(msg, "wasi:io/other@0.2.6: signature of f at 10: unknown type `stream-error`");
+    free(msg);
+    /* and each interface's name means its own type */
+    CHECK_INT(component_linker_define_func(l, "wasi:io/poll@0.2.6", "f", "func() -> stream-error",
+                                           noop_fn, NULL, &err),
+              0);
+    const component_host_func *pf =
+        component_host_interface_func(component_linker_find(l, "wasi:io/poll@0.2.6"), "f");
+    CHECK(pf && pf->type.result->kind == COMPONENT_TYPE_PRIM);
+
+    /* a resource named like a keyword is written %name, and formatted so */
+    CHECK(component_linker_define_resource(l, io, "list", NULL, &err) != NULL);
+    CHECK_INT(component_linker_define_func(l, io, "kw", "func(x: borrow<%list>) -> %list",
+                                           noop_fn, NULL, &err),
+              0);
+    f = component_host_interface_func(i, "kw");
+    if (f) {
+        char buf[128];
+        component_rfunc_format(&f->type, buf, sizeof buf);
+        CHECK_STR(buf, "func(x: borrow<%list>) -> own<%list>");
+    }
+
     /* a bare resource name means own<resource>, as in WIT */
     CHECK_INT(component_linker_define_func(l, io, "get", "func() -> output-stream", noop_fn,
                                            NULL, &err),
@@ -349,6 +393,108 @@ static void test_name_clashes_and_redefinition(void)
     component_linker_free(l);
 }
 
+/* Interfaces as the WASI 0.2 hosts declare them (text after the WIT of
+ * wasi-io and wasi-filesystem 0.2.12), with a `use` made by aliasing. */
+static void test_wasi_shapes(void)
+{
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    const char *errs = "wasi:io/error@0.2.12", *poll = "wasi:io/poll@0.2.12";
+    const char *io = "wasi:io/streams@0.2.12", *fs = "wasi:filesystem/types@0.2.12";
+    component_resource_type *error = component_linker_define_resource(l, errs, "error", NULL, &err);
+    component_resource_type *pollable =
+        component_linker_define_resource(l, poll, "pollable", NULL, &err);
+    CHECK(error && pollable);
+    struct {
+        const char *iface, *name, *sig;
+    } funcs[] = {
+        {errs, "[method]error.to-debug-string", "func(self: borrow<error>) -> string"},
+        {poll, "poll", "func(in: list<borrow<pollable>>) -> list<u32>"},
+        {poll, "[method]pollable.block", "func(self: borrow<pollable>)"},
+        {io, "[method]input-stream.read",
+         "func(self: borrow<input-stream>, len: u64) -> result<list<u8>, stream-error>"},
+        {io, "[method]output-stream.check-write",
+         "func(self: borrow<output-stream>) -> result<u64, stream-error>"},
+        {io, "[method]output-stream.splice",
+         "func(self: borrow<output-stream>, src: borrow<input-stream>, len: u64) -> "
+         "result<u64, stream-error>"},
+        {io, "[method]output-stream.subscribe", "func(self: borrow<output-stream>) -> pollable"},
+        {fs, "[method]descriptor.stat",
+         "func(self: borrow<descriptor>) -> result<descriptor-stat, error-code>"},
+        {fs, "[method]descriptor.read-directory",
+         "func(self: borrow<descriptor>) -> result<directory-entry-stream, error-code>"},
+        {fs, "[method]directory-entry-stream.read-directory-entry",
+         "func(self: borrow<directory-entry-stream>) -> result<option<directory-entry>, "
+         "error-code>"},
+        {fs, "[method]descriptor.open-at",
+         "func(self: borrow<descriptor>, path-flags: path-flags, path: string, open-flags: "
+         "open-flags, %flags: descriptor-flags) -> result<descriptor, error-code>"},
+    };
+    CHECK_INT(component_linker_alias_resource(l, io, "error", error, &err), 0);
+    CHECK_INT(component_linker_alias_resource(l, io, "pollable", pollable, &err), 0);
+    CHECK(component_linker_define_resource(l, io, "input-stream", NULL, &err) != NULL);
+    CHECK(component_linker_define_resource(l, io, "output-stream", NULL, &err) != NULL);
+    CHECK_INT(component_linker_define_type(l, io, "stream-error",
+                                           "variant { last-operation-failed(error), closed }",
+                                           &err),
+              0);
+    CHECK(component_linker_define_resource(l, fs, "descriptor", NULL, &err) != NULL);
+    CHECK(component_linker_define_resource(l, fs, "directory-entry-stream", NULL, &err) != NULL);
+    const char *types[][2] = {
+        {"datetime", "record { seconds: u64, nanoseconds: u32 }"},
+        {"filesize", "u64"},
+        {"link-count", "u64"},
+        {"descriptor-type", "enum { unknown, block-device, character-device, directory, fifo, "
+                            "symbolic-link, regular-file, socket }"},
+        {"descriptor-stat", "record { %type: descriptor-type, link-count: link-count, size: "
+                            "filesize, data-access-timestamp: option<datetime>, "
+                            "data-modification-timestamp: option<datetime>, "
+                            "status-change-timestamp: option<datetime> }"},
+        {"directory-entry", "record { %type: descriptor-type, name: string }"},
+        {"error-code", "enum { access, would-block, already, bad-descriptor, busy }"},
+        {"path-flags", "flags { symlink-follow }"},
+        {"open-flags", "flags { create, directory, exclusive, truncate }"},
+        {"descriptor-flags", "flags { read, write, file-integrity-sync, data-integrity-sync, "
+                             "requested-write-sync, mutate-directory }"},
+    };
+    for (size_t k = 0; k < UTIL_ARRAY_LEN(types); k++)
+        if (component_linker_define_type(l, fs, types[k][0], types[k][1], &err) < 0) {
+            fprintf(stderr, "%s\n", err->msg);
+            util_error_free(&err);
+            CHECK(0);
+        }
+    for (size_t k = 0; k < UTIL_ARRAY_LEN(funcs); k++)
+        if (component_linker_define_func(l, funcs[k].iface, funcs[k].name, funcs[k].sig, noop_fn,
+                                         NULL, &err) < 0) {
+            fprintf(stderr, "%s\n", err->msg);
+            util_error_free(&err);
+            CHECK(0);
+        }
+    const component_host_func *stat = component_host_interface_func(
+        component_linker_find(l, "wasi:filesystem/types@0.2.0"), "[method]descriptor.stat");
+    CHECK(stat != NULL);
+    if (stat) {
+        char buf[1024];
+        component_rfunc_format(&stat->type, buf, sizeof buf);
+        CHECK_STR(buf, "func(self: borrow<descriptor>) -> result<record{type: enum{unknown, "
+                       "block-device, character-device, directory, fifo, symbolic-link, "
+                       "regular-file, socket}, link-count: u64, size: u64, "
+                       "data-access-timestamp: option<record{seconds: u64, nanoseconds: u32}>, "
+                       "data-modification-timestamp: option<record{seconds: u64, nanoseconds: "
+                       "u32}>, status-change-timestamp: option<record{seconds: u64, "
+                       "nanoseconds: u32}>}, enum{access, would-block, already, bad-descriptor, "
+                       "busy}>");
+        /* the canonical ABI's view: a result this big goes through memory */
+        CHECK(stat->type.result_in_memory);
+        CHECK_STR(stat->type.lower_sig, "ii:");
+    }
+    const component_host_func *sub = component_host_interface_func(
+        component_linker_find(l, io), "[method]output-stream.subscribe");
+    CHECK(sub && sub->type.result->kind == COMPONENT_TYPE_OWN &&
+          sub->type.result->resource == pollable);
+    component_linker_free(l);
+}
+
 /* ---- semver -------------------------------------------------------------- */
 
 static const char *found(const component_linker *l, const char *name)
@@ -377,7 +523,11 @@ static void test_semver_keys(void)
         {"x@0.2.3", "x@0.2"},
         {"x@0.0.3", "x@0.0.3"},
         {"x@0.2.0-rc-2023-10-18", "x@0.2.0-rc-2023-10-18"},
-        {"x@1.0.0+build", "x@1.0.0+build"},
+        {"x@1.0.0+build", "x@1"},
+        {"x@0.3.1+b.7-x", "x@0.3"},
+        {"x@0.3.1+", "x@0.3.1+"},
+        {"x@0.0.1+b", "x@0.0.1+b"},
+        {"x@1.0.0-pre+b", "x@1.0.0-pre+b"},
         {"x", "x"},
         {"x@01.2.3", "x@01.2.3"},
         {"wasi:io/streams@0.2.12", "wasi:io/streams@0.2"},
@@ -418,8 +568,10 @@ static void test_semver_lookup(void)
     CHECK_STR(found(l, "wasi:http/types@0.2.0-rc-2023-11-10"), "(none)");
     CHECK_STR(found(l, "t:p/plain"), "t:p/plain");
     CHECK_STR(found(l, "t:p/plain@1.0.0"), "(none)");
+    /* build metadata is no pre-release: keyed as wasmtime keys it */
     CHECK_STR(found(l, "t:p/build@1.0.0+x"), "t:p/build@1.0.0+x");
-    CHECK_STR(found(l, "t:p/build@1.0.0"), "(none)");
+    CHECK_STR(found(l, "t:p/build@1.0.0"), "t:p/build@1.0.0+x");
+    CHECK_STR(found(l, "t:p/build@1.3.0+y"), "t:p/build@1.0.0+x");
     CHECK(component_linker_find(l, NULL) == NULL);
     CHECK_INT(component_linker_interface_count(l), UTIL_ARRAY_LEN(hosts));
     component_linker_free(l);
@@ -738,6 +890,12 @@ static void test_linker_call(void)
     msg = take_error(component_linker_call(l, fs, "wrong", call, NULL, 0, &result, &err), &err);
     CHECK_STR(msg, "t:fs/dir@0.2.6: wrong: result: case index out of range (type option<u8>)");
     free(msg);
+    msg = take_error(component_linker_call(l, fs, "list", NULL, &arg, 1, &result, &err), &err);
+    CHECK_STR(msg, "t:fs/dir@0.2.6: list: no call context or no arguments given");
+    free(msg);
+    msg = take_error(component_linker_call(l, fs, "list", call, NULL, 1, &result, &err), &err);
+    CHECK_STR(msg, "t:fs/dir@0.2.6: list: no call context or no arguments given");
+    free(msg);
     msg = take_error(component_linker_call(l, fs, "silent", call, NULL, 0, NULL, &err), &err);
     CHECK_STR(msg, "t:fs/dir@0.2.6: silent: the host function failed without a trap");
     free(msg);
@@ -821,6 +979,7 @@ int main(void)
     RUN(test_parsed_types_are_laid_out);
     RUN(test_names_within_interface);
     RUN(test_name_clashes_and_redefinition);
+    RUN(test_wasi_shapes);
     RUN(test_semver_keys);
     RUN(test_semver_lookup);
     RUN(test_top_level_functions);
