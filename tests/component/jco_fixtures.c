@@ -147,6 +147,7 @@ int main(int argc, char **argv)
         {jco_fixtures_scalar, jco_fixtures_scalar_count},
         {jco_fixtures_compound, jco_fixtures_compound_count},
         {jco_fixtures_resource, jco_fixtures_resource_count},
+        {jco_fixtures_witbindgen, jco_fixtures_witbindgen_count},
     };
     name_list exp;
     read_expected(&exp);

@@ -154,5 +154,7 @@ extern const jco_fixture jco_fixtures_compound[]; /* lists, records, variants, f
 extern const size_t jco_fixtures_compound_count;
 extern const jco_fixture jco_fixtures_resource[]; /* resources, borrowing, nested, others */
 extern const size_t jco_fixtures_resource_count;
+extern const jco_fixture jco_fixtures_witbindgen[]; /* hosts from wit-bindgen's tests */
+extern const size_t jco_fixtures_witbindgen_count;
 
 #endif

@@ -1,0 +1,350 @@
+/*
+ * jco_fx_witbindgen.c - jco fixtures that jco only transpiles (no
+ * TypeScript host): their hosts and assertions follow wit-bindgen's own
+ * runtime tests the components were built from (the guest's test-imports
+ * expectations, the "leaf" component's answers, the "runner" component's
+ * assertions on the exports).  options, results.
+ */
+#include "jco_fixtures.h"
+
+#include <string.h>
+
+static component_val *one(component_call *call, component_val v)
+{
+    component_val *p = component_call_vals(call, 1);
+    if (p)
+        *p = v;
+    return p;
+}
+
+static int expect_call(jco_ctx *cx, const char *iface, const char *name,
+                       const component_val *args, size_t nargs, const component_val *want)
+{
+    component_val r;
+    if (jco_call(cx, iface, name, args, nargs, want ? &r : NULL) != 0)
+        return -1;
+    char d[128], e[128];
+    JCO_CHECK(cx, !want || jv_equal(&r, want, 1), "%s returned %s, expected %s", name,
+              jv_describe(&r, d, sizeof d), jv_describe(want, e, sizeof e));
+    return 0;
+}
+
+/* ---- options ------------------------------------------------------------------ */
+
+#define OPTIONS "test:options/test"
+
+static int opt_none_param(component_call *call, void *env, const component_val *args,
+                          size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    cx->n[0]++;
+    JCO_HOST_CHECK(call, jv_disc(&args[0]) == 0, "option-none-param did not get none");
+    return 0;
+}
+
+static int opt_some_param(component_call *call, void *env, const component_val *args,
+                          size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    cx->n[1]++;
+    JCO_HOST_CHECK(call, jv_disc(&args[0]) == 1 && jv_is_str(args[0].of.variant.payload, "foo"),
+                   "option-some-param did not get some(\"foo\")");
+    return 0;
+}
+
+static int opt_none_result(component_call *call, void *env, const component_val *args,
+                           size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    cx->n[2]++;
+    *result = jv_variant(0, NULL);
+    return 0;
+}
+
+static int opt_some_result(component_call *call, void *env, const component_val *args,
+                           size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    cx->n[3]++;
+    component_val *s = one(call, jv_str("foo"));
+    if (!s)
+        return component_call_trap(call, "out of call memory");
+    *result = jv_variant(1, s);
+    return 0;
+}
+
+/* option-roundtrip (env 4), double-option-roundtrip (env 5). */
+static int opt_echo(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    cx->n[(uintptr_t)env]++;
+    component_val *copy = jv_dup(call, &args[0], 1);
+    if (!copy)
+        return -1;
+    *result = *copy;
+    return 0;
+}
+
+static int options_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    if (component_linker_define_func(l, OPTIONS, "option-none-param",
+                                     "func(a: option<string>)", opt_none_param, NULL, err) ||
+        component_linker_define_func(l, OPTIONS, "option-some-param",
+                                     "func(a: option<string>)", opt_some_param, NULL, err) ||
+        component_linker_define_func(l, OPTIONS, "option-none-result",
+                                     "func() -> option<string>", opt_none_result, NULL, err) ||
+        component_linker_define_func(l, OPTIONS, "option-some-result",
+                                     "func() -> option<string>", opt_some_result, NULL, err) ||
+        component_linker_define_func(l, OPTIONS, "option-roundtrip",
+                                     "func(a: option<string>) -> option<string>", opt_echo,
+                                     (void *)4, err))
+        return -1;
+    return component_linker_define_func(l, OPTIONS, "double-option-roundtrip",
+                                        "func(a: option<option<u32>>) -> option<option<u32>>",
+                                        opt_echo, (void *)5, err);
+}
+
+static int options_run(jco_ctx *cx)
+{
+    if (jco_call(cx, NULL, "test-imports", NULL, 0, NULL) != 0)
+        return -1;
+    static const int64_t calls[] = {1, 1, 1, 1, 1, 3};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(calls); i++)
+        JCO_CHECK(cx, cx->n[i] == calls[i], "test-imports called import %zu %lld times, not %lld",
+                  i, (long long)cx->n[i], (long long)calls[i]);
+    component_val foo = jv_str("foo");
+    component_val none = jv_variant(0, NULL), some_foo = jv_variant(1, &foo);
+    if (expect_call(cx, OPTIONS, "option-none-param", &none, 1, NULL) != 0 ||
+        expect_call(cx, OPTIONS, "option-some-param", &some_foo, 1, NULL) != 0 ||
+        expect_call(cx, OPTIONS, "option-none-result", NULL, 0, &none) != 0 ||
+        expect_call(cx, OPTIONS, "option-some-result", NULL, 0, &some_foo) != 0 ||
+        expect_call(cx, OPTIONS, "option-roundtrip", &some_foo, 1, &some_foo) != 0 ||
+        expect_call(cx, OPTIONS, "option-roundtrip", &none, 1, &none) != 0)
+        return -1;
+    component_val n42 = jv_u(COMPONENT_VAL_U32, 42);
+    component_val some42 = jv_variant(1, &n42);
+    component_val cases[3] = {jv_variant(1, &some42), jv_variant(1, &none), none};
+    for (size_t i = 0; i < 3; i++)
+        if (expect_call(cx, OPTIONS, "double-option-roundtrip", &cases[i], 1, &cases[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* ---- results ------------------------------------------------------------------ */
+
+#define RESULTS "test:results/test"
+
+static int ok_f32(component_call *call, float a, component_val *result)
+{
+    component_val *p = one(call, jv_f32(a));
+    if (!p)
+        return component_call_trap(call, "out of call memory");
+    *result = jv_variant(0, p);
+    return 0;
+}
+
+static int err_of(component_call *call, component_val e, component_val *result)
+{
+    component_val *p = one(call, e);
+    if (!p)
+        return component_call_trap(call, "out of call memory");
+    *result = jv_variant(1, p);
+    return 0;
+}
+
+static component_val *e2(component_call *call, uint32_t line, uint32_t column)
+{
+    component_val *f = component_call_vals(call, 2);
+    if (f) {
+        f[0] = jv_u(COMPONENT_VAL_U32, line);
+        f[1] = jv_u(COMPONENT_VAL_U32, column);
+    }
+    return f;
+}
+
+#define COUNT_CALL(call) (((jco_ctx *)component_call_data(call))->n[(uintptr_t)env]++)
+
+static int res_string_error(component_call *call, void *env, const component_val *args,
+                            size_t nargs, component_val *result)
+{
+    COUNT_CALL(call);
+    float a = args[0].of.f32;
+    return a == 0.0f ? err_of(call, jv_str("zero"), result) : ok_f32(call, a, result);
+}
+
+static int res_enum_error(component_call *call, void *env, const component_val *args,
+                          size_t nargs, component_val *result)
+{
+    COUNT_CALL(call);
+    float a = args[0].of.f32;
+    return a == 0.0f ? err_of(call, jv_variant(0, NULL), result) : ok_f32(call, a, result);
+}
+
+static int res_record_error(component_call *call, void *env, const component_val *args,
+                            size_t nargs, component_val *result)
+{
+    COUNT_CALL(call);
+    float a = args[0].of.f32;
+    if (a != 0.0f && a != 1.0f)
+        return ok_f32(call, a, result);
+    component_val *f = a == 0.0f ? e2(call, 420, 0) : e2(call, 77, 2);
+    if (!f)
+        return component_call_trap(call, "out of call memory");
+    return err_of(call, jv_record(f, 2), result);
+}
+
+static int res_variant_error(component_call *call, void *env, const component_val *args,
+                             size_t nargs, component_val *result)
+{
+    COUNT_CALL(call);
+    float a = args[0].of.f32;
+    if (a == 0.0f) {
+        component_val *f = e2(call, 420, 0), *rec = f ? one(call, jv_record(f, 2)) : NULL;
+        if (!rec)
+            return component_call_trap(call, "out of call memory");
+        return err_of(call, jv_variant(1, rec), result); /* e3.e2(e2{420, 0}) */
+    }
+    if (a == 1.0f || a == 2.0f) {
+        component_val *e = one(call, jv_variant(a == 1.0f ? 1 : 2, NULL)); /* e.b / e.c */
+        if (!e)
+            return component_call_trap(call, "out of call memory");
+        return err_of(call, jv_variant(0, e), result);
+    }
+    return ok_f32(call, a, result);
+}
+
+static int res_empty_error(component_call *call, void *env, const component_val *args,
+                           size_t nargs, component_val *result)
+{
+    COUNT_CALL(call);
+    uint64_t a = args[0].of.u;
+    if (a == 0) {
+        *result = jv_variant(1, NULL);
+        return 0;
+    }
+    component_val *p = one(call, jv_u(COMPONENT_VAL_U32, a == 1 ? 42 : a));
+    if (!p)
+        return component_call_trap(call, "out of call memory");
+    *result = jv_variant(0, p);
+    return 0;
+}
+
+static int res_double_error(component_call *call, void *env, const component_val *args,
+                            size_t nargs, component_val *result)
+{
+    COUNT_CALL(call);
+    uint64_t a = args[0].of.u;
+    if (a >= 2)
+        return err_of(call, jv_str("two"), result);
+    component_val inner = a == 0 ? jv_variant(0, NULL) : jv_variant(1, one(call, jv_str("one")));
+    if (a == 1 && !inner.of.variant.payload)
+        return component_call_trap(call, "out of call memory");
+    component_val *p = one(call, inner);
+    if (!p)
+        return component_call_trap(call, "out of call memory");
+    *result = jv_variant(0, p);
+    return 0;
+}
+
+static int results_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    const char *types[][2] = {
+        {"e", "enum{a, b, c}"},
+        {"e2", "record{line: u32, column: u32}"},
+        {"e3", "variant{e1(e), e2(e2)}"},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(types); i++)
+        if (component_linker_define_type(l, RESULTS, types[i][0], types[i][1], err) != 0)
+            return -1;
+    const struct {
+        const char *name, *sig;
+        component_host_fn fn;
+    } funcs[] = {
+        {"string-error", "func(a: f32) -> result<f32, string>", res_string_error},
+        {"enum-error", "func(a: f32) -> result<f32, e>", res_enum_error},
+        {"record-error", "func(a: f32) -> result<f32, e2>", res_record_error},
+        {"variant-error", "func(a: f32) -> result<f32, e3>", res_variant_error},
+        {"empty-error", "func(a: u32) -> result<u32>", res_empty_error},
+        {"double-error", "func(a: u32) -> result<result<_, string>, string>", res_double_error},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(funcs); i++)
+        if (component_linker_define_func(l, RESULTS, funcs[i].name, funcs[i].sig, funcs[i].fn,
+                                         (void *)(uintptr_t)i, err) != 0)
+            return -1;
+    return 0;
+}
+
+/* The runner's assertions, through the guest's exports (which forward to
+ * the host's imports). */
+static int results_run(jco_ctx *cx)
+{
+    component_val zero = jv_f32(0), onef = jv_f32(1), twof = jv_f32(2);
+    component_val s_zero = jv_str("zero");
+    component_val want = jv_variant(1, &s_zero);
+    if (expect_call(cx, RESULTS, "string-error", &zero, 1, &want) != 0)
+        return -1;
+    want = jv_variant(0, &onef);
+    if (expect_call(cx, RESULTS, "string-error", &onef, 1, &want) != 0 ||
+        expect_call(cx, RESULTS, "enum-error", &onef, 1, &want) != 0)
+        return -1;
+    component_val ea = jv_variant(0, NULL);
+    want = jv_variant(1, &ea);
+    if (expect_call(cx, RESULTS, "enum-error", &zero, 1, &want) != 0)
+        return -1;
+    component_val f420[2] = {jv_u(COMPONENT_VAL_U32, 420), jv_u(COMPONENT_VAL_U32, 0)};
+    component_val f77[2] = {jv_u(COMPONENT_VAL_U32, 77), jv_u(COMPONENT_VAL_U32, 2)};
+    component_val r420 = jv_record(f420, 2), r77 = jv_record(f77, 2);
+    want = jv_variant(1, &r420);
+    if (expect_call(cx, RESULTS, "record-error", &zero, 1, &want) != 0)
+        return -1;
+    want = jv_variant(1, &r77);
+    if (expect_call(cx, RESULTS, "record-error", &onef, 1, &want) != 0)
+        return -1;
+    want = jv_variant(0, &twof);
+    if (expect_call(cx, RESULTS, "record-error", &twof, 1, &want) != 0)
+        return -1;
+    component_val v_e2 = jv_variant(1, &r420);
+    want = jv_variant(1, &v_e2);
+    if (expect_call(cx, RESULTS, "variant-error", &zero, 1, &want) != 0)
+        return -1;
+    component_val eb = jv_variant(1, NULL), ec = jv_variant(2, NULL);
+    component_val v_b = jv_variant(0, &eb), v_c = jv_variant(0, &ec);
+    want = jv_variant(1, &v_b);
+    if (expect_call(cx, RESULTS, "variant-error", &onef, 1, &want) != 0)
+        return -1;
+    want = jv_variant(1, &v_c);
+    if (expect_call(cx, RESULTS, "variant-error", &twof, 1, &want) != 0)
+        return -1;
+    component_val u0 = jv_u(COMPONENT_VAL_U32, 0), u1 = jv_u(COMPONENT_VAL_U32, 1),
+                  u2 = jv_u(COMPONENT_VAL_U32, 2), u42 = jv_u(COMPONENT_VAL_U32, 42);
+    want = jv_variant(1, NULL);
+    if (expect_call(cx, RESULTS, "empty-error", &u0, 1, &want) != 0)
+        return -1;
+    want = jv_variant(0, &u42);
+    if (expect_call(cx, RESULTS, "empty-error", &u1, 1, &want) != 0)
+        return -1;
+    want = jv_variant(0, &u2);
+    if (expect_call(cx, RESULTS, "empty-error", &u2, 1, &want) != 0)
+        return -1;
+    component_val ok_unit = jv_variant(0, NULL), s_one = jv_str("one"), s_two = jv_str("two");
+    component_val err_one = jv_variant(1, &s_one);
+    want = jv_variant(0, &ok_unit);
+    if (expect_call(cx, RESULTS, "double-error", &u0, 1, &want) != 0)
+        return -1;
+    want = jv_variant(0, &err_one);
+    if (expect_call(cx, RESULTS, "double-error", &u1, 1, &want) != 0)
+        return -1;
+    want = jv_variant(1, &s_two);
+    if (expect_call(cx, RESULTS, "double-error", &u2, 1, &want) != 0)
+        return -1;
+    for (size_t i = 0; i < 6; i++)
+        JCO_CHECK(cx, cx->n[i] > 0, "the guest never called host import %zu", i);
+    return 0;
+}
+
+const jco_fixture jco_fixtures_witbindgen[] = {
+    {"options", "options.component.wasm", NULL, options_define, options_run},
+    {"results", "results.component.wasm", NULL, results_define, results_run},
+};
+const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
