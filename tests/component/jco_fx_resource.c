@@ -280,18 +280,13 @@ const jco_fixture jco_fixtures_resource[] = {
     {"resource_aggregates", "resource_aggregates.component.wasm", NO_HOST, NULL, NULL},
     {"resource_alias", "resource_alias.component.wasm", NO_HOST, NULL, NULL},
     {"resource_alias_redux", "resource_alias_redux.component.wasm", NO_HOST, NULL, NULL},
-    {"resource_borrow_export", "resource_borrow_export.component.wasm", NO_HOST, NULL, NULL},
-    {"resource_borrow_import", "resource_borrow_import.component.wasm", NO_HOST, NULL, NULL},
     {"resource_borrow_in_record", "resource_borrow_in_record.component.wasm", NO_HOST, NULL,
      NULL},
     {"resource_floats", "resource_floats.component.wasm", NO_HOST, NULL, NULL},
     {"resource_import_and_export", "resource_import_and_export.component.wasm", NO_HOST, NULL,
      NULL},
-    {"resource_into_inner", "resource_into_inner.component.wasm", NO_HOST, NULL, NULL},
     {"resource_with_lists", "resource_with_lists.component.wasm", NO_HOST, NULL, NULL},
     {"resources", "resources.component.wasm", NO_HOST, NULL, NULL},
     {"rust_xcrate", "rust_xcrate.component.wasm", NO_HOST, NULL, NULL},
-    {"type_section_suffix", "type_section_suffix.component.wasm", NO_HOST, NULL, NULL},
-    {"versions", "versions.component.wasm", NO_HOST, NULL, NULL},
 };
 const size_t jco_fixtures_resource_count = UTIL_ARRAY_LEN(jco_fixtures_resource);

@@ -3,7 +3,8 @@
  * TypeScript host): their hosts and assertions follow wit-bindgen's own
  * runtime tests the components were built from (the guest's test-imports
  * expectations, the "leaf" component's answers, the "runner" component's
- * assertions on the exports).  options, results.
+ * assertions on the exports).  options, results, versions,
+ * type_section_suffix, resource_borrow_import / _export, resource_into_inner.
  */
 #include "jco_fixtures.h"
 
@@ -343,8 +344,176 @@ static int results_run(jco_ctx *cx)
     return 0;
 }
 
+
+/* ---- versions ---------------------------------------------------------------- */
+
+/* Two major versions of one interface at once (semver keys x@0.1 and
+ * x@0.2): v0.1 x() = 1, y(a) = 1 + a; v0.2 x() = 2, z(a, b) = 2 + a + b.
+ * env: the function's number (calls counted in n[env]). */
+static int ver_host(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    uintptr_t which = (uintptr_t)env;
+    cx->n[which]++;
+    float r = which == 0 ? 1.0f
+              : which == 1 ? 1.0f + args[0].of.f32
+              : which == 2 ? 2.0f
+                           : 2.0f + args[0].of.f32 + args[1].of.f32;
+    *result = jv_f32(r);
+    return 0;
+}
+
+static int versions_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    const char *v1 = "test:dep/test@0.1.0", *v2 = "test:dep/test@0.2.0";
+    if (component_linker_define_func(l, v1, "x", "func() -> f32", ver_host, (void *)0, err) ||
+        component_linker_define_func(l, v1, "y", "func(a: f32) -> f32", ver_host, (void *)1,
+                                     err) ||
+        component_linker_define_func(l, v2, "x", "func() -> f32", ver_host, (void *)2, err))
+        return -1;
+    return component_linker_define_func(l, v2, "z", "func(a: f32, b: f32) -> f32", ver_host,
+                                        (void *)3, err);
+}
+
+static int versions_run(jco_ctx *cx)
+{
+    if (jco_call(cx, NULL, "test-imports", NULL, 0, NULL) != 0)
+        return -1;
+    for (size_t i = 0; i < 4; i++)
+        JCO_CHECK(cx, cx->n[i] == 1, "test-imports called host function %zu %lld times, not once",
+                  i, (long long)cx->n[i]);
+    component_val one_f = jv_f32(1), w;
+    w = jv_f32(1);
+    if (expect_call(cx, "test:dep/test@0.1.0", "x", NULL, 0, &w) != 0)
+        return -1;
+    w = jv_f32(2);
+    if (expect_call(cx, "test:dep/test@0.1.0", "y", &one_f, 1, &w) != 0 ||
+        expect_call(cx, "test:dep/test@0.2.0", "x", NULL, 0, &w) != 0)
+        return -1;
+    component_val ab[2] = {jv_f32(1), jv_f32(1)};
+    w = jv_f32(4);
+    return expect_call(cx, "test:dep/test@0.2.0", "z", ab, 2, &w);
+}
+
+/* ---- type_section_suffix ------------------------------------------------------ */
+
+/* run() calls test:suffix/imports#foo through two crates, then the
+ * top-level foo and bar.  env: the counter slot. */
+static int count_call(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    ((jco_ctx *)component_call_data(call))->n[(uintptr_t)env]++;
+    return 0;
+}
+
+static int suffix_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    if (component_linker_define_func(l, "test:suffix/imports", "foo", "func()", count_call,
+                                     (void *)0, err) ||
+        component_linker_define_func(l, NULL, "foo", "func()", count_call, (void *)1, err))
+        return -1;
+    return component_linker_define_func(l, NULL, "bar", "func()", count_call, (void *)2, err);
+}
+
+static int suffix_run(jco_ctx *cx)
+{
+    if (jco_call(cx, NULL, "run", NULL, 0, NULL) != 0)
+        return -1;
+    JCO_CHECK(cx, cx->n[0] == 2 && cx->n[1] == 1 && cx->n[2] == 1,
+              "run called imports#foo %lld, foo %lld, bar %lld times, not 2, 1, 1",
+              (long long)cx->n[0], (long long)cx->n[1], (long long)cx->n[2]);
+    return 0;
+}
+
+/* ---- resource_borrow_import ---------------------------------------------------- */
+
+#define RBI "test:resource-borrow-import/test"
+
+/* Host `thing`: constructor(v) holds v + 2; foo(borrow) = value + 3.  The
+ * guest's test(v) = foo(thing(v + 1)) + 4. */
+static int rbi_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    jco_obj *o = jco_obj_new(cx, (int64_t)args[0].of.u + 2);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    cx->n[0]++;
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int rbi_foo(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    jco_obj *o = jco_obj_of(cx, &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_BORROW,
+                   "foo did not get a borrow of a host thing");
+    cx->n[1]++;
+    *result = jv_u(COMPONENT_VAL_U32, (uint64_t)o->value + 3);
+    return 0;
+}
+
+static int rbi_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *t = component_linker_define_resource(l, RBI, "thing", jco_obj_dtor, err);
+    if (!t || component_linker_define_func(l, RBI, "[constructor]thing",
+                                           "func(v: u32) -> own<thing>", rbi_new, t, err))
+        return -1;
+    return component_linker_define_func(l, RBI, "foo", "func(v: borrow<thing>) -> u32", rbi_foo,
+                                        t, err);
+}
+
+static int rbi_run(jco_ctx *cx)
+{
+    component_val v = jv_u(COMPONENT_VAL_U32, 42), w = jv_u(COMPONENT_VAL_U32, 42 + 1 + 2 + 3 + 4);
+    if (expect_call(cx, NULL, "test", &v, 1, &w) != 0)
+        return -1;
+    JCO_CHECK(cx, cx->n[0] == 1 && cx->n[1] == 1, "constructor %lld, foo %lld calls, not 1, 1",
+              (long long)cx->n[0], (long long)cx->n[1]);
+    JCO_CHECK(cx, cx->drops == 1, "the guest dropped its thing; the host destructor ran %lld times",
+              (long long)cx->drops);
+    return 0;
+}
+
+/* ---- resource_borrow_export, resource_into_inner -------------------------------- */
+
+/* The guest's thing(v) holds v + 1; foo(borrow) = value + 2. */
+static int rbe_run(jco_ctx *cx)
+{
+    const char *iface = "test:resource-borrow-export/test";
+    component_val v = jv_u(COMPONENT_VAL_U32, 40), own;
+    if (jco_call(cx, iface, "[constructor]thing", &v, 1, &own) != 0)
+        return -1;
+    JCO_CHECK(cx, own.kind == COMPONENT_VAL_OWN, "[constructor]thing did not return an own");
+    component_val self = jv_borrow(own.of.resource.type, own.of.resource.rep);
+    component_val w = jv_u(COMPONENT_VAL_U32, 43);
+    if (expect_call(cx, iface, "foo", &self, 1, &w) != 0 || jco_finish_call(cx) != 0)
+        return -1;
+    wasm_result res;
+    wasm_result_init(&res);
+    JCO_CHECK(cx, component_resource_drop(cx->inst, &own, &res) == 0, "drop thing: %s",
+              res.message);
+    return 0;
+}
+
+/* test() makes a thing, takes its representation back (into_inner) and
+ * checks the text survived. */
+static int rii_run(jco_ctx *cx)
+{
+    return jco_call(cx, "test:resource-into-inner/test", "test", NULL, 0, NULL);
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
+    {"versions", "versions.component.wasm", NULL, versions_define, versions_run},
+    {"type_section_suffix", "type_section_suffix.component.wasm", NULL, suffix_define,
+     suffix_run},
+    {"resource_borrow_import", "resource_borrow_import.component.wasm", NULL, rbi_define,
+     rbi_run},
+    {"resource_borrow_export", "resource_borrow_export.component.wasm", NULL, NULL, rbe_run},
+    {"resource_into_inner", "resource_into_inner.component.wasm", NULL, NULL, rii_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
