@@ -26,6 +26,8 @@ typedef struct jco_obj {
     struct jco_ctx *cx;
     int64_t value;
     int drops;
+    char text[160]; /* for resources that hold bytes */
+    size_t len;
 } jco_obj;
 
 /* The state of one fixture's run; also the per-instance data host

@@ -285,8 +285,6 @@ const jco_fixture jco_fixtures_resource[] = {
     {"resource_floats", "resource_floats.component.wasm", NO_HOST, NULL, NULL},
     {"resource_import_and_export", "resource_import_and_export.component.wasm", NO_HOST, NULL,
      NULL},
-    {"resource_with_lists", "resource_with_lists.component.wasm", NO_HOST, NULL, NULL},
-    {"resources", "resources.component.wasm", NO_HOST, NULL, NULL},
     {"rust_xcrate", "rust_xcrate.component.wasm", NO_HOST, NULL, NULL},
 };
 const size_t jco_fixtures_resource_count = UTIL_ARRAY_LEN(jco_fixtures_resource);

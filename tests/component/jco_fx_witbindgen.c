@@ -505,6 +505,280 @@ static int rii_run(jco_ctx *cx)
     return jco_call(cx, "test:resource-into-inner/test", "test", NULL, 0, NULL);
 }
 
+/* ---- resources ------------------------------------------------------------------ */
+
+#define RES_IMPORTS "imports"
+#define RES_EXPORTS "exports"
+
+/* Host `y`: an s32 cell; add(own y, a) gives the same object back with
+ * a added.  The guest drops y, y1 and y2 (the handles of the results
+ * reuse the moved ones' slots): three host objects die once each. */
+static int y_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                 component_val *result)
+{
+    jco_obj *o = jco_obj_new(component_call_data(call), args[0].of.s);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int y_get_a(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_BORROW, "get-a: self is not a y");
+    *result = jv_s(COMPONENT_VAL_S32, o->value);
+    return 0;
+}
+
+static int y_set_a(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_BORROW, "set-a: self is not a y");
+    o->value = args[1].of.s;
+    return 0;
+}
+
+static int y_add(component_call *call, void *env, const component_val *args, size_t nargs,
+                 component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_OWN, "add: y is not an own y");
+    o->value += args[1].of.s;
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int resources_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *y =
+        component_linker_define_resource(l, RES_IMPORTS, "y", jco_obj_dtor, err);
+    if (!y)
+        return -1;
+    const struct {
+        const char *name, *sig;
+        component_host_fn fn;
+    } funcs[] = {
+        {"[constructor]y", "func(a: s32) -> own<y>", y_new},
+        {"[method]y.get-a", "func(self: borrow<y>) -> s32", y_get_a},
+        {"[method]y.set-a", "func(self: borrow<y>, a: s32)", y_set_a},
+        {"[static]y.add", "func(y: own<y>, a: s32) -> own<y>", y_add},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(funcs); i++)
+        if (component_linker_define_func(l, RES_IMPORTS, funcs[i].name, funcs[i].sig,
+                                         funcs[i].fn, y, err) != 0)
+            return -1;
+    return 0;
+}
+
+static int drop_own(jco_ctx *cx, const component_val *own, const char *what)
+{
+    if (jco_finish_call(cx) != 0)
+        return -1;
+    wasm_result res;
+    wasm_result_init(&res);
+    JCO_CHECK(cx, component_resource_drop(cx->inst, own, &res) == 0, "drop %s: %s", what,
+              res.message);
+    return 0;
+}
+
+/* Calls a method taking only `self` (as a borrow of `own`) and checks the
+ * result. */
+static int expect_method(jco_ctx *cx, const char *name, const component_val *own,
+                         const component_val *want)
+{
+    component_val self = jv_borrow(own->of.resource.type, own->of.resource.rep);
+    return expect_call(cx, RES_EXPORTS, name, &self, 1, want);
+}
+
+static int resources_run(jco_ctx *cx)
+{
+    component_val ok = jv_variant(0, NULL);
+    if (expect_call(cx, RES_EXPORTS, "test-imports", NULL, 0, &ok) != 0)
+        return -1;
+    JCO_CHECK(cx, cx->nobjs == 3 && cx->drops == 3,
+              "test-imports made %zu host y and dropped %lld, not 3 and 3", cx->nobjs,
+              (long long)cx->drops);
+
+    /* x: constructor, get-a, set-a, static add (own in, own out) */
+    component_val a = jv_s(COMPONENT_VAL_S32, 5), x, w;
+    if (jco_call(cx, RES_EXPORTS, "[constructor]x", &a, 1, &x) != 0)
+        return -1;
+    JCO_CHECK(cx, x.kind == COMPONENT_VAL_OWN, "[constructor]x did not return an own");
+    w = jv_s(COMPONENT_VAL_S32, 5);
+    if (expect_method(cx, "[method]x.get-a", &x, &w) != 0)
+        return -1;
+    component_val set[2] = {jv_borrow(x.of.resource.type, x.of.resource.rep),
+                            jv_s(COMPONENT_VAL_S32, 10)};
+    if (expect_call(cx, RES_EXPORTS, "[method]x.set-a", set, 2, NULL) != 0)
+        return -1;
+    w = jv_s(COMPONENT_VAL_S32, 10);
+    if (expect_method(cx, "[method]x.get-a", &x, &w) != 0)
+        return -1;
+    component_val add[2] = {x, jv_s(COMPONENT_VAL_S32, 5)}, x2;
+    if (jco_call(cx, RES_EXPORTS, "[static]x.add", add, 2, &x2) != 0)
+        return -1;
+    JCO_CHECK(cx, x2.kind == COMPONENT_VAL_OWN, "[static]x.add did not return an own");
+    w = jv_s(COMPONENT_VAL_S32, 15);
+    if (expect_method(cx, "[method]x.get-a", &x2, &w) != 0 || drop_own(cx, &x2, "x") != 0)
+        return -1;
+
+    /* z: two made by the host, added through borrows */
+    component_val z1, z2, z3;
+    component_val a10 = jv_s(COMPONENT_VAL_S32, 10), a20 = jv_s(COMPONENT_VAL_S32, 20);
+    if (jco_call(cx, RES_EXPORTS, "[constructor]z", &a10, 1, &z1) != 0 ||
+        jco_call(cx, RES_EXPORTS, "[constructor]z", &a20, 1, &z2) != 0)
+        return -1;
+    component_val zs[2] = {jv_borrow(z1.of.resource.type, z1.of.resource.rep),
+                           jv_borrow(z2.of.resource.type, z2.of.resource.rep)};
+    if (jco_call(cx, RES_EXPORTS, "add", zs, 2, &z3) != 0)
+        return -1;
+    w = jv_s(COMPONENT_VAL_S32, 30);
+    if (expect_method(cx, "[method]z.get-a", &z3, &w) != 0 || drop_own(cx, &z1, "z1") != 0 ||
+        drop_own(cx, &z2, "z2") != 0 || drop_own(cx, &z3, "z3") != 0)
+        return -1;
+
+    /* kebab-case: a method and a static that takes ownership */
+    component_val one_u = jv_u(COMPONENT_VAL_U32, 1), k;
+    if (jco_call(cx, RES_EXPORTS, "[constructor]kebab-case", &one_u, 1, &k) != 0)
+        return -1;
+    if (expect_method(cx, "[method]kebab-case.get-a", &k, &one_u) != 0)
+        return -1;
+    return expect_call(cx, RES_EXPORTS, "[static]kebab-case.take-owned", &k, 1, &one_u);
+}
+
+/* ---- resource_with_lists ---------------------------------------------------------- */
+
+#define RWL "test:resource-with-lists/test"
+
+/* Host `thing` holds bytes: new(l) = l + " HostThing", foo() = held +
+ * " HostThing.foo", bar(l) holds l + " HostThing.bar", static baz(l) =
+ * l + " HostThing.baz".  The guest wraps each with its own suffixes. */
+static size_t list_bytes(const component_val *v, char *to, size_t cap)
+{
+    size_t n = v->of.list.n < cap ? v->of.list.n : cap;
+    for (size_t i = 0; i < n; i++)
+        to[i] = (char)jv_list_bits(v, i, 1);
+    return n;
+}
+
+static int bytes_result(component_call *call, const char *a, size_t alen, const char *suffix,
+                        component_val *result)
+{
+    size_t slen = strlen(suffix);
+    char *b = component_call_alloc(call, alen + slen + 1);
+    if (!b)
+        return component_call_trap(call, "out of call memory");
+    memcpy(b, a, alen);
+    memcpy(b + alen, suffix, slen);
+    *result = jv_raw(b, alen + slen);
+    return 0;
+}
+
+static void hold(jco_obj *o, const char *a, size_t alen, const char *suffix)
+{
+    size_t slen = strlen(suffix);
+    if (alen + slen > sizeof o->text)
+        alen = sizeof o->text - slen;
+    memcpy(o->text, a, alen);
+    memcpy(o->text + alen, suffix, slen);
+    o->len = alen + slen;
+}
+
+static int rwl_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_new(component_call_data(call), 0);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    char buf[128];
+    hold(o, buf, list_bytes(&args[0], buf, sizeof buf), " HostThing");
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int rwl_foo(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o != NULL, "foo: self is not a host thing");
+    return bytes_result(call, o->text, o->len, " HostThing.foo", result);
+}
+
+static int rwl_bar(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o != NULL, "bar: self is not a host thing");
+    char buf[128];
+    hold(o, buf, list_bytes(&args[1], buf, sizeof buf), " HostThing.bar");
+    return 0;
+}
+
+static int rwl_baz(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    char buf[128];
+    return bytes_result(call, buf, list_bytes(&args[0], buf, sizeof buf), " HostThing.baz",
+                        result);
+}
+
+static int rwl_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *t =
+        component_linker_define_resource(l, RWL, "thing", jco_obj_dtor, err);
+    if (!t)
+        return -1;
+    const struct {
+        const char *name, *sig;
+        component_host_fn fn;
+    } funcs[] = {
+        {"[constructor]thing", "func(l: list<u8>) -> own<thing>", rwl_new},
+        {"[method]thing.foo", "func(self: borrow<thing>) -> list<u8>", rwl_foo},
+        {"[method]thing.bar", "func(self: borrow<thing>, l: list<u8>)", rwl_bar},
+        {"[static]thing.baz", "func(l: list<u8>) -> list<u8>", rwl_baz},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(funcs); i++)
+        if (component_linker_define_func(l, RWL, funcs[i].name, funcs[i].sig, funcs[i].fn, t,
+                                         err) != 0)
+            return -1;
+    return 0;
+}
+
+static int expect_bytes(jco_ctx *cx, const char *name, const component_val *args, size_t nargs,
+                        const char *want)
+{
+    component_val w = jv_raw(want, strlen(want));
+    return expect_call(cx, RWL, name, args, nargs, &w);
+}
+
+static int rwl_run(jco_ctx *cx)
+{
+    component_val hi = jv_raw("Hi", 2), thing;
+    if (jco_call(cx, RWL, "[constructor]thing", &hi, 1, &thing) != 0)
+        return -1;
+    JCO_CHECK(cx, thing.kind == COMPONENT_VAL_OWN, "[constructor]thing did not return an own");
+    component_val self = jv_borrow(thing.of.resource.type, thing.of.resource.rep);
+    if (expect_bytes(cx, "[method]thing.foo", &self, 1,
+                     "Hi Thing HostThing HostThing.foo Thing.foo") != 0)
+        return -1;
+    component_val bar[2] = {self, jv_raw("Hola", 4)};
+    if (expect_call(cx, RWL, "[method]thing.bar", bar, 2, NULL) != 0 ||
+        expect_bytes(cx, "[method]thing.foo", &self, 1,
+                     "Hola Thing.bar HostThing.bar HostThing.foo Thing.foo") != 0)
+        return -1;
+    component_val oh = jv_raw("Ohayo Gozaimas", 14);
+    if (expect_bytes(cx, "[static]thing.baz", &oh, 1,
+                     "Ohayo Gozaimas Thing.baz HostThing.baz Thing.baz again") != 0)
+        return -1;
+    if (drop_own(cx, &thing, "thing") != 0)
+        return -1;
+    JCO_CHECK(cx, cx->drops == 1, "the guest's thing died but the host thing it held was "
+                                  "dropped %lld times, not once",
+              (long long)cx->drops);
+    return 0;
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -515,5 +789,7 @@ const jco_fixture jco_fixtures_witbindgen[] = {
      rbi_run},
     {"resource_borrow_export", "resource_borrow_export.component.wasm", NULL, NULL, rbe_run},
     {"resource_into_inner", "resource_into_inner.component.wasm", NULL, NULL, rii_run},
+    {"resources", "resources.component.wasm", NULL, resources_define, resources_run},
+    {"resource_with_lists", "resource_with_lists.component.wasm", NULL, rwl_define, rwl_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
