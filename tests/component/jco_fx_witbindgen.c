@@ -779,6 +779,136 @@ static int rwl_run(jco_ctx *cx)
     return 0;
 }
 
+/* ---- borrowing, borrowing-duplicate-if-necessary, owning ------------------------- */
+
+/* One guest (tests/runtime/ownership) built with three ownership modes of
+ * wit-bindgen's Rust generator: foo() sends lists of strings, records of
+ * them, and a resource inside a record; the host checks each and echoes
+ * what it must return. */
+#define OWN_IFACE "test:ownership/both-list-and-resource"
+
+static bool is_strs(const component_val *v, const char *const *want, size_t n)
+{
+    if (v->kind != COMPONENT_VAL_LIST || v->of.list.n != n || (n && !v->of.list.items))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!jv_is_str(&v->of.list.items[i], want[i]))
+            return false;
+    return true;
+}
+
+static int own_lists_foo(component_call *call, void *env, const component_val *args,
+                         size_t nargs, component_val *result)
+{
+    static const char *const foobar[] = {"foo", "bar"};
+    const component_val *a = &args[0];
+    JCO_HOST_CHECK(call, a->of.list.n == 1 && is_strs(&a->of.list.items[0], foobar, 2),
+                   "lists#foo did not get [[foo, bar]]");
+    ((jco_ctx *)component_call_data(call))->n[0]++;
+    component_val *copy = jv_dup(call, a, 1);
+    if (!copy)
+        return -1;
+    *result = *copy;
+    return 0;
+}
+
+static bool is_thing1(const component_val *v)
+{
+    static const char *const values[] = {"some value", "another value"};
+    return v->kind == COMPONENT_VAL_RECORD && v->of.record.n == 2 &&
+           jv_is_str(&v->of.record.fields[0], "thing 1") &&
+           is_strs(&v->of.record.fields[1], values, 2);
+}
+
+static int own_bar(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    JCO_HOST_CHECK(call, is_thing1(&args[0]), "thing-in#bar did not get thing 1");
+    ((jco_ctx *)component_call_data(call))->n[1]++;
+    return 0;
+}
+
+static int own_baz(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    JCO_HOST_CHECK(call, is_thing1(&args[0]), "thing-in-and-out#baz did not get thing 1");
+    ((jco_ctx *)component_call_data(call))->n[2]++;
+    component_val *copy = jv_dup(call, &args[0], 1);
+    if (!copy)
+        return -1;
+    *result = *copy;
+    return 0;
+}
+
+static const char *const foobarbaz[] = {"foo", "bar", "baz"};
+
+static int own_resource_new(component_call *call, void *env, const component_val *args,
+                            size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    JCO_HOST_CHECK(call, is_strs(&args[0], foobarbaz, 3),
+                   "[constructor]the-resource did not get [foo, bar, baz]");
+    jco_obj *o = jco_obj_new(cx, 0);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    cx->n[3]++;
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int own_list_and_resource(component_call *call, void *env, const component_val *args,
+                                 size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    const component_val *t = &args[0];
+    JCO_HOST_CHECK(call,
+                   t->kind == COMPONENT_VAL_RECORD && t->of.record.n == 2 &&
+                       is_strs(&t->of.record.fields[0], foobarbaz, 3) &&
+                       t->of.record.fields[1].kind == COMPONENT_VAL_OWN &&
+                       jco_obj_of(cx, &t->of.record.fields[1], env) == &cx->objs[0],
+                   "list-and-resource did not get {a: [foo, bar, baz], b: the resource made}");
+    cx->n[4]++;
+    return 0;
+}
+
+static int ownership_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    const char *thing = "record{name: string, value: list<string>}";
+    if (component_linker_define_type(l, "thing-in", "thing", thing, err) ||
+        component_linker_define_type(l, "thing-in-and-out", "thing", thing, err) ||
+        component_linker_define_func(l, "lists", "foo",
+                                     "func(a: list<list<string>>) -> list<list<string>>",
+                                     own_lists_foo, NULL, err) ||
+        component_linker_define_func(l, "thing-in", "bar", "func(a: thing)", own_bar, NULL, err) ||
+        component_linker_define_func(l, "thing-in-and-out", "baz", "func(a: thing) -> thing",
+                                     own_baz, NULL, err))
+        return -1;
+    component_resource_type *r =
+        component_linker_define_resource(l, OWN_IFACE, "the-resource", jco_obj_dtor, err);
+    if (!r ||
+        component_linker_define_type(l, OWN_IFACE, "thing",
+                                     "record{a: list<string>, b: own<the-resource>}", err) ||
+        component_linker_define_func(l, OWN_IFACE, "[constructor]the-resource",
+                                     "func(the-list: list<string>) -> own<the-resource>",
+                                     own_resource_new, r, err))
+        return -1;
+    return component_linker_define_func(l, OWN_IFACE, "list-and-resource", "func(a: thing)",
+                                        own_list_and_resource, r, err);
+}
+
+static int ownership_run(jco_ctx *cx)
+{
+    if (jco_call(cx, NULL, "foo", NULL, 0, NULL) != 0)
+        return -1;
+    for (size_t i = 0; i < 5; i++)
+        JCO_CHECK(cx, cx->n[i] == 1, "foo called host import %zu %lld times, not once", i,
+                  (long long)cx->n[i]);
+    /* the resource moved to the host inside the record: the guest does
+     * not drop it, so no destructor ran */
+    JCO_CHECK(cx, cx->drops == 0, "the host's resource was dropped %lld times while the host owns it",
+              (long long)cx->drops);
+    return 0;
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -790,6 +920,10 @@ const jco_fixture jco_fixtures_witbindgen[] = {
     {"resource_borrow_export", "resource_borrow_export.component.wasm", NULL, NULL, rbe_run},
     {"resource_into_inner", "resource_into_inner.component.wasm", NULL, NULL, rii_run},
     {"resources", "resources.component.wasm", NULL, resources_define, resources_run},
+    {"borrowing", "borrowing.component.wasm", NULL, ownership_define, ownership_run},
+    {"borrowing-duplicate-if-necessary", "borrowing-duplicate-if-necessary.component.wasm", NULL,
+     ownership_define, ownership_run},
+    {"owning", "owning.component.wasm", NULL, ownership_define, ownership_run},
     {"resource_with_lists", "resource_with_lists.component.wasm", NULL, rwl_define, rwl_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
