@@ -909,6 +909,66 @@ static int ownership_run(jco_ctx *cx)
     return 0;
 }
 
+/* ---- resource_alias ------------------------------------------------------------------ */
+
+/* The guest's x (e1) travels inside records, through e2's alias of it,
+ * and comes back in lists: the same representations return. */
+#define E1 "test:resource-alias/e1"
+#define E2 "test:resource-alias/e2"
+
+static int new_x(jco_ctx *cx, uint32_t v, component_val *own)
+{
+    component_val arg = jv_u(COMPONENT_VAL_U32, v);
+    if (jco_call(cx, E1, "[constructor]x", &arg, 1, own) != 0)
+        return -1;
+    JCO_CHECK(cx, own->kind == COMPONENT_VAL_OWN, "[constructor]x did not return an own");
+    return jco_finish_call(cx);
+}
+
+/* The result is a list of owns with these reps; drops them. */
+static int check_owns_back(jco_ctx *cx, const char *what, const component_val *r,
+                           const component_val *const *sent, size_t n)
+{
+    JCO_CHECK(cx, r->kind == COMPONENT_VAL_LIST && r->of.list.n == n && r->of.list.items,
+              "%s did not return a list of %zu", what, n);
+    component_val back[4];
+    for (size_t i = 0; i < n; i++) {
+        back[i] = r->of.list.items[i];
+        JCO_CHECK(cx, back[i].kind == COMPONENT_VAL_OWN &&
+                          back[i].of.resource.rep == sent[i]->of.resource.rep,
+                  "%s: element %zu is not the x sent", what, i);
+    }
+    if (jco_finish_call(cx) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (drop_own(cx, &back[i], what) != 0)
+            return -1;
+    return 0;
+}
+
+static int alias_run(jco_ctx *cx)
+{
+    component_val x1, x3, x4, x5, r;
+    if (new_x(cx, 1, &x1) != 0)
+        return -1;
+    component_val foo1 = jv_record(&x1, 1);
+    if (jco_call(cx, E1, "a", &foo1, 1, &r) != 0)
+        return -1;
+    const component_val *sent1[] = {&x1};
+    if (check_owns_back(cx, "e1.a", &r, sent1, 1) != 0)
+        return -1;
+    if (new_x(cx, 3, &x3) != 0 || new_x(cx, 4, &x4) != 0 || new_x(cx, 5, &x5) != 0)
+        return -1;
+    component_val args[3] = {jv_record(&x3, 1), jv_record(&x4, 1),
+                             jv_borrow(x5.of.resource.type, x5.of.resource.rep)};
+    if (jco_call(cx, E2, "a", args, 3, &r) != 0)
+        return -1;
+    const component_val *sent2[] = {&x3, &x4};
+    if (check_owns_back(cx, "e2.a", &r, sent2, 2) != 0)
+        return -1;
+    return drop_own(cx, &x5, "x5");
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -924,6 +984,7 @@ const jco_fixture jco_fixtures_witbindgen[] = {
     {"borrowing-duplicate-if-necessary", "borrowing-duplicate-if-necessary.component.wasm", NULL,
      ownership_define, ownership_run},
     {"owning", "owning.component.wasm", NULL, ownership_define, ownership_run},
+    {"resource_alias", "resource_alias.component.wasm", NULL, NULL, alias_run},
     {"resource_with_lists", "resource_with_lists.component.wasm", NULL, rwl_define, rwl_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
