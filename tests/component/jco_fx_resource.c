@@ -273,7 +273,6 @@ const jco_fixture jco_fixtures_resource[] = {
     {"other-dependencies", "other-dependencies.component.wasm", NO_HOST, NULL, NULL},
     {"resource-import-and-export", "resource-import-and-export.component.wasm", NO_HOST, NULL,
      NULL},
-    {"resource_aggregates", "resource_aggregates.component.wasm", NO_HOST, NULL, NULL},
     {"resource_alias_redux", "resource_alias_redux.component.wasm", NO_HOST, NULL, NULL},
     {"resource_borrow_in_record", "resource_borrow_in_record.component.wasm", NO_HOST, NULL,
      NULL},

@@ -969,6 +969,150 @@ static int alias_run(jco_ctx *cx)
     return drop_own(cx, &x5, "x5");
 }
 
+/* ---- resource_aggregates ----------------------------------------------------------- */
+
+/* Thirteen parameters holding own and borrow handles in records, tuples,
+ * variants, lists, options and results (23 flat values: passed through
+ * memory).  The host makes 17 guest things (each of which makes a host
+ * thing holding v + 1), passes them to the guest's foo, which unwraps
+ * them and forwards the host things to the host's foo; that sums what the
+ * things hold.  Result: sum(v + 1) + 4. */
+#define AGG "test:resource-aggregates/test"
+
+typedef struct agg_walk {
+    jco_ctx *cx;
+    component_resource_type *type;
+    int64_t sum;
+    int owns, borrows;
+    bool bad;
+} agg_walk;
+
+static void agg_visit(agg_walk *w, const component_val *v)
+{
+    switch (v->kind) {
+    case COMPONENT_VAL_OWN:
+    case COMPONENT_VAL_BORROW: {
+        jco_obj *o = jco_obj_of(w->cx, v, w->type);
+        if (!o) {
+            w->bad = true;
+            return;
+        }
+        w->sum += o->value;
+        if (v->kind == COMPONENT_VAL_OWN)
+            w->owns++;
+        else
+            w->borrows++;
+        return;
+    }
+    case COMPONENT_VAL_RECORD:
+        for (size_t i = 0; i < v->of.record.n; i++)
+            agg_visit(w, &v->of.record.fields[i]);
+        return;
+    case COMPONENT_VAL_VARIANT:
+        if (v->of.variant.payload)
+            agg_visit(w, v->of.variant.payload);
+        return;
+    case COMPONENT_VAL_LIST:
+        for (size_t i = 0; v->of.list.items && i < v->of.list.n; i++)
+            agg_visit(w, &v->of.list.items[i]);
+        return;
+    default: w->bad = true; return;
+    }
+}
+
+static int agg_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_new(component_call_data(call), (int64_t)args[0].of.u);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int agg_foo(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    agg_walk w = {.cx = component_call_data(call), .type = env};
+    for (size_t i = 0; i < nargs; i++)
+        agg_visit(&w, &args[i]);
+    JCO_HOST_CHECK(call, !w.bad && nargs == 13, "foo got something that is not a host thing");
+    JCO_HOST_CHECK(call, w.owns == 9 && w.borrows == 8,
+                   "foo got %d owns and %d borrows, not 9 and 8", w.owns, w.borrows);
+    w.cx->n[0]++;
+    *result = jv_u(COMPONENT_VAL_U32, (uint64_t)w.sum);
+    return 0;
+}
+
+static int agg_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *t = component_linker_define_resource(l, AGG, "thing", jco_obj_dtor, err);
+    if (!t)
+        return -1;
+    const char *types[][2] = {
+        {"r1", "record{thing: own<thing>}"},
+        {"r2", "record{thing: borrow<thing>}"},
+        {"r3", "record{thing1: borrow<thing>, thing2: own<thing>}"},
+        {"t1", "tuple<own<thing>, r1>"},
+        {"t2", "tuple<borrow<thing>>"},
+        {"v1", "variant{thing(own<thing>)}"},
+        {"v2", "variant{thing(borrow<thing>)}"},
+        {"l1", "list<own<thing>>"},
+        {"l2", "list<borrow<thing>>"},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(types); i++)
+        if (component_linker_define_type(l, AGG, types[i][0], types[i][1], err) != 0)
+            return -1;
+    if (component_linker_define_func(l, AGG, "[constructor]thing", "func(v: u32) -> own<thing>",
+                                     agg_new, t, err) != 0)
+        return -1;
+    return component_linker_define_func(
+        l, AGG, "foo",
+        "func(r1: r1, r2: r2, r3: r3, t1: t1, t2: t2, v1: v1, v2: v2, l1: l1, l2: l2, "
+        "o1: option<own<thing>>, o2: option<borrow<thing>>, result1: result<own<thing>>, "
+        "result2: result<borrow<thing>>) -> u32",
+        agg_foo, t, err);
+}
+
+static int agg_run(jco_ctx *cx)
+{
+    component_val th[18]; /* th[v] = the guest thing made with v */
+    for (uint32_t v = 1; v <= 17; v++) {
+        component_val arg = jv_u(COMPONENT_VAL_U32, v);
+        if (jco_call(cx, AGG, "[constructor]thing", &arg, 1, &th[v]) != 0)
+            return -1;
+        JCO_CHECK(cx, th[v].kind == COMPONENT_VAL_OWN, "[constructor]thing did not return an own");
+    }
+    if (jco_finish_call(cx) != 0)
+        return -1;
+#define B(v) jv_borrow(th[v].of.resource.type, th[v].of.resource.rep)
+    component_val r1f = th[1], r2f = B(2), r3f[2] = {B(3), th[4]};
+    component_val t1r = jv_record(&th[6], 1), t1f[2] = {th[5], t1r}, t2f = B(7);
+    component_val l1[2] = {th[10], th[11]}, l2[2] = {B(12), B(13)};
+    component_val v2f = B(9), o2 = B(15), res2 = B(17);
+    component_val args[13] = {
+        jv_record(&r1f, 1),      jv_record(&r2f, 1),      jv_record(r3f, 2),
+        jv_record(t1f, 2),       jv_record(&t2f, 1),      jv_variant(0, &th[8]),
+        jv_variant(0, &v2f),     jv_list(l1, 2),
+        jv_list(l2, 2),          jv_variant(1, &th[14]),  jv_variant(1, &o2),
+        jv_variant(0, &th[16]),  jv_variant(0, &res2),
+    };
+#undef B
+    component_val want = jv_u(COMPONENT_VAL_U32, 153 + 17 + 4);
+    if (expect_call(cx, AGG, "foo", args, 13, &want) != 0)
+        return -1;
+    JCO_CHECK(cx, cx->n[0] == 1, "the guest called the host's foo %lld times, not once",
+              (long long)cx->n[0]);
+    /* the 8 things only lent are still the host's: dropping each drops the
+     * host thing it holds */
+    const int lent[] = {2, 3, 7, 9, 12, 13, 15, 17};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(lent); i++)
+        if (drop_own(cx, &th[lent[i]], "thing") != 0)
+            return -1;
+    JCO_CHECK(cx, cx->drops == 8, "8 guest things dropped, %lld host things with them, not 8",
+              (long long)cx->drops);
+    return 0;
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -985,6 +1129,7 @@ const jco_fixture jco_fixtures_witbindgen[] = {
      ownership_define, ownership_run},
     {"owning", "owning.component.wasm", NULL, ownership_define, ownership_run},
     {"resource_alias", "resource_alias.component.wasm", NULL, NULL, alias_run},
+    {"resource_aggregates", "resource_aggregates.component.wasm", NULL, agg_define, agg_run},
     {"resource_with_lists", "resource_with_lists.component.wasm", NULL, rwl_define, rwl_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
