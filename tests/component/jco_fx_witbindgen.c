@@ -8,6 +8,7 @@
  */
 #include "jco_fixtures.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static component_val *one(component_call *call, component_val v)
@@ -1113,6 +1114,122 @@ static int agg_run(jco_ctx *cx)
     return 0;
 }
 
+/* ---- resource_borrow_in_record ------------------------------------------------------- */
+
+/* Host `thing` holds text: new(s) holds s + " HostThing", get() = held +
+ * " HostThing.get", test(list<foo{borrow}>) makes a new thing per foo
+ * holding the lent one's text + " HostThing.test".  The guest's thing
+ * wraps a host thing and adds its own suffixes. */
+#define RBR "test:resource-borrow-in-record/test"
+
+static int text_result(component_call *call, const char *a, size_t alen, const char *suffix,
+                       component_val *result)
+{
+    size_t slen = strlen(suffix);
+    char *b = component_call_alloc(call, alen + slen + 1);
+    if (!b)
+        return component_call_trap(call, "out of call memory");
+    memcpy(b, a, alen);
+    memcpy(b + alen, suffix, slen);
+    *result = (component_val){.kind = COMPONENT_VAL_STRING, .of.str = {b, alen + slen}};
+    return 0;
+}
+
+static int rbr_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_new(component_call_data(call), 0);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    size_t n = args[0].of.str.len < 100 ? args[0].of.str.len : 100;
+    hold(o, args[0].of.str.ptr, n, " HostThing");
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int rbr_get(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_BORROW, "get: self is not a thing");
+    return text_result(call, o->text, o->len, " HostThing.get", result);
+}
+
+static int rbr_test(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    const component_val *l = &args[0];
+    component_val *owns = l->of.list.n ? component_call_vals(call, l->of.list.n) : NULL;
+    JCO_HOST_CHECK(call, l->of.list.n == 0 || owns, "out of call memory");
+    for (size_t i = 0; i < l->of.list.n; i++) {
+        const component_val *f = &l->of.list.items[i];
+        jco_obj *lent = f->kind == COMPONENT_VAL_RECORD && f->of.record.n == 1
+                            ? jco_obj_of(cx, &f->of.record.fields[0], env)
+                            : NULL;
+        JCO_HOST_CHECK(call, lent && f->of.record.fields[0].kind == COMPONENT_VAL_BORROW,
+                       "test: element %zu is not a foo lending a host thing", i);
+        jco_obj *o = jco_obj_new(cx, 0);
+        JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+        hold(o, lent->text, lent->len < 100 ? lent->len : 100, " HostThing.test");
+        owns[i] = jv_own(env, (uintptr_t)o);
+    }
+    cx->n[0]++;
+    *result = jv_list(owns, l->of.list.n);
+    return 0;
+}
+
+static int rbr_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *t = component_linker_define_resource(l, RBR, "thing", jco_obj_dtor, err);
+    if (!t || component_linker_define_type(l, RBR, "foo", "record{thing: borrow<thing>}", err) ||
+        component_linker_define_func(l, RBR, "[constructor]thing", "func(s: string) -> own<thing>",
+                                     rbr_new, t, err) ||
+        component_linker_define_func(l, RBR, "[method]thing.get",
+                                     "func(self: borrow<thing>) -> string", rbr_get, t, err))
+        return -1;
+    return component_linker_define_func(l, RBR, "test", "func(a: list<foo>) -> list<own<thing>>",
+                                        rbr_test, t, err);
+}
+
+static int rbr_run(jco_ctx *cx)
+{
+    const char *words[2] = {"Bonjour", "mon cher"};
+    component_val made[2], got[2];
+    for (size_t i = 0; i < 2; i++) {
+        component_val s = jv_str(words[i]);
+        if (jco_call(cx, RBR, "[constructor]thing", &s, 1, &made[i]) != 0)
+            return -1;
+        JCO_CHECK(cx, made[i].kind == COMPONENT_VAL_OWN, "[constructor]thing did not return an own");
+    }
+    component_val lend[2] = {jv_borrow(made[0].of.resource.type, made[0].of.resource.rep),
+                             jv_borrow(made[1].of.resource.type, made[1].of.resource.rep)};
+    component_val foos[2] = {jv_record(&lend[0], 1), jv_record(&lend[1], 1)}, r;
+    component_val arg = jv_list(foos, 2);
+    if (jco_call(cx, RBR, "test", &arg, 1, &r) != 0)
+        return -1;
+    JCO_CHECK(cx, r.kind == COMPONENT_VAL_LIST && r.of.list.n == 2 && r.of.list.items &&
+                      r.of.list.items[0].kind == COMPONENT_VAL_OWN &&
+                      r.of.list.items[1].kind == COMPONENT_VAL_OWN,
+              "test did not return two owns");
+    got[0] = r.of.list.items[0];
+    got[1] = r.of.list.items[1];
+    for (size_t i = 0; i < 2; i++) {
+        char want[160];
+        snprintf(want, sizeof want, "%s Thing HostThing HostThing.test HostThing.get Thing.get",
+                 words[i]);
+        component_val self = jv_borrow(got[i].of.resource.type, got[i].of.resource.rep);
+        component_val w = jv_str(want);
+        if (expect_call(cx, RBR, "[method]thing.get", &self, 1, &w) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < 2; i++)
+        if (drop_own(cx, &made[i], "thing") != 0 || drop_own(cx, &got[i], "thing") != 0)
+            return -1;
+    JCO_CHECK(cx, cx->drops == 4, "4 guest things dropped, %lld host things with them, not 4",
+              (long long)cx->drops);
+    return 0;
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -1130,6 +1247,8 @@ const jco_fixture jco_fixtures_witbindgen[] = {
     {"owning", "owning.component.wasm", NULL, ownership_define, ownership_run},
     {"resource_alias", "resource_alias.component.wasm", NULL, NULL, alias_run},
     {"resource_aggregates", "resource_aggregates.component.wasm", NULL, agg_define, agg_run},
+    {"resource_borrow_in_record", "resource_borrow_in_record.component.wasm", NULL, rbr_define,
+     rbr_run},
     {"resource_with_lists", "resource_with_lists.component.wasm", NULL, rwl_define, rwl_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
