@@ -26,6 +26,7 @@ typedef struct jco_obj {
     struct jco_ctx *cx;
     int64_t value;
     int drops;
+    double f;       /* for resources that hold a float */
     char text[160]; /* for resources that hold bytes */
     size_t len;
 } jco_obj;

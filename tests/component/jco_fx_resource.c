@@ -274,7 +274,6 @@ const jco_fixture jco_fixtures_resource[] = {
     {"resource-import-and-export", "resource-import-and-export.component.wasm", NO_HOST, NULL,
      NULL},
     {"resource_alias_redux", "resource_alias_redux.component.wasm", NO_HOST, NULL, NULL},
-    {"resource_floats", "resource_floats.component.wasm", NO_HOST, NULL, NULL},
     {"resource_import_and_export", "resource_import_and_export.component.wasm", NO_HOST, NULL,
      NULL},
     {"rust_xcrate", "rust_xcrate.component.wasm", NO_HOST, NULL, NULL},

@@ -1230,6 +1230,115 @@ static int rbr_run(jco_ctx *cx)
     return 0;
 }
 
+/* ---- resource_floats --------------------------------------------------------------- */
+
+/* Two host float types (interface `imports` and test:resource-floats/test)
+ * and a guest one wrapping the first.  Host floats: new(v) holds v, get()
+ * returns it, imports' static add(own a, b) makes one holding a + b.  The
+ * guest's float(v) wraps a host float of v + 1, its get() adds 3, its
+ * static add(own a, b) = float(host add(a's host float, b).get() + 5);
+ * the top-level add(borrow a, borrow b) makes a test float of
+ * a.get() + b.get() + 5. */
+#define RF_IMPORTS "imports"
+#define RF_TEST "test:resource-floats/test"
+
+static int rf_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    jco_obj *o = jco_obj_new(component_call_data(call), 0);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    o->f = args[0].of.f64;
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int rf_get(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_BORROW, "get: self is not a float");
+    *result = jv_f64(o->f);
+    return 0;
+}
+
+static int rf_add(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    jco_obj *a = jco_obj_of(cx, &args[0], env);
+    JCO_HOST_CHECK(call, a && args[0].kind == COMPONENT_VAL_OWN, "add: a is not an own float");
+    jco_obj *o = jco_obj_new(cx, 0);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    o->f = a->f + args[1].of.f64;
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int rf_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *imp =
+        component_linker_define_resource(l, RF_IMPORTS, "float", jco_obj_dtor, err);
+    component_resource_type *test =
+        imp ? component_linker_define_resource(l, RF_TEST, "float", jco_obj_dtor, err) : NULL;
+    if (!test || component_linker_alias_resource(l, NULL, "float", test, err))
+        return -1;
+    cx->types[0] = test;
+    if (component_linker_define_func(l, RF_IMPORTS, "[constructor]float",
+                                     "func(v: f64) -> own<float>", rf_new, imp, err) ||
+        component_linker_define_func(l, RF_IMPORTS, "[method]float.get",
+                                     "func(self: borrow<float>) -> f64", rf_get, imp, err) ||
+        component_linker_define_func(l, RF_IMPORTS, "[static]float.add",
+                                     "func(a: own<float>, b: f64) -> own<float>", rf_add, imp,
+                                     err) ||
+        component_linker_define_func(l, RF_TEST, "[constructor]float",
+                                     "func(v: f64) -> own<float>", rf_new, test, err))
+        return -1;
+    return component_linker_define_func(l, RF_TEST, "[method]float.get",
+                                        "func(self: borrow<float>) -> f64", rf_get, test, err);
+}
+
+static int rf_run(jco_ctx *cx)
+{
+    const char *ex = "exports";
+    component_val v = jv_f64(42), f, g, w;
+    if (jco_call(cx, ex, "[constructor]float", &v, 1, &f) != 0)
+        return -1;
+    JCO_CHECK(cx, f.kind == COMPONENT_VAL_OWN, "[constructor]float did not return an own");
+    component_val self = jv_borrow(f.of.resource.type, f.of.resource.rep);
+    w = jv_f64(46);
+    if (expect_call(cx, ex, "[method]float.get", &self, 1, &w) != 0)
+        return -1;
+    component_val add[2] = {f, jv_f64(5)};
+    if (jco_call(cx, ex, "[static]float.add", add, 2, &g) != 0)
+        return -1;
+    JCO_CHECK(cx, g.kind == COMPONENT_VAL_OWN, "[static]float.add did not return an own");
+    self = jv_borrow(g.of.resource.type, g.of.resource.rep);
+    w = jv_f64(43 + 5 + 6 + 3);
+    if (expect_call(cx, ex, "[method]float.get", &self, 1, &w) != 0)
+        return -1;
+    /* the host float behind the temporary of the guest's add died */
+    JCO_CHECK(cx, cx->drops == 1, "after float.add %lld host floats dropped, not 1 (the temporary)",
+              (long long)cx->drops);
+    if (drop_own(cx, &g, "float") != 0)
+        return -1;
+    JCO_CHECK(cx, cx->drops == 2, "dropping the guest float dropped %lld host floats in all, not 2",
+              (long long)cx->drops);
+
+    jco_obj *a = jco_obj_new(cx, 0), *b = jco_obj_new(cx, 0);
+    JCO_CHECK(cx, a && b, "too many host objects");
+    a->f = 1.5;
+    b->f = 2.25;
+    component_val ab[2] = {jv_borrow(cx->types[0], (uintptr_t)a),
+                           jv_borrow(cx->types[0], (uintptr_t)b)},
+                  r;
+    if (jco_call(cx, NULL, "add", ab, 2, &r) != 0)
+        return -1;
+    jco_obj *sum = jco_obj_of(cx, &r, cx->types[0]);
+    JCO_CHECK(cx, sum && r.kind == COMPONENT_VAL_OWN && sum->f == 1.5 + 2.25 + 5,
+              "add(1.5, 2.25) did not return a host float of 8.75");
+    return 0;
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -1249,6 +1358,7 @@ const jco_fixture jco_fixtures_witbindgen[] = {
     {"resource_aggregates", "resource_aggregates.component.wasm", NULL, agg_define, agg_run},
     {"resource_borrow_in_record", "resource_borrow_in_record.component.wasm", NULL, rbr_define,
      rbr_run},
+    {"resource_floats", "resource_floats.component.wasm", NULL, rf_define, rf_run},
     {"resource_with_lists", "resource_with_lists.component.wasm", NULL, rwl_define, rwl_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
