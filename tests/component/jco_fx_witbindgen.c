@@ -1339,6 +1339,143 @@ static int rf_run(jco_ctx *cx)
     return 0;
 }
 
+/* ---- resource_import_and_export, resource-import-and-export --------------------------- */
+
+/* One world built from Rust and from C.  Host thing: new(v) holds v,
+ * foo() returns it, bar(v) sets it, static baz(own a, own b) makes one
+ * holding a + b; toplevel-import(own) gives the same thing back.  The
+ * guest's thing wraps a host thing(v + 1); its foo adds 2, bar passes
+ * v + 3, baz = thing(host baz(..).foo() + 4) and drops the temporary. */
+#define RIE "test:resource-import-and-export/test"
+
+static int rie_foo(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_BORROW, "foo: self is not a thing");
+    *result = jv_u(COMPONENT_VAL_U32, (uint64_t)o->value);
+    return 0;
+}
+
+static int rie_bar(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_obj *o = jco_obj_of(component_call_data(call), &args[0], env);
+    JCO_HOST_CHECK(call, o && args[0].kind == COMPONENT_VAL_BORROW, "bar: self is not a thing");
+    o->value = (int64_t)args[1].of.u;
+    return 0;
+}
+
+static int rie_baz(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    jco_obj *a = jco_obj_of(cx, &args[0], env), *b = jco_obj_of(cx, &args[1], env);
+    JCO_HOST_CHECK(call, a && b && args[0].kind == COMPONENT_VAL_OWN &&
+                             args[1].kind == COMPONENT_VAL_OWN,
+                   "baz did not get two own things");
+    jco_obj *o = jco_obj_new(cx, a->value + b->value);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int rie_toplevel(component_call *call, void *env, const component_val *args,
+                        size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    JCO_HOST_CHECK(call, args[0].kind == COMPONENT_VAL_OWN && jco_obj_of(cx, &args[0], env),
+                   "toplevel-import did not get an own host thing");
+    cx->n[0]++;
+    *result = args[0];
+    return 0;
+}
+
+static int rie_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *t = component_linker_define_resource(l, RIE, "thing", jco_obj_dtor, err);
+    cx->types[0] = t;
+    if (!t || component_linker_alias_resource(l, NULL, "thing", t, err) ||
+        component_linker_define_func(l, RIE, "[constructor]thing", "func(v: u32) -> own<thing>",
+                                     agg_new, t, err) ||
+        component_linker_define_func(l, RIE, "[method]thing.foo",
+                                     "func(self: borrow<thing>) -> u32", rie_foo, t, err) ||
+        component_linker_define_func(l, RIE, "[method]thing.bar",
+                                     "func(self: borrow<thing>, v: u32)", rie_bar, t, err) ||
+        component_linker_define_func(l, RIE, "[static]thing.baz",
+                                     "func(a: own<thing>, b: own<thing>) -> own<thing>", rie_baz,
+                                     t, err))
+        return -1;
+    return component_linker_define_func(l, NULL, "toplevel-import",
+                                        "func(a: own<thing>) -> own<thing>", rie_toplevel, t, err);
+}
+
+static int rie_new(jco_ctx *cx, uint32_t v, component_val *own)
+{
+    component_val arg = jv_u(COMPONENT_VAL_U32, v);
+    if (jco_call(cx, RIE, "[constructor]thing", &arg, 1, own) != 0)
+        return -1;
+    JCO_CHECK(cx, own->kind == COMPONENT_VAL_OWN, "[constructor]thing did not return an own");
+    return 0;
+}
+
+static int rie_check_foo(jco_ctx *cx, const component_val *own, uint32_t want)
+{
+    component_val self = jv_borrow(own->of.resource.type, own->of.resource.rep);
+    component_val w = jv_u(COMPONENT_VAL_U32, want);
+    return expect_call(cx, RIE, "[method]thing.foo", &self, 1, &w);
+}
+
+/* `inner_drops`: host things dropped when the guest drops its two things
+ * (the Rust guest drops the host thing it wraps, the C guest does not). */
+static int rie_run_with(jco_ctx *cx, int64_t inner_drops)
+{
+    component_val t, a, b, c;
+    if (rie_new(cx, 7, &t) != 0 || rie_check_foo(cx, &t, 10) != 0)
+        return -1;
+    component_val bar[2] = {jv_borrow(t.of.resource.type, t.of.resource.rep),
+                            jv_u(COMPONENT_VAL_U32, 20)};
+    if (expect_call(cx, RIE, "[method]thing.bar", bar, 2, NULL) != 0 ||
+        rie_check_foo(cx, &t, 25) != 0)
+        return -1;
+    if (rie_new(cx, 1, &a) != 0 || rie_new(cx, 2, &b) != 0)
+        return -1;
+    component_val ab[2] = {a, b};
+    if (jco_call(cx, RIE, "[static]thing.baz", ab, 2, &c) != 0)
+        return -1;
+    JCO_CHECK(cx, c.kind == COMPONENT_VAL_OWN, "[static]thing.baz did not return an own");
+    /* host baz(2, 3) = 5, + 4 = 9, thing(9) wraps a host thing of 10 */
+    if (rie_check_foo(cx, &c, 12) != 0)
+        return -1;
+    JCO_CHECK(cx, cx->drops == 1, "baz's temporary: %lld host things dropped, not 1",
+              (long long)cx->drops);
+    if (drop_own(cx, &t, "thing") != 0 || drop_own(cx, &c, "thing") != 0)
+        return -1;
+    JCO_CHECK(cx, cx->drops == 1 + inner_drops,
+              "dropping two guest things: %lld host things dropped in all, not %lld",
+              (long long)cx->drops, (long long)(1 + inner_drops));
+
+    jco_obj *x = jco_obj_new(cx, 99);
+    JCO_CHECK(cx, x != NULL, "too many host objects");
+    component_val in = jv_own(cx->types[0], (uintptr_t)x), out;
+    if (jco_call(cx, NULL, "toplevel-export", &in, 1, &out) != 0)
+        return -1;
+    JCO_CHECK(cx, out.kind == COMPONENT_VAL_OWN && out.of.resource.rep == (uintptr_t)x &&
+                      cx->n[0] == 1,
+              "toplevel-export did not hand the host's thing through toplevel-import and back");
+    return 0;
+}
+
+static int rie_run_rust(jco_ctx *cx)
+{
+    return rie_run_with(cx, 2);
+}
+
+static int rie_run_c(jco_ctx *cx)
+{
+    return rie_run_with(cx, 0);
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -1359,6 +1496,10 @@ const jco_fixture jco_fixtures_witbindgen[] = {
     {"resource_borrow_in_record", "resource_borrow_in_record.component.wasm", NULL, rbr_define,
      rbr_run},
     {"resource_floats", "resource_floats.component.wasm", NULL, rf_define, rf_run},
+    {"resource_import_and_export", "resource_import_and_export.component.wasm", NULL, rie_define,
+     rie_run_rust},
+    {"resource-import-and-export", "resource-import-and-export.component.wasm", NULL, rie_define,
+     rie_run_c},
     {"resource_with_lists", "resource_with_lists.component.wasm", NULL, rwl_define, rwl_run},
 };
 const size_t jco_fixtures_witbindgen_count = UTIL_ARRAY_LEN(jco_fixtures_witbindgen);
