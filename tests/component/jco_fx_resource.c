@@ -271,7 +271,6 @@ const jco_fixture jco_fixtures_resource[] = {
     {"simple-nested-optimized", "simple-nested-optimized.component.wasm", NULL,
      simple_nested_define, simple_nested_run},
     {"other-dependencies", "other-dependencies.component.wasm", NO_HOST, NULL, NULL},
-    {"resource_alias_redux", "resource_alias_redux.component.wasm", NO_HOST, NULL, NULL},
     {"rust_xcrate", "rust_xcrate.component.wasm", NO_HOST, NULL, NULL},
 };
 const size_t jco_fixtures_resource_count = UTIL_ARRAY_LEN(jco_fixtures_resource);

@@ -1476,6 +1476,122 @@ static int rie_run_c(jco_ctx *cx)
     return rie_run_with(cx, 0);
 }
 
+/* ---- resource_alias_redux ------------------------------------------------------------ */
+
+/* A host thing seen through two interfaces (alias2 aliases alias1's) and
+ * at the top level.  Host: new(s) holds s + " HostThing", get() = held +
+ * " HostThing.get", a(foo) and b(foo, bar) give the things inside back.
+ * The guest's thing wraps a host thing (s + " Thing", get + " Thing.get");
+ * its a / b unwrap the host things, call the host and wrap the results. */
+#define RAR1 "test:resource-alias-redux/resource-alias1"
+#define RAR2 "test:resource-alias-redux/resource-alias2"
+
+static int rar_things_back(component_call *call, void *env, const component_val *args,
+                           size_t nargs, component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    component_val *owns = component_call_vals(call, nargs);
+    JCO_HOST_CHECK(call, owns != NULL, "out of call memory");
+    for (size_t i = 0; i < nargs; i++) {
+        const component_val *f = &args[i];
+        JCO_HOST_CHECK(call,
+                       f->kind == COMPONENT_VAL_RECORD && f->of.record.n == 1 &&
+                           f->of.record.fields[0].kind == COMPONENT_VAL_OWN &&
+                           jco_obj_of(cx, &f->of.record.fields[0], env),
+                       "argument %zu is not a record holding an own host thing", i);
+        owns[i] = f->of.record.fields[0];
+    }
+    cx->n[0]++;
+    *result = jv_list(owns, nargs);
+    return 0;
+}
+
+static int rar_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    component_resource_type *t = component_linker_define_resource(l, RAR1, "thing", jco_obj_dtor, err);
+    cx->types[0] = t;
+    if (!t || component_linker_alias_resource(l, RAR2, "thing", t, err) ||
+        component_linker_alias_resource(l, NULL, "thing", t, err) ||
+        component_linker_define_type(l, RAR1, "foo", "record{thing: own<thing>}", err) ||
+        component_linker_define_type(l, RAR2, "foo", "record{thing: own<thing>}", err) ||
+        component_linker_define_type(l, RAR2, "bar", "record{thing: own<thing>}", err) ||
+        component_linker_define_func(l, RAR1, "[constructor]thing", "func(s: string) -> own<thing>",
+                                     rbr_new, t, err) ||
+        component_linker_define_func(l, RAR1, "[method]thing.get",
+                                     "func(self: borrow<thing>) -> string", rbr_get, t, err) ||
+        component_linker_define_func(l, RAR1, "a", "func(f: foo) -> list<own<thing>>",
+                                     rar_things_back, t, err))
+        return -1;
+    return component_linker_define_func(l, RAR2, "b", "func(f: foo, g: bar) -> list<own<thing>>",
+                                        rar_things_back, t, err);
+}
+
+static int rar_new(jco_ctx *cx, const char *s, component_val *own)
+{
+    component_val arg = jv_str(s);
+    if (jco_call(cx, RAR1, "[constructor]thing", &arg, 1, own) != 0)
+        return -1;
+    JCO_CHECK(cx, own->kind == COMPONENT_VAL_OWN, "[constructor]thing did not return an own");
+    return jco_finish_call(cx);
+}
+
+/* `r` is a list of n guest things whose get() says word + the suffixes;
+ * copies them into `out`. */
+static int rar_check(jco_ctx *cx, const component_val *r, const char *const *words, size_t n,
+                     component_val *out)
+{
+    JCO_CHECK(cx, r->kind == COMPONENT_VAL_LIST && r->of.list.n == n && r->of.list.items,
+              "did not get a list of %zu things", n);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = r->of.list.items[i];
+        JCO_CHECK(cx, out[i].kind == COMPONENT_VAL_OWN, "element %zu is not an own", i);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char want[160];
+        snprintf(want, sizeof want, "%s Thing HostThing HostThing.get Thing.get", words[i]);
+        component_val self = jv_borrow(out[i].of.resource.type, out[i].of.resource.rep);
+        component_val w = jv_str(want);
+        if (expect_call(cx, RAR1, "[method]thing.get", &self, 1, &w) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int rar_run(jco_ctx *cx)
+{
+    component_val t1, t2, t3, r, back[3];
+    static const char *const w1[] = {"Ni Hao"}, *const w23[] = {"Ciao", "Aloha"};
+    if (rar_new(cx, w1[0], &t1) != 0)
+        return -1;
+    component_val foo1 = jv_record(&t1, 1);
+    if (jco_call(cx, RAR1, "a", &foo1, 1, &r) != 0 || rar_check(cx, &r, w1, 1, back) != 0)
+        return -1;
+    if (rar_new(cx, w23[0], &t2) != 0 || rar_new(cx, w23[1], &t3) != 0)
+        return -1;
+    component_val fg[2] = {jv_record(&t2, 1), jv_record(&t3, 1)};
+    if (jco_call(cx, RAR2, "b", fg, 2, &r) != 0 || rar_check(cx, &r, w23, 2, back + 1) != 0)
+        return -1;
+    JCO_CHECK(cx, cx->n[0] == 2, "host a / b called %lld times, not twice", (long long)cx->n[0]);
+    for (size_t i = 0; i < 3; i++)
+        if (drop_own(cx, &back[i], "thing") != 0)
+            return -1;
+    JCO_CHECK(cx, cx->drops == 3, "3 guest things dropped, %lld host things with them, not 3",
+              (long long)cx->drops);
+
+    /* the top-level test(list<thing>) hands host things back */
+    jco_obj *h1 = jco_obj_new(cx, 1), *h2 = jco_obj_new(cx, 2);
+    JCO_CHECK(cx, h1 && h2, "too many host objects");
+    component_val hs[2] = {jv_own(cx->types[0], (uintptr_t)h1), jv_own(cx->types[0], (uintptr_t)h2)};
+    component_val arg = jv_list(hs, 2);
+    if (jco_call(cx, NULL, "test", &arg, 1, &r) != 0)
+        return -1;
+    JCO_CHECK(cx, r.kind == COMPONENT_VAL_LIST && r.of.list.n == 2 && r.of.list.items &&
+                      jco_obj_of(cx, &r.of.list.items[0], cx->types[0]) == h1 &&
+                      jco_obj_of(cx, &r.of.list.items[1], cx->types[0]) == h2,
+              "test did not give the two host things back in order");
+    return 0;
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -1496,6 +1612,7 @@ const jco_fixture jco_fixtures_witbindgen[] = {
     {"resource_borrow_in_record", "resource_borrow_in_record.component.wasm", NULL, rbr_define,
      rbr_run},
     {"resource_floats", "resource_floats.component.wasm", NULL, rf_define, rf_run},
+    {"resource_alias_redux", "resource_alias_redux.component.wasm", NULL, rar_define, rar_run},
     {"resource_import_and_export", "resource_import_and_export.component.wasm", NULL, rie_define,
      rie_run_rust},
     {"resource-import-and-export", "resource-import-and-export.component.wasm", NULL, rie_define,
