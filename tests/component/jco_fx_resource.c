@@ -5,8 +5,8 @@
  * the host), example_guest_import (a host resource lent to and owned by
  * the guest), adder, async_call and simple-nested (nested components whose
  * hosts jco drives through JSPI; in the component model they are plain
- * synchronous calls).  The remaining fixtures of the corpus are listed
- * with the reason they are skipped.
+ * synchronous calls).  The one fixture with nothing to check is listed
+ * with the reason it is skipped.
  *
  * Host resources are jco_obj entries of the context (rep = their address);
  * their destructor counts drops, so the runs also check that the runtime
@@ -254,7 +254,9 @@ static int simple_nested_run(jco_ctx *cx)
 
 /* ---- the table ----------------------------------------------------------------------- */
 
-#define NO_HOST "jco has no host side for it (only transpiled); not ported yet"
+#define EMPTY_EXPORT                                                                         \
+    "exports only an empty instance (other:test/test) and imports nothing of its own: "     \
+    "nothing to call or check"
 
 const jco_fixture jco_fixtures_resource[] = {
     {"resource_borrow_simple", "resource_borrow_simple.component.wasm", NULL, rbs_define,
@@ -270,7 +272,6 @@ const jco_fixture jco_fixtures_resource[] = {
      simple_nested_run},
     {"simple-nested-optimized", "simple-nested-optimized.component.wasm", NULL,
      simple_nested_define, simple_nested_run},
-    {"other-dependencies", "other-dependencies.component.wasm", NO_HOST, NULL, NULL},
-    {"rust_xcrate", "rust_xcrate.component.wasm", NO_HOST, NULL, NULL},
+    {"other-dependencies", "other-dependencies.component.wasm", EMPTY_EXPORT, NULL, NULL},
 };
 const size_t jco_fixtures_resource_count = UTIL_ARRAY_LEN(jco_fixtures_resource);

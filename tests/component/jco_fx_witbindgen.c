@@ -3,8 +3,13 @@
  * TypeScript host): their hosts and assertions follow wit-bindgen's own
  * runtime tests the components were built from (the guest's test-imports
  * expectations, the "leaf" component's answers, the "runner" component's
- * assertions on the exports).  options, results, versions,
- * type_section_suffix, resource_borrow_import / _export, resource_into_inner.
+ * assertions on the exports), with constants of our own where the
+ * original host is not stored: options, results, versions,
+ * type_section_suffix, resources, the ownership builds, and the resource_*
+ * fixtures (borrow import/export, into_inner, with_lists, alias,
+ * alias_redux, aggregates, borrow_in_record, floats, import_and_export),
+ * rust_xcrate.  Where a guest resource wraps a host one, the runs also
+ * count host destructor runs to check drops reach the host.
  */
 #include "jco_fixtures.h"
 
@@ -1592,6 +1597,71 @@ static int rar_run(jco_ctx *cx)
     return 0;
 }
 
+/* ---- rust_xcrate --------------------------------------------------------------------- */
+
+/* Bindings generated in two crates for two worlds: b() calls a-imports#a,
+ * b-imports#b, makes an x of each interface, calls foo on it and drops
+ * it.  Counters: n[0] a, n[1] b, n[2] constructors, n[3] foo. */
+static int xc_new(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    jco_obj *o = jco_obj_new(cx, 0);
+    JCO_HOST_CHECK(call, o != NULL, "too many host objects");
+    cx->n[2]++;
+    *result = jv_own(env, (uintptr_t)o);
+    return 0;
+}
+
+static int xc_foo(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    jco_ctx *cx = component_call_data(call);
+    JCO_HOST_CHECK(call, args[0].kind == COMPONENT_VAL_BORROW && jco_obj_of(cx, &args[0], env),
+                   "x.foo: self is not a borrow of this interface's x");
+    cx->n[3]++;
+    return 0;
+}
+
+static int xcrate_define(jco_ctx *cx, component_linker *l, util_error **err)
+{
+    const char *ifaces[2] = {"test:xcrate/a-imports", "test:xcrate/b-imports"};
+    const char *funcs[2] = {"a", "b"};
+    for (uintptr_t i = 0; i < 2; i++) {
+        component_resource_type *x =
+            component_linker_define_resource(l, ifaces[i], "x", jco_obj_dtor, err);
+        if (!x ||
+            component_linker_define_func(l, ifaces[i], "[constructor]x", "func() -> own<x>",
+                                         xc_new, x, err) ||
+            component_linker_define_func(l, ifaces[i], "[method]x.foo",
+                                         "func(self: borrow<x>)", xc_foo, x, err) ||
+            component_linker_define_func(l, ifaces[i], funcs[i], "func()", count_call,
+                                         (void *)i, err))
+            return -1;
+    }
+    return 0;
+}
+
+static int xcrate_run(jco_ctx *cx)
+{
+    if (jco_call(cx, NULL, "b", NULL, 0, NULL) != 0)
+        return -1;
+    JCO_CHECK(cx, cx->n[0] == 1 && cx->n[1] == 1 && cx->n[2] == 2 && cx->n[3] == 2,
+              "b() called a %lld, b %lld, constructors %lld, foo %lld times, not 1, 1, 2, 2",
+              (long long)cx->n[0], (long long)cx->n[1], (long long)cx->n[2], (long long)cx->n[3]);
+    JCO_CHECK(cx, cx->drops == 2, "b() dropped its two x, %lld host destructor runs",
+              (long long)cx->drops);
+    const char *ex = "an-exported-interface";
+    component_val x;
+    if (jco_call(cx, ex, "[constructor]x", NULL, 0, &x) != 0)
+        return -1;
+    JCO_CHECK(cx, x.kind == COMPONENT_VAL_OWN, "[constructor]x did not return an own");
+    component_val self = jv_borrow(x.of.resource.type, x.of.resource.rep);
+    if (jco_call(cx, ex, "[method]x.foo", &self, 1, NULL) != 0)
+        return -1;
+    return drop_own(cx, &x, "x");
+}
+
 const jco_fixture jco_fixtures_witbindgen[] = {
     {"options", "options.component.wasm", NULL, options_define, options_run},
     {"results", "results.component.wasm", NULL, results_define, results_run},
@@ -1613,6 +1683,7 @@ const jco_fixture jco_fixtures_witbindgen[] = {
      rbr_run},
     {"resource_floats", "resource_floats.component.wasm", NULL, rf_define, rf_run},
     {"resource_alias_redux", "resource_alias_redux.component.wasm", NULL, rar_define, rar_run},
+    {"rust_xcrate", "rust_xcrate.component.wasm", NULL, xcrate_define, xcrate_run},
     {"resource_import_and_export", "resource_import_and_export.component.wasm", NULL, rie_define,
      rie_run_rust},
     {"resource-import-and-export", "resource-import-and-export.component.wasm", NULL, rie_define,
