@@ -683,7 +683,8 @@ static int variants_run(jco_ctx *cx)
     /* roundtrip-option: some(1.0) -> some(1), none -> none, some(2.0) -> some(2) */
     const float opts[] = {1.0f, -1.0f, 2.0f}; /* -1: none */
     for (size_t i = 0; i < UTIL_ARRAY_LEN(opts); i++) {
-        component_val in = jv_f32(opts[i]), out = jv_u(COMPONENT_VAL_U8, (uint64_t)opts[i]);
+        component_val in = jv_f32(opts[i]);
+        component_val out = jv_u(COMPONENT_VAL_U8, opts[i] < 0 ? 0 : (uint64_t)opts[i]);
         component_val arg = opts[i] < 0 ? jv_variant(0, NULL) : jv_variant(1, &in);
         component_val want = opts[i] < 0 ? jv_variant(0, NULL) : jv_variant(1, &out);
         if (expect_call(cx, VARIANTS, "roundtrip-option", &arg, 1, &want, 0) != 0)
