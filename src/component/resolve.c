@@ -571,6 +571,71 @@ static sitem *host_import(pcomp *p, const component_extern *imp, util_error **er
     }
 }
 
+static int check_func(const char *iname, const char *fname, const component_rfunc *given,
+                      const component_rfunc *want, util_error **err)
+{
+    char why[256] = "";
+    if (component_rfunc_equal(given, want, why, sizeof why))
+        return 0;
+    char gs[512], ws[512];
+    component_rfunc_format(given, gs, sizeof gs);
+    component_rfunc_format(want, ws, sizeof ws);
+    return util_error_set(err, 0, "import %s%s%s: given %s, expects %s (%s)", iname,
+                          fname ? ": function " : "", fname ? fname : "", gs, ws, why);
+}
+
+/* An argument of an instantiation against the import it satisfies: a
+ * function's type, or an instance's functions and resources by name
+ * (its resources then stand for the import's). */
+static int check_arg(pcomp *p, const component_extern *imp, const sitem *arg, util_error **err)
+{
+    const char *iname = imp->name.text;
+    if (imp->desc.sort == COMPONENT_SORT_FUNC) {
+        stype *ft = component_pcomp_type(&p->body, imp->desc.index, err);
+        if (!ft)
+            return -1;
+        if (ft->kind != STYPE_FUNC)
+            return util_error_set(err, 0, "import %s: no function type", iname);
+        return check_func(iname, NULL, arg->func, ft->func, err);
+    }
+    if (imp->desc.sort != COMPONENT_SORT_INSTANCE)
+        return 0;
+    stype *it = component_pcomp_type(&p->body, imp->desc.index, err);
+    if (!it)
+        return -1;
+    if (it->kind != STYPE_INSTANCE)
+        return util_error_set(err, 0, "import %s: not of an instance type", iname);
+    const component_decls *d = it->decls;
+    tscope *ts = new_tscope(p->pre, it->scope, d);
+    for (uint32_t i = 0; i < d->nexports; i++) {
+        const component_extern *e = &d->exports[i];
+        const sitem *x = component_sinst_find(arg->inst, e->name.text);
+        if (e->desc.sort != COMPONENT_SORT_TYPE && e->desc.sort != COMPONENT_SORT_FUNC)
+            continue;
+        if (!x || x->sort != e->desc.sort)
+            return util_error_set(err, 0, "import %s: the argument has no %s %s", iname,
+                                  component_sort_name(e->desc.sort), e->name.text);
+        if (e->desc.sort == COMPONENT_SORT_TYPE) {
+            if (e->desc.sub_resource && e->index < d->ntypes) {
+                if (x->type->kind != STYPE_RESOURCE)
+                    return util_error_set(err, 0, "import %s: %s is no resource", iname,
+                                          e->name.text);
+                ts->cache[e->index] = x->type;
+            }
+            continue;
+        }
+        stype *ft = component_pcomp_type(ts, e->desc.index, err);
+        if (!ft)
+            return -1;
+        if (ft->kind != STYPE_FUNC)
+            return util_error_set(err, 0, "import %s: %s is no function type", iname,
+                                  e->name.text);
+        if (check_func(iname, e->name.text, x->func, ft->func, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* A nested component's import: the argument its instantiation gives. */
 static sitem *arg_import(pcomp *p, const component_extern *imp, util_error **err)
 {
@@ -582,7 +647,8 @@ static sitem *arg_import(pcomp *p, const component_extern *imp, util_error **err
             return util_error_set(err, 0, "import %s: given a %s, expects a %s", imp->name.text,
                                   component_sort_name(def->args[i].sort),
                                   component_sort_name(imp->desc.sort)), NULL;
-        return component_pcomp_item(p->parent, def->args[i].sort, def->args[i].index, err);
+        sitem *arg = component_pcomp_item(p->parent, def->args[i].sort, def->args[i].index, err);
+        return arg && check_arg(p, imp, arg, err) == 0 ? arg : NULL;
     }
     return util_error_set(err, 0, "import %s: no argument of that name", imp->name.text), NULL;
 }
@@ -816,7 +882,7 @@ static int build_child(pcomp *p, uint32_t d, const sitem *comp, util_error **err
     p->children[d] = child;
     if (component_pcomp_build(p->pre, child, err) < 0) {
         p->children[d] = NULL;
-        return -1;
+        return util_error_wrap(err, "instance %" PRIu32, p->c->instances[d].index);
     }
     return 0;
 }

@@ -1043,6 +1043,26 @@ static void test_c_hello_cmd(void)
     wasi_linker = NULL;
 }
 
+/* A nested component's import is checked against its argument. */
+static void test_nested_import_mismatch(void)
+{
+    size_t len;
+    uint8_t *bytes = wat_component("nested_bad", &len);
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    component_pre *pre = bytes ? component_pre_new(bytes, len, l, &err) : NULL;
+    CHECK(pre == NULL);
+    static const char want[] = "instance 0: import f: given func(x: u64) -> u64, expects "
+                               "func(x: u32) -> u32 (";
+    CHECK(err && strncmp(err->msg, want, sizeof want - 1) == 0);
+    if (err)
+        fprintf(stderr, "  nested_bad: %s\n", err->msg);
+    util_error_free(&err);
+    component_pre_free(pre);
+    component_linker_free(l);
+    free(bytes);
+}
+
 /* Deep chains of definitions are refused, not followed down the C stack. */
 static void test_deep_types(void)
 {
@@ -1281,6 +1301,7 @@ int main(void)
     RUN(test_corpus_resolves);
     RUN(test_import_errors);
     RUN(test_deep_types);
+    RUN(test_nested_import_mismatch);
     RUN(test_simple_component);
     RUN(test_values_numbers);
     RUN(test_values_memory);
