@@ -129,5 +129,13 @@ def test_a_mistyped_import_names_both_types():
             "own<output-stream>, the component expects func() -> u32") in err(r), err(r)
 
 
+def test_patch_versions_of_one_interface_share_resource_types():
+    # stdout's stream comes typed by wasi:io/streams@0.2.0 and is written
+    # through streams@0.2.1: both versions are one host interface
+    r = run(os.path.join(WASM, "mixed-versions.wasm"))
+    assert (r.returncode, out(r), err(r)) == (0, "mixed versions\n", ""), (r.returncode,
+                                                                           err(r))
+
+
 if __name__ == "__main__":
     run_tests(globals())
