@@ -11,10 +11,12 @@
  * HOSTIO_ENOTCAPABLE, which preview 1 calls `notcapable`.
  *
  * Paths: every path operation first turns (directory fd, path) into
- * (directory, last component) with hostio_path_resolve; the caller applies
- * the operation to the last component with an *at() call and
+ * (directory, last component) with hostio_path_resolve; the operation is
+ * then applied to the last component with an *at() call and
  * AT_SYMLINK_NOFOLLOW / O_NOFOLLOW, so the kernel never follows a link
- * hostio has not checked.  openat2(RESOLVE_BENEATH) where the kernel has
+ * hostio has not checked.  The operations both WASIs need (open, mkdir,
+ * stat, rename, ...) are here as hostio_*_at, so preview 1 and 0.2 give
+ * the same answers.  openat2(RESOLVE_BENEATH) where the kernel has
  * it, a component walk otherwise; both refuse the same escapes.
  *
  * Descriptors: a hostio_fdtable numbers host descriptors for a guest, the
@@ -35,6 +37,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
 
 /* Above every errno Linux defines (they end at 4095). */
 #define HOSTIO_ENOTCAPABLE 4096
@@ -63,6 +67,41 @@ const char *hostio_path_name_slash(const hostio_path *p, char *buf, size_t bufle
 /* openat2 on or off, process-wide: off is for seccomp policies that kill
  * on unknown system calls, and lets tests exercise the walk. */
 void hostio_set_openat2(bool enabled);
+
+/* ---- operations on paths ---------------------------------------------- */
+
+/* What both WASIs do to (directory, path): each resolves `path` beneath
+ * `dir` as hostio_path_resolve does and applies one *at() call that never
+ * follows a link hostio has not checked.  0 or an errno /
+ * HOSTIO_ENOTCAPABLE; nothing to release afterwards. */
+
+/* openat(2) with `flags` (O_ACCMODE, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY,
+ * O_APPEND, O_*SYNC; CLOEXEC and NOFOLLOW are added), mode 0666.
+ * O_DIRECTORY with write access is EISDIR; O_DIRECTORY or a trailing
+ * slash with O_CREAT is EINVAL.  A FIFO
+ * is opened without blocking, and left non-blocking only if `nonblock`.
+ * *fd_out and *st (its fstat) are set on success. */
+int hostio_open_at(int dir, const char *path, bool follow, int flags, bool nonblock, int *fd_out,
+                   struct stat *st);
+int hostio_mkdir_at(int dir, const char *path);
+/* lstat of the resolved path (the link itself unless `follow`). */
+int hostio_stat_at(int dir, const char *path, bool follow, struct stat *st);
+int hostio_utimens_at(int dir, const char *path, bool follow, const struct timespec ts[2]);
+/* A hard link new_dir/new_path to dir/path; a directory is EPERM. */
+int hostio_link_at(int dir, const char *path, bool follow, int new_dir, const char *new_path);
+/* The link's target into buf (not NUL-terminated, cut at cap). */
+int hostio_readlink_at(int dir, const char *path, char *buf, size_t cap, size_t *len);
+/* rmdir; a directory with entries is ENOTEMPTY (never EEXIST). */
+int hostio_rmdir_at(int dir, const char *path);
+int hostio_rename_at(int dir, const char *path, int new_dir, const char *new_path);
+/* A symlink at dir/path to `target`; an absolute target is
+ * HOSTIO_ENOTCAPABLE (it could only point out). */
+int hostio_symlink_at(const char *target, int dir, const char *path);
+/* unlink of a non-directory. */
+int hostio_unlink_at(int dir, const char *path);
+/* The filetype of a directory entry from its d_type (an fstatat of
+ * dirfd/name when the file system does not tell). */
+uint8_t hostio_dirent_filetype(int dirfd, const char *name, unsigned char d_type);
 
 /* ---- descriptors ------------------------------------------------------- */
 

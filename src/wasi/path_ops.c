@@ -3,12 +3,10 @@
  *
  * Each one checks the directory descriptor (a file as "directory" is
  * `notdir`, a missing right `notcapable`, a read-only preopen `rofs` for
- * anything that writes), resolves the guest path with wasi_path_resolve
- * (path.c) and applies one *at() system call to the resolved directory and
- * last component.  A trailing slash is handed back to the kernel only
- * after resolution proved the component is no symlink, so Linux's own
- * trailing-slash rules (file/ -> ENOTDIR, ...) apply without letting it
- * follow anything.
+ * anything that writes), copies the guest path out (path.c) and hands it
+ * to the hostio_*_at operation that WASI 0.2 uses too: it resolves the
+ * path beneath the directory and applies one *at() system call, so both
+ * WASIs refuse the same escapes and treat trailing slashes alike.
  */
 #include "wasi_internal.h"
 
@@ -32,24 +30,17 @@ static int dir_check(wasi_ctx *ctx, uint32_t fd, uint64_t rights, bool writes, h
     return WE_SUCCESS;
 }
 
-/* dir_check + load + resolve, the prologue of every function here. */
+/* dir_check + load, the prologue of every function here; the hostio_*_at
+ * call that follows resolves the path. */
 static int prologue(wasi_ctx *ctx, const gmem *m, uint32_t fd, uint64_t rights, bool writes,
-                    uint32_t path, uint32_t path_len, bool follow, hostio_fd **dir,
-                    hostio_path *out)
+                    uint32_t path, uint32_t path_len, hostio_fd **dir, char **out)
 {
-    out->dirfd = -1;
-    out->owned = false;
-    out->name = NULL;
+    *out = NULL;
     int rc = dir_check(ctx, fd, rights, writes, dir);
     if (rc != WE_SUCCESS)
         return rc;
-    cleanup_free char *p = NULL;
-    if ((rc = wasi_path_load(m, path, path_len, &p)) != WE_SUCCESS)
-        return rc;
-    return wasi_path_resolve((*dir)->host, p, follow, out);
+    return wasi_path_load(m, path, path_len, out);
 }
-
-#define PATH_SLASH(wp, buf) hostio_path_name_slash(&(wp), buf, sizeof(buf))
 
 WASI_FN(path_open)
 {
@@ -76,28 +67,18 @@ WASI_FN(path_open)
         need |= RIGHT_PATH_FILESTAT_SET_SIZE;
 
     hostio_fd *dir;
-    hostio_path wp;
-    int rc = prologue(ctx, &m, ARG32(0), need, modifies, ARG32(2), ARG32(3),
-                      lookup & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
-    if (rc != WE_SUCCESS) {
-        hostio_path_fini(&wp);
+    cleanup_free char *path = NULL;
+    int rc = prologue(ctx, &m, ARG32(0), need, modifies, ARG32(2), ARG32(3), &dir, &path);
+    if (rc != WE_SUCCESS)
         return RET(rc);
-    }
-    /* O_NONBLOCK so opening a FIFO nobody writes cannot hang the host; it
-     * is cleared again below unless the guest asked for it. */
-    int flags = O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK;
-    if (writes && (oflags & OFLAG_DIRECTORY)) {
-        hostio_path_fini(&wp);
-        return RET(WE_ISDIR);
-    }
-    flags |= writes ? (reads ? O_RDWR : O_WRONLY) : O_RDONLY;
+    int flags = writes ? (reads ? O_RDWR : O_WRONLY) : O_RDONLY;
     if (oflags & OFLAG_CREAT)
         flags |= O_CREAT;
     if (oflags & OFLAG_EXCL)
         flags |= O_EXCL;
     if (oflags & OFLAG_TRUNC)
         flags |= O_TRUNC;
-    if ((oflags & OFLAG_DIRECTORY) || wp.must_dir)
+    if (oflags & OFLAG_DIRECTORY)
         flags |= O_DIRECTORY;
     if (fdflags & FDFLAG_APPEND)
         flags |= O_APPEND;
@@ -105,28 +86,12 @@ WASI_FN(path_open)
         flags |= O_DSYNC;
     if (fdflags & (FDFLAG_SYNC | FDFLAG_RSYNC))
         flags |= O_SYNC;
-    if ((flags & O_DIRECTORY) && (flags & O_CREAT)) {
-        hostio_path_fini(&wp);
-        return RET(WE_INVAL);
-    }
-    int fd = openat(wp.dirfd, wp.name, flags, 0666);
-    int e = errno;
-    if (fd < 0 && e == ELOOP && !(lookup & LOOKUP_SYMLINK_FOLLOW) && (flags & O_DIRECTORY))
-        e = ENOTDIR; /* a symlink is not a directory when we may not follow it */
-    hostio_path_fini(&wp);
-    if (fd < 0)
-        return RET(wasi_errno_from_host(e));
+    int fd;
     struct stat st;
-    if (fstat(fd, &st) < 0) {
-        e = errno;
-        close(fd);
-        return RET(wasi_errno_from_host(e));
-    }
-    if (!(fdflags & FDFLAG_NONBLOCK) && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-        int fl = fcntl(fd, F_GETFL);
-        if (fl >= 0)
-            fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    }
+    rc = hostio_open_at(dir->host, path, lookup & LOOKUP_SYMLINK_FOLLOW, flags,
+                        fdflags & FDFLAG_NONBLOCK, &fd, &st);
+    if (rc != 0)
+        return RET(wasi_errno_from_host(rc));
     hostio_fd nf = {0};
     nf.kind = HOSTIO_FD_HOST;
     nf.host = fd;
@@ -160,12 +125,11 @@ WASI_FN(path_create_directory)
 {
     gmem m = gmem_of(caller);
     hostio_fd *dir;
-    hostio_path wp;
+    cleanup_free char *path = NULL;
     int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_CREATE_DIRECTORY, true, ARG32(1), ARG32(2),
-                      false, &dir, &wp);
-    if (rc == WE_SUCCESS && mkdirat(wp.dirfd, wp.name, 0777) < 0)
-        rc = wasi_errno_from_host(errno);
-    hostio_path_fini(&wp);
+                      &dir, &path);
+    if (rc == WE_SUCCESS)
+        rc = wasi_errno_from_host(hostio_mkdir_at(dir->host, path));
     return RET(rc);
 }
 
@@ -174,22 +138,18 @@ int wasi_path_filestat(wasm_caller *caller, wasi_ctx *ctx, uint32_t fd, uint32_t
 {
     gmem m = gmem_of(caller);
     hostio_fd *dir;
-    hostio_path wp;
+    cleanup_free char *p = NULL;
     uint8_t *out = gmem_at(&m, buf, WASI_FILESTAT_SIZE(legacy));
     if (out == NULL)
         return WE_FAULT;
-    int rc = prologue(ctx, &m, fd, RIGHT_PATH_FILESTAT_GET, false, path, path_len,
-                      lookup & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
+    int rc = prologue(ctx, &m, fd, RIGHT_PATH_FILESTAT_GET, false, path, path_len, &dir, &p);
     struct stat st;
     if (rc == WE_SUCCESS) {
-        if (fstatat(wp.dirfd, wp.name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-            rc = wasi_errno_from_host(errno);
-        else if (wp.must_dir && !S_ISDIR(st.st_mode))
-            rc = WE_NOTDIR;
-        else
+        rc = wasi_errno_from_host(
+            hostio_stat_at(dir->host, p, lookup & LOOKUP_SYMLINK_FOLLOW, &st));
+        if (rc == WE_SUCCESS)
             wasi_store_filestat(out, &st, legacy);
     }
-    hostio_path_fini(&wp);
     return rc;
 }
 
@@ -210,12 +170,12 @@ WASI_FN(path_filestat_set_times)
         return RET(brc != WE_SUCCESS ? brc : rc);
     }
     hostio_fd *dir;
-    hostio_path wp;
+    cleanup_free char *path = NULL;
     rc = prologue(env, &m, ARG32(0), RIGHT_PATH_FILESTAT_SET_TIMES, true, ARG32(2), ARG32(3),
-                  ARG32(1) & LOOKUP_SYMLINK_FOLLOW, &dir, &wp);
-    if (rc == WE_SUCCESS && utimensat(wp.dirfd, wp.name, ts, AT_SYMLINK_NOFOLLOW) < 0)
-        rc = wasi_errno_from_host(errno);
-    hostio_path_fini(&wp);
+                  &dir, &path);
+    if (rc == WE_SUCCESS)
+        rc = wasi_errno_from_host(
+            hostio_utimens_at(dir->host, path, ARG32(1) & LOOKUP_SYMLINK_FOLLOW, ts));
     return RET(rc);
 }
 
@@ -223,25 +183,16 @@ WASI_FN(path_link)
 {
     gmem m = gmem_of(caller);
     hostio_fd *d1, *d2;
-    hostio_path a, b;
-    char s1[4200], s2[4200];
-    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_LINK_SOURCE, true, ARG32(2), ARG32(3),
-                      ARG32(1) & LOOKUP_SYMLINK_FOLLOW, &d1, &a);
-    if (rc != WE_SUCCESS) {
-        hostio_path_fini(&a);
-        return RET(rc);
-    }
-    rc = prologue(env, &m, ARG32(4), RIGHT_PATH_LINK_TARGET, true, ARG32(5), ARG32(6), false,
-                  &d2, &b);
-    if (rc == WE_SUCCESS) {
-        struct stat st;
-        if (fstatat(a.dirfd, a.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-            rc = WE_PERM; /* hard links to directories: Linux says EPERM too */
-        else if (linkat(a.dirfd, PATH_SLASH(a, s1), b.dirfd, PATH_SLASH(b, s2), 0) < 0)
-            rc = wasi_errno_from_host(errno);
-    }
-    hostio_path_fini(&a);
-    hostio_path_fini(&b);
+    cleanup_free char *a = NULL;
+    cleanup_free char *b = NULL;
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_LINK_SOURCE, true, ARG32(2), ARG32(3), &d1,
+                      &a);
+    if (rc == WE_SUCCESS)
+        rc = prologue(env, &m, ARG32(4), RIGHT_PATH_LINK_TARGET, true, ARG32(5), ARG32(6), &d2,
+                      &b);
+    if (rc == WE_SUCCESS)
+        rc = wasi_errno_from_host(
+            hostio_link_at(d1->host, a, ARG32(1) & LOOKUP_SYMLINK_FOLLOW, d2->host, b));
     return RET(rc);
 }
 
@@ -249,25 +200,23 @@ WASI_FN(path_readlink)
 {
     gmem m = gmem_of(caller);
     hostio_fd *dir;
-    hostio_path wp;
+    cleanup_free char *path = NULL;
     uint32_t buf = ARG32(3), buf_len = ARG32(4), used_ptr = ARG32(5);
     uint8_t *dst = gmem_at(&m, buf, buf_len);
     if (dst == NULL || !gmem_ok(&m, used_ptr, 4))
         return RET(WE_FAULT);
-    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_READLINK, false, ARG32(1), ARG32(2), false,
-                      &dir, &wp);
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_READLINK, false, ARG32(1), ARG32(2), &dir,
+                      &path);
     if (rc == WE_SUCCESS) {
         char target[4096];
-        ssize_t n = readlinkat(wp.dirfd, wp.name, target, sizeof(target));
-        if (n < 0) {
-            rc = wasi_errno_from_host(errno);
-        } else {
-            size_t len = (size_t)n < buf_len ? (size_t)n : buf_len;
+        size_t n;
+        rc = wasi_errno_from_host(hostio_readlink_at(dir->host, path, target, sizeof target, &n));
+        if (rc == WE_SUCCESS) {
+            size_t len = n < buf_len ? n : buf_len;
             memcpy(dst, target, len);
             rc = gmem_put32(&m, used_ptr, (uint32_t)len);
         }
     }
-    hostio_path_fini(&wp);
     return RET(rc);
 }
 
@@ -275,12 +224,11 @@ WASI_FN(path_remove_directory)
 {
     gmem m = gmem_of(caller);
     hostio_fd *dir;
-    hostio_path wp;
+    cleanup_free char *path = NULL;
     int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_REMOVE_DIRECTORY, true, ARG32(1), ARG32(2),
-                      false, &dir, &wp);
-    if (rc == WE_SUCCESS && unlinkat(wp.dirfd, wp.name, AT_REMOVEDIR) < 0)
-        rc = wasi_errno_from_host(errno == EEXIST ? ENOTEMPTY : errno);
-    hostio_path_fini(&wp);
+                      &dir, &path);
+    if (rc == WE_SUCCESS)
+        rc = wasi_errno_from_host(hostio_rmdir_at(dir->host, path));
     return RET(rc);
 }
 
@@ -288,27 +236,15 @@ WASI_FN(path_rename)
 {
     gmem m = gmem_of(caller);
     hostio_fd *d1, *d2;
-    hostio_path a, b;
-    char s1[4200], s2[4200];
-    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_RENAME_SOURCE, true, ARG32(1), ARG32(2),
-                      false, &d1, &a);
-    if (rc != WE_SUCCESS) {
-        hostio_path_fini(&a);
-        return RET(rc);
-    }
-    rc = prologue(env, &m, ARG32(3), RIGHT_PATH_RENAME_TARGET, true, ARG32(4), ARG32(5), false,
-                  &d2, &b);
-    if (rc == WE_SUCCESS) {
-        /* Only a directory may be named with a trailing slash, on either side. */
-        struct stat st;
-        if ((a.must_dir || b.must_dir) &&
-            fstatat(a.dirfd, a.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
-            rc = WE_NOTDIR;
-        else if (renameat(a.dirfd, PATH_SLASH(a, s1), b.dirfd, PATH_SLASH(b, s2)) < 0)
-            rc = wasi_errno_from_host(errno == EEXIST ? ENOTEMPTY : errno);
-    }
-    hostio_path_fini(&a);
-    hostio_path_fini(&b);
+    cleanup_free char *a = NULL;
+    cleanup_free char *b = NULL;
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_RENAME_SOURCE, true, ARG32(1), ARG32(2), &d1,
+                      &a);
+    if (rc == WE_SUCCESS)
+        rc = prologue(env, &m, ARG32(3), RIGHT_PATH_RENAME_TARGET, true, ARG32(4), ARG32(5), &d2,
+                      &b);
+    if (rc == WE_SUCCESS)
+        rc = wasi_errno_from_host(hostio_rename_at(d1->host, a, d2->host, b));
     return RET(rc);
 }
 
@@ -316,28 +252,16 @@ WASI_FN(path_symlink)
 {
     gmem m = gmem_of(caller);
     cleanup_free char *target = NULL;
+    cleanup_free char *path = NULL;
     hostio_fd *dir;
     int rc = dir_check(env, ARG32(2), RIGHT_PATH_SYMLINK, true, &dir);
     if (rc != WE_SUCCESS)
         return RET(rc);
     if ((rc = wasi_path_load(&m, ARG32(0), ARG32(1), &target)) != WE_SUCCESS)
         return RET(rc);
-    hostio_path wp;
-    rc = prologue(env, &m, ARG32(2), RIGHT_PATH_SYMLINK, true, ARG32(3), ARG32(4), false, &dir,
-                  &wp);
-    if (rc == WE_SUCCESS) {
-        if (target[0] == '/') {
-            rc = WE_NOTCAPABLE; /* could only ever point outside the sandbox */
-        } else if (wp.must_dir) {
-            /* "link/" names a directory that would have to exist already */
-            struct stat st;
-            rc = fstatat(wp.dirfd, wp.name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? WE_EXIST
-                                                                            : WE_NOENT;
-        } else if (symlinkat(target, wp.dirfd, wp.name) < 0) {
-            rc = wasi_errno_from_host(errno);
-        }
-    }
-    hostio_path_fini(&wp);
+    rc = prologue(env, &m, ARG32(2), RIGHT_PATH_SYMLINK, true, ARG32(3), ARG32(4), &dir, &path);
+    if (rc == WE_SUCCESS)
+        rc = wasi_errno_from_host(hostio_symlink_at(target, dir->host, path));
     return RET(rc);
 }
 
@@ -345,17 +269,10 @@ WASI_FN(path_unlink_file)
 {
     gmem m = gmem_of(caller);
     hostio_fd *dir;
-    hostio_path wp;
-    char s[4200];
-    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_UNLINK_FILE, true, ARG32(1), ARG32(2),
-                      false, &dir, &wp);
-    if (rc == WE_SUCCESS) {
-        struct stat st;
-        if (wp.must_dir && fstatat(wp.dirfd, wp.name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-            rc = S_ISDIR(st.st_mode) ? WE_ISDIR : WE_NOTDIR;
-        else if (unlinkat(wp.dirfd, PATH_SLASH(wp, s), 0) < 0)
-            rc = wasi_errno_from_host(errno);
-    }
-    hostio_path_fini(&wp);
+    cleanup_free char *path = NULL;
+    int rc = prologue(env, &m, ARG32(0), RIGHT_PATH_UNLINK_FILE, true, ARG32(1), ARG32(2), &dir,
+                      &path);
+    if (rc == WE_SUCCESS)
+        rc = wasi_errno_from_host(hostio_unlink_at(dir->host, path));
     return RET(rc);
 }

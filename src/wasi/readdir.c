@@ -17,25 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static uint8_t type_of(DIR *d, const struct dirent *e)
-{
-    switch (e->d_type) {
-    case DT_REG: return FT_REG;
-    case DT_DIR: return FT_DIR;
-    case DT_LNK: return FT_SYMLINK;
-    case DT_CHR: return FT_CHAR;
-    case DT_BLK: return FT_BLOCK;
-    case DT_SOCK: return FT_SOCK_STREAM;
-    case DT_UNKNOWN: {
-        struct stat st;
-        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-            return hostio_filetype_from_mode(st.st_mode);
-        return FT_UNKNOWN;
-    }
-    default: return FT_UNKNOWN;
-    }
-}
-
 static int open_stream(hostio_fd *f)
 {
     if (f->dir != NULL)
@@ -100,7 +81,7 @@ WASI_FN(fd_readdir)
         st64(hdr, f->dir_pos + 1);
         st64(hdr + 8, (uint64_t)e->d_ino);
         st32(hdr + 16, (uint32_t)namlen);
-        st8(hdr + 20, type_of(d, e));
+        st8(hdr + 20, hostio_dirent_filetype(dirfd(d), e->d_name, e->d_type));
         uint32_t room = buf_len - used;
         if (24 + namlen > room) {
             /* Partial entry: fill the buffer and leave the stream on it. */

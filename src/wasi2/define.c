@@ -8,7 +8,7 @@
  * functions hand out (an own<pollable> needs its type).  The linker keeps
  * it as long as those types live (component_linker_keep).
  */
-#include "wasi2_internal.h"
+#include "fsnet.h"
 
 wasi2_ctx *wasi2_host_ctx(const wasi2_host *h, component_call *call)
 {
@@ -32,7 +32,8 @@ int wasi2_define(component_linker *l, wasi2_ctx *(*get_ctx)(void *data), util_er
     h->get_ctx = get_ctx;
     component_linker_keep(l, h, free);
     if (wasi2_define_io(l, h, err) < 0 || wasi2_define_clocks(l, h, err) < 0 ||
-        wasi2_define_random(l, h, err) < 0 || wasi2_define_cli(l, h, err) < 0)
+        wasi2_define_random(l, h, err) < 0 || wasi2_define_cli(l, h, err) < 0 ||
+        wasi2_define_fsnet(l, h, err) < 0)
         return util_error_wrap(err, "wasi2");
     return 0;
 }

@@ -221,7 +221,7 @@ static int output_check_write(component_call *call, void *env, const component_v
 /* The bytes of a list<u8>: guests' lists come packed (`raw`); a host
  * caller may give `items`, packed here into the call's memory.  NULL only
  * when that memory is exhausted (the caller traps). */
-static const uint8_t *list_bytes(component_call *call, const component_val *list)
+const uint8_t *wasi2_list_bytes(component_call *call, const component_val *list)
 {
     static const uint8_t none[1];
     if (list->of.list.raw || list->of.list.n == 0)
@@ -237,7 +237,7 @@ static int output_write(component_call *call, void *env, const component_val *ar
                         size_t nargs, component_val *result)
 {
     wasi2_stream *s = SELF(args, wasi2_stream);
-    const uint8_t *bytes = list_bytes(call, &args[1]);
+    const uint8_t *bytes = wasi2_list_bytes(call, &args[1]);
     if (bytes == NULL)
         return component_call_trap(call, "write: out of call memory");
     int errnum = 0;
@@ -250,7 +250,7 @@ static int output_blocking_write_and_flush(component_call *call, void *env,
                                            component_val *result)
 {
     wasi2_stream *s = SELF(args, wasi2_stream);
-    const uint8_t *bytes = list_bytes(call, &args[1]);
+    const uint8_t *bytes = wasi2_list_bytes(call, &args[1]);
     if (bytes == NULL)
         return component_call_trap(call, "blocking-write-and-flush: out of call memory");
     int errnum = 0;

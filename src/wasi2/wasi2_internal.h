@@ -83,6 +83,11 @@ component_val wasi2_own(component_resource_type *type, const void *rep);
 int wasi2_variant(component_call *call, uint32_t disc, const component_val *payload,
                   component_val *out);
 
+/* The bytes of a list<u8>: guests' lists come packed (`raw`); a host
+ * caller may give `items`, packed into the call's memory.  NULL only when
+ * that memory is exhausted (the caller traps). */
+const uint8_t *wasi2_list_bytes(component_call *call, const component_val *list);
+
 /* The registrations of each file, called by wasi2_define in order. */
 int wasi2_define_io(component_linker *l, wasi2_host *h, util_error **err);
 int wasi2_define_cli(component_linker *l, wasi2_host *h, util_error **err);

@@ -8,6 +8,7 @@
 #include "hostio.h"
 #include "test.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -164,6 +165,55 @@ static hostio_fd host_entry(int fd, uint64_t rights)
     return f;
 }
 
+/* The *at operations both WASIs share: each refuses the escapes the
+ * resolver refuses, and keeps the edge cases preview 1 defined. */
+static void test_at_operations(void)
+{
+    struct stat st;
+    int fd = -1;
+    CHECK_INT(hostio_open_at(root_fd, "../outside/x", false, O_RDONLY, false, &fd, &st),
+              HOSTIO_ENOTCAPABLE);
+    CHECK_INT(hostio_open_at(root_fd, "abs/passwd", true, O_RDONLY, false, &fd, &st),
+              HOSTIO_ENOTCAPABLE);
+    CHECK_INT(hostio_open_at(root_fd, "abs", true, O_RDONLY | O_DIRECTORY, false, &fd, &st),
+              HOSTIO_ENOTCAPABLE);
+    CHECK_INT(hostio_open_at(root_fd, "abs", false, O_RDONLY | O_DIRECTORY, false, &fd, &st),
+              ENOTDIR); /* a link we may not follow is no directory */
+    CHECK_INT(hostio_open_at(root_fd, "a", false, O_WRONLY | O_DIRECTORY, false, &fd, &st),
+              EISDIR);
+    CHECK_INT(hostio_open_at(root_fd, "new/", false, O_RDWR | O_CREAT, false, &fd, &st),
+              EINVAL);
+    CHECK_INT(fd, -1);
+    CHECK_INT(hostio_open_at(root_fd, "a/rel", true, O_RDONLY, false, &fd, &st), 0);
+    CHECK(fd >= 0 && S_ISREG(st.st_mode));
+    close(fd);
+
+    CHECK_INT(hostio_mkdir_at(root_fd, "up/made"), HOSTIO_ENOTCAPABLE);
+    CHECK_INT(hostio_mkdir_at(root_fd, "made"), 0);
+    CHECK_INT(hostio_mkdir_at(root_fd, "made"), EEXIST);
+    CHECK_INT(hostio_stat_at(root_fd, "f/", false, &st), ENOTDIR);
+    CHECK_INT(hostio_stat_at(root_fd, "up", false, &st), 0);
+    CHECK(S_ISLNK(st.st_mode));
+    CHECK_INT(hostio_stat_at(root_fd, "up", true, &st), HOSTIO_ENOTCAPABLE);
+    CHECK_INT(hostio_symlink_at("/etc", root_fd, "abs2"), HOSTIO_ENOTCAPABLE);
+    CHECK_INT(hostio_symlink_at("f", root_fd, "made/"), EEXIST);
+    CHECK_INT(hostio_link_at(root_fd, "a", false, root_fd, "a-link"), EPERM);
+    CHECK_INT(hostio_rename_at(root_fd, "f", root_fd, "made/"), ENOTDIR);
+    CHECK_INT(hostio_rename_at(root_fd, "../outside", root_fd, "in"), HOSTIO_ENOTCAPABLE);
+    CHECK_INT(hostio_unlink_at(root_fd, "made/"), EISDIR);
+    CHECK_INT(hostio_unlink_at(root_fd, "f/"), ENOTDIR);
+    char target[64];
+    size_t n = 0;
+    CHECK_INT(hostio_readlink_at(root_fd, "up", target, sizeof target, &n), 0);
+    CHECK(n == 2 && memcmp(target, "..", 2) == 0);
+    CHECK_INT(hostio_mkdir_at(root_fd, "made/sub"), 0);
+    CHECK_INT(hostio_rmdir_at(root_fd, "made"), ENOTEMPTY);
+    CHECK_INT(hostio_rmdir_at(root_fd, "made/sub"), 0);
+    CHECK_INT(hostio_rmdir_at(root_fd, "made"), 0);
+    CHECK_INT(hostio_dirent_filetype(root_fd, "a", DT_UNKNOWN), HOSTIO_FT_DIR);
+    CHECK_INT(hostio_dirent_filetype(root_fd, "up", DT_LNK), HOSTIO_FT_SYMLINK);
+}
+
 static void test_lowest_free_number_and_rights(void)
 {
     hostio_fdtable t;
@@ -253,6 +303,7 @@ int main(void)
     RUN(test_paths_with_openat2);
     RUN(test_paths_with_the_walk);
     RUN(test_trailing_slash_name);
+    RUN(test_at_operations);
     RUN(test_lowest_free_number_and_rights);
     RUN(test_renumber_and_ownership);
     RUN(test_preopen);
