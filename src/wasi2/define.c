@@ -33,7 +33,7 @@ int wasi2_define(component_linker *l, wasi2_ctx *(*get_ctx)(void *data), util_er
     component_linker_keep(l, h, free);
     if (wasi2_define_io(l, h, err) < 0 || wasi2_define_clocks(l, h, err) < 0 ||
         wasi2_define_random(l, h, err) < 0 || wasi2_define_cli(l, h, err) < 0 ||
-        wasi2_define_fsnet(l, h, err) < 0)
+        wasi2_define_fsnet(l, h, err) < 0 || wasi2_define_rc(l, h, err) < 0)
         return util_error_wrap(err, "wasi2");
     return 0;
 }
