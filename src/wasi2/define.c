@@ -1,7 +1,8 @@
 /*
  * define.c - wasi2_define: every WASI 0.2 interface of the layer into a
  * component linker, in dependency order (wasi:io first: the others `use`
- * its resource types).
+ * its resource types).  The pre-release names (rc.c, rc_fsnet.c) come
+ * last: they alias the resource types the 0.2 registration made.
  *
  * One wasi2_host per registration is the env of all its host functions: it
  * finds the instance's ctx (get_ctx) and holds the resource types the
