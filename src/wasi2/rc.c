@@ -212,7 +212,8 @@ static int define_io(component_linker *l, wasi2_host *h, const char *v, util_err
     if (!old)
         return define_same(l, IFACE("wasi:io/streams"), &wasi2_io_streams_table, h, err);
     /* error.to-debug-string comes from the error table, the rest from streams' */
-    wasi2_func merged[32];
+    cleanup_free wasi2_func *merged =
+        util_xmalloc((wasi2_io_streams_table.n + 1) * sizeof(*merged));
     size_t n = 0;
     for (size_t i = 0; i < wasi2_io_streams_table.n; i++)
         merged[n++] = wasi2_io_streams_table.funcs[i];
