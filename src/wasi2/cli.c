@@ -214,3 +214,14 @@ int wasi2_define_cli(component_linker *l, wasi2_host *h, util_error **err)
         return -1;
     return 0;
 }
+
+/* The tables, for the pre-release registrations (rc.c). */
+#define TABLE(funcs) {funcs, UTIL_ARRAY_LEN(funcs)}
+const wasi2_func_table wasi2_environment_table = TABLE(environment_funcs);
+const wasi2_func_table wasi2_exit_table = TABLE(exit_funcs);
+const wasi2_func_table wasi2_stdin_table = TABLE(stdin_funcs);
+const wasi2_func_table wasi2_stdout_table = TABLE(stdout_funcs);
+const wasi2_func_table wasi2_stderr_table = TABLE(stderr_funcs);
+const wasi2_func_table wasi2_terminal_stdin_table = TABLE(terminal_stdin_funcs);
+const wasi2_func_table wasi2_terminal_stdout_table = TABLE(terminal_stdout_funcs);
+const wasi2_func_table wasi2_terminal_stderr_table = TABLE(terminal_stderr_funcs);

@@ -194,3 +194,11 @@ int wasi2_define_random(component_linker *l, wasi2_host *h, util_error **err)
         return -1;
     return DEFINE(WASI2_IFACE("wasi:random/insecure-seed"), seed_funcs);
 }
+
+/* The tables, for the pre-release registrations (rc.c). */
+#define TABLE(funcs) {funcs, UTIL_ARRAY_LEN(funcs)}
+const wasi2_func_table wasi2_monotonic_table = TABLE(monotonic_funcs);
+const wasi2_func_table wasi2_wall_table = TABLE(wall_funcs);
+const wasi2_func_table wasi2_random_table = TABLE(random_funcs);
+const wasi2_func_table wasi2_insecure_table = TABLE(insecure_funcs);
+const wasi2_func_table wasi2_insecure_seed_table = TABLE(seed_funcs);

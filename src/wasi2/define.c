@@ -1,7 +1,8 @@
 /*
  * define.c - wasi2_define: every WASI 0.2 interface of the layer into a
  * component linker, in dependency order (wasi:io first: the others `use`
- * its resource types).
+ * its resource types).  The pre-release names (rc.c, rc_fsnet.c) come
+ * last: they alias the resource types the 0.2 registration made.
  *
  * One wasi2_host per registration is the env of all its host functions: it
  * finds the instance's ctx (get_ctx) and holds the resource types the
@@ -33,7 +34,7 @@ int wasi2_define(component_linker *l, wasi2_ctx *(*get_ctx)(void *data), util_er
     component_linker_keep(l, h, free);
     if (wasi2_define_io(l, h, err) < 0 || wasi2_define_clocks(l, h, err) < 0 ||
         wasi2_define_random(l, h, err) < 0 || wasi2_define_cli(l, h, err) < 0 ||
-        wasi2_define_fsnet(l, h, err) < 0)
+        wasi2_define_fsnet(l, h, err) < 0 || wasi2_define_rc(l, h, err) < 0)
         return util_error_wrap(err, "wasi2");
     return 0;
 }

@@ -179,12 +179,26 @@ int wasi2_fsnet_define_funcs(component_linker *l, const char *iface, const wasi2
     return 0;
 }
 
-int wasi2_define_fsnet(component_linker *l, const wasi2_host *h, util_error **err)
+int wasi2_define_fsnet(component_linker *l, wasi2_host *h, util_error **err)
 {
     wasi2_fsnet_reg *reg = util_xcalloc(1, sizeof(*reg));
     reg->host = h;
+    h->fsnet = reg;
     component_linker_keep(l, reg, free);
     if (wasi2_define_filesystem(l, reg, err) < 0 || wasi2_define_sockets(l, reg, err) < 0)
         return -1;
     return 0;
+}
+
+/* For the pre-release registrations (rc_fsnet.c): the 0.2 functions and
+ * named types, in another interface. */
+const wasi2_func_table wasi2_fs_types_table = {fs_funcs, UTIL_ARRAY_LEN(fs_funcs)};
+
+int wasi2_fs_define_types(component_linker *l, const char *iface, util_error **err)
+{
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(fs_types); i++)
+        if (component_linker_define_type(l, iface, fs_types[i].name, fs_types[i].type, err) < 0)
+            return -1;
+    cleanup_free char *codes = error_code_text();
+    return component_linker_define_type(l, iface, "error-code", codes, err);
 }

@@ -134,7 +134,15 @@ int wasi2_fsnet_define_funcs(component_linker *l, const char *iface, const wasi2
                              size_t n, wasi2_fsnet_reg *reg, util_error **err);
 
 /* Registers wasi:filesystem and wasi:sockets (called by wasi2_define). */
-int wasi2_define_fsnet(component_linker *l, const wasi2_host *h, util_error **err);
+int wasi2_define_fsnet(component_linker *l, wasi2_host *h, util_error **err);
+
+/* For the pre-release registrations: the 0.2 descriptor methods and
+ * wasi:filesystem/types' named types (into `iface`), and the registration
+ * of wasi:filesystem and wasi:sockets at 0.2.0-rc-2023-10-18 and
+ * -rc-2023-11-10 (rc_fsnet.c, called by wasi2_define_rc). */
+extern const wasi2_func_table wasi2_fs_types_table;
+int wasi2_fs_define_types(component_linker *l, const char *iface, util_error **err);
+int wasi2_define_rc_fsnet(component_linker *l, wasi2_host *h, util_error **err);
 
 /* A descriptor: a heap hostio_fd, `fdflags` = its DF_* bits. */
 typedef hostio_fd wasi2_descriptor;

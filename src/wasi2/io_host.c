@@ -417,3 +417,8 @@ int wasi2_define_io(component_linker *l, wasi2_host *h, util_error **err)
     return wasi2_define_funcs(l, IO_STREAMS, stream_funcs, UTIL_ARRAY_LEN(stream_funcs), h,
                               err);
 }
+
+/* The tables, for the pre-release registrations (rc.c). */
+const wasi2_func_table wasi2_io_error_table = {error_funcs, UTIL_ARRAY_LEN(error_funcs)};
+const wasi2_func_table wasi2_io_poll_table = {poll_funcs, UTIL_ARRAY_LEN(poll_funcs)};
+const wasi2_func_table wasi2_io_streams_table = {stream_funcs, UTIL_ARRAY_LEN(stream_funcs)};

@@ -61,6 +61,7 @@ typedef struct wasi2_host {
     component_resource_type *output_stream;
     component_resource_type *terminal_input;
     component_resource_type *terminal_output;
+    struct wasi2_fsnet_reg *fsnet; /* filesystem's and sockets' (set by wasi2_define_fsnet) */
 } wasi2_host;
 
 wasi2_ctx *wasi2_host_ctx(const wasi2_host *h, component_call *call);
@@ -74,6 +75,44 @@ typedef struct wasi2_func {
 
 int wasi2_define_funcs(component_linker *l, const char *iface, const wasi2_func *funcs,
                        size_t n, wasi2_host *h, util_error **err);
+
+/* ---- the pre-release names (rc.c, rc_fsnet.c) ------------------------ */
+
+/* A table of 0.2 functions, which the pre-release registrations reuse
+ * wherever a function kept its meaning. */
+typedef struct wasi2_func_table {
+    const wasi2_func *funcs;
+    size_t n;
+} wasi2_func_table;
+
+extern const wasi2_func_table wasi2_io_error_table, wasi2_io_poll_table, wasi2_io_streams_table;
+extern const wasi2_func_table wasi2_monotonic_table, wasi2_wall_table;
+extern const wasi2_func_table wasi2_random_table, wasi2_insecure_table, wasi2_insecure_seed_table;
+extern const wasi2_func_table wasi2_environment_table, wasi2_exit_table, wasi2_stdin_table,
+    wasi2_stdout_table, wasi2_stderr_table, wasi2_terminal_stdin_table,
+    wasi2_terminal_stdout_table, wasi2_terminal_stderr_table;
+
+/* One function of a pre-release interface: its own signature, or the 0.2
+ * function's (NULL); its own C function, or the 0.2 function named `from`
+ * (or `name` when `from` is NULL) of the base table (fn NULL). */
+typedef struct wasi2_rc_func {
+    const char *name;
+    const char *signature;
+    component_host_fn fn;
+    const char *from;
+} wasi2_rc_func;
+
+#define WASI2_RC1 "0.2.0-rc-2023-10-18"
+#define WASI2_RC2 "0.2.0-rc-2023-11-10"
+
+/* "name@version" into buf (64 bytes). */
+const char *wasi2_rc_iface(char *buf, const char *name, const char *version);
+/* Registers funcs in iface, filling in what they take from `base`; env is
+ * every function's. */
+int wasi2_define_rc_funcs(component_linker *l, const char *iface, const wasi2_func_table *base,
+                          const wasi2_rc_func *funcs, size_t n, void *env, util_error **err);
+/* Every pre-release interface (rc.c), after the 0.2 ones. */
+int wasi2_define_rc(component_linker *l, wasi2_host *h, util_error **err);
 
 /* ---- values (io_host.c) ---------------------------------------------- */
 
