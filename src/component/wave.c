@@ -41,6 +41,7 @@ typedef struct reader {
     component_arena *arena;
     char where[32]; /* "argument 2", or "value" */
     unsigned depth;
+    size_t mismatch_at; /* where the last "expected X, found Y" was */
     util_error **err;
 } reader;
 
@@ -121,6 +122,7 @@ static int expected(reader *r, size_t pos, const char *what)
 {
     char found[64];
     describe(r, pos, found, sizeof found);
+    r->mismatch_at = pos;
     return fail(r, pos, "expected %s, found %s", what, found);
 }
 
@@ -765,9 +767,10 @@ static int read_keyword_cases(reader *r, const component_rtype *t, const char *f
     util_error *why = NULL;
     util_error **keep = r->err;
     r->err = &why;
+    r->mismatch_at = SIZE_MAX;
     int rc = read_value(r, bare, out->of.variant.payload);
     r->err = keep;
-    if (rc < 0 && r->pos == at) { /* nothing fitted: say what the option/result wanted */
+    if (rc < 0 && r->mismatch_at == at) { /* not even the payload's kind of token */
         util_error_free(&why);
         return expected_type(r, at, t);
     }
@@ -817,7 +820,7 @@ static int read_end(reader *r)
 int component_wave_read(const component_rtype *t, const char *text, component_arena *a,
                         component_val *out, util_error **err)
 {
-    reader r = {.s = text, .len = strlen(text), .arena = a, .err = err};
+    reader r = {.s = text, .len = strlen(text), .arena = a, .err = err, .mismatch_at = SIZE_MAX};
     snprintf(r.where, sizeof r.where, "value");
     if (read_value(&r, t, out) < 0)
         return -1;
@@ -871,7 +874,8 @@ int component_wave_read_args(const component_rfunc *f, const char *text, compone
         return util_error_set(err, 0, "%s takes %" PRIu32 " argument%s, %zu given", sig,
                               f->nparams, f->nparams == 1 ? "" : "s", given);
     }
-    reader r = {.s = text, .len = strlen(text), .arena = a, .err = err};
+    reader r = {.s = text, .len = strlen(text), .arena = a, .err = err,
+                .mismatch_at = SIZE_MAX};
     snprintf(r.where, sizeof r.where, "argument 1");
     *args = alloc_vals(&r, f->nparams);
     if (*args == NULL)
@@ -1038,7 +1042,7 @@ void component_wave_write(const component_rtype *t, const component_val *v, util
         util_buf_append_str(b, t->nfields ? "{" : "{:");
         for (uint32_t i = 0; i < t->nfields; i++) {
             util_buf_append_str(b, i ? ", " : "");
-            write_label(b, t->fields[i].label);
+            util_buf_append_str(b, t->fields[i].label); /* never ambiguous before ':' */
             util_buf_append_str(b, ": ");
             component_wave_write(t->fields[i].type, &v->of.record.fields[i], b);
         }
@@ -1050,7 +1054,7 @@ void component_wave_write(const component_rtype *t, const component_val *v, util
         for (uint32_t i = 0; i < t->nfields && i < 64; i++)
             if (v->of.flags & (UINT64_C(1) << i)) {
                 util_buf_append_str(b, first ? "" : ", ");
-                write_label(b, t->fields[i].label);
+                util_buf_append_str(b, t->fields[i].label); /* only labels stand in {} */
                 first = false;
             }
         util_buf_append_str(b, "}");

@@ -299,6 +299,11 @@ static void test_errors(void)
     CHECK_STR(call("echo-option", "some(300)"),
               "ERROR: argument 1 at 5: 300 is out of range for u8 (0..255)");
     CHECK_STR(call("echo-option", "x"), "ERROR: argument 1 at 0: expected option<u8>, found x");
+    /* a bare payload of the right kind but wrong value says why */
+    CHECK_STR(call("echo-option", "300"),
+              "ERROR: argument 1 at 0: 300 is out of range for u8 (0..255)");
+    CHECK_STR(call("echo-option-option", "[1]"),
+              "ERROR: argument 1 at 0: expected option<option<u8>>, found '['");
     CHECK_STR(call("echo-unit-result", "ok(1)"),
               "ERROR: argument 1 at 2: case ok takes no payload");
     CHECK_STR(call("echo-unit-result", "1"), "ERROR: argument 1 at 0: expected result, found 1");
