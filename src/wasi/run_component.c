@@ -4,7 +4,9 @@
  *
  * Only the mechanism differs from run.c: the program is a component_pre
  * linked once against the WASI 0.2 host, each run gets a wasi2_ctx made
- * from the same wasi_config a module gets, and the entry is wasi:cli/run.
+ * from the same wasi_config a module gets, and the entry is wasi:cli/run,
+ * or the function --invoke names, "name" or "name(args)" with arguments in
+ * WAVE (component_func_call_text), whose result is printed as WAVE.
  * The facts it gathers go through the same classification, so a trap, a
  * timeout or an exit reads the same whether the program is a module or a
  * component.
