@@ -119,6 +119,18 @@ def test_invoke_takes_wave_arguments_and_prints_the_result():
         assert (r.returncode, out(r)) == (0, "hello from reactor\n"), (spec, out(r), err(r))
 
 
+def test_invoke_prints_results_as_wave():
+    values = os.path.join(WASM, "invoke-values.wasm")
+    # a function with a result may be invoked without parentheses
+    for spec in ("answer", "answer()"):
+        r = run("--invoke", spec, values)
+        assert (r.returncode, out(r), err(r)) == (0, "42\n", ""), (spec, out(r), err(r))
+    r = run("--invoke", 'echo("tab\\there \\"q\\" \\u{2603}\\n")', values)
+    assert (r.returncode, out(r)) == (0, '"tab\\there \\"q\\" \u2603\\n"\n'), (out(r), err(r))
+    r = run("--help")
+    assert r.returncode == 0 and "'FUNC(ARGS)'" in out(r) and "WAVE" in out(r), out(r)
+
+
 def test_invoke_refuses_bad_argument_text():
     reactor = os.path.join(REAL, "c-reactor.wasm")
     cases = [
