@@ -12,7 +12,8 @@
  * share (wasi.h, "one policy"):
  *   N    the guest's proc_exit code, or 0 when it returns;
  *   1    FILE could not be loaded or started: unreadable, malformed,
- *        invalid, unlinkable, an export unfit for --invoke,
+ *        invalid, unlinkable, an export unfit for --invoke or --invoke
+ *        arguments its parameters do not accept,
  *        or an instantiation beyond a resource limit (wasmtime reports all
  *        of these as errors with status 1);
  *   2    a usage error;
@@ -46,9 +47,11 @@ static const cli_option run_options[] = {
     {RUN_ENV, "--env", NULL, "K=V|K", true,
      "set the program's environment variable K to V (K alone: our value of K, if set); "
      "for a name given twice the last value wins"},
-    {RUN_INVOKE, "--invoke", NULL, "FUNC", false,
-     "call the export FUNC (no parameters) instead of _start (a module; a reactor's "
-     "_initialize runs first) or wasi:cli/run (a component)"},
+    {RUN_INVOKE, "--invoke", NULL, "FUNC|'FUNC(ARGS)'", false,
+     "call the export FUNC instead of _start (a module: no parameters; a reactor's "
+     "_initialize runs first) or wasi:cli/run (a component: ARGS written in WAVE, the "
+     "WebAssembly Value Encoding, e.g. --invoke 'add(40, 2)' or 'f(\"text\", [1, 2], "
+     "{a: 1}, some(3), ok(4), red)'; its result is printed in WAVE on stdout)"},
     {RUN_TIMEOUT, "--timeout", NULL, "MS", false,
      "stop the program after MS milliseconds, also while it sleeps or waits for input or "
      "output"},
@@ -69,7 +72,8 @@ static const cli_item run_exit_status[] = {
     {"N", "the program's exit code: its proc_exit(N) or wasi:cli/exit, or 0 when it returns "
           "(a code above 255 reads as 1; a component's run returning err is 1)"},
     {"1", "FILE could not be loaded or started: it cannot be read, is malformed or invalid, "
-          "imports something WASI does not provide, has no suitable export to call, or needs "
+          "imports something WASI does not provide, has no suitable export to call (or --invoke's "
+          "arguments do not fit its parameters), or needs "
           "more memory or table space than allowed; or a --dir cannot be opened (\"Error: ...\" "
           "on stderr)"},
     {"2", "a usage error: unknown option, bad value, no FILE"},

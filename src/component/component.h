@@ -576,6 +576,20 @@ int component_func_call(component_instance *inst, const component_func *f,
 int component_func_post_return(component_instance *inst, const component_func *f,
                                wasm_result *res);
 
+/* Calls an exported function with its arguments written as WAVE, the
+ * WebAssembly Value Encoding of wasmtime's --invoke and wasm-tools
+ * (`args` is the text between the parentheses: `40, 2`, `"x", [1, 2],
+ * {a: 1}, some(3), ok`), and writes its result as WAVE into *result_text
+ * (malloc'd; NULL when the function returns nothing).  The post-return
+ * runs inside.  Returns 0; or -1 with *err for text the function's types
+ * do not accept (naming the argument, the offset in `args` and what was
+ * expected; nothing was called) or a function with resource handles
+ * (WAVE has no text for them); or -1 with `res` telling the trap, exit or
+ * limit (*err untouched). */
+int component_func_call_text(component_instance *inst, const component_func *f,
+                             const char *args, char **result_text, wasm_result *res,
+                             util_error **err);
+
 /* Drops an own handle the host received from the instance (a guest
  * resource), running its destructor in the guest. */
 int component_resource_drop(component_instance *inst, const component_val *own, wasm_result *res);

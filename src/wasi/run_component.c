@@ -4,7 +4,9 @@
  *
  * Only the mechanism differs from run.c: the program is a component_pre
  * linked once against the WASI 0.2 host, each run gets a wasi2_ctx made
- * from the same wasi_config a module gets, and the entry is wasi:cli/run.
+ * from the same wasi_config a module gets, and the entry is wasi:cli/run,
+ * or the function --invoke names, "name" or "name(args)" with arguments in
+ * WAVE (component_func_call_text), whose result is printed as WAVE.
  * The facts it gathers go through the same classification, so a trap, a
  * timeout or an exit reads the same whether the program is a module or a
  * component.
@@ -91,51 +93,106 @@ static int make_ctx(const wasi_config *config, wasi2_ctx **out, util_error **err
     return *out ? 0 : -1;
 }
 
-/* The entry: wasi:cli/run, or a parameterless top-level export. */
-static const component_func *entry_function(component_instance *inst, const char *invoke,
-                                            util_error **err)
+/* The entry: wasi:cli/run. */
+static const component_func *run_function(component_instance *inst, util_error **err)
 {
-    const component_func *f = invoke ? component_instance_func(inst, NULL, invoke)
-                                     : component_instance_func(inst, "wasi:cli/run@0.2.0", "run");
-    if (f == NULL) {
-        util_error_set(err, 0, invoke ? "the component exports no function '%s'"
-                                      : "the component exports no wasi:cli/run (it is not a "
-                                        "command; --invoke calls one of its functions)",
-                       invoke);
-        return NULL;
-    }
-    const char *sig = component_func_signature(f);
-    if (strncmp(sig, "func()", 6) != 0) {
-        util_error_set(err, 0, "'%s' takes parameters (%s); only a function without parameters "
-                       "can be invoked", invoke ? invoke : "run", sig);
-        return NULL;
-    }
+    const component_func *f = component_instance_func(inst, "wasi:cli/run@0.2.0", "run");
+    if (f == NULL)
+        util_error_set(err, 0, "the component exports no wasi:cli/run (it is not a command; "
+                       "--invoke calls one of its functions)");
     return f;
+}
+
+/* Calls wasi:cli/run; its result<_, _>'s err is the command's failure. */
+static void call_run(component_instance *inst, const component_func *f, wasm_result *res,
+                     run_facts *facts)
+{
+    bool returns = strstr(component_func_signature(f), "->") != NULL;
+    component_val result;
+    if (component_func_call(inst, f, NULL, 0, returns ? &result : NULL, res) != 0)
+        return;
+    facts->finished = true;
+    bool failed = returns && result.kind == COMPONENT_VAL_VARIANT && result.of.variant.disc == 1;
+    facts->exit_code = failed ? 1 : 0;
+    if (component_func_post_return(inst, f, res) != 0)
+        facts->finished = false;
+}
+
+/* --invoke "name" or "name(args)", args in WAVE (wasmtime's syntax): the
+ * name, and the text between the parentheses (NULL when there are none). */
+static int split_invoke(const char *invoke, char **name, char **args, util_error **err)
+{
+    const char *open = strchr(invoke, '(');
+    size_t end = strlen(invoke);
+    while (end > 0 && (invoke[end - 1] == ' ' || invoke[end - 1] == '\t'))
+        end--;
+    if (open == NULL) {
+        *name = util_xstrndup(invoke, end);
+        *args = NULL;
+        return 0;
+    }
+    if (end == 0 || invoke[end - 1] != ')')
+        return util_error_set(err, 0, "--invoke '%s': expected NAME or NAME(ARGS) with a "
+                              "closing ')' at the end", invoke);
+    size_t n = (size_t)(open - invoke);
+    while (n > 0 && invoke[n - 1] == ' ')
+        n--;
+    *name = util_xstrndup(invoke, n);
+    *args = util_xstrndup(open + 1, (size_t)(invoke + end - 1 - (open + 1)));
+    return 0;
+}
+
+/* Calls the function --invoke names with its WAVE arguments and prints
+ * its result as WAVE and a newline on the program's stdout. */
+static int call_invoke(component_instance *inst, const wasi_config *config, const char *invoke,
+                       wasm_result *res, run_facts *facts, util_error **err)
+{
+    char *name = NULL, *args = NULL, *text = NULL;
+    if (split_invoke(invoke, &name, &args, err) < 0)
+        return -1;
+    int rc = -1;
+    const component_func *f = component_instance_func(inst, NULL, name);
+    if (f == NULL) {
+        util_error_set(err, 0, "the component exports no function '%s'", name);
+    } else if (args == NULL && strncmp(component_func_signature(f), "func()", 6) != 0) {
+        util_error_set(err, 0, "'%s' takes parameters (%s); give them as --invoke '%s(...)'",
+                       name, component_func_signature(f), name);
+    } else if (component_func_call_text(inst, f, args ? args : "", &text, res, err) == 0) {
+        facts->finished = true;
+        facts->exit_code = 0;
+        if (text != NULL) {
+            util_write_all(config->stdout_fd, text, strlen(text));
+            util_write_all(config->stdout_fd, "\n", 1);
+        }
+        rc = 0;
+    } else if (*err == NULL) {
+        rc = 0; /* a trap or exit: `res` tells it */
+    } else {
+        util_error_wrap(err, "--invoke %s", invoke);
+    }
+    free(text);
+    free(args);
+    free(name);
+    return rc;
 }
 
 /* Instantiates and calls; -1 only for a host-side failure (*err). */
 static int call_entry(const wasi_command *c, wasm_store *store, wasi2_ctx *ctx,
-                      const char *invoke, wasm_result *res, run_facts *facts, util_error **err)
+                      const wasi_config *config, const char *invoke, wasm_result *res,
+                      run_facts *facts, util_error **err)
 {
     component_instance *inst = component_instantiate(c->pre, store, ctx, res);
     if (inst == NULL)
         return 0;
     int rc = 0;
-    const component_func *f = entry_function(inst, invoke, err);
-    if (f == NULL) {
-        rc = -1;
+    if (invoke != NULL) {
+        rc = call_invoke(inst, config, invoke, res, facts, err);
     } else {
-        bool returns = strstr(component_func_signature(f), "->") != NULL;
-        component_val result;
-        if (component_func_call(inst, f, NULL, 0, returns ? &result : NULL, res) == 0) {
-            facts->finished = true;
-            /* wasi:cli/run's result<_, _>: err is the command's failure. */
-            bool failed = !invoke && returns && result.kind == COMPONENT_VAL_VARIANT &&
-                          result.of.variant.disc == 1;
-            facts->exit_code = failed ? 1 : 0;
-            if (component_func_post_return(inst, f, res) != 0)
-                facts->finished = false;
-        }
+        const component_func *f = run_function(inst, err);
+        if (f != NULL)
+            call_run(inst, f, res, facts);
+        else
+            rc = -1;
     }
     component_instance_free(inst);
     return rc;
@@ -167,7 +224,7 @@ static int run_component(const wasi_command *c, const wasi_config *config,
     bool watched = o->watch != NULL;
     facts.cancelled = watched && o->watch(o->watch_arg, store);
     if (!facts.cancelled)
-        rc = call_entry(c, store, ctx, o->invoke, &res, &facts, &err);
+        rc = call_entry(c, store, ctx, &cfg, o->invoke, &res, &facts, &err);
     if (watched && o->unwatch != NULL && o->unwatch(o->watch_arg))
         facts.cancelled = true;
     if (!facts.finished && res.kind == WASM_EXIT) {

@@ -246,9 +246,11 @@ wasi_command *wasi_command_compile(uint8_t *bytes, size_t len, const char *name,
                                    util_error **err);
 bool wasi_command_is_component(const wasi_command *c);
 void wasi_command_free(wasi_command *c);
-/* wasi_program_run for either kind.  For a component opts->invoke names a
- * function without parameters exported at its top level, called instead
- * of wasi:cli/run; opts->resolution is for modules only. */
+/* wasi_program_run for either kind.  For a component opts->invoke is
+ * "name" or "name(args)" with the arguments in WAVE (as wasmtime's
+ * --invoke): a function exported at its top level, called instead of
+ * wasi:cli/run, whose result is printed as WAVE and a newline on
+ * config->stdout_fd; opts->resolution is for modules only. */
 int wasi_command_run(const wasi_command *c, const wasi_config *config,
                      const wasi_program_options *opts, wasi_program_outcome *out);
 

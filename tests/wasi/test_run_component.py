@@ -107,6 +107,52 @@ def test_invoke_calls_a_top_level_function():
     assert "exports no function 'nothing-here'" in err(r), err(r)
 
 
+def test_invoke_takes_wave_arguments_and_prints_the_result():
+    reactor = os.path.join(REAL, "c-reactor.wasm")
+    r = run("--invoke", "add(40, 2)", reactor)
+    assert (r.returncode, out(r), err(r)) == (0, "42\n", ""), (r.returncode, out(r), err(r))
+    r = run("--invoke", "add( -50 ,8 )", reactor)
+    assert (r.returncode, out(r)) == (0, "-42\n"), (r.returncode, out(r), err(r))
+    # a function without a result prints nothing of its own, with or without ()
+    for spec in ("hello", "hello()"):
+        r = run("--invoke", spec, reactor)
+        assert (r.returncode, out(r)) == (0, "hello from reactor\n"), (spec, out(r), err(r))
+
+
+def test_invoke_prints_results_as_wave():
+    values = os.path.join(WASM, "invoke-values.wasm")
+    # a function with a result may be invoked without parentheses
+    for spec in ("answer", "answer()"):
+        r = run("--invoke", spec, values)
+        assert (r.returncode, out(r), err(r)) == (0, "42\n", ""), (spec, out(r), err(r))
+    r = run("--invoke", 'echo("tab\\there \\"q\\" \\u{2603}\\n")', values)
+    assert (r.returncode, out(r)) == (0, '"tab\\there \\"q\\" \u2603\\n"\n'), (out(r), err(r))
+    r = run("--help")
+    assert r.returncode == 0 and "'FUNC(ARGS)'" in out(r) and "WAVE" in out(r), out(r)
+
+
+def test_invoke_refuses_bad_argument_text():
+    reactor = os.path.join(REAL, "c-reactor.wasm")
+    cases = [
+        ('add(40, "x")',
+         'Error: --invoke add(40, "x"): argument 2 at 4: expected s32, found "x"\n'),
+        ("add(2147483648, 1)",
+         "Error: --invoke add(2147483648, 1): argument 1 at 0: 2147483648 is out of range "
+         "for s32 (-2147483648..2147483647)\n"),
+        ("add(1)",
+         "Error: --invoke add(1): func(a: s32, b: s32) -> s32 takes 2 arguments, 1 given\n"),
+        ("add(1",
+         "Error: --invoke 'add(1': expected NAME or NAME(ARGS) with a closing ')' at the "
+         "end\n"),
+        ("add",
+         "Error: 'add' takes parameters (func(a: s32, b: s32) -> s32); give them as "
+         "--invoke 'add(...)'\n"),
+    ]
+    for spec, message in cases:
+        r = run("--invoke", spec, reactor)
+        assert (r.returncode, out(r), err(r)) == (1, "", message), (spec, r.returncode, err(r))
+
+
 def test_a_component_without_run_says_so():
     r = run(os.path.join(REAL, "c-reactor.wasm"))
     assert r.returncode == 1, (r.returncode, err(r))
