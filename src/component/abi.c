@@ -52,30 +52,10 @@ int component_abi_trap(component_abi_cx *cx, const char *fmt, ...)
 
 /* ---- names for messages ------------------------------------------------ */
 
-static const char *prim_name(component_prim p)
-{
-    switch (p) {
-    case COMPONENT_PRIM_BOOL: return "bool";
-    case COMPONENT_PRIM_S8: return "s8";
-    case COMPONENT_PRIM_U8: return "u8";
-    case COMPONENT_PRIM_S16: return "s16";
-    case COMPONENT_PRIM_U16: return "u16";
-    case COMPONENT_PRIM_S32: return "s32";
-    case COMPONENT_PRIM_U32: return "u32";
-    case COMPONENT_PRIM_S64: return "s64";
-    case COMPONENT_PRIM_U64: return "u64";
-    case COMPONENT_PRIM_F32: return "f32";
-    case COMPONENT_PRIM_F64: return "f64";
-    case COMPONENT_PRIM_CHAR: return "char";
-    case COMPONENT_PRIM_STRING: return "string";
-    default: return "unsupported primitive";
-    }
-}
-
 static const char *type_name(const component_rtype *t)
 {
     switch (t->kind) {
-    case COMPONENT_TYPE_PRIM: return prim_name(t->prim);
+    case COMPONENT_TYPE_PRIM: return component_prim_name(t->prim);
     case COMPONENT_TYPE_RECORD: return "record";
     case COMPONENT_TYPE_VARIANT: return "variant";
     case COMPONENT_TYPE_LIST: return "list";
@@ -353,12 +333,12 @@ static int prim_from_bits(component_abi_cx *cx, component_prim p, uint64_t bits,
         out->of.ch = (uint32_t)bits;
         break;
     default:
-        return component_abi_trap(cx, "cannot lift a value of type %s", prim_name(p));
+        return component_abi_trap(cx, "cannot lift a value of type %s", component_prim_name(p));
     }
     return 0;
 }
 
-static component_val_kind prim_val_kind(component_prim p)
+component_val_kind component_prim_val_kind(component_prim p)
 {
     switch (p) {
     case COMPONENT_PRIM_BOOL: return COMPONENT_VAL_BOOL;
@@ -389,7 +369,7 @@ static int prim_to_bits(component_abi_cx *cx, const component_rtype *t, const co
                         uint64_t *bits)
 {
     component_prim p = t->prim;
-    if (v->kind != prim_val_kind(p))
+    if (v->kind != component_prim_val_kind(p))
         return wrong_kind(cx, t, v);
     int64_t lo = 0, hi = 0;
     uint64_t umax = 0;
@@ -421,18 +401,18 @@ static int prim_to_bits(component_abi_cx *cx, const component_rtype *t, const co
         *bits = v->of.ch;
         return 0;
     default:
-        return component_abi_trap(cx, "cannot lower a value of type %s", prim_name(p));
+        return component_abi_trap(cx, "cannot lower a value of type %s", component_prim_name(p));
     }
     if (umax) {
         if (v->of.u > umax)
             return component_abi_trap(cx, "value %llu out of range for %s",
-                                      (unsigned long long)v->of.u, prim_name(p));
+                                      (unsigned long long)v->of.u, component_prim_name(p));
         *bits = v->of.u;
         return 0;
     }
     if (v->of.s < lo || v->of.s > hi)
         return component_abi_trap(cx, "value %lld out of range for %s", (long long)v->of.s,
-                                  prim_name(p));
+                                  component_prim_name(p));
     *bits = (uint64_t)v->of.s;
     return 0;
 }

@@ -96,6 +96,10 @@ typedef struct component_abi_cx {
     wasm_result *res;               /* traps */
 } component_abi_cx;
 
+/* The component_val kind that carries a primitive's values (string for
+ * string and for what no number or char kind carries). */
+component_val_kind component_prim_val_kind(component_prim p);
+
 /* Sets res to a trap with this message; -1. */
 int component_abi_trap(component_abi_cx *cx, const char *fmt, ...) UTIL_PRINTF(2, 3);
 

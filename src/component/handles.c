@@ -160,6 +160,15 @@ static handle_slot *lookup(component_handles *h, uint32_t handle, component_reso
     return s;
 }
 
+/* The trap for moving or dropping a handle while calls borrow it (the
+ * spec's lend count): `action` is what was refused. */
+static int still_lent(wasm_result *res, const char *action, uint32_t handle,
+                      component_resource_type *type, uint32_t lends)
+{
+    return handles_trap(res, "cannot %s handle %u (%s): it is lent to %u call%s still running",
+                        action, handle, type_name(type), lends, lends == 1 ? "" : "s");
+}
+
 int component_handles_take_own(component_handles *h, uint32_t handle,
                                component_resource_type *type, uintptr_t *rep, wasm_result *res)
 {
@@ -170,9 +179,7 @@ int component_handles_take_own(component_handles *h, uint32_t handle,
         return handles_trap(res, "handle %u is a borrow of %s, expected an own", handle,
                             type_name(type));
     if (s->lends)
-        return handles_trap(res, "cannot move own handle %u (%s): it is lent to %u call%s still "
-                                 "running", handle, type_name(type), s->lends,
-                            s->lends == 1 ? "" : "s");
+        return still_lent(res, "move own", handle, type, s->lends);
     *rep = s->rep;
     remove_slot(h, handle);
     return 0;
@@ -211,9 +218,7 @@ int component_handles_drop(component_handles *h, uint32_t handle, component_reso
     if (!s)
         return -1;
     if (s->lends)
-        return handles_trap(res, "cannot drop handle %u (%s): it is lent to %u call%s still "
-                                 "running", handle, type_name(type), s->lends,
-                            s->lends == 1 ? "" : "s");
+        return still_lent(res, "drop", handle, type, s->lends);
     *rep = s->rep;
     *run_dtor = s->own;
     remove_slot(h, handle);

@@ -487,25 +487,6 @@ typedef struct val_check {
     util_error **err;
 } val_check;
 
-static component_val_kind prim_val_kind(component_prim prim)
-{
-    switch (prim) {
-    case COMPONENT_PRIM_BOOL: return COMPONENT_VAL_BOOL;
-    case COMPONENT_PRIM_S8: return COMPONENT_VAL_S8;
-    case COMPONENT_PRIM_U8: return COMPONENT_VAL_U8;
-    case COMPONENT_PRIM_S16: return COMPONENT_VAL_S16;
-    case COMPONENT_PRIM_U16: return COMPONENT_VAL_U16;
-    case COMPONENT_PRIM_S32: return COMPONENT_VAL_S32;
-    case COMPONENT_PRIM_U32: return COMPONENT_VAL_U32;
-    case COMPONENT_PRIM_S64: return COMPONENT_VAL_S64;
-    case COMPONENT_PRIM_U64: return COMPONENT_VAL_U64;
-    case COMPONENT_PRIM_F32: return COMPONENT_VAL_F32;
-    case COMPONENT_PRIM_F64: return COMPONENT_VAL_F64;
-    case COMPONENT_PRIM_CHAR: return COMPONENT_VAL_CHAR;
-    default: return COMPONENT_VAL_STRING;
-    }
-}
-
 static bool is_number_prim(const component_rtype *t)
 {
     return t->kind == COMPONENT_TYPE_PRIM && t->prim != COMPONENT_PRIM_BOOL &&
@@ -618,7 +599,7 @@ static int check_val(val_check *c, const component_rtype *t, const component_val
 {
     switch (t->kind) {
     case COMPONENT_TYPE_PRIM:
-        if (v->kind != prim_val_kind(t->prim))
+        if (v->kind != component_prim_val_kind(t->prim))
             return check_fail(c, t, "value of another type");
         if (v->kind == COMPONENT_VAL_CHAR &&
             (v->of.ch > 0x10ffff || (v->of.ch >= 0xd800 && v->of.ch <= 0xdfff)))

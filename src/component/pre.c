@@ -34,16 +34,25 @@ const component *component_pre_component(const component_pre *pre)
     return pre->c;
 }
 
-component_pre *component_pre_new(const uint8_t *bytes, size_t len, const component_linker *l,
-                                 util_error **err)
+/* A pre holding its own copy of the binary (the model points into it) and
+ * an empty type pool: what building a pre and only visiting its imports
+ * both start from. */
+static component_pre *pre_alloc(const uint8_t *bytes, size_t len)
 {
-    util_error *e = NULL;
     component_pre *pre = util_xcalloc(1, sizeof *pre);
     pre->bytes = util_xmalloc(len ? len : 1);
     if (len)
         memcpy(pre->bytes, bytes, len);
     pre->len = len;
     pre->pool = component_rtype_pool_new();
+    return pre;
+}
+
+component_pre *component_pre_new(const uint8_t *bytes, size_t len, const component_linker *l,
+                                 util_error **err)
+{
+    util_error *e = NULL;
+    component_pre *pre = pre_alloc(bytes, len);
     pre->linker = l;
     if (component_decode(pre->bytes, len, &pre->c, &e) < 0) {
         util_error_wrap(&e, "malformed component");
@@ -72,12 +81,7 @@ int component_visit_imports(const uint8_t *bytes, size_t len,
                                           const component_rtype *vtype),
                             void *env, util_error **err)
 {
-    component_pre *pre = util_xcalloc(1, sizeof *pre);
-    pre->bytes = util_xmalloc(len ? len : 1);
-    if (len)
-        memcpy(pre->bytes, bytes, len);
-    pre->len = len;
-    pre->pool = component_rtype_pool_new();
+    component_pre *pre = pre_alloc(bytes, len);
     pre->visit = visit;
     pre->visit_env = env;
     int rc = -1;

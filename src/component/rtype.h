@@ -108,6 +108,9 @@ int component_rfunc_layout(component_rfunc *f, util_error **err);
  * for messages ("func(self: borrow<output-stream>) -> u64"); truncates. */
 void component_rtype_format(const component_rtype *t, char *buf, size_t cap);
 void component_rfunc_format(const component_rfunc *f, char *buf, size_t cap);
+/* A primitive's WIT name ("bool", "string", ...; "?" for none), for
+ * formatting and for messages. */
+const char *component_prim_name(component_prim p);
 
 /* Structural equality, the rule imports are checked by: same kinds, same
  * labels in the same order, same resource identities.  On a difference,

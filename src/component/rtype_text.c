@@ -52,7 +52,7 @@ static void finish(out *o)
         memcpy(o->buf + o->cap - 4, "...", 4);
 }
 
-static const char *prim_name(component_prim prim)
+const char *component_prim_name(component_prim prim)
 {
     switch (prim) {
     case COMPONENT_PRIM_BOOL: return "bool";
@@ -135,7 +135,7 @@ static void format_type(out *o, const component_rtype *t)
     }
     switch (t->kind) {
     case COMPONENT_TYPE_PRIM:
-        put(o, prim_name(t->prim));
+        put(o, component_prim_name(t->prim));
         return;
     case COMPONENT_TYPE_LIST:
     case COMPONENT_TYPE_OPTION:

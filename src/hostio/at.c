@@ -35,6 +35,29 @@ static const char *with_slash(resolved *r)
     return hostio_path_name_slash(&r->p, r->slash, sizeof(r->slash));
 }
 
+static void pair_fini(resolved *a, resolved *b)
+{
+    hostio_path_fini(&a->p);
+    hostio_path_fini(&b->p);
+}
+
+/* Both paths of a two-path operation (link, rename; the new one never
+ * followed): 0 with both resolved, to be finished with pair_fini, or the
+ * first error with nothing left to finish. */
+static int resolve_pair(int dir, const char *path, bool follow, int new_dir,
+                        const char *new_path, resolved *a, resolved *b)
+{
+    int rc = resolve(dir, path, follow, a);
+    if (rc != 0) {
+        hostio_path_fini(&a->p);
+        return rc;
+    }
+    rc = resolve(new_dir, new_path, false, b);
+    if (rc != 0)
+        pair_fini(a, b);
+    return rc;
+}
+
 static int errno_or_zero(int rc)
 {
     return rc < 0 ? errno : 0;
@@ -120,21 +143,15 @@ int hostio_utimens_at(int dir, const char *path, bool follow, const struct times
 int hostio_link_at(int dir, const char *path, bool follow, int new_dir, const char *new_path)
 {
     resolved a, b;
-    int rc = resolve(dir, path, follow, &a);
-    if (rc != 0) {
-        hostio_path_fini(&a.p);
+    int rc = resolve_pair(dir, path, follow, new_dir, new_path, &a, &b);
+    if (rc != 0)
         return rc;
-    }
-    rc = resolve(new_dir, new_path, false, &b);
-    if (rc == 0) {
-        struct stat st;
-        if (fstatat(a.p.dirfd, a.p.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-            rc = EPERM; /* hard links to directories: Linux says EPERM too */
-        else
-            rc = errno_or_zero(linkat(a.p.dirfd, with_slash(&a), b.p.dirfd, with_slash(&b), 0));
-    }
-    hostio_path_fini(&a.p);
-    hostio_path_fini(&b.p);
+    struct stat st;
+    if (fstatat(a.p.dirfd, a.p.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+        rc = EPERM; /* hard links to directories: Linux says EPERM too */
+    else
+        rc = errno_or_zero(linkat(a.p.dirfd, with_slash(&a), b.p.dirfd, with_slash(&b), 0));
+    pair_fini(&a, &b);
     return rc;
 }
 
@@ -167,23 +184,17 @@ int hostio_rmdir_at(int dir, const char *path)
 int hostio_rename_at(int dir, const char *path, int new_dir, const char *new_path)
 {
     resolved a, b;
-    int rc = resolve(dir, path, false, &a);
-    if (rc != 0) {
-        hostio_path_fini(&a.p);
+    int rc = resolve_pair(dir, path, false, new_dir, new_path, &a, &b);
+    if (rc != 0)
         return rc;
-    }
-    rc = resolve(new_dir, new_path, false, &b);
-    if (rc == 0) {
-        /* Only a directory may be named with a trailing slash, on either side. */
-        struct stat st;
-        if ((a.p.must_dir || b.p.must_dir) &&
-            fstatat(a.p.dirfd, a.p.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
-            rc = ENOTDIR;
-        else if (renameat(a.p.dirfd, with_slash(&a), b.p.dirfd, with_slash(&b)) < 0)
-            rc = errno == EEXIST ? ENOTEMPTY : errno;
-    }
-    hostio_path_fini(&a.p);
-    hostio_path_fini(&b.p);
+    /* Only a directory may be named with a trailing slash, on either side. */
+    struct stat st;
+    if ((a.p.must_dir || b.p.must_dir) &&
+        fstatat(a.p.dirfd, a.p.name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+        rc = ENOTDIR;
+    else if (renameat(a.p.dirfd, with_slash(&a), b.p.dirfd, with_slash(&b)) < 0)
+        rc = errno == EEXIST ? ENOTEMPTY : errno;
+    pair_fini(&a, &b);
     return rc;
 }
 

@@ -121,12 +121,24 @@ wasi2_fs_error wasi2_fs_error_from_errno(int e)
     }
 }
 
-/* A result<_, error-code> (ok carries nothing) from an errno. */
-static int done(component_call *call, component_val *result, int e)
+int wasi2_fs_done(component_call *call, component_val *result, int e)
 {
     if (e != 0)
         return wv_err(call, result, wasi2_fs_error_from_errno(e));
     return wv_ok(call, result, NULL);
+}
+
+int wasi2_fs_stat_result(component_call *call, component_val *result, int e,
+                         const struct stat *st,
+                         int (*val)(component_call *call, const struct stat *st,
+                                    component_val *out))
+{
+    if (e != 0)
+        return wasi2_fs_done(call, result, e);
+    component_val v;
+    if (val(call, st, &v) < 0)
+        return -1;
+    return wv_ok(call, result, &v);
 }
 
 uint32_t wasi2_descriptor_type_of_mode(unsigned mode)
@@ -240,7 +252,7 @@ WASI2_HOST_FN(wasi2_fs_read)
         return component_call_trap(call, "out of memory for a read of %zu bytes", want);
     ssize_t n = want ? pread(d->host, buf, want, (off_t)off) : 0;
     if (n < 0)
-        return done(call, result, errno);
+        return wasi2_fs_done(call, result, errno);
     component_val *f = component_call_vals(call, 3);
     if (f == NULL)
         return component_call_trap(call, "out of memory for a result");
@@ -259,7 +271,7 @@ WASI2_HOST_FN(wasi2_fs_write)
     uint64_t off = args[2].of.u;
     int e = may_write(d);
     if (e != 0)
-        return done(call, result, e);
+        return wasi2_fs_done(call, result, e);
     if (off > INT64_MAX)
         return wv_err(call, result, FSE_INVALID);
     const uint8_t *bytes = wasi2_list_bytes(call, buf);
@@ -267,7 +279,7 @@ WASI2_HOST_FN(wasi2_fs_write)
         return component_call_trap(call, "out of memory for a write of %zu bytes", buf->of.list.n);
     ssize_t n = pwrite(d->host, bytes, buf->of.list.n, (off_t)off);
     if (n < 0)
-        return done(call, result, errno);
+        return wasi2_fs_done(call, result, errno);
     component_val v = wv_u64((uint64_t)n);
     return wv_ok(call, result, &v);
 }
@@ -302,17 +314,21 @@ int wasi2_fs_stat_val(component_call *call, const struct stat *st, component_val
     return 0;
 }
 
+/* stat and metadata-hash of the descriptor itself. */
+static int fstat_result(component_call *call, component_val *result, const component_val *args,
+                        int (*val)(component_call *call, const struct stat *st,
+                                   component_val *out))
+{
+    struct stat st;
+    int e = fstat(self_of(args)->host, &st) < 0 ? errno : 0;
+    return wasi2_fs_stat_result(call, result, e, &st, val);
+}
+
 WASI2_HOST_FN(wasi2_fs_stat)
 {
     (void)env;
     (void)nargs;
-    struct stat st;
-    if (fstat(self_of(args)->host, &st) < 0)
-        return done(call, result, errno);
-    component_val v;
-    if (wasi2_fs_stat_val(call, &st, &v) < 0)
-        return -1;
-    return wv_ok(call, result, &v);
+    return fstat_result(call, result, args, wasi2_fs_stat_val);
 }
 
 WASI2_HOST_FN(wasi2_fs_get_type)
@@ -321,7 +337,7 @@ WASI2_HOST_FN(wasi2_fs_get_type)
     (void)nargs;
     struct stat st;
     if (fstat(self_of(args)->host, &st) < 0)
-        return done(call, result, errno);
+        return wasi2_fs_done(call, result, errno);
     component_val v = wv_enum(wasi2_descriptor_type_of_mode(st.st_mode));
     return wv_ok(call, result, &v);
 }
@@ -344,7 +360,7 @@ WASI2_HOST_FN(wasi2_fs_set_size)
         e = EFBIG;
     if (e == 0 && ftruncate(d->host, (off_t)args[1].of.u) < 0)
         e = errno;
-    return done(call, result, e);
+    return wasi2_fs_done(call, result, e);
 }
 
 bool wasi2_fs_timespec(const component_val *nt, struct timespec *ts)
@@ -375,7 +391,7 @@ WASI2_HOST_FN(wasi2_fs_set_times)
     struct timespec ts[2];
     if (!wasi2_fs_timespec(&args[1], &ts[0]) || !wasi2_fs_timespec(&args[2], &ts[1]))
         return wv_err(call, result, FSE_INVALID);
-    return done(call, result, futimens(d->host, ts) < 0 ? errno : 0);
+    return wasi2_fs_done(call, result, futimens(d->host, ts) < 0 ? errno : 0);
 }
 
 WASI2_HOST_FN(wasi2_fs_advise)
@@ -391,7 +407,7 @@ WASI2_HOST_FN(wasi2_fs_advise)
         return wv_err(call, result, FSE_INVALID);
     if (d->filetype == HOSTIO_FT_DIR)
         return wv_err(call, result, FSE_BAD_DESCRIPTOR);
-    return done(call, result, posix_fadvise(d->host, (off_t)off, (off_t)len, advice[a]));
+    return wasi2_fs_done(call, result, posix_fadvise(d->host, (off_t)off, (off_t)len, advice[a]));
 }
 
 static int sync_with(component_call *call, component_val *result, const component_val *args,
@@ -401,7 +417,7 @@ static int sync_with(component_call *call, component_val *result, const componen
     int e = fn(d->host) < 0 ? errno : 0;
     if (e == EINVAL) /* directories and special files cannot be synced: nothing to do */
         e = 0;
-    return done(call, result, e);
+    return wasi2_fs_done(call, result, e);
 }
 
 WASI2_HOST_FN(wasi2_fs_sync_data)
@@ -463,13 +479,7 @@ WASI2_HOST_FN(wasi2_fs_metadata_hash)
 {
     (void)env;
     (void)nargs;
-    struct stat st;
-    if (fstat(self_of(args)->host, &st) < 0)
-        return done(call, result, errno);
-    component_val v;
-    if (wasi2_fs_hash_val(call, &st, &v) < 0)
-        return -1;
-    return wv_ok(call, result, &v);
+    return fstat_result(call, result, args, wasi2_fs_hash_val);
 }
 
 WASI2_HOST_FN(wasi2_fs_is_same_object)
@@ -504,12 +514,12 @@ WASI2_HOST_FN(wasi2_fs_read_directory)
     /* A fresh open of the directory: its own position, from the start. */
     int fd = openat(d->host, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return done(call, result, errno);
+        return wasi2_fs_done(call, result, errno);
     DIR *dir = fdopendir(fd);
     if (dir == NULL) {
         int e = errno;
         close(fd);
-        return done(call, result, e);
+        return wasi2_fs_done(call, result, e);
     }
     component_val v = wasi2_own(reg->fs.dir_stream, dir);
     return wv_ok(call, result, &v);
@@ -526,7 +536,7 @@ WASI2_HOST_FN(wasi2_fs_read_directory_entry)
         e = readdir(dir);
         if (e == NULL) {
             if (errno != 0)
-                return done(call, result, errno);
+                return wasi2_fs_done(call, result, errno);
             component_val none = wv_enum(0);
             return wv_ok(call, result, &none);
         }
@@ -669,7 +679,7 @@ static int stream_result(component_call *call, void *env, component_val *result,
     wasi2_stream *s = NULL;
     int e = file_stream_new(self_of(args), off, output, append, &s);
     if (e != 0)
-        return done(call, result, e);
+        return wasi2_fs_done(call, result, e);
     component_val v =
         wasi2_own(output ? reg->host->output_stream : reg->host->input_stream, s);
     return wv_ok(call, result, &v);

@@ -51,16 +51,38 @@ static int prologue(const component_val *dir, const component_val *path, bool mu
     return out->path == NULL ? EILSEQ : 0;
 }
 
-static int done(component_call *call, component_val *result, int e)
-{
-    if (e != 0)
-        return wv_err(call, result, wasi2_fs_error_from_errno(e));
-    return wv_ok(call, result, NULL);
-}
-
 static bool follows(const component_val *path_flags)
 {
     return path_flags->of.flags & PF_SYMLINK_FOLLOW;
+}
+
+/* stat-at and metadata-hash-at: (self, path-flags, path) -> what `val`
+ * makes of the stat. */
+static int stat_at_result(component_call *call, component_val *result, const component_val *args,
+                          int (*val)(component_call *call, const struct stat *st,
+                                     component_val *out))
+{
+    at_args a;
+    struct stat st;
+    int e = prologue(&args[0], &args[2], false, &a);
+    cleanup_free char *path = a.path;
+    if (e == 0)
+        e = hostio_stat_at(a.dir->host, path, follows(&args[1]), &st);
+    return wasi2_fs_stat_result(call, result, e, &st, val);
+}
+
+/* The methods that change one name and take nothing else, (self, path)
+ * -> result<_, error-code>: create-directory-at, remove-directory-at,
+ * unlink-file-at. */
+static int change_at(component_call *call, component_val *result, const component_val *args,
+                     int (*op)(int dir, const char *path))
+{
+    at_args a;
+    int e = prologue(&args[0], &args[1], true, &a);
+    cleanup_free char *path = a.path;
+    if (e == 0)
+        e = op(a.dir->host, path);
+    return wasi2_fs_done(call, result, e);
 }
 
 WASI2_HOST_FN(wasi2_fs_open_at)
@@ -79,7 +101,7 @@ WASI2_HOST_FN(wasi2_fs_open_at)
     if (e == 0 && (oflags & OF_TRUNCATE) && !writes)
         e = EINVAL; /* truncating is writing: it needs the write flag */
     if (e != 0)
-        return done(call, result, e);
+        return wasi2_fs_done(call, result, e);
 
     int how = writes ? ((flags & DF_READ) ? O_RDWR : O_WRONLY) : O_RDONLY;
     if (oflags & OF_CREATE)
@@ -98,7 +120,7 @@ WASI2_HOST_FN(wasi2_fs_open_at)
     struct stat st;
     e = hostio_open_at(a.dir->host, path, follows(&args[1]), how, false, &fd, &st);
     if (e != 0)
-        return done(call, result, e);
+        return wasi2_fs_done(call, result, e);
     uint8_t ft = hostio_filetype_from_mode(st.st_mode);
     /* A directory keeps the rights of the one it was opened through, as
      * a preopen's subdirectories do in other runtimes; a file gets what
@@ -115,48 +137,21 @@ WASI2_HOST_FN(wasi2_fs_create_directory_at)
 {
     (void)env;
     (void)nargs;
-    at_args a;
-    int e = prologue(&args[0], &args[1], true, &a);
-    cleanup_free char *path = a.path;
-    if (e == 0)
-        e = hostio_mkdir_at(a.dir->host, path);
-    return done(call, result, e);
+    return change_at(call, result, args, hostio_mkdir_at);
 }
 
 WASI2_HOST_FN(wasi2_fs_stat_at)
 {
     (void)env;
     (void)nargs;
-    at_args a;
-    struct stat st;
-    int e = prologue(&args[0], &args[2], false, &a);
-    cleanup_free char *path = a.path;
-    if (e == 0)
-        e = hostio_stat_at(a.dir->host, path, follows(&args[1]), &st);
-    if (e != 0)
-        return done(call, result, e);
-    component_val v;
-    if (wasi2_fs_stat_val(call, &st, &v) < 0)
-        return -1;
-    return wv_ok(call, result, &v);
+    return stat_at_result(call, result, args, wasi2_fs_stat_val);
 }
 
 WASI2_HOST_FN(wasi2_fs_metadata_hash_at)
 {
     (void)env;
     (void)nargs;
-    at_args a;
-    struct stat st;
-    int e = prologue(&args[0], &args[2], false, &a);
-    cleanup_free char *path = a.path;
-    if (e == 0)
-        e = hostio_stat_at(a.dir->host, path, follows(&args[1]), &st);
-    if (e != 0)
-        return done(call, result, e);
-    component_val v;
-    if (wasi2_fs_hash_val(call, &st, &v) < 0)
-        return -1;
-    return wv_ok(call, result, &v);
+    return stat_at_result(call, result, args, wasi2_fs_hash_val);
 }
 
 WASI2_HOST_FN(wasi2_fs_set_times_at)
@@ -173,7 +168,7 @@ WASI2_HOST_FN(wasi2_fs_set_times_at)
         e = EINVAL;
     if (e == 0)
         e = hostio_utimens_at(a.dir->host, path, follows(&args[1]), ts);
-    return done(call, result, e);
+    return wasi2_fs_done(call, result, e);
 }
 
 WASI2_HOST_FN(wasi2_fs_link_at)
@@ -188,7 +183,7 @@ WASI2_HOST_FN(wasi2_fs_link_at)
     cleanup_free char *new_path = b.path;
     if (e == 0)
         e = hostio_link_at(a.dir->host, old_path, follows(&args[1]), b.dir->host, new_path);
-    return done(call, result, e);
+    return wasi2_fs_done(call, result, e);
 }
 
 WASI2_HOST_FN(wasi2_fs_readlink_at)
@@ -207,7 +202,7 @@ WASI2_HOST_FN(wasi2_fs_readlink_at)
     if (e == 0 && !wasi2_utf8_valid(target, n))
         e = EILSEQ;
     if (e != 0)
-        return done(call, result, e);
+        return wasi2_fs_done(call, result, e);
     component_val v;
     if (wasi2_val_string(call, &v, target, n) < 0)
         return -1;
@@ -218,12 +213,7 @@ WASI2_HOST_FN(wasi2_fs_remove_directory_at)
 {
     (void)env;
     (void)nargs;
-    at_args a;
-    int e = prologue(&args[0], &args[1], true, &a);
-    cleanup_free char *path = a.path;
-    if (e == 0)
-        e = hostio_rmdir_at(a.dir->host, path);
-    return done(call, result, e);
+    return change_at(call, result, args, hostio_rmdir_at);
 }
 
 WASI2_HOST_FN(wasi2_fs_rename_at)
@@ -238,7 +228,7 @@ WASI2_HOST_FN(wasi2_fs_rename_at)
     cleanup_free char *new_path = b.path;
     if (e == 0)
         e = hostio_rename_at(a.dir->host, old_path, b.dir->host, new_path);
-    return done(call, result, e);
+    return wasi2_fs_done(call, result, e);
 }
 
 WASI2_HOST_FN(wasi2_fs_symlink_at)
@@ -253,17 +243,12 @@ WASI2_HOST_FN(wasi2_fs_symlink_at)
         e = EILSEQ;
     if (e == 0)
         e = hostio_symlink_at(target, a.dir->host, path);
-    return done(call, result, e);
+    return wasi2_fs_done(call, result, e);
 }
 
 WASI2_HOST_FN(wasi2_fs_unlink_file_at)
 {
     (void)env;
     (void)nargs;
-    at_args a;
-    int e = prologue(&args[0], &args[1], true, &a);
-    cleanup_free char *path = a.path;
-    if (e == 0)
-        e = hostio_unlink_at(a.dir->host, path);
-    return done(call, result, e);
+    return change_at(call, result, args, hostio_unlink_at);
 }

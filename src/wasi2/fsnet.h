@@ -198,6 +198,14 @@ int wasi2_fs_stat_val(component_call *call, const struct stat *st, component_val
 bool wasi2_fs_timespec(const component_val *new_timestamp, struct timespec *ts);
 /* metadata-hash-value of (dev, ino). */
 int wasi2_fs_hash_val(component_call *call, const struct stat *st, component_val *out);
+/* A result<_, error-code> (ok carries nothing) from an errno (0: ok). */
+int wasi2_fs_done(component_call *call, component_val *result, int e);
+/* result<T, error-code>: the error of errno `e`, or else what `val` makes
+ * of *st (descriptor-stat, metadata-hash-value). */
+int wasi2_fs_stat_result(component_call *call, component_val *result, int e,
+                         const struct stat *st,
+                         int (*val)(component_call *call, const struct stat *st,
+                                    component_val *out));
 
 /* ---- wasi:sockets ------------------------------------------------------ */
 

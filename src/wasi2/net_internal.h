@@ -1,5 +1,5 @@
 /*
- * net_internal.h - private to wasi:sockets (sockets.c, tcp.c, udp.c):
+ * net_internal.h - private to wasi:sockets (sockets.c, sock.c, tcp.c, udp.c):
  * address conversions, error results and the per-interface registration
  * tables.
  */
@@ -49,10 +49,44 @@ void wasi2_dgram_drop(uintptr_t rep);
 void wasi2_resolve_stream_drop(uintptr_t rep);
 WASI2_HOST_FN(wasi2_udp_create);
 
+/* ---- sock.c: what tcp and udp sockets share ---------------------------- */
+
+/* The head of a tcp_sock and a udp_sock (their first member), so that the
+ * methods needing only these serve both resources. */
+typedef struct wasi2_sock {
+    int fd;
+    int family;
+} wasi2_sock;
+
+/* A non-blocking socket of `type`; an ipv6 one speaks ipv6 only.  -1 and
+ * errno on failure. */
+int wasi2_sock_open(int family, int type);
+/* bind(2) to an ip-socket-address value (SO_REUSEADDR first when
+ * reuse_port and the port is not 0): 0 or an errno (EINVAL: the address
+ * is not of the socket's family). */
+int wasi2_sock_bind(const wasi2_sock *s, const component_val *address, bool reuse_port);
+/* An address to send to or connect to: of `family`, a port, specified. */
+bool wasi2_remote_address_from(const component_val *v, int family, struct sockaddr_storage *ss,
+                               socklen_t *len);
+/* result<ip-socket-address, error-code> of getsockname / getpeername. */
+int wasi2_sock_address_result(component_call *call, component_val *result, int fd,
+                              int (*get)(int, struct sockaddr *, socklen_t *));
+/* A pollable's readiness on fd: ready now, or the fd and events to wait on. */
+bool wasi2_sock_ready(int fd, short want, int *fd_out, short *events);
+
 /* A socket option as a result<u64, error-code> / a setter's result. */
 int wasi2_sockopt_get(component_call *call, component_val *result, int fd, int level, int name,
                       component_val_kind kind, uint64_t scale);
 int wasi2_sockopt_set(component_call *call, component_val *result, int fd, int level, int name,
                       uint64_t value);
+
+/* Methods of both socket resources (self: a wasi2_sock). */
+WASI2_HOST_FN(wasi2_sock_address_family);
+WASI2_HOST_FN(wasi2_sock_hop_limit);
+WASI2_HOST_FN(wasi2_sock_set_hop_limit);
+WASI2_HOST_FN(wasi2_sock_receive_buffer_size);
+WASI2_HOST_FN(wasi2_sock_set_receive_buffer_size);
+WASI2_HOST_FN(wasi2_sock_send_buffer_size);
+WASI2_HOST_FN(wasi2_sock_set_send_buffer_size);
 
 #endif

@@ -66,11 +66,19 @@ bool wasi2_pollable_ready(wasi2_pollable *p)
         return true;
     if (pfd.fd < 0)
         return false;
+    short revents;
+    return wasi2_poll_now(pfd.fd, pfd.events, &revents) != 0;
+}
+
+int wasi2_poll_now(int fd, short events, short *revents)
+{
+    struct pollfd p = {.fd = fd, .events = events};
     int rc;
     do {
-        rc = poll(&pfd, 1, 0);
+        rc = poll(&p, 1, 0);
     } while (rc < 0 && errno == EINTR);
-    return rc != 0;
+    *revents = rc > 0 ? p.revents : 0;
+    return rc;
 }
 
 /* The nearest deadline among the timers, or UINT64_MAX. */

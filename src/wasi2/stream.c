@@ -242,12 +242,8 @@ typedef struct fd_stream {
 /* Without blocking: poll(2) with a zero timeout. */
 static bool fd_ready_now(int fd, short events)
 {
-    struct pollfd p = {.fd = fd, .events = events};
-    int rc;
-    do {
-        rc = poll(&p, 1, 0);
-    } while (rc < 0 && errno == EINTR);
-    return rc != 0; /* an error: let the op report it */
+    short revents;
+    return wasi2_poll_now(fd, events, &revents) != 0; /* an error: let the op report it */
 }
 
 static ssize_t fd_read(void *self, void *buf, size_t len)
@@ -279,16 +275,13 @@ static ssize_t fd_check_write(void *self)
     fd_stream *f = self;
     if (f->fd < 0 || !f->waits)
         return FD_FILE_PERMIT;
-    struct pollfd p = {.fd = f->fd, .events = POLLOUT};
-    int rc;
-    do {
-        rc = poll(&p, 1, 0);
-    } while (rc < 0 && errno == EINTR);
+    short revents;
+    int rc = wasi2_poll_now(f->fd, POLLOUT, &revents);
     if (rc < 0)
         return -1;
-    if (p.revents & (POLLERR | POLLHUP))
+    if (revents & (POLLERR | POLLHUP))
         return WASI2_STREAM_CLOSED; /* the reader is gone */
-    if (p.revents & POLLNVAL) {
+    if (revents & POLLNVAL) {
         errno = EBADF;
         return -1;
     }

@@ -36,8 +36,7 @@ typedef enum {
 } tcp_state;
 
 typedef struct tcp_sock {
-    int fd;
-    int family;
+    wasi2_sock net; /* first: the methods sock.c serves */
     tcp_state state;
     int connect_error; /* why the connection failed, for finish-connect */
     uint64_t backlog;
@@ -49,8 +48,8 @@ static void tcp_unref(void *p)
     tcp_sock *s = p;
     if (--s->refs > 0)
         return;
-    if (s->fd >= 0)
-        close(s->fd);
+    if (s->net.fd >= 0)
+        close(s->net.fd);
     free(s);
 }
 
@@ -63,7 +62,8 @@ void wasi2_tcp_drop(uintptr_t rep)
 static tcp_sock *tcp_new(int fd, int family, tcp_state state)
 {
     tcp_sock *s = util_xcalloc(1, sizeof(*s));
-    *s = (tcp_sock){.fd = fd, .family = family, .state = state, .backlog = 128, .refs = 1};
+    *s = (tcp_sock){
+        .net = {.fd = fd, .family = family}, .state = state, .backlog = 128, .refs = 1};
     return s;
 }
 
@@ -97,17 +97,6 @@ static ssize_t send_room(int fd)
     return room > CONN_WRITE_PERMIT_MAX ? CONN_WRITE_PERMIT_MAX : room;
 }
 
-static bool poll_now(int fd, short events, short *revents)
-{
-    struct pollfd p = {.fd = fd, .events = events};
-    int rc;
-    do {
-        rc = poll(&p, 1, 0);
-    } while (rc < 0 && errno == EINTR);
-    *revents = rc > 0 ? p.revents : 0;
-    return rc != 0;
-}
-
 static ssize_t conn_read(void *self, void *buf, size_t len)
 {
     conn_stream *c = self;
@@ -131,7 +120,7 @@ static ssize_t conn_check_write(void *self)
 {
     conn_stream *c = self;
     short rev;
-    if (!poll_now(c->fd, POLLOUT, &rev))
+    if (wasi2_poll_now(c->fd, POLLOUT, &rev) == 0)
         return 0;
     if (rev & POLLERR) {
         int e = 0;
@@ -171,24 +160,14 @@ static ssize_t conn_write(void *self, const void *buf, size_t len)
     return 0;
 }
 
-static bool conn_ready(int fd, short want, int *fd_out, short *events)
-{
-    short rev;
-    if (poll_now(fd, want, &rev))
-        return true;
-    *fd_out = fd;
-    *events = want;
-    return false;
-}
-
 static bool conn_ready_in(void *self, int *fd, short *events)
 {
-    return conn_ready(((conn_stream *)self)->fd, POLLIN, fd, events);
+    return wasi2_sock_ready(((conn_stream *)self)->fd, POLLIN, fd, events);
 }
 
 static bool conn_ready_out(void *self, int *fd, short *events)
 {
-    return conn_ready(((conn_stream *)self)->fd, POLLOUT, fd, events);
+    return wasi2_sock_ready(((conn_stream *)self)->fd, POLLOUT, fd, events);
 }
 
 static void conn_close(void *self)
@@ -251,13 +230,9 @@ WASI2_HOST_FN(wasi2_tcp_create)
     if (!wasi2_net_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     int family = family_of(&args[0]);
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = wasi2_sock_open(family, SOCK_STREAM);
     if (fd < 0)
         return wasi2_net_done(call, result, errno);
-    if (family == AF_INET6) { /* an ipv6 socket speaks ipv6 only, as the WIT says */
-        int one = 1;
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    }
     tcp_sock *s = tcp_new(fd, family, TS_UNBOUND);
     component_val v = wasi2_own(reg->net.tcp, s);
     return wv_ok(call, result, &v);
@@ -271,16 +246,10 @@ static WASI2_HOST_FN(wasi2_tcp_start_bind)
         return wv_err(call, result, NE_ACCESS_DENIED);
     if (s->state != TS_UNBOUND)
         return wv_err(call, result, NE_INVALID_STATE);
-    struct sockaddr_storage ss;
-    socklen_t len;
-    if (wasi2_socket_address_from(&args[2], s->family, &ss, &len) != 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
     /* A port in TIME_WAIT may be reused at once, as every other runtime allows. */
-    int one = 1;
-    if (wasi2_address_port(&ss) != 0)
-        setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(s->fd, (struct sockaddr *)&ss, len) < 0)
-        return wasi2_net_done(call, result, errno);
+    int e = wasi2_sock_bind(&s->net, &args[2], true);
+    if (e != 0)
+        return wasi2_net_done(call, result, e);
     s->state = TS_BIND_STARTED;
     return wv_ok(call, result, NULL);
 }
@@ -306,11 +275,10 @@ static WASI2_HOST_FN(wasi2_tcp_start_connect)
         return wv_err(call, result, NE_INVALID_STATE);
     struct sockaddr_storage ss;
     socklen_t len;
-    if (wasi2_socket_address_from(&args[2], s->family, &ss, &len) != 0 ||
-        wasi2_address_port(&ss) == 0 || wasi2_address_unspecified(&ss))
+    if (!wasi2_remote_address_from(&args[2], s->net.family, &ss, &len))
         return wv_err(call, result, NE_INVALID_ARGUMENT);
     s->connect_error = 0;
-    if (connect(s->fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+    if (connect(s->net.fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
         int e = errno;
         if (e == EACCES || e == EPERM || e == EINVAL || e == EAFNOSUPPORT)
             return wasi2_net_done(call, result, e); /* nothing started */
@@ -326,7 +294,7 @@ static int connect_outcome(tcp_sock *s)
 {
     if (s->connect_error != 0)
         return s->connect_error;
-    struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+    struct pollfd p = {.fd = s->net.fd, .events = POLLOUT};
     int n = poll(&p, 1, 0);
     if (n < 0)
         return errno;
@@ -334,7 +302,7 @@ static int connect_outcome(tcp_sock *s)
         return EAGAIN;
     int e = 0;
     socklen_t len = sizeof e;
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+    if (getsockopt(s->net.fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
         return errno;
     return e;
 }
@@ -352,7 +320,7 @@ static WASI2_HOST_FN(wasi2_tcp_finish_connect)
     if (f == NULL)
         return component_call_trap(call, "out of memory for a result");
     if (e == 0)
-        e = conn_streams(reg, s->fd, f);
+        e = conn_streams(reg, s->net.fd, f);
     if (e != 0) {
         s->state = TS_CLOSED;
         return wasi2_net_done(call, result, e);
@@ -370,7 +338,7 @@ static WASI2_HOST_FN(wasi2_tcp_accept)
         return wv_err(call, result, NE_INVALID_STATE);
     int fd;
     do {
-        fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        fd = accept4(s->net.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return wasi2_net_done(call, result,
@@ -385,7 +353,7 @@ static WASI2_HOST_FN(wasi2_tcp_accept)
         close(fd);
         return wasi2_net_done(call, result, e);
     }
-    f[0] = wasi2_own(reg->net.tcp, tcp_new(fd, s->family, TS_CONNECTED));
+    f[0] = wasi2_own(reg->net.tcp, tcp_new(fd, s->net.family, TS_CONNECTED));
     f[3] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {f, 3}};
     return wv_ok(call, result, &f[3]);
 }
@@ -398,7 +366,7 @@ static bool tcp_ready(void *self, int *fd, short *events)
     short want = s->state == TS_CONNECTING ? POLLOUT : s->state == TS_LISTENING ? POLLIN : 0;
     if (want == 0 || s->connect_error != 0)
         return true;
-    return conn_ready(s->fd, want, fd, events);
+    return wasi2_sock_ready(s->net.fd, want, fd, events);
 }
 
 static WASI2_HOST_FN(wasi2_tcp_subscribe)
@@ -418,7 +386,7 @@ static WASI2_HOST_FN(wasi2_tcp_start_listen)
     if (s->state != TS_BOUND)
         return wv_err(call, result, NE_INVALID_STATE);
     int backlog = s->backlog > 4096 ? 4096 : (int)s->backlog;
-    if (listen(s->fd, backlog) < 0)
+    if (listen(s->net.fd, backlog) < 0)
         return wasi2_net_done(call, result, errno);
     s->state = TS_LISTEN_STARTED;
     return wv_ok(call, result, NULL);
@@ -435,19 +403,6 @@ static WASI2_HOST_FN(wasi2_tcp_finish_listen)
     return wv_ok(call, result, NULL);
 }
 
-static int address_result(component_call *call, component_val *result, int fd,
-                          int (*get)(int, struct sockaddr *, socklen_t *))
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (get(fd, (struct sockaddr *)&ss, &len) < 0)
-        return wasi2_net_done(call, result, errno);
-    component_val v;
-    if (wasi2_socket_address_val(call, &ss, &v) < 0)
-        return -1;
-    return wv_ok(call, result, &v);
-}
-
 static WASI2_HOST_FN(wasi2_tcp_local_address)
 {
     (void)env;
@@ -455,7 +410,7 @@ static WASI2_HOST_FN(wasi2_tcp_local_address)
     tcp_sock *s = self_of(args);
     if (s->state == TS_UNBOUND || s->state == TS_BIND_STARTED || s->state == TS_CLOSED)
         return wv_err(call, result, NE_INVALID_STATE);
-    return address_result(call, result, s->fd, getsockname);
+    return wasi2_sock_address_result(call, result, s->net.fd, getsockname);
 }
 
 static WASI2_HOST_FN(wasi2_tcp_remote_address)
@@ -465,7 +420,7 @@ static WASI2_HOST_FN(wasi2_tcp_remote_address)
     tcp_sock *s = self_of(args);
     if (s->state != TS_CONNECTED)
         return wv_err(call, result, NE_INVALID_STATE);
-    return address_result(call, result, s->fd, getpeername);
+    return wasi2_sock_address_result(call, result, s->net.fd, getpeername);
 }
 
 static WASI2_HOST_FN(wasi2_tcp_is_listening)
@@ -474,15 +429,6 @@ static WASI2_HOST_FN(wasi2_tcp_is_listening)
     (void)nargs;
     (void)call;
     *result = wv_bool(self_of(args)->state == TS_LISTENING);
-    return 0;
-}
-
-static WASI2_HOST_FN(wasi2_tcp_address_family)
-{
-    (void)env;
-    (void)nargs;
-    (void)call;
-    *result = wv_enum(self_of(args)->family == AF_INET ? 0 : 1);
     return 0;
 }
 
@@ -497,34 +443,12 @@ static WASI2_HOST_FN(wasi2_tcp_set_listen_backlog_size)
     if (s->state == TS_CONNECTING || s->state == TS_CONNECTED)
         return wv_err(call, result, NE_INVALID_STATE);
     s->backlog = v;
-    if (s->state == TS_LISTENING && listen(s->fd, v > 4096 ? 4096 : (int)v) < 0)
+    if (s->state == TS_LISTENING && listen(s->net.fd, v > 4096 ? 4096 : (int)v) < 0)
         return wasi2_net_done(call, result, errno);
     return wv_ok(call, result, NULL);
 }
 
 /* ---- options ----------------------------------------------------------- */
-
-int wasi2_sockopt_get(component_call *call, component_val *result, int fd, int level, int name,
-                      component_val_kind kind, uint64_t scale)
-{
-    int v = 0;
-    socklen_t len = sizeof v;
-    if (getsockopt(fd, level, name, &v, &len) < 0)
-        return wasi2_net_done(call, result, errno);
-    component_val out = {.kind = kind};
-    if (kind == COMPONENT_VAL_BOOL)
-        out.of.b = v != 0;
-    else
-        out.of.u = (uint64_t)(v < 0 ? 0 : v) * scale;
-    return wv_ok(call, result, &out);
-}
-
-int wasi2_sockopt_set(component_call *call, component_val *result, int fd, int level, int name,
-                      uint64_t value)
-{
-    int v = value > INT32_MAX ? INT32_MAX : (int)value;
-    return wasi2_net_done(call, result, setsockopt(fd, level, name, &v, sizeof v) < 0 ? errno : 0);
-}
 
 #define NS_PER_S UINT64_C(1000000000)
 
@@ -540,7 +464,7 @@ static WASI2_HOST_FN(wasi2_tcp_keep_alive_enabled)
 {
     (void)env;
     (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, SOL_SOCKET, SO_KEEPALIVE,
+    return wasi2_sockopt_get(call, result, self_of(args)->net.fd, SOL_SOCKET, SO_KEEPALIVE,
                              COMPONENT_VAL_BOOL, 1);
 }
 
@@ -548,7 +472,7 @@ static WASI2_HOST_FN(wasi2_tcp_set_keep_alive_enabled)
 {
     (void)env;
     (void)nargs;
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, SOL_SOCKET, SO_KEEPALIVE,
+    return wasi2_sockopt_set(call, result, self_of(args)->net.fd, SOL_SOCKET, SO_KEEPALIVE,
                              args[1].of.b);
 }
 
@@ -556,7 +480,7 @@ static WASI2_HOST_FN(wasi2_tcp_keep_alive_idle_time)
 {
     (void)env;
     (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, IPPROTO_TCP, TCP_KEEPIDLE,
+    return wasi2_sockopt_get(call, result, self_of(args)->net.fd, IPPROTO_TCP, TCP_KEEPIDLE,
                              COMPONENT_VAL_U64, NS_PER_S);
 }
 
@@ -566,7 +490,7 @@ static WASI2_HOST_FN(wasi2_tcp_set_keep_alive_idle_time)
     (void)nargs;
     if (args[1].of.u == 0)
         return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, IPPROTO_TCP, TCP_KEEPIDLE,
+    return wasi2_sockopt_set(call, result, self_of(args)->net.fd, IPPROTO_TCP, TCP_KEEPIDLE,
                              seconds_of(args[1].of.u));
 }
 
@@ -574,7 +498,7 @@ static WASI2_HOST_FN(wasi2_tcp_keep_alive_interval)
 {
     (void)env;
     (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, IPPROTO_TCP, TCP_KEEPINTVL,
+    return wasi2_sockopt_get(call, result, self_of(args)->net.fd, IPPROTO_TCP, TCP_KEEPINTVL,
                              COMPONENT_VAL_U64, NS_PER_S);
 }
 
@@ -584,7 +508,7 @@ static WASI2_HOST_FN(wasi2_tcp_set_keep_alive_interval)
     (void)nargs;
     if (args[1].of.u == 0)
         return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, IPPROTO_TCP, TCP_KEEPINTVL,
+    return wasi2_sockopt_set(call, result, self_of(args)->net.fd, IPPROTO_TCP, TCP_KEEPINTVL,
                              seconds_of(args[1].of.u));
 }
 
@@ -592,7 +516,7 @@ static WASI2_HOST_FN(wasi2_tcp_keep_alive_count)
 {
     (void)env;
     (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, IPPROTO_TCP, TCP_KEEPCNT,
+    return wasi2_sockopt_get(call, result, self_of(args)->net.fd, IPPROTO_TCP, TCP_KEEPCNT,
                              COMPONENT_VAL_U32, 1);
 }
 
@@ -603,69 +527,7 @@ static WASI2_HOST_FN(wasi2_tcp_set_keep_alive_count)
     if (args[1].of.u == 0)
         return wv_err(call, result, NE_INVALID_ARGUMENT);
     uint64_t v = args[1].of.u > 127 ? 127 : args[1].of.u;
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, IPPROTO_TCP, TCP_KEEPCNT, v);
-}
-
-static void hop_option(const tcp_sock *s, int *level, int *name)
-{
-    *level = s->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
-    *name = s->family == AF_INET ? IP_TTL : IPV6_UNICAST_HOPS;
-}
-
-static WASI2_HOST_FN(wasi2_tcp_hop_limit)
-{
-    (void)env;
-    (void)nargs;
-    int level, name;
-    hop_option(self_of(args), &level, &name);
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, level, name, COMPONENT_VAL_U8, 1);
-}
-
-static WASI2_HOST_FN(wasi2_tcp_set_hop_limit)
-{
-    (void)env;
-    (void)nargs;
-    if (args[1].of.u == 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
-    int level, name;
-    hop_option(self_of(args), &level, &name);
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, level, name, args[1].of.u);
-}
-
-static WASI2_HOST_FN(wasi2_tcp_receive_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, SOL_SOCKET, SO_RCVBUF,
-                             COMPONENT_VAL_U64, 1);
-}
-
-static WASI2_HOST_FN(wasi2_tcp_set_receive_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    if (args[1].of.u == 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, SOL_SOCKET, SO_RCVBUF,
-                             args[1].of.u);
-}
-
-static WASI2_HOST_FN(wasi2_tcp_send_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, SOL_SOCKET, SO_SNDBUF,
-                             COMPONENT_VAL_U64, 1);
-}
-
-static WASI2_HOST_FN(wasi2_tcp_set_send_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    if (args[1].of.u == 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, SOL_SOCKET, SO_SNDBUF,
-                             args[1].of.u);
+    return wasi2_sockopt_set(call, result, self_of(args)->net.fd, IPPROTO_TCP, TCP_KEEPCNT, v);
 }
 
 static WASI2_HOST_FN(wasi2_tcp_shutdown)
@@ -679,7 +541,7 @@ static WASI2_HOST_FN(wasi2_tcp_shutdown)
     uint32_t t = args[1].of.variant.disc;
     if (t >= UTIL_ARRAY_LEN(how))
         return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_net_done(call, result, shutdown(s->fd, how[t]) < 0 ? errno : 0);
+    return wasi2_net_done(call, result, shutdown(s->net.fd, how[t]) < 0 ? errno : 0);
 }
 
 /* ---- registration ------------------------------------------------------ */
@@ -710,7 +572,7 @@ static const wasi2_func tcp_funcs[] = {
      wasi2_tcp_remote_address},
     {"[method]tcp-socket.is-listening", "func(" SELF ") -> bool", wasi2_tcp_is_listening},
     {"[method]tcp-socket.address-family", "func(" SELF ") -> ip-address-family",
-     wasi2_tcp_address_family},
+     wasi2_sock_address_family},
     {"[method]tcp-socket.set-listen-backlog-size", "func(" SELF ", value: u64) -> " RES("_"),
      wasi2_tcp_set_listen_backlog_size},
     {"[method]tcp-socket.keep-alive-enabled", "func(" SELF ") -> " RES("bool"),
@@ -729,17 +591,17 @@ static const wasi2_func tcp_funcs[] = {
      wasi2_tcp_keep_alive_count},
     {"[method]tcp-socket.set-keep-alive-count", "func(" SELF ", value: u32) -> " RES("_"),
      wasi2_tcp_set_keep_alive_count},
-    {"[method]tcp-socket.hop-limit", "func(" SELF ") -> " RES("u8"), wasi2_tcp_hop_limit},
+    {"[method]tcp-socket.hop-limit", "func(" SELF ") -> " RES("u8"), wasi2_sock_hop_limit},
     {"[method]tcp-socket.set-hop-limit", "func(" SELF ", value: u8) -> " RES("_"),
-     wasi2_tcp_set_hop_limit},
+     wasi2_sock_set_hop_limit},
     {"[method]tcp-socket.receive-buffer-size", "func(" SELF ") -> " RES("u64"),
-     wasi2_tcp_receive_buffer_size},
+     wasi2_sock_receive_buffer_size},
     {"[method]tcp-socket.set-receive-buffer-size", "func(" SELF ", value: u64) -> " RES("_"),
-     wasi2_tcp_set_receive_buffer_size},
+     wasi2_sock_set_receive_buffer_size},
     {"[method]tcp-socket.send-buffer-size", "func(" SELF ") -> " RES("u64"),
-     wasi2_tcp_send_buffer_size},
+     wasi2_sock_send_buffer_size},
     {"[method]tcp-socket.set-send-buffer-size", "func(" SELF ", value: u64) -> " RES("_"),
-     wasi2_tcp_set_send_buffer_size},
+     wasi2_sock_set_send_buffer_size},
     {"[method]tcp-socket.shutdown", "func(" SELF ", shutdown-type: shutdown-type) -> " RES("_"),
      wasi2_tcp_shutdown},
 };

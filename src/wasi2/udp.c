@@ -22,8 +22,7 @@
 typedef enum { US_UNBOUND, US_BIND_STARTED, US_BOUND } udp_state;
 
 typedef struct udp_sock {
-    int fd;
-    int family;
+    wasi2_sock net; /* first: the methods sock.c serves */
     udp_state state;
     bool connected; /* by the last `stream` */
     uint32_t generation;
@@ -46,8 +45,8 @@ static void sock_unref(void *p)
     udp_sock *s = p;
     if (--s->refs > 0)
         return;
-    if (s->fd >= 0)
-        close(s->fd);
+    if (s->net.fd >= 0)
+        close(s->net.fd);
     free(s);
 }
 
@@ -78,15 +77,11 @@ WASI2_HOST_FN(wasi2_udp_create)
     if (!wasi2_net_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     int family = args[0].of.variant.disc == 0 ? AF_INET : AF_INET6;
-    int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = wasi2_sock_open(family, SOCK_DGRAM);
     if (fd < 0)
         return wasi2_net_done(call, result, errno);
-    if (family == AF_INET6) {
-        int one = 1;
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    }
     udp_sock *s = util_xcalloc(1, sizeof(*s));
-    *s = (udp_sock){.fd = fd, .family = family, .state = US_UNBOUND, .refs = 1};
+    *s = (udp_sock){.net = {.fd = fd, .family = family}, .state = US_UNBOUND, .refs = 1};
     component_val v = wasi2_own(reg->net.udp, s);
     return wv_ok(call, result, &v);
 }
@@ -99,12 +94,9 @@ static WASI2_HOST_FN(wasi2_udp_start_bind)
         return wv_err(call, result, NE_ACCESS_DENIED);
     if (s->state != US_UNBOUND)
         return wv_err(call, result, NE_INVALID_STATE);
-    struct sockaddr_storage ss;
-    socklen_t len;
-    if (wasi2_socket_address_from(&args[2], s->family, &ss, &len) != 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
-    if (bind(s->fd, (struct sockaddr *)&ss, len) < 0)
-        return wasi2_net_done(call, result, errno);
+    int e = wasi2_sock_bind(&s->net, &args[2], false);
+    if (e != 0)
+        return wasi2_net_done(call, result, e);
     s->state = US_BIND_STARTED;
     return wv_ok(call, result, NULL);
 }
@@ -140,15 +132,14 @@ static WASI2_HOST_FN(wasi2_udp_stream)
     if (remote->of.variant.disc == 1) {
         struct sockaddr_storage ss;
         socklen_t len;
-        if (wasi2_socket_address_from(remote->of.variant.payload, s->family, &ss, &len) != 0 ||
-            wasi2_address_port(&ss) == 0 || wasi2_address_unspecified(&ss))
+        if (!wasi2_remote_address_from(remote->of.variant.payload, s->net.family, &ss, &len))
             return wv_err(call, result, NE_INVALID_ARGUMENT);
-        if (connect(s->fd, (struct sockaddr *)&ss, len) < 0)
+        if (connect(s->net.fd, (struct sockaddr *)&ss, len) < 0)
             return wasi2_net_done(call, result, errno);
         s->connected = true;
     } else if (s->connected) {
         struct sockaddr unspec = {.sa_family = AF_UNSPEC};
-        if (connect(s->fd, &unspec, sizeof unspec) < 0 && errno != EAFNOSUPPORT)
+        if (connect(s->net.fd, &unspec, sizeof unspec) < 0 && errno != EAFNOSUPPORT)
             return wasi2_net_done(call, result, errno);
         s->connected = false;
     }
@@ -162,19 +153,6 @@ static WASI2_HOST_FN(wasi2_udp_stream)
     return wv_ok(call, result, &f[2]);
 }
 
-static int address_result(component_call *call, component_val *result, int fd,
-                          int (*get)(int, struct sockaddr *, socklen_t *))
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (get(fd, (struct sockaddr *)&ss, &len) < 0)
-        return wasi2_net_done(call, result, errno);
-    component_val v;
-    if (wasi2_socket_address_val(call, &ss, &v) < 0)
-        return -1;
-    return wv_ok(call, result, &v);
-}
-
 static WASI2_HOST_FN(wasi2_udp_local_address)
 {
     (void)env;
@@ -182,7 +160,7 @@ static WASI2_HOST_FN(wasi2_udp_local_address)
     udp_sock *s = self_of(args);
     if (s->state != US_BOUND)
         return wv_err(call, result, NE_INVALID_STATE);
-    return address_result(call, result, s->fd, getsockname);
+    return wasi2_sock_address_result(call, result, s->net.fd, getsockname);
 }
 
 static WASI2_HOST_FN(wasi2_udp_remote_address)
@@ -192,73 +170,7 @@ static WASI2_HOST_FN(wasi2_udp_remote_address)
     udp_sock *s = self_of(args);
     if (!s->connected)
         return wv_err(call, result, NE_INVALID_STATE);
-    return address_result(call, result, s->fd, getpeername);
-}
-
-static WASI2_HOST_FN(wasi2_udp_address_family)
-{
-    (void)env;
-    (void)nargs;
-    (void)call;
-    *result = wv_enum(self_of(args)->family == AF_INET ? 0 : 1);
-    return 0;
-}
-
-static WASI2_HOST_FN(wasi2_udp_unicast_hop_limit)
-{
-    (void)env;
-    (void)nargs;
-    udp_sock *s = self_of(args);
-    return wasi2_sockopt_get(call, result, s->fd, s->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-                             s->family == AF_INET ? IP_TTL : IPV6_UNICAST_HOPS, COMPONENT_VAL_U8,
-                             1);
-}
-
-static WASI2_HOST_FN(wasi2_udp_set_unicast_hop_limit)
-{
-    (void)env;
-    (void)nargs;
-    udp_sock *s = self_of(args);
-    if (args[1].of.u == 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_sockopt_set(call, result, s->fd, s->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6,
-                             s->family == AF_INET ? IP_TTL : IPV6_UNICAST_HOPS, args[1].of.u);
-}
-
-static WASI2_HOST_FN(wasi2_udp_receive_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, SOL_SOCKET, SO_RCVBUF,
-                             COMPONENT_VAL_U64, 1);
-}
-
-static WASI2_HOST_FN(wasi2_udp_set_receive_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    if (args[1].of.u == 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, SOL_SOCKET, SO_RCVBUF,
-                             args[1].of.u);
-}
-
-static WASI2_HOST_FN(wasi2_udp_send_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    return wasi2_sockopt_get(call, result, self_of(args)->fd, SOL_SOCKET, SO_SNDBUF,
-                             COMPONENT_VAL_U64, 1);
-}
-
-static WASI2_HOST_FN(wasi2_udp_set_send_buffer_size)
-{
-    (void)env;
-    (void)nargs;
-    if (args[1].of.u == 0)
-        return wv_err(call, result, NE_INVALID_ARGUMENT);
-    return wasi2_sockopt_set(call, result, self_of(args)->fd, SOL_SOCKET, SO_SNDBUF,
-                             args[1].of.u);
+    return wasi2_sock_address_result(call, result, s->net.fd, getpeername);
 }
 
 /* ---- datagram streams -------------------------------------------------- */
@@ -286,7 +198,7 @@ static WASI2_HOST_FN(wasi2_udp_receive)
             return component_call_trap(call, "out of memory receiving datagrams");
         struct sockaddr_storage from;
         socklen_t flen = sizeof from;
-        ssize_t got = recvfrom(d->sock->fd, buf, DATAGRAM_MAX, 0, (struct sockaddr *)&from, &flen);
+        ssize_t got = recvfrom(d->sock->net.fd, buf, DATAGRAM_MAX, 0, (struct sockaddr *)&from, &flen);
         if (got < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK)
                 break;
@@ -345,10 +257,9 @@ static WASI2_HOST_FN(wasi2_udp_send)
         socklen_t len = 0;
         int e = 0;
         if (to->of.variant.disc == 1) {
-            if (wasi2_socket_address_from(to->of.variant.payload, s->family, &ss, &len) != 0 ||
-                wasi2_address_port(&ss) == 0 || wasi2_address_unspecified(&ss))
+            if (!wasi2_remote_address_from(to->of.variant.payload, s->net.family, &ss, &len))
                 e = EINVAL;
-            else if (s->connected && !is_peer(s->fd, &ss, len))
+            else if (s->connected && !is_peer(s->net.fd, &ss, len))
                 e = EINVAL; /* a connected socket sends to its peer only */
             else if (s->connected)
                 len = 0;
@@ -361,8 +272,8 @@ static WASI2_HOST_FN(wasi2_udp_send)
         if (e == 0 && bytes == NULL)
             return component_call_trap(call, "out of memory for a datagram");
         if (e == 0) {
-            ssize_t n = len ? sendto(s->fd, bytes, data->of.list.n, 0, (struct sockaddr *)&ss, len)
-                            : send(s->fd, bytes, data->of.list.n, 0);
+            ssize_t n = len ? sendto(s->net.fd, bytes, data->of.list.n, 0, (struct sockaddr *)&ss, len)
+                            : send(s->net.fd, bytes, data->of.list.n, 0);
             if (n < 0)
                 e = errno;
         }
@@ -381,28 +292,14 @@ static WASI2_HOST_FN(wasi2_udp_send)
 
 /* ---- pollables -------------------------------------------------------- */
 
-static bool poll_ready(int fd, short want, int *fd_out, short *events)
-{
-    struct pollfd p = {.fd = fd, .events = want};
-    int rc;
-    do {
-        rc = poll(&p, 1, 0);
-    } while (rc < 0 && errno == EINTR);
-    if (rc != 0)
-        return true;
-    *fd_out = fd;
-    *events = want;
-    return false;
-}
-
 static bool incoming_ready(void *self, int *fd, short *events)
 {
-    return poll_ready(((udp_sock *)self)->fd, POLLIN, fd, events);
+    return wasi2_sock_ready(((udp_sock *)self)->net.fd, POLLIN, fd, events);
 }
 
 static bool outgoing_ready(void *self, int *fd, short *events)
 {
-    return poll_ready(((udp_sock *)self)->fd, POLLOUT, fd, events);
+    return wasi2_sock_ready(((udp_sock *)self)->net.fd, POLLOUT, fd, events);
 }
 
 /* A pollable on `s` (NULL ready: the socket itself, ready at once, as
@@ -450,19 +347,19 @@ static const wasi2_func udp_funcs[] = {
     {"[method]udp-socket.remote-address", "func(" SELF ") -> " RES("ip-socket-address"),
      wasi2_udp_remote_address},
     {"[method]udp-socket.address-family", "func(" SELF ") -> ip-address-family",
-     wasi2_udp_address_family},
+     wasi2_sock_address_family},
     {"[method]udp-socket.unicast-hop-limit", "func(" SELF ") -> " RES("u8"),
-     wasi2_udp_unicast_hop_limit},
+     wasi2_sock_hop_limit},
     {"[method]udp-socket.set-unicast-hop-limit", "func(" SELF ", value: u8) -> " RES("_"),
-     wasi2_udp_set_unicast_hop_limit},
+     wasi2_sock_set_hop_limit},
     {"[method]udp-socket.receive-buffer-size", "func(" SELF ") -> " RES("u64"),
-     wasi2_udp_receive_buffer_size},
+     wasi2_sock_receive_buffer_size},
     {"[method]udp-socket.set-receive-buffer-size", "func(" SELF ", value: u64) -> " RES("_"),
-     wasi2_udp_set_receive_buffer_size},
+     wasi2_sock_set_receive_buffer_size},
     {"[method]udp-socket.send-buffer-size", "func(" SELF ") -> " RES("u64"),
-     wasi2_udp_send_buffer_size},
+     wasi2_sock_send_buffer_size},
     {"[method]udp-socket.set-send-buffer-size", "func(" SELF ", value: u64) -> " RES("_"),
-     wasi2_udp_set_send_buffer_size},
+     wasi2_sock_set_send_buffer_size},
     {"[method]udp-socket.subscribe", "func(" SELF ") -> pollable", wasi2_udp_subscribe},
     {"[method]incoming-datagram-stream.subscribe",
      "func(self: borrow<incoming-datagram-stream>) -> pollable", wasi2_udp_incoming_subscribe},

@@ -212,6 +212,9 @@ wasi2_pollable *wasi2_pollable_stream(wasi2_stream *s);
 void wasi2_pollable_free(wasi2_pollable *p);
 /* Without waiting. */
 bool wasi2_pollable_ready(wasi2_pollable *p);
+/* poll(2) one descriptor without waiting (EINTR retried): poll's result
+ * (1 ready, 0 not, -1 and errno), its revents in *revents (0 unless 1). */
+int wasi2_poll_now(int fd, short events, short *revents);
 /* Waits (poll(2) on every descriptor, the nearest deadline as timeout;
  * never spinning) until at least one of the n is ready, then writes the
  * indexes of all ready ones into ready_out (n entries of room) and returns

@@ -7,6 +7,7 @@
  * and by every trap message the spec's checks lead to.
  */
 #include "abi.h"
+#include "rtype_build.h"
 #include "test.h"
 #include "util.h"
 
@@ -100,11 +101,6 @@ static uint32_t get32(uint32_t at)
 
 /* ---- types --------------------------------------------------------------- */
 
-static const component_rtype *P(component_prim p)
-{
-    return component_rtype_prim(p);
-}
-
 static component_rtype *laid_out(component_rtype *t)
 {
     util_error *err = NULL;
@@ -116,51 +112,30 @@ static component_rtype *laid_out(component_rtype *t)
     return t;
 }
 
-static component_rtype *node(component_type_kind kind)
-{
-    component_rtype *t = component_rtype_pool_alloc(pool, sizeof *t);
-    t->kind = kind;
-    return t;
-}
-
 static component_rtype *fields_of(component_type_kind kind, size_t n,
                                   const component_rtype *const *types)
 {
-    component_rtype *t = node(kind);
-    t->fields = component_rtype_pool_alloc(pool, (n ? n : 1) * sizeof *t->fields);
-    t->nfields = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) {
-        t->fields[i].label = kind == COMPONENT_TYPE_TUPLE ? NULL : "x";
-        t->fields[i].type = types ? types[i] : NULL;
-    }
-    return laid_out(t);
+    return laid_out(rt_with(pool, kind, n, types, "x"));
 }
 
 static component_rtype *list_of(const component_rtype *e)
 {
-    component_rtype *t = node(COMPONENT_TYPE_LIST);
-    t->a = e;
-    return laid_out(t);
+    return laid_out(rt_wrap(pool, COMPONENT_TYPE_LIST, e, NULL));
 }
 
 static component_rtype *option_of(const component_rtype *e)
 {
-    component_rtype *t = node(COMPONENT_TYPE_OPTION);
-    t->a = e;
-    return laid_out(t);
+    return laid_out(rt_wrap(pool, COMPONENT_TYPE_OPTION, e, NULL));
 }
 
 static component_rtype *result_of(const component_rtype *ok, const component_rtype *error)
 {
-    component_rtype *t = node(COMPONENT_TYPE_RESULT);
-    t->a = ok;
-    t->b = error;
-    return laid_out(t);
+    return laid_out(rt_wrap(pool, COMPONENT_TYPE_RESULT, ok, error));
 }
 
 static component_rtype *handle_of(component_type_kind kind, component_resource_type *r)
 {
-    component_rtype *t = node(kind);
+    component_rtype *t = rt_node(pool, kind);
     t->resource = r;
     return laid_out(t);
 }

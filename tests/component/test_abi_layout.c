@@ -3,7 +3,7 @@
  * of resolved types, and the core signatures of lifted and lowered
  * functions, against the values CanonicalABI.md's definitions give.
  */
-#include "rtype.h"
+#include "rtype_build.h"
 #include "test.h"
 
 #include <stdlib.h>
@@ -11,30 +11,16 @@
 
 static component_rtype_pool *pool;
 
-static const component_rtype *P(component_prim p)
-{
-    return component_rtype_prim(p);
-}
-
 static component_rtype *node(component_type_kind kind)
 {
-    component_rtype *t = component_rtype_pool_alloc(pool, sizeof *t);
-    t->kind = kind;
-    return t;
+    return rt_node(pool, kind);
 }
 
 /* A record/tuple/variant of the given children (NULL = case without payload). */
 static component_rtype *with_fields(component_type_kind kind, size_t n,
                                     const component_rtype *const *types)
 {
-    component_rtype *t = node(kind);
-    t->fields = component_rtype_pool_alloc(pool, n * sizeof *t->fields);
-    t->nfields = (uint32_t)n;
-    for (size_t i = 0; i < n; i++) {
-        t->fields[i].label = kind == COMPONENT_TYPE_TUPLE ? NULL : "f";
-        t->fields[i].type = types ? types[i] : NULL;
-    }
-    return t;
+    return rt_with(pool, kind, n, types, "f");
 }
 
 static int layout(component_rtype *t)

@@ -305,6 +305,33 @@ static void stop(running *r)
     free(r->bytes);
 }
 
+/* Starts the WAT component `name` with `l` (freed here; the pre keeps
+ * what it needs); false, with nothing left to stop, if it did not start. */
+static bool start_wat(running *r, const char *name, component_linker *l)
+{
+    size_t len;
+    uint8_t *bytes = wat_component(name, &len);
+    bool started = start(r, bytes, len, l, NULL);
+    CHECK(started);
+    component_linker_free(l);
+    if (!started)
+        stop(r);
+    return started;
+}
+
+/* Starts the component at `path` with a permissive linker serving `impls`,
+ * stored in *l (to free after stop(); NULL if none) before the start, as
+ * host functions may look their resources up in it. */
+static void start_permissive(running *r, const char *path, const impl *impls,
+                             component_linker **l)
+{
+    size_t len;
+    uint8_t *bytes = read_bytes(path, &len);
+    char why[512] = "";
+    *l = bytes ? permissive_linker(bytes, len, impls, why, sizeof why) : NULL;
+    CHECK(start(r, bytes, len, *l, NULL));
+}
+
 /* Calls a function of no parameters and no result; its wasm_result kind. */
 static wasm_result_kind call_void(running *r, const char *name)
 {
@@ -454,16 +481,9 @@ static bool str_is(const component_val *v, const char *s)
 
 static void test_values_numbers(void)
 {
-    size_t len;
-    uint8_t *bytes = wat_component("values", &len);
-    component_linker *l = values_linker();
     running r;
-    CHECK(start(&r, bytes, len, l, NULL));
-    component_linker_free(l);
-    if (!r.inst) {
-        stop(&r);
+    if (!start_wat(&r, "values", values_linker()))
         return;
-    }
     CHECK_ECHO(&r, "echo-bool", BOOL, b, true);
     CHECK_ECHO(&r, "echo-bool", BOOL, b, false);
     CHECK_ECHO(&r, "echo-u8", U8, u, 200);
@@ -499,16 +519,9 @@ static void test_values_numbers(void)
 
 static void test_values_memory(void)
 {
-    size_t len;
-    uint8_t *bytes = wat_component("values", &len);
-    component_linker *l = values_linker();
     running r;
-    CHECK(start(&r, bytes, len, l, NULL));
-    component_linker_free(l);
-    if (!r.inst) {
-        stop(&r);
+    if (!start_wat(&r, "values", values_linker()))
         return;
-    }
     component_val out;
     /* strings through realloc, and post-return runs */
     CHECK(call1(&r, "echo-string", str_val("h\xc3\xa9llo"), &out));
@@ -568,16 +581,9 @@ static void test_values_memory(void)
 
 static void test_values_host_imports(void)
 {
-    size_t len;
-    uint8_t *bytes = wat_component("values", &len);
-    component_linker *l = values_linker();
     running r;
-    CHECK(start(&r, bytes, len, l, NULL));
-    component_linker_free(l);
-    if (!r.inst) {
-        stop(&r);
+    if (!start_wat(&r, "values", values_linker()))
         return;
-    }
     component_val out;
     CHECK(call1(&r, "call-double", VAL(U32, u, 21), &out));
     CHECK_INT(out.of.u, 42);
@@ -672,17 +678,10 @@ static uint64_t call_u32(running *r, const char *name, component_val arg)
 
 static void test_host_resources(void)
 {
-    size_t len;
-    uint8_t *bytes = wat_component("resources", &len);
-    component_linker *l = resources_linker();
     running r;
     counters_live = counters_freed = 0;
-    CHECK(start(&r, bytes, len, l, NULL));
-    component_linker_free(l);
-    if (!r.inst) {
-        stop(&r);
+    if (!start_wat(&r, "resources", resources_linker()))
         return;
-    }
     /* made by the guest, borrowed by a method, dropped: the host dtor ran */
     CHECK_INT(call_u32(&r, "use-counter", VAL(U32, u, 5)), 5);
     CHECK_INT(counters_live, 0);
@@ -705,16 +704,9 @@ static void test_host_resources(void)
 
 static void test_guest_resources(void)
 {
-    size_t len;
-    uint8_t *bytes = wat_component("resources", &len);
-    component_linker *l = resources_linker();
     running r;
-    CHECK(start(&r, bytes, len, l, NULL));
-    component_linker_free(l);
-    if (!r.inst) {
-        stop(&r);
+    if (!start_wat(&r, "resources", resources_linker()))
         return;
-    }
     component_val t;
     CHECK(call1(&r, "[constructor]thing", VAL(U32, u, 7), &t));
     CHECK_INT(t.kind, COMPONENT_VAL_OWN);
@@ -754,16 +746,9 @@ static void test_guest_resources(void)
 
 static void test_nested(void)
 {
-    size_t len;
-    uint8_t *bytes = wat_component("nested", &len);
-    component_linker *l = component_linker_new();
     running r;
-    CHECK(start(&r, bytes, len, l, NULL));
-    component_linker_free(l);
-    if (!r.inst) {
-        stop(&r);
+    if (!start_wat(&r, "nested", component_linker_new()))
         return;
-    }
     component_val out;
     /* outer core -> inner component, twice */
     CHECK_INT(call_u32(&r, "twice-add1", VAL(U32, u, 40)), 42);
@@ -978,14 +963,10 @@ static const impl WASI_IMPLS[] = {
 
 static void test_c_reactor(void)
 {
-    size_t len;
-    uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-reactor.wasm", &len);
-    char why[512] = "";
-    wasi_linker = bytes ? permissive_linker(bytes, len, WASI_IMPLS, why, sizeof why) : NULL;
-    CHECK(wasi_linker != NULL);
     running r;
     wasi_out_len = 0;
-    CHECK(start(&r, bytes, len, wasi_linker, NULL));
+    start_permissive(&r, COMPONENTS_DIR "/real/c-reactor.wasm", WASI_IMPLS, &wasi_linker);
+    CHECK(wasi_linker != NULL);
     if (r.inst) {
         const component_func *add = component_instance_func(r.inst, NULL, "add");
         CHECK(add != NULL);
@@ -1011,14 +992,10 @@ static void test_c_hello_cmd(void)
     static const char *const argv[] = {"c-hello-cmd", "x", "y"};
     wasi_argv = argv;
     wasi_argc = 3;
-    size_t len;
-    uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-hello-cmd.wasm", &len);
-    char why[512] = "";
-    wasi_linker = bytes ? permissive_linker(bytes, len, WASI_IMPLS, why, sizeof why) : NULL;
-    CHECK(wasi_linker != NULL);
     running r;
     wasi_out_len = 0;
-    CHECK(start(&r, bytes, len, wasi_linker, NULL));
+    start_permissive(&r, COMPONENTS_DIR "/real/c-hello-cmd.wasm", WASI_IMPLS, &wasi_linker);
+    CHECK(wasi_linker != NULL);
     if (r.inst) {
         const component_func *run = component_instance_func(r.inst, "wasi:cli/run@0.2.0", "run");
         CHECK(run != NULL);
@@ -1088,13 +1065,9 @@ static void test_c_hello_cmd_exit(void)
     static const char *const argv[] = {"c-hello-cmd", "fail"};
     wasi_argv = argv;
     wasi_argc = 2;
-    size_t len;
-    uint8_t *bytes = read_bytes(COMPONENTS_DIR "/real/c-hello-cmd.wasm", &len);
-    char why[512] = "";
-    wasi_linker = bytes ? permissive_linker(bytes, len, WASI_IMPLS, why, sizeof why) : NULL;
     running r;
     wasi_out_len = 0;
-    CHECK(start(&r, bytes, len, wasi_linker, NULL));
+    start_permissive(&r, COMPONENTS_DIR "/real/c-hello-cmd.wasm", WASI_IMPLS, &wasi_linker);
     const component_func *run =
         r.inst ? component_instance_func(r.inst, "wasi:cli/run@0.2.12", "run") : NULL;
     component_val out;
@@ -1107,6 +1080,8 @@ static void test_c_hello_cmd_exit(void)
 }
 
 /* ---- jco's runtime fixtures (wit-bindgen guests) ----------------------------------- */
+
+#define JCO_RUNTIME COMPONENTS_DIR "/jco/transpile/runtime/"
 
 static int host_identity(component_call *call, void *env, const component_val *args,
                          size_t nargs, component_val *result)
@@ -1156,14 +1131,9 @@ static const impl NUMBERS_IMPLS[] = {
  * exports with the extremes of each type. */
 static void test_jco_numbers(void)
 {
-    size_t len;
-    uint8_t *bytes =
-        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/numbers.component.wasm", &len);
-    char why[512] = "";
-    component_linker *l = bytes ? permissive_linker(bytes, len, NUMBERS_IMPLS, why, sizeof why)
-                                : NULL;
     running r;
-    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker *l;
+    start_permissive(&r, JCO_RUNTIME "numbers.component.wasm", NUMBERS_IMPLS, &l);
     if (r.inst) {
         CHECK_INT(call_void(&r, "test-imports"), WASM_OK);
         if (r.res.kind != WASM_OK)
@@ -1231,15 +1201,10 @@ static const impl STRINGS_IMPLS[] = {
 
 static void test_jco_strings_utf16(void)
 {
-    size_t len;
-    uint8_t *bytes =
-        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/strings.component.wasm", &len);
-    char why[512] = "";
-    component_linker *l = bytes ? permissive_linker(bytes, len, STRINGS_IMPLS, why, sizeof why)
-                                : NULL;
     running r;
     basic_seen = 0;
-    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker *l;
+    start_permissive(&r, JCO_RUNTIME "strings.component.wasm", STRINGS_IMPLS, &l);
     if (r.inst) {
         CHECK_INT(call_void(&r, "test-imports"), WASM_OK);
         CHECK_INT(basic_seen, 1);
@@ -1274,14 +1239,9 @@ static const impl NESTED_IMPLS[] = {
  * a nested one; the export reaches the host's function through both. */
 static void test_jco_simple_nested(void)
 {
-    size_t len;
-    uint8_t *bytes =
-        read_bytes(COMPONENTS_DIR "/jco/transpile/runtime/simple-nested.component.wasm", &len);
-    char why[512] = "";
-    component_linker *l = bytes ? permissive_linker(bytes, len, NESTED_IMPLS, why, sizeof why)
-                                : NULL;
     running r;
-    CHECK(start(&r, bytes, len, l, NULL));
+    component_linker *l;
+    start_permissive(&r, JCO_RUNTIME "simple-nested.component.wasm", NESTED_IMPLS, &l);
     if (r.inst) {
         const component_func *f =
             component_instance_func(r.inst, "calvinrp:test-async-funcs/hello@0.1.0", "hello-world");

@@ -16,6 +16,7 @@
  * memory at 0, and its first 17 x 8 bytes are also the flat core values.
  */
 #include "abi.h"
+#include "../component/rtype_build.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,36 +61,19 @@ static int host_realloc(wasm_caller *c, void *env, const wasm_val *args, wasm_va
 
 static component_rtype *node(component_type_kind kind)
 {
-    component_rtype *t = component_rtype_pool_alloc(pool, sizeof *t);
-    t->kind = kind;
-    return t;
+    return rt_node(pool, kind);
 }
 
 static component_rtype *with(component_type_kind kind, uint32_t n,
                              const component_rtype *const *children)
 {
-    component_rtype *t = node(kind);
-    t->fields = component_rtype_pool_alloc(pool, (n ? n : 1) * sizeof *t->fields);
-    t->nfields = n;
-    for (uint32_t i = 0; i < n; i++) {
-        t->fields[i].label = "f";
-        t->fields[i].type = children ? children[i] : NULL;
-    }
-    return t;
+    return rt_with(pool, kind, n, children, "f");
 }
 
 static component_rtype *wrap(component_type_kind kind, const component_rtype *a,
                              const component_rtype *b)
 {
-    component_rtype *t = node(kind);
-    t->a = a;
-    t->b = b;
-    return t;
-}
-
-static const component_rtype *P(component_prim p)
-{
-    return component_rtype_prim(p);
+    return rt_wrap(pool, kind, a, b);
 }
 
 static void build_types(void)
