@@ -7,7 +7,7 @@
  */
 #include "runner.h"
 #include "test.h"
-#include "wasm.h"
+#include "wasi.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -85,7 +85,7 @@ static void test_wasi_load(void)
     close(fd);
     CHECK_INT(runner_wasi_handler.load(NULL, &p, &work, &err), 0);
     CHECK(work != NULL);
-    wasm_module_free(work);
+    wasi_command_free(work);
     unlink(path);
 
     p = file_program("/nonexistent/x.wasm", NULL, 0, false);
