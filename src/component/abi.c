@@ -132,7 +132,13 @@ int component_abi_alloc(component_abi_cx *cx, uint32_t align, uint64_t size, con
     wasm_val args[4] = {{.i32 = 0}, {.i32 = 0}, {.i32 = (int32_t)align},
                         {.i32 = (int32_t)(uint32_t)size}};
     wasm_val r = {.i64 = 0};
-    if (wasm_func_call(cx->store, cx->realloc, args, 4, &r, 1, cx->res) < 0) {
+    bool could_leave = cx->may_leave ? *cx->may_leave : false;
+    if (cx->may_leave)
+        *cx->may_leave = false;
+    int rc = wasm_func_call(cx->store, cx->realloc, args, 4, &r, 1, cx->res);
+    if (cx->may_leave)
+        *cx->may_leave = could_leave;
+    if (rc < 0) {
         if (cx->res->kind == WASM_TRAP) {
             char why[sizeof cx->res->message];
             snprintf(why, sizeof why, "%s", cx->res->message);

@@ -94,6 +94,9 @@ typedef struct component_abi_cx {
     component_handles *handles;     /* this side's instance's table */
     uint32_t scope;                 /* the call, for borrows */
     wasm_result *res;               /* traps */
+    /* The spec's may_leave flag of the instance realloc belongs to (NULL:
+     * none): false while realloc runs, so realloc cannot call imports. */
+    bool *may_leave;
 } component_abi_cx;
 
 /* The component_val kind that carries a primitive's values (string for

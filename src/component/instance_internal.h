@@ -218,6 +218,9 @@ struct rinst {
     rinst **children; /* per instance definition number */
     component_handles *handles;
     bool may_enter;
+    /* The spec's may_leave: false while the instance's realloc or
+     * post-return runs, when calling an import traps. */
+    bool may_leave;
 };
 
 struct component_instance {

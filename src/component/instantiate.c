@@ -63,6 +63,7 @@ static rinst *new_rinst(component_instance *inst, pcomp *p, rinst *parent, uint3
         if (p->own_res[k])
             component_handles_define_type(r->handles, p->own_res[k]);
     r->may_enter = true;
+    r->may_leave = true;
     if (inst->nall == inst->all_cap) {
         inst->all_cap = inst->all_cap ? inst->all_cap * 2 : 8;
         inst->all = util_xrealloc(inst->all, inst->all_cap * sizeof(rinst *));

@@ -83,7 +83,14 @@ static int lower_trampoline(wasm_caller *caller, void *env, const wasm_val *args
     uint32_t scope = ++inst->next_scope;
     component_abi_cx cx = {.store = inst->store, .memory = e->memory, .realloc = e->realloc,
                            .encoding = e->encoding, .arena = inst->call_arena,
-                           .handles = e->r->handles, .scope = scope, .res = &res};
+                           .handles = e->r->handles, .scope = scope, .res = &res,
+                           .may_leave = &e->r->may_leave};
+    /* a guest's realloc or post-return must not call out (may_leave) */
+    if (!e->r->may_leave) {
+        component_rinst_trap(&res, WASM_TRAP, "cannot leave component instance: an import "
+                             "called from realloc or post-return");
+        return pass_on(caller, &res);
+    }
     component_val *vals = component_arena_alloc(inst->call_arena,
                                                  (f->nparams ? f->nparams : 1) * sizeof *vals);
     component_val result;
@@ -156,7 +163,7 @@ int component_call_lifted(cfunc *f, component_arena *arena, const component_val 
     uint32_t scope = ++inst->next_scope;
     component_abi_cx cx = {.store = inst->store, .memory = f->memory, .realloc = f->realloc,
                            .encoding = f->encoding, .arena = arena, .handles = o->handles,
-                           .scope = scope, .res = res};
+                           .scope = scope, .res = res, .may_leave = &o->may_leave};
     wasm_val core[COMPONENT_MAX_FLAT_PARAMS + 1];
     memset(core, 0, sizeof core);
     if (component_abi_lower_params(&cx, t, args, core) < 0)
@@ -172,10 +179,14 @@ int component_call_lifted(cfunc *f, component_arena *arena, const component_val 
 int component_run_post_return(cfunc *f, wasm_val *core_results, wasm_result *res)
 {
     rinst *o = f->owner;
-    if (f->post_return &&
-        wasm_func_call(o->top->store, f->post_return, core_results, f->type->nflat_results,
-                       NULL, 0, res) < 0)
-        return -1;
+    if (f->post_return) {
+        o->may_leave = false;
+        int rc = wasm_func_call(o->top->store, f->post_return, core_results,
+                                f->type->nflat_results, NULL, 0, res);
+        o->may_leave = true;
+        if (rc < 0)
+            return -1;
+    }
     o->may_enter = true;
     return 0;
 }

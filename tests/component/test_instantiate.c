@@ -1256,6 +1256,78 @@ static void test_jco_simple_nested(void)
     component_linker_free(l);
 }
 
+/* ---- may_leave: realloc and post-return cannot call imports -------------- */
+
+static int leave_pings;
+
+static int leave_ping(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)args, (void)nargs, (void)result;
+    leave_pings++;
+    return 0;
+}
+
+static int leave_echo(component_call *call, void *env, const component_val *args, size_t nargs,
+                      component_val *result)
+{
+    (void)call, (void)env, (void)nargs;
+    *result = args[0];
+    return 0;
+}
+
+static component_linker *leave_linker(void)
+{
+    component_linker *l = component_linker_new();
+    util_error *err = NULL;
+    CHECK_INT(component_linker_define_func(l, "test:leave/host", "ping", "func()", leave_ping,
+                                           NULL, &err), 0);
+    CHECK_INT(component_linker_define_func(l, "test:leave/host", "echo",
+                                           "func(s: string) -> string", leave_echo, NULL, &err),
+              0);
+    util_error_free(&err);
+    return l;
+}
+
+static void test_may_leave(void)
+{
+    running r;
+    /* ordinary code may call the import */
+    leave_pings = 0;
+    if (!start_wat(&r, "may_leave", leave_linker()))
+        return;
+    CHECK_INT(call_void(&r, "ping-direct"), WASM_OK);
+    CHECK_INT(leave_pings, 1);
+    stop(&r);
+
+    /* the guest's realloc, lowering echo's result, calls ping: a trap, and
+     * ping never runs */
+    leave_pings = 0;
+    if (!start_wat(&r, "may_leave", leave_linker()))
+        return;
+    const component_func *f = component_instance_func(r.inst, NULL, "echo-through-realloc");
+    component_val out;
+    CHECK(f && component_func_call(r.inst, f, NULL, 0, &out, &r.res) < 0);
+    CHECK_INT(r.res.kind, WASM_TRAP);
+    CHECK(strstr(r.res.message, "cannot leave component instance") != NULL);
+    CHECK_INT(leave_pings, 0);
+    stop(&r);
+
+    /* answer's post-return calls ping: the result arrives, the post-return
+     * traps */
+    leave_pings = 0;
+    if (!start_wat(&r, "may_leave", leave_linker()))
+        return;
+    f = component_instance_func(r.inst, NULL, "answer");
+    CHECK(f && component_func_call(r.inst, f, NULL, 0, &out, &r.res) == 0);
+    CHECK_INT((int)out.of.u, 42);
+    CHECK(component_func_post_return(r.inst, f, &r.res) < 0);
+    CHECK_INT(r.res.kind, WASM_TRAP);
+    CHECK(strstr(r.res.message, "cannot leave component instance") != NULL);
+    CHECK_INT(leave_pings, 0);
+    stop(&r);
+}
+
 int main(void)
 {
     RUN(test_corpus_resolves);
@@ -1275,5 +1347,6 @@ int main(void)
     RUN(test_jco_numbers);
     RUN(test_jco_strings_utf16);
     RUN(test_jco_simple_nested);
+    RUN(test_may_leave);
     return TEST_SUMMARY();
 }
