@@ -542,6 +542,11 @@ typedef struct component_pre component_pre;
  * offset of a malformed binary. */
 component_pre *component_pre_new(const uint8_t *bytes, size_t len, const component_linker *l,
                                  util_error **err);
+/* The same for a malloc'd buffer the pre takes over (freed with it, or at
+ * once on failure): a component read from a file needs no second copy of
+ * its bytes, which for a 12 MB Spin JS app is 12 MB less per process. */
+component_pre *component_pre_new_take(uint8_t *bytes, size_t len, const component_linker *l,
+                                      util_error **err);
 void component_pre_free(component_pre *pre);
 const component *component_pre_component(const component_pre *pre);
 

@@ -37,22 +37,40 @@ const component *component_pre_component(const component_pre *pre)
 /* A pre holding its own copy of the binary (the model points into it) and
  * an empty type pool: what building a pre and only visiting its imports
  * both start from. */
-static component_pre *pre_alloc(const uint8_t *bytes, size_t len)
+/* A pre holding `owned` (taken over: a malloc'd buffer of len bytes). */
+static component_pre *pre_alloc_take(uint8_t *owned, size_t len)
 {
     component_pre *pre = util_xcalloc(1, sizeof *pre);
-    pre->bytes = util_xmalloc(len ? len : 1);
-    if (len)
-        memcpy(pre->bytes, bytes, len);
+    pre->bytes = owned;
     pre->len = len;
     pre->pool = component_rtype_pool_new();
     return pre;
 }
 
+static uint8_t *copy_bytes(const uint8_t *bytes, size_t len)
+{
+    uint8_t *copy = util_xmalloc(len ? len : 1);
+    if (len)
+        memcpy(copy, bytes, len);
+    return copy;
+}
+
+static component_pre *pre_alloc(const uint8_t *bytes, size_t len)
+{
+    return pre_alloc_take(copy_bytes(bytes, len), len);
+}
+
 component_pre *component_pre_new(const uint8_t *bytes, size_t len, const component_linker *l,
                                  util_error **err)
 {
+    return component_pre_new_take(copy_bytes(bytes, len), len, l, err);
+}
+
+component_pre *component_pre_new_take(uint8_t *bytes, size_t len, const component_linker *l,
+                                      util_error **err)
+{
     util_error *e = NULL;
-    component_pre *pre = pre_alloc(bytes, len);
+    component_pre *pre = pre_alloc_take(bytes ? bytes : util_xmalloc(1), len);
     pre->linker = l;
     if (component_decode(pre->bytes, len, &pre->c, &e) < 0) {
         util_error_wrap(&e, "malformed component");

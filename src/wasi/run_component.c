@@ -30,9 +30,10 @@ static component_pre *compile_component(uint8_t *bytes, size_t len, const char *
     util_error *why = NULL;
     component_pre *pre = NULL;
     if (wasi2_define(linker, NULL, &why) == 0)
-        pre = component_pre_new(bytes, len, linker, &why);
+        pre = component_pre_new_take(bytes, len, linker, &why); /* takes the bytes */
+    else
+        free(bytes);
     component_linker_free(linker);
-    free(bytes);
     if (pre == NULL) {
         util_error_set(err, 0, "%s: %s", name, why ? why->msg : "cannot load the component");
         util_error_free(&why);
