@@ -139,10 +139,7 @@ static int run_entry(wasm_module *module, const wasi_config *config, const char 
                         err);
     if (watched && watch->unwatch != NULL && watch->unwatch(watch->watch_arg))
         facts->cancelled = true;
-    if (!facts->finished && res->kind == WASM_EXIT) {
-        facts->finished = true;
-        facts->exit_code = res->exit_code;
-    }
+    wasi_program_note_exit(facts, res);
     facts->deadline_hit = wasi_ctx_deadline_hit(ctx);
     wasm_linker_free(linker);
     wasm_store_free(store);
@@ -221,7 +218,8 @@ void wasi_program_classify(const run_facts *facts, const wasm_result *res,
     }
 }
 
-uint64_t wasi_program_deadline_after(uint64_t timeout_ms)
+/* The deadline `timeout_ms` from now; one centuries away is no deadline. */
+static uint64_t deadline_after(uint64_t timeout_ms)
 {
     uint64_t now = util_monotonic_ns(), left = UINT64_MAX - now;
     return timeout_ms < left / 1000000u ? now + timeout_ms * 1000000u : 0;
@@ -230,12 +228,8 @@ uint64_t wasi_program_deadline_after(uint64_t timeout_ms)
 int wasi_program_run(wasm_module *module, const wasi_config *config,
                      const wasi_program_options *opts, wasi_program_outcome *out)
 {
-    static const wasi_program_options defaults = {0};
-    const wasi_program_options *o = opts ? opts : &defaults;
-    *out = (wasi_program_outcome){0};
-    wasi_config cfg = *config;
-    if (cfg.deadline_ns == 0 && o->timeout_ms != 0)
-        cfg.deadline_ns = wasi_program_deadline_after(o->timeout_ms);
+    wasi_config cfg;
+    const wasi_program_options *o = wasi_program_begin(config, opts, &cfg, out);
     wasm_store_config sc = {.max_memory_bytes = o->max_memory_bytes};
 
     wasm_result res;
@@ -245,6 +239,28 @@ int wasi_program_run(wasm_module *module, const wasi_config *config,
         return wasi_program_not_started(out, &err);
     wasi_program_classify(&facts, &res, o, out);
     return out->status;
+}
+
+const wasi_program_options *wasi_program_begin(const wasi_config *config,
+                                               const wasi_program_options *opts,
+                                               wasi_config *cfg, wasi_program_outcome *out)
+{
+    static const wasi_program_options defaults = {0};
+    const wasi_program_options *o = opts ? opts : &defaults;
+    *out = (wasi_program_outcome){0};
+    *cfg = *config;
+    if (cfg->deadline_ns == 0 && o->timeout_ms != 0)
+        cfg->deadline_ns = deadline_after(o->timeout_ms);
+    return o;
+}
+
+void wasi_program_note_exit(run_facts *facts, const wasm_result *res)
+{
+    /* for a command, exiting is finishing, not an error */
+    if (!facts->finished && res->kind == WASM_EXIT) {
+        facts->finished = true;
+        facts->exit_code = res->exit_code;
+    }
 }
 
 int wasi_program_not_started(wasi_program_outcome *out, util_error **err)

@@ -202,12 +202,8 @@ static int call_entry(const wasi_command *c, wasm_store *store, wasi2_ctx *ctx,
 static int run_component(const wasi_command *c, const wasi_config *config,
                          const wasi_program_options *opts, wasi_program_outcome *out)
 {
-    static const wasi_program_options defaults = {0};
-    const wasi_program_options *o = opts ? opts : &defaults;
-    *out = (wasi_program_outcome){0};
-    wasi_config cfg = *config;
-    if (cfg.deadline_ns == 0 && o->timeout_ms != 0)
-        cfg.deadline_ns = wasi_program_deadline_after(o->timeout_ms);
+    wasi_config cfg;
+    const wasi_program_options *o = wasi_program_begin(config, opts, &cfg, out);
 
     util_error *err = NULL;
     wasi2_ctx *ctx = NULL;
@@ -228,10 +224,7 @@ static int run_component(const wasi_command *c, const wasi_config *config,
         rc = call_entry(c, store, ctx, &cfg, o->invoke, &res, &facts, &err);
     if (watched && o->unwatch != NULL && o->unwatch(o->watch_arg))
         facts.cancelled = true;
-    if (!facts.finished && res.kind == WASM_EXIT) {
-        facts.finished = true;
-        facts.exit_code = res.exit_code;
-    }
+    wasi_program_note_exit(&facts, &res);
     facts.deadline_hit = wasi2_ctx_deadline_hit(ctx);
     wasm_store_free(store);
     wasi2_ctx_free(ctx);

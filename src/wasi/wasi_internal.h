@@ -64,8 +64,14 @@ void wasi_program_classify(const run_facts *facts, const wasm_result *res,
                            const wasi_program_options *o, wasi_program_outcome *out);
 /* The outcome of a host-side failure *err (taken); returns the status. */
 int wasi_program_not_started(wasi_program_outcome *out, util_error **err);
-/* The deadline `timeout_ms` from now; one centuries away is no deadline. */
-uint64_t wasi_program_deadline_after(uint64_t timeout_ms);
+/* The start every run shares: opts or the defaults (returned), *out
+ * emptied, *cfg a copy of config with the deadline of opts->timeout_ms
+ * (from now) when config has none. */
+const wasi_program_options *wasi_program_begin(const wasi_config *config,
+                                               const wasi_program_options *opts,
+                                               wasi_config *cfg, wasi_program_outcome *out);
+/* A guest's exit (WASM_EXIT in res) counts as finishing, with its code. */
+void wasi_program_note_exit(run_facts *facts, const wasm_result *res);
 
 /* ---- other ABI constants ----------------------------------------------- */
 
