@@ -20,6 +20,7 @@
  * proc_exit arrives from the engine as WASM_EXIT and counts as finishing,
  * because for a command exiting is success, not an error.
  */
+#include "component.h"
 #include "wasi_internal.h"
 
 #include <stdio.h>
@@ -33,20 +34,13 @@ wasm_features wasi_program_features(void)
 
 /* ---- loading ------------------------------------------------------------ */
 
-/* The component model's binaries share the magic with core modules; the
- * 4 bytes after it are version 0x0d and layer 1 instead of version 1. */
-static bool is_component(const uint8_t *b, size_t len)
-{
-    return len >= 8 && memcmp(b, "\0asm", 4) == 0 && b[6] == 0x01 && b[7] == 0x00;
-}
-
 wasm_module *wasi_program_compile(uint8_t *bytes, size_t len, const char *name,
                                   util_error **err)
 {
-    if (is_component(bytes, len)) {
+    if (component_is_component(bytes, len)) {
         free(bytes);
-        util_error_set(err, 0, "%s is a WebAssembly component (component model), which is not "
-                       "supported yet: only core modules (WASI preview 1 commands) run", name);
+        util_error_set(err, 0, "%s is a WebAssembly component; this path takes core modules "
+                       "only (wasi_command_compile takes both)", name);
         return NULL;
     }
     wasm_features features = wasi_program_features();
