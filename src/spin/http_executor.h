@@ -25,11 +25,19 @@
 
 typedef struct wasm_module wasm_module;
 typedef struct wasm_resolution wasm_resolution;
+typedef struct component_pre component_pre;
+typedef struct wasi2_host wasi2_registration;
+typedef struct wasi2_ctx wasi2_ctx;
+typedef struct spinapi_component spinapi_component;
+typedef struct spinapi_ctx spinapi_ctx;
 
 /* What an executor knows about the component it runs, fixed at start-up. */
 typedef struct spin_component_runtime {
     const char *id;
-    wasm_module *module;    /* compiled once, shared by every request */
+    wasm_module *module;    /* a core module: compiled once, shared by every request */
+    component_pre *pre;     /* or a component: linked once (app_load.c) */
+    const wasi2_registration *wasi2; /* the WASI 0.2 registration pre was linked with */
+    spinapi_component *api; /* the component's Spin host APIs (variables, stores, ...) */
     char **env;             /* manifest `environment` as "K=V", NULL-terminated */
     size_t nenv;
     const char *files_dir;  /* host dir preopened read-only as "/", or NULL */
@@ -41,6 +49,14 @@ typedef struct spin_component_runtime {
      * made (wagi_link.c); every request instantiates from it.  Owned. */
     wasm_resolution *wagi_resolution;
 } spin_component_runtime;
+
+/* What the host functions of one component instance (one request) find
+ * through component_call_data: its WASI 0.2 context and its Spin host
+ * API context. */
+typedef struct spin_instance_data {
+    wasi2_ctx *wasi2;
+    spinapi_ctx *api;
+} spin_instance_data;
 
 /* What an executor's handle() returns when it produced no response. */
 enum {
@@ -99,6 +115,20 @@ int spin_http_executor_create(const char *type, const spin_http_executor_setup *
  * spin_app_run, from one thread; at most 8 are added.  Returns -1 with
  * *err when full. */
 int spin_http_executor_register(const spin_http_executor_kind *kind, util_error **err);
+
+/* ---- the executors of `type = "http"` (the default) --------------------
+ * Chosen by what the component exports, as Spin's HandlerType does. */
+
+/* A component exporting wasi:http/incoming-handler (any 0.2.x, or the
+ * two pre-release names): wasi_http_executor.c. */
+int spin_wasi_http_executor_create(const spin_http_executor_setup *setup,
+                                   spin_http_executor_instance *out, util_error **err);
+/* Spin 1's inbound-http: a component exporting fermyon:spin/inbound-http,
+ * or a core module exporting handle-http-request with
+ * canonical_abi_realloc (the Spin 1 ABI of TinyGo and Rust SDK 1.x
+ * modules): inbound_http.c. */
+int spin_inbound_http_executor_create(const spin_http_executor_setup *setup,
+                                      spin_http_executor_instance *out, util_error **err);
 
 /* ---- headers every executor passes ------------------------------------- */
 

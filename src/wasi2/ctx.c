@@ -104,6 +104,8 @@ wasi2_ctx *wasi2_ctx_new(const wasi2_config *config, util_error **err)
     ctx->stderr_fd = config->stderr_fd;
     ctx->allow_network = config->allow_network;
     ctx->deadline_ns = config->deadline_ns;
+    ctx->outbound_allowed = config->outbound_allowed;
+    ctx->outbound_self = config->outbound_self;
     draw_seed(ctx->insecure_seed);
     if (open_preopens(ctx, config, err) < 0) {
         wasi2_ctx_free(ctx);

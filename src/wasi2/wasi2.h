@@ -42,6 +42,14 @@ typedef struct wasi2_config {
      * and writes) give up; 0 = none.  The store's deadline stops running
      * code; this stops a guest that waits. */
     uint64_t deadline_ns;
+    /* wasi:http/outgoing-handler (and the embedder's own clients): may the
+     * guest send a request to scheme://host:port?  `scheme` is lower-case
+     * ("http", "https"), `host` as the URL spells it (a name or an address,
+     * IPv6 without brackets).  NULL: every outgoing request is refused
+     * with error-code HTTP-request-denied, as Spin refuses a host not in
+     * allowed_outbound_hosts. */
+    bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
+    void *outbound_self;
 } wasi2_config;
 
 static inline void wasi2_config_init(wasi2_config *c)
@@ -114,5 +122,85 @@ wasi2_stream *wasi2_fd_stream_new(int fd, bool output, bool own_fd);
  * context as get_ctx(component_call_data(call)); get_ctx NULL means the
  * instance's data is the wasi2_ctx itself. */
 int wasi2_define(component_linker *l, wasi2_ctx *(*get_ctx)(void *data), util_error **err);
+
+/* The same, and *reg names this registration (its resource types) for the
+ * functions below that hand the guest host resources (an incoming
+ * request).  *reg lives as long as the linker and every component_pre
+ * made with it; it is not freed by the caller. */
+typedef struct wasi2_host wasi2_registration;
+int wasi2_define_reg(component_linker *l, wasi2_ctx *(*get_ctx)(void *data),
+                     const wasi2_registration **reg, util_error **err);
+
+/* ---- wasi:http (http_*.c) ---------------------------------------------
+ *
+ * wasi:http/types and outgoing-handler are registered by wasi2_define at
+ * 0.2.12 (serving every 0.2.x) and at the two pre-release names.  The
+ * incoming side is driven by the embedder (Spin's HTTP trigger): it finds
+ * a component's incoming-handler export once, then for each request gives
+ * the request's head and a body source and receives the response's head
+ * and body through a responder, as the guest produces them, so neither
+ * body has to be held whole. */
+
+typedef struct wasi2_http_field {
+    const char *name; /* as received; the guest sees it lower-cased */
+    const uint8_t *value;
+    size_t value_len;
+} wasi2_http_field;
+
+/* One incoming request.  Everything is borrowed for the call. */
+typedef struct wasi2_http_incoming {
+    const char *method;          /* "GET", or any token (method.other) */
+    const char *scheme;          /* "http" / "https" / other; NULL: none */
+    const char *authority;       /* "host:port"; NULL: none */
+    const char *path_with_query; /* "/a/b?x=1"; NULL: none */
+    const wasi2_http_field *headers;
+    size_t nheaders;
+    /* The body, read through a stream over (body_ops, body_self) (input
+     * ops: read, ready, close; close is called once the guest is done with
+     * it, or when the call ends if it never took it).  body_ops NULL: an
+     * empty body. */
+    const wasi2_stream_ops *body_ops;
+    void *body_self;
+} wasi2_http_incoming;
+
+/* Where the response goes.  Called on the thread running the guest. */
+typedef struct wasi2_http_responder_ops {
+    /* response-outparam.set with an outgoing-response: its status and
+     * headers (valid for the call).  Returns the output stream ops the
+     * body is written to (*body_ops / *body_self; the stream's close is
+     * called once when the body ends or is abandoned), or -1 to refuse
+     * (the body's writes then fail as closed). */
+    int (*start)(void *self, uint16_t status, const wasi2_http_field *headers, size_t n,
+                 const wasi2_stream_ops **body_ops, void **body_self);
+    /* outgoing-body.finish: the body is complete (trailers may be none).
+     * Not called when the guest drops the body unfinished: the embedder
+     * must then treat the response as broken (Spin aborts it). */
+    void (*finish)(void *self, const wasi2_http_field *trailers, size_t n);
+    /* response-outparam.set with an error-code (its case name and text,
+     * e.g. "internal-error: boom"): the embedder answers 500. */
+    void (*error)(void *self, const char *error_code);
+} wasi2_http_responder_ops;
+
+/* The incoming-handler export of one component: wasi:http/incoming-handler
+ * at any 0.2.x, or at 0.2.0-rc-2023-10-18 / -rc-2023-11-10 (Spin's
+ * HandlerType), found once per component_pre. */
+typedef struct wasi2_http_handler wasi2_http_handler;
+
+/* NULL with *err ("component exports no wasi:http/incoming-handler; it
+ * exports ...") when the component has none, or more than one. */
+wasi2_http_handler *wasi2_http_handler_new(const wasi2_registration *reg,
+                                           const component_pre *pre, util_error **err);
+void wasi2_http_handler_free(wasi2_http_handler *h);
+/* The interface name the component exports ("wasi:http/incoming-handler@0.2.3"). */
+const char *wasi2_http_handler_interface(const wasi2_http_handler *h);
+
+/* Calls `handle` on a fresh instance of the handler's component with one
+ * request.  Returns 0 when the guest returned (whether or not it set the
+ * response: a guest that returns without calling response-outparam.set
+ * leaves the responder untouched, and the embedder answers 500); -1 with
+ * `res` for a trap, exit or limit. */
+int wasi2_http_handle(const wasi2_http_handler *h, component_instance *inst,
+                      const wasi2_http_incoming *req, const wasi2_http_responder_ops *resp,
+                      void *resp_self, wasm_result *res);
 
 #endif

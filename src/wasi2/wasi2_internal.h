@@ -46,6 +46,8 @@ struct wasi2_ctx {
     uint64_t deadline_ns; /* CLOCK_MONOTONIC; 0: blocking calls may wait for ever */
     bool deadline_hit;    /* a blocking call gave up at deadline_ns */
     uint64_t insecure_seed[2]; /* drawn once: insecure-seed returns it every time */
+    bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
+    void *outbound_self;
 };
 
 /* ---- one registration's shared state ----------------------------------- */
@@ -62,6 +64,7 @@ typedef struct wasi2_host {
     component_resource_type *terminal_input;
     component_resource_type *terminal_output;
     struct wasi2_fsnet_reg *fsnet; /* filesystem's and sockets' (set by wasi2_define_fsnet) */
+    struct wasi2_http_types *http; /* wasi:http's (set by wasi2_define_http) */
 } wasi2_host;
 
 wasi2_ctx *wasi2_host_ctx(const wasi2_host *h, component_call *call);

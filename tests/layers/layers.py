@@ -11,6 +11,8 @@ Two columns joined by runner, lowest first:
     shim        -> container -> util          (the sandbox column)
     runner      -> container, spin, wasi, engine, util   (the joint)
     spin        -> wasi -> engine -> util     (the Wasm column)
+    spin        -> spinapi -> component       (Spin's host APIs for components)
+    spin        -> wasi2, component           (HTTP components)
                    wasi -> hostio -> util     (hostio sits beside engine)
                    wasi -> wasi2 -> component -> engine, util
                                               (the run policy covers components)
@@ -47,7 +49,12 @@ LAYERS = {
     # preview 1, and the one run policy for commands, modules and components
     "wasi": Layer(door=("wasi.h",), uses=("wasi2", "component", "hostio", "engine", "util"),
                   prefix="wasi_"),
-    "spin": Layer(door=("spin.h",), uses=("wasi", "engine", "util"), prefix="spin_"),
+    # Spin's host APIs for components (variables, key-value, sqlite, ...)
+    "spinapi": Layer(door=("spinapi.h",), uses=("component", "engine", "util"),
+                     prefix="spinapi_"),
+    "spin": Layer(door=("spin.h",),
+                  uses=("spinapi", "wasi", "wasi2", "component", "engine", "util"),
+                  prefix="spin_"),
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
     "runner": Layer(door=("runner.h",), uses=("container", "spin", "wasi", "engine", "util"),
                     prefix="runner_"),

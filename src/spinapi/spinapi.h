@@ -1,0 +1,80 @@
+/*
+ * spinapi.h - the door of src/spinapi: Spin's host APIs for components
+ * (what Spin calls factors): variables, key-value, sqlite, and later
+ * redis, postgres, mysql, mqtt and llm, each at every version Spin 3.6
+ * links, served through src/component's linker.
+ *
+ * The layer knows nothing of manifests or triggers.  The Spin layer
+ * describes each component once (spinapi_component_config: its variables
+ * already rendered, the stores and databases it may open and where they
+ * live, who may be reached on the network) and gets a spinapi_component;
+ * each instance (one per request) gets a spinapi_ctx that holds what the
+ * guest opened (store and connection handles), closed with the instance.
+ * Backends that hold state across requests (the SQLite files) belong to
+ * the spinapi_component and are shared, thread-safely, by its instances.
+ *
+ * Refusals are values, never traps: a store the component may not open is
+ * key-value's error::access-denied, as Spin returns it.
+ */
+#ifndef SPINAPI_SPINAPI_H
+#define SPINAPI_SPINAPI_H
+
+#include "component.h"
+#include "util.h"
+
+/* A name = value pair (a variable, after template rendering). */
+typedef struct spinapi_pair {
+    const char *name;
+    const char *value;
+} spinapi_pair;
+
+/* Where a labelled store or database lives (runtime-config.toml
+ * [key_value_store.<label>] / [sqlite_database.<label>], or the default). */
+typedef enum spinapi_backend_kind {
+    SPINAPI_BACKEND_SQLITE_FILE,   /* type = "spin": path */
+    SPINAPI_BACKEND_SQLITE_MEMORY, /* no state dir: in memory, for the process */
+    SPINAPI_BACKEND_REDIS,         /* key-value type = "redis": url */
+} spinapi_backend_kind;
+
+typedef struct spinapi_backend {
+    const char *label; /* "default" */
+    spinapi_backend_kind kind;
+    const char *location; /* path or url */
+} spinapi_backend;
+
+typedef struct spinapi_component_config {
+    const char *id; /* for errors and logs */
+    const spinapi_pair *variables; /* the component's variables, rendered */
+    size_t nvariables;
+    const char *const *key_value_stores; /* labels it may open */
+    size_t nkey_value_stores;
+    const char *const *sqlite_databases;
+    size_t nsqlite_databases;
+    const spinapi_backend *kv_backends; /* every label the app's runtime config names */
+    size_t nkv_backends;
+    const spinapi_backend *sqlite_backends;
+    size_t nsqlite_backends;
+    /* allowed_outbound_hosts, for the network clients (redis, postgres,
+     * mysql, mqtt): may the guest reach scheme://host:port? NULL: no. */
+    bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
+    void *outbound_self;
+} spinapi_component_config;
+
+typedef struct spinapi_component spinapi_component;
+typedef struct spinapi_ctx spinapi_ctx;
+
+/* Copies what it needs from config; opens nothing yet (a backend opens on
+ * first use). */
+spinapi_component *spinapi_component_new(const spinapi_component_config *config,
+                                         util_error **err);
+void spinapi_component_free(spinapi_component *c);
+
+/* Per instance; the component outlives it. */
+spinapi_ctx *spinapi_ctx_new(spinapi_component *c);
+void spinapi_ctx_free(spinapi_ctx *ctx);
+
+/* Registers every host API interface in `l`.  Host functions find their
+ * context as get_ctx(component_call_data(call)). */
+int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), util_error **err);
+
+#endif
