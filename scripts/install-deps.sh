@@ -11,6 +11,7 @@ PACKAGES="
   containerd runc busybox-static iproute2 util-linux procps psmisc curl
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml shellcheck
   wrk hyperfine wabt
+  libcurl4-openssl-dev libsqlite3-dev
 "
 
 missing=""
