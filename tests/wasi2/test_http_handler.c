@@ -243,11 +243,161 @@ static void test_no_handler_export(void)
     app_free(&a);
 }
 
+/* ---- the corners (wat/http_corners.wat) --------------------------------------------- */
+
+/* One request to the corners component at path `path`. */
+static int corner(const char *path, collected *c, wasm_result *res)
+{
+    app a;
+    if (!app_load(&a, WAT("wasi2_http_corners"))) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return -2;
+    }
+    wasi2_http_incoming req = get_req;
+    req.path_with_query = path;
+    int rc = app_handle(&a, &req, c, res);
+    if (rc < 0)
+        fprintf(stderr, "  %s: %s\n", path, res->message);
+    app_free(&a);
+    return rc;
+}
+
+static void test_content_length_exact(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/x", &c, &res), 0);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(c.headers, "content-length: 5\n");
+    CHECK_STR(c.body.data ? c.body.data : "", "hello");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* Fewer bytes than content-length: finish is HTTP-response-body-size (the
+ * guest traps otherwise) and the responder sees the body abandoned. */
+static void test_body_shorter_than_content_length(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/s", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "hi");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* More bytes than content-length: the write fails (http-error-code says
+ * HTTP-response-body-size), none of it reaches the responder, finish fails. */
+static void test_body_longer_than_content_length(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/l", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+static void test_outparam_never_set(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/n", &c, &res), 0);
+    CHECK_INT(c.starts + c.errors + c.finishes + c.closes, 0);
+}
+
+static void test_set_with_error_code(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/e", &c, &res), 0);
+    CHECK_INT(c.starts, 0);
+    CHECK_INT(c.errors, 1);
+    CHECK_STR(c.error, "internal-error: boom");
+}
+
+static void test_body_dropped_unfinished(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/d", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "partial");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+static void test_trailers(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/t", &c, &res), 0);
+    CHECK_STR(c.body.data ? c.body.data : "", "x");
+    CHECK_INT(c.finishes, 1);
+    CHECK_STR(c.trailers, "x-trailer: done\n");
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* Written and finished before set: the bytes wait for the responder. */
+static void test_body_before_set(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/w", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "early");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* No body() at all: an empty body, finished. */
+static void test_response_without_body(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/2", &c, &res), 0);
+    CHECK_INT(c.status, 201);
+    CHECK_INT(c.body.len, 0);
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+}
+
+/* A responder that refuses start: the guest's writes fail, nothing is
+ * called after, nothing crashes. */
+static void test_responder_refuses(void)
+{
+    collected c = {.refuse = true};
+    wasm_result res;
+    /* the guest traps: its write must succeed on /x */
+    CHECK_INT(corner("/x", &c, &res), -1);
+    CHECK_INT(c.starts, 1);
+    CHECK_INT(c.finishes + c.closes, 0);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     RUN(test_c_http);
     RUN(test_runwasi_hello);
     RUN(test_no_handler_export);
+    RUN(test_content_length_exact);
+    RUN(test_body_shorter_than_content_length);
+    RUN(test_body_longer_than_content_length);
+    RUN(test_outparam_never_set);
+    RUN(test_set_with_error_code);
+    RUN(test_body_dropped_unfinished);
+    RUN(test_trailers);
+    RUN(test_body_before_set);
+    RUN(test_response_without_body);
+    RUN(test_responder_refuses);
     return TEST_SUMMARY();
 }
