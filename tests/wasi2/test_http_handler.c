@@ -406,6 +406,38 @@ static void test_responder_refuses(void)
     CHECK_INT(c.finishes + c.closes, 0);
 }
 
+/* ---- the pre-release names (wat/http_rc1018.wat) -------------------------------------- */
+
+static void test_rc1018_handler(void)
+{
+    app a;
+    CHECK(app_load(&a, WAT("wasi2_http_rc1018")));
+    if (a.handler == NULL) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return;
+    }
+    CHECK_STR(wasi2_http_handler_interface(a.handler),
+              "wasi:http/incoming-handler@0.2.0-rc-2023-10-18");
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(app_handle(&a, &get_req, &c, &res), 0);
+    CHECK_INT(c.status, 202);
+    CHECK_STR(c.headers, "x-rc: 1018\n");
+    CHECK_STR(c.body.data ? c.body.data : "", "rc body");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+    /* the old error variant reaches the responder as internal-error */
+    collected e = {0};
+    wasi2_http_incoming req = get_req;
+    req.path_with_query = "/err";
+    CHECK_INT(app_handle(&a, &req, &e, &res), 0);
+    CHECK_INT(e.errors, 1);
+    CHECK_STR(e.error, "internal-error: protocol error: bad");
+    app_free(&a);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -423,5 +455,6 @@ int main(void)
     RUN(test_body_before_set);
     RUN(test_response_without_body);
     RUN(test_responder_refuses);
+    RUN(test_rc1018_handler);
     return TEST_SUMMARY();
 }
