@@ -404,6 +404,13 @@ static void test_responder_refuses(void)
     CHECK_INT(corner("/x", &c, &res), -1);
     CHECK_INT(c.starts, 1);
     CHECK_INT(c.finishes + c.closes, 0);
+    /* written and finished before set: the refusal loses the body, the
+     * guest's calls all succeeded */
+    collected w = {.refuse = true};
+    CHECK_INT(corner("/w", &w, &res), 0);
+    CHECK_INT(w.starts, 1);
+    CHECK_INT(w.finishes + w.closes + w.errors, 0);
+    CHECK_INT(w.body.len, 0);
 }
 
 /* ---- the pre-release names (wat/http_rc1018.wat) -------------------------------------- */
