@@ -243,6 +243,19 @@ static void test_no_handler_export(void)
     app_free(&a);
 }
 
+/* Two exports of the interface: ambiguous, refused, naming both. */
+static void test_two_handler_exports(void)
+{
+    app a;
+    CHECK(!app_load(&a, WAT("wasi2_http_two_handlers")));
+    CHECK(strstr(a.error, "exports wasi:http/incoming-handler 2 times") != NULL);
+    CHECK(strstr(a.error, "wasi:http/incoming-handler@0.2.0, wasi:http/incoming-handler@0.2.3") !=
+          NULL);
+    if (a.error[0])
+        fprintf(stderr, "  (expected) %s\n", a.error);
+    app_free(&a);
+}
+
 /* ---- the corners (wat/http_corners.wat) --------------------------------------------- */
 
 /* One request to the corners component at path `path` (body: src). */
@@ -475,6 +488,7 @@ int main(void)
     RUN(test_c_http);
     RUN(test_runwasi_hello);
     RUN(test_no_handler_export);
+    RUN(test_two_handler_exports);
     RUN(test_content_length_exact);
     RUN(test_request_body_echo);
     RUN(test_body_shorter_than_content_length);
