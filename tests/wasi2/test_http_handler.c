@@ -482,6 +482,29 @@ static void test_rc1018_handler(void)
     app_free(&a);
 }
 
+static void test_rc1110_handler(void)
+{
+    app a;
+    CHECK(app_load(&a, WAT("wasi2_http_rc1110")));
+    if (a.handler == NULL) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return;
+    }
+    CHECK_STR(wasi2_http_handler_interface(a.handler),
+              "wasi:http/incoming-handler@0.2.0-rc-2023-11-10");
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(app_handle(&a, &get_req, &c, &res), 0);
+    CHECK_INT(c.status, 203);
+    CHECK_STR(c.headers, "x-rc: 1110\n");
+    CHECK_STR(c.body.data ? c.body.data : "", "rc2 body");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+    app_free(&a);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -501,5 +524,6 @@ int main(void)
     RUN(test_response_without_body);
     RUN(test_responder_refuses);
     RUN(test_rc1018_handler);
+    RUN(test_rc1110_handler);
     return TEST_SUMMARY();
 }
