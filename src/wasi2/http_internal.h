@@ -43,11 +43,12 @@ enum { WASI2_HEADER_INVALID_SYNTAX, WASI2_HEADER_FORBIDDEN, WASI2_HEADER_IMMUTAB
 wasi2_http_fields *wasi2_http_fields_new(void);
 wasi2_http_fields *wasi2_http_fields_clone(const wasi2_http_fields *f, bool immutable);
 void wasi2_http_fields_free(wasi2_http_fields *f);
-/* Validation as wasmtime does it: name an HTTP token, value without CR,
- * LF or NUL; forbidden names (hop-by-hop: connection, keep-alive,
- * proxy-connection, transfer-encoding, upgrade, and host for requests a
- * guest builds?) -> FORBIDDEN.  Returns -1 when fine, else the
- * header-error case. */
+/* Validation as wasmtime does it: the name an HTTP token (any case), then
+ * not one of wasmtime's forbidden names (connection, keep-alive,
+ * proxy-authenticate, proxy-authorization, proxy-connection,
+ * transfer-encoding, upgrade, host, http2-settings) -> FORBIDDEN, then
+ * the value (value NULL: not checked) without control bytes but HTAB.
+ * Returns -1 when fine, else the header-error case. */
 int wasi2_http_check(const char *name, size_t name_len, const uint8_t *value, size_t value_len);
 /* Adds an entry without checks (the host's own headers). */
 void wasi2_http_fields_add(wasi2_http_fields *f, const char *name, size_t name_len,
@@ -74,7 +75,7 @@ enum {
     WASI2_HTTP_REQUEST_METHOD_INVALID = 18,
     WASI2_HTTP_REQUEST_URI_INVALID = 19,
     WASI2_HTTP_RESPONSE_INCOMPLETE = 25,
-    WASI2_HTTP_RESPONSE_BODY_SIZE = 29,
+    WASI2_HTTP_RESPONSE_BODY_SIZE = 28,
     WASI2_HTTP_RESPONSE_TIMEOUT = 33,
     WASI2_HTTP_PROTOCOL_ERROR = 35,
     WASI2_HTTP_INTERNAL_ERROR = 38,
@@ -85,10 +86,13 @@ enum {
 typedef struct wasi2_http_error {
     uint32_t code;
     char *text; /* malloc'd or NULL */
+    bool has_size; /* body-size cases: some(size) instead of none */
+    uint64_t size;
 } wasi2_http_error;
 
 /* The error-code value for a call's result (payloads as the case needs:
- * body-size cases carry option<u64> none, internal-error the text). */
+ * body-size cases carry option<u64> (some(size) when has_size), internal-error
+ * and the coding cases the text (none when NULL), records all none). */
 int wasi2_http_error_val(component_call *call, const wasi2_http_error *e, component_val *out);
 /* "HTTP-request-denied", "internal-error: text": for logs and responders. */
 const char *wasi2_http_error_name(uint32_t code);
@@ -156,8 +160,9 @@ typedef struct wasi2_http_incoming_request {
 typedef struct wasi2_http_outgoing_response {
     uint16_t status;
     wasi2_http_fields *headers;
-    wasi2_http_outgoing_body *body; /* made by body() or by outparam.set */
+    wasi2_http_outgoing_body *body; /* unused: the guest owns the body's struct */
     bool body_taken;
+    wasi2_stream *body_pipe; /* body()'s stream (a reference), until set() attaches it */
 } wasi2_http_outgoing_response;
 
 /* response-outparam: where set() sends the response; set once. */
@@ -185,7 +190,13 @@ typedef struct wasi2_http_request_options {
 /* ---- one registration -------------------------------------------------- */
 
 /* The resource types of wasi:http/types, made once per registration and
- * shared by the 0.2 and the pre-release names. */
+ * shared by the 0.2 and the pre-release names.  wasi2_define_http makes
+ * those whose structs the incoming half owns (fields, incoming-request,
+ * response-outparam, incoming-body, future-trailers, outgoing-response,
+ * outgoing-body); wasi2_define_http_outgoing makes its own four
+ * (outgoing-request, request-options, incoming-response,
+ * future-incoming-response) with their destructors, before the
+ * pre-release names alias every type that exists. */
 typedef struct wasi2_http_types {
     component_resource_type *fields;
     component_resource_type *incoming_request;
