@@ -16,6 +16,7 @@
  * so that a component unfit for it fails before the listener is bound.
  */
 #include "http_executor.h"
+#include "inbound_http.h"
 #include "wagi_link.h"
 #include "wasm.h"
 
@@ -39,10 +40,26 @@ static int wagi_create(const spin_http_executor_setup *s, spin_http_executor_ins
     return spin_wagi_executor_new(s->wagi_argv, out, err);
 }
 
+/* `type = "http"` (the default): the executor is chosen by what the
+ * component exports, as Spin's HandlerType does. */
+static int http_create(const spin_http_executor_setup *s, spin_http_executor_instance *out,
+                       util_error **err)
+{
+    if (s->comp->module && spin_inbound_is_module(s->comp->module))
+        return spin_inbound_http_executor_create(s, out, err);
+    return util_error_set(err, 0,
+                          "component '%s': expected it to export one of "
+                          "`wasi:http/incoming-handler@0.2.x` or `fermyon:spin/inbound-http` "
+                          "(a core module: `handle-http-request`), but it exported none of those; "
+                          "a WASI command runs with executor = { type = \"wagi\" }",
+                          s->comp->id);
+}
+
 static const spin_http_executor_kind builtin[] = {
     {.type = "wagi", .what = "the Wagi executor", .create = wagi_create},
     {.type = "http",
-     .what = "the Spin HTTP executor (wasi:http/incoming-handler or fermyon:spin/inbound-http)"},
+     .what = "the Spin HTTP executor (wasi:http/incoming-handler or fermyon:spin/inbound-http)",
+     .create = http_create},
     {.type = "wasip3-unstable", .what = "the WASIp3 HTTP executor (wasip3-unstable)"},
 };
 

@@ -158,12 +158,14 @@ static const char http_route[] = "[[trigger.http]]\nroute = \"/hello/...\"\ncomp
 
 static void test_unsupported_executor_type_names_what_runs(void)
 {
-    /* The default executor (Spin HTTP) is known but does not run yet. */
+    /* The default executor (Spin HTTP) needs an HTTP export: a WASI
+     * command has none, and is told to use Wagi. */
     char *dir = make_app(http_route);
     cleanup_free char *msg = check_error(dir);
-    CHECK_STR(msg, "component 'c' uses the Spin HTTP executor (wasi:http/incoming-handler or "
-                   "fermyon:spin/inbound-http), which this host does not support yet; only "
-                   "executor = { type = \"wagi\" } runs");
+    CHECK_STR(msg, "component 'c': expected it to export one of "
+                   "`wasi:http/incoming-handler@0.2.x` or `fermyon:spin/inbound-http` (a core "
+                   "module: `handle-http-request`), but it exported none of those; a WASI "
+                   "command runs with executor = { type = \"wagi\" }");
     remove_app(dir);
 
     /* A type the host has never heard of (a newer locked app). */
@@ -173,7 +175,8 @@ static void test_unsupported_executor_type_names_what_runs(void)
     util_error *err = NULL;
     CHECK_INT(spin_http_executor_create("wasip9", &setup, &inst, &err), -1);
     CHECK_STR(err ? err->msg : NULL, "component 'c': executor type 'wasip9' is unknown to this "
-                                     "host; only executor = { type = \"wagi\" } runs");
+                                     "host; only executor = { type = \"wagi\" }, { type = "
+                                     "\"http\" } runs");
     CHECK(inst.ops == NULL);
     util_error_free(&err);
 }
