@@ -45,7 +45,8 @@ static int wagi_create(const spin_http_executor_setup *s, spin_http_executor_ins
 static int http_create(const spin_http_executor_setup *s, spin_http_executor_instance *out,
                        util_error **err)
 {
-    if (s->comp->module && spin_inbound_is_module(s->comp->module))
+    if ((s->comp->module && spin_inbound_is_module(s->comp->module)) ||
+        (s->comp->pre && spin_inbound_is_component(s->comp->pre)))
         return spin_inbound_http_executor_create(s, out, err);
     return util_error_set(err, 0,
                           "component '%s': expected it to export one of "

@@ -20,6 +20,10 @@
  * are not handed back to canonical_abi_free: freeing memory that is thrown
  * away a moment later only costs time.
  *
+ * Components exporting fermyon:spin/inbound-http share this executor
+ * (inbound_http_component.c runs them): the same request record, the same
+ * rules for the response.
+ *
  * A trap, a proc_exit or a response the lifting refuses (a pointer outside
  * memory, say) is an executor error: the trigger logs it and answers 500,
  * and the next request gets a fresh instance.
@@ -230,7 +234,8 @@ static int inbound_handle(void *self, const spin_component_runtime *comp,
     }
     spin_inbound_response out = {0};
     uint64_t t0 = util_monotonic_ns();
-    int rc = run_module(comp, req, &r, &out, err);
+    int rc = comp->module ? run_module(comp, req, &r, &out, err)
+                          : spin_inbound_component_handle(comp, req, &r, &out, err);
     util_log_debug("spin1: component '%s' ran in %.3f ms", comp->id,
                    (double)(util_monotonic_ns() - t0) / 1e6);
     spin_inbound_request_free(&r);
@@ -246,7 +251,7 @@ static void inbound_free(void *self)
 }
 
 static const spin_http_executor_ops inbound_ops = {
-    .name = "spin1-module",
+    .name = "spin1",
     .handle = inbound_handle,
     .free = inbound_free,
 };
@@ -255,11 +260,14 @@ int spin_inbound_http_executor_create(const spin_http_executor_setup *setup,
                                       spin_http_executor_instance *out, util_error **err)
 {
     spin_component_runtime *comp = setup->comp;
-    if (!comp->module)
-        return util_error_set(err, 0,
-                              "component '%s': fermyon:spin/inbound-http components are not "
-                              "supported yet",
-                              comp->id);
+    if (!comp->module) {
+        if (!comp->pre || !spin_inbound_is_component(comp->pre))
+            return util_error_set(err, 0, "component '%s' does not export "
+                                  "fermyon:spin/inbound-http", comp->id);
+        out->ops = &inbound_ops;
+        out->self = NULL;
+        return 0;
+    }
     if (spin_inbound_module_check(comp->id, comp->module, err) < 0)
         return -1;
     /* Its preview-1 imports, resolved once (the same as Wagi's). */

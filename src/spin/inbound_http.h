@@ -107,5 +107,14 @@ int spin_inbound_module_check(const char *id, const wasm_module *m, util_error *
 
 /* True if `m` exports handle-http-request: the Spin 1 executor is its. */
 bool spin_inbound_is_module(const wasm_module *m);
+/* True if the component exports fermyon:spin/inbound-http. */
+bool spin_inbound_is_component(const component_pre *pre);
+
+/* Runs request `r` through a fresh instance of comp->pre (a component
+ * exporting fermyon:spin/inbound-http) and fills *out: 0, or one of
+ * SPIN_EXEC_* (inbound_http_component.c). */
+int spin_inbound_component_handle(const spin_component_runtime *comp,
+                                  const spin_http_request *req, const spin_inbound_request *r,
+                                  spin_inbound_response *out, util_error **err);
 
 #endif
