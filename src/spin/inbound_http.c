@@ -7,7 +7,8 @@
  * Spin runs such a module by wrapping it in its "spin" preview-1 adapter,
  * which turns it into a component exporting fermyon:spin/inbound-http.
  * This host serves it directly: the preview-1 imports are our own WASI
- * (resolved once at load, as for Wagi: wagi_link.c) and the export is
+ * and spin-config reads the component's variables (inbound_http_config.c),
+ * both resolved once at load as for Wagi, and the export is
  * called from C with the request lowered the way wit-bindgen 0.2 reads it
  * (inbound_http_abi.c).  No adapter binary can ship here (everything is
  * written in this tree), and one layer less is faster.
@@ -29,7 +30,6 @@
  * and the next request gets a fresh instance.
  */
 #include "inbound_http.h"
-#include "wagi_link.h"
 #include "wasi.h"
 
 #include <string.h>
@@ -78,6 +78,36 @@ int spin_inbound_module_check(const char *id, const wasm_module *m, util_error *
                    id, missing.data);
     util_buf_free(&missing);
     return -1;
+}
+
+/* The module's imports resolved once: preview 1 (store-free, finding each
+ * request's context as the store's user_data) and spin-config (finding
+ * the component).  Fails naming the first import the host lacks. */
+static int link_module(spin_component_runtime *comp, util_error **err)
+{
+    wasm_linker *l = wasm_linker_new();
+    int rc = -1;
+    if (wasi_define_for_stores(l) < 0 || spin_inbound_define_config(l, comp) < 0) {
+        util_error_set(err, 0, "component '%s': defining the host functions failed", comp->id);
+    } else {
+        size_t bad = 0;
+        wasm_result res;
+        comp->wagi_resolution = wasm_linker_resolve_at(l, comp->module, &bad, &res);
+        if (comp->wagi_resolution) {
+            rc = 0;
+        } else {
+            wasm_import_desc d = wasm_module_import(comp->module, bad);
+            const char *have = wasm_linker_func_signature(l, d.module, d.name);
+            util_error_set(err, 0,
+                           "component '%s': cannot link its module: import %s::%s %s", comp->id,
+                           d.module, d.name,
+                           have ? "does not have the type the host gives it"
+                                : "is not provided by the host: Spin 1 modules get WASI preview "
+                                  "1 and spin-config here");
+        }
+    }
+    wasm_linker_free(l);
+    return rc;
 }
 
 /* ---- one request --------------------------------------------------------- */
@@ -270,9 +300,7 @@ int spin_inbound_http_executor_create(const spin_http_executor_setup *setup,
     }
     if (spin_inbound_module_check(comp->id, comp->module, err) < 0)
         return -1;
-    /* Its preview-1 imports, resolved once (the same as Wagi's). */
-    if (!comp->wagi_resolution &&
-        spin_wagi_link(comp->id, comp->module, &comp->wagi_resolution, err) < 0)
+    if (!comp->wagi_resolution && link_module(comp, err) < 0)
         return -1;
     out->ops = &inbound_ops;
     out->self = NULL;

@@ -20,6 +20,7 @@
 #define SPIN_INBOUND_HTTP_H
 
 #include "http_executor.h"
+#include "wasm.h"
 
 #include <stdint.h>
 
@@ -107,6 +108,10 @@ int spin_inbound_module_check(const char *id, const wasm_module *m, util_error *
 
 /* True if `m` exports handle-http-request: the Spin 1 executor is its. */
 bool spin_inbound_is_module(const wasm_module *m);
+/* Defines Spin 1's spin-config get-config in `l` (store-free), answering
+ * from comp's variables (inbound_http_config.c). */
+int spin_inbound_define_config(wasm_linker *l, spin_component_runtime *comp);
+
 /* True if the component exports fermyon:spin/inbound-http. */
 bool spin_inbound_is_component(const component_pre *pre);
 

@@ -22,6 +22,7 @@ GO_HELLO = os.path.join(SHARED, "corpora", "components", "real",
                         "gh-shim-spin-go-hello.tinygo-spin-http.core.wasm")
 MISBEHAVE = os.path.join(WASM_DIR, "spin1_misbehave.wasm")
 INCOMPLETE = os.path.join(WASM_DIR, "spin1_incomplete.wasm")
+CONFIG = os.path.join(WASM_DIR, "spin1_config.wasm")
 
 # The manifest of the containerd-shim-spin image, with only its Go component.
 GO_MANIFEST = """spin_manifest_version = 2
@@ -49,7 +50,7 @@ source = "@BAD@"
 def write_app(tmp, manifest):
     with open(os.path.join(tmp, "spin.toml"), "w") as f:
         f.write(manifest.replace("@GO@", GO_HELLO).replace("@BAD@", MISBEHAVE)
-                .replace("@INCOMPLETE@", INCOMPLETE))
+                .replace("@INCOMPLETE@", INCOMPLETE).replace("@CONFIG@", CONFIG))
     return tmp
 
 
@@ -143,6 +144,57 @@ source = "@INCOMPLETE@"
     assert ("component 'c': a Spin HTTP module (Spin 1 ABI) must export handle-http-request, "
             "canonical_abi_realloc and memory; it lacks 'canonical_abi_realloc' (func (param "
             "i32 i32 i32 i32) (result i32)), 'memory' (memory)") in err, err
+
+
+def test_legacy_import_the_host_lacks_is_refused():
+    manifest = """spin_manifest_version = 2
+[application]
+name = "x"
+[[trigger.http]]
+route = "/..."
+component = "c"
+[component.c]
+source = "@REDIS@"
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        err = up_fails(app=write_app(tmp, manifest.replace(
+            "@REDIS@", os.path.join(WASM_DIR, "spin1_redis.wasm"))))
+    assert ("component 'c': cannot link its module: import outbound-redis::get is not "
+            "provided by the host: Spin 1 modules get WASI preview 1 and spin-config here"
+            in err), err
+
+
+def test_spin_config_reads_the_components_variables():
+    manifest = """spin_manifest_version = 2
+[application]
+name = "cfg"
+[variables]
+who = { default = "world" }
+secret = { required = true }
+[[trigger.http]]
+route = "/..."
+component = "c"
+[component.c]
+source = "@CONFIG@"
+[component.c.variables]
+greeting = "hello {{ who }}"
+token = "{{ secret }}"
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp, manifest), env={"SPIN_VARIABLE_SECRET": "s3"}) as up:
+            assert up.request("POST", "/", body=b"greeting")[::2] == (200, b"hello world")
+            assert up.request("POST", "/", body=b"token")[::2] == (200, b"s3")
+            # a variable of the app but not of the component: provider error
+            status, _, data = up.request("POST", "/", body=b"who")
+            assert (status, data) == (400, b'no variable for "c"."who"'), (status, data)
+            # not a variable name: invalid-key
+            status, _, data = up.request("POST", "/", body=b"Greeting")
+            assert (status, data) == (401, b"\"Greeting\": invalid character 'G'. Variable "
+                                           b"names may contain only lower-case letters, "
+                                           b"numbers, and underscores."), (status, data)
+            status, _, data = up.request("POST", "/", body=b"a__b")
+            assert (status, data) == (401, b'"a__b": must not contain multiple consecutive '
+                                           b'underscores'), (status, data)
 
 
 if __name__ == "__main__":
