@@ -95,7 +95,7 @@ static component_linker *app_linker(spin_loaded_app *a, util_error **err)
     if (a->linker)
         return a->linker;
     component_linker *l = component_linker_new();
-    if (wasi2_define(l, instance_wasi2, err) < 0) { /* wasi2_define_reg with wasi:http */
+    if (wasi2_define_reg(l, instance_wasi2, &a->wasi2, err) < 0) {
         component_linker_free(l);
         return NULL;
     }

@@ -91,11 +91,8 @@ static int http_create(const spin_http_executor_setup *s, spin_http_executor_ins
                               "component '%s' exports multiple different handlers but it's "
                               "expected to export only one",
                               comp->id);
-    if (wasi_http)
-        return util_error_set(err, 0,
-                              "component '%s' exports wasi:http/incoming-handler, which this "
-                              "host does not serve yet",
-                              comp->id);
+    if (wasi_http) /* which version, and only one: the handler decides */
+        return spin_wasi_http_executor_create(s, out, err);
     if (spin_http)
         return inbound_http_create(s, out, err);
     return no_handler(comp->id, err);

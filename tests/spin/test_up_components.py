@@ -137,12 +137,97 @@ def up_fails(app):
 REAL_APPS = [
     ("c-http", "/c/...", real("c-http.wasm"), {}),
     ("rust-hello", "/rust", real("gh-runwasi-hello_wasi_http.rust.wasm"), {}),
-    ("js-hello", "/js", real("cjs023-hello-http.wasm"), {}),
     ("rust-sdk3", "/fetch", real("gh-runwasi-fetch_rs.spin-rust-sdk3.wasm"), {}),
 ]
 
 
 # ---- tests ---------------------------------------------------------------
+
+
+def test_real_http_components_answer_as_the_corpus_says():
+    with tempfile.TemporaryDirectory() as tmp, Up(write_app(tmp, REAL_APPS)) as up:
+        status, headers, body = up.request("GET", "/c/some/path?q=1")
+        assert status == 200, (status, body, "".join(up.err))
+        assert headers["content-type"] == "text/plain", headers
+        assert headers["x-wasm-lang"] == "C", headers
+        assert body == b"hello from C wasi:http\nmethod: GET\npath: /c/some/path?q=1\n", body
+
+        status, _, body = up.request("POST", "/c", body=b"ignored body")
+        assert (status, body) == (200, b"hello from C wasi:http\nmethod: POST\npath: /c\n")
+
+        status, _, body = up.request("GET", "/rust")
+        assert (status, body) == (200, b"Hello, this is your first wasi:http/proxy world!\n")
+
+        status, headers, body = up.request("GET", "/fetch")
+        assert (status, body) == (200, b""), (status, body)
+        assert headers["content-type"].startswith("text/plain"), headers
+        assert up.stop() == 0
+        assert "Received request\n" in up.out, up.out
+
+    # Each app appears under its route in the banner.
+    banner = "".join(up.out)
+    assert f"c-http: http://127.0.0.1:{up.port}/c (wildcard)" in banner, banner
+    assert f"rust-hello: http://127.0.0.1:{up.port}/rust" in banner, banner
+
+
+def test_many_requests_on_one_connection_and_in_parallel():
+    with tempfile.TemporaryDirectory() as tmp, Up(write_app(tmp, REAL_APPS)) as up:
+        c = http.client.HTTPConnection("127.0.0.1", up.port, timeout=60)
+        for i in range(25):
+            status, _, body = up.request("GET", f"/c/n?i={i}", conn=c)
+            assert (status, body) == (200, f"hello from C wasi:http\nmethod: GET\n"
+                                      f"path: /c/n?i={i}\n".encode()), (i, status, body)
+        c.close()
+        results = []
+
+        def worker(n):
+            for i in range(5):
+                s, _, b = up.request("GET", "/rust" if i % 2 else f"/c/w{n}")
+                results.append(s == 200 and (b"proxy world" in b or f"/c/w{n}".encode() in b))
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert len(results) == 40 and all(results), results
+        up.stop()
+
+
+def test_failing_guests_get_500_and_the_server_keeps_serving():
+    app = [
+        ("trap", "/trap", built("spin_http_trap.wasm"), {}),
+        ("silent", "/silent", built("spin_http_noanswer.wasm"), {}),
+        ("c-http", "/ok", real("c-http.wasm"), {}),
+    ]
+    with tempfile.TemporaryDirectory() as tmp, Up(write_app(tmp, app)) as up:
+        for _ in range(3):
+            status, _, body = up.request("GET", "/trap")
+            assert status == 500, (status, body)
+            status, _, body = up.request("GET", "/ok")
+            assert status == 200 and body.startswith(b"hello from C"), (status, body)
+        status, _, body = up.request("GET", "/silent")
+        assert status == 500, (status, body)
+        assert up.request("GET", "/ok")[0] == 200
+        up.stop()
+    err = "".join(up.err)
+    assert "Error processing request for component 'trap'" in err, err
+    assert "trapped" in err and "unreachable" in err, err
+    assert "guest failed to produce a response" in err, err
+
+
+def test_a_guest_past_the_request_deadline_gets_504():
+    app = [
+        ("loop", "/loop", built("spin_http_loop.wasm"), {}),
+        ("c-http", "/ok", real("c-http.wasm"), {}),
+    ]
+    with tempfile.TemporaryDirectory() as tmp, \
+            Up(write_app(tmp, app), env={"SPIN_HTTP_REQUEST_TIMEOUT": "1500ms"}) as up:
+        status, _, _ = up.request("GET", "/loop", timeout=90)
+        assert status == 504, status
+        assert up.request("GET", "/ok")[0] == 200
+        up.stop()
+    assert "Component 'loop' (route /loop) did not answer GET /loop" in "".join(up.err)
 
 
 def test_components_that_cannot_serve_http_fail_at_start():
