@@ -23,6 +23,7 @@ GO_HELLO = os.path.join(SHARED, "corpora", "components", "real",
 MISBEHAVE = os.path.join(WASM_DIR, "spin1_misbehave.wasm")
 INCOMPLETE = os.path.join(WASM_DIR, "spin1_incomplete.wasm")
 CONFIG = os.path.join(WASM_DIR, "spin1_config.wasm")
+COMPONENT = os.path.join(WASM_DIR, "spin_inbound_http_component.wasm")
 
 # The manifest of the containerd-shim-spin image, with only its Go component.
 GO_MANIFEST = """spin_manifest_version = 2
@@ -50,7 +51,8 @@ source = "@BAD@"
 def write_app(tmp, manifest):
     with open(os.path.join(tmp, "spin.toml"), "w") as f:
         f.write(manifest.replace("@GO@", GO_HELLO).replace("@BAD@", MISBEHAVE)
-                .replace("@INCOMPLETE@", INCOMPLETE).replace("@CONFIG@", CONFIG))
+                .replace("@INCOMPLETE@", INCOMPLETE).replace("@CONFIG@", CONFIG)
+                .replace("@COMPONENT@", COMPONENT))
     return tmp
 
 
@@ -195,6 +197,28 @@ token = "{{ secret }}"
             status, _, data = up.request("POST", "/", body=b"a__b")
             assert (status, data) == (401, b'"a__b": must not contain multiple consecutive '
                                            b'underscores'), (status, data)
+
+
+def test_component_exporting_inbound_http_is_served():
+    manifest = """spin_manifest_version = 2
+[application]
+name = "comp"
+[[trigger.http]]
+route = "/..."
+component = "c"
+[component.c]
+source = "@COMPONENT@"
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp, manifest)) as up:
+            status, headers, data = up.request("PUT", "/x?y=1", body=b"put body")
+            assert (status, data) == (202, b"put body"), (status, data)
+            assert headers["x-uri"] == "/x?y=1", headers
+            status, _, data = up.request("GET", "/trap")
+            assert status == 500, (status, data)
+            status, _, _ = up.request("GET", "/ok")
+            assert status == 200
+            assert up.request("PROPFIND", "/x")[0] == 405
 
 
 if __name__ == "__main__":
