@@ -273,10 +273,10 @@ static int lift_headers(const uint8_t *mem, uint64_t size, const uint8_t *rec,
     out->headers = util_xcalloc(n ? n : 1, sizeof(*out->headers));
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *t = mem + ptr + 16 * (uint64_t)i;
+        out->nheaders = i + 1; /* counted first: a name lifted before its value fails is freed */
         if (lift_string(mem, size, t, "name", i, &out->headers[i].name, err) < 0 ||
             lift_string(mem, size, t + 8, "value", i, &out->headers[i].value, err) < 0)
             return -1;
-        out->nheaders = i + 1;
     }
     return 0;
 }
