@@ -47,6 +47,38 @@ source = "wagi-hello.wasm"
 token = "{{ api_token }}"
 """
 
+# wasi:http components from the shared corpus (README.md there says what
+# each answers), packed as an app image of their own.
+REAL = os.path.join(os.environ["SHARED_DIR"], "corpora", "components", "real")
+COMPONENTS_MANIFEST = """spin_manifest_version = 2
+[application]
+name = "components"
+[[trigger.http]]
+route = "/c/..."
+component = "c-http"
+[[trigger.http]]
+route = "/rust"
+component = "rust-hello"
+[component.c-http]
+source = "c-http.wasm"
+[component.rust-hello]
+source = "hello_wasi_http.wasm"
+"""
+
+
+def make_component_image(work, c, name):
+    root = os.path.join(work, "components")
+    os.makedirs(root)
+    shutil.copy(os.path.join(REAL, "c-http.wasm"), os.path.join(root, "c-http.wasm"))
+    shutil.copy(os.path.join(REAL, "gh-runwasi-hello_wasi_http.rust.wasm"),
+                os.path.join(root, "hello_wasi_http.wasm"))
+    with open(os.path.join(root, "spin.toml"), "w") as f:
+        f.write(COMPONENTS_MANIFEST)
+    tar = root + ".tar"
+    full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
+    c.import_image(tar)
+    return full
+
 
 def make_image(work, c, name, manifest=None):
     """Packs the example app (optionally with another spin.toml) as an image
@@ -56,6 +88,40 @@ def make_image(work, c, name, manifest=None):
     if manifest is not None:
         with open(os.path.join(root, "spin.toml"), "w") as f:
             f.write(manifest)
+    tar = root + ".tar"
+    full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
+    c.import_image(tar)
+    return full
+
+
+# The containerd-shim-spin example image images/spin/go-hello (TinyGo, Spin
+# Go SDK v2: a Spin 1 ABI core module), laid out as its Dockerfile does:
+# /spin.toml and /go-hello/spin_go_hello.wasm (its Rust component left out).
+GO_HELLO_WASM = os.path.join(os.environ["SHARED_DIR"], "corpora", "components", "real",
+                             "gh-shim-spin-go-hello.tinygo-spin-http.core.wasm")
+GO_HELLO_MANIFEST = """spin_manifest_version = 2
+
+[application]
+authors = ["SpinKube Engineering Team"]
+description = "A simple spin hello world"
+name = "spin-hello"
+version = "1.0.0"
+
+[[trigger.http]]
+route = "/go-hello"
+component = "go-hello"
+
+[component.go-hello]
+source = "go-hello/spin_go_hello.wasm"
+"""
+
+
+def make_go_hello_image(work, c, name="localhost/spin-go-hello:test"):
+    root = os.path.join(work, "go-hello-image")
+    os.makedirs(os.path.join(root, "go-hello"))
+    shutil.copy(GO_HELLO_WASM, os.path.join(root, "go-hello", "spin_go_hello.wasm"))
+    with open(os.path.join(root, "spin.toml"), "w") as f:
+        f.write(GO_HELLO_MANIFEST)
     tar = root + ".tar"
     full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
     c.import_image(tar)
@@ -75,6 +141,8 @@ def setup():
                                         REQUIRED_VAR_MANIFEST)
         ctx["malformed"] = make_image(work, c, "localhost/malformed:test",
                                       "spin_manifest_version = 2\n[application\nname = 1\n")
+        ctx["go_hello"] = make_go_hello_image(work, c)
+        ctx["components"] = make_component_image(work, c, "localhost/spin-components:test")
     except BaseException:
         teardown(ctx)
         raise
@@ -189,6 +257,18 @@ def test_routes_answer_and_unknown_path_is_404(ctx):
         assert status == 404, (status, body)
         status, body = t.request("GET", "/api/status/418")
         assert status == 418, (status, body)
+
+
+def test_wasi_http_components_answer(ctx):
+    with SpinTask(ctx, "components", image=ctx["components"]) as t:
+        status, body = t.request("GET", "/c/in/a/container?x=1")
+        assert (status, body) == (200, b"hello from C wasi:http\nmethod: GET\n"
+                                       b"path: /c/in/a/container?x=1\n"), (status, body,
+                                                                           t.output())
+        status, body = t.request("GET", "/rust")
+        assert (status, body) == (200, b"Hello, this is your first wasi:http/proxy world!\n")
+        status, body = t.request("GET", "/nowhere")
+        assert status == 404, (status, body)
 
 
 def test_refused_requests_reach_the_container_log(ctx):
@@ -326,6 +406,20 @@ def test_malformed_manifest_is_reported_and_fails(ctx):
     out = r.stdout + r.stderr
     assert r.returncode != 0, (r.returncode, out)
     assert "spin.toml" in out, out
+
+
+def test_tinygo_spin1_module_image_answers(ctx):
+    """The go-hello example image: a Spin 1 ABI module served directly."""
+    with SpinTask(ctx, "go-hello", image=ctx["go_hello"]) as t:
+        status, body = t.request("GET", "/go-hello")
+        assert status == 200, (status, body)
+        text = body.decode()
+        assert text.startswith("== REQUEST ==\n"), text
+        assert f"URL:     http://127.0.0.1:{t.port}/go-hello\n" in text, text
+        assert "Method:  GET\n" in text, text
+        assert text.endswith("== RESPONSE ==\nHello Spin Shim!\n"), text
+        status, body = t.request("POST", "/go-hello", body=b"from containerd")
+        assert status == 200 and b"Body:    from containerd\n" in body, (status, body)
 
 
 if __name__ == "__main__":
