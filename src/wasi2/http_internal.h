@@ -178,6 +178,7 @@ typedef struct wasi2_http_outgoing_request {
     wasi2_http_fields *headers;
     wasi2_http_outgoing_body *body;
     bool body_taken;
+    wasi2_stream *body_pipe; /* body()'s stream (a reference), until handle() attaches it */
     struct wasi2_http_client_request *client; /* http_client.c: the request in flight */
 } wasi2_http_outgoing_request;
 
