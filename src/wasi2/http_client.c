@@ -72,6 +72,7 @@ typedef struct curl_api {
     __typeof__(&curl_slist_free_all) slist_free_all;
     __typeof__(&curl_share_init) share_init;
     __typeof__(&curl_share_setopt) share_setopt;
+    __typeof__(&curl_version_info) version_info;
 } curl_api;
 
 static curl_api curl;
@@ -79,6 +80,11 @@ static CURLSH *curl_share;
 static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
 static char curl_load_error[256];
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+/* The CA bundle curl was built to use, read at load: a request made after
+ * the process pivoted into a container root still verifies servers with
+ * the host's certificates.  NULL: curl reads its default file itself. */
+static char *ca_bundle;
+static size_t ca_bundle_len;
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
 {
@@ -116,6 +122,7 @@ static void curl_load(void)
         {(void **)&curl.slist_free_all, "curl_slist_free_all"},
         {(void **)&curl.share_init, "curl_share_init"},
         {(void **)&curl.share_setopt, "curl_share_setopt"},
+        {(void **)&curl.version_info, "curl_version_info"},
     };
     for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -138,6 +145,20 @@ static void curl_load(void)
     curl.share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     curl.share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl.share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    const curl_version_info_data *v = curl.version_info(CURLVERSION_NOW);
+    util_error *err = NULL;
+    if (v && v->cainfo && util_read_file(v->cainfo, &ca_bundle, &ca_bundle_len, &err) < 0) {
+        util_log_debug("outgoing HTTP: CA bundle: %s", err->msg);
+        util_error_free(&err);
+        ca_bundle = NULL;
+    }
+}
+
+void wasi2_http_outgoing_preload(void)
+{
+    pthread_once(&curl_once, curl_load);
+    if (curl_share == NULL)
+        util_log_debug("%s", curl_load_error);
 }
 
 bool wasi2_http_client_available(util_error **err)
@@ -415,6 +436,10 @@ static void set_options(wasi2_http_client_request *c, CURL *h)
     curl.easy_setopt(h, CURLOPT_PROXY, ""); /* no proxy from the environment */
     curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl.easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    if (ca_bundle != NULL) {
+        struct curl_blob blob = {ca_bundle, ca_bundle_len, CURL_BLOB_NOCOPY};
+        curl.easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+    }
     curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
     curl.easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
     curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_ns / 1000000 + 1));
