@@ -568,6 +568,29 @@ static void test_first_byte_timeout_ends_the_request(void)
     fixture_free(f);
 }
 
+/* The corpus apps that import outgoing-handler now link against the
+ * registration (they did not before the outgoing half existed). */
+static void test_real_apps_importing_outgoing_handler_link(void)
+{
+    static const char *const apps[] = {"cjs023-echo-http.wasm", "spin-http-js-itty.wasm"};
+    fixture *f = fixture_new(true);
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(apps); i++) {
+        cleanup_free char *path = util_xasprintf("%s/real/%s", COMPONENTS_DIR, apps[i]);
+        char *data = NULL;
+        size_t len = 0;
+        util_error *err = NULL;
+        component_pre *pre = NULL;
+        if (util_read_file(path, &data, &len, &err) == 0)
+            pre = component_pre_new_take((uint8_t *)data, len, f->l, &err);
+        if (pre == NULL)
+            fprintf(stderr, "%s: %s\n", apps[i], err ? err->msg : "?");
+        CHECK(pre != NULL);
+        util_error_free(&err);
+        component_pre_free(pre);
+    }
+    fixture_free(f);
+}
+
 int main(void)
 {
     util_error *err = NULL;
@@ -579,6 +602,7 @@ int main(void)
     start_server();
     int probe = listen_local(&refused_port);
     close(probe); /* nobody listens there now */
+    RUN(test_real_apps_importing_outgoing_handler_link);
     RUN(test_setters_validate);
     RUN(test_policy_denies);
     RUN(test_get_reads_status_headers_and_body);
