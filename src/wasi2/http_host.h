@@ -36,10 +36,10 @@ extern const wasi2_func_table wasi2_http_fields_table;
 char *wasi2_http_error_describe(const component_val *v);
 
 extern const wasi2_func_table wasi2_http_error_table;
-/* The named types of wasi:http/types (method, scheme, error-code and its
- * payloads, header-error) in `iface` too: outgoing-handler's signatures
- * name error-code. */
-int wasi2_http_define_named_types(component_linker *l, const char *iface, util_error **err);
+
+/* The named types of wasi:http/types 0.2 (method, scheme, error-code and
+ * its records, header-error, duration) into `iface`. */
+int wasi2_http_define_types(component_linker *l, const char *iface, util_error **err);
 
 /* ---- bodies (http_body.c) ------------------------------------------------------ */
 

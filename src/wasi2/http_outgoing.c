@@ -673,7 +673,7 @@ static int define_handler_uses(component_linker *l, const wasi2_http_types *t, u
         component_linker_alias_resource(l, HANDLER, "future-incoming-response",
                                         t->future_incoming_response, err) < 0)
         return -1;
-    return wasi2_http_define_named_types(l, HANDLER, err);
+    return wasi2_http_define_types(l, HANDLER, err);
 }
 
 int wasi2_define_http_outgoing(component_linker *l, wasi2_host *h, util_error **err)

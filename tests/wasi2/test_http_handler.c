@@ -243,11 +243,218 @@ static void test_no_handler_export(void)
     app_free(&a);
 }
 
+/* ---- the corners (wat/http_corners.wat) --------------------------------------------- */
+
+/* One request to the corners component at path `path` (body: src). */
+static int corner_with(const char *path, source *src, collected *c, wasm_result *res)
+{
+    app a;
+    if (!app_load(&a, WAT("wasi2_http_corners"))) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return -2;
+    }
+    wasi2_http_incoming req = get_req;
+    req.path_with_query = path;
+    if (src) {
+        req.body_ops = &source_ops;
+        req.body_self = src;
+    }
+    int rc = app_handle(&a, &req, c, res);
+    if (rc < 0)
+        fprintf(stderr, "  %s: %s\n", path, res->message);
+    app_free(&a);
+    return rc;
+}
+
+static int corner(const char *path, collected *c, wasm_result *res)
+{
+    return corner_with(path, NULL, c, res);
+}
+
+/* The request body read to its end (3 bytes at a time), its trailers
+ * future: some(ok(ok(none))) once, then some(err). */
+static void test_request_body_echo(void)
+{
+    collected c = {0};
+    wasm_result res;
+    source src = {.data = "a request body of some length"};
+    CHECK_INT(corner_with("/r", &src, &c, &res), 0);
+    CHECK_STR(c.body.data ? c.body.data : "", "a request body of some length");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(src.closes, 1);
+    util_buf_free(&c.body);
+}
+
+static void test_content_length_exact(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/x", &c, &res), 0);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(c.headers, "content-length: 5\n");
+    CHECK_STR(c.body.data ? c.body.data : "", "hello");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* Fewer bytes than content-length: finish is HTTP-response-body-size (the
+ * guest traps otherwise) and the responder sees the body abandoned. */
+static void test_body_shorter_than_content_length(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/s", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "hi");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* More bytes than content-length: the write fails (http-error-code says
+ * HTTP-response-body-size), none of it reaches the responder, finish fails. */
+static void test_body_longer_than_content_length(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/l", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+static void test_outparam_never_set(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/n", &c, &res), 0);
+    CHECK_INT(c.starts + c.errors + c.finishes + c.closes, 0);
+}
+
+static void test_set_with_error_code(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/e", &c, &res), 0);
+    CHECK_INT(c.starts, 0);
+    CHECK_INT(c.errors, 1);
+    CHECK_STR(c.error, "internal-error: boom");
+}
+
+static void test_body_dropped_unfinished(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/d", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "partial");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+static void test_trailers(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/t", &c, &res), 0);
+    CHECK_STR(c.body.data ? c.body.data : "", "x");
+    CHECK_INT(c.finishes, 1);
+    CHECK_STR(c.trailers, "x-trailer: done\n");
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* Written and finished before set: the bytes wait for the responder. */
+static void test_body_before_set(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/w", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "early");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* No body() at all: an empty body, finished. */
+static void test_response_without_body(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/2", &c, &res), 0);
+    CHECK_INT(c.status, 201);
+    CHECK_INT(c.body.len, 0);
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+}
+
+/* A responder that refuses start: the guest's writes fail, nothing is
+ * called after, nothing crashes. */
+static void test_responder_refuses(void)
+{
+    collected c = {.refuse = true};
+    wasm_result res;
+    /* the guest traps: its write must succeed on /x */
+    CHECK_INT(corner("/x", &c, &res), -1);
+    CHECK_INT(c.starts, 1);
+    CHECK_INT(c.finishes + c.closes, 0);
+}
+
+/* ---- the pre-release names (wat/http_rc1018.wat) -------------------------------------- */
+
+static void test_rc1018_handler(void)
+{
+    app a;
+    CHECK(app_load(&a, WAT("wasi2_http_rc1018")));
+    if (a.handler == NULL) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return;
+    }
+    CHECK_STR(wasi2_http_handler_interface(a.handler),
+              "wasi:http/incoming-handler@0.2.0-rc-2023-10-18");
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(app_handle(&a, &get_req, &c, &res), 0);
+    CHECK_INT(c.status, 202);
+    CHECK_STR(c.headers, "x-rc: 1018\n");
+    CHECK_STR(c.body.data ? c.body.data : "", "rc body");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+    /* the old error variant reaches the responder as internal-error */
+    collected e = {0};
+    wasi2_http_incoming req = get_req;
+    req.path_with_query = "/err";
+    CHECK_INT(app_handle(&a, &req, &e, &res), 0);
+    CHECK_INT(e.errors, 1);
+    CHECK_STR(e.error, "internal-error: protocol error: bad");
+    app_free(&a);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     RUN(test_c_http);
     RUN(test_runwasi_hello);
     RUN(test_no_handler_export);
+    RUN(test_content_length_exact);
+    RUN(test_request_body_echo);
+    RUN(test_body_shorter_than_content_length);
+    RUN(test_body_longer_than_content_length);
+    RUN(test_outparam_never_set);
+    RUN(test_set_with_error_code);
+    RUN(test_body_dropped_unfinished);
+    RUN(test_trailers);
+    RUN(test_body_before_set);
+    RUN(test_response_without_body);
+    RUN(test_responder_refuses);
+    RUN(test_rc1018_handler);
     return TEST_SUMMARY();
 }
