@@ -59,3 +59,12 @@ add_library(dep::microhttpd-headers INTERFACE IMPORTED)
 set_target_properties(dep::microhttpd-headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${DEP_microhttpd_INCLUDE_DIRS}"
   INTERFACE_COMPILE_OPTIONS "${DEP_microhttpd_CFLAGS_OTHER}")
+
+# libcurl (wasi:http's outgoing requests): only its header, like
+# libmicrohttpd; src/wasi2/http_client.c loads libcurl.so.4 (Debian
+# libcurl4) with dlopen on the first outgoing request.
+pkg_check_modules(DEP_curl REQUIRED libcurl)
+add_library(dep::curl-headers INTERFACE IMPORTED)
+set_target_properties(dep::curl-headers PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DEP_curl_INCLUDE_DIRS}"
+  INTERFACE_COMPILE_OPTIONS "${DEP_curl_CFLAGS_OTHER}")

@@ -254,11 +254,19 @@ static int define_uses(component_linker *l, const wasi2_host *h, util_error **er
         component_linker_alias_resource(l, WASI2_HTTP_TYPES, "output-stream", h->output_stream,
                                         err) < 0 ||
         component_linker_alias_resource(l, WASI2_HTTP_TYPES, "io-error", h->error, err) < 0 ||
-        component_linker_alias_resource(l, WASI2_HTTP_TYPES, "pollable", h->pollable, err) < 0)
+        component_linker_alias_resource(l, WASI2_HTTP_TYPES, "pollable", h->pollable, err) < 0 ||
+        /* type headers = fields; type trailers = fields */
+        component_linker_alias_resource(l, WASI2_HTTP_TYPES, "headers", h->http->fields, err) < 0 ||
+        component_linker_alias_resource(l, WASI2_HTTP_TYPES, "trailers", h->http->fields, err) < 0)
         return -1;
+    return wasi2_http_define_types(l, WASI2_HTTP_TYPES, err);
+}
+
+int wasi2_http_define_types(component_linker *l, const char *iface, util_error **err)
+{
     for (size_t i = 0; i < UTIL_ARRAY_LEN(named_types); i++)
-        if (component_linker_define_type(l, WASI2_HTTP_TYPES, named_types[i].name,
-                                         named_types[i].type, err) < 0)
+        if (component_linker_define_type(l, iface, named_types[i].name, named_types[i].type,
+                                         err) < 0)
             return -1;
     return 0;
 }
@@ -285,9 +293,10 @@ int wasi2_define_http(component_linker *l, wasi2_host *h, util_error **err)
     component_linker_keep(l, t, free);
     h->http = t;
     if (make_types(l, t, err) < 0 || define_uses(l, h, err) < 0 ||
-        wasi2_define_http_incoming(l, h, err) < 0)
+        wasi2_define_http_incoming(l, h, err) < 0 || wasi2_define_http_outgoing(l, h, err) < 0)
         return util_error_wrap(err, "wasi:http");
-    /* the outgoing half (http_outgoing.c) registers here, before the
-     * pre-release names alias its types */
+    /* the pre-release names alias both halves' types */
+    if (wasi2_define_http_rc(l, h, err) < 0)
+        return util_error_wrap(err, "wasi:http");
     return 0;
 }

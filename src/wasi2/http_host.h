@@ -37,6 +37,10 @@ char *wasi2_http_error_describe(const component_val *v);
 
 extern const wasi2_func_table wasi2_http_error_table;
 
+/* The named types of wasi:http/types 0.2 (method, scheme, error-code and
+ * its records, header-error, duration) into `iface`. */
+int wasi2_http_define_types(component_linker *l, const char *iface, util_error **err);
+
 /* ---- bodies (http_body.c) ------------------------------------------------------ */
 
 /* An incoming body over the embedder's (or the client's) input stream

@@ -90,7 +90,8 @@ typedef struct wasi2_http_error {
 } wasi2_http_error;
 
 /* The error-code value for a call's result (payloads as the case needs:
- * body-size cases carry option<u64> none, internal-error the text). */
+ * body-size cases carry option<u64> (some(size) when has_size), internal-error
+ * and the coding cases the text (none when NULL), records all none). */
 int wasi2_http_error_val(component_call *call, const wasi2_http_error *e, component_val *out);
 /* "HTTP-request-denied", "internal-error: text": for logs and responders. */
 const char *wasi2_http_error_name(uint32_t code);
@@ -178,6 +179,7 @@ typedef struct wasi2_http_outgoing_request {
     wasi2_http_fields *headers;
     wasi2_http_outgoing_body *body;
     bool body_taken;
+    wasi2_stream *body_pipe; /* body()'s stream (a reference), until handle() attaches it */
     struct wasi2_http_client_request *client; /* http_client.c: the request in flight */
 } wasi2_http_outgoing_request;
 
@@ -188,7 +190,13 @@ typedef struct wasi2_http_request_options {
 /* ---- one registration -------------------------------------------------- */
 
 /* The resource types of wasi:http/types, made once per registration and
- * shared by the 0.2 and the pre-release names. */
+ * shared by the 0.2 and the pre-release names.  wasi2_define_http makes
+ * those whose structs the incoming half owns (fields, incoming-request,
+ * response-outparam, incoming-body, future-trailers, outgoing-response,
+ * outgoing-body); wasi2_define_http_outgoing makes its own four
+ * (outgoing-request, request-options, incoming-response,
+ * future-incoming-response) with their destructors, before the
+ * pre-release names alias every type that exists. */
 typedef struct wasi2_http_types {
     component_resource_type *fields;
     component_resource_type *incoming_request;

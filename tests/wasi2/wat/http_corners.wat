@@ -12,8 +12,10 @@
 ;;   d  writes "partial", drops the stream and the body unfinished
 ;;   t  writes "x", finishes with trailers x-trailer: done
 ;;   w  writes "early" and finishes the body before set, then sets
-;;   2  sets twice is impossible (own); instead: 201 status, empty body,
-;;      never calls body()
+;;   2  status 201, never calls body(): an empty body
+;;   r  echoes the request body: consume (a second consume fails), %stream
+;;      (a second one fails), read to the end, finish it, future-trailers
+;;      get must be some(ok(ok(none))) and a second get some(err)
 (component
   (import "wasi:io/error@0.2.0" (instance $ioerr (export "error" (type (sub resource)))))
   (alias export $ioerr "error" (type $io-error))
@@ -23,13 +25,19 @@
     (export "output-stream" (type $os (sub resource)))
     (type $se (variant (case "last-operation-failed" (own $e)) (case "closed")))
     (export "stream-error" (type $see (eq $se)))
+    (export "input-stream" (type $is (sub resource)))
+    (export "[method]input-stream.blocking-read"
+      (func (param "self" (borrow $is)) (param "len" u64) (result (result (list u8) (error $see)))))
     (export "[method]output-stream.blocking-write-and-flush"
       (func (param "self" (borrow $os)) (param "contents" (list u8)) (result (result (error $see)))))
   ))
   (alias export $streams "output-stream" (type $output-stream))
+  (alias export $streams "input-stream" (type $input-stream))
   (import "wasi:http/types@0.2.0" (instance $types
     (alias outer 1 $output-stream (type $os0))
     (export "output-stream" (type $os (eq $os0)))
+    (alias outer 1 $input-stream (type $is0))
+    (export "input-stream" (type $is (eq $is0)))
     (alias outer 1 $io-error (type $e0))
     (export "io-error" (type $ioe (eq $e0)))
     (export "fields" (type $fields (sub resource)))
@@ -37,6 +45,8 @@
     (export "response-outparam" (type $out (sub resource)))
     (export "outgoing-response" (type $resp (sub resource)))
     (export "outgoing-body" (type $body (sub resource)))
+    (export "incoming-body" (type $ibody (sub resource)))
+    (export "future-trailers" (type $ft (sub resource)))
     (type $dns (record (field "rcode" (option string)) (field "info-code" (option u16))))
     (export "DNS-error-payload" (type $dnse (eq $dns)))
     (type $tls (record (field "alert-id" (option u8)) (field "alert-message" (option string))))
@@ -102,11 +112,19 @@
       (param "trailers" (option (own $fields))) (result (result (error $ece)))))
     (export "[static]response-outparam.set" (func (param "param" (own $out))
       (param "response" (result (own $resp) (error $ece)))))
+    (export "[method]incoming-request.consume"
+      (func (param "self" (borrow $req)) (result (result (own $ibody)))))
+    (export "[method]incoming-body.stream"
+      (func (param "self" (borrow $ibody)) (result (result (own $is)))))
+    (export "[static]incoming-body.finish" (func (param "this" (own $ibody)) (result (own $ft))))
+    (export "[method]future-trailers.get" (func (param "self" (borrow $ft))
+      (result (option (result (result (option (own $fields)) (error $ece)))))))
     (export "http-error-code" (func (param "err" (borrow $ioe)) (result (option $ece))))
   ))
   (alias export $types "incoming-request" (type $req))
   (alias export $types "response-outparam" (type $out))
   (alias export $types "outgoing-body" (type $body))
+  (alias export $types "future-trailers" (type $ft))
 
   ;; memory and a bump allocator, before the lowered functions need them
   (core module $mem
@@ -137,6 +155,17 @@
     (realloc $realloc)))
   (core func $bwf (canon lower (func $streams "[method]output-stream.blocking-write-and-flush")
     (memory $memory)))
+  (core func $consume (canon lower (func $types "[method]incoming-request.consume")
+    (memory $memory)))
+  (core func $ibody-stream (canon lower (func $types "[method]incoming-body.stream")
+    (memory $memory)))
+  (core func $ibody-finish (canon lower (func $types "[static]incoming-body.finish")))
+  (core func $trailers-get (canon lower (func $types "[method]future-trailers.get")
+    (memory $memory) (realloc $realloc)))
+  (core func $read (canon lower (func $streams "[method]input-stream.blocking-read")
+    (memory $memory) (realloc $realloc)))
+  (core func $drop-input (canon resource.drop $input-stream))
+  (core func $drop-ft (canon resource.drop $ft))
   (core func $drop-stream (canon resource.drop $output-stream))
   (core func $drop-body (canon resource.drop $body))
   (core func $drop-error (canon resource.drop $io-error))
@@ -154,6 +183,13 @@
     (import "h" "set" (func $set (param i32 i32 i32 i32 i64 i32 i32 i32 i32)))
     (import "h" "http-error-code" (func $http-error-code (param i32 i32)))
     (import "h" "bwf" (func $bwf (param i32 i32 i32 i32)))
+    (import "h" "consume" (func $consume (param i32 i32)))
+    (import "h" "ibody-stream" (func $ibody-stream (param i32 i32)))
+    (import "h" "ibody-finish" (func $ibody-finish (param i32) (result i32)))
+    (import "h" "trailers-get" (func $trailers-get (param i32 i32)))
+    (import "h" "read" (func $read (param i32 i64 i32)))
+    (import "h" "drop-input" (func $drop-input (param i32)))
+    (import "h" "drop-ft" (func $drop-ft (param i32)))
     (import "h" "drop-stream" (func $drop-stream (param i32)))
     (import "h" "drop-body" (func $drop-body (param i32)))
     (import "h" "drop-error" (func $drop-error (param i32)))
@@ -205,6 +241,41 @@
       (local.set $s (call $get-stream (local.get $b)))
       (if (call $put (local.get $s) (local.get $p) (local.get $n)) (then unreachable))
       (call $drop-stream (local.get $s)))
+
+    ;; r: echo the request body through the response's stream s
+    (func $echo (param $req i32) (param $s i32)
+      (local $ib i32) (local $in i32) (local $ft i32)
+      (call $consume (local.get $req) (i32.const 1200))
+      (if (i32.load8_u (i32.const 1200)) (then unreachable))
+      (local.set $ib (i32.load (i32.const 1204)))
+      (call $consume (local.get $req) (i32.const 1200))
+      (if (i32.eqz (i32.load8_u (i32.const 1200))) (then unreachable))
+      (call $ibody-stream (local.get $ib) (i32.const 1200))
+      (if (i32.load8_u (i32.const 1200)) (then unreachable))
+      (local.set $in (i32.load (i32.const 1204)))
+      (call $ibody-stream (local.get $ib) (i32.const 1200))
+      (if (i32.eqz (i32.load8_u (i32.const 1200))) (then unreachable))
+      (block $eof
+        (loop $more
+          (call $read (local.get $in) (i64.const 3) (i32.const 1200))
+          ;; an error: it must be closed (1), the end
+          (if (i32.load8_u (i32.const 1200)) (then
+            (if (i32.ne (i32.load8_u (i32.const 1204)) (i32.const 1)) (then unreachable))
+            (br $eof)))
+          (if (call $put (local.get $s) (i32.load (i32.const 1204)) (i32.load (i32.const 1208)))
+            (then unreachable))
+          (br $more)))
+      (call $drop-input (local.get $in))
+      (local.set $ft (call $ibody-finish (local.get $ib)))
+      (call $trailers-get (local.get $ft) (i32.const 1280))
+      (if (i32.ne (i32.load8_u (i32.const 1280)) (i32.const 1)) (then unreachable))
+      (if (i32.load8_u (i32.const 1288)) (then unreachable))
+      (if (i32.load8_u (i32.const 1296)) (then unreachable))
+      (if (i32.load8_u (i32.const 1304)) (then unreachable))
+      (call $trailers-get (local.get $ft) (i32.const 1280))
+      (if (i32.ne (i32.load8_u (i32.const 1280)) (i32.const 1)) (then unreachable))
+      (if (i32.ne (i32.load8_u (i32.const 1288)) (i32.const 1)) (then unreachable))
+      (call $drop-ft (local.get $ft)))
 
     (func (export "handle") (param $req i32) (param $out i32)
       (local $c i32) (local $resp i32) (local $b i32) (local $s i32) (local $t i32)
@@ -283,6 +354,17 @@
             (then unreachable))
           (call $set-ok (local.get $out) (local.get $resp))
           (br $done)))
+;; r: echo
+        (if (i32.eq (local.get $c) (i32.const 114)) (then
+          (local.set $resp (call $response (i32.const 0) (i32.const 0)))
+          (local.set $b (call $get-body (local.get $resp)))
+          (call $set-ok (local.get $out) (local.get $resp))
+          (local.set $s (call $get-stream (local.get $b)))
+          (call $echo (local.get $req) (local.get $s))
+          (call $drop-stream (local.get $s))
+          (if (i32.ne (call $end (local.get $b) (i32.const 0) (i32.const 0)) (i32.const -1))
+            (then unreachable))
+          (br $done)))
         ;; 2: status 201, no body() at all
         (if (i32.eq (local.get $c) (i32.const 50)) (then
           (local.set $resp (call $response (i32.const 0) (i32.const 0)))
@@ -305,6 +387,13 @@
       (export "set" (func $set))
       (export "http-error-code" (func $http-error-code))
       (export "bwf" (func $bwf))
+      (export "consume" (func $consume))
+      (export "ibody-stream" (func $ibody-stream))
+      (export "ibody-finish" (func $ibody-finish))
+      (export "trailers-get" (func $trailers-get))
+      (export "read" (func $read))
+      (export "drop-input" (func $drop-input))
+      (export "drop-ft" (func $drop-ft))
       (export "drop-stream" (func $drop-stream))
       (export "drop-body" (func $drop-body))
       (export "drop-error" (func $drop-error))))))
