@@ -193,12 +193,9 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
 
     /* Variables referenced by the component must resolve now, even though
      * Wagi guests cannot read them (Spin exposes them only through the
-     * variables host interface). */
-    spin_kv *cv = NULL;
-    size_t ncv = 0;
-    if (spin_component_variables_render(c, &a->vars, &cv, &ncv, err) < 0)
+     * variables host interfaces, spin-config for Spin 1 modules). */
+    if (spin_component_variables_render(c, &a->vars, &rt->variables, &rt->nvariables, err) < 0)
         return NULL;
-    spin_kv_array_free(cv, ncv);
 
     component_env(c, opts->component_env, rt);
     if (a->rc.log_dir && open_logs(a->rc.log_dir, rt, err) < 0)
@@ -373,6 +370,7 @@ int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_
 static void component_runtime_free(spin_component_runtime *c)
 {
     wasm_resolution_free(c->wagi_resolution);
+    spin_kv_array_free(c->variables, c->nvariables);
     if (c->module)
         wasm_module_free(c->module);
     component_pre_free(c->pre);

@@ -30,6 +30,7 @@ typedef struct wasi2_host wasi2_registration;
 typedef struct wasi2_ctx wasi2_ctx;
 typedef struct spinapi_component spinapi_component;
 typedef struct spinapi_ctx spinapi_ctx;
+typedef struct spin_kv spin_kv;
 
 /* What an executor knows about the component it runs, fixed at start-up. */
 typedef struct spin_component_runtime {
@@ -48,6 +49,10 @@ typedef struct spin_component_runtime {
     /* Wagi: the module's WASI imports, resolved once when the executor is
      * made (wagi_link.c); every request instantiates from it.  Owned. */
     wasm_resolution *wagi_resolution;
+    /* The component's variables, rendered at load (name -> value): what
+     * a Spin 1 module's spin-config import reads.  Owned. */
+    spin_kv *variables;
+    size_t nvariables;
 } spin_component_runtime;
 
 /* What the host functions of one component instance (one request) find

@@ -20,6 +20,7 @@
  */
 #include "component.h"
 #include "http_executor.h"
+#include "inbound_http.h"
 #include "wagi_link.h"
 #include "wasm.h"
 
@@ -61,19 +62,6 @@ static int no_handler(const char *id, util_error **err)
         id);
 }
 
-/* Spin 1's inbound-http (s5-spin1's inbound_http.c) is not in this
- * branch yet. */
-static int inbound_http_create(const spin_http_executor_setup *s, spin_http_executor_instance *out,
-                               util_error **err)
-{
-    (void)out;
-    return util_error_set(err, 0,
-                          "component '%s' uses Spin 1's inbound-http (fermyon:spin/inbound-http "
-                          "or a module exporting handle-http-request), which this host does not "
-                          "support yet",
-                          s->comp->id);
-}
-
 /* `type = "http"`: the executor follows the component's exports. */
 static int http_create(const spin_http_executor_setup *s, spin_http_executor_instance *out,
                        util_error **err)
@@ -81,7 +69,7 @@ static int http_create(const spin_http_executor_setup *s, spin_http_executor_ins
     const spin_component_runtime *comp = s->comp;
     if (comp->module)
         return wasm_module_export_signature(comp->module, "handle-http-request")
-                   ? inbound_http_create(s, out, err)
+                   ? spin_inbound_http_executor_create(s, out, err)
                    : no_handler(comp->id, err);
     const component *c = component_pre_component(comp->pre);
     bool wasi_http = component_find_interface_export(c, "wasi:http/incoming-handler") != NULL;
@@ -94,7 +82,7 @@ static int http_create(const spin_http_executor_setup *s, spin_http_executor_ins
     if (wasi_http) /* which version, and only one: the handler decides */
         return spin_wasi_http_executor_create(s, out, err);
     if (spin_http)
-        return inbound_http_create(s, out, err);
+        return spin_inbound_http_executor_create(s, out, err);
     return no_handler(comp->id, err);
 }
 

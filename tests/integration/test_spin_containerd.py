@@ -94,6 +94,40 @@ def make_image(work, c, name, manifest=None):
     return full
 
 
+# The containerd-shim-spin example image images/spin/go-hello (TinyGo, Spin
+# Go SDK v2: a Spin 1 ABI core module), laid out as its Dockerfile does:
+# /spin.toml and /go-hello/spin_go_hello.wasm (its Rust component left out).
+GO_HELLO_WASM = os.path.join(os.environ["SHARED_DIR"], "corpora", "components", "real",
+                             "gh-shim-spin-go-hello.tinygo-spin-http.core.wasm")
+GO_HELLO_MANIFEST = """spin_manifest_version = 2
+
+[application]
+authors = ["SpinKube Engineering Team"]
+description = "A simple spin hello world"
+name = "spin-hello"
+version = "1.0.0"
+
+[[trigger.http]]
+route = "/go-hello"
+component = "go-hello"
+
+[component.go-hello]
+source = "go-hello/spin_go_hello.wasm"
+"""
+
+
+def make_go_hello_image(work, c, name="localhost/spin-go-hello:test"):
+    root = os.path.join(work, "go-hello-image")
+    os.makedirs(os.path.join(root, "go-hello"))
+    shutil.copy(GO_HELLO_WASM, os.path.join(root, "go-hello", "spin_go_hello.wasm"))
+    with open(os.path.join(root, "spin.toml"), "w") as f:
+        f.write(GO_HELLO_MANIFEST)
+    tar = root + ".tar"
+    full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
+    c.import_image(tar)
+    return full
+
+
 def setup():
     work = tempfile.mkdtemp(prefix="integ-spin-")
     c = Containerd(shim_dir=SHIM_DIR)
@@ -107,6 +141,7 @@ def setup():
                                         REQUIRED_VAR_MANIFEST)
         ctx["malformed"] = make_image(work, c, "localhost/malformed:test",
                                       "spin_manifest_version = 2\n[application\nname = 1\n")
+        ctx["go_hello"] = make_go_hello_image(work, c)
         ctx["components"] = make_component_image(work, c, "localhost/spin-components:test")
     except BaseException:
         teardown(ctx)
@@ -371,6 +406,20 @@ def test_malformed_manifest_is_reported_and_fails(ctx):
     out = r.stdout + r.stderr
     assert r.returncode != 0, (r.returncode, out)
     assert "spin.toml" in out, out
+
+
+def test_tinygo_spin1_module_image_answers(ctx):
+    """The go-hello example image: a Spin 1 ABI module served directly."""
+    with SpinTask(ctx, "go-hello", image=ctx["go_hello"]) as t:
+        status, body = t.request("GET", "/go-hello")
+        assert status == 200, (status, body)
+        text = body.decode()
+        assert text.startswith("== REQUEST ==\n"), text
+        assert f"URL:     http://127.0.0.1:{t.port}/go-hello\n" in text, text
+        assert "Method:  GET\n" in text, text
+        assert text.endswith("== RESPONSE ==\nHello Spin Shim!\n"), text
+        status, body = t.request("POST", "/go-hello", body=b"from containerd")
+        assert status == 200 and b"Body:    from containerd\n" in body, (status, body)
 
 
 if __name__ == "__main__":
