@@ -99,6 +99,11 @@ typedef struct spin_loaded_app {
     size_t ntriggers;
     char *staging_dir; /* root of the `files` staging dirs, NULL if none */
     char *app_id;
+    /* Components (not core modules) are linked against this linker's host
+     * interfaces (WASI 0.2 with wasi:http, later the Spin APIs); made for
+     * the first component, freed after the last component_pre. */
+    struct component_linker *linker;
+    const wasi2_registration *wasi2;
 } spin_loaded_app;
 
 /* Everything spin_app_check checks, in Spin's order; on failure what was

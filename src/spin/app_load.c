@@ -16,14 +16,17 @@
  * component and executor, then the routing table).  A component is made
  * ready on first use by a trigger (spin_app_component): its variables
  * must resolve, then its log files, its `files` (staged by files_stage.c)
- * and its compiled module.  Components no retained trigger uses are never
- * compiled.
+ * and its compiled module, or for a WebAssembly component its component_pre
+ * (linked once against the app's WASI 0.2 host; every request instantiates
+ * it).  Components no retained trigger uses are never compiled.
  *
  * Trigger types are looked up in the registry (triggers.c); this file
  * names none, so a new trigger type needs no change here.
  */
 #include "app_internal.h"
+#include "component.h"
 #include "wasi.h"
+#include "wasi2.h"
 #include "wasm.h"
 
 #include <errno.h>
@@ -74,31 +77,68 @@ static int open_log(const char *dir, const char *id, const char *suffix, util_er
     return fd;
 }
 
-static bool is_component_binary(const char *data, size_t len)
+/* What a component instance's WASI 0.2 host functions use: the wasi2
+ * context of the instance's spin_instance_data (every executor gives its
+ * instances one, http_executor.h). */
+static wasi2_ctx *instance_wasi2(void *data)
 {
-    /* Core modules have version 1 and layer 0; components layer 1. */
-    return len >= 8 && memcmp(data, "\0asm", 4) == 0 && (uint8_t)data[6] == 0x01 &&
-           data[7] == 0x00 && (uint8_t)data[4] != 0x01;
+    return ((spin_instance_data *)data)->wasi2;
 }
 
-static int compile_component(const spin_locked_component *c, spin_component_runtime *rt,
-                             util_error **err)
+/* The app's component linker, made when the first component needs it and
+ * shared by every component of the app: the host interfaces are
+ * registered once, and each component is type-checked against them once
+ * (component_pre).  The linker outlives the pres made with it (the
+ * registration lives as long as both). */
+static component_linker *app_linker(spin_loaded_app *a, util_error **err)
+{
+    if (a->linker)
+        return a->linker;
+    component_linker *l = component_linker_new();
+    if (wasi2_define_reg(l, instance_wasi2, &a->wasi2, err) < 0) {
+        component_linker_free(l);
+        return NULL;
+    }
+    /* The Spin host APIs (variables, key-value, sqlite, ...) are registered
+     * here too, once src/spinapi provides them: spinapi_define(l, ...). */
+    a->linker = l;
+    return l;
+}
+
+/* A component is linked once, here: a component_pre every request
+ * instantiates.  An import the host does not provide fails the load with
+ * the component's name and the import's. */
+static int link_component(spin_loaded_app *a, const spin_locked_component *c, char *bytes,
+                          size_t len, spin_component_runtime *rt, util_error **err)
+{
+    component_linker *l = app_linker(a, err);
+    if (!l) {
+        free(bytes);
+        return util_error_wrap(err, "component '%s': setting up the WASI 0.2 host", c->id);
+    }
+    rt->pre = component_pre_new_take((uint8_t *)bytes, len, l, err); /* takes the bytes */
+    if (!rt->pre)
+        return util_error_wrap(err, "component '%s': cannot link it", c->id);
+    rt->wasi2 = a->wasi2;
+    return 0;
+}
+
+/* A core module is compiled (Wagi and Spin 1 modules link per executor);
+ * a component is linked against the app's host interfaces. */
+static int compile_component(spin_loaded_app *a, const spin_locked_component *c,
+                             spin_component_runtime *rt, util_error **err)
 {
     cleanup_free char *path = source_path(c, err);
     if (!path)
         return -1;
-    cleanup_free char *bytes = NULL;
+    char *bytes = NULL;
     size_t len = 0;
     if (util_read_file(path, &bytes, &len, err) < 0)
         return util_error_wrap(err, "component '%s': cannot read its source", c->id);
-    if (is_component_binary(bytes, len))
-        return util_error_set(err, 0,
-                              "component '%s': %s is a WebAssembly component; this host runs "
-                              "core modules (Wagi executor) only so far",
-                              c->id, path);
+    if (component_is_component(bytes, len))
+        return link_component(a, c, bytes, len, rt, err);
     /* Features and messages: the policy every path shares (wasi.h). */
-    rt->module = wasi_program_compile((uint8_t *)bytes, len, path, err);
-    bytes = NULL; /* the module's now */
+    rt->module = wasi_program_compile((uint8_t *)bytes, len, path, err); /* takes the bytes */
     if (!rt->module)
         return util_error_wrap(err, "component '%s'", c->id);
     return 0;
@@ -163,7 +203,7 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
     component_env(c, opts->component_env, rt);
     if (a->rc.log_dir && open_logs(a->rc.log_dir, rt, err) < 0)
         return NULL;
-    if (stage_files(a, c, rt, err) < 0 || compile_component(c, rt, err) < 0)
+    if (stage_files(a, c, rt, err) < 0 || compile_component(a, c, rt, err) < 0)
         return NULL;
     return rt;
 }
@@ -225,8 +265,8 @@ static char *rooted(const spin_run_options *opts, const char *path)
 /* The triggers the app runs, with SPIN_COMPONENTS_TO_RETAIN applied. */
 static bool runs(const spin_loaded_app *a, const spin_locked_trigger *t)
 {
-    const char *component = spin_trigger_component(t);
-    return !a->retain || (component && retained(a->retain, component));
+    const char *id = spin_trigger_component(t);
+    return !a->retain || (id && retained(a->retain, id));
 }
 
 /* Every trigger type in use must be one the registry knows, before any
@@ -335,6 +375,7 @@ static void component_runtime_free(spin_component_runtime *c)
     wasm_resolution_free(c->wagi_resolution);
     if (c->module)
         wasm_module_free(c->module);
+    component_pre_free(c->pre);
     for (size_t j = 0; j < c->nenv; j++)
         free(c->env[j]);
     free(c->env);
@@ -355,6 +396,8 @@ void spin_loaded_app_free(spin_loaded_app *a)
     for (size_t i = 0; i < a->ncomps; i++)
         component_runtime_free(&a->comps[i]);
     free(a->comps);
+    /* After the pres made with it. */
+    component_linker_free(a->linker);
     spin_staging_remove(&a->staging_dir);
     spin_resolved_vars_clear(&a->vars);
     spin_runtime_config_clear(&a->rc);

@@ -7,7 +7,10 @@
  * built-in kinds are one table, here.  A kind with no create function is
  * one this host knows of but cannot run yet (the Spin HTTP executor and
  * the component-model ones): choosing it gets the same clear error as an
- * unknown type, naming what does run.  spin_http_executor_register adds
+ * unknown type, naming what does run.  The default type, "http", is
+ * several executors: which one runs a component depends on what it
+ * exports, as Spin's HandlerType decides (http_create).
+ * spin_http_executor_register adds
  * kinds at run time (tests, future executors) and is searched first, so
  * that a new executor can take over a type from the table.
  *
@@ -15,6 +18,7 @@
  * (Wagi: no deprecated entrypoint, a `_start` export, every import linked)
  * so that a component unfit for it fails before the listener is bound.
  */
+#include "component.h"
 #include "http_executor.h"
 #include "wagi_link.h"
 #include "wasm.h"
@@ -28,6 +32,10 @@ static int wagi_create(const spin_http_executor_setup *s, spin_http_executor_ins
     if (s->wagi_entrypoint && strcmp(s->wagi_entrypoint, "_start") != 0)
         return util_error_set(err, 0, "Wagi component '%s' cannot use deprecated 'entrypoint' field",
                               id);
+    if (s->comp->pre) /* a WASI 0.2 command: wasi:cli/run, linked at load */
+        return spin_wagi_component_check(s->comp, err) < 0
+                   ? -1
+                   : spin_wagi_executor_new(s->wagi_argv, out, err);
     if (!wasm_module_export_signature(s->comp->module, "_start"))
         return util_error_set(err, 0,
                               "component '%s': failed to find wasi command interface for wagi "
@@ -39,10 +47,62 @@ static int wagi_create(const spin_http_executor_setup *s, spin_http_executor_ins
     return spin_wagi_executor_new(s->wagi_argv, out, err);
 }
 
+/* What Spin says when a component exports no handler it knows. */
+static int no_handler(const char *id, util_error **err)
+{
+    return util_error_set(
+        err, 0,
+        "component '%s': Expected component to export one of "
+        "`wasi:http/incoming-handler@0.2.0-rc-2023-10-18`, "
+        "`wasi:http/incoming-handler@0.2.0-rc-2023-11-10`, `wasi:http/incoming-handler@0.2.*` "
+        "or `fermyon:spin/inbound-http` but it exported none of those. This may mean the "
+        "component handles a different trigger (a WASI command runs with executor = "
+        "{ type = \"wagi\" }), or that its `wasi:http` export is newer than those supported",
+        id);
+}
+
+/* Spin 1's inbound-http (s5-spin1's inbound_http.c) is not in this
+ * branch yet. */
+static int inbound_http_create(const spin_http_executor_setup *s, spin_http_executor_instance *out,
+                               util_error **err)
+{
+    (void)out;
+    return util_error_set(err, 0,
+                          "component '%s' uses Spin 1's inbound-http (fermyon:spin/inbound-http "
+                          "or a module exporting handle-http-request), which this host does not "
+                          "support yet",
+                          s->comp->id);
+}
+
+/* `type = "http"`: the executor follows the component's exports. */
+static int http_create(const spin_http_executor_setup *s, spin_http_executor_instance *out,
+                       util_error **err)
+{
+    const spin_component_runtime *comp = s->comp;
+    if (comp->module)
+        return wasm_module_export_signature(comp->module, "handle-http-request")
+                   ? inbound_http_create(s, out, err)
+                   : no_handler(comp->id, err);
+    const component *c = component_pre_component(comp->pre);
+    bool wasi_http = component_find_interface_export(c, "wasi:http/incoming-handler") != NULL;
+    bool spin_http = component_find_interface_export(c, "fermyon:spin/inbound-http") != NULL;
+    if (wasi_http && spin_http)
+        return util_error_set(err, 0,
+                              "component '%s' exports multiple different handlers but it's "
+                              "expected to export only one",
+                              comp->id);
+    if (wasi_http) /* which version, and only one: the handler decides */
+        return spin_wasi_http_executor_create(s, out, err);
+    if (spin_http)
+        return inbound_http_create(s, out, err);
+    return no_handler(comp->id, err);
+}
+
 static const spin_http_executor_kind builtin[] = {
     {.type = "wagi", .what = "the Wagi executor", .create = wagi_create},
     {.type = "http",
-     .what = "the Spin HTTP executor (wasi:http/incoming-handler or fermyon:spin/inbound-http)"},
+     .what = "the Spin HTTP executor (wasi:http/incoming-handler or fermyon:spin/inbound-http)",
+     .create = http_create},
     {.type = "wasip3-unstable", .what = "the WASIp3 HTTP executor (wasip3-unstable)"},
 };
 

@@ -22,12 +22,16 @@
  * no guest can read an earlier response.  What is read back is bounded by
  * the bytes really written and by the same limit.
  *
+ * A component (a WASI 0.2 command) runs its wasi:cli/run the same way,
+ * with the same files as stdin and stdout (wagi_component.c).
+ *
  * A guest that exits 0 (returning from _start or proc_exit(0)) has its
  * output turned into the response (wagi_cgi.c).  A trap or a non-zero exit
  * is an executor error: the trigger logs it (one line; the backtrace at
  * debug level) and answers 500.
  */
 #include "http_executor.h"
+#include "wagi_link.h"
 #include "wasi.h"
 
 #include <errno.h>
@@ -236,23 +240,28 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         cfg.npreopens = 1;
     }
 
-    wasi_program_options opts = {
-        .max_memory_bytes = comp->max_memory_bytes,
-        .max_memory_source = "SPIN_MAX_INSTANCE_MEMORY",
-        .watch = watch_job,
-        .unwatch = unwatch_job,
-        .watch_arg = req->job,
-        .resolution = comp->wagi_resolution, /* resolved once, at load */
-    };
-    wasi_program_outcome outcome;
+    int rc;
     uint64_t t0 = util_monotonic_ns();
-    wasi_program_run(comp->module, &cfg, &opts, &outcome);
+    if (comp->pre) {
+        rc = spin_wagi_component_run(comp, &cfg, req->job, err);
+    } else {
+        wasi_program_options opts = {
+            .max_memory_bytes = comp->max_memory_bytes,
+            .max_memory_source = "SPIN_MAX_INSTANCE_MEMORY",
+            .watch = watch_job,
+            .unwatch = unwatch_job,
+            .watch_arg = req->job,
+            .resolution = comp->wagi_resolution, /* resolved once, at load */
+        };
+        wasi_program_outcome outcome;
+        wasi_program_run(comp->module, &cfg, &opts, &outcome);
+        rc = outcome_to_result(comp, &outcome, err);
+        wasi_program_outcome_free(&outcome);
+    }
     util_log_debug("wagi: component '%s' ran in %.3f ms", comp->id,
                    (double)(util_monotonic_ns() - t0) / 1e6);
     spin_wagi_free_argv(argv);
     util_env_free(&env);
-    int rc = outcome_to_result(comp, &outcome, err);
-    wasi_program_outcome_free(&outcome);
     if (rc != 0)
         return rc;
 

@@ -10,6 +10,7 @@
  * it as long as those types live (component_linker_keep).
  */
 #include "fsnet.h"
+#include "http_internal.h"
 
 wasi2_ctx *wasi2_host_ctx(const wasi2_host *h, component_call *call)
 {
@@ -27,14 +28,23 @@ int wasi2_define_funcs(component_linker *l, const char *iface, const wasi2_func 
     return 0;
 }
 
-int wasi2_define(component_linker *l, wasi2_ctx *(*get_ctx)(void *data), util_error **err)
+int wasi2_define_reg(component_linker *l, wasi2_ctx *(*get_ctx)(void *data),
+                     const wasi2_registration **reg, util_error **err)
 {
     wasi2_host *h = util_xcalloc(1, sizeof(*h));
     h->get_ctx = get_ctx;
     component_linker_keep(l, h, free);
     if (wasi2_define_io(l, h, err) < 0 || wasi2_define_clocks(l, h, err) < 0 ||
         wasi2_define_random(l, h, err) < 0 || wasi2_define_cli(l, h, err) < 0 ||
-        wasi2_define_fsnet(l, h, err) < 0 || wasi2_define_rc(l, h, err) < 0)
+        wasi2_define_fsnet(l, h, err) < 0 || wasi2_define_rc(l, h, err) < 0 ||
+        wasi2_define_http(l, h, err) < 0)
         return util_error_wrap(err, "wasi2");
+    if (reg)
+        *reg = h;
     return 0;
+}
+
+int wasi2_define(component_linker *l, wasi2_ctx *(*get_ctx)(void *data), util_error **err)
+{
+    return wasi2_define_reg(l, get_ctx, NULL, err);
 }

@@ -74,7 +74,7 @@ enum {
     WASI2_HTTP_REQUEST_METHOD_INVALID = 18,
     WASI2_HTTP_REQUEST_URI_INVALID = 19,
     WASI2_HTTP_RESPONSE_INCOMPLETE = 25,
-    WASI2_HTTP_RESPONSE_BODY_SIZE = 29,
+    WASI2_HTTP_RESPONSE_BODY_SIZE = 28,
     WASI2_HTTP_RESPONSE_TIMEOUT = 33,
     WASI2_HTTP_PROTOCOL_ERROR = 35,
     WASI2_HTTP_INTERNAL_ERROR = 38,
@@ -85,6 +85,8 @@ enum {
 typedef struct wasi2_http_error {
     uint32_t code;
     char *text; /* malloc'd or NULL */
+    bool has_size; /* body-size cases: some(size) instead of none */
+    uint64_t size;
 } wasi2_http_error;
 
 /* The error-code value for a call's result (payloads as the case needs:
@@ -158,6 +160,7 @@ typedef struct wasi2_http_outgoing_response {
     wasi2_http_fields *headers;
     wasi2_http_outgoing_body *body; /* made by body() or by outparam.set */
     bool body_taken;
+    wasi2_stream *body_pipe; /* body()'s stream (a reference), until set() attaches it */
 } wasi2_http_outgoing_response;
 
 /* response-outparam: where set() sends the response; set once. */

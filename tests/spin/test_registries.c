@@ -158,22 +158,31 @@ static const char http_route[] = "[[trigger.http]]\nroute = \"/hello/...\"\ncomp
 
 static void test_unsupported_executor_type_names_what_runs(void)
 {
-    /* The default executor (Spin HTTP) is known but does not run yet. */
+    /* The default executor (Spin HTTP) follows the exports: a Wagi
+     * module has no handler it knows. */
     char *dir = make_app(http_route);
     cleanup_free char *msg = check_error(dir);
-    CHECK_STR(msg, "component 'c' uses the Spin HTTP executor (wasi:http/incoming-handler or "
-                   "fermyon:spin/inbound-http), which this host does not support yet; only "
-                   "executor = { type = \"wagi\" } runs");
+    CHECK(msg && strstr(msg, "component 'c': Expected component to export one of "
+                             "`wasi:http/incoming-handler@0.2.0-rc-2023-10-18`"));
     remove_app(dir);
 
-    /* A type the host has never heard of (a newer locked app). */
+    /* A type the host knows of but does not run. */
     spin_component_runtime comp = {.id = "c"};
     spin_http_executor_setup setup = {.comp = &comp};
     spin_http_executor_instance inst = {0};
     util_error *err = NULL;
+    CHECK_INT(spin_http_executor_create("wasip3-unstable", &setup, &inst, &err), -1);
+    CHECK_STR(err ? err->msg : NULL,
+              "component 'c' uses the WASIp3 HTTP executor (wasip3-unstable), which this host "
+              "does not support yet; only executor = { type = \"wagi\" }, { type = \"http\" } "
+              "runs");
+    util_error_free(&err);
+
+    /* A type the host has never heard of (a newer locked app). */
     CHECK_INT(spin_http_executor_create("wasip9", &setup, &inst, &err), -1);
     CHECK_STR(err ? err->msg : NULL, "component 'c': executor type 'wasip9' is unknown to this "
-                                     "host; only executor = { type = \"wagi\" } runs");
+                                     "host; only executor = { type = \"wagi\" }, "
+                                     "{ type = \"http\" } runs");
     CHECK(inst.ops == NULL);
     util_error_free(&err);
 }

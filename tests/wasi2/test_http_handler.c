@@ -1,0 +1,403 @@
+/*
+ * test_http_handler.c - the handler door end to end: real HTTP components
+ * of the corpus and small WAT components for the corners, each called
+ * through wasi2_http_handle with a responder that collects what reaches
+ * it (status, headers, body bytes, finish / error, the body stream's
+ * close) and a request body source that records whether it was closed.
+ */
+#include "http_host.h"
+#include "test.h"
+#include "wasm.h"
+
+#include <signal.h>
+
+/* ---- a responder that collects -------------------------------------------- */
+
+typedef struct collected {
+    int starts, finishes, errors, closes;
+    uint16_t status;
+    char headers[1024]; /* "name: value\n" ... */
+    char trailers[256];
+    char error[256];
+    util_buf body;
+    bool refuse; /* start returns -1 */
+} collected;
+
+static void fields_text(char *out, size_t cap, const wasi2_http_field *f, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s: %.*s\n", f[i].name,
+                                (int)f[i].value_len, (const char *)f[i].value);
+}
+
+static ssize_t c_check_write(void *self)
+{
+    return 4096;
+}
+
+static ssize_t c_write(void *self, const void *buf, size_t len)
+{
+    collected *c = self;
+    if (buf)
+        util_buf_append(&c->body, buf, len);
+    return 0;
+}
+
+static void c_close(void *self)
+{
+    ((collected *)self)->closes++;
+}
+
+static const wasi2_stream_ops collect_ops = {
+    .name = "collector", .check_write = c_check_write, .write = c_write, .close = c_close};
+
+static int c_start(void *self, uint16_t status, const wasi2_http_field *headers, size_t n,
+                   const wasi2_stream_ops **body_ops, void **body_self)
+{
+    collected *c = self;
+    c->starts++;
+    c->status = status;
+    fields_text(c->headers, sizeof(c->headers), headers, n);
+    if (c->refuse)
+        return -1;
+    *body_ops = &collect_ops;
+    *body_self = c;
+    return 0;
+}
+
+static void c_finish(void *self, const wasi2_http_field *trailers, size_t n)
+{
+    collected *c = self;
+    c->finishes++;
+    fields_text(c->trailers, sizeof(c->trailers), trailers, n);
+}
+
+static void c_error(void *self, const char *code)
+{
+    collected *c = self;
+    c->errors++;
+    snprintf(c->error, sizeof(c->error), "%s", code);
+}
+
+static const wasi2_http_responder_ops collector = {c_start, c_finish, c_error};
+
+/* ---- a request body source -------------------------------------------------- */
+
+typedef struct source {
+    const char *data;
+    size_t off;
+    int closes;
+} source;
+
+static ssize_t s_read(void *self, void *buf, size_t len)
+{
+    source *s = self;
+    size_t left = strlen(s->data) - s->off;
+    if (left == 0)
+        return WASI2_STREAM_CLOSED;
+    size_t n = len < left ? len : left;
+    memcpy(buf, s->data + s->off, n);
+    s->off += n;
+    return (ssize_t)n;
+}
+
+static void s_close(void *self)
+{
+    ((source *)self)->closes++;
+}
+
+static const wasi2_stream_ops source_ops = {.name = "src", .read = s_read, .close = s_close};
+
+/* ---- running a component ------------------------------------------------------ */
+
+typedef struct app {
+    wasi2_ctx *ctx;
+    component_linker *l;
+    const wasi2_registration *reg;
+    component_pre *pre;
+    wasi2_http_handler *handler;
+    char error[512];
+} app;
+
+static bool app_load(app *a, const char *path)
+{
+    memset(a, 0, sizeof(*a));
+    wasi2_config c;
+    wasi2_config_init(&c);
+    c.stdin_fd = c.stdout_fd = c.stderr_fd = -1;
+    util_error *err = NULL;
+    a->ctx = wasi2_ctx_new(&c, &err);
+    a->l = component_linker_new();
+    if (a->ctx == NULL || wasi2_define_reg(a->l, NULL, &a->reg, &err) < 0)
+        abort();
+    char *data = NULL;
+    size_t len = 0;
+    if (util_read_file(path, &data, &len, &err) == 0)
+        a->pre = component_pre_new_take((uint8_t *)data, len, a->l, &err);
+    if (a->pre)
+        a->handler = wasi2_http_handler_new(a->reg, a->pre, &err);
+    if (err) {
+        snprintf(a->error, sizeof(a->error), "%s", err->msg);
+        util_error_free(&err);
+    }
+    return a->handler != NULL;
+}
+
+static void app_free(app *a)
+{
+    wasi2_http_handler_free(a->handler);
+    component_pre_free(a->pre);
+    component_linker_free(a->l);
+    wasi2_ctx_free(a->ctx);
+}
+
+/* One request on a fresh instance; returns wasi2_http_handle's result. */
+static int app_handle(app *a, const wasi2_http_incoming *req, collected *c, wasm_result *res)
+{
+    wasm_store *store = wasm_store_new(NULL);
+    component_instance *inst = component_instantiate(a->pre, store, a->ctx, res);
+    int rc = -1;
+    if (inst) {
+        rc = wasi2_http_handle(a->handler, inst, req, &collector, c, res);
+        component_instance_free(inst);
+    }
+    wasm_store_free(store);
+    return rc;
+}
+
+static const wasi2_http_incoming get_req = {.method = "GET", .scheme = "http",
+                                            .authority = "localhost:3000",
+                                            .path_with_query = "/hello?x=1"};
+
+#define REAL(name) COMPONENTS_DIR "/real/" name
+#define WAT(name) WASM_DIR "/" name ".wasm"
+
+/* ---- real components ------------------------------------------------------------- */
+
+static void test_c_http(void)
+{
+    app a;
+    CHECK(app_load(&a, REAL("c-http.wasm")));
+    if (a.handler == NULL) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return;
+    }
+    CHECK_STR(wasi2_http_handler_interface(a.handler), "wasi:http/incoming-handler@0.2.0");
+    for (int i = 0; i < 2; i++) {
+        collected c = {0};
+        wasm_result res;
+        wasi2_http_incoming req = get_req;
+        req.method = i ? "PROPFIND" : "GET";
+        CHECK_INT(app_handle(&a, &req, &c, &res), 0);
+        CHECK_INT(c.starts, 1);
+        CHECK_INT(c.status, 200);
+        CHECK(strstr(c.headers, "content-type: text/plain\n") != NULL);
+        CHECK(strstr(c.headers, "x-wasm-lang: C\n") != NULL);
+        CHECK_STR(c.body.data ? c.body.data : "",
+                  i ? "hello from C wasi:http\nmethod: PROPFIND\npath: /hello?x=1\n"
+                    : "hello from C wasi:http\nmethod: GET\npath: /hello?x=1\n");
+        CHECK_INT(c.finishes, 1);
+        CHECK_INT(c.closes, 1);
+        CHECK_INT(c.errors, 0);
+        util_buf_free(&c.body);
+    }
+    app_free(&a);
+}
+
+static void test_runwasi_hello(void)
+{
+    app a;
+    CHECK(app_load(&a, REAL("gh-runwasi-hello_wasi_http.rust.wasm")));
+    if (a.handler == NULL) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return;
+    }
+    collected c = {0};
+    wasm_result res;
+    source src = {.data = "ignored body"};
+    wasi2_http_incoming req = get_req;
+    req.body_ops = &source_ops;
+    req.body_self = &src;
+    CHECK_INT(app_handle(&a, &req, &c, &res), 0);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(c.body.data ? c.body.data : "",
+              "Hello, this is your first wasi:http/proxy world!\n");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    CHECK_INT(src.closes, 1); /* never read: closed when the call ended */
+    util_buf_free(&c.body);
+    app_free(&a);
+}
+
+/* A component without the export: the error names what it exports. */
+static void test_no_handler_export(void)
+{
+    app a;
+    CHECK(!app_load(&a, REAL("c-hello-cmd.wasm")));
+    CHECK(strstr(a.error, "exports no wasi:http/incoming-handler") != NULL);
+    CHECK(strstr(a.error, "wasi:cli/run@0.2.12") != NULL);
+    app_free(&a);
+}
+
+/* ---- the corners (wat/http_corners.wat) --------------------------------------------- */
+
+/* One request to the corners component at path `path`. */
+static int corner(const char *path, collected *c, wasm_result *res)
+{
+    app a;
+    if (!app_load(&a, WAT("wasi2_http_corners"))) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return -2;
+    }
+    wasi2_http_incoming req = get_req;
+    req.path_with_query = path;
+    int rc = app_handle(&a, &req, c, res);
+    if (rc < 0)
+        fprintf(stderr, "  %s: %s\n", path, res->message);
+    app_free(&a);
+    return rc;
+}
+
+static void test_content_length_exact(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/x", &c, &res), 0);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(c.headers, "content-length: 5\n");
+    CHECK_STR(c.body.data ? c.body.data : "", "hello");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* Fewer bytes than content-length: finish is HTTP-response-body-size (the
+ * guest traps otherwise) and the responder sees the body abandoned. */
+static void test_body_shorter_than_content_length(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/s", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "hi");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* More bytes than content-length: the write fails (http-error-code says
+ * HTTP-response-body-size), none of it reaches the responder, finish fails. */
+static void test_body_longer_than_content_length(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/l", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+static void test_outparam_never_set(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/n", &c, &res), 0);
+    CHECK_INT(c.starts + c.errors + c.finishes + c.closes, 0);
+}
+
+static void test_set_with_error_code(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/e", &c, &res), 0);
+    CHECK_INT(c.starts, 0);
+    CHECK_INT(c.errors, 1);
+    CHECK_STR(c.error, "internal-error: boom");
+}
+
+static void test_body_dropped_unfinished(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/d", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "partial");
+    CHECK_INT(c.finishes, 0);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+static void test_trailers(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/t", &c, &res), 0);
+    CHECK_STR(c.body.data ? c.body.data : "", "x");
+    CHECK_INT(c.finishes, 1);
+    CHECK_STR(c.trailers, "x-trailer: done\n");
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* Written and finished before set: the bytes wait for the responder. */
+static void test_body_before_set(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/w", &c, &res), 0);
+    CHECK_INT(c.starts, 1);
+    CHECK_STR(c.body.data ? c.body.data : "", "early");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+}
+
+/* No body() at all: an empty body, finished. */
+static void test_response_without_body(void)
+{
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(corner("/2", &c, &res), 0);
+    CHECK_INT(c.status, 201);
+    CHECK_INT(c.body.len, 0);
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+}
+
+/* A responder that refuses start: the guest's writes fail, nothing is
+ * called after, nothing crashes. */
+static void test_responder_refuses(void)
+{
+    collected c = {.refuse = true};
+    wasm_result res;
+    /* the guest traps: its write must succeed on /x */
+    CHECK_INT(corner("/x", &c, &res), -1);
+    CHECK_INT(c.starts, 1);
+    CHECK_INT(c.finishes + c.closes, 0);
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    RUN(test_c_http);
+    RUN(test_runwasi_hello);
+    RUN(test_no_handler_export);
+    RUN(test_content_length_exact);
+    RUN(test_body_shorter_than_content_length);
+    RUN(test_body_longer_than_content_length);
+    RUN(test_outparam_never_set);
+    RUN(test_set_with_error_code);
+    RUN(test_body_dropped_unfinished);
+    RUN(test_trailers);
+    RUN(test_body_before_set);
+    RUN(test_response_without_body);
+    RUN(test_responder_refuses);
+    return TEST_SUMMARY();
+}
