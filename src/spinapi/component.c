@@ -239,10 +239,16 @@ void spinapi_db_release(spinapi_db *d)
 
 /* ---- registration ------------------------------------------------------ */
 
+/* What an instance the embedder gave no context sees: no variables, no
+ * stores, no databases (every open is access-denied). */
+static spinapi_component no_component = {.id = (char *)""};
+static spinapi_ctx no_ctx = {.c = &no_component};
+
 spinapi_ctx *spinapi_host_ctx(const spinapi_host *h, component_call *call)
 {
     void *data = component_call_data(call);
-    return h->get_ctx ? h->get_ctx(data) : data;
+    spinapi_ctx *ctx = h->get_ctx ? h->get_ctx(data) : data;
+    return ctx ? ctx : &no_ctx;
 }
 
 int spinapi_define_funcs(component_linker *l, const char *iface, const spinapi_func *funcs,
