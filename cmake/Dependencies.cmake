@@ -51,6 +51,8 @@ dep_library(protobuf-c libprotobuf-c libprotobuf-c.a)
 dep_library(seccomp libseccomp libseccomp.a)
 dep_library(cap libcap libcap.a)
 dep_library(nettle nettle libnettle.a)
+# SQLite: Spin's key-value and sqlite backends (src/spinapi).
+dep_library(sqlite3 sqlite3 libsqlite3.a)
 
 # libmicrohttpd: only its header (types and constants); the code is loaded
 # at run time by src/spin/mhd_load.c, so no link library here on purpose.

@@ -25,6 +25,7 @@
  */
 #include "app_internal.h"
 #include "component.h"
+#include "component_api.h"
 #include "wasi.h"
 #include "wasi2.h"
 #include "wasm.h"
@@ -85,6 +86,12 @@ static wasi2_ctx *instance_wasi2(void *data)
     return ((spin_instance_data *)data)->wasi2;
 }
 
+/* ... and its Spin host APIs: the instance's spinapi_ctx. */
+static spinapi_ctx *instance_api(void *data)
+{
+    return ((spin_instance_data *)data)->api;
+}
+
 /* The app's component linker, made when the first component needs it and
  * shared by every component of the app: the host interfaces are
  * registered once, and each component is type-checked against them once
@@ -99,8 +106,11 @@ static component_linker *app_linker(spin_loaded_app *a, util_error **err)
         component_linker_free(l);
         return NULL;
     }
-    /* The Spin host APIs (variables, key-value, sqlite, ...) are registered
-     * here too, once src/spinapi provides them: spinapi_define(l, ...). */
+    /* The Spin host APIs (variables, key-value, sqlite). */
+    if (spinapi_define(l, instance_api, err) < 0) {
+        component_linker_free(l);
+        return NULL;
+    }
     a->linker = l;
     return l;
 }
@@ -195,6 +205,11 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
      * Wagi guests cannot read them (Spin exposes them only through the
      * variables host interfaces, spin-config for Spin 1 modules). */
     if (spin_component_variables_render(c, &a->vars, &rt->variables, &rt->nvariables, err) < 0)
+        return NULL;
+    /* Its host APIs: variables, and the stores and databases it may open
+     * (a label nobody defines fails here, as in Spin). */
+    rt->api = spin_component_api_new(c, &a->vars, a->stores, err);
+    if (!rt->api)
         return NULL;
 
     component_env(c, opts->component_env, rt);
@@ -339,6 +354,10 @@ static int load_settings(spin_loaded_app *a, util_error **err)
     }
     if (spin_request_timeout(opts, &a->request_timeout_ms, err) < 0)
         return -1;
+    spin_stores_source stores = {a->rc.path, opts->root_dir, a->app_dir};
+    a->stores = util_xcalloc(1, sizeof(*a->stores));
+    if (spin_app_stores_load(&stores, a->stores, err) < 0)
+        return -1;
     const char *retain = spin_env_lookup(opts->env, "SPIN_COMPONENTS_TO_RETAIN");
     a->retain = retain && *retain ? retain : NULL;
     if (a->retain && check_retain_list(a->locked, a->retain, err) < 0)
@@ -374,6 +393,7 @@ static void component_runtime_free(spin_component_runtime *c)
     if (c->module)
         wasm_module_free(c->module);
     component_pre_free(c->pre);
+    spinapi_component_free(c->api);
     for (size_t j = 0; j < c->nenv; j++)
         free(c->env[j]);
     free(c->env);
@@ -398,6 +418,9 @@ void spin_loaded_app_free(spin_loaded_app *a)
     component_linker_free(a->linker);
     spin_staging_remove(&a->staging_dir);
     spin_resolved_vars_clear(&a->vars);
+    if (a->stores)
+        spin_app_stores_clear(a->stores);
+    free(a->stores);
     spin_runtime_config_clear(&a->rc);
     spin_locked_app_free(a->locked);
     free(a->app_dir);

@@ -15,6 +15,7 @@
  * request 503; the request's cancel hook interrupts the store.
  */
 #include "component.h"
+#include "spinapi.h"
 #include "wagi_link.h"
 #include "wasi2.h"
 
@@ -113,10 +114,11 @@ int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_confi
     wasm_result res;
     wasm_result_init(&res);
     bool cancelled = job && spin_http_job_on_cancel(job, interrupt_store, store) != 0;
+    spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
     bool ok = false;
     int rc = -1;
     if (!cancelled) {
-        spin_instance_data data = {.wasi2 = ctx, .api = NULL};
+        spin_instance_data data = {.wasi2 = ctx, .api = api};
         component_instance *inst = component_instantiate(comp->pre, store, &data, &res);
         if (inst) {
             rc = call_run(inst, &ok, &res);
@@ -129,6 +131,7 @@ int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_confi
     }
     bool deadline_hit = wasi2_ctx_deadline_hit(ctx);
     wasm_store_free(store);
+    spinapi_ctx_free(api);
     wasi2_ctx_free(ctx);
     return result_of(comp, rc, ok, &res, cancelled, deadline_hit, err);
 }

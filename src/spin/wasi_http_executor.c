@@ -34,6 +34,7 @@
  */
 #include "component.h"
 #include "http_executor.h"
+#include "spinapi.h"
 #include "wasi2.h"
 #include "wasm.h"
 
@@ -310,10 +311,11 @@ static int wasi_http_handle(void *self, const spin_component_runtime *comp,
     wasm_result res;
     wasm_result_init(&res);
     bool cancelled = req->job && spin_http_job_on_cancel(req->job, interrupt_store, store) != 0;
+    spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
     bool instantiated = false;
     int rc = -1;
     if (!cancelled) {
-        spin_instance_data data = {.wasi2 = ctx, .api = NULL /* s5-api: spinapi_ctx_new */};
+        spin_instance_data data = {.wasi2 = ctx, .api = api};
         uint64_t t0 = util_monotonic_ns();
         component_instance *inst = component_instantiate(comp->pre, store, &data, &res);
         if (inst) {
@@ -330,6 +332,7 @@ static int wasi_http_handle(void *self, const spin_component_runtime *comp,
     }
     bool deadline_hit = wasi2_ctx_deadline_hit(ctx);
     wasm_store_free(store);
+    spinapi_ctx_free(api);
     wasi2_ctx_free(ctx);
     int result = outcome(comp, &x, rc, instantiated, &res, cancelled, deadline_hit, err);
     if (result != 0)
