@@ -25,6 +25,7 @@
  */
 #include "app_internal.h"
 #include "component.h"
+#include "outbound_hosts.h"
 #include "component_api.h"
 #include "wasi.h"
 #include "wasi2.h"
@@ -154,6 +155,43 @@ static int compile_component(spin_loaded_app *a, const spin_locked_component *c,
     return 0;
 }
 
+static const char *lookup_app_var(void *vars, const char *name)
+{
+    return spin_resolved_var(vars, name);
+}
+
+/* allowed_outbound_hosts as Spin applies them: templated entries rendered
+ * with the app's variables (an empty result adds nothing), `*.spin.internal`
+ * meaning the app's components. */
+static int outbound_policy(const spin_loaded_app *a, const spin_locked_component *c,
+                           spin_component_runtime *rt, util_error **err)
+{
+    rt->outbound = spin_outbound_hosts_new();
+    for (size_t i = 0; i < c->allowed_outbound_hosts.len; i++) {
+        const char *entry = c->allowed_outbound_hosts.items[i];
+        bool templated = strstr(entry, "{{") != NULL;
+        cleanup_free char *rendered = NULL;
+        if (templated) {
+            spin_template t;
+            if (spin_template_parse(entry, &t, err) < 0)
+                return util_error_wrap(err, "component '%s': allowed_outbound_hosts", c->id);
+            rendered = spin_template_render(&t, lookup_app_var, (void *)&a->vars, err);
+            spin_template_free(&t);
+            if (!rendered)
+                return util_error_wrap(err, "component '%s': allowed_outbound_hosts", c->id);
+        }
+        if (spin_outbound_hosts_add(rt->outbound, templated ? rendered : entry, templated, err) < 0)
+            return util_error_wrap(err, "component '%s': allowed_outbound_hosts", c->id);
+    }
+    const spin_locked_app *app = a->locked;
+    const char **ids = util_xcalloc(app->n_components + 1, sizeof(*ids));
+    for (size_t i = 0; i < app->n_components; i++)
+        ids[i] = app->components[i].id;
+    spin_outbound_hosts_set_components(rt->outbound, ids, app->n_components);
+    free(ids);
+    return 0;
+}
+
 /* The model's env, then `spin up --env` (later entries win when the
  * executor builds the guest env). */
 static void component_env(const spin_locked_component *c, const char *const *extra,
@@ -212,6 +250,8 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
     if (!rt->api)
         return NULL;
 
+    if (outbound_policy(a, c, rt, err) < 0)
+        return NULL;
     component_env(c, opts->component_env, rt);
     if (a->rc.log_dir && open_logs(a->rc.log_dir, rt, err) < 0)
         return NULL;
@@ -394,6 +434,7 @@ static void component_runtime_free(spin_component_runtime *c)
         wasm_module_free(c->module);
     component_pre_free(c->pre);
     spinapi_component_free(c->api);
+    spin_outbound_hosts_free(c->outbound);
     for (size_t j = 0; j < c->nenv; j++)
         free(c->env[j]);
     free(c->env);

@@ -15,6 +15,7 @@
  * request 503; the request's cancel hook interrupts the store.
  */
 #include "component.h"
+#include "outbound_hosts.h"
 #include "spinapi.h"
 #include "wagi_link.h"
 #include "wasi2.h"
@@ -31,7 +32,8 @@ int spin_wagi_component_check(const spin_component_runtime *comp, util_error **e
     return 0;
 }
 
-static wasi2_ctx *make_ctx(const wasi_config *c, util_error **err)
+static wasi2_ctx *make_ctx(const spin_component_runtime *comp, const wasi_config *c,
+                           util_error **err)
 {
     wasi2_preopen dirs[1];
     wasi2_config w;
@@ -50,6 +52,8 @@ static wasi2_ctx *make_ctx(const wasi_config *c, util_error **err)
         w.npreopens = 1;
     }
     w.deadline_ns = c->deadline_ns;
+    w.outbound_allowed = spin_outbound_hosts_allowed_cb; /* allowed_outbound_hosts */
+    w.outbound_self = comp->outbound;
     return wasi2_ctx_new(&w, err);
 }
 
@@ -104,7 +108,7 @@ static int result_of(const spin_component_runtime *comp, int rc, bool ok, const 
 int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_config *cfg,
                             spin_http_job *job, util_error **err)
 {
-    wasi2_ctx *ctx = make_ctx(cfg, err);
+    wasi2_ctx *ctx = make_ctx(comp, cfg, err);
     if (!ctx)
         return SPIN_EXEC_FAILED;
     wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes};

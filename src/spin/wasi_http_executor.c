@@ -34,6 +34,7 @@
  */
 #include "component.h"
 #include "http_executor.h"
+#include "outbound_hosts.h"
 #include "spinapi.h"
 #include "wasi2.h"
 #include "wasm.h"
@@ -217,8 +218,9 @@ static int make_ctx(const spin_component_runtime *comp, const spin_http_request 
         cfg.npreopens = 1;
     }
     cfg.deadline_ns = req->deadline_ns;
-    /* Outgoing requests: refused until allowed_outbound_hosts is wired
-     * (outbound_allowed NULL refuses every one, as Spin's default). */
+    /* Outgoing requests go where allowed_outbound_hosts allows. */
+    cfg.outbound_allowed = spin_outbound_hosts_allowed_cb;
+    cfg.outbound_self = comp->outbound;
     *out = wasi2_ctx_new(&cfg, err);
     if (!*out)
         return util_error_wrap(err, "component '%s': making its WASI context", comp->id);

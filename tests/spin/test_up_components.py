@@ -138,6 +138,9 @@ REAL_APPS = [
     ("c-http", "/c/...", real("c-http.wasm"), {}),
     ("rust-hello", "/rust", real("gh-runwasi-hello_wasi_http.rust.wasm"), {}),
     ("rust-sdk3", "/fetch", real("gh-runwasi-fetch_rs.spin-rust-sdk3.wasm"), {}),
+    ("js-hello", "/js", real("cjs023-hello-http.wasm"), {}),
+    ("echo", "/echo/...", real("cjs023-echo-http.wasm"), {}),
+    ("itty", "/...", real("spin-http-js-itty.wasm"), {}),
 ]
 
 
@@ -158,6 +161,10 @@ def test_real_http_components_answer_as_the_corpus_says():
         status, _, body = up.request("GET", "/rust")
         assert (status, body) == (200, b"Hello, this is your first wasi:http/proxy world!\n")
 
+        status, headers, body = up.request("GET", "/js")
+        assert (status, body) == (200, b"hello from componentize-js\n"), (status, body)
+        assert headers["content-type"].startswith("text/plain"), headers
+
         status, headers, body = up.request("GET", "/fetch")
         assert (status, body) == (200, b""), (status, body)
         assert headers["content-type"].startswith("text/plain"), headers
@@ -168,6 +175,62 @@ def test_real_http_components_answer_as_the_corpus_says():
     banner = "".join(up.out)
     assert f"c-http: http://127.0.0.1:{up.port}/c (wildcard)" in banner, banner
     assert f"rust-hello: http://127.0.0.1:{up.port}/rust" in banner, banner
+    assert f"js-hello: http://127.0.0.1:{up.port}/js" in banner, banner
+
+
+def test_js_components_get_a_fresh_instance_per_request():
+    """StarlingMonkey's respondWith answers once per instance: the itty
+    router's app (Spin's http-js template) answers every request only if
+    each gets its own instance, as in Spin."""
+    with tempfile.TemporaryDirectory() as tmp, Up(write_app(tmp, REAL_APPS)) as up:
+        for _ in range(3):
+            status, headers, body = up.request("GET", "/")
+            assert (status, body) == (200, b"Hello, Spin!"), (status, body, "".join(up.err))
+            assert headers["content-type"] == "text/plain;charset=UTF-8", headers
+        status, headers, body = up.request("GET", "/hello/world")
+        assert (status, body) == (200, b'"Hello, world!"'), (status, body)
+        assert headers["content-type"] == "application/json; charset=utf-8", headers
+        status, _, body = up.request("GET", "/no/such/page")
+        assert (status, body) == (404, b'{"status":404,"error":"Not Found"}'), (status, body)
+        up.stop()
+
+
+def test_the_guest_sees_the_request_and_the_spin_headers():
+    import json
+    with tempfile.TemporaryDirectory() as tmp, Up(write_app(tmp, REAL_APPS)) as up:
+        status, headers, body = up.request(
+            "POST", "/echo/path/more?q=1", body=b"body-1",
+            headers={"X-Test": "abc", "Content-Type": "text/plain", "Connection": "keep-alive"})
+        assert status == 200, (status, body, "".join(up.err))
+        assert headers["x-echo-len"] == "6", headers
+        seen = json.loads(body)
+        assert (seen["method"], seen["path"], seen["body"]) == ("POST", "/echo/path/more?q=1",
+                                                                "body-1"), seen
+        h = seen["headers"]
+        # The client's headers, lower-cased; Connection is this hop's only.
+        assert h["x-test"] == "abc" and h["content-type"] == "text/plain", h
+        assert h["content-length"] == "6" and "connection" not in h, h
+        # What Spin adds for a wasi:http component (crates/trigger-http,
+        # headers.rs: compute_default_headers).
+        spin = {k: v for k, v in h.items() if k.startswith("spin-")}
+        client = spin.pop("spin-client-addr")
+        assert client.startswith("127.0.0.1:") and int(client.split(":")[1]) > 0, client
+        assert spin == {
+            "spin-full-url": f"http://127.0.0.1:{up.port}/echo/path/more?q=1",
+            "spin-path-info": "/path/more",
+            "spin-matched-route": "/echo/...",
+            "spin-raw-component-route": "/echo/...",
+            "spin-component-route": "/echo",
+            "spin-base-path": "/",
+        }, spin
+        # A bigger body, sent chunked, arrives whole.
+        c = http.client.HTTPConnection("127.0.0.1", up.port, timeout=60)
+        c.request("PUT", "/echo/", body=iter([b"x" * 70000, b"y" * 5]), encode_chunked=True)
+        r = c.getresponse()
+        seen = json.loads(r.read())
+        c.close()
+        assert r.status == 200 and seen["body"] == "x" * 70000 + "y" * 5, r.status
+        up.stop()
 
 
 def test_many_requests_on_one_connection_and_in_parallel():
@@ -242,6 +305,13 @@ def test_components_that_cannot_serve_http_fail_at_start():
         # An import the host does not have: named with the component.
         err = up_fails(write_app(tmp, [("odd", "/", built("spin_http_badimport.wasm"), {})]))
         assert "component 'odd'" in err and "acme:missing/api@1.0.0" in err, err
+        # allowed_outbound_hosts templates are rendered, and checked, at load.
+        write_app(tmp, [("c", "/", real("c-http.wasm"),
+                         {"allowed_outbound_hosts": '["http://{{ peer }}"]'})])
+        with open(os.path.join(tmp, "spin.toml"), "a") as f:
+            f.write('\n[variables]\npeer = { default = "h:notaport" }\n')
+        err = up_fails(tmp)
+        assert "component 'c': allowed_outbound_hosts" in err and "notaport" in err, err
 
 
 def test_wagi_runs_a_component_command():
