@@ -302,6 +302,11 @@ def test_components_that_cannot_serve_http_fail_at_start():
         err = up_fails(write_app(tmp, [("core", "/", real("gh-runwasi-hello_world.core.wasm"),
                                         {})]))
         assert "component 'core'" in err and "Expected component to export one of" in err, err
+        # A Spin 2.0 SDK core module, which Spin adapts into a component.
+        err = up_fails(write_app(tmp, [("rc", "/", real(
+            "gh-spin-hist-test-variables.spin2rc.core.wasm"), {})]))
+        assert ("component 'rc' is a core module exporting "
+                "wasi:http/incoming-handler@0.2.0-rc-2023-10-18#handle") in err, err
         # An import the host does not have: named with the component.
         err = up_fails(write_app(tmp, [("odd", "/", built("spin_http_badimport.wasm"), {})]))
         assert "component 'odd'" in err and "acme:missing/api@1.0.0" in err, err
