@@ -13,6 +13,7 @@ import http.client
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -291,6 +292,33 @@ def test_a_guest_past_the_request_deadline_gets_504():
         assert up.request("GET", "/ok")[0] == 200
         up.stop()
     assert "Component 'loop' (route /loop) did not answer GET /loop" in "".join(up.err)
+
+
+def test_the_guest_of_a_client_that_went_away_is_stopped():
+    """With an hour's deadline, only the request's cancel hook can stop a
+    looping guest: once every worker's client hung up, the workers must be
+    free again for the next request."""
+    workers = 2
+    app = [
+        ("loop", "/loop", built("spin_http_loop.wasm"), {}),
+        ("c-http", "/ok", real("c-http.wasm"), {}),
+    ]
+    with tempfile.TemporaryDirectory() as tmp, \
+            Up(write_app(tmp, app), args=["--log-level", "info", "--workers", str(workers)],
+               env={"SPIN_HTTP_REQUEST_TIMEOUT": "3600"}) as up:
+        socks = []
+        for _ in range(workers):
+            s = socket.create_connection(("127.0.0.1", up.port))
+            s.sendall(b"GET /loop HTTP/1.1\r\nHost: t\r\n\r\n")
+            socks.append(s)
+        time.sleep(1)  # let the guests start (no assertion on time)
+        for s in socks:
+            s.close()
+        status, _, body = up.request("GET", "/ok", timeout=120)
+        assert status == 200 and body.startswith(b"hello from C"), (status, body)
+        assert up.stop() == 0
+    gone = [l for l in up.err if "GET /loop went away" in l]
+    assert len(gone) == workers, "".join(up.err)
 
 
 def test_components_that_cannot_serve_http_fail_at_start():
