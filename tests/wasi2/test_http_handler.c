@@ -327,12 +327,36 @@ static void test_body_longer_than_content_length(void)
     util_buf_free(&c.body);
 }
 
+/* Never set, and the request never dropped: the responder is untouched,
+ * and the body source is closed when the call ends, before the instance
+ * (which still holds the request) is freed. */
 static void test_outparam_never_set(void)
 {
+    app a;
+    CHECK(app_load(&a, WAT("wasi2_http_corners")));
+    if (a.handler == NULL) {
+        app_free(&a);
+        return;
+    }
     collected c = {0};
+    source src = {.data = "unread"};
+    wasi2_http_incoming req = get_req;
+    req.path_with_query = "/n";
+    req.body_ops = &source_ops;
+    req.body_self = &src;
     wasm_result res;
-    CHECK_INT(corner("/n", &c, &res), 0);
+    wasm_store *store = wasm_store_new(NULL);
+    component_instance *inst = component_instantiate(a.pre, store, a.ctx, &res);
+    CHECK(inst != NULL);
+    if (inst) {
+        CHECK_INT(wasi2_http_handle(a.handler, inst, &req, &collector, &c, &res), 0);
+        CHECK_INT(src.closes, 1);
+        component_instance_free(inst);
+    }
+    CHECK_INT(src.closes, 1);
     CHECK_INT(c.starts + c.errors + c.finishes + c.closes, 0);
+    wasm_store_free(store);
+    app_free(&a);
 }
 
 static void test_set_with_error_code(void)
@@ -404,6 +428,13 @@ static void test_responder_refuses(void)
     CHECK_INT(corner("/x", &c, &res), -1);
     CHECK_INT(c.starts, 1);
     CHECK_INT(c.finishes + c.closes, 0);
+    /* written and finished before set: the refusal loses the body, the
+     * guest's calls all succeeded */
+    collected w = {.refuse = true};
+    CHECK_INT(corner("/w", &w, &res), 0);
+    CHECK_INT(w.starts, 1);
+    CHECK_INT(w.finishes + w.closes + w.errors, 0);
+    CHECK_INT(w.body.len, 0);
 }
 
 /* ---- the pre-release names (wat/http_rc1018.wat) -------------------------------------- */
