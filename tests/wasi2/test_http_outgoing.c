@@ -20,8 +20,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define TYPES "wasi:http/types@0.2.0"
-#define HANDLER "wasi:http/outgoing-handler@0.2.0"
+/* The interface names the calls go to: 0.2 (served by the 0.2.12
+ * registration), or the pre-release -rc-2023-11-10 names. */
+static const char *TYPES = "wasi:http/types@0.2.0";
+static const char *HANDLER = "wasi:http/outgoing-handler@0.2.0";
 #define STREAMS "wasi:io/streams@0.2.0"
 #define POLL "wasi:io/poll@0.2.0"
 
@@ -591,6 +593,32 @@ static void test_real_apps_importing_outgoing_handler_link(void)
     fixture_free(f);
 }
 
+/* The same request through the -rc-2023-11-10 names, whose
+ * request-options methods end in -ms. */
+static void test_rc_2023_11_10_names(void)
+{
+    TYPES = "wasi:http/types@0.2.0-rc-2023-11-10";
+    HANDLER = "wasi:http/outgoing-handler@0.2.0-rc-2023-11-10";
+    fixture *f = fixture_new(true);
+    component_val req = new_request(f, server_port, "/hello"), future, response, opts, r;
+    host_call(f->l, f->call, TYPES, "[constructor]request-options", NULL, 0, &opts);
+    component_val d = V_U64(5ULL * 1000 * 1000 * 1000);
+    component_val args[2] = {V_BORROW(opts), some(&d)};
+    host_call(f->l, f->call, TYPES, "[method]request-options.set-connect-timeout-ms", args, 2,
+              &r);
+    CHECK(is_ok(&r));
+    host_call(f->l, f->call, TYPES, "[method]request-options.connect-timeout-ms", args, 1, &r);
+    CHECK(r.of.variant.disc == 1 && r.of.variant.payload->of.u == 5000000000ULL);
+    CHECK_INT(send_request(f, req, &opts, &future), -1);
+    CHECK_INT(await_response(f, future, &response), -1);
+    cleanup_free char *body = read_body(f, response);
+    CHECK_STR(body, "hello world");
+    wasi2_http_outgoing_drop(f->t, &response);
+    fixture_free(f);
+    TYPES = "wasi:http/types@0.2.0";
+    HANDLER = "wasi:http/outgoing-handler@0.2.0";
+}
+
 int main(void)
 {
     util_error *err = NULL;
@@ -609,5 +637,6 @@ int main(void)
     RUN(test_post_streams_the_body);
     RUN(test_connection_refused);
     RUN(test_first_byte_timeout_ends_the_request);
+    RUN(test_rc_2023_11_10_names);
     return TEST_SUMMARY();
 }
