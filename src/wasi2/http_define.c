@@ -296,7 +296,7 @@ int wasi2_define_http(component_linker *l, wasi2_host *h, util_error **err)
         wasi2_define_http_incoming(l, h, err) < 0 || wasi2_define_http_outgoing(l, h, err) < 0)
         return util_error_wrap(err, "wasi:http");
     /* the pre-release names alias both halves' types */
-    if (wasi2_define_http_rc(l, h, err) < 0)
+    if (wasi2_define_http_rc(l, h, err) < 0 || wasi2_define_http_outgoing_rc(l, h, err) < 0)
         return util_error_wrap(err, "wasi:http");
     return 0;
 }

@@ -664,16 +664,17 @@ static int make_types(component_linker *l, wasi2_http_types *t, util_error **err
 }
 
 /* outgoing-handler `use`s these from wasi:http/types. */
-static int define_handler_uses(component_linker *l, const wasi2_http_types *t, util_error **err)
+static int define_handler_uses(component_linker *l, const char *iface, const wasi2_http_types *t,
+                               util_error **err)
 {
-    if (component_linker_alias_resource(l, HANDLER, "outgoing-request", t->outgoing_request,
+    if (component_linker_alias_resource(l, iface, "outgoing-request", t->outgoing_request,
                                         err) < 0 ||
-        component_linker_alias_resource(l, HANDLER, "request-options", t->request_options,
-                                        err) < 0 ||
-        component_linker_alias_resource(l, HANDLER, "future-incoming-response",
+        component_linker_alias_resource(l, iface, "request-options", t->request_options, err) <
+            0 ||
+        component_linker_alias_resource(l, iface, "future-incoming-response",
                                         t->future_incoming_response, err) < 0)
         return -1;
-    return wasi2_http_define_types(l, HANDLER, err);
+    return wasi2_http_define_types(l, iface, err);
 }
 
 int wasi2_define_http_outgoing(component_linker *l, wasi2_host *h, util_error **err)
@@ -681,8 +682,73 @@ int wasi2_define_http_outgoing(component_linker *l, wasi2_host *h, util_error **
     if (make_types(l, h->http, err) < 0 ||
         wasi2_define_funcs(l, WASI2_HTTP_TYPES, outgoing_funcs, UTIL_ARRAY_LEN(outgoing_funcs),
                            h, err) < 0 ||
-        define_handler_uses(l, h->http, err) < 0 ||
+        define_handler_uses(l, HANDLER, h->http, err) < 0 ||
         wasi2_define_funcs(l, HANDLER, handler_funcs, UTIL_ARRAY_LEN(handler_funcs), h, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- the pre-release name 0.2.0-rc-2023-11-10 --------------------------------------------
+ *
+ * The outgoing half of -rc-2023-11-10 is 0.2's but for request-options,
+ * whose methods end in -ms (and take `ms`) while still carrying a
+ * duration, as Spin's adapter (wasi_2023_11_10.rs) maps them onto 0.2's.
+ * The resource types are the 0.2 ones, aliased at that name by
+ * wasi2_define_http_rc.  -rc-2023-10-18 (requests constructed from their
+ * parts, options a record of milliseconds, a four-case error) is not
+ * registered: no component we know imports its outgoing-handler. */
+
+#define RC_SAME(name)                                                                           \
+    {                                                                                          \
+        name, NULL, NULL, NULL                                                                 \
+    }
+static const wasi2_rc_func outgoing_1110[] = {
+    RC_SAME("[constructor]outgoing-request"),
+    RC_SAME("[method]outgoing-request.body"),
+    RC_SAME("[method]outgoing-request.method"),
+    RC_SAME("[method]outgoing-request.set-method"),
+    RC_SAME("[method]outgoing-request.path-with-query"),
+    RC_SAME("[method]outgoing-request.set-path-with-query"),
+    RC_SAME("[method]outgoing-request.scheme"),
+    RC_SAME("[method]outgoing-request.set-scheme"),
+    RC_SAME("[method]outgoing-request.authority"),
+    RC_SAME("[method]outgoing-request.set-authority"),
+    RC_SAME("[method]outgoing-request.headers"),
+    RC_SAME("[constructor]request-options"),
+    {"[method]request-options.connect-timeout-ms", NULL, NULL,
+     "[method]request-options.connect-timeout"},
+    {"[method]request-options.set-connect-timeout-ms", OPTS ", ms: option<duration>) -> result",
+     NULL, "[method]request-options.set-connect-timeout"},
+    {"[method]request-options.first-byte-timeout-ms", NULL, NULL,
+     "[method]request-options.first-byte-timeout"},
+    {"[method]request-options.set-first-byte-timeout-ms", OPTS ", ms: option<duration>) -> result",
+     NULL, "[method]request-options.set-first-byte-timeout"},
+    {"[method]request-options.between-bytes-timeout-ms", NULL, NULL,
+     "[method]request-options.between-bytes-timeout"},
+    {"[method]request-options.set-between-bytes-timeout-ms",
+     OPTS ", ms: option<duration>) -> result", NULL,
+     "[method]request-options.set-between-bytes-timeout"},
+    RC_SAME("[method]future-incoming-response.subscribe"),
+    RC_SAME("[method]future-incoming-response.get"),
+    RC_SAME("[method]incoming-response.status"),
+    RC_SAME("[method]incoming-response.headers"),
+    RC_SAME("[method]incoming-response.consume"),
+};
+
+static const wasi2_rc_func handler_1110[] = {RC_SAME("handle")};
+
+int wasi2_define_http_outgoing_rc(component_linker *l, wasi2_host *h, util_error **err)
+{
+    static const wasi2_func_table outgoing = {outgoing_funcs, UTIL_ARRAY_LEN(outgoing_funcs)};
+    static const wasi2_func_table handler = {handler_funcs, UTIL_ARRAY_LEN(handler_funcs)};
+    char types[64], iface[64];
+    wasi2_rc_iface(types, "wasi:http/types", WASI2_RC2);
+    wasi2_rc_iface(iface, "wasi:http/outgoing-handler", WASI2_RC2);
+    if (wasi2_define_rc_funcs(l, types, &outgoing, outgoing_1110, UTIL_ARRAY_LEN(outgoing_1110),
+                              h, err) < 0 ||
+        define_handler_uses(l, iface, h->http, err) < 0 ||
+        wasi2_define_rc_funcs(l, iface, &handler, handler_1110, UTIL_ARRAY_LEN(handler_1110), h,
+                              err) < 0)
         return -1;
     return 0;
 }

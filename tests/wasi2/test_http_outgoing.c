@@ -17,17 +17,33 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#define TYPES "wasi:http/types@0.2.0"
-#define HANDLER "wasi:http/outgoing-handler@0.2.0"
+/* The interface names the calls go to: 0.2 (served by the 0.2.12
+ * registration), or the pre-release -rc-2023-11-10 names. */
+static const char *TYPES = "wasi:http/types@0.2.0";
+static const char *HANDLER = "wasi:http/outgoing-handler@0.2.0";
 #define STREAMS "wasi:io/streams@0.2.0"
 #define POLL "wasi:io/poll@0.2.0"
 
 /* ---- the server -------------------------------------------------------------- */
 
 static uint16_t server_port;
+
+static void send_all(int fd, const char *s, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        s += n;
+        len -= (size_t)n;
+    }
+}
 
 /* Reads one request: head (into head, NUL-terminated) and body (decoded
  * from content-length or chunked).  -1 if the client went away. */
@@ -41,6 +57,11 @@ static int read_request(int fd, char *head, size_t head_cap, util_buf *body)
         ssize_t n = recv(fd, head + len, head_cap - 1 - len, 0);
         if (n <= 0)
             return -1;
+        if (len == 0 && head[0] == 0x16) {
+            /* a TLS ClientHello: answer in plain HTTP, as a plain server does */
+            send_all(fd, "HTTP/1.1 400 Bad Request\r\n\r\n", 28);
+            return -1;
+        }
         len += (size_t)n;
         head[len] = '\0';
         end = strstr(head, "\r\n\r\n");
@@ -88,17 +109,6 @@ static int read_request(int fd, char *head, size_t head_cap, util_buf *body)
     }
     free(in.data);
     return 0;
-}
-
-static void send_all(int fd, const char *s, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return;
-        s += n;
-        len -= (size_t)n;
-    }
 }
 
 /* GET /hello: a fixed body.  /echo: the method, the x-req header and the
@@ -191,14 +201,18 @@ static bool is_ok(const component_val *r)
 /* The policy: 127.0.0.1 at the server's port over http only, and the
  * port of refused_port (nobody listens there). */
 static uint16_t refused_port;
+static uint16_t tls_port; /* openssl s_server with a self-signed certificate */
 static int policy_calls;
 
 static bool allow_local(void *self, const char *scheme, const char *host, uint16_t port)
 {
     (void)self;
     policy_calls++;
-    return host != NULL && strcmp(scheme, "http") == 0 && strcmp(host, "127.0.0.1") == 0 &&
-           (port == server_port || port == refused_port);
+    if (host == NULL || strcmp(host, "127.0.0.1") != 0)
+        return false;
+    if (strcmp(scheme, "https") == 0)
+        return port == tls_port || port == server_port;
+    return strcmp(scheme, "http") == 0 && (port == server_port || port == refused_port);
 }
 
 typedef struct fixture {
@@ -421,7 +435,8 @@ static void test_post_streams_the_body(void)
 
 static void test_policy_denies(void)
 {
-    /* the policy says no: another port, https, and no authority */
+    /* the policy says no: another port, https where only http is allowed,
+     * and no authority */
     fixture *f = fixture_new(true);
     component_val future;
     component_val req = new_request(f, (uint16_t)(server_port + 1 == refused_port
@@ -432,7 +447,7 @@ static void test_policy_denies(void)
     CHECK_INT(send_request(f, req, NULL, &future), WASI2_HTTP_REQUEST_DENIED);
     CHECK_INT(policy_calls, 1);
 
-    req = new_request(f, server_port, "/hello");
+    req = new_request(f, refused_port, "/hello");
     component_val https = V_ENUM(1), r;
     component_val args[2] = {V_BORROW(req), some(&https)};
     host_call(f->l, f->call, TYPES, "[method]outgoing-request.set-scheme", args, 2, &r);
@@ -591,6 +606,101 @@ static void test_real_apps_importing_outgoing_handler_link(void)
     fixture_free(f);
 }
 
+/* The same request through the -rc-2023-11-10 names, whose
+ * request-options methods end in -ms. */
+static void test_rc_2023_11_10_names(void)
+{
+    TYPES = "wasi:http/types@0.2.0-rc-2023-11-10";
+    HANDLER = "wasi:http/outgoing-handler@0.2.0-rc-2023-11-10";
+    fixture *f = fixture_new(true);
+    component_val req = new_request(f, server_port, "/hello"), future, response, opts, r;
+    host_call(f->l, f->call, TYPES, "[constructor]request-options", NULL, 0, &opts);
+    component_val d = V_U64(5ULL * 1000 * 1000 * 1000);
+    component_val args[2] = {V_BORROW(opts), some(&d)};
+    host_call(f->l, f->call, TYPES, "[method]request-options.set-connect-timeout-ms", args, 2,
+              &r);
+    CHECK(is_ok(&r));
+    host_call(f->l, f->call, TYPES, "[method]request-options.connect-timeout-ms", args, 1, &r);
+    CHECK(r.of.variant.disc == 1 && r.of.variant.payload->of.u == 5000000000ULL);
+    CHECK_INT(send_request(f, req, &opts, &future), -1);
+    CHECK_INT(await_response(f, future, &response), -1);
+    cleanup_free char *body = read_body(f, response);
+    CHECK_STR(body, "hello world");
+    wasi2_http_outgoing_drop(f->t, &response);
+    fixture_free(f);
+    TYPES = "wasi:http/types@0.2.0";
+    HANDLER = "wasi:http/outgoing-handler@0.2.0";
+}
+
+/* A request over https to (port): the error-code case the future gives. */
+static int https_request_error(uint16_t port)
+{
+    fixture *f = fixture_new(true);
+    component_val req = new_request(f, port, "/hello"), future, response, r;
+    component_val https = V_ENUM(1);
+    component_val args[2] = {V_BORROW(req), some(&https)};
+    host_call(f->l, f->call, TYPES, "[method]outgoing-request.set-scheme", args, 2, &r);
+    int code = send_request(f, req, NULL, &future);
+    if (code < 0)
+        code = await_response(f, future, &response);
+    if (code < 0)
+        wasi2_http_outgoing_drop(f->t, &response);
+    fixture_free(f);
+    return code;
+}
+
+/* https to a server that answers in plain HTTP: the handshake fails. */
+static void test_tls_to_a_plain_server_is_a_protocol_error(void)
+{
+    CHECK_INT(https_request_error(server_port), WASI2_HTTP_TLS_PROTOCOL_ERROR);
+}
+
+/* openssl s_server with a self-signed certificate: not trusted. */
+static void test_untrusted_certificate_is_a_certificate_error(void)
+{
+    char dir[] = "/tmp/wasi2-http-tls-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    cleanup_free char *gen = util_xasprintf(
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout %s/key.pem -out %s/cert.pem "
+        "-subj /CN=localhost -days 1 >/dev/null 2>&1",
+        dir, dir);
+    if (system(gen) != 0) {
+        fprintf(stderr, "(no openssl to make a certificate: certificate case not run)\n");
+        return;
+    }
+    int probe = listen_local(&tls_port);
+    close(probe);
+    cleanup_free char *accept_at = util_xasprintf("127.0.0.1:%u", tls_port);
+    cleanup_free char *cert = util_xasprintf("%s/cert.pem", dir);
+    cleanup_free char *key = util_xasprintf("%s/key.pem", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0), dup2(null, 1), dup2(null, 2);
+        execlp("openssl", "openssl", "s_server", "-accept", accept_at, "-cert", cert, "-key",
+               key, "-www", "-quiet", (char *)NULL);
+        _exit(127);
+    }
+    CHECK(pid > 0);
+    /* until it listens (bounded) */
+    for (int i = 0; i < 100; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons(tls_port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+        close(fd);
+        if (rc == 0)
+            break;
+        usleep(50 * 1000);
+    }
+    CHECK_INT(https_request_error(tls_port), WASI2_HTTP_TLS_CERTIFICATE_ERROR);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    cleanup_free char *rm = util_xasprintf("rm -rf %s", dir);
+    CHECK_INT(system(rm), 0);
+}
+
 int main(void)
 {
     util_error *err = NULL;
@@ -609,5 +719,8 @@ int main(void)
     RUN(test_post_streams_the_body);
     RUN(test_connection_refused);
     RUN(test_first_byte_timeout_ends_the_request);
+    RUN(test_rc_2023_11_10_names);
+    RUN(test_tls_to_a_plain_server_is_a_protocol_error);
+    RUN(test_untrusted_certificate_is_a_certificate_error);
     return TEST_SUMMARY();
 }
