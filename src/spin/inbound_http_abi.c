@@ -348,16 +348,16 @@ static bool valid_name(const char *n)
 /* A header replaces any earlier one of the same name (Spin inserts). */
 static void insert_header(spin_http_response *resp, const char *name, const char *value)
 {
+    size_t kept = 0;
     for (size_t i = 0; i < resp->nheaders; i++) {
-        if (strcasecmp(resp->headers[i].name, name) != 0)
-            continue;
-        free(resp->headers[i].name);
-        free(resp->headers[i].value);
-        memmove(&resp->headers[i], &resp->headers[i + 1],
-                (resp->nheaders - i - 1) * sizeof(*resp->headers));
-        resp->nheaders--;
-        i--;
+        if (strcasecmp(resp->headers[i].name, name) == 0) {
+            free(resp->headers[i].name);
+            free(resp->headers[i].value);
+        } else {
+            resp->headers[kept++] = resp->headers[i];
+        }
     }
+    resp->nheaders = kept;
     spin_http_response_add_header(resp, name, value);
 }
 
