@@ -126,6 +126,11 @@ spinapi_ctx *spinapi_ctx_new(spinapi_component *c)
 
 void spinapi_ctx_free(spinapi_ctx *ctx)
 {
+    if (ctx == NULL)
+        return;
+    /* Spin 1 stores the guest never closed (resources die with the instance). */
+    for (size_t i = 0; i < SPINAPI_V1_TABLE_SIZE; i++)
+        spinapi_kv_handle_free((uintptr_t)ctx->v1_stores[i]);
     free(ctx);
 }
 
@@ -267,7 +272,7 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
     h->get_ctx = get_ctx;
     component_linker_keep(l, h, free);
     if (spinapi_define_variables(l, h, err) < 0 || spinapi_define_key_value(l, h, err) < 0 ||
-        spinapi_define_sqlite(l, h, err) < 0)
+        spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0)
         return -1;
     return 0;
 }

@@ -53,14 +53,18 @@ void spinapi_cas_free(uintptr_t rep)
 
 /* ---- opening ------------------------------------------------------------ */
 
-enum { OPEN_OK, OPEN_ACCESS_DENIED, OPEN_NO_SUCH_STORE, OPEN_FAILED };
+/* The guest-side key (or label): a string value, not NUL-terminated. */
+#define KEY(v) (v).of.str.ptr, (v).of.str.len
 
-static int open_store(spinapi_ctx *ctx, const component_val *label, spinapi_kv **out,
-                      util_error **err)
+#define OPEN_OK SPINAPI_OPEN_OK
+#define OPEN_ACCESS_DENIED SPINAPI_OPEN_ACCESS_DENIED
+#define OPEN_NO_SUCH_STORE SPINAPI_OPEN_NO_SUCH_STORE
+#define OPEN_FAILED SPINAPI_OPEN_FAILED
+
+int spinapi_kv_open(spinapi_ctx *ctx, const char *s, size_t n, spinapi_kv **out,
+                    util_error **err)
 {
     spinapi_component *c = ctx->c;
-    const char *s = label->of.str.ptr;
-    size_t n = label->of.str.len;
     if (!spinapi_allowed(c->kv_allowed, c->nkv_allowed, s, n))
         return OPEN_ACCESS_DENIED;
     spinapi_db *db = spinapi_db_find(c->kv, c->nkv, s, n);
@@ -75,9 +79,6 @@ static int open_store(spinapi_ctx *ctx, const component_val *label, spinapi_kv *
     *out = kv;
     return OPEN_OK;
 }
-
-/* The guest-side key: a string value, not NUL-terminated. */
-#define KEY(v) (v).of.str.ptr, (v).of.str.len
 
 static const spinapi_kv *kv_of(const component_val *self)
 {
@@ -103,7 +104,7 @@ static int spin_open(component_call *call, void *env, const component_val *args,
     const spinapi_host *h = env;
     spinapi_kv *kv = NULL;
     util_error *err = NULL;
-    switch (open_store(spinapi_host_ctx(h, call), &args[0], &kv, &err)) {
+    switch (spinapi_kv_open(spinapi_host_ctx(h, call), KEY(args[0]), &kv, &err)) {
     case OPEN_ACCESS_DENIED:
         return spinapi_err(call, KV2_ACCESS_DENIED, NULL, result);
     case OPEN_NO_SUCH_STORE:
@@ -236,7 +237,7 @@ static int wasi_open(component_call *call, void *env, const component_val *args,
     const spinapi_host *h = env;
     spinapi_kv *kv = NULL;
     util_error *err = NULL;
-    switch (open_store(spinapi_host_ctx(h, call), &args[0], &kv, &err)) {
+    switch (spinapi_kv_open(spinapi_host_ctx(h, call), KEY(args[0]), &kv, &err)) {
     case OPEN_ACCESS_DENIED:
         return spinapi_err(call, WKV_ACCESS_DENIED, NULL, result);
     case OPEN_NO_SUCH_STORE:

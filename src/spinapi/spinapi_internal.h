@@ -41,8 +41,14 @@ struct spinapi_component {
     size_t nsql;
 };
 
+/* Spin 1's interfaces name stores and connections by u32 (a handle is
+ * its slot + 1); the instance's tables, freed with the context. */
+#define SPINAPI_V1_TABLE_SIZE 256 /* Spin's resource table capacity */
+
 struct spinapi_ctx {
     spinapi_component *c;
+    struct spinapi_kv *v1_stores[SPINAPI_V1_TABLE_SIZE];
+    spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
 };
 
 /* The state a registration's host functions share (their `env`). */
@@ -70,6 +76,7 @@ int spinapi_define_funcs(component_linker *l, const char *iface, const spinapi_f
 int spinapi_define_variables(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_key_value(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_spin1(component_linker *l, spinapi_host *h, util_error **err);
 
 /* ---- values ---------------------------------------------------------- */
 
@@ -111,6 +118,21 @@ typedef struct spinapi_kv {
     spinapi_db *db;
     char *store; /* the label */
 } spinapi_kv;
+
+/* Opening a store by label for a context: OPEN_* and *out (freed with
+ * spinapi_kv_handle_free) on success. */
+enum { SPINAPI_OPEN_OK, SPINAPI_OPEN_ACCESS_DENIED, SPINAPI_OPEN_NO_SUCH_STORE,
+       SPINAPI_OPEN_FAILED };
+int spinapi_kv_open(spinapi_ctx *ctx, const char *label, size_t len, spinapi_kv **out,
+                    util_error **err);
+/* Opening a database by label: SPINAPI_OPEN_* (NO_SUCH_STORE: no such database). */
+int spinapi_sql_open(spinapi_ctx *ctx, const char *label, size_t len, spinapi_db **out,
+                     util_error **err);
+/* sqlite's types (error, value, row-result, query-result) in `iface`. */
+int spinapi_define_sqlite_types(component_linker *l, const char *iface, util_error **err);
+/* sqlite's execute on an open database, shared by every version. */
+int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val *statement,
+                        const component_val *params, component_val *result);
 
 /* The destructors of a store / bucket handle and of a cas. */
 void spinapi_kv_handle_free(uintptr_t rep);

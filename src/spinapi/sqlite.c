@@ -15,32 +15,46 @@
  */
 #include "spinapi_internal.h"
 
-#include <ctype.h>
 #include <string.h>
 
 enum { SQL_NO_SUCH_DATABASE, SQL_ACCESS_DENIED, SQL_INVALID_CONNECTION, SQL_DATABASE_FULL,
        SQL_IO };
 enum { VAL_INTEGER, VAL_REAL, VAL_TEXT, VAL_BLOB, VAL_NULL };
 
+int spinapi_sql_open(spinapi_ctx *ctx, const char *s, size_t n, spinapi_db **out,
+                     util_error **err)
+{
+    spinapi_component *c = ctx->c;
+    if (!spinapi_allowed(c->sql_allowed, c->nsql_allowed, s, n))
+        return SPINAPI_OPEN_ACCESS_DENIED;
+    spinapi_db *db = spinapi_db_find(c->sql, c->nsql, s, n);
+    if (db == NULL)
+        return SPINAPI_OPEN_NO_SUCH_STORE;
+    if (spinapi_db_acquire(db, err) < 0)
+        return SPINAPI_OPEN_FAILED;
+    spinapi_db_release(db);
+    *out = db;
+    return SPINAPI_OPEN_OK;
+}
+
 static int open_connection(component_call *call, const spinapi_host *h,
                            component_resource_type *type, const component_val *label,
                            component_val *result)
 {
-    spinapi_component *c = spinapi_host_ctx(h, call)->c;
-    const char *s = label->of.str.ptr;
-    size_t n = label->of.str.len;
-    if (!spinapi_allowed(c->sql_allowed, c->nsql_allowed, s, n))
-        return spinapi_err(call, SQL_ACCESS_DENIED, NULL, result);
-    spinapi_db *db = spinapi_db_find(c->sql, c->nsql, s, n);
-    if (db == NULL)
-        return spinapi_err(call, SQL_NO_SUCH_DATABASE, NULL, result);
+    spinapi_db *db = NULL;
     util_error *err = NULL;
-    if (spinapi_db_acquire(db, &err) < 0) {
+    switch (spinapi_sql_open(spinapi_host_ctx(h, call), label->of.str.ptr, label->of.str.len,
+                             &db, &err)) {
+    case SPINAPI_OPEN_ACCESS_DENIED:
+        return spinapi_err(call, SQL_ACCESS_DENIED, NULL, result);
+    case SPINAPI_OPEN_NO_SUCH_STORE:
+        return spinapi_err(call, SQL_NO_SUCH_DATABASE, NULL, result);
+    case SPINAPI_OPEN_FAILED: {
         int rc = spinapi_err(call, SQL_IO, err->msg, result);
         util_error_free(&err);
         return rc;
     }
-    spinapi_db_release(db);
+    }
     component_val own = spinapi_own(type, db);
     return spinapi_variant(call, 0, &own, result);
 }
@@ -177,12 +191,18 @@ static int collect_rows(component_call *call, sqlite3_stmt *st, component_val *o
     return rc;
 }
 
-static bool only_blanks(const char *s, const char *end)
+/* Whether the text after the first statement holds another one (blanks,
+ * semicolons and comments do not count: SQLite prepares them to nothing). */
+static bool another_statement(sqlite3 *db, const char *tail, const char *end)
 {
-    for (; s < end; s++)
-        if (!isspace((unsigned char)*s) && *s != ';')
-            return false;
-    return true;
+    if (tail == NULL || tail >= end)
+        return false;
+    sqlite3_stmt *next = NULL;
+    const char *rest = NULL;
+    int rc = sqlite3_prepare_v2(db, tail, (int)(end - tail), &next, &rest);
+    sqlite3_finalize(next);
+    /* A tail that does not even parse is a second statement too. */
+    return rc != SQLITE_OK || next != NULL;
 }
 
 /* The error of a failed statement: database-full for SQLITE_FULL, else
@@ -194,21 +214,21 @@ static int sql_failure(component_call *call, sqlite3 *db, int rc, component_val 
     return spinapi_err(call, SQL_IO, sqlite3_errmsg(db), result);
 }
 
-static int execute_locked(component_call *call, spinapi_db *d, const component_val *args,
-                          component_val *result)
+static int execute_locked(component_call *call, spinapi_db *d, const component_val *statement,
+                          const component_val *params, component_val *result)
 {
-    const char *sql = args[1].of.str.ptr;
-    size_t len = args[1].of.str.len;
+    const char *sql = statement->of.str.ptr;
+    size_t len = statement->of.str.len;
     const char *tail = NULL;
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(d->db, len ? sql : "", (int)len, &st, &tail);
     if (rc != SQLITE_OK)
         return sql_failure(call, d->db, rc, result);
-    if (tail != NULL && !only_blanks(tail, sql + len)) {
+    if (st != NULL && another_statement(d->db, tail, sql + len)) {
         sqlite3_finalize(st);
         return spinapi_err(call, SQL_IO, "Multiple statements provided", result);
     }
-    size_t nparams = args[2].of.list.n;
+    size_t nparams = params->of.list.n;
     int wanted = st ? sqlite3_bind_parameter_count(st) : 0;
     if ((size_t)wanted != nparams) {
         char msg[96];
@@ -227,7 +247,7 @@ static int execute_locked(component_call *call, spinapi_db *d, const component_v
         qr = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {fields, 2}};
         return spinapi_variant(call, 0, &qr, result);
     }
-    rc = bind_params(st, args[2].of.list.items, nparams, call);
+    rc = bind_params(st, params->of.list.items, nparams, call);
     if (rc == SQLITE_OK)
         rc = collect_rows(call, st, &qr);
     if (rc == -1 || rc == SQLITE_NOMEM) {
@@ -243,19 +263,25 @@ static int execute_locked(component_call *call, spinapi_db *d, const component_v
     return spinapi_variant(call, 0, &qr, result);
 }
 
-static int execute(component_call *call, void *env, const component_val *args, size_t nargs,
-                   component_val *result)
+int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val *statement,
+                        const component_val *params, component_val *result)
 {
-    spinapi_db *d = (spinapi_db *)args[0].of.resource.rep;
     util_error *err = NULL;
     if (spinapi_db_acquire(d, &err) < 0) {
         int rc = spinapi_err(call, SQL_IO, err->msg, result);
         util_error_free(&err);
         return rc;
     }
-    int rc = execute_locked(call, d, args, result);
+    int rc = execute_locked(call, d, statement, params, result);
     spinapi_db_release(d);
     return rc;
+}
+
+static int execute(component_call *call, void *env, const component_val *args, size_t nargs,
+                   component_val *result)
+{
+    return spinapi_sql_execute(call, (spinapi_db *)args[0].of.resource.rep, &args[1], &args[2],
+                               result);
 }
 
 static int last_insert_rowid(component_call *call, void *env, const component_val *args,
@@ -300,7 +326,7 @@ static const spinapi_func sqlite3_funcs[] = {
     {"[method]connection.changes", "func(" CONN ") -> u64", changes},
 };
 
-static int define_types(component_linker *l, const char *iface, util_error **err)
+int spinapi_define_sqlite_types(component_linker *l, const char *iface, util_error **err)
 {
     return component_linker_define_type(l, iface, "error",
                                         "variant{no-such-database, access-denied, "
@@ -327,12 +353,12 @@ int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err
 {
     /* The backend is the connection's rep and outlives it: no destructor. */
     h->connection2 = component_linker_define_resource(l, SPIN_SQLITE2, "connection", NULL, err);
-    if (h->connection2 == NULL || define_types(l, SPIN_SQLITE2, err) < 0 ||
+    if (h->connection2 == NULL || spinapi_define_sqlite_types(l, SPIN_SQLITE2, err) < 0 ||
         spinapi_define_funcs(l, SPIN_SQLITE2, sqlite2_funcs, UTIL_ARRAY_LEN(sqlite2_funcs), h,
                              err) < 0)
         return -1;
     h->connection3 = component_linker_define_resource(l, SPIN_SQLITE3, "connection", NULL, err);
-    if (h->connection3 == NULL || define_types(l, SPIN_SQLITE3, err) < 0 ||
+    if (h->connection3 == NULL || spinapi_define_sqlite_types(l, SPIN_SQLITE3, err) < 0 ||
         spinapi_define_funcs(l, SPIN_SQLITE3, sqlite3_funcs, UTIL_ARRAY_LEN(sqlite3_funcs), h,
                              err) < 0)
         return -1;

@@ -159,6 +159,12 @@ static void test_errors(void)
     r = exec(f, SQL2, &c, "SELECT 1; SELECT 2", NULL, 0);
     CHECK_INT(err_case(&r), IO);
     CHECK_STR(err_text(&r, buf, sizeof(buf)), "Multiple statements provided");
+    /* Trailing semicolons, blanks and comments are not statements. */
+    r = exec(f, SQL2, &c, "SELECT 1; ;  -- done\n/* really */", NULL, 0);
+    CHECK(is_ok(&r));
+    /* Only a comment: no statement, no rows. */
+    r = exec(f, SQL2, &c, "-- nothing", NULL, 0);
+    CHECK(is_ok(&r) && ok_of(&r)->of.record.fields[1].of.list.n == 0);
     component_val one = V_S64(1), p[1] = {value(INTEGER, &one)};
     r = exec(f, SQL2, &c, "SELECT ?, ?", p, 1);
     CHECK_INT(err_case(&r), IO);
