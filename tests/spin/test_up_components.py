@@ -99,6 +99,9 @@ class Up:
             self.proc.kill()
             raise AssertionError("up did not exit after SIGTERM")
         time.sleep(0.1)  # the drain threads read the last lines
+        err = "".join(self.err)
+        # Under the sanitizer build, a report fails the test that made it.
+        assert "Sanitizer" not in err and "runtime error:" not in err, err
         return rc
 
     def __enter__(self):
@@ -132,6 +135,7 @@ def up_fails(app):
     r = subprocess.run([SHIM, "up", "--from", app, "--listen", f"127.0.0.1:{free_port()}"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0, f"expected a start-up error, got rc=0: {r.stdout}"
+    assert "Sanitizer" not in r.stderr and "runtime error:" not in r.stderr, r.stderr
     return r.stderr
 
 
