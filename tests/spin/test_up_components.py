@@ -378,7 +378,14 @@ def test_wagi_runs_a_component_command():
         # A non-zero exit is a 500; the next request is served.
         assert up.request("GET", "/w/x?fail")[0] == 500
         assert up.request("GET", "/w/again")[0] == 200
+        # Output past the 256 MiB limit fails in the guest and is a 500.
+        assert up.request("GET", "/w/x?flood", timeout=120)[0] == 500
+        assert up.request("GET", "/w/again")[0] == 200
         up.stop()
+    assert "exceeds the 256 MiB limit" in "".join(up.err), up.err
+    # ... and the host never held more than the limit: the writes past it failed.
+    flood = [l for l in up.err if l.startswith("flood: ")]
+    assert len(flood) == 1 and int(flood[0].split()[1]) < 256, flood
     # (The preview1 adapter turns exit(3) into wasi:cli/exit(err), code 1.)
     assert "the guest exited with code 1" in "".join(up.err), up.err
 
