@@ -51,6 +51,8 @@ dep_library(protobuf-c libprotobuf-c libprotobuf-c.a)
 dep_library(seccomp libseccomp libseccomp.a)
 dep_library(cap libcap libcap.a)
 dep_library(nettle nettle libnettle.a)
+# SQLite: Spin's key-value and sqlite backends (src/spinapi).
+dep_library(sqlite3 sqlite3 libsqlite3.a)
 
 # libmicrohttpd: only its header (types and constants); the code is loaded
 # at run time by src/spin/mhd_load.c, so no link library here on purpose.
@@ -59,3 +61,12 @@ add_library(dep::microhttpd-headers INTERFACE IMPORTED)
 set_target_properties(dep::microhttpd-headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${DEP_microhttpd_INCLUDE_DIRS}"
   INTERFACE_COMPILE_OPTIONS "${DEP_microhttpd_CFLAGS_OTHER}")
+
+# libcurl (wasi:http's outgoing requests): only its header, like
+# libmicrohttpd; src/wasi2/http_client.c loads libcurl.so.4 (Debian
+# libcurl4) with dlopen on the first outgoing request.
+pkg_check_modules(DEP_curl REQUIRED libcurl)
+add_library(dep::curl-headers INTERFACE IMPORTED)
+set_target_properties(dep::curl-headers PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DEP_curl_INCLUDE_DIRS}"
+  INTERFACE_COMPILE_OPTIONS "${DEP_curl_CFLAGS_OTHER}")

@@ -199,8 +199,9 @@ int spin_runtime_config_load(const spin_run_options *opts, spin_runtime_config *
                 if (load_providers(e->value, path, rc, err) < 0)
                     return -1;
             } else if (strcmp(e->key, "key_value_store") == 0 ||
-                       strcmp(e->key, "sqlite_database") == 0 ||
-                       strcmp(e->key, "llm_compute") == 0 || strcmp(e->key, "client_tls") == 0 ||
+                       strcmp(e->key, "sqlite_database") == 0) {
+                /* Read by runtime_stores.c, once the app's paths are known. */
+            } else if (strcmp(e->key, "llm_compute") == 0 || strcmp(e->key, "client_tls") == 0 ||
                        strcmp(e->key, "outbound_networking") == 0 ||
                        strcmp(e->key, "otel") == 0) {
                 /* Spin settings for host interfaces this host does not

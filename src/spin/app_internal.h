@@ -104,6 +104,9 @@ typedef struct spin_loaded_app {
      * the first component, freed after the last component_pre. */
     struct component_linker *linker;
     const wasi2_registration *wasi2;
+    /* The key-value stores and SQLite databases of the runtime config and
+     * the defaults under the state dir (component_api.h). */
+    struct spin_app_stores *stores;
 } spin_loaded_app;
 
 /* Everything spin_app_check checks, in Spin's order; on failure what was

@@ -25,6 +25,8 @@
  */
 #include "app_internal.h"
 #include "component.h"
+#include "outbound_hosts.h"
+#include "component_api.h"
 #include "wasi.h"
 #include "wasi2.h"
 #include "wasm.h"
@@ -85,6 +87,12 @@ static wasi2_ctx *instance_wasi2(void *data)
     return ((spin_instance_data *)data)->wasi2;
 }
 
+/* ... and its Spin host APIs: the instance's spinapi_ctx. */
+static spinapi_ctx *instance_api(void *data)
+{
+    return ((spin_instance_data *)data)->api;
+}
+
 /* The app's component linker, made when the first component needs it and
  * shared by every component of the app: the host interfaces are
  * registered once, and each component is type-checked against them once
@@ -99,8 +107,11 @@ static component_linker *app_linker(spin_loaded_app *a, util_error **err)
         component_linker_free(l);
         return NULL;
     }
-    /* The Spin host APIs (variables, key-value, sqlite, ...) are registered
-     * here too, once src/spinapi provides them: spinapi_define(l, ...). */
+    /* The Spin host APIs (variables, key-value, sqlite). */
+    if (spinapi_define(l, instance_api, err) < 0) {
+        component_linker_free(l);
+        return NULL;
+    }
     a->linker = l;
     return l;
 }
@@ -141,6 +152,43 @@ static int compile_component(spin_loaded_app *a, const spin_locked_component *c,
     rt->module = wasi_program_compile((uint8_t *)bytes, len, path, err); /* takes the bytes */
     if (!rt->module)
         return util_error_wrap(err, "component '%s'", c->id);
+    return 0;
+}
+
+static const char *lookup_app_var(void *vars, const char *name)
+{
+    return spin_resolved_var(vars, name);
+}
+
+/* allowed_outbound_hosts as Spin applies them: templated entries rendered
+ * with the app's variables (an empty result adds nothing), `*.spin.internal`
+ * meaning the app's components. */
+static int outbound_policy(const spin_loaded_app *a, const spin_locked_component *c,
+                           spin_component_runtime *rt, util_error **err)
+{
+    rt->outbound = spin_outbound_hosts_new();
+    for (size_t i = 0; i < c->allowed_outbound_hosts.len; i++) {
+        const char *entry = c->allowed_outbound_hosts.items[i];
+        bool templated = strstr(entry, "{{") != NULL;
+        cleanup_free char *rendered = NULL;
+        if (templated) {
+            spin_template t;
+            if (spin_template_parse(entry, &t, err) < 0)
+                return util_error_wrap(err, "component '%s': allowed_outbound_hosts", c->id);
+            rendered = spin_template_render(&t, lookup_app_var, (void *)&a->vars, err);
+            spin_template_free(&t);
+            if (!rendered)
+                return util_error_wrap(err, "component '%s': allowed_outbound_hosts", c->id);
+        }
+        if (spin_outbound_hosts_add(rt->outbound, templated ? rendered : entry, templated, err) < 0)
+            return util_error_wrap(err, "component '%s': allowed_outbound_hosts", c->id);
+    }
+    const spin_locked_app *app = a->locked;
+    const char **ids = util_xcalloc(app->n_components + 1, sizeof(*ids));
+    for (size_t i = 0; i < app->n_components; i++)
+        ids[i] = app->components[i].id;
+    spin_outbound_hosts_set_components(rt->outbound, ids, app->n_components);
+    free(ids);
     return 0;
 }
 
@@ -196,7 +244,14 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
      * variables host interfaces, spin-config for Spin 1 modules). */
     if (spin_component_variables_render(c, &a->vars, &rt->variables, &rt->nvariables, err) < 0)
         return NULL;
+    /* Its host APIs: variables, and the stores and databases it may open
+     * (a label nobody defines fails here, as in Spin). */
+    rt->api = spin_component_api_new(c, &a->vars, a->stores, err);
+    if (!rt->api)
+        return NULL;
 
+    if (outbound_policy(a, c, rt, err) < 0)
+        return NULL;
     component_env(c, opts->component_env, rt);
     if (a->rc.log_dir && open_logs(a->rc.log_dir, rt, err) < 0)
         return NULL;
@@ -339,6 +394,10 @@ static int load_settings(spin_loaded_app *a, util_error **err)
     }
     if (spin_request_timeout(opts, &a->request_timeout_ms, err) < 0)
         return -1;
+    spin_stores_source stores = {a->rc.path, opts->root_dir, a->app_dir};
+    a->stores = util_xcalloc(1, sizeof(*a->stores));
+    if (spin_app_stores_load(&stores, a->stores, err) < 0)
+        return -1;
     const char *retain = spin_env_lookup(opts->env, "SPIN_COMPONENTS_TO_RETAIN");
     a->retain = retain && *retain ? retain : NULL;
     if (a->retain && check_retain_list(a->locked, a->retain, err) < 0)
@@ -374,6 +433,8 @@ static void component_runtime_free(spin_component_runtime *c)
     if (c->module)
         wasm_module_free(c->module);
     component_pre_free(c->pre);
+    spinapi_component_free(c->api);
+    spin_outbound_hosts_free(c->outbound);
     for (size_t j = 0; j < c->nenv; j++)
         free(c->env[j]);
     free(c->env);
@@ -398,6 +459,9 @@ void spin_loaded_app_free(spin_loaded_app *a)
     component_linker_free(a->linker);
     spin_staging_remove(&a->staging_dir);
     spin_resolved_vars_clear(&a->vars);
+    if (a->stores)
+        spin_app_stores_clear(a->stores);
+    free(a->stores);
     spin_runtime_config_clear(&a->rc);
     spin_locked_app_free(a->locked);
     free(a->app_dir);

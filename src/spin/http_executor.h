@@ -30,6 +30,7 @@ typedef struct wasi2_host wasi2_registration;
 typedef struct wasi2_ctx wasi2_ctx;
 typedef struct spinapi_component spinapi_component;
 typedef struct spinapi_ctx spinapi_ctx;
+typedef struct spin_outbound_hosts spin_outbound_hosts;
 typedef struct spin_kv spin_kv;
 
 /* What an executor knows about the component it runs, fixed at start-up. */
@@ -39,6 +40,9 @@ typedef struct spin_component_runtime {
     component_pre *pre;     /* or a component: linked once (app_load.c) */
     const wasi2_registration *wasi2; /* the WASI 0.2 registration pre was linked with */
     spinapi_component *api; /* the component's Spin host APIs (variables, stores, ...) */
+    /* allowed_outbound_hosts (templates rendered): what outgoing requests
+     * may reach (spin_outbound_hosts_allowed_cb).  Owned. */
+    spin_outbound_hosts *outbound;
     char **env;             /* manifest `environment` as "K=V", NULL-terminated */
     size_t nenv;
     const char *files_dir;  /* host dir preopened read-only as "/", or NULL */

@@ -62,6 +62,24 @@ static int no_handler(const char *id, util_error **err)
         id);
 }
 
+/* A core module: Spin 1's inbound-http runs; a Spin 2.0 SDK module
+ * (wit-bindgen exports such as "wasi:http/incoming-handler@...#handle")
+ * is one Spin turns into a component at load, which this host does not
+ * do. */
+static int module_without_handler(const spin_component_runtime *comp, util_error **err)
+{
+    for (size_t i = 0; i < wasm_module_export_count(comp->module); i++) {
+        const char *name = wasm_module_export(comp->module, i).name;
+        if (strncmp(name, "wasi:http/incoming-handler@", 27) == 0)
+            return util_error_set(err, 0,
+                                  "component '%s' is a core module exporting %s: Spin adapts "
+                                  "such modules into components at load, which this host does "
+                                  "not do yet (build it as a component)",
+                                  comp->id, name);
+    }
+    return no_handler(comp->id, err);
+}
+
 /* `type = "http"`: the executor follows the component's exports. */
 static int http_create(const spin_http_executor_setup *s, spin_http_executor_instance *out,
                        util_error **err)
@@ -70,7 +88,7 @@ static int http_create(const spin_http_executor_setup *s, spin_http_executor_ins
     if (comp->module)
         return wasm_module_export_signature(comp->module, "handle-http-request")
                    ? spin_inbound_http_executor_create(s, out, err)
-                   : no_handler(comp->id, err);
+                   : module_without_handler(comp, err);
     const component *c = component_pre_component(comp->pre);
     bool wasi_http = component_find_interface_export(c, "wasi:http/incoming-handler") != NULL;
     bool spin_http = component_find_interface_export(c, "fermyon:spin/inbound-http") != NULL;

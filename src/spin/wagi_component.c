@@ -15,6 +15,8 @@
  * request 503; the request's cancel hook interrupts the store.
  */
 #include "component.h"
+#include "outbound_hosts.h"
+#include "spinapi.h"
 #include "wagi_link.h"
 #include "wasi2.h"
 
@@ -30,7 +32,8 @@ int spin_wagi_component_check(const spin_component_runtime *comp, util_error **e
     return 0;
 }
 
-static wasi2_ctx *make_ctx(const wasi_config *c, util_error **err)
+static wasi2_ctx *make_ctx(const spin_component_runtime *comp, const wasi_config *c,
+                           util_error **err)
 {
     wasi2_preopen dirs[1];
     wasi2_config w;
@@ -49,6 +52,8 @@ static wasi2_ctx *make_ctx(const wasi_config *c, util_error **err)
         w.npreopens = 1;
     }
     w.deadline_ns = c->deadline_ns;
+    w.outbound_allowed = spin_outbound_hosts_allowed_cb; /* allowed_outbound_hosts */
+    w.outbound_self = comp->outbound;
     return wasi2_ctx_new(&w, err);
 }
 
@@ -103,7 +108,7 @@ static int result_of(const spin_component_runtime *comp, int rc, bool ok, const 
 int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_config *cfg,
                             spin_http_job *job, util_error **err)
 {
-    wasi2_ctx *ctx = make_ctx(cfg, err);
+    wasi2_ctx *ctx = make_ctx(comp, cfg, err);
     if (!ctx)
         return SPIN_EXEC_FAILED;
     wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes};
@@ -113,10 +118,11 @@ int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_confi
     wasm_result res;
     wasm_result_init(&res);
     bool cancelled = job && spin_http_job_on_cancel(job, interrupt_store, store) != 0;
+    spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
     bool ok = false;
     int rc = -1;
     if (!cancelled) {
-        spin_instance_data data = {.wasi2 = ctx, .api = NULL};
+        spin_instance_data data = {.wasi2 = ctx, .api = api};
         component_instance *inst = component_instantiate(comp->pre, store, &data, &res);
         if (inst) {
             rc = call_run(inst, &ok, &res);
@@ -129,6 +135,7 @@ int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_confi
     }
     bool deadline_hit = wasi2_ctx_deadline_hit(ctx);
     wasm_store_free(store);
+    spinapi_ctx_free(api);
     wasi2_ctx_free(ctx);
     return result_of(comp, rc, ok, &res, cancelled, deadline_hit, err);
 }

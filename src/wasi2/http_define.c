@@ -293,11 +293,10 @@ int wasi2_define_http(component_linker *l, wasi2_host *h, util_error **err)
     component_linker_keep(l, t, free);
     h->http = t;
     if (make_types(l, t, err) < 0 || define_uses(l, h, err) < 0 ||
-        wasi2_define_http_incoming(l, h, err) < 0)
+        wasi2_define_http_incoming(l, h, err) < 0 || wasi2_define_http_outgoing(l, h, err) < 0)
         return util_error_wrap(err, "wasi:http");
-    /* the outgoing half (http_outgoing.c) registers here, before the
-     * pre-release names alias its types */
-    if (wasi2_define_http_rc(l, h, err) < 0)
+    /* the pre-release names alias both halves' types */
+    if (wasi2_define_http_rc(l, h, err) < 0 || wasi2_define_http_outgoing_rc(l, h, err) < 0)
         return util_error_wrap(err, "wasi:http");
     return 0;
 }

@@ -180,6 +180,7 @@ typedef struct wasi2_http_outgoing_request {
     wasi2_http_fields *headers;
     wasi2_http_outgoing_body *body;
     bool body_taken;
+    wasi2_stream *body_pipe; /* body()'s stream (a reference), until handle() attaches it */
     struct wasi2_http_client_request *client; /* http_client.c: the request in flight */
 } wasi2_http_outgoing_request;
 
@@ -217,5 +218,8 @@ int wasi2_define_http(component_linker *l, wasi2_host *h, util_error **err);
 /* The two halves, registered by wasi2_define_http in this order. */
 int wasi2_define_http_incoming(component_linker *l, wasi2_host *h, util_error **err);
 int wasi2_define_http_outgoing(component_linker *l, wasi2_host *h, util_error **err);
+/* The outgoing half at the pre-release name -rc-2023-11-10, after
+ * wasi2_define_http_rc aliased the resource types there. */
+int wasi2_define_http_outgoing_rc(component_linker *l, wasi2_host *h, util_error **err);
 
 #endif

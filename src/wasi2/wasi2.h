@@ -203,4 +203,11 @@ int wasi2_http_handle(const wasi2_http_handler *h, component_instance *inst,
                       const wasi2_http_incoming *req, const wasi2_http_responder_ops *resp,
                       void *resp_self, wasm_result *res);
 
+/* wasi:http/outgoing-handler's client (libcurl, loaded on first use) and
+ * the host's CA certificates, loaded now: a process about to pivot into
+ * a container root (where neither is in sight) calls this first, as it
+ * loads the HTTP server.  Never fails: what could not be loaded is the
+ * error of the first outgoing request (internal-error naming it). */
+void wasi2_http_outgoing_preload(void);
+
 #endif

@@ -13,6 +13,7 @@ import http.client
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,9 @@ class Up:
             self.proc.kill()
             raise AssertionError("up did not exit after SIGTERM")
         time.sleep(0.1)  # the drain threads read the last lines
+        err = "".join(self.err)
+        # Under the sanitizer build, a report fails the test that made it.
+        assert "Sanitizer" not in err and "runtime error:" not in err, err
         return rc
 
     def __enter__(self):
@@ -131,6 +135,7 @@ def up_fails(app):
     r = subprocess.run([SHIM, "up", "--from", app, "--listen", f"127.0.0.1:{free_port()}"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0, f"expected a start-up error, got rc=0: {r.stdout}"
+    assert "Sanitizer" not in r.stderr and "runtime error:" not in r.stderr, r.stderr
     return r.stderr
 
 
@@ -138,6 +143,9 @@ REAL_APPS = [
     ("c-http", "/c/...", real("c-http.wasm"), {}),
     ("rust-hello", "/rust", real("gh-runwasi-hello_wasi_http.rust.wasm"), {}),
     ("rust-sdk3", "/fetch", real("gh-runwasi-fetch_rs.spin-rust-sdk3.wasm"), {}),
+    ("js-hello", "/js", real("cjs023-hello-http.wasm"), {}),
+    ("echo", "/echo/...", real("cjs023-echo-http.wasm"), {}),
+    ("itty", "/...", real("spin-http-js-itty.wasm"), {}),
 ]
 
 
@@ -158,6 +166,10 @@ def test_real_http_components_answer_as_the_corpus_says():
         status, _, body = up.request("GET", "/rust")
         assert (status, body) == (200, b"Hello, this is your first wasi:http/proxy world!\n")
 
+        status, headers, body = up.request("GET", "/js")
+        assert (status, body) == (200, b"hello from componentize-js\n"), (status, body)
+        assert headers["content-type"].startswith("text/plain"), headers
+
         status, headers, body = up.request("GET", "/fetch")
         assert (status, body) == (200, b""), (status, body)
         assert headers["content-type"].startswith("text/plain"), headers
@@ -168,6 +180,62 @@ def test_real_http_components_answer_as_the_corpus_says():
     banner = "".join(up.out)
     assert f"c-http: http://127.0.0.1:{up.port}/c (wildcard)" in banner, banner
     assert f"rust-hello: http://127.0.0.1:{up.port}/rust" in banner, banner
+    assert f"js-hello: http://127.0.0.1:{up.port}/js" in banner, banner
+
+
+def test_js_components_get_a_fresh_instance_per_request():
+    """StarlingMonkey's respondWith answers once per instance: the itty
+    router's app (Spin's http-js template) answers every request only if
+    each gets its own instance, as in Spin."""
+    with tempfile.TemporaryDirectory() as tmp, Up(write_app(tmp, REAL_APPS)) as up:
+        for _ in range(3):
+            status, headers, body = up.request("GET", "/")
+            assert (status, body) == (200, b"Hello, Spin!"), (status, body, "".join(up.err))
+            assert headers["content-type"] == "text/plain;charset=UTF-8", headers
+        status, headers, body = up.request("GET", "/hello/world")
+        assert (status, body) == (200, b'"Hello, world!"'), (status, body)
+        assert headers["content-type"] == "application/json; charset=utf-8", headers
+        status, _, body = up.request("GET", "/no/such/page")
+        assert (status, body) == (404, b'{"status":404,"error":"Not Found"}'), (status, body)
+        up.stop()
+
+
+def test_the_guest_sees_the_request_and_the_spin_headers():
+    import json
+    with tempfile.TemporaryDirectory() as tmp, Up(write_app(tmp, REAL_APPS)) as up:
+        status, headers, body = up.request(
+            "POST", "/echo/path/more?q=1", body=b"body-1",
+            headers={"X-Test": "abc", "Content-Type": "text/plain", "Connection": "keep-alive"})
+        assert status == 200, (status, body, "".join(up.err))
+        assert headers["x-echo-len"] == "6", headers
+        seen = json.loads(body)
+        assert (seen["method"], seen["path"], seen["body"]) == ("POST", "/echo/path/more?q=1",
+                                                                "body-1"), seen
+        h = seen["headers"]
+        # The client's headers, lower-cased; Connection is this hop's only.
+        assert h["x-test"] == "abc" and h["content-type"] == "text/plain", h
+        assert h["content-length"] == "6" and "connection" not in h, h
+        # What Spin adds for a wasi:http component (crates/trigger-http,
+        # headers.rs: compute_default_headers).
+        spin = {k: v for k, v in h.items() if k.startswith("spin-")}
+        client = spin.pop("spin-client-addr")
+        assert client.startswith("127.0.0.1:") and int(client.split(":")[1]) > 0, client
+        assert spin == {
+            "spin-full-url": f"http://127.0.0.1:{up.port}/echo/path/more?q=1",
+            "spin-path-info": "/path/more",
+            "spin-matched-route": "/echo/...",
+            "spin-raw-component-route": "/echo/...",
+            "spin-component-route": "/echo",
+            "spin-base-path": "/",
+        }, spin
+        # A bigger body, sent chunked, arrives whole.
+        c = http.client.HTTPConnection("127.0.0.1", up.port, timeout=60)
+        c.request("PUT", "/echo/", body=iter([b"x" * 70000, b"y" * 5]), encode_chunked=True)
+        r = c.getresponse()
+        seen = json.loads(r.read())
+        c.close()
+        assert r.status == 200 and seen["body"] == "x" * 70000 + "y" * 5, r.status
+        up.stop()
 
 
 def test_many_requests_on_one_connection_and_in_parallel():
@@ -230,6 +298,48 @@ def test_a_guest_past_the_request_deadline_gets_504():
     assert "Component 'loop' (route /loop) did not answer GET /loop" in "".join(up.err)
 
 
+def test_max_instance_memory_caps_each_instance():
+    """The JS hello needs tens of MiB of linear memory, c-http one page: with
+    SPIN_MAX_INSTANCE_MEMORY at 4 MiB the one cannot start (500, the
+    setting named in the log) and the other serves."""
+    app = [("js-hello", "/js", real("cjs023-hello-http.wasm"), {}),
+           ("c-http", "/ok", real("c-http.wasm"), {})]
+    with tempfile.TemporaryDirectory() as tmp, \
+            Up(write_app(tmp, app), env={"SPIN_MAX_INSTANCE_MEMORY": str(4 << 20)}) as up:
+        assert up.request("GET", "/js")[0] == 500
+        assert up.request("GET", "/ok")[0] == 200
+        up.stop()
+    err = "".join(up.err)
+    assert "component 'js-hello'" in err and "SPIN_MAX_INSTANCE_MEMORY" in err, err
+
+
+def test_the_guest_of_a_client_that_went_away_is_stopped():
+    """With an hour's deadline, only the request's cancel hook can stop a
+    looping guest: once every worker's client hung up, the workers must be
+    free again for the next request."""
+    workers = 2
+    app = [
+        ("loop", "/loop", built("spin_http_loop.wasm"), {}),
+        ("c-http", "/ok", real("c-http.wasm"), {}),
+    ]
+    with tempfile.TemporaryDirectory() as tmp, \
+            Up(write_app(tmp, app), args=["--log-level", "info", "--workers", str(workers)],
+               env={"SPIN_HTTP_REQUEST_TIMEOUT": "3600"}) as up:
+        socks = []
+        for _ in range(workers):
+            s = socket.create_connection(("127.0.0.1", up.port))
+            s.sendall(b"GET /loop HTTP/1.1\r\nHost: t\r\n\r\n")
+            socks.append(s)
+        time.sleep(1)  # let the guests start (no assertion on time)
+        for s in socks:
+            s.close()
+        status, _, body = up.request("GET", "/ok", timeout=120)
+        assert status == 200 and body.startswith(b"hello from C"), (status, body)
+        assert up.stop() == 0
+    gone = [l for l in up.err if "GET /loop went away" in l]
+    assert len(gone) == workers, "".join(up.err)
+
+
 def test_components_that_cannot_serve_http_fail_at_start():
     with tempfile.TemporaryDirectory() as tmp:
         # A WASI command exports no handler: Spin's message.
@@ -239,9 +349,21 @@ def test_components_that_cannot_serve_http_fail_at_start():
         err = up_fails(write_app(tmp, [("core", "/", real("gh-runwasi-hello_world.core.wasm"),
                                         {})]))
         assert "component 'core'" in err and "Expected component to export one of" in err, err
+        # A Spin 2.0 SDK core module, which Spin adapts into a component.
+        err = up_fails(write_app(tmp, [("rc", "/", real(
+            "gh-spin-hist-test-variables.spin2rc.core.wasm"), {})]))
+        assert ("component 'rc' is a core module exporting "
+                "wasi:http/incoming-handler@0.2.0-rc-2023-10-18#handle") in err, err
         # An import the host does not have: named with the component.
         err = up_fails(write_app(tmp, [("odd", "/", built("spin_http_badimport.wasm"), {})]))
         assert "component 'odd'" in err and "acme:missing/api@1.0.0" in err, err
+        # allowed_outbound_hosts templates are rendered, and checked, at load.
+        write_app(tmp, [("c", "/", real("c-http.wasm"),
+                         {"allowed_outbound_hosts": '["http://{{ peer }}"]'})])
+        with open(os.path.join(tmp, "spin.toml"), "a") as f:
+            f.write('\n[variables]\npeer = { default = "h:notaport" }\n')
+        err = up_fails(tmp)
+        assert "component 'c': allowed_outbound_hosts" in err and "notaport" in err, err
 
 
 def test_wagi_runs_a_component_command():
@@ -256,7 +378,14 @@ def test_wagi_runs_a_component_command():
         # A non-zero exit is a 500; the next request is served.
         assert up.request("GET", "/w/x?fail")[0] == 500
         assert up.request("GET", "/w/again")[0] == 200
+        # Output past the 256 MiB limit fails in the guest and is a 500.
+        assert up.request("GET", "/w/x?flood", timeout=120)[0] == 500
+        assert up.request("GET", "/w/again")[0] == 200
         up.stop()
+    assert "exceeds the 256 MiB limit" in "".join(up.err), up.err
+    # ... and the host never held more than the limit: the writes past it failed.
+    flood = [l for l in up.err if l.startswith("flood: ")]
+    assert len(flood) == 1 and int(flood[0].split()[1]) < 256, flood
     # (The preview1 adapter turns exit(3) into wasi:cli/exit(err), code 1.)
     assert "the guest exited with code 1" in "".join(up.err), up.err
 

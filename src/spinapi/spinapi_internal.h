@@ -1,0 +1,169 @@
+/*
+ * spinapi_internal.h - what the files of src/spinapi share (private to the
+ * layer and its tests): the component's copy of its configuration, the
+ * SQLite backends, the registration's resource types, and the key-value
+ * operations on Spin's SQLite table.
+ */
+#ifndef SPINAPI_SPINAPI_INTERNAL_H
+#define SPINAPI_SPINAPI_INTERNAL_H
+
+#include "spinapi.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+/* One labelled backend: a SQLite database opened on first use and shared
+ * by every instance of the component.  A mutex serialises its use, so a
+ * transaction (increment, set-many) is never interleaved with another
+ * instance's statements on the same connection; other processes and other
+ * components reach the same file through their own connections (WAL, busy
+ * timeout). */
+typedef struct spinapi_db {
+    char *label;
+    spinapi_backend_kind kind;
+    char *location; /* path or url; NULL for memory */
+    bool key_value; /* creates Spin's spin_key_value table when opened */
+    pthread_mutex_t lock;
+    sqlite3 *db; /* NULL until first use */
+} spinapi_db;
+
+struct spinapi_component {
+    char *id;
+    spinapi_pair *vars; /* name and value strdup'd */
+    size_t nvars;
+    char **kv_allowed;
+    size_t nkv_allowed;
+    char **sql_allowed;
+    size_t nsql_allowed;
+    spinapi_db *kv;
+    size_t nkv;
+    spinapi_db *sql;
+    size_t nsql;
+};
+
+/* Spin 1's interfaces name stores and connections by u32 (a handle is
+ * its slot + 1); the instance's tables, freed with the context. */
+#define SPINAPI_V1_TABLE_SIZE 256 /* Spin's resource table capacity */
+
+struct spinapi_ctx {
+    spinapi_component *c;
+    struct spinapi_kv *v1_stores[SPINAPI_V1_TABLE_SIZE];
+    spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
+};
+
+/* The state a registration's host functions share (their `env`). */
+typedef struct spinapi_host {
+    spinapi_ctx *(*get_ctx)(void *data);
+    component_resource_type *kv_store;    /* fermyon:spin/key-value@2.0.0 store */
+    component_resource_type *bucket;      /* wasi:keyvalue/store bucket */
+    component_resource_type *cas;         /* wasi:keyvalue/atomics cas */
+    component_resource_type *connection2; /* fermyon:spin/sqlite@2.0.0 connection */
+    component_resource_type *connection3; /* spin:sqlite/sqlite@3.0.0 connection */
+} spinapi_host;
+
+spinapi_ctx *spinapi_host_ctx(const spinapi_host *h, component_call *call);
+
+/* One host function of a table. */
+typedef struct spinapi_func {
+    const char *name;
+    const char *signature;
+    component_host_fn fn;
+} spinapi_func;
+
+int spinapi_define_funcs(component_linker *l, const char *iface, const spinapi_func *funcs,
+                         size_t n, spinapi_host *h, util_error **err);
+
+int spinapi_define_variables(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_key_value(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_spin1(component_linker *l, spinapi_host *h, util_error **err);
+
+/* ---- values ---------------------------------------------------------- */
+
+component_val spinapi_own(component_resource_type *type, const void *rep);
+component_val spinapi_str(const char *s, size_t len);
+/* A copy of (s, len) as a string value in the call's memory. */
+int spinapi_str_copy(component_call *call, const void *s, size_t len, component_val *out);
+/* A variant / option / result with an optional payload (copied into the
+ * call's memory); -1 (a trap) when that memory is exhausted. */
+int spinapi_variant(component_call *call, uint32_t disc, const component_val *payload,
+                    component_val *out);
+/* err(<case>(message)) / err(<case>) of a result whose error is a variant. */
+int spinapi_err(component_call *call, uint32_t error_case, const char *message,
+                component_val *out);
+/* The bytes of a list<u8> (packed, or items packed into the call's memory);
+ * NULL only when that memory is exhausted. */
+const uint8_t *spinapi_list_bytes(component_call *call, const component_val *list);
+/* A NUL-terminated copy of a string value in the call's memory. */
+char *spinapi_cstr(component_call *call, const component_val *s);
+
+/* ---- backends -------------------------------------------------------- */
+
+/* The backend of `label` (len bytes) among dbs, or NULL. */
+spinapi_db *spinapi_db_find(spinapi_db *dbs, size_t n, const char *label, size_t len);
+/* Whether `label` is in the allowed list. */
+bool spinapi_allowed(char *const *allowed, size_t n, const char *label, size_t len);
+/* Locks the backend and opens it if it is not open yet; -1 with *err (and
+ * unlocked) when it cannot be opened. */
+int spinapi_db_acquire(spinapi_db *d, util_error **err);
+void spinapi_db_release(spinapi_db *d);
+
+/* ---- key-value on SQLite (kv_sqlite.c) -------------------------------
+ * Spin's table: spin_key_value(store TEXT, key TEXT, value BLOB, PRIMARY
+ * KEY(store, key)), the store column holding the label.  Each call locks
+ * the backend; results go into the call's memory.  -1 with *err for a
+ * SQLite failure (the guest gets error::other with its text). */
+
+typedef struct spinapi_kv {
+    spinapi_db *db;
+    char *store; /* the label */
+} spinapi_kv;
+
+/* Opening a store by label for a context: OPEN_* and *out (freed with
+ * spinapi_kv_handle_free) on success. */
+enum { SPINAPI_OPEN_OK, SPINAPI_OPEN_ACCESS_DENIED, SPINAPI_OPEN_NO_SUCH_STORE,
+       SPINAPI_OPEN_FAILED };
+int spinapi_kv_open(spinapi_ctx *ctx, const char *label, size_t len, spinapi_kv **out,
+                    util_error **err);
+/* Opening a database by label: SPINAPI_OPEN_* (NO_SUCH_STORE: no such database). */
+int spinapi_sql_open(spinapi_ctx *ctx, const char *label, size_t len, spinapi_db **out,
+                     util_error **err);
+/* sqlite's types (error, value, row-result, query-result) in `iface`. */
+int spinapi_define_sqlite_types(component_linker *l, const char *iface, util_error **err);
+/* sqlite's execute on an open database, shared by every version. */
+int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val *statement,
+                        const component_val *params, component_val *result);
+
+/* The destructors of a store / bucket handle and of a cas. */
+void spinapi_kv_handle_free(uintptr_t rep);
+void spinapi_cas_free(uintptr_t rep);
+
+int spinapi_kv_get(const spinapi_kv *kv, component_call *call, const char *key, size_t keylen,
+                   const uint8_t **value, size_t *len, bool *found, util_error **err);
+int spinapi_kv_set(const spinapi_kv *kv, const char *key, size_t keylen, const uint8_t *value,
+                   size_t len, util_error **err);
+int spinapi_kv_delete(const spinapi_kv *kv, const char *key, size_t keylen, util_error **err);
+/* The keys as string values in the call's memory. */
+int spinapi_kv_keys(const spinapi_kv *kv, component_call *call, component_val **keys, size_t *n,
+                    util_error **err);
+/* Adds delta to the little-endian s64 at key (0 when absent). */
+int spinapi_kv_increment(const spinapi_kv *kv, const char *key, size_t keylen, int64_t delta,
+                         int64_t *out, util_error **err);
+/* Writes value if the key still holds `old` (old NULL: if it is absent);
+ * *swapped false when it did not. */
+int spinapi_kv_swap(const spinapi_kv *kv, const char *key, size_t keylen, const uint8_t *old,
+                    size_t oldlen, bool had_old, const uint8_t *value, size_t len, bool *swapped,
+                    util_error **err);
+/* Runs fn inside one transaction (batch operations). */
+int spinapi_kv_begin(const spinapi_kv *kv, util_error **err);
+int spinapi_kv_commit(const spinapi_kv *kv, bool ok, util_error **err);
+/* The unlocked variants of set/delete/get, for use between begin and commit. */
+int spinapi_kv_set_locked(const spinapi_kv *kv, const char *key, size_t keylen,
+                          const uint8_t *value, size_t len, util_error **err);
+int spinapi_kv_delete_locked(const spinapi_kv *kv, const char *key, size_t keylen,
+                             util_error **err);
+int spinapi_kv_get_locked(const spinapi_kv *kv, component_call *call, const char *key,
+                          size_t keylen, const uint8_t **value, size_t *len, bool *found,
+                          util_error **err);
+
+#endif
