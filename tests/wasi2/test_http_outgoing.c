@@ -112,7 +112,8 @@ static int read_request(int fd, char *head, size_t head_cap, util_buf *body)
 }
 
 /* GET /hello: a fixed body.  /echo: the method, the x-req header and the
- * body back.  /slow: no answer until the client gives up. */
+ * body back.  /slow: no answer until the client gives up.  /stall: part
+ * of the body, then nothing. */
 static void *serve_one(void *arg)
 {
     int fd = (int)(intptr_t)arg;
@@ -121,7 +122,13 @@ static void *serve_one(void *arg)
     if (read_request(fd, head, sizeof(head), &body) == 0) {
         char method[16] = "", path[256] = "";
         sscanf(head, "%15s %255s", method, path);
-        if (strcmp(path, "/slow") == 0) {
+        if (strcmp(path, "/stall") == 0) {
+            /* a head and 5 of the 100 bytes it promises, then silence */
+            static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello";
+            send_all(fd, part, strlen(part));
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            (void)poll(&p, 1, 20000);
+        } else if (strcmp(path, "/slow") == 0) {
             struct pollfd p = {.fd = fd, .events = POLLIN};
             (void)poll(&p, 1, 20000); /* until the client closes */
         } else {
@@ -606,6 +613,46 @@ static void test_real_apps_importing_outgoing_handler_link(void)
     fixture_free(f);
 }
 
+/* A body that stops arriving: the bytes that came, then the stream's
+ * last-operation-failed once between-bytes-timeout passed. */
+static void test_between_bytes_timeout_fails_the_body(void)
+{
+    fixture *f = fixture_new(true);
+    component_val req = new_request(f, server_port, "/stall"), future, response, opts, r;
+    host_call(f->l, f->call, TYPES, "[constructor]request-options", NULL, 0, &opts);
+    component_val d = V_U64(200 * 1000 * 1000);
+    component_val args[2] = {V_BORROW(opts), some(&d)};
+    host_call(f->l, f->call, TYPES, "[method]request-options.set-between-bytes-timeout", args, 2,
+              &r);
+    CHECK_INT(send_request(f, req, &opts, &future), -1);
+    CHECK_INT(await_response(f, future, &response), -1);
+    component_val self = V_BORROW(response);
+    host_call(f->l, f->call, TYPES, "[method]incoming-response.consume", &self, 1, &r);
+    component_val body = *ok_of(&r);
+    component_val bself = V_BORROW(body);
+    host_call(f->l, f->call, TYPES, "[method]incoming-body.stream", &bself, 1, &r);
+    component_val stream = *ok_of(&r);
+    util_buf got = {0};
+    for (;;) {
+        component_val rargs[2] = {V_BORROW(stream), V_U64(65536)};
+        if (host_call(f->l, f->call, STREAMS, "[method]input-stream.blocking-read", rargs, 2,
+                      &r) < 0 ||
+            r.of.variant.disc != 0)
+            break;
+        util_buf_append(&got, r.of.variant.payload->of.list.raw, r.of.variant.payload->of.list.n);
+    }
+    CHECK(got.len == 5 && memcmp(got.data, "hello", 5) == 0);
+    /* stream-error.last-operation-failed, not closed */
+    CHECK(r.of.variant.disc == 1 && r.of.variant.payload->of.variant.disc == 0);
+    if (r.of.variant.disc == 1 && r.of.variant.payload->of.variant.disc == 0)
+        wasi2_error_free((wasi2_error *)r.of.variant.payload->of.variant.payload->of.resource.rep);
+    free(got.data);
+    wasi2_stream_release((wasi2_stream *)stream.of.resource.rep);
+    wasi2_http_incoming_body_free((wasi2_http_incoming_body *)body.of.resource.rep);
+    wasi2_http_outgoing_drop(f->t, &response);
+    fixture_free(f);
+}
+
 /* The same request through the -rc-2023-11-10 names, whose
  * request-options methods end in -ms. */
 static void test_rc_2023_11_10_names(void)
@@ -719,6 +766,7 @@ int main(void)
     RUN(test_post_streams_the_body);
     RUN(test_connection_refused);
     RUN(test_first_byte_timeout_ends_the_request);
+    RUN(test_between_bytes_timeout_fails_the_body);
     RUN(test_rc_2023_11_10_names);
     RUN(test_tls_to_a_plain_server_is_a_protocol_error);
     RUN(test_untrusted_certificate_is_a_certificate_error);
