@@ -67,6 +67,8 @@ static int read_request(int fd, char *head, size_t head_cap, util_buf *body)
         end = strstr(head, "\r\n\r\n");
     }
     size_t head_len = (size_t)(end + 4 - head);
+    if (strncmp(head + strcspn(head, " "), " /noread ", 9) == 0)
+        return 0; /* the body stays unread */
     util_buf in = {0};
     util_buf_append(&in, head + head_len, len - head_len);
     head[head_len] = '\0';
@@ -113,7 +115,7 @@ static int read_request(int fd, char *head, size_t head_cap, util_buf *body)
 
 /* GET /hello: a fixed body.  /echo: the method, the x-req header and the
  * body back.  /slow: no answer until the client gives up.  /stall: part
- * of the body, then nothing. */
+ * of the body, then nothing.  /noread: takes the head, never the body. */
 static void *serve_one(void *arg)
 {
     int fd = (int)(intptr_t)arg;
@@ -127,6 +129,10 @@ static void *serve_one(void *arg)
             static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello";
             send_all(fd, part, strlen(part));
             struct pollfd p = {.fd = fd, .events = POLLIN};
+            (void)poll(&p, 1, 20000);
+        } else if (strcmp(path, "/noread") == 0) {
+            /* until the client closes, reading nothing (POLLRDHUP: its FIN) */
+            struct pollfd p = {.fd = fd, .events = POLLRDHUP};
             (void)poll(&p, 1, 20000);
         } else if (strcmp(path, "/slow") == 0) {
             struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -653,6 +659,46 @@ static void test_between_bytes_timeout_fails_the_body(void)
     fixture_free(f);
 }
 
+/* A server that stops taking the request body: the writes end (the
+ * stream closes) and the future gives connection-write-timeout. */
+static void test_server_not_reading_the_body_times_out(void)
+{
+    fixture *f = fixture_new(true);
+    component_val req = new_request(f, server_port, "/noread"), future, response, opts, r;
+    component_val post = {.kind = COMPONENT_VAL_VARIANT, .of.variant = {2, NULL}};
+    component_val args[2] = {V_BORROW(req), post};
+    host_call(f->l, f->call, TYPES, "[method]outgoing-request.set-method", args, 2, &r);
+    host_call(f->l, f->call, TYPES, "[constructor]request-options", NULL, 0, &opts);
+    component_val d = V_U64(300 * 1000 * 1000);
+    args[0] = V_BORROW(opts);
+    args[1] = some(&d);
+    host_call(f->l, f->call, TYPES, "[method]request-options.set-between-bytes-timeout", args, 2,
+              &r);
+    component_val self = V_BORROW(req);
+    host_call(f->l, f->call, TYPES, "[method]outgoing-request.body", &self, 1, &r);
+    component_val body = *ok_of(&r);
+    CHECK_INT(send_request(f, req, &opts, &future), -1);
+    component_val bself = V_BORROW(body);
+    host_call(f->l, f->call, TYPES, "[method]outgoing-body.write", &bself, 1, &r);
+    component_val stream = *ok_of(&r);
+    static char chunk[4096];
+    size_t written = 0;
+    for (; written < (256u << 20); written += sizeof(chunk)) {
+        component_val wargs[2] = {V_BORROW(stream), V_BYTES(chunk, sizeof(chunk))};
+        host_call(f->l, f->call, STREAMS, "[method]output-stream.blocking-write-and-flush", wargs,
+                  2, &r);
+        if (r.of.variant.disc != 0)
+            break;
+    }
+    CHECK(written < (256u << 20)); /* the writes ended */
+    CHECK(r.of.variant.disc == 1 && r.of.variant.payload->of.variant.disc == 1); /* closed */
+    wasi2_stream_release((wasi2_stream *)stream.of.resource.rep);
+    component_val fin[2] = {body, none()};
+    host_call(f->l, f->call, TYPES, "[static]outgoing-body.finish", fin, 2, &r);
+    CHECK_INT(await_response(f, future, &response), 10); /* connection-write-timeout */
+    fixture_free(f);
+}
+
 /* The same request through the -rc-2023-11-10 names, whose
  * request-options methods end in -ms. */
 static void test_rc_2023_11_10_names(void)
@@ -767,6 +813,7 @@ int main(void)
     RUN(test_connection_refused);
     RUN(test_first_byte_timeout_ends_the_request);
     RUN(test_between_bytes_timeout_fails_the_body);
+    RUN(test_server_not_reading_the_body_times_out);
     RUN(test_rc_2023_11_10_names);
     RUN(test_tls_to_a_plain_server_is_a_protocol_error);
     RUN(test_untrusted_certificate_is_a_certificate_error);
