@@ -794,6 +794,124 @@ static void test_untrusted_certificate_is_a_certificate_error(void)
     CHECK_INT(system(rm), 0);
 }
 
+#ifdef FETCH_JS_WASM
+/* ---- end to end: a JS component's fetch() ----------------------------------------
+ *
+ * fetch_http_js.wasm (componentize-js, StarlingMonkey; built from
+ * fetch-http.js) POSTs "ping" with x-req: js to the URL in the request's
+ * x-target header and answers "<status> <x-test> <body>": the guest's own
+ * use of outgoing-request, the body stream, handle, the future's pollable
+ * and the response body, as a real SDK drives them. */
+
+typedef struct collected {
+    uint16_t status;
+    util_buf body;
+    bool finished;
+} collected;
+
+static ssize_t c_check_write(void *self)
+{
+    return 4096;
+}
+
+static ssize_t c_write(void *self, const void *buf, size_t len)
+{
+    if (buf)
+        util_buf_append(&((collected *)self)->body, buf, len);
+    return 0;
+}
+
+static void c_close(void *self)
+{
+}
+
+static const wasi2_stream_ops collect_ops = {
+    .name = "collector", .check_write = c_check_write, .write = c_write, .close = c_close};
+
+static int c_start(void *self, uint16_t status, const wasi2_http_field *headers, size_t n,
+                   const wasi2_stream_ops **body_ops, void **body_self)
+{
+    ((collected *)self)->status = status;
+    *body_ops = &collect_ops;
+    *body_self = self;
+    return 0;
+}
+
+static void c_finish(void *self, const wasi2_http_field *trailers, size_t n)
+{
+    ((collected *)self)->finished = true;
+}
+
+static void c_error(void *self, const char *code)
+{
+    fprintf(stderr, "responder error: %s\n", code);
+}
+
+static const wasi2_http_responder_ops collector = {c_start, c_finish, c_error};
+
+/* One request to the JS component, whose fetch goes to target. */
+static void js_fetch(const char *target, collected *c)
+{
+    wasi2_config cfg;
+    wasi2_config_init(&cfg);
+    cfg.stdin_fd = cfg.stdout_fd = -1;
+    cfg.outbound_allowed = allow_local;
+    cfg.deadline_ns = util_monotonic_ns() + 60ULL * 1000000000ULL;
+    util_error *err = NULL;
+    wasi2_ctx *ctx = wasi2_ctx_new(&cfg, &err);
+    component_linker *l = component_linker_new();
+    const wasi2_registration *reg = NULL;
+    if (ctx == NULL || wasi2_define_reg(l, NULL, &reg, &err) < 0)
+        abort();
+    char *data = NULL;
+    size_t len = 0;
+    component_pre *pre = NULL;
+    wasi2_http_handler *h = NULL;
+    if (util_read_file(FETCH_JS_WASM, &data, &len, &err) == 0)
+        pre = component_pre_new_take((uint8_t *)data, len, l, &err);
+    if (pre)
+        h = wasi2_http_handler_new(reg, pre, &err);
+    if (h == NULL)
+        fprintf(stderr, "fetch_http_js: %s\n", err ? err->msg : "?");
+    CHECK(h != NULL);
+    util_error_free(&err);
+    if (h) {
+        wasi2_http_field hdr = {"x-target", (const uint8_t *)target, strlen(target)};
+        wasi2_http_incoming req = {.method = "GET", .scheme = "http",
+                                   .authority = "localhost:3000", .path_with_query = "/",
+                                   .headers = &hdr, .nheaders = 1};
+        wasm_result res = {0};
+        wasm_store *store = wasm_store_new(NULL);
+        component_instance *inst = component_instantiate(pre, store, ctx, &res);
+        CHECK(inst != NULL);
+        if (inst) {
+            int rc = wasi2_http_handle(h, inst, &req, &collector, c, &res);
+            if (rc < 0)
+                fprintf(stderr, "handle: %s\n%s\n", res.message, res.backtrace);
+            CHECK_INT(rc, 0);
+            component_instance_free(inst);
+        }
+        wasm_store_free(store);
+    }
+    wasi2_http_handler_free(h);
+    component_pre_free(pre);
+    component_linker_free(l);
+    wasi2_ctx_free(ctx);
+    util_buf_append(&c->body, "", 1);
+}
+
+static void test_js_component_fetches(void)
+{
+    cleanup_free char *url = util_xasprintf("http://127.0.0.1:%u/echo", server_port);
+    collected c = {0};
+    js_fetch(url, &c);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(c.body.data, "200 yes POST js ping");
+    CHECK(c.finished);
+    free(c.body.data);
+}
+#endif
+
 int main(void)
 {
     util_error *err = NULL;
@@ -815,6 +933,9 @@ int main(void)
     RUN(test_between_bytes_timeout_fails_the_body);
     RUN(test_server_not_reading_the_body_times_out);
     RUN(test_rc_2023_11_10_names);
+#ifdef FETCH_JS_WASM
+    RUN(test_js_component_fetches);
+#endif
     RUN(test_tls_to_a_plain_server_is_a_protocol_error);
     RUN(test_untrusted_certificate_is_a_certificate_error);
     return TEST_SUMMARY();
