@@ -279,8 +279,10 @@ void wasi2_http_outgoing_body_attach(wasi2_stream *body_stream, const wasi2_stre
     free(p->pending);
     p->pending = NULL;
     p->pending_len = 0;
-    if (p->inner == NULL) /* the sink refused: the body is lost */
+    if (p->inner == NULL) { /* the sink refused: the body is lost */
         p->ended = true;
+        p->finished = false;
+    }
     pipe_deliver(p);
 }
 
@@ -299,8 +301,10 @@ int wasi2_http_outgoing_body_end(wasi2_http_outgoing_body *b, bool finished,
     int error = -1;
     *written = p->written;
     if (b->ended || p->ended) {
+        /* the sink refused the body, or it ended already: nothing to
+         * deliver, and (as wasmtime ignores a receiver gone) no error */
         wasi2_http_fields_free(trailers);
-        return finished ? WASI2_HTTP_INTERNAL_ERROR : -1;
+        return -1;
     }
     b->ended = true;
     if (finished && p->content_length >= 0 && p->written != (uint64_t)p->content_length) {

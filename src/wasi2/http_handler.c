@@ -70,14 +70,18 @@ wasi2_http_handler *wasi2_http_handler_new(const wasi2_registration *reg,
             count++;
         }
     }
-    if (count != 1) {
+    if (count == 0) {
         cleanup_free char *list = export_list(c);
         util_error_set(err, 0,
-                       count ? "component exports wasi:http/incoming-handler %zu times; it "
-                               "exports %s"
-                             : "component exports no wasi:http/incoming-handler (0.2.x, "
-                               "0.2.0-rc-2023-10-18 or -rc-2023-11-10)%.0zu; it exports %s",
-                       count, list);
+                       "component exports no wasi:http/incoming-handler (0.2.x, "
+                       "0.2.0-rc-2023-10-18 or -rc-2023-11-10); it exports %s",
+                       list);
+        return NULL;
+    }
+    if (count > 1) {
+        cleanup_free char *list = export_list(c);
+        util_error_set(err, 0, "component exports wasi:http/incoming-handler %zu times; it "
+                               "exports %s", count, list);
         return NULL;
     }
     if (reg == NULL || reg->http == NULL) {

@@ -43,11 +43,12 @@ enum { WASI2_HEADER_INVALID_SYNTAX, WASI2_HEADER_FORBIDDEN, WASI2_HEADER_IMMUTAB
 wasi2_http_fields *wasi2_http_fields_new(void);
 wasi2_http_fields *wasi2_http_fields_clone(const wasi2_http_fields *f, bool immutable);
 void wasi2_http_fields_free(wasi2_http_fields *f);
-/* Validation as wasmtime does it: name an HTTP token, value without CR,
- * LF or NUL; forbidden names (hop-by-hop: connection, keep-alive,
- * proxy-connection, transfer-encoding, upgrade, and host for requests a
- * guest builds?) -> FORBIDDEN.  Returns -1 when fine, else the
- * header-error case. */
+/* Validation as wasmtime does it: the name an HTTP token (any case), then
+ * not one of wasmtime's forbidden names (connection, keep-alive,
+ * proxy-authenticate, proxy-authorization, proxy-connection,
+ * transfer-encoding, upgrade, host, http2-settings) -> FORBIDDEN, then
+ * the value (value NULL: not checked) without control bytes but HTAB.
+ * Returns -1 when fine, else the header-error case. */
 int wasi2_http_check(const char *name, size_t name_len, const uint8_t *value, size_t value_len);
 /* Adds an entry without checks (the host's own headers). */
 void wasi2_http_fields_add(wasi2_http_fields *f, const char *name, size_t name_len,
@@ -159,7 +160,7 @@ typedef struct wasi2_http_incoming_request {
 typedef struct wasi2_http_outgoing_response {
     uint16_t status;
     wasi2_http_fields *headers;
-    wasi2_http_outgoing_body *body; /* made by body() or by outparam.set */
+    wasi2_http_outgoing_body *body; /* unused: the guest owns the body's struct */
     bool body_taken;
     wasi2_stream *body_pipe; /* body()'s stream (a reference), until set() attaches it */
 } wasi2_http_outgoing_response;

@@ -304,6 +304,27 @@ static void test_children_immutable(void)
     fixture_free(f);
 }
 
+/* send-informational is not supported: an internal-error the guest sees
+ * (the fields it passed are taken over). */
+static void test_send_informational_refused(void)
+{
+    fixture *f = fixture_new();
+    wasi2_http_outparam p = {0};
+    component_val args[3] = {
+        {.kind = COMPONENT_VAL_BORROW, .of.resource = {types->response_outparam, (uintptr_t)&p}},
+        V_U16(103), own_of(wasi2_http_fields_new())};
+    component_val r;
+    CHECK_INT(host_call(f->l, f->call, TYPES, "[method]response-outparam.send-informational",
+                        args, 3, &r),
+              0);
+    CHECK_INT(r.of.variant.disc, 1);
+    const component_val *code = r.of.variant.payload;
+    CHECK_INT(code->of.variant.disc, WASI2_HTTP_INTERNAL_ERROR);
+    const component_val *text = code->of.variant.payload->of.variant.payload;
+    CHECK(text && text->of.str.len == 13 && memcmp(text->of.str.ptr, "not supported", 13) == 0);
+    fixture_free(f);
+}
+
 int main(void)
 {
     RUN(test_append_errors_as_wasmtime);
@@ -311,5 +332,6 @@ int main(void)
     RUN(test_from_list);
     RUN(test_clone_and_immutable);
     RUN(test_children_immutable);
+    RUN(test_send_informational_refused);
     return TEST_SUMMARY();
 }

@@ -243,6 +243,19 @@ static void test_no_handler_export(void)
     app_free(&a);
 }
 
+/* Two exports of the interface: ambiguous, refused, naming both. */
+static void test_two_handler_exports(void)
+{
+    app a;
+    CHECK(!app_load(&a, WAT("wasi2_http_two_handlers")));
+    CHECK(strstr(a.error, "exports wasi:http/incoming-handler 2 times") != NULL);
+    CHECK(strstr(a.error, "wasi:http/incoming-handler@0.2.0, wasi:http/incoming-handler@0.2.3") !=
+          NULL);
+    if (a.error[0])
+        fprintf(stderr, "  (expected) %s\n", a.error);
+    app_free(&a);
+}
+
 /* ---- the corners (wat/http_corners.wat) --------------------------------------------- */
 
 /* One request to the corners component at path `path` (body: src). */
@@ -327,12 +340,36 @@ static void test_body_longer_than_content_length(void)
     util_buf_free(&c.body);
 }
 
+/* Never set, and the request never dropped: the responder is untouched,
+ * and the body source is closed when the call ends, before the instance
+ * (which still holds the request) is freed. */
 static void test_outparam_never_set(void)
 {
+    app a;
+    CHECK(app_load(&a, WAT("wasi2_http_corners")));
+    if (a.handler == NULL) {
+        app_free(&a);
+        return;
+    }
     collected c = {0};
+    source src = {.data = "unread"};
+    wasi2_http_incoming req = get_req;
+    req.path_with_query = "/n";
+    req.body_ops = &source_ops;
+    req.body_self = &src;
     wasm_result res;
-    CHECK_INT(corner("/n", &c, &res), 0);
+    wasm_store *store = wasm_store_new(NULL);
+    component_instance *inst = component_instantiate(a.pre, store, a.ctx, &res);
+    CHECK(inst != NULL);
+    if (inst) {
+        CHECK_INT(wasi2_http_handle(a.handler, inst, &req, &collector, &c, &res), 0);
+        CHECK_INT(src.closes, 1);
+        component_instance_free(inst);
+    }
+    CHECK_INT(src.closes, 1);
     CHECK_INT(c.starts + c.errors + c.finishes + c.closes, 0);
+    wasm_store_free(store);
+    app_free(&a);
 }
 
 static void test_set_with_error_code(void)
@@ -404,6 +441,13 @@ static void test_responder_refuses(void)
     CHECK_INT(corner("/x", &c, &res), -1);
     CHECK_INT(c.starts, 1);
     CHECK_INT(c.finishes + c.closes, 0);
+    /* written and finished before set: the refusal loses the body, the
+     * guest's calls all succeeded */
+    collected w = {.refuse = true};
+    CHECK_INT(corner("/w", &w, &res), 0);
+    CHECK_INT(w.starts, 1);
+    CHECK_INT(w.finishes + w.closes + w.errors, 0);
+    CHECK_INT(w.body.len, 0);
 }
 
 /* ---- the pre-release names (wat/http_rc1018.wat) -------------------------------------- */
@@ -438,12 +482,36 @@ static void test_rc1018_handler(void)
     app_free(&a);
 }
 
+static void test_rc1110_handler(void)
+{
+    app a;
+    CHECK(app_load(&a, WAT("wasi2_http_rc1110")));
+    if (a.handler == NULL) {
+        fprintf(stderr, "  %s\n", a.error);
+        app_free(&a);
+        return;
+    }
+    CHECK_STR(wasi2_http_handler_interface(a.handler),
+              "wasi:http/incoming-handler@0.2.0-rc-2023-11-10");
+    collected c = {0};
+    wasm_result res;
+    CHECK_INT(app_handle(&a, &get_req, &c, &res), 0);
+    CHECK_INT(c.status, 203);
+    CHECK_STR(c.headers, "x-rc: 1110\n");
+    CHECK_STR(c.body.data ? c.body.data : "", "rc2 body");
+    CHECK_INT(c.finishes, 1);
+    CHECK_INT(c.closes, 1);
+    util_buf_free(&c.body);
+    app_free(&a);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     RUN(test_c_http);
     RUN(test_runwasi_hello);
     RUN(test_no_handler_export);
+    RUN(test_two_handler_exports);
     RUN(test_content_length_exact);
     RUN(test_request_body_echo);
     RUN(test_body_shorter_than_content_length);
@@ -456,5 +524,6 @@ int main(void)
     RUN(test_response_without_body);
     RUN(test_responder_refuses);
     RUN(test_rc1018_handler);
+    RUN(test_rc1110_handler);
     return TEST_SUMMARY();
 }
