@@ -586,6 +586,57 @@ void spin_outbound_hosts_set_components(spin_outbound_hosts *p, const char *cons
     p->nids = n;
 }
 
+/* One entry of a component: literal, or a template rendered first. */
+static int add_entry(spin_outbound_hosts *p, const char *text, spin_template_lookup lookup,
+                     void *ctx, util_error **err)
+{
+    spin_template t;
+    if (spin_template_parse(text, &t, err) < 0)
+        return -1;
+    bool literal = true;
+    for (size_t k = 0; k < t.len; k++)
+        literal &= t.parts[k].kind != SPIN_TPL_VARIABLE;
+    int rc;
+    if (literal) {
+        rc = spin_outbound_hosts_add(p, text, false, err);
+    } else {
+        cleanup_free char *rendered = spin_template_render(&t, lookup, ctx, err);
+        rc = rendered ? spin_outbound_hosts_add(p, rendered, true, err) : -1;
+    }
+    spin_template_free(&t);
+    return rc;
+}
+
+spin_outbound_hosts *spin_outbound_hosts_for_component(const spin_locked_app *app,
+                                                       const spin_locked_component *c,
+                                                       spin_template_lookup lookup, void *ctx,
+                                                       util_error **err)
+{
+    const spin_strv *hosts = &c->allowed_outbound_hosts;
+    spin_outbound_hosts *p = NULL;
+    if (hosts->len == 1 && strcmp(hosts->items[0], "insecure:allow-all") == 0) {
+        p = spin_outbound_hosts_parse((const char *const *)hosts->items, 1, err);
+    } else {
+        p = spin_outbound_hosts_new();
+        for (size_t i = 0; i < hosts->len; i++)
+            if (add_entry(p, hosts->items[i], lookup, ctx, err) < 0) {
+                spin_outbound_hosts_free(p);
+                p = NULL;
+                break;
+            }
+    }
+    if (p == NULL) {
+        util_error_wrap(err, "component %s", c->id);
+        return NULL;
+    }
+    const char **ids = util_xcalloc(app->n_components + 1, sizeof(char *));
+    for (size_t i = 0; i < app->n_components; i++)
+        ids[i] = app->components[i].id;
+    spin_outbound_hosts_set_components(p, ids, app->n_components);
+    free(ids);
+    return p;
+}
+
 static bool suffix_allows(const spin_outbound_hosts *p, const entry *e, const char *domain)
 {
     if (strcmp(e->suffix, SERVICE_CHAINING_SUFFIX) == 0) {

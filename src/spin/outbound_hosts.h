@@ -17,6 +17,8 @@
 #ifndef SPIN_OUTBOUND_HOSTS_H
 #define SPIN_OUTBOUND_HOSTS_H
 
+#include "locked_app.h"
+#include "manifest.h"
 #include "util.h"
 
 #include <stdbool.h>
@@ -40,6 +42,16 @@ int spin_outbound_hosts_add(spin_outbound_hosts *p, const char *entry, bool from
  * allows exactly `<id>.spin.internal` for each, as Spin expands it. */
 void spin_outbound_hosts_set_components(spin_outbound_hosts *p, const char *const *ids,
                                         size_t n);
+
+/* The policy of component c of app: its allowed_outbound_hosts (which
+ * already hold what a legacy allowed_http_hosts means), each templated
+ * entry rendered with `lookup` (the app's variables; an unknown one is an
+ * error naming it), and the app's component ids for service chaining.
+ * NULL with *err naming the component and the entry. */
+spin_outbound_hosts *spin_outbound_hosts_for_component(const spin_locked_app *app,
+                                                       const spin_locked_component *c,
+                                                       spin_template_lookup lookup, void *ctx,
+                                                       util_error **err);
 
 /* May a request go to scheme://host:port?  `scheme` lower-case without
  * "://"; `host` a name, an IPv4 address, or an IPv6 address with or

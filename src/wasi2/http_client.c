@@ -23,10 +23,12 @@
  * descriptors without blocking:
  *  - the response head: the worker's header callback collects it and
  *    signals an eventfd (future-incoming-response's pollable waits on it);
- *  - the request body: a pipe; the guest's outgoing-body writes into it
- *    (PIPE_BUF at a time when poll says there is room), curl's read
+ *  - the request body: a socket pair; the guest's outgoing-body writes
+ *    into it (4 KiB at a time when poll says there is room), curl's read
  *    callback reads it, and the body's end (finish or abandon) closes the
- *    guest's end, after which EOF means "done" or "abort";
+ *    guest's end, after which EOF means "done" or "abort"; when the
+ *    transfer ends first, the worker shuts its end so that a guest
+ *    waiting to write wakes and finds the stream closed;
  *  - the response body: a socket pair; curl's write callback sends into
  *    it (blocking the worker, which is the back-pressure), the guest's
  *    incoming-body stream reads it without blocking; the worker closes
@@ -41,7 +43,9 @@
  * Timeouts (request-options, default 600 s each as in wasmtime): connect
  * is curl's connect timeout (-> connection-timeout); first-byte (from the
  * request sent to the response head) and between-bytes (between body
- * chunks) are checked by the progress callback (-> connection-read-timeout).
+ * chunks) are checked by the progress callback (-> connection-read-timeout;
+ * a server that stops taking the request body for between-bytes ->
+ * connection-write-timeout).
  */
 #include "http_client.h"
 #include "http_host.h"
@@ -174,6 +178,8 @@ bool wasi2_http_client_available(util_error **err)
 /* ---- the request ------------------------------------------------------------ */
 
 #define DEFAULT_TIMEOUT_NS (600ULL * 1000000000ULL)
+/* error-code.connection-write-timeout (not among http_internal.h's names) */
+#define CONNECTION_WRITE_TIMEOUT 10
 
 struct wasi2_http_client_request {
     pthread_mutex_t mu;
@@ -186,7 +192,7 @@ struct wasi2_http_client_request {
     bool has_body;
     int64_t content_length;
     uint64_t connect_ns, first_byte_ns, between_bytes_ns;
-    /* request body: the worker reads up_rd, the guest writes up_wr */
+    /* request body (a socket pair): the worker reads up_rd, the guest writes up_wr */
     int up_rd, up_wr;
     bool up_ended, up_finished; /* the guest's end of the body, and how */
     /* response head */
@@ -201,7 +207,7 @@ struct wasi2_http_client_request {
     bool done, failed;
     wasi2_http_error error;
     /* timing, worker-side */
-    uint64_t sent_at, last_byte_at;
+    uint64_t sent_at, last_byte_at, last_upload_at;
     int timed_out; /* 0, or the error-code case of a timeout seen by the progress callback */
 };
 
@@ -332,8 +338,10 @@ static size_t on_upload(char *buf, size_t size, size_t nitems, void *user)
     wasi2_http_client_request *c = user;
     for (;;) {
         ssize_t n = read(c->up_rd, buf, size * nitems);
-        if (n > 0)
+        if (n > 0) {
+            c->last_upload_at = util_monotonic_ns();
             return (size_t)n;
+        }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -367,6 +375,13 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
     pthread_mutex_unlock(&c->mu);
     if (!head && c->sent_at != 0 && now - c->sent_at > c->first_byte_ns) {
         c->timed_out = WASI2_HTTP_CONNECTION_READ_TIMEOUT;
+        return 1;
+    }
+    /* a server that stops taking the body (the guest's own pauses block
+     * curl in on_upload, where this is not called) */
+    if (!head && c->sent_at == 0 && c->last_upload_at != 0 &&
+        now - c->last_upload_at > c->between_bytes_ns) {
+        c->timed_out = CONNECTION_WRITE_TIMEOUT;
         return 1;
     }
     if (head && now - c->last_byte_at > c->between_bytes_ns) {
@@ -483,8 +498,11 @@ static void *worker(void *arg)
     bool signal = !c->head_done;
     c->head_done = true;
     pthread_mutex_unlock(&c->mu);
-    /* the end of the body (or the failure) for the guest's reads */
+    /* the end of the body (or the failure) for the guest's reads, and the
+     * end of the request body's reader: a guest waiting to write wakes */
     shutdown(c->down_wr, SHUT_WR);
+    if (c->up_rd >= 0)
+        shutdown(c->up_rd, SHUT_RDWR);
     if (signal)
         signal_head(c);
     if (c->easy)
@@ -534,7 +552,7 @@ static int open_descriptors(wasi2_http_client_request *c, bool body)
     int up[2] = {-1, -1}, down[2] = {-1, -1};
     c->head_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (c->head_fd < 0 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, down) < 0 ||
-        (body && pipe2(up, O_CLOEXEC) < 0))
+        (body && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, up) < 0))
         return -1;
     c->down_rd = down[0];
     c->down_wr = down[1];
@@ -594,7 +612,10 @@ wasi2_http_client_request *wasi2_http_client_start(const wasi2_http_client_spec 
 
 /* ---- the request body (guest thread) --------------------------------------------- */
 
-#define UPLOAD_PERMIT 4096 /* PIPE_BUF: a write of it never blocks once POLLOUT */
+/* What check-write grants once POLLOUT says there is room: a unix stream
+ * socket is writable while at most a quarter of its send buffer is in
+ * use, so this much goes at once (a short send is retried below). */
+#define UPLOAD_PERMIT 4096
 
 static bool transfer_done(wasi2_http_client_request *c)
 {
@@ -622,9 +643,11 @@ static ssize_t upload_write(void *self, const void *buf, size_t len)
     static const uint8_t zeroes[UPLOAD_PERMIT];
     while (len > 0) {
         size_t chunk = len < UPLOAD_PERMIT ? len : UPLOAD_PERMIT;
-        ssize_t n = write(c->up_wr, buf ? buf : zeroes, chunk);
+        ssize_t n = send(c->up_wr, buf ? buf : zeroes, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && errno == EPIPE)
+            return WASI2_STREAM_CLOSED; /* the transfer ended */
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             /* within the permit this does not happen; the worker reads on */
             struct pollfd p = {.fd = c->up_wr, .events = POLLOUT};

@@ -6,7 +6,7 @@
  * One wasi2_http_client_request is one request in flight.  It is made by
  * handle() from the request's head, runs on its own thread, and is seen
  * by the guest's thread only through descriptors: the response head's
- * readiness (an eventfd), the request body (a pipe the guest's
+ * readiness (an eventfd), the request body (a socket pair the guest's
  * outgoing-body writes into) and the response body (a socket the guest's
  * incoming-body reads).  Every guest-side object that refers to it holds
  * a reference; when the last goes, a transfer still running is cancelled.

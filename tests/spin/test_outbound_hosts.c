@@ -278,6 +278,68 @@ static void test_refusals_are_worded_as_spin_words_them(void)
     CHECK(range != NULL && strstr(range, "port range \"1..x\" contains non-number"));
 }
 
+static const char *variable(void *ctx, const char *name)
+{
+    (void)ctx;
+    if (strcmp(name, "api_host") == 0)
+        return "api.example.com";
+    if (strcmp(name, "port") == 0)
+        return "8443";
+    if (strcmp(name, "optional") == 0)
+        return "";
+    return NULL;
+}
+
+static spin_locked_app *locked(const char *json)
+{
+    spin_locked_app *app = NULL;
+    util_error *err = NULL;
+    if (spin_locked_app_from_json(json, strlen(json), &app, &err) < 0) {
+        fprintf(stderr, "locked app: %s\n", err->msg);
+        util_error_free(&err);
+    }
+    CHECK(app != NULL);
+    return app;
+}
+
+#define COMPONENT(id, hosts)                                                                    \
+    "{\"id\":\"" id "\",\"metadata\":{\"allowed_outbound_hosts\":[" hosts "]},"               \
+    "\"source\":{\"content_type\":\"application/wasm\",\"source\":\"file:///a.wasm\"}}"
+
+/* A component of a locked app: templates rendered with the variables, an
+ * empty rendering dropped, service chaining to the app's components. */
+static void test_policy_of_a_locked_component(void)
+{
+    spin_locked_app *app = locked(
+        "{\"spin_lock_version\":1,\"triggers\":[],\"components\":["
+        COMPONENT("front", "\"https://{{ api_host }}:{{ port }}\",\"{{ optional }}\","
+                           "\"http://*.spin.internal\"")
+        "," COMPONENT("back", "\"https://{{ missing }}\"")
+        "," COMPONENT("old", "\"insecure:allow-all\"") "]}");
+    if (app == NULL)
+        return;
+    util_error *err = NULL;
+    spin_outbound_hosts *p =
+        spin_outbound_hosts_for_component(app, &app->components[0], variable, NULL, &err);
+    CHECK(p != NULL);
+    CHECK(spin_outbound_hosts_allows(p, "https", "api.example.com", 8443));
+    CHECK(!spin_outbound_hosts_allows(p, "https", "api.example.com", 443));
+    CHECK(spin_outbound_hosts_allows(p, "http", "back.spin.internal", 80));
+    CHECK(!spin_outbound_hosts_allows(p, "http", "other.spin.internal", 80));
+    spin_outbound_hosts_free(p);
+
+    CHECK(spin_outbound_hosts_for_component(app, &app->components[1], variable, NULL, &err) ==
+          NULL);
+    CHECK(err != NULL && strstr(err->msg, "component back") != NULL &&
+          strstr(err->msg, "missing") != NULL);
+    util_error_free(&err);
+    CHECK(spin_outbound_hosts_for_component(app, &app->components[2], variable, NULL, &err) ==
+          NULL);
+    CHECK(err != NULL && strstr(err->msg, "'insecure:allow-all' is not allowed") != NULL);
+    util_error_free(&err);
+    spin_locked_app_free(app);
+}
+
 int main(void)
 {
     RUN(test_default_and_explicit_ports);
@@ -287,5 +349,6 @@ int main(void)
     RUN(test_templates_may_resolve_to_nothing);
     RUN(test_refusals);
     RUN(test_refusals_are_worded_as_spin_words_them);
+    RUN(test_policy_of_a_locked_component);
     return TEST_SUMMARY();
 }

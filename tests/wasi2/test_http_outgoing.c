@@ -67,6 +67,8 @@ static int read_request(int fd, char *head, size_t head_cap, util_buf *body)
         end = strstr(head, "\r\n\r\n");
     }
     size_t head_len = (size_t)(end + 4 - head);
+    if (strncmp(head + strcspn(head, " "), " /noread ", 9) == 0)
+        return 0; /* the body stays unread */
     util_buf in = {0};
     util_buf_append(&in, head + head_len, len - head_len);
     head[head_len] = '\0';
@@ -112,7 +114,8 @@ static int read_request(int fd, char *head, size_t head_cap, util_buf *body)
 }
 
 /* GET /hello: a fixed body.  /echo: the method, the x-req header and the
- * body back.  /slow: no answer until the client gives up. */
+ * body back.  /slow: no answer until the client gives up.  /stall: part
+ * of the body, then nothing.  /noread: takes the head, never the body. */
 static void *serve_one(void *arg)
 {
     int fd = (int)(intptr_t)arg;
@@ -121,7 +124,17 @@ static void *serve_one(void *arg)
     if (read_request(fd, head, sizeof(head), &body) == 0) {
         char method[16] = "", path[256] = "";
         sscanf(head, "%15s %255s", method, path);
-        if (strcmp(path, "/slow") == 0) {
+        if (strcmp(path, "/stall") == 0) {
+            /* a head and 5 of the 100 bytes it promises, then silence */
+            static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nhello";
+            send_all(fd, part, strlen(part));
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            (void)poll(&p, 1, 20000);
+        } else if (strcmp(path, "/noread") == 0) {
+            /* until the client closes, reading nothing (POLLRDHUP: its FIN) */
+            struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+            (void)poll(&p, 1, 20000);
+        } else if (strcmp(path, "/slow") == 0) {
             struct pollfd p = {.fd = fd, .events = POLLIN};
             (void)poll(&p, 1, 20000); /* until the client closes */
         } else {
@@ -606,6 +619,86 @@ static void test_real_apps_importing_outgoing_handler_link(void)
     fixture_free(f);
 }
 
+/* A body that stops arriving: the bytes that came, then the stream's
+ * last-operation-failed once between-bytes-timeout passed. */
+static void test_between_bytes_timeout_fails_the_body(void)
+{
+    fixture *f = fixture_new(true);
+    component_val req = new_request(f, server_port, "/stall"), future, response, opts, r;
+    host_call(f->l, f->call, TYPES, "[constructor]request-options", NULL, 0, &opts);
+    component_val d = V_U64(200 * 1000 * 1000);
+    component_val args[2] = {V_BORROW(opts), some(&d)};
+    host_call(f->l, f->call, TYPES, "[method]request-options.set-between-bytes-timeout", args, 2,
+              &r);
+    CHECK_INT(send_request(f, req, &opts, &future), -1);
+    CHECK_INT(await_response(f, future, &response), -1);
+    component_val self = V_BORROW(response);
+    host_call(f->l, f->call, TYPES, "[method]incoming-response.consume", &self, 1, &r);
+    component_val body = *ok_of(&r);
+    component_val bself = V_BORROW(body);
+    host_call(f->l, f->call, TYPES, "[method]incoming-body.stream", &bself, 1, &r);
+    component_val stream = *ok_of(&r);
+    util_buf got = {0};
+    for (;;) {
+        component_val rargs[2] = {V_BORROW(stream), V_U64(65536)};
+        if (host_call(f->l, f->call, STREAMS, "[method]input-stream.blocking-read", rargs, 2,
+                      &r) < 0 ||
+            r.of.variant.disc != 0)
+            break;
+        util_buf_append(&got, r.of.variant.payload->of.list.raw, r.of.variant.payload->of.list.n);
+    }
+    CHECK(got.len == 5 && memcmp(got.data, "hello", 5) == 0);
+    /* stream-error.last-operation-failed, not closed */
+    CHECK(r.of.variant.disc == 1 && r.of.variant.payload->of.variant.disc == 0);
+    if (r.of.variant.disc == 1 && r.of.variant.payload->of.variant.disc == 0)
+        wasi2_error_free((wasi2_error *)r.of.variant.payload->of.variant.payload->of.resource.rep);
+    free(got.data);
+    wasi2_stream_release((wasi2_stream *)stream.of.resource.rep);
+    wasi2_http_incoming_body_free((wasi2_http_incoming_body *)body.of.resource.rep);
+    wasi2_http_outgoing_drop(f->t, &response);
+    fixture_free(f);
+}
+
+/* A server that stops taking the request body: the writes end (the
+ * stream closes) and the future gives connection-write-timeout. */
+static void test_server_not_reading_the_body_times_out(void)
+{
+    fixture *f = fixture_new(true);
+    component_val req = new_request(f, server_port, "/noread"), future, response, opts, r;
+    component_val post = {.kind = COMPONENT_VAL_VARIANT, .of.variant = {2, NULL}};
+    component_val args[2] = {V_BORROW(req), post};
+    host_call(f->l, f->call, TYPES, "[method]outgoing-request.set-method", args, 2, &r);
+    host_call(f->l, f->call, TYPES, "[constructor]request-options", NULL, 0, &opts);
+    component_val d = V_U64(300 * 1000 * 1000);
+    args[0] = V_BORROW(opts);
+    args[1] = some(&d);
+    host_call(f->l, f->call, TYPES, "[method]request-options.set-between-bytes-timeout", args, 2,
+              &r);
+    component_val self = V_BORROW(req);
+    host_call(f->l, f->call, TYPES, "[method]outgoing-request.body", &self, 1, &r);
+    component_val body = *ok_of(&r);
+    CHECK_INT(send_request(f, req, &opts, &future), -1);
+    component_val bself = V_BORROW(body);
+    host_call(f->l, f->call, TYPES, "[method]outgoing-body.write", &bself, 1, &r);
+    component_val stream = *ok_of(&r);
+    static char chunk[4096];
+    size_t written = 0;
+    for (; written < (256u << 20); written += sizeof(chunk)) {
+        component_val wargs[2] = {V_BORROW(stream), V_BYTES(chunk, sizeof(chunk))};
+        host_call(f->l, f->call, STREAMS, "[method]output-stream.blocking-write-and-flush", wargs,
+                  2, &r);
+        if (r.of.variant.disc != 0)
+            break;
+    }
+    CHECK(written < (256u << 20)); /* the writes ended */
+    CHECK(r.of.variant.disc == 1 && r.of.variant.payload->of.variant.disc == 1); /* closed */
+    wasi2_stream_release((wasi2_stream *)stream.of.resource.rep);
+    component_val fin[2] = {body, none()};
+    host_call(f->l, f->call, TYPES, "[static]outgoing-body.finish", fin, 2, &r);
+    CHECK_INT(await_response(f, future, &response), 10); /* connection-write-timeout */
+    fixture_free(f);
+}
+
 /* The same request through the -rc-2023-11-10 names, whose
  * request-options methods end in -ms. */
 static void test_rc_2023_11_10_names(void)
@@ -701,6 +794,124 @@ static void test_untrusted_certificate_is_a_certificate_error(void)
     CHECK_INT(system(rm), 0);
 }
 
+#ifdef FETCH_JS_WASM
+/* ---- end to end: a JS component's fetch() ----------------------------------------
+ *
+ * fetch_http_js.wasm (componentize-js, StarlingMonkey; built from
+ * fetch-http.js) POSTs "ping" with x-req: js to the URL in the request's
+ * x-target header and answers "<status> <x-test> <body>": the guest's own
+ * use of outgoing-request, the body stream, handle, the future's pollable
+ * and the response body, as a real SDK drives them. */
+
+typedef struct collected {
+    uint16_t status;
+    util_buf body;
+    bool finished;
+} collected;
+
+static ssize_t c_check_write(void *self)
+{
+    return 4096;
+}
+
+static ssize_t c_write(void *self, const void *buf, size_t len)
+{
+    if (buf)
+        util_buf_append(&((collected *)self)->body, buf, len);
+    return 0;
+}
+
+static void c_close(void *self)
+{
+}
+
+static const wasi2_stream_ops collect_ops = {
+    .name = "collector", .check_write = c_check_write, .write = c_write, .close = c_close};
+
+static int c_start(void *self, uint16_t status, const wasi2_http_field *headers, size_t n,
+                   const wasi2_stream_ops **body_ops, void **body_self)
+{
+    ((collected *)self)->status = status;
+    *body_ops = &collect_ops;
+    *body_self = self;
+    return 0;
+}
+
+static void c_finish(void *self, const wasi2_http_field *trailers, size_t n)
+{
+    ((collected *)self)->finished = true;
+}
+
+static void c_error(void *self, const char *code)
+{
+    fprintf(stderr, "responder error: %s\n", code);
+}
+
+static const wasi2_http_responder_ops collector = {c_start, c_finish, c_error};
+
+/* One request to the JS component, whose fetch goes to target. */
+static void js_fetch(const char *target, collected *c)
+{
+    wasi2_config cfg;
+    wasi2_config_init(&cfg);
+    cfg.stdin_fd = cfg.stdout_fd = -1;
+    cfg.outbound_allowed = allow_local;
+    cfg.deadline_ns = util_monotonic_ns() + 60ULL * 1000000000ULL;
+    util_error *err = NULL;
+    wasi2_ctx *ctx = wasi2_ctx_new(&cfg, &err);
+    component_linker *l = component_linker_new();
+    const wasi2_registration *reg = NULL;
+    if (ctx == NULL || wasi2_define_reg(l, NULL, &reg, &err) < 0)
+        abort();
+    char *data = NULL;
+    size_t len = 0;
+    component_pre *pre = NULL;
+    wasi2_http_handler *h = NULL;
+    if (util_read_file(FETCH_JS_WASM, &data, &len, &err) == 0)
+        pre = component_pre_new_take((uint8_t *)data, len, l, &err);
+    if (pre)
+        h = wasi2_http_handler_new(reg, pre, &err);
+    if (h == NULL)
+        fprintf(stderr, "fetch_http_js: %s\n", err ? err->msg : "?");
+    CHECK(h != NULL);
+    util_error_free(&err);
+    if (h) {
+        wasi2_http_field hdr = {"x-target", (const uint8_t *)target, strlen(target)};
+        wasi2_http_incoming req = {.method = "GET", .scheme = "http",
+                                   .authority = "localhost:3000", .path_with_query = "/",
+                                   .headers = &hdr, .nheaders = 1};
+        wasm_result res = {0};
+        wasm_store *store = wasm_store_new(NULL);
+        component_instance *inst = component_instantiate(pre, store, ctx, &res);
+        CHECK(inst != NULL);
+        if (inst) {
+            int rc = wasi2_http_handle(h, inst, &req, &collector, c, &res);
+            if (rc < 0)
+                fprintf(stderr, "handle: %s\n%s\n", res.message, res.backtrace);
+            CHECK_INT(rc, 0);
+            component_instance_free(inst);
+        }
+        wasm_store_free(store);
+    }
+    wasi2_http_handler_free(h);
+    component_pre_free(pre);
+    component_linker_free(l);
+    wasi2_ctx_free(ctx);
+    util_buf_append(&c->body, "", 1);
+}
+
+static void test_js_component_fetches(void)
+{
+    cleanup_free char *url = util_xasprintf("http://127.0.0.1:%u/echo", server_port);
+    collected c = {0};
+    js_fetch(url, &c);
+    CHECK_INT(c.status, 200);
+    CHECK_STR(c.body.data, "200 yes POST js ping");
+    CHECK(c.finished);
+    free(c.body.data);
+}
+#endif
+
 int main(void)
 {
     util_error *err = NULL;
@@ -719,7 +930,12 @@ int main(void)
     RUN(test_post_streams_the_body);
     RUN(test_connection_refused);
     RUN(test_first_byte_timeout_ends_the_request);
+    RUN(test_between_bytes_timeout_fails_the_body);
+    RUN(test_server_not_reading_the_body_times_out);
     RUN(test_rc_2023_11_10_names);
+#ifdef FETCH_JS_WASM
+    RUN(test_js_component_fetches);
+#endif
     RUN(test_tls_to_a_plain_server_is_a_protocol_error);
     RUN(test_untrusted_certificate_is_a_certificate_error);
     return TEST_SUMMARY();

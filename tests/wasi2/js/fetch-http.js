@@ -1,0 +1,14 @@
+// wasi:http client: fetches the URL named by the x-target request header
+// (POST "ping" with x-req: js) and answers with what came back.
+addEventListener('fetch', (event) => {
+  event.respondWith((async () => {
+    const target = event.request.headers.get('x-target');
+    try {
+      const r = await fetch(target, { method: 'POST', body: 'ping', headers: { 'x-req': 'js' } });
+      const text = await r.text();
+      return new Response(`${r.status} ${r.headers.get('x-test')} ${text}`, { status: 200 });
+    } catch (e) {
+      return new Response(`fetch failed: ${e}`, { status: 502 });
+    }
+  })());
+});
