@@ -57,3 +57,41 @@ endfunction()
 function(add_wat_component name src)
   wat_rule(${name} ${src} jco)
 endfunction()
+
+# add_c_component(NAME SOURCE WIT_DIR WORLD) builds a component from C
+# written against the canonical ABI (no libc, no adapter): clang-14 makes
+# the core module (bulk memory: memcpy is memory.copy), `jco embed` adds the WIT world of WIT_DIR/world.wit
+# (its deps: jco's WASI 0.2.12 packages; cmake/jco_root_preopen.mjs lets
+# jco read them) and `jco new` wraps it.  The
+# result is ${WASM_OUTPUT_DIR}/NAME.wasm, target wasm-NAME.
+set(JCO_WASI_WIT ${CMAKE_SOURCE_DIR}/.tools/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12)
+
+function(add_c_component name src wit_dir world)
+  if(NOT JCO)
+    message(FATAL_ERROR "jco not found: run scripts/install-deps.sh (it installs it into .tools/)")
+  endif()
+  find_program(NODE_FOR_JCO node REQUIRED)
+  get_filename_component(jco_script ${JCO} REALPATH)
+  set(in ${CMAKE_CURRENT_SOURCE_DIR}/${src})
+  set(world_wit ${CMAKE_CURRENT_SOURCE_DIR}/${wit_dir}/world.wit)
+  set(work ${CMAKE_CURRENT_BINARY_DIR}/${name}.component)
+  set(core ${work}/core.wasm)
+  set(out ${WASM_OUTPUT_DIR}/${name}.wasm)
+  file(MAKE_DIRECTORY ${work})
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E rm -rf ${work}/wit
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${work}/wit/deps
+    COMMAND ${CMAKE_COMMAND} -E copy ${world_wit} ${work}/wit/world.wit
+    COMMAND ${CMAKE_COMMAND} -E copy_directory ${JCO_WASI_WIT} ${work}/wit/deps
+    COMMAND ${WASM_CC} --target=wasm32 -O2 -mbulk-memory -Wall -Wextra -nostdlib -Wl,--no-entry
+            -o ${core} ${in}
+    COMMAND ${NODE_FOR_JCO} --import ${CMAKE_SOURCE_DIR}/cmake/jco_root_preopen.mjs ${jco_script}
+            embed --wit ${work}/wit -n ${world} -o embedded.wasm core.wasm
+    COMMAND ${JCO} new embedded.wasm -o component.wasm
+    COMMAND ${CMAKE_COMMAND} -E copy component.wasm ${out}
+    DEPENDS ${in} ${world_wit}
+    WORKING_DIRECTORY ${work}
+    COMMENT "Building component ${name}.wasm from ${src}"
+    VERBATIM)
+  add_custom_target(wasm-${name} ALL DEPENDS ${out})
+endfunction()

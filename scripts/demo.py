@@ -3,8 +3,8 @@
 
 Steps (all local; nothing is downloaded):
   1. package the example app the build assembles in <build>/apps/spin-wagi
-     (examples/spin-wagi/spin.toml beside the Wagi programs and static files
-     it names) as an OCI image with entrypoint "/", like a `FROM scratch`
+     (examples/spin-wagi/spin.toml beside the Wagi programs, the wasi:http
+     component and the static files it names) as an OCI image with entrypoint "/", like a `FROM scratch`
      Spin image;
   2. start a private containerd 1.6 whose PATH holds our containerd-shim-spin-v2;
   3. `ctr run --net-host --runtime io.containerd.spin.v2` the image with
@@ -91,6 +91,7 @@ def main():
                     print("demo: the app did not start listening; containerd log:\n" + c.log())
                     return 1
                 for path, data in (("/hello", None), ("/api/echo?x=1", "posted body"),
+                                   ("/component/hi?lang=c", None),
                                    ("/static/data/answer.json", None), ("/nowhere", None),
                                    ("/.well-known/spin/health", None)):
                     url = f"http://127.0.0.1:{args.port}{path}"

@@ -263,6 +263,10 @@ def test_routes_answer_and_unknown_path_is_404(ctx):
         assert status == 404, (status, body)
         status, body = t.request("GET", "/api/status/418")
         assert status == 418, (status, body)
+        # the example's wasi:http component, beside its Wagi programs
+        status, body = t.request("GET", "/component/hi?lang=c")
+        assert (status, body) == (200, b"Hello from a wasi:http component in C!\n"
+                                       b"method: GET\npath: /component/hi?lang=c\n"), (status, body)
 
 
 def test_wasi_http_components_answer(ctx):
