@@ -279,6 +279,50 @@ static int outcome(const spin_component_runtime *comp, const exchange *x, int rc
     return SPIN_EXEC_FAILED;
 }
 
+/* What became of one call of the guest. */
+typedef struct guest_run {
+    int rc;            /* wasi2_http_handle's, -1 if it was not called */
+    bool instantiated;
+    bool cancelled;    /* through the request's job */
+    wasm_result res;
+} guest_run;
+
+/* A fresh store (memory cap, deadline, in reach of the cancel hook) and
+ * instance for one request, its Spin host API context, and the call. */
+static void run_in_fresh_instance(const wasi_http_executor *w, const spin_component_runtime *comp,
+                                  const spin_http_request *req, wasi2_ctx *ctx,
+                                  const wasi2_http_incoming *in, exchange *x, guest_run *run)
+{
+    wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes};
+    wasm_store *store = wasm_store_new(&sc);
+    if (req->deadline_ns)
+        wasm_store_set_deadline(store, req->deadline_ns);
+    wasm_result_init(&run->res);
+    run->rc = -1;
+    run->cancelled = req->job && spin_http_job_on_cancel(req->job, interrupt_store, store) != 0;
+    if (run->cancelled) {
+        wasm_store_free(store);
+        return;
+    }
+    spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
+    spin_instance_data data = {.wasi2 = ctx, .api = api};
+    uint64_t t0 = util_monotonic_ns();
+    component_instance *inst = component_instantiate(comp->pre, store, &data, &run->res);
+    if (inst) {
+        run->instantiated = true;
+        run->rc = wasi2_http_handle(w->handler, inst, in, &responder_ops, x, &run->res);
+        component_instance_free(inst);
+    }
+    util_log_debug("wasi-http: component '%s' ran in %.3f ms", comp->id,
+                   (double)(util_monotonic_ns() - t0) / 1e6);
+    if (req->job) {
+        spin_http_job_clear_cancel(req->job);
+        run->cancelled = spin_http_job_cancelled(req->job) != 0;
+    }
+    wasm_store_free(store);
+    spinapi_ctx_free(api);
+}
+
 static int wasi_http_handle(void *self, const spin_component_runtime *comp,
                             const spin_http_request *req, const spin_route_match *m,
                             spin_http_response *resp, util_error **err)
@@ -306,37 +350,12 @@ static int wasi_http_handle(void *self, const spin_component_runtime *comp,
         .body_self = &x,
     };
 
-    wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes};
-    wasm_store *store = wasm_store_new(&sc);
-    if (req->deadline_ns)
-        wasm_store_set_deadline(store, req->deadline_ns);
-    wasm_result res;
-    wasm_result_init(&res);
-    bool cancelled = req->job && spin_http_job_on_cancel(req->job, interrupt_store, store) != 0;
-    spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
-    bool instantiated = false;
-    int rc = -1;
-    if (!cancelled) {
-        spin_instance_data data = {.wasi2 = ctx, .api = api};
-        uint64_t t0 = util_monotonic_ns();
-        component_instance *inst = component_instantiate(comp->pre, store, &data, &res);
-        if (inst) {
-            instantiated = true;
-            rc = wasi2_http_handle(w->handler, inst, &in, &responder_ops, &x, &res);
-            component_instance_free(inst);
-        }
-        util_log_debug("wasi-http: component '%s' ran in %.3f ms", comp->id,
-                       (double)(util_monotonic_ns() - t0) / 1e6);
-        if (req->job) {
-            spin_http_job_clear_cancel(req->job);
-            cancelled = spin_http_job_cancelled(req->job) != 0;
-        }
-    }
+    guest_run run = {0};
+    run_in_fresh_instance(w, comp, req, ctx, &in, &x, &run);
     bool deadline_hit = wasi2_ctx_deadline_hit(ctx);
-    wasm_store_free(store);
-    spinapi_ctx_free(api);
     wasi2_ctx_free(ctx);
-    int result = outcome(comp, &x, rc, instantiated, &res, cancelled, deadline_hit, err);
+    int result = outcome(comp, &x, run.rc, run.instantiated, &run.res, run.cancelled,
+                         deadline_hit, err);
     if (result != 0)
         spin_http_response_clear(resp);
     free(x.error_code);

@@ -294,6 +294,21 @@ def test_a_guest_past_the_request_deadline_gets_504():
     assert "Component 'loop' (route /loop) did not answer GET /loop" in "".join(up.err)
 
 
+def test_max_instance_memory_caps_each_instance():
+    """The JS hello needs tens of MiB of linear memory, c-http one page: with
+    SPIN_MAX_INSTANCE_MEMORY at 4 MiB the one cannot start (500, the
+    setting named in the log) and the other serves."""
+    app = [("js-hello", "/js", real("cjs023-hello-http.wasm"), {}),
+           ("c-http", "/ok", real("c-http.wasm"), {})]
+    with tempfile.TemporaryDirectory() as tmp, \
+            Up(write_app(tmp, app), env={"SPIN_MAX_INSTANCE_MEMORY": str(4 << 20)}) as up:
+        assert up.request("GET", "/js")[0] == 500
+        assert up.request("GET", "/ok")[0] == 200
+        up.stop()
+    err = "".join(up.err)
+    assert "component 'js-hello'" in err and "SPIN_MAX_INSTANCE_MEMORY" in err, err
+
+
 def test_the_guest_of_a_client_that_went_away_is_stopped():
     """With an hour's deadline, only the request's cancel hook can stop a
     looping guest: once every worker's client hung up, the workers must be
