@@ -190,6 +190,8 @@ static int run_component(const spin_component_runtime *comp, const spin_http_req
     if (!ctx)
         return SPIN_EXEC_FAILED;
     spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
+    if (api)
+        spinapi_ctx_set_deadline(api, req->deadline_ns);
     spin_instance_data data = {.wasi2 = ctx, .api = api};
     wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes};
     wasm_store *store = wasm_store_new(&sc);

@@ -125,6 +125,11 @@ spinapi_ctx *spinapi_ctx_new(spinapi_component *c)
     return ctx;
 }
 
+void spinapi_ctx_set_deadline(spinapi_ctx *ctx, uint64_t monotonic_ns)
+{
+    ctx->deadline_ns = monotonic_ns;
+}
+
 void spinapi_ctx_free(spinapi_ctx *ctx)
 {
     if (ctx == NULL)

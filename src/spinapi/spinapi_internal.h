@@ -47,6 +47,7 @@ struct spinapi_component {
 
 struct spinapi_ctx {
     spinapi_component *c;
+    uint64_t deadline_ns; /* 0 = none */
     struct spinapi_kv *v1_stores[SPINAPI_V1_TABLE_SIZE];
     spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
 };
@@ -131,8 +132,9 @@ int spinapi_sql_open(spinapi_ctx *ctx, const char *label, size_t len, spinapi_db
 /* sqlite's types (error, value, row-result, query-result) in `iface`. */
 int spinapi_define_sqlite_types(component_linker *l, const char *iface, util_error **err);
 /* sqlite's execute on an open database, shared by every version. */
-int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val *statement,
-                        const component_val *params, component_val *result);
+int spinapi_sql_execute(component_call *call, const spinapi_ctx *ctx, spinapi_db *d,
+                        const component_val *statement, const component_val *params,
+                        component_val *result);
 
 /* The destructors of a store / bucket handle and of a cas. */
 void spinapi_kv_handle_free(uintptr_t rep);
