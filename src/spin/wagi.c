@@ -35,6 +35,7 @@
 #include "wasi.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -101,8 +102,29 @@ static int scratch_fd(int *slot, const char *name, bool empty, util_error **err)
     return *slot;
 }
 
-/* The guest's output is what lies before the file position it left. */
-static int read_output(int fd, util_buf *out, util_error **err)
+/* A component's stdout is a WASI 0.2 stream over a descriptor, which has
+ * no stdout_limit: its limit is the file's.  Each request gets a fresh
+ * memfd sized to the limit (sparse: no page until written) and sealed
+ * against growing, so a write past the limit fails in the guest instead of
+ * taking the host's memory; an output that reaches the limit is refused
+ * as one that exceeds it.  Closing it gives every page back. */
+static int capped_stdout(util_error **err)
+{
+    int fd = memfd_create("wagi-stdout-capped", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return util_error_set(err, errno, "memfd_create");
+    if (ftruncate(fd, (off_t)WAGI_MAX_OUTPUT) < 0 || fcntl(fd, F_ADD_SEALS, F_SEAL_GROW) < 0) {
+        int e = errno;
+        close(fd);
+        return util_error_set(err, e, "capping the guest's stdout");
+    }
+    return fd;
+}
+
+/* The guest's output is what lies before the file position it left;
+ * `capped`: the file is capped_stdout's, where reaching the limit means
+ * passing it. */
+static int read_output(int fd, bool capped, util_buf *out, util_error **err)
 {
     off_t end = lseek(fd, 0, SEEK_CUR);
     struct stat st;
@@ -111,7 +133,7 @@ static int read_output(int fd, util_buf *out, util_error **err)
     /* Past the end of what was written there is nothing to read. */
     if (end > st.st_size)
         end = st.st_size;
-    if ((uint64_t)end > WAGI_MAX_OUTPUT)
+    if ((uint64_t)end > WAGI_MAX_OUTPUT || (capped && (uint64_t)end == WAGI_MAX_OUTPUT))
         return util_error_set(err, 0,
                               "the guest's stdout (%lld bytes) exceeds the %zu MiB limit",
                               (long long)end, WAGI_MAX_OUTPUT >> 20);
@@ -199,14 +221,14 @@ static int outcome_to_result(const spin_component_runtime *comp,
     return SPIN_EXEC_FAILED;
 }
 
-static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime *comp,
-                    const spin_http_request *req, const spin_route_match *m,
-                    spin_http_response *resp, util_error **err)
+static int wagi_run(wagi_executor *w, scratch *sc, int capped_fd,
+                    const spin_component_runtime *comp, const spin_http_request *req,
+                    const spin_route_match *m, spin_http_response *resp, util_error **err)
 {
     int in_fd = scratch_fd(&sc->in_fd, "wagi-stdin", false, err);
     if (in_fd < 0)
         return SPIN_EXEC_FAILED;
-    int out_fd = scratch_fd(&sc->out_fd, "wagi-stdout", true, err);
+    int out_fd = capped_fd >= 0 ? capped_fd : scratch_fd(&sc->out_fd, "wagi-stdout", true, err);
     if (out_fd < 0 || fill_stdin(in_fd, req, err) < 0)
         return SPIN_EXEC_FAILED;
 
@@ -266,7 +288,7 @@ static int wagi_run(wagi_executor *w, scratch *sc, const spin_component_runtime 
         return rc;
 
     util_buf out = {0};
-    if (read_output(out_fd, &out, err) < 0) {
+    if (read_output(out_fd, capped_fd >= 0, &out, err) < 0) {
         util_buf_free(&out);
         return SPIN_EXEC_FAILED;
     }
@@ -285,7 +307,12 @@ static int wagi_handle(void *self, const spin_component_runtime *comp,
                        spin_http_response *resp, util_error **err)
 {
     scratch *sc = thread_scratch();
-    int rc = wagi_run(self, sc, comp, req, m, resp, err);
+    int capped_fd = -1;
+    if (comp->pre && (capped_fd = capped_stdout(err)) < 0)
+        return SPIN_EXEC_FAILED;
+    int rc = wagi_run(self, sc, capped_fd, comp, req, m, resp, err);
+    if (capped_fd >= 0)
+        close(capped_fd);
     release_scratch(sc);
     return rc;
 }

@@ -59,10 +59,15 @@ component = "c-http"
 [[trigger.http]]
 route = "/rust"
 component = "rust-hello"
+[[trigger.http]]
+route = "/..."
+component = "itty"
 [component.c-http]
 source = "c-http.wasm"
 [component.rust-hello]
 source = "hello_wasi_http.wasm"
+[component.itty]
+source = "itty.wasm"
 """
 
 
@@ -72,6 +77,7 @@ def make_component_image(work, c, name):
     shutil.copy(os.path.join(REAL, "c-http.wasm"), os.path.join(root, "c-http.wasm"))
     shutil.copy(os.path.join(REAL, "gh-runwasi-hello_wasi_http.rust.wasm"),
                 os.path.join(root, "hello_wasi_http.wasm"))
+    shutil.copy(os.path.join(REAL, "spin-http-js-itty.wasm"), os.path.join(root, "itty.wasm"))
     with open(os.path.join(root, "spin.toml"), "w") as f:
         f.write(COMPONENTS_MANIFEST)
     tar = root + ".tar"
@@ -267,8 +273,14 @@ def test_wasi_http_components_answer(ctx):
                                                                            t.output())
         status, body = t.request("GET", "/rust")
         assert (status, body) == (200, b"Hello, this is your first wasi:http/proxy world!\n")
+        # Spin's http-js template app (itty router), a fresh instance each.
+        for _ in range(2):
+            status, body = t.request("GET", "/")
+            assert (status, body) == (200, b"Hello, Spin!"), (status, body, t.output())
+        status, body = t.request("GET", "/hello/world")
+        assert (status, body) == (200, b'"Hello, world!"'), (status, body)
         status, body = t.request("GET", "/nowhere")
-        assert status == 404, (status, body)
+        assert (status, body) == (404, b'{"status":404,"error":"Not Found"}'), (status, body)
 
 
 def test_refused_requests_reach_the_container_log(ctx):

@@ -99,6 +99,9 @@ class Up:
             self.proc.kill()
             raise AssertionError("up did not exit after SIGTERM")
         time.sleep(0.1)  # the drain threads read the last lines
+        err = "".join(self.err)
+        # Under the sanitizer build, a report fails the test that made it.
+        assert "Sanitizer" not in err and "runtime error:" not in err, err
         return rc
 
     def __enter__(self):
@@ -132,6 +135,7 @@ def up_fails(app):
     r = subprocess.run([SHIM, "up", "--from", app, "--listen", f"127.0.0.1:{free_port()}"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode != 0, f"expected a start-up error, got rc=0: {r.stdout}"
+    assert "Sanitizer" not in r.stderr and "runtime error:" not in r.stderr, r.stderr
     return r.stderr
 
 
@@ -374,7 +378,14 @@ def test_wagi_runs_a_component_command():
         # A non-zero exit is a 500; the next request is served.
         assert up.request("GET", "/w/x?fail")[0] == 500
         assert up.request("GET", "/w/again")[0] == 200
+        # Output past the 256 MiB limit fails in the guest and is a 500.
+        assert up.request("GET", "/w/x?flood", timeout=120)[0] == 500
+        assert up.request("GET", "/w/again")[0] == 200
         up.stop()
+    assert "exceeds the 256 MiB limit" in "".join(up.err), up.err
+    # ... and the host never held more than the limit: the writes past it failed.
+    flood = [l for l in up.err if l.startswith("flood: ")]
+    assert len(flood) == 1 and int(flood[0].split()[1]) < 256, flood
     # (The preview1 adapter turns exit(3) into wasi:cli/exit(err), code 1.)
     assert "the guest exited with code 1" in "".join(up.err), up.err
 
