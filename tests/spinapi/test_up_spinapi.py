@@ -76,8 +76,14 @@ class Up:
         return r.status, body
 
     def stop(self):
+        """Stops the server; a sanitizer report in its output (ASan build)
+        fails the test."""
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.log.seek(0)
+        out = self.log.read()
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            assert mark not in out, out
 
     def __enter__(self):
         return self
