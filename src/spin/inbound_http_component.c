@@ -18,6 +18,7 @@
  */
 #include "component.h"
 #include "inbound_http.h"
+#include "spinapi.h"
 #include "wasi2.h"
 
 #include <string.h>
@@ -188,7 +189,10 @@ static int run_component(const spin_component_runtime *comp, const spin_http_req
     wasi2_ctx *ctx = wasi2_ctx_new(&cfg, err);
     if (!ctx)
         return SPIN_EXEC_FAILED;
-    spin_instance_data data = {.wasi2 = ctx, .api = NULL};
+    spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
+    if (api)
+        spinapi_ctx_set_deadline(api, req->deadline_ns);
+    spin_instance_data data = {.wasi2 = ctx, .api = api};
     wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes};
     wasm_store *store = wasm_store_new(&sc);
     if (req->deadline_ns)
@@ -213,6 +217,7 @@ static int run_component(const spin_component_runtime *comp, const spin_http_req
         }
     }
     wasm_store_free(store);
+    spinapi_ctx_free(api);
     wasi2_ctx_free(ctx);
     return rc;
 }

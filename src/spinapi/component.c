@@ -10,12 +10,13 @@
  * Spin opens the connection on first use too).  Handles the guest holds
  * (stores, buckets, connections) point at the component's backends; the
  * component outlives every instance, so they stay valid until dropped.
+ * An in-memory backend (no state dir) is the component's own: components
+ * of one app share a store only through a file, where Spin's process would
+ * share the memory one too.
  */
 #include "spinapi_internal.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* ---- configuration ---------------------------------------------------- */
 
@@ -124,6 +125,11 @@ spinapi_ctx *spinapi_ctx_new(spinapi_component *c)
     return ctx;
 }
 
+void spinapi_ctx_set_deadline(spinapi_ctx *ctx, uint64_t monotonic_ns)
+{
+    ctx->deadline_ns = monotonic_ns;
+}
+
 void spinapi_ctx_free(spinapi_ctx *ctx)
 {
     if (ctx == NULL)
@@ -156,15 +162,11 @@ bool spinapi_allowed(char *const *allowed, size_t n, const char *label, size_t l
 static int make_parent_dirs(const char *path, util_error **err)
 {
     cleanup_free char *dir = util_xstrdup(path);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-            return util_error_set(err, errno, "creating directory %s", dir);
-        *p = '/';
-    }
-    return 0;
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    return util_mkdir_p(dir, 0755, err);
 }
 
 /* An SQL statement on a fresh connection; -1 with SQLite's message. */

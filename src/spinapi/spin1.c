@@ -204,10 +204,11 @@ static int sql_open(component_call *call, void *env, const component_val *args, 
 static int sql_execute(component_call *call, void *env, const component_val *args,
                        size_t nargs, component_val *result)
 {
-    spinapi_db *db = connection_of(spinapi_host_ctx(env, call), &args[0]);
+    spinapi_ctx *ctx = spinapi_host_ctx(env, call);
+    spinapi_db *db = connection_of(ctx, &args[0]);
     if (db == NULL)
         return spinapi_err(call, SQL1_INVALID_CONNECTION, NULL, result);
-    return spinapi_sql_execute(call, db, &args[1], &args[2], result);
+    return spinapi_sql_execute(call, ctx, db, &args[1], &args[2], result);
 }
 
 static int sql_close(component_call *call, void *env, const component_val *args, size_t nargs,

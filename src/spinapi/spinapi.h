@@ -72,6 +72,11 @@ void spinapi_component_free(spinapi_component *c);
 /* Per instance; the component outlives it. */
 spinapi_ctx *spinapi_ctx_new(spinapi_component *c);
 void spinapi_ctx_free(spinapi_ctx *ctx);
+/* The instance's deadline (CLOCK_MONOTONIC ns; 0 = none, the default): an
+ * SQL statement the guest runs stops when it passes (sqlite's error
+ * io("interrupted")), so a runaway query cannot outlive its request, as
+ * Wasm code cannot. */
+void spinapi_ctx_set_deadline(spinapi_ctx *ctx, uint64_t monotonic_ns);
 
 /* Registers every host API interface in `l`.  Host functions find their
  * context as get_ctx(component_call_data(call)). */

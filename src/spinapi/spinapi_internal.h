@@ -47,6 +47,7 @@ struct spinapi_component {
 
 struct spinapi_ctx {
     spinapi_component *c;
+    uint64_t deadline_ns; /* 0 = none */
     struct spinapi_kv *v1_stores[SPINAPI_V1_TABLE_SIZE];
     spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
 };
@@ -119,8 +120,8 @@ typedef struct spinapi_kv {
     char *store; /* the label */
 } spinapi_kv;
 
-/* Opening a store by label for a context: OPEN_* and *out (freed with
- * spinapi_kv_handle_free) on success. */
+/* Opening a store by label for a context: SPINAPI_OPEN_*, and on success
+ * *out (freed with spinapi_kv_handle_free). */
 enum { SPINAPI_OPEN_OK, SPINAPI_OPEN_ACCESS_DENIED, SPINAPI_OPEN_NO_SUCH_STORE,
        SPINAPI_OPEN_FAILED };
 int spinapi_kv_open(spinapi_ctx *ctx, const char *label, size_t len, spinapi_kv **out,
@@ -131,8 +132,9 @@ int spinapi_sql_open(spinapi_ctx *ctx, const char *label, size_t len, spinapi_db
 /* sqlite's types (error, value, row-result, query-result) in `iface`. */
 int spinapi_define_sqlite_types(component_linker *l, const char *iface, util_error **err);
 /* sqlite's execute on an open database, shared by every version. */
-int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val *statement,
-                        const component_val *params, component_val *result);
+int spinapi_sql_execute(component_call *call, const spinapi_ctx *ctx, spinapi_db *d,
+                        const component_val *statement, const component_val *params,
+                        component_val *result);
 
 /* The destructors of a store / bucket handle and of a cas. */
 void spinapi_kv_handle_free(uintptr_t rep);
@@ -154,10 +156,12 @@ int spinapi_kv_increment(const spinapi_kv *kv, const char *key, size_t keylen, i
 int spinapi_kv_swap(const spinapi_kv *kv, const char *key, size_t keylen, const uint8_t *old,
                     size_t oldlen, bool had_old, const uint8_t *value, size_t len, bool *swapped,
                     util_error **err);
-/* Runs fn inside one transaction (batch operations). */
+/* One transaction under the backend's lock (batch operations): begin
+ * locks and starts it; commit (ok) or rolls back (!ok), and unlocks. */
 int spinapi_kv_begin(const spinapi_kv *kv, util_error **err);
 int spinapi_kv_commit(const spinapi_kv *kv, bool ok, util_error **err);
-/* The unlocked variants of set/delete/get, for use between begin and commit. */
+/* set/delete/get for use between begin and commit (the lock is held).
+ * get with call NULL only tells whether the key exists. */
 int spinapi_kv_set_locked(const spinapi_kv *kv, const char *key, size_t keylen,
                           const uint8_t *value, size_t len, util_error **err);
 int spinapi_kv_delete_locked(const spinapi_kv *kv, const char *key, size_t keylen,

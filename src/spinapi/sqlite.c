@@ -263,8 +263,15 @@ static int execute_locked(component_call *call, spinapi_db *d, const component_v
     return spinapi_variant(call, 0, &qr, result);
 }
 
-int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val *statement,
-                        const component_val *params, component_val *result)
+/* SQLite's progress handler: non-zero stops the statement (SQLITE_INTERRUPT). */
+static int past_deadline(void *deadline)
+{
+    return util_monotonic_ns() >= *(const uint64_t *)deadline;
+}
+
+int spinapi_sql_execute(component_call *call, const spinapi_ctx *ctx, spinapi_db *d,
+                        const component_val *statement, const component_val *params,
+                        component_val *result)
 {
     util_error *err = NULL;
     if (spinapi_db_acquire(d, &err) < 0) {
@@ -272,7 +279,13 @@ int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val
         util_error_free(&err);
         return rc;
     }
+    /* The connection is shared: the handler is this call's, under the lock. */
+    uint64_t deadline = ctx->deadline_ns;
+    if (deadline)
+        sqlite3_progress_handler(d->db, 1000, past_deadline, &deadline);
     int rc = execute_locked(call, d, statement, params, result);
+    if (deadline)
+        sqlite3_progress_handler(d->db, 0, NULL, NULL);
     spinapi_db_release(d);
     return rc;
 }
@@ -280,8 +293,8 @@ int spinapi_sql_execute(component_call *call, spinapi_db *d, const component_val
 static int execute(component_call *call, void *env, const component_val *args, size_t nargs,
                    component_val *result)
 {
-    return spinapi_sql_execute(call, (spinapi_db *)args[0].of.resource.rep, &args[1], &args[2],
-                               result);
+    return spinapi_sql_execute(call, spinapi_host_ctx(env, call),
+                               (spinapi_db *)args[0].of.resource.rep, &args[1], &args[2], result);
 }
 
 static int last_insert_rowid(component_call *call, void *env, const component_val *args,

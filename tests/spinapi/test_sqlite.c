@@ -229,6 +229,27 @@ static void test_v3_rowid_and_changes(void)
     fixture_free(f);
 }
 
+/* A query that would never end stops at the instance's deadline with
+ * io("interrupted"), and the connection serves the next statement (the
+ * handler is gone with the call).  Asserts only that it ends. */
+static void test_runaway_query_stops_at_deadline(void)
+{
+    fixture *f = sql_fixture(NULL);
+    char buf[128];
+    spinapi_ctx_set_deadline(f->ctx, util_monotonic_ns() + 200 * 1000000ull);
+    component_val c = open_db(f, SQL2, "default");
+    component_val r = exec(f, SQL2, &c,
+                           "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) "
+                           "SELECT count(*) FROM n",
+                           NULL, 0);
+    CHECK_INT(err_case(&r), IO);
+    CHECK_STR(err_text(&r, buf, sizeof(buf)), "interrupted");
+    spinapi_ctx_set_deadline(f->ctx, 0);
+    r = exec(f, SQL2, &c, "SELECT 1", NULL, 0);
+    CHECK(is_ok(&r));
+    fixture_free(f);
+}
+
 int main(void)
 {
     RUN(test_conformance_sequence);
@@ -237,5 +258,6 @@ int main(void)
     RUN(test_open_refusals);
     RUN(test_attach_file_denied);
     RUN(test_v3_rowid_and_changes);
+    RUN(test_runaway_query_stops_at_deadline);
     return TEST_SUMMARY();
 }

@@ -4,7 +4,9 @@ rendered variable, is refused a store it does not list, and counts in the
 "default" key-value store, which lives in <app>/.spin/sqlite_key_value.db
 (as with `spin up`) with Spin's table layout and survives a restart; a
 runtime config moves the store; a store label nobody defines stops the app
-at start with Spin's message.
+at start with Spin's message.  A real Rust component (Spin's historical
+sqlite test, wasi:http rc-2023-10-18 + fermyon:spin/sqlite@2.0.0) runs its
+checks against <app>/.spin/sqlite_db.db through the wasi:http executor.
 """
 import http.client
 import os
@@ -19,6 +21,8 @@ from harness import free_port, run_tests  # noqa: E402
 
 SHIM = os.environ["SHIM_BIN"]
 COUNTER = os.path.join(os.environ["WASM_DIR"], "spinapi_kv_counter.wasm")
+SQLITE_RC = os.path.join(os.environ["SHARED_DIR"], "corpora", "components", "real",
+                         "gh-spin-hist-test-sqlite.http-rc20231018.wasm")
 
 
 def write_app(tmp, stores='["default"]'):
@@ -72,8 +76,14 @@ class Up:
         return r.status, body
 
     def stop(self):
+        """Stops the server; a sanitizer report in its output (ASan build)
+        fails the test."""
         self.proc.terminate()
         self.proc.wait(timeout=30)
+        self.log.seek(0)
+        out = self.log.read()
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            assert mark not in out, out
 
     def __enter__(self):
         return self
@@ -138,6 +148,44 @@ def test_bad_runtime_config_refused_at_start():
                            env=dict(os.environ, SPIN_RUNTIME_CONFIG_FILE=rc))
         assert r.returncode != 0
         assert f"{rc}:3: [key_value_store.default] unknown key 'paht'" in r.stderr, r.stderr
+
+
+def test_real_sqlite_component():
+    """The component checks: open("forbidden") is access-denied, open("default")
+    works, `SELECT * FROM testdata WHERE key = ?` with "my_key" gives one row of
+    two columns; then it asserts the key column is "hello", which no row with
+    key "my_key" can satisfy (the test as Spin shipped it), so it panics there:
+    reaching that assertion is what proves the steps before it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "spin.toml"), "w") as f:
+            f.write(f"""spin_manifest_version = 2
+[application]
+name = "sqlite-rc"
+[[trigger.http]]
+route = "/..."
+component = "sqlite"
+[component.sqlite]
+source = "{SQLITE_RC}"
+sqlite_databases = ["default"]
+""")
+        with Up(tmp) as up:
+            status, body = up.get()
+            assert status == 500 and 'Error::Io("no such table: testdata")' in body, body
+            up.stop()
+        db = os.path.join(tmp, ".spin", "sqlite_db.db")
+        con = sqlite3.connect(db)
+        con.execute("CREATE TABLE testdata(key TEXT NOT NULL, value TEXT NOT NULL)")
+        con.execute("INSERT INTO testdata VALUES ('my_key', 'my_value'), ('other', 'x')")
+        con.commit()
+        con.close()
+        with Up(tmp) as up:
+            status, _ = up.get()
+            up.stop()
+            up.log.seek(0)
+            log = up.log.read()
+        assert status == 500
+        assert 'assertion failed: matches!(fetched_key, Value :: Text(t) if t == \\"hello\\")' \
+            in log, log
 
 
 if __name__ == "__main__":
