@@ -205,6 +205,8 @@ static void run(wasi2_http_local *l)
     };
     int rc = l->ctx->local_request(l->ctx->local_self, &in, &responder, l);
     free(fields);
+    if (rc == WASI2_HTTP_LOCAL_PASS) /* it said local before: it took nothing */
+        reader_close(body);
     if (l->done)
         return;
     if (rc == WASI2_HTTP_LOCAL_LOOP_DETECTED)
