@@ -182,5 +182,9 @@ bool spin_http_trigger_fast(void *ctx, const spin_http_request *req, spin_http_r
 /* The spin_http_handler serving requests for a trigger. */
 void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
                               spin_http_response *resp);
+/* Runs a routed request's component through its executor (504, 503 and
+ * 500 for what the executor could not answer). */
+void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http_request *req,
+                                     const spin_route_match *m, spin_http_response *resp);
 
 #endif

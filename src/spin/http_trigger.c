@@ -15,6 +15,7 @@
  * level: Spin users measured it costing most of the throughput.
  */
 #include "app_internal.h"
+#include "local_http.h"
 
 #include <string.h>
 
@@ -105,8 +106,8 @@ bool spin_http_trigger_fast(void *ctx, const spin_http_request *req, spin_http_r
     return false;
 }
 
-static void run_component(const spin_http_trigger *t, const spin_http_request *req,
-                          const spin_route_match *m, spin_http_response *resp)
+void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http_request *req,
+                                     const spin_route_match *m, spin_http_response *resp)
 {
     const spin_http_target *target = &t->targets[m->target];
     const char *id = target->comp ? target->comp->id : "?";
@@ -153,6 +154,9 @@ void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
     spin_route_match m;
     if (answer_directly(t, req, resp, &m))
         return;
-    run_component(t, req, &m, resp);
+    /* the component's requests to its own app find it (local_http.c) */
+    const spin_http_trigger *outer = spin_local_http_enter(t);
+    spin_http_trigger_run_component(t, req, &m, resp);
+    spin_local_http_enter(outer);
     spin_route_match_clear(&m);
 }

@@ -34,6 +34,7 @@
  */
 #include "component.h"
 #include "http_executor.h"
+#include "local_http.h"
 #include "outbound_hosts.h"
 #include "spinapi.h"
 #include "wasi2.h"
@@ -221,6 +222,9 @@ static int make_ctx(const spin_component_runtime *comp, const spin_http_request 
     /* Outgoing requests go where allowed_outbound_hosts allows. */
     cfg.outbound_allowed = spin_outbound_hosts_allowed_cb;
     cfg.outbound_self = comp->outbound;
+    /* ... and those to the app itself are served in-process */
+    cfg.local_request = spin_local_http_request;
+    cfg.local_self = (void *)req;
     *out = wasi2_ctx_new(&cfg, err);
     if (!*out)
         return util_error_wrap(err, "component '%s': making its WASI context", comp->id);

@@ -106,6 +106,8 @@ wasi2_ctx *wasi2_ctx_new(const wasi2_config *config, util_error **err)
     ctx->deadline_ns = config->deadline_ns;
     ctx->outbound_allowed = config->outbound_allowed;
     ctx->outbound_self = config->outbound_self;
+    ctx->local_request = config->local_request;
+    ctx->local_self = config->local_self;
     draw_seed(ctx->insecure_seed);
     if (open_preopens(ctx, config, err) < 0) {
         wasi2_ctx_free(ctx);

@@ -16,7 +16,8 @@
  * no policy at all).  A request without authority is a request to the app
  * itself in Spin; it is denied unless the policy allows `self`, and then
  * refused as HTTP-request-URI-invalid because this layer does not know
- * the app's address.
+ * the app's address, unless the embedder serves it (local_request,
+ * http_local.c: Spin's `self` and `*.spin.internal`).
  *
  * The request then runs in http_client.c; the guest sees it through a
  * future-incoming-response whose pollable waits on the client's head
@@ -26,6 +27,7 @@
  */
 #include "http_client.h"
 #include "http_host.h"
+#include "http_local.h"
 
 #define SELF(args, T) ((T *)(args)[0].of.resource.rep)
 #define HANDLER WASI2_IFACE("wasi:http/outgoing-handler")
@@ -385,7 +387,8 @@ TIMEOUT_FUNCS(2, between_get, between_set)
 /* ---- future-incoming-response and incoming-response ---------------------------------- */
 
 typedef struct future_response {
-    wasi2_http_client_request *client;
+    wasi2_http_client_request *client; /* or, served in-process: */
+    wasi2_http_local *local;
     bool taken;
 } future_response;
 
@@ -393,6 +396,7 @@ typedef struct incoming_response {
     uint16_t status;
     wasi2_http_fields *headers;
     wasi2_http_client_request *client;
+    wasi2_http_local *local;
     bool consumed;
 } incoming_response;
 
@@ -401,6 +405,7 @@ static void future_response_free(future_response *f)
     if (f == NULL)
         return;
     wasi2_http_client_release(f->client);
+    wasi2_http_local_release(f->local);
     free(f);
 }
 
@@ -410,13 +415,16 @@ static void incoming_response_free(incoming_response *r)
         return;
     wasi2_http_fields_free(r->headers);
     wasi2_http_client_release(r->client);
+    wasi2_http_local_release(r->local);
     free(r);
 }
 
 static int future_subscribe(component_call *call, void *env, const component_val *args,
                             size_t nargs, component_val *result)
 {
-    wasi2_stream *s = wasi2_http_client_head_stream(SELF(args, future_response)->client);
+    const future_response *f = SELF(args, future_response);
+    wasi2_stream *s = f->local ? wasi2_http_local_head_stream(f->local)
+                               : wasi2_http_client_head_stream(f->client);
     wasi2_pollable *p = wasi2_pollable_stream(s);
     wasi2_stream_release(s); /* the pollable holds it */
     *result = wasi2_own(host_of(env)->pollable, p);
@@ -438,7 +446,9 @@ static int future_get(component_call *call, void *env, const component_val *args
     wasi2_http_fields *headers = NULL;
     bool failed;
     wasi2_http_error error = {0};
-    if (!wasi2_http_client_head(f->client, &status, &headers, &failed, &error))
+    bool known = f->local ? wasi2_http_local_head(f->local, &status, &headers, &failed, &error)
+                          : wasi2_http_client_head(f->client, &status, &headers, &failed, &error);
+    if (!known)
         return wasi2_variant(call, 0, NULL, result);
     f->taken = true;
     if (failed) {
@@ -452,7 +462,11 @@ static int future_get(component_call *call, void *env, const component_val *args
         r->status = status;
         r->headers = headers;
         r->client = f->client;
-        wasi2_http_client_ref(r->client);
+        if (r->client)
+            wasi2_http_client_ref(r->client);
+        r->local = f->local;
+        if (r->local)
+            wasi2_http_local_ref(r->local);
         component_val own = wasi2_own(host_of(env)->http->incoming_response, r);
         if (wasi2_variant(call, 0, &own, &inner) < 0)
             return -1;
@@ -487,7 +501,10 @@ static int response_consume(component_call *call, void *env, const component_val
     r->consumed = true;
     const wasi2_stream_ops *ops;
     void *self;
-    wasi2_http_client_body_source(r->client, &ops, &self);
+    if (r->local)
+        wasi2_http_local_body_source(r->local, &ops, &self);
+    else
+        wasi2_http_client_body_source(r->client, &ops, &self);
     wasi2_http_incoming_body *b = wasi2_http_incoming_body_new(ops, self);
     component_val own = wasi2_own(host_of(env)->http->incoming_body, b);
     return wasi2_variant(call, 0, &own, result);
@@ -500,15 +517,17 @@ static const char *const method_names[] = {"GET",     "HEAD",    "POST",  "PUT",
 
 /* The URL to send, or an error-code case: checks the scheme, asks the
  * policy, and puts the parts together. */
-static int request_url(const wasi2_ctx *ctx, const wasi2_http_outgoing_request *r, char **url)
+static int request_url(const wasi2_ctx *ctx, const wasi2_http_outgoing_request *r, char **url,
+                       bool *allowed)
 {
     if (r->scheme.has && r->scheme.tag == 2)
         return WASI2_HTTP_PROTOCOL_ERROR;
     bool https = !r->scheme.has || r->scheme.tag == 1;
     const char *scheme = https ? "https" : "http";
-    if (r->authority == NULL) {
+    if (r->authority == NULL || wasi2_http_local_is_self(ctx, r, scheme)) {
         bool self_ok = ctx->outbound_allowed &&
                        ctx->outbound_allowed(ctx->outbound_self, scheme, NULL, 0);
+        *allowed = self_ok; /* only the embedder can serve it (local_request) */
         return self_ok ? WASI2_HTTP_REQUEST_URI_INVALID : WASI2_HTTP_REQUEST_DENIED;
     }
     cleanup_free char *host = NULL;
@@ -520,6 +539,7 @@ static int request_url(const wasi2_ctx *ctx, const wasi2_http_outgoing_request *
     if (ctx->outbound_allowed == NULL ||
         !ctx->outbound_allowed(ctx->outbound_self, scheme, host, port))
         return WASI2_HTTP_REQUEST_DENIED;
+    *allowed = true;
     const char *path = r->path_with_query ? r->path_with_query : "";
     *url = util_xasprintf("%s://%s%s%s", scheme, r->authority, path[0] == '/' ? "" : "/", path);
     return -1;
@@ -540,11 +560,25 @@ static int handle(component_call *call, void *env, const component_val *args, si
     }
     cleanup_free char *url = NULL;
     wasi2_http_error error = {0};
-    int code = request_url(ctx, r, &url);
+    bool allowed = false;
+    int code = request_url(ctx, r, &url, &allowed);
+    const char *method = r->method.tag == 9 ? r->method.other : method_names[r->method.tag];
+    wasi2_http_local *local = NULL;
+    if (allowed) {
+        bool https = !r->scheme.has || r->scheme.tag == 1;
+        local = wasi2_http_local_start(ctx, r, method, https ? "https" : "http");
+    }
+    if (local) {
+        outgoing_request_free(r);
+        future_response *f = util_xcalloc(1, sizeof(*f));
+        f->local = local;
+        component_val own = wasi2_own(h->http->future_incoming_response, f);
+        return wasi2_variant(call, 0, &own, result);
+    }
     wasi2_http_client_request *c = NULL;
     if (code < 0) {
         wasi2_http_client_spec spec = {
-            .method = r->method.tag == 9 ? r->method.other : method_names[r->method.tag],
+            .method = method,
             .url = url,
             .headers = r->headers,
             .has_body = r->body_pipe != NULL,

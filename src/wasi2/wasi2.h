@@ -29,6 +29,9 @@ typedef struct wasi2_preopen {
     bool read_only;
 } wasi2_preopen;
 
+struct wasi2_http_incoming;
+struct wasi2_http_responder_ops;
+
 typedef struct wasi2_config {
     const char *const *argv; /* get-arguments */
     size_t argc;
@@ -50,7 +53,36 @@ typedef struct wasi2_config {
      * allowed_outbound_hosts. */
     bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
     void *outbound_self;
+    /* Requests the embedder serves in-process (Spin: a relative request to
+     * the app itself, http://<component>.spin.internal/...).  Asked after
+     * outbound_allowed said yes, before any network: returns
+     * WASI2_HTTP_LOCAL_PASS when the request is not local (it goes out on
+     * the network; one without authority is then HTTP-request-URI-invalid),
+     * else serves it synchronously on the calling thread, answering through
+     * `resp` (start, writes, finish) and returns WASI2_HTTP_LOCAL_SERVED,
+     * or one of the failures below.  resp NULL: only asked whether the
+     * request is local (SERVED) or not (PASS), from its head (no body);
+     * SELF: local, and with its authority a request to the app itself
+     * (the origin the guest was reached at), so the policy is asked for
+     * `self` (outbound_allowed with host NULL), as for no authority.
+     * The request's body is complete (the guest finished it) and read
+     * through req->body_ops; the hook calls its close once.  The response
+     * body is held by this layer until the guest reads it through its
+     * incoming-response like any other.  NULL: nothing is local. */
+    int (*local_request)(void *self, const struct wasi2_http_incoming *req,
+                         const struct wasi2_http_responder_ops *resp, void *resp_self);
+    void *local_self;
 } wasi2_config;
+
+/* local_request's results: the guest's future resolves to the response,
+ * or to error-code loop-detected / internal-error. */
+enum {
+    WASI2_HTTP_LOCAL_PASS = -1,
+    WASI2_HTTP_LOCAL_SERVED = 0,
+    WASI2_HTTP_LOCAL_LOOP_DETECTED = 1,
+    WASI2_HTTP_LOCAL_FAILED = 2,
+    WASI2_HTTP_LOCAL_SELF = 3,
+};
 
 static inline void wasi2_config_init(wasi2_config *c)
 {

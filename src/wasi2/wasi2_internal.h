@@ -48,6 +48,9 @@ struct wasi2_ctx {
     uint64_t insecure_seed[2]; /* drawn once: insecure-seed returns it every time */
     bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
     void *outbound_self;
+    int (*local_request)(void *self, const struct wasi2_http_incoming *req,
+                         const struct wasi2_http_responder_ops *resp, void *resp_self);
+    void *local_self;
 };
 
 /* ---- one registration's shared state ----------------------------------- */
