@@ -15,7 +15,11 @@
  * a sink is attached wait in memory (up to PENDING_MAX; check-write says 0
  * beyond, as wasmtime's body channel does when full), and the end (finish
  * with trailers, or abandonment) is delivered once both the end and the
- * sink are known.  The pipe counts the bytes: a write past the declared
+ * sink are known.  As in wasmtime, whose body stream is a channel that
+ * exists before set, the pipe's permit stands (a write needs no
+ * check-write while the pipe has room: StarlingMonkey writes its own
+ * error response so) and outlives set: bytes the pipe allowed before a
+ * sink was attached are taken after, waiting for the sink if it must.  The pipe counts the bytes: a write past the declared
  * content-length fails (EFBIG, which http-error-code reads back as the
  * body-size error-code) and a finish with another count is an error-code
  * HTTP-{request,response}-body-size and abandons the body, as wasmtime's
@@ -118,11 +122,13 @@ typedef struct body_pipe {
     size_t pending_len;
     /* the sink */
     bool attached;
+    uint64_t until;      /* how long a write may wait for the sink */
     wasi2_stream *inner; /* over the sink's ops; NULL after the end */
     wasi2_http_body_sink sink;
     /* the guest's end */
     bool ended, finished, delivered;
     wasi2_http_fields *trailers;
+    int push_errnum; /* why the last pipe_push failed */
 } body_pipe;
 
 /* Gives the sink the end, once both are known, and closes its stream. */
@@ -145,6 +151,29 @@ static ssize_t io_rc(wasi2_io io, int errnum)
         return WASI2_STREAM_CLOSED;
     errno = errnum ? errnum : EIO;
     return -1;
+}
+
+/* Gives the sink len bytes the pipe took (buf NULL: zeroes): what its
+ * permit allows at once, and for the rest waits (until p->until) until
+ * the sink is ready again, so a permit the pipe gave, before set or in
+ * larger pieces than the sink's, is honoured. */
+static wasi2_io pipe_push(body_pipe *p, const uint8_t *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        uint64_t permit;
+        wasi2_io io = wasi2_stream_check_write(p->inner, &permit, &p->push_errnum);
+        if (io == WASI2_IO_OK && permit == 0)
+            io = wasi2_stream_wait(p->inner, p->until, &p->push_errnum);
+        if (io != WASI2_IO_OK)
+            return io;
+        size_t chunk = len - done < permit ? len - done : (size_t)permit;
+        io = wasi2_stream_write(p->inner, buf ? buf + done : NULL, chunk, &p->push_errnum);
+        if (io != WASI2_IO_OK)
+            return io;
+        done += chunk;
+    }
+    return WASI2_IO_OK;
 }
 
 static ssize_t pipe_check_write(void *self)
@@ -183,8 +212,7 @@ static ssize_t pipe_write(void *self, const void *buf, size_t len)
         p->pending_len += len;
         return 0;
     }
-    int errnum = 0;
-    return io_rc(wasi2_stream_write(p->inner, buf, len, &errnum), errnum);
+    return io_rc(pipe_push(p, buf, len), p->push_errnum);
 }
 
 static ssize_t pipe_flush(void *self)
@@ -250,6 +278,7 @@ wasi2_http_outgoing_body *wasi2_http_outgoing_body_new(int64_t content_length, b
     wasi2_http_outgoing_body *b = util_xcalloc(1, sizeof(*b));
     b->content_length = content_length;
     b->stream = wasi2_stream_new(request ? &request_pipe_ops : &response_pipe_ops, p);
+    b->stream->standing_permit = true;
     p->body = b;
     return b;
 }
@@ -262,20 +291,13 @@ void wasi2_http_outgoing_body_attach(wasi2_stream *body_stream, const wasi2_stre
         return;
     p->attached = true;
     p->sink = sink;
+    p->until = until;
     p->inner = ops ? wasi2_stream_new(ops, self) : NULL;
-    /* the bytes written before: out now, in blocking-write sized pieces */
-    int errnum = 0;
-    for (size_t done = 0; p->inner && done < p->pending_len;) {
-        size_t chunk = p->pending_len - done;
-        if (chunk > WASI2_BLOCKING_WRITE_MAX)
-            chunk = WASI2_BLOCKING_WRITE_MAX;
-        if (wasi2_stream_blocking_write(p->inner, p->pending + done, chunk, until, &errnum) !=
-            WASI2_IO_OK) {
-            p->inner->closed = true;
-            break;
-        }
-        done += chunk;
-    }
+    /* the bytes written before: out now */
+    if (p->inner && p->pending_len > 0 &&
+        (pipe_push(p, p->pending, p->pending_len) != WASI2_IO_OK ||
+         wasi2_stream_flush(p->inner, until, &p->push_errnum) != WASI2_IO_OK))
+        p->inner->closed = true;
     free(p->pending);
     p->pending = NULL;
     p->pending_len = 0;

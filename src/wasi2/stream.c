@@ -7,7 +7,10 @@
  *    reported failure (last-operation-failed), every op answers closed;
  *  - output goes by permits: check-write grants n bytes, writes spend
  *    them, and a write beyond what is left traps (the guest broke the
- *    WIT's precondition); a flush or a new check-write grants anew;
+ *    WIT's precondition); a flush or a new check-write grants anew.  A
+ *    stream whose permit stands (standing_permit: wasi:http bodies)
+ *    re-asks check_write for a write beyond what is left, and traps only
+ *    if the write does not fit what the stream takes now;
  *  - blocking variants are the non-blocking op, retried after waiting for
  *    readiness with poll(2) (wasi2_stream_wait), never a busy loop, and
  *    never past the ctx's deadline (`until`; WASI2_IO_DEADLINE).
@@ -134,10 +137,26 @@ wasi2_io wasi2_stream_check_write(wasi2_stream *s, uint64_t *permit, int *errnum
     return WASI2_IO_OK;
 }
 
+/* For a write beyond the permit left: what a standing permit is now. */
+static wasi2_io refresh_standing_permit(wasi2_stream *s, int *errnum)
+{
+    errno = 0;
+    ssize_t rc = s->ops->check_write(s->self);
+    if (rc < 0)
+        return failed(s, rc, errnum);
+    s->permit = (uint64_t)rc;
+    return WASI2_IO_OK;
+}
+
 wasi2_io wasi2_stream_write(wasi2_stream *s, const void *buf, size_t len, int *errnum)
 {
     if (s->closed)
         return WASI2_IO_CLOSED;
+    if (len > s->permit && s->standing_permit && s->ops->check_write) {
+        wasi2_io io = refresh_standing_permit(s, errnum);
+        if (io != WASI2_IO_OK)
+            return io;
+    }
     if (len > s->permit)
         return WASI2_IO_TRAP;
     if (len == 0)

@@ -159,6 +159,10 @@ struct wasi2_stream {
     uint32_t refs;   /* the guest's handle and each pollable subscribed */
     bool closed;     /* the end, the peer gone, or an error reported: closed for ever */
     uint64_t permit; /* output: what check-write allowed, less what was written since */
+    /* output: the permit stands without a check-write (wasi:http bodies,
+     * whose writes wasmtime takes while its channel has room): a write
+     * beyond what is left asks check_write again before it traps */
+    bool standing_permit;
 };
 
 /* What a stream operation came to, as wasi:io's stream-error sees it. */
