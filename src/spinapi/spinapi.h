@@ -72,6 +72,9 @@ void spinapi_component_free(spinapi_component *c);
 /* Per instance; the component outlives it. */
 spinapi_ctx *spinapi_ctx_new(spinapi_component *c);
 void spinapi_ctx_free(spinapi_ctx *ctx);
+/* The instance's request deadline (util_monotonic_ns time; 0: none): no
+ * network client (redis) waits for a server beyond it. */
+void spinapi_ctx_set_deadline(spinapi_ctx *ctx, uint64_t deadline_ns);
 
 /* Registers every host API interface in `l`.  Host functions find their
  * context as get_ctx(component_call_data(call)). */
