@@ -119,6 +119,8 @@ int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_confi
     wasm_result_init(&res);
     bool cancelled = job && spin_http_job_on_cancel(job, interrupt_store, store) != 0;
     spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
+    if (api) /* network clients (redis) wait no longer than the request */
+        spinapi_ctx_set_deadline(api, cfg->deadline_ns);
     bool ok = false;
     int rc = -1;
     if (!cancelled) {

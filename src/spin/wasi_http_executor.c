@@ -305,6 +305,8 @@ static void run_in_fresh_instance(const wasi_http_executor *w, const spin_compon
         return;
     }
     spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
+    if (api) /* network clients (redis) wait no longer than the request */
+        spinapi_ctx_set_deadline(api, req->deadline_ns);
     spin_instance_data data = {.wasi2 = ctx, .api = api};
     uint64_t t0 = util_monotonic_ns();
     component_instance *inst = component_instantiate(comp->pre, store, &data, &run->res);

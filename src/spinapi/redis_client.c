@@ -373,3 +373,49 @@ int spinapi_redis_open(spinapi_ctx *ctx, const char *address, size_t len,
     *out = c;
     return SPINAPI_REDIS_OK;
 }
+
+/* ---- Spin 1: one command per connection ---------------------------------- */
+
+int spinapi_redis_oneshot(spinapi_component *comp, uint64_t deadline_ns, const char *address,
+                          size_t address_len, int argc, const char **argv, const size_t *lens,
+                          spinapi_redis_reply *out, util_error **err)
+{
+    memset(out, 0, sizeof(*out));
+    spinapi_ctx *ctx = spinapi_ctx_new(comp);
+    spinapi_ctx_set_deadline(ctx, deadline_ns);
+    spinapi_redis_conn *c = NULL;
+    int rc = spinapi_redis_open(ctx, address, address_len, &c, err);
+    if (rc != SPINAPI_REDIS_OK) {
+        if (rc != SPINAPI_REDIS_OTHER)
+            util_error_set(err, 0, "redis address '%.*s' is invalid or not allowed",
+                           (int)address_len, address);
+        spinapi_ctx_free(ctx);
+        return -1;
+    }
+    redisReply *r = spinapi_redis_command(c, argc, argv, lens, err);
+    if (r != NULL) {
+        switch (r->type) {
+        case REDIS_REPLY_NIL:
+            out->kind = SPINAPI_REDIS_REPLY_NIL;
+            break;
+        case REDIS_REPLY_INTEGER:
+            out->kind = SPINAPI_REDIS_REPLY_INT;
+            out->integer = r->integer;
+            break;
+        case REDIS_REPLY_STRING:
+        case REDIS_REPLY_STATUS:
+            out->kind = r->type == REDIS_REPLY_STRING ? SPINAPI_REDIS_REPLY_BYTES
+                                                      : SPINAPI_REDIS_REPLY_STATUS;
+            out->bytes = util_xmalloc(r->len ? r->len : 1);
+            memcpy(out->bytes, r->str, r->len);
+            out->len = r->len;
+            break;
+        default:
+            out->kind = SPINAPI_REDIS_REPLY_OTHER;
+            break;
+        }
+        freeReplyObject(r);
+    }
+    spinapi_ctx_free(ctx); /* closes the connection */
+    return r != NULL ? 0 : -1;
+}
