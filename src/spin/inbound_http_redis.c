@@ -13,12 +13,14 @@
  * allocated through its canonical_abi_realloc.  Any failure (an address
  * not in allowed_outbound_hosts, a dead server, an error reply) is
  * error::error, as Spin answers v1 calls; the reason goes to the log.
+ * No wait outlasts the request's deadline (kept in its WASI context).
  * Bad pointers trap.  The functions are store-free with the component's
  * runtime as environment (its spinapi_component knows the allowed hosts),
  * like spin-config (inbound_http_config.c).
  */
 #include "inbound_http.h"
 #include "spinapi.h"
+#include "wasi.h"
 
 #include <string.h>
 
@@ -62,16 +64,25 @@ static void put_u32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* Runs the command for comp; logs why when it fails. */
-static int run(const spin_component_runtime *comp, const char *fn, span address, int argc,
-               const char **argv, const size_t *lens, spinapi_redis_reply *reply)
+/* The request's deadline: the store's user data is the request's WASI
+ * context (inbound_http.c), which holds it. */
+static uint64_t request_deadline(wasm_caller *c)
+{
+    const wasi_ctx *ctx = wasm_caller_user_data(c);
+    return ctx ? wasi_ctx_deadline(ctx) : 0;
+}
+
+/* Runs the command for comp within the request's deadline; logs why when
+ * it fails. */
+static int run(wasm_caller *c, const spin_component_runtime *comp, const char *fn, span address,
+               int argc, const char **argv, const size_t *lens, spinapi_redis_reply *reply)
 {
     util_error *err = NULL;
     if (comp->api == NULL) {
         util_log_warn("component '%s': outbound-redis %s: no host APIs", comp->id, fn);
         return -1;
     }
-    if (spinapi_redis_oneshot(comp->api, 0, address.p, address.len, argc, argv, lens, reply,
+    if (spinapi_redis_oneshot(comp->api, request_deadline(c), address.p, address.len, argc, argv, lens, reply,
                               &err) < 0) {
         util_log_warn("component '%s': outbound-redis %s: %s", comp->id, fn,
                       err ? err->msg : "failed");
@@ -107,7 +118,7 @@ static int two_arg_command(wasm_caller *c, void *env, const wasm_val *args, cons
     const char *argv[3] = {name, a.len ? a.p : "", b.len ? b.p : ""};
     size_t lens[3] = {strlen(name), a.len, b.len};
     spinapi_redis_reply reply;
-    bool ok = run(env, fn, address, 3, argv, lens, &reply) == 0;
+    bool ok = run(c, env, fn, address, 3, argv, lens, &reply) == 0;
     if (ok)
         free(reply.bytes);
     return finish(c, (uint32_t)args[6].i32, fn, ok, 1);
@@ -165,7 +176,7 @@ static int get(wasm_caller *c, void *env, const wasm_val *args, wasm_val *result
     const char *argv[2] = {"GET", key.len ? key.p : ""};
     size_t lens[2] = {3, key.len};
     spinapi_redis_reply reply;
-    bool ok = run(env, "get", address, 2, argv, lens, &reply) == 0;
+    bool ok = run(c, env, "get", address, 2, argv, lens, &reply) == 0;
     if (ok && reply.kind != SPINAPI_REDIS_REPLY_BYTES && reply.kind != SPINAPI_REDIS_REPLY_NIL) {
         util_log_warn("component '%s': outbound-redis get: the value is not a string",
                       ((const spin_component_runtime *)env)->id);
@@ -202,7 +213,7 @@ static int incr(wasm_caller *c, void *env, const wasm_val *args, wasm_val *resul
     const char *argv[3] = {"INCRBY", key.len ? key.p : "", "1"};
     size_t lens[3] = {6, key.len, 1};
     spinapi_redis_reply reply;
-    bool ok = run(env, "incr", address, 3, argv, lens, &reply) == 0;
+    bool ok = run(c, env, "incr", address, 3, argv, lens, &reply) == 0;
     if (ok)
         free(reply.bytes);
     if (ok && reply.kind != SPINAPI_REDIS_REPLY_INT)
