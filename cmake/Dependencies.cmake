@@ -53,6 +53,10 @@ dep_library(cap libcap libcap.a)
 dep_library(nettle nettle libnettle.a)
 # SQLite: Spin's key-value and sqlite backends (src/spinapi).
 dep_library(sqlite3 sqlite3 libsqlite3.a)
+# hiredis: Spin's outbound redis (src/spinapi/redis*.c).  Linked like
+# json-c, from its archive: it needs only libc and has no constructors,
+# so unlike libcurl nothing is gained by loading it at run time.
+dep_library(hiredis hiredis libhiredis.a)
 
 # libmicrohttpd: only its header (types and constants); the code is loaded
 # at run time by src/spin/mhd_load.c, so no link library here on purpose.

@@ -246,11 +246,10 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
         return NULL;
     /* Its host APIs: variables, and the stores and databases it may open
      * (a label nobody defines fails here, as in Spin). */
-    rt->api = spin_component_api_new(c, &a->vars, a->stores, err);
-    if (!rt->api)
-        return NULL;
-
     if (outbound_policy(a, c, rt, err) < 0)
+        return NULL;
+    rt->api = spin_component_api_new(c, &a->vars, a->stores, rt->outbound, err);
+    if (!rt->api)
         return NULL;
     component_env(c, opts->component_env, rt);
     if (a->rc.log_dir && open_logs(a->rc.log_dir, rt, err) < 0)

@@ -11,6 +11,7 @@
  * rendered variables are freed before returning.
  */
 #include "component_api.h"
+#include "outbound_hosts.h"
 
 #include <string.h>
 
@@ -52,7 +53,8 @@ static int check_labels(const spin_locked_component *c, const spin_app_stores *s
 
 spinapi_component *spin_component_api_new(const spin_locked_component *c,
                                           const spin_resolved_vars *vars,
-                                          const spin_app_stores *stores, util_error **err)
+                                          const spin_app_stores *stores,
+                                          spin_outbound_hosts *outbound, util_error **err)
 {
     if (check_labels(c, stores, err) < 0)
         return NULL;
@@ -77,6 +79,9 @@ spinapi_component *spin_component_api_new(const spin_locked_component *c,
         .nkv_backends = stores->nkv,
         .sqlite_backends = sql,
         .nsqlite_backends = stores->nsql,
+        /* allowed_outbound_hosts, for the network clients (redis) */
+        .outbound_allowed = spin_outbound_hosts_allowed_cb,
+        .outbound_self = outbound,
     };
     spinapi_component *api = spinapi_component_new(&cfg, err);
     free(kv);

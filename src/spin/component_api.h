@@ -48,9 +48,12 @@ void spin_app_stores_clear(spin_app_stores *s);
 /* The spinapi_component of one component: its `variables` rendered against
  * the app's resolved variables, its key_value_stores and sqlite_databases,
  * and the app's backends.  A label the component lists that no backend
- * defines is an error, as Spin refuses such an app at start. */
+ * defines is an error, as Spin refuses such an app at start.  `outbound`
+ * (NULL: nothing) is what its network clients may reach; it must outlive
+ * the result. */
 spinapi_component *spin_component_api_new(const spin_locked_component *c,
                                           const spin_resolved_vars *vars,
-                                          const spin_app_stores *stores, util_error **err);
+                                          const spin_app_stores *stores,
+                                          spin_outbound_hosts *outbound, util_error **err);
 
 #endif

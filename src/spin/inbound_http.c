@@ -87,7 +87,8 @@ static int link_module(spin_component_runtime *comp, util_error **err)
 {
     wasm_linker *l = wasm_linker_new();
     int rc = -1;
-    if (wasi_define_for_stores(l) < 0 || spin_inbound_define_config(l, comp) < 0) {
+    if (wasi_define_for_stores(l) < 0 || spin_inbound_define_config(l, comp) < 0 ||
+        spin_inbound_define_redis(l, comp) < 0) {
         util_error_set(err, 0, "component '%s': defining the host functions failed", comp->id);
     } else {
         size_t bad = 0;
@@ -103,7 +104,7 @@ static int link_module(spin_component_runtime *comp, util_error **err)
                            d.module, d.name,
                            have ? "does not have the type the host gives it"
                                 : "is not provided by the host: Spin 1 modules get WASI preview "
-                                  "1 and spin-config here");
+                                  "1, spin-config and outbound-redis here");
         }
     }
     wasm_linker_free(l);

@@ -111,6 +111,10 @@ bool spin_inbound_is_module(const wasm_module *m);
 /* Defines Spin 1's spin-config get-config in `l` (store-free), answering
  * from comp's variables (inbound_http_config.c). */
 int spin_inbound_define_config(wasm_linker *l, spin_component_runtime *comp);
+/* Defines Spin 1's outbound-redis publish, get, set and incr in `l`
+ * (store-free), reaching what comp's allowed_outbound_hosts admit
+ * (inbound_http_redis.c). */
+int spin_inbound_define_redis(wasm_linker *l, spin_component_runtime *comp);
 
 /* True if the component exports fermyon:spin/inbound-http. */
 bool spin_inbound_is_component(const component_pre *pre);

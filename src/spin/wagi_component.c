@@ -119,7 +119,7 @@ int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_confi
     wasm_result_init(&res);
     bool cancelled = job && spin_http_job_on_cancel(job, interrupt_store, store) != 0;
     spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
-    if (api)
+    if (api) /* SQL and network clients (redis) stop at the request deadline */
         spinapi_ctx_set_deadline(api, cfg->deadline_ns);
     bool ok = false;
     int rc = -1;

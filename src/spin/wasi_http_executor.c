@@ -309,7 +309,7 @@ static void run_in_fresh_instance(const wasi_http_executor *w, const spin_compon
         return;
     }
     spinapi_ctx *api = comp->api ? spinapi_ctx_new(comp->api) : NULL;
-    if (api)
+    if (api) /* SQL and network clients (redis) stop at the request deadline */
         spinapi_ctx_set_deadline(api, req->deadline_ns);
     spin_instance_data data = {.wasi2 = ctx, .api = api};
     uint64_t t0 = util_monotonic_ns();

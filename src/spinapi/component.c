@@ -14,7 +14,7 @@
  * of one app share a store only through a file, where Spin's process would
  * share the memory one too.
  */
-#include "spinapi_internal.h"
+#include "redis_client.h"
 
 #include <string.h>
 
@@ -90,6 +90,8 @@ spinapi_component *spinapi_component_new(const spinapi_component_config *config,
     c->nsql_allowed = config->nsqlite_databases;
     c->nkv = config->nkv_backends;
     c->nsql = config->nsqlite_backends;
+    c->outbound_allowed = config->outbound_allowed;
+    c->outbound_self = config->outbound_self;
     if (copy_backends(config->kv_backends, config->nkv_backends, true, "key-value store",
                       &c->kv, err) < 0 ||
         copy_backends(config->sqlite_backends, config->nsqlite_backends, false,
@@ -137,6 +139,7 @@ void spinapi_ctx_free(spinapi_ctx *ctx)
     /* Spin 1 stores the guest never closed (resources die with the instance). */
     for (size_t i = 0; i < SPINAPI_V1_TABLE_SIZE; i++)
         spinapi_kv_handle_free((uintptr_t)ctx->v1_stores[i]);
+    spinapi_redis_close_all(ctx);
     free(ctx);
 }
 
@@ -274,7 +277,8 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
     h->get_ctx = get_ctx;
     component_linker_keep(l, h, free);
     if (spinapi_define_variables(l, h, err) < 0 || spinapi_define_key_value(l, h, err) < 0 ||
-        spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0)
+        spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0 ||
+        spinapi_define_redis(l, h, err) < 0)
         return -1;
     return 0;
 }

@@ -72,11 +72,38 @@ void spinapi_component_free(spinapi_component *c);
 /* Per instance; the component outlives it. */
 spinapi_ctx *spinapi_ctx_new(spinapi_component *c);
 void spinapi_ctx_free(spinapi_ctx *ctx);
-/* The instance's deadline (CLOCK_MONOTONIC ns; 0 = none, the default): an
- * SQL statement the guest runs stops when it passes (sqlite's error
- * io("interrupted")), so a runaway query cannot outlive its request, as
- * Wasm code cannot. */
-void spinapi_ctx_set_deadline(spinapi_ctx *ctx, uint64_t monotonic_ns);
+/* The instance's request deadline (CLOCK_MONOTONIC ns, util_monotonic_ns;
+ * 0 = none, the default): an SQL statement the guest runs stops when it
+ * passes (sqlite's error io("interrupted")) and no network client (redis)
+ * waits for a server beyond it, so neither outlives its request, as Wasm
+ * code cannot. */
+void spinapi_ctx_set_deadline(spinapi_ctx *ctx, uint64_t deadline_ns);
+
+/* ---- Spin 1's outbound-redis (for src/spin's core-module glue) ----------
+ * One command on a connection opened for it and closed after it, as Spin
+ * serves the connection-less v1 interface: the address is checked as
+ * fermyon:spin/redis's open checks it, waits end by deadline_ns (0: the
+ * layer's fixed bounds). */
+typedef enum spinapi_redis_reply_kind {
+    SPINAPI_REDIS_REPLY_NIL,
+    SPINAPI_REDIS_REPLY_STATUS,
+    SPINAPI_REDIS_REPLY_INT,
+    SPINAPI_REDIS_REPLY_BYTES,
+    SPINAPI_REDIS_REPLY_OTHER, /* an array */
+} spinapi_redis_reply_kind;
+
+typedef struct spinapi_redis_reply {
+    spinapi_redis_reply_kind kind;
+    int64_t integer;
+    uint8_t *bytes; /* malloc'd (status, bytes) */
+    size_t len;
+} spinapi_redis_reply;
+
+/* 0 and *out (free out->bytes), or -1 with *err: the address refused or
+ * unusable, the server unreachable or answering an error. */
+int spinapi_redis_oneshot(spinapi_component *c, uint64_t deadline_ns, const char *address,
+                          size_t address_len, int argc, const char **argv, const size_t *lens,
+                          spinapi_redis_reply *out, util_error **err);
 
 /* Registers every host API interface in `l`.  Host functions find their
  * context as get_ctx(component_call_data(call)). */

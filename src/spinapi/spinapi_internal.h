@@ -39,6 +39,8 @@ struct spinapi_component {
     size_t nkv;
     spinapi_db *sql;
     size_t nsql;
+    bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
+    void *outbound_self;
 };
 
 /* Spin 1's interfaces name stores and connections by u32 (a handle is
@@ -47,9 +49,11 @@ struct spinapi_component {
 
 struct spinapi_ctx {
     spinapi_component *c;
-    uint64_t deadline_ns; /* 0 = none */
+    uint64_t deadline_ns; /* the request's, monotonic (SQL, redis); 0 = none */
     struct spinapi_kv *v1_stores[SPINAPI_V1_TABLE_SIZE];
     spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
+    struct spinapi_redis_conn *redis; /* open redis connections (redis_client.c) */
+    uint64_t redis_timeout_ms;        /* tests: a shorter bound on redis waits; 0: the default */
 };
 
 /* The state a registration's host functions share (their `env`). */
@@ -60,6 +64,7 @@ typedef struct spinapi_host {
     component_resource_type *cas;         /* wasi:keyvalue/atomics cas */
     component_resource_type *connection2; /* fermyon:spin/sqlite@2.0.0 connection */
     component_resource_type *connection3; /* spin:sqlite/sqlite@3.0.0 connection */
+    component_resource_type *redis2;      /* fermyon:spin/redis@2.0.0 connection */
 } spinapi_host;
 
 spinapi_ctx *spinapi_host_ctx(const spinapi_host *h, component_call *call);
@@ -78,6 +83,7 @@ int spinapi_define_variables(component_linker *l, spinapi_host *h, util_error **
 int spinapi_define_key_value(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_spin1(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_redis(component_linker *l, spinapi_host *h, util_error **err);
 
 /* ---- values ---------------------------------------------------------- */
 

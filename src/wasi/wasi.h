@@ -98,6 +98,9 @@ void wasi_ctx_free(wasi_ctx *ctx);
  * then reported is really an interruption (wasi_run_command reports it as
  * WASM_INTERRUPTED). */
 bool wasi_ctx_deadline_hit(const wasi_ctx *ctx);
+/* The ctx's CLOCK_MONOTONIC deadline in ns (0 = none), for host functions
+ * outside this layer that wait too (Spin 1's outbound-redis). */
+uint64_t wasi_ctx_deadline(const wasi_ctx *ctx);
 
 /* Defines every preview 1 function in `store` under the module names
  * `wasi_snapshot_preview1` and (legacy) `wasi_unstable`.  Returns 0. */

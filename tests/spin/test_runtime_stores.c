@@ -226,7 +226,7 @@ static void test_component_api(void)
     spin_stores_source src = {0};
     spin_app_stores stores;
     CHECK_INT(spin_app_stores_load(&src, &stores, &err), 0);
-    spinapi_component *api = spin_component_api_new(&app->components[0], &vars, &stores, &err);
+    spinapi_component *api = spin_component_api_new(&app->components[0], &vars, &stores, NULL, &err);
     CHECK(api != NULL);
 
     component_linker *l = component_linker_new();
@@ -281,7 +281,7 @@ static void test_component_api_undefined_label(void)
         spin_stores_source src = {0};
         spin_app_stores stores;
         CHECK_INT(spin_app_stores_load(&src, &stores, &err), 0);
-        CHECK(spin_component_api_new(&app->components[0], &vars, &stores, &err) == NULL);
+        CHECK(spin_component_api_new(&app->components[0], &vars, &stores, NULL, &err) == NULL);
         CHECK(err != NULL && strstr(err->msg, want[i]) != NULL);
         util_error_free(&err);
         spin_app_stores_clear(&stores);
