@@ -12,6 +12,7 @@ PACKAGES="
   python3 python3-grpcio python3-grpc-tools python3-protobuf python3-yaml shellcheck
   wrk hyperfine wabt
   libcurl4-openssl-dev libsqlite3-dev
+  libpq-dev postgresql
 "
 
 missing=""

@@ -39,6 +39,9 @@ struct spinapi_component {
     size_t nkv;
     spinapi_db *sql;
     size_t nsql;
+    /* allowed_outbound_hosts, for the network clients (NULL: none). */
+    bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
+    void *outbound_self;
 };
 
 /* Spin 1's interfaces name stores and connections by u32 (a handle is
@@ -49,6 +52,7 @@ struct spinapi_ctx {
     spinapi_component *c;
     struct spinapi_kv *v1_stores[SPINAPI_V1_TABLE_SIZE];
     spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
+    struct spinapi_pg *pg_open; /* postgres connections not dropped yet */
 };
 
 /* The state a registration's host functions share (their `env`). */
@@ -59,6 +63,8 @@ typedef struct spinapi_host {
     component_resource_type *cas;         /* wasi:keyvalue/atomics cas */
     component_resource_type *connection2; /* fermyon:spin/sqlite@2.0.0 connection */
     component_resource_type *connection3; /* spin:sqlite/sqlite@3.0.0 connection */
+    component_resource_type *pg2;         /* fermyon:spin/postgres@2.0.0 connection */
+    component_resource_type *pg3;         /* spin:postgres/postgres@3.0.0 connection */
 } spinapi_host;
 
 spinapi_ctx *spinapi_host_ctx(const spinapi_host *h, component_call *call);
@@ -77,6 +83,9 @@ int spinapi_define_variables(component_linker *l, spinapi_host *h, util_error **
 int spinapi_define_key_value(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_spin1(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **err);
+/* Closes the postgres connections an instance never dropped. */
+void spinapi_pg_close_all(spinapi_ctx *ctx);
 
 /* ---- values ---------------------------------------------------------- */
 
