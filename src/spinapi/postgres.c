@@ -1,7 +1,11 @@
 /*
  * postgres.c - PostgreSQL for components: fermyon:spin/postgres@2.0.0
- * (with rdbms-types@2.0.0) and spin:postgres/postgres@3.0.0, on libpq, as
- * Spin's factor-outbound-pg serves them.
+ * (with rdbms-types@2.0.0), spin:postgres/postgres@3.0.0 and @4.0.0, on
+ * libpq, as Spin's factor-outbound-pg serves them.  v4 adds uuid, jsonb,
+ * decimal and interval (mapped both ways), the name of an `other` type,
+ * the bytes of an `unsupported` value and the server's error fields; its
+ * ranges and arrays are not mapped yet (a parameter is bad-parameter, a
+ * column `other` with its bytes).
  *
  * open parses the guest's address (a postgres:// URL or key=value text,
  * both as libpq reads them), keeps only the options Spin's client
@@ -14,7 +18,8 @@
  *
  * Parameters go as binary values with their own type (s8 and s16 as int2,
  * s32 int4, s64 int8, f32 float4, f64 float8, bytea, date, time,
- * timestamp, timestamptz); strings and nulls go as untyped text, so the
+ * timestamp, timestamptz, interval; uuid, jsonb and numeric in their text
+ * forms); strings and nulls go as untyped text, so the
  * server fits them to the column (varchar, uuid, json...).  Results come
  * back in binary and map by type OID as Spin maps them; a type this host
  * does not map is `unsupported` (the column's type `other`).  Server errors
@@ -124,18 +129,24 @@ static const char *pq_ready(void)
 /* What a value is, whatever the version numbers its cases. */
 typedef enum pg_kind {
     K_BOOL, K_I8, K_I16, K_I32, K_I64, K_U8, K_U16, K_U32, K_U64, K_F32, K_F64, K_STR,
-    K_BIN, K_DATE, K_TIME, K_DATETIME, K_TIMESTAMP, K_NULL, K_UNSUPPORTED, K_COUNT
+    K_BIN, K_DATE, K_TIME, K_DATETIME, K_TIMESTAMP, K_UUID, K_JSONB, K_DECIMAL, K_INTERVAL,
+    K_RANGE_OR_ARRAY, K_NULL, K_UNSUPPORTED, K_COUNT
 } pg_kind;
 
 /* One version of the interface: its parameter-value, db-value and
  * db-data-type cases by kind (-1: the version has no such case). */
 typedef struct pg_version {
-    pg_kind param[16];      /* parameter-value case -> kind */
+    pg_kind param[32];      /* parameter-value case -> kind */
     size_t nparam;
     int value[K_COUNT];     /* kind -> db-value case */
     int data_type[K_COUNT]; /* kind -> db-data-type case */
     int other_type;         /* db-data-type `other` */
+    bool v4;                /* other(type name), unsupported(bytes), query-error */
 } pg_version;
+
+/* What v2 and v3 have no case for. */
+#define NOT_V4 [K_UUID] = -1, [K_JSONB] = -1, [K_DECIMAL] = -1, [K_INTERVAL] = -1, \
+               [K_RANGE_OR_ARRAY] = -1
 
 static const pg_version v2 = {
     .param = {K_BOOL, K_I8, K_I16, K_I32, K_I64, K_U8, K_U16, K_U32, K_U64, K_F32, K_F64, K_STR,
@@ -144,12 +155,12 @@ static const pg_version v2 = {
     .value = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4, [K_U8] = 5,
               [K_U16] = 6, [K_U32] = 7, [K_U64] = 8, [K_F32] = 9, [K_F64] = 10, [K_STR] = 11,
               [K_BIN] = 12, [K_DATE] = -1, [K_TIME] = -1, [K_DATETIME] = -1,
-              [K_TIMESTAMP] = -1, [K_NULL] = 13, [K_UNSUPPORTED] = 14},
+              [K_TIMESTAMP] = -1, [K_NULL] = 13, [K_UNSUPPORTED] = 14, NOT_V4},
     .data_type = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4, [K_U8] = 5,
                   [K_U16] = 6, [K_U32] = 7, [K_U64] = 8, [K_F32] = 9, [K_F64] = 10,
                   [K_STR] = 11, [K_BIN] = 12, [K_DATE] = -1, [K_TIME] = -1,
                   [K_DATETIME] = -1, [K_TIMESTAMP] = -1, [K_NULL] = -1,
-                  [K_UNSUPPORTED] = -1},
+                  [K_UNSUPPORTED] = -1, NOT_V4},
     .other_type = 13,
 };
 
@@ -160,13 +171,34 @@ static const pg_version v3 = {
     .value = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4, [K_U8] = -1,
               [K_U16] = -1, [K_U32] = -1, [K_U64] = -1, [K_F32] = 5, [K_F64] = 6, [K_STR] = 7,
               [K_BIN] = 8, [K_DATE] = 9, [K_TIME] = 10, [K_DATETIME] = 11, [K_TIMESTAMP] = 12,
-              [K_NULL] = 13, [K_UNSUPPORTED] = 14},
+              [K_NULL] = 13, [K_UNSUPPORTED] = 14, NOT_V4},
     .data_type = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4,
                   [K_U8] = -1, [K_U16] = -1, [K_U32] = -1, [K_U64] = -1, [K_F32] = 5,
                   [K_F64] = 6, [K_STR] = 7, [K_BIN] = 8, [K_DATE] = 9, [K_TIME] = 10,
                   [K_DATETIME] = 11, [K_TIMESTAMP] = 12, [K_NULL] = -1,
-                  [K_UNSUPPORTED] = -1},
+                  [K_UNSUPPORTED] = -1, NOT_V4},
     .other_type = 13,
+};
+
+static const pg_version v4 = {
+    .param = {K_BOOL, K_I8, K_I16, K_I32, K_I64, K_F32, K_F64, K_STR, K_BIN, K_DATE, K_TIME,
+              K_DATETIME, K_TIMESTAMP, K_UUID, K_JSONB, K_DECIMAL, K_RANGE_OR_ARRAY,
+              K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY,
+              K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY, K_INTERVAL, K_NULL},
+    .nparam = 25,
+    .value = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4, [K_U8] = -1,
+              [K_U16] = -1, [K_U32] = -1, [K_U64] = -1, [K_F32] = 5, [K_F64] = 6, [K_STR] = 7,
+              [K_BIN] = 8, [K_DATE] = 9, [K_TIME] = 10, [K_DATETIME] = 11, [K_TIMESTAMP] = 12,
+              [K_UUID] = 13, [K_JSONB] = 14, [K_DECIMAL] = 15, [K_INTERVAL] = 23,
+              [K_RANGE_OR_ARRAY] = -1, [K_NULL] = 24, [K_UNSUPPORTED] = 25},
+    .data_type = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4,
+                  [K_U8] = -1, [K_U16] = -1, [K_U32] = -1, [K_U64] = -1, [K_F32] = 5,
+                  [K_F64] = 6, [K_STR] = 7, [K_BIN] = 8, [K_DATE] = 9, [K_TIME] = 10,
+                  [K_DATETIME] = 11, [K_TIMESTAMP] = 12, [K_UUID] = 13, [K_JSONB] = 14,
+                  [K_DECIMAL] = 15, [K_INTERVAL] = 23, [K_RANGE_OR_ARRAY] = -1,
+                  [K_NULL] = -1, [K_UNSUPPORTED] = -1},
+    .other_type = 24,
+    .v4 = true,
 };
 
 enum { E_CONNECTION_FAILED, E_BAD_PARAMETER, E_QUERY_FAILED, E_VALUE_CONVERSION_FAILED,
@@ -176,7 +208,8 @@ enum { E_CONNECTION_FAILED, E_BAD_PARAMETER, E_QUERY_FAILED, E_VALUE_CONVERSION_
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
        OID_TEXT = 25, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_BPCHAR = 1042,
        OID_VARCHAR = 1043, OID_DATE = 1082, OID_TIME = 1083, OID_TIMESTAMP = 1114,
-       OID_TIMESTAMPTZ = 1184 };
+       OID_TIMESTAMPTZ = 1184, OID_INTERVAL = 1186, OID_NUMERIC = 1700, OID_UUID = 2950,
+       OID_JSONB = 3802 };
 
 /* What a column of type `oid` becomes (Spin's convert_data_type: a
  * timestamp with or without zone is a datetime). */
@@ -194,8 +227,33 @@ static pg_kind kind_of_oid(Oid oid)
     case OID_DATE: return K_DATE;
     case OID_TIME: return K_TIME;
     case OID_TIMESTAMP: case OID_TIMESTAMPTZ: return K_DATETIME;
+    case OID_UUID: return K_UUID;
+    case OID_JSONB: return K_JSONB;
+    case OID_NUMERIC: return K_DECIMAL;
+    case OID_INTERVAL: return K_INTERVAL;
     default: return K_UNSUPPORTED;
     }
+}
+
+/* The name of a type the mapping leaves as `other` (v4 names it). */
+static const char *oid_name(Oid oid)
+{
+    static const struct {
+        Oid oid;
+        const char *name;
+    } names[] = {
+        {18, "char"}, {19, "name"}, {26, "oid"}, {114, "json"}, {142, "xml"},
+        {650, "cidr"}, {790, "money"}, {829, "macaddr"}, {869, "inet"}, {1266, "timetz"},
+        {1560, "bit"}, {1562, "varbit"}, {3904, "int4range"}, {3926, "int8range"},
+        {3906, "numrange"}, {1007, "_int4"}, {1016, "_int8"}, {1231, "_numeric"},
+        {1009, "_text"}, {1015, "_varchar"}, {1014, "_bpchar"}, {2278, "void"},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(names); i++)
+        if (names[i].oid == oid)
+            return names[i].name;
+    static __thread char buf[24];
+    snprintf(buf, sizeof(buf), "oid %u", oid);
+    return buf;
 }
 
 /* ---- dates: PostgreSQL counts days and microseconds from 2000-01-01 ------ */
@@ -625,6 +683,37 @@ static int convert_param(component_call *call, const pg_version *ver, const comp
         int64_t us = (secs - PG_EPOCH_DAYS * INT64_C(86400)) * 1000000;
         return binary_param(call, ps, i, OID_TIMESTAMPTZ, (uint64_t)us, 8);
     }
+    case K_UUID: case K_JSONB: case K_DECIMAL: {
+        /* In their text forms, which the server checks. */
+        const char *raw = k == K_JSONB ? (const char *)spinapi_list_bytes(call, p) : "";
+        const component_val text = k == K_JSONB ? spinapi_str(raw, p->of.list.n) : *p;
+        char *t = raw ? spinapi_cstr(call, &text) : NULL;
+        if (t == NULL)
+            return -1;
+        if (strlen(t) != text.of.str.len) {
+            snprintf(msg, size, "parameter %d: a NUL character", i + 1);
+            return 1;
+        }
+        ps->types[i] = k == K_UUID ? OID_UUID : k == K_JSONB ? OID_JSONB : OID_NUMERIC;
+        ps->values[i] = t, ps->lengths[i] = (int)text.of.str.len;
+        return 0;
+    }
+    case K_INTERVAL: {
+        const component_val *f = p->of.record.fields;
+        uint8_t *b = component_call_alloc(call, 16);
+        if (b == NULL)
+            return -1;
+        put_be(b, (uint64_t)f[0].of.s, 8);
+        put_be(b + 8, (uint64_t)f[1].of.s, 4);
+        put_be(b + 12, (uint64_t)f[2].of.s, 4);
+        ps->types[i] = OID_INTERVAL, ps->values[i] = (const char *)b, ps->lengths[i] = 16;
+        ps->formats[i] = 1;
+        return 0;
+    }
+    case K_RANGE_OR_ARRAY:
+        snprintf(msg, size, "parameter %d: range and array parameters are not supported by "
+                            "this host", i + 1);
+        return 1;
     default: /* db-null: an untyped NULL fits any column */
         return 0;
     }
@@ -657,21 +746,100 @@ static int convert_params(component_call *call, const pg_version *ver, const com
     return 0;
 }
 
+static component_val tuple(component_val *fields, size_t n)
+{
+    return (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {fields, n}};
+}
+
+/* query-failed(text) in every version: v4 wraps it in query-error::text. */
+static int query_failed_text(component_call *call, const pg_version *ver, const char *msg,
+                             component_val *out)
+{
+    if (!ver->v4)
+        return pg_err(call, E_QUERY_FAILED, msg, out);
+    component_val s, qe, e;
+    if (spinapi_str_copy(call, msg, strlen(msg), &s) < 0 || spinapi_variant(call, 0, &s, &qe) < 0 ||
+        spinapi_variant(call, E_QUERY_FAILED, &qe, &e) < 0)
+        return component_call_trap(call, "postgres: out of call memory");
+    return spinapi_variant(call, 1, &e, out);
+}
+
+/* A diagnostic field as a string value ("" when absent). */
+static int diag(component_call *call, PGresult *res, int field, component_val *out)
+{
+    const char *v = pq.result_error_field(res, field);
+    return spinapi_str_copy(call, v ? v : "", v ? strlen(v) : 0, out);
+}
+
+/* v4's query-error::db-error{as-text, severity, code, message, detail,
+ * extras}: the server's fields, as tokio-postgres reports them. */
+static int db_error(component_call *call, PGresult *res, const char *as_text, component_val *out)
+{
+    static const struct {
+        int field;
+        const char *name;
+    } extra_fields[] = {
+        {PG_DIAG_COLUMN_NAME, "column"}, {PG_DIAG_CONSTRAINT_NAME, "constraint"},
+        {PG_DIAG_SOURCE_FUNCTION, "routine"}, {PG_DIAG_MESSAGE_HINT, "hint"},
+        {PG_DIAG_TABLE_NAME, "table"}, {PG_DIAG_DATATYPE_NAME, "datatype"},
+        {PG_DIAG_SCHEMA_NAME, "schema"}, {PG_DIAG_SOURCE_FILE, "file"},
+        {PG_DIAG_SOURCE_LINE, "line"}, {PG_DIAG_CONTEXT, "where_"},
+    };
+    component_val *f = component_call_vals(call, 6);
+    component_val *extras = component_call_vals(call, UTIL_ARRAY_LEN(extra_fields));
+    if (f == NULL || extras == NULL || spinapi_str_copy(call, as_text, strlen(as_text), &f[0]) < 0 ||
+        diag(call, res, PG_DIAG_SEVERITY, &f[1]) < 0 || diag(call, res, PG_DIAG_SQLSTATE, &f[2]) < 0 ||
+        diag(call, res, PG_DIAG_MESSAGE_PRIMARY, &f[3]) < 0)
+        return -1;
+    const char *detail = pq.result_error_field(res, PG_DIAG_MESSAGE_DETAIL);
+    component_val d;
+    if (detail) {
+        if (spinapi_str_copy(call, detail, strlen(detail), &d) < 0 ||
+            spinapi_variant(call, 1, &d, &f[4]) < 0)
+            return -1;
+    } else {
+        f[4] = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {0, NULL}};
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(extra_fields); i++) {
+        const char *v = pq.result_error_field(res, extra_fields[i].field);
+        component_val *kv = v ? component_call_vals(call, 2) : NULL;
+        if (v == NULL)
+            continue;
+        if (kv == NULL ||
+            spinapi_str_copy(call, extra_fields[i].name, strlen(extra_fields[i].name), &kv[0]) < 0 ||
+            spinapi_str_copy(call, v, strlen(v), &kv[1]) < 0)
+            return -1;
+        extras[n++] = tuple(kv, 2);
+    }
+    f[5] = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {.items = extras, .n = n}};
+    *out = tuple(f, 6);
+    return 0;
+}
+
 /* query-failed with the server's words: "db error: ERROR: <message>", as
- * tokio-postgres prints a database error; libpq's message otherwise. */
-static int query_failed(component_call *call, PGconn *conn, PGresult *res, component_val *out)
+ * tokio-postgres prints a database error (v4: with its fields); libpq's
+ * message otherwise. */
+static int query_failed(component_call *call, const pg_version *ver, PGconn *conn,
+                        PGresult *res, component_val *out)
 {
     char msg[1024];
     const char *sev = res ? pq.result_error_field(res, PG_DIAG_SEVERITY) : NULL;
     const char *primary = res ? pq.result_error_field(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    if (sev && primary) {
-        snprintf(msg, sizeof(msg), "db error: %s: %s", sev, primary);
-    } else {
+    if (!(sev && primary)) {
         char text[900];
         trimmed(res ? pq.result_error_message(res) : pq.error_message(conn), text, sizeof(text));
         snprintf(msg, sizeof(msg), "%s", text[0] ? text : "connection closed");
+        return query_failed_text(call, ver, msg, out);
     }
-    return pg_err(call, E_QUERY_FAILED, msg, out);
+    snprintf(msg, sizeof(msg), "db error: %s: %s", sev, primary);
+    if (!ver->v4)
+        return pg_err(call, E_QUERY_FAILED, msg, out);
+    component_val rec, qe, e;
+    if (db_error(call, res, msg, &rec) < 0 || spinapi_variant(call, 1, &rec, &qe) < 0 ||
+        spinapi_variant(call, E_QUERY_FAILED, &qe, &e) < 0)
+        return component_call_trap(call, "postgres: out of call memory");
+    return spinapi_variant(call, 1, &e, out);
 }
 
 /* Runs the statement; the PGresult (PGRES_COMMAND_OK or TUPLES_OK) or NULL
@@ -701,7 +869,7 @@ static PGresult *run(component_call *call, const pg_version *ver, const componen
     ExecStatusType st = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
-    *rc = query_failed(call, p->conn, res, result);
+    *rc = query_failed(call, ver, p->conn, res, result);
     if (res)
         pq.clear(res);
     return NULL;
@@ -721,14 +889,72 @@ static int execute(component_call *call, const pg_version *ver, const component_
     return spinapi_variant(call, 0, &count, result);
 }
 
-static component_val tuple(component_val *fields, size_t n)
-{
-    return (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {fields, n}};
-}
-
 static component_val num(component_val_kind kind, uint64_t u)
 {
     return (component_val){.kind = kind, .of.u = u};
+}
+
+/* A numeric in PostgreSQL's binary form (base-10000 digits, a weight,
+ * a sign and a display scale) as decimal text; false for NaN and the
+ * infinities, which a decimal cannot hold. */
+static bool numeric_text(const uint8_t *b, size_t len, char *out, size_t size)
+{
+    if (len < 8)
+        return false;
+    int ndigits = (int16_t)get_be(b, 2), weight = (int16_t)get_be(b + 2, 2);
+    unsigned sign = (unsigned)get_be(b + 4, 2);
+    int dscale = (int16_t)get_be(b + 6, 2);
+    if ((sign != 0 && sign != 0x4000) || ndigits < 0 || len < 8 + 2 * (size_t)ndigits ||
+        dscale < 0 || (size_t)(weight + 2) * 4 + (size_t)dscale + 4 > size)
+        return false;
+    char *o = out;
+    if (sign == 0x4000)
+        *o++ = '-';
+    /* The integer part: digit groups 0..weight. */
+    if (weight < 0)
+        *o++ = '0';
+    for (int g = 0; g <= weight; g++) {
+        unsigned d = g < ndigits ? (unsigned)get_be(b + 8 + 2 * g, 2) : 0;
+        o += g == 0 ? sprintf(o, "%u", d) : sprintf(o, "%04u", d);
+    }
+    if (dscale > 0) {
+        *o++ = '.';
+        for (int n = 0, g = weight + 1; n < dscale; g++) {
+            unsigned d = g >= 0 && g < ndigits ? (unsigned)get_be(b + 8 + 2 * g, 2) : 0;
+            const char four[4] = {(char)('0' + d / 1000 % 10), (char)('0' + d / 100 % 10),
+                                  (char)('0' + d / 10 % 10), (char)('0' + d % 10)};
+            for (int j = 0; j < 4 && n < dscale; j++, n++)
+                *o++ = four[j];
+        }
+    }
+    *o = '\0';
+    return true;
+}
+
+/* jsonb's text without the blanks PostgreSQL puts between tokens (as
+ * serde_json writes it for Spin). */
+static size_t json_compact(const uint8_t *in, size_t len, uint8_t *out)
+{
+    size_t n = 0;
+    bool in_string = false, escaped = false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = in[i];
+        if (in_string) {
+            out[n++] = c;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r')
+            continue;
+        in_string = c == '"';
+        out[n++] = c;
+    }
+    return n;
 }
 
 /* One field of a row as a db-value; 1 with msg for a value out of range,
@@ -749,6 +975,10 @@ static int field_value(component_call *call, const pg_version *ver, PGresult *re
     static const int widths[K_COUNT] = {[K_BOOL] = 1, [K_I16] = 2, [K_I32] = 4, [K_I64] = 8,
                                         [K_F32] = 4, [K_F64] = 8, [K_DATE] = 4,
                                         [K_TIME] = 8, [K_DATETIME] = 8};
+    static const int more_widths[K_COUNT] = {[K_UUID] = 16, [K_INTERVAL] = 16};
+    if (more_widths[k] && len != (size_t)more_widths[k])
+        return snprintf(msg, size, "column %s: %zu bytes for a %d-byte value",
+                        pq.fname(res, col), len, more_widths[k]), 1;
     if (widths[k] && len != (size_t)widths[k])
         return snprintf(msg, size, "column %s: %zu bytes for a %d-byte value",
                         pq.fname(res, col), len, widths[k]), 1;
@@ -832,7 +1062,54 @@ static int field_value(component_call *call, const pg_version *ver, PGresult *re
         pl = tuple(f, 7);
         break;
     }
+    case K_UUID: {
+        char t[37];
+        snprintf(t, sizeof(t),
+                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+                 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+                 b[14], b[15]);
+        if (spinapi_str_copy(call, t, 36, &pl) < 0)
+            return -1;
+        break;
+    }
+    case K_JSONB: {
+        if (len < 1 || b[0] != 1)
+            return snprintf(msg, size, "column %s: unknown jsonb version", pq.fname(res, col)), 1;
+        uint8_t *j = component_call_alloc(call, len);
+        if (j == NULL)
+            return -1;
+        size_t n = json_compact(b + 1, len - 1, j);
+        pl = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {.raw = j, .n = n}};
+        break;
+    }
+    case K_DECIMAL: {
+        size_t cap = 16 + 8 * len;
+        char *t = component_call_alloc(call, cap);
+        if (t == NULL)
+            return -1;
+        if (!numeric_text(b, len, t, cap))
+            return snprintf(msg, size, "column %s: NaN or infinity is no decimal",
+                            pq.fname(res, col)), 1;
+        pl = spinapi_str(t, strlen(t));
+        break;
+    }
+    case K_INTERVAL:
+        if ((f = component_call_vals(call, 3)) == NULL)
+            return -1;
+        f[0] = num(COMPONENT_VAL_S64, get_be(b, 8));
+        f[1] = num(COMPONENT_VAL_S32, (uint64_t)(int64_t)(int32_t)get_be(b + 8, 4));
+        f[2] = num(COMPONENT_VAL_S32, (uint64_t)(int64_t)(int32_t)get_be(b + 12, 4));
+        pl = tuple(f, 3);
+        break;
     default:
+        if (ver->v4) { /* unsupported(the value's binary form) */
+            uint8_t *copy = component_call_alloc(call, len ? len : 1);
+            if (copy == NULL)
+                return -1;
+            memcpy(copy, b, len);
+            pl = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {.raw = copy, .n = len}};
+            break;
+        }
         *out = (component_val){.kind = COMPONENT_VAL_VARIANT,
                                .of.variant = {(uint32_t)ver->value[K_UNSUPPORTED], NULL}};
         return 0;
@@ -857,7 +1134,16 @@ static int row_set(component_call *call, const pg_version *ver, PGresult *res,
             return -1;
         pg_kind k = kind_of_oid(pq.ftype(res, c));
         int dt = ver->data_type[k] >= 0 ? ver->data_type[k] : ver->other_type;
-        col[1] = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {(uint32_t)dt, NULL}};
+        component_val *name_val = NULL;
+        if (dt == ver->other_type && ver->v4) { /* other(the type's name) */
+            char tn[32];
+            snprintf(tn, sizeof(tn), "%s", oid_name(pq.ftype(res, c)));
+            if ((name_val = component_call_vals(call, 1)) == NULL ||
+                spinapi_str_copy(call, tn, strlen(tn), name_val) < 0)
+                return -1;
+        }
+        col[1] = (component_val){.kind = COMPONENT_VAL_VARIANT,
+                                 .of.variant = {(uint32_t)dt, name_val}};
         cols[c] = tuple(col, 2);
     }
     for (int r = 0; r < nrow; r++) {
@@ -892,7 +1178,7 @@ static int query(component_call *call, const pg_version *ver, const component_va
     rc = row_set(call, ver, res, &set, msg, sizeof(msg));
     pq.clear(res);
     if (rc < 0)
-        return pg_err(call, E_QUERY_FAILED, "the query result is too large for the host", result);
+        return query_failed_text(call, ver, "the query result is too large for the host", result);
     if (rc > 0)
         return pg_err(call, E_VALUE_CONVERSION_FAILED, msg, result);
     return spinapi_variant(call, 0, &set, result);
@@ -910,6 +1196,28 @@ static int query3(component_call *call, void *env, const component_val *args, si
 {
     (void)env, (void)nargs;
     return query(call, &v3, args, result);
+}
+
+static int query4(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    (void)env, (void)nargs;
+    return query(call, &v4, args, result);
+}
+
+static int execute4(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    (void)env, (void)nargs;
+    return execute(call, &v4, args, result);
+}
+
+static int open4(component_call *call, void *env, const component_val *args, size_t nargs,
+                 component_val *result)
+{
+    (void)nargs;
+    const spinapi_host *h = env;
+    return open_connection(call, h, h->pg4, &args[0], result);
 }
 
 static int execute2(component_call *call, void *env, const component_val *args, size_t nargs,
@@ -931,6 +1239,7 @@ static int execute3(component_call *call, void *env, const component_val *args, 
 #define PG2 "fermyon:spin/postgres@2.0.0"
 #define RDBMS2 "fermyon:spin/rdbms-types@2.0.0"
 #define PG3 "spin:postgres/postgres@3.0.0"
+#define PG4 "spin:postgres/postgres@4.0.0"
 
 #define ERROR_T                                                                                 \
     "variant{connection-failed(string), bad-parameter(string), query-failed(string), "         \
@@ -987,6 +1296,50 @@ static const spinapi_func pg3_funcs[] = {
      "func(" CONN ", statement: string, " PARAMS ") -> result<u64, error>", execute3},
 };
 
+#define RANGE(t) "tuple<option<tuple<" t ", range-bound-kind>>, option<tuple<" t ", range-bound-kind>>>"
+#define INTS4 INTS3 ", uuid(string), jsonb(list<u8>), decimal(string), " \
+              "range-int32(" RANGE("s32") "), range-int64(" RANGE("s64") "), " \
+              "range-decimal(" RANGE("string") "), array-int32(list<option<s32>>), " \
+              "array-int64(list<option<s64>>), array-decimal(list<option<string>>), " \
+              "array-str(list<option<string>>), interval(interval)"
+
+/* spin:postgres@4.0.0's types (more value cases, structured errors). */
+static int define_types4(component_linker *l, util_error **err)
+{
+    const char *types[][2] = {
+        {"db-error", "record{as-text: string, severity: string, code: string, message: string, "
+                     "detail: option<string>, extras: list<tuple<string, string>>}"},
+        {"query-error", "variant{text(string), db-error(db-error)}"},
+        {"error", "variant{connection-failed(string), bad-parameter(string), "
+                  "query-failed(query-error), value-conversion-failed(string), other(string)}"},
+        {"range-bound-kind", "enum{inclusive, exclusive}"},
+        {"interval", "record{micros: s64, days: s32, months: s32}"},
+        {"db-data-type",
+         "variant{boolean, int8, int16, int32, int64, floating32, floating64, str, binary, "
+         "date, time, datetime, timestamp, uuid, jsonb, decimal, range-int32, range-int64, "
+         "range-decimal, array-int32, array-int64, array-decimal, array-str, interval, "
+         "other(string)}"},
+        {"db-value", "variant{boolean(bool), " INTS4 ", db-null, unsupported(list<u8>)}"},
+        {"parameter-value", "variant{boolean(bool), " INTS4 ", db-null}"},
+        {"column", "record{name: string, data-type: db-data-type}"},
+        {"row", "list<db-value>"},
+        {"row-set", "record{columns: list<column>, rows: list<row>}"},
+    };
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(types); i++)
+        if (component_linker_define_type(l, PG4, types[i][0], types[i][1], err) < 0)
+            return -1;
+    return 0;
+}
+
+static const spinapi_func pg4_funcs[] = {
+    {"[static]connection.open", "func(address: string) -> result<own<connection>, error>",
+     open4},
+    {"[method]connection.query",
+     "func(" CONN ", statement: string, " PARAMS ") -> result<row-set, error>", query4},
+    {"[method]connection.execute",
+     "func(" CONN ", statement: string, " PARAMS ") -> result<u64, error>", execute4},
+};
+
 int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **err)
 {
     /* rdbms-types@2.0.0 holds the types; postgres@2.0.0 `use`s them. */
@@ -999,6 +1352,10 @@ int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **e
     h->pg3 = component_linker_define_resource(l, PG3, "connection", pg_dtor, err);
     if (h->pg3 == NULL || define_types(l, PG3, true, err) < 0 ||
         spinapi_define_funcs(l, PG3, pg3_funcs, UTIL_ARRAY_LEN(pg3_funcs), h, err) < 0)
+        return -1;
+    h->pg4 = component_linker_define_resource(l, PG4, "connection", pg_dtor, err);
+    if (h->pg4 == NULL || define_types4(l, err) < 0 ||
+        spinapi_define_funcs(l, PG4, pg4_funcs, UTIL_ARRAY_LEN(pg4_funcs), h, err) < 0)
         return -1;
     return 0;
 }

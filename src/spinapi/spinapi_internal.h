@@ -65,6 +65,7 @@ typedef struct spinapi_host {
     component_resource_type *connection3; /* spin:sqlite/sqlite@3.0.0 connection */
     component_resource_type *pg2;         /* fermyon:spin/postgres@2.0.0 connection */
     component_resource_type *pg3;         /* spin:postgres/postgres@3.0.0 connection */
+    component_resource_type *pg4;         /* spin:postgres/postgres@4.0.0 connection */
 } spinapi_host;
 
 spinapi_ctx *spinapi_host_ctx(const spinapi_host *h, component_call *call);

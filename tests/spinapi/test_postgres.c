@@ -17,6 +17,7 @@
 
 #define PG2 "fermyon:spin/postgres@2.0.0"
 #define PG3 "spin:postgres/postgres@3.0.0"
+#define PG4 "spin:postgres/postgres@4.0.0"
 
 enum { CONNECTION_FAILED, BAD_PARAMETER, QUERY_FAILED, VALUE_CONVERSION_FAILED, OTHER };
 /* spin:postgres@3.0.0's db-value / parameter-value and db-data-type cases. */
@@ -469,12 +470,104 @@ static void test_closed_with_instance(void)
     fixture_free(watch);
 }
 
+/* spin:postgres@4.0.0: uuid, jsonb, decimal and interval both ways, the
+ * type name of `other`, unsupported's bytes, structured server errors. */
+enum { V4_UUID = 13, V4_JSONB = 14, V4_DECIMAL = 15, V4_RANGE_INT32 = 16, V4_INTERVAL = 23,
+       V4_NULL = 24, V4_UNSUPPORTED = 25, V4_OTHER = 24 };
+
+static void test_v4(void)
+{
+    fixture *f = pg_fixture();
+    char *addr = address("");
+    char buf[512];
+    component_val c = open_ok(f, PG4, addr);
+    component_val u = V_STR("fedcba98-fedc-fedc-fedc-fedcba987654"),
+                  d = V_STR("-123456789.123456789");
+    static const char json[] = "{ \"s\": \"wo rld\", \"n\": 234, \"b\": false, \"x\": null }";
+    component_val j = V_BYTES((const uint8_t *)json, strlen(json));
+    component_val iv[3] = {V_S64(4 * 3600000000LL + 7), {.kind = COMPONENT_VAL_S32, .of.s = -3},
+                           {.kind = COMPONENT_VAL_S32, .of.s = 14}};
+    component_val ir = {.kind = COMPONENT_VAL_RECORD, .of.record = {iv, 3}};
+    component_val p[4] = {pv(V4_UUID, &u), pv(V4_DECIMAL, &d), pv(V4_JSONB, &j),
+                          pv(V4_INTERVAL, &ir)};
+    component_val r = QUERY(f, PG4, &c,
+                            "SELECT $1::uuid, $2::numeric, $3::jsonb, $4::interval,"
+                            " 0.5::numeric, 100::numeric(10,2), '1.2.3.4'::inet, $2::text", p, 4);
+    CHECK(is_ok(&r));
+    if (is_ok(&r)) {
+        CHECK_INT(col_type(&r, 0), V4_UUID);
+        CHECK_STR(str_of(cell(&r, 0, 0)->of.variant.payload, buf, sizeof(buf)),
+                  "fedcba98-fedc-fedc-fedc-fedcba987654");
+        CHECK_INT(col_type(&r, 1), V4_DECIMAL);
+        CHECK_STR(str_of(cell(&r, 0, 1)->of.variant.payload, buf, sizeof(buf)),
+                  "-123456789.123456789");
+        CHECK_INT(col_type(&r, 2), V4_JSONB);
+        const component_val *l = cell(&r, 0, 2)->of.variant.payload;
+        snprintf(buf, sizeof(buf), "%.*s", (int)l->of.list.n, (const char *)l->of.list.raw);
+        CHECK_STR(buf, "{\"b\":false,\"n\":234,\"s\":\"wo rld\",\"x\":null}");
+        CHECK_INT(col_type(&r, 3), V4_INTERVAL);
+        const component_val *x = cell(&r, 0, 3)->of.variant.payload->of.record.fields;
+        CHECK(x[0].of.s == 4 * 3600000000LL + 7 && x[1].of.s == -3 && x[2].of.s == 14);
+        CHECK_STR(str_of(cell(&r, 0, 4)->of.variant.payload, buf, sizeof(buf)), "0.5");
+        CHECK_STR(str_of(cell(&r, 0, 5)->of.variant.payload, buf, sizeof(buf)), "100.00");
+        CHECK_INT(col_type(&r, 6), V4_OTHER);
+        const component_val *t = &ok_of(&r)->of.record.fields[0].of.list.items[6]
+                                      .of.record.fields[1];
+        CHECK(t->of.variant.payload != NULL);
+        if (t->of.variant.payload)
+            CHECK_STR(str_of(t->of.variant.payload, buf, sizeof(buf)), "inet");
+        CHECK_INT(cell(&r, 0, 6)->of.variant.disc, V4_UNSUPPORTED);
+        CHECK(cell(&r, 0, 6)->of.variant.payload->of.list.n == 8); /* inet's binary form */
+        CHECK_INT(cell(&r, 0, 7)->of.variant.disc, STR);
+    }
+    component_val np[1] = {pv(V4_NULL, NULL)};
+    r = QUERY(f, PG4, &c, "SELECT $1::int4", np, 1);
+    CHECK(is_ok(&r) && cell(&r, 0, 0)->of.variant.disc == V4_NULL);
+    /* Ranges and arrays are not mapped yet: refused, not mangled. */
+    component_val none = V_NONE, bounds[2] = {none, none};
+    component_val range = {.kind = COMPONENT_VAL_RECORD, .of.record = {bounds, 2}};
+    component_val rp[1] = {pv(V4_RANGE_INT32, &range)};
+    r = QUERY(f, PG4, &c, "SELECT $1", rp, 1);
+    CHECK_INT(err_case(&r), BAD_PARAMETER);
+    /* The server's error, structured. */
+    CHECK(is_ok((r = EXEC(f, PG4, &c, "CREATE TEMPORARY TABLE u (k int PRIMARY KEY)", NULL, 0),
+                 &r)));
+    CHECK(is_ok((r = EXEC(f, PG4, &c, "INSERT INTO u VALUES (1)", NULL, 0), &r)));
+    r = EXEC(f, PG4, &c, "INSERT INTO u VALUES (1)", NULL, 0);
+    CHECK_INT(err_case(&r), QUERY_FAILED);
+    if (err_case(&r) == QUERY_FAILED) {
+        const component_val *qe = r.of.variant.payload->of.variant.payload;
+        CHECK_INT(qe->of.variant.disc, 1); /* db-error */
+        const component_val *e = qe->of.variant.payload->of.record.fields;
+        CHECK_STR(str_of(&e[0], buf, sizeof(buf)),
+                  "db error: ERROR: duplicate key value violates unique constraint \"u_pkey\"");
+        CHECK_STR(str_of(&e[1], buf, sizeof(buf)), "ERROR");
+        CHECK_STR(str_of(&e[2], buf, sizeof(buf)), "23505");
+        CHECK_STR(str_of(&e[3], buf, sizeof(buf)),
+                  "duplicate key value violates unique constraint \"u_pkey\"");
+        CHECK(e[4].of.variant.disc == 1 &&
+              strcmp(str_of(e[4].of.variant.payload, buf, sizeof(buf)),
+                     "Key (k)=(1) already exists.") == 0);
+        bool constraint = false;
+        for (size_t i = 0; i < e[5].of.list.n; i++) {
+            const component_val *kv = e[5].of.list.items[i].of.record.fields;
+            char k[64], v[64];
+            if (strcmp(str_of(&kv[0], k, sizeof(k)), "constraint") == 0)
+                constraint = strcmp(str_of(&kv[1], v, sizeof(v)), "u_pkey") == 0;
+        }
+        CHECK(constraint);
+    }
+    free(addr);
+    fixture_free(f);
+}
+
 int main(void)
 {
     pg_server_start(&server);
     RUN(test_conformance_sequence);
     RUN(test_more_types);
     RUN(test_v2);
+    RUN(test_v4);
     RUN(test_errors);
     RUN(test_refusals);
     RUN(test_connection_failures);
