@@ -388,7 +388,9 @@ static int check_hosts(const spinapi_component *c, const char *hosts, const char
     size_t n = list_len(list), nports = ports ? list_len(ports) : 0;
     for (size_t i = 0; i < n; i++) {
         char host[256], port[16];
-        list_item(list, i, host, sizeof(host));
+        /* A name longer than the buffer is refused, never checked cut short. */
+        if (strlen(list_item(list, i, host, sizeof(host))) >= sizeof(host) - 1)
+            return snprintf(msg, size, "invalid configuration: host name too long"), -1;
         if (host[0] == '/' || host[0] == '@')
             return snprintf(msg, size, "Unix sockets are not supported on WebAssembly"), -1;
         /* The port at the same index, or the only one. */

@@ -384,6 +384,12 @@ static void test_refusals(void)
     r = open_result(f, PG3, "postgres://postgres@localhost:1,evil.example:2/db");
     CHECK_INT(err_case(&r), CONNECTION_FAILED);
     CHECK_STR(err_text(&r, buf, sizeof(buf)), "address postgres://evil.example:2 is not permitted");
+    /* A host name too long to check whole is refused, not cut to an allowed one. */
+    char *long_host = util_xasprintf("host=127.0.0.1%0300d user=postgres", 0);
+    r = open_result(f, PG3, long_host);
+    CHECK_INT(err_case(&r), CONNECTION_FAILED);
+    CHECK_STR(err_text(&r, buf, sizeof(buf)), "invalid configuration: host name too long");
+    free(long_host);
     r = open_result(f, PG3, "host=/var/run/postgresql user=postgres");
     CHECK_INT(err_case(&r), CONNECTION_FAILED);
     CHECK_STR(err_text(&r, buf, sizeof(buf)), "Unix sockets are not supported on WebAssembly");
