@@ -74,3 +74,13 @@ add_library(dep::curl-headers INTERFACE IMPORTED)
 set_target_properties(dep::curl-headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${DEP_curl_INCLUDE_DIRS}"
   INTERFACE_COMPILE_OPTIONS "${DEP_curl_CFLAGS_OTHER}")
+
+# libpq (PostgreSQL for Spin apps, src/spinapi/postgres.c): only its
+# header, like libcurl; the code loads libpq.so.5 (Debian libpq5) with
+# dlopen on the first connection, since libpq drags in OpenSSL, GSSAPI and
+# LDAP whose loading every shim start would otherwise pay.
+pkg_check_modules(DEP_pq REQUIRED libpq)
+add_library(dep::pq-headers INTERFACE IMPORTED)
+set_target_properties(dep::pq-headers PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DEP_pq_INCLUDE_DIRS}"
+  INTERFACE_COMPILE_OPTIONS "${DEP_pq_CFLAGS_OTHER}")

@@ -13,6 +13,7 @@ PACKAGES="
   wrk hyperfine wabt
   libcurl4-openssl-dev libsqlite3-dev
   libhiredis-dev redis-server
+  libpq-dev postgresql
 "
 
 missing=""

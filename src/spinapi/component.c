@@ -88,10 +88,10 @@ spinapi_component *spinapi_component_new(const spinapi_component_config *config,
     c->nkv_allowed = config->nkey_value_stores;
     c->sql_allowed = copy_labels(config->sqlite_databases, config->nsqlite_databases);
     c->nsql_allowed = config->nsqlite_databases;
-    c->nkv = config->nkv_backends;
-    c->nsql = config->nsqlite_backends;
     c->outbound_allowed = config->outbound_allowed;
     c->outbound_self = config->outbound_self;
+    c->nkv = config->nkv_backends;
+    c->nsql = config->nsqlite_backends;
     if (copy_backends(config->kv_backends, config->nkv_backends, true, "key-value store",
                       &c->kv, err) < 0 ||
         copy_backends(config->sqlite_backends, config->nsqlite_backends, false,
@@ -140,6 +140,7 @@ void spinapi_ctx_free(spinapi_ctx *ctx)
     for (size_t i = 0; i < SPINAPI_V1_TABLE_SIZE; i++)
         spinapi_kv_handle_free((uintptr_t)ctx->v1_stores[i]);
     spinapi_redis_close_all(ctx);
+    spinapi_pg_close_all(ctx);
     free(ctx);
 }
 
@@ -278,7 +279,7 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
     component_linker_keep(l, h, free);
     if (spinapi_define_variables(l, h, err) < 0 || spinapi_define_key_value(l, h, err) < 0 ||
         spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0 ||
-        spinapi_define_redis(l, h, err) < 0)
+        spinapi_define_redis(l, h, err) < 0 || spinapi_define_postgres(l, h, err) < 0)
         return -1;
     return 0;
 }

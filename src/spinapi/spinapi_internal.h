@@ -39,6 +39,7 @@ struct spinapi_component {
     size_t nkv;
     spinapi_db *sql;
     size_t nsql;
+    /* allowed_outbound_hosts, for the network clients (NULL: none). */
     bool (*outbound_allowed)(void *self, const char *scheme, const char *host, uint16_t port);
     void *outbound_self;
 };
@@ -54,6 +55,7 @@ struct spinapi_ctx {
     spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
     struct spinapi_redis_conn *redis; /* open redis connections (redis_client.c) */
     uint64_t redis_timeout_ms;        /* tests: a shorter bound on redis waits; 0: the default */
+    struct spinapi_pg *pg_open; /* postgres connections not dropped yet */
 };
 
 /* The state a registration's host functions share (their `env`). */
@@ -65,6 +67,9 @@ typedef struct spinapi_host {
     component_resource_type *connection2; /* fermyon:spin/sqlite@2.0.0 connection */
     component_resource_type *connection3; /* spin:sqlite/sqlite@3.0.0 connection */
     component_resource_type *redis2;      /* fermyon:spin/redis@2.0.0 connection */
+    component_resource_type *pg2;         /* fermyon:spin/postgres@2.0.0 connection */
+    component_resource_type *pg3;         /* spin:postgres/postgres@3.0.0 connection */
+    component_resource_type *pg4;         /* spin:postgres/postgres@4.0.0 connection */
 } spinapi_host;
 
 spinapi_ctx *spinapi_host_ctx(const spinapi_host *h, component_call *call);
@@ -84,6 +89,9 @@ int spinapi_define_key_value(component_linker *l, spinapi_host *h, util_error **
 int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_spin1(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_redis(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **err);
+/* Closes the postgres connections an instance never dropped. */
+void spinapi_pg_close_all(spinapi_ctx *ctx);
 
 /* ---- values ---------------------------------------------------------- */
 
