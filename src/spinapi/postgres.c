@@ -124,6 +124,13 @@ static const char *pq_ready(void)
     return pq_load_error[0] ? pq_load_error : NULL;
 }
 
+void spinapi_preload(void)
+{
+    const char *why = pq_ready();
+    if (why)
+        util_log_debug("postgres: %s", why);
+}
+
 /* ---- the versions' types -------------------------------------------------- */
 
 /* What a value is, whatever the version numbers its cases. */

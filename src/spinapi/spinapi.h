@@ -109,4 +109,10 @@ int spinapi_redis_oneshot(spinapi_component *c, uint64_t deadline_ns, const char
  * context as get_ctx(component_call_data(call)). */
 int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), util_error **err);
 
+/* Loads the client libraries the layer opens with dlopen (libpq) now, not
+ * at a guest's first open: a Spin container calls it before pivot_root,
+ * after which the host's libraries are out of sight.  A library that is
+ * missing is not an error here; an open then says why it cannot connect. */
+void spinapi_preload(void);
+
 #endif
