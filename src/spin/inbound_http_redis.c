@@ -111,7 +111,7 @@ static int finish(wasm_caller *c, uint32_t ret, const char *fn, bool ok, size_t 
 static int two_arg_command(wasm_caller *c, void *env, const wasm_val *args, const char *fn,
                            const char *name)
 {
-    span address, a, b;
+    span address = {0}, a = {0}, b = {0};
     if (arg_span(c, args, 0, fn, &address) < 0 || arg_span(c, args, 2, fn, &a) < 0 ||
         arg_span(c, args, 4, fn, &b) < 0)
         return -1;
@@ -170,7 +170,7 @@ static int guest_bytes(wasm_caller *c, const uint8_t *bytes, size_t len, uint32_
 static int get(wasm_caller *c, void *env, const wasm_val *args, wasm_val *results)
 {
     (void)results;
-    span address, key;
+    span address = {0}, key = {0};
     if (arg_span(c, args, 0, "get", &address) < 0 || arg_span(c, args, 2, "get", &key) < 0)
         return -1;
     const char *argv[2] = {"GET", key.len ? key.p : ""};
@@ -207,7 +207,7 @@ static int get(wasm_caller *c, void *env, const wasm_val *args, wasm_val *result
 static int incr(wasm_caller *c, void *env, const wasm_val *args, wasm_val *results)
 {
     (void)results;
-    span address, key;
+    span address = {0}, key = {0};
     if (arg_span(c, args, 0, "incr", &address) < 0 || arg_span(c, args, 2, "incr", &key) < 0)
         return -1;
     const char *argv[3] = {"INCRBY", key.len ? key.p : "", "1"};
