@@ -23,17 +23,16 @@ static const wasi2_host *host_of(void *env)
 
 /* ---- values ------------------------------------------------------------------ */
 
-static component_val str_val(const char *s)
+component_val wasi2_http_str_val(const char *s)
 {
     return (component_val){.kind = COMPONENT_VAL_STRING, .of.str = {s, strlen(s)}};
 }
 
-/* option<string>: some(s) or none when s is NULL. */
-static int opt_str(component_call *call, const char *s, component_val *out)
+int wasi2_http_opt_str(component_call *call, const char *s, component_val *out)
 {
     if (s == NULL)
         return wasi2_variant(call, 0, NULL, out);
-    component_val v = str_val(s);
+    component_val v = wasi2_http_str_val(s);
     return wasi2_variant(call, 1, &v, out);
 }
 
@@ -41,7 +40,7 @@ int wasi2_http_method_val(component_call *call, const wasi2_http_method *m, comp
 {
     if (m->tag != 9)
         return wasi2_variant(call, m->tag, NULL, out);
-    component_val v = str_val(m->other ? m->other : "");
+    component_val v = wasi2_http_str_val(m->other ? m->other : "");
     return wasi2_variant(call, 9, &v, out);
 }
 
@@ -115,13 +114,13 @@ static int request_method(component_call *call, void *env, const component_val *
 static int request_path(component_call *call, void *env, const component_val *args,
                         size_t nargs, component_val *result)
 {
-    return opt_str(call, SELF(args, wasi2_http_incoming_request)->path_with_query, result);
+    return wasi2_http_opt_str(call, SELF(args, wasi2_http_incoming_request)->path_with_query, result);
 }
 
 static int request_authority(component_call *call, void *env, const component_val *args,
                              size_t nargs, component_val *result)
 {
-    return opt_str(call, SELF(args, wasi2_http_incoming_request)->authority, result);
+    return wasi2_http_opt_str(call, SELF(args, wasi2_http_incoming_request)->authority, result);
 }
 
 static int request_scheme(component_call *call, void *env, const component_val *args,
@@ -130,7 +129,7 @@ static int request_scheme(component_call *call, void *env, const component_val *
     const wasi2_http_scheme *s = &SELF(args, wasi2_http_incoming_request)->scheme;
     if (!s->has)
         return wasi2_variant(call, 0, NULL, result);
-    component_val v, other = str_val(s->other ? s->other : "");
+    component_val v, other = wasi2_http_str_val(s->other ? s->other : "");
     if (wasi2_variant(call, s->tag, s->tag == 2 ? &other : NULL, &v) < 0)
         return -1;
     return wasi2_variant(call, 1, &v, result);

@@ -56,6 +56,13 @@ void wasi2_http_fields_add(wasi2_http_fields *f, const char *name, size_t name_l
 /* The first value of `name` (any case), or NULL. */
 const wasi2_http_entry *wasi2_http_fields_find(const wasi2_http_fields *f, const char *name);
 
+/* ---- values both halves hand out (http_incoming.c) ---------------------- */
+
+/* A string value over s (not copied: s must outlive the call). */
+component_val wasi2_http_str_val(const char *s);
+/* option<string>: some(s), or none when s is NULL. */
+int wasi2_http_opt_str(component_call *call, const char *s, component_val *out);
+
 /* ---- error-code ------------------------------------------------------- */
 
 /* The error-code cases the host produces, by WIT index (0.2.x). */

@@ -37,19 +37,6 @@ static const wasi2_host *host_of(void *env)
     return env;
 }
 
-static component_val str_val(const char *s)
-{
-    return (component_val){.kind = COMPONENT_VAL_STRING, .of.str = {s, strlen(s)}};
-}
-
-static int opt_str(component_call *call, const char *s, component_val *out)
-{
-    if (s == NULL)
-        return wasi2_variant(call, 0, NULL, out);
-    component_val v = str_val(s);
-    return wasi2_variant(call, 1, &v, out);
-}
-
 static char *str_dup(const component_val *v)
 {
     return util_xstrndup(v->of.str.ptr, v->of.str.len);
@@ -252,7 +239,7 @@ static int request_set_method(component_call *call, void *env, const component_v
 static int request_path(component_call *call, void *env, const component_val *args,
                         size_t nargs, component_val *result)
 {
-    return opt_str(call, SELF(args, wasi2_http_outgoing_request)->path_with_query, result);
+    return wasi2_http_opt_str(call, SELF(args, wasi2_http_outgoing_request)->path_with_query, result);
 }
 
 static int request_set_path(component_call *call, void *env, const component_val *args,
@@ -277,7 +264,7 @@ static int request_scheme(component_call *call, void *env, const component_val *
     const wasi2_http_scheme *s = &SELF(args, wasi2_http_outgoing_request)->scheme;
     if (!s->has)
         return wasi2_variant(call, 0, NULL, result);
-    component_val v, other = str_val(s->other ? s->other : "");
+    component_val v, other = wasi2_http_str_val(s->other ? s->other : "");
     if (wasi2_variant(call, s->tag, s->tag == 2 ? &other : NULL, &v) < 0)
         return -1;
     return wasi2_variant(call, 1, &v, result);
@@ -307,7 +294,7 @@ static int request_set_scheme(component_call *call, void *env, const component_v
 static int request_authority(component_call *call, void *env, const component_val *args,
                              size_t nargs, component_val *result)
 {
-    return opt_str(call, SELF(args, wasi2_http_outgoing_request)->authority, result);
+    return wasi2_http_opt_str(call, SELF(args, wasi2_http_outgoing_request)->authority, result);
 }
 
 static int request_set_authority(component_call *call, void *env, const component_val *args,
