@@ -132,6 +132,15 @@ int spin_http_executor_register(const spin_http_executor_kind *kind, util_error 
  * two pre-release names): wasi_http_executor.c. */
 int spin_wasi_http_executor_create(const spin_http_executor_setup *setup,
                                    spin_http_executor_instance *out, util_error **err);
+/* The WASI 0.2 context every component instance of a request gets: the
+ * component's env, output fds and files (preopened read-only at "/", in
+ * *files), an empty stdin, the request's deadline, and outgoing requests
+ * allowed by its allowed_outbound_hosts (wasi_http_executor.c). */
+typedef struct wasi2_config wasi2_config;
+typedef struct wasi2_preopen wasi2_preopen;
+void spin_component_wasi2_config(const spin_component_runtime *comp, uint64_t deadline_ns,
+                                 wasi2_config *cfg, wasi2_preopen *files);
+
 /* Spin 1's inbound-http: a component exporting fermyon:spin/inbound-http,
  * or a core module exporting handle-http-request with
  * canonical_abi_realloc (the Spin 1 ABI of TinyGo and Rust SDK 1.x

@@ -174,18 +174,8 @@ static int run_component(const spin_component_runtime *comp, const spin_http_req
                          util_error **err)
 {
     wasi2_config cfg;
-    wasi2_config_init(&cfg);
-    cfg.env = (const char *const *)comp->env;
-    cfg.envc = comp->nenv;
-    cfg.stdin_fd = -1;
-    cfg.stdout_fd = comp->stdout_fd;
-    cfg.stderr_fd = comp->stderr_fd;
-    cfg.deadline_ns = req->deadline_ns;
-    wasi2_preopen pre = {comp->files_dir, "/", true};
-    if (comp->files_dir) {
-        cfg.preopens = &pre;
-        cfg.npreopens = 1;
-    }
+    wasi2_preopen files;
+    spin_component_wasi2_config(comp, req->deadline_ns, &cfg, &files);
     wasi2_ctx *ctx = wasi2_ctx_new(&cfg, err);
     if (!ctx)
         return SPIN_EXEC_FAILED;

@@ -203,26 +203,33 @@ static void interrupt_store(void *store)
     wasm_store_interrupt(store);
 }
 
+void spin_component_wasi2_config(const spin_component_runtime *comp, uint64_t deadline_ns,
+                                 wasi2_config *cfg, wasi2_preopen *files)
+{
+    wasi2_config_init(cfg);
+    cfg->env = (const char *const *)comp->env;
+    cfg->envc = comp->nenv;
+    cfg->stdin_fd = -1;
+    cfg->stdout_fd = comp->stdout_fd;
+    cfg->stderr_fd = comp->stderr_fd;
+    *files = (wasi2_preopen){comp->files_dir, "/", true};
+    if (comp->files_dir) {
+        cfg->preopens = files;
+        cfg->npreopens = 1;
+    }
+    cfg->deadline_ns = deadline_ns;
+    /* Outgoing requests go where allowed_outbound_hosts allows. */
+    cfg->outbound_allowed = spin_outbound_hosts_allowed_cb;
+    cfg->outbound_self = comp->outbound;
+}
+
 static int make_ctx(const spin_component_runtime *comp, const spin_http_request *req,
                     wasi2_ctx **out, util_error **err)
 {
     wasi2_config cfg;
-    wasi2_config_init(&cfg);
-    cfg.env = (const char *const *)comp->env;
-    cfg.envc = comp->nenv;
-    cfg.stdin_fd = -1;
-    cfg.stdout_fd = comp->stdout_fd;
-    cfg.stderr_fd = comp->stderr_fd;
-    wasi2_preopen files = {comp->files_dir, "/", true};
-    if (comp->files_dir) {
-        cfg.preopens = &files;
-        cfg.npreopens = 1;
-    }
-    cfg.deadline_ns = req->deadline_ns;
-    /* Outgoing requests go where allowed_outbound_hosts allows. */
-    cfg.outbound_allowed = spin_outbound_hosts_allowed_cb;
-    cfg.outbound_self = comp->outbound;
-    /* ... and those to the app itself are served in-process */
+    wasi2_preopen files;
+    spin_component_wasi2_config(comp, req->deadline_ns, &cfg, &files);
+    /* Requests to the app itself are served in-process. */
     cfg.local_request = spin_local_http_request;
     cfg.local_self = (void *)req;
     *out = wasi2_ctx_new(&cfg, err);
