@@ -14,6 +14,9 @@ PACKAGES="
   libcurl4-openssl-dev libsqlite3-dev
   libhiredis-dev redis-server
   libpq-dev postgresql
+  libarchive-dev
+  libmariadb-dev mariadb-server
+  libmosquitto-dev mosquitto
 "
 
 missing=""

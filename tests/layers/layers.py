@@ -8,7 +8,7 @@ the library needs only layers it uses).
 
 Two columns joined by runner, lowest first:
 
-    shim        -> container -> util          (the sandbox column)
+    shim        -> oci, container -> util     (the sandbox column)
     runner      -> container, spin, wasi, engine, util   (the joint)
     spin        -> wasi -> engine -> util     (the Wasm column)
     spin        -> spinapi -> component       (Spin's host APIs for components)
@@ -58,11 +58,13 @@ LAYERS = {
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
     "runner": Layer(door=("runner.h",), uses=("container", "spin", "wasi", "engine", "util"),
                     prefix="runner_"),
-    "shim": Layer(door=("shim.h",), uses=("container", "util"), prefix="shim_"),
+    # containerd's content store: Spin OCI artifacts into the empty rootfs
+    "oci": Layer(door=("oci.h",), uses=("util",), prefix="oci_"),
+    "shim": Layer(door=("shim.h",), uses=("oci", "container", "util"), prefix="shim_"),
 }
 
 # The binary: every door, nothing private.
 CMD_USES = tuple(LAYERS)
 
 # Headers generated into a layer's build folder (protoc-c), by suffix.
-GENERATED = {"shim": (".pb-c.h",)}
+GENERATED = {"shim": (".pb-c.h",), "oci": (".pb-c.h",)}

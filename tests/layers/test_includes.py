@@ -132,7 +132,7 @@ def self_test():
          ["src/engine/a.c:1: container.h is the door of container, which engine may not use"]),
         ({"cmd/bin/x.c": '#include "internal.h"\n'},
          ["cmd/bin/x.c:1: internal.h is private to src/container"]),
-        ({"src/oci/oci.h": ""}, ["src/oci: not in the layer table"]),
+        ({"src/newlayer/newlayer.h": ""}, ["src/newlayer: not in the layer table"]),
     ]
     failures = []
     for extra, want in cases:
