@@ -159,6 +159,14 @@ def test_retain_and_variables_apply_as_for_spin_toml():
                        env={"SPIN_COMPONENTS_TO_RETAIN": "nope"})
         assert 'Specified component "nope" not found' in err, err
 
+        def required(app):
+            del app["variables"]["who"]["default"]
+        edit_locked(rootfs, required)
+        err = up_fails(app=os.path.join(rootfs, "spin.json"))
+        assert "who" in err and "required" in err.lower(), err
+        with Up(app=os.path.join(rootfs, "spin.json"), env={"SPIN_VARIABLE_WHO": "x"}) as up:
+            assert up.request("GET", "/static/small.txt")[0] == 200
+
 
 def test_wkg_single_layer():
     with tempfile.TemporaryDirectory() as tmp:
