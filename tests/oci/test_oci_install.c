@@ -112,7 +112,7 @@ typedef struct tar_entry {
 
 static oci_layer archive_layer(const tar_entry *entries, size_t n)
 {
-    size_t cap = 1 << 20, used = 0;
+    size_t cap = (size_t)32 << 20, used = 0;
     char *buf = util_xmalloc(cap);
     struct archive *w = archive_write_new();
     archive_write_add_filter_gzip(w);
@@ -331,6 +331,76 @@ static void test_nonempty_rootfs_untouched(void)
     remove_rootfs(root);
 }
 
+/* Gzips `len` bytes as they are (libarchive's raw format: no tar around). */
+static oci_layer gzip_layer(const void *bytes, size_t len)
+{
+    size_t cap = len + 4096, used = 0;
+    char *buf = util_xmalloc(cap);
+    struct archive *w = archive_write_new();
+    archive_write_add_filter_gzip(w);
+    archive_write_set_format_raw(w);
+    archive_write_open_memory(w, buf, cap, &used);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_write_header(w, e);
+    archive_write_data(w, bytes, len);
+    archive_entry_free(e);
+    archive_write_close(w);
+    archive_write_free(w);
+    oci_layer l = layer(OCI_MEDIA_ARCHIVE_LAYER, buf, used);
+    free(buf);
+    return l;
+}
+
+/* A ustar header for a regular file `name` claiming `size` bytes. */
+static void ustar_header(char h[512], const char *name, unsigned long long size)
+{
+    memset(h, 0, 512);
+    snprintf(h, 100, "%s", name);
+    memcpy(h + 100, "0000644", 8);
+    memcpy(h + 108, "0000000", 8);
+    memcpy(h + 116, "0000000", 8);
+    snprintf(h + 124, 12, "%011llo", size);
+    memcpy(h + 136, "00000000000", 12);
+    h[156] = '0';
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memset(h + 148, ' ', 8);
+    unsigned sum = 0;
+    for (int i = 0; i < 512; i++)
+        sum += (unsigned char)h[i];
+    snprintf(h + 148, 8, "%06o", sum);
+}
+
+/* The bounds: a header claiming more than OCI_ARCHIVE_MAX_BYTES fails
+ * before a byte is read; more than OCI_ARCHIVE_MAX_ENTRIES entries fail. */
+static void test_archive_bounds(void)
+{
+    char tar[1024 * 3] = {0};
+    ustar_header(tar, "huge.bin", (OCI_ARCHIVE_MAX_BYTES + 1));
+    {
+        oci_layer ls[] = {gzip_layer(tar, sizeof(tar)),
+                          layer(OCI_MEDIA_SPIN_LOCKED_APP, LOCKED, strlen(LOCKED))};
+        cleanup_oci_artifact oci_artifact *a = artifact(2, ls);
+        expect_refused(a, "entry 'huge.bin': the archive unpacks to more than 1073741824 bytes");
+    }
+    size_t n = OCI_ARCHIVE_MAX_ENTRIES + 1;
+    tar_entry *dirs = util_xcalloc(n, sizeof(*dirs));
+    char (*names)[16] = util_xcalloc(n, sizeof(*names));
+    for (size_t i = 0; i < n; i++) {
+        snprintf(names[i], sizeof(names[i]), "d%zu/", i);
+        dirs[i] = (tar_entry){names[i], AE_IFDIR, NULL};
+    }
+    {
+        oci_layer ls[] = {archive_layer(dirs, n),
+                          layer(OCI_MEDIA_SPIN_LOCKED_APP, LOCKED, strlen(LOCKED))};
+        cleanup_oci_artifact oci_artifact *a = artifact(2, ls);
+        expect_refused(a, "more than 100000 entries");
+    }
+    free(dirs);
+    free(names);
+}
+
 static void test_missing_libarchive_named(void)
 {
     tar_entry es[] = {{"./a.txt", AE_IFREG, "a\n"}};
@@ -350,6 +420,7 @@ int main(void)
     RUN(test_refused_artifacts);
     RUN(test_failing_layer_leaves_rootfs_empty);
     RUN(test_nonempty_rootfs_untouched);
+    RUN(test_archive_bounds);
     RUN(test_missing_libarchive_named);
     return TEST_SUMMARY();
 }
