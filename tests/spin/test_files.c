@@ -375,7 +375,7 @@ static staged stage_model(const spin_locked_app *app)
 {
     staged s = {0};
     util_error *err = NULL;
-    if (spin_locked_files_dir(app_dir, &app->components[0], &s.staging, &s.files_dir, &err) < 0)
+    if (spin_locked_files_dir(app_dir, NULL, &app->components[0], &s.staging, &s.files_dir, &err) < 0)
         s.error = util_xstrdup(err->msg);
     util_error_free(&err);
     return s;
@@ -590,10 +590,97 @@ static void test_locked_entries_outside_or_through_links_are_refused(void)
     staged digest = stage_json("{\"digest\":\"sha256:"
                                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
                                "\"path\":\"/d\"}");
+    /* Content by digest (an artifact's) takes relative paths only. */
     CHECK_STR(digest.error ? digest.error : "(none)",
-              "component 'web': files: the entry for /d has no file source (content by digest "
-              "or inline is not supported here yet)");
+              "component 'web': files: path '/d' must be relative, with no empty, '.' or '..' "
+              "component");
     staged_free(&digest);
+    remove_tree(app_dir);
+}
+
+/* An OCI artifact's files (content by digest or inline, no source):
+ * placed at their relative paths from the cache beside the locked app;
+ * a data layer is hard-linked when it can be, a missing one is named, and
+ * a path that is not plainly relative is refused. */
+static staged stage_content(const char *files_json)
+{
+    cleanup_locked_app spin_locked_app *app = locked_with_files(files_json);
+    CHECK(app != NULL);
+    staged s = {0};
+    if (!app)
+        return s;
+    cleanup_free char *content = util_xasprintf("%s/.cache/registry", app_dir);
+    util_error *err = NULL;
+    if (spin_locked_files_dir(app_dir, content, &app->components[0], &s.staging, &s.files_dir,
+                              &err) < 0)
+        s.error = util_xstrdup(err->msg);
+    util_error_free(&err);
+    return s;
+}
+
+static void test_content_entries_are_staged_from_the_cache(void)
+{
+    make_tree();
+    const char *layer = "a static file from a data layer\n";
+    char hex[UTIL_SHA256_HEX_SIZE];
+    util_sha256_hex(layer, strlen(layer), hex);
+    cleanup_free char *name = util_xasprintf(".cache/registry/data/sha256:%s", hex);
+    put_text(app_dir, name, layer);
+    cleanup_free char *files = util_xasprintf(
+        "{\"inline\":\"aGk\",\"digest\":\"sha256:%s\",\"path\":\"small.txt\"},"
+        "{\"digest\":\"sha256:%s\",\"path\":\"sub/big.txt\"}",
+        hex, hex);
+    staged s = stage_content(files);
+    CHECK(s.error == NULL);
+    if (s.files_dir) {
+        cleanup_free char *small = util_xasprintf("%s/small.txt", s.files_dir);
+        cleanup_free char *big = util_xasprintf("%s/sub/big.txt", s.files_dir);
+        cleanup_free char *cached = util_xasprintf("%s/%s", app_dir, name);
+        char *data = NULL;
+        size_t len = 0;
+        util_error *err = NULL;
+        CHECK_INT(util_read_file(small, &data, &len, &err), 0);
+        CHECK_STR(data, "hi"); /* the inline bytes win over the digest */
+        free(data);
+        CHECK_INT(util_read_file(big, &data, &len, &err), 0);
+        CHECK_STR(data, layer);
+        free(data);
+        struct stat a, b;
+        CHECK(stat(big, &a) == 0 && stat(cached, &b) == 0);
+        if (a.st_dev == b.st_dev)
+            CHECK(a.st_ino == b.st_ino); /* linked, not copied */
+    }
+    staged_free(&s);
+
+    const char *other = "0000000000000000000000000000000000000000000000000000000000000000";
+    cleanup_free char *missing_json =
+        util_xasprintf("{\"digest\":\"sha256:%s\",\"path\":\"gone.txt\"}", other);
+    staged missing = stage_content(missing_json);
+    cleanup_free char *want = util_xasprintf(
+        "component 'web': files: /gone.txt: its content sha256:%s is not in the artifact (no "
+        "layer %s/.cache/registry/data/sha256:%s)",
+        other, app_dir, other);
+    CHECK_STR(missing.error ? missing.error : "(none)", want);
+    staged_free(&missing);
+
+    const char *bad[] = {"/abs.txt", "./a.txt", "a/./b", "a//b", "dir/"};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(bad); i++) {
+        cleanup_free char *json = util_xasprintf("{\"inline\":\"aGk\",\"path\":\"%s\"}", bad[i]);
+        staged b = stage_content(json);
+        cleanup_free char *w = util_xasprintf(
+            "component 'web': files: path '%s' must be relative, with no empty, '.' or '..' "
+            "component",
+            bad[i]);
+        CHECK_STR(b.error ? b.error : "(none)", w);
+        staged_free(&b);
+    }
+    cleanup_free char *mixed_json = util_xasprintf(
+        "{\"inline\":\"aGk\",\"path\":\"a\"},{\"source\":\"file://%s/index.html\",\"path\":\"b\"}",
+        app_dir);
+    staged mixed = stage_content(mixed_json);
+    CHECK_STR(mixed.error ? mixed.error : "(none)",
+              "component 'web': files: mixes file sources with content by digest or inline");
+    staged_free(&mixed);
     remove_tree(app_dir);
 }
 
@@ -610,5 +697,6 @@ int main(void)
     RUN(test_link_multiplied_tree_is_bounded);
     RUN(test_clean_directory_is_used_in_place);
     RUN(test_later_entries_replace_without_writing_app_files);
+    RUN(test_content_entries_are_staged_from_the_cache);
     return TEST_SUMMARY();
 }
