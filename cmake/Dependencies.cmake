@@ -84,3 +84,12 @@ add_library(dep::pq-headers INTERFACE IMPORTED)
 set_target_properties(dep::pq-headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${DEP_pq_INCLUDE_DIRS}"
   INTERFACE_COMPILE_OPTIONS "${DEP_pq_CFLAGS_OTHER}")
+
+# libarchive (the tar+gzip layers of Spin OCI artifacts, src/oci): only its
+# header, like libcurl; src/oci/install_archive.c loads libarchive.so.13
+# (Debian libarchive13) with dlopen when an archive layer is installed.
+pkg_check_modules(DEP_archive REQUIRED libarchive)
+add_library(dep::archive-headers INTERFACE IMPORTED)
+set_target_properties(dep::archive-headers PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DEP_archive_INCLUDE_DIRS}"
+  INTERFACE_COMPILE_OPTIONS "${DEP_archive_CFLAGS_OTHER}")

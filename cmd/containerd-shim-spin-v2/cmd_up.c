@@ -44,8 +44,9 @@ enum up_option_id {
 
 static const cli_option up_options[] = {
     {UP_FROM, "--from", "-f", "DIR|FILE", false,
-     "the app: a directory holding spin.toml, or a manifest file (default: the current "
-     "directory)"},
+     "the app: a directory holding spin.toml, or a manifest file, or a locked app file "
+     "named *.json (an installed OCI artifact's spin.json, its content in .cache/ beside it) "
+     "(default: the current directory)"},
     {UP_LISTEN, "--listen", NULL, "ADDR", false,
      "serve HTTP on ADDR: IPv4 (0.0.0.0:80), [IPv6]:port or name:port (default: "
      "$SPIN_HTTP_LISTEN_ADDR, else 127.0.0.1:3000)"},
@@ -267,7 +268,11 @@ int cmd_up(int argc, char **argv)
 
     spin_run_options opts;
     spin_run_options_init(&opts);
-    opts.app_path = a.from;
+    size_t from_len = strlen(a.from);
+    if (from_len > 5 && strcmp(a.from + from_len - 5, ".json") == 0)
+        opts.locked_app_path = a.from; /* a LockedApp, e.g. an installed artifact */
+    else
+        opts.app_path = a.from;
     opts.env = env;
     opts.component_env = comp_env;
     opts.listen_addr = a.listen;

@@ -33,27 +33,6 @@
 /* the slowest a layer may arrive before its read times out */
 #define LAYER_BYTES_PER_SECOND (8ull << 20)
 
-void oci_artifact_free(oci_artifact *a)
-{
-    if (a == NULL)
-        return;
-    for (size_t i = 0; i < a->n_layers; i++) {
-        free(a->layers[i].media_type);
-        free(a->layers[i].digest);
-        free(a->layers[i].data);
-    }
-    free(a->layers);
-    free(a->image_name);
-    free(a->manifest_digest);
-    free(a);
-}
-
-void oci_artifact_freep(oci_artifact **a)
-{
-    oci_artifact_free(*a);
-    *a = NULL;
-}
-
 typedef struct fetch {
     const oci_fetch_options *opts;
     oci_grpc_conn *conn;

@@ -197,16 +197,6 @@ bool oci_is_spin_layer_type(const char *media_type)
     return false;
 }
 
-bool oci_digest_valid(const char *digest)
-{
-    if (digest == NULL || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 7 + 64)
-        return false;
-    for (const char *p = digest + 7; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-            return false;
-    return true;
-}
-
 int oci_blob_check(const oci_descriptor *d, const uint8_t *data, size_t len, util_error **err)
 {
     if (!oci_digest_valid(d->digest))

@@ -148,7 +148,7 @@ int oci_config_architecture(const char *json, size_t len, char **arch, util_erro
 bool oci_is_spin_layer_type(const char *media_type);
 /* True for index media types (OCI and Docker). */
 bool oci_is_index_type(const char *media_type);
-/* "sha256:" and 64 lowercase hex digits. */
+/* "sha256:" and 64 lowercase hex digits (install.c; also in install_internal.h). */
 bool oci_digest_valid(const char *digest);
 /* Checks bytes against their descriptor: exact size, then sha256 digest.
  * The error names `what` (e.g. "layer sha256:...") and what is wrong. */

@@ -8,14 +8,19 @@
  * says when each step runs):
  *
  *   runner_spin_handler  "spin": process.args ["/"] with /spin.toml in the
- *                        rootfs is a Spin app, served by the Spin host
- *                        (spin_app_run, app dir "/") with the process's env
- *                        and stdio; a start-up error is printed on stderr,
- *                        exit 137 (as runwasi).  prepare loads the HTTP
- *                        library in the shim before the fork, since after
- *                        pivot_root the host's copy is out of sight (and a
- *                        node without it gets a Create error naming the
- *                        package).  "/" without /spin.toml fails Create.
+ *                        rootfs is a Spin app (app dir "/"); so is a rootfs
+ *                        with /spin.json, the locked app an OCI artifact's
+ *                        install (oci.h) leaves, with any args but a native
+ *                        arg0 (Kubernetes passes ["/"], containerd-shim-spin's
+ *                        harness "bogus-arg"), run from /spin.json and its
+ *                        /.cache.  Served by the Spin host (spin_app_run)
+ *                        with the process's env and stdio; a start-up error
+ *                        is printed on stderr, exit 137 (as runwasi).
+ *                        prepare loads the HTTP library in the shim before
+ *                        the fork (for "/" or a <rootfs>/spin.json), since
+ *                        after pivot_root the host's copy is out of sight
+ *                        (and a node without it gets a Create error naming
+ *                        the package).  "/" with neither file fails Create.
  *   runner_wasi_handler  "wasi": a file starting with "\0asm", or one whose
  *                        name ends in ".wasm" and is no ELF or `#!` file (a
  *                        ".wasm" need not be executable), is a WASI command:

@@ -89,6 +89,9 @@ typedef struct spin_loaded_app {
     /* The app model: once it is built nothing reads the manifest. */
     spin_locked_app *locked;
     char *app_dir; /* the directory of metadata.origin; NULL when not a file */
+    /* A locked app from a file: <its dir>/.cache/registry, where content
+     * by digest is (wasm/<digest>, data/<digest>); NULL for a manifest. */
+    char *content_dir;
     spin_runtime_config rc;
     spin_resolved_vars vars;
     uint64_t request_timeout_ms; /* 0 = none */

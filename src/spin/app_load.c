@@ -32,15 +32,15 @@
 #include "wasm.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 /* ---- components -------------------------------------------------------- */
 
-/* The host path of a component's source: only file:// sources run here
- * (a URL source would need fetching, an OCI layer digest the content
- * store). */
+/* The host path of a component's file:// source (a URL source would need
+ * fetching). */
 static char *source_path(const spin_locked_component *c, util_error **err)
 {
     const char *uri = c->source.source;
@@ -55,12 +55,53 @@ static char *source_path(const spin_locked_component *c, util_error **err)
     return path;
 }
 
+/* A source by digest: the artifact's wasm layer in the cache, else a data
+ * layer of the same digest (Spin's Cache::wasm_file falls back so too). */
+static char *digest_path(const spin_loaded_app *a, const spin_locked_component *c,
+                         util_error **err)
+{
+    const char *dirs[] = {"wasm", "data"};
+    for (size_t i = 0; i < UTIL_ARRAY_LEN(dirs); i++) {
+        char *path = util_xasprintf("%s/%s/%s", a->content_dir, dirs[i], c->source.digest);
+        if (access(path, F_OK) == 0)
+            return path;
+        free(path);
+    }
+    util_error_set(err, 0,
+                   "component '%s': its source %s is not in the artifact (no layer %s/wasm/%s)",
+                   c->id, c->source.digest, a->content_dir, c->source.digest);
+    return NULL;
+}
+
+/* The component's bytes and a name for messages: inline bytes, the cached
+ * layer of its digest (a locked app from a file), or its file:// source. */
+static int component_bytes(const spin_loaded_app *a, const spin_locked_component *c,
+                           char **bytes, size_t *len, char **name, util_error **err)
+{
+    if (c->source.has_inline && !c->source.source) {
+        *bytes = util_xmalloc(c->source.inline_len + 1);
+        memcpy(*bytes, c->source.inline_data, c->source.inline_len);
+        *len = c->source.inline_len;
+        *name = util_xasprintf("%s (inline)", c->id);
+        return 0;
+    }
+    if (c->source.digest && !c->source.source && a->content_dir)
+        *name = digest_path(a, c, err);
+    else
+        *name = source_path(c, err);
+    if (!*name)
+        return -1;
+    if (util_read_file(*name, bytes, len, err) < 0)
+        return util_error_wrap(err, "component '%s': cannot read its source", c->id);
+    return 0;
+}
+
 /* The component's `files`, checked and staged by files_stage.c. */
 static int stage_files(spin_loaded_app *a, const spin_locked_component *c,
                        spin_component_runtime *rt, util_error **err)
 {
     char *dir = NULL;
-    if (spin_locked_files_dir(a->app_dir, c, &a->staging_dir, &dir, err) < 0)
+    if (spin_locked_files_dir(a->app_dir, a->content_dir, c, &a->staging_dir, &dir, err) < 0)
         return -1;
     rt->files_dir = dir;
     return 0;
@@ -139,13 +180,11 @@ static int link_component(spin_loaded_app *a, const spin_locked_component *c, ch
 static int compile_component(spin_loaded_app *a, const spin_locked_component *c,
                              spin_component_runtime *rt, util_error **err)
 {
-    cleanup_free char *path = source_path(c, err);
-    if (!path)
-        return -1;
+    cleanup_free char *path = NULL;
     char *bytes = NULL;
     size_t len = 0;
-    if (util_read_file(path, &bytes, &len, err) < 0)
-        return util_error_wrap(err, "component '%s': cannot read its source", c->id);
+    if (component_bytes(a, c, &bytes, &len, &path, err) < 0)
+        return -1;
     if (component_is_component(bytes, len))
         return link_component(a, c, bytes, len, rt, err);
     /* Features and messages: the policy every path shares (wasi.h). */
@@ -229,6 +268,13 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
     const spin_locked_component *c = spin_locked_app_component(a->locked, id);
     if (!c) {
         util_error_set(err, 0, "trigger refers to unknown component '%s'", id);
+        return NULL;
+    }
+    if (c->dependencies && json_object_object_length(c->dependencies) > 0) {
+        util_error_set(err, 0,
+                       "component '%s': component dependencies are not supported yet (publish "
+                       "the app composed: `spin registry push` composes by default)",
+                       id);
         return NULL;
     }
     /* comps was sized for every component: targets keep pointers into it. */
@@ -361,6 +407,35 @@ static int load_triggers(spin_loaded_app *a, util_error **err)
 
 /* ---- the app ------------------------------------------------------------ */
 
+/* A LockedApp JSON file (an artifact's /spin.json): the model as written;
+ * its directory is the app's, and content by digest is in the cache
+ * beside it. */
+static int load_locked_model(spin_loaded_app *a, const char *path, util_error **err)
+{
+    cleanup_free char *json = NULL;
+    size_t len = 0;
+    if (util_read_file(path, &json, &len, err) < 0)
+        return util_error_wrap(err, "the locked app");
+    if (len > SPIN_LOCKED_MAX_JSON_BYTES)
+        return util_error_set(err, 0, "the locked app %s is larger than %zu bytes", path,
+                              SPIN_LOCKED_MAX_JSON_BYTES);
+    if (spin_locked_app_from_json(json, len, &a->locked, err) < 0)
+        return util_error_wrap(err, "the locked app %s", path);
+    cleanup_free char *abs = path[0] == '/' ? util_xstrdup(path) : NULL;
+    if (!abs) {
+        char cwd[4096];
+        if (!getcwd(cwd, sizeof(cwd)))
+            return util_error_set(err, errno, "the locked app %s: the working directory", path);
+        abs = util_xasprintf("%s/%s", cwd, path);
+    }
+    char *slash = strrchr(abs, '/');
+    slash[slash == abs] = '\0'; /* "/spin.json" -> "/" */
+    a->app_dir = util_xstrdup(abs);
+    a->content_dir = util_xasprintf("%s%s.cache/registry", a->app_dir,
+                                    strcmp(a->app_dir, "/") == 0 ? "" : "/");
+    return 0;
+}
+
 /* The manifest normalised into the app model; the manifest itself is not
  * kept, so that nothing after this can depend on it. */
 static int load_model(spin_loaded_app *a, const char *app_path, util_error **err)
@@ -408,11 +483,15 @@ int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_
 {
     memset(a, 0, sizeof(*a));
     a->opts = opts;
-    if (!opts->app_path)
+    if (opts->locked_app_path) {
+        if (load_locked_model(a, opts->locked_app_path, err) < 0)
+            return -1;
+    } else if (!opts->app_path) {
         return util_error_set(err, 0, "no application given (a directory with spin.toml, or "
                                       "a manifest file)");
-    if (load_model(a, opts->app_path, err) < 0)
+    } else if (load_model(a, opts->app_path, err) < 0) {
         return -1;
+    }
     const char *hn = spin_env_lookup(opts->env, "HOSTNAME");
     a->app_id = util_xstrdup(hn && *hn ? hn : "unknown");
     if (load_settings(a, err) < 0 || check_trigger_types(a, err) < 0)
@@ -464,6 +543,7 @@ void spin_loaded_app_free(spin_loaded_app *a)
     spin_runtime_config_clear(&a->rc);
     spin_locked_app_free(a->locked);
     free(a->app_dir);
+    free(a->content_dir);
     free(a->app_id);
 }
 

@@ -258,12 +258,127 @@ static int stage_entries(app_tree *t, const char *app_dir, const spin_locked_com
     return 0;
 }
 
-int spin_locked_files_dir(const char *app_dir, const spin_locked_component *c, char **staging,
-                          char **files_dir, util_error **err)
+/* ---- staging content by digest or inline (an OCI artifact's files) ------ */
+
+/* Spin's is_safe_to_join: relative, every component a normal name. */
+static bool safe_relative(const char *path)
+{
+    if (path[0] == '\0' || path[0] == '/')
+        return false;
+    for (const char *p = path;;) {
+        size_t n = strcspn(p, "/");
+        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        p += n;
+        if (*p == '\0')
+            return true;
+        p++;
+    }
+}
+
+/* Writes inline bytes as the new file dst (an earlier entry's file there
+ * is unlinked, as place() does). */
+static int write_inline(const spin_locked_content *ct, const char *dst, const char *guest,
+                        util_error **err)
+{
+    if (unlink(dst) < 0 && errno != ENOENT)
+        return util_error_set(err, errno, "placing %s over an earlier entry", guest);
+    cleanup_fd int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+    if (out < 0)
+        return util_error_set(err, errno, "placing %s", guest);
+    if (util_write_all(out, ct->inline_data, ct->inline_len) < 0)
+        return util_error_set(err, errno, "writing %s", guest);
+    return 0;
+}
+
+/* The data layer of `digest` in the cache, opened without following a
+ * link; a missing one is named. */
+static int open_data(const char *content_dir, const char *digest, const char *guest,
+                     util_error **err)
+{
+    if (!content_dir)
+        return util_error_set(err, 0, "%s: content by digest needs the artifact's cache", guest);
+    cleanup_free char *path = util_xasprintf("%s/data/%s", content_dir, digest);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return util_error_set(err, 0, "%s: its content %s is not in the artifact (no layer %s)",
+                              guest, digest, path);
+    if (fd < 0)
+        return util_error_set(err, errno, "%s: opening %s", guest, path);
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return util_error_set(err, 0, "%s: %s is not a regular file", guest, path);
+    }
+    return fd;
+}
+
+static int stage_content_entry(const char *content_dir, const char *root,
+                               const spin_locked_file *f, char **last_dir, util_error **err)
+{
+    if (!safe_relative(f->path))
+        return util_error_set(err, 0,
+                              "path '%s' must be relative, with no empty, '.' or '..' "
+                              "component",
+                              f->path);
+    cleanup_free char *guest = util_xasprintf("/%s", f->path);
+    cleanup_free char *dst = util_xasprintf("%s/%s", root, f->path);
+    cleanup_free char *parent = util_xstrdup(dst);
+    *strrchr(parent, '/') = '\0';
+    if (make_parent(parent, last_dir, err) < 0)
+        return util_error_wrap(err, "placing %s", guest);
+    if (f->content.has_inline)
+        return write_inline(&f->content, dst, guest, err);
+    cleanup_fd int src = open_data(content_dir, f->content.digest, guest, err);
+    if (src < 0)
+        return -1;
+    return place(src, dst, guest, err);
+}
+
+/* Every entry is content (no file source): each placed at its path below
+ * the component's staging root, as Spin's OciLoader copies them to
+ * assets/<id>/<path>; a data layer is hard-linked when it can be (no
+ * copy: the preopen is read-only), else copied. */
+static int stage_content(const char *app_dir, const char *content_dir,
+                         const spin_locked_component *c, char **staging, char **files_dir,
+                         util_error **err)
+{
+    if (ensure_staging(app_dir, staging, err) < 0)
+        return -1;
+    cleanup_free char *root = util_xasprintf("%s/%s", *staging, c->id);
+    if (util_mkdir_p(root, 0755, err) < 0)
+        return -1;
+    cleanup_free char *last_dir = NULL;
+    for (size_t i = 0; i < c->n_files; i++)
+        if (stage_content_entry(content_dir, root, &c->files[i], &last_dir, err) < 0)
+            return -1;
+    *files_dir = steal_pointer(&root);
+    return 0;
+}
+
+int spin_locked_files_dir(const char *app_dir, const char *content_dir,
+                          const spin_locked_component *c, char **staging, char **files_dir,
+                          util_error **err)
 {
     *files_dir = NULL;
     if (c->n_files == 0)
         return 0;
+    size_t by_content = 0;
+    for (size_t i = 0; i < c->n_files; i++)
+        by_content += c->files[i].content.source == NULL;
+    if (by_content > 0 && by_content < c->n_files)
+        return util_error_set(err, 0,
+                              "component '%s': files: mixes file sources with content by "
+                              "digest or inline",
+                              c->id);
+    if (by_content > 0 && !app_dir)
+        return util_error_set(err, 0,
+                              "component '%s': files: the app has no directory to stage them in",
+                              c->id);
+    if (by_content > 0)
+        return stage_content(app_dir, content_dir, c, staging, files_dir, err) < 0
+                   ? util_error_wrap(err, "component '%s': files", c->id)
+                   : 0;
     if (!app_dir)
         return util_error_set(err, 0,
                               "component '%s': files: the app has no directory to take them from",

@@ -222,9 +222,13 @@ struct json_object *spin_locked_app_trigger_metadata(const spin_locked_app *app,
  * need; the caller removes it with spin_staging_remove).  Each source is
  * opened again beneath app_dir without following links; files of a
  * directory entry that the rules of spin_component_files leave out are
- * logged and skipped. */
-int spin_locked_files_dir(const char *app_dir, const spin_locked_component *c, char **staging,
-                          char **files_dir, util_error **err);
+ * logged and skipped.  Entries with no source (an OCI artifact's: inline
+ * bytes, or a digest naming <content_dir>/data/<digest>) are placed at
+ * their path, which must be relative with normal components only; a
+ * component may not mix both kinds. */
+int spin_locked_files_dir(const char *app_dir, const char *content_dir,
+                          const spin_locked_component *c, char **staging, char **files_dir,
+                          util_error **err);
 
 /* "file:///a%20b/c.wasm" -> "/a b/c.wasm".  Only file: URIs with an empty
  * or "localhost" host; percent-escapes are decoded, an escaped NUL or '/'

@@ -50,6 +50,25 @@ typedef struct spin_run_options {
      * Relative component sources and `files` resolve against the
      * manifest's directory. */
     const char *app_path;
+    /* Or a LockedApp JSON file to run instead of a manifest (app_path is
+     * then ignored): the /spin.json an OCI artifact installs (oci.h), or a
+     * spin.lock.  Content refs resolve as containerd-shim-spin resolves
+     * them, in the cache beside the file (<dir>/.cache/registry):
+     *   - a component source by `digest`: wasm/<digest> (else data/<digest>,
+     *     as Spin's cache falls back), or its `inline` bytes;
+     *   - `files` entries { digest | inline, path }: placed at `path` below
+     *     the component's "/" (data/<digest> hard-linked, else copied, or
+     *     the inline bytes written, into the staging tree); `path` must be
+     *     relative with only normal components (no "", ".", ".." or leading
+     *     '/'), as Spin's is_safe_to_join requires;
+     *   - `source` (file://) entries as for a manifest, below the file's
+     *     directory.
+     * A digest with no file in the cache fails start-up naming the
+     * component and the digest; non-empty `dependencies` are refused (not
+     * supported yet).  Everything else (variables, runtime config,
+     * SPIN_COMPONENTS_TO_RETAIN, the state dir .spin beside the file, or
+     * root_dir's /.spin) applies as for a manifest.  NULL = use app_path. */
+    const char *locked_app_path;
     /* "host:port": IPv4 ("0.0.0.0:80"), IPv6 ("[::1]:3000") or a name
      * ("localhost:3000").  NULL = SPIN_HTTP_LISTEN_ADDR from `env`, else
      * "0.0.0.0:80". */

@@ -60,8 +60,41 @@ static void test_spin_claims(void)
         return; /* this machine's root is a Spin app: the refusal cannot be seen */
     p = (container_program){.args = args_root, .n_args = 1, .rootfs = "/"};
     CHECK_INT(h->can_handle(NULL, &p, &err), -1);
-    CHECK(err && strstr(err->msg, "process.args[0] \"/\": not a Spin app (no /spin.toml"));
+    CHECK(err && strstr(err->msg, "process.args[0] \"/\": not a Spin app (no /spin.toml or /spin.json"));
     util_error_free(&err);
+}
+
+/* An OCI artifact's rootfs: /spin.json (written by src/oci) makes it a
+ * Spin app whatever its args, but a native arg0 still runs natively. */
+static void test_spin_claims_artifact(void)
+{
+    const container_handler *h = &runner_spin_handler;
+    char root[] = "/tmp/runner-artifact-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    char *bogus[] = {"bogus-arg", NULL};
+    container_program p = {.args = bogus, .n_args = 1, .rootfs = root};
+    util_error *err = NULL;
+    CHECK_INT(h->can_handle(NULL, &p, &err), 0); /* an empty rootfs is nobody's app */
+    char json[64], link[64];
+    snprintf(json, sizeof(json), "%s/spin.json", root);
+    snprintf(link, sizeof(link), "%s/other.json", root);
+    CHECK_INT(symlink("other.json", json), 0);
+    CHECK_INT(util_write_file_atomic(link, "{}", 2, 0644, &err), 0);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 0); /* a link is not the installed file */
+    CHECK_INT(unlink(json), 0);
+    CHECK_INT(rename(link, json), 0);
+    CHECK_INT(h->can_handle(NULL, &p, &err), 1);
+    p.args = args_root; /* Kubernetes' command ["/"] */
+    CHECK_INT(h->can_handle(NULL, &p, &err), 1);
+    void *state = NULL;
+    CHECK_INT(h->prepare(&p, &state, &err), 0); /* loads libmicrohttpd */
+    container_program native = file_program("/bin/sh", "\x7f" "ELF", 4, true);
+    native.rootfs = root;
+    CHECK_INT(h->can_handle(NULL, &native, &err), 0);
+    CHECK(err == NULL);
+    util_error_free(&err);
+    unlink(json);
+    rmdir(root);
 }
 
 static void test_wasi_load(void)
@@ -107,6 +140,7 @@ int main(void)
 {
     RUN(test_wasi_claims);
     RUN(test_spin_claims);
+    RUN(test_spin_claims_artifact);
     RUN(test_wasi_load);
     RUN(test_register_once);
     return TEST_SUMMARY();

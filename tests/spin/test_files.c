@@ -375,7 +375,7 @@ static staged stage_model(const spin_locked_app *app)
 {
     staged s = {0};
     util_error *err = NULL;
-    if (spin_locked_files_dir(app_dir, &app->components[0], &s.staging, &s.files_dir, &err) < 0)
+    if (spin_locked_files_dir(app_dir, NULL, &app->components[0], &s.staging, &s.files_dir, &err) < 0)
         s.error = util_xstrdup(err->msg);
     util_error_free(&err);
     return s;
@@ -590,9 +590,10 @@ static void test_locked_entries_outside_or_through_links_are_refused(void)
     staged digest = stage_json("{\"digest\":\"sha256:"
                                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\","
                                "\"path\":\"/d\"}");
+    /* Content by digest (an artifact's) takes relative paths only. */
     CHECK_STR(digest.error ? digest.error : "(none)",
-              "component 'web': files: the entry for /d has no file source (content by digest "
-              "or inline is not supported here yet)");
+              "component 'web': files: path '/d' must be relative, with no empty, '.' or '..' "
+              "component");
     staged_free(&digest);
     remove_tree(app_dir);
 }
