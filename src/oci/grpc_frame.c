@@ -132,11 +132,13 @@ void oci_grpc_status_line(oci_grpc_status *st, const char *line, size_t len)
     if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         const char *sp = memchr(line, ' ', len);
         st->http_status = 0;
+        /* three digits; anything longer is not a status (999 = unusable) */
         if (sp != NULL)
             for (const char *p = sp + 1; p < line + len && *p >= '0' && *p <= '9'; p++)
-                st->http_status = st->http_status * 10 + (*p - '0');
-        if (st->http_status > 999)
-            st->http_status = 999;
+                if ((st->http_status = st->http_status * 10 + (*p - '0')) > 999) {
+                    st->http_status = 999;
+                    break;
+                }
     } else if (header_value(line, len, "content-type", &v, &n)) {
         const char *want = "application/grpc";
         size_t wl = strlen(want);

@@ -28,6 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
 from containerd_fixture import Containerd  # noqa: E402
 from harness import free_port, run_tests  # noqa: E402
+import images  # noqa: E402
 
 RUNTIME = "io.containerd.spin.v2"
 SHIM_DIR = os.environ["SHIM_BIN_DIR"]
@@ -89,11 +90,11 @@ def tarfile_open(path):
     return tarfile.open(path)
 
 
-def spec_for(ctx, cid, port):
+def spec_for(ctx, cid, port, args):
     """ctr's default spec, made to run our Spin host on the host network."""
     spec = json.loads(subprocess.run(["ctr", "oci", "spec"], capture_output=True, text=True,
                                      check=True).stdout)
-    spec["process"]["args"] = ["/"]
+    spec["process"]["args"] = list(args)
     spec["process"]["env"] = ["PATH=/usr/bin:/bin", f"SPIN_HTTP_LISTEN_ADDR=127.0.0.1:{port}"]
     spec["hostname"] = cid
     linux = spec["linux"]
@@ -106,11 +107,12 @@ def spec_for(ctx, cid, port):
     return path
 
 
-def create_container(ctx, cid, image, port):
+def create_container(ctx, cid, image, port, args=("/",)):
     c = ctx["c"]
     c.ctr("snapshots", "prepare", cid)
-    subprocess.run([CREATE, c.address, c.namespace, cid, image, RUNTIME, spec_for(ctx, cid, port),
-                    "overlayfs", cid], check=True, capture_output=True, timeout=30)
+    spec = spec_for(ctx, cid, port, args)
+    subprocess.run([CREATE, c.address, c.namespace, cid, image, RUNTIME, spec, "overlayfs", cid],
+                   check=True, capture_output=True, timeout=30)
 
 
 def start_task(ctx, cid):
@@ -221,6 +223,23 @@ def test_broken_layer_fails_task_create(ctx):
         assert r.returncode != 0
         assert data["digest"] in r.stderr and "digest mismatch" in r.stderr, r.stderr
         assert cid not in ctx["c"].ctr("task", "ls", "-q").stdout.split()
+    finally:
+        stop(ctx, cid)
+
+
+def test_empty_rootfs_of_an_ordinary_image_takes_the_rootfs_path(ctx):
+    """An empty rootfs whose image is not an artifact (busybox, amd64): the
+    fetch says so and Create goes on as for any image, failing here on the
+    missing program, not on anything about artifacts."""
+    tar, name = images.busybox_image(ctx["work"])
+    ctx["c"].ctr("image", "import", tar)
+    cid = "not-art"
+    create_container(ctx, cid, name, free_port(), args=("/bin/sh",))
+    try:
+        r, _ = start_task(ctx, cid)
+        assert r.returncode != 0
+        assert "/bin/sh: No such file or directory" in r.stderr, r.stderr
+        assert "artifact" not in r.stderr and "sha256" not in r.stderr, r.stderr
     finally:
         stop(ctx, cid)
 

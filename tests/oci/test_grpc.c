@@ -102,6 +102,9 @@ static void test_status_from_trailers(void)
     CHECK_INT(st.code, 2);
     oci_grpc_status_clear(&st);
 
+    /* a status line of endless digits (found by fuzz_oci_grpc: it overflowed) */
+    feed(&st, "HTTP/2 40555599999999999999999999999999999999999999\r\n");
+    CHECK_INT(st.http_status, 999);
     feed(&st, "HTTP/2 415\r\n");
     feed(&st, "content-type: application/grpcx\r\n");
     CHECK_INT(st.http_status, 415);
