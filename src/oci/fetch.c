@@ -58,8 +58,8 @@ static bool is_manifest_type(const char *mt)
            strcmp(mt, "application/vnd.docker.distribution.manifest.v2+json") == 0;
 }
 
-/* Reads a blob of at most `limit` bytes and checks it against d.  *kind
- * says what a failure was (OCI_ERR_TRANSPORT or OCI_ERR_CONTENT). */
+/* Reads a blob, never more than d->size bytes, and checks it against d;
+ * a failure is OCI_ERR_TRANSPORT or OCI_ERR_CONTENT (oci_internal.h). */
 static int read_checked(fetch *f, const oci_descriptor *d, uint64_t timeout_ms, uint8_t **data,
                         size_t *len, util_error **err)
 {
