@@ -95,6 +95,15 @@ typedef struct container_create_options {
     const container_mount *rootfs; /* may be empty: rootfs already in place */
     size_t n_rootfs;
     container_stdio stdio;
+    /* Optional hook: runs in the caller once the rootfs mounts are in
+     * place and before anything else looks at the root (no handler's
+     * prepare, no fork yet), with the host path of the container's root
+     * directory.  The layer does not know what it does; it may write into
+     * the root (e.g. content the image left out).  A failure fails Create,
+     * named "prepare rootfs: ...", and undoes what Create did (it is the
+     * hook's own job to remove what it wrote). */
+    int (*prepare_rootfs)(void *ctx, const char *rootfs_dir, util_error **err);
+    void *prepare_rootfs_ctx;
 } container_create_options;
 
 typedef enum container_status_kind {

@@ -159,6 +159,7 @@ int shim_serve_listener(const shim_flags *f, int lfd, util_error **err)
 
     shim_events *ev = shim_events_new(getenv("TTRPC_ADDRESS"), f->ns);
     shim_service *svc = shim_service_new(f->ns, bundle, ev);
+    shim_service_set_containerd_address(svc, f->address);
     ttrpc_server *server = shim_ttrpc_server_new(lfd, shim_service_handle, svc);
     if (server == NULL)
         return util_error_set(err, errno, "serve: ttrpc server");

@@ -101,6 +101,9 @@ typedef struct shim_service shim_service;
 
 shim_service *shim_service_new(const char *ns, const char *bundle_dir, shim_events *ev);
 void shim_service_free(shim_service *s);
+/* containerd's gRPC socket (the -address flag), where Create fetches the
+ * layers of Spin OCI artifacts from. */
+void shim_service_set_containerd_address(shim_service *s, const char *address);
 /* The ttrpc handler for containerd.task.v2.Task (ctx = shim_service). */
 struct ttrpc_call;
 struct ttrpc_status;

@@ -57,6 +57,7 @@ typedef struct task {
 
 struct shim_service {
     char *ns;
+    char *address; /* containerd's gRPC socket (-address), or NULL */
     shim_events *ev;
     pthread_mutex_t lock;
     pthread_cond_t changed;
@@ -87,6 +88,13 @@ void shim_task_publish_exit_locked(shim_service *s, task *t, exec_proc *e);
 int shim_task_reply(const ProtobufCMessage *msg, uint8_t **resp, size_t *resp_len);
 int shim_task_reply_empty(uint8_t **resp, size_t *resp_len);
 int shim_task_error(ttrpc_status *st, util_error **err, const char *what);
+
+/* artifact.c: the prepare_rootfs hook of Create (container.h) that
+ * brings a Spin OCI artifact into an empty rootfs. */
+typedef struct shim_artifact_ctx {
+    const char *address, *ns, *id;
+} shim_artifact_ctx;
+int shim_artifact_prepare_rootfs(void *ctx, const char *rootfs_dir, util_error **err);
 
 /* task_lifecycle.c */
 int shim_task_create(shim_service *, const ttrpc_call *, uint8_t **, size_t *, ttrpc_status *);

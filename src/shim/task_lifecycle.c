@@ -109,12 +109,15 @@ int shim_task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, si
         mounts[i].options = (const char *const *)req->rootfs[i]->options;
         mounts[i].n_options = req->rootfs[i]->n_options;
     }
+    shim_artifact_ctx artifact = {.address = s->address, .ns = s->ns, .id = t->id};
     container_create_options co = {
         .id = t->id,
         .bundle = t->bundle,
         .rootfs = mounts,
         .n_rootfs = req->n_rootfs,
         .stdio = {t->stdin_path, t->stdout_path, t->stderr_path, t->terminal},
+        .prepare_rootfs = shim_artifact_prepare_rootfs,
+        .prepare_rootfs_ctx = &artifact,
     };
     util_error *err = NULL;
     pthread_mutex_lock(&t->op);

@@ -59,7 +59,14 @@ void shim_service_free(shim_service *s)
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->changed);
     free(s->ns);
+    free(s->address);
     free(s);
+}
+
+void shim_service_set_containerd_address(shim_service *s, const char *address)
+{
+    free(s->address);
+    s->address = address ? util_xstrdup(address) : NULL;
 }
 
 void shim_service_on_exit(shim_service *s, void (*fn)(void *), void *arg)

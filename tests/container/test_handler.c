@@ -302,6 +302,107 @@ static void test_refusals_fail_create(void)
     expect_create_error("[\"@nothing\"]", NULL, NULL, "executable file not found in $PATH");
 }
 
+/* The prepare_rootfs hook: what it saw when it ran (in this process). */
+typedef struct rootfs_hook {
+    const char *write;     /* a file to put at the root, or NULL */
+    const char *fail_with; /* an error to return, or NULL */
+    int calls;
+    int prepared_then; /* handler prepares done when the hook ran */
+    bool saw_image;    /* the image's /bin/busybox was mounted already */
+    pid_t ran_in;
+} rootfs_hook;
+
+static int hook_prepare_rootfs(void *ctx, const char *rootfs_dir, util_error **err)
+{
+    rootfs_hook *h = ctx;
+    h->calls++;
+    h->prepared_then = prepared;
+    h->ran_in = getpid();
+    cleanup_free char *busybox = util_xasprintf("%s/bin/busybox", rootfs_dir);
+    struct stat sb;
+    h->saw_image = stat(busybox, &sb) == 0;
+    if (h->fail_with)
+        return util_error_set(err, 0, "%s", h->fail_with);
+    if (h->write) {
+        cleanup_free char *path = util_xasprintf("%s/hooked.fake", rootfs_dir);
+        return util_write_file_atomic(path, h->write, strlen(h->write), 0644, err);
+    }
+    return 0;
+}
+
+static container *create_with_hook(test_bundle *b, const char *id, rootfs_hook *h,
+                                   util_error **err)
+{
+    char out[512];
+    snprintf(out, sizeof(out), "%s/out", b->dir);
+    container_create_options o = {
+        .id = id,
+        .bundle = b->dir,
+        .rootfs = &b->mount,
+        .n_rootfs = 1,
+        .stdio = {.stdin_path = NULL, .stdout_path = out, .stderr_path = out},
+        .prepare_rootfs = hook_prepare_rootfs,
+        .prepare_rootfs_ctx = h,
+    };
+    return container_create(&o, err);
+}
+
+/* The hook runs once, here, after the rootfs is mounted and before every
+ * handler's prepare and the fork: a program it writes is what the
+ * container then runs. */
+static void test_prepare_rootfs_hook_fills_the_root(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/hooked.fake\"]"}), 0);
+    rootfs_hook h = {.write = "FAKE 9"};
+    int prepared_before = prepared;
+    util_error *err = NULL;
+    container *c = create_with_hook(&b, "h-hook", &h, &err);
+    if (err)
+        fprintf(stderr, "create: %s\n", err->msg);
+    util_error_free(&err);
+    CHECK(c != NULL);
+    CHECK_INT(h.calls, 1);
+    CHECK(h.saw_image);
+    CHECK_INT(h.prepared_then, prepared_before);
+    CHECK_INT(h.ran_in, getpid());
+    if (c) {
+        CHECK_INT(prepared - prepared_before, 1);
+        CHECK_INT(run_to_end(c), 9);
+        char *out = bundle_read(&b, "out");
+        CHECK(contains(out, "path=/hooked.fake"));
+        free(out);
+    }
+    finish(c, &b);
+}
+
+/* A failing hook fails Create with its message; no handler was prepared
+ * and the rootfs mount is gone again. */
+static void test_prepare_rootfs_hook_failure_fails_create(void)
+{
+    test_bundle b;
+    CHECK_INT(bundle_make(&b, &(bundle_opts){.args = "[\"/bin/true\"]"}), 0);
+    rootfs_hook h = {.fail_with = "layer sha256:abc: digest mismatch"};
+    int prepared_before = prepared;
+    util_error *err = NULL;
+    container *c = create_with_hook(&b, "h-hook-fail", &h, &err);
+    CHECK(c == NULL);
+    CHECK(err != NULL && strcmp(err->msg, "prepare rootfs: layer sha256:abc: digest mismatch") == 0);
+    if (err)
+        fprintf(stderr, "create said: %s\n", err->msg);
+    util_error_free(&err);
+    CHECK_INT(h.calls, 1);
+    CHECK_INT(prepared, prepared_before);
+    char busybox[512];
+    snprintf(busybox, sizeof(busybox), "%s/bin/busybox", b.rootfs);
+    struct stat sb;
+    CHECK(stat(busybox, &sb) < 0); /* unmounted: the rootfs dir is empty again */
+    if (c)
+        finish(c, &b);
+    else
+        bundle_remove(&b);
+}
+
 /* An exec into a running container goes through the handlers too. */
 static void test_exec_is_claimed(void)
 {
@@ -383,5 +484,7 @@ int main(void)
     RUN(test_refusals_fail_create);
     RUN(test_exec_is_claimed);
     RUN(test_registration);
+    RUN(test_prepare_rootfs_hook_fills_the_root);
+    RUN(test_prepare_rootfs_hook_failure_fails_create);
     return TEST_SUMMARY();
 }
