@@ -10,7 +10,9 @@
  *     1 utf16, 2 compact-utf16), the world's name as a core name, then the
  *     component; its one exported type is the package, a component type
  *     exporting every interface and world of the package; the world is the
- *     component-sorted export whose interface is that name;
+ *     component-sorted export whose interface is that name (or, as
+ *     wit-component 0.19-0.20 wrote it, one exported type per interface and
+ *     world, the world's type named as the world and holding only it);
  *   - since: the component itself (it starts with \0asm); a custom section
  *     "wit-component-encoding" holds [version, string encoding]; its
  *     exported type is a component type exporting exactly the world.
@@ -52,13 +54,16 @@ static component_string_encoding encoding_of(const uint8_t *data, size_t len)
     return COMPONENT_STRING_UTF8;
 }
 
-/* The package: the component type the section's component exports. */
-static const component_decls *package_of(const component *c)
+/* The package: the component type the section's component exports (named
+ * `name` when given: the layout of wit-component 0.19-0.20 exports one
+ * type per interface and world, the world's holding just the world). */
+static const component_decls *package_of(const component *c, const char *name)
 {
     for (uint32_t i = 0; i < c->nexports; i++) {
         const component_extern *e = &c->exports[i];
         if (e->sort == COMPONENT_SORT_TYPE && e->index < c->ntypes &&
-            c->types[e->index].kind == COMPONENT_TYPE_COMPONENT)
+            c->types[e->index].kind == COMPONENT_TYPE_COMPONENT &&
+            (!name || (e->name.label && strcmp(e->name.label, name) == 0)))
             return c->types[e->index].decls;
     }
     return NULL;
@@ -111,8 +116,13 @@ int component_cz_read_world(const char *section, const uint8_t *data, size_t len
         return util_error_wrap(err, "custom section %s", section);
     if (data[0] == 0)
         out->encoding = world ? out->encoding : encoding_of(data, len);
-    out->pkg_decls = package_of(out->pkg);
-    out->world = out->pkg_decls ? world_of(out->pkg_decls, world) : NULL;
+    /* a type of its own named as the world, else the package's export */
+    out->pkg_decls = world ? package_of(out->pkg, world) : NULL;
+    out->world = out->pkg_decls ? world_of(out->pkg_decls, NULL) : NULL;
+    if (!out->world) {
+        out->pkg_decls = package_of(out->pkg, NULL);
+        out->world = out->pkg_decls ? world_of(out->pkg_decls, world) : NULL;
+    }
     out->section = util_xstrdup(section);
     if (!out->world) {
         util_error_set(err, 0, "custom section %s: no world %s%sin its package", section,

@@ -276,6 +276,24 @@ static void test_spin_sdk_module_imports(void)
     util_error_free(&err);
 }
 
+/* Spin's preview-1 adapters carry their worlds in wit-component 0.19's
+ * layout (one exported type per interface and world): the world is read,
+ * and what stops them is their imported memory, which no world serves. */
+static void test_older_section_layout(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/real/gh-spin-adapter-preview1.command.core.wasm",
+             COMPONENTS_DIR);
+    size_t len;
+    uint8_t *bytes = read_all(path, &len), *bin = NULL;
+    util_error *err = NULL;
+    component_core_host preview1 = {.serves = serves_preview1};
+    CHECK(bytes && component_from_module(bytes, len, &preview1, &bin, &len, &err) < 0);
+    CHECK(err && strstr(err->msg, "import env memory") != NULL);
+    util_error_free(&err);
+    free(bytes);
+}
+
 /* ---- bad input ------------------------------------------------------------- */
 
 static uint8_t *copy_of(const void *bytes, size_t n)
@@ -407,6 +425,7 @@ int main(void)
     RUN(test_made_component_imports_what_the_module_uses);
     RUN(test_spin_sdk_modules_become_components);
     RUN(test_spin_sdk_module_imports);
+    RUN(test_older_section_layout);
     RUN(test_import_the_world_lacks);
     RUN(test_missing_realloc_and_memory);
     RUN(test_embedder_import_not_served);
