@@ -11,6 +11,10 @@
 #include "component_internal.h"
 
 #define CZ_NONE UINT32_MAX
+/* How deep component_cz_type may follow types referring to types (each
+ * step a native stack frame; a fuzzed chain of lists is otherwise bounded
+ * only by the input's size). */
+#define CZ_MAX_DEPTH 256
 
 /* One component-type section: the decoded WIT package and the world in it. */
 typedef struct cz_world {
@@ -60,6 +64,7 @@ typedef struct cz_map {
 typedef struct cz_emit {
     util_buf out; /* sections after the preamble */
     uint32_t ntypes, ninstances, nfuncs, ncore_funcs, ncore_instances;
+    uint32_t depth; /* of component_cz_type under way */
     cz_map *maps;
     size_t nmaps;
     struct cz_import {

@@ -381,6 +381,9 @@ int component_cz_type(cz_emit *e, const cz_scope *s, uint32_t idx, uint32_t *out
         return 0;
     }
     const component_type *t = &s->d->types[idx];
+    if (e->depth >= CZ_MAX_DEPTH)
+        return util_error_set(err, 0, "types refer to types more than %d deep", CZ_MAX_DEPTH);
+    e->depth++;
     int rc;
     switch (t->kind) {
     case COMPONENT_TYPE_ALIAS:
@@ -410,6 +413,7 @@ int component_cz_type(cz_emit *e, const cz_scope *s, uint32_t idx, uint32_t *out
         break;
     }
     }
+    e->depth--;
     if (rc < 0)
         return -1;
     /* the slot pointer may have moved while writing what t refers to */
