@@ -550,6 +550,46 @@ component_pre *component_pre_new_take(uint8_t *bytes, size_t len, const componen
 void component_pre_free(component_pre *pre);
 const component *component_pre_component(const component_pre *pre);
 
+/* ---- core modules carrying a WIT world (componentize.c) ----------------- */
+
+/* A core module built by wit-bindgen (Rust spin-sdk 2.x, ...) carries its
+ * WIT world in `component-type*` custom sections; Spin wraps such a module
+ * into a component at load (wit-component's ComponentEncoder with the
+ * preview-1 adapter).  Here the component is made from the module itself
+ * (see componentize.c): world imports become canon lower, world exports
+ * canon lift.  Imports from modules that are no interface of the world
+ * (`wasi_snapshot_preview1`) are the embedder's: it says at link time
+ * which it serves and defines them at each instantiation. */
+typedef struct component_core_host {
+    /* True when the embedder serves core import (module, name) of this
+     * signature ("iiii:i").  NULL: it serves none. */
+    bool (*serves)(void *env, const char *module, const char *name, const char *signature);
+    /* Defines those imports in `linker` for one instantiation of `module`
+     * in `store` (`data` = component_instantiate's).  0, or -1 with res
+     * filled. */
+    int (*define)(void *env, wasm_linker *linker, wasm_store *store, const wasm_module *module,
+                  void *data, wasm_result *res);
+    void *env; /* must outlive every pre made with it */
+} component_core_host;
+
+/* True when `bytes` is a core module with at least one component-type
+ * custom section. */
+bool component_module_has_world(const uint8_t *bytes, size_t len);
+
+/* The component made from such a module (malloc'd binary; for tests and
+ * tools).  `host` may be NULL (then every non-world import is an error).
+ * Errors name what is wrong: a malformed section, an import the world
+ * lacks, a missing memory or cabi_realloc. */
+int component_from_module(const uint8_t *bytes, size_t len, const component_core_host *host,
+                          uint8_t **out, size_t *out_len, util_error **err);
+
+/* component_from_module + component_pre_new, the pre keeping `host` for
+ * its instantiations. */
+component_pre *component_pre_new_module(const uint8_t *bytes, size_t len,
+                                        const component_linker *l,
+                                        const component_core_host *host, util_error **err);
+
+
 typedef struct component_instance component_instance;
 
 /* Instantiates the component's instance graph in `store`: core instances,

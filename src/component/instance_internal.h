@@ -141,7 +141,15 @@ struct component_pre {
         wasm_module *m;
     } *modules;
     size_t nmodules, modules_cap;
+    /* componentize.c: the embedder serves the imports of core module 0
+     * of the top component that no `with` argument names */
+    component_core_host core_host;
 };
+
+/* component_pre_new_take, keeping `host` (may be NULL) for the
+ * instantiations (componentize.c). */
+component_pre *component_pre_new_take_core(uint8_t *bytes, size_t len, const component_linker *l,
+                                           const component_core_host *host, util_error **err);
 
 /* For tests and tools: resolves the component's imports as it declares
  * them, calling `visit` for each resource (res), named value type (vtype)

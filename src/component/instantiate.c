@@ -364,6 +364,13 @@ static int instantiate_core(rinst *r, const component_instance_def *def, rval *v
             wasm_linker_define(l, def->args[i].name, idef->args[k].name, x->ext);
         }
     }
+    /* a module made into a component: the embedder's imports (preview 1) */
+    const component_core_host *host = &r->top->pre->core_host;
+    if (host->define && r->p == r->top->pre->top && def->of == 0 &&
+        host->define(host->env, l, r->top->store, m, r->top->data, res) < 0) {
+        wasm_linker_free(l);
+        return -1;
+    }
     v->core = component_instance_alloc(r->top, sizeof(rcore));
     v->core->inst = wasm_instantiate(r->top->store, m, l, res);
     wasm_linker_free(l);

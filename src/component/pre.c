@@ -69,9 +69,17 @@ component_pre *component_pre_new(const uint8_t *bytes, size_t len, const compone
 component_pre *component_pre_new_take(uint8_t *bytes, size_t len, const component_linker *l,
                                       util_error **err)
 {
+    return component_pre_new_take_core(bytes, len, l, NULL, err);
+}
+
+component_pre *component_pre_new_take_core(uint8_t *bytes, size_t len, const component_linker *l,
+                                           const component_core_host *host, util_error **err)
+{
     util_error *e = NULL;
     component_pre *pre = pre_alloc_take(bytes ? bytes : util_xmalloc(1), len);
     pre->linker = l;
+    if (host)
+        pre->core_host = *host;
     if (component_decode(pre->bytes, len, &pre->c, &e) < 0) {
         util_error_wrap(&e, "malformed component");
         goto fail;

@@ -190,4 +190,9 @@ void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
 void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http_request *req,
                                      const spin_route_match *m, spin_http_response *resp);
 
+/* world_module.c: a core module with component-type sections made a
+ * component (rt->pre), its preview-1 imports served per instance. */
+int spin_world_module_link(struct component_linker *l, const char *bytes, size_t len,
+                           spin_component_runtime *rt, util_error **err);
+
 #endif

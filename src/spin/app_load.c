@@ -175,6 +175,21 @@ static int link_component(spin_loaded_app *a, const spin_locked_component *c, ch
     return 0;
 }
 
+/* A core module carrying its WIT world (spin-sdk 2.x, wit-bindgen) is made
+ * a component, as Spin's componentize does, and linked like one
+ * (world_module.c). */
+static int link_world_module(spin_loaded_app *a, const spin_locked_component *c, char *bytes,
+                             size_t len, spin_component_runtime *rt, util_error **err)
+{
+    component_linker *l = app_linker(a, err);
+    int rc = l ? spin_world_module_link(l, bytes, len, rt, err)
+               : util_error_wrap(err, "component '%s': setting up the WASI 0.2 host", c->id);
+    free(bytes);
+    if (rc == 0)
+        rt->wasi2 = a->wasi2;
+    return rc;
+}
+
 /* A core module is compiled (Wagi and Spin 1 modules link per executor);
  * a component is linked against the app's host interfaces. */
 static int compile_component(spin_loaded_app *a, const spin_locked_component *c,
@@ -187,6 +202,8 @@ static int compile_component(spin_loaded_app *a, const spin_locked_component *c,
         return -1;
     if (component_is_component(bytes, len))
         return link_component(a, c, bytes, len, rt, err);
+    if (component_module_has_world((const uint8_t *)bytes, len))
+        return link_world_module(a, c, bytes, len, rt, err);
     /* Features and messages: the policy every path shares (wasi.h). */
     rt->module = wasi_program_compile((uint8_t *)bytes, len, path, err); /* takes the bytes */
     if (!rt->module)

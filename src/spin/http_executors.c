@@ -64,17 +64,18 @@ static int no_handler(const char *id, util_error **err)
 
 /* A core module: Spin 1's inbound-http runs; a Spin 2.0 SDK module
  * (wit-bindgen exports such as "wasi:http/incoming-handler@...#handle")
- * is one Spin turns into a component at load, which this host does not
- * do. */
+ * became a component at load (world_module.c) unless it lacks the
+ * component-type sections that say how. */
 static int module_without_handler(const spin_component_runtime *comp, util_error **err)
 {
     for (size_t i = 0; i < wasm_module_export_count(comp->module); i++) {
         const char *name = wasm_module_export(comp->module, i).name;
         if (strncmp(name, "wasi:http/incoming-handler@", 27) == 0)
             return util_error_set(err, 0,
-                                  "component '%s' is a core module exporting %s: Spin adapts "
-                                  "such modules into components at load, which this host does "
-                                  "not do yet (build it as a component)",
+                                  "component '%s' is a core module exporting %s but carries "
+                                  "no component-type custom sections, which making it a "
+                                  "component needs (build it with wit-bindgen, or as a "
+                                  "component)",
                                   comp->id, name);
     }
     return no_handler(comp->id, err);

@@ -340,6 +340,27 @@ def test_the_guest_of_a_client_that_went_away_is_stopped():
     assert len(gone) == workers, "".join(up.err)
 
 
+def without_component_type_sections(data):
+    """A core module's bytes without its component-type custom sections."""
+    out, i = bytearray(data[:8]), 8
+    while i < len(data):
+        start, sid = i, data[i]
+        i += 1
+        size = shift = 0
+        while True:
+            b = data[i]
+            i += 1
+            size |= (b & 0x7f) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        end = i + size
+        if not (sid == 0 and data[i + 1:i + 1 + 14] == b"component-type"):
+            out += data[start:end]
+        i = end
+    return bytes(out)
+
+
 def test_components_that_cannot_serve_http_fail_at_start():
     with tempfile.TemporaryDirectory() as tmp:
         # A WASI command exports no handler: Spin's message.
@@ -349,11 +370,18 @@ def test_components_that_cannot_serve_http_fail_at_start():
         err = up_fails(write_app(tmp, [("core", "/", real("gh-runwasi-hello_world.core.wasm"),
                                         {})]))
         assert "component 'core'" in err and "Expected component to export one of" in err, err
-        # A Spin 2.0 SDK core module, which Spin adapts into a component.
-        err = up_fails(write_app(tmp, [("rc", "/", real(
-            "gh-spin-hist-test-variables.spin2rc.core.wasm"), {})]))
+        # A Spin 2.0 SDK core module stripped of the component-type sections
+        # that say how to make it a component (test_up_world_modules.py runs
+        # the whole ones).
+        stripped = os.path.join(tmp, "stripped.wasm")
+        with open(real("gh-spin-hist-test-variables.spin2rc.core.wasm"), "rb") as f:
+            data = f.read()
+        with open(stripped, "wb") as f:
+            f.write(without_component_type_sections(data))
+        err = up_fails(write_app(tmp, [("rc", "/", stripped, {})]))
         assert ("component 'rc' is a core module exporting "
                 "wasi:http/incoming-handler@0.2.0-rc-2023-10-18#handle") in err, err
+        assert "component-type" in err, err
         # An import the host does not have: named with the component.
         err = up_fails(write_app(tmp, [("odd", "/", built("spin_http_badimport.wasm"), {})]))
         assert "component 'odd'" in err and "acme:missing/api@1.0.0" in err, err
