@@ -32,7 +32,7 @@
  * the shim starts with libc alone, and libpq's OpenSSL, GSSAPI and LDAP
  * are only loaded by apps that talk to PostgreSQL.
  */
-#include "spinapi_internal.h"
+#include "mysql_client.h"
 
 #include <dlfcn.h>
 #include <libpq-fe.h>
@@ -129,6 +129,7 @@ void spinapi_preload(void)
     const char *why = pq_ready();
     if (why)
         util_log_debug("postgres: %s", why);
+    spinapi_mysql_preload();
 }
 
 /* ---- the versions' types -------------------------------------------------- */
