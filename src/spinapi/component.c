@@ -142,6 +142,7 @@ void spinapi_ctx_free(spinapi_ctx *ctx)
     spinapi_redis_close_all(ctx);
     spinapi_pg_close_all(ctx);
     spinapi_mysql_close_all(ctx);
+    spinapi_mqtt_close_all(ctx);
     free(ctx);
 }
 
@@ -281,7 +282,7 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
     if (spinapi_define_variables(l, h, err) < 0 || spinapi_define_key_value(l, h, err) < 0 ||
         spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0 ||
         spinapi_define_redis(l, h, err) < 0 || spinapi_define_postgres(l, h, err) < 0 ||
-        spinapi_define_mysql(l, h, err) < 0)
+        spinapi_define_mysql(l, h, err) < 0 || spinapi_define_mqtt(l, h, err) < 0)
         return -1;
     return 0;
 }

@@ -130,6 +130,7 @@ void spinapi_preload(void)
     if (why)
         util_log_debug("postgres: %s", why);
     spinapi_mysql_preload();
+    spinapi_mqtt_preload();
 }
 
 /* ---- the versions' types -------------------------------------------------- */
