@@ -64,7 +64,8 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
     if (got.n < MAX_MSGS) {
         snprintf(got.topic[got.n], 64, "%s", msg->topic);
         got.len[got.n] = msg->payloadlen < 64 ? msg->payloadlen : 64;
-        memcpy(got.payload[got.n], msg->payload, (size_t)got.len[got.n]);
+        if (got.len[got.n] > 0) /* an empty message has no payload pointer */
+            memcpy(got.payload[got.n], msg->payload, (size_t)got.len[got.n]);
         got.n++;
     }
     pthread_mutex_unlock(&got.lock);
