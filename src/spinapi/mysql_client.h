@@ -37,7 +37,4 @@ int spinapi_mysql_run(spinapi_mysql_conn *m, uint64_t deadline_ns, const char *s
                       const spinapi_rdbms_value *params, size_t nparams, spinapi_mysql_rows *rows,
                       int *error_case, char *msg, size_t size);
 
-/* Loads Connector/C now (spinapi_preload). */
-void spinapi_mysql_preload(void);
-
 #endif

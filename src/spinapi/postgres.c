@@ -32,7 +32,7 @@
  * the shim starts with libc alone, and libpq's OpenSSL, GSSAPI and LDAP
  * are only loaded by apps that talk to PostgreSQL.
  */
-#include "mysql_client.h"
+#include "spinapi_internal.h"
 
 #include <dlfcn.h>
 #include <libpq-fe.h>

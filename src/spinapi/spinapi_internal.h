@@ -100,6 +100,8 @@ int spinapi_define_mysql(component_linker *l, spinapi_host *h, util_error **err)
 void spinapi_mysql_close_all(spinapi_ctx *ctx);
 int spinapi_define_mqtt(component_linker *l, spinapi_host *h, util_error **err);
 void spinapi_mqtt_close_all(spinapi_ctx *ctx);
+/* Load MariaDB Connector/C and libmosquitto now (spinapi_preload). */
+void spinapi_mysql_preload(void);
 void spinapi_mqtt_preload(void);
 
 /* Whether allowed_outbound_hosts let the component reach `address` (len
