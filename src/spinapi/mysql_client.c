@@ -485,6 +485,8 @@ static int wait_io(spinapi_mysql_conn *m, int status)
         if (budget == -2)
             return -1;
         struct pollfd pfd = {.fd = my.get_socket(m->mysql)};
+        if (pfd.fd < 0) /* nothing to wait on: poll would only sleep */
+            return -1;
         if (status & MYSQL_WAIT_READ)
             pfd.events |= POLLIN;
         if (status & MYSQL_WAIT_WRITE)
@@ -654,7 +656,7 @@ static int stmt_failed(spinapi_mysql_conn *m, MYSQL_STMT *stmt, int *error_case,
         snprintf(msg, size, "Server(ServerError { code: %u, message: \"%s\", state: \"%s\" })",
                  code, quoted, state);
     else {
-        m->broken = code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR;
+        m->broken = m->broken || code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR;
         snprintf(msg, size, "Io(%s)", text[0] ? text : "connection failed");
     }
     return -1;
