@@ -14,7 +14,9 @@
  * (spinapi_ctx_set_deadline) and, for connecting, by a fixed bound, so a
  * silent server or a stuck query costs a request at most its deadline.
  * A statement the deadline interrupts leaves the connection mid-protocol:
- * it is marked broken and closed by shutting its socket first.
+ * it is marked broken and closed by shutting its socket first, and a
+ * second short session has the server stop the statement (KILL QUERY),
+ * which would otherwise run on for nobody.
  *
  * Addresses are read as Spin reads them: the allow check first, on the
  * URL (or "mysql://" + the text when it is none) with the scheme's
@@ -61,6 +63,9 @@ typedef struct my_api {
     __typeof__(&mysql_real_connect_start) connect_start;
     __typeof__(&mysql_real_connect_cont) connect_cont;
     __typeof__(&mysql_close) close;
+    __typeof__(&mysql_real_query_start) query_start;
+    __typeof__(&mysql_real_query_cont) query_cont;
+    __typeof__(&mysql_thread_id) thread_id;
     __typeof__(&mysql_errno) errno_;
     __typeof__(&mysql_error) error;
     __typeof__(&mysql_sqlstate) sqlstate;
@@ -112,6 +117,9 @@ static void my_load(void)
         {(void **)&my.connect_start, "mysql_real_connect_start"},
         {(void **)&my.connect_cont, "mysql_real_connect_cont"},
         {(void **)&my.close, "mysql_close"},
+        {(void **)&my.query_start, "mysql_real_query_start"},
+        {(void **)&my.query_cont, "mysql_real_query_cont"},
+        {(void **)&my.thread_id, "mysql_thread_id"},
         {(void **)&my.errno_, "mysql_errno"},
         {(void **)&my.error, "mysql_error"},
         {(void **)&my.sqlstate, "mysql_sqlstate"},
@@ -451,6 +459,8 @@ static int parse_address(const char *s, size_t n, my_address *a, char *msg, size
 
 struct spinapi_mysql_conn {
     MYSQL *mysql;
+    my_address addr;        /* for the connection that stops a query (kill_query) */
+    unsigned long thread_id; /* the server's id of this session */
     uint64_t deadline_ns; /* of the operation in progress; 0 = none */
     uint64_t bound_ns;    /* a fixed bound of the operation (connecting) */
     bool timed_out;       /* an operation was abandoned: the protocol is lost */
@@ -549,6 +559,7 @@ void spinapi_mysql_disconnect(spinapi_mysql_conn *m)
     if (m == NULL)
         return;
     close_mysql(m);
+    my_address_clear(&m->addr);
     free(m);
 }
 
@@ -578,6 +589,27 @@ static void set_options(MYSQL *mysql, const my_address *a, unsigned timeout_s)
     }
 }
 
+/* Opens m->mysql to m->addr under m's deadline and bound; 0, or -1 (see
+ * m->timed_out, else the connector's error). */
+static int open_mysql(spinapi_mysql_conn *m, unsigned timeout_ms)
+{
+    const my_address *a = &m->addr;
+    if ((m->mysql = my.init(NULL)) == NULL)
+        return -1;
+    set_options(m->mysql, a, (timeout_ms + 999) / 1000);
+    m->bound_ns = util_monotonic_ns() + (uint64_t)timeout_ms * 1000000;
+    MYSQL *ret = NULL;
+    NONBLOCKING(m,
+                my.connect_start(&ret, m->mysql, a->host, a->user, a->password, a->db, a->port,
+                                 NULL, 0),
+                my.connect_cont(&ret, m->mysql, ev_));
+    m->bound_ns = 0;
+    if (m->timed_out || ret == NULL)
+        return -1;
+    m->thread_id = my.thread_id(m->mysql);
+    return 0;
+}
+
 int spinapi_mysql_connect(const spinapi_component *c, uint64_t deadline_ns, const char *address,
                           size_t len, spinapi_mysql_conn **out, char *msg, size_t size)
 {
@@ -587,41 +619,50 @@ int spinapi_mysql_connect(const spinapi_component *c, uint64_t deadline_ns, cons
     const char *why = my_ready();
     if (why)
         return snprintf(msg, size, "%s", why), -1;
-    my_address a;
-    if (parse_address(address, len, &a, msg, size) < 0) {
-        my_address_clear(&a);
+    spinapi_mysql_conn *m = util_xcalloc(1, sizeof(*m));
+    if (parse_address(address, len, &m->addr, msg, size) < 0) {
+        spinapi_mysql_disconnect(m);
         return -1;
     }
-    spinapi_mysql_conn *m = util_xcalloc(1, sizeof(*m));
-    snprintf(m->where, sizeof(m->where), "%s:%u", a.host, a.port);
-    m->mysql = my.init(NULL);
-    if (m->mysql == NULL) {
-        my_address_clear(&a);
-        free(m);
-        return snprintf(msg, size, "Input/output error: out of memory"), -1;
-    }
-    set_options(m->mysql, &a, SPINAPI_MYSQL_CONNECT_TIMEOUT_MS / 1000);
+    snprintf(m->where, sizeof(m->where), "%s:%u", m->addr.host, m->addr.port);
     m->deadline_ns = deadline_ns;
-    m->bound_ns = util_monotonic_ns() + (uint64_t)SPINAPI_MYSQL_CONNECT_TIMEOUT_MS * 1000000;
-    MYSQL *ret = NULL;
-    NONBLOCKING(m,
-                my.connect_start(&ret, m->mysql, a.host, a.user, a.password, a.db, a.port, NULL,
-                                 0),
-                my.connect_cont(&ret, m->mysql, ev_));
-    m->bound_ns = 0;
-    my_address_clear(&a);
-    if (m->timed_out || ret == NULL) {
+    if (open_mysql(m, SPINAPI_MYSQL_CONNECT_TIMEOUT_MS) < 0) {
         if (m->timed_out)
             snprintf(msg, size, "Input/output error: %s: no connection before the %s", m->where,
                      deadline_ns && util_monotonic_ns() >= deadline_ns ? "request's deadline"
                                                                        : "connect timeout");
-        else
+        else if (m->mysql)
             connect_error(m, msg, size);
+        else
+            snprintf(msg, size, "Input/output error: out of memory");
         spinapi_mysql_disconnect(m);
         return -1;
     }
     *out = m;
     return 0;
+}
+
+/* A statement the deadline cut off goes on running on the server: a
+ * second session asks the server to stop it (KILL QUERY), within a short
+ * bound.  Best effort: failing, it changes nothing for the guest. */
+static void kill_query(const spinapi_mysql_conn *victim)
+{
+    if (victim->thread_id == 0)
+        return;
+    spinapi_mysql_conn k = {.addr = victim->addr};
+    if (open_mysql(&k, SPINAPI_MYSQL_KILL_TIMEOUT_MS) == 0) {
+        char sql[64];
+        int n = snprintf(sql, sizeof(sql), "KILL QUERY %lu", victim->thread_id);
+        int rc = 1;
+        k.bound_ns = util_monotonic_ns() + (uint64_t)SPINAPI_MYSQL_KILL_TIMEOUT_MS * 1000000;
+        NONBLOCKING(&k, my.query_start(&rc, k.mysql, sql, (unsigned long)n),
+                    my.query_cont(&rc, k.mysql, ev_));
+        if (rc != 0)
+            util_log_debug("mysql %s: KILL QUERY %lu: %s", victim->where, victim->thread_id,
+                           k.timed_out ? "no answer in time" : my.error(k.mysql));
+    }
+    k.broken = true; /* nothing more to say to the server */
+    close_mysql(&k);
 }
 
 /* ---- statements ----------------------------------------------------------- */
@@ -1031,6 +1072,8 @@ int spinapi_mysql_run(spinapi_mysql_conn *m, uint64_t deadline_ns, const char *s
 out:
     if (meta)
         my.free_result(meta);
+    if (m->timed_out && deadline_ns)
+        kill_query(m);
     close_stmt(m, stmt);
     free(bind);
     free(ints);

@@ -19,6 +19,8 @@ typedef struct spinapi_mysql_conn spinapi_mysql_conn;
 #define SPINAPI_MYSQL_MAX_CONNECTIONS 1024
 /* The longest connecting may take, unless the deadline comes sooner. */
 #define SPINAPI_MYSQL_CONNECT_TIMEOUT_MS 10000
+/* How long stopping a statement the deadline cut off may take. */
+#define SPINAPI_MYSQL_KILL_TIMEOUT_MS 2000
 /* Spin's bound on the bytes of one query's rows (MAX_HOST_BUFFERED_BYTES). */
 #define SPINAPI_MYSQL_MAX_RESULT_BYTES ((size_t)128 << 20)
 
@@ -32,7 +34,9 @@ void spinapi_mysql_disconnect(spinapi_mysql_conn *m);
 /* Runs one statement with its parameters (bound, never pasted into the
  * text); rows NULL discards any result (execute).  0, or -1 with
  * *error_case (SPINAPI_RDBMS_*) and the text in msg.  A deadline that
- * passes leaves the connection broken: later statements fail at once. */
+ * passes leaves the connection broken (later statements fail at once)
+ * and has the server stop the statement (KILL QUERY from a second
+ * session, bounded by SPINAPI_MYSQL_KILL_TIMEOUT_MS). */
 int spinapi_mysql_run(spinapi_mysql_conn *m, uint64_t deadline_ns, const char *sql, size_t len,
                       const spinapi_rdbms_value *params, size_t nparams, spinapi_mysql_rows *rows,
                       int *error_case, char *msg, size_t size);

@@ -8,7 +8,8 @@
  * query-failed, the refusals (hosts allowed_outbound_hosts does not
  * allow, with Spin's message and default port; malformed addresses;
  * unknown URL parameters; a wrong password), a dead port and a silent
- * server failing in bounded time, a deadline that ends a stuck query,
+ * server failing in bounded time, a deadline that ends a stuck query
+ * (and has the server stop it),
  * connections closed with the instance, and spinapi_mysql_oneshot.
  */
 #include "mysql_client.h"
@@ -374,6 +375,22 @@ static int silent_server(int *port)
     return s;
 }
 
+/* How many sessions of the server run a SELECT BENCHMARK(...) now. */
+static long running_benchmarks(void)
+{
+    fixture *f = my_fixture();
+    char *addr = address();
+    component_val c = open_ok(f, addr);
+    component_val r = QUERY(f, &c,
+                            "SELECT COUNT(*) FROM information_schema.PROCESSLIST"
+                            " WHERE INFO LIKE 'SELECT BENCHMARK(%'",
+                            NULL, 0);
+    long n = is_ok(&r) ? (long)cell(&r, 0, 0)->of.variant.payload->of.s : -1;
+    free(addr);
+    fixture_free(f);
+    return n;
+}
+
 static void test_dead_and_stuck_servers_end(void)
 {
     char buf[512];
@@ -397,14 +414,14 @@ static void test_dead_and_stuck_servers_end(void)
     close(s);
     free(u);
 
-    /* A statement that outlives the deadline ends with it; the connection
-     * is broken afterwards, not hung. */
+    /* A statement that outlives the deadline (minutes of MD5s) ends with
+     * it; the connection is broken afterwards, not hung. */
     spinapi_ctx_set_deadline(f->ctx, 0);
     char *addr = address();
     component_val c = open_ok(f, addr);
     spinapi_ctx_set_deadline(f->ctx, util_monotonic_ns() + 1000000000);
     start = now_s();
-    component_val r = QUERY(f, &c, "SELECT SLEEP(60)", NULL, 0);
+    component_val r = QUERY(f, &c, "SELECT BENCHMARK(2000000000, MD5('spin'))", NULL, 0);
     CHECK_INT(err_case(&r), QUERY_FAILED);
     CHECK(strstr(err_text(&r, buf, sizeof(buf)), "deadline") != NULL);
     CHECK(now_s() - start < 20.0);
@@ -412,6 +429,15 @@ static void test_dead_and_stuck_servers_end(void)
     r = QUERY(f, &c, "SELECT 1", NULL, 0);
     CHECK_INT(err_case(&r), QUERY_FAILED);
     CHECK(strstr(err_text(&r, buf, sizeof(buf)), "broken") != NULL);
+    /* The server stopped the statement too (a closed connection alone
+     * would not stop this one): it does not run on for nobody. */
+    long running = -1;
+    for (int i = 0; i < 50 && running != 0; i++) {
+        running = running_benchmarks();
+        if (running != 0)
+            nanosleep(&(struct timespec){0, 100000000}, NULL);
+    }
+    CHECK_INT(running, 0);
     free(addr);
     fixture_free(f);
 }
