@@ -93,3 +93,20 @@ add_library(dep::archive-headers INTERFACE IMPORTED)
 set_target_properties(dep::archive-headers PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${DEP_archive_INCLUDE_DIRS}"
   INTERFACE_COMPILE_OPTIONS "${DEP_archive_CFLAGS_OTHER}")
+
+# MariaDB Connector/C (MySQL for Spin apps, src/spinapi/mysql_client.c):
+# only its header, like libpq; the code loads libmariadb.so.3 (Debian
+# libmariadb3) with dlopen on the first connection (it drags in GnuTLS).
+pkg_check_modules(DEP_mariadb REQUIRED libmariadb)
+add_library(dep::mariadb-headers INTERFACE IMPORTED)
+set_target_properties(dep::mariadb-headers PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DEP_mariadb_INCLUDE_DIRS}"
+  INTERFACE_COMPILE_OPTIONS "${DEP_mariadb_CFLAGS_OTHER}")
+
+# libmosquitto (MQTT for Spin apps, src/spinapi/mqtt.c): only its header;
+# the code loads libmosquitto.so.1 (Debian libmosquitto1) with dlopen.
+pkg_check_modules(DEP_mosquitto REQUIRED libmosquitto)
+add_library(dep::mosquitto-headers INTERFACE IMPORTED)
+set_target_properties(dep::mosquitto-headers PROPERTIES
+  INTERFACE_INCLUDE_DIRECTORIES "${DEP_mosquitto_INCLUDE_DIRS}"
+  INTERFACE_COMPILE_OPTIONS "${DEP_mosquitto_CFLAGS_OTHER}")

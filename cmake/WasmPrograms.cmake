@@ -58,11 +58,11 @@ function(add_wat_component name src)
   wat_rule(${name} ${src} jco)
 endfunction()
 
-# add_c_component(NAME SOURCE WIT_DIR WORLD) builds a component from C
+# add_c_component(NAME SOURCE WIT_DIR WORLD [DEPS_DIR]) builds a component from C
 # written against the canonical ABI (no libc, no adapter): clang-14 makes
 # the core module (bulk memory: memcpy is memory.copy), `jco embed` adds the WIT world of WIT_DIR/world.wit
-# (its deps: jco's WASI 0.2.12 packages; cmake/jco_root_preopen.mjs lets
-# jco read them) and `jco new` wraps it.  The
+# (its deps: jco's WASI 0.2.12 packages and DEPS_DIR or WIT_DIR/deps;
+# cmake/jco_root_preopen.mjs lets jco read them) and `jco new` wraps it.  The
 # result is ${WASM_OUTPUT_DIR}/NAME.wasm, target wasm-NAME.
 set(JCO_WASI_WIT ${CMAKE_SOURCE_DIR}/.tools/node_modules/@bytecodealliance/jco/lib/wit/builtin/0.2.12)
 
@@ -77,19 +77,32 @@ function(add_c_component name src wit_dir world)
   set(work ${CMAKE_CURRENT_BINARY_DIR}/${name}.component)
   set(core ${work}/core.wasm)
   set(out ${WASM_OUTPUT_DIR}/${name}.wasm)
+  # WIT packages of the component's own (DEPS_DIR, the optional fifth
+  # argument, else WIT_DIR/deps), besides WASI's.
+  set(own_deps ${CMAKE_CURRENT_SOURCE_DIR}/${wit_dir}/deps)
+  if(ARGC GREATER 4)
+    set(own_deps ${CMAKE_CURRENT_SOURCE_DIR}/${ARGV4})
+  endif()
+  set(copy_own_deps)
+  set(own_dep_files)
+  if(EXISTS ${own_deps})
+    set(copy_own_deps COMMAND ${CMAKE_COMMAND} -E copy_directory ${own_deps} ${work}/wit/deps)
+    file(GLOB_RECURSE own_dep_files ${own_deps}/*.wit)
+  endif()
   file(MAKE_DIRECTORY ${work})
   add_custom_command(OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E rm -rf ${work}/wit
     COMMAND ${CMAKE_COMMAND} -E make_directory ${work}/wit/deps
     COMMAND ${CMAKE_COMMAND} -E copy ${world_wit} ${work}/wit/world.wit
     COMMAND ${CMAKE_COMMAND} -E copy_directory ${JCO_WASI_WIT} ${work}/wit/deps
+    ${copy_own_deps}
     COMMAND ${WASM_CC} --target=wasm32 -O2 -mbulk-memory -Wall -Wextra -nostdlib -Wl,--no-entry
             -o ${core} ${in}
     COMMAND ${NODE_FOR_JCO} --import ${CMAKE_SOURCE_DIR}/cmake/jco_root_preopen.mjs ${jco_script}
             embed --wit ${work}/wit -n ${world} -o embedded.wasm core.wasm
     COMMAND ${JCO} new embedded.wasm -o component.wasm
     COMMAND ${CMAKE_COMMAND} -E copy component.wasm ${out}
-    DEPENDS ${in} ${world_wit}
+    DEPENDS ${in} ${world_wit} ${own_dep_files}
     WORKING_DIRECTORY ${work}
     COMMENT "Building component ${name}.wasm from ${src}"
     VERBATIM)

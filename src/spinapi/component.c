@@ -141,6 +141,8 @@ void spinapi_ctx_free(spinapi_ctx *ctx)
         spinapi_kv_handle_free((uintptr_t)ctx->v1_stores[i]);
     spinapi_redis_close_all(ctx);
     spinapi_pg_close_all(ctx);
+    spinapi_mysql_close_all(ctx);
+    spinapi_mqtt_close_all(ctx);
     free(ctx);
 }
 
@@ -279,7 +281,8 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
     component_linker_keep(l, h, free);
     if (spinapi_define_variables(l, h, err) < 0 || spinapi_define_key_value(l, h, err) < 0 ||
         spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0 ||
-        spinapi_define_redis(l, h, err) < 0 || spinapi_define_postgres(l, h, err) < 0)
+        spinapi_define_redis(l, h, err) < 0 || spinapi_define_postgres(l, h, err) < 0 ||
+        spinapi_define_mysql(l, h, err) < 0 || spinapi_define_mqtt(l, h, err) < 0)
         return -1;
     return 0;
 }

@@ -129,6 +129,8 @@ void spinapi_preload(void)
     const char *why = pq_ready();
     if (why)
         util_log_debug("postgres: %s", why);
+    spinapi_mysql_preload();
+    spinapi_mqtt_preload();
 }
 
 /* ---- the versions' types -------------------------------------------------- */

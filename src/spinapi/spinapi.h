@@ -105,12 +105,66 @@ int spinapi_redis_oneshot(spinapi_component *c, uint64_t deadline_ns, const char
                           size_t address_len, int argc, const char **argv, const size_t *lens,
                           spinapi_redis_reply *out, util_error **err);
 
+/* ---- MySQL (mysql_client.c), for Spin 1's outbound-mysql -----------------
+ * Values as fermyon:spin/rdbms-types numbers its cases (db-value and
+ * parameter-value alike up to db-null; db-data-type's `other` is 13 too). */
+typedef enum spinapi_rdbms_kind {
+    SPINAPI_RDBMS_BOOLEAN, SPINAPI_RDBMS_INT8, SPINAPI_RDBMS_INT16, SPINAPI_RDBMS_INT32,
+    SPINAPI_RDBMS_INT64, SPINAPI_RDBMS_UINT8, SPINAPI_RDBMS_UINT16, SPINAPI_RDBMS_UINT32,
+    SPINAPI_RDBMS_UINT64, SPINAPI_RDBMS_FLOATING32, SPINAPI_RDBMS_FLOATING64,
+    SPINAPI_RDBMS_STR, SPINAPI_RDBMS_BINARY, SPINAPI_RDBMS_DB_NULL,
+    SPINAPI_RDBMS_UNSUPPORTED,
+    SPINAPI_RDBMS_OTHER = SPINAPI_RDBMS_DB_NULL, /* a column's data type */
+} spinapi_rdbms_kind;
+
+typedef struct spinapi_rdbms_value {
+    spinapi_rdbms_kind kind;
+    union {
+        bool b;
+        int64_t s;  /* int8 .. int64 */
+        uint64_t u; /* uint8 .. uint64 */
+        float f32;
+        double f64;
+        struct {
+            const uint8_t *ptr; /* str (UTF-8) and binary */
+            size_t len;
+        } bytes;
+    } of;
+} spinapi_rdbms_value;
+
+/* A query's result: ncols names and data types, nrows * ncols values row
+ * by row; everything malloc'd (spinapi_mysql_rows_clear). */
+typedef struct spinapi_mysql_rows {
+    size_t ncols, nrows;
+    char **names;
+    spinapi_rdbms_kind *types;
+    spinapi_rdbms_value *values;
+} spinapi_mysql_rows;
+
+/* rdbms-types' error cases (Spin 1's mysql-error numbers them one higher:
+ * its case 0 is `success`). */
+enum { SPINAPI_RDBMS_CONNECTION_FAILED, SPINAPI_RDBMS_BAD_PARAMETER, SPINAPI_RDBMS_QUERY_FAILED,
+       SPINAPI_RDBMS_VALUE_CONVERSION_FAILED, SPINAPI_RDBMS_OTHER_ERROR };
+
+/* One statement on a connection opened for it and closed after it, as
+ * Spin serves the connection-less v1 interface: the address is checked
+ * and parsed as fermyon:spin/mysql@2.0.0's open does it; rows NULL runs
+ * it as execute (results discarded), else as query.  Waits end by
+ * deadline_ns (0: none).  0, or -1 with *error_case (SPINAPI_RDBMS_*) and
+ * *err (the message the guest gets). */
+int spinapi_mysql_oneshot(spinapi_component *c, uint64_t deadline_ns, const char *address,
+                          size_t address_len, const char *statement, size_t statement_len,
+                          const spinapi_rdbms_value *params, size_t nparams,
+                          spinapi_mysql_rows *rows, int *error_case, util_error **err);
+void spinapi_mysql_rows_clear(spinapi_mysql_rows *rows);
+
 /* Registers every host API interface in `l`.  Host functions find their
  * context as get_ctx(component_call_data(call)). */
 int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), util_error **err);
 
-/* Loads the client libraries the layer opens with dlopen (libpq) now, not
- * at a guest's first open: a Spin container calls it before pivot_root,
+/* Loads the client libraries the layer opens with dlopen (libpq, MariaDB
+ * Connector/C, libmosquitto) now, not at a guest's first open: a Spin
+ * container calls it before pivot_root,
  * after which the host's libraries are out of sight.  A library that is
  * missing is not an error here; an open then says why it cannot connect. */
 void spinapi_preload(void);

@@ -56,6 +56,8 @@ struct spinapi_ctx {
     struct spinapi_redis_conn *redis; /* open redis connections (redis_client.c) */
     uint64_t redis_timeout_ms;        /* tests: a shorter bound on redis waits; 0: the default */
     struct spinapi_pg *pg_open; /* postgres connections not dropped yet */
+    struct spinapi_mysql *mysql_open; /* mysql connections not dropped yet (mysql.c) */
+    struct spinapi_mqtt *mqtt_open;   /* mqtt connections not dropped yet (mqtt.c) */
 };
 
 /* The state a registration's host functions share (their `env`). */
@@ -70,6 +72,8 @@ typedef struct spinapi_host {
     component_resource_type *pg2;         /* fermyon:spin/postgres@2.0.0 connection */
     component_resource_type *pg3;         /* spin:postgres/postgres@3.0.0 connection */
     component_resource_type *pg4;         /* spin:postgres/postgres@4.0.0 connection */
+    component_resource_type *mysql2;      /* fermyon:spin/mysql@2.0.0 connection */
+    component_resource_type *mqtt2;       /* fermyon:spin/mqtt@2.0.0 connection */
 } spinapi_host;
 
 spinapi_ctx *spinapi_host_ctx(const spinapi_host *h, component_call *call);
@@ -92,6 +96,20 @@ int spinapi_define_redis(component_linker *l, spinapi_host *h, util_error **err)
 int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **err);
 /* Closes the postgres connections an instance never dropped. */
 void spinapi_pg_close_all(spinapi_ctx *ctx);
+int spinapi_define_mysql(component_linker *l, spinapi_host *h, util_error **err);
+void spinapi_mysql_close_all(spinapi_ctx *ctx);
+int spinapi_define_mqtt(component_linker *l, spinapi_host *h, util_error **err);
+void spinapi_mqtt_close_all(spinapi_ctx *ctx);
+/* Load MariaDB Connector/C and libmosquitto now (spinapi_preload). */
+void spinapi_mysql_preload(void);
+void spinapi_mqtt_preload(void);
+
+/* Whether allowed_outbound_hosts let the component reach `address` (len
+ * bytes), judged as Spin's check_url judges it: a URL, else
+ * default_scheme + "://" + the text; the port given or the scheme's
+ * well-known one (mysql 3306, mqtt 1883, ...).  Unparsable: false. */
+bool spinapi_outbound_url_allowed(const spinapi_component *c, const char *default_scheme,
+                                  const char *address, size_t len);
 
 /* ---- values ---------------------------------------------------------- */
 
