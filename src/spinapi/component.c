@@ -88,6 +88,8 @@ spinapi_component *spinapi_component_new(const spinapi_component_config *config,
     c->nkv_allowed = config->nkey_value_stores;
     c->sql_allowed = copy_labels(config->sqlite_databases, config->nsqlite_databases);
     c->nsql_allowed = config->nsqlite_databases;
+    c->ai_models = copy_labels(config->ai_models, config->nai_models);
+    c->nai_models = config->nai_models;
     c->outbound_allowed = config->outbound_allowed;
     c->outbound_self = config->outbound_self;
     c->nkv = config->nkv_backends;
@@ -114,6 +116,7 @@ void spinapi_component_free(spinapi_component *c)
     free(c->vars);
     free_labels(c->kv_allowed, c->nkv_allowed);
     free_labels(c->sql_allowed, c->nsql_allowed);
+    free_labels(c->ai_models, c->nai_models);
     free_backends(c->kv, c->nkv);
     free_backends(c->sql, c->nsql);
     free(c->id);
@@ -279,7 +282,8 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
     component_linker_keep(l, h, free);
     if (spinapi_define_variables(l, h, err) < 0 || spinapi_define_key_value(l, h, err) < 0 ||
         spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0 ||
-        spinapi_define_redis(l, h, err) < 0 || spinapi_define_postgres(l, h, err) < 0)
+        spinapi_define_redis(l, h, err) < 0 || spinapi_define_postgres(l, h, err) < 0 ||
+        spinapi_define_llm(l, h, err) < 0)
         return -1;
     return 0;
 }

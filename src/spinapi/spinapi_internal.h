@@ -35,6 +35,8 @@ struct spinapi_component {
     size_t nkv_allowed;
     char **sql_allowed;
     size_t nsql_allowed;
+    char **ai_models; /* llm models it may use */
+    size_t nai_models;
     spinapi_db *kv;
     size_t nkv;
     spinapi_db *sql;
@@ -90,6 +92,7 @@ int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err
 int spinapi_define_spin1(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_redis(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_llm(component_linker *l, spinapi_host *h, util_error **err);
 /* Closes the postgres connections an instance never dropped. */
 void spinapi_pg_close_all(spinapi_ctx *ctx);
 
