@@ -27,6 +27,9 @@
  *
  * A connection handle is a struct spinapi_pg; each instance (spinapi_ctx)
  * keeps a list of its open ones and closes what the guest did not drop.
+ * Spin 1's connection-less fermyon:spin/postgres (what old-ABI modules'
+ * outbound-pg reaches) opens one for each statement; Spin 1's
+ * fermyon:spin/mysql answers that MySQL is not in this host yet.
  *
  * libpq is loaded with dlopen on first use (like libcurl in src/wasi2):
  * the shim starts with libc alone, and libpq's OpenSSL, GSSAPI and LDAP
@@ -1243,12 +1246,74 @@ static int execute3(component_call *call, void *env, const component_val *args, 
     return execute(call, &v3, args, result);
 }
 
+/* ---- Spin 1's connection-less interface ------------------------------------------
+ * fermyon:spin/postgres (unversioned; outbound-pg of old-ABI modules): each
+ * call names its address, gets a connection of its own for the one
+ * statement and closes it, as Spin's v1 host does.  The statement runs as
+ * @2.0.0 runs it; v1's pg-error has `success` first, so every error case
+ * is one further on (v2's `other` is v1's `other-error`). */
+
+static int legacy_error_case(component_val *result)
+{
+    if (result->kind == COMPONENT_VAL_VARIANT && result->of.variant.disc == 1 &&
+        result->of.variant.payload != NULL)
+        result->of.variant.payload->of.variant.disc += 1;
+    return 0;
+}
+
+static int run1(component_call *call, void *env, const component_val *args, bool is_query,
+                component_val *result)
+{
+    char msg[512];
+    const char *addr = spinapi_cstr(call, &args[0]);
+    if (addr == NULL)
+        return component_call_trap(call, "postgres: out of call memory");
+    struct spinapi_pg *p = pg_connect(spinapi_host_ctx(env, call), addr, msg, sizeof(msg));
+    if (p == NULL)
+        return pg_err(call, E_CONNECTION_FAILED + 1, msg, result);
+    component_val a[3] = {{.kind = COMPONENT_VAL_BORROW, .of.resource = {NULL, (uintptr_t)p}},
+                          args[1], args[2]};
+    int rc = is_query ? query(call, &v2, a, result) : execute(call, &v2, a, result);
+    pg_free(p);
+    return rc < 0 ? rc : legacy_error_case(result);
+}
+
+static int query1(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    (void)nargs;
+    return run1(call, env, args, true, result);
+}
+
+static int execute1(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    (void)nargs;
+    return run1(call, env, args, false, result);
+}
+
+/* fermyon:spin/mysql (unversioned): no MySQL client in this host yet; every
+ * call is other-error saying so, so an app that reaches it learns why. */
+static int mysql1(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    (void)env, (void)args, (void)nargs;
+    return spinapi_err(call, 5, "MySQL is not supported by this host yet (outbound-mysql)",
+                       result);
+}
+
 /* ---- registration ------------------------------------------------------------ */
 
 #define PG2 "fermyon:spin/postgres@2.0.0"
 #define RDBMS2 "fermyon:spin/rdbms-types@2.0.0"
 #define PG3 "spin:postgres/postgres@3.0.0"
 #define PG4 "spin:postgres/postgres@4.0.0"
+#define PG1 "fermyon:spin/postgres"
+#define RDBMS1 "fermyon:spin/rdbms-types"
+#define MYSQL1 "fermyon:spin/mysql"
+#define ERROR1 \
+    "variant{success, connection-failed(string), bad-parameter(string), query-failed(string), " \
+    "value-conversion-failed(string), other-error(string)}"
 
 #define ERROR_T                                                                                 \
     "variant{connection-failed(string), bad-parameter(string), query-failed(string), "         \
@@ -1340,6 +1405,36 @@ static int define_types4(component_linker *l, util_error **err)
     return 0;
 }
 
+static const spinapi_func pg1_funcs[] = {
+    {"query", "func(address: string, statement: string, " PARAMS ") -> result<row-set, pg-error>",
+     query1},
+    {"execute", "func(address: string, statement: string, " PARAMS ") -> result<u64, pg-error>",
+     execute1},
+};
+
+static const spinapi_func mysql1_funcs[] = {
+    {"query",
+     "func(address: string, statement: string, " PARAMS ") -> result<row-set, mysql-error>",
+     mysql1},
+    {"execute", "func(address: string, statement: string, " PARAMS ") -> result<_, mysql-error>",
+     mysql1},
+};
+
+/* Spin 1's interfaces: the v2 types under the unversioned names, each with
+ * its legacy error variant. */
+static int define_legacy(component_linker *l, spinapi_host *h, util_error **err)
+{
+    if (define_types(l, RDBMS1, false, err) < 0 || define_types(l, PG1, false, err) < 0 ||
+        component_linker_define_type(l, PG1, "pg-error", ERROR1, err) < 0 ||
+        spinapi_define_funcs(l, PG1, pg1_funcs, UTIL_ARRAY_LEN(pg1_funcs), h, err) < 0)
+        return -1;
+    if (define_types(l, MYSQL1, false, err) < 0 ||
+        component_linker_define_type(l, MYSQL1, "mysql-error", ERROR1, err) < 0 ||
+        spinapi_define_funcs(l, MYSQL1, mysql1_funcs, UTIL_ARRAY_LEN(mysql1_funcs), h, err) < 0)
+        return -1;
+    return 0;
+}
+
 static const spinapi_func pg4_funcs[] = {
     {"[static]connection.open", "func(address: string) -> result<own<connection>, error>",
      open4},
@@ -1366,5 +1461,5 @@ int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **e
     if (h->pg4 == NULL || define_types4(l, err) < 0 ||
         spinapi_define_funcs(l, PG4, pg4_funcs, UTIL_ARRAY_LEN(pg4_funcs), h, err) < 0)
         return -1;
-    return 0;
+    return define_legacy(l, h, err);
 }

@@ -334,6 +334,59 @@ static void test_v2(void)
     fixture_free(f);
 }
 
+/* Spin 1's fermyon:spin/postgres (what old-ABI modules' outbound-pg
+ * reaches): the address per call, a connection per call closed after it,
+ * pg-error's cases one further on than @2.0.0's (case 0 is `success`). */
+#define PG1 "fermyon:spin/postgres"
+enum { V1_CONNECTION_FAILED = 1, V1_BAD_PARAMETER, V1_QUERY_FAILED, V1_VALUE_CONVERSION_FAILED };
+
+static component_val run1(fixture *f, const char *name, const char *addr, const char *sql,
+                          component_val *params, size_t n)
+{
+    component_val a[3] = {V_STR(addr), V_STR(sql),
+                          {.kind = COMPONENT_VAL_LIST, .of.list = {.items = params, .n = n}}};
+    component_val r = {0};
+    call(f, PG1, name, a, 3, &r);
+    return r;
+}
+
+static void test_v1(void)
+{
+    fixture *f = pg_fixture();
+    char *addr = address("?application_name=legacy");
+    char buf[256];
+    component_val n = {.kind = COMPONENT_VAL_S32, .of.s = 7};
+    component_val p[1] = {pv(V2_INT32, &n)};
+    component_val r = run1(f, "query", addr, "SELECT $1::int4 + 1 AS n", p, 1);
+    CHECK(is_ok(&r));
+    if (is_ok(&r)) {
+        CHECK_INT(col_type(&r, 0), V2_INT32);
+        CHECK(cell(&r, 0, 0)->of.variant.payload->of.s == 8);
+    }
+    r = run1(f, "execute", addr, "CREATE TEMP TABLE legacy_t (x int)", NULL, 0);
+    CHECK(is_ok(&r) && ok_of(&r)->of.u == 0);
+    /* Each call had its own session, closed after it. */
+    CHECK(f->ctx->pg_open == NULL);
+    r = run1(f, "query", addr, "SELEKT", NULL, 0);
+    CHECK_INT(err_case(&r), V1_QUERY_FAILED);
+    CHECK(strstr(err_text(&r, buf, sizeof(buf)), "syntax error") != NULL);
+    component_val u = u8v(1), up[1] = {pv(V2_UINT8, &u)};
+    r = run1(f, "query", addr, "SELECT $1", up, 1);
+    CHECK_INT(err_case(&r), V1_BAD_PARAMETER);
+    r = run1(f, "execute", addr, "SELECT $1", up, 1);
+    CHECK_INT(err_case(&r), V1_VALUE_CONVERSION_FAILED);
+    r = run1(f, "query", "postgres://postgres@10.1.2.3/postgres", "SELECT 1", NULL, 0);
+    CHECK_INT(err_case(&r), V1_CONNECTION_FAILED);
+    CHECK_STR(err_text(&r, buf, sizeof(buf)), "address postgres://10.1.2.3 is not permitted");
+    /* Spin 1's mysql: not in this host yet, said as other-error. */
+    component_val m[3] = {V_STR("mysql://127.0.0.1/db"), V_STR("SELECT 1"),
+                          {.kind = COMPONENT_VAL_LIST, .of.list = {.n = 0}}};
+    CHECK_INT(call(f, "fermyon:spin/mysql", "query", m, 3, &r), 0);
+    CHECK_INT(err_case(&r), 5);
+    free(addr);
+    fixture_free(f);
+}
+
 static void test_errors(void)
 {
     fixture *f = pg_fixture();
@@ -573,6 +626,7 @@ int main(void)
     RUN(test_conformance_sequence);
     RUN(test_more_types);
     RUN(test_v2);
+    RUN(test_v1);
     RUN(test_v4);
     RUN(test_errors);
     RUN(test_refusals);
