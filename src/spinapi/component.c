@@ -66,6 +66,7 @@ static void free_backends(spinapi_db *dbs, size_t n)
             continue;
         if (dbs[i].db)
             sqlite3_close_v2(dbs[i].db);
+        spinapi_kv_redis_close(&dbs[i]);
         pthread_mutex_destroy(&dbs[i].lock);
         free(dbs[i].label);
         free(dbs[i].location);
@@ -202,9 +203,7 @@ static int deny_attach_files(void *unused, int action, const char *a, const char
 static int db_open(spinapi_db *d, util_error **err)
 {
     if (d->kind == SPINAPI_BACKEND_REDIS)
-        return util_error_set(err, 0,
-                              "store '%s' is a redis store (%s); this host has no redis client",
-                              d->label, d->location);
+        return spinapi_kv_redis_connect(d, err);
     const char *path = d->kind == SPINAPI_BACKEND_SQLITE_FILE ? d->location : ":memory:";
     if (d->kind == SPINAPI_BACKEND_SQLITE_FILE && make_parent_dirs(path, err) < 0)
         return -1;
@@ -239,7 +238,8 @@ fail:
 int spinapi_db_acquire(spinapi_db *d, util_error **err)
 {
     pthread_mutex_lock(&d->lock);
-    if (d->db == NULL && db_open(d, err) < 0) {
+    bool open = d->kind == SPINAPI_BACKEND_REDIS ? d->redis_conn != NULL : d->db != NULL;
+    if (!open && db_open(d, err) < 0) {
         pthread_mutex_unlock(&d->lock);
         return -1;
     }
