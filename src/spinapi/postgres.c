@@ -38,7 +38,10 @@
 #include "spinapi_internal.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +74,14 @@ typedef struct pq_api {
     __typeof__(&PQgetlength) getlength;
     __typeof__(&PQcmdTuples) cmd_tuples;
     __typeof__(&PQfreemem) freemem;
+    __typeof__(&PQsendQueryParams) send_query_params;
+    __typeof__(&PQsocket) socket;
+    __typeof__(&PQconsumeInput) consume_input;
+    __typeof__(&PQisBusy) is_busy;
+    __typeof__(&PQgetResult) get_result;
+    __typeof__(&PQgetCancel) get_cancel;
+    __typeof__(&PQcancel) cancel;
+    __typeof__(&PQfreeCancel) free_cancel;
 } pq_api;
 
 static pq_api pq;
@@ -109,6 +120,14 @@ static void pq_load(void)
         {(void **)&pq.getlength, "PQgetlength"},
         {(void **)&pq.cmd_tuples, "PQcmdTuples"},
         {(void **)&pq.freemem, "PQfreemem"},
+        {(void **)&pq.send_query_params, "PQsendQueryParams"},
+        {(void **)&pq.socket, "PQsocket"},
+        {(void **)&pq.consume_input, "PQconsumeInput"},
+        {(void **)&pq.is_busy, "PQisBusy"},
+        {(void **)&pq.get_result, "PQgetResult"},
+        {(void **)&pq.get_cancel, "PQgetCancel"},
+        {(void **)&pq.cancel, "PQcancel"},
+        {(void **)&pq.free_cancel, "PQfreeCancel"},
     };
     for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -854,6 +873,82 @@ static int query_failed(component_call *call, const pg_version *ver, PGconn *con
     return spinapi_variant(call, 1, &e, out);
 }
 
+/* ---- the request deadline ----------------------------------------------------- */
+
+/* Waits for input on the connection until `until` (monotonic ns); false
+ * when that passed first. */
+static bool wait_input(PGconn *conn, uint64_t until)
+{
+    for (;;) {
+        uint64_t now = util_monotonic_ns();
+        if (now >= until)
+            return false;
+        uint64_t ms = (until - now + 999999) / 1000000;
+        struct pollfd pfd = {.fd = pq.socket(conn), .events = POLLIN};
+        int r = poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+        if (r > 0)
+            return true;
+        if (r < 0 && errno != EINTR)
+            return true; /* let libpq find and tell the error */
+    }
+}
+
+/* Reads until the statement's results are all in or `until` passes;
+ * false in the second case. */
+static bool read_until(PGconn *conn, uint64_t until)
+{
+    while (pq.is_busy(conn)) {
+        if (!wait_input(conn, until))
+            return false;
+        if (!pq.consume_input(conn))
+            return true; /* broken: PQgetResult says how */
+    }
+    return true;
+}
+
+/* How long a cancelled statement may take to answer before the session is
+ * given up on. */
+#define CANCEL_DRAIN_NS (2 * UINT64_C(1000000000))
+
+/* The statement's last result, as PQexecParams returns it, but never past
+ * the instance's request deadline: a statement still running then is
+ * cancelled on the server (PQcancel) and *late is set.  Without a deadline
+ * it is PQexecParams itself. */
+static PGresult *exec_bounded(struct spinapi_pg *p, const char *sql, const pg_params *ps,
+                              bool *late)
+{
+    *late = false;
+    uint64_t deadline = p->ctx->deadline_ns;
+    if (deadline == 0)
+        return pq.exec_params(p->conn, sql, ps->n, ps->types, ps->values, ps->lengths,
+                              ps->formats, 1);
+    if (!pq.send_query_params(p->conn, sql, ps->n, ps->types, ps->values, ps->lengths,
+                              ps->formats, 1))
+        return NULL;
+    if (!read_until(p->conn, deadline)) {
+        *late = true;
+        PGcancel *c = pq.get_cancel(p->conn);
+        char why[256];
+        if (c != NULL) {
+            pq.cancel(c, why, sizeof(why));
+            pq.free_cancel(c);
+        }
+        /* The server answers a cancel at once; what it sends is dropped. */
+        read_until(p->conn, util_monotonic_ns() + CANCEL_DRAIN_NS);
+    }
+    PGresult *last = NULL, *r;
+    while (!pq.is_busy(p->conn) && (r = pq.get_result(p->conn)) != NULL) {
+        if (last)
+            pq.clear(last);
+        last = r;
+    }
+    if (*late && last) {
+        pq.clear(last);
+        last = NULL;
+    }
+    return last;
+}
+
 /* Runs the statement; the PGresult (PGRES_COMMAND_OK or TUPLES_OK) or NULL
  * with *result set to the error (or a trap, -1 in *rc). */
 static PGresult *run(component_call *call, const pg_version *ver, const component_val *args,
@@ -874,10 +969,16 @@ static PGresult *run(component_call *call, const pg_version *ver, const componen
         *rc = pg_err(call, is_query ? E_BAD_PARAMETER : E_VALUE_CONVERSION_FAILED, msg, result);
         return NULL;
     }
+    bool late;
     pthread_mutex_lock(&p->lock);
-    PGresult *res = pq.exec_params(p->conn, sql, ps.n, ps.types, ps.values, ps.lengths,
-                                   ps.formats, 1);
+    PGresult *res = exec_bounded(p, sql, &ps, &late);
     pthread_mutex_unlock(&p->lock);
+    if (late) {
+        *rc = query_failed_text(call, ver,
+                                "the request's deadline passed; the statement was cancelled",
+                                result);
+        return NULL;
+    }
     ExecStatusType st = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;

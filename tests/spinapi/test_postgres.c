@@ -387,6 +387,38 @@ static void test_v1(void)
     fixture_free(f);
 }
 
+/* The request's deadline ends a statement the server is still running:
+ * the call returns query-failed soon after the deadline (not when
+ * pg_sleep ends), the server cancelled the statement, and the session
+ * serves the next statement. */
+static void test_deadline_cancels_a_stuck_query(void)
+{
+    fixture *f = pg_fixture();
+    char *addr = address("?application_name=stuck");
+    char buf[256];
+    component_val c = open_ok(f, PG3, addr);
+    uint64_t t0 = util_monotonic_ns();
+    spinapi_ctx_set_deadline(f->ctx, t0 + 300 * UINT64_C(1000000));
+    component_val r = QUERY(f, PG3, &c, "SELECT pg_sleep(60)", NULL, 0);
+    double took = (double)(util_monotonic_ns() - t0) / 1e9;
+    CHECK(took < 20.0); /* ended by the deadline, not by pg_sleep's 60 s */
+    CHECK_INT(err_case(&r), QUERY_FAILED);
+    CHECK_STR(err_text(&r, buf, sizeof(buf)),
+              "the request's deadline passed; the statement was cancelled");
+    /* The same session runs the next statement (with a deadline ahead). */
+    spinapi_ctx_set_deadline(f->ctx, util_monotonic_ns() + 30 * UINT64_C(1000000000));
+    r = QUERY(f, PG3, &c, "SELECT 1::int4", NULL, 0);
+    CHECK(is_ok(&r));
+    /* The server is not still sleeping for us. */
+    r = QUERY(f, PG3, &c,
+              "SELECT count(*)::int4 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' "
+              "AND state = 'active'",
+              NULL, 0);
+    CHECK(is_ok(&r) && cell(&r, 0, 0)->of.variant.payload->of.s == 0);
+    free(addr);
+    fixture_free(f);
+}
+
 static void test_errors(void)
 {
     fixture *f = pg_fixture();
@@ -627,6 +659,7 @@ int main(void)
     RUN(test_more_types);
     RUN(test_v2);
     RUN(test_v1);
+    RUN(test_deadline_cancels_a_stuck_query);
     RUN(test_v4);
     RUN(test_errors);
     RUN(test_refusals);
