@@ -107,7 +107,8 @@ static int link_module(spin_component_runtime *comp, util_error **err)
                            have ? "does not have the type the host gives it"
                                 : "is not provided by the host: Spin 1 modules get WASI preview "
                                   "1, spin-config, key-value, sqlite, llm, outbound-redis, "
-                                  "outbound-pg and outbound-mysql here");
+                                  "outbound-pg, outbound-mysql and wasi-outbound-http "
+                                  "here");
         }
     }
     wasm_linker_free(l);

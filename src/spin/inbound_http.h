@@ -117,8 +117,9 @@ int spin_inbound_define_config(wasm_linker *l, spin_component_runtime *comp);
 int spin_inbound_define_redis(wasm_linker *l, spin_component_runtime *comp);
 
 /* Spin 1's other imports of old-ABI modules (key-value, sqlite, llm,
- * outbound-pg, outbound-mysql), served by src/spinapi's unversioned
- * interfaces (legacy_imports.c).  Defines them in `l`, store-free. */
+ * outbound-pg, outbound-mysql; wasi-outbound-http answering
+ * runtime-error), served by src/spinapi's unversioned interfaces
+ * (legacy_imports.c).  Defines them in `l`, store-free. */
 int spin_legacy_define(wasm_linker *l, util_error **err);
 
 /* The request a thread is running a Spin 1 module for, as those imports

@@ -3,7 +3,10 @@
  * (wit-bindgen 0.2: key-value, sqlite, llm, outbound-pg, outbound-mysql),
  * served by src/spinapi's implementations of the interfaces Spin's
  * adapter maps them onto (fermyon:spin/key-value, /sqlite, /llm,
- * /postgres, /mysql, all unversioned).
+ * /postgres, /mysql, all unversioned).  wasi-outbound-http is defined so
+ * that modules importing it load, but answers runtime-error (logged): its
+ * client would be src/wasi2's, which has no door for a blocking request
+ * yet.
  *
  * Spin runs such a module inside its "spin" preview-1 adapter, which
  * re-exports each old import as a call of the matching fermyon:spin
@@ -86,12 +89,32 @@ static const spin_legacy_named rdbms_types[] = {
     {NULL, NULL},
 };
 
+static const spin_legacy_named http_types[] = {
+    {"method", "enum{get, post, put, delete, patch, head, options}"},
+    {"headers", "list<tuple<string, string>>"},
+    {"request", "record{method: method, uri: string, headers: headers, "
+                "params: list<tuple<string, string>>, body: option<list<u8>>}"},
+    {"response", "record{status: u16, headers: option<headers>, body: option<list<u8>>}"},
+    {"error", "enum{success, destination-not-allowed, invalid-url, request-error, "
+              "runtime-error, too-many-requests}"},
+    {NULL, NULL},
+};
+
+struct compiled_import;
+
 typedef struct legacy_import {
     const char *module, *name;    /* the core import */
-    const char *iface, *func;     /* the spinapi function serving it */
+    const char *iface, *func;     /* the spinapi function serving it (or:) */
+    /* the host's own answer, for an import no spinapi interface serves */
+    int (*answer)(const struct compiled_import *f, component_val *result);
     const spin_legacy_named *types;
     const char *params, *result;  /* result NULL: returns nothing */
 } legacy_import;
+
+/* wasi-outbound-http request: this host has no client for Spin 1 modules
+ * yet (components have wasi:http's); the guest gets runtime-error and the
+ * log says why, so the rest of the app keeps working. */
+static int outbound_http_unsupported(const struct compiled_import *f, component_val *result);
 
 #define KV "fermyon:spin/key-value"
 #define SQL "fermyon:spin/sqlite"
@@ -101,30 +124,32 @@ typedef struct legacy_import {
 #define RDBMS_PARAMS "tuple<string, string, list<parameter-value>>"
 
 static const legacy_import imports[] = {
-    {"key-value", "open", KV, "open", kv_types, "tuple<string>", "result<store, error>"},
-    {"key-value", "get", KV, "get", kv_types, "tuple<store, string>", "result<list<u8>, error>"},
-    {"key-value", "set", KV, "set", kv_types, "tuple<store, string, list<u8>>",
+    {"key-value", "open", KV, "open", NULL, kv_types, "tuple<string>", "result<store, error>"},
+    {"key-value", "get", KV, "get", NULL, kv_types, "tuple<store, string>", "result<list<u8>, error>"},
+    {"key-value", "set", KV, "set", NULL, kv_types, "tuple<store, string, list<u8>>",
      "result<_, error>"},
-    {"key-value", "delete", KV, "delete", kv_types, "tuple<store, string>", "result<_, error>"},
-    {"key-value", "exists", KV, "exists", kv_types, "tuple<store, string>",
+    {"key-value", "delete", KV, "delete", NULL, kv_types, "tuple<store, string>", "result<_, error>"},
+    {"key-value", "exists", KV, "exists", NULL, kv_types, "tuple<store, string>",
      "result<bool, error>"},
-    {"key-value", "get-keys", KV, "get-keys", kv_types, "tuple<store>",
+    {"key-value", "get-keys", KV, "get-keys", NULL, kv_types, "tuple<store>",
      "result<list<string>, error>"},
-    {"key-value", "close", KV, "close", kv_types, "tuple<store>", NULL},
-    {"sqlite", "open", SQL, "open", sqlite_types, "tuple<string>", "result<connection, error>"},
-    {"sqlite", "execute", SQL, "execute", sqlite_types,
+    {"key-value", "close", KV, "close", NULL, kv_types, "tuple<store>", NULL},
+    {"sqlite", "open", SQL, "open", NULL, sqlite_types, "tuple<string>", "result<connection, error>"},
+    {"sqlite", "execute", SQL, "execute", NULL, sqlite_types,
      "tuple<connection, string, list<value>>", "result<query-result, error>"},
-    {"sqlite", "close", SQL, "close", sqlite_types, "tuple<connection>", NULL},
-    {"llm", "infer", LLM, "infer", llm_types, "tuple<string, string, option<inferencing-params>>",
+    {"sqlite", "close", SQL, "close", NULL, sqlite_types, "tuple<connection>", NULL},
+    {"llm", "infer", LLM, "infer", NULL, llm_types, "tuple<string, string, option<inferencing-params>>",
      "result<inferencing-result, error>"},
-    {"llm", "generate-embeddings", LLM, "generate-embeddings", llm_types,
+    {"llm", "generate-embeddings", LLM, "generate-embeddings", NULL, llm_types,
      "tuple<string, list<string>>", "result<embeddings-result, error>"},
-    {"outbound-pg", "query", PG, "query", rdbms_types, RDBMS_PARAMS, "result<row-set, error>"},
-    {"outbound-pg", "execute", PG, "execute", rdbms_types, RDBMS_PARAMS, "result<u64, error>"},
-    {"outbound-mysql", "query", MYSQL, "query", rdbms_types, RDBMS_PARAMS,
+    {"outbound-pg", "query", PG, "query", NULL, rdbms_types, RDBMS_PARAMS, "result<row-set, error>"},
+    {"outbound-pg", "execute", PG, "execute", NULL, rdbms_types, RDBMS_PARAMS, "result<u64, error>"},
+    {"outbound-mysql", "query", MYSQL, "query", NULL, rdbms_types, RDBMS_PARAMS,
      "result<row-set, error>"},
-    {"outbound-mysql", "execute", MYSQL, "execute", rdbms_types, RDBMS_PARAMS,
+    {"outbound-mysql", "execute", MYSQL, "execute", NULL, rdbms_types, RDBMS_PARAMS,
      "result<_, error>"},
+    {"wasi-outbound-http", "request", NULL, NULL, outbound_http_unsupported, http_types,
+     "tuple<request>", "result<response, error>"},
 };
 
 #define NIMPORTS UTIL_ARRAY_LEN(imports)
@@ -222,6 +247,21 @@ static component_call *request_call(spin_legacy_request *r)
 
 /* ---- the host function ------------------------------------------------------------ */
 
+enum { HTTP_RUNTIME_ERROR = 4 };
+
+static int outbound_http_unsupported(const struct compiled_import *f, component_val *result)
+{
+    const spin_legacy_request *r = current;
+    util_log_warn("component '%s': %s: outbound HTTP from Spin 1 ABI modules is not supported "
+                  "by this host yet; the guest gets runtime-error",
+                  r->comp->id, f->what);
+    static component_val runtime_error = {.kind = COMPONENT_VAL_VARIANT,
+                                          .of.variant = {HTTP_RUNTIME_ERROR, NULL}};
+    *result = (component_val){.kind = COMPONENT_VAL_VARIANT,
+                              .of.variant = {1, &runtime_error}};
+    return 0;
+}
+
 static int call_import(wasm_caller *c, void *env, const wasm_val *args, wasm_val *results)
 {
     (void)results;
@@ -236,7 +276,10 @@ static int call_import(wasm_caller *c, void *env, const wasm_val *args, wasm_val
         return -1;
     component_val result;
     util_error *err = NULL;
-    if (component_linker_call(legacy.linker, f->def->iface, f->def->func, call, params,
+    if (f->def->answer) {
+        if (f->def->answer(f, &result) < 0)
+            return -1;
+    } else if (component_linker_call(legacy.linker, f->def->iface, f->def->func, call, params,
                               f->params->n, f->result ? &result : NULL, &err) < 0) {
         int rc = wasm_caller_trap(c, "%s: %s", f->what, err ? err->msg : "failed");
         util_error_free(&err);

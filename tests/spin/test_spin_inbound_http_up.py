@@ -163,7 +163,8 @@ source = "@REDIS@"
             "@REDIS@", os.path.join(WASM_DIR, "spin1_redis.wasm"))))
     assert ("component 'c': cannot link its module: import outbound-mqtt::publish is not "
             "provided by the host: Spin 1 modules get WASI preview 1, spin-config, key-value, "
-            "sqlite, llm, outbound-redis, outbound-pg and outbound-mysql here" in err), err
+            "sqlite, llm, outbound-redis, outbound-pg, outbound-mysql and wasi-outbound-http "
+            "here" in err), err
 
 
 def test_spin_config_reads_the_components_variables():

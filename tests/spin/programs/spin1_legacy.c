@@ -1,8 +1,8 @@
 /*
  * spin1_legacy.c - a Spin 1 ABI module (what wit-bindgen 0.2 SDKs build:
  * handle-http-request, canonical_abi_realloc/free, memory) that calls the
- * legacy host imports key-value, sqlite, llm, outbound-pg and
- * outbound-mysql with their old flat signatures, written by hand here as
+ * legacy host imports key-value, sqlite, llm, outbound-pg, outbound-mysql
+ * and wasi-outbound-http with their old flat signatures, written by hand here as
  * wit-bindgen 0.2's C generator would write them.  Each route answers
  * 200 with a line per call saying what came back, so the test reads the
  * host's answers (values, error cases and their texts) from the body.
@@ -13,6 +13,7 @@
  *   /llm      infer with and without params, generate-embeddings
  *   /pg       query / execute on the address in the PG_ADDRESS env var
  *   /mysql    execute on any address
+ *   /http     wasi-outbound-http request (not served yet: runtime-error)
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +40,9 @@ IMPORT("outbound-pg", "query") void pg_query(const char *, int, const char *, in
                                              int, void *);
 IMPORT("outbound-pg", "execute") void pg_execute(const char *, int, const char *, int,
                                                  const void *, int, void *);
+IMPORT("wasi-outbound-http", "request") void http_request(int, const char *, int, const void *,
+                                                        int, const void *, int, int,
+                                                        const void *, int, void *);
 IMPORT("outbound-mysql", "execute") void mysql_execute(const char *, int, const char *, int,
                                                        const void *, int, void *);
 
@@ -220,6 +224,13 @@ static void route_mysql(void)
     say_result("mysql", ret);
 }
 
+static void route_http(void)
+{
+    const char *url = "http://127.0.0.1:1/";
+    http_request(0, url, (int)strlen(url), NULL, 0, NULL, 0, 0, NULL, 0, ret);
+    say("http=%s%u\n", ret[0] ? "err" : "ok", ret[0] ? ret[4] : 0);
+}
+
 static _Alignas(4) uint8_t response[28];
 
 __attribute__((export_name("handle-http-request")))
@@ -246,6 +257,8 @@ uint8_t *handle_http_request(int method, const char *uri, uint32_t uri_len, cons
         route_pg();
     else if (strcmp(path, "/mysql") == 0)
         route_mysql();
+    else if (strcmp(path, "/http") == 0)
+        route_http();
     else
         say("no route %s\n", path);
     memset(response, 0, sizeof(response));
