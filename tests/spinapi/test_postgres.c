@@ -702,6 +702,13 @@ static void test_v4_ranges_and_arrays(void)
               " '(,)'::numrange", NULL, 0);
     CHECK(is_ok(&r));
     if (is_ok(&r)) {
+        CHECK_INT(cell(&r, 0, 0)->of.variant.disc, V4_RANGE_INT32);
+        CHECK_INT(cell(&r, 0, 1)->of.variant.disc, V4_ARRAY_INT32);
+        CHECK_INT(cell(&r, 0, 3)->of.variant.disc, V4_RANGE_DECIMAL);
+    }
+    if (is_ok(&r) && cell(&r, 0, 0)->of.variant.disc == V4_RANGE_INT32 &&
+        cell(&r, 0, 1)->of.variant.disc == V4_ARRAY_INT32 &&
+        cell(&r, 0, 3)->of.variant.disc == V4_RANGE_DECIMAL) {
         CHECK_STR(range_text(cell(&r, 0, 0)->of.variant.payload, buf, sizeof(buf)), "(-,-)");
         CHECK(cell(&r, 0, 1)->of.variant.payload->of.list.n == 0);
         CHECK_INT(col_type(&r, 2), V4_ARRAY_STR);
