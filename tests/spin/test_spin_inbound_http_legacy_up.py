@@ -8,7 +8,8 @@ handles, error cases (the legacy enums' numbers) and their texts.
 The stores and databases are src/spinapi's: the key-value store and the
 SQLite database are the files Spin uses under <app>/.spin, so a second run
 of `up` sees what the first wrote, and a label the component does not list
-is access-denied.
+is access-denied.  A runtime config may put the default store in redis
+(tests/fixture/redis_fixture.py starts a private redis-server).
 """
 import os
 import sqlite3
@@ -18,6 +19,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
 from harness import run_tests  # noqa: E402
+from redis_fixture import RedisServer  # noqa: E402
 from test_up import Up  # noqa: E402
 
 WASM_DIR = os.environ["WASM_DIR"]
@@ -79,6 +81,25 @@ def test_key_value_through_the_old_abi():
         assert db.execute("SELECT store, key FROM spin_key_value").fetchall() == [
             ("default", "a-pre")]
         db.close()
+
+
+def test_key_value_on_a_redis_store_from_the_runtime_config():
+    # [key_value_store.default] type = "redis": the same guest's calls land
+    # in redis, on plain keys, as Spin's key-value-redis keeps them.
+    with RedisServer() as redis, tempfile.TemporaryDirectory() as tmp:
+        redis.command("SET", "a-pre", "x")
+        config = os.path.join(tmp, "runtime-config.toml")
+        with open(config, "w") as f:
+            f.write('[key_value_store.default]\ntype = "redis"\nurl = "%s"\n' % redis.url)
+        with Up(app=write_app(tmp), args=("--runtime-config-file", config)) as up:
+            got = lines(up, "/kv", body=b"v2")
+        assert got[:4] == ["open=ok", "exists=0", "set=ok", "get=v2"], got
+        assert got[4].startswith("keys=2 ") and sorted(got[4].split()[1:]) == ["a-pre", "k"], got
+        assert got[5:] == ["delete=ok", "get-after-delete=err4", "get-closed=err3",
+                           "open-forbidden=err2"], got
+        assert redis.command("GET", "a-pre") == b"x"
+        assert redis.command("EXISTS", "k") == 0   # the guest deleted it
+        assert not os.path.exists(os.path.join(tmp, ".spin", "sqlite_key_value.db"))
 
 
 def test_sqlite_through_the_old_abi():
