@@ -90,6 +90,8 @@ static int link_module(spin_component_runtime *comp, util_error **err)
     if (wasi_define_for_stores(l) < 0 || spin_inbound_define_config(l, comp) < 0 ||
         spin_inbound_define_redis(l, comp) < 0) {
         util_error_set(err, 0, "component '%s': defining the host functions failed", comp->id);
+    } else if (spin_legacy_define(l, err) < 0) {
+        util_error_wrap(err, "component '%s'", comp->id);
     } else {
         size_t bad = 0;
         wasm_result res;
@@ -104,7 +106,9 @@ static int link_module(spin_component_runtime *comp, util_error **err)
                            d.module, d.name,
                            have ? "does not have the type the host gives it"
                                 : "is not provided by the host: Spin 1 modules get WASI preview "
-                                  "1, spin-config and outbound-redis here");
+                                  "1, spin-config, key-value, sqlite, llm, outbound-redis, "
+                                  "outbound-pg, outbound-mysql and wasi-outbound-http "
+                                  "here");
         }
     }
     wasm_linker_free(l);
@@ -224,12 +228,15 @@ static int run_module(const spin_component_runtime *comp, const spin_http_reques
     if (cancelled) {
         rc = SPIN_EXEC_CANCELLED;
     } else {
+        spin_legacy_request legacy;
+        spin_legacy_request_begin(&legacy, comp, req->deadline_ns);
         wasm_instance *inst =
             wasm_instantiate_resolved(store, comp->module, comp->wagi_resolution, &res);
         if (inst)
             rc = call_handler(store, inst, r, out, &res, err);
         else
             rc = -1;
+        spin_legacy_request_end(&legacy);
         if (req->job) {
             spin_http_job_clear_cancel(req->job);
             cancelled = spin_http_job_cancelled(req->job) != 0;

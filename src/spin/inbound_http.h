@@ -116,6 +116,28 @@ int spin_inbound_define_config(wasm_linker *l, spin_component_runtime *comp);
  * (inbound_http_redis.c). */
 int spin_inbound_define_redis(wasm_linker *l, spin_component_runtime *comp);
 
+/* Spin 1's other imports of old-ABI modules (key-value, sqlite, llm,
+ * outbound-pg, outbound-mysql; wasi-outbound-http answering
+ * runtime-error), served by src/spinapi's unversioned interfaces
+ * (legacy_imports.c).  Defines them in `l`, store-free. */
+int spin_legacy_define(wasm_linker *l, util_error **err);
+
+/* The request a thread is running a Spin 1 module for, as those imports
+ * find it: begin before the module's instance runs, end after (it frees
+ * the spinapi context the imports opened, closing what the guest left
+ * open).  Requests nest (service chaining on the same thread). */
+typedef struct spin_legacy_request {
+    const spin_component_runtime *comp;
+    uint64_t deadline_ns;
+    spinapi_ctx *api;           /* made on the first import call */
+    struct component_call *call;
+    struct spin_legacy_request *prev;
+} spin_legacy_request;
+
+void spin_legacy_request_begin(spin_legacy_request *r, const spin_component_runtime *comp,
+                               uint64_t deadline_ns);
+void spin_legacy_request_end(spin_legacy_request *r);
+
 /* True if the component exports fermyon:spin/inbound-http. */
 bool spin_inbound_is_component(const component_pre *pre);
 

@@ -66,6 +66,7 @@ static void free_backends(spinapi_db *dbs, size_t n)
             continue;
         if (dbs[i].db)
             sqlite3_close_v2(dbs[i].db);
+        spinapi_kv_redis_close(&dbs[i]);
         pthread_mutex_destroy(&dbs[i].lock);
         free(dbs[i].label);
         free(dbs[i].location);
@@ -88,6 +89,8 @@ spinapi_component *spinapi_component_new(const spinapi_component_config *config,
     c->nkv_allowed = config->nkey_value_stores;
     c->sql_allowed = copy_labels(config->sqlite_databases, config->nsqlite_databases);
     c->nsql_allowed = config->nsqlite_databases;
+    c->ai_models = copy_labels(config->ai_models, config->nai_models);
+    c->nai_models = config->nai_models;
     c->outbound_allowed = config->outbound_allowed;
     c->outbound_self = config->outbound_self;
     c->nkv = config->nkv_backends;
@@ -114,6 +117,7 @@ void spinapi_component_free(spinapi_component *c)
     free(c->vars);
     free_labels(c->kv_allowed, c->nkv_allowed);
     free_labels(c->sql_allowed, c->nsql_allowed);
+    free_labels(c->ai_models, c->nai_models);
     free_backends(c->kv, c->nkv);
     free_backends(c->sql, c->nsql);
     free(c->id);
@@ -201,9 +205,7 @@ static int deny_attach_files(void *unused, int action, const char *a, const char
 static int db_open(spinapi_db *d, util_error **err)
 {
     if (d->kind == SPINAPI_BACKEND_REDIS)
-        return util_error_set(err, 0,
-                              "store '%s' is a redis store (%s); this host has no redis client",
-                              d->label, d->location);
+        return spinapi_kv_redis_connect(d, err);
     const char *path = d->kind == SPINAPI_BACKEND_SQLITE_FILE ? d->location : ":memory:";
     if (d->kind == SPINAPI_BACKEND_SQLITE_FILE && make_parent_dirs(path, err) < 0)
         return -1;
@@ -238,7 +240,8 @@ fail:
 int spinapi_db_acquire(spinapi_db *d, util_error **err)
 {
     pthread_mutex_lock(&d->lock);
-    if (d->db == NULL && db_open(d, err) < 0) {
+    bool open = d->kind == SPINAPI_BACKEND_REDIS ? d->redis_conn != NULL : d->db != NULL;
+    if (!open && db_open(d, err) < 0) {
         pthread_mutex_unlock(&d->lock);
         return -1;
     }
@@ -282,7 +285,8 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
     if (spinapi_define_variables(l, h, err) < 0 || spinapi_define_key_value(l, h, err) < 0 ||
         spinapi_define_sqlite(l, h, err) < 0 || spinapi_define_spin1(l, h, err) < 0 ||
         spinapi_define_redis(l, h, err) < 0 || spinapi_define_postgres(l, h, err) < 0 ||
-        spinapi_define_mysql(l, h, err) < 0 || spinapi_define_mqtt(l, h, err) < 0)
+        spinapi_define_mysql(l, h, err) < 0 || spinapi_define_mqtt(l, h, err) < 0 ||
+        spinapi_define_llm(l, h, err) < 0)
         return -1;
     return 0;
 }

@@ -76,6 +76,7 @@ int spinapi_kv_open(spinapi_ctx *ctx, const char *s, size_t n, spinapi_kv **out,
     spinapi_kv *kv = util_xcalloc(1, sizeof(*kv));
     kv->db = db;
     kv->store = util_xstrdup(db->label);
+    kv->deadline_ns = ctx->deadline_ns;
     *out = kv;
     return OPEN_OK;
 }
@@ -326,6 +327,14 @@ static int cas_read(cas_op *c, util_error **err)
     bool found;
     if (spinapi_db_acquire(c->kv.db, err) < 0)
         return -1;
+    if (c->kv.db->kind == SPINAPI_BACKEND_REDIS) {
+        free(c->seen);
+        c->seen = NULL;
+        int r = spinapi_kv_redis_read(&c->kv, c->key, c->keylen, &c->seen, &c->seenlen,
+                                      &c->had_value, err);
+        spinapi_db_release(c->kv.db);
+        return r;
+    }
     /* Read without a call: copy the blob while the lock is held. */
     sqlite3_stmt *st = NULL;
     int rc = -1;
@@ -360,6 +369,7 @@ static cas_op *cas_new(const spinapi_kv *kv, const char *key, size_t keylen, uti
     cas_op *c = util_xcalloc(1, sizeof(*c));
     c->kv.db = kv->db;
     c->kv.store = util_xstrdup(kv->store);
+    c->kv.deadline_ns = kv->deadline_ns;
     c->key = util_xmalloc(keylen + 1);
     memcpy(c->key, key, keylen);
     c->key[keylen] = '\0';

@@ -5,7 +5,8 @@
  * column is the label the guest opened, values as BLOBs, and increment's
  * counters as 8-byte little-endian s64 as Spin writes them.
  *
- * Each operation holds the backend's mutex for its statements; the batch
+ * A store of type redis goes to kv_redis.c instead, from each function
+ * here.  Each operation holds the backend's mutex for its statements; the batch
  * operations (and increment) run in one transaction under it.  Results
  * are copied into the call's memory before the statement is finalised.
  */
@@ -48,6 +49,8 @@ int spinapi_kv_get_locked(const spinapi_kv *kv, component_call *call, const char
                           size_t keylen, const uint8_t **value, size_t *len, bool *found,
                           util_error **err)
 {
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS)
+        return spinapi_kv_redis_get(kv, call, key, keylen, value, len, found, err);
     sqlite3_stmt *st = prepare(kv, "SELECT value FROM spin_key_value WHERE store=?1 AND key=?2",
                                key, keylen, err);
     if (st == NULL)
@@ -80,6 +83,8 @@ int spinapi_kv_get_locked(const spinapi_kv *kv, component_call *call, const char
 int spinapi_kv_set_locked(const spinapi_kv *kv, const char *key, size_t keylen,
                           const uint8_t *value, size_t len, util_error **err)
 {
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS)
+        return spinapi_kv_redis_set(kv, key, keylen, value, len, err);
     sqlite3_stmt *st = prepare(kv,
                                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)"
                                " ON CONFLICT(store, key) DO UPDATE SET value=?3",
@@ -98,6 +103,8 @@ int spinapi_kv_set_locked(const spinapi_kv *kv, const char *key, size_t keylen,
 int spinapi_kv_delete_locked(const spinapi_kv *kv, const char *key, size_t keylen,
                              util_error **err)
 {
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS)
+        return spinapi_kv_redis_delete(kv, key, keylen, err);
     sqlite3_stmt *st =
         prepare(kv, "DELETE FROM spin_key_value WHERE store=?1 AND key=?2", key, keylen, err);
     return st ? run(kv, st, err) : -1;
@@ -167,6 +174,11 @@ int spinapi_kv_keys(const spinapi_kv *kv, component_call *call, component_val **
 {
     if (spinapi_db_acquire(kv->db, err) < 0)
         return -1;
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS) {
+        int r = spinapi_kv_redis_keys(kv, call, keys, n, err);
+        spinapi_db_release(kv->db);
+        return r;
+    }
     sqlite3_stmt *st = prepare(kv, "SELECT key FROM spin_key_value WHERE store=?1", NULL, 0, err);
     int rc = st ? collect_keys(kv, st, call, keys, n, err) : -1;
     sqlite3_finalize(st);
@@ -178,6 +190,10 @@ int spinapi_kv_begin(const spinapi_kv *kv, util_error **err)
 {
     if (spinapi_db_acquire(kv->db, err) < 0)
         return -1;
+    /* redis: the batch's commands run one by one under the lock, as Spin's
+     * redis store runs them without a transaction. */
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS)
+        return 0;
     if (sqlite3_exec(kv->db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         sql_error(kv->db->db, err);
         spinapi_db_release(kv->db);
@@ -189,6 +205,10 @@ int spinapi_kv_begin(const spinapi_kv *kv, util_error **err)
 int spinapi_kv_commit(const spinapi_kv *kv, bool ok, util_error **err)
 {
     int rc = 0;
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS) {
+        spinapi_db_release(kv->db);
+        return 0;
+    }
     if (ok && sqlite3_exec(kv->db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         rc = sql_error(kv->db->db, err);
         ok = false;
@@ -202,6 +222,13 @@ int spinapi_kv_commit(const spinapi_kv *kv, bool ok, util_error **err)
 int spinapi_kv_increment(const spinapi_kv *kv, const char *key, size_t keylen, int64_t delta,
                          int64_t *out, util_error **err)
 {
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS) {
+        if (spinapi_db_acquire(kv->db, err) < 0)
+            return -1;
+        int r = spinapi_kv_redis_increment(kv, key, keylen, delta, out, err);
+        spinapi_db_release(kv->db);
+        return r;
+    }
     if (spinapi_kv_begin(kv, err) < 0)
         return -1;
     sqlite3_stmt *st = prepare(kv, "SELECT value FROM spin_key_value WHERE store=?1 AND key=?2",
@@ -244,6 +271,12 @@ int spinapi_kv_swap(const spinapi_kv *kv, const char *key, size_t keylen, const 
 {
     if (spinapi_db_acquire(kv->db, err) < 0)
         return -1;
+    if (kv->db->kind == SPINAPI_BACKEND_REDIS) {
+        int r = spinapi_kv_redis_swap(kv, key, keylen, old, oldlen, had_old, value, len, swapped,
+                                      err);
+        spinapi_db_release(kv->db);
+        return r;
+    }
     sqlite3_stmt *st =
         had_old ? prepare(kv,
                           "UPDATE spin_key_value SET value=?3 WHERE store=?1 AND key=?2"

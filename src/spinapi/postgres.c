@@ -3,9 +3,9 @@
  * (with rdbms-types@2.0.0), spin:postgres/postgres@3.0.0 and @4.0.0, on
  * libpq, as Spin's factor-outbound-pg serves them.  v4 adds uuid, jsonb,
  * decimal and interval (mapped both ways), the name of an `other` type,
- * the bytes of an `unsupported` value and the server's error fields; its
- * ranges and arrays are not mapped yet (a parameter is bad-parameter, a
- * column `other` with its bytes).
+ * the bytes of an `unsupported` value, the server's error fields, and
+ * ranges (int4range, int8range, numrange) and one-dimensional arrays
+ * (int4[], int8[], numeric[], text/varchar/bpchar[]) both ways.
  *
  * open parses the guest's address (a postgres:// URL or key=value text,
  * both as libpq reads them), keeps only the options Spin's client
@@ -18,15 +18,21 @@
  *
  * Parameters go as binary values with their own type (s8 and s16 as int2,
  * s32 int4, s64 int8, f32 float4, f64 float8, bytea, date, time,
- * timestamp, timestamptz, interval; uuid, jsonb and numeric in their text
- * forms); strings and nulls go as untyped text, so the
+ * timestamp, timestamptz, interval; uuid, jsonb, numeric, ranges and
+ * arrays in their text forms); strings and nulls go as untyped text, so the
  * server fits them to the column (varchar, uuid, json...).  Results come
  * back in binary and map by type OID as Spin maps them; a type this host
  * does not map is `unsupported` (the column's type `other`).  Server errors
- * are query-failed("db error: <severity>: <message>").
+ * are query-failed("db error: <severity>: <message>").  With a request
+ * deadline the statement runs through libpq's asynchronous calls and a
+ * poll on its socket, and is cancelled on the server when the deadline
+ * passes first (query-failed), so no statement outlives its request.
  *
  * A connection handle is a struct spinapi_pg; each instance (spinapi_ctx)
  * keeps a list of its open ones and closes what the guest did not drop.
+ * Spin 1's connection-less fermyon:spin/postgres (what old-ABI modules'
+ * outbound-pg reaches) opens one for each statement; Spin 1's
+ * fermyon:spin/mysql answers that MySQL is not in this host yet.
  *
  * libpq is loaded with dlopen on first use (like libcurl in src/wasi2):
  * the shim starts with libc alone, and libpq's OpenSSL, GSSAPI and LDAP
@@ -35,7 +41,10 @@
 #include "spinapi_internal.h"
 
 #include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +77,14 @@ typedef struct pq_api {
     __typeof__(&PQgetlength) getlength;
     __typeof__(&PQcmdTuples) cmd_tuples;
     __typeof__(&PQfreemem) freemem;
+    __typeof__(&PQsendQueryParams) send_query_params;
+    __typeof__(&PQsocket) socket;
+    __typeof__(&PQconsumeInput) consume_input;
+    __typeof__(&PQisBusy) is_busy;
+    __typeof__(&PQgetResult) get_result;
+    __typeof__(&PQgetCancel) get_cancel;
+    __typeof__(&PQcancel) cancel;
+    __typeof__(&PQfreeCancel) free_cancel;
 } pq_api;
 
 static pq_api pq;
@@ -106,6 +123,14 @@ static void pq_load(void)
         {(void **)&pq.getlength, "PQgetlength"},
         {(void **)&pq.cmd_tuples, "PQcmdTuples"},
         {(void **)&pq.freemem, "PQfreemem"},
+        {(void **)&pq.send_query_params, "PQsendQueryParams"},
+        {(void **)&pq.socket, "PQsocket"},
+        {(void **)&pq.consume_input, "PQconsumeInput"},
+        {(void **)&pq.is_busy, "PQisBusy"},
+        {(void **)&pq.get_result, "PQgetResult"},
+        {(void **)&pq.get_cancel, "PQgetCancel"},
+        {(void **)&pq.cancel, "PQcancel"},
+        {(void **)&pq.free_cancel, "PQfreeCancel"},
     };
     for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
         *syms[i].slot = dlsym(lib, syms[i].name);
@@ -139,7 +164,8 @@ void spinapi_preload(void)
 typedef enum pg_kind {
     K_BOOL, K_I8, K_I16, K_I32, K_I64, K_U8, K_U16, K_U32, K_U64, K_F32, K_F64, K_STR,
     K_BIN, K_DATE, K_TIME, K_DATETIME, K_TIMESTAMP, K_UUID, K_JSONB, K_DECIMAL, K_INTERVAL,
-    K_RANGE_OR_ARRAY, K_NULL, K_UNSUPPORTED, K_COUNT
+    K_RANGE_I32, K_RANGE_I64, K_RANGE_DEC, K_ARR_I32, K_ARR_I64, K_ARR_DEC, K_ARR_STR,
+    K_NULL, K_UNSUPPORTED, K_COUNT
 } pg_kind;
 
 /* One version of the interface: its parameter-value, db-value and
@@ -155,7 +181,8 @@ typedef struct pg_version {
 
 /* What v2 and v3 have no case for. */
 #define NOT_V4 [K_UUID] = -1, [K_JSONB] = -1, [K_DECIMAL] = -1, [K_INTERVAL] = -1, \
-               [K_RANGE_OR_ARRAY] = -1
+               [K_RANGE_I32] = -1, [K_RANGE_I64] = -1, [K_RANGE_DEC] = -1, [K_ARR_I32] = -1, \
+               [K_ARR_I64] = -1, [K_ARR_DEC] = -1, [K_ARR_STR] = -1
 
 static const pg_version v2 = {
     .param = {K_BOOL, K_I8, K_I16, K_I32, K_I64, K_U8, K_U16, K_U32, K_U64, K_F32, K_F64, K_STR,
@@ -189,22 +216,26 @@ static const pg_version v3 = {
     .other_type = 13,
 };
 
+/* v4's range and array cases, the same in db-value, parameter-value and
+ * db-data-type. */
+#define V4_RANGES_ARRAYS [K_RANGE_I32] = 16, [K_RANGE_I64] = 17, [K_RANGE_DEC] = 18, \
+                         [K_ARR_I32] = 19, [K_ARR_I64] = 20, [K_ARR_DEC] = 21, [K_ARR_STR] = 22
+
 static const pg_version v4 = {
     .param = {K_BOOL, K_I8, K_I16, K_I32, K_I64, K_F32, K_F64, K_STR, K_BIN, K_DATE, K_TIME,
-              K_DATETIME, K_TIMESTAMP, K_UUID, K_JSONB, K_DECIMAL, K_RANGE_OR_ARRAY,
-              K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY,
-              K_RANGE_OR_ARRAY, K_RANGE_OR_ARRAY, K_INTERVAL, K_NULL},
+              K_DATETIME, K_TIMESTAMP, K_UUID, K_JSONB, K_DECIMAL, K_RANGE_I32, K_RANGE_I64,
+              K_RANGE_DEC, K_ARR_I32, K_ARR_I64, K_ARR_DEC, K_ARR_STR, K_INTERVAL, K_NULL},
     .nparam = 25,
     .value = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4, [K_U8] = -1,
               [K_U16] = -1, [K_U32] = -1, [K_U64] = -1, [K_F32] = 5, [K_F64] = 6, [K_STR] = 7,
               [K_BIN] = 8, [K_DATE] = 9, [K_TIME] = 10, [K_DATETIME] = 11, [K_TIMESTAMP] = 12,
               [K_UUID] = 13, [K_JSONB] = 14, [K_DECIMAL] = 15, [K_INTERVAL] = 23,
-              [K_RANGE_OR_ARRAY] = -1, [K_NULL] = 24, [K_UNSUPPORTED] = 25},
+              V4_RANGES_ARRAYS, [K_NULL] = 24, [K_UNSUPPORTED] = 25},
     .data_type = {[K_BOOL] = 0, [K_I8] = 1, [K_I16] = 2, [K_I32] = 3, [K_I64] = 4,
                   [K_U8] = -1, [K_U16] = -1, [K_U32] = -1, [K_U64] = -1, [K_F32] = 5,
                   [K_F64] = 6, [K_STR] = 7, [K_BIN] = 8, [K_DATE] = 9, [K_TIME] = 10,
                   [K_DATETIME] = 11, [K_TIMESTAMP] = 12, [K_UUID] = 13, [K_JSONB] = 14,
-                  [K_DECIMAL] = 15, [K_INTERVAL] = 23, [K_RANGE_OR_ARRAY] = -1,
+                  [K_DECIMAL] = 15, [K_INTERVAL] = 23, V4_RANGES_ARRAYS,
                   [K_NULL] = -1, [K_UNSUPPORTED] = -1},
     .other_type = 24,
     .v4 = true,
@@ -218,7 +249,9 @@ enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 2
        OID_TEXT = 25, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_BPCHAR = 1042,
        OID_VARCHAR = 1043, OID_DATE = 1082, OID_TIME = 1083, OID_TIMESTAMP = 1114,
        OID_TIMESTAMPTZ = 1184, OID_INTERVAL = 1186, OID_NUMERIC = 1700, OID_UUID = 2950,
-       OID_JSONB = 3802 };
+       OID_JSONB = 3802, OID_INT4RANGE = 3904, OID_NUMRANGE = 3906, OID_INT8RANGE = 3926,
+       OID_INT4_ARRAY = 1007, OID_INT8_ARRAY = 1016, OID_NUMERIC_ARRAY = 1231,
+       OID_TEXT_ARRAY = 1009, OID_BPCHAR_ARRAY = 1014, OID_VARCHAR_ARRAY = 1015 };
 
 /* What a column of type `oid` becomes (Spin's convert_data_type: a
  * timestamp with or without zone is a datetime). */
@@ -240,6 +273,13 @@ static pg_kind kind_of_oid(Oid oid)
     case OID_JSONB: return K_JSONB;
     case OID_NUMERIC: return K_DECIMAL;
     case OID_INTERVAL: return K_INTERVAL;
+    case OID_INT4RANGE: return K_RANGE_I32;
+    case OID_INT8RANGE: return K_RANGE_I64;
+    case OID_NUMRANGE: return K_RANGE_DEC;
+    case OID_INT4_ARRAY: return K_ARR_I32;
+    case OID_INT8_ARRAY: return K_ARR_I64;
+    case OID_NUMERIC_ARRAY: return K_ARR_DEC;
+    case OID_TEXT_ARRAY: case OID_VARCHAR_ARRAY: case OID_BPCHAR_ARRAY: return K_ARR_STR;
     default: return K_UNSUPPORTED;
     }
 }
@@ -620,6 +660,9 @@ static bool datetime_usecs(const component_val *f, int64_t *out, char *msg, size
 
 /* Converts one parameter; 0, 1 with msg (a value PostgreSQL cannot take),
  * -1 when the call's memory ran out. */
+static int range_or_array_param(component_call *call, pg_kind k, const component_val *p,
+                                pg_params *ps, int i, char *msg, size_t size);
+
 static int convert_param(component_call *call, const pg_version *ver, const component_val *v,
                          pg_params *ps, int i, char *msg, size_t size)
 {
@@ -721,10 +764,9 @@ static int convert_param(component_call *call, const pg_version *ver, const comp
         ps->formats[i] = 1;
         return 0;
     }
-    case K_RANGE_OR_ARRAY:
-        snprintf(msg, size, "parameter %d: range and array parameters are not supported by "
-                            "this host", i + 1);
-        return 1;
+    case K_RANGE_I32: case K_RANGE_I64: case K_RANGE_DEC:
+    case K_ARR_I32: case K_ARR_I64: case K_ARR_DEC: case K_ARR_STR:
+        return range_or_array_param(call, k, p, ps, i, msg, size);
     default: /* db-null: an untyped NULL fits any column */
         return 0;
     }
@@ -853,6 +895,82 @@ static int query_failed(component_call *call, const pg_version *ver, PGconn *con
     return spinapi_variant(call, 1, &e, out);
 }
 
+/* ---- the request deadline ----------------------------------------------------- */
+
+/* Waits for input on the connection until `until` (monotonic ns); false
+ * when that passed first. */
+static bool wait_input(PGconn *conn, uint64_t until)
+{
+    for (;;) {
+        uint64_t now = util_monotonic_ns();
+        if (now >= until)
+            return false;
+        uint64_t ms = (until - now + 999999) / 1000000;
+        struct pollfd pfd = {.fd = pq.socket(conn), .events = POLLIN};
+        int r = poll(&pfd, 1, ms > INT_MAX ? INT_MAX : (int)ms);
+        if (r > 0)
+            return true;
+        if (r < 0 && errno != EINTR)
+            return true; /* let libpq find and tell the error */
+    }
+}
+
+/* Reads until the statement's results are all in or `until` passes;
+ * false in the second case. */
+static bool read_until(PGconn *conn, uint64_t until)
+{
+    while (pq.is_busy(conn)) {
+        if (!wait_input(conn, until))
+            return false;
+        if (!pq.consume_input(conn))
+            return true; /* broken: PQgetResult says how */
+    }
+    return true;
+}
+
+/* How long a cancelled statement may take to answer before the session is
+ * given up on. */
+#define CANCEL_DRAIN_NS (2 * UINT64_C(1000000000))
+
+/* The statement's last result, as PQexecParams returns it, but never past
+ * the instance's request deadline: a statement still running then is
+ * cancelled on the server (PQcancel) and *late is set.  Without a deadline
+ * it is PQexecParams itself. */
+static PGresult *exec_bounded(struct spinapi_pg *p, const char *sql, const pg_params *ps,
+                              bool *late)
+{
+    *late = false;
+    uint64_t deadline = p->ctx->deadline_ns;
+    if (deadline == 0)
+        return pq.exec_params(p->conn, sql, ps->n, ps->types, ps->values, ps->lengths,
+                              ps->formats, 1);
+    if (!pq.send_query_params(p->conn, sql, ps->n, ps->types, ps->values, ps->lengths,
+                              ps->formats, 1))
+        return NULL;
+    if (!read_until(p->conn, deadline)) {
+        *late = true;
+        PGcancel *c = pq.get_cancel(p->conn);
+        char why[256];
+        if (c != NULL) {
+            pq.cancel(c, why, sizeof(why));
+            pq.free_cancel(c);
+        }
+        /* The server answers a cancel at once; what it sends is dropped. */
+        read_until(p->conn, util_monotonic_ns() + CANCEL_DRAIN_NS);
+    }
+    PGresult *last = NULL, *r;
+    while (!pq.is_busy(p->conn) && (r = pq.get_result(p->conn)) != NULL) {
+        if (last)
+            pq.clear(last);
+        last = r;
+    }
+    if (*late && last) {
+        pq.clear(last);
+        last = NULL;
+    }
+    return last;
+}
+
 /* Runs the statement; the PGresult (PGRES_COMMAND_OK or TUPLES_OK) or NULL
  * with *result set to the error (or a trap, -1 in *rc). */
 static PGresult *run(component_call *call, const pg_version *ver, const component_val *args,
@@ -873,10 +991,16 @@ static PGresult *run(component_call *call, const pg_version *ver, const componen
         *rc = pg_err(call, is_query ? E_BAD_PARAMETER : E_VALUE_CONVERSION_FAILED, msg, result);
         return NULL;
     }
+    bool late;
     pthread_mutex_lock(&p->lock);
-    PGresult *res = pq.exec_params(p->conn, sql, ps.n, ps.types, ps.values, ps.lengths,
-                                   ps.formats, 1);
+    PGresult *res = exec_bounded(p, sql, &ps, &late);
     pthread_mutex_unlock(&p->lock);
+    if (late) {
+        *rc = query_failed_text(call, ver,
+                                "the request's deadline passed; the statement was cancelled",
+                                result);
+        return NULL;
+    }
     ExecStatusType st = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -967,6 +1091,213 @@ static size_t json_compact(const uint8_t *in, size_t len, uint8_t *out)
     }
     return n;
 }
+/* ---- v4's ranges and arrays ------------------------------------------------------
+ * Parameters go in PostgreSQL's text forms with their type named
+ * ("[1,5)", "{1,NULL,3}", every decimal or string element quoted), which
+ * the server parses and checks; results come back binary (a range: flags,
+ * then each finite bound as length + value; an array: dimensions, a null
+ * flag, the element type, then length + value per element, -1 for NULL).
+ * As in Spin, an empty range is (none, none) and an array must have one
+ * dimension. */
+
+enum { RANGE_EMPTY = 0x01, RANGE_LB_INC = 0x02, RANGE_UB_INC = 0x04, RANGE_LB_INF = 0x08,
+       RANGE_UB_INF = 0x10 };
+enum { BOUND_INCLUSIVE, BOUND_EXCLUSIVE };
+
+/* Appends one element or bound in text form: numbers as they are,
+ * decimals and strings quoted with \ before " and \. */
+static bool text_element(util_buf *b, pg_kind elem, const component_val *v)
+{
+    if (elem == K_I32 || elem == K_I64) {
+        util_buf_printf(b, "%lld", (long long)v->of.s);
+        return true;
+    }
+    if (memchr(v->of.str.ptr, 0, v->of.str.len))
+        return false;
+    util_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < v->of.str.len; i++) {
+        char c = v->of.str.ptr[i];
+        if (c == '"' || c == '\\')
+            util_buf_append(b, "\\", 1);
+        util_buf_append(b, &c, 1);
+    }
+    util_buf_append(b, "\"", 1);
+    return true;
+}
+
+static int range_or_array_param(component_call *call, pg_kind k, const component_val *p,
+                                pg_params *ps, int i, char *msg, size_t size)
+{
+    static const struct {
+        pg_kind kind, elem;
+        Oid oid;
+    } forms[] = {
+        {K_RANGE_I32, K_I32, OID_INT4RANGE},     {K_RANGE_I64, K_I64, OID_INT8RANGE},
+        {K_RANGE_DEC, K_DECIMAL, OID_NUMRANGE},  {K_ARR_I32, K_I32, OID_INT4_ARRAY},
+        {K_ARR_I64, K_I64, OID_INT8_ARRAY},      {K_ARR_DEC, K_DECIMAL, OID_NUMERIC_ARRAY},
+        {K_ARR_STR, K_STR, OID_TEXT_ARRAY},
+    };
+    size_t f = 0;
+    while (forms[f].kind != k)
+        f++;
+    util_buf b = {0};
+    bool ok = true;
+    if (k == K_RANGE_I32 || k == K_RANGE_I64 || k == K_RANGE_DEC) {
+        const component_val *lo = &p->of.record.fields[0], *hi = &p->of.record.fields[1];
+        const component_val *lb = lo->of.variant.disc ? lo->of.variant.payload->of.record.fields
+                                                       : NULL;
+        const component_val *ub = hi->of.variant.disc ? hi->of.variant.payload->of.record.fields
+                                                       : NULL;
+        util_buf_append(&b, lb && lb[1].of.variant.disc == BOUND_INCLUSIVE ? "[" : "(", 1);
+        if (lb)
+            ok = text_element(&b, forms[f].elem, &lb[0]);
+        util_buf_append(&b, ",", 1);
+        if (ub && ok)
+            ok = text_element(&b, forms[f].elem, &ub[0]);
+        util_buf_append(&b, ub && ub[1].of.variant.disc == BOUND_INCLUSIVE ? "]" : ")", 1);
+    } else {
+        util_buf_append(&b, "{", 1);
+        for (size_t e = 0; e < p->of.list.n && ok; e++) {
+            const component_val *item = &p->of.list.items[e];
+            if (e)
+                util_buf_append(&b, ",", 1);
+            if (item->of.variant.disc == 0)
+                util_buf_append(&b, "NULL", 4);
+            else
+                ok = text_element(&b, forms[f].elem, item->of.variant.payload);
+        }
+        util_buf_append(&b, "}", 1);
+    }
+    if (!ok) {
+        util_buf_free(&b);
+        snprintf(msg, size, "parameter %d: a string with a NUL character", i + 1);
+        return 1;
+    }
+    char *t = component_call_alloc(call, b.len + 1);
+    if (t != NULL) {
+        memcpy(t, b.data, b.len);
+        t[b.len] = '\0';
+        ps->types[i] = forms[f].oid, ps->values[i] = t, ps->lengths[i] = (int)b.len;
+    }
+    util_buf_free(&b);
+    return t ? 0 : -1;
+}
+
+/* One binary element or bound of type `elem` as a value; 1 with msg when
+ * it cannot be one. */
+static int binary_element(component_call *call, pg_kind elem, const uint8_t *b, size_t len,
+                          component_val *out, char *msg, size_t size)
+{
+    if (elem == K_I32 || elem == K_I64) {
+        size_t w = elem == K_I32 ? 4 : 8;
+        if (len != w)
+            return snprintf(msg, size, "%zu bytes for a %zu-byte integer", len, w), 1;
+        *out = elem == K_I32 ? num(COMPONENT_VAL_S32, (uint64_t)(int64_t)(int32_t)get_be(b, 4))
+                             : num(COMPONENT_VAL_S64, get_be(b, 8));
+        return 0;
+    }
+    if (elem == K_STR)
+        return spinapi_str_copy(call, b, len, out) < 0 ? -1 : 0;
+    size_t cap = 16 + 8 * len;
+    char *t = component_call_alloc(call, cap);
+    if (t == NULL)
+        return -1;
+    if (!numeric_text(b, len, t, cap))
+        return snprintf(msg, size, "NaN or infinity is no decimal"), 1;
+    *out = spinapi_str(t, strlen(t));
+    return 0;
+}
+
+/* option<tuple<T, range-bound-kind>> of one bound read at *at. */
+static int range_bound(component_call *call, pg_kind elem, const uint8_t *b, size_t len,
+                       size_t *at, bool present, bool inclusive, component_val *out, char *msg,
+                       size_t size)
+{
+    *out = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {0, NULL}};
+    if (!present)
+        return 0;
+    if (len - *at < 4)
+        return snprintf(msg, size, "a truncated range"), 1;
+    uint32_t n = (uint32_t)get_be(b + *at, 4);
+    *at += 4;
+    if (n > len - *at)
+        return snprintf(msg, size, "a truncated range"), 1;
+    component_val *f = component_call_vals(call, 2);
+    if (f == NULL)
+        return -1;
+    int rc = binary_element(call, elem, b + *at, n, &f[0], msg, size);
+    if (rc != 0)
+        return rc;
+    *at += n;
+    f[1] = (component_val){.kind = COMPONENT_VAL_VARIANT,
+                           .of.variant = {inclusive ? BOUND_INCLUSIVE : BOUND_EXCLUSIVE, NULL}};
+    component_val pair = tuple(f, 2);
+    return spinapi_variant(call, 1, &pair, out) < 0 ? -1 : 0;
+}
+
+static int range_value(component_call *call, pg_kind elem, const uint8_t *b, size_t len,
+                       component_val *out, char *msg, size_t size)
+{
+    if (len < 1)
+        return snprintf(msg, size, "an empty range value"), 1;
+    uint8_t flags = b[0];
+    bool empty = flags & RANGE_EMPTY;
+    size_t at = 1;
+    component_val *f = component_call_vals(call, 2);
+    if (f == NULL)
+        return -1;
+    int rc = range_bound(call, elem, b, len, &at, !empty && !(flags & RANGE_LB_INF),
+                         flags & RANGE_LB_INC, &f[0], msg, size);
+    if (rc == 0)
+        rc = range_bound(call, elem, b, len, &at, !empty && !(flags & RANGE_UB_INF),
+                         flags & RANGE_UB_INC, &f[1], msg, size);
+    if (rc == 0)
+        *out = tuple(f, 2);
+    return rc;
+}
+
+static int array_value(component_call *call, pg_kind elem, const uint8_t *b, size_t len,
+                       component_val *out, char *msg, size_t size)
+{
+    if (len < 12)
+        return snprintf(msg, size, "a truncated array"), 1;
+    uint32_t ndim = (uint32_t)get_be(b, 4);
+    if (ndim > 1)
+        return snprintf(msg, size, "an array of %u dimensions (one is supported)", ndim), 1;
+    size_t n = 0, at = 12;
+    if (ndim == 1) {
+        if (len < 20)
+            return snprintf(msg, size, "a truncated array"), 1;
+        n = (uint32_t)get_be(b + 12, 4);
+        at = 20;
+    }
+    if (n > (len - at) / 4)
+        return snprintf(msg, size, "a truncated array"), 1;
+    component_val *items = component_call_vals(call, n ? n : 1);
+    if (items == NULL)
+        return -1;
+    for (size_t e = 0; e < n; e++) {
+        if (len - at < 4)
+            return snprintf(msg, size, "a truncated array"), 1;
+        int32_t elen = (int32_t)get_be(b + at, 4);
+        at += 4;
+        items[e] = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {0, NULL}};
+        if (elen < 0)
+            continue;
+        if ((size_t)elen > len - at)
+            return snprintf(msg, size, "a truncated array"), 1;
+        component_val v;
+        int rc = binary_element(call, elem, b + at, (size_t)elen, &v, msg, size);
+        if (rc != 0)
+            return rc;
+        if (spinapi_variant(call, 1, &v, &items[e]) < 0)
+            return -1;
+        at += (size_t)elen;
+    }
+    *out = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {.items = items, .n = n}};
+    return 0;
+}
+
 
 /* One field of a row as a db-value; 1 with msg for a value out of range,
  * -1 when the call's memory ran out. */
@@ -1102,6 +1433,22 @@ static int field_value(component_call *call, const pg_version *ver, PGresult *re
             return snprintf(msg, size, "column %s: NaN or infinity is no decimal",
                             pq.fname(res, col)), 1;
         pl = spinapi_str(t, strlen(t));
+        break;
+    }
+    case K_RANGE_I32: case K_RANGE_I64: case K_RANGE_DEC:
+    case K_ARR_I32: case K_ARR_I64: case K_ARR_DEC: case K_ARR_STR: {
+        static const pg_kind elems[K_COUNT] = {
+            [K_RANGE_I32] = K_I32, [K_RANGE_I64] = K_I64, [K_RANGE_DEC] = K_DECIMAL,
+            [K_ARR_I32] = K_I32,   [K_ARR_I64] = K_I64,   [K_ARR_DEC] = K_DECIMAL,
+            [K_ARR_STR] = K_STR};
+        char why[200];
+        bool range = k == K_RANGE_I32 || k == K_RANGE_I64 || k == K_RANGE_DEC;
+        int rc = range ? range_value(call, elems[k], b, len, &pl, why, sizeof(why))
+                       : array_value(call, elems[k], b, len, &pl, why, sizeof(why));
+        if (rc > 0)
+            return snprintf(msg, size, "column %s: %s", pq.fname(res, col), why), 1;
+        if (rc < 0)
+            return -1;
         break;
     }
     case K_INTERVAL:
@@ -1245,12 +1592,63 @@ static int execute3(component_call *call, void *env, const component_val *args, 
     return execute(call, &v3, args, result);
 }
 
+/* ---- Spin 1's connection-less interface ------------------------------------------
+ * fermyon:spin/postgres (unversioned; outbound-pg of old-ABI modules): each
+ * call names its address, gets a connection of its own for the one
+ * statement and closes it, as Spin's v1 host does.  The statement runs as
+ * @2.0.0 runs it; v1's pg-error has `success` first, so every error case
+ * is one further on (v2's `other` is v1's `other-error`). */
+
+static int legacy_error_case(component_val *result)
+{
+    if (result->kind == COMPONENT_VAL_VARIANT && result->of.variant.disc == 1 &&
+        result->of.variant.payload != NULL)
+        result->of.variant.payload->of.variant.disc += 1;
+    return 0;
+}
+
+static int run1(component_call *call, void *env, const component_val *args, bool is_query,
+                component_val *result)
+{
+    char msg[512];
+    const char *addr = spinapi_cstr(call, &args[0]);
+    if (addr == NULL)
+        return component_call_trap(call, "postgres: out of call memory");
+    struct spinapi_pg *p = pg_connect(spinapi_host_ctx(env, call), addr, msg, sizeof(msg));
+    if (p == NULL)
+        return pg_err(call, E_CONNECTION_FAILED + 1, msg, result);
+    component_val a[3] = {{.kind = COMPONENT_VAL_BORROW, .of.resource = {NULL, (uintptr_t)p}},
+                          args[1], args[2]};
+    int rc = is_query ? query(call, &v2, a, result) : execute(call, &v2, a, result);
+    pg_free(p);
+    return rc < 0 ? rc : legacy_error_case(result);
+}
+
+static int query1(component_call *call, void *env, const component_val *args, size_t nargs,
+                  component_val *result)
+{
+    (void)nargs;
+    return run1(call, env, args, true, result);
+}
+
+static int execute1(component_call *call, void *env, const component_val *args, size_t nargs,
+                    component_val *result)
+{
+    (void)nargs;
+    return run1(call, env, args, false, result);
+}
+
 /* ---- registration ------------------------------------------------------------ */
 
 #define PG2 "fermyon:spin/postgres@2.0.0"
 #define RDBMS2 "fermyon:spin/rdbms-types@2.0.0"
 #define PG3 "spin:postgres/postgres@3.0.0"
 #define PG4 "spin:postgres/postgres@4.0.0"
+#define PG1 "fermyon:spin/postgres"
+#define RDBMS1 "fermyon:spin/rdbms-types"
+#define ERROR1 \
+    "variant{success, connection-failed(string), bad-parameter(string), query-failed(string), " \
+    "value-conversion-failed(string), other-error(string)}"
 
 #define ERROR_T                                                                                 \
     "variant{connection-failed(string), bad-parameter(string), query-failed(string), "         \
@@ -1342,6 +1740,24 @@ static int define_types4(component_linker *l, util_error **err)
     return 0;
 }
 
+static const spinapi_func pg1_funcs[] = {
+    {"query", "func(address: string, statement: string, " PARAMS ") -> result<row-set, pg-error>",
+     query1},
+    {"execute", "func(address: string, statement: string, " PARAMS ") -> result<u64, pg-error>",
+     execute1},
+};
+
+/* Spin 1's interfaces: the v2 types under the unversioned names, each with
+ * its legacy error variant. */
+static int define_legacy(component_linker *l, spinapi_host *h, util_error **err)
+{
+    if (define_types(l, RDBMS1, false, err) < 0 || define_types(l, PG1, false, err) < 0 ||
+        component_linker_define_type(l, PG1, "pg-error", ERROR1, err) < 0 ||
+        spinapi_define_funcs(l, PG1, pg1_funcs, UTIL_ARRAY_LEN(pg1_funcs), h, err) < 0)
+        return -1;
+    return 0;
+}
+
 static const spinapi_func pg4_funcs[] = {
     {"[static]connection.open", "func(address: string) -> result<own<connection>, error>",
      open4},
@@ -1368,5 +1784,5 @@ int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **e
     if (h->pg4 == NULL || define_types4(l, err) < 0 ||
         spinapi_define_funcs(l, PG4, pg4_funcs, UTIL_ARRAY_LEN(pg4_funcs), h, err) < 0)
         return -1;
-    return 0;
+    return define_legacy(l, h, err);
 }

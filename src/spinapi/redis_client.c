@@ -265,6 +265,11 @@ redisReply *spinapi_redis_command(spinapi_redis_conn *c, int argc, const char **
     return r;
 }
 
+bool spinapi_redis_broken(const spinapi_redis_conn *c)
+{
+    return c->rc == NULL || c->rc->err != 0;
+}
+
 /* A command whose reply only has to be a success (AUTH, SELECT). */
 static int command_ok(spinapi_redis_conn *c, int argc, const char **argv, util_error **err)
 {
@@ -339,16 +344,18 @@ static int connect_conn(spinapi_redis_conn *c, const spinapi_redis_address *a, u
     return 0;
 }
 
-int spinapi_redis_open(spinapi_ctx *ctx, const char *address, size_t len,
-                       spinapi_redis_conn **out, util_error **err)
+static int open_conn(spinapi_ctx *ctx, const char *address, size_t len, bool check_host,
+                     spinapi_redis_conn **out, util_error **err)
 {
     spinapi_redis_address a;
     util_error *why = NULL;
     if (spinapi_redis_parse_address(address, len, &a, &why) < 0) {
+        if (!check_host) /* a runtime config's url: say what is wrong with it */
+            util_error_set(err, 0, "redis store url: %s", why ? why->msg : "invalid");
         util_error_free(&why);
         return SPINAPI_REDIS_INVALID_ADDRESS;
     }
-    if (!host_allowed(ctx, &a)) {
+    if (check_host && !host_allowed(ctx, &a)) {
         spinapi_redis_address_clear(&a);
         return SPINAPI_REDIS_INVALID_ADDRESS;
     }
@@ -372,6 +379,18 @@ int spinapi_redis_open(spinapi_ctx *ctx, const char *address, size_t len,
     }
     *out = c;
     return SPINAPI_REDIS_OK;
+}
+
+int spinapi_redis_open(spinapi_ctx *ctx, const char *address, size_t len,
+                       spinapi_redis_conn **out, util_error **err)
+{
+    return open_conn(ctx, address, len, true, out, err);
+}
+
+int spinapi_redis_open_trusted(spinapi_ctx *ctx, const char *address, size_t len,
+                               spinapi_redis_conn **out, util_error **err)
+{
+    return open_conn(ctx, address, len, false, out, err);
 }
 
 /* ---- Spin 1: one command per connection ---------------------------------- */

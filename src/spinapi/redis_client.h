@@ -48,11 +48,18 @@ enum { SPINAPI_REDIS_OK = -1, SPINAPI_REDIS_INVALID_ADDRESS = 0,
  * connect, authenticate or select the database). */
 int spinapi_redis_open(spinapi_ctx *ctx, const char *address, size_t len,
                        spinapi_redis_conn **out, util_error **err);
+/* The same for an address the operator wrote (a runtime config's redis
+ * key-value store): not checked against allowed_outbound_hosts, as Spin
+ * does not check it; an unparsable one is INVALID_ADDRESS with *err. */
+int spinapi_redis_open_trusted(spinapi_ctx *ctx, const char *address, size_t len,
+                               spinapi_redis_conn **out, util_error **err);
 /* Closes the connection and takes it out of its context. */
 void spinapi_redis_close(spinapi_redis_conn *c);
 /* Closes every connection of ctx (the instance ends). */
 void spinapi_redis_close_all(spinapi_ctx *ctx);
 
+/* Whether the connection broke (a later command cannot succeed). */
+bool spinapi_redis_broken(const spinapi_redis_conn *c);
 /* Sends one command and waits for its reply (freeReplyObject it).  A
  * server error reply, a broken connection or a timeout is NULL with *err
  * (the server's text, or what failed). */

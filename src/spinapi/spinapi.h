@@ -50,6 +50,8 @@ typedef struct spinapi_component_config {
     size_t nkey_value_stores;
     const char *const *sqlite_databases;
     size_t nsqlite_databases;
+    const char *const *ai_models; /* the llm models it may use */
+    size_t nai_models;
     const spinapi_backend *kv_backends; /* every label the app's runtime config names */
     size_t nkv_backends;
     const spinapi_backend *sqlite_backends;

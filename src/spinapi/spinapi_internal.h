@@ -25,6 +25,11 @@ typedef struct spinapi_db {
     bool key_value; /* creates Spin's spin_key_value table when opened */
     pthread_mutex_t lock;
     sqlite3 *db; /* NULL until first use */
+    /* A redis store (kv_redis.c): one connection shared by every instance
+     * under `lock`, in a context of its own; NULL until first use and
+     * after it broke. */
+    struct spinapi_ctx *redis_ctx;
+    struct spinapi_redis_conn *redis_conn;
 } spinapi_db;
 
 struct spinapi_component {
@@ -35,6 +40,8 @@ struct spinapi_component {
     size_t nkv_allowed;
     char **sql_allowed;
     size_t nsql_allowed;
+    char **ai_models; /* llm models it may use */
+    size_t nai_models;
     spinapi_db *kv;
     size_t nkv;
     spinapi_db *sql;
@@ -94,6 +101,7 @@ int spinapi_define_sqlite(component_linker *l, spinapi_host *h, util_error **err
 int spinapi_define_spin1(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_redis(component_linker *l, spinapi_host *h, util_error **err);
 int spinapi_define_postgres(component_linker *l, spinapi_host *h, util_error **err);
+int spinapi_define_llm(component_linker *l, spinapi_host *h, util_error **err);
 /* Closes the postgres connections an instance never dropped. */
 void spinapi_pg_close_all(spinapi_ctx *ctx);
 int spinapi_define_mysql(component_linker *l, spinapi_host *h, util_error **err);
@@ -150,6 +158,7 @@ void spinapi_db_release(spinapi_db *d);
 typedef struct spinapi_kv {
     spinapi_db *db;
     char *store; /* the label */
+    uint64_t deadline_ns; /* of the instance that opened it (redis waits) */
 } spinapi_kv;
 
 /* Opening a store by label for a context: SPINAPI_OPEN_*, and on success
@@ -201,5 +210,31 @@ int spinapi_kv_delete_locked(const spinapi_kv *kv, const char *key, size_t keyle
 int spinapi_kv_get_locked(const spinapi_kv *kv, component_call *call, const char *key,
                           size_t keylen, const uint8_t **value, size_t *len, bool *found,
                           util_error **err);
+
+/* ---- key-value on redis (kv_redis.c) ----------------------------------
+ * A [key_value_store.<label>] type = "redis" store as Spin's
+ * key-value-redis keeps it: plain keys in the url's database (no label
+ * prefix), values as redis strings, increment with INCRBY.  The backend's
+ * lock is held around each of these (spinapi_db_acquire connects). */
+int spinapi_kv_redis_connect(spinapi_db *d, util_error **err);
+void spinapi_kv_redis_close(spinapi_db *d);
+int spinapi_kv_redis_get(const spinapi_kv *kv, component_call *call, const char *key,
+                         size_t keylen, const uint8_t **value, size_t *len, bool *found,
+                         util_error **err);
+/* The value of key malloc'd into *value (for a cas, outliving any call). */
+int spinapi_kv_redis_read(const spinapi_kv *kv, const char *key, size_t keylen, uint8_t **value,
+                          size_t *len, bool *found, util_error **err);
+int spinapi_kv_redis_set(const spinapi_kv *kv, const char *key, size_t keylen,
+                         const uint8_t *value, size_t len, util_error **err);
+int spinapi_kv_redis_delete(const spinapi_kv *kv, const char *key, size_t keylen,
+                            util_error **err);
+int spinapi_kv_redis_keys(const spinapi_kv *kv, component_call *call, component_val **keys,
+                          size_t *n, util_error **err);
+int spinapi_kv_redis_increment(const spinapi_kv *kv, const char *key, size_t keylen,
+                               int64_t delta, int64_t *out, util_error **err);
+int spinapi_kv_redis_swap(const spinapi_kv *kv, const char *key, size_t keylen,
+                          const uint8_t *old, size_t oldlen, bool had_old, const uint8_t *value,
+                          size_t len, bool *swapped, util_error **err);
+
 
 #endif

@@ -161,9 +161,10 @@ source = "@REDIS@"
     with tempfile.TemporaryDirectory() as tmp:
         err = up_fails(app=write_app(tmp, manifest.replace(
             "@REDIS@", os.path.join(WASM_DIR, "spin1_redis.wasm"))))
-    assert ("component 'c': cannot link its module: import outbound-pg::query is not "
-            "provided by the host: Spin 1 modules get WASI preview 1, spin-config and "
-            "outbound-redis here" in err), err
+    assert ("component 'c': cannot link its module: import outbound-mqtt::publish is not "
+            "provided by the host: Spin 1 modules get WASI preview 1, spin-config, key-value, "
+            "sqlite, llm, outbound-redis, outbound-pg, outbound-mysql and wasi-outbound-http "
+            "here" in err), err
 
 
 def test_spin_config_reads_the_components_variables():

@@ -170,11 +170,13 @@ static void test_open_refusals(void)
     fixture_free(f);
 }
 
-/* A redis backend is refused at open with a message that says so. */
+/* A redis backend whose url cannot be used is error::other at open, with
+ * a message naming the store and the url's problem (test_kv_redis.c has
+ * redis stores against a server). */
 static void test_redis_backend_refused(void)
 {
     static const char *const labels[] = {"cache"};
-    spinapi_backend b = {"cache", SPINAPI_BACKEND_REDIS, "redis://localhost:6379"};
+    spinapi_backend b = {"cache", SPINAPI_BACKEND_REDIS, "redis://localhost:notaport"};
     spinapi_component_config cfg = {.id = "kv", .key_value_stores = labels,
                                     .nkey_value_stores = 1, .kv_backends = &b,
                                     .nkv_backends = 1};
@@ -183,7 +185,8 @@ static void test_redis_backend_refused(void)
     char buf[256];
     CHECK_INT(call(f, KV, "[static]store.open", a, 1, &r), 0);
     CHECK_INT(err_case(&r), OTHER);
-    CHECK(strstr(err_text(&r, buf, sizeof(buf)), "redis") != NULL);
+    CHECK(strstr(err_text(&r, buf, sizeof(buf)), "key-value store 'cache': redis store url") !=
+          NULL);
     fixture_free(f);
 }
 

@@ -334,6 +334,91 @@ static void test_v2(void)
     fixture_free(f);
 }
 
+/* Spin 1's fermyon:spin/postgres (what old-ABI modules' outbound-pg
+ * reaches): the address per call, a connection per call closed after it,
+ * pg-error's cases one further on than @2.0.0's (case 0 is `success`). */
+#define PG1 "fermyon:spin/postgres"
+enum { V1_CONNECTION_FAILED = 1, V1_BAD_PARAMETER, V1_QUERY_FAILED, V1_VALUE_CONVERSION_FAILED };
+
+static component_val run1(fixture *f, const char *name, const char *addr, const char *sql,
+                          component_val *params, size_t n)
+{
+    component_val a[3] = {V_STR(addr), V_STR(sql),
+                          {.kind = COMPONENT_VAL_LIST, .of.list = {.items = params, .n = n}}};
+    component_val r = {0};
+    call(f, PG1, name, a, 3, &r);
+    return r;
+}
+
+static void test_v1(void)
+{
+    fixture *f = pg_fixture();
+    char *addr = address("?application_name=legacy");
+    char buf[256];
+    component_val n = {.kind = COMPONENT_VAL_S32, .of.s = 7};
+    component_val p[1] = {pv(V2_INT32, &n)};
+    component_val r = run1(f, "query", addr, "SELECT $1::int4 + 1 AS n", p, 1);
+    CHECK(is_ok(&r));
+    if (is_ok(&r)) {
+        CHECK_INT(col_type(&r, 0), V2_INT32);
+        CHECK(cell(&r, 0, 0)->of.variant.payload->of.s == 8);
+    }
+    r = run1(f, "execute", addr, "CREATE TEMP TABLE legacy_t (x int)", NULL, 0);
+    CHECK(is_ok(&r) && ok_of(&r)->of.u == 0);
+    /* Each call had its own session, closed after it. */
+    CHECK(f->ctx->pg_open == NULL);
+    r = run1(f, "query", addr, "SELEKT", NULL, 0);
+    CHECK_INT(err_case(&r), V1_QUERY_FAILED);
+    CHECK(strstr(err_text(&r, buf, sizeof(buf)), "syntax error") != NULL);
+    component_val u = u8v(1), up[1] = {pv(V2_UINT8, &u)};
+    r = run1(f, "query", addr, "SELECT $1", up, 1);
+    CHECK_INT(err_case(&r), V1_BAD_PARAMETER);
+    r = run1(f, "execute", addr, "SELECT $1", up, 1);
+    CHECK_INT(err_case(&r), V1_VALUE_CONVERSION_FAILED);
+    r = run1(f, "query", "postgres://postgres@10.1.2.3/postgres", "SELECT 1", NULL, 0);
+    CHECK_INT(err_case(&r), V1_CONNECTION_FAILED);
+    CHECK_STR(err_text(&r, buf, sizeof(buf)), "address postgres://10.1.2.3 is not permitted");
+    /* Spin 1's mysql: not in this host yet, said as other-error. */
+    component_val m[3] = {V_STR("mysql://127.0.0.1/db"), V_STR("SELECT 1"),
+                          {.kind = COMPONENT_VAL_LIST, .of.list = {.n = 0}}};
+    CHECK_INT(call(f, "fermyon:spin/mysql", "query", m, 3, &r), 0);
+    CHECK_INT(err_case(&r), 5);
+    free(addr);
+    fixture_free(f);
+}
+
+/* The request's deadline ends a statement the server is still running:
+ * the call returns query-failed soon after the deadline (not when
+ * pg_sleep ends), the server cancelled the statement, and the session
+ * serves the next statement. */
+static void test_deadline_cancels_a_stuck_query(void)
+{
+    fixture *f = pg_fixture();
+    char *addr = address("?application_name=stuck");
+    char buf[256];
+    component_val c = open_ok(f, PG3, addr);
+    uint64_t t0 = util_monotonic_ns();
+    spinapi_ctx_set_deadline(f->ctx, t0 + 300 * UINT64_C(1000000));
+    component_val r = QUERY(f, PG3, &c, "SELECT pg_sleep(60)", NULL, 0);
+    double took = (double)(util_monotonic_ns() - t0) / 1e9;
+    CHECK(took < 20.0); /* ended by the deadline, not by pg_sleep's 60 s */
+    CHECK_INT(err_case(&r), QUERY_FAILED);
+    CHECK_STR(err_text(&r, buf, sizeof(buf)),
+              "the request's deadline passed; the statement was cancelled");
+    /* The same session runs the next statement (with a deadline ahead). */
+    spinapi_ctx_set_deadline(f->ctx, util_monotonic_ns() + 30 * UINT64_C(1000000000));
+    r = QUERY(f, PG3, &c, "SELECT 1::int4", NULL, 0);
+    CHECK(is_ok(&r));
+    /* The server is not still sleeping for us. */
+    r = QUERY(f, PG3, &c,
+              "SELECT count(*)::int4 FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)' "
+              "AND state = 'active'",
+              NULL, 0);
+    CHECK(is_ok(&r) && cell(&r, 0, 0)->of.variant.payload->of.s == 0);
+    free(addr);
+    fixture_free(f);
+}
+
 static void test_errors(void)
 {
     fixture *f = pg_fixture();
@@ -481,6 +566,160 @@ static void test_closed_with_instance(void)
 enum { V4_UUID = 13, V4_JSONB = 14, V4_DECIMAL = 15, V4_RANGE_INT32 = 16, V4_INTERVAL = 23,
        V4_NULL = 24, V4_UNSUPPORTED = 25, V4_OTHER = 24 };
 
+/* A range bound: some((value, inclusive|exclusive)). */
+static component_val bound(component_val *pair, component_val *some, component_val value,
+                           unsigned kind)
+{
+    pair[0] = value;
+    pair[1] = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {kind, NULL}};
+    *some = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {pair, 2}};
+    return (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, some}};
+}
+
+/* A range cell as text: "[lo,hi)" with "-" for an absent bound. */
+static const char *range_text(const component_val *v, char *buf, size_t size)
+{
+    const component_val *b = v->of.record.fields;
+    char lo[64] = "-", hi[64] = "-";
+    char lk = '(', hk = ')';
+    for (int i = 0; i < 2; i++) {
+        if (b[i].of.variant.disc == 0)
+            continue;
+        const component_val *p = b[i].of.variant.payload->of.record.fields;
+        char *t = i ? hi : lo;
+        if (p[0].kind == COMPONENT_VAL_STRING)
+            str_of(&p[0], t, 64);
+        else
+            snprintf(t, 64, "%lld", (long long)p[0].of.s);
+        if (p[1].of.variant.disc == 0)
+            *(i ? &hk : &lk) = i ? ']' : '[';
+    }
+    snprintf(buf, size, "%c%s,%s%c", lk, lo, hi, hk);
+    return buf;
+}
+
+/* An array cell as text: "1,NULL,3" (strings as they are). */
+static const char *array_text(const component_val *v, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->of.list.n; i++) {
+        const component_val *e = &v->of.list.items[i];
+        char t[128];
+        if (e->of.variant.disc == 0)
+            snprintf(t, sizeof(t), "NULL");
+        else if (e->of.variant.payload->kind == COMPONENT_VAL_STRING)
+            str_of(e->of.variant.payload, t, sizeof(t));
+        else
+            snprintf(t, sizeof(t), "%lld", (long long)e->of.variant.payload->of.s);
+        n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "", t);
+    }
+    return buf;
+}
+
+enum { V4_RANGE_INT64 = 17, V4_RANGE_DECIMAL = 18, V4_ARRAY_INT32 = 19, V4_ARRAY_INT64 = 20,
+       V4_ARRAY_DECIMAL = 21, V4_ARRAY_STR = 22 };
+
+static component_val some_of(component_val *payload)
+{
+    return (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, payload}};
+}
+
+/* spin:postgres@4.0.0's ranges (int32, int64, decimal) and arrays (int32,
+ * int64, decimal, str) both ways: parameters the server reads as the
+ * typed values (checked by SQL on the server), result columns of each
+ * type, NULL elements, unbounded and empty ranges. */
+static void test_v4_ranges_and_arrays(void)
+{
+    fixture *f = pg_fixture();
+    char *addr = address("");
+    char buf[512];
+    component_val c = open_ok(f, PG4, addr);
+    /* [1,5) and (,100]::int8 and ["1.5","2.5") */
+    component_val p1[2], s1, p2[2], s2, p3[2], s3;
+    component_val r1[2] = {bound(p1, &s1, (component_val){.kind = COMPONENT_VAL_S32, .of.s = 1},
+                                 0),
+                           bound(p2, &s2, (component_val){.kind = COMPONENT_VAL_S32, .of.s = 5},
+                                 1)};
+    component_val r2[2] = {V_NONE, bound(p3, &s3, V_S64(100), 0)};
+    component_val p4[2], s4, p5[2], s5;
+    component_val r3[2] = {bound(p4, &s4, V_STR("1.5"), 0), bound(p5, &s5, V_STR("2.5"), 1)};
+    component_val range1 = {.kind = COMPONENT_VAL_RECORD, .of.record = {r1, 2}};
+    component_val range2 = {.kind = COMPONENT_VAL_RECORD, .of.record = {r2, 2}};
+    component_val range3 = {.kind = COMPONENT_VAL_RECORD, .of.record = {r3, 2}};
+    /* {1,NULL,3}, {9000000000}, {"0.25",NULL}, {"a \"q\" \\ b","{x,y}"} */
+    component_val i1 = {.kind = COMPONENT_VAL_S32, .of.s = 1},
+                  i3 = {.kind = COMPONENT_VAL_S32, .of.s = 3}, big = V_S64(9000000000LL),
+                  dq = V_STR("0.25"), sa = V_STR("a \"q\" \\ b"), sb = V_STR("{x,y}");
+    component_val a1[3] = {some_of(&i1), V_NONE, some_of(&i3)}, a2[1] = {some_of(&big)},
+                  a3[2] = {some_of(&dq), V_NONE}, a4[2] = {some_of(&sa), some_of(&sb)};
+#define LISTV(a, count) \
+    ((component_val){.kind = COMPONENT_VAL_LIST, .of.list = {.items = (a), .n = (count)}})
+    component_val l1 = LISTV(a1, 3), l2 = LISTV(a2, 1), l3 = LISTV(a3, 2), l4 = LISTV(a4, 2);
+    component_val p[7] = {pv(V4_RANGE_INT32, &range1), pv(V4_RANGE_INT64, &range2),
+                          pv(V4_RANGE_DECIMAL, &range3), pv(V4_ARRAY_INT32, &l1),
+                          pv(V4_ARRAY_INT64, &l2), pv(V4_ARRAY_DECIMAL, &l3),
+                          pv(V4_ARRAY_STR, &l4)};
+    /* The server sees the typed values. */
+    component_val r = QUERY(f, PG4, &c,
+                            "SELECT $1 = int4range(1, 5), $2 = int8range(NULL, 100, '(]'),"
+                            " $3 = numrange(1.5, 2.5), $4 = ARRAY[1, NULL, 3]::int4[],"
+                            " $5 = ARRAY[9000000000]::int8[], $6 = ARRAY[0.25, NULL]::numeric[],"
+                            " $7 = ARRAY['a \"q\" \\ b', '{x,y}']::text[]",
+                            p, 7);
+    CHECK(is_ok(&r));
+    if (is_ok(&r))
+        for (int i = 0; i < 7; i++) {
+            if (!cell(&r, 0, (size_t)i)->of.variant.payload->of.b)
+                fprintf(stderr, "parameter %d differs\n", i + 1);
+            CHECK(cell(&r, 0, (size_t)i)->of.variant.payload->of.b);
+        }
+    /* And they come back as they went (a round trip through the server). */
+    r = QUERY(f, PG4, &c, "SELECT $1, $2, $3, $4, $5, $6, $7", p, 7);
+    CHECK(is_ok(&r));
+    if (is_ok(&r)) {
+        static const int types[7] = {16, 17, 18, 19, 20, 21, 22};
+        for (int i = 0; i < 7; i++) {
+            CHECK_INT(col_type(&r, (size_t)i), types[i]);
+            CHECK_INT(cell(&r, 0, (size_t)i)->of.variant.disc, types[i]);
+        }
+        CHECK_STR(range_text(cell(&r, 0, 0)->of.variant.payload, buf, sizeof(buf)), "[1,5)");
+        /* PostgreSQL normalises (,100] of integers to (,101). */
+        CHECK_STR(range_text(cell(&r, 0, 1)->of.variant.payload, buf, sizeof(buf)), "(-,101)");
+        CHECK_STR(range_text(cell(&r, 0, 2)->of.variant.payload, buf, sizeof(buf)),
+                  "[1.5,2.5)");
+        CHECK_STR(array_text(cell(&r, 0, 3)->of.variant.payload, buf, sizeof(buf)), "1,NULL,3");
+        CHECK_STR(array_text(cell(&r, 0, 4)->of.variant.payload, buf, sizeof(buf)),
+                  "9000000000");
+        CHECK_STR(array_text(cell(&r, 0, 5)->of.variant.payload, buf, sizeof(buf)), "0.25,NULL");
+        CHECK_STR(array_text(cell(&r, 0, 6)->of.variant.payload, buf, sizeof(buf)),
+                  "a \"q\" \\ b,{x,y}");
+    }
+    /* Columns of these types from SQL: empty range, empty array, varchar[];
+     * a two-dimensional array cannot be a list: value-conversion-failed. */
+    r = QUERY(f, PG4, &c,
+              "SELECT 'empty'::int4range, '{}'::int4[], ARRAY['v']::varchar[],"
+              " '(,)'::numrange", NULL, 0);
+    CHECK(is_ok(&r));
+    if (is_ok(&r)) {
+        CHECK_INT(cell(&r, 0, 0)->of.variant.disc, V4_RANGE_INT32);
+        CHECK_INT(cell(&r, 0, 1)->of.variant.disc, V4_ARRAY_INT32);
+        CHECK_INT(cell(&r, 0, 3)->of.variant.disc, V4_RANGE_DECIMAL);
+    }
+    if (is_ok(&r) && cell(&r, 0, 0)->of.variant.disc == V4_RANGE_INT32 &&
+        cell(&r, 0, 1)->of.variant.disc == V4_ARRAY_INT32 &&
+        cell(&r, 0, 3)->of.variant.disc == V4_RANGE_DECIMAL) {
+        CHECK_STR(range_text(cell(&r, 0, 0)->of.variant.payload, buf, sizeof(buf)), "(-,-)");
+        CHECK(cell(&r, 0, 1)->of.variant.payload->of.list.n == 0);
+        CHECK_INT(col_type(&r, 2), V4_ARRAY_STR);
+        CHECK_STR(range_text(cell(&r, 0, 3)->of.variant.payload, buf, sizeof(buf)), "(-,-)");
+    }
+    r = QUERY(f, PG4, &c, "SELECT ARRAY[[1,2],[3,4]]::int4[]", NULL, 0);
+    CHECK_INT(err_case(&r), VALUE_CONVERSION_FAILED);
+    free(addr);
+    fixture_free(f);
+}
+
 static void test_v4(void)
 {
     fixture *f = pg_fixture();
@@ -529,12 +768,6 @@ static void test_v4(void)
     component_val np[1] = {pv(V4_NULL, NULL)};
     r = QUERY(f, PG4, &c, "SELECT $1::int4", np, 1);
     CHECK(is_ok(&r) && cell(&r, 0, 0)->of.variant.disc == V4_NULL);
-    /* Ranges and arrays are not mapped yet: refused, not mangled. */
-    component_val none = V_NONE, bounds[2] = {none, none};
-    component_val range = {.kind = COMPONENT_VAL_RECORD, .of.record = {bounds, 2}};
-    component_val rp[1] = {pv(V4_RANGE_INT32, &range)};
-    r = QUERY(f, PG4, &c, "SELECT $1", rp, 1);
-    CHECK_INT(err_case(&r), BAD_PARAMETER);
     /* The server's error, structured. */
     CHECK(is_ok((r = EXEC(f, PG4, &c, "CREATE TEMPORARY TABLE u (k int PRIMARY KEY)", NULL, 0),
                  &r)));
@@ -573,7 +806,10 @@ int main(void)
     RUN(test_conformance_sequence);
     RUN(test_more_types);
     RUN(test_v2);
+    RUN(test_v1);
+    RUN(test_deadline_cancels_a_stuck_query);
     RUN(test_v4);
+    RUN(test_v4_ranges_and_arrays);
     RUN(test_errors);
     RUN(test_refusals);
     RUN(test_connection_failures);

@@ -1,0 +1,153 @@
+"""test_spin_inbound_http_legacy_up.py - `up` serves a Spin 1 ABI module
+(tests/spin/programs/spin1_legacy.c, the wit-bindgen 0.2 flat ABI written by
+hand) that calls the legacy imports key-value, sqlite, llm, outbound-pg,
+outbound-mysql and wasi-outbound-http.  The module answers with one line per call, so each
+assertion reads what the host returned through the old ABI: values,
+handles, error cases (the legacy enums' numbers) and their texts.
+
+The stores and databases are src/spinapi's: the key-value store and the
+SQLite database are the files Spin uses under <app>/.spin, so a second run
+of `up` sees what the first wrote, and a label the component does not list
+is access-denied.  A runtime config may put the default store in redis
+(tests/fixture/redis_fixture.py starts a private redis-server).
+"""
+import os
+import sqlite3
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
+from harness import run_tests  # noqa: E402
+from redis_fixture import RedisServer  # noqa: E402
+from test_up import Up  # noqa: E402
+
+WASM_DIR = os.environ["WASM_DIR"]
+MODULE = os.path.join(WASM_DIR, "spin1_legacy.wasm")
+
+MANIFEST = """spin_manifest_version = 2
+[application]
+name = "legacy"
+[[trigger.http]]
+route = "/..."
+component = "c"
+[component.c]
+source = "@MODULE@"
+key_value_stores = ["default"]
+sqlite_databases = ["default"]
+ai_models = ["llama2-chat"]
+allowed_outbound_hosts = ["postgres://127.0.0.1:1"]
+environment = { PG_ADDRESS = "@PG@" }
+"""
+
+
+def write_app(tmp, pg="postgres://127.0.0.1:1/db"):
+    with open(os.path.join(tmp, "spin.toml"), "w") as f:
+        f.write(MANIFEST.replace("@MODULE@", MODULE).replace("@PG@", pg))
+    return tmp
+
+
+def lines(up, path, body=None):
+    status, _, data = up.request("POST", path, body=body)
+    assert status == 200, (status, data)
+    return data.decode().splitlines()
+
+
+def test_key_value_through_the_old_abi():
+    with tempfile.TemporaryDirectory() as tmp:
+        # The default store is Spin's table in <app>/.spin/sqlite_key_value.db,
+        # shared with components: a key already there is listed.
+        os.mkdir(os.path.join(tmp, ".spin"))
+        db = sqlite3.connect(os.path.join(tmp, ".spin", "sqlite_key_value.db"))
+        db.execute("CREATE TABLE spin_key_value (store TEXT NOT NULL, key TEXT NOT NULL, "
+                   "value BLOB NOT NULL, PRIMARY KEY (store, key))")
+        db.execute("INSERT INTO spin_key_value VALUES ('default', 'a-pre', x'00')")
+        db.commit()
+        db.close()
+        with Up(app=write_app(tmp)) as up:
+            got = lines(up, "/kv", body=b"v1")
+            assert got == [
+                "open=ok",
+                "exists=0",
+                "set=ok",
+                "get=v1",
+                "keys=2 a-pre k",
+                "delete=ok",
+                "get-after-delete=err4",   # no-such-key
+                "get-closed=err3",         # invalid-store
+                "open-forbidden=err2",     # access-denied
+            ], got
+        db = sqlite3.connect(os.path.join(tmp, ".spin", "sqlite_key_value.db"))
+        assert db.execute("SELECT store, key FROM spin_key_value").fetchall() == [
+            ("default", "a-pre")]
+        db.close()
+
+
+def test_key_value_on_a_redis_store_from_the_runtime_config():
+    # [key_value_store.default] type = "redis": the same guest's calls land
+    # in redis, on plain keys, as Spin's key-value-redis keeps them.
+    with RedisServer() as redis, tempfile.TemporaryDirectory() as tmp:
+        redis.command("SET", "a-pre", "x")
+        config = os.path.join(tmp, "runtime-config.toml")
+        with open(config, "w") as f:
+            f.write('[key_value_store.default]\ntype = "redis"\nurl = "%s"\n' % redis.url)
+        with Up(app=write_app(tmp), args=("--runtime-config-file", config)) as up:
+            got = lines(up, "/kv", body=b"v2")
+        assert got[:4] == ["open=ok", "exists=0", "set=ok", "get=v2"], got
+        assert got[4].startswith("keys=2 ") and sorted(got[4].split()[1:]) == ["a-pre", "k"], got
+        assert got[5:] == ["delete=ok", "get-after-delete=err4", "get-closed=err3",
+                           "open-forbidden=err2"], got
+        assert redis.command("GET", "a-pre") == b"x"
+        assert redis.command("EXISTS", "k") == 0   # the guest deleted it
+        assert not os.path.exists(os.path.join(tmp, ".spin", "sqlite_key_value.db"))
+
+
+def test_sqlite_through_the_old_abi():
+    with tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp)) as up:
+            got = lines(up, "/sqlite")
+            assert got[:5] == ["open=ok", "create=ok", "insert=ok", "columns=x,s", "row=42,hi"], got
+            assert got[5].startswith("bad-sql=err4(") and "syntax error" in got[5], got
+            assert got[6] == "open-forbidden=err1", got   # access-denied
+        db = sqlite3.connect(os.path.join(tmp, ".spin", "sqlite_db.db"))
+        assert db.execute("SELECT x, s FROM t").fetchall() == [(42, "hi")]
+        db.close()
+
+
+def test_llm_answers_as_the_reference_shim():
+    noop = "Local LLM operations are not supported in this version of Spin."
+    with tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp)) as up:
+            got = lines(up, "/llm")
+    assert got == [
+        "infer=err1(%s)" % noop,
+        "infer-params=err1(%s)" % noop,
+        "embed=err2(The component does not have access to use 'other-model'. To give the "
+        "component access, add 'other-model' to the 'ai_models' key for the component in "
+        "your spin.toml manifest)",
+    ], got
+
+
+def test_outbound_pg_and_mysql_errors_use_the_legacy_enums():
+    with tempfile.TemporaryDirectory() as tmp:
+        # An address the component may not reach: connection-failed (case 1
+        # of pg-error, whose case 0 is `success`).
+        with Up(app=write_app(tmp, pg="postgres://10.1.2.3/db")) as up:
+            got = lines(up, "/pg")
+            assert got[0] == "query=err1(address postgres://10.1.2.3 is not permitted)", got
+            assert got[1] == "execute=err1(address postgres://10.1.2.3 is not permitted)", got
+            # Allowed but nobody listens: connection-failed too.
+        with Up(app=write_app(tmp)) as up:
+            got = lines(up, "/pg")
+            assert got[0].startswith("query=err1("), got
+            # MySQL (src/spinapi/mysql.c) answers through the same enum:
+            # allowed, nobody listening -> connection-failed (case 1).
+            got = lines(up, "/mysql")
+            assert len(got) == 1 and got[0].startswith("mysql=err1("), got
+            # wasi-outbound-http is not served yet: runtime-error (4), and
+            # the log says why.
+            assert lines(up, "/http") == ["http=err4"]
+
+
+if __name__ == "__main__":
+    run_tests(globals())
