@@ -211,15 +211,8 @@ static int request_body(component_call *call, void *env, const component_val *ar
                         size_t nargs, component_val *result)
 {
     wasi2_http_outgoing_request *r = SELF(args, wasi2_http_outgoing_request);
-    int64_t length = wasi2_http_content_length(r->headers);
-    if (r->body_taken || length == -2)
-        return wasi2_variant(call, 1, NULL, result);
-    r->body_taken = true;
-    wasi2_http_outgoing_body *b = wasi2_http_outgoing_body_new(length, true);
-    r->body_pipe = b->stream;
-    wasi2_stream_ref(r->body_pipe);
-    component_val own = wasi2_own(host_of(env)->http->outgoing_body, b);
-    return wasi2_variant(call, 0, &own, result);
+    return wasi2_http_body_result(call, host_of(env), r->headers, true, &r->body_taken,
+                                  &r->body_pipe, result);
 }
 
 static int request_method(component_call *call, void *env, const component_val *args,
@@ -270,13 +263,7 @@ static int request_set_path(component_call *call, void *env, const component_val
 static int request_scheme(component_call *call, void *env, const component_val *args,
                           size_t nargs, component_val *result)
 {
-    const wasi2_http_scheme *s = &SELF(args, wasi2_http_outgoing_request)->scheme;
-    if (!s->has)
-        return wasi2_variant(call, 0, NULL, result);
-    component_val v, other = wasi2_http_str_val(s->other ? s->other : "");
-    if (wasi2_variant(call, s->tag, s->tag == 2 ? &other : NULL, &v) < 0)
-        return -1;
-    return wasi2_variant(call, 1, &v, result);
+    return wasi2_http_scheme_val(call, &SELF(args, wasi2_http_outgoing_request)->scheme, result);
 }
 
 static int request_set_scheme(component_call *call, void *env, const component_val *args,
@@ -718,23 +705,13 @@ static void incoming_response_dtor(uintptr_t rep)
  * the incoming half's). */
 static int make_types(component_linker *l, wasi2_http_types *t, util_error **err)
 {
-    const struct {
-        component_resource_type **slot;
-        const char *name;
-        void (*dtor)(uintptr_t);
-    } defs[] = {
+    const wasi2_http_resource_def defs[] = {
         {&t->outgoing_request, "outgoing-request", outgoing_request_dtor},
         {&t->request_options, "request-options", request_options_dtor},
         {&t->future_incoming_response, "future-incoming-response", future_response_dtor},
         {&t->incoming_response, "incoming-response", incoming_response_dtor},
     };
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(defs); i++) {
-        *defs[i].slot =
-            component_linker_define_resource(l, WASI2_HTTP_TYPES, defs[i].name, defs[i].dtor, err);
-        if (*defs[i].slot == NULL)
-            return -1;
-    }
-    return 0;
+    return wasi2_http_define_resources(l, defs, UTIL_ARRAY_LEN(defs), err);
 }
 
 /* outgoing-handler `use`s these from wasi:http/types. */
