@@ -851,6 +851,12 @@ static bool start_streaming(spin_http_server *s, req_state *st, const char *meth
 {
     if (!s->cfg.stream_request)
         return false;
+    /* No Content-Length and no Transfer-Encoding: no body to stream. */
+    if (!s->mhd->lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                         MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+        !s->mhd->lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                         MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return false;
     st->method = util_xstrdup(method);
     st->version = util_xstrdup(version);
     build_request(s, st);
@@ -1014,6 +1020,9 @@ static void run_job(spin_http_server *s, req_state *st)
         resp.status = 503;
     else
         s->cfg.handler(s->cfg.ctx, &st->req, &resp);
+    body_release(s, st); /* the budget is free again as soon as the handler is done */
+    st->req.body = (const uint8_t *)"";
+    st->req.body_len = 0;
     if (st->upload) { /* the handler is done with the body: the rest is dropped */
         spin_http_stream_cancel(st->upload);
         spin_http_stream_release(st->upload); /* the handler's reference */
@@ -1098,7 +1107,8 @@ static uint64_t declared_length(const spin_http_response *head)
     return MHD_SIZE_UNKNOWN;
 }
 
-spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_http_response *head)
+spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_http_response *head,
+                                               const void *first, size_t first_len)
 {
     if (job == NULL || job->st->streamed_response)
         return NULL;
@@ -1126,6 +1136,8 @@ spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_ht
             util_log_warn("response header '%s' rejected", head->headers[i].name);
     }
     spin_http_stream *out = d->stream; /* d goes with the response, maybe at once */
+    if (first_len > 0)
+        spin_http_stream_put(out, first, first_len);
     st->streamed_response = true;
     spin_http_stream_ref(out);
     pthread_mutex_lock(&s->lock);

@@ -9,7 +9,8 @@
  * after every change, under the lock), so a poll never misses a wake-up
  * and never spins.
  *
- * The server side asks server_must_wait before it suspends; the flag it
+ * The eventfd is made only when the guest first has to wait (most small
+ * bodies never do).  The server side asks server_must_wait before it suspends; the flag it
  * sets is cleared, and wake called (outside the lock), by the first change
  * on the guest side that lets the server go on.  libmicrohttpd takes a
  * resume that comes before its suspend as cancelling it, so that order is
@@ -52,10 +53,11 @@ spin_http_stream *spin_http_stream_new(size_t capacity, bool guest_reads)
 {
     spin_http_stream *s = util_xcalloc(1, sizeof(*s));
     pthread_mutex_init(&s->lock, NULL);
-    s->cap = s->size = capacity ? capacity : 1;
+    s->cap = capacity ? capacity : 1;
+    s->size = s->cap < 16384 ? s->cap : 16384; /* grows as needed, up to the limit */
     s->buf = util_xmalloc(s->size);
     s->guest_reads = guest_reads;
-    s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    s->evfd = -1; /* made when the guest first has to wait */
     s->refs = 2;
     return s;
 }
@@ -251,9 +253,17 @@ bool spin_http_stream_server_must_wait(spin_http_stream *s)
     return wait;
 }
 
-int spin_http_stream_fd(const spin_http_stream *s)
+bool spin_http_stream_guest_wait(spin_http_stream *s, int *fd)
 {
-    return s->evfd;
+    pthread_mutex_lock(&s->lock);
+    bool ready = guest_ready(s);
+    if (!ready && s->evfd < 0) {
+        s->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        s->signalled = false;
+    }
+    *fd = s->evfd;
+    pthread_mutex_unlock(&s->lock);
+    return !ready;
 }
 
 bool spin_http_stream_failed(spin_http_stream *s)

@@ -51,9 +51,9 @@ void spin_http_stream_cancel(spin_http_stream *s);
  * waiting (the caller suspends its connection; wake resumes it). */
 bool spin_http_stream_server_must_wait(spin_http_stream *s);
 
-/* Guest side: the descriptor poll(2) finds readable while the guest side
- * can progress. */
-int spin_http_stream_fd(const spin_http_stream *s);
+/* Guest side: false when it can progress now; else true with *fd, a
+ * descriptor poll(2) finds readable once it can. */
+bool spin_http_stream_guest_wait(spin_http_stream *s, int *fd);
 /* True when a producer broke the stream (the request body went over the
  * limit, or its client vanished). */
 bool spin_http_stream_failed(spin_http_stream *s);

@@ -87,12 +87,14 @@ spin_http_cancel spin_http_job_cancelled(spin_http_job *job);
 /* Sends the job's response head now (resp's status and headers; its body
  * is not used) and returns the stream its body goes out through as it is
  * written, framed by the Content-Length among the headers (when valid)
- * or chunked.  The caller writes with spin_http_stream_put (room: how
+ * or chunked, with the body's first bytes (first_len, at most 64 KiB:
+ * buf NULL = zeroes) queued before the head is handed over.  The caller writes with spin_http_stream_put (room: how
  * much now; -1: the client is gone), ends with spin_http_stream_end(ok;
  * not ok = the connection is closed, the body incomplete) and releases
  * it.  Once called, the resp the handler fills is ignored.  NULL when
  * the job cannot stream (job NULL: a request served in-process). */
-spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_http_response *head);
+spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_http_response *head,
+                                               const void *first, size_t first_len);
 
 /* Reason phrase for a status code ("Not Found"), "" if unknown. */
 const char *spin_http_reason(int status);

@@ -110,10 +110,8 @@ static const wasi2_stream_ops request_body_ops = {
  * side can progress. */
 static bool queue_ready(spin_http_stream *q, int *fd, short *events)
 {
-    struct pollfd p = {.fd = spin_http_stream_fd(q), .events = POLLIN};
-    if (poll(&p, 1, 0) == 1)
+    if (!spin_http_stream_guest_wait(q, fd))
         return true;
-    *fd = p.fd;
     *events = POLLIN;
     return false;
 }
@@ -184,10 +182,12 @@ static const wasi2_stream_ops response_body_ops = {
  * The head goes out with the first bytes (or the finish): a guest whose
  * first write fails (more than its content-length) still gets a 500. */
 
-static bool out_start(exchange *x)
+/* The head, with the first bytes in the queue already (the server then
+ * finds them there at once instead of waiting to be woken). */
+static bool out_start(exchange *x, const void *first, size_t len)
 {
     if (x->out == NULL)
-        x->out = spin_http_job_start_response(x->job, x->resp);
+        x->out = spin_http_job_start_response(x->job, x->resp, first, len);
     return x->out != NULL;
 }
 
@@ -205,7 +205,9 @@ static ssize_t out_write(void *self, const void *buf, size_t len)
     exchange *x = self;
     if (len == 0)
         return 0;
-    if (!out_start(x) || spin_http_stream_put(x->out, buf, len) < len) /* client gone */
+    if (x->out == NULL)
+        return out_start(x, buf, len) ? 0 : WASI2_STREAM_CLOSED;
+    if (spin_http_stream_put(x->out, buf, len) < len) /* the client went away */
         return WASI2_STREAM_CLOSED;
     return 0;
 }
@@ -250,7 +252,7 @@ static void respond_finish(void *self, const wasi2_http_field *trailers, size_t 
     (void)n;
     exchange *x = self;
     x->finished = true;
-    if (x->streaming && out_start(x))
+    if (x->out) /* else no byte was written: the head goes out as a buffered response */
         spin_http_stream_end(x->out, true);
 }
 
