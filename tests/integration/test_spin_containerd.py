@@ -75,18 +75,11 @@ source = "itty.wasm"
 
 
 def make_component_image(work, c, name):
-    root = os.path.join(work, "components")
-    os.makedirs(root)
-    shutil.copy(os.path.join(REAL, "c-http.wasm"), os.path.join(root, "c-http.wasm"))
-    shutil.copy(os.path.join(REAL, "gh-runwasi-hello_wasi_http.rust.wasm"),
-                os.path.join(root, "hello_wasi_http.wasm"))
-    shutil.copy(os.path.join(REAL, "spin-http-js-itty.wasm"), os.path.join(root, "itty.wasm"))
-    with open(os.path.join(root, "spin.toml"), "w") as f:
-        f.write(COMPONENTS_MANIFEST)
-    tar = root + ".tar"
-    full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
-    c.import_image(tar)
-    return full
+    return make_wasm_image(work, c, name, {
+        "c-http.wasm": os.path.join(REAL, "c-http.wasm"),
+        "hello_wasi_http.wasm": os.path.join(REAL, "gh-runwasi-hello_wasi_http.rust.wasm"),
+        "itty.wasm": os.path.join(REAL, "spin-http-js-itty.wasm"),
+    }, COMPONENTS_MANIFEST)
 
 
 def make_image(work, c, name, manifest=None):
@@ -126,15 +119,8 @@ source = "go-hello/spin_go_hello.wasm"
 
 
 def make_go_hello_image(work, c, name="localhost/spin-go-hello:test"):
-    root = os.path.join(work, "go-hello-image")
-    os.makedirs(os.path.join(root, "go-hello"))
-    shutil.copy(GO_HELLO_WASM, os.path.join(root, "go-hello", "spin_go_hello.wasm"))
-    with open(os.path.join(root, "spin.toml"), "w") as f:
-        f.write(GO_HELLO_MANIFEST)
-    tar = root + ".tar"
-    full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
-    c.import_image(tar)
-    return full
+    return make_wasm_image(work, c, name, {"go-hello/spin_go_hello.wasm": GO_HELLO_WASM},
+                           GO_HELLO_MANIFEST)
 
 
 # An outgoing request from inside the container: tests/wasi2's JS
@@ -179,6 +165,7 @@ def make_wasm_image(work, c, name, files, manifest):
     root = os.path.join(work, name.replace("/", "_").replace(":", "_"))
     os.makedirs(root)
     for dst, src in files.items():
+        os.makedirs(os.path.dirname(os.path.join(root, dst)), exist_ok=True)
         shutil.copy(src, os.path.join(root, dst))
     with open(os.path.join(root, "spin.toml"), "w") as f:
         f.write(manifest)
