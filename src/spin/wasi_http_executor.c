@@ -29,9 +29,9 @@
  * the client (so a slow client slows the guest, and nothing is held
  * whole); in-process, the spin_http_response is filled (its body capped
  * at SPIN_WASI_HTTP_MAX_BODY; beyond, writes fail and the answer is 500).
- * Trailers are dropped: libmicrohttpd 0.9.75 sends a chunked response's
- * footers only from headers added before the end, which this path does
- * not do yet.  Every way the guest can fail to answer is a 500 with
+ * Trailers are dropped: libmicrohttpd 0.9.75 could send them as the
+ * footers of a chunked response (MHD_add_response_footer before the
+ * content reader ends), which this path does not do yet.  Every way the guest can fail to answer is a 500 with
  * the reason in the trigger's log line, as Spin answers "guest failed to
  * produce a response": returning without setting the outparam, setting it
  * to an error-code, dropping the body without finishing it, trapping
@@ -248,7 +248,7 @@ static int respond_start(void *self, uint16_t status, const wasi2_http_field *he
 
 static void respond_finish(void *self, const wasi2_http_field *trailers, size_t n)
 {
-    (void)trailers; /* not sent: libmicrohttpd 0.9.75 sends no trailers we give it */
+    (void)trailers; /* not sent yet (see the top of the file) */
     (void)n;
     exchange *x = self;
     x->finished = true;
