@@ -182,6 +182,9 @@ extern const spin_trigger_ops spin_http_trigger_ops;
 /* The spin_http_fast_handler of a trigger: answers on the I/O thread what
  * needs no component (reserved paths, no route, static responses). */
 bool spin_http_trigger_fast(void *ctx, const spin_http_request *req, spin_http_response *resp);
+/* The server's stream_request: true when the request goes to a component
+ * whose executor reads its body as a stream (wasi:http). */
+bool spin_http_trigger_streams(void *ctx, const spin_http_request *req);
 /* The spin_http_handler serving requests for a trigger. */
 void spin_http_trigger_handle(void *ctx, const spin_http_request *req,
                               spin_http_response *resp);

@@ -83,6 +83,10 @@ typedef struct spin_http_executor_ops {
     int (*handle)(void *self, const spin_component_runtime *comp, const spin_http_request *req,
                   const spin_route_match *match, spin_http_response *resp, util_error **err);
     void (*free)(void *self);
+    /* handle() reads req->body_stream when the server streams the body
+     * (else the body is whole in req->body) and may answer through
+     * spin_http_job_start_response. */
+    bool streams_body;
 } spin_http_executor_ops;
 
 typedef struct spin_http_executor_instance {

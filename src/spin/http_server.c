@@ -30,6 +30,24 @@
  *      connection; MHD calls the access handler again and we queue it.
  *   6. completed callback: free the state, request no longer in flight.
  *
+ * Streamed requests (cfg.stream_request says so at step 2; the wasi:http
+ * executor's): the job is queued with the head alone, not suspended, and
+ * each upload call puts what fits into the request's bounded queue
+ * (http_stream.c), leaving the rest with the library and suspending the
+ * connection until the handler has read (upload_take); past the body
+ * limit the queue breaks (the handler's read fails) and, unless the
+ * handler answered first, the end of the body is answered 413.  After the
+ * body the connection waits, suspended, for the worker's response
+ * (answer_or_wait / publish_response).  A handler may send its response
+ * head early (spin_http_job_start_response): the response then reads its
+ * body from another queue through a content-reader callback, chunked
+ * unless a Content-Length was given, suspending the connection while the
+ * queue is empty; the library sends nothing before the request body is
+ * complete, so until then that queue may grow up to the body limit.
+ * While a worker holds a streamed request, the library may finish with
+ * its connection (the answer went out, or the client vanished: the job is
+ * cancelled); the worker then frees the state (worker_active, completed).
+ *
  * Body budget: every byte a body buffer holds (its allocation, not just
  * its length) is counted in one server-wide total, so many concurrent
  * uploads cannot take more memory than max_buffered_body_bytes.  A body
@@ -60,10 +78,12 @@
 #include "http_server.h"
 #include "http_conn_guard.h"
 #include "http_request_check.h"
+#include "http_stream.h"
 #include "mhd_load.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -76,7 +96,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-typedef enum { REQ_NEW, REQ_BODY, REQ_RUNNING, REQ_DONE } req_phase;
+/* REQ_UPLOAD: a streamed body is arriving while its job is queued or
+ * running; REQ_RUNNING: the request is complete and waits for the
+ * worker's response; REQ_DONE: answered. */
+typedef enum { REQ_NEW, REQ_BODY, REQ_UPLOAD, REQ_RUNNING, REQ_DONE } req_phase;
 
 struct req_state;
 
@@ -110,8 +133,20 @@ typedef struct req_state {
     size_t body_charged; /* bytes of the body buffer counted in the budget */
     bool too_large;
     bool over_budget;
+    /* A streamed body (the server's reference) and its bytes so far. */
+    spin_http_stream *upload;
+    uint64_t upload_count;
+    size_t stream_charged; /* its queue, counted in the budget */
+    /* The worker's answer, and who waits for it (s->lock): */
     struct MHD_Response *response;
     unsigned status;
+    bool awaiting_response; /* the connection is suspended until it comes */
+    bool answered;          /* a response was queued: a later one is dropped */
+    bool worker_active;     /* queued or running: the worker frees it if ... */
+    bool completed;         /* ... the library was done with it first */
+    bool streamed_response; /* the head went out through start_response */
+    spin_http_stream *download; /* its body (a reference; s->lock) */
+    bool upload_done;           /* the streamed body is in (s->lock) */
     struct req_state *next; /* job queue link */
     /* Filled when the body is complete. */
     char *method, *version;
@@ -526,6 +561,11 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
  * owns the connection (workers never touch a suspended connection). */
 static void build_request(spin_http_server *s, req_state *st)
 {
+    if (st->job.st) { /* built at the head (start_streaming): the body is in now */
+        st->req.body = (const uint8_t *)(st->body.data ? st->body.data : "");
+        st->req.body_len = st->body.len;
+        return;
+    }
     s->mhd->get_connection_values(st->conn, MHD_HEADER_KIND, collect_header, &st->headers);
     spin_http_headers_set_host(&st->headers.items, &st->headers.len, st->authority);
     uint16_t port = 0;
@@ -625,6 +665,21 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return st;
 }
 
+static void state_free(spin_http_server *s, req_state *st)
+{
+    if (st->response)
+        s->mhd->destroy_response(st->response);
+    body_release(s, st);
+    spin_http_stream_release(st->upload);
+    atomic_fetch_sub(&s->body_bytes, st->stream_charged);
+    free_request(st);
+    free(st->target);
+    free(st->authority);
+    free(st->method);
+    free(st->version);
+    free(st);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -634,23 +689,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     spin_http_guard_request_done(s->guard, conn);
-    if (st->response)
-        s->mhd->destroy_response(st->response);
-    body_release(s, st);
-    free_request(st);
-    free(st->target);
-    free(st->authority);
-    free(st->method);
-    free(st->version);
-    free(st);
     pthread_mutex_lock(&s->lock);
+    /* A streaming request's worker may still hold it (its response went
+     * out, or its client vanished mid-stream): that worker frees it. */
+    bool worker_has_it = st->worker_active;
+    if (worker_has_it) {
+        st->completed = true;
+        job_unwatch(s, &st->job); /* the socket is about to close or serve another request */
+        st->job.sock = -1;
+        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !st->job.cancelled) {
+            util_log_info("http: the client of %s %s went away; stopping its request",
+                          st->method, st->target);
+            job_cancel(&st->job, SPIN_HTTP_CLIENT_GONE);
+        }
+    }
     if (s->in_flight > 0)
         s->in_flight--;
     if (s->in_flight == 0)
         pthread_cond_broadcast(&s->idle_cond);
     pthread_mutex_unlock(&s->lock);
-    (void)conn;
-    (void)toe;
+    if (!worker_has_it)
+        state_free(s, st);
 }
 
 static enum MHD_Result queue_simple(const spin_mhd_api *mhd, struct MHD_Connection *conn,
@@ -675,14 +734,18 @@ static enum MHD_Result queue_simple(const spin_mhd_api *mhd, struct MHD_Connecti
  * returns false and the caller answers 503).  Checking and queueing under
  * one lock is what lets stop() know that no job can appear after it saw
  * the queue empty. */
-static bool enqueue(spin_http_server *s, req_state *st)
+static bool enqueue(spin_http_server *s, req_state *st, bool suspend)
 {
     pthread_mutex_lock(&s->lock);
     if (s->draining) {
         pthread_mutex_unlock(&s->lock);
         return false;
     }
-    s->mhd->suspend_connection(st->conn);
+    if (suspend) {
+        s->mhd->suspend_connection(st->conn);
+        st->awaiting_response = true;
+    }
+    st->worker_active = true;
     job_list(s, &st->job);
     st->next = NULL;
     if (s->tail)
@@ -724,11 +787,131 @@ static enum MHD_Result dispatch(spin_http_server *s, req_state *st)
     }
     st->phase = REQ_RUNNING;
     st->req.job = &st->job;
-    if (!enqueue(s, st)) {
+    if (!enqueue(s, st, true)) {
         st->phase = REQ_DONE;
         return queue_simple(s->mhd, st->conn, 503, true);
     }
     return MHD_YES;
+}
+
+/* The request is complete: queue the worker's response if it is there,
+ * else suspend until the worker publishes it (under the lock, so
+ * publish_response resumes only a suspended connection). */
+static enum MHD_Result answer_or_wait(spin_http_server *s, req_state *st)
+{
+    pthread_mutex_lock(&s->lock);
+    struct MHD_Response *r = st->response;
+    st->response = NULL;
+    if (r == NULL) {
+        s->mhd->suspend_connection(st->conn);
+        st->awaiting_response = true;
+        pthread_mutex_unlock(&s->lock);
+        return MHD_YES;
+    }
+    st->answered = true;
+    st->phase = REQ_DONE;
+    pthread_mutex_unlock(&s->lock);
+    enum MHD_Result ret = s->mhd->queue_response(st->conn, st->status, r);
+    s->mhd->destroy_response(r);
+    return ret;
+}
+
+/* A worker's response for st (taken): stored for the I/O thread, which is
+ * woken if it waits for it; dropped if the request was answered already
+ * (413 for a streamed body over the limit) or is gone. */
+static void publish_response(spin_http_server *s, req_state *st, struct MHD_Response *r,
+                             unsigned status)
+{
+    pthread_mutex_lock(&s->lock);
+    if (st->answered || st->completed || st->response) {
+        pthread_mutex_unlock(&s->lock);
+        if (r)
+            s->mhd->destroy_response(r);
+        return;
+    }
+    st->response = r;
+    st->status = status;
+    bool resume = st->awaiting_response;
+    st->awaiting_response = false;
+    if (resume) /* under the lock: on_completed cannot run for a suspended connection */
+        s->mhd->resume_connection(st->conn);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void resume_conn(void *arg)
+{
+    req_state *st = arg;
+    st->server->mhd->resume_connection(st->conn);
+}
+
+/* Streams this request's body if the handler wants it so: the job is
+ * queued now, its body read as it arrives.  MHD_NO from *ret: answered. */
+static bool start_streaming(spin_http_server *s, req_state *st, const char *method,
+                            const char *version, enum MHD_Result *ret)
+{
+    if (!s->cfg.stream_request)
+        return false;
+    /* No Content-Length and no Transfer-Encoding: no body to stream. */
+    if (!s->mhd->lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                         MHD_HTTP_HEADER_CONTENT_LENGTH) &&
+        !s->mhd->lookup_connection_value(st->conn, MHD_HEADER_KIND,
+                                         MHD_HTTP_HEADER_TRANSFER_ENCODING))
+        return false;
+    st->method = util_xstrdup(method);
+    st->version = util_xstrdup(version);
+    build_request(s, st);
+    if (!s->cfg.stream_request(s->cfg.ctx, &st->req))
+        return false;
+    if (!budget_charge(s, s->cfg.stream_bytes)) {
+        st->phase = REQ_DONE;
+        *ret = queue_simple(s->mhd, st->conn, 503, true);
+        return true;
+    }
+    st->stream_charged = s->cfg.stream_bytes;
+    st->upload = spin_http_stream_new(s->cfg.stream_bytes, true);
+    spin_http_stream_set_wake(st->upload, resume_conn, st);
+    st->req.body_stream = st->upload;
+    st->req.job = &st->job;
+    st->phase = REQ_UPLOAD;
+    if (!enqueue(s, st, false)) {
+        st->phase = REQ_DONE;
+        *ret = queue_simple(s->mhd, st->conn, 503, true);
+        return true;
+    }
+    *ret = MHD_YES;
+    return true;
+}
+
+/* Upload bytes of a streamed body: into the queue as far as it has room;
+ * the rest stays with the library (*size), the connection suspended until
+ * the handler reads.  Past the limit, or once the handler is done with
+ * the body, the bytes are dropped. */
+static void upload_take(spin_http_server *s, req_state *st, const char *data, size_t *size)
+{
+    size_t len = *size;
+    if (!st->too_large && st->upload_count + len > s->cfg.max_body_bytes) {
+        st->too_large = true;
+        spin_http_stream_end(st->upload, false);
+    }
+    if (st->too_large || spin_http_stream_room(st->upload) < 0) {
+        *size = 0;
+        return;
+    }
+    size_t done = 0;
+    while (done < len) {
+        size_t n = spin_http_stream_put(st->upload, data + done, len - done);
+        done += n;
+        if (n == 0 && spin_http_stream_room(st->upload) < 0) {
+            done = len; /* the handler closed the body: drop the rest */
+            break;
+        }
+        if (n == 0 && spin_http_stream_server_must_wait(st->upload)) {
+            s->mhd->suspend_connection(st->conn); /* resume_conn when it has room */
+            break;
+        }
+    }
+    st->upload_count += done;
+    *size = len - done;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -765,6 +948,13 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                 st->phase = REQ_DONE;
                 return queue_simple(s->mhd, conn, 413, true);
             }
+        }
+        enum MHD_Result ret;
+        if (start_streaming(s, st, method, version, &ret))
+            return ret;
+        if (cl) {
+            char *end = NULL;
+            unsigned long long n = strtoull(cl, &end, 10);
             if (end && *end == '\0' && n > 0 && !body_reserve(s, st, (size_t)n)) {
                 st->phase = REQ_DONE;
                 return queue_simple(s->mhd, conn, 503, true);
@@ -782,21 +972,38 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             st->phase = REQ_DONE;
             return queue_simple(s->mhd, conn, st->too_large ? 413 : 503, true);
         }
-        st->method = util_xstrdup(method);
-        st->version = util_xstrdup(version);
-        return dispatch(s, st);
-    case REQ_RUNNING:
-        /* Resumed before the worker stored a response: cannot happen, as
-         * the worker resumes only after storing it. */
-        return MHD_YES;
-    case REQ_DONE:
-        if (st->response) {
-            struct MHD_Response *r = st->response;
-            st->response = NULL;
-            enum MHD_Result ret = s->mhd->queue_response(conn, st->status, r);
-            s->mhd->destroy_response(r);
-            return ret;
+        if (!st->method) {
+            st->method = util_xstrdup(method);
+            st->version = util_xstrdup(version);
         }
+        return dispatch(s, st);
+    case REQ_UPLOAD:
+        if (*upload_data_size > 0) {
+            upload_take(s, st, upload_data, upload_data_size);
+            return MHD_YES;
+        }
+        spin_http_stream_end(st->upload, !st->too_large);
+        st->phase = REQ_RUNNING;
+        pthread_mutex_lock(&s->lock);
+        st->upload_done = true;
+        if (st->download) /* the response may go out now: back to its bound */
+            spin_http_stream_set_elastic(st->download, 0);
+        pthread_mutex_unlock(&s->lock);
+        if (st->too_large) {
+            pthread_mutex_lock(&s->lock);
+            bool first = !st->response;
+            st->answered = st->answered || first;
+            pthread_mutex_unlock(&s->lock);
+            if (first) {
+                st->phase = REQ_DONE;
+                return queue_simple(s->mhd, conn, 413, true);
+            }
+        }
+        return answer_or_wait(s, st);
+    case REQ_RUNNING:
+        /* Resumed: the worker published its response. */
+        return answer_or_wait(s, st);
+    case REQ_DONE:
         return MHD_NO;
     }
     (void)url;
@@ -813,19 +1020,136 @@ static void run_job(spin_http_server *s, req_state *st)
         resp.status = 503;
     else
         s->cfg.handler(s->cfg.ctx, &st->req, &resp);
-    unsigned status;
-    struct MHD_Response *r = mhd_response(s, &resp, &status);
-    body_release(s, st);
+    body_release(s, st); /* the budget is free again as soon as the handler is done */
     st->req.body = (const uint8_t *)"";
     st->req.body_len = 0;
+    if (st->upload) { /* the handler is done with the body: the rest is dropped */
+        spin_http_stream_cancel(st->upload);
+        spin_http_stream_release(st->upload); /* the handler's reference */
+    }
+    if (st->streamed_response) {
+        spin_http_response_clear(&resp); /* its head went out already */
+        pthread_mutex_lock(&s->lock);
+        spin_http_stream *out = st->download;
+        st->download = NULL;
+        pthread_mutex_unlock(&s->lock);
+        spin_http_stream_end(out, false); /* unless the handler ended it */
+        spin_http_stream_release(out);
+    } else {
+        unsigned status;
+        struct MHD_Response *r = mhd_response(s, &resp, &status);
+        publish_response(s, st, r, status);
+    }
 
     pthread_mutex_lock(&s->lock);
     job_unlist(s, &st->job);
+    st->worker_active = false;
+    bool free_it = st->completed;
     pthread_mutex_unlock(&s->lock);
-    st->status = status;
-    st->response = r;
-    st->phase = REQ_DONE;
-    s->mhd->resume_connection(st->conn);
+    if (free_it)
+        state_free(s, st);
+}
+
+/* ---- streamed responses ------------------------------------------------- */
+
+typedef struct download {
+    spin_http_stream *stream; /* the server's reference */
+    const spin_mhd_api *mhd;
+    struct MHD_Connection *conn;
+} download;
+
+static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    download *d = cls;
+    (void)pos;
+    for (;;) {
+        ssize_t n = spin_http_stream_get(d->stream, buf, max);
+        if (n > 0)
+            return n;
+        if (n == -2)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        if (n == -1)
+            return MHD_CONTENT_READER_END_WITH_ERROR; /* the body broke: close */
+        if (spin_http_stream_server_must_wait(d->stream)) {
+            d->mhd->suspend_connection(d->conn); /* resumed by the next write */
+            return 0;
+        }
+    }
+}
+
+static void download_free(void *cls)
+{
+    download *d = cls;
+    spin_http_stream_cancel(d->stream); /* the client is gone: writes fail */
+    spin_http_stream_release(d->stream);
+    free(d);
+}
+
+static void download_wake(void *arg)
+{
+    download *d = arg;
+    d->mhd->resume_connection(d->conn);
+}
+
+/* The Content-Length among the headers, or MHD_SIZE_UNKNOWN (chunked). */
+static uint64_t declared_length(const spin_http_response *head)
+{
+    for (size_t i = 0; i < head->nheaders; i++) {
+        if (strcasecmp(head->headers[i].name, "content-length") != 0)
+            continue;
+        const char *v = head->headers[i].value;
+        char *end = NULL;
+        errno = 0;
+        unsigned long long n = strtoull(v, &end, 10);
+        if (v[0] >= '0' && v[0] <= '9' && end && *end == '\0' && errno == 0)
+            return n;
+    }
+    return MHD_SIZE_UNKNOWN;
+}
+
+spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_http_response *head,
+                                               const void *first, size_t first_len)
+{
+    if (job == NULL || job->st->streamed_response)
+        return NULL;
+    req_state *st = job->st;
+    spin_http_server *s = st->server;
+    download *d = util_xcalloc(1, sizeof(*d));
+    d->stream = spin_http_stream_new(s->cfg.stream_bytes, false);
+    d->mhd = s->mhd;
+    d->conn = st->conn;
+    spin_http_stream_set_wake(d->stream, download_wake, d);
+    struct MHD_Response *r = s->mhd->create_response_from_callback(
+        declared_length(head), 16 * 1024, download_read, d, download_free);
+    if (!r) {
+        util_log_error("out of memory building a response");
+        spin_http_stream_release(d->stream);
+        spin_http_stream_release(d->stream);
+        free(d);
+        return NULL;
+    }
+    for (size_t i = 0; i < head->nheaders; i++) {
+        if (skip_response_header(head->headers[i].name))
+            continue;
+        if (s->mhd->add_response_header(r, head->headers[i].name, head->headers[i].value) ==
+            MHD_NO)
+            util_log_warn("response header '%s' rejected", head->headers[i].name);
+    }
+    spin_http_stream *out = d->stream; /* d goes with the response, maybe at once */
+    if (first_len > 0)
+        spin_http_stream_put(out, first, first_len);
+    st->streamed_response = true;
+    spin_http_stream_ref(out);
+    pthread_mutex_lock(&s->lock);
+    st->download = out;
+    /* Nothing goes out before the request body is in: till then the
+     * guest may write ahead, as far as a buffered body could take. */
+    if (st->upload && !st->upload_done)
+        spin_http_stream_set_elastic(out, s->cfg.max_body_bytes);
+    pthread_mutex_unlock(&s->lock);
+    unsigned status = head->status >= 100 && head->status <= 999 ? (unsigned)head->status : 500;
+    publish_response(s, st, r, status);
+    return out;
 }
 
 static void *worker_main(void *arg)
@@ -891,6 +1215,8 @@ spin_http_server *spin_http_server_start(const spin_http_server_config *cfg, uti
         s->cfg.max_body_bytes = 64 * 1024 * 1024;
     if (!s->cfg.max_buffered_body_bytes)
         s->cfg.max_buffered_body_bytes = (size_t)256 << 20;
+    if (!s->cfg.stream_bytes)
+        s->cfg.stream_bytes = (size_t)256 << 10;
     /* One body of the largest size allowed must always fit, or the limit
      * above would be a lie. */
     if (s->cfg.max_buffered_body_bytes < s->cfg.max_body_bytes + 1)

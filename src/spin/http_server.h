@@ -11,6 +11,11 @@
  * handler, so a slow Wasm guest never stalls other connections' I/O and a
  * pool full of stuck guests never blocks a health check.
  *
+ * Bodies can also stream (stream_request, spin_http_job_start_response):
+ * the request body reaches the handler through a bounded queue as the
+ * client sends it, and the response body goes out as the handler writes
+ * it, so neither is held whole.
+ *
  * Each request handed to a worker is a job with a deadline (the request
  * timeout) and a cancel hook: the handler registers how to stop its work
  * early, and the server calls it when the client goes away or when a stop
@@ -49,6 +54,15 @@ typedef struct spin_http_server_config {
      * Retry-After.  0 = 256 MiB (at least max_body_bytes). */
     size_t max_buffered_body_bytes;
     uint64_t request_timeout_ms; /* deadline of each request; 0 = none */
+    /* Asked once a request's head is in (no body yet): true to hand the
+     * request to a worker now with its body as a stream
+     * (req->body_stream) the handler reads as the client sends it, the
+     * upload held back while the queue is full; false (or NULL) to
+     * buffer the body first, as Wagi and the Spin 1 executors need.  A
+     * streamed body over max_body_bytes breaks the stream and is answered
+     * 413 unless the handler answered first. */
+    bool (*stream_request)(void *ctx, const spin_http_request *req);
+    size_t stream_bytes; /* each direction's queue; 0 = 256 KiB */
     spin_http_handler handler;
     spin_http_fast_handler fast_handler; /* NULL = every request to a worker */
     void *ctx;                           /* for both handlers */

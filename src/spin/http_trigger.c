@@ -106,6 +106,22 @@ bool spin_http_trigger_fast(void *ctx, const spin_http_request *req, spin_http_r
     return false;
 }
 
+bool spin_http_trigger_streams(void *ctx, const spin_http_request *req)
+{
+    const spin_http_trigger *t = ctx;
+    if (!spin_http_request_header(req, "host"))
+        return false; /* refused once the body is in, with its one log line */
+    spin_http_response ignored = {.status = 200};
+    spin_route_match m;
+    if (answer_directly(t, req, &ignored, &m)) { /* answered with the body complete */
+        spin_http_response_clear(&ignored);
+        return false;
+    }
+    bool streams = t->targets[m.target].exec.ops->streams_body;
+    spin_route_match_clear(&m);
+    return streams;
+}
+
 void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http_request *req,
                                      const spin_route_match *m, spin_http_response *resp)
 {

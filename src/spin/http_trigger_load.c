@@ -15,6 +15,7 @@
 #include "http_server.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -167,8 +168,22 @@ static int http_start(void *self, util_buf *banner, util_error **err)
         .request_timeout_ms = ht->request_timeout_ms,
         .handler = spin_http_trigger_handle,
         .fast_handler = spin_http_trigger_fast,
+        .stream_request = spin_http_trigger_streams,
         .ctx = ht,
     };
+    /* SPIN_HTTP_MAX_REQUEST_BODY_BYTES: larger request bodies get 413. */
+    const char *max_body = spin_env_lookup(opts->env, "SPIN_HTTP_MAX_REQUEST_BODY_BYTES");
+    if (max_body && *max_body) {
+        char *end = NULL;
+        unsigned long long n = strtoull(max_body, &end, 10);
+        if (*end != '\0' || n == 0 || max_body[0] == '-') {
+            close(listen_fd);
+            return util_error_set(err, 0,
+                                  "SPIN_HTTP_MAX_REQUEST_BODY_BYTES='%s': expected a positive "
+                                  "number of bytes", max_body);
+        }
+        cfg.max_body_bytes = (size_t)n;
+    }
     ht->server = spin_http_server_start(&cfg, err);
     if (!ht->server) {
         close(listen_fd);

@@ -24,6 +24,7 @@ typedef struct spin_http_header {
 } spin_http_header;
 
 typedef struct spin_http_job spin_http_job;
+typedef struct spin_http_stream spin_http_stream; /* http_stream.h */
 
 typedef struct spin_http_request {
     const char *method;  /* "GET" */
@@ -43,6 +44,11 @@ typedef struct spin_http_request {
     uint64_t deadline_ns;
     /* The job a worker runs this request as; NULL in the fast handler. */
     spin_http_job *job;
+    /* The body as the client sends it, when the server streams it (the
+     * route's executor reads as it goes; body/body_len are then empty):
+     * read with spin_http_stream_get (-1: the body broke, over the size
+     * limit or its client gone).  NULL: the body is whole in body. */
+    spin_http_stream *body_stream;
 } spin_http_request;
 
 /* Case-insensitive lookup of the first header with this name, or NULL. */
@@ -78,6 +84,17 @@ spin_http_cancel spin_http_job_on_cancel(spin_http_job *job, void (*fn)(void *),
 /* After it returns, the cancel hook is neither running nor called again. */
 void spin_http_job_clear_cancel(spin_http_job *job);
 spin_http_cancel spin_http_job_cancelled(spin_http_job *job);
+/* Sends the job's response head now (resp's status and headers; its body
+ * is not used) and returns the stream its body goes out through as it is
+ * written, framed by the Content-Length among the headers (when valid)
+ * or chunked, with the body's first bytes (first_len, at most 64 KiB:
+ * buf NULL = zeroes) queued before the head is handed over.  The caller writes with spin_http_stream_put (room: how
+ * much now; -1: the client is gone), ends with spin_http_stream_end(ok;
+ * not ok = the connection is closed, the body incomplete) and releases
+ * it.  Once called, the resp the handler fills is ignored.  NULL when
+ * the job cannot stream (job NULL: a request served in-process). */
+spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_http_response *head,
+                                               const void *first, size_t first_len);
 
 /* Reason phrase for a status code ("Not Found"), "" if unknown. */
 const char *spin_http_reason(int status);

@@ -40,6 +40,7 @@ static void load_once(void)
         SYMBOL(stop_daemon, MHD_stop_daemon),
         SYMBOL(quiesce_daemon, MHD_quiesce_daemon),
         SYMBOL(create_response_from_buffer, MHD_create_response_from_buffer),
+        SYMBOL(create_response_from_callback, MHD_create_response_from_callback),
         SYMBOL(destroy_response, MHD_destroy_response),
         SYMBOL(add_response_header, MHD_add_response_header),
         SYMBOL(queue_response, MHD_queue_response),

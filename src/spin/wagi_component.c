@@ -15,7 +15,6 @@
  * request 503; the request's cancel hook interrupts the store.
  */
 #include "component.h"
-#include "outbound_hosts.h"
 #include "spinapi.h"
 #include "wagi_link.h"
 #include "wasi2.h"
@@ -32,12 +31,15 @@ int spin_wagi_component_check(const spin_component_runtime *comp, util_error **e
     return 0;
 }
 
+/* The WASI 0.2 context every Spin component gets (its files, deadline,
+ * allowed_outbound_hosts), with the CGI program's argv, environment and
+ * stdio from the wasi_config wagi.c made. */
 static wasi2_ctx *make_ctx(const spin_component_runtime *comp, const wasi_config *c,
                            util_error **err)
 {
-    wasi2_preopen dirs[1];
+    wasi2_preopen files;
     wasi2_config w;
-    wasi2_config_init(&w);
+    spin_component_wasi2_config(comp, c->deadline_ns, &w, &files);
     w.argv = c->argv;
     w.argc = c->argc;
     w.env = c->env;
@@ -45,15 +47,6 @@ static wasi2_ctx *make_ctx(const spin_component_runtime *comp, const wasi_config
     w.stdin_fd = c->stdin_fd;
     w.stdout_fd = c->stdout_fd;
     w.stderr_fd = c->stderr_fd;
-    if (c->npreopens > 0) { /* wagi.c gives at most the component's files */
-        dirs[0] = (wasi2_preopen){c->preopens[0].host_path, c->preopens[0].guest_path,
-                                  c->preopens[0].read_only};
-        w.preopens = dirs;
-        w.npreopens = 1;
-    }
-    w.deadline_ns = c->deadline_ns;
-    w.outbound_allowed = spin_outbound_hosts_allowed_cb; /* allowed_outbound_hosts */
-    w.outbound_self = comp->outbound;
     return wasi2_ctx_new(&w, err);
 }
 

@@ -19,16 +19,24 @@
  * spin-* headers (spin-full-url, spin-path-info, spin-matched-route, ...,
  * spin-path-match-*) of spin_default_headers_compute, with the scheme
  * "http", the Host header as authority and the raw target as
- * path-with-query; the body is a stream over the request's bytes.  The
- * response comes back through a responder that fills the
- * spin_http_response: status and headers when the guest sets the
- * outparam, the body as it writes it (capped at
- * SPIN_WASI_HTTP_MAX_BODY; beyond, writes fail and the answer is 500),
- * trailers ignored.  Every way the guest can fail to answer is a 500 with
+ * path-with-query; the body is a stream over the request's bytes as the
+ * client sends them (req->body_stream: the server's bounded queue; a
+ * read fails once the body went over the size limit), or over the whole
+ * body for a request served in-process.  The response comes back through
+ * a responder: for a request from the server, the head goes out when the
+ * guest sets the outparam (spin_http_job_start_response) and the body as
+ * the guest writes it, its check-write permit the room in the queue to
+ * the client (so a slow client slows the guest, and nothing is held
+ * whole); in-process, the spin_http_response is filled (its body capped
+ * at SPIN_WASI_HTTP_MAX_BODY; beyond, writes fail and the answer is 500).
+ * Trailers are dropped: libmicrohttpd 0.9.75 could send them as the
+ * footers of a chunked response (MHD_add_response_footer before the
+ * content reader ends), which this path does not do yet.  Every way the guest can fail to answer is a 500 with
  * the reason in the trigger's log line, as Spin answers "guest failed to
  * produce a response": returning without setting the outparam, setting it
  * to an error-code, dropping the body without finishing it, trapping
- * before the body is finished.  The deadline stopping the guest is 504,
+ * before the body is finished (once the head went out, the connection is
+ * closed mid-body instead, as Spin aborts such a body).  The deadline stopping the guest is 504,
  * and the request's cancel hook (client gone, server stopping) interrupts
  * the store from the server's thread, as in wagi.c.
  */
@@ -40,7 +48,10 @@
 #include "wasi2.h"
 #include "wasm.h"
 
+#include "http_stream.h"
+
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <strings.h>
 
@@ -58,6 +69,10 @@ typedef struct wasi_http_executor {
 typedef struct exchange {
     const uint8_t *body; /* the request body, read by the guest */
     size_t body_len, body_off;
+    spin_http_stream *body_stream; /* or the body as it arrives (the server's) */
+    spin_http_job *job;       /* streams the response when set */
+    bool streaming;           /* the response goes out as written: */
+    spin_http_stream *out;    /* its body, once its head went out */
     spin_http_response *resp;
     bool started;  /* response-outparam.set with a response */
     bool finished; /* outgoing-body.finish */
@@ -86,6 +101,40 @@ static void stream_close_nothing(void *self)
 static const wasi2_stream_ops request_body_ops = {
     .name = "request body",
     .read = body_read,
+    .close = stream_close_nothing,
+};
+
+/* ---- or the request body as the client sends it ---------------------------- */
+
+/* Both directions wait on the queue's eventfd, readable while the guest
+ * side can progress. */
+static bool queue_ready(spin_http_stream *q, int *fd, short *events)
+{
+    if (!spin_http_stream_guest_wait(q, fd))
+        return true;
+    *events = POLLIN;
+    return false;
+}
+
+static ssize_t upload_read(void *self, void *buf, size_t len)
+{
+    ssize_t n = spin_http_stream_get(((exchange *)self)->body_stream, buf, len);
+    if (n == -2)
+        return WASI2_STREAM_CLOSED;
+    if (n == -1)
+        errno = EMSGSIZE; /* over the size limit, or the client went away */
+    return n;
+}
+
+static bool upload_ready(void *self, int *fd, short *events)
+{
+    return queue_ready(((exchange *)self)->body_stream, fd, events);
+}
+
+static const wasi2_stream_ops upload_ops = {
+    .name = "request body",
+    .read = upload_read,
+    .ready = upload_ready,
     .close = stream_close_nothing,
 };
 
@@ -128,6 +177,55 @@ static const wasi2_stream_ops response_body_ops = {
     .close = stream_close_nothing,
 };
 
+/* ---- or straight to the client: the guest's permit is the queue's room ---
+ *
+ * The head goes out with the first bytes (or the finish): a guest whose
+ * first write fails (more than its content-length) still gets a 500. */
+
+/* The head, with the first bytes in the queue already (the server then
+ * finds them there at once instead of waiting to be woken). */
+static bool out_start(exchange *x, const void *first, size_t len)
+{
+    if (x->out == NULL)
+        x->out = spin_http_job_start_response(x->job, x->resp, first, len);
+    return x->out != NULL;
+}
+
+static ssize_t out_check_write(void *self)
+{
+    exchange *x = self;
+    if (x->out == NULL) /* the first write starts the response: the queue is empty */
+        return (ssize_t)WRITE_PERMIT;
+    ssize_t room = spin_http_stream_room(x->out);
+    return room < 0 ? WASI2_STREAM_CLOSED : room;
+}
+
+static ssize_t out_write(void *self, const void *buf, size_t len)
+{
+    exchange *x = self;
+    if (len == 0)
+        return 0;
+    if (x->out == NULL)
+        return out_start(x, buf, len) ? 0 : WASI2_STREAM_CLOSED;
+    if (spin_http_stream_put(x->out, buf, len) < len) /* the client went away */
+        return WASI2_STREAM_CLOSED;
+    return 0;
+}
+
+static bool out_ready(void *self, int *fd, short *events)
+{
+    exchange *x = self;
+    return x->out == NULL || queue_ready(x->out, fd, events);
+}
+
+static const wasi2_stream_ops response_out_ops = {
+    .name = "response body",
+    .check_write = out_check_write,
+    .write = out_write,
+    .ready = out_ready,
+    .close = stream_close_nothing,
+};
+
 /* ---- the responder ------------------------------------------------------ */
 
 static int respond_start(void *self, uint16_t status, const wasi2_http_field *headers, size_t n,
@@ -141,16 +239,21 @@ static int respond_start(void *self, uint16_t status, const wasi2_http_field *he
                                                  headers[i].value_len);
         spin_http_response_add_header(x->resp, headers[i].name, value);
     }
-    *body_ops = &response_body_ops;
+    /* a worker's request: the head goes out with the body's first bytes */
+    x->streaming = x->job != NULL;
+    *body_ops = x->streaming ? &response_out_ops : &response_body_ops;
     *body_self = x;
     return 0;
 }
 
 static void respond_finish(void *self, const wasi2_http_field *trailers, size_t n)
 {
-    (void)trailers; /* an HTTP/1.1 response without chunking has none */
+    (void)trailers; /* not sent yet (see the top of the file) */
     (void)n;
-    ((exchange *)self)->finished = true;
+    exchange *x = self;
+    x->finished = true;
+    if (x->out) /* else no byte was written: the head goes out as a buffered response */
+        spin_http_stream_end(x->out, true);
 }
 
 static void respond_error(void *self, const char *error_code)
@@ -351,7 +454,11 @@ static int wasi_http_handle(void *self, const spin_component_runtime *comp,
     char **names = util_xcalloc(defaults.len + 1, sizeof(*names));
     size_t nfields = 0;
     wasi2_http_field *fields = request_fields(req, &defaults, names, &nfields);
-    exchange x = {.body = req->body, .body_len = req->body_len, .resp = resp};
+    exchange x = {.body = req->body,
+                  .body_len = req->body_len,
+                  .body_stream = req->body_stream,
+                  .job = req->job,
+                  .resp = resp};
     wasi2_http_incoming in = {
         .method = req->method,
         .scheme = "http",
@@ -359,7 +466,7 @@ static int wasi_http_handle(void *self, const spin_component_runtime *comp,
         .path_with_query = req->target,
         .headers = fields,
         .nheaders = nfields,
-        .body_ops = &request_body_ops,
+        .body_ops = req->body_stream ? &upload_ops : &request_body_ops,
         .body_self = &x,
     };
 
@@ -371,6 +478,10 @@ static int wasi_http_handle(void *self, const spin_component_runtime *comp,
                          deadline_hit, err);
     if (result != 0)
         spin_http_response_clear(resp);
+    if (x.out) { /* unfinished: the client's connection is closed mid-body */
+        spin_http_stream_end(x.out, result == 0);
+        spin_http_stream_release(x.out);
+    }
     free(x.error_code);
     free(fields);
     for (size_t i = 0; i < defaults.len; i++)
@@ -393,6 +504,7 @@ static const spin_http_executor_ops wasi_http_ops = {
     .name = "wasi-http",
     .handle = wasi_http_handle,
     .free = wasi_http_free,
+    .streams_body = true,
 };
 
 int spin_wasi_http_executor_create(const spin_http_executor_setup *setup,

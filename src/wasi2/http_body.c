@@ -356,6 +356,21 @@ void wasi2_http_outgoing_body_free(wasi2_http_outgoing_body *b)
     free(b);
 }
 
+int wasi2_http_body_result(component_call *call, const wasi2_host *h,
+                           const wasi2_http_fields *headers, bool request, bool *taken,
+                           wasi2_stream **pipe, component_val *result)
+{
+    int64_t length = wasi2_http_content_length(headers);
+    if (*taken || length == -2)
+        return wasi2_variant(call, 1, NULL, result);
+    *taken = true;
+    wasi2_http_outgoing_body *b = wasi2_http_outgoing_body_new(length, request);
+    *pipe = b->stream;
+    wasi2_stream_ref(b->stream);
+    component_val own = wasi2_own(h->http->outgoing_body, b);
+    return wasi2_variant(call, 0, &own, result);
+}
+
 /* True for a wasi:io error made by a write past the declared length of a
  * request (*request) or response body. */
 bool wasi2_http_body_size_error(const wasi2_error *e, bool *request)

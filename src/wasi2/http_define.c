@@ -222,13 +222,21 @@ static void outgoing_body_dtor(uintptr_t rep)
 
 /* The types the incoming half's structs back (the outgoing half makes its
  * four). */
+int wasi2_http_define_resources(component_linker *l, const wasi2_http_resource_def *defs,
+                                size_t n, util_error **err)
+{
+    for (size_t i = 0; i < n; i++) {
+        *defs[i].slot =
+            component_linker_define_resource(l, WASI2_HTTP_TYPES, defs[i].name, defs[i].dtor, err);
+        if (*defs[i].slot == NULL)
+            return -1;
+    }
+    return 0;
+}
+
 static int make_types(component_linker *l, wasi2_http_types *t, util_error **err)
 {
-    const struct {
-        component_resource_type **slot;
-        const char *name;
-        void (*dtor)(uintptr_t);
-    } defs[] = {
+    const wasi2_http_resource_def defs[] = {
         {&t->fields, "fields", fields_dtor},
         {&t->incoming_request, "incoming-request", incoming_request_dtor},
         {&t->response_outparam, "response-outparam", outparam_dtor},
@@ -237,13 +245,7 @@ static int make_types(component_linker *l, wasi2_http_types *t, util_error **err
         {&t->outgoing_response, "outgoing-response", outgoing_response_dtor},
         {&t->outgoing_body, "outgoing-body", outgoing_body_dtor},
     };
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(defs); i++) {
-        *defs[i].slot =
-            component_linker_define_resource(l, WASI2_HTTP_TYPES, defs[i].name, defs[i].dtor, err);
-        if (*defs[i].slot == NULL)
-            return -1;
-    }
-    return 0;
+    return wasi2_http_define_resources(l, defs, UTIL_ARRAY_LEN(defs), err);
 }
 
 /* What wasi:http/types `use`s from wasi:io, and its named types. */

@@ -37,6 +37,15 @@ char *wasi2_http_error_describe(const component_val *v);
 
 extern const wasi2_func_table wasi2_http_error_table;
 
+/* Resource types of wasi:http/types, each with its destructor, into *slot. */
+typedef struct wasi2_http_resource_def {
+    component_resource_type **slot;
+    const char *name;
+    void (*dtor)(uintptr_t);
+} wasi2_http_resource_def;
+int wasi2_http_define_resources(component_linker *l, const wasi2_http_resource_def *defs,
+                                size_t n, util_error **err);
+
 /* The named types of wasi:http/types 0.2 (method, scheme, error-code and
  * its records, header-error, duration) into `iface`. */
 int wasi2_http_define_types(component_linker *l, const char *iface, util_error **err);
@@ -72,6 +81,12 @@ int wasi2_http_outgoing_body_end(wasi2_http_outgoing_body *b, bool finished,
                                  wasi2_http_fields *trailers, uint64_t *written);
 /* Frees the body handle's struct (after end, or dropping = abandon). */
 void wasi2_http_outgoing_body_free(wasi2_http_outgoing_body *b);
+/* outgoing-response.body / outgoing-request.body: result<own<outgoing-body>>,
+ * err when taken before or the headers' content-length is invalid; the
+ * owner keeps a reference to the body's stream in *pipe until it sends. */
+int wasi2_http_body_result(component_call *call, const wasi2_host *h,
+                           const wasi2_http_fields *headers, bool request, bool *taken,
+                           wasi2_stream **pipe, component_val *result);
 
 /* The content-length of fields: -1 when absent; -2 when it is not
  * 1*DIGIT or several differ (wasmtime refuses body() then). */

@@ -36,6 +36,16 @@ int wasi2_http_opt_str(component_call *call, const char *s, component_val *out)
     return wasi2_variant(call, 1, &v, out);
 }
 
+int wasi2_http_scheme_val(component_call *call, const wasi2_http_scheme *s, component_val *out)
+{
+    if (!s->has)
+        return wasi2_variant(call, 0, NULL, out);
+    component_val v, other = wasi2_http_str_val(s->other ? s->other : "");
+    if (wasi2_variant(call, s->tag, s->tag == 2 ? &other : NULL, &v) < 0)
+        return -1;
+    return wasi2_variant(call, 1, &v, out);
+}
+
 int wasi2_http_method_val(component_call *call, const wasi2_http_method *m, component_val *out)
 {
     if (m->tag != 9)
@@ -126,13 +136,7 @@ static int request_authority(component_call *call, void *env, const component_va
 static int request_scheme(component_call *call, void *env, const component_val *args,
                           size_t nargs, component_val *result)
 {
-    const wasi2_http_scheme *s = &SELF(args, wasi2_http_incoming_request)->scheme;
-    if (!s->has)
-        return wasi2_variant(call, 0, NULL, result);
-    component_val v, other = wasi2_http_str_val(s->other ? s->other : "");
-    if (wasi2_variant(call, s->tag, s->tag == 2 ? &other : NULL, &v) < 0)
-        return -1;
-    return wasi2_variant(call, 1, &v, result);
+    return wasi2_http_scheme_val(call, &SELF(args, wasi2_http_incoming_request)->scheme, result);
 }
 
 static int request_headers(component_call *call, void *env, const component_val *args,
@@ -206,15 +210,8 @@ static int response_body(component_call *call, void *env, const component_val *a
                          size_t nargs, component_val *result)
 {
     wasi2_http_outgoing_response *r = SELF(args, wasi2_http_outgoing_response);
-    int64_t length = wasi2_http_content_length(r->headers);
-    if (r->body_taken || length == -2)
-        return wasi2_variant(call, 1, NULL, result);
-    r->body_taken = true;
-    wasi2_http_outgoing_body *b = wasi2_http_outgoing_body_new(length, false);
-    r->body_pipe = b->stream;
-    wasi2_stream_ref(r->body_pipe);
-    component_val own = wasi2_own(host_of(env)->http->outgoing_body, b);
-    return wasi2_variant(call, 0, &own, result);
+    return wasi2_http_body_result(call, host_of(env), r->headers, false, &r->body_taken,
+                                  &r->body_pipe, result);
 }
 
 /* ---- response-outparam ------------------------------------------------------------ */

@@ -62,6 +62,10 @@ const wasi2_http_entry *wasi2_http_fields_find(const wasi2_http_fields *f, const
 component_val wasi2_http_str_val(const char *s);
 /* option<string>: some(s), or none when s is NULL. */
 int wasi2_http_opt_str(component_call *call, const char *s, component_val *out);
+struct wasi2_http_scheme;
+/* option<scheme>: an incoming or an outgoing request's scheme. */
+int wasi2_http_scheme_val(component_call *call, const struct wasi2_http_scheme *s,
+                          component_val *out);
 
 /* ---- error-code ------------------------------------------------------- */
 

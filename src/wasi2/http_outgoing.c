@@ -10,14 +10,23 @@
  * http_body.c, which buffers what the guest writes until handle() attaches
  * the client to it.  handle() decides, before any byte leaves the host,
  * whether the request may go: the scheme must be http or https
- * (HTTP-protocol-error otherwise, as wasmtime), and the embedder's
+ * (HTTP-protocol-error otherwise, returned by handle() itself as wasmtime
+ * does), and the embedder's
  * outbound_allowed (Spin's allowed_outbound_hosts) must say yes for the
  * scheme, host and port (HTTP-request-denied otherwise, and when there is
  * no policy at all).  A request without authority is a request to the app
  * itself in Spin; it is denied unless the policy allows `self`, and then
  * refused as HTTP-request-URI-invalid because this layer does not know
  * the app's address, unless the embedder serves it (local_request,
- * http_local.c: Spin's `self` and `*.spin.internal`).
+ * http_local.c: Spin's `self` and `*.spin.internal`).  Every refusal but
+ * the scheme's comes through the future, as in Spin, whose send_request
+ * checks allowed_outbound_hosts inside the task it spawns: handle()
+ * returns a future already resolved to the error-code, and what the guest
+ * still writes to the request's body is dropped.  SDKs count on that:
+ * StarlingMonkey's fetch() with a body writes it after handle() and only
+ * then awaits the future; it traps when handle() itself returns an
+ * error, and never settles when its body writes fail (see
+ * tests/wasi2/test_http_outgoing.c, test_js_denied_post_is_an_error).
  *
  * The request then runs in http_client.c; the guest sees it through a
  * future-incoming-response whose pollable waits on the client's head
@@ -202,15 +211,8 @@ static int request_body(component_call *call, void *env, const component_val *ar
                         size_t nargs, component_val *result)
 {
     wasi2_http_outgoing_request *r = SELF(args, wasi2_http_outgoing_request);
-    int64_t length = wasi2_http_content_length(r->headers);
-    if (r->body_taken || length == -2)
-        return wasi2_variant(call, 1, NULL, result);
-    r->body_taken = true;
-    wasi2_http_outgoing_body *b = wasi2_http_outgoing_body_new(length, true);
-    r->body_pipe = b->stream;
-    wasi2_stream_ref(r->body_pipe);
-    component_val own = wasi2_own(host_of(env)->http->outgoing_body, b);
-    return wasi2_variant(call, 0, &own, result);
+    return wasi2_http_body_result(call, host_of(env), r->headers, true, &r->body_taken,
+                                  &r->body_pipe, result);
 }
 
 static int request_method(component_call *call, void *env, const component_val *args,
@@ -261,13 +263,7 @@ static int request_set_path(component_call *call, void *env, const component_val
 static int request_scheme(component_call *call, void *env, const component_val *args,
                           size_t nargs, component_val *result)
 {
-    const wasi2_http_scheme *s = &SELF(args, wasi2_http_outgoing_request)->scheme;
-    if (!s->has)
-        return wasi2_variant(call, 0, NULL, result);
-    component_val v, other = wasi2_http_str_val(s->other ? s->other : "");
-    if (wasi2_variant(call, s->tag, s->tag == 2 ? &other : NULL, &v) < 0)
-        return -1;
-    return wasi2_variant(call, 1, &v, result);
+    return wasi2_http_scheme_val(call, &SELF(args, wasi2_http_outgoing_request)->scheme, result);
 }
 
 static int request_set_scheme(component_call *call, void *env, const component_val *args,
@@ -376,6 +372,8 @@ TIMEOUT_FUNCS(2, between_get, between_set)
 typedef struct future_response {
     wasi2_http_client_request *client; /* or, served in-process: */
     wasi2_http_local *local;
+    /* or neither: refused before it went anywhere, resolved to `error` */
+    wasi2_http_error error;
     bool taken;
 } future_response;
 
@@ -393,6 +391,7 @@ static void future_response_free(future_response *f)
         return;
     wasi2_http_client_release(f->client);
     wasi2_http_local_release(f->local);
+    free(f->error.text);
     free(f);
 }
 
@@ -410,6 +409,10 @@ static int future_subscribe(component_call *call, void *env, const component_val
                             size_t nargs, component_val *result)
 {
     const future_response *f = SELF(args, future_response);
+    if (f->local == NULL && f->client == NULL) { /* refused: resolved already */
+        *result = wasi2_own(host_of(env)->pollable, wasi2_pollable_timer(0));
+        return 0;
+    }
     wasi2_stream *s = f->local ? wasi2_http_local_head_stream(f->local)
                                : wasi2_http_client_head_stream(f->client);
     wasi2_pollable *p = wasi2_pollable_stream(s);
@@ -433,8 +436,16 @@ static int future_get(component_call *call, void *env, const component_val *args
     wasi2_http_fields *headers = NULL;
     bool failed;
     wasi2_http_error error = {0};
-    bool known = f->local ? wasi2_http_local_head(f->local, &status, &headers, &failed, &error)
-                          : wasi2_http_client_head(f->client, &status, &headers, &failed, &error);
+    bool known = true;
+    if (f->local)
+        known = wasi2_http_local_head(f->local, &status, &headers, &failed, &error);
+    else if (f->client)
+        known = wasi2_http_client_head(f->client, &status, &headers, &failed, &error);
+    else { /* refused: the error once */
+        failed = true;
+        error = f->error;
+        f->error.text = NULL;
+    }
     if (!known)
         return wasi2_variant(call, 0, NULL, result);
     f->taken = true;
@@ -532,6 +543,30 @@ static int request_url(const wasi2_ctx *ctx, const wasi2_http_outgoing_request *
     return -1;
 }
 
+/* The body of a refused request: taken and dropped, as wasmtime's body
+ * channel takes what fits while the task that refuses has not run yet
+ * (an SDK writes the body after handle() and then awaits the future). */
+static ssize_t discard_check_write(void *self)
+{
+    return 64 * 1024;
+}
+
+static ssize_t discard_write(void *self, const void *buf, size_t len)
+{
+    return 0;
+}
+
+static void discard_close(void *self)
+{
+}
+
+static const wasi2_stream_ops discard_ops = {
+    .name = "request body",
+    .check_write = discard_check_write,
+    .write = discard_write,
+    .close = discard_close,
+};
+
 static int handle(component_call *call, void *env, const component_val *args, size_t nargs,
                   component_val *result)
 {
@@ -578,11 +613,16 @@ static int handle(component_call *call, void *env, const component_val *args, si
     }
     if (c && r->body_pipe)
         wasi2_http_client_attach_body(c, r->body_pipe, wasi2_ctx_until(ctx));
+    else if (r->body_pipe) /* refused: what the guest still writes is dropped */
+        wasi2_http_outgoing_body_attach(r->body_pipe, &discard_ops, NULL,
+                                        (wasi2_http_body_sink){0}, 0);
     outgoing_request_free(r);
-    if (c == NULL)
-        return error_result(call, &error, result);
+    if (c == NULL && error.code == WASI2_HTTP_PROTOCOL_ERROR)
+        return error_result(call, &error, result); /* wasmtime's own check, at once */
     future_response *f = util_xcalloc(1, sizeof(*f));
     f->client = c; /* the start's reference */
+    if (c == NULL)
+        f->error = error; /* resolved already: the guest reads it from the future */
     component_val own = wasi2_own(h->http->future_incoming_response, f);
     return wasi2_variant(call, 0, &own, result);
 }
@@ -665,23 +705,13 @@ static void incoming_response_dtor(uintptr_t rep)
  * the incoming half's). */
 static int make_types(component_linker *l, wasi2_http_types *t, util_error **err)
 {
-    const struct {
-        component_resource_type **slot;
-        const char *name;
-        void (*dtor)(uintptr_t);
-    } defs[] = {
+    const wasi2_http_resource_def defs[] = {
         {&t->outgoing_request, "outgoing-request", outgoing_request_dtor},
         {&t->request_options, "request-options", request_options_dtor},
         {&t->future_incoming_response, "future-incoming-response", future_response_dtor},
         {&t->incoming_response, "incoming-response", incoming_response_dtor},
     };
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(defs); i++) {
-        *defs[i].slot =
-            component_linker_define_resource(l, WASI2_HTTP_TYPES, defs[i].name, defs[i].dtor, err);
-        if (*defs[i].slot == NULL)
-            return -1;
-    }
-    return 0;
+    return wasi2_http_define_resources(l, defs, UTIL_ARRAY_LEN(defs), err);
 }
 
 /* outgoing-handler `use`s these from wasi:http/types. */

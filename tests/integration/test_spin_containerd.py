@@ -12,12 +12,15 @@ this file checks: that the container's env, stdio, exit status and signals
 are wired to the Spin host the way Kubernetes users rely on.
 """
 import http.client
+import http.server
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -72,18 +75,11 @@ source = "itty.wasm"
 
 
 def make_component_image(work, c, name):
-    root = os.path.join(work, "components")
-    os.makedirs(root)
-    shutil.copy(os.path.join(REAL, "c-http.wasm"), os.path.join(root, "c-http.wasm"))
-    shutil.copy(os.path.join(REAL, "gh-runwasi-hello_wasi_http.rust.wasm"),
-                os.path.join(root, "hello_wasi_http.wasm"))
-    shutil.copy(os.path.join(REAL, "spin-http-js-itty.wasm"), os.path.join(root, "itty.wasm"))
-    with open(os.path.join(root, "spin.toml"), "w") as f:
-        f.write(COMPONENTS_MANIFEST)
-    tar = root + ".tar"
-    full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
-    c.import_image(tar)
-    return full
+    return make_wasm_image(work, c, name, {
+        "c-http.wasm": os.path.join(REAL, "c-http.wasm"),
+        "hello_wasi_http.wasm": os.path.join(REAL, "gh-runwasi-hello_wasi_http.rust.wasm"),
+        "itty.wasm": os.path.join(REAL, "spin-http-js-itty.wasm"),
+    }, COMPONENTS_MANIFEST)
 
 
 def make_image(work, c, name, manifest=None):
@@ -123,11 +119,56 @@ source = "go-hello/spin_go_hello.wasm"
 
 
 def make_go_hello_image(work, c, name="localhost/spin-go-hello:test"):
-    root = os.path.join(work, "go-hello-image")
-    os.makedirs(os.path.join(root, "go-hello"))
-    shutil.copy(GO_HELLO_WASM, os.path.join(root, "go-hello", "spin_go_hello.wasm"))
+    return make_wasm_image(work, c, name, {"go-hello/spin_go_hello.wasm": GO_HELLO_WASM},
+                           GO_HELLO_MANIFEST)
+
+
+# An outgoing request from inside the container: tests/wasi2's JS
+# component (fetch-http.js, componentize-js) POSTs "ping" to the URL in
+# x-target; loopback is the host's (--net-host), any port allowed.
+WASM_DIR = os.environ["WASM_DIR"]
+FETCH_JS = os.path.join(WASM_DIR, "fetch_http_js.wasm")
+FETCH_MANIFEST = """spin_manifest_version = 2
+[application]
+name = "outbound"
+[[trigger.http]]
+route = "/..."
+component = "fetch"
+[component.fetch]
+source = "fetch.wasm"
+allowed_outbound_hosts = ["http://127.0.0.1:*"]
+"""
+
+# Key-value from inside the container: tests/spinapi's Wagi component
+# (wat/kv_counter.wat) counts in the "default" store, which lives in the
+# container at /.spin/sqlite_key_value.db.
+KV_COUNTER = os.path.join(WASM_DIR, "spinapi_kv_counter.wasm")
+KV_MANIFEST = """spin_manifest_version = 2
+[application]
+name = "kv-counter"
+[variables]
+who = { default = "container" }
+[[trigger.http]]
+route = "/..."
+component = "counter"
+executor = { type = "wagi" }
+[component.counter]
+source = "counter.wasm"
+key_value_stores = ["default"]
+[component.counter.variables]
+message = "hello, {{ who }}"
+"""
+
+
+def make_wasm_image(work, c, name, files, manifest):
+    """An app image of `files` (name in the image -> path) and `manifest`."""
+    root = os.path.join(work, name.replace("/", "_").replace(":", "_"))
+    os.makedirs(root)
+    for dst, src in files.items():
+        os.makedirs(os.path.dirname(os.path.join(root, dst)), exist_ok=True)
+        shutil.copy(src, os.path.join(root, dst))
     with open(os.path.join(root, "spin.toml"), "w") as f:
-        f.write(GO_HELLO_MANIFEST)
+        f.write(manifest)
     tar = root + ".tar"
     full = images.mkimage(root, name, tar, entrypoint='["/"]', arch="wasm", os_="wasip1")
     c.import_image(tar)
@@ -149,6 +190,11 @@ def setup():
                                       "spin_manifest_version = 2\n[application\nname = 1\n")
         ctx["go_hello"] = make_go_hello_image(work, c)
         ctx["components"] = make_component_image(work, c, "localhost/spin-components:test")
+        if os.path.exists(FETCH_JS):
+            ctx["outbound"] = make_wasm_image(work, c, "localhost/spin-outbound:test",
+                                              {"fetch.wasm": FETCH_JS}, FETCH_MANIFEST)
+        ctx["kv"] = make_wasm_image(work, c, "localhost/spin-kv:test",
+                                    {"counter.wasm": KV_COUNTER}, KV_MANIFEST)
     except BaseException:
         teardown(ctx)
         raise
@@ -285,6 +331,72 @@ def test_wasi_http_components_answer(ctx):
         assert (status, body) == (200, b'"Hello, world!"'), (status, body)
         status, body = t.request("GET", "/nowhere")
         assert (status, body) == (404, b'{"status":404,"error":"Not Found"}'), (status, body)
+
+
+class EchoServer:
+    """A loopback HTTP server answering a POST with x-test: yes and
+    "<method> <x-req> <body>"."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                text = f"POST {self.headers.get('x-req')} {body.decode()}".encode()
+                self.send_response(200)
+                self.send_header("x-test", "yes")
+                self.send_header("Content-Length", str(len(text)))
+                self.end_headers()
+                self.wfile.write(text)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_outbound_http_from_inside_the_container(ctx):
+    """The component's fetch() leaves the container for a server on the
+    host's loopback; a host allowed_outbound_hosts does not name is
+    refused with an error the guest handles (502 from its catch)."""
+    if "outbound" not in ctx:
+        print("SKIP: no fetch_http_js.wasm (node/componentize-js not in .tools)")
+        return
+    with EchoServer() as echo, SpinTask(ctx, "outbound", image=ctx["outbound"]) as t:
+        status, body = t.request("GET", "/", headers={
+            "x-target": f"http://127.0.0.1:{echo.port}/echo"})
+        assert (status, body) == (200, b"200 yes POST js ping"), (status, body, t.output())
+        status, body = t.request("GET", "/", headers={
+            "x-target": f"http://localhost:{echo.port}/echo"})
+        assert status == 502 and body.startswith(b"fetch failed:"), (status, body)
+
+
+def test_key_value_store_lives_in_the_container(ctx):
+    """The default store is /.spin/sqlite_key_value.db inside the
+    container: the count goes on across requests and the file is in the
+    container's root (seen from the host through the task's bundle)."""
+    with SpinTask(ctx, "kv", image=ctx["kv"]) as t:
+        status, body = t.request("GET", "/")
+        assert (status, body) == (200, b"hello, container denied\ncount=1\n"), \
+            (status, body, t.output())
+        status, body = t.request("GET", "/")
+        assert body.endswith(b"count=2\n"), body
+        c = ctx["c"]
+        db = os.path.join(c.state, "io.containerd.runtime.v2.task", c.namespace, "kv",
+                          "rootfs", ".spin", "sqlite_key_value.db")
+        assert os.path.exists(db), (db, t.output())
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        rows = con.execute("SELECT store, key, value FROM spin_key_value").fetchall()
+        con.close()
+        assert rows == [("default", "count", bytes([2]))], rows
 
 
 def test_refused_requests_reach_the_container_log(ctx):

@@ -188,7 +188,7 @@ static int failing_handle(void *self, const spin_component_runtime *comp,
     return util_error_set(err, 0, "guest trapped: unreachable");
 }
 
-static const spin_http_executor_ops failing_ops = {"failing", failing_handle, NULL};
+static const spin_http_executor_ops failing_ops = {"failing", failing_handle, NULL, false};
 
 static spin_http_response dispatch(spin_http_trigger *t, const char *path, bool with_host)
 {
