@@ -160,9 +160,9 @@ void util_trace_mark(const char *phase);
  * the first request): one relaxed atomic load per later pass. */
 #define util_trace_mark_once(phase) \
     do { \
-        static _Atomic bool util_trace_once_; \
-        if (UTIL_UNLIKELY(!util_trace_once_) && !__atomic_exchange_n(&util_trace_once_, true, \
-                                                                     __ATOMIC_RELAXED)) \
+        static bool util_trace_once_; \
+        if (UTIL_UNLIKELY(!__atomic_load_n(&util_trace_once_, __ATOMIC_RELAXED)) && \
+            !__atomic_exchange_n(&util_trace_once_, true, __ATOMIC_RELAXED)) \
             util_trace_mark(phase); \
     } while (0)
 

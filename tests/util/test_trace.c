@@ -2,7 +2,8 @@
  * test_trace.c - util_trace_mark: a mark writes one "trace phase=..." line
  * with monotonic and real timestamps when SPIN_TRACE_STARTUP is set or the
  * log level is debug, and nothing at all otherwise (also with the variable
- * set to "0" or empty).  The log goes to a pipe the test reads back.
+ * set to "0" or empty); util_trace_mark_once marks only the first pass.
+ * The log goes to a pipe the test reads back.
  */
 #include "test.h"
 #include "util.h"
@@ -80,6 +81,19 @@ static void test_marks_at_debug_level(void)
     util_log_set_level(UTIL_LOG_ERROR);
 }
 
+static void test_mark_once_marks_the_first_pass_only(void)
+{
+    char got[4096];
+    setenv("SPIN_TRACE_STARTUP", "1", 1);
+    for (int i = 0; i < 3; i++)
+        util_trace_mark_once("first-request");
+    drain(got, sizeof got);
+    const char *first = strstr(got, "phase=first-request ");
+    CHECK(first != NULL);
+    CHECK(first && strstr(first + 1, "phase=first-request ") == NULL);
+    unsetenv("SPIN_TRACE_STARTUP");
+}
+
 int main(void)
 {
     if (pipe2(log_pipe, O_NONBLOCK) < 0)
@@ -88,5 +102,6 @@ int main(void)
     RUN(test_nothing_when_disabled);
     RUN(test_marks_when_env_set);
     RUN(test_marks_at_debug_level);
+    RUN(test_mark_once_marks_the_first_pass_only);
     return TEST_SUMMARY();
 }
