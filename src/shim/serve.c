@@ -172,6 +172,7 @@ int shim_serve_listener(const shim_flags *f, int lfd, util_error **err)
         return util_error_set(err, 0, "serve: cannot start the reaper thread");
     pthread_detach(rt);
     util_log_debug("serving %s (pid %d)", sock_path ? sock_path : "fd 3", (int)getpid());
+    util_trace_mark("shim-serving");
 
     shim_ttrpc_server_run(server);
 

@@ -52,6 +52,7 @@ static void publish_create(shim_service *s, task *t, Containerd__Task__V2__Creat
 int shim_task_create(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
                      ttrpc_status *st)
 {
+    util_trace_mark("shim-create");
     Containerd__Task__V2__CreateTaskRequest *req =
         containerd__task__v2__create_task_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)
@@ -216,6 +217,7 @@ static int start_exec(shim_service *s, task *t, const char *exec_id, uint8_t **r
 int shim_task_start(shim_service *s, const ttrpc_call *call, uint8_t **resp, size_t *resp_len,
                     ttrpc_status *st)
 {
+    util_trace_mark("shim-start");
     Containerd__Task__V2__StartRequest *req =
         containerd__task__v2__start_request__unpack(NULL, call->payload_len, call->payload);
     if (req == NULL)

@@ -104,6 +104,7 @@ static int stage_files(spin_loaded_app *a, const spin_locked_component *c,
     if (spin_locked_files_dir(a->app_dir, a->content_dir, c, &a->staging_dir, &dir, err) < 0)
         return -1;
     rt->files_dir = dir;
+    util_trace_mark("files-staged");
     return 0;
 }
 
@@ -200,6 +201,7 @@ static int compile_component(spin_loaded_app *a, const spin_locked_component *c,
     size_t len = 0;
     if (component_bytes(a, c, &bytes, &len, &path, err) < 0)
         return -1;
+    util_trace_mark("module-read");
     if (component_is_component(bytes, len))
         return link_component(a, c, bytes, len, rt, err);
     if (component_module_has_world((const uint8_t *)bytes, len))
@@ -319,6 +321,7 @@ spin_component_runtime *spin_app_component(spin_loaded_app *a, const char *id, u
         return NULL;
     if (stage_files(a, c, rt, err) < 0 || compile_component(a, c, rt, err) < 0)
         return NULL;
+    util_trace_mark("module-compiled");
     return rt;
 }
 
@@ -509,6 +512,7 @@ int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_
     } else if (load_model(a, opts->app_path, err) < 0) {
         return -1;
     }
+    util_trace_mark("manifest-loaded");
     const char *hn = spin_env_lookup(opts->env, "HOSTNAME");
     a->app_id = util_xstrdup(hn && *hn ? hn : "unknown");
     if (load_settings(a, err) < 0 || check_trigger_types(a, err) < 0)

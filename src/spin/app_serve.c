@@ -148,6 +148,7 @@ static void announce(const spin_loaded_app *a, const util_buf *triggers)
     if (opts->stdout_fd >= 0 && b.len)
         util_write_all(opts->stdout_fd, b.data, b.len);
     util_buf_free(&b);
+    util_trace_mark("app-ready");
     if (opts->ready_fd >= 0)
         util_write_all(opts->ready_fd, "ready\n", 6);
 }
@@ -173,6 +174,7 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
     signals_install(opts->handle_signals, &saved);
     raise_fd_limit();
 
+    util_trace_mark("spin-app-run");
     spin_loaded_app a;
     util_buf banner = {0};
     int rc = spin_loaded_app_load(&a, opts, err);

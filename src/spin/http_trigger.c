@@ -131,12 +131,14 @@ void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http
         cleanup_free char *label = util_xasprintf("component '%s'", id);
         spin_http_job_set_label(req->job, label);
     }
+    util_trace_mark_once("first-request");
     util_error *err = NULL;
     int rc;
     if (req->deadline_ns && util_monotonic_ns() >= req->deadline_ns)
         rc = SPIN_EXEC_TIMED_OUT; /* it waited for a worker all its time */
     else
         rc = target->exec.ops->handle(target->exec.self, target->comp, req, m, resp, &err);
+    util_trace_mark_once("first-request-handled");
     if (rc == 0)
         return;
     spin_http_response_clear(resp);

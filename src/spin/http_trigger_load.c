@@ -185,6 +185,7 @@ static int http_start(void *self, util_buf *banner, util_error **err)
         cfg.max_body_bytes = (size_t)n;
     }
     ht->server = spin_http_server_start(&cfg, err);
+    util_trace_mark("http-server-started");
     if (!ht->server) {
         close(listen_fd);
         return -1;

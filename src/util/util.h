@@ -150,6 +150,22 @@ void util_log_unfiltered(util_log_level level, const char *fmt, ...) UTIL_PRINTF
 uint64_t util_monotonic_ns(void);
 uint64_t util_realtime_ns(void);
 
+/* Start-up trace points (trace.c): util_trace_mark("manifest-loaded") logs
+ * the phase with monotonic and real timestamps when SPIN_TRACE_STARTUP is
+ * set (not "0") or the log level is debug; otherwise it writes nothing.
+ * bench/coldstart.py reads these lines. */
+bool util_trace_enabled(void);
+void util_trace_mark(const char *phase);
+/* The same, only the first time this call site runs in the process (e.g.
+ * the first request): one relaxed atomic load per later pass. */
+#define util_trace_mark_once(phase) \
+    do { \
+        static bool util_trace_once_; \
+        if (UTIL_UNLIKELY(!__atomic_load_n(&util_trace_once_, __ATOMIC_RELAXED)) && \
+            !__atomic_exchange_n(&util_trace_once_, true, __ATOMIC_RELAXED)) \
+            util_trace_mark(phase); \
+    } while (0)
+
 /* ---- SHA-256 (sha256.c, on nettle) ----------------------------------- */
 
 #define UTIL_SHA256_SIZE 32
