@@ -15,6 +15,15 @@
 int wasi2_net_done(component_call *call, component_val *result, int e);
 /* Whether the context of this call lets the guest use the network. */
 bool wasi2_net_allowed(component_call *call, void *env);
+/* TCP client sockets where the network is off but the embedder has an
+ * outbound policy (Spin's allowed_outbound_hosts gates wasi:sockets
+ * connects as it gates HTTP): creating a TCP socket is then allowed, and
+ * a connect only to an address the policy allows for scheme "*" (a
+ * socket has no URL scheme, so only `*://host:port` entries match, as in
+ * Spin).  Binding, listening, UDP and name lookup stay access-denied. */
+bool wasi2_net_tcp_create_allowed(component_call *call, void *env);
+bool wasi2_net_connect_allowed(component_call *call, void *env,
+                               const struct sockaddr_storage *ss);
 
 /* ip-address of a raw in_addr / in6_addr. */
 int wasi2_ip_address_val(component_call *call, int family, const void *raw, component_val *out);

@@ -4,7 +4,8 @@
  * the registration of all seven sockets interfaces (0.2.12).
  *
  * Networking is the embedder's decision (wasi2_config.allow_network, off
- * by default).  Every interface is registered either way so that
+ * by default; with it off, an outbound_allowed policy still lets TCP
+ * clients connect where it allows, see net_internal.h).  Every interface is registered either way so that
  * components importing wasi:sockets link; with networking off, every call
  * that would create a socket or reach the network (socket creation, bind,
  * connect, name lookup) answers access-denied before any system call.
@@ -66,6 +67,35 @@ int wasi2_net_done(component_call *call, component_val *result, int e)
 bool wasi2_net_allowed(component_call *call, void *env)
 {
     return wasi2_fsnet_ctx(call, env)->allow_network;
+}
+
+bool wasi2_net_tcp_create_allowed(component_call *call, void *env)
+{
+    const wasi2_ctx *ctx = wasi2_fsnet_ctx(call, env);
+    return ctx->allow_network || ctx->outbound_allowed != NULL;
+}
+
+bool wasi2_net_connect_allowed(component_call *call, void *env,
+                               const struct sockaddr_storage *ss)
+{
+    const wasi2_ctx *ctx = wasi2_fsnet_ctx(call, env);
+    if (ctx->allow_network)
+        return true;
+    if (ctx->outbound_allowed == NULL)
+        return false;
+    char host[INET6_ADDRSTRLEN];
+    uint16_t port;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+        port = ntohs(in->sin_port);
+    } else {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+        port = ntohs(in6->sin6_port);
+    }
+    /* port 0 would mean "the scheme's port" to the policy: never allowed */
+    return port != 0 && ctx->outbound_allowed(ctx->outbound_self, "*", host, port);
 }
 
 /* ---- addresses --------------------------------------------------------- */

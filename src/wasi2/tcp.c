@@ -227,7 +227,7 @@ WASI2_HOST_FN(wasi2_tcp_create)
 {
     (void)nargs;
     const wasi2_fsnet_reg *reg = env;
-    if (!wasi2_net_allowed(call, env))
+    if (!wasi2_net_tcp_create_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     int family = family_of(&args[0]);
     int fd = wasi2_sock_open(family, SOCK_STREAM);
@@ -269,7 +269,7 @@ static WASI2_HOST_FN(wasi2_tcp_start_connect)
 {
     (void)nargs;
     tcp_sock *s = self_of(args);
-    if (!wasi2_net_allowed(call, env))
+    if (!wasi2_net_tcp_create_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     if (s->state != TS_UNBOUND && s->state != TS_BOUND)
         return wv_err(call, result, NE_INVALID_STATE);
@@ -277,6 +277,8 @@ static WASI2_HOST_FN(wasi2_tcp_start_connect)
     socklen_t len;
     if (!wasi2_remote_address_from(&args[2], s->net.family, &ss, &len))
         return wv_err(call, result, NE_INVALID_ARGUMENT);
+    if (!wasi2_net_connect_allowed(call, env, &ss))
+        return wv_err(call, result, NE_ACCESS_DENIED);
     s->connect_error = 0;
     if (connect(s->net.fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
         int e = errno;

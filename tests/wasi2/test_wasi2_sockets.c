@@ -2,7 +2,9 @@
  * test_wasi2_sockets.c - wasi:sockets through the linker.
  *
  * Networking off (the default): every call that would create a socket or
- * reach the network answers access-denied.  Networking on: name lookup,
+ * reach the network answers access-denied; with an outbound policy
+ * (Spin's allowed_outbound_hosts), TCP clients may connect where it allows
+ * and nowhere else.  Networking on: name lookup,
  * a TCP connection to a listener of the test (connect, streams both ways,
  * addresses, shutdown), a refused connection, a TCP listener the test
  * connects to, and UDP datagrams both ways, all on loopback with ports the
@@ -457,6 +459,79 @@ static void test_tcp_options(void)
     wasi2_tcp_drop(sock.of.resource.rep);
 }
 
+/* ---- networking off, an outbound policy on ------------------------------ */
+
+/* The embedder's policy: scheme "*" to 127.0.0.1 on one port only. */
+static uint16_t policy_port;
+static char policy_seen[64];
+
+static bool policy(void *self, const char *scheme, const char *host, uint16_t port)
+{
+    (void)self;
+    snprintf(policy_seen, sizeof policy_seen, "%s://%s:%u", scheme, host ? host : "-", port);
+    return strcmp(scheme, "*") == 0 && host && strcmp(host, "127.0.0.1") == 0 &&
+           port == policy_port;
+}
+
+static void test_tcp_connect_by_policy(void)
+{
+    int lfd = test_listener(&policy_port);
+    wasi2_config c;
+    wasi2_config_init(&c);
+    c.outbound_allowed = policy;
+    util_error *err = NULL;
+    wasi2_ctx *ctx = wasi2_ctx_new(&c, &err);
+    CHECK(ctx != NULL);
+    C = component_call_new(ctx);
+    component_val net = network();
+
+    /* a port the policy does not allow: denied before any connect */
+    component_val sock = tcp_socket(0);
+    component_val other[] = {V_BORROW(sock), V_BORROW(net), v4_address(policy_port + 1)};
+    CHECK_INT(call(NET("tcp"), TCP("start-connect"), other, 3), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    char want[64];
+    snprintf(want, sizeof want, "*://127.0.0.1:%u", (unsigned)(policy_port + 1));
+    CHECK_STR(policy_seen, want);
+    /* binding (and so listening) stays denied */
+    component_val bind[] = {V_BORROW(sock), V_BORROW(net), v4_address(0)};
+    CHECK_INT(call(NET("tcp"), TCP("start-bind"), bind, 3), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+
+    /* the allowed address: connected, bytes go through */
+    component_val sc[] = {V_BORROW(sock), V_BORROW(net), v4_address(policy_port)};
+    CHECK_INT(call(NET("tcp"), TCP("start-connect"), sc, 3), 0);
+    CHECK_INT(err_of(&r), -1);
+    wait_on(NET("tcp"), TCP("subscribe"), &sock);
+    component_val self = V_BORROW(sock);
+    CHECK_INT(call(NET("tcp"), TCP("finish-connect"), &self, 1), 0);
+    CHECK(ok_of(&r) != NULL);
+    if (ok_of(&r)) {
+        component_val in = ok_of(&r)->of.record.fields[0], out = ok_of(&r)->of.record.fields[1];
+        int peer = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        CHECK(peer >= 0);
+        blocking_write(&out, "ping");
+        char buf[16] = {0};
+        CHECK_INT(read(peer, buf, sizeof buf - 1), 4);
+        CHECK_STR(buf, "ping");
+        close(peer);
+        wasi2_stream_release((wasi2_stream *)in.of.resource.rep);
+        wasi2_stream_release((wasi2_stream *)out.of.resource.rep);
+    }
+    wasi2_tcp_drop(sock.of.resource.rep);
+
+    /* UDP and name lookup are no client connects: still denied */
+    component_val fam = V_ENUM(0);
+    CHECK_INT(call(NET("udp-create-socket"), "create-udp-socket", &fam, 1), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    component_val a[] = {V_BORROW(net), V_STR("127.0.0.1")};
+    CHECK_INT(call(NET("ip-name-lookup"), "resolve-addresses", a, 2), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    component_call_free(C);
+    wasi2_ctx_free(ctx);
+    close(lfd);
+}
+
 int main(void)
 {
     util_error *err = NULL;
@@ -466,6 +541,7 @@ int main(void)
         return 2;
     }
     RUN(test_denied_by_default);
+    RUN(test_tcp_connect_by_policy);
 
     wasi2_ctx *ctx = new_ctx(true);
     C = component_call_new(ctx);
