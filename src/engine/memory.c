@@ -9,11 +9,11 @@
  * checked in software (addr + offset + size <= size, in 64 bits), so no
  * signal handler is needed; the reservation just keeps growth cheap.
  *
- * Future work: instantiation could map a copy-on-write image of the
- * initialised memory (data segments pre-applied, shared by all instances
- * of a module) over the start of the reservation instead of copying the
- * segments each time; the layout here (one reservation per memory, data at
- * offset 0) is chosen so that drops in without other changes.
+ * Instantiation may map a module's copy-on-write image of its initialised
+ * memory (image.c) over the start of the reservation instead of copying the
+ * data segments: the mapping replaces part of the anonymous reservation,
+ * so growth (mprotect past it) and the final munmap of the whole
+ * reservation work unchanged.
  */
 #include <errno.h>
 #include <string.h>
@@ -87,6 +87,14 @@ int64_t wasm_rt_memory_grow(wasm_memory *m, uint64_t delta)
         return -1;
     m->size += delta * RT_PAGE_SIZE;
     return (int64_t)old;
+}
+
+bool wasm_rt_memory_map_image(wasm_memory *m, int fd, size_t len)
+{
+    if (len > m->size)
+        return false;
+    void *p = mmap(m->base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    return p != MAP_FAILED;
 }
 
 void wasm_rt_memory_free(wasm_memory *m)
