@@ -13,7 +13,8 @@
  * memory (image.c) over the start of the reservation instead of copying the
  * data segments: the mapping replaces part of the anonymous reservation,
  * so growth (mprotect past it) and the final munmap of the whole
- * reservation work unchanged.
+ * reservation work unchanged.  A freed reservation is reset and kept
+ * for the thread's next memory of the same size (pool.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -53,8 +54,10 @@ wasm_memory *wasm_rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_
     m->has_max = has_max;
     m->reserved = reserve;
     if (reserve) {
-        void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+        void *p = wasm_rt_pool_take(WASM_RT_POOL_MEMORY, reserve);
+        if (!p)
+            p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                     0);
         if (p == MAP_FAILED) {
             free(m);
             wasm_rt_result_set(res, WASM_RESOURCE, "cannot reserve linear memory: %s",
@@ -97,9 +100,22 @@ bool wasm_rt_memory_map_image(wasm_memory *m, int fd, size_t len)
     return p != MAP_FAILED;
 }
 
+/* Puts the reservation back in the state mmap made it in: the accessible
+ * range (anonymous pages or an image's private mapping) replaced by fresh
+ * PROT_NONE anonymous memory, whose pages are freed. */
+static bool memory_reset(wasm_memory *m)
+{
+    if (!m->size)
+        return true;
+    void *p = mmap(m->base, m->size, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    return p != MAP_FAILED;
+}
+
 void wasm_rt_memory_free(wasm_memory *m)
 {
-    if (m->base)
+    if (m->base && !(memory_reset(m) && wasm_rt_pool_give(WASM_RT_POOL_MEMORY, m->base,
+                                                          m->reserved)))
         munmap(m->base, m->reserved);
     free(m);
 }

@@ -9,8 +9,14 @@
  * take the copy path.  The image path itself is observed in
  * /proc/self/maps (the image is the memfd "wasm-memory-image"), and many
  * instantiations leave no mapping or descriptor behind.
+ *
+ * The same file tests the per-thread pool of reservations (pool.c): a
+ * freed store's memory reservation is kept (still mapped) and the next
+ * store on the thread takes it back reset to the initial memory; pooling
+ * off (WASM_POOL_SIZE=0) unmaps; a thread's pool is unmapped when it exits.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +159,20 @@ static int count_fds(void)
         n++;
     closedir(d);
     return n;
+}
+
+/* Whether some mapping of /proc/self/maps starts at p. */
+static bool mapped_at(const void *p)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return false;
+    char line[4096];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strtoull(line, NULL, 16) == (unsigned long long)(uintptr_t)p;
+    fclose(f);
+    return found;
 }
 
 /* The initial contents every instance of image_wasm must see. */
@@ -360,6 +380,74 @@ static void test_images_can_be_turned_off(void)
     wasm_module_free(m);
 }
 
+/* A store's memory reservation outlives it in the thread's pool and comes
+ * back to the next store reset: initial contents, initial size. */
+static void test_pool_reuses_reset_reservations(void)
+{
+    setenv("WASM_POOL_SIZE", "4", 1);
+    wasm_module *m = load(image_wasm, sizeof image_wasm);
+    if (!m)
+        return;
+    wasm_result r;
+    wasm_store *s1 = wasm_store_new(NULL);
+    wasm_instance *a = wasm_instantiate(s1, m, NULL, &r);
+    CHECK(a != NULL);
+    if (!a)
+        return;
+    uint8_t *base = wasm_memory_data(wasm_instance_memory(a, "mem"));
+    call(s1, a, "store8", 2, 0, 99, &r);
+    call(s1, a, "store8", 2, 70001, 98, &r);
+    call(s1, a, "store8", 2, 100000, 97, &r);
+    CHECK_INT(call(s1, a, "grow", 1, 1, 0, &r), 2);
+    call(s1, a, "store8", 2, 2 * 65536 + 1, 96, &r);
+    wasm_store_free(s1);
+    CHECK(mapped_at(base)); /* kept, not unmapped */
+
+    wasm_store *s2 = wasm_store_new(NULL);
+    wasm_instance *b = wasm_instantiate(s2, m, NULL, &r);
+    CHECK(b != NULL);
+    if (b) {
+        CHECK(wasm_memory_data(wasm_instance_memory(b, "mem")) == base);
+        check_initial(s2, b);
+        call(s2, b, "load8", 1, 2 * 65536 + 1, 0, &r); /* the old growth is gone */
+        CHECK_INT(r.kind, WASM_TRAP);
+    }
+    setenv("WASM_POOL_SIZE", "0", 1);
+    wasm_store_free(s2);
+    CHECK(!mapped_at(base)); /* pooling off: unmapped */
+    setenv("WASM_POOL_SIZE", "4", 1);
+    wasm_module_free(m);
+    unsetenv("WASM_POOL_SIZE");
+}
+
+static void *instantiate_on_a_thread(void *arg)
+{
+    wasm_module *m = arg;
+    wasm_store *s = wasm_store_new(NULL);
+    wasm_instance *in = wasm_instantiate(s, m, NULL, NULL);
+    void *base = in ? wasm_memory_data(wasm_instance_memory(in, "mem")) : NULL;
+    if (in)
+        check_initial(s, in);
+    wasm_store_free(s);
+    CHECK(base && mapped_at(base));
+    return base;
+}
+
+/* A thread's pool is unmapped when the thread ends. */
+static void test_pool_ends_with_its_thread(void)
+{
+    wasm_module *m = load(image_wasm, sizeof image_wasm);
+    if (!m)
+        return;
+    pthread_t t;
+    void *base = NULL;
+    CHECK_INT(pthread_create(&t, NULL, instantiate_on_a_thread, m), 0);
+    pthread_join(t, &base);
+    CHECK(base != NULL);
+    CHECK(!mapped_at(base));
+    wasm_module_free(m);
+}
+
 int main(void)
 {
     RUN(test_instances_see_the_initial_memory);
@@ -368,5 +456,7 @@ int main(void)
     RUN(test_imported_global_offset_copies);
     RUN(test_no_leaked_mappings_or_descriptors);
     RUN(test_images_can_be_turned_off);
+    RUN(test_pool_reuses_reset_reservations);
+    RUN(test_pool_ends_with_its_thread);
     return TEST_SUMMARY();
 }
