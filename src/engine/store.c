@@ -7,8 +7,9 @@
  * model asks for (an instance's functions may be referenced from any table
  * of the store).  The value stack is one large MAP_NORESERVE reservation
  * made at the first call (or taken back from the thread's pool, pool.c),
- * so frames never move and only touched pages cost memory; the frame-record array holds max_call_depth entries, which is
- * what turns runaway recursion into a clean "call stack exhausted" trap.
+ * so frames never move and only touched pages cost memory; the
+ * frame-record array holds max_call_depth entries, which is what turns
+ * runaway recursion into a clean "call stack exhausted" trap.
  */
 #include <stdarg.h>
 #include <string.h>
