@@ -265,6 +265,27 @@ static bool trap_result(wasm_result *res, const char *msg)
     return false;
 }
 
+/* Maps the module's memory image over its (own, sole) memory in place of
+ * copying the active data segments, which then count as applied and
+ * dropped; false when there is no image or it cannot be mapped. */
+static bool map_memory_image(wasm_instance *inst)
+{
+    int fd;
+    size_t len;
+    if (!wasm_mv_image(inst->module, &fd, &len) || inst->nmems != 1 ||
+        !wasm_rt_memory_map_image(inst->mems[0], fd, len))
+        return false;
+    for (uint32_t i = 0; i < inst->ndatas; i++) {
+        int mode;
+        uint32_t mem;
+        const uint8_t *off_expr;
+        wasm_mv_data_seg(inst->module, i, &mode, &mem, &off_expr);
+        if (mode == MV_ACTIVE)
+            inst->data_dropped[i] = true;
+    }
+    return true;
+}
+
 /* Applies active segments, drops declarative ones (spec 2.0 order). */
 static bool init_segments(wasm_instance *inst, wasm_result *res)
 {
@@ -288,6 +309,8 @@ static bool init_segments(wasm_instance *inst, wasm_result *res)
             inst->elems[i].len = 0;
         }
     }
+    if (map_memory_image(inst))
+        return true;
     for (uint32_t i = 0; i < inst->ndatas; i++) {
         int mode;
         uint32_t mem;

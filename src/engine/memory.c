@@ -9,11 +9,12 @@
  * checked in software (addr + offset + size <= size, in 64 bits), so no
  * signal handler is needed; the reservation just keeps growth cheap.
  *
- * Future work: instantiation could map a copy-on-write image of the
- * initialised memory (data segments pre-applied, shared by all instances
- * of a module) over the start of the reservation instead of copying the
- * segments each time; the layout here (one reservation per memory, data at
- * offset 0) is chosen so that drops in without other changes.
+ * Instantiation may map a module's copy-on-write image of its initialised
+ * memory (image.c) over the start of the reservation instead of copying the
+ * data segments: the mapping replaces part of the anonymous reservation,
+ * so growth (mprotect past it) and the final munmap of the whole
+ * reservation work unchanged.  A freed reservation is reset and kept
+ * for the thread's next memory of the same size (pool.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -53,8 +54,10 @@ wasm_memory *wasm_rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_
     m->has_max = has_max;
     m->reserved = reserve;
     if (reserve) {
-        void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+        void *p = wasm_rt_pool_take(WASM_RT_POOL_MEMORY, reserve);
+        if (!p)
+            p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+                     0);
         if (p == MAP_FAILED) {
             free(m);
             wasm_rt_result_set(res, WASM_RESOURCE, "cannot reserve linear memory: %s",
@@ -89,9 +92,30 @@ int64_t wasm_rt_memory_grow(wasm_memory *m, uint64_t delta)
     return (int64_t)old;
 }
 
+bool wasm_rt_memory_map_image(wasm_memory *m, int fd, size_t len)
+{
+    if (len > m->size)
+        return false;
+    void *p = mmap(m->base, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+    return p != MAP_FAILED;
+}
+
+/* Puts the reservation back in the state mmap made it in: the accessible
+ * range (anonymous pages or an image's private mapping) replaced by fresh
+ * PROT_NONE anonymous memory, whose pages are freed. */
+static bool memory_reset(wasm_memory *m)
+{
+    if (!m->size)
+        return true;
+    void *p = mmap(m->base, m->size, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    return p != MAP_FAILED;
+}
+
 void wasm_rt_memory_free(wasm_memory *m)
 {
-    if (m->base)
+    if (m->base && !(memory_reset(m) && wasm_rt_pool_give(WASM_RT_POOL_MEMORY, m->base,
+                                                          m->reserved)))
         munmap(m->base, m->reserved);
     free(m);
 }

@@ -58,6 +58,7 @@ void wasm_wm_clear(wasm_module *m)
     }
     free(m->elems);
     free(m->datas);
+    wasm_wm_image_free(m);
     if (m->func_names)
         for (uint32_t i = 0; i < m->nfuncs; i++)
             free(m->func_names[i]);
@@ -108,6 +109,7 @@ wasm_module *wasm_module_new_take(uint8_t *bytes, size_t len, const wasm_feature
         if (m->exports[i].kind == WASM_EXTERN_FUNC)
             m->export_sigs[i] =
                 util_xstrdup(m->types[m->func_type[m->exports[i].index]].sig);
+    wasm_wm_image_build(m);
     wasm_result_init(res);
     return m;
 }

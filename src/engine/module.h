@@ -188,6 +188,11 @@ struct wasm_module {
     bool has_datacount;
     uint32_t datacount;
 
+    /* Copy-on-write image of the initial memory (image.c): a sealed memfd
+     * of image_len bytes (a multiple of the OS page), or image_len == 0. */
+    int image_fd;
+    size_t image_len;
+
     /* Name section (custom "name", subsection 1), best effort: a malformed
      * name section is ignored, as the spec allows. */
     char **func_names; /* [nfuncs], entries NULL when unnamed; NULL if none */
@@ -204,6 +209,11 @@ const char *wasm_wm_func_name(const wasm_module *m, uint32_t idx);
  * Both fill `res` (kind WASM_MALFORMED or WASM_INVALID, spec message). */
 int wasm_wm_decode(wasm_module *m, wasm_result *res);
 int wm_validate_code(wasm_module *m, wasm_result *res);
+
+/* image.c: builds the module's memory image when it can have one (else
+ * leaves image_len 0); frees it. */
+void wasm_wm_image_build(wasm_module *m);
+void wasm_wm_image_free(wasm_module *m);
 
 /* Frees everything a (possibly half-built) module owns, not `m` itself. */
 void wasm_wm_clear(wasm_module *m);

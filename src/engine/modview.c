@@ -193,3 +193,10 @@ void wasm_mv_data_seg(const wasm_module *m, uint32_t i, int *mode, uint32_t *mem
     *mem = d->memory;
     *offset_expr = d->mode == WM_SEG_ACTIVE ? m->bytes + d->offset.start : NULL;
 }
+
+bool wasm_mv_image(const wasm_module *m, int *fd, size_t *len)
+{
+    *fd = m->image_fd;
+    *len = m->image_len;
+    return m->image_len != 0;
+}

@@ -121,6 +121,9 @@ void wasm_mv_elem_item(const wasm_module *m, uint32_t i, uint32_t j, const uint8
 uint32_t wasm_mv_num_datas(const wasm_module *m);
 void wasm_mv_data_seg(const wasm_module *m, uint32_t i, int *mode, uint32_t *mem,
                       const uint8_t **offset_expr);
+/* The module's copy-on-write memory image (image.c): its memfd and length,
+ * or false when the module has none. */
+bool wasm_mv_image(const wasm_module *m, int *fd, size_t *len);
 
 /* ---- runtime objects ---------------------------------------------------- */
 
@@ -266,6 +269,15 @@ int wasm_rt_stack_init(wasm_store *s);
 wasm_memory *wasm_rt_memory_new(wasm_store *s, uint64_t min_pages, uint64_t max_pages, bool has_max,
                                 wasm_result *res);
 int64_t wasm_rt_memory_grow(wasm_memory *m, uint64_t delta_pages);
+/* pool.c: the calling thread's reservations kept for reuse.  take returns
+ * a reset reservation of exactly len bytes or NULL; give keeps a reset
+ * one (false: the pool is full or off, the caller unmaps it). */
+typedef enum wasm_rt_pool_kind { WASM_RT_POOL_STACK, WASM_RT_POOL_MEMORY } wasm_rt_pool_kind;
+void *wasm_rt_pool_take(wasm_rt_pool_kind kind, size_t len);
+bool wasm_rt_pool_give(wasm_rt_pool_kind kind, void *base, size_t len);
+/* Maps len bytes of the image fd privately over the start of m (which must
+ * be accessible that far); false (m unchanged) if the kernel refuses. */
+bool wasm_rt_memory_map_image(wasm_memory *m, int fd, size_t len);
 void wasm_rt_memory_free(wasm_memory *m);
 
 /* table.c */

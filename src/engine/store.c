@@ -6,9 +6,10 @@
  * store dies; nothing is freed earlier, which is what the Wasm object
  * model asks for (an instance's functions may be referenced from any table
  * of the store).  The value stack is one large MAP_NORESERVE reservation
- * made at the first call, so frames never move and only touched pages cost
- * memory; the frame-record array holds max_call_depth entries, which is
- * what turns runaway recursion into a clean "call stack exhausted" trap.
+ * made at the first call (or taken back from the thread's pool, pool.c),
+ * so frames never move and only touched pages cost memory; the
+ * frame-record array holds max_call_depth entries, which is what turns
+ * runaway recursion into a clean "call stack exhausted" trap.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -53,8 +54,10 @@ int wasm_rt_stack_init(wasm_store *s)
 {
     if (s->stack)
         return 0;
-    void *p = mmap(NULL, VALUE_STACK_BYTES, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = wasm_rt_pool_take(WASM_RT_POOL_STACK, VALUE_STACK_BYTES);
+    if (!p)
+        p = mmap(NULL, VALUE_STACK_BYTES, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED)
         return -1;
     s->stack = p;
@@ -113,8 +116,13 @@ void wasm_store_free(wasm_store *s)
         free(s->types[i].vals);
     }
     free(s->types);
-    if (s->stack)
-        munmap(s->stack, VALUE_STACK_BYTES);
+    if (s->stack) {
+        /* emptied (zero pages again) before another store may take it */
+        bool kept = madvise(s->stack, VALUE_STACK_BYTES, MADV_DONTNEED) == 0 &&
+                    wasm_rt_pool_give(WASM_RT_POOL_STACK, s->stack, VALUE_STACK_BYTES);
+        if (!kept)
+            munmap(s->stack, VALUE_STACK_BYTES);
+    }
     free(s->frames);
     free(s);
 }

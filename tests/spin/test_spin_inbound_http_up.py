@@ -23,6 +23,7 @@ GO_HELLO = os.path.join(SHARED, "corpora", "components", "real",
 MISBEHAVE = os.path.join(WASM_DIR, "spin1_misbehave.wasm")
 INCOMPLETE = os.path.join(WASM_DIR, "spin1_incomplete.wasm")
 CONFIG = os.path.join(WASM_DIR, "spin1_config.wasm")
+FRESH = os.path.join(WASM_DIR, "spin1_fresh.wasm")
 COMPONENT = os.path.join(WASM_DIR, "spin_inbound_http_component.wasm")
 
 # The manifest of the containerd-shim-spin image, with only its Go component.
@@ -52,7 +53,7 @@ def write_app(tmp, manifest):
     with open(os.path.join(tmp, "spin.toml"), "w") as f:
         f.write(manifest.replace("@GO@", GO_HELLO).replace("@BAD@", MISBEHAVE)
                 .replace("@INCOMPLETE@", INCOMPLETE).replace("@CONFIG@", CONFIG)
-                .replace("@COMPONENT@", COMPONENT))
+                .replace("@COMPONENT@", COMPONENT).replace("@FRESH@", FRESH))
     return tmp
 
 
@@ -98,6 +99,26 @@ route = "/go-hello"
     with tempfile.TemporaryDirectory() as tmp:
         with Up(app=write_app(tmp, manifest)) as up:
             expect_go_hello(up, "GET")
+
+
+def test_every_request_sees_a_fresh_instance():
+    """The module bumps a global, a byte of its initialised memory (mapped
+    from the engine's copy-on-write image) and its memory size per request:
+    with a fresh instance each time, no request sees another's writes."""
+    manifest = """spin_manifest_version = 2
+[application]
+name = "fresh"
+[[trigger.http]]
+route = "/fresh"
+component = "fresh"
+[component.fresh]
+source = "@FRESH@"
+"""
+    with tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp, manifest)) as up:
+            for _ in range(4):
+                status, _, data = up.request("GET", "/fresh")
+                assert (status, data) == (200, b"112"), (status, data)
 
 
 def test_method_outside_the_enum_is_405():
