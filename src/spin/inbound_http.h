@@ -131,6 +131,7 @@ typedef struct spin_legacy_request {
     uint64_t deadline_ns;
     spinapi_ctx *api;           /* made on the first import call */
     struct component_call *call;
+    bool in_import;             /* an import is running: its result lives in `call` */
     struct spin_legacy_request *prev;
 } spin_legacy_request;
 

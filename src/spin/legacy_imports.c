@@ -262,6 +262,13 @@ static int outbound_http_unsupported(const struct compiled_import *f, component_
     return 0;
 }
 
+static int serve_import(wasm_caller *c, const compiled_import *f, spin_legacy_request *r,
+                        const wasm_val *args);
+
+/* Storing a result calls the guest's canonical_abi_realloc; an import
+ * called from there would reset the arena holding the result being
+ * stored (and let the guest forge it), so it traps, as the canonical
+ * ABI's may_leave rule makes components do (src/component/trampoline.c). */
 static int call_import(wasm_caller *c, void *env, const wasm_val *args, wasm_val *results)
 {
     (void)results;
@@ -269,6 +276,18 @@ static int call_import(wasm_caller *c, void *env, const wasm_val *args, wasm_val
     spin_legacy_request *r = current;
     if (r == NULL)
         return wasm_caller_trap(c, "%s: called outside a request", f->what);
+    if (r->in_import)
+        return wasm_caller_trap(c, "%s: called from canonical_abi_realloc while the host was "
+                                "returning a result (not allowed)", f->what);
+    r->in_import = true;
+    int rc = serve_import(c, f, r, args);
+    r->in_import = false;
+    return rc;
+}
+
+static int serve_import(wasm_caller *c, const compiled_import *f, spin_legacy_request *r,
+                        const wasm_val *args)
+{
     component_call *call = request_call(r);
     spin_legacy_guest g = {c, f->what};
     component_val *params;

@@ -83,6 +83,21 @@ def test_key_value_through_the_old_abi():
         db.close()
 
 
+def test_an_import_called_from_canonical_abi_realloc_traps():
+    # While the host stores get-keys' list it calls the guest's
+    # canonical_abi_realloc, which calls key-value get: the host's result
+    # must not be reused under it, so the inner call traps (the canonical
+    # ABI's may_leave rule) and the request is a 500; the server lives.
+    with tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp)) as up:
+            status, _, body = up.request("POST", "/reenter")
+            assert status == 500, (status, body)
+            assert lines(up, "/kv", body=b"v1")[0] == "open=ok"
+            up.stop()
+            err = up.proc.stderr.read()
+            assert "called from canonical_abi_realloc" in err, err
+
+
 def test_key_value_on_a_redis_store_from_the_runtime_config():
     # [key_value_store.default] type = "redis": the same guest's calls land
     # in redis, on plain keys, as Spin's key-value-redis keeps them.

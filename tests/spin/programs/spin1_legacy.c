@@ -46,10 +46,21 @@ IMPORT("wasi-outbound-http", "request") void http_request(int, const char *, int
 IMPORT("outbound-mysql", "execute") void mysql_execute(const char *, int, const char *, int,
                                                        const void *, int, void *);
 
+/* /reenter arms this: the next canonical_abi_realloc calls an import
+ * while the host is still storing a result, which the host must refuse
+ * (a trap), as the canonical ABI forbids leaving an instance from realloc. */
+static uint32_t reenter_store;
+static _Alignas(8) uint8_t reenter_ret[64];
+
 __attribute__((export_name("canonical_abi_realloc")))
 void *canonical_abi_realloc(void *ptr, size_t old, size_t align, size_t size)
 {
     (void)old, (void)align;
+    if (reenter_store && size) {
+        uint32_t store = reenter_store;
+        reenter_store = 0;
+        kv_get(store, "k", 1, reenter_ret);
+    }
     return realloc(ptr, size ? size : 1);
 }
 
@@ -156,6 +167,20 @@ typedef struct sql_value {
     } of;
 } sql_value;
 
+/* get-keys, whose result (a list of strings) the host stores through
+ * canonical_abi_realloc, which calls key-value get (see above). */
+static void route_reenter(void)
+{
+    static const uint8_t forged[64] = {[0 ... 63] = 0x41};
+    kv_open("default", 7, ret);
+    uint32_t store = u32_at(ret + 4);
+    kv_set(store, "k", 1, forged, sizeof(forged), ret);
+    kv_set(store, "k2", 2, forged, sizeof(forged), ret);
+    reenter_store = store;
+    kv_get_keys(store, ret);
+    say("get-keys returned: %s\n", ret[0] == 0 ? "ok" : "err");
+}
+
 static void route_sqlite(void)
 {
     sql_open("default", 7, ret);
@@ -259,6 +284,8 @@ uint8_t *handle_http_request(int method, const char *uri, uint32_t uri_len, cons
         route_mysql();
     else if (strcmp(path, "/http") == 0)
         route_http();
+    else if (strcmp(path, "/reenter") == 0)
+        route_reenter();
     else
         say("no route %s\n", path);
     memset(response, 0, sizeof(response));
