@@ -217,7 +217,7 @@ static int check_artifact(const oci_artifact *a, util_error **err)
     return 0;
 }
 
-static int install_layer(const oci_stage *st, const oci_layer *l, util_error **err)
+static int install_layer(oci_stage *st, const oci_layer *l, util_error **err)
 {
     int r;
     if (is_media(l, OCI_MEDIA_SPIN_LOCKED_APP)) {

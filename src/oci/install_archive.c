@@ -15,7 +15,8 @@
  * are skipped with a warning, as Spin's unpacking keeps regular files only;
  * hard links, devices, FIFOs and sockets are refused (a pushed archive has
  * none: the tar is built following links).  At most
- * OCI_ARCHIVE_MAX_ENTRIES entries and OCI_ARCHIVE_MAX_BYTES of content.
+ * OCI_ARCHIVE_MAX_ENTRIES entries and OCI_ARCHIVE_MAX_BYTES of content, for
+ * all the artifact's archive layers together.
  *
  * Why libarchive, and why loaded with dlopen: tar with its pax/GNU
  * extensions and gzip are a well-kept library's job (Debian's libarchive13,
@@ -208,25 +209,27 @@ static int unpack_entry(unpack *u, struct archive_entry *e, const char *layer, u
     return store_file(u, e, err);
 }
 
-int oci_install_archive(const oci_stage *stage, const oci_layer *layer, util_error **err)
+int oci_install_archive(oci_stage *stage, const oci_layer *layer, util_error **err)
 {
     if (archive_load(err) < 0)
         return util_error_wrap(err, "unpacking an archive layer needs libarchive");
-    unpack u = {.ar = la.read_new(), .data_fd = stage->data_fd};
+    unpack u = {.ar = la.read_new(), .data_fd = stage->data_fd, .total = stage->archive_bytes};
     if (!u.ar)
         return util_error_set(err, ENOMEM, "libarchive: archive_read_new");
     int r = 0;
     if (la.support_gzip(u.ar) != ARCHIVE_OK || la.support_tar(u.ar) != ARCHIVE_OK ||
         la.open_memory(u.ar, layer->data, layer->len) != ARCHIVE_OK)
         r = archive_fail(&u, "not a tar+gzip archive", NULL, err);
-    for (unsigned n = 0; r == 0; n++) {
+    unsigned n = stage->archive_entries;
+    for (; r == 0; n++) {
         struct archive_entry *e = NULL;
         int st = la.next_header(u.ar, &e);
         if (st == ARCHIVE_EOF)
             break;
         if (st != ARCHIVE_OK && st != ARCHIVE_WARN) {
-            r = archive_fail(&u, n ? "reading the next entry" : "reading the first entry", NULL,
-                             err);
+            bool first = n == stage->archive_entries;
+            r = archive_fail(&u, first ? "reading the first entry" : "reading the next entry",
+                             NULL, err);
             break;
         }
         if (n >= OCI_ARCHIVE_MAX_ENTRIES) {
@@ -236,5 +239,7 @@ int oci_install_archive(const oci_stage *stage, const oci_layer *layer, util_err
         r = unpack_entry(&u, e, layer->digest, err);
     }
     la.read_free(u.ar);
+    stage->archive_bytes = u.total;
+    stage->archive_entries = n;
     return r;
 }

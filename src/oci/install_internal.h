@@ -29,6 +29,11 @@ typedef struct oci_stage {
     int wasm_fd; /* .cache/registry/wasm */
     int data_fd; /* .cache/registry/data */
     int top_fd;  /* the staging directory itself (spin.json goes here) */
+    /* What the artifact's archive layers have unpacked so far: the bounds
+     * hold for all of them together, not per layer (else many small
+     * layers could fill the node's disk). */
+    uint64_t archive_bytes;
+    unsigned archive_entries;
 } oci_stage;
 
 /* Writes `len` bytes as the new file `name` in `dirfd` (never following or
@@ -36,13 +41,14 @@ typedef struct oci_stage {
  * same bytes and is kept). */
 int oci_write_blob(int dirfd, const char *name, const void *data, size_t len, util_error **err);
 
-/* Unpacks the tar+gzip `layer` into stage->data_fd: each regular file
+/* Unpacks the tar+gzip `layer` into stage->data_fd (counting into the
+ * stage's archive totals): each regular file
  * stored as sha256:<digest of its bytes>; tar paths are never used as
  * paths.  Directories are skipped, symbolic links skipped with a warning
  * (as Spin's unpacking, which keeps files only), hard links, devices,
  * FIFOs and sockets refused; bounded by the limits above.  Errors name
  * the entry. */
-int oci_install_archive(const oci_stage *stage, const oci_layer *layer, util_error **err);
+int oci_install_archive(oci_stage *stage, const oci_layer *layer, util_error **err);
 
 /* The soname of libarchive to load: NULL restores the default
  * (libarchive.so.13).  For tests of the "library missing" error. */

@@ -397,6 +397,15 @@ static void test_archive_bounds(void)
         cleanup_oci_artifact oci_artifact *a = artifact(2, ls);
         expect_refused(a, "more than 100000 entries");
     }
+    /* The bounds hold for the artifact's archive layers together: the same
+     * entries split over two layers, each under the bound, are refused. */
+    {
+        size_t half = n / 2;
+        oci_layer ls[] = {archive_layer(dirs, half), archive_layer(dirs + half, n - half),
+                          layer(OCI_MEDIA_SPIN_LOCKED_APP, LOCKED, strlen(LOCKED))};
+        cleanup_oci_artifact oci_artifact *a = artifact(3, ls);
+        expect_refused(a, "more than 100000 entries");
+    }
     free(dirs);
     free(names);
 }
