@@ -216,10 +216,14 @@ container *container_create(const container_create_options *opts, util_error **e
         util_error_set(err, errno ? errno : ENOTDIR, "root.path %s", c->rootfs_dir);
         goto fail;
     }
-    if (opts->prepare_rootfs != NULL &&
-        opts->prepare_rootfs(opts->prepare_rootfs_ctx, c->rootfs_dir, err) < 0) {
-        util_error_wrap(err, "prepare rootfs");
-        goto fail;
+    if (opts->prepare_rootfs != NULL) {
+        container_prepare_lock(); /* it may dlopen: see launch.c */
+        int r = opts->prepare_rootfs(opts->prepare_rootfs_ctx, c->rootfs_dir, err);
+        container_prepare_unlock();
+        if (r < 0) {
+            util_error_wrap(err, "prepare rootfs");
+            goto fail;
+        }
     }
     if (container_seccomp_compile(c->spec.seccomp, &c->seccomp, err) < 0) {
         util_error_wrap(err, "%s", cfg_path);

@@ -288,6 +288,10 @@ void container_child_finalize(const child_config *cfg, int handler);
  * socket to release it by and *handler the handler that will run it (NULL:
  * execve); on failure kills and reaps what it made.
  * `sp` (may be NULL) supplies uid/gid maps for a new user namespace. */
+/* Held (exclusively) around work that may dlopen in the shim process,
+ * which forks may not overlap (launch.c says why). */
+void container_prepare_lock(void);
+void container_prepare_unlock(void);
 pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *sp, int *sync_fd,
                                const container_handler **handler, util_error **err);
 /* Sends START and waits for EOF (running) or an error text. */

@@ -7,6 +7,15 @@
  * the child of a multi-threaded shim).  It is waited for here; if the
  * shim's reaper got it first, waitpid fails with ECHILD, which is fine.
  * Before the fork every handler's prepare runs (handler.c).
+ *
+ * Why forks and prepares exclude each other (container_prepare_lock): a
+ * prepare (or the Create's prepare_rootfs hook) may dlopen a library,
+ * and a fork made by another thread while dlopen holds the dynamic
+ * loader's lock and half-built state leaves the child with that lock
+ * taken for ever: the exec's helper then hangs, and with it the task's
+ * RPC.  So the fork takes the lock shared (forks still run side by side)
+ * and the steps that may load libraries take it exclusively.
+ *
  * Messages from the helper and from the container process share the
  * socket and may interleave, so the loop simply collects until it has
  * both a pid and a verdict.
@@ -15,12 +24,25 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static pthread_rwlock_t prepare_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+void container_prepare_lock(void)
+{
+    pthread_rwlock_wrlock(&prepare_lock);
+}
+
+void container_prepare_unlock(void)
+{
+    pthread_rwlock_unlock(&prepare_lock);
+}
 
 static int write_map(pid_t pid, const char *file, const spec_idmap *maps, size_t n,
                      util_error **err)
@@ -64,7 +86,10 @@ static pid_t launch_prepared(const child_config *cfg, cgroup *cg, const spec *sp
     child_config ccfg = *cfg;
     ccfg.sync_fd = sv[1];
 
+    pthread_rwlock_rdlock(&prepare_lock);
     pid_t helper = fork();
+    if (helper != 0) /* the child never returns to code that unlocks */
+        pthread_rwlock_unlock(&prepare_lock);
     if (helper < 0) {
         int e = errno;
         close(sv[0]);
@@ -166,7 +191,10 @@ pid_t container_launch_process(const child_config *cfg, cgroup *cg, const spec *
      * fork (a Spin app's HTTP library, say: after pivot_root the host's
      * copy is out of sight); the forked processes inherit it. */
     handler_states hs;
-    if (container_handlers_prepare(cfg->process, cfg->spec->root_path, &hs, err) < 0)
+    container_prepare_lock();
+    int prepared = container_handlers_prepare(cfg->process, cfg->spec->root_path, &hs, err);
+    container_prepare_unlock();
+    if (prepared < 0)
         return -1;
     child_config ccfg = *cfg;
     ccfg.handlers = &hs;
