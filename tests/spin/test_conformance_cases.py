@@ -21,6 +21,8 @@ response as the cases' runner does.
 | outbound-redis                        | test_outbound_redis                   |
 | outbound-redis-no-permission          | test_outbound_redis_no_permission     |
 | outbound-redis-variable-permission    | test_outbound_redis_variable_permission |
+| outbound-mqtt                         | test_outbound_mqtt (a subscriber gets the message) |
+| outbound-mqtt-no-permission           | test_outbound_mqtt_no_permission      |
 | outbound-wasi-http-v0.2.0 (+no-perms) | tests/spin/test_up_js_apps.py (JS)    |
 """
 import http.client
@@ -33,6 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
 sys.path.insert(0, os.path.join(HERE, "..", "spinapi"))
 from harness import run_tests  # noqa: E402
+from mosquitto_fixture import Mosquitto, Subscriber  # noqa: E402
 from redis_fixture import RedisServer  # noqa: E402
 from test_up_spinapi import Up  # noqa: E402
 
@@ -213,6 +216,31 @@ def test_outbound_redis_variable_permission():
                             f'allowed_outbound_hosts = ["redis://{{{{ redis_host }}}}:{redis.port}"]'))
         check(run_case(app, "/", redis_request(redis)), headers=OK_EMPTY)
         assert redis.command("GET", "spin-example") == b"Eureka! I've got it!"
+
+
+def mqtt_request(port):
+    return HOST + [("MQTT_ADDRESS", f"mqtt://localhost:{port}?client_id=spintest"),
+                   ("MQTT_USERNAME", "user"), ("MQTT_PASSWORD", "password")]
+
+
+def test_outbound_mqtt():
+    with Mosquitto() as broker, tempfile.TemporaryDirectory() as tmp:
+        app = write_app(tmp, "outbound-mqtt", route="/", component_extra=(
+            f'allowed_outbound_hosts = ["mqtt://localhost:{broker.port}"]\n'
+            f'environment = {{ MQTT_ADDRESS = "mqtt://localhost:{broker.port}?client_id=spintest" }}'))
+        with Subscriber(broker.port, "telemetry-topic") as sub:
+            check(run_case(app, "/", mqtt_request(broker.port)), headers=OK_EMPTY)
+            assert sub.next_message(timeout=20) == ("telemetry-topic", b"Eureka!")
+
+
+def test_outbound_mqtt_no_permission():
+    with tempfile.TemporaryDirectory() as tmp:
+        app = write_app(tmp, "outbound-mqtt", route="/")
+        check(run_case(app, "/", mqtt_request(1883)), status=500,
+              body=('Error::ConnectionFailed("address mqtt://localhost:1883?client_id=spintest'
+                    ' is not permitted")'),
+              headers=[("transfer-encoding", None, True), ("content-length", None, True),
+                       ("Date", None, True)])
 
 
 if __name__ == "__main__":

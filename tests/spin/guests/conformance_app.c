@@ -15,6 +15,9 @@
  *   sqlite         the case's table insert and select on "default"
  *   outbound-redis the case's get/set/incr/del/execute sequence against the
  *                  address in the request's REDIS_ADDRESS header
+ *   outbound-mqtt  opens the MQTT_ADDRESS of the request's headers (with its
+ *                  MQTT_USERNAME and MQTT_PASSWORD) and publishes "Eureka!"
+ *                  to telemetry-topic at least once
  *
  * As the cases' helper crate answers: success is 200 with no body (the
  * response's body is never taken), a failure 500 with the error as Rust's
@@ -57,6 +60,14 @@ REDIS("[method]connection.incr") void redis_incr(int32_t c, const char *key, siz
 REDIS("[method]connection.del") void redis_del(int32_t c, const void *keys, size_t n, void *ret);
 REDIS("[method]connection.execute")
 void redis_execute(int32_t c, const char *cmd, size_t len, const void *args, size_t n, void *ret);
+
+#define MQTT(name) __attribute__((import_module("fermyon:spin/mqtt@2.0.0"), import_name(name)))
+MQTT("[static]connection.open")
+void mqtt_open(const char *addr, size_t alen, const char *user, size_t ulen, const char *pass,
+               size_t plen, uint64_t keep_alive_secs, void *ret);
+MQTT("[method]connection.publish")
+void mqtt_publish(int32_t c, const char *topic, size_t tlen, const void *payload, size_t plen,
+                  int32_t qos, void *ret);
 
 struct str {
     const char *ptr;
@@ -477,6 +488,53 @@ static int outbound_redis(int32_t req)
     return 1;
 }
 
+/* ---- outbound mqtt ------------------------------------------------------ */
+
+static const char *const mqtt_errors[] = {"InvalidAddress", "TooManyConnections",
+                                          "ConnectionFailed", "Other"};
+#define MQTT_FAIL(r) host_error(mqtt_errors, 4, &(r).u.err)
+
+/* The one value of request header `name` (helper::get_header), or 0. */
+static int header(int32_t req, const char *name, struct str *out)
+{
+    int32_t headers = req_headers(req);
+    struct {
+        const struct str *values;
+        size_t n;
+    } got;
+    fields_get(headers, name, cstrlen(name), &got);
+    fields_drop(headers);
+    if (got.n == 0) {
+        text_len = 0;
+        append_str("no ");
+        append_str(name);
+        append_str(" header");
+        return 0;
+    }
+    *out = got.values[got.n - 1];
+    return 1;
+}
+
+static int outbound_mqtt(int32_t req)
+{
+    struct str address, user, password;
+    if (!header(req, "MQTT_ADDRESS", &address) || !header(req, "MQTT_USERNAME", &user) ||
+        !header(req, "MQTT_PASSWORD", &password))
+        return 0;
+    RESULT(int32_t) opened;
+    CLEAR(opened);
+    mqtt_open(address.ptr, address.len, user.ptr, user.len, password.ptr, password.len, 30,
+              &opened);
+    if (opened.is_err)
+        return MQTT_FAIL(opened);
+    RESULT(uint8_t) done;
+    CLEAR(done);
+    mqtt_publish(opened.u.ok, "telemetry-topic", 15, "Eureka!", 7, 1 /* at-least-once */, &done);
+    if (done.is_err)
+        return MQTT_FAIL(done);
+    return 1;
+}
+
 /* ---- the handler -------------------------------------------------------- */
 
 __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void
@@ -495,6 +553,8 @@ handle(int32_t req, int32_t outparam)
         ok = sqlite();
     else if (streq(which, n, "outbound-redis"))
         ok = outbound_redis(req);
+    else if (streq(which, n, "outbound-mqtt"))
+        ok = outbound_mqtt(req);
     else
         ok = failed("the variable `case` names no case");
     req_drop(req);
