@@ -23,13 +23,20 @@ response as the cases' runner does.
 | outbound-redis-variable-permission    | test_outbound_redis_variable_permission |
 | outbound-mqtt                         | test_outbound_mqtt (a subscriber gets the message) |
 | outbound-mqtt-no-permission           | test_outbound_mqtt_no_permission      |
+| tcp-sockets                           | test_tcp_sockets                      |
+| tcp-sockets-ip-range                  | test_tcp_sockets_ip_range             |
+| tcp-sockets-ip-range-variable-permission | test_tcp_sockets_ip_range_variable_permission |
+| tcp-sockets-no-ip-permission          | test_tcp_sockets_no_ip_permission     |
+| tcp-sockets-no-port-permission        | test_tcp_sockets_no_port_permission   |
 | outbound-wasi-http-v0.2.0 (+no-perms) | tests/spin/test_up_js_apps.py (JS)    |
 """
 import http.client
 import ipaddress
+import socket
 import os
 import sys
 import tempfile
+import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
@@ -241,6 +248,86 @@ def test_outbound_mqtt_no_permission():
                     ' is not permitted")'),
               headers=[("transfer-encoding", None, True), ("content-length", None, True),
                        ("Date", None, True)])
+
+
+class TcpEcho:
+    """The cases' tcp-echo service: echoes what each connection sends."""
+
+    def __init__(self):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _echo(conn):
+        with conn:
+            while data := conn.recv(4096):
+                conn.sendall(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()
+
+
+TCP_HEADERS = [("transfer-encoding", None, True), ("content-length", None, True),
+               ("Date", None, True)]
+
+
+def tcp_case(allowed, address, app_extra="", **expect):
+    with tempfile.TemporaryDirectory() as tmp:
+        app = write_app(tmp, "tcp-sockets", route="/", app_extra=app_extra, component_extra=(
+            f'allowed_outbound_hosts = ["{allowed}"]\n'
+            f'environment = {{ ADDRESS = "{address}" }}'))
+        check(run_case(app, "/", HOST + [("address", address)]), headers=TCP_HEADERS, **expect)
+
+
+def test_tcp_sockets():
+    with TcpEcho() as echo:
+        tcp_case(f"*://127.0.0.1:{echo.port}", f"127.0.0.1:{echo.port}")
+        assert echo.connections == 1
+
+
+def test_tcp_sockets_ip_range():
+    with TcpEcho() as echo:
+        tcp_case(f"*://127.0.0.0/24:{echo.port}", f"127.0.0.1:{echo.port}")
+        assert echo.connections == 1
+
+
+def test_tcp_sockets_ip_range_variable_permission():
+    with TcpEcho() as echo:
+        tcp_case(f"*://{{{{ addr_prefix }}}}/{{{{ prefix_len }}}}:{echo.port}",
+                 f"127.0.0.1:{echo.port}",
+                 app_extra=('[variables]\naddr_prefix = { default = "127.0.0.0" }\n'
+                            'prefix_len = { default = "24" }'))
+        assert echo.connections == 1
+
+
+def test_tcp_sockets_no_ip_permission():
+    # the case allows only 127.0.0.2; here the address it asks for has a
+    # listener, so only the policy can stop it
+    with TcpEcho() as echo:
+        tcp_case(f"*://127.0.0.2:{echo.port}", f"127.0.0.1:{echo.port}",
+                 status=500, body="access-denied (error 1)")
+        assert echo.connections == 0
+
+
+def test_tcp_sockets_no_port_permission():
+    with TcpEcho() as echo:
+        tcp_case(f"*://127.0.0.1:{echo.port + 1}", f"127.0.0.1:{echo.port}",
+                 status=500, body="access-denied (error 1)")
+        assert echo.connections == 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@
  *   outbound-mqtt  opens the MQTT_ADDRESS of the request's headers (with its
  *                  MQTT_USERNAME and MQTT_PASSWORD) and publishes "Eureka!"
  *                  to telemetry-topic at least once
+ *   tcp-sockets    connects a wasi:sockets TCP socket to the request's
+ *                  `address` header (IPv4 a.b.c.d:port), writes a line and
+ *                  reads it back from the echo server there
  *
  * As the cases' helper crate answers: success is 200 with no body (the
  * response's body is never taken), a failure 500 with the error as Rust's
@@ -68,6 +71,23 @@ void mqtt_open(const char *addr, size_t alen, const char *user, size_t ulen, con
 MQTT("[method]connection.publish")
 void mqtt_publish(int32_t c, const char *topic, size_t tlen, const void *payload, size_t plen,
                   int32_t qos, void *ret);
+
+#define SOCK(iface, name)                                                                          \
+    __attribute__((import_module("wasi:sockets/" iface "@0.2.12"), import_name(name)))
+SOCK("instance-network", "instance-network") int32_t instance_network(void);
+SOCK("tcp-create-socket", "create-tcp-socket") void tcp_create(int32_t family, void *ret);
+/* ip-socket-address flattened: the case, then 11 slots (ipv4 uses port
+ * and the four octets). */
+SOCK("tcp", "[method]tcp-socket.start-connect")
+void tcp_start_connect(int32_t s, int32_t net, int32_t which, int32_t port, int32_t a0, int32_t a1,
+                       int32_t a2, int32_t a3, int32_t p5, int32_t p6, int32_t p7, int32_t p8,
+                       int32_t p9, int32_t p10, void *ret);
+SOCK("tcp", "[method]tcp-socket.finish-connect") void tcp_finish_connect(int32_t s, void *ret);
+SOCK("tcp", "[method]tcp-socket.subscribe") int32_t tcp_subscribe(int32_t s);
+#define POLL(name) __attribute__((import_module("wasi:io/poll@0.2.12"), import_name(name)))
+POLL("[method]pollable.block") void pollable_block(int32_t p);
+POLL("[resource-drop]pollable") void pollable_drop(int32_t p);
+IO("[method]input-stream.blocking-read") void stream_read(int32_t s, int64_t len, void *ret);
 
 struct str {
     const char *ptr;
@@ -535,6 +555,113 @@ static int outbound_mqtt(int32_t req)
     return 1;
 }
 
+/* ---- tcp sockets -------------------------------------------------------- */
+
+/* wasi:sockets' error-code cases, in order. */
+static const char *const socket_errors[] = {
+    "unknown", "access-denied", "not-supported", "invalid-argument", "out-of-memory", "timeout",
+    "concurrency-conflict", "not-in-progress", "would-block", "invalid-state", "new-socket-limit",
+    "address-not-bindable", "address-in-use", "remote-unreachable", "connection-refused",
+    "connection-reset", "connection-aborted", "datagram-too-large", "name-unresolvable",
+    "temporary-resolver-failure", "permanent-resolver-failure"};
+
+/* As wit-bindgen's Display prints an enum error: "access-denied (error 1)". */
+static int socket_error(uint8_t code)
+{
+    text_len = 0;
+    append_str(code < sizeof socket_errors / sizeof *socket_errors ? socket_errors[code] : "?");
+    append_str(" (error ");
+    append_num(code);
+    append_str(")");
+    return 0;
+}
+
+struct streams {
+    int32_t rx;
+    int32_t tx;
+};
+
+/* a.b.c.d:port into octets and port; 0 when it is not that. */
+static int parse_ipv4(struct str s, int32_t octets[4], int32_t *port)
+{
+    size_t i = 0;
+    for (int k = 0; k < 5; k++) {
+        int64_t v = 0;
+        size_t start = i;
+        while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9' && i - start < 5)
+            v = v * 10 + (s.ptr[i++] - '0');
+        char want = k < 3 ? '.' : k == 3 ? ':' : 0;
+        if (i == start || (want ? i >= s.len || s.ptr[i] != want : i != s.len))
+            return 0;
+        if (k < 4) {
+            if (v > 255)
+                return 0;
+            octets[k] = (int32_t)v;
+            i++;
+        } else if (v > 65535) {
+            return 0;
+        } else {
+            *port = (int32_t)v;
+        }
+    }
+    return 1;
+}
+
+static int tcp_sockets(int32_t req)
+{
+    static const char message[] = "So rested he by the Tumtum tree";
+    struct str address;
+    int32_t octets[4], port;
+    if (!header(req, "address", &address) || !parse_ipv4(address, octets, &port)) {
+        text_len = 0;
+        append_str("Bad Request");
+        return 0;
+    }
+    RESULT(int32_t) created;
+    CLEAR(created);
+    tcp_create(0 /* ipv4 */, &created);
+    if (created.is_err)
+        return socket_error(created.u.err.tag);
+    int32_t sock = created.u.ok;
+    struct { /* result<_, error-code>: the enum right after the case byte */
+        uint8_t is_err, code;
+    } started = {0, 0};
+    tcp_start_connect(sock, instance_network(), 0, port, octets[0], octets[1], octets[2],
+                      octets[3], 0, 0, 0, 0, 0, 0, &started);
+    if (started.is_err)
+        return socket_error(started.code);
+    RESULT(struct streams) connected;
+    for (;;) {
+        CLEAR(connected);
+        tcp_finish_connect(sock, &connected);
+        if (!connected.is_err)
+            break;
+        if (connected.u.err.tag != 8 /* would-block */)
+            return socket_error(connected.u.err.tag);
+        int32_t ready = tcp_subscribe(sock);
+        pollable_block(ready);
+        pollable_drop(ready);
+    }
+    _Alignas(8) uint8_t ret[16];
+    stream_write(connected.u.ok.tx, message, sizeof message - 1, ret);
+    if (ret[0])
+        return failed("write to the echo server");
+    char echoed[sizeof message];
+    size_t got = 0;
+    while (got < sizeof message - 1) {
+        RESULT(struct bytes) chunk;
+        CLEAR(chunk);
+        stream_read(connected.u.ok.rx, (int64_t)(sizeof message - 1 - got), &chunk);
+        if (chunk.is_err)
+            return failed("read from the echo server");
+        for (size_t i = 0; i < chunk.u.ok.len && got < sizeof message - 1; i++)
+            echoed[got++] = (char)chunk.u.ok.ptr[i];
+    }
+    if (!streq(echoed, got, message))
+        return failed("the echo is what was sent");
+    return 1;
+}
+
 /* ---- the handler -------------------------------------------------------- */
 
 __attribute__((export_name("wasi:http/incoming-handler@0.2.12#handle"))) void
@@ -555,6 +682,8 @@ handle(int32_t req, int32_t outparam)
         ok = outbound_redis(req);
     else if (streq(which, n, "outbound-mqtt"))
         ok = outbound_mqtt(req);
+    else if (streq(which, n, "tcp-sockets"))
+        ok = tcp_sockets(req);
     else
         ok = failed("the variable `case` names no case");
     req_drop(req);
