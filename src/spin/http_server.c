@@ -1064,7 +1064,8 @@ typedef struct download {
  * (0.9.75) writes a chunked response's footers from its list only after
  * the reader said END_OF_STREAM, on this very thread, so adding them here
  * is in time; a response not sent chunked (a declared Content-Length, an
- * HTTP/1.0 client) has no trailer section, and they are dropped. */
+ * HTTP/1.0 client) has no trailer section, and they are dropped.  The
+ * framing fields are never trailers (RFC 9110 6.5.1): left out. */
 static void download_add_footers(download *d)
 {
     if (d->footers_added)
@@ -1073,6 +1074,8 @@ static void download_add_footers(download *d)
     size_t n = 0;
     const char *const *t = spin_http_stream_trailers(d->stream, &n);
     for (size_t i = 0; i < n; i++) {
+        if (skip_response_header(t[2 * i]))
+            continue;
         if (d->mhd->add_response_footer(d->response, t[2 * i], t[2 * i + 1]) == MHD_NO)
             util_log_warn("response trailer '%s' rejected", t[2 * i]);
     }

@@ -34,7 +34,8 @@
  * them when its content reader reaches the end); a guest that wrote no
  * byte but sends trailers still gets a streamed response for them.  A
  * response with a Content-Length, to an HTTP/1.0 client, or served
- * in-process has no trailer section: they are dropped there.  Every way the guest can fail to answer is a 500 with
+ * in-process has no trailer section: they are dropped there.  Every way
+ * the guest can fail to answer is a 500 with
  * the reason in the trigger's log line, as Spin answers "guest failed to
  * produce a response": returning without setting the outparam, setting it
  * to an error-code, dropping the body without finishing it, trapping

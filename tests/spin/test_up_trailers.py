@@ -112,6 +112,7 @@ def test_trailers_after_a_body():
         assert headers.get("transfer-encoding") == "chunked", headers
         body, trailers = r.chunked()
         assert body == b"hello\n", body
+        # content-length, a framing field, is never a trailer
         assert trailers == [("x-checksum", "abc123"), ("x-count", "2")], trailers
         # the connection is still usable: a second request on it
         sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")

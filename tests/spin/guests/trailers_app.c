@@ -5,8 +5,9 @@
  * tests/spinapi/guests (whose http_guest.h it shares).
  *
  * By path:
- *   /body            "hello\n" then the trailers x-checksum: abc123 and
- *                    x-count: 2
+ *   /body            "hello\n" then the trailers x-checksum: abc123,
+ *                    x-count: 2 and content-length: 99 (a framing field,
+ *                    which the server leaves out)
  *   /no-body         no byte of body, only the trailers
  *   /content-length  a declared Content-Length: 6 with the same body and
  *                    trailers (a body that is not chunked has no trailer
@@ -74,5 +75,6 @@ handle(int32_t req, int32_t outparam)
     int32_t trailers = fields_new();
     add_field(trailers, "x-checksum", "abc123");
     add_field(trailers, "x-count", "2");
+    add_field(trailers, "content-length", "99");
     body_finish(body.handle, 1, trailers, ret);
 }
