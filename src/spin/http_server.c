@@ -1056,7 +1056,30 @@ typedef struct download {
     spin_http_stream *stream; /* the server's reference */
     const spin_mhd_api *mhd;
     struct MHD_Connection *conn;
+    struct MHD_Response *response;
+    bool footers_added;
 } download;
+
+/* The body's trailers become the response's footers.  libmicrohttpd
+ * (0.9.75) writes a chunked response's footers from its list only after
+ * the reader said END_OF_STREAM, on this very thread, so adding them here
+ * is in time; a response not sent chunked (a declared Content-Length, an
+ * HTTP/1.0 client) has no trailer section, and they are dropped.  The
+ * framing fields are never trailers (RFC 9110 6.5.1): left out. */
+static void download_add_footers(download *d)
+{
+    if (d->footers_added)
+        return;
+    d->footers_added = true;
+    size_t n = 0;
+    const char *const *t = spin_http_stream_trailers(d->stream, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (skip_response_header(t[2 * i]))
+            continue;
+        if (d->mhd->add_response_footer(d->response, t[2 * i], t[2 * i + 1]) == MHD_NO)
+            util_log_warn("response trailer '%s' rejected", t[2 * i]);
+    }
+}
 
 static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -1066,8 +1089,10 @@ static ssize_t download_read(void *cls, uint64_t pos, char *buf, size_t max)
         ssize_t n = spin_http_stream_get(d->stream, buf, max);
         if (n > 0)
             return n;
-        if (n == -2)
+        if (n == -2) {
+            download_add_footers(d);
             return MHD_CONTENT_READER_END_OF_STREAM;
+        }
         if (n == -1)
             return MHD_CONTENT_READER_END_WITH_ERROR; /* the body broke: close */
         if (spin_http_stream_server_must_wait(d->stream)) {
@@ -1128,6 +1153,7 @@ spin_http_stream *spin_http_job_start_response(spin_http_job *job, const spin_ht
         free(d);
         return NULL;
     }
+    d->response = r;
     for (size_t i = 0; i < head->nheaders; i++) {
         if (skip_response_header(head->headers[i].name))
             continue;

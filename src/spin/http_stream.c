@@ -22,6 +22,9 @@
  * while the request is still arriving the response queue is elastic: it
  * grows up to the request body limit (set_elastic), the same bound a
  * buffered request body had.
+ *
+ * A response body may end with trailer fields: they are set with the end,
+ * under the lock, so the consumer that sees the end sees them too.
  */
 #include "http_stream.h"
 #include "util.h"
@@ -47,6 +50,8 @@ struct spin_http_stream {
     void (*wake)(void *);
     void *wake_arg;
     int refs;
+    char **trailers; /* name, value, name, value, ... (set with the end) */
+    size_t ntrailers;
 };
 
 spin_http_stream *spin_http_stream_new(size_t capacity, bool guest_reads)
@@ -74,6 +79,9 @@ void spin_http_stream_release(spin_http_stream *s)
     if (s->evfd >= 0)
         close(s->evfd);
     pthread_mutex_destroy(&s->lock);
+    for (size_t i = 0; i < 2 * s->ntrailers; i++)
+        free(s->trailers[i]);
+    free(s->trailers);
     free(s->buf);
     free(s);
 }
@@ -213,6 +221,31 @@ void spin_http_stream_end(spin_http_stream *s, bool ok)
             s->broken = true;
     }
     unlock_and_wake(s);
+}
+
+void spin_http_stream_end_with_trailers(spin_http_stream *s, const char *const *names,
+                                        const char *const *values, size_t n)
+{
+    pthread_mutex_lock(&s->lock);
+    if (!s->ended && !s->broken && s->trailers == NULL && n > 0) {
+        s->trailers = util_xcalloc(2 * n, sizeof(*s->trailers));
+        for (size_t i = 0; i < n; i++) {
+            s->trailers[2 * i] = util_xstrdup(names[i]);
+            s->trailers[2 * i + 1] = util_xstrdup(values[i]);
+        }
+        s->ntrailers = n;
+    }
+    pthread_mutex_unlock(&s->lock);
+    spin_http_stream_end(s, true);
+}
+
+const char *const *spin_http_stream_trailers(spin_http_stream *s, size_t *n)
+{
+    pthread_mutex_lock(&s->lock);
+    *n = s->ended ? s->ntrailers : 0;
+    const char *const *t = *n ? (const char *const *)s->trailers : NULL;
+    pthread_mutex_unlock(&s->lock);
+    return t;
 }
 
 ssize_t spin_http_stream_get(spin_http_stream *s, void *buf, size_t len)

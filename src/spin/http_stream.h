@@ -40,10 +40,16 @@ size_t spin_http_stream_put(spin_http_stream *s, const void *data, size_t len);
 ssize_t spin_http_stream_room(spin_http_stream *s);
 /* Producer: the end (ok) or a broken stream (the consumer sees an error). */
 void spin_http_stream_end(spin_http_stream *s, bool ok);
+/* Producer: the end, with trailer fields (copied): n names and values. */
+void spin_http_stream_end_with_trailers(spin_http_stream *s, const char *const *names,
+                                        const char *const *values, size_t n);
 
 /* Consumer: moves up to len bytes; 0 when none are there now; -2 at the
  * end; -1 when the producer broke it. */
 ssize_t spin_http_stream_get(spin_http_stream *s, void *buf, size_t len);
+/* Consumer, once get said the end: the trailers that came with it (*n
+ * pairs, name then value, owned by the stream; NULL when none). */
+const char *const *spin_http_stream_trailers(spin_http_stream *s, size_t *n);
 /* Consumer: gone; the producer's room is -1 from now on. */
 void spin_http_stream_cancel(spin_http_stream *s);
 

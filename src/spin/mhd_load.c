@@ -43,6 +43,7 @@ static void load_once(void)
         SYMBOL(create_response_from_callback, MHD_create_response_from_callback),
         SYMBOL(destroy_response, MHD_destroy_response),
         SYMBOL(add_response_header, MHD_add_response_header),
+        SYMBOL(add_response_footer, MHD_add_response_footer),
         SYMBOL(queue_response, MHD_queue_response),
         SYMBOL(suspend_connection, MHD_suspend_connection),
         SYMBOL(resume_connection, MHD_resume_connection),

@@ -29,9 +29,13 @@
  * the client (so a slow client slows the guest, and nothing is held
  * whole); in-process, the spin_http_response is filled (its body capped
  * at SPIN_WASI_HTTP_MAX_BODY; beyond, writes fail and the answer is 500).
- * Trailers are dropped: libmicrohttpd 0.9.75 could send them as the
- * footers of a chunked response (MHD_add_response_footer before the
- * content reader ends), which this path does not do yet.  Every way the guest can fail to answer is a 500 with
+ * Trailers (outgoing-body.finish with some(trailers)) end the streamed
+ * body and go out as the footers of a chunked response (http_server.c adds
+ * them when its content reader reaches the end); a guest that wrote no
+ * byte but sends trailers still gets a streamed response for them.  A
+ * response with a Content-Length, to an HTTP/1.0 client, or served
+ * in-process has no trailer section: they are dropped there.  Every way
+ * the guest can fail to answer is a 500 with
  * the reason in the trigger's log line, as Spin answers "guest failed to
  * produce a response": returning without setting the outparam, setting it
  * to an error-code, dropping the body without finishing it, trapping
@@ -246,13 +250,35 @@ static int respond_start(void *self, uint16_t status, const wasi2_http_field *he
     return 0;
 }
 
+/* Ends the streamed body with the trailers, as strings (a value holding a
+ * NUL cannot be a footer: it is cut there, and an empty one is refused by
+ * the server with a warning). */
+static void out_end_with_trailers(exchange *x, const wasi2_http_field *trailers, size_t n)
+{
+    const char **names = util_xcalloc(n, sizeof(*names));
+    char **values = util_xcalloc(n, sizeof(*values));
+    for (size_t i = 0; i < n; i++) {
+        names[i] = trailers[i].name;
+        values[i] = util_xstrndup((const char *)trailers[i].value, trailers[i].value_len);
+    }
+    spin_http_stream_end_with_trailers(x->out, names, (const char *const *)values, n);
+    for (size_t i = 0; i < n; i++)
+        free(values[i]);
+    free(values);
+    free(names);
+}
+
 static void respond_finish(void *self, const wasi2_http_field *trailers, size_t n)
 {
-    (void)trailers; /* not sent yet (see the top of the file) */
-    (void)n;
     exchange *x = self;
     x->finished = true;
-    if (x->out) /* else no byte was written: the head goes out as a buffered response */
+    if (n > 0 && x->streaming && x->out == NULL) /* trailers need the streamed (chunked) way */
+        out_start(x, NULL, 0);
+    if (x->out == NULL) /* no byte was written: the head goes out as a buffered response */
+        return;
+    if (n > 0)
+        out_end_with_trailers(x, trailers, n);
+    else
         spin_http_stream_end(x->out, true);
 }
 

@@ -28,20 +28,15 @@
 #define RDBMS1 "fermyon:spin/rdbms-types"
 
 struct spinapi_mysql {
+    spinapi_conn_link link; /* in ctx->mysql_open */
     spinapi_mysql_conn *conn;
     spinapi_ctx *ctx;
-    struct spinapi_mysql *prev, *next; /* in ctx->mysql_open */
-    pthread_mutex_t lock;              /* one statement at a time */
+    pthread_mutex_t lock; /* one statement at a time */
 };
 
 static void mysql_free(struct spinapi_mysql *p)
 {
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        p->ctx->mysql_open = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
+    spinapi_conn_link_remove(&p->link);
     spinapi_mysql_disconnect(p->conn);
     pthread_mutex_destroy(&p->lock);
     free(p);
@@ -56,22 +51,14 @@ static void mysql_dtor(uintptr_t rep)
 void spinapi_mysql_close_all(spinapi_ctx *ctx)
 {
     while (ctx->mysql_open)
-        mysql_free(ctx->mysql_open);
-}
-
-static size_t count_open(const spinapi_ctx *ctx)
-{
-    size_t n = 0;
-    for (const struct spinapi_mysql *p = ctx->mysql_open; p; p = p->next)
-        n++;
-    return n;
+        mysql_free(SPINAPI_CONN_OF(ctx->mysql_open, struct spinapi_mysql));
 }
 
 /* Opens a connection for ctx: the handle, or NULL with msg. */
 static struct spinapi_mysql *mysql_open(spinapi_ctx *ctx, const char *address, size_t len,
                                         char *msg, size_t size)
 {
-    if (count_open(ctx) >= SPINAPI_MYSQL_MAX_CONNECTIONS)
+    if (spinapi_conn_link_count(ctx->mysql_open) >= SPINAPI_MYSQL_MAX_CONNECTIONS)
         return snprintf(msg, size, "too many connections"), NULL;
     spinapi_mysql_conn *conn = NULL;
     if (spinapi_mysql_connect(ctx->c, ctx->deadline_ns, address, len, &conn, msg, size) < 0)
@@ -80,10 +67,7 @@ static struct spinapi_mysql *mysql_open(spinapi_ctx *ctx, const char *address, s
     p->conn = conn;
     p->ctx = ctx;
     pthread_mutex_init(&p->lock, NULL);
-    p->next = ctx->mysql_open;
-    if (p->next)
-        p->next->prev = p;
-    ctx->mysql_open = p;
+    spinapi_conn_link_add(&ctx->mysql_open, &p->link);
     return p;
 }
 
@@ -302,33 +286,8 @@ static int execute1(component_call *call, void *env, const component_val *args, 
 
 /* ---- registration --------------------------------------------------------------- */
 
-#define VALUES "boolean(bool), int8(s8), int16(s16), int32(s32), int64(s64), uint8(u8), " \
-               "uint16(u16), uint32(u32), uint64(u64), floating32(f32), floating64(f64), " \
-               "str(string), binary(list<u8>), db-null"
-
-static int define_types(component_linker *l, const char *iface, util_error **err)
-{
-    const char *types[][2] = {
-        {"db-data-type", "enum{boolean, int8, int16, int32, int64, uint8, uint16, uint32, "
-                         "uint64, floating32, floating64, str, binary, other}"},
-        {"db-value", "variant{" VALUES ", unsupported}"},
-        {"parameter-value", "variant{" VALUES "}"},
-        {"column", "record{name: string, data-type: db-data-type}"},
-        {"row", "list<db-value>"},
-        {"row-set", "record{columns: list<column>, rows: list<row>}"},
-    };
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(types); i++)
-        if (component_linker_define_type(l, iface, types[i][0], types[i][1], err) < 0)
-            return -1;
-    return 0;
-}
-
-#define ERROR2 \
-    "variant{connection-failed(string), bad-parameter(string), query-failed(string), " \
-    "value-conversion-failed(string), other(string)}"
-#define ERROR1 \
-    "variant{success, connection-failed(string), bad-parameter(string), " \
-    "query-failed(string), value-conversion-failed(string), other-error(string)}"
+#define ERROR2 SPINAPI_RDBMS2_ERROR
+#define ERROR1 SPINAPI_RDBMS1_ERROR
 #define CONN "self: borrow<connection>"
 #define PARAMS "params: list<parameter-value>"
 
@@ -351,16 +310,17 @@ static const spinapi_func mysql1_funcs[] = {
 int spinapi_define_mysql(component_linker *l, spinapi_host *h, util_error **err)
 {
     /* The rdbms-types interfaces hold the types; mysql `use`s them. */
-    if (define_types(l, RDBMS2, err) < 0 ||
+    if (spinapi_define_rdbms2_types(l, RDBMS2, err) < 0 ||
         component_linker_define_type(l, RDBMS2, "error", ERROR2, err) < 0 ||
-        define_types(l, MYSQL2, err) < 0 ||
+        spinapi_define_rdbms2_types(l, MYSQL2, err) < 0 ||
         component_linker_define_type(l, MYSQL2, "error", ERROR2, err) < 0)
         return -1;
     h->mysql2 = component_linker_define_resource(l, MYSQL2, "connection", mysql_dtor, err);
     if (h->mysql2 == NULL ||
         spinapi_define_funcs(l, MYSQL2, mysql2_funcs, UTIL_ARRAY_LEN(mysql2_funcs), h, err) < 0)
         return -1;
-    if (define_types(l, RDBMS1, err) < 0 || define_types(l, MYSQL1, err) < 0 ||
+    if (spinapi_define_rdbms2_types(l, RDBMS1, err) < 0 ||
+        spinapi_define_rdbms2_types(l, MYSQL1, err) < 0 ||
         component_linker_define_type(l, MYSQL1, "mysql-error", ERROR1, err) < 0 ||
         spinapi_define_funcs(l, MYSQL1, mysql1_funcs, UTIL_ARRAY_LEN(mysql1_funcs), h, err) < 0)
         return -1;

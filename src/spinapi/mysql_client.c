@@ -334,38 +334,6 @@ bool spinapi_outbound_url_allowed(const spinapi_component *c, const char *defaul
            c->outbound_allowed(c->outbound_self, scheme, host, port);
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-        return (c | 0x20) - 'a' + 10;
-    return -1;
-}
-
-/* A percent-decoded, NUL-terminated copy; NULL when an escape is bad or
- * decodes to NUL. */
-static char *decode(const char *s, size_t n)
-{
-    char *out = util_xmalloc(n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            *o++ = s[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hex_digit(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(out);
-            return NULL;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    *o = '\0';
-    return out;
-}
-
 /* What connecting needs, from a mysql:// URL (all malloc'd). */
 typedef struct my_address {
     char *host, *user, *password, *db;
@@ -445,11 +413,11 @@ static int parse_address(const char *s, size_t n, my_address *a, char *msg, size
     const char *colon = u.has_userinfo ? memchr(u.userinfo, ':', u.userinfo_len) : NULL;
     size_t ulen = colon ? (size_t)(colon - u.userinfo) : u.userinfo_len;
     a->host = util_xstrndup(u.host, u.host_len);
-    a->user = decode(u.userinfo ? u.userinfo : "", ulen);
+    a->user = spinapi_percent_decode(u.userinfo ? u.userinfo : "", ulen);
     if (colon)
-        a->password = decode(colon + 1, u.userinfo_len - ulen - 1);
+        a->password = spinapi_percent_decode(colon + 1, u.userinfo_len - ulen - 1);
     if (u.path_len > 1)
-        a->db = decode(u.path + 1, u.path_len - 1);
+        a->db = spinapi_percent_decode(u.path + 1, u.path_len - 1);
     if (a->user == NULL || (colon && a->password == NULL) || (u.path_len > 1 && a->db == NULL))
         return snprintf(msg, size, "URL error: a bad %%-escape in the URL"), -1;
     return parse_query(u.query ? u.query : "", u.query_len, a, msg, size);
@@ -476,10 +444,9 @@ static int wait_budget(const spinapi_mysql_conn *m, int lib_timeout_ms)
         until = m->bound_ns;
     if (until == 0)
         return lib_timeout_ms;
-    uint64_t now = util_monotonic_ns();
-    if (now >= until)
+    uint64_t left = spinapi_ms_left(until);
+    if (left == 0)
         return -2;
-    uint64_t left = (until - now + 999999) / 1000000;
     if (left > INT32_MAX)
         left = INT32_MAX;
     return lib_timeout_ms >= 0 && (uint64_t)lib_timeout_ms < left ? lib_timeout_ms : (int)left;

@@ -352,20 +352,15 @@ static bool valid_time(unsigned h, unsigned mi, unsigned s, uint64_t ns)
 /* ---- connections ------------------------------------------------------------ */
 
 struct spinapi_pg {
+    spinapi_conn_link link; /* in ctx->pg_open */
     PGconn *conn;
     spinapi_ctx *ctx;
-    struct spinapi_pg *prev, *next; /* in ctx->pg_open */
-    pthread_mutex_t lock;           /* one statement at a time on the connection */
+    pthread_mutex_t lock; /* one statement at a time on the connection */
 };
 
 static void pg_free(struct spinapi_pg *p)
 {
-    if (p->prev)
-        p->prev->next = p->next;
-    else
-        p->ctx->pg_open = p->next;
-    if (p->next)
-        p->next->prev = p->prev;
+    spinapi_conn_link_remove(&p->link);
     pq.finish(p->conn);
     pthread_mutex_destroy(&p->lock);
     free(p);
@@ -380,7 +375,7 @@ static void pg_dtor(uintptr_t rep)
 void spinapi_pg_close_all(spinapi_ctx *ctx)
 {
     while (ctx->pg_open)
-        pg_free(ctx->pg_open);
+        pg_free(SPINAPI_CONN_OF(ctx->pg_open, struct spinapi_pg));
 }
 
 /* The options Spin's client accepts; any other is refused as it refuses
@@ -542,10 +537,7 @@ static struct spinapi_pg *pg_connect(spinapi_ctx *ctx, const char *address, char
     p->conn = conn;
     p->ctx = ctx;
     pthread_mutex_init(&p->lock, NULL);
-    p->next = ctx->pg_open;
-    if (p->next)
-        p->next->prev = p;
-    ctx->pg_open = p;
+    spinapi_conn_link_add(&ctx->pg_open, &p->link);
     return p;
 }
 
@@ -1646,42 +1638,26 @@ static int execute1(component_call *call, void *env, const component_val *args, 
 #define PG4 "spin:postgres/postgres@4.0.0"
 #define PG1 "fermyon:spin/postgres"
 #define RDBMS1 "fermyon:spin/rdbms-types"
-#define ERROR1 \
-    "variant{success, connection-failed(string), bad-parameter(string), query-failed(string), " \
-    "value-conversion-failed(string), other-error(string)}"
-
-#define ERROR_T                                                                                 \
-    "variant{connection-failed(string), bad-parameter(string), query-failed(string), "         \
-    "value-conversion-failed(string), other(string)}"
-#define INTS2 "int8(s8), int16(s16), int32(s32), int64(s64), uint8(u8), uint16(u16), " \
-              "uint32(u32), uint64(u64), floating32(f32), floating64(f64), str(string), " \
-              "binary(list<u8>)"
+#define ERROR1 SPINAPI_RDBMS1_ERROR
+#define ERROR_T SPINAPI_RDBMS2_ERROR
 #define INTS3 "int8(s8), int16(s16), int32(s32), int64(s64), floating32(f32), " \
               "floating64(f64), str(string), binary(list<u8>), date(tuple<s32, u8, u8>), " \
               "time(tuple<u8, u8, u8, u32>), " \
               "datetime(tuple<s32, u8, u8, u8, u8, u8, u32>), timestamp(s64)"
 
+/* The error and the types of one interface: rdbms-types@2.0.0's (v2 and
+ * Spin 1), or postgres@3.0.0's (v3types: dates and times, no unsigned). */
 static int define_types(component_linker *l, const char *iface, bool v3types, util_error **err)
 {
-    const char *types[][2] = {
-        {"error", ERROR_T},
-        {"db-data-type",
-         v3types ? "enum{boolean, int8, int16, int32, int64, floating32, floating64, str, "
-                   "binary, date, time, datetime, timestamp, other}"
-                 : "enum{boolean, int8, int16, int32, int64, uint8, uint16, uint32, uint64, "
-                   "floating32, floating64, str, binary, other}"},
-        {"db-value", v3types ? "variant{boolean(bool), " INTS3 ", db-null, unsupported}"
-                             : "variant{boolean(bool), " INTS2 ", db-null, unsupported}"},
-        {"parameter-value", v3types ? "variant{boolean(bool), " INTS3 ", db-null}"
-                                    : "variant{boolean(bool), " INTS2 ", db-null}"},
-        {"column", "record{name: string, data-type: db-data-type}"},
-        {"row", "list<db-value>"},
-        {"row-set", "record{columns: list<column>, rows: list<row>}"},
-    };
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(types); i++)
-        if (component_linker_define_type(l, iface, types[i][0], types[i][1], err) < 0)
-            return -1;
-    return 0;
+    if (component_linker_define_type(l, iface, "error", ERROR_T, err) < 0)
+        return -1;
+    if (!v3types)
+        return spinapi_define_rdbms2_types(l, iface, err);
+    return spinapi_define_rdbms_types(l, iface,
+                                      "enum{boolean, int8, int16, int32, int64, floating32, "
+                                      "floating64, str, binary, date, time, datetime, timestamp, "
+                                      "other}",
+                                      "boolean(bool), " INTS3 ", db-null", err);
 }
 
 #define CONN "self: borrow<connection>"

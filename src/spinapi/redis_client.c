@@ -25,8 +25,8 @@
 #include <sys/time.h>
 
 struct spinapi_redis_conn {
+    spinapi_conn_link link; /* in ctx->redis */
     spinapi_ctx *ctx;
-    spinapi_redis_conn *prev, *next;
     redisContext *rc;
     char *where; /* host:port, for messages */
 };
@@ -41,47 +41,13 @@ void spinapi_redis_address_clear(spinapi_redis_address *a)
     memset(a, 0, sizeof(*a));
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* A percent-decoded copy of s[0..n) (user names and passwords are URL
- * userinfo); NULL when an escape is malformed or decodes to NUL. */
-static char *percent_decode(const char *s, size_t n)
-{
-    char *out = util_xmalloc(n + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '%') {
-            *o++ = s[i];
-            continue;
-        }
-        int hi = i + 2 < n ? hex_digit(s[i + 1]) : -1;
-        int lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(out);
-            return NULL;
-        }
-        *o++ = (char)(hi * 16 + lo);
-        i += 2;
-    }
-    *o = '\0';
-    return out;
-}
-
 static int parse_userinfo(const char *s, size_t n, spinapi_redis_address *out, util_error **err)
 {
     const char *colon = memchr(s, ':', n);
     size_t ulen = colon ? (size_t)(colon - s) : n;
-    if (ulen > 0 && (out->user = percent_decode(s, ulen)) == NULL)
+    if (ulen > 0 && (out->user = spinapi_percent_decode(s, ulen)) == NULL)
         return util_error_set(err, 0, "the user name has a bad %%-escape");
-    if (colon && (out->password = percent_decode(colon + 1, n - ulen - 1)) == NULL)
+    if (colon && (out->password = spinapi_percent_decode(colon + 1, n - ulen - 1)) == NULL)
         return util_error_set(err, 0, "the password has a bad %%-escape");
     return 0;
 }
@@ -201,12 +167,7 @@ static uint64_t wait_ms(const spinapi_ctx *ctx, uint64_t bound_ms)
 {
     if (ctx->redis_timeout_ms && ctx->redis_timeout_ms < bound_ms)
         bound_ms = ctx->redis_timeout_ms;
-    if (ctx->deadline_ns == 0)
-        return bound_ms;
-    uint64_t now = util_monotonic_ns();
-    if (now >= ctx->deadline_ns)
-        return 0;
-    uint64_t left = (ctx->deadline_ns - now + 999999) / 1000000;
+    uint64_t left = spinapi_ms_left(ctx->deadline_ns);
     return left < bound_ms ? left : bound_ms;
 }
 
@@ -216,14 +177,6 @@ static struct timeval timeval_of(uint64_t ms)
 }
 
 /* ---- connections ------------------------------------------------------- */
-
-static size_t count_conns(const spinapi_ctx *ctx)
-{
-    size_t n = 0;
-    for (const spinapi_redis_conn *c = ctx->redis; c; c = c->next)
-        n++;
-    return n;
-}
 
 /* What went wrong on the connection, as one message. */
 static int conn_failure(const spinapi_redis_conn *c, const char *doing, util_error **err)
@@ -283,22 +236,11 @@ static int command_ok(spinapi_redis_conn *c, int argc, const char **argv, util_e
     return 0;
 }
 
-static void unlink_conn(spinapi_redis_conn *c)
-{
-    if (c->prev)
-        c->prev->next = c->next;
-    else if (c->ctx->redis == c)
-        c->ctx->redis = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    c->prev = c->next = NULL;
-}
-
 void spinapi_redis_close(spinapi_redis_conn *c)
 {
     if (c == NULL)
         return;
-    unlink_conn(c);
+    spinapi_conn_link_remove(&c->link);
     if (c->rc)
         redisFree(c->rc);
     free(c->where);
@@ -308,7 +250,7 @@ void spinapi_redis_close(spinapi_redis_conn *c)
 void spinapi_redis_close_all(spinapi_ctx *ctx)
 {
     while (ctx->redis)
-        spinapi_redis_close(ctx->redis);
+        spinapi_redis_close(SPINAPI_CONN_OF(ctx->redis, spinapi_redis_conn));
 }
 
 static bool host_allowed(const spinapi_ctx *ctx, const spinapi_redis_address *a)
@@ -359,7 +301,7 @@ static int open_conn(spinapi_ctx *ctx, const char *address, size_t len, bool che
         spinapi_redis_address_clear(&a);
         return SPINAPI_REDIS_INVALID_ADDRESS;
     }
-    if (count_conns(ctx) >= SPINAPI_REDIS_MAX_CONNECTIONS) {
+    if (spinapi_conn_link_count(ctx->redis) >= SPINAPI_REDIS_MAX_CONNECTIONS) {
         spinapi_redis_address_clear(&a);
         return SPINAPI_REDIS_TOO_MANY_CONNECTIONS;
     }
@@ -367,10 +309,7 @@ static int open_conn(spinapi_ctx *ctx, const char *address, size_t len, bool che
     c->ctx = ctx;
     c->where = strchr(a.host, ':') ? util_xasprintf("[%s]:%u", a.host, a.port)
                                    : util_xasprintf("%s:%u", a.host, a.port);
-    c->next = ctx->redis;
-    if (ctx->redis)
-        ctx->redis->prev = c;
-    ctx->redis = c;
+    spinapi_conn_link_add(&ctx->redis, &c->link);
     int rc = connect_conn(c, &a, err);
     spinapi_redis_address_clear(&a);
     if (rc < 0) {

@@ -10,6 +10,7 @@
 #include "spinapi.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <sqlite3.h>
 
 /* One labelled backend: a SQLite database opened on first use and shared
@@ -51,6 +52,42 @@ struct spinapi_component {
     void *outbound_self;
 };
 
+/* An open connection on its instance's list (clients.c): each client's
+ * connection struct holds one, so the instance can close what the guest
+ * never dropped.  SPINAPI_CONN_OF finds the struct from its link. */
+typedef struct spinapi_conn_link {
+    struct spinapi_conn_link *prev, *next;
+    struct spinapi_conn_link **head; /* the list it is on; NULL once removed */
+} spinapi_conn_link;
+#define SPINAPI_CONN_OF(l, type) ((type *)(void *)((char *)(l) - offsetof(type, link)))
+void spinapi_conn_link_add(spinapi_conn_link **head, spinapi_conn_link *link);
+/* Unlinks it (nothing when it is on no list). */
+void spinapi_conn_link_remove(spinapi_conn_link *link);
+size_t spinapi_conn_link_count(const spinapi_conn_link *head);
+
+/* Milliseconds left before a monotonic deadline, rounded up (0 only once
+ * it has passed); UINT64_MAX when there is none (0). */
+uint64_t spinapi_ms_left(uint64_t deadline_ns);
+/* A percent-decoded, NUL-terminated copy of s[0..n) (a URL's userinfo or
+ * path); NULL when an escape is malformed or decodes to NUL. */
+char *spinapi_percent_decode(const char *s, size_t n);
+
+/* The types of an rdbms interface in `iface`: db-data-type (as given),
+ * db-value (the value cases, then `unsupported`), parameter-value (the
+ * value cases), column, row and row-set. */
+int spinapi_define_rdbms_types(component_linker *l, const char *iface, const char *data_type,
+                               const char *values, util_error **err);
+/* rdbms-types@2.0.0's: mysql and postgres both serve them, under the
+ * rdbms-types interface and their own. */
+int spinapi_define_rdbms2_types(component_linker *l, const char *iface, util_error **err);
+/* Its error variant, and Spin 1's (one case more: success first). */
+#define SPINAPI_RDBMS2_ERROR                                                                     \
+    "variant{connection-failed(string), bad-parameter(string), query-failed(string), "         \
+    "value-conversion-failed(string), other(string)}"
+#define SPINAPI_RDBMS1_ERROR                                                                     \
+    "variant{success, connection-failed(string), bad-parameter(string), query-failed(string), " \
+    "value-conversion-failed(string), other-error(string)}"
+
 /* Spin 1's interfaces name stores and connections by u32 (a handle is
  * its slot + 1); the instance's tables, freed with the context. */
 #define SPINAPI_V1_TABLE_SIZE 256 /* Spin's resource table capacity */
@@ -60,10 +97,10 @@ struct spinapi_ctx {
     uint64_t deadline_ns; /* the request's, monotonic (SQL, redis); 0 = none */
     struct spinapi_kv *v1_stores[SPINAPI_V1_TABLE_SIZE];
     spinapi_db *v1_connections[SPINAPI_V1_TABLE_SIZE];
-    struct spinapi_redis_conn *redis; /* open redis connections (redis_client.c) */
+    spinapi_conn_link *redis;         /* open redis connections (redis_client.c) */
     uint64_t redis_timeout_ms;        /* tests: a shorter bound on redis waits; 0: the default */
-    struct spinapi_pg *pg_open; /* postgres connections not dropped yet */
-    struct spinapi_mysql *mysql_open; /* mysql connections not dropped yet (mysql.c) */
+    spinapi_conn_link *pg_open;       /* postgres connections not dropped yet */
+    spinapi_conn_link *mysql_open;    /* mysql connections not dropped yet (mysql.c) */
     struct spinapi_mqtt *mqtt_open;   /* mqtt connections not dropped yet (mqtt.c) */
 };
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Builds a JS HTTP component with componentize-js for the wasi2 tests.
 
-Usage: build_js_component.py NODE CLI_JS BUILTIN_WIT WORLD_WIT WORLD JS OUT
+Usage: build_js_component.py NODE CLI_JS BUILTIN_WIT WORLD_WIT WORLD JS OUT [DEPS]
+
+DEPS, when given, is a directory of more WIT packages (one folder each)
+the world imports, copied into deps/ as they are.
 
 componentize-js 0.23 (StarlingMonkey) implements wasi:http@0.2.10, and the
 only WIT packages at hand are jco's built-in 0.2.12 ones: those are copied
@@ -37,6 +40,9 @@ def main(argv):
                 text = re.sub(r"(?m)^\s*@(since|unstable|deprecated)\(.*\)\s*\n", "", text)
                 with open(os.path.join(dst, name), "w") as f:
                     f.write(text)
+        if len(argv) > 8:
+            for pkg in sorted(os.listdir(argv[8])):
+                shutil.copytree(os.path.join(argv[8], pkg), os.path.join(wit, "deps", pkg))
         tmp_out = out + ".tmp"
         subprocess.run([node, cli, js, "--wit", wit, "-n", world, "-o", tmp_out], check=True,
                        cwd=tmp)
