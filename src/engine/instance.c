@@ -115,13 +115,7 @@ static bool import_matches(wasm_store *s, const wasm_extern *e, const mv_extern_
 /* The store's type ids of the module's function types [ntypes]. */
 static uint32_t *intern_types(wasm_store *s, const wasm_module *m)
 {
-    uint32_t ntypes = wasm_mv_num_types(m);
-    uint32_t *type_ids = util_xcalloc(ntypes ? ntypes : 1, sizeof(uint32_t));
-    for (uint32_t i = 0; i < ntypes; i++) {
-        cleanup_free char *sig = wasm_rt_sig_of_functype(m, i);
-        type_ids[i] = wasm_rt_store_intern_type(s, sig);
-    }
-    return type_ids;
+    return wasm_rt_store_intern_module_types(s, m);
 }
 
 static bool unlinkable(wasm_result *res, const wasm_module *m, uint32_t i, bool unknown)
@@ -509,6 +503,44 @@ wasm_instance *wasm_instantiate_resolved(wasm_store *s, wasm_module *m,
     for (uint32_t i = 0; i < r->n; i++)
         imps[i] = def_extern(s, &r->defs[i]);
     return instantiate(s, m, type_ids, imps, res);
+}
+
+wasm_instance *wasm_instantiate_externs(wasm_store *s, wasm_module *m, const wasm_extern *imports,
+                                        size_t n, wasm_result *res)
+{
+    wasm_result local;
+    if (!res)
+        res = &local;
+    wasm_result_init(res);
+    uint32_t nimports = wasm_mv_num_imports(m);
+    if (n != nimports) {
+        wasm_rt_result_set(res, WASM_UNLINKABLE, "%zu imports given, the module has %u", n,
+                           (unsigned)nimports);
+        return NULL;
+    }
+    uint32_t *type_ids = intern_types(s, m);
+    for (uint32_t i = 0; i < nimports; i++) {
+        mv_extern_type want;
+        wasm_mv_import_type(m, i, &want);
+        uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
+        if (!import_matches(s, &imports[i], &want, tid)) {
+            free(type_ids);
+            unlinkable(res, m, i, false);
+            return NULL;
+        }
+    }
+    wasm_extern *imps = util_xcalloc(nimports ? nimports : 1, sizeof(wasm_extern));
+    if (nimports)
+        memcpy(imps, imports, nimports * sizeof *imps);
+    return instantiate(s, m, type_ids, imps, res);
+}
+
+bool wasm_instance_export_at(const wasm_instance *inst, size_t i, wasm_extern *out)
+{
+    if (i >= inst->nexports)
+        return false;
+    *out = inst->exports[i];
+    return true;
 }
 
 bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out)

@@ -220,9 +220,13 @@ struct wasm_store {
     _Atomic bool interrupt;
     uint64_t deadline_ns;
 
-    /* interned function types, id = index */
+    /* interned function types, id = index; type_slots is an open-addressing
+     * hash of the ids by signature (0: empty, else id + 1), so interning a
+     * module's few hundred types per instantiation stays linear */
     rt_type *types;
     uint32_t ntypes, types_cap;
+    uint32_t *type_slots;
+    uint32_t type_slots_cap;
 
     rt_vec funcs, memories, tables, globals, instances;
 
@@ -259,6 +263,8 @@ uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig);
 void wasm_rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id);
 /* Builds the signature string of a module function type (caller frees). */
 char *wasm_rt_sig_of_functype(const wasm_module *m, uint32_t type_idx);
+/* The store's type ids of the module's function types [ntypes] (malloc'd). */
+uint32_t *wasm_rt_store_intern_module_types(wasm_store *s, const wasm_module *m);
 /* Parses a signature string; returns false if malformed. */
 bool wasm_rt_sig_parse(const char *sig, uint8_t **types, uint32_t *np, uint32_t *nr);
 char wasm_rt_type_letter(uint8_t valtype);

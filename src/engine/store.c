@@ -116,6 +116,7 @@ void wasm_store_free(wasm_store *s)
         free(s->types[i].vals);
     }
     free(s->types);
+    free(s->type_slots);
     if (s->stack) {
         /* emptied (zero pages again) before another store may take it */
         bool kept = madvise(s->stack, VALUE_STACK_BYTES, MADV_DONTNEED) == 0 &&
@@ -142,11 +143,44 @@ void *wasm_store_user_data(wasm_store *s)
     return s->config.user_data;
 }
 
+static uint32_t sig_hash(const char *sig)
+{
+    uint32_t h = 2166136261u;
+    for (; *sig; sig++)
+        h = (h ^ (uint8_t)*sig) * 16777619u;
+    return h;
+}
+
+/* The slot of `sig` in the type hash: its id + 1, or 0 where it would go. */
+static uint32_t *type_slot(wasm_store *s, const char *sig)
+{
+    uint32_t mask = s->type_slots_cap - 1;
+    for (uint32_t i = sig_hash(sig) & mask;; i = (i + 1) & mask) {
+        uint32_t *slot = &s->type_slots[i];
+        if (!*slot || strcmp(s->types[*slot - 1].sig, sig) == 0)
+            return slot;
+    }
+}
+
+/* Keeps the hash at most half full. */
+static void type_slots_grow(wasm_store *s)
+{
+    if ((s->ntypes + 1) * 2 <= s->type_slots_cap)
+        return;
+    uint32_t ncap = s->type_slots_cap ? s->type_slots_cap * 2 : 64;
+    free(s->type_slots);
+    s->type_slots = util_xcalloc(ncap, sizeof *s->type_slots);
+    s->type_slots_cap = ncap;
+    for (uint32_t id = 0; id < s->ntypes; id++)
+        *type_slot(s, s->types[id].sig) = id + 1;
+}
+
 uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig)
 {
-    for (uint32_t i = 0; i < s->ntypes; i++)
-        if (strcmp(s->types[i].sig, sig) == 0)
-            return i;
+    type_slots_grow(s);
+    uint32_t *slot = type_slot(s, sig);
+    if (*slot)
+        return *slot - 1;
     if (s->ntypes == s->types_cap) {
         s->types_cap = s->types_cap ? s->types_cap * 2 : 16;
         s->types = util_xrealloc(s->types, s->types_cap * sizeof(rt_type));
@@ -157,7 +191,16 @@ uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig)
         t->vals = NULL;
         t->np = t->nr = 0;
     }
+    *slot = s->ntypes + 1;
     return s->ntypes++;
+}
+
+uint32_t *wasm_rt_store_intern_module_types(wasm_store *s, const wasm_module *m)
+{
+    uint32_t *ids = util_xcalloc(m->ntypes ? m->ntypes : 1, sizeof *ids);
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        ids[i] = wasm_rt_store_intern_type(s, m->types[i].sig);
+    return ids;
 }
 
 void wasm_rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id)

@@ -135,7 +135,22 @@ static component_linker *permissive_linker(const uint8_t *bytes, size_t len, con
 
 /* ---- (a) every corpus component resolves and compiles ----------------------- */
 
-static int corpus_ok, corpus_failed, corpus_instantiated;
+static int corpus_ok, corpus_failed, corpus_instantiated, corpus_cores, corpus_planned;
+
+/* Core instantiations in p and its nested pcomps, and how many of them
+ * the pre linked by position (coreplan.c). */
+static void count_plans(const pcomp *p, int *cores, int *planned)
+{
+    for (uint32_t d = 0; d < p->c->ninstances; d++) {
+        const component_instance_def *def = &p->c->instances[d];
+        if (def->core && def->instantiate) {
+            (*cores)++;
+            *planned += p->core_plans && p->core_plans[d];
+        }
+        if (p->children[d])
+            count_plans(p->children[d], cores, planned);
+    }
+}
 
 static int visit_corpus(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -154,6 +169,7 @@ static int visit_corpus(const char *path, const struct stat *st, int type, struc
     component_pre *pre = l ? component_pre_new(bytes, len, l, &err) : NULL;
     if (pre) {
         corpus_ok++;
+        count_plans(pre->top, &corpus_cores, &corpus_planned);
         /* instantiation runs start functions only: imports are not called */
         wasm_store *store = wasm_store_new(NULL);
         wasm_result res;
@@ -178,10 +194,15 @@ static int visit_corpus(const char *path, const struct stat *st, int type, struc
 
 static void test_corpus_resolves(void)
 {
-    corpus_ok = corpus_failed = corpus_instantiated = 0;
+    corpus_ok = corpus_failed = corpus_instantiated = corpus_cores = corpus_planned = 0;
     CHECK_INT(nftw(COMPONENTS_DIR, visit_corpus, 16, FTW_PHYS), 0);
-    fprintf(stderr, "  corpus: %d resolved, %d refused, %d instantiated\n", corpus_ok,
-            corpus_failed, corpus_instantiated);
+    fprintf(stderr, "  corpus: %d resolved, %d refused, %d instantiated; %d of %d core "
+            "instantiations linked by position\n", corpus_ok, corpus_failed,
+            corpus_instantiated, corpus_planned, corpus_cores);
+    /* every core instantiation of the corpus is linked by position, once
+     * per pre (none needs its names looked up per instance) */
+    CHECK(corpus_cores > 100);
+    CHECK_INT(corpus_planned, corpus_cores);
     CHECK_INT(corpus_failed, 0);
     CHECK_INT(corpus_ok, 62);
     CHECK_INT(corpus_instantiated, corpus_ok);
@@ -1328,6 +1349,64 @@ static void test_may_leave(void)
     stop(&r);
 }
 
+/* Core instances linked through `with` arguments: the same members as a
+ * linker filled in argument order would give (later arguments replace
+ * earlier ones field by field), inline instances, aliases of exports. */
+static void test_core_link(void)
+{
+    running r;
+    if (!start_wat(&r, "core_link", component_linker_new()))
+        return;
+    int cores = 0, planned = 0;
+    count_plans(r.pre->top, &cores, &planned);
+    CHECK_INT(cores, 3);
+    CHECK_INT(planned, 3);
+    const component_func *f = component_instance_func(r.inst, NULL, "which");
+    component_val out;
+    CHECK(f && component_func_call(r.inst, f, NULL, 0, &out, &r.res) == 0);
+    CHECK_INT((int)out.of.u, 215);
+    CHECK(f && component_func_post_return(r.inst, f, &r.res) == 0);
+    stop(&r);
+}
+
+/* The instantiation error of WAT component `name` (linked with nothing). */
+static char *core_link_error(const char *name)
+{
+    size_t len;
+    uint8_t *bytes = wat_component(name, &len);
+    util_error *err = NULL;
+    component_linker *l = component_linker_new();
+    component_pre *pre = bytes ? component_pre_new(bytes, len, l, &err) : NULL;
+    char *msg = NULL;
+    if (pre) {
+        wasm_store *store = wasm_store_new(NULL);
+        wasm_result res;
+        component_instance *inst = component_instantiate(pre, store, NULL, &res);
+        msg = util_xstrdup(inst ? "" : res.message);
+        component_instance_free(inst);
+        wasm_store_free(store);
+    } else {
+        msg = util_xstrdup(err ? err->msg : "no input");
+    }
+    util_error_free(&err);
+    component_pre_free(pre);
+    component_linker_free(l);
+    free(bytes);
+    return msg;
+}
+
+/* A core import that no argument serves, or one of the wrong type: the
+ * instantiation fails naming the core instance and the import. */
+static void test_core_link_errors(void)
+{
+    char *msg = core_link_error("core_link_missing");
+    CHECK_STR(msg, "core instance 1: unknown import: env::nope (function)");
+    free(msg);
+    msg = core_link_error("core_link_mismatch");
+    CHECK_STR(msg, "core instance 1: incompatible import type: env::f (function)");
+    free(msg);
+}
+
 /* component_pre_new_take owns the bytes whatever happens: kept by the
  * pre, or freed at once on failure (the ASan pass finds a leak). */
 static void test_pre_new_take(void)
@@ -1368,6 +1447,8 @@ int main(void)
     RUN(test_jco_strings_utf16);
     RUN(test_jco_simple_nested);
     RUN(test_may_leave);
+    RUN(test_core_link);
+    RUN(test_core_link_errors);
     RUN(test_pre_new_take);
     return TEST_SUMMARY();
 }
