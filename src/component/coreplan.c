@@ -137,6 +137,9 @@ void component_pcomp_plan(pcomp *p)
         if (def->core && def->instantiate)
             p->core_plans[d] = plan_instance(p, def);
     }
+    p->alias_hint = plan_alloc(p->pre, c->naliases * sizeof *p->alias_hint);
+    for (uint32_t i = 0; i < c->naliases; i++)
+        atomic_init(&p->alias_hint[i], UINT32_MAX);
     p->alias_export = plan_alloc(p->pre, c->naliases * sizeof *p->alias_export);
     for (uint32_t i = 0; i < c->naliases; i++) {
         const component_alias *a = &c->aliases[i];

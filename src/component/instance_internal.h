@@ -137,6 +137,9 @@ struct pcomp {
      * export alias reads (UINT32_MAX: by name) */
     core_plan **core_plans;
     uint32_t *alias_export;
+    /* per alias number: where an export alias of a component instance
+     * found its member last time (instantiate.c; a guess, checked) */
+    _Atomic uint32_t *alias_hint;
 };
 
 struct component_pre {
@@ -289,6 +292,10 @@ struct component_func {
 /* instantiate.c */
 void *component_instance_alloc(component_instance *inst, size_t size);
 rval *component_rinstval_find(rinstval *v, const char *name, wasm_result *res);
+/* The same, trying the member at *hint first and leaving the found one's
+ * position there (hint may be NULL). */
+rval *component_rinstval_find_hinted(rinstval *v, const char *name, _Atomic uint32_t *hint,
+                                     wasm_result *res);
 rval *component_rinst_eval(rinst *r, component_sort sort, uint32_t idx, wasm_result *res);
 int component_rinst_trap(wasm_result *res, wasm_result_kind kind, const char *fmt, ...)
     UTIL_PRINTF(3, 4);

@@ -156,31 +156,61 @@ static rval *copy_into(rval *v, const rval *from)
     return v;
 }
 
-rval *component_rinstval_find(rinstval *v, const char *name, wasm_result *res)
+/* The position of `name` among an instance value's members: host items,
+ * a child's exports or an inline instance's arguments; `hint` (may be
+ * NULL) is tried first and updated, so that an alias finds its member
+ * with one comparison in every instance after the first.  The hint lives
+ * in the pre, shared by threads: it is only a guess, checked each time. */
+static bool member_at(const void *base, size_t stride, uint32_t n, const char *name,
+                      _Atomic uint32_t *hint, uint32_t *at)
 {
+#define NAME(i) (*(const char *const *)((const char *)base + (size_t)(i) * stride))
+    if (n == 0)
+        return false;
+    uint32_t h = hint ? atomic_load_explicit(hint, memory_order_relaxed) : UINT32_MAX;
+    if (h < n && strcmp(NAME(h), name) == 0) {
+        *at = h;
+        return true;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (strcmp(NAME(i), name) != 0)
+            continue;
+        if (hint)
+            atomic_store_explicit(hint, i, memory_order_relaxed);
+        *at = i;
+        return true;
+    }
+    return false;
+#undef NAME
+}
+
+rval *component_rinstval_find_hinted(rinstval *v, const char *name, _Atomic uint32_t *hint,
+                                     wasm_result *res)
+{
+    uint32_t i;
     if (v->host_shape) {
         const sinst *s = v->host_shape;
-        for (uint32_t i = 0; i < s->n; i++) {
-            if (strcmp(s->names[i], name) != 0)
-                continue;
-            rval *x = &v->host_vals[i]; /* made with the import */
-            return x;
-        }
+        if (s->n && member_at(s->names, sizeof *s->names, s->n, name, hint, &i))
+            return &v->host_vals[i]; /* made with the import */
     } else if (v->child) {
         const component *c = v->child->p->c;
-        for (uint32_t i = 0; i < c->nexports; i++)
-            if (strcmp(c->exports[i].name.text, name) == 0)
-                return component_rinst_eval(v->child, c->exports[i].sort, c->exports[i].index,
-                                            res);
+        if (c->nexports && member_at(&c->exports[0].name.text, sizeof c->exports[0],
+                                     c->nexports, name, hint, &i))
+            return component_rinst_eval(v->child, c->exports[i].sort, c->exports[i].index, res);
     } else if (v->inline_in) {
         const component_instance_def *def = &v->inline_in->p->c->instances[v->def];
-        for (uint32_t i = 0; i < def->nargs; i++)
-            if (strcmp(def->args[i].name, name) == 0)
-                return component_rinst_eval(v->inline_in, def->args[i].sort, def->args[i].index,
-                                            res);
+        if (def->nargs &&
+            member_at(&def->args[0].name, sizeof def->args[0], def->nargs, name, hint, &i))
+            return component_rinst_eval(v->inline_in, def->args[i].sort, def->args[i].index,
+                                        res);
     }
     component_rinst_trap(res, WASM_UNLINKABLE, "instance has no export %s", name);
     return NULL;
+}
+
+rval *component_rinstval_find(rinstval *v, const char *name, wasm_result *res)
+{
+    return component_rinstval_find_hinted(v, name, NULL, res);
 }
 
 /* ---- definitions --------------------------------------------------------------- */
@@ -244,7 +274,8 @@ static int eval_alias(rinst *r, const component_alias *a, rval *v, wasm_result *
         rval *iv = component_rinst_eval(r, COMPONENT_SORT_INSTANCE, a->instance, res);
         if (!iv)
             return -1;
-        rval *x = component_rinstval_find(iv->inst, a->name, res);
+        _Atomic uint32_t *hint = r->p->alias_hint ? &r->p->alias_hint[a - r->p->c->aliases] : NULL;
+        rval *x = component_rinstval_find_hinted(iv->inst, a->name, hint, res);
         return x ? (copy_into(v, x), 0) : -1;
     }
     rval *cv = component_rinst_eval(r, COMPONENT_SORT_CORE_INSTANCE, a->instance, res);

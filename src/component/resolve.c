@@ -863,6 +863,7 @@ static pcomp *new_pcomp(component_pre *pre, const component *c, pcomp *outer, pc
     p->own_res = palloc(pre, (c->ntypes ? c->ntypes : 1) * sizeof(component_resource_type *));
     p->core_plans = NULL;
     p->alias_export = NULL;
+    p->alias_hint = NULL;
     build_defs(p);
     return p;
 }

@@ -76,17 +76,28 @@ static void free_func(wasm_func *f)
 
 static void free_instance(wasm_instance *inst)
 {
-    for (uint32_t i = 0; i < inst->nelems; i++)
-        free(inst->elems[i].refs);
+    /* the big arrays go back to the thread's pool (pool.c) by their
+     * lengths at instantiation */
+    for (uint32_t i = 0; i < inst->nelems; i++) {
+        int mode;
+        uint32_t table, count;
+        const uint8_t *off;
+        uint8_t et;
+        wasm_mv_elem(inst->module, i, &mode, &table, &off, &et, &count);
+        wasm_rt_block_give(inst->elems[i].refs, (count ? count : 1) * sizeof(void *));
+    }
     free(inst->elems);
     free(inst->data_dropped);
-    free(inst->funcs);
+    if (inst->funcs)
+        wasm_rt_block_give(inst->funcs, (inst->nfuncs + 1) * sizeof(wasm_func *));
     free(inst->tables);
     free(inst->mems);
     free(inst->globals);
     free(inst->type_ids);
     free(inst->exports);
-    free(inst->own_funcs);
+    if (inst->own_funcs)
+        wasm_rt_block_give(inst->own_funcs,
+                           (inst->nown_funcs ? inst->nown_funcs : 1) * sizeof(wasm_func));
     if (inst->module)
         wasm_module_free(inst->module);
     free(inst);
