@@ -6,10 +6,11 @@
  * store dies; nothing is freed earlier, which is what the Wasm object
  * model asks for (an instance's functions may be referenced from any table
  * of the store).  The value stack is one large MAP_NORESERVE reservation
- * made at the first call (or taken back from the thread's pool, pool.c),
- * so frames never move and only touched pages cost memory; the
- * frame-record array holds max_call_depth entries, which is what turns
- * runaway recursion into a clean "call stack exhausted" trap.
+ * made at the first call (or taken back from the thread's pool, pool.c,
+ * with its first MiB still resident), so frames never move and only
+ * touched pages cost memory; the frame-record array holds max_call_depth
+ * entries, which is what turns runaway recursion into a clean "call stack
+ * exhausted" trap.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "runtime.h"
 
 #define VALUE_STACK_BYTES (512ull << 20)
+/* The start of a pooled value stack keeps its pages (see wasm_store_free). */
+#define STACK_KEPT_BYTES (1ull << 20)
 
 void wasm_rt_vec_push(rt_vec *v, void *p)
 {
@@ -63,7 +66,12 @@ int wasm_rt_stack_init(wasm_store *s)
     s->stack = p;
     s->stack_end = s->stack + VALUE_STACK_BYTES / sizeof(rt_slot);
     s->stack_top = s->stack;
-    s->frames = util_xcalloc((size_t)s->max_depth + 2, sizeof(rt_frame));
+    /* the frame records (240 KiB by default) come from the thread's pool:
+     * zeroing resident pages is cheap, faulting fresh ones in and
+     * unmapping them per store is not */
+    size_t frames_len = ((size_t)s->max_depth + 2) * sizeof(rt_frame);
+    s->frames = wasm_rt_block_take(frames_len);
+    memset(s->frames, 0, frames_len);
     return 0;
 }
 
@@ -129,13 +137,22 @@ void wasm_store_free(wasm_store *s)
     free(s->types);
     free(s->type_slots);
     if (s->stack) {
-        /* emptied (zero pages again) before another store may take it */
-        bool kept = madvise(s->stack, VALUE_STACK_BYTES, MADV_DONTNEED) == 0 &&
+        /* Beyond its first STACK_KEPT_BYTES, emptied (zero pages again)
+         * before another store may take it, so a deep guest's pages do not
+         * stay with the pool.  The first part keeps its pages and old
+         * values: no guest can read them (locals are zeroed at entry and
+         * validated code writes every other slot before reading it), and
+         * zapping touched pages costs a TLB flush per store, which is
+         * dear in a VM (tens of microseconds here); an untouched range
+         * costs none. */
+        bool kept = madvise((char *)s->stack + STACK_KEPT_BYTES,
+                            VALUE_STACK_BYTES - STACK_KEPT_BYTES, MADV_DONTNEED) == 0 &&
                     wasm_rt_pool_give(WASM_RT_POOL_STACK, s->stack, VALUE_STACK_BYTES);
         if (!kept)
             munmap(s->stack, VALUE_STACK_BYTES);
     }
-    free(s->frames);
+    if (s->frames)
+        wasm_rt_block_give(s->frames, ((size_t)s->max_depth + 2) * sizeof(rt_frame));
     free(s);
 }
 
