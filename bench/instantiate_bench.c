@@ -16,8 +16,11 @@
  *                 incoming-handler found once, then per request a WASI 0.2
  *                 context, a store, component_instantiate,
  *                 wasi2_http_handle of GET / and the teardown.
+ *   instantiate FILE N   the same without the call: what the engine
+ *                 spends on a fresh instance and its teardown alone.
  *
- * Prints p50, p99 and mean microseconds of the per-request part; the
+ * Prints p50, p99, mean and min microseconds of the per-request part (for
+ * wasi:http also of its three phases: instantiate, handle, drop); the
  * first run's answer is checked (a 200 with a body, or Wagi output with a
  * Content-Type line), so a fast failure is not reported as a time.
  */
@@ -46,8 +49,8 @@ static void report(const char *what, uint64_t *t, long n)
     for (long i = 0; i < n; i++)
         sum += t[i];
     qsort(t, (size_t)n, sizeof *t, cmp_u64);
-    printf("%s: n=%ld p50=%.1f us p99=%.1f us mean=%.1f us\n", what, n, t[n / 2] / 1e3,
-           t[(n * 99) / 100] / 1e3, (double)sum / (double)n / 1e3);
+    printf("%s: n=%ld p50=%.1f us p99=%.1f us mean=%.1f us min=%.1f us\n", what, n,
+           t[n / 2] / 1e3, t[(n * 99) / 100] / 1e3, (double)sum / (double)n / 1e3, t[0] / 1e3);
 }
 
 /* ---- Wagi: a preview-1 module's _start ---------------------------------- */
@@ -212,8 +215,17 @@ static const wasi2_http_field request_headers[] = {
     {"spin-matched-route", (const uint8_t *)"/...", 4},
 };
 
-static int handle_once(const component_pre *pre, const wasi2_http_handler *h, response *r)
+/* Per request, the three phases apart (ns): instantiate (a WASI 0.2
+ * context, a store, component_instantiate), handle (the guest's own work
+ * through wasi2_http_handle), drop (instance, store and context freed). */
+typedef struct {
+    uint64_t inst, handle, drop;
+} phases;
+
+static int handle_once(const component_pre *pre, const wasi2_http_handler *h, response *r,
+                       phases *ph, bool call)
 {
+    uint64_t t0 = util_monotonic_ns();
     wasi2_config cfg;
     wasi2_config_init(&cfg);
     cfg.stdin_fd = -1;
@@ -238,18 +250,25 @@ static int handle_once(const component_pre *pre, const wasi2_http_handler *h, re
     };
     int rc = -1;
     component_instance *inst = component_instantiate(pre, store, &data, &res);
-    if (inst) {
+    uint64_t t1 = util_monotonic_ns(), t2 = t1;
+    if (inst && !call) {
+        rc = 0;
+        component_instance_free(inst);
+    } else if (inst) {
         rc = wasi2_http_handle(h, inst, &in, &responder, r, &res);
+        t2 = util_monotonic_ns();
         component_instance_free(inst);
     }
     if (rc < 0)
         fprintf(stderr, "handle failed: %s\n", res.message);
     wasm_store_free(store);
     wasi2_ctx_free(data.wasi2);
+    uint64_t t3 = util_monotonic_ns();
+    *ph = (phases){t1 - t0, t2 - t1, t3 - t2};
     return rc;
 }
 
-static int bench_http(const char *file, long n)
+static int bench_http(const char *file, long n, bool call)
 {
     component_linker *l = component_linker_new();
     const wasi2_registration *reg = NULL;
@@ -266,20 +285,32 @@ static int bench_http(const char *file, long n)
         return 1;
     }
     uint64_t *t = calloc((size_t)n, sizeof *t);
+    uint64_t *ti = calloc((size_t)n, sizeof *t), *th = calloc((size_t)n, sizeof *t),
+             *td = calloc((size_t)n, sizeof *t);
     for (long i = 0; i < n; i++) {
         response r = {0};
+        phases ph;
         uint64_t t0 = util_monotonic_ns();
-        if (handle_once(pre, h, &r) < 0)
+        if (handle_once(pre, h, &r, &ph, call) < 0)
             return 1;
         t[i] = util_monotonic_ns() - t0;
-        if (i == 0 && (r.status != 200 || !r.finished || r.body_len == 0)) {
+        ti[i] = ph.inst;
+        th[i] = ph.handle;
+        td[i] = ph.drop;
+        if (call && i == 0 && (r.status != 200 || !r.finished || r.body_len == 0)) {
             fprintf(stderr, "%s: answered %u with %zu body bytes (finished: %d)\n", file,
                     r.status, r.body_len, r.finished);
             return 1;
         }
     }
-    report("wasi:http instantiate+handle+drop", t, n);
+    report(call ? "wasi:http instantiate+handle+drop" : "wasi:http instantiate+drop", t, n);
+    report("  instantiate (ctx, store, component_instantiate)", ti, n);
+    report("  handle (the guest's work)", th, n);
+    report("  drop (instance, store, ctx)", td, n);
     free(t);
+    free(ti);
+    free(th);
+    free(td);
     wasi2_http_handler_free(h);
     component_pre_free(pre);
     component_linker_free(l);
@@ -289,7 +320,7 @@ static int bench_http(const char *file, long n)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: %s wagi|http FILE N\n", argv[0]);
+        fprintf(stderr, "usage: %s wagi|http|instantiate FILE N\n", argv[0]);
         return 2;
     }
     long n = strtol(argv[3], NULL, 10);
@@ -298,6 +329,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "wagi") == 0)
         return bench_wagi(argv[2], n);
     if (strcmp(argv[1], "http") == 0)
-        return bench_http(argv[2], n);
+        return bench_http(argv[2], n, true);
+    if (strcmp(argv[1], "instantiate") == 0)
+        return bench_http(argv[2], n, false);
     return 2;
 }

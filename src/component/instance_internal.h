@@ -27,6 +27,8 @@
 #include "component_internal.h"
 #include "host.h"
 
+#include <stdatomic.h>
+
 /* ---- static side ------------------------------------------------------- */
 
 /* How deep resolving one definition may recurse through the definitions
@@ -105,6 +107,19 @@ struct sinst {
     const component_host_interface *host; /* an import the host serves */
 };
 
+/* A core instance definition linked by position (coreplan.c): import i
+ * of module m is member `at` of argument `arg` (an export number of the
+ * argument's module instance, or the position in its inline list). */
+typedef struct core_import_src {
+    uint32_t arg, at;
+} core_import_src;
+
+typedef struct core_plan {
+    wasm_module *m;
+    uint32_t nimports;
+    core_import_src *src;
+} core_plan;
+
 struct pcomp {
     component_pre *pre;
     const component *c;
@@ -117,6 +132,14 @@ struct pcomp {
     sitem **items[COMPONENT_SORT_COUNT]; /* cache of static items per index */
     pcomp **children;      /* per instance definition number: the instantiated pcomp */
     component_resource_type **own_res; /* per type index: resources this component defines */
+    /* coreplan.c, per instance definition number: how a core instantiation
+     * links (NULL: by name); per alias number: the export number a core
+     * export alias reads (UINT32_MAX: by name) */
+    core_plan **core_plans;
+    uint32_t *alias_export;
+    /* per alias number: where an export alias of a component instance
+     * found its member last time (instantiate.c; a guess, checked) */
+    _Atomic uint32_t *alias_hint;
 };
 
 struct component_pre {
@@ -141,6 +164,9 @@ struct component_pre {
         wasm_module *m;
     } *modules;
     size_t nmodules, modules_cap;
+    /* instantiate.c: bytes of instance graph the latest instantiation
+     * allocated; the next one's arena starts at this size (one chunk) */
+    _Atomic size_t inst_bytes;
     /* componentize.c: the embedder serves the imports of core module 0
      * of the top component that no `with` argument names */
     component_core_host core_host;
@@ -172,6 +198,9 @@ stype *component_pcomp_type(tscope *s, uint32_t idx, util_error **err);
 wasm_module *component_pre_module(component_pre *pre, const component *c, uint32_t num,
                                   util_error **err);
 const sitem *component_sinst_find(const sinst *s, const char *name);
+
+/* coreplan.c: works out p's core plans (after its modules are compiled). */
+void component_pcomp_plan(pcomp *p);
 
 /* ---- run-time side ----------------------------------------------------- */
 
@@ -246,8 +275,10 @@ struct component_instance {
     /* the export call waiting for post-return */
     const component_func *pending;
     wasm_val pending_results[COMPONENT_MAX_FLAT_RESULTS];
-    void **allocs; /* what the graph allocated, freed with it */
-    size_t nallocs, allocs_cap;
+    /* what the graph allocated, freed with it: bump chunks, the first one
+     * sized by what the pre's earlier instances took (pre->inst_bytes) */
+    struct inst_chunk *chunks;
+    size_t graph_bytes;
     /* exports looked up, kept for the instance's life */
     struct component_func **funcs;
     size_t nfuncs, funcs_cap;
@@ -261,6 +292,10 @@ struct component_func {
 /* instantiate.c */
 void *component_instance_alloc(component_instance *inst, size_t size);
 rval *component_rinstval_find(rinstval *v, const char *name, wasm_result *res);
+/* The same, trying the member at *hint first and leaving the found one's
+ * position there (hint may be NULL). */
+rval *component_rinstval_find_hinted(rinstval *v, const char *name, _Atomic uint32_t *hint,
+                                     wasm_result *res);
 rval *component_rinst_eval(rinst *r, component_sort sort, uint32_t idx, wasm_result *res);
 int component_rinst_trap(wasm_result *res, wasm_result_kind kind, const char *fmt, ...)
     UTIL_PRINTF(3, 4);

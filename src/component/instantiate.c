@@ -32,14 +32,33 @@ int component_rinst_trap(wasm_result *res, wasm_result_kind kind, const char *fm
     return -1;
 }
 
+/* The instance graph's memory: bump chunks freed together with the
+ * instance.  Zeroed, as every structure of the graph starts empty. */
+typedef struct inst_chunk {
+    struct inst_chunk *next;
+    size_t size, used;
+    max_align_t data[];
+} inst_chunk;
+
 void *component_instance_alloc(component_instance *inst, size_t size)
 {
-    if (inst->nallocs == inst->allocs_cap) {
-        inst->allocs_cap = inst->allocs_cap ? inst->allocs_cap * 2 : 64;
-        inst->allocs = util_xrealloc(inst->allocs, inst->allocs_cap * sizeof(void *));
+    size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+    inst_chunk *c = inst->chunks;
+    if (!c || c->size - c->used < size) {
+        size_t want = c ? c->size * 2 : atomic_load_explicit(&inst->pre->inst_bytes,
+                                                               memory_order_relaxed);
+        if (want < 4096)
+            want = 4096;
+        if (want < size)
+            want = size;
+        c = util_xcalloc(1, sizeof *c + want);
+        c->size = want;
+        c->next = inst->chunks;
+        inst->chunks = c;
     }
-    void *p = util_xcalloc(1, size ? size : 1);
-    inst->allocs[inst->nallocs++] = p;
+    void *p = (char *)c->data + c->used;
+    c->used += size;
+    inst->graph_bytes += size;
     return p;
 }
 
@@ -50,14 +69,22 @@ static uint32_t sort_count(const pcomp *p, component_sort sort)
 
 static rinst *new_rinst(component_instance *inst, pcomp *p, rinst *parent, uint32_t def)
 {
-    rinst *r = component_instance_alloc(inst, sizeof *r);
+    /* the rinst, its values of every sort and its children in one block */
+    size_t nvals = 0;
+    for (int s = 0; s < COMPONENT_SORT_COUNT; s++)
+        nvals += sort_count(p, (component_sort)s);
+    rinst *r = component_instance_alloc(inst, sizeof *r + nvals * sizeof(rval) +
+                                                  p->c->ninstances * sizeof(rinst *));
     r->top = inst;
     r->p = p;
     r->parent = parent;
     r->parent_def = def;
-    for (int s = 0; s < COMPONENT_SORT_COUNT; s++)
-        r->vals[s] = component_instance_alloc(inst, sort_count(p, (component_sort)s) * sizeof(rval));
-    r->children = component_instance_alloc(inst, p->c->ninstances * sizeof(rinst *));
+    rval *vals = (rval *)(r + 1);
+    for (int s = 0; s < COMPONENT_SORT_COUNT; s++) {
+        r->vals[s] = vals;
+        vals += sort_count(p, (component_sort)s);
+    }
+    r->children = (rinst **)vals;
     r->handles = component_handles_new();
     for (uint32_t k = 0; k < p->c->ntypes; k++)
         if (p->own_res[k])
@@ -129,31 +156,61 @@ static rval *copy_into(rval *v, const rval *from)
     return v;
 }
 
-rval *component_rinstval_find(rinstval *v, const char *name, wasm_result *res)
+/* The position of `name` among an instance value's members: host items,
+ * a child's exports or an inline instance's arguments; `hint` (may be
+ * NULL) is tried first and updated, so that an alias finds its member
+ * with one comparison in every instance after the first.  The hint lives
+ * in the pre, shared by threads: it is only a guess, checked each time. */
+static bool member_at(const void *base, size_t stride, uint32_t n, const char *name,
+                      _Atomic uint32_t *hint, uint32_t *at)
 {
+#define NAME(i) (*(const char *const *)((const char *)base + (size_t)(i) * stride))
+    if (n == 0)
+        return false;
+    uint32_t h = hint ? atomic_load_explicit(hint, memory_order_relaxed) : UINT32_MAX;
+    if (h < n && strcmp(NAME(h), name) == 0) {
+        *at = h;
+        return true;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (strcmp(NAME(i), name) != 0)
+            continue;
+        if (hint)
+            atomic_store_explicit(hint, i, memory_order_relaxed);
+        *at = i;
+        return true;
+    }
+    return false;
+#undef NAME
+}
+
+rval *component_rinstval_find_hinted(rinstval *v, const char *name, _Atomic uint32_t *hint,
+                                     wasm_result *res)
+{
+    uint32_t i;
     if (v->host_shape) {
         const sinst *s = v->host_shape;
-        for (uint32_t i = 0; i < s->n; i++) {
-            if (strcmp(s->names[i], name) != 0)
-                continue;
-            rval *x = &v->host_vals[i]; /* made with the import */
-            return x;
-        }
+        if (s->n && member_at(s->names, sizeof *s->names, s->n, name, hint, &i))
+            return &v->host_vals[i]; /* made with the import */
     } else if (v->child) {
         const component *c = v->child->p->c;
-        for (uint32_t i = 0; i < c->nexports; i++)
-            if (strcmp(c->exports[i].name.text, name) == 0)
-                return component_rinst_eval(v->child, c->exports[i].sort, c->exports[i].index,
-                                            res);
+        if (c->nexports && member_at(&c->exports[0].name.text, sizeof c->exports[0],
+                                     c->nexports, name, hint, &i))
+            return component_rinst_eval(v->child, c->exports[i].sort, c->exports[i].index, res);
     } else if (v->inline_in) {
         const component_instance_def *def = &v->inline_in->p->c->instances[v->def];
-        for (uint32_t i = 0; i < def->nargs; i++)
-            if (strcmp(def->args[i].name, name) == 0)
-                return component_rinst_eval(v->inline_in, def->args[i].sort, def->args[i].index,
-                                            res);
+        if (def->nargs &&
+            member_at(&def->args[0].name, sizeof def->args[0], def->nargs, name, hint, &i))
+            return component_rinst_eval(v->inline_in, def->args[i].sort, def->args[i].index,
+                                        res);
     }
     component_rinst_trap(res, WASM_UNLINKABLE, "instance has no export %s", name);
     return NULL;
+}
+
+rval *component_rinstval_find(rinstval *v, const char *name, wasm_result *res)
+{
+    return component_rinstval_find_hinted(v, name, NULL, res);
 }
 
 /* ---- definitions --------------------------------------------------------------- */
@@ -217,13 +274,19 @@ static int eval_alias(rinst *r, const component_alias *a, rval *v, wasm_result *
         rval *iv = component_rinst_eval(r, COMPONENT_SORT_INSTANCE, a->instance, res);
         if (!iv)
             return -1;
-        rval *x = component_rinstval_find(iv->inst, a->name, res);
+        _Atomic uint32_t *hint = r->p->alias_hint ? &r->p->alias_hint[a - r->p->c->aliases] : NULL;
+        rval *x = component_rinstval_find_hinted(iv->inst, a->name, hint, res);
         return x ? (copy_into(v, x), 0) : -1;
     }
     rval *cv = component_rinst_eval(r, COMPONENT_SORT_CORE_INSTANCE, a->instance, res);
     if (!cv)
         return -1;
-    if (cv->core->inst) {
+    uint32_t at = r->p->alias_export ? r->p->alias_export[a - r->p->c->aliases] : UINT32_MAX;
+    if (cv->core->inst && at != UINT32_MAX) {
+        if (!wasm_instance_export_at(cv->core->inst, at, &v->ext))
+            return component_rinst_trap(res, WASM_UNLINKABLE, "core instance %" PRIu32
+                                        " has no export %s", a->instance, a->name);
+    } else if (cv->core->inst) {
         if (!wasm_instance_export(cv->core->inst, a->name, &v->ext))
             return component_rinst_trap(res, WASM_UNLINKABLE, "core instance %" PRIu32
                                         " has no export %s", a->instance, a->name);
@@ -336,19 +399,57 @@ static int eval_canon(rinst *r, const component_canon *cn, rval *v, wasm_result 
 
 static int run_rinst(rinst *r, wasm_result *res);
 
-static int instantiate_core(rinst *r, const component_instance_def *def, rval *v,
-                            wasm_result *res)
+/* The arguments of core instance definition `def`, evaluated in order as
+ * the name path evaluates them (inline ones with all their members), so
+ * both paths make the same definitions and meet the same errors. */
+static int eval_core_args(rinst *r, const component_instance_def *def, rval **out,
+                          wasm_result *res)
 {
-    wasm_module *m = module_of(r->p, def->of, res);
-    if (!m)
-        return -1;
-    wasm_linker *l = wasm_linker_new();
     for (uint32_t i = 0; i < def->nargs; i++) {
         rval *a = component_rinst_eval(r, COMPONENT_SORT_CORE_INSTANCE, def->args[i].index, res);
-        if (!a) {
-            wasm_linker_free(l);
+        if (!a)
             return -1;
+        out[i] = a;
+        if (a->core->inst)
+            continue;
+        rinst *in = a->core->inline_in;
+        const component_instance_def *idef = &in->p->c->instances[a->core->def];
+        for (uint32_t k = 0; k < idef->nargs; k++)
+            if (!component_rinst_eval(in, idef->args[k].sort, idef->args[k].index, res))
+                return -1;
+    }
+    return 0;
+}
+
+/* The import vector of a planned definition (coreplan.c), by position. */
+static int planned_imports(const core_plan *plan, rval **args, wasm_extern *imps,
+                           wasm_result *res)
+{
+    for (uint32_t i = 0; i < plan->nimports; i++) {
+        const core_import_src *src = &plan->src[i];
+        rcore *a = args[src->arg]->core;
+        if (a->inst) {
+            if (!wasm_instance_export_at(a->inst, src->at, &imps[i]))
+                return component_rinst_trap(res, WASM_UNLINKABLE, "import %" PRIu32 ": no "
+                                            "export %" PRIu32, i, src->at);
+            continue;
         }
+        const component_arg *arg = &a->inline_in->p->c->instances[a->def].args[src->at];
+        rval *x = component_rinst_eval(a->inline_in, arg->sort, arg->index, res);
+        if (!x)
+            return -1;
+        imps[i] = x->ext;
+    }
+    return 0;
+}
+
+/* The name path: a linker filled with the arguments' members. */
+static wasm_linker *linker_of_args(rinst *r, const component_instance_def *def, rval **args,
+                                   wasm_module *m, wasm_result *res)
+{
+    wasm_linker *l = wasm_linker_new();
+    for (uint32_t i = 0; i < def->nargs; i++) {
+        rval *a = args[i];
         if (a->core->inst) {
             wasm_linker_define_instance(l, def->args[i].name, a->core->inst);
             continue;
@@ -359,7 +460,7 @@ static int instantiate_core(rinst *r, const component_instance_def *def, rval *v
             rval *x = component_rinst_eval(in, idef->args[k].sort, idef->args[k].index, res);
             if (!x) {
                 wasm_linker_free(l);
-                return -1;
+                return NULL;
             }
             wasm_linker_define(l, def->args[i].name, idef->args[k].name, x->ext);
         }
@@ -369,12 +470,37 @@ static int instantiate_core(rinst *r, const component_instance_def *def, rval *v
     if (host->define && r->p == r->top->pre->top && def->of == 0 &&
         host->define(host->env, l, r->top->store, m, r->top->data, res) < 0) {
         wasm_linker_free(l);
-        return -1;
+        return NULL;
     }
-    v->core = component_instance_alloc(r->top, sizeof(rcore));
-    v->core->inst = wasm_instantiate(r->top->store, m, l, res);
-    wasm_linker_free(l);
-    if (!v->core->inst) {
+    return l;
+}
+
+static int instantiate_core(rinst *r, uint32_t d, const component_instance_def *def, rval *v,
+                            wasm_result *res)
+{
+    wasm_module *m = module_of(r->p, def->of, res);
+    if (!m)
+        return -1;
+    rval *small[16];
+    rval **args = def->nargs <= 16 ? small : util_xcalloc(def->nargs, sizeof *args);
+    const core_plan *plan = r->p->core_plans ? r->p->core_plans[d] : NULL;
+    wasm_instance *inst = NULL;
+    if (eval_core_args(r, def, args, res) == 0) {
+        if (plan) {
+            wasm_extern *imps = util_xcalloc(plan->nimports ? plan->nimports : 1, sizeof *imps);
+            if (planned_imports(plan, args, imps, res) == 0)
+                inst = wasm_instantiate_externs(r->top->store, m, imps, plan->nimports, res);
+            free(imps);
+        } else {
+            wasm_linker *l = linker_of_args(r, def, args, m, res);
+            if (l)
+                inst = wasm_instantiate(r->top->store, m, l, res);
+            wasm_linker_free(l);
+        }
+    }
+    if (args != small)
+        free(args);
+    if (!inst) {
         char msg[sizeof res->message];
         memcpy(msg, res->message, sizeof msg);
         int n = snprintf(res->message, sizeof res->message, "core instance %" PRIu32 ": ",
@@ -384,6 +510,8 @@ static int instantiate_core(rinst *r, const component_instance_def *def, rval *v
         res->message[sizeof res->message - 1] = '\0';
         return -1;
     }
+    v->core = component_instance_alloc(r->top, sizeof(rcore));
+    v->core->inst = inst;
     return 0;
 }
 
@@ -391,7 +519,7 @@ static int eval_instance(rinst *r, uint32_t d, rval *v, wasm_result *res)
 {
     const component_instance_def *def = &r->p->c->instances[d];
     if (def->core && def->instantiate)
-        return instantiate_core(r, def, v, res);
+        return instantiate_core(r, d, def, v, res);
     if (def->core) {
         v->core = component_instance_alloc(r->top, sizeof(rcore));
         v->core->inline_in = r;
@@ -518,6 +646,10 @@ component_instance *component_instantiate(const component_pre *pre, wasm_store *
         component_instance_free(inst);
         return NULL;
     }
+    /* a hint for the next instance's first chunk: the pre is shared by
+     * threads but otherwise read-only, and the hint is only a size */
+    component_pre *hint = (component_pre *)pre;
+    atomic_store_explicit(&hint->inst_bytes, inst->graph_bytes, memory_order_relaxed);
     return inst;
 }
 
@@ -542,9 +674,11 @@ void component_instance_free(component_instance *inst)
     for (size_t i = inst->nall; i-- > 0;)
         component_handles_free(inst->all[i]->handles);
     free(inst->all);
-    for (size_t i = 0; i < inst->nallocs; i++)
-        free(inst->allocs[i]);
-    free(inst->allocs);
+    while (inst->chunks) {
+        inst_chunk *next = inst->chunks->next;
+        free(inst->chunks);
+        inst->chunks = next;
+    }
     for (size_t i = 0; i < inst->nfuncs; i++)
         free(inst->funcs[i]);
     free(inst->funcs);

@@ -861,6 +861,9 @@ static pcomp *new_pcomp(component_pre *pre, const component *c, pcomp *outer, pc
     p->body.busy = palloc(pre, c->ntypes ? c->ntypes : 1);
     p->children = palloc(pre, (c->ninstances ? c->ninstances : 1) * sizeof(pcomp *));
     p->own_res = palloc(pre, (c->ntypes ? c->ntypes : 1) * sizeof(component_resource_type *));
+    p->core_plans = NULL;
+    p->alias_export = NULL;
+    p->alias_hint = NULL;
     build_defs(p);
     return p;
 }
@@ -952,6 +955,7 @@ int component_pcomp_build(component_pre *pre, pcomp *p, util_error **err)
     for (uint32_t i = 0; i < c->nmodules; i++)
         if (!component_pre_module(pre, c, i, err))
             return -1;
+    component_pcomp_plan(p);
     return 0;
 }
 

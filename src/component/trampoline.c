@@ -119,7 +119,9 @@ out:
 wasm_func *component_lower_func(rinst *r, const component_canon *cn, cfunc *callee,
                                 wasm_result *res)
 {
-    lower_env *e = util_xcalloc(1, sizeof *e);
+    /* in the instance's arena: the store's function outlives no call the
+     * instance can take (it is freed first), so nothing frees it alone */
+    lower_env *e = component_instance_alloc(r->top, sizeof *e);
     e->r = r;
     e->callee = callee;
     e->encoding = cn->encoding;
@@ -137,7 +139,7 @@ wasm_func *component_lower_func(rinst *r, const component_canon *cn, cfunc *call
     }
     e->ncore_params = sig_params(callee->type->lower_sig);
     wasm_func *fn = wasm_func_new_host(r->top->store, callee->type->lower_sig, lower_trampoline,
-                                       e, free);
+                                       e, NULL);
     if (!fn) {
         component_rinst_trap(res, WASM_UNLINKABLE, "canon lower: bad signature %s",
                              callee->type->lower_sig);
@@ -145,7 +147,6 @@ wasm_func *component_lower_func(rinst *r, const component_canon *cn, cfunc *call
     }
     return fn;
 fail:
-    free(e);
     return NULL;
 }
 
@@ -265,15 +266,12 @@ wasm_func *component_resource_builtin(rinst *r, const component_canon *cn,
                              "are supported", t->name);
         return NULL;
     }
-    resource_env *e = util_xcalloc(1, sizeof *e);
+    resource_env *e = component_instance_alloc(r->top, sizeof *e);
     e->r = r;
     e->t = t;
     wasm_host_fn fn = cn->kind == COMPONENT_CANON_RESOURCE_NEW   ? resource_new
                       : cn->kind == COMPONENT_CANON_RESOURCE_REP ? resource_rep
                                                                  : resource_drop;
     const char *sig = cn->kind == COMPONENT_CANON_RESOURCE_DROP ? "i:" : "i:i";
-    wasm_func *f = wasm_func_new_host(r->top->store, sig, fn, e, free);
-    if (!f)
-        free(e);
-    return f;
+    return wasm_func_new_host(r->top->store, sig, fn, e, NULL);
 }

@@ -39,6 +39,7 @@
 
 #include "leb128.h"
 #include "module.h"
+#include "runtime.h"
 
 #define WASM_PAGE 65536ull
 
@@ -135,6 +136,9 @@ void wasm_wm_image_build(wasm_module *m)
         goto fail;
     m->image_fd = fd;
     m->image_len = len;
+    m->image_applied = util_xcalloc(m->ndatas ? m->ndatas : 1, sizeof(bool));
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        m->image_applied[i] = m->datas[i].mode == WM_SEG_ACTIVE;
     return;
 fail:
     close(fd);
@@ -145,4 +149,11 @@ void wasm_wm_image_free(wasm_module *m)
     if (m->image_len)
         close(m->image_fd);
     m->image_len = 0;
+    free(m->image_applied);
+    m->image_applied = NULL;
+}
+
+const bool *wasm_mv_image_applied(const wasm_module *m)
+{
+    return m->image_len ? m->image_applied : NULL;
 }

@@ -115,13 +115,7 @@ static bool import_matches(wasm_store *s, const wasm_extern *e, const mv_extern_
 /* The store's type ids of the module's function types [ntypes]. */
 static uint32_t *intern_types(wasm_store *s, const wasm_module *m)
 {
-    uint32_t ntypes = wasm_mv_num_types(m);
-    uint32_t *type_ids = util_xcalloc(ntypes ? ntypes : 1, sizeof(uint32_t));
-    for (uint32_t i = 0; i < ntypes; i++) {
-        cleanup_free char *sig = wasm_rt_sig_of_functype(m, i);
-        type_ids[i] = wasm_rt_store_intern_type(s, sig);
-    }
-    return type_ids;
+    return wasm_rt_store_intern_module_types(s, m);
 }
 
 static bool unlinkable(wasm_result *res, const wasm_module *m, uint32_t i, bool unknown)
@@ -275,14 +269,9 @@ static bool map_memory_image(wasm_instance *inst)
     if (!wasm_mv_image(inst->module, &fd, &len) || inst->nmems != 1 ||
         !wasm_rt_memory_map_image(inst->mems[0], fd, len))
         return false;
-    for (uint32_t i = 0; i < inst->ndatas; i++) {
-        int mode;
-        uint32_t mem;
-        const uint8_t *off_expr;
-        wasm_mv_data_seg(inst->module, i, &mode, &mem, &off_expr);
-        if (mode == MV_ACTIVE)
-            inst->data_dropped[i] = true;
-    }
+    const bool *applied = wasm_mv_image_applied(inst->module);
+    if (inst->ndatas)
+        memcpy(inst->data_dropped, applied, inst->ndatas * sizeof(bool));
     return true;
 }
 
@@ -347,7 +336,10 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
     inst->ntables = wasm_mv_num_tables(m);
     inst->nmems = wasm_mv_num_mems(m);
     inst->nglobals = wasm_mv_num_globals(m);
-    inst->funcs = util_xcalloc(inst->nfuncs + 1, sizeof(wasm_func *));
+    /* the function index (every entry written below) may come from the
+     * thread's pool: a big module's is too large to zero per instance */
+    inst->funcs = wasm_rt_block_take((inst->nfuncs + 1) * sizeof(wasm_func *));
+    inst->funcs[inst->nfuncs] = NULL;
     inst->tables = util_xcalloc(inst->ntables + 1, sizeof(wasm_table *));
     inst->mems = util_xcalloc(inst->nmems + 1, sizeof(wasm_memory *));
     inst->globals = util_xcalloc(inst->nglobals + 1, sizeof(wasm_global *));
@@ -364,15 +356,23 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
     free(imps);
     imps = NULL;
 
-    uint32_t ndef = inst->nfuncs - nf;
-    inst->own_funcs = util_xcalloc(ndef ? ndef : 1, sizeof(wasm_func));
+    /* each defined function is a copy of its type's prototype (a pooled
+     * block holds an earlier instance's functions: all of it is written) */
+    uint32_t ndef = inst->nfuncs - nf, ntypes = wasm_mv_num_types(m);
+    inst->own_funcs = wasm_rt_block_take((ndef ? ndef : 1) * sizeof(wasm_func));
+    inst->nown_funcs = ndef;
+    wasm_func *protos = util_xcalloc(ntypes ? ntypes : 1, sizeof *protos);
+    for (uint32_t t = 0; t < ntypes; t++) {
+        wasm_rt_func_init(s, &protos[t], type_ids[t]);
+        protos[t].inst = inst;
+    }
     for (uint32_t i = nf; i < inst->nfuncs; i++) {
         wasm_func *f = &inst->own_funcs[i - nf];
-        wasm_rt_func_init(s, f, type_ids[wasm_mv_func_type(m, i)]);
-        f->inst = inst;
+        *f = protos[wasm_mv_func_type(m, i)];
         f->func_idx = i;
         inst->funcs[i] = f;
     }
+    free(protos);
     for (uint32_t i = nt; i < inst->ntables; i++) {
         uint8_t et;
         mv_limits lim;
@@ -436,7 +436,8 @@ static wasm_instance *instantiate(wasm_store *s, wasm_module *m, uint32_t *type_
         wasm_mv_elem(m, i, &mode, &table, &off, &et, &count);
         rt_elem *e = &inst->elems[i];
         e->len = count;
-        e->refs = util_xcalloc(count ? count : 1, sizeof(void *));
+        e->refs = wasm_rt_block_take((count ? count : 1) * sizeof(void *));
+        e->refs[0] = NULL;
         for (uint32_t j = 0; j < count; j++) {
             const uint8_t *expr;
             uint32_t fi;
@@ -509,6 +510,44 @@ wasm_instance *wasm_instantiate_resolved(wasm_store *s, wasm_module *m,
     for (uint32_t i = 0; i < r->n; i++)
         imps[i] = def_extern(s, &r->defs[i]);
     return instantiate(s, m, type_ids, imps, res);
+}
+
+wasm_instance *wasm_instantiate_externs(wasm_store *s, wasm_module *m, const wasm_extern *imports,
+                                        size_t n, wasm_result *res)
+{
+    wasm_result local;
+    if (!res)
+        res = &local;
+    wasm_result_init(res);
+    uint32_t nimports = wasm_mv_num_imports(m);
+    if (n != nimports) {
+        wasm_rt_result_set(res, WASM_UNLINKABLE, "%zu imports given, the module has %u", n,
+                           (unsigned)nimports);
+        return NULL;
+    }
+    uint32_t *type_ids = intern_types(s, m);
+    for (uint32_t i = 0; i < nimports; i++) {
+        mv_extern_type want;
+        wasm_mv_import_type(m, i, &want);
+        uint32_t tid = want.kind == WASM_EXTERN_FUNC ? type_ids[want.type_idx] : 0;
+        if (!import_matches(s, &imports[i], &want, tid)) {
+            free(type_ids);
+            unlinkable(res, m, i, false);
+            return NULL;
+        }
+    }
+    wasm_extern *imps = util_xcalloc(nimports ? nimports : 1, sizeof(wasm_extern));
+    if (nimports)
+        memcpy(imps, imports, nimports * sizeof *imps);
+    return instantiate(s, m, type_ids, imps, res);
+}
+
+bool wasm_instance_export_at(const wasm_instance *inst, size_t i, wasm_extern *out)
+{
+    if (i >= inst->nexports)
+        return false;
+    *out = inst->exports[i];
+    return true;
 }
 
 bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out)

@@ -192,6 +192,9 @@ struct wasm_module {
      * of image_len bytes (a multiple of the OS page), or image_len == 0. */
     int image_fd;
     size_t image_len;
+    /* With an image: per data segment, whether the image applied it (every
+     * active one), i.e. an instance's data_dropped from the start. */
+    bool *image_applied;
 
     /* Name section (custom "name", subsection 1), best effort: a malformed
      * name section is ignored, as the spec allows. */

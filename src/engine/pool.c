@@ -20,6 +20,14 @@
  * many reservations of each kind a thread keeps; the pool is emptied when
  * its thread exits.  A memory is taken back only by a memory of the same
  * reservation size (all instances of one module under one store config).
+ *
+ * The same pool keeps the big heap blocks of an instance (its defined
+ * functions, a large module has thousands; its function index; table
+ * element arrays): malloc'd arrays of WASM_RT_POOL_BLOCK_MIN bytes or
+ * more, handed back as they are (the taker writes every element, so no
+ * zeroing is needed), taken back only at the same length, i.e. by the next
+ * instance of the same module.  An instance has several, so a thread keeps
+ * up to 8 times WASM_POOL_SIZE of them; they are freed at thread exit.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -35,9 +43,12 @@ typedef struct pooled {
     size_t len;
 } pooled;
 
+#define BLOCKS_PER_SLOT 8u
+#define KINDS 3
+
 typedef struct thread_pool {
-    pooled items[2][POOL_MAX]; /* by wasm_rt_pool_kind */
-    unsigned n[2];
+    pooled items[KINDS][POOL_MAX * BLOCKS_PER_SLOT]; /* by wasm_rt_pool_kind */
+    unsigned n[KINDS];
     bool registered; /* the key's destructor will empty it */
 } thread_pool;
 
@@ -49,9 +60,13 @@ static bool pool_key_ok;
 static void pool_empty(void *p)
 {
     thread_pool *tp = p;
-    for (unsigned k = 0; k < 2; k++) {
-        for (unsigned i = 0; i < tp->n[k]; i++)
-            munmap(tp->items[k][i].base, tp->items[k][i].len);
+    for (unsigned k = 0; k < KINDS; k++) {
+        for (unsigned i = 0; i < tp->n[k]; i++) {
+            if (k == WASM_RT_POOL_BLOCK)
+                free(tp->items[k][i].base);
+            else
+                munmap(tp->items[k][i].base, tp->items[k][i].len);
+        }
         tp->n[k] = 0;
     }
 }
@@ -91,7 +106,8 @@ void *wasm_rt_pool_take(wasm_rt_pool_kind kind, size_t len)
 bool wasm_rt_pool_give(wasm_rt_pool_kind kind, void *base, size_t len)
 {
     thread_pool *tp = &tl_pool;
-    if (tp->n[kind] >= pool_limit())
+    unsigned limit = pool_limit() * (kind == WASM_RT_POOL_BLOCK ? BLOCKS_PER_SLOT : 1);
+    if (tp->n[kind] >= limit || (kind == WASM_RT_POOL_BLOCK && len < WASM_RT_POOL_BLOCK_MIN))
         return false;
     if (!tp->registered) {
         pthread_once(&pool_once, pool_setup);
@@ -101,4 +117,16 @@ bool wasm_rt_pool_give(wasm_rt_pool_kind kind, void *base, size_t len)
     }
     tp->items[kind][tp->n[kind]++] = (pooled){.base = base, .len = len};
     return true;
+}
+
+void *wasm_rt_block_take(size_t len)
+{
+    void *p = len >= WASM_RT_POOL_BLOCK_MIN ? wasm_rt_pool_take(WASM_RT_POOL_BLOCK, len) : NULL;
+    return p ? p : util_xmalloc(len ? len : 1);
+}
+
+void wasm_rt_block_give(void *p, size_t len)
+{
+    if (p && !wasm_rt_pool_give(WASM_RT_POOL_BLOCK, p, len))
+        free(p);
 }

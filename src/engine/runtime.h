@@ -124,6 +124,8 @@ void wasm_mv_data_seg(const wasm_module *m, uint32_t i, int *mode, uint32_t *mem
 /* The module's copy-on-write memory image (image.c): its memfd and length,
  * or false when the module has none. */
 bool wasm_mv_image(const wasm_module *m, int *fd, size_t *len);
+/* With an image: [ndatas] which segments it applied (image.c), else NULL. */
+const bool *wasm_mv_image_applied(const wasm_module *m);
 
 /* ---- runtime objects ---------------------------------------------------- */
 
@@ -191,6 +193,7 @@ struct wasm_instance {
     uint32_t nexports;
     wasm_extern *exports;
     wasm_func *own_funcs; /* the defined functions, one allocation */
+    uint32_t nown_funcs;
 };
 
 /* One activation record of the interpreter's call stack. */
@@ -220,9 +223,13 @@ struct wasm_store {
     _Atomic bool interrupt;
     uint64_t deadline_ns;
 
-    /* interned function types, id = index */
+    /* interned function types, id = index; type_slots is an open-addressing
+     * hash of the ids by signature (0: empty, else id + 1), so interning a
+     * module's few hundred types per instantiation stays linear */
     rt_type *types;
     uint32_t ntypes, types_cap;
+    uint32_t *type_slots;
+    uint32_t type_slots_cap;
 
     rt_vec funcs, memories, tables, globals, instances;
 
@@ -259,6 +266,8 @@ uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig);
 void wasm_rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id);
 /* Builds the signature string of a module function type (caller frees). */
 char *wasm_rt_sig_of_functype(const wasm_module *m, uint32_t type_idx);
+/* The store's type ids of the module's function types [ntypes] (malloc'd). */
+uint32_t *wasm_rt_store_intern_module_types(wasm_store *s, const wasm_module *m);
 /* Parses a signature string; returns false if malformed. */
 bool wasm_rt_sig_parse(const char *sig, uint8_t **types, uint32_t *np, uint32_t *nr);
 char wasm_rt_type_letter(uint8_t valtype);
@@ -272,9 +281,20 @@ int64_t wasm_rt_memory_grow(wasm_memory *m, uint64_t delta_pages);
 /* pool.c: the calling thread's reservations kept for reuse.  take returns
  * a reset reservation of exactly len bytes or NULL; give keeps a reset
  * one (false: the pool is full or off, the caller unmaps it). */
-typedef enum wasm_rt_pool_kind { WASM_RT_POOL_STACK, WASM_RT_POOL_MEMORY } wasm_rt_pool_kind;
+typedef enum wasm_rt_pool_kind {
+    WASM_RT_POOL_STACK,
+    WASM_RT_POOL_MEMORY,
+    WASM_RT_POOL_BLOCK, /* malloc'd arrays of an instance (pool.c) */
+} wasm_rt_pool_kind;
 void *wasm_rt_pool_take(wasm_rt_pool_kind kind, size_t len);
 bool wasm_rt_pool_give(wasm_rt_pool_kind kind, void *base, size_t len);
+/* Heap blocks of at least this many bytes go back to the pool. */
+#define WASM_RT_POOL_BLOCK_MIN (16u << 10)
+/* A malloc'd block of len bytes, from the pool when one of exactly len
+ * bytes is there: its contents are NOT zeroed (write every byte used);
+ * give hands it back (or frees it). */
+void *wasm_rt_block_take(size_t len);
+void wasm_rt_block_give(void *p, size_t len);
 /* Maps len bytes of the image fd privately over the start of m (which must
  * be accessible that far); false (m unchanged) if the kernel refuses. */
 bool wasm_rt_memory_map_image(wasm_memory *m, int fd, size_t len);

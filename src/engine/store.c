@@ -6,10 +6,11 @@
  * store dies; nothing is freed earlier, which is what the Wasm object
  * model asks for (an instance's functions may be referenced from any table
  * of the store).  The value stack is one large MAP_NORESERVE reservation
- * made at the first call (or taken back from the thread's pool, pool.c),
- * so frames never move and only touched pages cost memory; the
- * frame-record array holds max_call_depth entries, which is what turns
- * runaway recursion into a clean "call stack exhausted" trap.
+ * made at the first call (or taken back from the thread's pool, pool.c,
+ * with its first MiB still resident), so frames never move and only
+ * touched pages cost memory; the frame-record array holds max_call_depth
+ * entries, which is what turns runaway recursion into a clean "call stack
+ * exhausted" trap.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "runtime.h"
 
 #define VALUE_STACK_BYTES (512ull << 20)
+/* The start of a pooled value stack keeps its pages (see wasm_store_free). */
+#define STACK_KEPT_BYTES (1ull << 20)
 
 void wasm_rt_vec_push(rt_vec *v, void *p)
 {
@@ -63,7 +66,12 @@ int wasm_rt_stack_init(wasm_store *s)
     s->stack = p;
     s->stack_end = s->stack + VALUE_STACK_BYTES / sizeof(rt_slot);
     s->stack_top = s->stack;
-    s->frames = util_xcalloc((size_t)s->max_depth + 2, sizeof(rt_frame));
+    /* the frame records (240 KiB by default) come from the thread's pool:
+     * zeroing resident pages is cheap, faulting fresh ones in and
+     * unmapping them per store is not */
+    size_t frames_len = ((size_t)s->max_depth + 2) * sizeof(rt_frame);
+    s->frames = wasm_rt_block_take(frames_len);
+    memset(s->frames, 0, frames_len);
     return 0;
 }
 
@@ -76,17 +84,28 @@ static void free_func(wasm_func *f)
 
 static void free_instance(wasm_instance *inst)
 {
-    for (uint32_t i = 0; i < inst->nelems; i++)
-        free(inst->elems[i].refs);
+    /* the big arrays go back to the thread's pool (pool.c) by their
+     * lengths at instantiation */
+    for (uint32_t i = 0; i < inst->nelems; i++) {
+        int mode;
+        uint32_t table, count;
+        const uint8_t *off;
+        uint8_t et;
+        wasm_mv_elem(inst->module, i, &mode, &table, &off, &et, &count);
+        wasm_rt_block_give(inst->elems[i].refs, (count ? count : 1) * sizeof(void *));
+    }
     free(inst->elems);
     free(inst->data_dropped);
-    free(inst->funcs);
+    if (inst->funcs)
+        wasm_rt_block_give(inst->funcs, (inst->nfuncs + 1) * sizeof(wasm_func *));
     free(inst->tables);
     free(inst->mems);
     free(inst->globals);
     free(inst->type_ids);
     free(inst->exports);
-    free(inst->own_funcs);
+    if (inst->own_funcs)
+        wasm_rt_block_give(inst->own_funcs,
+                           (inst->nown_funcs ? inst->nown_funcs : 1) * sizeof(wasm_func));
     if (inst->module)
         wasm_module_free(inst->module);
     free(inst);
@@ -116,14 +135,24 @@ void wasm_store_free(wasm_store *s)
         free(s->types[i].vals);
     }
     free(s->types);
+    free(s->type_slots);
     if (s->stack) {
-        /* emptied (zero pages again) before another store may take it */
-        bool kept = madvise(s->stack, VALUE_STACK_BYTES, MADV_DONTNEED) == 0 &&
+        /* Beyond its first STACK_KEPT_BYTES, emptied (zero pages again)
+         * before another store may take it, so a deep guest's pages do not
+         * stay with the pool.  The first part keeps its pages and old
+         * values: no guest can read them (locals are zeroed at entry and
+         * validated code writes every other slot before reading it), and
+         * zapping touched pages costs a TLB flush per store, which is
+         * dear in a VM (tens of microseconds here); an untouched range
+         * costs none. */
+        bool kept = madvise((char *)s->stack + STACK_KEPT_BYTES,
+                            VALUE_STACK_BYTES - STACK_KEPT_BYTES, MADV_DONTNEED) == 0 &&
                     wasm_rt_pool_give(WASM_RT_POOL_STACK, s->stack, VALUE_STACK_BYTES);
         if (!kept)
             munmap(s->stack, VALUE_STACK_BYTES);
     }
-    free(s->frames);
+    if (s->frames)
+        wasm_rt_block_give(s->frames, ((size_t)s->max_depth + 2) * sizeof(rt_frame));
     free(s);
 }
 
@@ -142,11 +171,44 @@ void *wasm_store_user_data(wasm_store *s)
     return s->config.user_data;
 }
 
+static uint32_t sig_hash(const char *sig)
+{
+    uint32_t h = 2166136261u;
+    for (; *sig; sig++)
+        h = (h ^ (uint8_t)*sig) * 16777619u;
+    return h;
+}
+
+/* The slot of `sig` in the type hash: its id + 1, or 0 where it would go. */
+static uint32_t *type_slot(wasm_store *s, const char *sig)
+{
+    uint32_t mask = s->type_slots_cap - 1;
+    for (uint32_t i = sig_hash(sig) & mask;; i = (i + 1) & mask) {
+        uint32_t *slot = &s->type_slots[i];
+        if (!*slot || strcmp(s->types[*slot - 1].sig, sig) == 0)
+            return slot;
+    }
+}
+
+/* Keeps the hash at most half full. */
+static void type_slots_grow(wasm_store *s)
+{
+    if ((s->ntypes + 1) * 2 <= s->type_slots_cap)
+        return;
+    uint32_t ncap = s->type_slots_cap ? s->type_slots_cap * 2 : 64;
+    free(s->type_slots);
+    s->type_slots = util_xcalloc(ncap, sizeof *s->type_slots);
+    s->type_slots_cap = ncap;
+    for (uint32_t id = 0; id < s->ntypes; id++)
+        *type_slot(s, s->types[id].sig) = id + 1;
+}
+
 uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig)
 {
-    for (uint32_t i = 0; i < s->ntypes; i++)
-        if (strcmp(s->types[i].sig, sig) == 0)
-            return i;
+    type_slots_grow(s);
+    uint32_t *slot = type_slot(s, sig);
+    if (*slot)
+        return *slot - 1;
     if (s->ntypes == s->types_cap) {
         s->types_cap = s->types_cap ? s->types_cap * 2 : 16;
         s->types = util_xrealloc(s->types, s->types_cap * sizeof(rt_type));
@@ -157,7 +219,16 @@ uint32_t wasm_rt_store_intern_type(wasm_store *s, const char *sig)
         t->vals = NULL;
         t->np = t->nr = 0;
     }
+    *slot = s->ntypes + 1;
     return s->ntypes++;
+}
+
+uint32_t *wasm_rt_store_intern_module_types(wasm_store *s, const wasm_module *m)
+{
+    uint32_t *ids = util_xcalloc(m->ntypes ? m->ntypes : 1, sizeof *ids);
+    for (uint32_t i = 0; i < m->ntypes; i++)
+        ids[i] = wasm_rt_store_intern_type(s, m->types[i].sig);
+    return ids;
 }
 
 void wasm_rt_func_init(wasm_store *s, wasm_func *f, uint32_t type_id)

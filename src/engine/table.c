@@ -4,7 +4,8 @@
  * A table is a growable array of untyped references: wasm_func pointers
  * for funcref tables, host pointers for externref tables, NULL for null.
  * The element array may move on growth, so the interpreter always reaches
- * it through the wasm_table.  Globals are one slot each; instances refer to
+ * it through the wasm_table.  A large one goes back to the thread's pool
+ * when its store is freed and serves the next table of the same size.  Globals are one slot each; instances refer to
  * them by pointer so imported and exported globals are shared by identity.
  */
 #include <string.h>
@@ -20,7 +21,10 @@ wasm_table *wasm_rt_table_new(wasm_store *s, uint8_t elem_type, uint32_t min, ui
     t->size = min;
     t->max = has_max ? max : UINT32_MAX;
     t->has_max = has_max;
-    t->elems = util_xcalloc(min ? min : 1, sizeof(void *));
+    /* a big element array may be an earlier instance's (pool.c): every
+     * element is written */
+    t->elems = wasm_rt_block_take((min ? min : 1) * sizeof(void *));
+    t->elems[0] = NULL;
     for (uint32_t i = 0; i < min; i++)
         t->elems[i] = init;
     wasm_rt_vec_push(&s->tables, t);
@@ -43,7 +47,7 @@ int64_t wasm_rt_table_grow(wasm_table *t, uint32_t delta, void *init)
 
 void wasm_rt_table_free(wasm_table *t)
 {
-    free(t->elems);
+    wasm_rt_block_give(t->elems, (t->size ? t->size : 1) * sizeof(void *));
     free(t);
 }
 

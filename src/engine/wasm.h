@@ -293,7 +293,17 @@ int wasm_linker_check(wasm_store *s, const wasm_module *m, const wasm_linker *l,
  * failure returns NULL with res->kind WASM_UNLINKABLE or WASM_TRAP. */
 wasm_instance *wasm_instantiate(wasm_store *s, wasm_module *m, const wasm_linker *l,
                                 wasm_result *res);
+/* Instantiates `m` with its imports given by position: imports[i] for
+ * import i (n must be the module's import count), each type-checked as
+ * wasm_instantiate checks what a linker gives (same messages), for a host
+ * that matched imports to externs once (component_pre) and fills the
+ * vector per instance without looking any name up. */
+wasm_instance *wasm_instantiate_externs(wasm_store *s, wasm_module *m, const wasm_extern *imports,
+                                        size_t n, wasm_result *res);
 bool wasm_instance_export(wasm_instance *inst, const char *name, wasm_extern *out);
+/* Export number i (module order, as wasm_module_export lists them);
+ * false past the last. */
+bool wasm_instance_export_at(const wasm_instance *inst, size_t i, wasm_extern *out);
 /* The same by a counted name: export names are any UTF-8, NUL included. */
 bool wasm_instance_export_n(wasm_instance *inst, const char *name, size_t len, wasm_extern *out);
 wasm_func *wasm_instance_func(wasm_instance *inst, const char *name);

@@ -14,6 +14,9 @@
  * freed store's memory reservation is kept (still mapped) and the next
  * store on the thread takes it back reset to the initial memory; pooling
  * off (WASM_POOL_SIZE=0) unmaps; a thread's pool is unmapped when it exits.
+ * Big heap blocks of an instance (table elements, function records) are
+ * pooled too, and the next instance that takes them back sees a fresh
+ * table, fresh functions and fresh globals (pooled.wat).
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -121,7 +124,8 @@ static int32_t call(wasm_store *s, wasm_instance *in, const char *name, size_t n
         return -1;
     }
     wasm_func *fn = f;
-    size_t nres = strcmp(name, "load8") == 0 || strcmp(name, "grow") == 0 ? 1 : 0;
+    const char *sig = wasm_func_signature(f), *colon = sig ? strchr(sig, ':') : NULL;
+    size_t nres = colon ? strlen(colon + 1) : 0;
     wasm_func_call(s, fn, args, nargs, res, nres, r);
     return res[0].i32;
 }
@@ -420,6 +424,71 @@ static void test_pool_reuses_reset_reservations(void)
     unsetenv("WASM_POOL_SIZE");
 }
 
+static wasm_module *load_file(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", WASM_DIR, name);
+    FILE *f = fopen(path, "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return NULL;
+    static uint8_t buf[1 << 16];
+    size_t len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return load(buf, len);
+}
+
+/* One instance of pooled.wat dirties its table (an element set, growth),
+ * its global; the next store's instance takes the pooled blocks back (its
+ * functions sit where the first one's did, while a block of the same size
+ * malloc'd in between did not get them) and sees the module's initial
+ * state only. */
+static void test_pool_gives_fresh_tables_and_functions(void)
+{
+    setenv("WASM_POOL_SIZE", "4", 1);
+    wasm_module *m = load_file("engine_pooled.wasm");
+    if (!m)
+        return;
+    wasm_result r;
+    wasm_store *s1 = wasm_store_new(NULL);
+    wasm_instance *a = wasm_instantiate(s1, m, NULL, &r);
+    CHECK(a != NULL);
+    if (!a)
+        return;
+    wasm_func *put_a = wasm_instance_func(a, "put");
+    call(s1, a, "put", 1, 3000, 0, &r);
+    CHECK_INT(call(s1, a, "call_at", 1, 3000, 0, &r), 101);
+    CHECK_INT(call(s1, a, "grow", 1, 10, 0, &r), 4096);
+    call(s1, a, "put", 1, 4100, 0, &r);
+    CHECK_INT(call(s1, a, "bump", 0, 0, 0, &r), 8);
+    wasm_store_free(s1);
+    /* what malloc would hand out next at the sizes of the blocks */
+    void *decoys[8];
+    for (size_t i = 0; i < 8; i++)
+        decoys[i] = malloc(4096 * sizeof(void *));
+
+    wasm_store *s2 = wasm_store_new(NULL);
+    wasm_instance *b = wasm_instantiate(s2, m, NULL, &r);
+    CHECK(b != NULL);
+    if (b) {
+        CHECK(wasm_instance_func(b, "put") == put_a); /* the pooled records */
+        CHECK_INT(call(s2, b, "size", 0, 0, 0, &r), 4096);
+        CHECK_INT(call(s2, b, "is_null", 1, 3000, 0, &r), 1);
+        CHECK_INT(call(s2, b, "is_null", 1, 4095, 0, &r), 1);
+        CHECK_INT(call(s2, b, "is_null", 1, 0, 0, &r), 1);
+        CHECK_INT(call(s2, b, "call_at", 1, 10, 0, &r), 100);
+        CHECK_INT(call(s2, b, "call_at", 1, 11, 0, &r), 101);
+        call(s2, b, "call_at", 1, 3000, 0, &r);
+        CHECK_INT(r.kind, WASM_TRAP);
+        CHECK_INT(call(s2, b, "bump", 0, 0, 0, &r), 8);
+    }
+    wasm_store_free(s2);
+    for (size_t i = 0; i < 8; i++)
+        free(decoys[i]);
+    wasm_module_free(m);
+    unsetenv("WASM_POOL_SIZE");
+}
+
 static void *instantiate_on_a_thread(void *arg)
 {
     wasm_module *m = arg;
@@ -458,5 +527,6 @@ int main(void)
     RUN(test_images_can_be_turned_off);
     RUN(test_pool_reuses_reset_reservations);
     RUN(test_pool_ends_with_its_thread);
+    RUN(test_pool_gives_fresh_tables_and_functions);
     return TEST_SUMMARY();
 }

@@ -978,6 +978,49 @@ static void test_linking(void)
     wasm_store_free(s);
 }
 
+/* The imports given by position (wasm_instantiate_externs, what a
+ * component_pre's plan fills): a's exports by number serve b; a wrong
+ * count, a wrong kind or another store's extern are refused with the
+ * messages a linker's path gives. */
+static void test_linking_by_position(void)
+{
+    wasm_store *s = wasm_store_new(NULL), *other = wasm_store_new(NULL);
+    wasm_instance *a = inst_of(s, linka_wasm, sizeof linka_wasm, NULL);
+    wasm_instance *a2 = inst_of(other, linka_wasm, sizeof linka_wasm, NULL);
+    wasm_module *mb = load(linkb_wasm, sizeof linkb_wasm);
+    CHECK(a && a2 && mb);
+    if (!a || !a2 || !mb)
+        goto out;
+    wasm_extern imps[4], x;
+    /* a exports mem, g, tab, get, put in this order; b imports the first four */
+    for (size_t i = 0; i < 4; i++)
+        CHECK(wasm_instance_export_at(a, i, &imps[i]));
+    CHECK(wasm_instance_export_at(a, 4, &x) && x.kind == WASM_EXTERN_FUNC);
+    CHECK(!wasm_instance_export_at(a, 5, &x));
+    wasm_result r;
+    wasm_instance *b = wasm_instantiate_externs(s, mb, imps, 4, &r);
+    CHECK(b != NULL);
+    if (b) {
+        CHECK_INT(call_i32(s, b, "store_and_get", 1, 4321, 0, &r), 4321);
+        CHECK_INT(call_i32(s, b, "bump", 0, 0, 0, &r), 8);
+    }
+    CHECK(wasm_instantiate_externs(s, mb, imps, 3, &r) == NULL);
+    CHECK_INT(r.kind, WASM_UNLINKABLE);
+    CHECK_STR(r.message, "3 imports given, the module has 4");
+    wasm_extern swapped[4] = {imps[1], imps[0], imps[2], imps[3]};
+    CHECK(wasm_instantiate_externs(s, mb, swapped, 4, &r) == NULL);
+    CHECK_STR(r.message, "incompatible import type: a::mem (memory)");
+    wasm_extern foreign[4];
+    for (size_t i = 0; i < 4; i++)
+        CHECK(wasm_instance_export_at(a2, i, &foreign[i]));
+    CHECK(wasm_instantiate_externs(s, mb, foreign, 4, &r) == NULL);
+    CHECK_STR(r.message, "incompatible import type: a::mem (memory)");
+out:
+    wasm_module_free(mb);
+    wasm_store_free(s);
+    wasm_store_free(other);
+}
+
 /* ---- constant expressions ------------------------------------------------- */
 
 /*
@@ -1160,6 +1203,7 @@ int main(void)
     RUN(test_memory_cap);
     RUN(test_tables);
     RUN(test_linking);
+    RUN(test_linking_by_position);
     RUN(test_reentry_depth);
     RUN(test_export_names);
     RUN(test_deep_constant_expression);
