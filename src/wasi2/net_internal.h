@@ -18,12 +18,13 @@ bool wasi2_net_allowed(component_call *call, void *env);
 /* TCP client sockets where the network is off but the embedder has an
  * outbound policy (Spin's allowed_outbound_hosts gates wasi:sockets
  * connects as it gates HTTP): creating a TCP socket is then allowed, and
- * a connect only to an address the policy allows for scheme "*" (a
- * socket has no URL scheme, so only `*://host:port` entries match, as in
- * Spin).  Binding, listening, UDP and name lookup stay access-denied. */
-bool wasi2_net_tcp_create_allowed(component_call *call, void *env);
-bool wasi2_net_connect_allowed(component_call *call, void *env,
-                               const struct sockaddr_storage *ss);
+ * a connect goes only where the policy allows scheme "tcp" (a policy like
+ * Spin's matches `tcp://` and `*://` entries, as Spin's check_url of the
+ * address with scheme "tcp" does).  Binding, listening, UDP and name
+ * lookup stay access-denied. */
+bool wasi2_net_create_allowed(component_call *call, void *env);
+bool wasi2_net_addr_allowed(component_call *call, void *env, const char *scheme,
+                            const struct sockaddr_storage *ss);
 
 /* ip-address of a raw in_addr / in6_addr. */
 int wasi2_ip_address_val(component_call *call, int family, const void *raw, component_val *out);
@@ -51,6 +52,9 @@ int wasi2_tcp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *re
 int wasi2_udp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *reg,
                      util_error **err);
 WASI2_HOST_FN(wasi2_tcp_create);
+WASI2_HOST_FN(wasi2_net_instance_network);
+/* tcp-socket's 0.2 methods, which the pre-release names reuse (rc_fsnet.c). */
+extern const wasi2_func_table wasi2_tcp_table;
 /* The destructors of the resources (tests call them for what they own). */
 void wasi2_tcp_drop(uintptr_t rep);
 void wasi2_udp_drop(uintptr_t rep);

@@ -4,7 +4,7 @@
  * Networking off (the default): every call that would create a socket or
  * reach the network answers access-denied; with an outbound policy
  * (Spin's allowed_outbound_hosts), TCP clients may connect where it allows
- * and nowhere else.  Networking on: name lookup,
+ * for scheme "tcp" and nowhere else.  Networking on: name lookup,
  * a TCP connection to a listener of the test (connect, streams both ways,
  * addresses, shutdown), a refused connection, a TCP listener the test
  * connects to, and UDP datagrams both ways, all on loopback with ports the
@@ -461,7 +461,7 @@ static void test_tcp_options(void)
 
 /* ---- networking off, an outbound policy on ------------------------------ */
 
-/* The embedder's policy: scheme "*" to 127.0.0.1 on one port only. */
+/* The embedder's policy: scheme "tcp" to 127.0.0.1 on one port only. */
 static uint16_t policy_port;
 static char policy_seen[64];
 
@@ -469,7 +469,7 @@ static bool policy(void *self, const char *scheme, const char *host, uint16_t po
 {
     (void)self;
     snprintf(policy_seen, sizeof policy_seen, "%s://%s:%u", scheme, host ? host : "-", port);
-    return strcmp(scheme, "*") == 0 && host && strcmp(host, "127.0.0.1") == 0 &&
+    return strcmp(scheme, "tcp") == 0 && host && strcmp(host, "127.0.0.1") == 0 &&
            port == policy_port;
 }
 
@@ -491,7 +491,7 @@ static void test_tcp_connect_by_policy(void)
     CHECK_INT(call(NET("tcp"), TCP("start-connect"), other, 3), 0);
     CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
     char want[64];
-    snprintf(want, sizeof want, "*://127.0.0.1:%u", (unsigned)(policy_port + 1));
+    snprintf(want, sizeof want, "tcp://127.0.0.1:%u", (unsigned)(policy_port + 1));
     CHECK_STR(policy_seen, want);
     /* binding (and so listening) stays denied */
     component_val bind[] = {V_BORROW(sock), V_BORROW(net), v4_address(0)};
