@@ -15,13 +15,15 @@
 int wasi2_net_done(component_call *call, component_val *result, int e);
 /* Whether the context of this call lets the guest use the network. */
 bool wasi2_net_allowed(component_call *call, void *env);
-/* TCP client sockets where the network is off but the embedder has an
- * outbound policy (Spin's allowed_outbound_hosts gates wasi:sockets
- * connects as it gates HTTP): creating a TCP socket is then allowed, and
- * a connect goes only where the policy allows scheme "tcp" (a policy like
- * Spin's matches `tcp://` and `*://` entries, as Spin's check_url of the
- * address with scheme "tcp" does).  Binding, listening, UDP and name
- * lookup stay access-denied. */
+/* Sockets where the network is off but the embedder has an outbound
+ * policy (Spin's allowed_outbound_hosts gates wasi:sockets as it gates
+ * HTTP, with the schemes Spin's socket check uses): creating a TCP or UDP
+ * socket is then allowed; a TCP connect goes only where the policy
+ * allows scheme "tcp", and a UDP bind, connect (`stream` with a remote
+ * address) or datagram sent to an address only where it allows "udp"
+ * (a policy like Spin's matches `tcp://` / `udp://` and `*://` entries).
+ * Binding a TCP socket (and so listening) and name lookup stay
+ * access-denied, as in Spin. */
 bool wasi2_net_create_allowed(component_call *call, void *env);
 bool wasi2_net_addr_allowed(component_call *call, void *env, const char *scheme,
                             const struct sockaddr_storage *ss);

@@ -5,7 +5,7 @@
  *
  * Networking is the embedder's decision (wasi2_config.allow_network, off
  * by default; with it off, an outbound_allowed policy still lets TCP
- * clients connect where it allows, see net_internal.h).  Every interface is registered either way so that
+ * and UDP clients reach what it allows, see net_internal.h).  Every interface is registered either way so that
  * components importing wasi:sockets link; with networking off, every call
  * that would create a socket or reach the network (socket creation, bind,
  * connect, name lookup) answers access-denied before any system call.
