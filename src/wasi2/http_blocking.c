@@ -95,7 +95,7 @@ static bool parse_url(const char *url, parsed_url *u)
     size_t alen = strcspn(auth, "/?#");
     u->scheme = util_xstrndup(url, (size_t)(sep - url));
     for (char *c = u->scheme; *c; c++)
-        *c = (char)(*c | 0x20) == *c ? *c : (char)(*c | 0x20);
+        *c = (char)(*c | 0x20); /* letters lower-cased; digits, '+', '-', '.' have the bit */
     u->authority = util_xstrndup(auth, alen);
     u->path = auth + alen;
     if (!split_authority(u->authority, &u->host, &u->port))
