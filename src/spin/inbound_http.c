@@ -229,7 +229,7 @@ static int run_module(const spin_component_runtime *comp, const spin_http_reques
         rc = SPIN_EXEC_CANCELLED;
     } else {
         spin_legacy_request legacy;
-        spin_legacy_request_begin(&legacy, comp, req->deadline_ns);
+        spin_legacy_request_begin(&legacy, comp, req);
         wasm_instance *inst =
             wasm_instantiate_resolved(store, comp->module, comp->wagi_resolution, &res);
         if (inst)

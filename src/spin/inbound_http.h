@@ -117,8 +117,8 @@ int spin_inbound_define_config(wasm_linker *l, spin_component_runtime *comp);
 int spin_inbound_define_redis(wasm_linker *l, spin_component_runtime *comp);
 
 /* Spin 1's other imports of old-ABI modules (key-value, sqlite, llm,
- * outbound-pg, outbound-mysql; wasi-outbound-http answering
- * runtime-error), served by src/spinapi's unversioned interfaces
+ * outbound-pg, outbound-mysql served by src/spinapi's unversioned
+ * interfaces; wasi-outbound-http by src/wasi2's blocking client)
  * (legacy_imports.c).  Defines them in `l`, store-free. */
 int spin_legacy_define(wasm_linker *l, util_error **err);
 
@@ -128,6 +128,7 @@ int spin_legacy_define(wasm_linker *l, util_error **err);
  * open).  Requests nest (service chaining on the same thread). */
 typedef struct spin_legacy_request {
     const spin_component_runtime *comp;
+    const spin_http_request *http; /* its outbound requests to the app itself chain from it */
     uint64_t deadline_ns;
     spinapi_ctx *api;           /* made on the first import call */
     struct component_call *call;
@@ -136,7 +137,7 @@ typedef struct spin_legacy_request {
 } spin_legacy_request;
 
 void spin_legacy_request_begin(spin_legacy_request *r, const spin_component_runtime *comp,
-                               uint64_t deadline_ns);
+                               const spin_http_request *http);
 void spin_legacy_request_end(spin_legacy_request *r);
 
 /* True if the component exports fermyon:spin/inbound-http. */

@@ -3,10 +3,16 @@
  * (wit-bindgen 0.2: key-value, sqlite, llm, outbound-pg, outbound-mysql),
  * served by src/spinapi's implementations of the interfaces Spin's
  * adapter maps them onto (fermyon:spin/key-value, /sqlite, /llm,
- * /postgres, /mysql, all unversioned).  wasi-outbound-http is defined so
- * that modules importing it load, but answers runtime-error (logged): its
- * client would be src/wasi2's, which has no door for a blocking request
- * yet.
+ * /postgres, /mysql, all unversioned).  wasi-outbound-http is served by
+ * src/wasi2's blocking request (wasi2_http_blocking: the libcurl client,
+ * allowed_outbound_hosts and the in-process `self` / `*.spin.internal`
+ * chaining that wasi:http's outgoing-handler uses), its outcome mapped
+ * onto Spin 1's http-error enum as Spin's send_request maps its own:
+ * a destination the policy refuses (or cannot read) is
+ * destination-not-allowed, an allowed but unusable URL invalid-url,
+ * anything failing once the request is under way runtime-error (Spin
+ * produces neither request-error nor, here without a concurrency limit,
+ * too-many-requests).
  *
  * Spin runs such a module inside its "spin" preview-1 adapter, which
  * re-exports each old import as a call of the matching fermyon:spin
@@ -31,7 +37,9 @@
  */
 #include "inbound_http.h"
 #include "legacy_abi.h"
+#include "local_http.h"
 #include "spinapi.h"
+#include "wasi2.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -102,19 +110,25 @@ static const spin_legacy_named http_types[] = {
 
 struct compiled_import;
 
+/* What a host answer may keep alive until its result is stored. */
+typedef struct answer_hold {
+    wasi2_http_blocking_response http;
+} answer_hold;
+
 typedef struct legacy_import {
     const char *module, *name;    /* the core import */
     const char *iface, *func;     /* the spinapi function serving it (or:) */
-    /* the host's own answer, for an import no spinapi interface serves */
-    int (*answer)(const struct compiled_import *f, component_val *result);
+    /* the host's own answer, for an import no spinapi interface serves:
+     * 0, or -1 after trapping (the call's arena is exhausted) */
+    int (*answer)(const struct compiled_import *f, spin_legacy_request *r, component_call *call,
+                  const component_val *params, answer_hold *hold, component_val *result);
     const spin_legacy_named *types;
     const char *params, *result;  /* result NULL: returns nothing */
 } legacy_import;
 
-/* wasi-outbound-http request: this host has no client for Spin 1 modules
- * yet (components have wasi:http's); the guest gets runtime-error and the
- * log says why, so the rest of the app keeps working. */
-static int outbound_http_unsupported(const struct compiled_import *f, component_val *result);
+static int outbound_http_request(const struct compiled_import *f, spin_legacy_request *r,
+                                 component_call *call, const component_val *params,
+                                 answer_hold *hold, component_val *result);
 
 #define KV "fermyon:spin/key-value"
 #define SQL "fermyon:spin/sqlite"
@@ -148,7 +162,7 @@ static const legacy_import imports[] = {
      "result<row-set, error>"},
     {"outbound-mysql", "execute", MYSQL, "execute", NULL, rdbms_types, RDBMS_PARAMS,
      "result<_, error>"},
-    {"wasi-outbound-http", "request", NULL, NULL, outbound_http_unsupported, http_types,
+    {"wasi-outbound-http", "request", NULL, NULL, outbound_http_request, http_types,
      "tuple<request>", "result<response, error>"},
 };
 
@@ -218,9 +232,10 @@ fail:
 static _Thread_local spin_legacy_request *current;
 
 void spin_legacy_request_begin(spin_legacy_request *r, const spin_component_runtime *comp,
-                               uint64_t deadline_ns)
+                               const spin_http_request *http)
 {
-    *r = (spin_legacy_request){.comp = comp, .deadline_ns = deadline_ns, .prev = current};
+    *r = (spin_legacy_request){
+        .comp = comp, .http = http, .deadline_ns = http->deadline_ns, .prev = current};
     current = r;
 }
 
@@ -247,19 +262,134 @@ static component_call *request_call(spin_legacy_request *r)
 
 /* ---- the host function ------------------------------------------------------------ */
 
-enum { HTTP_RUNTIME_ERROR = 4 };
+/* ---- wasi-outbound-http request ------------------------------------------------ */
 
-static int outbound_http_unsupported(const struct compiled_import *f, component_val *result)
+/* http-error's cases (wit/ephemeral/http-types.wit of Spin 1). */
+enum {
+    HTTP_DESTINATION_NOT_ALLOWED = 1,
+    HTTP_INVALID_URL = 2,
+    HTTP_RUNTIME_ERROR = 4,
+};
+
+static const char *const http_methods[] = {"GET",   "POST", "PUT",    "DELETE",
+                                           "PATCH", "HEAD", "OPTIONS"};
+
+/* A NUL-terminated copy of a lifted string, in the call's arena. */
+static char *arena_str(component_call *call, const component_val *v)
 {
-    const spin_legacy_request *r = current;
-    util_log_warn("component '%s': %s: outbound HTTP from Spin 1 ABI modules is not supported "
-                  "by this host yet; the guest gets runtime-error",
-                  r->comp->id, f->what);
-    static component_val runtime_error = {.kind = COMPONENT_VAL_VARIANT,
-                                          .of.variant = {HTTP_RUNTIME_ERROR, NULL}};
-    *result = (component_val){.kind = COMPONENT_VAL_VARIANT,
-                              .of.variant = {1, &runtime_error}};
+    char *s = component_call_alloc(call, v->of.str.len + 1);
+    if (s) {
+        memcpy(s, v->of.str.ptr, v->of.str.len);
+        s[v->of.str.len] = '\0';
+    }
+    return s;
+}
+
+/* The lifted request record as a blocking request (in the arena). */
+static int http_request_of(component_call *call, const component_val *rec,
+                           wasi2_http_blocking_request *req)
+{
+    const component_val *f = rec->of.record.fields;
+    uint32_t method = f[0].of.variant.disc;
+    const component_val *hdrs = &f[2];
+    const component_val *body = &f[4];
+    size_t n = hdrs->of.list.n;
+    wasi2_http_field *fields = component_call_alloc(call, (n ? n : 1) * sizeof(*fields));
+    req->url = arena_str(call, &f[1]);
+    if (fields == NULL || req->url == NULL || method >= UTIL_ARRAY_LEN(http_methods))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const component_val *kv = hdrs->of.list.items[i].of.record.fields;
+        fields[i] = (wasi2_http_field){arena_str(call, &kv[0]),
+                                       (const uint8_t *)kv[1].of.str.ptr, kv[1].of.str.len};
+        if (fields[i].name == NULL)
+            return -1;
+    }
+    req->method = http_methods[method];
+    req->headers = fields;
+    req->nheaders = n;
+    if (body->of.variant.disc == 1) {
+        req->body_len = body->of.variant.payload->of.list.n;
+        req->body = body->of.variant.payload->of.list.raw;
+        if (req->body == NULL) /* an empty list may come without memory */
+            req->body = (const uint8_t *)"";
+    }
     return 0;
+}
+
+/* option<T> over a payload (NULL: none). */
+static component_val http_some(component_val *payload)
+{
+    return (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, payload}};
+}
+
+/* result<response, http-error>'s ok case over the response the host holds. */
+static int http_response_val(component_call *call, const wasi2_http_blocking_response *resp,
+                             component_val *result)
+{
+    size_t n = resp->nheaders;
+    component_val *v = component_call_vals(call, 6 + 3 * n);
+    if (v == NULL)
+        return -1;
+    component_val *rec = v, *fields = v + 1, *hdr_list = v + 4, *body = v + 5, *pairs = v + 6;
+    for (size_t i = 0; i < n; i++) {
+        component_val *kv = pairs + n + 2 * i;
+        kv[0] = (component_val){.kind = COMPONENT_VAL_STRING,
+                                .of.str = {resp->headers[i].name, strlen(resp->headers[i].name)}};
+        kv[1] = (component_val){.kind = COMPONENT_VAL_STRING,
+                                .of.str = {resp->headers[i].value, strlen(resp->headers[i].value)}};
+        pairs[i] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {kv, 2}};
+    }
+    *hdr_list = (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {.items = pairs, .n = n}};
+    *body = (component_val){.kind = COMPONENT_VAL_LIST,
+                            .of.list = {.raw = resp->body, .n = resp->body_len}};
+    fields[0] = (component_val){.kind = COMPONENT_VAL_U16, .of.u = resp->status};
+    fields[1] = http_some(hdr_list);
+    fields[2] = http_some(body);
+    *rec = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {fields, 3}};
+    *result = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {0, rec}};
+    return 0;
+}
+
+static int http_error_val(component_call *call, uint32_t code, component_val *result)
+{
+    component_val *e = component_call_vals(call, 1);
+    if (e == NULL)
+        return -1;
+    *e = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {code, NULL}};
+    *result = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, e}};
+    return 0;
+}
+
+static int outbound_http_request(const struct compiled_import *f, spin_legacy_request *r,
+                                 component_call *call, const component_val *params,
+                                 answer_hold *hold, component_val *result)
+{
+    wasi2_http_blocking_request req = {0};
+    if (http_request_of(call, &params[0], &req) < 0)
+        return -1;
+    if (params[0].of.record.fields[3].of.list.n > 0)
+        util_log_warn("component '%s': %s: the HTTP params field is deprecated (ignored)",
+                      r->comp->id, f->what);
+    wasi2_config policy;
+    wasi2_preopen files;
+    spin_component_wasi2_config(r->comp, r->deadline_ns, &policy, &files);
+    policy.local_request = spin_local_http_request; /* `self` and *.spin.internal */
+    policy.local_self = (void *)r->http;
+    util_error *err = NULL;
+    int kind = wasi2_http_blocking(&policy, &req, &hold->http, &err);
+    if (kind == WASI2_HTTP_BLOCKING_OK)
+        return http_response_val(call, &hold->http, result);
+    uint32_t code = kind == WASI2_HTTP_BLOCKING_DENIED        ? HTTP_DESTINATION_NOT_ALLOWED
+                    : kind == WASI2_HTTP_BLOCKING_INVALID_URL ? HTTP_INVALID_URL
+                                                              : HTTP_RUNTIME_ERROR;
+    if (kind == WASI2_HTTP_BLOCKING_DENIED)
+        util_log_info("component '%s': outbound HTTP: %s", r->comp->id, err ? err->msg : "denied");
+    else
+        util_log_warn("component '%s': outbound HTTP %s %s: %s", r->comp->id, req.method, req.url,
+                      err ? err->msg : "failed");
+    util_error_free(&err);
+    return http_error_val(call, code, result);
 }
 
 static int serve_import(wasm_caller *c, const compiled_import *f, spin_legacy_request *r,
@@ -296,8 +426,14 @@ static int serve_import(wasm_caller *c, const compiled_import *f, spin_legacy_re
     component_val result;
     util_error *err = NULL;
     if (f->def->answer) {
-        if (f->def->answer(f, &result) < 0)
-            return -1;
+        answer_hold hold = {0};
+        int rc = f->def->answer(f, r, call, params, &hold, &result);
+        if (rc == 0)
+            rc = spin_legacy_store(&g, f->result, &result, (uint32_t)args[f->params->nflat].i32);
+        else
+            rc = wasm_caller_trap(c, "%s: out of memory for the result", f->what);
+        wasi2_http_blocking_response_clear(&hold.http);
+        return rc;
     } else if (component_linker_call(legacy.linker, f->def->iface, f->def->func, call, params,
                               f->params->n, f->result ? &result : NULL, &err) < 0) {
         int rc = wasm_caller_trap(c, "%s: %s", f->what, err ? err->msg : "failed");

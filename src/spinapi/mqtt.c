@@ -23,6 +23,17 @@
  * or PUBCOMP (QoS 2) has come, as Spin's event loop waits; every wait is
  * bounded by the request's deadline (spinapi_ctx_set_deadline) and by a
  * fixed bound, so a silent broker never holds a request longer.
+ *
+ * mqtts:// (and rumqttc's other name for it, ssl://) is MQTT over TLS,
+ * port 8883 by default as in rumqttc, allowed_outbound_hosts asked for
+ * scheme mqtts.  The broker's certificate is checked, its name included,
+ * against the system's CA certificates as rumqttc's default TLS
+ * configuration checks it against the platform's roots: libmosquitto's
+ * MOSQ_OPT_TLS_USE_OS_CERTS, OpenSSL's default paths (which honour
+ * SSL_CERT_FILE / SSL_CERT_DIR).  A handshake or certificate failure is
+ * connection-failed, like any other failure to connect.  Inside a
+ * container the certificates are the container root's (/etc/ssl/certs):
+ * an image without them can reach no TLS broker.
  */
 #include "spinapi_internal.h"
 
@@ -189,8 +200,8 @@ static bool take_param(const char *k, size_t klen, const char *v, size_t vlen, m
     return false;
 }
 
-/* mqtt://host[:port]?client_id=...; false with *tls when the scheme asks
- * for TLS, which this host does not do yet. */
+/* mqtt://host[:port]?client_id=... (tcp:// too); mqtts:// and ssl://
+ * with *tls set.  False when rumqttc would not take it. */
 static bool parse_address(const char *s, size_t n, mqtt_address *a, bool *tls)
 {
     memset(a, 0, sizeof(*a));
@@ -207,7 +218,7 @@ static bool parse_address(const char *s, size_t n, mqtt_address *a, bool *tls)
                  (slen == 3 && strncasecmp(s, "tcp", 3) == 0);
     *tls = (slen == 5 && strncasecmp(s, "mqtts", 5) == 0) ||
            (slen == 3 && strncasecmp(s, "ssl", 3) == 0);
-    if (!plain)
+    if (!plain && !*tls)
         return false;
     const char *p = sep + 3, *end = s + n;
     const char *auth_end = p;
@@ -223,7 +234,7 @@ static bool parse_address(const char *s, size_t n, mqtt_address *a, bool *tls)
     for (const char *q = p; q < host_end; q++)
         if ((unsigned char)*q <= ' ' || *q == '%' || *q == '\\')
             return false;
-    a->port = 1883;
+    a->port = *tls ? 8883 : 1883;
     if (colon) {
         unsigned long v = 0;
         size_t plen = (size_t)(auth_end - colon - 1);
@@ -476,9 +487,6 @@ static int open_connection(component_call *call, void *env, const component_val 
     bool tls;
     if (!parse_address(address, len, &a, &tls)) {
         mqtt_address_clear(&a);
-        if (tls)
-            return mqtt_err(call, E_CONNECTION_FAILED,
-                            "mqtts:// (TLS) is not supported by this host", result);
         return mqtt_err(call, E_INVALID_ADDRESS, NULL, result);
     }
     char *user = arg_cstr(call, &args[1]), *pass = arg_cstr(call, &args[2]);
@@ -507,6 +515,10 @@ static int open_connection(component_call *call, void *env, const component_val 
         return mqtt_err(call, E_OTHER, "cannot make an MQTT client", result);
     }
     mq.int_option(m->mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+    if (tls && mq.int_option(m->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1) != MOSQ_ERR_SUCCESS) {
+        mqtt_free(m);
+        return mqtt_err(call, E_OTHER, "this libmosquitto cannot speak TLS", result);
+    }
     if (m->username)
         mq.username_pw_set(m->mosq, m->username, m->password);
     mq.connect_callback_set(m->mosq, on_connect);

@@ -15,15 +15,18 @@
 int wasi2_net_done(component_call *call, component_val *result, int e);
 /* Whether the context of this call lets the guest use the network. */
 bool wasi2_net_allowed(component_call *call, void *env);
-/* TCP client sockets where the network is off but the embedder has an
- * outbound policy (Spin's allowed_outbound_hosts gates wasi:sockets
- * connects as it gates HTTP): creating a TCP socket is then allowed, and
- * a connect only to an address the policy allows for scheme "*" (a
- * socket has no URL scheme, so only `*://host:port` entries match, as in
- * Spin).  Binding, listening, UDP and name lookup stay access-denied. */
-bool wasi2_net_tcp_create_allowed(component_call *call, void *env);
-bool wasi2_net_connect_allowed(component_call *call, void *env,
-                               const struct sockaddr_storage *ss);
+/* Sockets where the network is off but the embedder has an outbound
+ * policy (Spin's allowed_outbound_hosts gates wasi:sockets as it gates
+ * HTTP, with the schemes Spin's socket check uses): creating a TCP or UDP
+ * socket is then allowed; a TCP connect goes only where the policy
+ * allows scheme "tcp", and a UDP bind, connect (`stream` with a remote
+ * address) or datagram sent to an address only where it allows "udp"
+ * (a policy like Spin's matches `tcp://` / `udp://` and `*://` entries).
+ * Binding a TCP socket (and so listening) and name lookup stay
+ * access-denied, as in Spin. */
+bool wasi2_net_create_allowed(component_call *call, void *env);
+bool wasi2_net_addr_allowed(component_call *call, void *env, const char *scheme,
+                            const struct sockaddr_storage *ss);
 
 /* ip-address of a raw in_addr / in6_addr. */
 int wasi2_ip_address_val(component_call *call, int family, const void *raw, component_val *out);
@@ -51,6 +54,9 @@ int wasi2_tcp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *re
 int wasi2_udp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *reg,
                      util_error **err);
 WASI2_HOST_FN(wasi2_tcp_create);
+WASI2_HOST_FN(wasi2_net_instance_network);
+/* tcp-socket's 0.2 methods, which the pre-release names reuse (rc_fsnet.c). */
+extern const wasi2_func_table wasi2_tcp_table;
 /* The destructors of the resources (tests call them for what they own). */
 void wasi2_tcp_drop(uintptr_t rep);
 void wasi2_udp_drop(uintptr_t rep);

@@ -12,15 +12,30 @@
  * which answer `unsupported` (they never reached a release; nothing in a
  * guest's capability model needs them).
  *
- * wasi:sockets: registered so that components importing it link, as
+ * wasi:sockets at -rc-2023-10-18 (what Spin 2.0-era modules import): TCP
+ * is 0.2's.  The network and tcp-socket types are the 0.2 registration's
+ * (aliased) and so are the functions (instance-network, create-tcp-socket
+ * and the socket's methods), so a connect is gated exactly as a 0.2
+ * connect is (allow_network, or the embedder's outbound_allowed for
+ * `*://host:port`, net_internal.h).  The WIT's differences are names
+ * (keep-alive, unicast-hop-limit for 0.2's keep-alive-enabled,
+ * hop-limit) and four methods 0.2 dropped: no-delay (TCP_NODELAY) and
+ * ipv6-only, which is always true here (an ipv6 socket speaks ipv6 only,
+ * sock.c) and not-supported on an ipv4 socket.  The error-code enum is
+ * 0.2's, case for case.
+ *
+ * The rest (-rc-2023-10-18's UDP and name lookup, everything at
+ * -rc-2023-11-10) is registered so that components importing it link, as
  * stubs that deny: creating a socket and resolving a name answer
  * access-denied, instance-network hands out a network that can do
- * nothing.  Their resource types are their own (shared by both versions),
- * so no socket of another version can reach these methods; the methods
- * that return a result deny, the others (which need a socket first) trap.
- * The signatures are generated from a compact table of the two WITs.
+ * nothing.  Their resource types are their own, so no socket of another
+ * version can reach these methods; the methods that return a result
+ * deny, the others (which need a socket first) trap.  The signatures are
+ * generated from a compact table of the two WITs.
  */
-#include "fsnet.h"
+#include "net_internal.h"
+
+#include <netinet/tcp.h>
 
 /* ---- wasi:filesystem ----------------------------------------------------- */
 
@@ -159,15 +174,71 @@ typedef struct net_fn {
         {"set-listen-backlog-size", "tcp-socket", "value: u64", R("_")},                        \
         {"shutdown", "tcp-socket", "shutdown-type: shutdown-type", R("_")}
 
-static const net_fn tcp_1018[] = {
-    TCP_ETC,
-    {"keep-alive", "tcp-socket", "", R("bool")},
-    {"set-keep-alive", "tcp-socket", "value: bool", R("_")},
-    {"no-delay", "tcp-socket", "", R("bool")},
-    {"set-no-delay", "tcp-socket", "value: bool", R("_")},
-    {"unicast-hop-limit", "tcp-socket", "", R("u8")},
-    {"set-unicast-hop-limit", "tcp-socket", "value: u8", R("_")},
+/* -rc-2023-10-18's tcp-socket: 0.2's methods, under their old names where
+ * they differ, and the four 0.2 dropped. */
+#define TSELF "func(self: borrow<tcp-socket>"
+
+static wasi2_sock *sock_of(const component_val *args)
+{
+    return (wasi2_sock *)args[0].of.resource.rep;
+}
+
+static WASI2_HOST_FN(tcp_no_delay)
+{
+    (void)env;
+    (void)nargs;
+    return wasi2_sockopt_get(call, result, sock_of(args)->fd, IPPROTO_TCP, TCP_NODELAY,
+                             COMPONENT_VAL_BOOL, 1);
+}
+
+static WASI2_HOST_FN(tcp_set_no_delay)
+{
+    (void)env;
+    (void)nargs;
+    return wasi2_sockopt_set(call, result, sock_of(args)->fd, IPPROTO_TCP, TCP_NODELAY,
+                             args[1].of.b);
+}
+
+static WASI2_HOST_FN(tcp_ipv6_only)
+{
+    (void)env;
+    (void)nargs;
+    if (sock_of(args)->family != AF_INET6)
+        return wv_err(call, result, NE_NOT_SUPPORTED);
+    component_val yes = {.kind = COMPONENT_VAL_BOOL, .of.b = true};
+    return wv_ok(call, result, &yes);
+}
+
+static WASI2_HOST_FN(tcp_set_ipv6_only)
+{
+    (void)env;
+    (void)nargs;
+    if (sock_of(args)->family != AF_INET6 || !args[1].of.b)
+        return wv_err(call, result, NE_NOT_SUPPORTED);
+    return wv_ok(call, result, NULL);
+}
+
+#define SAME(name) {"[method]tcp-socket." name, NULL, NULL, NULL}
+static const wasi2_rc_func tcp_1018[] = {
+    SAME("start-bind"), SAME("finish-bind"), SAME("start-connect"), SAME("finish-connect"),
+    SAME("start-listen"), SAME("finish-listen"), SAME("accept"), SAME("local-address"),
+    SAME("remote-address"), SAME("address-family"),
+    {"[method]tcp-socket.ipv6-only", TSELF ") -> result<bool, error-code>", tcp_ipv6_only, NULL},
+    {"[method]tcp-socket.set-ipv6-only", TSELF ", value: bool) -> result<_, error-code>",
+     tcp_set_ipv6_only, NULL},
+    SAME("set-listen-backlog-size"),
+    {"[method]tcp-socket.keep-alive", NULL, NULL, "[method]tcp-socket.keep-alive-enabled"},
+    {"[method]tcp-socket.set-keep-alive", NULL, NULL,
+     "[method]tcp-socket.set-keep-alive-enabled"},
+    {"[method]tcp-socket.no-delay", TSELF ") -> result<bool, error-code>", tcp_no_delay, NULL},
+    {"[method]tcp-socket.set-no-delay", TSELF ", value: bool) -> result<_, error-code>",
+     tcp_set_no_delay, NULL},
+    {"[method]tcp-socket.unicast-hop-limit", NULL, NULL, "[method]tcp-socket.hop-limit"},
+    {"[method]tcp-socket.set-unicast-hop-limit", NULL, NULL, "[method]tcp-socket.set-hop-limit"},
+    SAME("receive-buffer-size"), SAME("set-receive-buffer-size"), SAME("send-buffer-size"),
+    SAME("set-send-buffer-size"), SAME("subscribe"), SAME("shutdown"),
 };
+#undef SAME
 
 static const net_fn tcp_1110[] = {
     TCP_ETC,
@@ -316,6 +387,22 @@ static int define_net_fns(component_linker *l, const char *iface, const net_fn *
     return 0;
 }
 
+/* instance-network, create-tcp-socket and tcp-socket at -rc-2023-10-18:
+ * 0.2's functions, whose env is the fsnet registration. */
+static int define_tcp_1018(component_linker *l, wasi2_fsnet_reg *reg, const char *inst,
+                           const char *tcp, const char *create, util_error **err)
+{
+    if (component_linker_define_func(l, inst, "instance-network", "func() -> own<network>",
+                                     wasi2_net_instance_network, reg, err) < 0 ||
+        wasi2_define_rc_funcs(l, tcp, &wasi2_tcp_table, tcp_1018, UTIL_ARRAY_LEN(tcp_1018), reg,
+                              err) < 0)
+        return -1;
+    return component_linker_define_func(l, create, "create-tcp-socket",
+                                        "func(address-family: ip-address-family) -> "
+                                        "result<own<tcp-socket>, error-code>",
+                                        wasi2_tcp_create, reg, err);
+}
+
 static int define_sockets(component_linker *l, wasi2_host *h, rc_net *net, const char *v,
                           util_error **err)
 {
@@ -331,11 +418,15 @@ static int define_sockets(component_linker *l, wasi2_host *h, rc_net *net, const
             return -1;
     }
 #define FNS(i, t) define_net_fns(l, iface[i], t, UTIL_ARRAY_LEN(t), net, err)
+    if (old)
+        return define_tcp_1018(l, h->fsnet, iface[1], iface[3], iface[4], err) < 0 ||
+                       FNS(2, lookup_1018) < 0 || FNS(5, udp_1018) < 0 || FNS(6, udp_create) < 0
+                   ? -1
+                   : 0;
     if (component_linker_define_func(l, iface[1], "instance-network", "func() -> own<network>",
                                      net_instance_network, net, err) < 0 ||
-        (old ? FNS(2, lookup_1018) : FNS(2, lookup_1110)) < 0 ||
-        (old ? FNS(3, tcp_1018) : FNS(3, tcp_1110)) < 0 || FNS(4, tcp_create) < 0 ||
-        (old ? FNS(5, udp_1018) : FNS(5, udp_1110)) < 0 || FNS(6, udp_create) < 0)
+        FNS(2, lookup_1110) < 0 || FNS(3, tcp_1110) < 0 || FNS(4, tcp_create) < 0 ||
+        FNS(5, udp_1110) < 0 || FNS(6, udp_create) < 0)
         return -1;
 #undef FNS
     return 0;
@@ -343,10 +434,17 @@ static int define_sockets(component_linker *l, wasi2_host *h, rc_net *net, const
 
 int wasi2_define_rc_fsnet(component_linker *l, wasi2_host *h, util_error **err)
 {
-    rc_net *net = util_xcalloc(1, sizeof(*net));
-    component_linker_keep(l, net, free);
+    /* -rc-2023-10-18's network and tcp-socket are 0.2's; its other
+     * resources, and all of -rc-2023-11-10's, the stubs' own. */
+    rc_net *net1018 = util_xcalloc(1, sizeof(*net1018));
+    rc_net *net1110 = util_xcalloc(1, sizeof(*net1110));
+    component_linker_keep(l, net1018, free);
+    component_linker_keep(l, net1110, free);
+    net1018->network = h->fsnet->net.network;
+    net1018->tcp = h->fsnet->net.tcp;
     if (define_filesystem(l, h, WASI2_RC1, err) < 0 || define_filesystem(l, h, WASI2_RC2, err) < 0 ||
-        define_sockets(l, h, net, WASI2_RC1, err) < 0 || define_sockets(l, h, net, WASI2_RC2, err) < 0)
+        define_sockets(l, h, net1018, WASI2_RC1, err) < 0 ||
+        define_sockets(l, h, net1110, WASI2_RC2, err) < 0)
         return -1;
     return 0;
 }

@@ -5,7 +5,7 @@
  *
  * Networking is the embedder's decision (wasi2_config.allow_network, off
  * by default; with it off, an outbound_allowed policy still lets TCP
- * clients connect where it allows, see net_internal.h).  Every interface is registered either way so that
+ * and UDP clients reach what it allows, see net_internal.h).  Every interface is registered either way so that
  * components importing wasi:sockets link; with networking off, every call
  * that would create a socket or reach the network (socket creation, bind,
  * connect, name lookup) answers access-denied before any system call.
@@ -69,14 +69,14 @@ bool wasi2_net_allowed(component_call *call, void *env)
     return wasi2_fsnet_ctx(call, env)->allow_network;
 }
 
-bool wasi2_net_tcp_create_allowed(component_call *call, void *env)
+bool wasi2_net_create_allowed(component_call *call, void *env)
 {
     const wasi2_ctx *ctx = wasi2_fsnet_ctx(call, env);
     return ctx->allow_network || ctx->outbound_allowed != NULL;
 }
 
-bool wasi2_net_connect_allowed(component_call *call, void *env,
-                               const struct sockaddr_storage *ss)
+bool wasi2_net_addr_allowed(component_call *call, void *env, const char *scheme,
+                            const struct sockaddr_storage *ss)
 {
     const wasi2_ctx *ctx = wasi2_fsnet_ctx(call, env);
     if (ctx->allow_network)
@@ -94,8 +94,9 @@ bool wasi2_net_connect_allowed(component_call *call, void *env,
         inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
         port = ntohs(in6->sin6_port);
     }
-    /* port 0 would mean "the scheme's port" to the policy: never allowed */
-    return port != 0 && ctx->outbound_allowed(ctx->outbound_self, "*", host, port);
+    /* port 0 (a bind to any port) is "the scheme's port" to the policy:
+     * tcp and udp have none, so only an entry allowing any port admits it */
+    return ctx->outbound_allowed(ctx->outbound_self, scheme, host, port);
 }
 
 /* ---- addresses --------------------------------------------------------- */
@@ -237,7 +238,7 @@ static int network_error_code(component_call *call, void *env, const component_v
 /* The one network: its rep means nothing, the context decides. */
 #define NETWORK_REP 1
 
-static WASI2_HOST_FN(wasi2_net_instance_network)
+WASI2_HOST_FN(wasi2_net_instance_network)
 {
     (void)args;
     (void)nargs;

@@ -227,7 +227,7 @@ WASI2_HOST_FN(wasi2_tcp_create)
 {
     (void)nargs;
     const wasi2_fsnet_reg *reg = env;
-    if (!wasi2_net_tcp_create_allowed(call, env))
+    if (!wasi2_net_create_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     int family = family_of(&args[0]);
     int fd = wasi2_sock_open(family, SOCK_STREAM);
@@ -269,7 +269,7 @@ static WASI2_HOST_FN(wasi2_tcp_start_connect)
 {
     (void)nargs;
     tcp_sock *s = self_of(args);
-    if (!wasi2_net_tcp_create_allowed(call, env))
+    if (!wasi2_net_create_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     if (s->state != TS_UNBOUND && s->state != TS_BOUND)
         return wv_err(call, result, NE_INVALID_STATE);
@@ -277,7 +277,7 @@ static WASI2_HOST_FN(wasi2_tcp_start_connect)
     socklen_t len;
     if (!wasi2_remote_address_from(&args[2], s->net.family, &ss, &len))
         return wv_err(call, result, NE_INVALID_ARGUMENT);
-    if (!wasi2_net_connect_allowed(call, env, &ss))
+    if (!wasi2_net_addr_allowed(call, env, "tcp", &ss))
         return wv_err(call, result, NE_ACCESS_DENIED);
     s->connect_error = 0;
     if (connect(s->net.fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
@@ -607,6 +607,8 @@ static const wasi2_func tcp_funcs[] = {
     {"[method]tcp-socket.shutdown", "func(" SELF ", shutdown-type: shutdown-type) -> " RES("_"),
      wasi2_tcp_shutdown},
 };
+
+const wasi2_func_table wasi2_tcp_table = {tcp_funcs, UTIL_ARRAY_LEN(tcp_funcs)};
 
 int wasi2_tcp_define(component_linker *l, const char *iface, wasi2_fsnet_reg *reg,
                      util_error **err)

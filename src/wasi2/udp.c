@@ -12,6 +12,13 @@
  * means nothing yet).  send sends datagrams until the kernel would block;
  * check-send grants a fixed number of datagrams per call and send refuses
  * more than the last grant, as the WIT's protocol requires.
+ *
+ * With networking off and an outbound policy (net_internal.h), every
+ * address the socket is bound to, connected to, or sends a datagram to
+ * is asked of the policy as scheme "udp" first (wasmtime's UdpBind,
+ * UdpConnect and UdpOutgoingDatagram checks, which Spin answers from
+ * allowed_outbound_hosts the same way); a refusal is access-denied and
+ * no system call is made.
  */
 #include "net_internal.h"
 
@@ -74,7 +81,7 @@ WASI2_HOST_FN(wasi2_udp_create)
 {
     (void)nargs;
     const wasi2_fsnet_reg *reg = env;
-    if (!wasi2_net_allowed(call, env))
+    if (!wasi2_net_create_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     int family = args[0].of.variant.disc == 0 ? AF_INET : AF_INET6;
     int fd = wasi2_sock_open(family, SOCK_DGRAM);
@@ -90,10 +97,16 @@ static WASI2_HOST_FN(wasi2_udp_start_bind)
 {
     (void)nargs;
     udp_sock *s = self_of(args);
-    if (!wasi2_net_allowed(call, env))
+    if (!wasi2_net_create_allowed(call, env))
         return wv_err(call, result, NE_ACCESS_DENIED);
     if (s->state != US_UNBOUND)
         return wv_err(call, result, NE_INVALID_STATE);
+    struct sockaddr_storage local;
+    socklen_t local_len;
+    if (wasi2_socket_address_from(&args[2], s->net.family, &local, &local_len) != 0)
+        return wv_err(call, result, NE_INVALID_ARGUMENT);
+    if (!wasi2_net_addr_allowed(call, env, "udp", &local))
+        return wv_err(call, result, NE_ACCESS_DENIED);
     int e = wasi2_sock_bind(&s->net, &args[2], false);
     if (e != 0)
         return wasi2_net_done(call, result, e);
@@ -134,6 +147,8 @@ static WASI2_HOST_FN(wasi2_udp_stream)
         socklen_t len;
         if (!wasi2_remote_address_from(remote->of.variant.payload, s->net.family, &ss, &len))
             return wv_err(call, result, NE_INVALID_ARGUMENT);
+        if (!wasi2_net_addr_allowed(call, env, "udp", &ss))
+            return wv_err(call, result, NE_ACCESS_DENIED);
         if (connect(s->net.fd, (struct sockaddr *)&ss, len) < 0)
             return wasi2_net_done(call, result, errno);
         s->connected = true;
@@ -239,7 +254,6 @@ static bool is_peer(int fd, const struct sockaddr_storage *ss, socklen_t len)
 
 static WASI2_HOST_FN(wasi2_udp_send)
 {
-    (void)env;
     (void)nargs;
     dgram_stream *d = stream_of(args);
     udp_sock *s = d->sock;
@@ -263,6 +277,8 @@ static WASI2_HOST_FN(wasi2_udp_send)
                 e = EINVAL; /* a connected socket sends to its peer only */
             else if (s->connected)
                 len = 0;
+            else if (!wasi2_net_addr_allowed(call, env, "udp", &ss))
+                e = EACCES;
         } else if (!s->connected) {
             e = EDESTADDRREQ; /* no address and none connected */
         }

@@ -235,6 +235,61 @@ int wasi2_http_handle(const wasi2_http_handler *h, component_instance *inst,
                       const wasi2_http_incoming *req, const wasi2_http_responder_ops *resp,
                       void *resp_self, wasm_result *res);
 
+/* ---- a blocking request (http_blocking.c) --------------------------------
+ *
+ * For hosts of older ABIs whose guests send a whole request and wait for
+ * the whole response (Spin 1's wasi-outbound-http): the same client,
+ * policy and in-process chaining as outgoing-handler, without resources.
+ * `policy` gives outbound_allowed, local_request and deadline_ns (its
+ * other fields are not used).  The URL is absolute, or relative ("/x":
+ * the app itself, allowed by the policy's `self` (host NULL) and served
+ * through local_request).  Request headers a guest may not set (host,
+ * connection, transfer-encoding, ...: wasi2's forbidden names) are
+ * dropped; a response header whose value is not visible ASCII is left out.
+ *
+ * Returns WASI2_HTTP_BLOCKING_OK with *resp filled (the caller clears it),
+ * else the failure's kind with *err saying what went wrong:
+ *   DENIED       the policy does not allow the destination, or the URL is
+ *                too broken for the policy to read a host from it
+ *   INVALID_URL  allowed, but not a URL a request can be sent to (no
+ *                scheme, characters a URI cannot hold, a relative URL
+ *                with nothing to serve it)
+ *   FAILED       the request was sent, or tried, and failed (connection,
+ *                protocol, a scheme other than http(s), the deadline, a
+ *                response body over 128 MiB) */
+enum {
+    WASI2_HTTP_BLOCKING_OK = 0,
+    WASI2_HTTP_BLOCKING_DENIED = 1,
+    WASI2_HTTP_BLOCKING_INVALID_URL = 2,
+    WASI2_HTTP_BLOCKING_FAILED = 3,
+};
+
+typedef struct wasi2_http_blocking_request {
+    const char *method; /* "GET", "POST", ... */
+    const char *url;
+    const wasi2_http_field *headers;
+    size_t nheaders;
+    const uint8_t *body; /* NULL: no body */
+    size_t body_len;
+} wasi2_http_blocking_request;
+
+typedef struct wasi2_http_owned_field {
+    char *name;  /* lower-case */
+    char *value; /* visible ASCII, NUL-terminated */
+} wasi2_http_owned_field;
+
+typedef struct wasi2_http_blocking_response {
+    uint16_t status;
+    wasi2_http_owned_field *headers;
+    size_t nheaders;
+    uint8_t *body;
+    size_t body_len;
+} wasi2_http_blocking_response;
+
+int wasi2_http_blocking(const wasi2_config *policy, const wasi2_http_blocking_request *req,
+                        wasi2_http_blocking_response *resp, util_error **err);
+void wasi2_http_blocking_response_clear(wasi2_http_blocking_response *resp);
+
 /* wasi:http/outgoing-handler's client (libcurl, loaded on first use) and
  * the host's CA certificates, loaded now: a process about to pivot into
  * a container root (where neither is in sight) calls this first, as it

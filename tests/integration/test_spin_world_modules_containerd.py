@@ -7,7 +7,10 @@ serves its preview-1 imports in the container (src/spin/world_module.c).
 The modules are Spin's test components of that era from the shared corpus
 (README.md there): 200 with an empty body when every check passed, else
 500 with the failed check's text.  The key-value one writes Spin's default
-store under the container's state dir (/.spin).
+store under the container's state dir (/.spin).  The tcp-sockets one
+connects from the container (host network) to an echo server on
+127.0.0.1:5001 (tests/fixture/echo_fixture.py) where allowed_outbound_hosts
+allows it, and is refused access where it does not.
 """
 import os
 import shutil
@@ -18,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "fixture"))
 sys.path.insert(0, HERE)
 from containerd_fixture import Containerd  # noqa: E402
+from echo_fixture import EchoServer  # noqa: E402
 from harness import run_tests  # noqa: E402
 import images  # noqa: E402
 from test_spin_containerd import SHIM_DIR, SpinTask  # noqa: E402
@@ -48,6 +52,18 @@ key_value_stores = ["default"]
 source = "variables.wasm"
 [component.wrong.variables]
 variable = "not the value"
+[[trigger.http]]
+route = "/tcp"
+component = "tcp"
+[component.tcp]
+source = "tcp-sockets.wasm"
+allowed_outbound_hosts = ["*://127.0.0.1:5001"]
+[[trigger.http]]
+route = "/tcp-denied"
+component = "tcp-denied"
+[component.tcp-denied]
+source = "tcp-sockets.wasm"
+allowed_outbound_hosts = ["*://127.0.0.2:5001"]
 """
 
 
@@ -59,7 +75,7 @@ def setup():
     try:
         root = os.path.join(work, "image")
         os.makedirs(root)
-        for name in ("variables", "key-value"):
+        for name in ("variables", "key-value", "tcp-sockets"):
             shutil.copy(os.path.join(REAL, f"gh-spin-hist-test-{name}.spin2rc.core.wasm"),
                         os.path.join(root, f"{name}.wasm"))
         with open(os.path.join(root, "spin.toml"), "w") as f:
@@ -87,6 +103,12 @@ def test_spin_sdk_modules_answer_through_the_shim(ctx):
         assert (status, body) == (200, b""), (status, body, t.output())
         status, body = t.request("GET", "/wrong")
         assert status == 500 and b'Ok("not the value")' in body, (status, body)
+        with EchoServer() as echo:
+            status, body = t.request("GET", "/tcp")
+            assert (status, body) == (200, b""), (status, body, t.output())
+            status, body = t.request("GET", "/tcp-denied")
+            assert status == 500 and b"access-denied" in body, (status, body)
+            assert echo.accepted == 1, echo.accepted
 
 
 if __name__ == "__main__":

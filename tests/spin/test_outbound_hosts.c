@@ -340,6 +340,27 @@ static void test_policy_of_a_locked_component(void)
     spin_locked_app_free(app);
 }
 
+/* The schemes src/wasi2 asks for sockets (Spin's check of a socket
+ * address): a TCP connect is "tcp", every UDP use "udp"; each matches its
+ * own entries and `*://` ones, never the other's or an HTTP one; a bind
+ * to any port (port 0) only an entry allowing every port. */
+static void test_socket_schemes(void)
+{
+    const char *entries[] = {"udp://127.0.0.1:53", "tcp://127.0.0.2:5001", "*://10.0.0.1:*",
+                             "http://127.0.0.3:80"};
+    spin_outbound_hosts *p = policy(entries, 4);
+    CHECK(spin_outbound_hosts_allows(p, "udp", "127.0.0.1", 53));
+    CHECK(!spin_outbound_hosts_allows(p, "tcp", "127.0.0.1", 53));
+    CHECK(!spin_outbound_hosts_allows(p, "udp", "127.0.0.1", 0));
+    CHECK(spin_outbound_hosts_allows(p, "tcp", "127.0.0.2", 5001));
+    CHECK(!spin_outbound_hosts_allows(p, "udp", "127.0.0.2", 5001));
+    CHECK(spin_outbound_hosts_allows(p, "udp", "10.0.0.1", 0));
+    CHECK(spin_outbound_hosts_allows(p, "tcp", "10.0.0.1", 9));
+    CHECK(!spin_outbound_hosts_allows(p, "tcp", "127.0.0.3", 80));
+    CHECK(!spin_outbound_hosts_allows(p, "udp", "127.0.0.3", 80));
+    spin_outbound_hosts_free(p);
+}
+
 int main(void)
 {
     RUN(test_default_and_explicit_ports);
@@ -350,5 +371,6 @@ int main(void)
     RUN(test_refusals);
     RUN(test_refusals_are_worded_as_spin_words_them);
     RUN(test_policy_of_a_locked_component);
+    RUN(test_socket_schemes);
     return TEST_SUMMARY();
 }

@@ -11,10 +11,12 @@ of `up` sees what the first wrote, and a label the component does not list
 is access-denied.  A runtime config may put the default store in redis
 (tests/fixture/redis_fixture.py starts a private redis-server).
 """
+import http.server
 import os
 import sqlite3
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
@@ -36,14 +38,15 @@ source = "@MODULE@"
 key_value_stores = ["default"]
 sqlite_databases = ["default"]
 ai_models = ["llama2-chat"]
-allowed_outbound_hosts = ["postgres://127.0.0.1:1"]
+allowed_outbound_hosts = ["postgres://127.0.0.1:1", "http://127.0.0.1:1", @HTTP@]
 environment = { PG_ADDRESS = "@PG@" }
 """
 
 
-def write_app(tmp, pg="postgres://127.0.0.1:1/db"):
+def write_app(tmp, pg="postgres://127.0.0.1:1/db", http=()):
     with open(os.path.join(tmp, "spin.toml"), "w") as f:
-        f.write(MANIFEST.replace("@MODULE@", MODULE).replace("@PG@", pg))
+        f.write(MANIFEST.replace("@MODULE@", MODULE).replace("@PG@", pg)
+                .replace("@HTTP@", ", ".join('"%s"' % h for h in http)))
     return tmp
 
 
@@ -159,9 +162,93 @@ def test_outbound_pg_and_mysql_errors_use_the_legacy_enums():
             # allowed, nobody listening -> connection-failed (case 1).
             got = lines(up, "/mysql")
             assert len(got) == 1 and got[0].startswith("mysql=err1("), got
-            # wasi-outbound-http is not served yet: runtime-error (4), and
-            # the log says why.
-            assert lines(up, "/http") == ["http=err4"]
+
+
+class _Origin(http.server.BaseHTTPRequestHandler):
+    """The outbound requests' destination: GET /hello answers a fixed body,
+    POST /echo the request's body and its x-from header."""
+
+    def _answer(self, body, extra):
+        self.send_response(200)
+        self.send_header("x-test", "yes")
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path == "/hello":
+            self._answer(b"hello from the origin", {})
+        else:
+            self.send_error(404)
+
+    def do_POST(self):
+        n = int(self.headers.get("content-length", "0"))
+        body = self.rfile.read(n)
+        self._answer(b"echo:" + body, {"x-got-from": self.headers.get("x-from", "")})
+
+    def log_message(self, *args):
+        pass
+
+
+class Origin:
+    def __enter__(self):
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Origin)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_wasi_outbound_http_reaches_an_allowed_server():
+    with Origin() as origin, tempfile.TemporaryDirectory() as tmp:
+        allowed = "http://127.0.0.1:%d" % origin.port
+        with Up(app=write_app(tmp, http=[allowed])) as up:
+            got = lines(up, "/http", body=("GET %s/hello" % allowed).encode())
+            assert got == ["status=200", "header x-test=yes", "body=hello from the origin"], got
+            # A body and a header go out, the server's answer comes back.
+            got = lines(up, "/http", body=("POST %s/echo" % allowed).encode())
+            assert got == ["status=200", "header x-test=yes", "header x-got-from=legacy",
+                           "body=echo:ping"], got
+            # Not found is a response, not an error.
+            got = lines(up, "/http", body=("GET %s/missing" % allowed).encode())
+            assert got[0] == "status=404", got
+
+
+def test_wasi_outbound_http_errors_use_the_legacy_enum():
+    with Origin() as origin, tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp)) as up:
+            # Not in allowed_outbound_hosts: destination-not-allowed (1),
+            # and no byte reaches the server.
+            got = lines(up, "/http", body=("GET http://127.0.0.1:%d/hello" % origin.port).encode())
+            assert got == ["http=err1"], got
+            # A URL no host can be read from: not allowed either (Spin's
+            # check_url cannot parse it).
+            assert lines(up, "/http", body=b"GET http://[::1/x") == ["http=err1"]
+            # Allowed, but a space in the path is no URI: invalid-url (2).
+            got = lines(up, "/http", body=b"GET http://127.0.0.1:1/a b")
+            assert got == ["http=err2"], got
+            # Relative without `self` allowed: destination-not-allowed.
+            assert lines(up, "/http", body=b"GET /llm") == ["http=err1"]
+            # Allowed, nobody listening: runtime-error (4), as Spin maps
+            # every failure of the client.
+            assert lines(up, "/http", body=b"GET http://127.0.0.1:1/") == ["http=err4"]
+            up.stop()
+            err = up.proc.stderr.read()
+            assert "outbound HTTP GET http://127.0.0.1:1/" in err, err
+
+
+def test_wasi_outbound_http_to_the_app_itself_is_served_in_process():
+    # A relative URL with `self` allowed goes through the app's router,
+    # on the same thread, into a fresh instance of this component.
+    with tempfile.TemporaryDirectory() as tmp:
+        with Up(app=write_app(tmp, http=["http://self"])) as up:
+            got = lines(up, "/http", body=b"GET /nowhere")
+            assert got == ["status=200", "body=no route /nowhere", ""], got
 
 
 if __name__ == "__main__":

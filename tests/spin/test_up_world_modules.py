@@ -23,6 +23,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixture"))
 from harness import free_port, run_tests  # noqa: E402
+from echo_fixture import ECHO_PORT, EchoServer  # noqa: E402
 from redis_fixture import RedisServer  # noqa: E402
 from test_up_components import Up, up_fails  # noqa: E402
 
@@ -180,6 +181,34 @@ def test_outbound_postgres_module_against_a_real_server():
                                    f'allowed_outbound_hosts = ["postgres://127.0.0.1:{pg.port}"]'])
         status, body = get(app)
         assert (status, body) == (200, ""), (status, body)
+
+
+def test_tcp_sockets_module_echoes_through_an_allowed_host():
+    # wasi:sockets@0.2.0-rc-2023-10-18: create, connect, write, read back.
+    # Spin checks a TCP connect as a "tcp" URL: `*://` (its runtime test's
+    # entry) and `tcp://` entries allow it.
+    with EchoServer() as echo, tempfile.TemporaryDirectory() as tmp:
+        for allowed in (f"*://127.0.0.1:{ECHO_PORT}", f"tcp://127.0.0.1:{ECHO_PORT}"):
+            app = write_manifest(tmp, [f'source = "{module("tcp-sockets")}"',
+                                       f'allowed_outbound_hosts = ["{allowed}"]'])
+            status, body = get(app)
+            assert (status, body) == (200, ""), (allowed, status, body)
+        assert echo.accepted == 2, echo.accepted
+
+
+def test_tcp_sockets_module_denied_another_host_or_port():
+    # Spin's tcp-sockets-no-ip-permission / -no-port-permission (and an
+    # http:// entry, which is no TCP permission): the connect answers
+    # access-denied, the module reports it, nothing reaches the server.
+    with EchoServer() as echo, tempfile.TemporaryDirectory() as tmp:
+        for allowed in (f"*://127.0.0.2:{ECHO_PORT}", "*://127.0.0.1:5002",
+                        f"http://127.0.0.1:{ECHO_PORT}"):
+            app = write_manifest(tmp, [f'source = "{module("tcp-sockets")}"',
+                                       f'allowed_outbound_hosts = ["{allowed}"]'])
+            status, body = get(app)
+            assert status == 500 and "start_connect" in body and "access-denied" in body, \
+                (allowed, status, body)
+        assert echo.accepted == 0, echo.accepted
 
 
 def test_a_module_importing_what_its_world_lacks_fails_at_load():

@@ -8,6 +8,10 @@
  * does not allow, with Spin's message and default port; addresses
  * rumqttc would not take, as invalid-address), Spin's 1024 connections,
  * a dead broker, and a silent one that the request's deadline ends.
+ * mqtts:// against the fixture's TLS listener (MQTT_TLS_PORT, its
+ * self-signed certificate in MQTT_TLS_CA): refused while the certificate
+ * is not trusted, and over plain MQTT, as connection-failed; published
+ * once SSL_CERT_FILE names it.
  */
 #include "spinapi_test_util.h"
 
@@ -23,11 +27,13 @@
 enum { INVALID_ADDRESS, TOO_MANY_CONNECTIONS, CONNECTION_FAILED, OTHER };
 enum { AT_MOST_ONCE, AT_LEAST_ONCE, EXACTLY_ONCE };
 
-static int port, auth_port;
+static int port, auth_port, tls_port;
+static const char *tls_ca;
 static char last_scheme[16], last_host[64];
 static unsigned last_port;
 
-/* allowed_outbound_hosts = ["mqtt://127.0.0.1:*", "tcp://127.0.0.1:*", "ws://127.0.0.1:*"] */
+/* allowed_outbound_hosts = ["mqtt://127.0.0.1:*", "tcp://127.0.0.1:*", "ws://127.0.0.1:*",
+ *                           "mqtts://127.0.0.1:*", "ssl://127.0.0.1:*"] */
 static bool allow_loopback(void *self, const char *scheme, const char *host, uint16_t p)
 {
     (void)self;
@@ -35,7 +41,8 @@ static bool allow_loopback(void *self, const char *scheme, const char *host, uin
     snprintf(last_host, sizeof(last_host), "%s", host);
     last_port = p;
     return (strcmp(scheme, "mqtt") == 0 || strcmp(scheme, "tcp") == 0 ||
-            strcmp(scheme, "ws") == 0) &&
+            strcmp(scheme, "ws") == 0 || strcmp(scheme, "mqtts") == 0 ||
+            strcmp(scheme, "ssl") == 0) &&
            strcmp(host, "127.0.0.1") == 0;
 }
 
@@ -336,6 +343,71 @@ static void test_dead_and_silent_brokers_end(void)
     fixture_free(f);
 }
 
+/* Publishes one message over a fresh connection to addr: the error case
+ * (-1: published) and its text in buf. */
+static int publish_once(const char *addr, char *buf, size_t size)
+{
+    fixture *f = mq_fixture();
+    spinapi_ctx_set_deadline(f->ctx, util_monotonic_ns() + 20000000000ull);
+    component_val r = open_result(f, addr, "", "", 0);
+    check_ok(&r, addr);
+    int which = -2;
+    buf[0] = '\0';
+    if (is_ok(&r)) {
+        component_val c = *ok_of(&r);
+        r = publish(f, &c, "spin/tls", "over tls", 8, AT_LEAST_ONCE);
+        which = is_ok(&r) ? -1 : err_case(&r);
+        if (!is_ok(&r))
+            err_text(&r, buf, size);
+    }
+    fixture_free(f);
+    return which;
+}
+
+static void test_mqtts(void)
+{
+    if (tls_port == 0) {
+        printf("SKIP test_mqtts: the fixture has no TLS listener (no openssl command)\n");
+        return;
+    }
+    char buf[512], addr[128];
+    /* Not allowed: the policy is asked for scheme mqtts. */
+    fixture *f = mq_fixture();
+    component_val r = open_result(f, "mqtts://10.9.8.7:8883?client_id=x", "", "", 0);
+    CHECK_INT(err_case(&r), CONNECTION_FAILED);
+    CHECK_STR(last_scheme, "mqtts");
+    CHECK_INT(last_port, 8883);
+    fixture_free(f);
+
+    /* The broker's certificate is trusted by nobody yet: the handshake
+     * fails, as Spin's connection error. */
+    setenv("SSL_CERT_FILE", "/nonexistent/ca.pem", 1);
+    snprintf(addr, sizeof(addr), "mqtts://127.0.0.1:%d?client_id=tls-untrusted", tls_port);
+    CHECK_INT(publish_once(addr, buf, sizeof(buf)), CONNECTION_FAILED);
+    CHECK(buf[0] != '\0');
+    /* TLS to a plain MQTT listener: no handshake either. */
+    setenv("SSL_CERT_FILE", tls_ca, 1);
+    snprintf(addr, sizeof(addr), "ssl://127.0.0.1:%d?client_id=tls-plain", port);
+    CHECK_INT(publish_once(addr, buf, sizeof(buf)), CONNECTION_FAILED);
+
+    /* Trusted: published, and the subscriber on the plain listener has it. */
+    pthread_mutex_lock(&got.lock);
+    got.n = 0;
+    got.subscribed = false;
+    pthread_mutex_unlock(&got.lock);
+    struct mosquitto *sub = subscriber_start();
+    snprintf(addr, sizeof(addr), "mqtts://127.0.0.1:%d?client_id=tls-ok", tls_port);
+    int which = publish_once(addr, buf, sizeof(buf));
+    if (which != -1)
+        fprintf(stderr, "mqtts publish: %d %s\n", which, buf);
+    CHECK_INT(which, -1);
+    CHECK_INT(wait_messages(1), 1);
+    CHECK_STR(got.topic[0], "spin/tls");
+    CHECK(got.len[0] == 8 && memcmp(got.payload[0], "over tls", 8) == 0);
+    subscriber_stop(sub);
+    unsetenv("SSL_CERT_FILE");
+}
+
 int main(void)
 {
     const char *p = getenv("MQTT_PORT"), *ap = getenv("MQTT_AUTH_PORT");
@@ -344,11 +416,15 @@ int main(void)
         return 1;
     }
     port = atoi(p), auth_port = atoi(ap);
+    const char *tp = getenv("MQTT_TLS_PORT");
+    tls_port = tp ? atoi(tp) : 0;
+    tls_ca = getenv("MQTT_TLS_CA");
     mosquitto_lib_init();
     RUN(test_publish_each_qos);
     RUN(test_credentials);
     RUN(test_refusals);
     RUN(test_dead_and_silent_brokers_end);
+    RUN(test_mqtts);
     mosquitto_lib_cleanup();
     return TEST_SUMMARY();
 }

@@ -13,6 +13,9 @@
 #include "wasi2_test_util.h"
 #include "wasm.h"
 
+#include "net_internal.h"
+
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -371,7 +374,8 @@ static void test_filesystem_rc(void)
     fixture_fini(&f);
 }
 
-/* wasi:sockets at both pre-release names: present, and denying. */
+/* wasi:sockets at both pre-release names: present, and denying without
+ * networking or a policy. */
 static void test_sockets_rc_denied(void)
 {
     fixture f;
@@ -397,10 +401,112 @@ static void test_sockets_rc_denied(void)
                         4, &r),
               0);
     CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
-    CHECK_INT(host_call(f.l, f.call, "wasi:sockets/ip-name-lookup@" RC2, "resolve-addresses", l1,
+    component_val net2;
+    CHECK_INT(host_call(f.l, f.call, "wasi:sockets/instance-network@" RC2, "instance-network",
+                        NULL, 0, &net2),
+              0);
+    component_val l2[2] = {V_BORROW(net2), V_STR("localhost")};
+    CHECK_INT(host_call(f.l, f.call, "wasi:sockets/ip-name-lookup@" RC2, "resolve-addresses", l2,
                         2, &r),
               0);
     CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    fixture_fini(&f);
+}
+
+/* The embedder's policy for the rc-2023-10-18 TCP test: tcp to
+ * 127.0.0.1:tcp_port only. */
+static uint16_t tcp_port;
+
+static bool tcp_policy(void *self, const char *scheme, const char *host, uint16_t port)
+{
+    (void)self;
+    return strcmp(scheme, "tcp") == 0 && host && strcmp(host, "127.0.0.1") == 0 &&
+           port == tcp_port;
+}
+
+static component_val loopback(uint16_t port, component_val *f)
+{
+    for (int i = 0; i < 4; i++)
+        f[2 + i] = V_U8(i == 0 ? 127 : i == 3 ? 1 : 0);
+    f[6] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {&f[2], 4}};
+    f[0] = V_U16(port);
+    f[1] = f[6];
+    f[7] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {f, 2}};
+    return (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {0, &f[7]}};
+}
+
+#define TCP1018 "wasi:sockets/tcp@" RC1
+#define TM(m) "[method]tcp-socket." m
+
+/* rc-2023-10-18 TCP is 0.2's: gated by the same policy (a connect where
+ * it says no is access-denied), connected to a listener of the test, and
+ * the methods whose names or existence changed before 0.2.0 answer. */
+static void test_tcp_rc_1018(void)
+{
+    fixture f;
+    fixture_init(&f);
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in me = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t mlen = sizeof me;
+    CHECK(bind(lfd, (struct sockaddr *)&me, sizeof me) == 0 && listen(lfd, 4) == 0);
+    CHECK(getsockname(lfd, (struct sockaddr *)&me, &mlen) == 0);
+    tcp_port = ntohs(me.sin_port);
+    f.ctx->outbound_allowed = tcp_policy;
+    component_val fam = V_ENUM(0), r = {0}, net;
+    CHECK_INT(host_call(f.l, f.call, "wasi:sockets/tcp-create-socket@" RC1, "create-tcp-socket",
+                        &fam, 1, &r),
+              0);
+    CHECK(ok_of(&r) != NULL);
+    CHECK_INT(host_call(f.l, f.call, "wasi:sockets/instance-network@" RC1, "instance-network",
+                        NULL, 0, &net),
+              0);
+    if (ok_of(&r) == NULL) {
+        close(lfd);
+        fixture_fini(&f);
+        return;
+    }
+    component_val sock = *ok_of(&r), self = V_BORROW(sock);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("set-no-delay"),
+                        (component_val[]){self, V_BOOL(true)}, 2, &r),
+              0);
+    CHECK_INT(err_of(&r), -1);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("no-delay"), &self, 1, &r), 0);
+    CHECK(ok_of(&r) != NULL && ok_of(&r)->of.b);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("set-keep-alive"),
+                        (component_val[]){self, V_BOOL(true)}, 2, &r),
+              0);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("keep-alive"), &self, 1, &r), 0);
+    CHECK(ok_of(&r) != NULL && ok_of(&r)->of.b);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("set-unicast-hop-limit"),
+                        (component_val[]){self, V_U8(9)}, 2, &r),
+              0);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("unicast-hop-limit"), &self, 1, &r), 0);
+    CHECK(ok_of(&r) != NULL && ok_of(&r)->of.u == 9);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("ipv6-only"), &self, 1, &r), 0);
+    CHECK_INT(err_of(&r), NE_NOT_SUPPORTED); /* an ipv4 socket */
+
+    component_val a1[8], a2[8];
+    component_val denied[] = {self, V_BORROW(net), loopback(tcp_port + 1, a1)};
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("start-connect"), denied, 3, &r), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    component_val sc[] = {self, V_BORROW(net), loopback(tcp_port, a2)};
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("start-connect"), sc, 3, &r), 0);
+    CHECK_INT(err_of(&r), -1);
+    int peer = accept4(lfd, NULL, NULL, SOCK_CLOEXEC); /* blocks until it is up */
+    CHECK(peer >= 0);
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("finish-connect"), &self, 1, &r), 0);
+    CHECK(ok_of(&r) != NULL);
+    if (ok_of(&r)) {
+        const component_val *io = ok_of(&r)->of.record.fields;
+        wasi2_stream_release((wasi2_stream *)io[0].of.resource.rep);
+        wasi2_stream_release((wasi2_stream *)io[1].of.resource.rep);
+    }
+    CHECK_INT(host_call(f.l, f.call, TCP1018, TM("remote-address"), &self, 1, &r), 0);
+    CHECK(ok_of(&r) != NULL);
+    if (peer >= 0)
+        close(peer);
+    wasi2_tcp_drop(sock.of.resource.rep);
+    close(lfd);
     fixture_fini(&f);
 }
 
@@ -546,6 +652,7 @@ int main(void)
     RUN(test_error_resource_shared);
     RUN(test_filesystem_rc);
     RUN(test_sockets_rc_denied);
+    RUN(test_tcp_rc_1018);
     RUN(test_wat_component_1018);
     RUN(test_real_rc_component_imports);
     return TEST_SUMMARY();

@@ -4,7 +4,8 @@
  * Networking off (the default): every call that would create a socket or
  * reach the network answers access-denied; with an outbound policy
  * (Spin's allowed_outbound_hosts), TCP clients may connect where it allows
- * and nowhere else.  Networking on: name lookup,
+ * for scheme "tcp", and UDP sockets bind, connect and send where it allows
+ * "udp", and nowhere else.  Networking on: name lookup,
  * a TCP connection to a listener of the test (connect, streams both ways,
  * addresses, shutdown), a refused connection, a TCP listener the test
  * connects to, and UDP datagrams both ways, all on loopback with ports the
@@ -461,7 +462,9 @@ static void test_tcp_options(void)
 
 /* ---- networking off, an outbound policy on ------------------------------ */
 
-/* The embedder's policy: scheme "*" to 127.0.0.1 on one port only. */
+/* The embedder's policy: scheme policy_scheme to 127.0.0.1 on one port
+ * (and port 0, "any": a bind) only. */
+static const char *policy_scheme = "tcp";
 static uint16_t policy_port;
 static char policy_seen[64];
 
@@ -469,8 +472,8 @@ static bool policy(void *self, const char *scheme, const char *host, uint16_t po
 {
     (void)self;
     snprintf(policy_seen, sizeof policy_seen, "%s://%s:%u", scheme, host ? host : "-", port);
-    return strcmp(scheme, "*") == 0 && host && strcmp(host, "127.0.0.1") == 0 &&
-           port == policy_port;
+    return strcmp(scheme, policy_scheme) == 0 && host && strcmp(host, "127.0.0.1") == 0 &&
+           (port == policy_port || port == 0);
 }
 
 static void test_tcp_connect_by_policy(void)
@@ -491,7 +494,7 @@ static void test_tcp_connect_by_policy(void)
     CHECK_INT(call(NET("tcp"), TCP("start-connect"), other, 3), 0);
     CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
     char want[64];
-    snprintf(want, sizeof want, "*://127.0.0.1:%u", (unsigned)(policy_port + 1));
+    snprintf(want, sizeof want, "tcp://127.0.0.1:%u", (unsigned)(policy_port + 1));
     CHECK_STR(policy_seen, want);
     /* binding (and so listening) stays denied */
     component_val bind[] = {V_BORROW(sock), V_BORROW(net), v4_address(0)};
@@ -520,16 +523,136 @@ static void test_tcp_connect_by_policy(void)
     }
     wasi2_tcp_drop(sock.of.resource.rep);
 
-    /* UDP and name lookup are no client connects: still denied */
-    component_val fam = V_ENUM(0);
-    CHECK_INT(call(NET("udp-create-socket"), "create-udp-socket", &fam, 1), 0);
-    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    /* name lookup is no client connect: still denied */
     component_val a[] = {V_BORROW(net), V_STR("127.0.0.1")};
     CHECK_INT(call(NET("ip-name-lookup"), "resolve-addresses", a, 2), 0);
     CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
     component_call_free(C);
     wasi2_ctx_free(ctx);
     close(lfd);
+}
+
+/* A datagram list of one, to 127.0.0.1:port. */
+static component_val one_datagram(const char *text, uint16_t port)
+{
+    component_val *f = arg_vals(4);
+    f[0] = V_BYTES(text, strlen(text));
+    f[2] = v4_address(port);
+    f[1] = (component_val){.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, &f[2]}};
+    f[3] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {f, 2}};
+    return (component_val){.kind = COMPONENT_VAL_LIST, .of.list = {&f[3], NULL, 1}};
+}
+
+static void expect_datagram(int fd, const char *text)
+{
+    char buf[32] = {0};
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    CHECK_INT(poll(&p, 1, 10000), 1);
+    CHECK_INT(recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT), (int)strlen(text));
+    CHECK_STR(buf, text);
+}
+
+static void test_udp_by_policy(void)
+{
+    /* the test's socket: the one address the policy allows */
+    int u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in me = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t mlen = sizeof me;
+    CHECK(bind(u, (struct sockaddr *)&me, sizeof me) == 0);
+    CHECK(getsockname(u, (struct sockaddr *)&me, &mlen) == 0);
+    policy_port = ntohs(me.sin_port);
+    policy_scheme = "udp";
+    wasi2_config c;
+    wasi2_config_init(&c);
+    c.outbound_allowed = policy;
+    util_error *err = NULL;
+    wasi2_ctx *ctx = wasi2_ctx_new(&c, &err);
+    CHECK(ctx != NULL);
+    C = component_call_new(ctx);
+    component_val net = network();
+    char want[64];
+
+    component_val fam = V_ENUM(0);
+    CHECK_INT(call(NET("udp-create-socket"), "create-udp-socket", &fam, 1), 0);
+    CHECK(ok_of(&r) != NULL);
+    component_val sock = ok_of(&r) ? *ok_of(&r) : V_ENUM(0);
+    component_val self = V_BORROW(sock);
+    /* a bind where the policy says no: denied, the socket stays unbound */
+    component_val bad_bind[] = {V_BORROW(sock), V_BORROW(net), v4_address(policy_port + 1)};
+    CHECK_INT(call(NET("udp"), UDP("start-bind"), bad_bind, 3), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    snprintf(want, sizeof want, "udp://127.0.0.1:%u", (unsigned)(policy_port + 1));
+    CHECK_STR(policy_seen, want);
+    component_val sb[] = {V_BORROW(sock), V_BORROW(net), v4_address(0)};
+    CHECK_INT(call(NET("udp"), UDP("start-bind"), sb, 3), 0);
+    CHECK_INT(err_of(&r), -1);
+    CHECK_INT(call(NET("udp"), UDP("finish-bind"), &self, 1), 0);
+    CHECK_INT(err_of(&r), -1);
+
+    /* connecting elsewhere: denied before any connect(2) */
+    component_val *other = arg_vals(1);
+    *other = v4_address(policy_port + 1);
+    component_val st_other[] = {V_BORROW(sock),
+                                {.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, other}}};
+    CHECK_INT(call(NET("udp"), UDP("stream"), st_other, 2), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    CHECK_STR(policy_seen, want);
+
+    /* unconnected: each datagram's address is asked */
+    component_val st[] = {V_BORROW(sock), V_ENUM(0)};
+    CHECK_INT(call(NET("udp"), UDP("stream"), st, 2), 0);
+    CHECK(ok_of(&r) != NULL);
+    if (ok_of(&r) != NULL) {
+        component_val in = ok_of(&r)->of.record.fields[0], out = ok_of(&r)->of.record.fields[1];
+        component_val os = V_BORROW(out);
+        CHECK_INT(call(NET("udp"), "[method]outgoing-datagram-stream.check-send", &os, 1), 0);
+        component_val denied[] = {V_BORROW(out), one_datagram("nope", policy_port + 1)};
+        CHECK_INT(call(NET("udp"), "[method]outgoing-datagram-stream.send", denied, 2), 0);
+        CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+        CHECK_INT(call(NET("udp"), "[method]outgoing-datagram-stream.check-send", &os, 1), 0);
+        component_val sa[] = {V_BORROW(out), one_datagram("to-allowed", policy_port)};
+        CHECK_INT(call(NET("udp"), "[method]outgoing-datagram-stream.send", sa, 2), 0);
+        CHECK(ok_of(&r) != NULL && ok_of(&r)->of.u == 1);
+        expect_datagram(u, "to-allowed");
+        wasi2_dgram_drop(in.of.resource.rep);
+        wasi2_dgram_drop(out.of.resource.rep);
+    }
+
+    /* connected to the allowed address: datagrams without one go there */
+    component_val *peer = arg_vals(1);
+    *peer = v4_address(policy_port);
+    component_val st_peer[] = {V_BORROW(sock),
+                               {.kind = COMPONENT_VAL_VARIANT, .of.variant = {1, peer}}};
+    CHECK_INT(call(NET("udp"), UDP("stream"), st_peer, 2), 0);
+    CHECK(ok_of(&r) != NULL);
+    if (ok_of(&r) != NULL) {
+        component_val in = ok_of(&r)->of.record.fields[0], out = ok_of(&r)->of.record.fields[1];
+        component_val os = V_BORROW(out);
+        CHECK_INT(call(NET("udp"), "[method]outgoing-datagram-stream.check-send", &os, 1), 0);
+        component_val *f = arg_vals(3);
+        f[0] = V_BYTES("connected", 9);
+        f[1] = V_ENUM(0); /* no address: the peer */
+        f[2] = (component_val){.kind = COMPONENT_VAL_RECORD, .of.record = {f, 2}};
+        component_val sa[] = {V_BORROW(out),
+                              {.kind = COMPONENT_VAL_LIST, .of.list = {&f[2], NULL, 1}}};
+        CHECK_INT(call(NET("udp"), "[method]outgoing-datagram-stream.send", sa, 2), 0);
+        CHECK(ok_of(&r) != NULL && ok_of(&r)->of.u == 1);
+        expect_datagram(u, "connected");
+        wasi2_dgram_drop(in.of.resource.rep);
+        wasi2_dgram_drop(out.of.resource.rep);
+    }
+    wasi2_udp_drop(sock.of.resource.rep);
+
+    /* a policy for udp only says nothing of tcp */
+    component_val tsock = tcp_socket(0);
+    component_val sc[] = {V_BORROW(tsock), V_BORROW(net), v4_address(policy_port)};
+    CHECK_INT(call(NET("tcp"), TCP("start-connect"), sc, 3), 0);
+    CHECK_INT(err_of(&r), NE_ACCESS_DENIED);
+    wasi2_tcp_drop(tsock.of.resource.rep);
+    policy_scheme = "tcp";
+    component_call_free(C);
+    wasi2_ctx_free(ctx);
+    close(u);
 }
 
 int main(void)
@@ -542,6 +665,7 @@ int main(void)
     }
     RUN(test_denied_by_default);
     RUN(test_tcp_connect_by_policy);
+    RUN(test_udp_by_policy);
 
     wasi2_ctx *ctx = new_ctx(true);
     C = component_call_new(ctx);

@@ -13,7 +13,8 @@
  *   /llm      infer with and without params, generate-embeddings
  *   /pg       query / execute on the address in the PG_ADDRESS env var
  *   /mysql    execute on any address
- *   /http     wasi-outbound-http request (not served yet: runtime-error)
+ *   /http     wasi-outbound-http request: the request body is
+ *             "<METHOD> <url>"
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -249,11 +250,54 @@ static void route_mysql(void)
     say_result("mysql", ret);
 }
 
-static void route_http(void)
+/* The request body says what to send: "<METHOD> <url>".  A POST carries
+ * the body "ping" and the header x-from: legacy.  Prints the status, the
+ * headers x-test and x-got-from if present, and the body; or the error case. */
+static void route_http(const uint8_t *body, uint32_t body_len)
 {
-    const char *url = "http://127.0.0.1:1/";
-    http_request(0, url, (int)strlen(url), NULL, 0, NULL, 0, 0, NULL, 0, ret);
-    say("http=%s%u\n", ret[0] ? "err" : "ok", ret[0] ? ret[4] : 0);
+    static const char *const methods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD",
+                                          "OPTIONS"};
+    char line[512] = {0};
+    memcpy(line, body, body_len < sizeof(line) - 1 ? body_len : sizeof(line) - 1);
+    char *url = strchr(line, ' ');
+    if (url == NULL) {
+        say("bad test request\n");
+        return;
+    }
+    *url++ = '\0';
+    int method = 0;
+    for (int i = 0; i < 7; i++)
+        if (strcmp(line, methods[i]) == 0)
+            method = i;
+    static const struct {
+        const char *name;
+        uint32_t name_len;
+        const char *value;
+        uint32_t value_len;
+    } headers[1] = {{"x-from", 6, "legacy", 6}};
+    int post = method == 1;
+    http_request(method, url, (int)strlen(url), post ? headers : NULL, post, NULL, 0, post, "ping",
+                 post ? 4 : 0, ret);
+    if (ret[0] != 0) {
+        say("http=err%u\n", ret[4]);
+        return;
+    }
+    uint16_t status;
+    memcpy(&status, ret + 4, 2);
+    say("status=%u\n", status);
+    if (ret[8] == 1) {
+        const uint8_t *h = (const uint8_t *)(uintptr_t)u32_at(ret + 12);
+        for (uint32_t i = 0; i < u32_at(ret + 16); i++, h += 16) {
+            const char *name = (const char *)(uintptr_t)u32_at(h);
+            uint32_t nlen = u32_at(h + 4);
+            if ((nlen == 6 && memcmp(name, "x-test", 6) == 0) ||
+                (nlen == 10 && memcmp(name, "x-got-from", 10) == 0))
+                say("header %.*s=%.*s\n", (int)nlen, name, (int)u32_at(h + 12),
+                    (const char *)(uintptr_t)u32_at(h + 8));
+        }
+    }
+    if (ret[20] == 1)
+        say("body=%.*s\n", (int)u32_at(ret + 28), (const char *)(uintptr_t)u32_at(ret + 24));
 }
 
 static _Alignas(4) uint8_t response[28];
@@ -283,7 +327,7 @@ uint8_t *handle_http_request(int method, const char *uri, uint32_t uri_len, cons
     else if (strcmp(path, "/mysql") == 0)
         route_mysql();
     else if (strcmp(path, "/http") == 0)
-        route_http();
+        route_http(body, body_len);
     else if (strcmp(path, "/reenter") == 0)
         route_reenter();
     else
