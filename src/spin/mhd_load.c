@@ -19,9 +19,6 @@
  * inherits the loaded library (and the finished pthread_once).
  */
 #include "mhd_load.h"
-#include "spinapi.h"
-#include "wasi2.h"
-
 #include "spin.h"
 
 #include <pthread.h>
@@ -73,9 +70,5 @@ const spin_mhd_api *spin_mhd_load(util_error **err)
 
 int spin_http_load(util_error **err)
 {
-    /* The clients guests reach the network through are dlopen'd too:
-     * load them while the host's libraries (and CA bundle) are in sight. */
-    wasi2_http_outgoing_preload();
-    spinapi_preload();
-    return spin_mhd_load(err) ? 0 : -1;
+    return spin_preload_libraries(SPIN_LIB_ALL, err);
 }

@@ -202,6 +202,15 @@ void *util_dl_open(const char *soname, const char *package, const util_dl_symbol
                    size_t nsyms, util_error **err);
 void util_dl_close(void *handle);
 
+/* After util_dl_seal(why) this process loads no library any more:
+ * util_dl_open fails, and loaders calling dlopen() themselves ask
+ * util_dl_refused() first.  A container process seals itself once it has
+ * pivoted into its image, so a library the shim did not load before is
+ * never looked for among the image's files (it gets a clear error). */
+void util_dl_seal(const char *why);
+/* True when sealed, with "<soname> was not loaded: <why>" in buf. */
+bool util_dl_refused(const char *soname, char *buf, size_t len);
+
 /* ---- environment lists (env.c) ----------------------------------------- */
 
 /* "K=V" strings in the order keys were first set; setting a key again

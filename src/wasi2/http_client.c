@@ -104,6 +104,8 @@ static void share_unlock(CURL *h, curl_lock_data data, void *user)
 
 static void curl_load(void)
 {
+    if (util_dl_refused(CURL_SONAME, curl_load_error, sizeof(curl_load_error)))
+        return; /* a container after pivot_root: see util_dl_seal */
     void *lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         snprintf(curl_load_error, sizeof(curl_load_error),
