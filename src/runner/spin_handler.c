@@ -63,9 +63,10 @@ static bool root_has_file(const container_program *prog, const char *name)
 static int read_root_file(const container_program *prog, const char *name, char **data,
                           size_t *len)
 {
-    size_t n = strlen(prog->rootfs);
-    cleanup_free char *path = util_xasprintf("%s%s%s", prog->rootfs,
-                                             n && prog->rootfs[n - 1] == '/' ? "" : "/", name);
+    const char *root = prog->rootfs ? prog->rootfs : "/";
+    size_t n = strlen(root);
+    cleanup_free char *path = util_xasprintf("%s%s%s", root, n && root[n - 1] == '/' ? "" : "/",
+                                             name);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : -1;
