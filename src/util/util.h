@@ -78,7 +78,8 @@ char *util_xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0);
  * is about to be written in full (a file's bytes, a copy of them): much
  * cheaper than taking one page fault per 4 KiB page, notably in VMs.  Only
  * whole pages inside the range are touched; a no-op for small ranges and
- * on kernels without MADV_POPULATE_WRITE. */
+ * on kernels without MADV_POPULATE_WRITE.  From 4 MiB on, the range asks
+ * for transparent huge pages first (MADV_HUGEPAGE). */
 void util_prefault(void *p, size_t len);
 /* For a short-lived process about to make many small allocations (a Wasm
  * module's decoded form and translated code): grows the malloc heap by
