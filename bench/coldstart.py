@@ -12,7 +12,8 @@ in one run:
 
 Each run is split into phases by the trace points of our binary
 (util_trace_mark, enabled with SPIN_TRACE_STARTUP=1, which this script
-sets: shim-serving, shim-create, shim-start, spin-app-run,
+sets: shim-serving, shim-create, spin-libraries-loaded (the shim's
+preload in Create), shim-start, up-main (`up` only), spin-app-run,
 manifest-loaded, files-staged, module-read, module-compiled,
 http-server-started, app-ready, first-request, first-request-handled) and,
 for ctr, containerd's own debug lines (ctr's first call "stat snapshot",
@@ -50,11 +51,12 @@ CTR_EXIT = "ctr run -d exited"
 PHASES = [
     "containerd: ctr's first call (stat snapshot)",
     "containerd: rootfs mounts ready, shim about to start",
-    "shim-serving", "shim-create",
+    "shim-serving", "shim-create", "spin-libraries-loaded",
     "containerd: Create returned (tasks/create event)",
     "shim-start",
     "containerd: Start returned (tasks/start event)",
-    "spin-app-run", "manifest-loaded", "files-staged", "module-read", "module-compiled",
+    "up-main", "spin-app-run", "manifest-loaded", "files-staged", "module-read",
+    "module-compiled",
     "http-server-started", "app-ready", "first-request", "first-request-handled",
     "first 200 at the client",
 ]

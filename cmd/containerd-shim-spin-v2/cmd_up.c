@@ -235,6 +235,7 @@ static void hint_at_built_copy(const char *from)
 
 int cmd_up(int argc, char **argv)
 {
+    util_trace_mark("up-main"); /* the binary has started (exec, loader, main) */
     cleanup_free const char **comp_env = util_xcalloc((size_t)argc + 1, sizeof(char *));
     up_args a = {.from = ".", .request_timeout_ms = -1, .component_env = comp_env};
     /* Warnings are what an operator acts on (a refused request, a skipped

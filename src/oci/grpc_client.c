@@ -7,11 +7,10 @@
  * be a full HTTP/2 + HPACK implementation; Debian's libcurl4 (with
  * nghttp2) does it, supports prior knowledge on a Unix socket, delivers
  * HTTP/2 trailers to the header callback, and the project already relies
- * on it for wasi:http.  Like there, it is loaded with dlopen (util_dl_open)
- * on first use and never linked: the shim starts without it, and only a
- * container with an empty rootfs ever asks containerd anything.  The table
- * of curl functions here is small and our own, so this layer does not
- * depend on src/wasi2's.
+ * on it for wasi:http.  Like there, it is loaded with dlopen on first use
+ * and never linked (util_curl_load, the process's one libcurl loader): the
+ * shim starts without it, and only a container with an empty rootfs ever
+ * asks containerd anything.
  *
  * One call = one POST of one framed request message to
  * http://localhost/<service>/<method> with `content-type:
@@ -25,54 +24,15 @@
  */
 #include "oci_internal.h"
 
-#include <curl/curl.h>
-#include <pthread.h>
+#include "util_curl.h"
+
 #include <string.h>
 
-#define CURL_SONAME "libcurl.so.4"
-#define CURL_PACKAGE "libcurl4"
-
-static struct {
-    __typeof__(&curl_global_init) global_init;
-    __typeof__(&curl_easy_init) easy_init;
-    __typeof__(&curl_easy_setopt) easy_setopt;
-    __typeof__(&curl_easy_perform) easy_perform;
-    __typeof__(&curl_easy_getinfo) easy_getinfo;
-    __typeof__(&curl_easy_cleanup) easy_cleanup;
-    __typeof__(&curl_easy_strerror) easy_strerror;
-    __typeof__(&curl_slist_append) slist_append;
-    __typeof__(&curl_slist_free_all) slist_free_all;
-} cu;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static bool curl_ready;
-static char curl_why[512];
-
-static void curl_load(void)
+/* libcurl's table: loaded by the first oci_grpc_open, which every other
+ * use follows (so never NULL there). */
+static const util_curl_api *curl_fns(void)
 {
-    const util_dl_symbol syms[] = {
-        UTIL_DL_SYMBOL("curl_global_init", cu.global_init),
-        UTIL_DL_SYMBOL("curl_easy_init", cu.easy_init),
-        UTIL_DL_SYMBOL("curl_easy_setopt", cu.easy_setopt),
-        UTIL_DL_SYMBOL("curl_easy_perform", cu.easy_perform),
-        UTIL_DL_SYMBOL("curl_easy_getinfo", cu.easy_getinfo),
-        UTIL_DL_SYMBOL("curl_easy_cleanup", cu.easy_cleanup),
-        UTIL_DL_SYMBOL("curl_easy_strerror", cu.easy_strerror),
-        UTIL_DL_SYMBOL("curl_slist_append", cu.slist_append),
-        UTIL_DL_SYMBOL("curl_slist_free_all", cu.slist_free_all),
-    };
-    util_error *err = NULL;
-    /* kept open for the life of the process, like src/wasi2's */
-    if (util_dl_open(CURL_SONAME, CURL_PACKAGE, syms, UTIL_ARRAY_LEN(syms), &err) == NULL) {
-        snprintf(curl_why, sizeof curl_why, "%s", err->msg);
-        util_error_free(&err);
-        return;
-    }
-    if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(curl_why, sizeof curl_why, "%s: curl_global_init failed", CURL_SONAME);
-        return;
-    }
-    curl_ready = true;
+    return util_curl_load(NULL);
 }
 
 struct oci_grpc_conn {
@@ -105,13 +65,12 @@ oci_grpc_conn *oci_grpc_open(const char *address, const char *ns, uint64_t conne
                        ns ? ns : "");
         return NULL;
     }
-    pthread_once(&curl_once, curl_load);
-    if (!curl_ready) {
-        util_error_set(err, 0, "gRPC client: %s", curl_why);
+    if (util_curl_load(err) == NULL) {
+        util_error_wrap(err, "gRPC client");
         return NULL;
     }
     oci_grpc_conn *c = util_xcalloc(1, sizeof *c);
-    c->easy = cu.easy_init();
+    c->easy = curl_fns()->easy_init();
     if (c->easy == NULL) {
         free(c);
         util_error_set(err, 0, "gRPC client: curl_easy_init failed");
@@ -123,7 +82,7 @@ oci_grpc_conn *oci_grpc_open(const char *address, const char *ns, uint64_t conne
     const char *lines[] = {"content-type: application/grpc", "te: trailers", ns_header,
                            "user-agent: containerd-shim-spin-c", "accept:", "expect:"};
     for (size_t i = 0; i < UTIL_ARRAY_LEN(lines); i++) {
-        struct curl_slist *next = cu.slist_append(c->headers, lines[i]);
+        struct curl_slist *next = curl_fns()->slist_append(c->headers, lines[i]);
         if (next == NULL) {
             oci_grpc_close(c);
             util_error_set(err, 0, "gRPC client: out of memory for headers");
@@ -139,9 +98,9 @@ void oci_grpc_close(oci_grpc_conn *c)
     if (c == NULL)
         return;
     if (c->headers)
-        cu.slist_free_all(c->headers);
+        curl_fns()->slist_free_all(c->headers);
     if (c->easy)
-        cu.easy_cleanup(c->easy);
+        curl_fns()->easy_cleanup(c->easy);
     free(c->socket_path);
     free(c);
 }
@@ -177,28 +136,28 @@ static void set_call_options(oci_grpc_conn *c, const char *url, const uint8_t *f
                              size_t frame_len, uint64_t timeout_ms, call_state *cs)
 {
     CURL *h = c->easy;
-    cu.easy_setopt(h, CURLOPT_URL, url);
-    cu.easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
-    cu.easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
-    cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    cu.easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-    cu.easy_setopt(h, CURLOPT_POST, 1L);
-    cu.easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)frame);
-    cu.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)frame_len);
-    cu.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-    cu.easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    cu.easy_setopt(h, CURLOPT_WRITEDATA, cs);
-    cu.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    cu.easy_setopt(h, CURLOPT_HEADERDATA, cs);
+    curl_fns()->easy_setopt(h, CURLOPT_URL, url);
+    curl_fns()->easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, c->socket_path);
+    curl_fns()->easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+    curl_fns()->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_fns()->easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+    curl_fns()->easy_setopt(h, CURLOPT_POST, 1L);
+    curl_fns()->easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)frame);
+    curl_fns()->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)frame_len);
+    curl_fns()->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    curl_fns()->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_fns()->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_fns()->easy_setopt(h, CURLOPT_WRITEDATA, cs);
+    curl_fns()->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_fns()->easy_setopt(h, CURLOPT_HEADERDATA, cs);
     /* the response's own framing is checked by us, byte for byte */
-    cu.easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
-    cu.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_fns()->easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    curl_fns()->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     /* A fresh connection per call: curl 7.88 fails the second request on
      * a reused prior-knowledge HTTP/2 connection ("Error in the HTTP2
      * framing layer"), and a Unix-socket connect costs next to nothing. */
-    cu.easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
-    cu.easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+    curl_fns()->easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+    curl_fns()->easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 }
 
 /* What the transport's outcome means for the call. */
@@ -215,7 +174,7 @@ static int call_outcome(const char *method, CURLcode rc, call_state *cs, uint64_
         return OCI_ERR_TRANSPORT;
     }
     if (rc != CURLE_OK) {
-        util_error_set(err, 0, "%s: %s", method, cu.easy_strerror(rc));
+        util_error_set(err, 0, "%s: %s", method, curl_fns()->easy_strerror(rc));
         return OCI_ERR_TRANSPORT;
     }
     if (!cs->st.have_status) {
@@ -248,11 +207,11 @@ int oci_grpc_call(oci_grpc_conn *c, const char *method, const uint8_t *req, size
     cleanup_free char *url = util_xasprintf("http://localhost%s", method);
     call_state cs = {.body = body, .max_body = max_body};
     set_call_options(c, url, (const uint8_t *)frame.data, frame.len, timeout_ms, &cs);
-    CURLcode rc = cu.easy_perform(c->easy);
+    CURLcode rc = curl_fns()->easy_perform(c->easy);
     /* the handle must not keep pointers to what is freed below */
-    cu.easy_setopt(c->easy, CURLOPT_POSTFIELDS, (const char *)NULL);
-    cu.easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)NULL);
-    cu.easy_setopt(c->easy, CURLOPT_HEADERDATA, (void *)NULL);
+    curl_fns()->easy_setopt(c->easy, CURLOPT_POSTFIELDS, (const char *)NULL);
+    curl_fns()->easy_setopt(c->easy, CURLOPT_WRITEDATA, (void *)NULL);
+    curl_fns()->easy_setopt(c->easy, CURLOPT_HEADERDATA, (void *)NULL);
     int r = call_outcome(method, rc, &cs, timeout_ms, err);
     oci_grpc_status_clear(&cs.st);
     util_buf_free(&frame);

@@ -15,13 +15,22 @@
  * for artifact layers.
  *
  * Paths are taken below prog->rootfs: the host path of the root in
- * prepare, "/" in the container process.  libmicrohttpd is opened in
- * prepare, in the shim: the container process inherits the loaded library
- * across the fork and never needs the host's file after pivot_root.
+ * prepare, "/" in the container process.  The shared libraries the app
+ * needs (libmicrohttpd, and the clients of the hosts it may reach) are
+ * opened in prepare, in the shim: the container process inherits them
+ * across the fork and never needs the host's files after pivot_root.
+ * Which ones, spin_app_libraries() decides from the manifest and runtime
+ * config read here (a fresh shim spent ~30 ms loading every client for
+ * apps that use none); the container process then seals loading, so a
+ * library it was not given fails with a message instead of being looked
+ * for among the image's files.
  */
 #include "runner.h"
 #include "spin.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +53,62 @@ static bool root_has_file(const container_program *prog, const char *name)
     return lstat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Largest manifest or runtime config read to decide what to preload;
+ * a bigger one loads everything. */
+#define PRELOAD_MAX_FILE (16u << 20)
+
+/* Reads <rootfs>/<name> if it is a regular file no bigger than
+ * PRELOAD_MAX_FILE (never following a link, never blocking on a FIFO):
+ * 1 with *data malloc'd, 0 if there is no such name, -1 otherwise. */
+static int read_root_file(const container_program *prog, const char *name, char **data,
+                          size_t *len)
+{
+    const char *root = prog->rootfs ? prog->rootfs : "/";
+    size_t n = strlen(root);
+    cleanup_free char *path = util_xasprintf("%s%s%s", root, n && root[n - 1] == '/' ? "" : "/",
+                                             name);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    struct stat st;
+    int rc = -1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= PRELOAD_MAX_FILE) {
+        char *buf = util_xmalloc((size_t)st.st_size + 1);
+        ssize_t got = read(fd, buf, (size_t)st.st_size + 1);
+        if (got == st.st_size) {
+            buf[got] = '\0';
+            *data = buf;
+            *len = (size_t)got;
+            rc = 1;
+        } else {
+            free(buf);
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+static bool env_has(const container_program *prog, const char *key)
+{
+    size_t n = strlen(key);
+    for (size_t i = 0; prog->env && prog->env[i]; i++)
+        if (strncmp(prog->env[i], key, n) == 0 && prog->env[i][n] == '=')
+            return true;
+    return false;
+}
+
+/* What to load for the app in prog->rootfs (its manifest is `name`). */
+static unsigned libraries_for(const container_program *prog, const char *name, bool locked)
+{
+    cleanup_free char *manifest = NULL, *rc = NULL;
+    size_t manifest_len = 0, rc_len = 0;
+    if (read_root_file(prog, name, &manifest, &manifest_len) <= 0 ||
+        env_has(prog, "SPIN_RUNTIME_CONFIG_FILE") ||
+        read_root_file(prog, "runtime-config.toml", &rc, &rc_len) < 0)
+        return SPIN_LIB_ALL;
+    return spin_app_libraries(manifest, manifest_len, locked, rc, rc_len);
+}
+
 static spin_kind kind_of(const container_program *prog)
 {
     if (arg0_is_root(prog) && root_has_file(prog, "spin.toml"))
@@ -57,9 +122,19 @@ static int spin_prepare(const container_program *prog, void **state, util_error 
 {
     (void)state;
     /* In prepare `native` is not known yet: an artifact's rootfs is enough. */
-    if (arg0_is_root(prog) || root_has_file(prog, "spin.json"))
-        return spin_http_load(err);
-    return 0;
+    unsigned libs = 0;
+    if (arg0_is_root(prog) && root_has_file(prog, "spin.toml"))
+        libs = libraries_for(prog, "spin.toml", false);
+    else if (root_has_file(prog, "spin.json"))
+        libs = libraries_for(prog, "spin.json", true);
+    else if (arg0_is_root(prog))
+        libs = SPIN_LIB_ALL;
+    else
+        return 0;
+    util_log_debug("spin: preloading libraries 0x%x for the app", libs);
+    int rc = spin_preload_libraries(libs, err);
+    util_trace_mark("spin-libraries-loaded");
+    return rc;
 }
 
 static int spin_can_handle(void *state, const container_program *prog, util_error **err)
@@ -94,6 +169,8 @@ static int spin_run(void *state, void *work, const container_program *prog)
      * made containerd-shim-spin quiet by default. */
     if (util_log_get_level() < UTIL_LOG_WARN)
         util_log_set_level(UTIL_LOG_WARN);
+    util_dl_seal("the shim loads before the container starts only the libraries the app's "
+                 "manifest asks for (an http trigger; the schemes of allowed_outbound_hosts)");
     util_error *err = NULL;
     int status = spin_app_run(&opts, &err);
     if (status < 0) {

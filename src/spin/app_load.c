@@ -27,6 +27,7 @@
 #include "component.h"
 #include "outbound_hosts.h"
 #include "component_api.h"
+#include "mhd_load.h"
 #include "wasi.h"
 #include "wasi2.h"
 #include "wasm.h"
@@ -499,7 +500,18 @@ static int load_settings(spin_loaded_app *a, util_error **err)
     return 0;
 }
 
-int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_error **err)
+/* True if some trigger of the app is an http one. */
+static bool serves_http(const spin_locked_app *app)
+{
+    for (size_t i = 0; i < app->n_triggers; i++)
+        if (strcmp(app->triggers[i].trigger_type, "http") == 0)
+            return true;
+    return false;
+}
+
+/* `serving`: spin_app_run, which will start the triggers (not --check). */
+static int load_app(spin_loaded_app *a, const spin_run_options *opts, bool serving,
+                    util_error **err)
 {
     memset(a, 0, sizeof(*a));
     a->opts = opts;
@@ -513,6 +525,9 @@ int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_
         return -1;
     }
     util_trace_mark("manifest-loaded");
+    /* The server library loads on a thread while components compile. */
+    if (serving && serves_http(a->locked))
+        spin_mhd_load_ahead();
     const char *hn = spin_env_lookup(opts->env, "HOSTNAME");
     a->app_id = util_xstrdup(hn && *hn ? hn : "unknown");
     if (load_settings(a, err) < 0 || check_trigger_types(a, err) < 0)
@@ -568,10 +583,15 @@ void spin_loaded_app_free(spin_loaded_app *a)
     free(a->app_id);
 }
 
+int spin_loaded_app_load(spin_loaded_app *a, const spin_run_options *opts, util_error **err)
+{
+    return load_app(a, opts, true, err);
+}
+
 int spin_app_check(const spin_run_options *opts, util_error **err)
 {
     spin_loaded_app a;
-    int rc = spin_loaded_app_load(&a, opts, err);
+    int rc = load_app(&a, opts, false, err);
     spin_loaded_app_free(&a);
     return rc;
 }

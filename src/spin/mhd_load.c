@@ -17,11 +17,16 @@
  * rootfs, where the host's library is not visible: the container layer
  * calls spin_http_load() in the shim first, and the forked process
  * inherits the loaded library (and the finished pthread_once).
+ *
+ * `up` has nothing loaded when it starts, and the load (10-20 ms) used to
+ * sit between the last compiled component and the listener: the app
+ * loader calls spin_mhd_load_ahead() as soon as the manifest shows an http
+ * trigger, a thread does the load while components are read and compiled,
+ * and the server's spin_mhd_load() then finds it done (or waits in
+ * pthread_once for the rest of it).  Nothing is bound or answered any
+ * earlier: readiness still means the app can answer.
  */
 #include "mhd_load.h"
-#include "spinapi.h"
-#include "wasi2.h"
-
 #include "spin.h"
 
 #include <pthread.h>
@@ -30,11 +35,14 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static spin_mhd_api api;
 static bool loaded;
 static char failure[512];
+/* A load was started or done: spin_mhd_load_ahead has nothing to add. */
+static bool ahead_started;
 
 #define SYMBOL(member, symbol) UTIL_DL_SYMBOL(#symbol, api.member)
 
 static void load_once(void)
 {
+    __atomic_store_n(&ahead_started, true, __ATOMIC_RELEASE);
     const util_dl_symbol syms[] = {
         SYMBOL(start_daemon, MHD_start_daemon),
         SYMBOL(stop_daemon, MHD_stop_daemon),
@@ -62,6 +70,27 @@ static void load_once(void)
     loaded = true; /* the handle stays open: servers run until the process exits */
 }
 
+
+static void *load_thread(void *arg)
+{
+    (void)arg;
+    pthread_once(&once, load_once);
+    return NULL;
+}
+
+void spin_mhd_load_ahead(void)
+{
+    if (__atomic_exchange_n(&ahead_started, true, __ATOMIC_ACQ_REL))
+        return;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, load_thread, NULL) != 0)
+        util_log_debug("loading libmicrohttpd ahead: no thread (it loads when the server starts)");
+    pthread_attr_destroy(&attr);
+}
+
 const spin_mhd_api *spin_mhd_load(util_error **err)
 {
     pthread_once(&once, load_once);
@@ -74,9 +103,5 @@ const spin_mhd_api *spin_mhd_load(util_error **err)
 
 int spin_http_load(util_error **err)
 {
-    /* The clients guests reach the network through are dlopen'd too:
-     * load them while the host's libraries (and CA bundle) are in sight. */
-    wasi2_http_outgoing_preload();
-    spinapi_preload();
-    return spin_mhd_load(err) ? 0 : -1;
+    return spin_preload_libraries(SPIN_LIB_ALL, err);
 }

@@ -39,4 +39,9 @@ typedef struct spin_mhd_api {
  * Every later call returns the same result without retrying. */
 const spin_mhd_api *spin_mhd_load(util_error **err);
 
+/* Starts that load on a detached thread of its own and returns at once;
+ * nothing if a load was already started or done in this process.  The
+ * result is spin_mhd_load's, which waits for a load in progress. */
+void spin_mhd_load_ahead(void);
+
 #endif

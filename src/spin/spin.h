@@ -124,6 +124,29 @@ int spin_app_check(const spin_run_options *opts, util_error **err);
  * and the Debian package to install if it cannot be loaded. */
 int spin_http_load(util_error **err);
 
+/* The shared libraries a Spin app can need, to load before pivot_root. */
+#define SPIN_LIB_HTTP_SERVER 1u /* libmicrohttpd: an http trigger */
+#define SPIN_LIB_HTTP_CLIENT 2u /* libcurl: outgoing HTTP to other hosts */
+#define SPIN_LIB_POSTGRES 4u    /* libpq */
+#define SPIN_LIB_MYSQL 8u       /* MariaDB Connector/C */
+#define SPIN_LIB_MQTT 16u       /* libmosquitto */
+#define SPIN_LIB_ALL 31u
+
+/* Which of them the app can use, from the text of its manifest (spin.toml,
+ * or a locked app's JSON when `locked_json`) and of its runtime config
+ * (NULL if none): the http trigger, and the schemes its components'
+ * allowed_outbound_hosts name.  Pure, and conservative: a manifest that
+ * does not parse, an entry or trigger type it does not know, or a runtime
+ * config beyond SQLite/redis stores and env variables asks for every
+ * client (a NULL manifest: everything). */
+unsigned spin_app_libraries(const char *manifest, size_t manifest_len, bool locked_json,
+                            const char *runtime_config, size_t runtime_config_len);
+
+/* Loads the libraries `libs` names (SPIN_LIB_*): only a missing
+ * libmicrohttpd is an error (-1, *err naming it); a missing client is
+ * reported when a guest uses it.  spin_http_load() is SPIN_LIB_ALL. */
+int spin_preload_libraries(unsigned libs, util_error **err);
+
 /* Parses a duration: digits followed by "ms", "s" or "m" ("500ms",
  * "30s", "2m"); plain digits are seconds; "0" is zero (no deadline).  At
  * most a day.  Returns -1 with *err quoting the text otherwise. */

@@ -84,6 +84,8 @@ static pthread_once_t mq_once = PTHREAD_ONCE_INIT;
 
 static void mq_load(void)
 {
+    if (util_dl_refused(MOSQ_SONAME, mq_load_error, sizeof(mq_load_error)))
+        return; /* a container after pivot_root: see util_dl_seal */
     void *lib = dlopen(MOSQ_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         snprintf(mq_load_error, sizeof(mq_load_error), "MQTT needs %s (Debian package %s): %s",

@@ -101,6 +101,8 @@ static pthread_once_t my_once = PTHREAD_ONCE_INIT;
 
 static void my_load(void)
 {
+    if (util_dl_refused(MARIADB_SONAME, my_load_error, sizeof(my_load_error)))
+        return; /* a container after pivot_root: see util_dl_seal */
     void *lib = dlopen(MARIADB_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         snprintf(my_load_error, sizeof(my_load_error), "MySQL needs %s (Debian package %s): %s",

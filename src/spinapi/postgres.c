@@ -93,6 +93,8 @@ static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
 
 static void pq_load(void)
 {
+    if (util_dl_refused(PQ_SONAME, pq_load_error, sizeof(pq_load_error)))
+        return; /* a container after pivot_root: see util_dl_seal */
     void *lib = dlopen(PQ_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (lib == NULL) {
         snprintf(pq_load_error, sizeof(pq_load_error),
@@ -149,13 +151,20 @@ static const char *pq_ready(void)
     return pq_load_error[0] ? pq_load_error : NULL;
 }
 
-void spinapi_preload(void)
+void spinapi_preload_clients(unsigned clients)
 {
-    const char *why = pq_ready();
+    const char *why = clients & SPINAPI_CLIENT_POSTGRES ? pq_ready() : NULL;
     if (why)
         util_log_debug("postgres: %s", why);
-    spinapi_mysql_preload();
-    spinapi_mqtt_preload();
+    if (clients & SPINAPI_CLIENT_MYSQL)
+        spinapi_mysql_preload();
+    if (clients & SPINAPI_CLIENT_MQTT)
+        spinapi_mqtt_preload();
+}
+
+void spinapi_preload(void)
+{
+    spinapi_preload_clients(SPINAPI_CLIENT_POSTGRES | SPINAPI_CLIENT_MYSQL | SPINAPI_CLIENT_MQTT);
 }
 
 /* ---- the versions' types -------------------------------------------------- */

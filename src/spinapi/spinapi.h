@@ -171,4 +171,11 @@ int spinapi_define(component_linker *l, spinapi_ctx *(*get_ctx)(void *data), uti
  * missing is not an error here; an open then says why it cannot connect. */
 void spinapi_preload(void);
 
+/* The same for some of them: a bitwise or of SPINAPI_CLIENT_* (the shim
+ * loads only the clients an app's allowed_outbound_hosts can reach). */
+#define SPINAPI_CLIENT_POSTGRES 1u
+#define SPINAPI_CLIENT_MYSQL 2u
+#define SPINAPI_CLIENT_MQTT 4u
+void spinapi_preload_clients(unsigned clients);
+
 #endif

@@ -16,11 +16,34 @@
  * The table holds the caller's own typed function-pointer variables:
  * dlsym returns void *, which POSIX (not ISO C) guarantees converts to a
  * function pointer, so the address is copied in with memcpy.
+ *
+ * A process can seal loading (util_dl_seal): a Spin container process
+ * does after pivot_root, where a library name would resolve to whatever
+ * the image ships; what the shim did not load before the fork is then
+ * refused with the reason instead.
  */
 #include "util.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <string.h>
+
+static bool sealed;
+static char seal_reason[256];
+
+void util_dl_seal(const char *why)
+{
+    snprintf(seal_reason, sizeof(seal_reason), "%s", why);
+    __atomic_store_n(&sealed, true, __ATOMIC_RELEASE);
+}
+
+bool util_dl_refused(const char *soname, char *buf, size_t len)
+{
+    if (!__atomic_load_n(&sealed, __ATOMIC_ACQUIRE))
+        return false;
+    snprintf(buf, len, "%s was not loaded: %s", soname, seal_reason);
+    return true;
+}
 
 static const char *dl_why(const char *fallback)
 {
@@ -56,6 +79,11 @@ static int resolve_all(void *handle, const util_dl_symbol *syms, size_t nsyms,
 void *util_dl_open(const char *soname, const char *package, const util_dl_symbol *syms,
                    size_t nsyms, util_error **err)
 {
+    char refused[512];
+    if (util_dl_refused(soname, refused, sizeof(refused))) {
+        util_error_set(err, 0, "%s", refused);
+        return NULL;
+    }
     void *handle = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (handle == NULL) {
         util_error_set(err, 0, "%s cannot be loaded (%s); install the Debian package %s",

@@ -27,12 +27,36 @@ void *util_xmalloc(size_t n)
     return p;
 }
 
+/* Buffers from this size on (a JS component's 12 MB, and the copy of its
+ * core module) ask for transparent huge pages where the kernel gives them
+ * on request ("madvise" mode): populating 12 MB took 25-35 ms of CPU in
+ * 4 KiB pages on a VM, 3-15 ms in 2 MiB ones.  Only the 2 MiB-aligned
+ * inside of the buffer is advised, so no memory is added to it. */
+#define HUGE_ADVICE_MIN ((size_t)4 << 20)
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+static void advise_huge_pages(void *p, size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    if (len < HUGE_ADVICE_MIN)
+        return;
+    uintptr_t start = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    uintptr_t end = ((uintptr_t)p + len) & ~(HUGE_PAGE - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_HUGEPAGE); /* only advice: may fail */
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
 void util_prefault(void *p, size_t len)
 {
 #ifdef MADV_POPULATE_WRITE
     /* A few faults cost less than the call; only big buffers matter. */
     if (len < 64 * 1024)
         return;
+    advise_huge_pages(p, len);
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
     uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);

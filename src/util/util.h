@@ -78,7 +78,8 @@ char *util_xvasprintf(const char *fmt, va_list ap) UTIL_PRINTF(1, 0);
  * is about to be written in full (a file's bytes, a copy of them): much
  * cheaper than taking one page fault per 4 KiB page, notably in VMs.  Only
  * whole pages inside the range are touched; a no-op for small ranges and
- * on kernels without MADV_POPULATE_WRITE. */
+ * on kernels without MADV_POPULATE_WRITE.  From 4 MiB on, the range asks
+ * for transparent huge pages first (MADV_HUGEPAGE). */
 void util_prefault(void *p, size_t len);
 /* For a short-lived process about to make many small allocations (a Wasm
  * module's decoded form and translated code): grows the malloc heap by
@@ -201,6 +202,15 @@ typedef struct util_dl_symbol {
 void *util_dl_open(const char *soname, const char *package, const util_dl_symbol *syms,
                    size_t nsyms, util_error **err);
 void util_dl_close(void *handle);
+
+/* After util_dl_seal(why) this process loads no library any more:
+ * util_dl_open fails, and loaders calling dlopen() themselves ask
+ * util_dl_refused() first.  A container process seals itself once it has
+ * pivoted into its image, so a library the shim did not load before is
+ * never looked for among the image's files (it gets a clear error). */
+void util_dl_seal(const char *why);
+/* True when sealed, with "<soname> was not loaded: <why>" in buf. */
+bool util_dl_refused(const char *soname, char *buf, size_t len);
 
 /* ---- environment lists (env.c) ----------------------------------------- */
 

@@ -13,8 +13,10 @@
  * Why it is loaded with dlopen (like libmicrohttpd in src/spin): the shim
  * binary needs only libc at start, and most workloads never make an
  * outgoing request; libcurl and its TLS, HTTP/2, IDN and GSSAPI libraries
- * are loaded on the first request.  A node without libcurl4 gets an
- * internal-error naming the package, not a shim that fails to start.
+ * are loaded on the first request (util_curl_load, the process's one
+ * libcurl loader, which src/oci's gRPC client shares).  A node without
+ * libcurl4 gets an internal-error naming the package, not a shim that
+ * fails to start.
  *
  * Why a thread per request rather than curl's multi interface driven from
  * the guest's waits: the guest must never block where a deadline cannot
@@ -50,8 +52,8 @@
 #include "http_client.h"
 #include "http_host.h"
 
-#include <curl/curl.h>
-#include <dlfcn.h>
+#include "util_curl.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -61,28 +63,12 @@
 
 /* ---- libcurl, loaded once ------------------------------------------------ */
 
-#define CURL_SONAME "libcurl.so.4"
-#define CURL_PACKAGE "libcurl4"
-
-typedef struct curl_api {
-    __typeof__(&curl_global_init) global_init;
-    __typeof__(&curl_easy_init) easy_init;
-    __typeof__(&curl_easy_setopt) easy_setopt;
-    __typeof__(&curl_easy_perform) easy_perform;
-    __typeof__(&curl_easy_getinfo) easy_getinfo;
-    __typeof__(&curl_easy_cleanup) easy_cleanup;
-    __typeof__(&curl_easy_strerror) easy_strerror;
-    __typeof__(&curl_slist_append) slist_append;
-    __typeof__(&curl_slist_free_all) slist_free_all;
-    __typeof__(&curl_share_init) share_init;
-    __typeof__(&curl_share_setopt) share_setopt;
-    __typeof__(&curl_version_info) version_info;
-} curl_api;
-
-static curl_api curl;
+/* libcurl's table (util_curl_load), set by curl_load: every use follows
+ * a wasi2_http_client_available that returned true. */
+static const util_curl_api *curl;
 static CURLSH *curl_share;
 static pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
-static char curl_load_error[256];
+static char curl_load_error[600];
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 /* The CA bundle curl was built to use, read at load: a request made after
  * the process pivoted into a container root still verifies servers with
@@ -102,55 +88,30 @@ static void share_unlock(CURL *h, curl_lock_data data, void *user)
     pthread_mutex_unlock(&share_locks[data]);
 }
 
+/* The process's libcurl, plus what wasi:http shares between requests:
+ * connections, DNS answers and TLS sessions, and the host's CA bundle. */
 static void curl_load(void)
 {
-    void *lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (lib == NULL) {
-        snprintf(curl_load_error, sizeof(curl_load_error),
-                 "outgoing HTTP needs %s (Debian package %s): %s", CURL_SONAME, CURL_PACKAGE,
-                 dlerror());
+    util_error *err = NULL;
+    const util_curl_api *api = util_curl_load(&err);
+    if (api == NULL) {
+        snprintf(curl_load_error, sizeof(curl_load_error), "outgoing HTTP: %s", err->msg);
+        util_error_free(&err);
         return;
     }
-    const struct {
-        void **slot;
-        const char *name;
-    } syms[] = {
-        {(void **)&curl.global_init, "curl_global_init"},
-        {(void **)&curl.easy_init, "curl_easy_init"},
-        {(void **)&curl.easy_setopt, "curl_easy_setopt"},
-        {(void **)&curl.easy_perform, "curl_easy_perform"},
-        {(void **)&curl.easy_getinfo, "curl_easy_getinfo"},
-        {(void **)&curl.easy_cleanup, "curl_easy_cleanup"},
-        {(void **)&curl.easy_strerror, "curl_easy_strerror"},
-        {(void **)&curl.slist_append, "curl_slist_append"},
-        {(void **)&curl.slist_free_all, "curl_slist_free_all"},
-        {(void **)&curl.share_init, "curl_share_init"},
-        {(void **)&curl.share_setopt, "curl_share_setopt"},
-        {(void **)&curl.version_info, "curl_version_info"},
-    };
-    for (size_t i = 0; i < UTIL_ARRAY_LEN(syms); i++) {
-        *syms[i].slot = dlsym(lib, syms[i].name);
-        if (*syms[i].slot == NULL) {
-            snprintf(curl_load_error, sizeof(curl_load_error), "%s: no symbol %s", CURL_SONAME,
-                     syms[i].name);
-            return;
-        }
-    }
-    if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-        (curl_share = curl.share_init()) == NULL) {
-        snprintf(curl_load_error, sizeof(curl_load_error), "%s: initialisation failed",
-                 CURL_SONAME);
+    curl = api;
+    if ((curl_share = curl->share_init()) == NULL) {
+        snprintf(curl_load_error, sizeof(curl_load_error), "outgoing HTTP: curl_share_init failed");
         return;
     }
     for (size_t i = 0; i < UTIL_ARRAY_LEN(share_locks); i++)
         pthread_mutex_init(&share_locks[i], NULL);
-    curl.share_setopt(curl_share, CURLSHOPT_LOCKFUNC, share_lock);
-    curl.share_setopt(curl_share, CURLSHOPT_UNLOCKFUNC, share_unlock);
-    curl.share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-    curl.share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl.share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    const curl_version_info_data *v = curl.version_info(CURLVERSION_NOW);
-    util_error *err = NULL;
+    curl->share_setopt(curl_share, CURLSHOPT_LOCKFUNC, share_lock);
+    curl->share_setopt(curl_share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+    curl->share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl->share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    curl->share_setopt(curl_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    const curl_version_info_data *v = curl->version_info(CURLVERSION_NOW);
     if (v && v->cainfo && util_read_file(v->cainfo, &ca_bundle, &ca_bundle_len, &err) < 0) {
         util_log_debug("outgoing HTTP: CA bundle: %s", err->msg);
         util_error_free(&err);
@@ -216,7 +177,7 @@ static void request_free(wasi2_http_client_request *c)
     free(c->method);
     free(c->url);
     if (c->headers)
-        curl.slist_free_all(c->headers);
+        curl->slist_free_all(c->headers);
     int fds[] = {c->up_rd, c->up_wr, c->head_fd, c->down_rd, c->down_wr};
     for (size_t i = 0; i < UTIL_ARRAY_LEN(fds); i++)
         if (fds[i] >= 0)
@@ -304,7 +265,7 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
         return len;
     }
     long code = 0;
-    curl.easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
+    curl->easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &code);
     if (code < 200 && code != 101)
         return len; /* an interim response: the final head follows */
     pthread_mutex_lock(&c->mu);
@@ -366,7 +327,7 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
     uint64_t now = util_monotonic_ns();
     if (c->sent_at == 0 && !c->has_body) {
         curl_off_t connected = 0;
-        curl.easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &connected);
+        curl->easy_getinfo(c->easy, CURLINFO_PRETRANSFER_TIME_T, &connected);
         if (connected > 0)
             c->sent_at = now;
     }
@@ -402,13 +363,13 @@ static uint32_t error_case(wasi2_http_client_request *c, CURLcode rc)
     case CURLE_COULDNT_RESOLVE_HOST:
         return WASI2_HTTP_DNS_ERROR;
     case CURLE_COULDNT_CONNECT:
-        curl.easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
+        curl->easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
         return os_errno == ENETUNREACH || os_errno == EHOSTUNREACH
                    ? WASI2_HTTP_DESTINATION_UNAVAILABLE
                    : WASI2_HTTP_CONNECTION_REFUSED;
     case CURLE_OPERATION_TIMEDOUT: {
         curl_off_t connected = 0;
-        curl.easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connected);
+        curl->easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &connected);
         return connected > 0 ? WASI2_HTTP_CONNECTION_READ_TIMEOUT
                              : WASI2_HTTP_CONNECTION_TIMEOUT;
     }
@@ -445,54 +406,54 @@ static uint32_t error_case(wasi2_http_client_request *c, CURLcode rc)
 
 static void set_options(wasi2_http_client_request *c, CURL *h)
 {
-    curl.easy_setopt(h, CURLOPT_SHARE, curl_share);
-    curl.easy_setopt(h, CURLOPT_URL, c->url);
-    curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl.easy_setopt(h, CURLOPT_PROXY, ""); /* no proxy from the environment */
-    curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl.easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+    curl->easy_setopt(h, CURLOPT_SHARE, curl_share);
+    curl->easy_setopt(h, CURLOPT_URL, c->url);
+    curl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl->easy_setopt(h, CURLOPT_PROXY, ""); /* no proxy from the environment */
+    curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl->easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
     if (ca_bundle != NULL) {
         struct curl_blob blob = {ca_bundle, ca_bundle_len, CURL_BLOB_NOCOPY};
-        curl.easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+        curl->easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
     }
-    curl.easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
-    curl.easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
-    curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_ns / 1000000 + 1));
-    curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl.easy_setopt(h, CURLOPT_HEADERDATA, c);
-    curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl.easy_setopt(h, CURLOPT_WRITEDATA, c);
-    curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl.easy_setopt(h, CURLOPT_XFERINFODATA, c);
+    curl->easy_setopt(h, CURLOPT_CUSTOMREQUEST, c->method);
+    curl->easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
+    curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->connect_ns / 1000000 + 1));
+    curl->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl->easy_setopt(h, CURLOPT_HEADERDATA, c);
+    curl->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl->easy_setopt(h, CURLOPT_WRITEDATA, c);
+    curl->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl->easy_setopt(h, CURLOPT_XFERINFODATA, c);
     /* bodies as the server sent them: a guest reads content-encoding itself */
-    curl.easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+    curl->easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     if (c->has_body) {
-        curl.easy_setopt(h, CURLOPT_UPLOAD, 1L);
-        curl.easy_setopt(h, CURLOPT_READFUNCTION, on_upload);
-        curl.easy_setopt(h, CURLOPT_READDATA, c);
+        curl->easy_setopt(h, CURLOPT_UPLOAD, 1L);
+        curl->easy_setopt(h, CURLOPT_READFUNCTION, on_upload);
+        curl->easy_setopt(h, CURLOPT_READDATA, c);
         if (c->content_length >= 0)
-            curl.easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)c->content_length);
+            curl->easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)c->content_length);
     } else if (strcmp(c->method, "HEAD") == 0) {
-        curl.easy_setopt(h, CURLOPT_NOBODY, 1L);
+        curl->easy_setopt(h, CURLOPT_NOBODY, 1L);
     }
 }
 
 static void *worker(void *arg)
 {
     wasi2_http_client_request *c = arg;
-    c->easy = curl.easy_init();
+    c->easy = curl->easy_init();
     CURLcode rc = CURLE_OUT_OF_MEMORY;
     if (c->easy != NULL) {
         set_options(c, c->easy);
-        rc = curl.easy_perform(c->easy);
+        rc = curl->easy_perform(c->easy);
     }
     pthread_mutex_lock(&c->mu);
     if (rc != CURLE_OK) {
         c->failed = true;
         c->error.code = c->easy ? error_case(c, rc) : WASI2_HTTP_INTERNAL_ERROR;
         if (c->error.code == WASI2_HTTP_INTERNAL_ERROR)
-            c->error.text = util_xstrdup(curl.easy_strerror(rc));
+            c->error.text = util_xstrdup(curl->easy_strerror(rc));
     }
     c->done = true;
     bool signal = !c->head_done;
@@ -506,7 +467,7 @@ static void *worker(void *arg)
     if (signal)
         signal_head(c);
     if (c->easy)
-        curl.easy_cleanup(c->easy);
+        curl->easy_cleanup(c->easy);
     c->easy = NULL;
     pthread_mutex_lock(&c->mu);
     c->worker_running = false;
@@ -533,12 +494,12 @@ static struct curl_slist *header_list(const wasi2_http_client_spec *spec)
             e->value_len ? util_xasprintf("%s: %.*s", e->name, (int)e->value_len,
                                           (const char *)e->value)
                          : util_xasprintf("%s;", e->name);
-        l = curl.slist_append(l, line);
+        l = curl->slist_append(l, line);
     }
     /* what curl would add on its own and a guest did not ask for */
-    l = curl.slist_append(l, "Expect:");
+    l = curl->slist_append(l, "Expect:");
     if (!accept)
-        l = curl.slist_append(l, "Accept:");
+        l = curl->slist_append(l, "Accept:");
     return l;
 }
 

@@ -138,6 +138,9 @@ component = "fetch"
 source = "fetch.wasm"
 allowed_outbound_hosts = ["http://127.0.0.1:*"]
 """
+# The same component allowed nowhere: the shim loads no HTTP client for it.
+FETCH_NOWHERE_MANIFEST = FETCH_MANIFEST.replace(
+    'allowed_outbound_hosts = ["http://127.0.0.1:*"]\n', "")
 
 # Key-value from inside the container: tests/spinapi's Wagi component
 # (wat/kv_counter.wat) counts in the "default" store, which lives in the
@@ -193,6 +196,8 @@ def setup():
         if os.path.exists(FETCH_JS):
             ctx["outbound"] = make_wasm_image(work, c, "localhost/spin-outbound:test",
                                               {"fetch.wasm": FETCH_JS}, FETCH_MANIFEST)
+            ctx["nowhere"] = make_wasm_image(work, c, "localhost/spin-nowhere:test",
+                                             {"fetch.wasm": FETCH_JS}, FETCH_NOWHERE_MANIFEST)
         ctx["kv"] = make_wasm_image(work, c, "localhost/spin-kv:test",
                                     {"counter.wasm": KV_COUNTER}, KV_MANIFEST)
     except BaseException:
@@ -338,8 +343,12 @@ class EchoServer:
     "<method> <x-req> <body>"."""
 
     def __init__(self):
+        echo = self
+        self.hits = 0
+
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
+                echo.hits += 1
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 text = f"POST {self.headers.get('x-req')} {body.decode()}".encode()
                 self.send_response(200)
@@ -377,6 +386,51 @@ def test_outbound_http_from_inside_the_container(ctx):
         status, body = t.request("GET", "/", headers={
             "x-target": f"http://localhost:{echo.port}/echo"})
         assert status == 502 and body.startswith(b"fetch failed:"), (status, body)
+
+
+def task_pid(ctx, cid):
+    for line in ctx["c"].ctr("task", "ls").stdout.splitlines()[1:]:
+        fields = line.split()
+        if fields and fields[0] == cid:
+            return int(fields[1])
+    raise AssertionError(f"no task {cid}")
+
+
+CLIENT_LIBRARIES = ("libmicrohttpd", "libcurl", "libpq", "libmariadb", "libmosquitto")
+
+
+def libraries_mapped(ctx, cid):
+    """Which of CLIENT_LIBRARIES the container process has mapped."""
+    with open(f"/proc/{task_pid(ctx, cid)}/maps") as f:
+        maps = f.read()
+    return sorted(lib for lib in CLIENT_LIBRARIES if f"/{lib}" in maps)
+
+
+def test_only_the_libraries_the_manifest_asks_for_are_loaded(ctx):
+    """Create loads libmicrohttpd for an http trigger and a client only for
+    the schemes allowed_outbound_hosts names: a Wagi hello maps no client
+    library, an app allowed http://127.0.0.1 maps libcurl (and reaches the
+    host through it after pivot_root), the same app allowed nowhere maps
+    none and its fetch() is refused by the policy, as Spin refuses it,
+    reaching no server."""
+    with SpinTask(ctx, "libs-hello") as t:
+        assert t.request("GET", "/hello")[0] == 200
+        assert libraries_mapped(ctx, "libs-hello") == ["libmicrohttpd"]
+    if "outbound" not in ctx:
+        print("SKIP (fetch part): no fetch_http_js.wasm")
+        return
+    with EchoServer() as echo, SpinTask(ctx, "libs-out", image=ctx["outbound"]) as t:
+        status, body = t.request("GET", "/", headers={
+            "x-target": f"http://127.0.0.1:{echo.port}/echo"})
+        assert (status, body) == (200, b"200 yes POST js ping"), (status, body, t.output())
+        assert libraries_mapped(ctx, "libs-out") == ["libcurl", "libmicrohttpd"]
+    with EchoServer() as echo, SpinTask(ctx, "libs-nowhere", image=ctx["nowhere"]) as t:
+        status, body = t.request("GET", "/", headers={
+            "x-target": f"http://127.0.0.1:{echo.port}/echo"})
+        assert status == 502 and body.startswith(b"fetch failed:"), (status, body)
+        assert echo.hits == 0
+        assert libraries_mapped(ctx, "libs-nowhere") == ["libmicrohttpd"]
+        assert "was not loaded" not in t.output(), t.output()
 
 
 def test_key_value_store_lives_in_the_container(ctx):

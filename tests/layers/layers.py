@@ -36,7 +36,7 @@ class Layer:
 
 
 LAYERS = {
-    "util": Layer(door=("util.h", "toml.h", "leb128.h"), uses=(), prefix="util_"),
+    "util": Layer(door=("util.h", "toml.h", "leb128.h", "util_curl.h"), uses=(), prefix="util_"),
     # wasm_ becomes engine_ with the planned rename (README, design choices)
     "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_"),
     # capability paths and descriptor tables, shared by both WASIs; no Wasm

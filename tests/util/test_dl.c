@@ -62,10 +62,29 @@ static void test_missing_symbol_leaves_no_half_table(void)
     util_error_free(&err);
 }
 
+/* Runs last: a seal lasts for the process. */
+static void test_sealed_process_loads_nothing(void)
+{
+    unary_fn my_sqrt = NULL;
+    const util_dl_symbol syms[] = {UTIL_DL_SYMBOL("sqrt", my_sqrt)};
+    char why[256] = "";
+    CHECK(!util_dl_refused("libm.so.6", why, sizeof(why)));
+    util_dl_seal("the test sealed it");
+    CHECK(util_dl_refused("libm.so.6", why, sizeof(why)));
+    CHECK_STR(why, "libm.so.6 was not loaded: the test sealed it");
+    util_error *err = NULL;
+    void *h = util_dl_open("libm.so.6", "libc6", syms, UTIL_ARRAY_LEN(syms), &err);
+    CHECK(h == NULL);
+    CHECK(my_sqrt == NULL);
+    CHECK(err != NULL && strcmp(err->msg, "libm.so.6 was not loaded: the test sealed it") == 0);
+    util_error_free(&err);
+}
+
 int main(void)
 {
     RUN(test_opens_and_fills_the_table);
     RUN(test_missing_library_names_library_and_package);
     RUN(test_missing_symbol_leaves_no_half_table);
+    RUN(test_sealed_process_loads_nothing);
     return TEST_SUMMARY();
 }

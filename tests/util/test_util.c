@@ -3,7 +3,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -106,9 +109,50 @@ static void test_cleanup_attribute_frees(void)
     CHECK_STR(moved, "owned");
 }
 
+/* The VmFlags line of the mapping holding `addr` (from /proc/self/smaps). */
+static char *vm_flags_at(const void *addr)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (f == NULL)
+        return NULL;
+    char line[512];
+    bool inside = false;
+    char *flags = NULL;
+    while (flags == NULL && fgets(line, sizeof(line), f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's header */
+            inside = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+        else if (inside && strncmp(line, "VmFlags:", 8) == 0)
+            flags = util_xstrdup(line);
+    }
+    fclose(f);
+    return flags;
+}
+
+/* A big buffer about to be filled asks for huge pages (VmFlags "hg",
+ * MADV_HUGEPAGE) and is backed at once; a small one is left alone. */
+static void test_prefault_asks_big_buffers_for_huge_pages(void)
+{
+    size_t big = (size_t)12 << 20, small = (size_t)1 << 20;
+    char *b = util_xmalloc(big), *s = util_xmalloc(small);
+    util_prefault(b, big);
+    util_prefault(s, small);
+    cleanup_free char *bf = vm_flags_at(b + big / 2), *sf = vm_flags_at(s + small / 2);
+    CHECK(bf != NULL && sf != NULL);
+    if (bf && sf) {
+        CHECK(strstr(bf, " hg") != NULL);
+        CHECK(strstr(sf, " hg") == NULL);
+    }
+    memset(b, 1, big);
+    memset(s, 1, small);
+    free(b);
+    free(s);
+}
+
 int main(void)
 {
     RUN(test_error_chain_names_every_level);
+    RUN(test_prefault_asks_big_buffers_for_huge_pages);
     RUN(test_buffer_grows_and_stays_terminated);
     RUN(test_atomic_write_then_read);
     RUN(test_mkdir_p_rejects_an_empty_path);
