@@ -58,6 +58,7 @@ typedef struct rt_code {
     uint32_t ndeclared;   /* slots nparams..ndeclared-1 are zeroed on entry */
     uint32_t nconsts;
     uint32_t frame_slots; /* nlocals + nconsts + max operand depth */
+    struct rt_jit_fn *jit; /* machine code (jit.h), or NULL: interpreted */
 } rt_code;
 
 /* Translates function `func_idx` (an index in the module's function space,
@@ -289,6 +290,9 @@ void wasm_rt_table_free(wasm_table *t);
 /* interp.c: runs f with its arguments already in fp[0..nparams); results in
  * fp[0..nresults).  Returns 0, or -1 with the store's pending outcome set. */
 int wasm_rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp);
+/* The same for a call from compiled function `caller` (jit_run.c): the
+ * interpreter runs f even if it has machine code. */
+int wasm_rt_interp_call_from(wasm_store *s, wasm_func *f, rt_slot *fp, wasm_func *caller);
 /* The handler offsets the translator emits, indexed by op number. */
 const int32_t *wasm_rt_interp_handlers(void);
 
