@@ -232,28 +232,28 @@ static void ld(jc *j, int reg, uint32_t slot, bool w)
 {
     if (is_const(j, slot)) {
         uint64_t v = j->code->consts[slot - j->code->nlocals].u64;
-        x64_mov_imm64(&j->b, reg, w ? v : (uint32_t)v);
+        wasm_x64_mov_imm64(&j->b, reg, w ? v : (uint32_t)v);
     } else {
-        x64_load(&j->b, w, reg, X_R12, (int32_t)(slot * 8));
+        wasm_x64_load(&j->b, w, reg, X_R12, (int32_t)(slot * 8));
     }
 }
 
 static void st(jc *j, uint32_t slot, int reg)
 {
-    x64_store(&j->b, true, X_R12, (int32_t)(slot * 8), reg);
+    wasm_x64_store(&j->b, true, X_R12, (int32_t)(slot * 8), reg);
 }
 
 static void call_abs(jc *j, const void *fn)
 {
-    x64_mov_imm64(&j->b, X_RAX, (uint64_t)(uintptr_t)fn);
-    x64_call_reg(&j->b, X_RAX);
+    wasm_x64_mov_imm64(&j->b, X_RAX, (uint64_t)(uintptr_t)fn);
+    wasm_x64_call_reg(&j->b, X_RAX);
 }
 
 /* After a helper that returns 0 or -1 in eax: leave on failure. */
 static void check_rc(jc *j)
 {
-    x64_test_rr(&j->b, false, X_RAX, X_RAX);
-    jump_to_fail(j, x64_jcc(&j->b, CC_NE));
+    wasm_x64_test_rr(&j->b, false, X_RAX, X_RAX);
+    jump_to_fail(j, wasm_x64_jcc(&j->b, CC_NE));
 }
 
 /* r13/r14 = base and size of memory 0 of the running instance */
@@ -261,19 +261,19 @@ static void reload_mem(jc *j)
 {
     if (!j->uses_mem)
         return;
-    x64_load(&j->b, true, X_RAX, X_R15, (int32_t)offsetof(wasm_func, inst));
-    x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)offsetof(wasm_instance, mems));
-    x64_load(&j->b, true, X_RAX, X_RAX, 0);
-    x64_load(&j->b, true, X_R13, X_RAX, (int32_t)offsetof(wasm_memory, base));
-    x64_load(&j->b, true, X_R14, X_RAX, (int32_t)offsetof(wasm_memory, size));
+    wasm_x64_load(&j->b, true, X_RAX, X_R15, (int32_t)offsetof(wasm_func, inst));
+    wasm_x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)offsetof(wasm_instance, mems));
+    wasm_x64_load(&j->b, true, X_RAX, X_RAX, 0);
+    wasm_x64_load(&j->b, true, X_R13, X_RAX, (int32_t)offsetof(wasm_memory, base));
+    wasm_x64_load(&j->b, true, X_R14, X_RAX, (int32_t)offsetof(wasm_memory, size));
 }
 
 /* rax = self->inst->(field)[idx] */
 static void inst_item(jc *j, size_t field, uint32_t idx)
 {
-    x64_load(&j->b, true, X_RAX, X_R15, (int32_t)offsetof(wasm_func, inst));
-    x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)field);
-    x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)(idx * 8));
+    wasm_x64_load(&j->b, true, X_RAX, X_R15, (int32_t)offsetof(wasm_func, inst));
+    wasm_x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)field);
+    wasm_x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)(idx * 8));
 }
 
 static void jump_to(jc *j, size_t at, size_t target)
@@ -284,12 +284,12 @@ static void jump_to(jc *j, size_t at, size_t target)
 /* A taken back-edge: count it, poll when the countdown runs out. */
 static void back_edge(jc *j, size_t target)
 {
-    x64_alu_mem_imm(&j->b, false, ALU_SUB, X_RBX, (int32_t)offsetof(rt_jit_ctx, budget), 1);
-    jump_to(j, x64_jcc(&j->b, CC_G), target);
-    x64_mov_rr(&j->b, true, X_RDI, X_RBX);
+    wasm_x64_alu_mem_imm(&j->b, false, ALU_SUB, X_RBX, (int32_t)offsetof(rt_jit_ctx, budget), 1);
+    jump_to(j, wasm_x64_jcc(&j->b, CC_G), target);
+    wasm_x64_mov_rr(&j->b, true, X_RDI, X_RBX);
     call_abs(j, wasm_rt_jit_poll);
     check_rc(j);
-    jump_to(j, x64_jmp(&j->b), target);
+    jump_to(j, wasm_x64_jmp(&j->b), target);
 }
 
 /* Branch to target when cc holds (flags already set); `back`: the target
@@ -297,12 +297,12 @@ static void back_edge(jc *j, size_t target)
 static void branch_cc(jc *j, enum x64_cc cc, size_t target, bool back)
 {
     if (!back) {
-        jump_to(j, x64_jcc(&j->b, cc), target);
+        jump_to(j, wasm_x64_jcc(&j->b, cc), target);
         return;
     }
-    size_t skip = x64_jcc(&j->b, (enum x64_cc)(cc ^ 1));
+    size_t skip = wasm_x64_jcc(&j->b, (enum x64_cc)(cc ^ 1));
     back_edge(j, target);
-    x64_patch_rel32(&j->b, skip, j->b.len);
+    wasm_x64_patch_rel32(&j->b, skip, j->b.len);
 }
 
 static enum x64_cc cmp_cc(int op)
@@ -334,52 +334,52 @@ static bool emit_int_binop(jc *j, int op, const uint32_t *ip)
     ld(j, X_RAX, ip[2], w);
     ld(j, X_RCX, ip[3], w);
     switch (base) {
-    case OP_I32_ADD: x64_alu_rr(&j->b, w, ALU_ADD, X_RAX, X_RCX); break;
-    case OP_I32_SUB: x64_alu_rr(&j->b, w, ALU_SUB, X_RAX, X_RCX); break;
-    case OP_I32_AND: x64_alu_rr(&j->b, w, ALU_AND, X_RAX, X_RCX); break;
-    case OP_I32_OR: x64_alu_rr(&j->b, w, ALU_OR, X_RAX, X_RCX); break;
-    case OP_I32_XOR: x64_alu_rr(&j->b, w, ALU_XOR, X_RAX, X_RCX); break;
-    case OP_I32_MUL: x64_imul_rr(&j->b, w, X_RAX, X_RCX); break;
+    case OP_I32_ADD: wasm_x64_alu_rr(&j->b, w, ALU_ADD, X_RAX, X_RCX); break;
+    case OP_I32_SUB: wasm_x64_alu_rr(&j->b, w, ALU_SUB, X_RAX, X_RCX); break;
+    case OP_I32_AND: wasm_x64_alu_rr(&j->b, w, ALU_AND, X_RAX, X_RCX); break;
+    case OP_I32_OR: wasm_x64_alu_rr(&j->b, w, ALU_OR, X_RAX, X_RCX); break;
+    case OP_I32_XOR: wasm_x64_alu_rr(&j->b, w, ALU_XOR, X_RAX, X_RCX); break;
+    case OP_I32_MUL: wasm_x64_imul_rr(&j->b, w, X_RAX, X_RCX); break;
     /* the hardware masks shift counts to 5 (6) bits, as Wasm does */
-    case OP_I32_SHL: x64_shift_cl(&j->b, w, SH_SHL, X_RAX); break;
-    case OP_I32_SHR_S: x64_shift_cl(&j->b, w, SH_SAR, X_RAX); break;
-    case OP_I32_SHR_U: x64_shift_cl(&j->b, w, SH_SHR, X_RAX); break;
-    case OP_I32_ROTL: x64_shift_cl(&j->b, w, SH_ROL, X_RAX); break;
-    case OP_I32_ROTR: x64_shift_cl(&j->b, w, SH_ROR, X_RAX); break;
+    case OP_I32_SHL: wasm_x64_shift_cl(&j->b, w, SH_SHL, X_RAX); break;
+    case OP_I32_SHR_S: wasm_x64_shift_cl(&j->b, w, SH_SAR, X_RAX); break;
+    case OP_I32_SHR_U: wasm_x64_shift_cl(&j->b, w, SH_SHR, X_RAX); break;
+    case OP_I32_ROTL: wasm_x64_shift_cl(&j->b, w, SH_ROL, X_RAX); break;
+    case OP_I32_ROTR: wasm_x64_shift_cl(&j->b, w, SH_ROR, X_RAX); break;
     case OP_I32_DIV_S: case OP_I32_DIV_U: case OP_I32_REM_S: case OP_I32_REM_U: {
         bool sgn = base == OP_I32_DIV_S || base == OP_I32_REM_S;
         bool rem = base == OP_I32_REM_S || base == OP_I32_REM_U;
-        x64_test_rr(&j->b, w, X_RCX, X_RCX);
-        jump_to_trap(j, x64_jcc(&j->b, CC_E), JIT_TRAP_DIV0);
+        wasm_x64_test_rr(&j->b, w, X_RCX, X_RCX);
+        jump_to_trap(j, wasm_x64_jcc(&j->b, CC_E), JIT_TRAP_DIV0);
         size_t done = SIZE_MAX;
         if (sgn) {
             /* INT_MIN / -1 overflows (a trap); INT_MIN % -1 is 0, and
              * the hardware would fault on both */
-            x64_alu_imm(&j->b, w, ALU_CMP, X_RCX, -1);
-            size_t normal = x64_jcc(&j->b, CC_NE);
+            wasm_x64_alu_imm(&j->b, w, ALU_CMP, X_RCX, -1);
+            size_t normal = wasm_x64_jcc(&j->b, CC_NE);
             if (rem) {
-                x64_alu_rr(&j->b, false, ALU_XOR, X_RDX, X_RDX);
-                done = x64_jmp(&j->b);
+                wasm_x64_alu_rr(&j->b, false, ALU_XOR, X_RDX, X_RDX);
+                done = wasm_x64_jmp(&j->b);
             } else {
-                x64_mov_imm64(&j->b, X_RDX, w ? 0x8000000000000000ull : 0x80000000ull);
-                x64_alu_rr(&j->b, w, ALU_CMP, X_RAX, X_RDX);
-                jump_to_trap(j, x64_jcc(&j->b, CC_E), JIT_TRAP_OVERFLOW);
+                wasm_x64_mov_imm64(&j->b, X_RDX, w ? 0x8000000000000000ull : 0x80000000ull);
+                wasm_x64_alu_rr(&j->b, w, ALU_CMP, X_RAX, X_RDX);
+                jump_to_trap(j, wasm_x64_jcc(&j->b, CC_E), JIT_TRAP_OVERFLOW);
             }
-            x64_patch_rel32(&j->b, normal, j->b.len);
-            x64_sign_extend_ax(&j->b, w);
+            wasm_x64_patch_rel32(&j->b, normal, j->b.len);
+            wasm_x64_sign_extend_ax(&j->b, w);
         } else {
-            x64_alu_rr(&j->b, false, ALU_XOR, X_RDX, X_RDX);
+            wasm_x64_alu_rr(&j->b, false, ALU_XOR, X_RDX, X_RDX);
         }
-        x64_div(&j->b, w, sgn, X_RCX);
+        wasm_x64_div(&j->b, w, sgn, X_RCX);
         if (done != SIZE_MAX)
-            x64_patch_rel32(&j->b, done, j->b.len);
+            wasm_x64_patch_rel32(&j->b, done, j->b.len);
         if (rem)
-            x64_mov_rr(&j->b, w, X_RAX, X_RDX);
+            wasm_x64_mov_rr(&j->b, w, X_RAX, X_RDX);
         break;
     }
     default: /* compares */
-        x64_alu_rr(&j->b, w, ALU_CMP, X_RAX, X_RCX);
-        x64_setcc_zx(&j->b, cmp_cc(op), X_RAX);
+        wasm_x64_alu_rr(&j->b, w, ALU_CMP, X_RAX, X_RCX);
+        wasm_x64_setcc_zx(&j->b, cmp_cc(op), X_RAX);
         break;
     }
     st(j, ip[1], X_RAX);
@@ -417,15 +417,15 @@ static void effective_address(jc *j, uint32_t addr_slot, int32_t add_slot, uint3
     ld(j, X_RAX, addr_slot, false);
     if (add_slot >= 0) { /* the fused (u32)(a + b) */
         ld(j, X_RCX, (uint32_t)add_slot, false);
-        x64_alu_rr(&j->b, false, ALU_ADD, X_RAX, X_RCX);
+        wasm_x64_alu_rr(&j->b, false, ALU_ADD, X_RAX, X_RCX);
     }
     if (off) {
-        x64_mov_imm64(&j->b, X_RCX, off);
-        x64_alu_rr(&j->b, true, ALU_ADD, X_RAX, X_RCX);
+        wasm_x64_mov_imm64(&j->b, X_RCX, off);
+        wasm_x64_alu_rr(&j->b, true, ALU_ADD, X_RAX, X_RCX);
     }
-    x64_lea(&j->b, X_RDX, X_RAX, bytes);
-    x64_alu_rr(&j->b, true, ALU_CMP, X_RDX, X_R14);
-    jump_to_trap(j, x64_jcc(&j->b, CC_A), JIT_TRAP_OOB);
+    wasm_x64_lea(&j->b, X_RDX, X_RAX, bytes);
+    wasm_x64_alu_rr(&j->b, true, ALU_CMP, X_RDX, X_R14);
+    jump_to_trap(j, wasm_x64_jcc(&j->b, CC_A), JIT_TRAP_OOB);
 }
 
 static void emit_mem(jc *j, int op, const uint32_t *ip)
@@ -435,11 +435,11 @@ static void emit_mem(jc *j, int op, const uint32_t *ip)
     if (m.store) {
         effective_address(j, ip[1], -1, ip[3], m.bytes);
         ld(j, X_RCX, ip[2], true);
-        x64_store_idx(&j->b, X_R13, X_RAX, X_RCX, m.bytes);
+        wasm_x64_store_idx(&j->b, X_R13, X_RAX, X_RCX, m.bytes);
         return;
     }
     effective_address(j, ip[2], fused ? (int32_t)ip[3] : -1, fused ? ip[4] : ip[3], m.bytes);
-    x64_load_idx(&j->b, X_RCX, X_R13, X_RAX, m.bytes, m.sext);
+    wasm_x64_load_idx(&j->b, X_RCX, X_R13, X_RAX, m.bytes, m.sext);
     st(j, ip[1], X_RCX);
 }
 
@@ -459,24 +459,24 @@ static void emit_unop(jc *j, int op, const uint32_t *ip)
     case OP_I32_EQZ: case OP_I64_EQZ: case OP_REF_IS_NULL: {
         bool w = op != OP_I32_EQZ;
         ld(j, X_RAX, ip[2], w);
-        x64_test_rr(&j->b, w, X_RAX, X_RAX);
-        x64_setcc_zx(&j->b, CC_E, X_RAX);
+        wasm_x64_test_rr(&j->b, w, X_RAX, X_RAX);
+        wasm_x64_setcc_zx(&j->b, CC_E, X_RAX);
         break;
     }
     case OP_I64_EXTEND_I32_S:
         ld(j, X_RAX, ip[2], false);
-        x64_movsx(&j->b, true, X_RAX, X_RAX, 32);
+        wasm_x64_movsx(&j->b, true, X_RAX, X_RAX, 32);
         break;
     case OP_I64_EXTEND_I32_U:
         ld(j, X_RAX, ip[2], false);
         break;
     case OP_I32_EXTEND8_S: case OP_I32_EXTEND16_S:
         ld(j, X_RAX, ip[2], false);
-        x64_movsx(&j->b, false, X_RAX, X_RAX, op == OP_I32_EXTEND8_S ? 8 : 16);
+        wasm_x64_movsx(&j->b, false, X_RAX, X_RAX, op == OP_I32_EXTEND8_S ? 8 : 16);
         break;
     case OP_I64_EXTEND8_S: case OP_I64_EXTEND16_S: case OP_I64_EXTEND32_S:
         ld(j, X_RAX, ip[2], true);
-        x64_movsx(&j->b, true, X_RAX, X_RAX,
+        wasm_x64_movsx(&j->b, true, X_RAX, X_RAX,
                   op == OP_I64_EXTEND8_S ? 8 : op == OP_I64_EXTEND16_S ? 16 : 32);
         break;
     default:
@@ -496,22 +496,22 @@ static bool is_trapping_trunc(int op)
 static void emit_trunc(jc *j, int op, const uint32_t *ip)
 {
     ld(j, X_RDI, ip[2], true);
-    x64_lea(&j->b, X_RSI, X_R12, (int32_t)(ip[1] * 8));
-    x64_mov_imm64(&j->b, X_RDX, (uint64_t)op);
+    wasm_x64_lea(&j->b, X_RSI, X_R12, (int32_t)(ip[1] * 8));
+    wasm_x64_mov_imm64(&j->b, X_RDX, (uint64_t)op);
     call_abs(j, wasm_rt_jit_trunc);
     /* 0 ok, 1 NaN, 2 out of range */
-    x64_alu_imm(&j->b, false, ALU_CMP, X_RAX, 1);
-    jump_to_trap(j, x64_jcc(&j->b, CC_E), JIT_TRAP_INVALID_CONV);
-    jump_to_trap(j, x64_jcc(&j->b, CC_A), JIT_TRAP_OVERFLOW);
+    wasm_x64_alu_imm(&j->b, false, ALU_CMP, X_RAX, 1);
+    jump_to_trap(j, wasm_x64_jcc(&j->b, CC_E), JIT_TRAP_INVALID_CONV);
+    jump_to_trap(j, wasm_x64_jcc(&j->b, CC_A), JIT_TRAP_OVERFLOW);
 }
 
 /* helper(ctx, self, fp, ip) returning 0 / -1 */
 static void emit_runtime_call(jc *j, const void *fn, const uint32_t *ip)
 {
-    x64_mov_rr(&j->b, true, X_RDI, X_RBX);
-    x64_mov_rr(&j->b, true, X_RSI, X_R15);
-    x64_mov_rr(&j->b, true, X_RDX, X_R12);
-    x64_mov_imm64(&j->b, X_RCX, (uint64_t)(uintptr_t)ip);
+    wasm_x64_mov_rr(&j->b, true, X_RDI, X_RBX);
+    wasm_x64_mov_rr(&j->b, true, X_RSI, X_R15);
+    wasm_x64_mov_rr(&j->b, true, X_RDX, X_R12);
+    wasm_x64_mov_imm64(&j->b, X_RCX, (uint64_t)(uintptr_t)ip);
     call_abs(j, fn);
     check_rc(j);
     reload_mem(j);
@@ -521,18 +521,18 @@ static void emit_br_table(jc *j, const uint32_t *ip, size_t pc)
 {
     uint32_t n = ip[2];
     ld(j, X_RAX, ip[1], false);
-    x64_mov_imm64(&j->b, X_RCX, n);
-    x64_alu_rr(&j->b, false, ALU_CMP, X_RAX, X_RCX);
-    x64_cmov(&j->b, false, CC_A, X_RAX, X_RCX); /* i = min(i, n) */
-    size_t lea = x64_lea_rip(&j->b, X_RCX);
-    x64_movsxd_idx4(&j->b, X_RDX, X_RCX, X_RAX);
-    x64_alu_rr(&j->b, true, ALU_ADD, X_RDX, X_RCX);
-    x64_jmp_reg(&j->b, X_RDX);
+    wasm_x64_mov_imm64(&j->b, X_RCX, n);
+    wasm_x64_alu_rr(&j->b, false, ALU_CMP, X_RAX, X_RCX);
+    wasm_x64_cmov(&j->b, false, CC_A, X_RAX, X_RCX); /* i = min(i, n) */
+    size_t lea = wasm_x64_lea_rip(&j->b, X_RCX);
+    wasm_x64_movsxd_idx4(&j->b, X_RDX, X_RCX, X_RAX);
+    wasm_x64_alu_rr(&j->b, true, ALU_ADD, X_RDX, X_RCX);
+    wasm_x64_jmp_reg(&j->b, X_RDX);
     size_t table = j->b.len;
-    x64_patch_rel32(&j->b, lea, table);
+    wasm_x64_patch_rel32(&j->b, lea, table);
     for (uint32_t i = 0; i <= n; i++) {
         size_t at = j->b.len;
-        x64_u32(&j->b, 0);
+        wasm_x64_u32(&j->b, 0);
         add_fix(j, at, pc + (size_t)(int32_t)ip[3 + i], table);
     }
 }
@@ -567,23 +567,23 @@ static void prologue(jc *j)
 {
     static const int saved[] = {X_RBP, X_RBX, X_R12, X_R13, X_R14, X_R15};
     for (size_t i = 0; i < 6; i++)
-        x64_push(&j->b, saved[i]);
-    x64_alu_imm(&j->b, true, ALU_SUB, X_RSP, 8); /* 16-byte alignment for calls */
-    x64_mov_rr(&j->b, true, X_RBX, X_RDI);
-    x64_mov_rr(&j->b, true, X_R15, X_RSI);
-    x64_mov_rr(&j->b, true, X_R12, X_RDX);
+        wasm_x64_push(&j->b, saved[i]);
+    wasm_x64_alu_imm(&j->b, true, ALU_SUB, X_RSP, 8); /* 16-byte alignment for calls */
+    wasm_x64_mov_rr(&j->b, true, X_RBX, X_RDI);
+    wasm_x64_mov_rr(&j->b, true, X_R15, X_RSI);
+    wasm_x64_mov_rr(&j->b, true, X_R12, X_RDX);
     const rt_code *c = j->code;
     if (c->ndeclared > c->nparams) { /* declared locals start at zero */
-        x64_lea(&j->b, X_RDI, X_R12, (int32_t)(c->nparams * 8));
-        x64_alu_rr(&j->b, false, ALU_XOR, X_RAX, X_RAX);
-        x64_mov_imm64(&j->b, X_RCX, c->ndeclared - c->nparams);
-        x64_rep_stosq(&j->b);
+        wasm_x64_lea(&j->b, X_RDI, X_R12, (int32_t)(c->nparams * 8));
+        wasm_x64_alu_rr(&j->b, false, ALU_XOR, X_RAX, X_RAX);
+        wasm_x64_mov_imm64(&j->b, X_RCX, c->ndeclared - c->nparams);
+        wasm_x64_rep_stosq(&j->b);
     }
     if (c->nconsts) { /* the pool, for helpers that read operands from fp */
-        x64_lea(&j->b, X_RDI, X_R12, (int32_t)(c->nlocals * 8));
-        x64_mov_imm64(&j->b, X_RSI, (uint64_t)(uintptr_t)c->consts);
-        x64_mov_imm64(&j->b, X_RCX, c->nconsts);
-        x64_rep_movsq(&j->b);
+        wasm_x64_lea(&j->b, X_RDI, X_R12, (int32_t)(c->nlocals * 8));
+        wasm_x64_mov_imm64(&j->b, X_RSI, (uint64_t)(uintptr_t)c->consts);
+        wasm_x64_mov_imm64(&j->b, X_RCX, c->nconsts);
+        wasm_x64_rep_movsq(&j->b);
     }
     reload_mem(j);
 }
@@ -592,16 +592,16 @@ static void prologue(jc *j)
 static void epilogue(jc *j, size_t *ok_label, size_t *fail_label)
 {
     *ok_label = j->b.len;
-    x64_alu_rr(&j->b, false, ALU_XOR, X_RAX, X_RAX);
-    size_t out_jump = x64_jmp(&j->b);
+    wasm_x64_alu_rr(&j->b, false, ALU_XOR, X_RAX, X_RAX);
+    size_t out_jump = wasm_x64_jmp(&j->b);
     *fail_label = j->b.len;
-    x64_mov_imm64(&j->b, X_RAX, 0xFFFFFFFFu);
-    x64_patch_rel32(&j->b, out_jump, j->b.len);
-    x64_alu_imm(&j->b, true, ALU_ADD, X_RSP, 8);
+    wasm_x64_mov_imm64(&j->b, X_RAX, 0xFFFFFFFFu);
+    wasm_x64_patch_rel32(&j->b, out_jump, j->b.len);
+    wasm_x64_alu_imm(&j->b, true, ALU_ADD, X_RSP, 8);
     static const int saved[] = {X_R15, X_R14, X_R13, X_R12, X_RBX, X_RBP};
     for (size_t i = 0; i < 6; i++)
-        x64_pop(&j->b, saved[i]);
-    x64_ret(&j->b);
+        wasm_x64_pop(&j->b, saved[i]);
+    wasm_x64_ret(&j->b);
 }
 
 static void trap_stubs(jc *j, size_t fail_label)
@@ -614,19 +614,19 @@ static void trap_stubs(jc *j, size_t fail_label)
             continue;
         size_t stub = j->b.len;
         for (size_t i = 0; i < j->ntrap[k]; i++)
-            x64_patch_rel32(&j->b, i < 64 ? j->trap_fix[k][i] : j->trap_more[k][i - 64], stub);
-        x64_mov_imm64(&j->b, X_RDX, (uint64_t)k);
-        to_common[nto++] = x64_jmp(&j->b);
+            wasm_x64_patch_rel32(&j->b, i < 64 ? j->trap_fix[k][i] : j->trap_more[k][i - 64], stub);
+        wasm_x64_mov_imm64(&j->b, X_RDX, (uint64_t)k);
+        to_common[nto++] = wasm_x64_jmp(&j->b);
     }
     if (!nto)
         return;
     common = j->b.len;
     for (size_t i = 0; i < nto; i++)
-        x64_patch_rel32(&j->b, to_common[i], common);
-    x64_mov_rr(&j->b, true, X_RDI, X_RBX);
-    x64_mov_rr(&j->b, true, X_RSI, X_R15);
+        wasm_x64_patch_rel32(&j->b, to_common[i], common);
+    wasm_x64_mov_rr(&j->b, true, X_RDI, X_RBX);
+    wasm_x64_mov_rr(&j->b, true, X_RSI, X_R15);
     call_abs(j, wasm_rt_jit_trap);
-    x64_patch_rel32(&j->b, x64_jmp(&j->b), fail_label);
+    wasm_x64_patch_rel32(&j->b, wasm_x64_jmp(&j->b), fail_label);
 }
 
 /* Emits one instruction at pc; false if unsupported. */
@@ -636,7 +636,7 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
     case OP_NOP:
         return true;
     case OP_UNREACHABLE:
-        jump_to_trap(j, x64_jmp(&j->b), JIT_TRAP_UNREACHABLE);
+        jump_to_trap(j, wasm_x64_jmp(&j->b), JIT_TRAP_UNREACHABLE);
         return true;
     case OP_COPY:
         ld(j, X_RAX, ip[2], true);
@@ -646,12 +646,12 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
         ld(j, X_RDX, ip[2], false);
         ld(j, X_RAX, ip[3], true);
         ld(j, X_RCX, ip[4], true);
-        x64_test_rr(&j->b, false, X_RDX, X_RDX);
-        x64_cmov(&j->b, true, CC_E, X_RAX, X_RCX);
+        wasm_x64_test_rr(&j->b, false, X_RDX, X_RDX);
+        wasm_x64_cmov(&j->b, true, CC_E, X_RAX, X_RCX);
         st(j, ip[1], X_RAX);
         return true;
     case OP_BR:
-        jump_to(j, x64_jmp(&j->b), pc + (size_t)(int32_t)ip[1]);
+        jump_to(j, wasm_x64_jmp(&j->b), pc + (size_t)(int32_t)ip[1]);
         return true;
     case OP_BR_BACK:
         back_edge(j, pc + (size_t)(int32_t)ip[1]);
@@ -659,7 +659,7 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
     case OP_BR_IF: case OP_BR_IF_BACK: case OP_BR_UNLESS: {
         int32_t rel = (int32_t)ip[2];
         ld(j, X_RAX, ip[1], false);
-        x64_test_rr(&j->b, false, X_RAX, X_RAX);
+        wasm_x64_test_rr(&j->b, false, X_RAX, X_RAX);
         branch_cc(j, op == OP_BR_UNLESS ? CC_E : CC_NE, pc + (size_t)rel,
                   op == OP_BR_IF_BACK || rel <= 0);
         return true;
@@ -671,7 +671,7 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
         int32_t rel = (int32_t)ip[3];
         ld(j, X_RAX, ip[1], false);
         ld(j, X_RCX, ip[2], false);
-        x64_alu_rr(&j->b, false, ALU_CMP, X_RAX, X_RCX);
+        wasm_x64_alu_rr(&j->b, false, ALU_CMP, X_RAX, X_RCX);
         branch_cc(j, cmp_cc(op), pc + (size_t)rel, rel <= 0);
         return true;
     }
@@ -680,7 +680,7 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
         return true;
     case OP_RETURN:
         /* the results are in fp[0..nresults) already */
-        jump_to_exit(j, x64_jmp(&j->b), true);
+        jump_to_exit(j, wasm_x64_jmp(&j->b), true);
         return true;
     case OP_CALL:
         emit_runtime_call(j, wasm_rt_jit_call, ip);
@@ -690,22 +690,22 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
         return true;
     case OP_GLOBAL_GET:
         inst_item(j, offsetof(wasm_instance, globals), ip[2]);
-        x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)offsetof(wasm_global, val));
+        wasm_x64_load(&j->b, true, X_RAX, X_RAX, (int32_t)offsetof(wasm_global, val));
         st(j, ip[1], X_RAX);
         return true;
     case OP_GLOBAL_SET:
         inst_item(j, offsetof(wasm_instance, globals), ip[1]);
         ld(j, X_RCX, ip[2], true);
-        x64_store(&j->b, true, X_RAX, (int32_t)offsetof(wasm_global, val), X_RCX);
+        wasm_x64_store(&j->b, true, X_RAX, (int32_t)offsetof(wasm_global, val), X_RCX);
         return true;
     case OP_REF_FUNC:
         inst_item(j, offsetof(wasm_instance, funcs), ip[2]);
         st(j, ip[1], X_RAX);
         return true;
     case OP_MEMORY_SIZE: case OP_MEMORY_GROW:
-        x64_mov_rr(&j->b, true, X_RDI, X_R15);
-        x64_mov_rr(&j->b, true, X_RSI, X_R12);
-        x64_mov_imm64(&j->b, X_RDX, (uint64_t)(uintptr_t)ip);
+        wasm_x64_mov_rr(&j->b, true, X_RDI, X_R15);
+        wasm_x64_mov_rr(&j->b, true, X_RSI, X_R12);
+        wasm_x64_mov_imm64(&j->b, X_RDX, (uint64_t)(uintptr_t)ip);
         call_abs(j, op == OP_MEMORY_SIZE ? (const void *)wasm_rt_jit_memory_size
                                          : (const void *)wasm_rt_jit_memory_grow);
         reload_mem(j);
@@ -786,18 +786,18 @@ rt_jit_fn *wasm_rt_jit_compile(const rt_code *c)
     }
     /* falling off the end cannot happen (the translator ends with RETURN),
      * but if it did, leave as an unreachable would */
-    jump_to_trap(&j, x64_jmp(&j.b), JIT_TRAP_UNREACHABLE);
+    jump_to_trap(&j, wasm_x64_jmp(&j.b), JIT_TRAP_UNREACHABLE);
     size_t ok_label, fail_label;
     epilogue(&j, &ok_label, &fail_label);
     trap_stubs(&j, fail_label);
     for (size_t i = 0; i < j.nexit; i++)
-        x64_patch_rel32(&j.b, j.exit_fix[i].at, j.exit_fix[i].ok ? ok_label : fail_label);
+        wasm_x64_patch_rel32(&j.b, j.exit_fix[i].at, j.exit_fix[i].ok ? ok_label : fail_label);
     for (size_t i = 0; i < j.nfix; i++) {
         fixup *f = &j.fix[i];
         if (f->target >= c->code_len || j.native[f->target] == SIZE_MAX)
             goto out; /* not an instruction start: refuse rather than guess */
         if (f->table == SIZE_MAX) {
-            x64_patch_rel32(&j.b, f->at, j.native[f->target]);
+            wasm_x64_patch_rel32(&j.b, f->at, j.native[f->target]);
         } else {
             int32_t rel = (int32_t)((int64_t)j.native[f->target] - (int64_t)f->table);
             memcpy(j.b.p + f->at, &rel, 4);

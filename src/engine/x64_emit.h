@@ -34,47 +34,47 @@ typedef struct x64_buf {
     size_t len, cap;
 } x64_buf;
 
-void x64_byte(x64_buf *b, uint8_t v);
-void x64_u32(x64_buf *b, uint32_t v);
+void wasm_x64_byte(x64_buf *b, uint8_t v);
+void wasm_x64_u32(x64_buf *b, uint32_t v);
 /* patches a rel32 at `at` to reach `target` (both buffer offsets; the
  * displacement counts from the end of the 4 bytes) */
-void x64_patch_rel32(x64_buf *b, size_t at, size_t target);
+void wasm_x64_patch_rel32(x64_buf *b, size_t at, size_t target);
 
 /* w: 64-bit operand size (REX.W) */
-void x64_load(x64_buf *b, bool w, int reg, int base, int32_t disp);   /* mov reg, [base+disp] */
-void x64_store(x64_buf *b, bool w, int base, int32_t disp, int reg);  /* mov [base+disp], reg */
-void x64_mov_imm64(x64_buf *b, int reg, uint64_t imm);               /* shortest mov reg, imm */
-void x64_mov_rr(x64_buf *b, bool w, int dst, int src);
-void x64_alu_rr(x64_buf *b, bool w, enum x64_alu op, int dst, int src); /* dst op= src */
-void x64_alu_imm(x64_buf *b, bool w, enum x64_alu op, int dst, int32_t imm);
-void x64_alu_mem_imm(x64_buf *b, bool w, enum x64_alu op, int base, int32_t disp, int32_t imm);
-void x64_test_rr(x64_buf *b, bool w, int a, int c);
-void x64_imul_rr(x64_buf *b, bool w, int dst, int src);
-void x64_shift_cl(x64_buf *b, bool w, enum x64_shift op, int reg);
-void x64_div(x64_buf *b, bool w, bool is_signed, int src); /* (i)div src */
-void x64_sign_extend_ax(x64_buf *b, bool w);                /* cdq / cqo */
-void x64_setcc_zx(x64_buf *b, enum x64_cc cc, int reg);     /* setcc + movzx to 32 bits */
-void x64_cmov(x64_buf *b, bool w, enum x64_cc cc, int dst, int src);
-void x64_movsx(x64_buf *b, bool w, int dst, int src, int bits);  /* 8/16/32 from a register */
+void wasm_x64_load(x64_buf *b, bool w, int reg, int base, int32_t disp);   /* mov reg, [base+disp] */
+void wasm_x64_store(x64_buf *b, bool w, int base, int32_t disp, int reg);  /* mov [base+disp], reg */
+void wasm_x64_mov_imm64(x64_buf *b, int reg, uint64_t imm);               /* shortest mov reg, imm */
+void wasm_x64_mov_rr(x64_buf *b, bool w, int dst, int src);
+void wasm_x64_alu_rr(x64_buf *b, bool w, enum x64_alu op, int dst, int src); /* dst op= src */
+void wasm_x64_alu_imm(x64_buf *b, bool w, enum x64_alu op, int dst, int32_t imm);
+void wasm_x64_alu_mem_imm(x64_buf *b, bool w, enum x64_alu op, int base, int32_t disp, int32_t imm);
+void wasm_x64_test_rr(x64_buf *b, bool w, int a, int c);
+void wasm_x64_imul_rr(x64_buf *b, bool w, int dst, int src);
+void wasm_x64_shift_cl(x64_buf *b, bool w, enum x64_shift op, int reg);
+void wasm_x64_div(x64_buf *b, bool w, bool is_signed, int src); /* (i)div src */
+void wasm_x64_sign_extend_ax(x64_buf *b, bool w);                /* cdq / cqo */
+void wasm_x64_setcc_zx(x64_buf *b, enum x64_cc cc, int reg);     /* setcc + movzx to 32 bits */
+void wasm_x64_cmov(x64_buf *b, bool w, enum x64_cc cc, int dst, int src);
+void wasm_x64_movsx(x64_buf *b, bool w, int dst, int src, int bits);  /* 8/16/32 from a register */
 /* loads of `bytes` (1,2,4,8) from [base + index] into reg: zero-extended
  * (sext 0), or sign-extended to 32 bits (upper half zero) or to 64 bits
  * (sext 32 / 64); stores of the low `bytes` of reg */
-void x64_load_idx(x64_buf *b, int reg, int base, int index, int bytes, int sext);
-void x64_store_idx(x64_buf *b, int base, int index, int reg, int bytes);
-void x64_lea(x64_buf *b, int reg, int base, int32_t disp); /* lea reg, [base+disp] (64-bit) */
-void x64_push(x64_buf *b, int reg);
-void x64_pop(x64_buf *b, int reg);
-void x64_call_reg(x64_buf *b, int reg);
-void x64_jmp_reg(x64_buf *b, int reg);
-void x64_ret(x64_buf *b);
-void x64_rep_stosq(x64_buf *b);
-void x64_rep_movsq(x64_buf *b);
+void wasm_x64_load_idx(x64_buf *b, int reg, int base, int index, int bytes, int sext);
+void wasm_x64_store_idx(x64_buf *b, int base, int index, int reg, int bytes);
+void wasm_x64_lea(x64_buf *b, int reg, int base, int32_t disp); /* lea reg, [base+disp] (64-bit) */
+void wasm_x64_push(x64_buf *b, int reg);
+void wasm_x64_pop(x64_buf *b, int reg);
+void wasm_x64_call_reg(x64_buf *b, int reg);
+void wasm_x64_jmp_reg(x64_buf *b, int reg);
+void wasm_x64_ret(x64_buf *b);
+void wasm_x64_rep_stosq(x64_buf *b);
+void wasm_x64_rep_movsq(x64_buf *b);
 /* jumps with rel32 displacements; return the offset of the rel32 to patch */
-size_t x64_jmp(x64_buf *b);
-size_t x64_jcc(x64_buf *b, enum x64_cc cc);
+size_t wasm_x64_jmp(x64_buf *b);
+size_t wasm_x64_jcc(x64_buf *b, enum x64_cc cc);
 /* lea reg, [rip + rel32]; returns the rel32's offset */
-size_t x64_lea_rip(x64_buf *b, int reg);
+size_t wasm_x64_lea_rip(x64_buf *b, int reg);
 /* movsxd reg, dword [base + index*4] (base not rbp/r13) */
-void x64_movsxd_idx4(x64_buf *b, int reg, int base, int index);
+void wasm_x64_movsxd_idx4(x64_buf *b, int reg, int base, int index);
 
 #endif
