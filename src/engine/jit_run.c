@@ -82,6 +82,13 @@ static int invoke(rt_jit_ctx *c, wasm_func *self, wasm_func *callee, rt_slot *nf
             wasm_rt_backtrace(s, 0, self);
         return rc;
     }
+    /* compiled code recurses natively (and through nested interpreter
+     * activations): a deep enough recursion ends as the interpreter's
+     * depth limit does, never by overflowing the thread's stack */
+    if (UTIL_UNLIKELY(wasm_rt_native_stack_low())) {
+        trap_msg(s, self, "call stack exhausted");
+        return -1;
+    }
     const rt_code *code = code_of(callee);
     if (!code->jit)
         return wasm_rt_interp_call_from(s, callee, nfp, self);
