@@ -146,7 +146,7 @@ static int storem(wasm_memory *m, uint32_t kind, uint64_t ea, rt_slot v)
 }
 
 /* Returns a trap message or NULL. */
-static const char *bulk_op(wasm_store *s, wasm_instance *inst, int op, rt_slot *fp,
+const char *wasm_rt_bulk_op(wasm_store *s, wasm_instance *inst, int op, rt_slot *fp,
                            const uint32_t *ip)
 {
     uint64_t d = fp[ip[1]].u32, sidx = fp[ip[2]].u32, n = fp[ip[3]].u32;
@@ -662,7 +662,7 @@ L_TABLE_FILL:
     bop = OP_TABLE_FILL;
     goto bulk;
 bulk: {
-    const char *msg = bulk_op(s, inst, bop, fp, ip);
+    const char *msg = wasm_rt_bulk_op(s, inst, bop, fp, ip);
     if (msg)
         TRAP(msg);
     ip += (bop == OP_MEMORY_FILL || bop == OP_TABLE_FILL) ? 5 : 6;

@@ -505,13 +505,14 @@ static void emit_trunc(jc *j, int op, const uint32_t *ip)
     jump_to_trap(j, wasm_x64_jcc(&j->b, CC_A), JIT_TRAP_OVERFLOW);
 }
 
-/* helper(ctx, self, fp, ip) returning 0 / -1 */
-static void emit_runtime_call(jc *j, const void *fn, const uint32_t *ip)
+/* helper(ctx, self, fp, ip[, op]) returning 0 / -1 */
+static void emit_runtime_call(jc *j, const void *fn, const uint32_t *ip, int op)
 {
     wasm_x64_mov_rr(&j->b, true, X_RDI, X_RBX);
     wasm_x64_mov_rr(&j->b, true, X_RSI, X_R15);
     wasm_x64_mov_rr(&j->b, true, X_RDX, X_R12);
     wasm_x64_mov_imm64(&j->b, X_RCX, (uint64_t)(uintptr_t)ip);
+    wasm_x64_mov_imm64(&j->b, X_R8, (uint64_t)op);
     call_abs(j, fn);
     check_rc(j);
     reload_mem(j);
@@ -541,11 +542,8 @@ static void emit_br_table(jc *j, const uint32_t *ip, size_t pc)
 static bool supported(jc *j, int op, const uint32_t *ip)
 {
     switch (op) {
-    case OP_LOADM: case OP_STOREM: case OP_MEMORY_COPY: case OP_MEMORY_FILL:
-    case OP_MEMORY_INIT: case OP_DATA_DROP: case OP_TABLE_GET: case OP_TABLE_SET:
-    case OP_TABLE_SIZE: case OP_TABLE_GROW: case OP_TABLE_FILL: case OP_TABLE_COPY:
-    case OP_TABLE_INIT: case OP_ELEM_DROP: case OP_RETURN_CALL:
-    case OP_RETURN_CALL_INDIRECT: case OP_ENTER:
+    case OP_LOADM: case OP_STOREM: case OP_RETURN_CALL: case OP_RETURN_CALL_INDIRECT:
+    case OP_ENTER:
         return false;
     case OP_BR_TABLE:
         /* the translator points every entry at a forward stub */
@@ -553,7 +551,8 @@ static bool supported(jc *j, int op, const uint32_t *ip)
             if ((int32_t)ip[3 + i] <= 0)
                 return false;
         return true;
-    case OP_MEMORY_SIZE: case OP_MEMORY_GROW:
+    case OP_MEMORY_SIZE: case OP_MEMORY_GROW: case OP_MEMORY_COPY: case OP_MEMORY_FILL:
+    case OP_MEMORY_INIT:
         j->uses_mem = true;
         return true;
     default:
@@ -683,10 +682,10 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
         jump_to_exit(j, wasm_x64_jmp(&j->b), true);
         return true;
     case OP_CALL:
-        emit_runtime_call(j, wasm_rt_jit_call, ip);
+        emit_runtime_call(j, wasm_rt_jit_call, ip, op);
         return true;
     case OP_CALL_INDIRECT:
-        emit_runtime_call(j, wasm_rt_jit_call_indirect, ip);
+        emit_runtime_call(j, wasm_rt_jit_call_indirect, ip, op);
         return true;
     case OP_GLOBAL_GET:
         inst_item(j, offsetof(wasm_instance, globals), ip[2]);
@@ -701,6 +700,11 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
     case OP_REF_FUNC:
         inst_item(j, offsetof(wasm_instance, funcs), ip[2]);
         st(j, ip[1], X_RAX);
+        return true;
+    case OP_MEMORY_COPY: case OP_MEMORY_FILL: case OP_MEMORY_INIT: case OP_DATA_DROP:
+    case OP_TABLE_GET: case OP_TABLE_SET: case OP_TABLE_SIZE: case OP_TABLE_GROW:
+    case OP_TABLE_FILL: case OP_TABLE_COPY: case OP_TABLE_INIT: case OP_ELEM_DROP:
+        emit_runtime_call(j, wasm_rt_jit_slow_op, ip, op);
         return true;
     case OP_MEMORY_SIZE: case OP_MEMORY_GROW:
         wasm_x64_mov_rr(&j->b, true, X_RDI, X_R15);

@@ -26,6 +26,9 @@ int wasm_rt_jit_poll(rt_jit_ctx *c);
  * code): 0, or -1 with the outcome pending. */
 int wasm_rt_jit_call(rt_jit_ctx *c, wasm_func *self, rt_slot *fp, const uint32_t *ip);
 int wasm_rt_jit_call_indirect(rt_jit_ctx *c, wasm_func *self, rt_slot *fp, const uint32_t *ip);
+/* The bulk memory and table ops, table.get/set/size/grow, data.drop and
+ * elem.drop (op) at ip: 0, or -1 with the trap pending. */
+int wasm_rt_jit_slow_op(rt_jit_ctx *c, wasm_func *self, rt_slot *fp, const uint32_t *ip, int op);
 /* MEMORY_SIZE / MEMORY_GROW at ip; write their result slot */
 void wasm_rt_jit_memory_size(wasm_func *self, rt_slot *fp, const uint32_t *ip);
 void wasm_rt_jit_memory_grow(wasm_func *self, rt_slot *fp, const uint32_t *ip);

@@ -150,6 +150,52 @@ int wasm_rt_jit_call_outermost(wasm_store *s, wasm_func *f, rt_slot *fp)
     return rc;
 }
 
+int wasm_rt_jit_slow_op(rt_jit_ctx *c, wasm_func *self, rt_slot *fp, const uint32_t *ip, int op)
+{
+    wasm_instance *inst = self->inst;
+    const char *msg = NULL;
+    switch (op) {
+    case OP_TABLE_GET: {
+        wasm_table *t = inst->tables[ip[3]];
+        uint32_t i = fp[ip[2]].u32;
+        if (i >= t->size)
+            msg = "out of bounds table access";
+        else
+            fp[ip[1]].ref = t->elems[i];
+        break;
+    }
+    case OP_TABLE_SET: {
+        wasm_table *t = inst->tables[ip[3]];
+        uint32_t i = fp[ip[1]].u32;
+        if (i >= t->size)
+            msg = "out of bounds table access";
+        else
+            t->elems[i] = fp[ip[2]].ref;
+        break;
+    }
+    case OP_TABLE_SIZE:
+        fp[ip[1]].u64 = inst->tables[ip[2]]->size;
+        break;
+    case OP_TABLE_GROW:
+        fp[ip[1]].u64 = (uint32_t)wasm_rt_table_grow(inst->tables[ip[4]], fp[ip[3]].u32,
+                                                      fp[ip[2]].ref);
+        break;
+    case OP_DATA_DROP:
+        inst->data_dropped[ip[1]] = true;
+        break;
+    case OP_ELEM_DROP:
+        inst->elems[ip[1]].len = 0;
+        break;
+    default: /* MEMORY_COPY/FILL/INIT, TABLE_COPY/INIT/FILL */
+        msg = wasm_rt_bulk_op(c->store, inst, op, fp, ip);
+        break;
+    }
+    if (!msg)
+        return 0;
+    trap_msg(c->store, self, msg);
+    return -1;
+}
+
 void wasm_rt_jit_memory_size(wasm_func *self, rt_slot *fp, const uint32_t *ip)
 {
     fp[ip[1]].u64 = (uint32_t)(self->inst->mems[ip[2]]->size / RT_PAGE_SIZE);

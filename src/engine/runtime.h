@@ -293,6 +293,10 @@ int wasm_rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp);
 /* The same for a call from compiled function `caller` (jit_run.c): the
  * interpreter runs f even if it has machine code. */
 int wasm_rt_interp_call_from(wasm_store *s, wasm_func *f, rt_slot *fp, wasm_func *caller);
+/* MEMORY_COPY/FILL/INIT and TABLE_COPY/INIT/FILL (op) at ip: a trap
+ * message or NULL (the compiler tier calls it too). */
+const char *wasm_rt_bulk_op(wasm_store *s, wasm_instance *inst, int op, rt_slot *fp,
+                            const uint32_t *ip);
 /* The handler offsets the translator emits, indexed by op number. */
 const int32_t *wasm_rt_interp_handlers(void);
 
