@@ -104,11 +104,28 @@ static uint64_t fnv(const uint8_t *p, uint64_t n)
     return h;
 }
 
+/* A reference as comparable across the two stores: which function of the
+ * module (index + 1), a host function, or null. */
+static uint64_t ref_id(const void *ref, bool func)
+{
+    const wasm_func *f = ref;
+    if (!f)
+        return 0;
+    if (!func || f->is_host)
+        return 1ull << 62;
+    return (uint64_t)f->func_idx + 1;
+}
+
 /* a global's value as the guest can see it (an i32/f32 slot's upper half
- * is not part of the value) */
+ * is not part of the value; references are compared by what they name) */
 static uint64_t global_bits(const wasm_global *g)
 {
-    return g->type == WASM_I32 || g->type == WASM_F32 ? g->val.u32 : g->val.u64;
+    switch (g->type) {
+    case WASM_I32: case WASM_F32: return g->val.u32;
+    case WASM_FUNCREF: return ref_id(g->val.ref, true);
+    case WASM_EXTERNREF: return ref_id(g->val.ref, false);
+    default: return g->val.u64;
+    }
 }
 
 static void run_tier(bool compile, const uint8_t *data, size_t size, outcome *o)
@@ -150,8 +167,12 @@ static void run_tier(bool compile, const uint8_t *data, size_t size, outcome *o)
         c->kind = r.kind;
         snprintf(c->msg, sizeof c->msg, "%s", r.message);
         snprintf(c->bt, sizeof c->bt, "%s", r.backtrace);
-        for (size_t k = 0; k < nres; k++)
-            c->res[k] = (uint64_t)res[k].i64;
+        for (size_t k = 0; k < nres; k++) {
+            char t = sig[1 + k];
+            c->res[k] = t == 'r'   ? ref_id(res[k].funcref, true)
+                        : t == 'e' ? ref_id(res[k].externref, false)
+                                   : (uint64_t)res[k].i64;
+        }
     }
     if (inst->nmems) {
         o->mem_size = inst->mems[0]->size;
