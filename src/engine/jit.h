@@ -28,6 +28,7 @@
 typedef struct rt_jit_ctx {
     wasm_store *store;
     int32_t budget;
+    uintptr_t stack_limit; /* compiled calls below it take the checked path */
 } rt_jit_ctx;
 
 /* A compiled function: returns 0 (results in fp[0..nresults)) or -1 with

@@ -184,6 +184,7 @@ typedef struct jc {
     } *exit_fix; /* jumps to the exits */
     size_t nexit, capexit;
     bool uses_mem;
+    bool helpers_read_fp; /* a helper reads operand slots (maybe constants) */
 } jc;
 
 static void add_fix(jc *j, size_t at, size_t target, size_t table)
@@ -518,6 +519,71 @@ static void emit_runtime_call(jc *j, const void *fn, const uint32_t *ip, int op)
     reload_mem(j);
 }
 
+/* CALL: a compiled callee is called directly when the checks the
+ * interpreter makes at a call all pass (countdown not due, depth and value
+ * stack within limits, native stack above the floor); anything else - host
+ * or interpreted callee, a poll due, a limit reached - takes the helper,
+ * which does the same checks in C and raises the trap. */
+static void emit_call(jc *j, const uint32_t *ip, int op)
+{
+    x64_buf *b = &j->b;
+    size_t slow[8];
+    size_t ns = 0;
+    inst_item(j, offsetof(wasm_instance, funcs), ip[1]);
+    wasm_x64_mov_rr(b, true, X_RSI, X_RAX);                                   /* callee */
+    wasm_x64_load(b, true, X_RAX, X_RSI, (int32_t)offsetof(wasm_func, code)); /* rt_code */
+    wasm_x64_test_rr(b, true, X_RAX, X_RAX);
+    slow[ns++] = wasm_x64_jcc(b, CC_E);
+    wasm_x64_load(b, true, X_RCX, X_RAX, (int32_t)offsetof(rt_code, jit));
+    wasm_x64_test_rr(b, true, X_RCX, X_RCX);
+    slow[ns++] = wasm_x64_jcc(b, CC_E);
+    wasm_x64_alu_mem_imm(b, false, ALU_CMP, X_RBX, (int32_t)offsetof(rt_jit_ctx, budget), 1);
+    slow[ns++] = wasm_x64_jcc(b, CC_LE);
+    wasm_x64_load(b, true, X_RDX, X_RBX, (int32_t)offsetof(rt_jit_ctx, stack_limit));
+    wasm_x64_alu_rr(b, true, ALU_CMP, X_RSP, X_RDX);
+    slow[ns++] = wasm_x64_jcc(b, CC_B);
+    wasm_x64_load(b, true, X_R8, X_RBX, (int32_t)offsetof(rt_jit_ctx, store));
+    wasm_x64_load(b, false, X_RDX, X_R8, (int32_t)offsetof(wasm_store, depth));
+    wasm_x64_load(b, false, X_R9, X_R8, (int32_t)offsetof(wasm_store, max_depth));
+    wasm_x64_alu_rr(b, false, ALU_CMP, X_RDX, X_R9);
+    slow[ns++] = wasm_x64_jcc(b, CC_AE);
+    wasm_x64_lea(b, X_RDI, X_R12, (int32_t)(ip[2] * 8)); /* nfp */
+    wasm_x64_load(b, false, X_R9, X_RAX, (int32_t)offsetof(rt_code, frame_slots));
+    wasm_x64_shift_imm(b, true, SH_SHL, X_R9, 3);
+    wasm_x64_alu_rr(b, true, ALU_ADD, X_R9, X_RDI);
+    wasm_x64_load(b, true, X_R10, X_R8, (int32_t)offsetof(wasm_store, stack_end));
+    wasm_x64_alu_rr(b, true, ALU_CMP, X_R9, X_R10);
+    slow[ns++] = wasm_x64_jcc(b, CC_A);
+    /* frames[depth] = {self, NULL, nfp}; depth++; the countdown */
+    wasm_x64_load(b, true, X_R10, X_R8, (int32_t)offsetof(wasm_store, frames));
+    wasm_x64_imul_imm(b, true, X_R11, X_RDX, (int32_t)sizeof(rt_frame));
+    wasm_x64_alu_rr(b, true, ALU_ADD, X_R10, X_R11);
+    wasm_x64_store(b, true, X_R10, (int32_t)offsetof(rt_frame, func), X_R15);
+    wasm_x64_alu_rr(b, false, ALU_XOR, X_R11, X_R11);
+    wasm_x64_store(b, true, X_R10, (int32_t)offsetof(rt_frame, ret_ip), X_R11);
+    wasm_x64_store(b, true, X_R10, (int32_t)offsetof(rt_frame, fp), X_RDI);
+    wasm_x64_alu_mem_imm(b, false, ALU_ADD, X_R8, (int32_t)offsetof(wasm_store, depth), 1);
+    wasm_x64_alu_mem_imm(b, false, ALU_SUB, X_RBX, (int32_t)offsetof(rt_jit_ctx, budget), 1);
+    wasm_x64_mov_rr(b, true, X_RDX, X_RDI);
+    wasm_x64_mov_rr(b, true, X_RDI, X_RBX);
+    wasm_x64_load(b, true, X_RAX, X_RCX, (int32_t)offsetof(rt_jit_fn, entry));
+    wasm_x64_call_reg(b, X_RAX);
+    wasm_x64_load(b, true, X_R8, X_RBX, (int32_t)offsetof(rt_jit_ctx, store));
+    wasm_x64_alu_mem_imm(b, false, ALU_SUB, X_R8, (int32_t)offsetof(wasm_store, depth), 1);
+    size_t done = wasm_x64_jmp(b);
+    for (size_t i = 0; i < ns; i++)
+        wasm_x64_patch_rel32(b, slow[i], b->len);
+    wasm_x64_mov_rr(b, true, X_RDI, X_RBX);
+    wasm_x64_mov_rr(b, true, X_RSI, X_R15);
+    wasm_x64_mov_rr(b, true, X_RDX, X_R12);
+    wasm_x64_mov_imm64(b, X_RCX, (uint64_t)(uintptr_t)ip);
+    wasm_x64_mov_imm64(b, X_R8, (uint64_t)op);
+    call_abs(j, wasm_rt_jit_call);
+    wasm_x64_patch_rel32(b, done, b->len);
+    check_rc(j);
+    reload_mem(j);
+}
+
 static void emit_br_table(jc *j, const uint32_t *ip, size_t pc)
 {
     uint32_t n = ip[2];
@@ -554,6 +620,11 @@ static bool supported(jc *j, int op, const uint32_t *ip)
     case OP_MEMORY_SIZE: case OP_MEMORY_GROW: case OP_MEMORY_COPY: case OP_MEMORY_FILL:
     case OP_MEMORY_INIT:
         j->uses_mem = true;
+        j->helpers_read_fp = true;
+        return true;
+    case OP_CALL_INDIRECT: case OP_TABLE_GET: case OP_TABLE_SET: case OP_TABLE_GROW:
+    case OP_TABLE_FILL: case OP_TABLE_COPY: case OP_TABLE_INIT:
+        j->helpers_read_fp = true;
         return true;
     default:
         if ((op >= OP_LOAD32 && op <= OP_LOAD8_U32_ADD))
@@ -572,13 +643,25 @@ static void prologue(jc *j)
     wasm_x64_mov_rr(&j->b, true, X_R15, X_RSI);
     wasm_x64_mov_rr(&j->b, true, X_R12, X_RDX);
     const rt_code *c = j->code;
-    if (c->ndeclared > c->nparams) { /* declared locals start at zero */
+    uint32_t nzero = c->ndeclared - c->nparams;
+    if (nzero > 0 && nzero <= 16) { /* declared locals start at zero */
+        wasm_x64_alu_rr(&j->b, false, ALU_XOR, X_RAX, X_RAX);
+        for (uint32_t i = c->nparams; i < c->ndeclared; i++)
+            st(j, i, X_RAX);
+    } else if (nzero > 16) {
         wasm_x64_lea(&j->b, X_RDI, X_R12, (int32_t)(c->nparams * 8));
         wasm_x64_alu_rr(&j->b, false, ALU_XOR, X_RAX, X_RAX);
-        wasm_x64_mov_imm64(&j->b, X_RCX, c->ndeclared - c->nparams);
+        wasm_x64_mov_imm64(&j->b, X_RCX, nzero);
         wasm_x64_rep_stosq(&j->b);
     }
-    if (c->nconsts) { /* the pool, for helpers that read operands from fp */
+    /* compiled code reads constants as immediates; only helpers that read
+     * their operands from fp need the pool in the frame */
+    if (j->helpers_read_fp && c->nconsts <= 16) {
+        for (uint32_t i = 0; i < c->nconsts; i++) {
+            wasm_x64_mov_imm64(&j->b, X_RAX, c->consts[i].u64);
+            st(j, c->nlocals + i, X_RAX);
+        }
+    } else if (j->helpers_read_fp) {
         wasm_x64_lea(&j->b, X_RDI, X_R12, (int32_t)(c->nlocals * 8));
         wasm_x64_mov_imm64(&j->b, X_RSI, (uint64_t)(uintptr_t)c->consts);
         wasm_x64_mov_imm64(&j->b, X_RCX, c->nconsts);
@@ -682,7 +765,7 @@ static bool emit_instr(jc *j, int op, const uint32_t *ip, size_t pc)
         jump_to_exit(j, wasm_x64_jmp(&j->b), true);
         return true;
     case OP_CALL:
-        emit_runtime_call(j, wasm_rt_jit_call, ip, op);
+        emit_call(j, ip, op);
         return true;
     case OP_CALL_INDIRECT:
         emit_runtime_call(j, wasm_rt_jit_call_indirect, ip, op);

@@ -136,14 +136,15 @@ int wasm_rt_jit_call_indirect(rt_jit_ctx *c, wasm_func *self, rt_slot *fp, const
 
 int wasm_rt_jit_enter(wasm_store *s, wasm_func *f, rt_slot *fp)
 {
-    rt_jit_ctx c = {.store = s, .budget = POLL_INTERVAL};
+    rt_jit_ctx c = {.store = s, .budget = POLL_INTERVAL,
+                    .stack_limit = wasm_rt_native_stack_floor()};
     return f->code->jit->entry(&c, f, fp);
 }
 
 int wasm_rt_jit_call_outermost(wasm_store *s, wasm_func *f, rt_slot *fp)
 {
     /* a countdown of 1 polls at once, as the interpreter's first call does */
-    rt_jit_ctx c = {.store = s, .budget = 1};
+    rt_jit_ctx c = {.store = s, .budget = 1, .stack_limit = wasm_rt_native_stack_floor()};
     uint32_t depth0 = s->depth;
     int rc = invoke(&c, NULL, f, fp);
     s->depth = depth0;

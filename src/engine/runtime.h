@@ -312,6 +312,8 @@ int wasm_rt_call_host(wasm_store *s, wasm_func *f, wasm_instance *inst, rt_slot 
 /* Is this thread's native stack nearly used up (inside a call)?  Compiled
  * code recurses natively and asks before each nested call. */
 bool wasm_rt_native_stack_low(void);
+/* The lowest address a nested call may run at on this thread (0: unknown). */
+uintptr_t wasm_rt_native_stack_floor(void);
 void wasm_rt_set_trap(wasm_store *s, const char *msg);
 void wasm_rt_fill_result(wasm_store *s, wasm_result *res);
 /* Appends the backtrace of frames [from, s->depth) (innermost first). */

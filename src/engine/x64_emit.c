@@ -156,6 +156,22 @@ void wasm_x64_imul_rr(x64_buf *b, bool w, int dst, int src)
     modrm_rr(b, dst, src);
 }
 
+void wasm_x64_imul_imm(x64_buf *b, bool w, int dst, int src, int32_t imm)
+{
+    rex(b, w, dst, 0, src, false);
+    wasm_x64_byte(b, 0x69);
+    modrm_rr(b, dst, src);
+    wasm_x64_u32(b, (uint32_t)imm);
+}
+
+void wasm_x64_shift_imm(x64_buf *b, bool w, enum x64_shift op, int reg, uint8_t n)
+{
+    rex(b, w, 0, 0, reg, false);
+    wasm_x64_byte(b, 0xC1);
+    modrm_rr(b, (int)op, reg);
+    wasm_x64_byte(b, n);
+}
+
 void wasm_x64_shift_cl(x64_buf *b, bool w, enum x64_shift op, int reg)
 {
     rex(b, w, 0, 0, reg, false);

@@ -50,6 +50,8 @@ void wasm_x64_alu_imm(x64_buf *b, bool w, enum x64_alu op, int dst, int32_t imm)
 void wasm_x64_alu_mem_imm(x64_buf *b, bool w, enum x64_alu op, int base, int32_t disp, int32_t imm);
 void wasm_x64_test_rr(x64_buf *b, bool w, int a, int c);
 void wasm_x64_imul_rr(x64_buf *b, bool w, int dst, int src);
+void wasm_x64_imul_imm(x64_buf *b, bool w, int dst, int src, int32_t imm); /* dst = src*imm */
+void wasm_x64_shift_imm(x64_buf *b, bool w, enum x64_shift op, int reg, uint8_t n);
 void wasm_x64_shift_cl(x64_buf *b, bool w, enum x64_shift op, int reg);
 void wasm_x64_div(x64_buf *b, bool w, bool is_signed, int src); /* (i)div src */
 void wasm_x64_sign_extend_ax(x64_buf *b, bool w);                /* cdq / cqo */
