@@ -21,10 +21,15 @@
  *
  * Each instruction becomes a short fixed sequence: constants (slots of the
  * constant pool, known here) become immediates; loads and stores check
- * the bounds explicitly against r14 (guard pages are a later slice).  What
- * needs the runtime - calls, call_indirect, memory.size/grow, traps and
- * interrupt polls - calls the C helpers of jit_run.c, which do exactly what
- * the interpreter does (same checks, messages, frame records, backtraces).
+ * the bounds explicitly against r14 (guard pages are a later slice).  A
+ * call to a compiled function is a native call after the checks the
+ * interpreter makes at a call (poll countdown, depth, value stack, plus the
+ * native stack floor), done inline.  Everything else that needs the
+ * runtime - calls to interpreted or host functions and every call whose
+ * checks fail, call_indirect, memory.size/grow, bulk and table ops, traps
+ * and interrupt polls - calls the C helpers of jit_run.c, which do exactly
+ * what the interpreter does (same checks, messages, frame records,
+ * backtraces; the bulk ops are the interpreter's own routine).
  * Float arithmetic and conversions call small C functions sharing the
  * interpreter's numeric helpers (numeric.h), so NaN and rounding rules are
  * the interpreter's by construction.
