@@ -11,7 +11,8 @@ the native output, or the cell says "wrong" - a fast wrong answer counts
 for nothing.  A hello-world process is timed separately (wall clock, mean of
 many runs) because start-up is what a per-request host pays.
 
-Peers: node's WASI (V8) always; wasm3 and WAMR when their binaries are
+"ours compiled" is the same binary with WASM_TIER=compile (the compiler
+tier, src/engine/jit_compile.c).  Peers: node's WASI (V8) always; wasm3 and WAMR when their binaries are
 given (--wasm3, --iwasm, --iwasm-classic): build them yourself from their
 sources, outside this repository.
 
@@ -78,6 +79,9 @@ def runners(args, out_dir, node_runner):
                                        os.path.join(out_dir, p + ".wasm")]))
     if args.shim:
         rs.append(("ours", lambda p: [args.shim, "run", os.path.join(out_dir, p + ".wasm")]))
+        # the compiler tier (opt-in while it does not cover everything)
+        rs.append(("ours compiled", lambda p: ["env", "WASM_TIER=compile", args.shim, "run",
+                                               os.path.join(out_dir, p + ".wasm")]))
     if args.wasm3:
         rs.append(("wasm3", lambda p: [args.wasm3, os.path.join(out_dir, p + ".wasm")]))
     if args.iwasm:
@@ -97,7 +101,7 @@ def measure(args):
         expected = None
         for rname, cmd in rs:
             best, status = None, "ok"
-            for _ in range(args.reps if rname in ("native", "ours") else max(1, args.peer_reps)):
+            for _ in range(args.reps if rname in ("native", "ours", "ours compiled") else max(1, args.peer_reps)):
                 cpu, out, rc = cpu_time(cmd(prog) + [arg])
                 if rname == "native":
                     expected = out

@@ -58,6 +58,16 @@ static bool native_stack_low(void)
     return thread_nesting > 0 && (uintptr_t)__builtin_frame_address(0) < stack_floor();
 }
 
+uintptr_t wasm_rt_native_stack_floor(void)
+{
+    return stack_floor();
+}
+
+bool wasm_rt_native_stack_low(void)
+{
+    return native_stack_low();
+}
+
 void wasm_rt_backtrace(wasm_store *s, uint32_t from, wasm_func *innermost)
 {
     char *bt = s->pending_bt;

@@ -27,152 +27,12 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "jit.h"
+#include "numeric.h"
 #include "ops.h"
 #include "runtime.h"
 
 #define POLL_INTERVAL 4096
-
-
-/* ---- numeric helpers ---------------------------------------------------- */
-
-/* f32/f64.nearest (round half to even) without libm's nearbyint, which the
- * compiler cannot inline before SSE4.1 and which was all that made the
- * binary load libm: adding and subtracting 2^23 (2^52) rounds to an integer
- * in the current rounding mode, round-to-nearest-even (the engine never
- * changes it); magnitudes that large are integers already, and copysign
- * keeps the sign of zero results (-0.4 -> -0.0). */
-static inline float f32_nearest(float x)
-{
-    if (isnan(x))
-        return x + x;
-    float a = fabsf(x);
-    return a < 0x1p23f ? copysignf((a + 0x1p23f) - 0x1p23f, x) : x;
-}
-
-static inline double f64_nearest(double x)
-{
-    if (isnan(x))
-        return x + x;
-    double a = fabs(x);
-    return a < 0x1p52 ? copysign((a + 0x1p52) - 0x1p52, x) : x;
-}
-
-static inline uint32_t f32_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-static inline float bits_f32(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-static inline uint64_t f64_bits(double f)
-{
-    uint64_t u;
-    memcpy(&u, &f, 8);
-    return u;
-}
-static inline double bits_f64(uint64_t u)
-{
-    double f;
-    memcpy(&f, &u, 8);
-    return f;
-}
-
-static inline float min32(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == b)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline float max32(float a, float b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == b)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-static inline double min64(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == b)
-        return signbit(a) ? a : b;
-    return a < b ? a : b;
-}
-static inline double max64(double a, double b)
-{
-    if (isnan(a) || isnan(b))
-        return a + b;
-    if (a == b)
-        return signbit(a) ? b : a;
-    return a > b ? a : b;
-}
-
-static inline uint32_t rotl32(uint32_t x, uint32_t n)
-{
-    n &= 31;
-    return n ? (x << n) | (x >> (32 - n)) : x;
-}
-static inline uint32_t rotr32(uint32_t x, uint32_t n)
-{
-    n &= 31;
-    return n ? (x >> n) | (x << (32 - n)) : x;
-}
-static inline uint64_t rotl64(uint64_t x, uint64_t n)
-{
-    n &= 63;
-    return n ? (x << n) | (x >> (64 - n)) : x;
-}
-static inline uint64_t rotr64(uint64_t x, uint64_t n)
-{
-    n &= 63;
-    return n ? (x >> n) | (x << (64 - n)) : x;
-}
-
-/* saturating truncations */
-static inline int32_t sat_i32_f64(double x)
-{
-    if (isnan(x))
-        return 0;
-    if (x <= -2147483648.0)
-        return INT32_MIN;
-    if (x >= 2147483647.0)
-        return INT32_MAX;
-    return (int32_t)x;
-}
-static inline uint32_t sat_u32_f64(double x)
-{
-    if (isnan(x) || x <= 0)
-        return 0;
-    if (x >= 4294967295.0)
-        return UINT32_MAX;
-    return (uint32_t)x;
-}
-static inline int64_t sat_i64_f64(double x)
-{
-    if (isnan(x))
-        return 0;
-    if (x < -9223372036854775808.0)
-        return INT64_MIN;
-    if (x >= 9223372036854775808.0)
-        return INT64_MAX;
-    return (int64_t)x;
-}
-static inline uint64_t sat_u64_f64(double x)
-{
-    if (isnan(x) || x <= 0)
-        return 0;
-    if (x >= 18446744073709551616.0)
-        return UINT64_MAX;
-    return (uint64_t)x;
-}
 
 /* ---- host calls --------------------------------------------------------- */
 
@@ -286,7 +146,7 @@ static int storem(wasm_memory *m, uint32_t kind, uint64_t ea, rt_slot v)
 }
 
 /* Returns a trap message or NULL. */
-static const char *bulk_op(wasm_store *s, wasm_instance *inst, int op, rt_slot *fp,
+const char *wasm_rt_bulk_op(wasm_store *s, wasm_instance *inst, int op, rt_slot *fp,
                            const uint32_t *ip)
 {
     uint64_t d = fp[ip[1]].u32, sidx = fp[ip[2]].u32, n = fp[ip[3]].u32;
@@ -368,7 +228,10 @@ static _Atomic(const int32_t *) handler_table;
 #define NOCLONE __attribute__((noclone))
 #endif
 
-static __attribute__((noinline)) NOCLONE int run(wasm_store *s, wasm_func *entry, rt_slot *fp)
+/* `caller` is the compiled function calling entry (it appears in entry's
+ * frame record), or NULL for a call from the API. */
+static __attribute__((noinline)) NOCLONE int run(wasm_store *s, wasm_func *entry, rt_slot *fp,
+                                                  wasm_func *caller)
 {
     static const int32_t handlers[OP_COUNT_] = {
 #define H(name) [OP_##name] = (int32_t)(&&L_##name - &&L_BASE),
@@ -413,7 +276,7 @@ static __attribute__((noinline)) NOCLONE int run(wasm_store *s, wasm_func *entry
 
     /* the entry is a call from "nowhere": its frame record has ret_ip NULL
      * (RETURN to it leaves the interpreter) and no function */
-    cur = NULL;
+    cur = caller;
     callee = entry;
     nfp = fp;
     ip = NULL;
@@ -799,7 +662,7 @@ L_TABLE_FILL:
     bop = OP_TABLE_FILL;
     goto bulk;
 bulk: {
-    const char *msg = bulk_op(s, inst, bop, fp, ip);
+    const char *msg = wasm_rt_bulk_op(s, inst, bop, fp, ip);
     if (msg)
         TRAP(msg);
     ip += (bop == OP_MEMORY_FILL || bop == OP_TABLE_FILL) ? 5 : 6;
@@ -1054,6 +917,18 @@ do_call: {
     }
     if (UTIL_UNLIKELY(depth >= s->max_depth || nfp + code->frame_slots > s->stack_end))
         TRAP("call stack exhausted");
+#if WASM_RT_JIT
+    if (code->jit && ip) { /* compiled: runs natively on the same stacks */
+        frames[depth] = (rt_frame){.func = cur, .ret_ip = ip, .fp = fp};
+        s->depth = depth + 1;
+        int rc = wasm_rt_jit_enter(s, callee, nfp);
+        s->depth = depth;
+        if (rc < 0)
+            goto unwind;
+        RELOAD_MEM();
+        NEXT();
+    }
+#endif
     frames[depth].func = cur;
     frames[depth].ret_ip = ip;
     frames[depth].fp = fp;
@@ -1127,7 +1002,7 @@ const int32_t *wasm_rt_interp_handlers(void)
 {
     const int32_t *h = atomic_load(&handler_table);
     if (!h) {
-        run(NULL, NULL, NULL);
+        run(NULL, NULL, NULL, NULL);
         h = atomic_load(&handler_table);
     }
     return h;
@@ -1135,5 +1010,16 @@ const int32_t *wasm_rt_interp_handlers(void)
 
 int wasm_rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp)
 {
-    return run(s, f, fp);
+#if WASM_RT_JIT
+    if (!f->code)
+        f->code = wasm_rt_code_get(f->inst->module, f->func_idx);
+    if (f->code->jit)
+        return wasm_rt_jit_call_outermost(s, f, fp);
+#endif
+    return run(s, f, fp, NULL);
+}
+
+int wasm_rt_interp_call_from(wasm_store *s, wasm_func *f, rt_slot *fp, wasm_func *caller)
+{
+    return run(s, f, fp, caller);
 }

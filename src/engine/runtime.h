@@ -58,6 +58,7 @@ typedef struct rt_code {
     uint32_t ndeclared;   /* slots nparams..ndeclared-1 are zeroed on entry */
     uint32_t nconsts;
     uint32_t frame_slots; /* nlocals + nconsts + max operand depth */
+    struct rt_jit_fn *jit; /* machine code (jit.h), or NULL: interpreted */
 } rt_code;
 
 /* Translates function `func_idx` (an index in the module's function space,
@@ -309,6 +310,13 @@ void wasm_rt_table_free(wasm_table *t);
 /* interp.c: runs f with its arguments already in fp[0..nparams); results in
  * fp[0..nresults).  Returns 0, or -1 with the store's pending outcome set. */
 int wasm_rt_interp_call(wasm_store *s, wasm_func *f, rt_slot *fp);
+/* The same for a call from compiled function `caller` (jit_run.c): the
+ * interpreter runs f even if it has machine code. */
+int wasm_rt_interp_call_from(wasm_store *s, wasm_func *f, rt_slot *fp, wasm_func *caller);
+/* MEMORY_COPY/FILL/INIT and TABLE_COPY/INIT/FILL (op) at ip: a trap
+ * message or NULL (the compiler tier calls it too). */
+const char *wasm_rt_bulk_op(wasm_store *s, wasm_instance *inst, int op, rt_slot *fp,
+                            const uint32_t *ip);
 /* The handler offsets the translator emits, indexed by op number. */
 const int32_t *wasm_rt_interp_handlers(void);
 
@@ -321,6 +329,11 @@ struct wasm_caller {
 int wasm_rt_call_host(wasm_store *s, wasm_func *f, wasm_instance *inst, rt_slot *fp);
 
 /* call.c */
+/* Is this thread's native stack nearly used up (inside a call)?  Compiled
+ * code recurses natively and asks before each nested call. */
+bool wasm_rt_native_stack_low(void);
+/* The lowest address a nested call may run at on this thread (0: unknown). */
+uintptr_t wasm_rt_native_stack_floor(void);
 void wasm_rt_set_trap(wasm_store *s, const char *msg);
 void wasm_rt_fill_result(wasm_store *s, wasm_result *res);
 /* Appends the backtrace of frames [from, s->depth) (innermost first). */

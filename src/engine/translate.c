@@ -33,6 +33,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "jit.h"
 #include "leb128.h"
 #include "ops.h"
 #include "runtime.h"
@@ -1155,13 +1156,15 @@ const rt_code *wasm_rt_code_get(wasm_module *m, uint32_t func_idx)
     if (c)
         return c;
     rt_code *fresh = translate(m, func_idx);
+#if WASM_RT_JIT
+    if (wasm_rt_jit_enabled())
+        fresh->jit = wasm_rt_jit_compile(fresh);
+#endif
     rt_code *expected = NULL;
     if (atomic_compare_exchange_strong_explicit(slot, &expected, fresh, memory_order_acq_rel,
                                                 memory_order_acquire))
         return fresh;
-    free(fresh->code);
-    free(fresh->consts);
-    free(fresh);
+    wasm_rt_code_release(fresh);
     return expected;
 }
 
@@ -1170,6 +1173,9 @@ void wasm_rt_code_release(void *p)
     rt_code *c = p;
     if (!c)
         return;
+#if WASM_RT_JIT
+    wasm_rt_jit_free(c->jit);
+#endif
     free(c->code);
     free(c->consts);
     free(c);
