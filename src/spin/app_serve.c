@@ -13,9 +13,8 @@
  * or by an embedder) writes to a self-pipe the serving thread polls.  A
  * trigger whose work ends on its own (the command trigger) stops the app
  * the same way through spin_app_trigger_ended, and its status becomes the
- * run's: as containerd-shim-spin, the app ends when its first trigger
- * ends.  Each
- * trigger then gives work in progress a grace period and interrupts what
+ * run's: as in containerd-shim-spin, the app ends when its first trigger
+ * ends.  Each trigger then gives work in progress a grace period and interrupts what
  * is still running after it.  When a trigger had to abandon guests that
  * would not end, the app stays allocated (they use its modules) but the
  * staging directory of the components' files is removed all the same:

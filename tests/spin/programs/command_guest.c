@@ -1,6 +1,6 @@
 /* A command-trigger guest (built as a preview-1 module and, wrapped by
  * jco new --wasi-command, as a WASI 0.2 command component): prints its
- * argv, the manifest's WHO and what it reads on stdin, then acts on its
+ * argv, the manifest's WHO and the first line of its stdin, then acts on its
  * last argument: "exit=N" exits with N, "trap" traps, "spin" loops for
  * ever (a stop must interrupt it). */
 #include <stdio.h>
@@ -20,9 +20,11 @@ int main(int argc, char **argv)
         for (volatile unsigned long i = 0;; i++) {
         }
     }
-    char buf[256];
-    size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
-    buf[n] = '\0';
+    /* One line (a container's stdin FIFO may never reach EOF). */
+    char buf[256] = "";
+    if (!fgets(buf, sizeof(buf), stdin))
+        buf[0] = '\0';
+    buf[strcspn(buf, "\n")] = '\0';
     printf("stdin=%s\n", buf);
     fflush(stdout);
     if (strcmp(last, "trap") == 0)
