@@ -184,8 +184,10 @@ typedef struct spin_http_trigger {
 
 /* The HTTP trigger's entry in the trigger registry. */
 extern const spin_trigger_ops spin_http_trigger_ops;
-/* The command trigger's (command_trigger.c). */
+/* The command trigger's (command_trigger.c) and the redis trigger's
+ * (redis_trigger.c). */
 extern const spin_trigger_ops spin_command_trigger_ops;
+extern const spin_trigger_ops spin_redis_trigger_ops;
 
 /* The spin_http_fast_handler of a trigger: answers on the I/O thread what
  * needs no component (reserved paths, no route, static responses). */

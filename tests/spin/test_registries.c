@@ -68,7 +68,7 @@ static void test_unknown_trigger_type_names_it_and_the_supported_ones(void)
     char *dir = make_app(sqs_trigger);
     cleanup_free char *msg = check_error(dir);
     CHECK(msg && strstr(msg, "trigger type 'sqs' is not supported by this host yet "
-                             "(supported: 'http', 'command')"));
+                             "(supported: 'http', 'command', 'redis')"));
     remove_app(dir);
 }
 
