@@ -102,7 +102,7 @@ static const cli_item up_exit_status[] = {
 const cli_command cmd_up_spec = {
     .name = "up",
     .operands = "[ARGS...]",
-    .summary = "Serve a Spin app's HTTP triggers, like spin up.",
+    .summary = "Run a Spin app's triggers (http, redis, command), like spin up.",
     .details = "Components run with the Wagi executor (WASI preview 1 programs speaking CGI). "
                "The app's variables come from this process's environment; components see only "
                "their manifest environment, --env and what CGI adds.",
