@@ -360,7 +360,8 @@ static void dispatch(subscriber *s, const redisReply *r)
 {
     /* ["message", channel, payload] */
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 ||
-        r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "message") != 0)
+        r->element[0]->type != REDIS_REPLY_STRING || strcmp(r->element[0]->str, "message") != 0 ||
+        r->element[1]->type != REDIS_REPLY_STRING || r->element[2]->type != REDIS_REPLY_STRING)
         return;
     const redisReply *name = r->element[1], *payload = r->element[2];
     const channel *ch = NULL;

@@ -117,6 +117,17 @@ class RedisUp:
         raise AssertionError("no %r in time; stdout:\n%s\nstderr:\n%s" %
                              (text, "".join(self.stdout), "".join(self.stderr)))
 
+    def wait_stderr(self, *texts, timeout=30):
+        """Waits until stderr holds every text (its reader runs apart from
+        stdout's, so a line may trail what stdout already showed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            errs = "".join(self.stderr)
+            if all(t in errs for t in texts):
+                return errs
+            time.sleep(0.05)
+        raise AssertionError("stderr lacks %r:\n%s" % (texts, "".join(self.stderr)))
+
     def __enter__(self):
         return self
 
@@ -168,9 +179,7 @@ def test_module_gets_every_message_and_a_trap_does_not_stop_it():
             up.wait_line("redis message: hello")
             up.wait_line("redis message: world")
             assert up.proc.poll() is None
-            errs = "".join(up.stderr)
-            assert "component 'printer'" in errs and "trapped" in errs, errs
-            assert "returned an error" in errs, errs
+            up.wait_stderr("component 'printer'", "trapped", "returned an error")
 
 
 def test_component_with_app_address_and_templated_channel():
@@ -184,7 +193,29 @@ def test_component_with_app_address_and_templated_channel():
             publish(redis, "jobs", "trap")
             publish(redis, "jobs", "two")
             assert wait_key(redis, "got:two") == b"two"
-            assert "trapped" in "".join(up.stderr), up.stderr
+            up.wait_stderr("trapped")
+
+
+V1_APP = """spin_manifest_version = "1"
+name = "redis-v1"
+version = "1.0.0"
+trigger = { type = "redis", address = "@URL@" }
+
+[[component]]
+id = "printer"
+source = "@MODULE@"
+[component.trigger]
+channel = "messages"
+"""
+
+
+def test_spin_1_manifest_with_the_app_wide_redis_trigger():
+    with RedisServer() as redis, tempfile.TemporaryDirectory() as tmp:
+        app = write(tmp, V1_APP.replace("@URL@", redis.url))
+        with RedisUp(app) as up:
+            up.wait_line("/messages: [printer]")
+            publish(redis, "messages", "v1")
+            up.wait_line("redis message: v1")
 
 
 def test_reconnects_after_the_server_restarts():
@@ -198,8 +229,7 @@ def test_reconnects_after_the_server_restarts():
             # answers 1 only then).
             publish(redis, "messages", "after")
             up.wait_line("redis message: after")
-            errs = "".join(up.stderr)
-            assert "lost the connection" in errs and "reconnected" in errs, errs
+            up.wait_stderr("lost the connection", "reconnected")
 
 
 def test_http_and_redis_triggers_run_together():
