@@ -253,6 +253,9 @@ source = "%s"
             c.close()
             publish(redis, "messages", "both")
             up.wait_line("redis message: both")
+            # SIGTERM stops both trigger types gracefully.
+            up.proc.terminate()
+            assert up.proc.wait(timeout=30) == 0, "".join(up.stderr)
 
 
 def up_error(app, env=None):
