@@ -14,12 +14,12 @@
  * trigger whose work ends on its own (the command trigger) stops the app
  * the same way through spin_app_trigger_ended, and its status becomes the
  * run's: as in containerd-shim-spin, the app ends when its first trigger
- * ends.  Each trigger then gives work in progress a grace period and interrupts what
- * is still running after it.  When a trigger had to abandon guests that
- * would not end, the app stays allocated (they use its modules) but the
- * staging directory of the components' files is removed all the same:
- * the process is about to exit, and copies of the app's files must not
- * pile up.
+ * ends.  Each trigger then gives work in progress a grace period and
+ * interrupts what is still running after it.  When a trigger had to
+ * abandon guests that would not end, the app stays allocated (they use its
+ * modules) but the staging directory of the components' files is removed
+ * all the same: the process is about to exit, and copies of the app's
+ * files must not pile up.
  */
 #include "app_internal.h"
 

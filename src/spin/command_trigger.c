@@ -210,9 +210,9 @@ static void component_outcome(const wasm_result *res, int rc, bool ok, bool stop
         out->end = WASI_PROGRAM_EXITED;
         out->exit_code = code;
         out->status = code < 0 || code > 255 ? 1 : code;
+        const char *why = res->kind == WASM_EXIT ? "" : " (wasi:cli/run returned err)";
         if (code != 0)
-            out->message = util_xasprintf("the guest exited with code %d%s", code,
-                                          res->kind == WASM_EXIT ? "" : " (wasi:cli/run returned err)");
+            out->message = util_xasprintf("the guest exited with code %d%s", code, why);
     } else {
         out->end = WASI_PROGRAM_TRAPPED;
         out->status = WASI_STATUS_TRAPPED;
