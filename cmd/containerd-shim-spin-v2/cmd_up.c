@@ -101,7 +101,7 @@ static const cli_item up_exit_status[] = {
 
 const cli_command cmd_up_spec = {
     .name = "up",
-    .operands = "[ARGS...]",
+    .operands = "[-- ARGS...]",
     .summary = "Run a Spin app's triggers (http, redis, command), like spin up.",
     .details = "Components run with the Wagi executor (WASI preview 1 programs speaking CGI). "
                "The app's variables come from this process's environment; components see only "
@@ -183,8 +183,14 @@ static int parse(up_args *a, int argc, char **argv)
         cli_print_help(&cmd_up_spec, stdout);
         return 1;
     }
-    /* What follows the options goes to a command trigger's guest, after
-     * its component id (as `spin up` passes trailing arguments on). */
+    /* What follows "--" goes to a command trigger's guest, after its
+     * component id (`spin up` passes trailing arguments on); a stray word
+     * before it is a mistake (the app is --from). */
+    if (p.next < argc && (p.next == 0 || strcmp(argv[p.next - 1], "--") != 0))
+        return cli_usage_error(&cmd_up_spec,
+                               "unexpected argument '%s' (the app is --from; a command "
+                               "trigger's arguments follow --)",
+                               argv[p.next]);
     a->trigger_args = (const char *const *)argv + p.next;
     return 0;
 }

@@ -1,6 +1,6 @@
 """test_up_command.py - the command trigger through `up`: a component or a
-preview-1 module runs once with the component id and `up`'s trailing
-arguments as argv, the component's environment and the inherited stdin,
+preview-1 module runs once with the component id and the arguments after
+`up ... --` as argv, the component's environment and the inherited stdin,
 and `up` exits with the guest's status (134 for a trap); alongside an HTTP
 trigger the app serves until the command ends, then exits with its status;
 a stop signal interrupts a guest that runs on; an app with two command
@@ -57,8 +57,8 @@ def write_app(tmp, source, extra=""):
 
 
 def up(app, args=(), stdin="", timeout=60):
-    return subprocess.run([SHIM, "up", "--from", app, "--listen", f"127.0.0.1:{free_port()}"]
-                          + list(args), input=stdin, capture_output=True, text=True,
+    return subprocess.run([SHIM, "up", "--from", app, "--listen", f"127.0.0.1:{free_port()}",
+                           "--"] + list(args), input=stdin, capture_output=True, text=True,
                           timeout=timeout)
 
 
@@ -103,7 +103,7 @@ def test_with_an_http_trigger_the_app_serves_until_the_command_ends():
     with tempfile.TemporaryDirectory() as tmp:
         app = write_app(tmp, MODULE, HTTP_PART.replace("@WAGI@", wagi))
         p = subprocess.Popen([SHIM, "up", "--from", app, "--listen", f"127.0.0.1:{port}",
-                              "exit=5"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              "--", "exit=5"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         try:
             lines = []
@@ -131,7 +131,7 @@ def test_with_an_http_trigger_the_app_serves_until_the_command_ends():
 
 def test_a_stop_signal_interrupts_a_running_command():
     with tempfile.TemporaryDirectory() as tmp:
-        p = subprocess.Popen([SHIM, "up", "--from", write_app(tmp, MODULE), "spin"],
+        p = subprocess.Popen([SHIM, "up", "--from", write_app(tmp, MODULE), "--", "spin"],
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
         try:
