@@ -94,13 +94,15 @@ static const cli_item up_exit_status[] = {
           "found nothing wrong"},
     {"1", "the app could not start (bad manifest, missing file or variable, invalid Wasm, "
           "address in use): \"Error: ...\" on stderr says what is wrong"},
+    {"N", "an app with a command trigger ends with its guest: the guest's exit status (134 "
+          "for a trap); ARGS are the guest's arguments after its component id"},
     {"2", "a usage error: unknown option, missing or bad value"},
 };
 
 const cli_command cmd_up_spec = {
     .name = "up",
-    .operands = NULL,
-    .summary = "Serve a Spin app's HTTP triggers, like spin up.",
+    .operands = "[-- ARGS...]",
+    .summary = "Run a Spin app's triggers (http, redis, command), like spin up.",
     .details = "Components run with the Wagi executor (WASI preview 1 programs speaking CGI). "
                "The app's variables come from this process's environment; components see only "
                "their manifest environment, --env and what CGI adds.",
@@ -122,6 +124,7 @@ typedef struct up_args {
     unsigned workers;           /* 0: the server's default */
     const char **component_env; /* NULL-terminated */
     size_t ncomponent_env;
+    const char *const *trigger_args; /* the operands, NULL-terminated */
 } up_args;
 
 /* Returns 0, 1 after printing the help, or the usage error's exit status. */
@@ -180,9 +183,15 @@ static int parse(up_args *a, int argc, char **argv)
         cli_print_help(&cmd_up_spec, stdout);
         return 1;
     }
-    if (p.next < argc)
-        return cli_usage_error(&cmd_up_spec, "unexpected argument '%s' (the app is --from)",
+    /* What follows "--" goes to a command trigger's guest, after its
+     * component id (`spin up` passes trailing arguments on); a stray word
+     * before it is a mistake (the app is --from). */
+    if (p.next < argc && (p.next == 0 || strcmp(argv[p.next - 1], "--") != 0))
+        return cli_usage_error(&cmd_up_spec,
+                               "unexpected argument '%s' (the app is --from; a command "
+                               "trigger's arguments follow --)",
                                argv[p.next]);
+    a->trigger_args = (const char *const *)argv + p.next;
     return 0;
 }
 
@@ -279,6 +288,7 @@ int cmd_up(int argc, char **argv)
     opts.listen_addr = a.listen;
     opts.request_timeout_ms = a.request_timeout_ms;
     opts.workers = a.workers;
+    opts.trigger_args = a.trigger_args;
     if (!a.listen && !getenv("SPIN_HTTP_LISTEN_ADDR"))
         opts.listen_addr = "127.0.0.1:3000";
     /* opts.root_dir stays NULL: on a host there is no image root whose

@@ -160,8 +160,12 @@ static int spin_run(void *state, void *work, const container_program *prog)
         opts.app_path = "/";
     opts.root_dir = "/"; /* the image's /runtime-config.toml, as in containerd-shim-spin */
     opts.env = (const char *const *)prog->env;
+    opts.stdin_fd = 0;
     opts.stdout_fd = 1;
     opts.stderr_fd = 2;
+    /* A command trigger's guest gets every process arg after its component
+     * id, "/" included, as containerd-shim-spin passes ctx.args(). */
+    opts.trigger_args = (const char *const *)prog->args;
     opts.handle_signals = true;
     /* The app's own log is what `kubectl logs` shows: it keeps warnings
      * (refused requests, skipped files, traps) even when the shim itself

@@ -19,6 +19,7 @@
 void spin_run_options_init(spin_run_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
+    opts->stdin_fd = 0;
     opts->stdout_fd = 1;
     opts->stderr_fd = 2;
     opts->ready_fd = -1;

@@ -143,6 +143,12 @@ struct spin_trigger_ops {
     void (*free)(void *self); /* also for an instance never started */
 };
 
+/* Called by a trigger whose work has ended on its own (a command
+ * trigger's guest returned, from any thread): the app stops its other
+ * triggers as after a stop signal, and spin_app_run returns `status`.
+ * The first call of a run decides the status. */
+void spin_app_trigger_ended(const char *type, int status);
+
 /* The ops of a trigger type: those added by spin_trigger_register first,
  * then the built-in table (today "http"); NULL if none. */
 const spin_trigger_ops *spin_trigger_find(const char *type);
@@ -178,6 +184,10 @@ typedef struct spin_http_trigger {
 
 /* The HTTP trigger's entry in the trigger registry. */
 extern const spin_trigger_ops spin_http_trigger_ops;
+/* The command trigger's (command_trigger.c) and the redis trigger's
+ * (redis_trigger.c). */
+extern const spin_trigger_ops spin_command_trigger_ops;
+extern const spin_trigger_ops spin_redis_trigger_ops;
 
 /* The spin_http_fast_handler of a trigger: answers on the I/O thread what
  * needs no component (reserved paths, no route, static responses). */

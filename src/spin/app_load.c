@@ -26,6 +26,7 @@
 #include "app_internal.h"
 #include "component.h"
 #include "outbound_hosts.h"
+#include "redis_trigger.h"
 #include "component_api.h"
 #include "mhd_load.h"
 #include "wasi.h"
@@ -150,8 +151,9 @@ static component_linker *app_linker(spin_loaded_app *a, util_error **err)
         component_linker_free(l);
         return NULL;
     }
-    /* The Spin host APIs (variables, key-value, sqlite). */
-    if (spinapi_define(l, instance_api, err) < 0) {
+    /* The Spin host APIs (variables, key-value, sqlite), and the types a
+     * redis trigger's component imports (redis_handler.c). */
+    if (spinapi_define(l, instance_api, err) < 0 || spin_redis_define_types(l, err) < 0) {
         component_linker_free(l);
         return NULL;
     }

@@ -10,13 +10,16 @@
  * "ready" is written after it.
  *
  * Stopping: spin_app_stop() (called by our SIGTERM/SIGINT/SIGHUP handler,
- * or by an embedder) writes to a self-pipe the serving thread polls.  Each
- * trigger then gives work in progress a grace period and interrupts what
- * is still running after it.  When a trigger had to abandon guests that
- * would not end, the app stays allocated (they use its modules) but the
- * staging directory of the components' files is removed all the same:
- * the process is about to exit, and copies of the app's files must not
- * pile up.
+ * or by an embedder) writes to a self-pipe the serving thread polls.  A
+ * trigger whose work ends on its own (the command trigger) stops the app
+ * the same way through spin_app_trigger_ended, and its status becomes the
+ * run's: as in containerd-shim-spin, the app ends when its first trigger
+ * ends.  Each trigger then gives work in progress a grace period and
+ * interrupts what is still running after it.  When a trigger had to
+ * abandon guests that would not end, the app stays allocated (they use its
+ * modules) but the staging directory of the components' files is removed
+ * all the same: the process is about to exit, and copies of the app's
+ * files must not pile up.
  */
 #include "app_internal.h"
 
@@ -35,6 +38,9 @@
 static int stop_pipe[2] = {-1, -1};
 static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
 static atomic_bool stop_requested;
+/* A trigger ended the run (spin_app_trigger_ended): its status. */
+static atomic_bool trigger_ended;
+static atomic_int ended_status;
 
 static void stop_pipe_init(void)
 {
@@ -51,6 +57,16 @@ void spin_app_stop(void)
         (void)n;
         errno = saved;
     }
+}
+
+void spin_app_trigger_ended(const char *type, int status)
+{
+    bool expected = false;
+    if (!atomic_compare_exchange_strong(&trigger_ended, &expected, true))
+        return;
+    atomic_store(&ended_status, status);
+    util_log_info("trigger type '%s' exited (status %d): stopping the app", type, status);
+    spin_app_stop();
 }
 
 static void on_signal(int sig)
@@ -170,6 +186,8 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
     /* Drain stale wake-ups from an earlier run in this process. */
     drain_stop_pipe();
     atomic_store(&stop_requested, false);
+    atomic_store(&trigger_ended, false);
+    atomic_store(&ended_status, 0);
     saved_signals saved;
     signals_install(opts->handle_signals, &saved);
     raise_fd_limit();
@@ -193,5 +211,7 @@ int spin_app_run(const spin_run_options *opts, util_error **err)
     else
         spin_staging_remove(&a.staging_dir);
     signals_restore(&saved);
-    return rc < 0 ? -1 : 0;
+    if (rc < 0)
+        return -1;
+    return atomic_load(&trigger_ended) ? atomic_load(&ended_status) : 0;
 }

@@ -83,7 +83,7 @@ int spin_inbound_module_check(const char *id, const wasm_module *m, util_error *
 /* The module's imports resolved once: preview 1 (store-free, finding each
  * request's context as the store's user_data) and spin-config (finding
  * the component).  Fails naming the first import the host lacks. */
-static int link_module(spin_component_runtime *comp, util_error **err)
+int spin_inbound_module_link(spin_component_runtime *comp, util_error **err)
 {
     wasm_linker *l = wasm_linker_new();
     int rc = -1;
@@ -308,7 +308,7 @@ int spin_inbound_http_executor_create(const spin_http_executor_setup *setup,
     }
     if (spin_inbound_module_check(comp->id, comp->module, err) < 0)
         return -1;
-    if (!comp->wagi_resolution && link_module(comp, err) < 0)
+    if (!comp->wagi_resolution && spin_inbound_module_link(comp, err) < 0)
         return -1;
     out->ops = &inbound_ops;
     out->self = NULL;

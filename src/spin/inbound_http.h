@@ -106,6 +106,12 @@ int spin_inbound_response_finish(spin_inbound_response *r, const char *component
  * every one missing. */
 int spin_inbound_module_check(const char *id, const wasm_module *m, util_error **err);
 
+/* Resolves a Spin 1 module's imports once, into comp->wagi_resolution:
+ * preview 1, spin-config, outbound-redis and the other legacy imports
+ * (the redis trigger's Spin 1 modules link the same way).  Fails naming
+ * the first import the host lacks. */
+int spin_inbound_module_link(spin_component_runtime *comp, util_error **err);
+
 /* True if `m` exports handle-http-request: the Spin 1 executor is its. */
 bool spin_inbound_is_module(const wasm_module *m);
 /* Defines Spin 1's spin-config get-config in `l` (store-free), answering

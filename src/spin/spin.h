@@ -81,6 +81,14 @@ typedef struct spin_run_options {
     /* Component stdout/stderr when no log_dir is configured. */
     int stdout_fd;
     int stderr_fd;
+    /* The stdin a command trigger's guest inherits (other triggers' guests
+     * get an empty stdin). */
+    int stdin_fd;
+    /* The arguments a command trigger's guest gets after its component id
+     * (argv[0]), as containerd-shim-spin passes the container's process
+     * args and `spin up` its trailing arguments; other triggers ignore
+     * them.  NULL-terminated; NULL = none. */
+    const char *const *trigger_args;
     /* See above; NULL = no image root. */
     const char *root_dir;
     /* If >= 0, "ready\n" is written here (and the fd left open) once the
@@ -103,12 +111,15 @@ typedef struct spin_run_options {
 
 #define SPIN_DEFAULT_REQUEST_TIMEOUT_MS 60000
 
-/* Defaults: stdout_fd 1, stderr_fd 2, ready_fd -1, handle_signals true,
+/* Defaults: stdin_fd 0, stdout_fd 1, stderr_fd 2, ready_fd -1, handle_signals true,
  * request_timeout_ms -1, everything else NULL or 0. */
 void spin_run_options_init(spin_run_options *opts);
 
-/* Runs the app until stopped; returns the exit status to use (0 after a
- * graceful stop), or -1 with *err set if it could not start. */
+/* Runs the app until stopped or until one of its triggers ends (a command
+ * trigger's guest returning; the other triggers are then stopped as after
+ * a signal); returns the exit status to use (0 after a graceful stop, the
+ * guest's status when a command trigger ended it), or -1 with *err set if
+ * it could not start. */
 int spin_app_run(const spin_run_options *opts, util_error **err);
 
 /* Does every start-up step except binding the listener and serving

@@ -16,6 +16,8 @@
 
 static const spin_trigger_ops *const builtin[] = {
     &spin_http_trigger_ops,
+    &spin_command_trigger_ops,
+    &spin_redis_trigger_ops,
 };
 
 #define MAX_REGISTERED 8

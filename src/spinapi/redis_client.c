@@ -377,3 +377,57 @@ int spinapi_redis_oneshot(spinapi_component *comp, uint64_t deadline_ns, const c
     spinapi_ctx_free(ctx); /* closes the connection */
     return r != NULL ? 0 : -1;
 }
+
+/* ---- the redis trigger's connection ------------------------------------- */
+
+/* One command on a fresh context during the dial; -1 with *err. */
+static int dial_command(redisContext *rc, const char *where, int argc, const char **argv,
+                        util_error **err)
+{
+    redisReply *r = redisCommandArgv(rc, argc, argv, NULL);
+    if (!r)
+        return util_error_set(err, 0, "redis %s: %s: %s", where, argv[0],
+                              rc->errstr[0] ? rc->errstr : "no answer");
+    int ok = r->type == REDIS_REPLY_ERROR ? -1 : 0;
+    if (ok < 0)
+        util_error_set(err, 0, "redis %s: %s: %s", where, argv[0], r->str);
+    freeReplyObject(r);
+    return ok;
+}
+
+int spinapi_redis_dial(const char *address, uint64_t timeout_ms, char **where,
+                       util_error **err)
+{
+    spinapi_redis_address a;
+    if (spinapi_redis_parse_address(address, strlen(address), &a, err) < 0)
+        return -1;
+    *where = strchr(a.host, ':') ? util_xasprintf("[%s]:%u", a.host, a.port)
+                                 : util_xasprintf("%s:%u", a.host, a.port);
+    redisContext *rc = redisConnectWithTimeout(a.host, a.port, timeval_of(timeout_ms));
+    int fd = -1;
+    if (!rc) {
+        util_error_set(err, ENOMEM, "redis %s: connecting", *where);
+    } else if (rc->err) {
+        util_error_set(err, 0, "redis %s: connecting: %s", *where,
+                       rc->errstr[0] ? rc->errstr : "connection failed");
+    } else {
+        redisSetTimeout(rc, timeval_of(timeout_ms));
+        char db[24];
+        snprintf(db, sizeof(db), "%ld", a.db);
+        const char *auth[3] = {"AUTH", a.user ? a.user : a.password, a.password};
+        const char *select[2] = {"SELECT", db};
+        if ((!a.password || dial_command(rc, *where, a.user ? 3 : 2, auth, err) == 0) &&
+            (a.db == 0 || dial_command(rc, *where, 2, select, err) == 0)) {
+            fd = redisFreeKeepFd(rc);
+            rc = NULL;
+        }
+    }
+    if (rc)
+        redisFree(rc);
+    spinapi_redis_address_clear(&a);
+    if (fd < 0) {
+        free(*where);
+        *where = NULL;
+    }
+    return fd;
+}

@@ -107,6 +107,16 @@ int spinapi_redis_oneshot(spinapi_component *c, uint64_t deadline_ns, const char
                           size_t address_len, int argc, const char **argv, const size_t *lens,
                           spinapi_redis_reply *out, util_error **err);
 
+/* ---- the redis trigger's connection (src/spin's subscriber) -------------
+ * Connects to a redis:// address the operator wrote (the manifest's
+ * trigger address: not checked against any allowed hosts, as Spin does
+ * not), authenticates and selects the database, each step bounded by
+ * timeout_ms; returns the connected socket (blocking, the caller's to
+ * close) and in *where "host:port" for messages (free it), or -1 with
+ * *err naming the address and what failed. */
+int spinapi_redis_dial(const char *address, uint64_t timeout_ms, char **where,
+                       util_error **err);
+
 /* ---- MySQL (mysql_client.c), for Spin 1's outbound-mysql -----------------
  * Values as fermyon:spin/rdbms-types numbers its cases (db-value and
  * parameter-value alike up to db-null; db-data-type's `other` is 13 too). */

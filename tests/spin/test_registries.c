@@ -59,16 +59,16 @@ static char *check_error(const char *dir)
     return msg;
 }
 
-static const char redis_trigger[] = "[[trigger.redis]]\nchannel = \"ch\"\ncomponent = \"c\"\n";
+static const char sqs_trigger[] = "[[trigger.sqs]]\nqueue_url = \"q\"\ncomponent = \"c\"\n";
 static const char cron_trigger[] = "[[trigger.cron]]\ncron_expression = \"* * *\"\n"
                                    "component = \"c\"\n";
 
 static void test_unknown_trigger_type_names_it_and_the_supported_ones(void)
 {
-    char *dir = make_app(redis_trigger);
+    char *dir = make_app(sqs_trigger);
     cleanup_free char *msg = check_error(dir);
-    CHECK(msg && strstr(msg, "trigger type 'redis' is not supported by this host yet "
-                             "(only 'http')"));
+    CHECK(msg && strstr(msg, "trigger type 'sqs' is not supported by this host yet "
+                             "(supported: 'http', 'command', 'redis')"));
     remove_app(dir);
 }
 
@@ -147,7 +147,7 @@ static void test_registered_trigger_type_loads_its_entries(void)
     dir = make_app(cron_trigger);
     cleanup_free char *cron = check_error(dir);
     CHECK(cron && strstr(cron, "trigger type 'cron' is not supported by this host yet "
-                               "(supported: 'http', 'redis')"));
+                               "(supported: 'http', 'command', 'redis')"));
     remove_app(dir);
     util_error_free(&err);
 }
