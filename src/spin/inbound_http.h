@@ -142,6 +142,8 @@ typedef struct spin_legacy_request {
     struct spin_legacy_request *prev;
 } spin_legacy_request;
 
+/* `http` is NULL for a message of another trigger (redis): no deadline,
+ * and no request of its own to serve `self` requests against. */
 void spin_legacy_request_begin(spin_legacy_request *r, const spin_component_runtime *comp,
                                const spin_http_request *http);
 void spin_legacy_request_end(spin_legacy_request *r);

@@ -235,7 +235,7 @@ void spin_legacy_request_begin(spin_legacy_request *r, const spin_component_runt
                                const spin_http_request *http)
 {
     *r = (spin_legacy_request){
-        .comp = comp, .http = http, .deadline_ns = http->deadline_ns, .prev = current};
+        .comp = comp, .http = http, .deadline_ns = http ? http->deadline_ns : 0, .prev = current};
     current = r;
 }
 

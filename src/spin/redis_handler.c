@@ -222,7 +222,7 @@ static int run_module(const spin_component_runtime *comp, const spin_redis_watch
         util_error_set(err, 0, "not run: the app is stopping");
     } else {
         spin_legacy_request legacy;
-        spin_legacy_request_begin(&legacy, comp, 0);
+        spin_legacy_request_begin(&legacy, comp, NULL);
         wasm_instance *inst =
             wasm_instantiate_resolved(store, comp->module, comp->wagi_resolution, &res);
         if (inst)
