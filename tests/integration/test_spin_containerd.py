@@ -379,6 +379,33 @@ def test_outbound_http_from_inside_the_container(ctx):
         assert status == 502 and body.startswith(b"fetch failed:"), (status, body)
 
 
+def test_traces_leave_the_container(ctx):
+    """OTEL_* in the container's env: the request's server span (the
+    incoming traceparent its parent) and the fetch's client span reach an
+    OTLP receiver on the host's loopback, with the service name given."""
+    if "outbound" not in ctx:
+        print("SKIP: no fetch_http_js.wasm (node/componentize-js not in .tools)")
+        return
+    from otlp_receiver import Receiver
+    trace, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    with Receiver() as rx, EchoServer() as echo, SpinTask(
+            ctx, "traced", image=ctx["outbound"],
+            env=(f"OTEL_EXPORTER_OTLP_ENDPOINT={rx.url}", "OTEL_BSP_SCHEDULE_DELAY=100",
+                 "OTEL_SERVICE_NAME=in-container")) as t:
+        status, body = t.request("GET", "/", headers={
+            "x-target": f"http://127.0.0.1:{echo.port}/echo",
+            "traceparent": f"00-{trace}-{parent}-01"})
+        assert (status, body) == (200, b"200 yes POST js ping"), (status, body, t.output())
+        spans = rx.wait_spans(2)
+    server = [s for s in spans if s["kind"] == 2]
+    client = [s for s in spans if s["kind"] == 3]
+    assert len(server) == 1 and len(client) == 1, spans
+    assert server[0]["name"] == "GET /..." and server[0]["parent_span_id"] == parent, server
+    assert server[0]["trace_id"] == trace, server
+    assert client[0]["parent_span_id"] == server[0]["span_id"], (client, server)
+    assert server[0]["resource"]["service.name"] == "in-container", server
+
+
 def test_key_value_store_lives_in_the_container(ctx):
     """The default store is /.spin/sqlite_key_value.db inside the
     container: the count goes on across requests and the file is in the
