@@ -106,7 +106,12 @@ static unsigned libraries_for(const container_program *prog, const char *name, b
         env_has(prog, "SPIN_RUNTIME_CONFIG_FILE") ||
         read_root_file(prog, "runtime-config.toml", &rc, &rc_len) < 0)
         return SPIN_LIB_ALL;
-    return spin_app_libraries(manifest, manifest_len, locked, rc, rc_len);
+    unsigned libs = spin_app_libraries(manifest, manifest_len, locked, rc, rc_len);
+    /* the OTLP exporter sends through libcurl, which cannot load later */
+    if (env_has(prog, "OTEL_EXPORTER_OTLP_ENDPOINT") ||
+        env_has(prog, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+        libs |= SPIN_LIB_HTTP_CLIENT;
+    return libs;
 }
 
 static spin_kind kind_of(const container_program *prog)

@@ -15,6 +15,7 @@
  * level: Spin users measured it costing most of the throughput.
  */
 #include "app_internal.h"
+#include "http_tracing.h"
 #include "local_http.h"
 
 #include <string.h>
@@ -132,6 +133,7 @@ void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http
         spin_http_job_set_label(req->job, label);
     }
     util_trace_mark_once("first-request");
+    otel_span *span = spin_tracing_request_start(req);
     util_error *err = NULL;
     int rc;
     if (req->deadline_ns && util_monotonic_ns() >= req->deadline_ns)
@@ -139,8 +141,10 @@ void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http
     else
         rc = target->exec.ops->handle(target->exec.self, target->comp, req, m, resp, &err);
     util_trace_mark_once("first-request-handled");
-    if (rc == 0)
+    if (rc == 0) {
+        spin_tracing_request_end(span, req->method, m->raw_route, resp->status);
         return;
+    }
     spin_http_response_clear(resp);
     switch (rc) {
     case SPIN_EXEC_TIMED_OUT:
@@ -162,6 +166,7 @@ void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http
                        m->raw_route, err ? err->msg : "unknown error");
         resp->status = 500;
     }
+    spin_tracing_request_end(span, req->method, m->raw_route, resp->status);
     util_error_free(&err);
 }
 

@@ -13,6 +13,7 @@
  */
 #include "app_internal.h"
 #include "http_server.h"
+#include "http_tracing.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -162,6 +163,7 @@ static int http_start(void *self, util_buf *banner, util_error **err)
     int listen_fd = spin_http_listen(addr, &ht->bound, err);
     if (listen_fd < 0)
         return -1;
+    spin_tracing_init(opts->env);
     spin_http_server_config cfg = {
         .listen_fd = listen_fd,
         .workers = opts->workers,
@@ -203,6 +205,7 @@ static bool http_stop(void *self)
         return true;
     bool finished = spin_http_server_stop(ht->server, STOP_GRACE_MS);
     ht->server = NULL;
+    otel_shutdown(STOP_GRACE_MS); /* the last requests' spans go out */
     return finished;
 }
 

@@ -147,6 +147,7 @@ struct wasi2_http_client_request {
     CURL *easy; /* the worker's */
     unsigned guest_refs; /* guest-side objects; 0 cancels the transfer */
     bool worker_running; /* the worker holds the request until it ends */
+    void *trace; /* the trace hooks' token until the transfer ends */
     /* what to send */
     char *method, *url;
     struct curl_slist *headers;
@@ -172,8 +173,12 @@ struct wasi2_http_client_request {
     int timed_out; /* 0, or the error-code case of a timeout seen by the progress callback */
 };
 
+static const wasi2_http_trace_hooks *trace_hooks;
+
 static void request_free(wasi2_http_client_request *c)
 {
+    if (c->trace && trace_hooks) /* never started */
+        trace_hooks->end(c->trace, 0, "the request did not start");
     free(c->method);
     free(c->url);
     if (c->headers)
@@ -439,6 +444,21 @@ static void set_options(wasi2_http_client_request *c, CURL *h)
     }
 }
 
+void wasi2_http_set_trace_hooks(const wasi2_http_trace_hooks *hooks)
+{
+    trace_hooks = hooks;
+}
+
+static void trace_end(wasi2_http_client_request *c, CURLcode rc)
+{
+    long status = 0;
+    if (rc == CURLE_OK && c->easy)
+        curl->easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &status);
+    trace_hooks->end(c->trace, (unsigned)status,
+                     rc == CURLE_OK ? NULL : curl->easy_strerror(rc));
+    c->trace = NULL;
+}
+
 static void *worker(void *arg)
 {
     wasi2_http_client_request *c = arg;
@@ -448,6 +468,8 @@ static void *worker(void *arg)
         set_options(c, c->easy);
         rc = curl->easy_perform(c->easy);
     }
+    if (c->trace)
+        trace_end(c, rc);
     pthread_mutex_lock(&c->mu);
     if (rc != CURLE_OK) {
         c->failed = true;
@@ -480,14 +502,24 @@ static void *worker(void *arg)
 
 /* ---- starting -------------------------------------------------------------------- */
 
-static struct curl_slist *header_list(const wasi2_http_client_spec *spec)
+/* The trace context to send (traceparent empty: none). */
+typedef struct trace_headers {
+    char traceparent[WASI2_TRACEPARENT_SIZE];
+    const char *tracestate;
+} trace_headers;
+
+static struct curl_slist *header_list(const wasi2_http_client_spec *spec,
+                                      const trace_headers *th)
 {
     struct curl_slist *l = NULL;
     bool accept = false;
+    bool traced = th->traceparent[0] != '\0';
     for (size_t i = 0; spec->headers && i < spec->headers->len; i++) {
         const wasi2_http_entry *e = &spec->headers->items[i];
         if (strcmp(e->name, "content-length") == 0 && spec->has_body)
             continue; /* curl writes it from INFILESIZE */
+        if (traced && (strcmp(e->name, "traceparent") == 0 || strcmp(e->name, "tracestate") == 0))
+            continue; /* the host's trace context replaces the guest's */
         accept |= strcmp(e->name, "accept") == 0;
         /* "name;" is curl's way of sending an empty value */
         cleanup_free char *line =
@@ -497,6 +529,14 @@ static struct curl_slist *header_list(const wasi2_http_client_spec *spec)
         l = curl->slist_append(l, line);
     }
     /* what curl would add on its own and a guest did not ask for */
+    if (traced) {
+        cleanup_free char *tp = util_xasprintf("traceparent: %s", th->traceparent);
+        l = curl->slist_append(l, tp);
+        if (th->tracestate && *th->tracestate) {
+            cleanup_free char *ts = util_xasprintf("tracestate: %s", th->tracestate);
+            l = curl->slist_append(l, ts);
+        }
+    }
     l = curl->slist_append(l, "Expect:");
     if (!accept)
         l = curl->slist_append(l, "Accept:");
@@ -540,7 +580,10 @@ wasi2_http_client_request *wasi2_http_client_start(const wasi2_http_client_spec 
     c->guest_refs = 1;
     c->method = util_xstrdup(spec->method);
     c->url = util_xstrdup(spec->url);
-    c->headers = header_list(spec);
+    trace_headers th = {.tracestate = NULL};
+    if (trace_hooks)
+        c->trace = trace_hooks->start(c->method, c->url, th.traceparent, &th.tracestate);
+    c->headers = header_list(spec, &th);
     c->has_body = spec->has_body;
     c->content_length = spec->content_length;
     c->connect_ns = or_default(spec->options.connect_timeout_ns);

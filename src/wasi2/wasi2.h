@@ -297,4 +297,20 @@ void wasi2_http_blocking_response_clear(wasi2_http_blocking_response *resp);
  * error of the first outgoing request (internal-error naming it). */
 void wasi2_http_outgoing_preload(void);
 
+/* Tracing of outgoing requests, for an embedder that records them (src/spin
+ * when OpenTelemetry is on; wasi2 knows nothing of spans).  `start` runs on
+ * the guest's thread as a request starts and returns its token; it may
+ * write the W3C traceparent to send into `traceparent` (empty: none) and
+ * point *tracestate at a tracestate to send: these then replace the
+ * guest's own.  `end` runs once on the transfer's thread when it is over:
+ * `status` is the response's (0 when the request failed, with `error`).
+ * Set before any request starts; NULL turns tracing off. */
+#define WASI2_TRACEPARENT_SIZE 64
+typedef struct wasi2_http_trace_hooks {
+    void *(*start)(const char *method, const char *url,
+                   char traceparent[WASI2_TRACEPARENT_SIZE], const char **tracestate);
+    void (*end)(void *token, unsigned status, const char *error);
+} wasi2_http_trace_hooks;
+void wasi2_http_set_trace_hooks(const wasi2_http_trace_hooks *hooks);
+
 #endif

@@ -431,6 +431,47 @@ def test_only_the_libraries_the_manifest_asks_for_are_loaded(ctx):
         assert echo.hits == 0
         assert libraries_mapped(ctx, "libs-nowhere") == ["libmicrohttpd"]
         assert "was not loaded" not in t.output(), t.output()
+def test_traces_leave_the_container(ctx):
+    """OTEL_* in the container's env: the request's server span (the
+    incoming traceparent its parent) and the fetch's client span reach an
+    OTLP receiver on the host's loopback, with the service name given."""
+    if "outbound" not in ctx:
+        print("SKIP: no fetch_http_js.wasm (node/componentize-js not in .tools)")
+        return
+    from otlp_receiver import Receiver
+    trace, parent = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    with Receiver() as rx, EchoServer() as echo, SpinTask(
+            ctx, "traced", image=ctx["outbound"],
+            env=(f"OTEL_EXPORTER_OTLP_ENDPOINT={rx.url}", "OTEL_BSP_SCHEDULE_DELAY=100",
+                 "OTEL_SERVICE_NAME=in-container")) as t:
+        status, body = t.request("GET", "/", headers={
+            "x-target": f"http://127.0.0.1:{echo.port}/echo",
+            "traceparent": f"00-{trace}-{parent}-01"})
+        assert (status, body) == (200, b"200 yes POST js ping"), (status, body, t.output())
+        spans = rx.wait_spans(2)
+    server = [s for s in spans if s["kind"] == 2]
+    client = [s for s in spans if s["kind"] == 3]
+    assert len(server) == 1 and len(client) == 1, spans
+    assert server[0]["name"] == "GET /..." and server[0]["parent_span_id"] == parent, server
+    assert server[0]["trace_id"] == trace, server
+    assert client[0]["parent_span_id"] == server[0]["span_id"], (client, server)
+    assert server[0]["resource"]["service.name"] == "in-container", server
+
+
+def test_traces_of_an_app_without_outbound_hosts(ctx):
+    """An app that may reach no host still exports: Create loads libcurl
+    for the exporter when the container's env names an OTLP endpoint
+    (nothing can be loaded after pivot_root)."""
+    from otlp_receiver import Receiver
+    with Receiver() as rx, SpinTask(
+            ctx, "traced-hello",
+            env=(f"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT={rx.url}/v1/traces",
+                 "OTEL_BSP_SCHEDULE_DELAY=100")) as t:
+        assert t.request("GET", "/hello")[0] == 200
+        spans = rx.wait_spans(1)
+        assert "was not loaded" not in t.output(), t.output()
+    assert [s["kind"] for s in spans] == [2], spans
+    assert spans[0]["name"].startswith("GET "), spans
 
 
 def test_key_value_store_lives_in_the_container(ctx):

@@ -13,6 +13,7 @@ Two columns joined by runner, lowest first:
     spin        -> wasi -> engine -> util     (the Wasm column)
     spin        -> spinapi -> component       (Spin's host APIs for components)
     spin        -> wasi2, component           (HTTP components)
+    spin        -> otel -> util               (traces; wasi2 reports through hooks)
                    wasi -> hostio -> util     (hostio sits beside engine)
                    wasi -> wasi2 -> component -> engine, util
                                               (the run policy covers components)
@@ -37,6 +38,9 @@ class Layer:
 
 LAYERS = {
     "util": Layer(door=("util.h", "toml.h", "leb128.h", "util_curl.h"), uses=(), prefix="util_"),
+    # OpenTelemetry traces: spans, trace context, the OTLP/HTTP exporter;
+    # spin starts spans, wasi2 reports its outbound requests through hooks
+    "otel": Layer(door=("otel.h",), uses=("util",), prefix="otel_"),
     # wasm_ becomes engine_ with the planned rename (README, design choices)
     "engine": Layer(door=("wasm.h",), uses=("util",), prefix="wasm_"),
     # capability paths and descriptor tables, shared by both WASIs; no Wasm
@@ -53,7 +57,7 @@ LAYERS = {
     "spinapi": Layer(door=("spinapi.h",), uses=("component", "engine", "util"),
                      prefix="spinapi_"),
     "spin": Layer(door=("spin.h",),
-                  uses=("spinapi", "wasi", "wasi2", "component", "engine", "util"),
+                  uses=("otel", "spinapi", "wasi", "wasi2", "component", "engine", "util"),
                   prefix="spin_"),
     "container": Layer(door=("container.h",), uses=("util",), prefix="container_"),
     "runner": Layer(door=("runner.h",), uses=("container", "spin", "wasi", "engine", "util"),
@@ -67,4 +71,4 @@ LAYERS = {
 CMD_USES = tuple(LAYERS)
 
 # Headers generated into a layer's build folder (protoc-c), by suffix.
-GENERATED = {"shim": (".pb-c.h",), "oci": (".pb-c.h",)}
+GENERATED = {"shim": (".pb-c.h",), "oci": (".pb-c.h",), "otel": (".pb-c.h",)}
