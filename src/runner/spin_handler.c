@@ -57,9 +57,34 @@ static bool root_has_file(const container_program *prog, const char *name)
  * a bigger one loads everything. */
 #define PRELOAD_MAX_FILE (16u << 20)
 
+/* Opens the regular file at path for reading, never following a link and
+ * never opening anything else: the image's files are read here on the
+ * host, as root, and opening a device node can act by itself (a watchdog
+ * starts, a tty becomes the shim's controlling terminal), so the name is
+ * first taken as an O_PATH handle, checked, and only then opened through
+ * that handle (the same inode, whatever is renamed meanwhile). */
+static int open_regular(const char *path, struct stat *st)
+{
+    int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (pfd < 0)
+        return -1;
+    int fd = -1;
+    if (fstat(pfd, st) == 0 && S_ISREG(st->st_mode)) {
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+        fd = open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    } else {
+        errno = EINVAL;
+    }
+    int saved = errno;
+    close(pfd);
+    errno = saved;
+    return fd;
+}
+
 /* Reads <rootfs>/<name> if it is a regular file no bigger than
- * PRELOAD_MAX_FILE (never following a link, never blocking on a FIFO):
- * 1 with *data malloc'd, 0 if there is no such name, -1 otherwise. */
+ * PRELOAD_MAX_FILE (never following a link, never opening a FIFO or a
+ * device): 1 with *data malloc'd, 0 if there is no such name, -1 otherwise. */
 static int read_root_file(const container_program *prog, const char *name, char **data,
                           size_t *len)
 {
@@ -67,12 +92,12 @@ static int read_root_file(const container_program *prog, const char *name, char 
     size_t n = strlen(root);
     cleanup_free char *path = util_xasprintf("%s%s%s", root, n && root[n - 1] == '/' ? "" : "/",
                                              name);
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    int fd = open_regular(path, &st);
     if (fd < 0)
         return errno == ENOENT ? 0 : -1;
-    struct stat st;
     int rc = -1;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= PRELOAD_MAX_FILE) {
+    if ((uint64_t)st.st_size <= PRELOAD_MAX_FILE) {
         char *buf = util_xmalloc((size_t)st.st_size + 1);
         ssize_t got = read(fd, buf, (size_t)st.st_size + 1);
         if (got == st.st_size) {

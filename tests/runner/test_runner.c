@@ -12,6 +12,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static char *args_sh[] = {"sh", NULL};
@@ -97,6 +100,43 @@ static void test_spin_claims_artifact(void)
     rmdir(root);
 }
 
+/* prepare reads the image's spin.toml and runtime-config.toml on the host,
+ * as root, before pivot_root: a runtime-config.toml that is a FIFO or a
+ * device node is not even opened (opening a device can act: a watchdog
+ * starts, a tty becomes the shim's controlling terminal).  inotify sees
+ * every open of the node. */
+static void test_spin_prepare_opens_only_files(void)
+{
+    const container_handler *h = &runner_spin_handler;
+    char root[] = "/tmp/runner-nodes-XXXXXX";
+    CHECK(mkdtemp(root) != NULL);
+    char toml[64], config[64];
+    snprintf(toml, sizeof(toml), "%s/spin.toml", root);
+    snprintf(config, sizeof(config), "%s/runtime-config.toml", root);
+    static const char manifest[] = "spin_manifest_version = 2\n[application]\nname = \"a\"\n";
+    util_error *err = NULL;
+    CHECK_INT(util_write_file_atomic(toml, manifest, sizeof(manifest) - 1, 0644, &err), 0);
+    for (int kind = 0; kind < 2; kind++) {
+        /* a FIFO, then /dev/null's device numbers (needs root: skipped without) */
+        if ((kind == 0 ? mkfifo(config, 0644) : mknod(config, S_IFCHR | 0644, makedev(1, 3))) < 0)
+            continue;
+        int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        CHECK(in >= 0);
+        CHECK(inotify_add_watch(in, config, IN_OPEN) >= 0);
+        container_program p = {.args = args_root, .n_args = 1, .rootfs = root};
+        void *state = NULL;
+        CHECK_INT(h->prepare(&p, &state, &err), 0); /* loads everything: config unreadable */
+        CHECK(err == NULL);
+        char ev[sizeof(struct inotify_event) + 256];
+        ssize_t got = read(in, ev, sizeof(ev));
+        CHECK_INT(got, -1); /* no IN_OPEN queued */
+        close(in);
+        CHECK_INT(unlink(config), 0);
+    }
+    unlink(toml);
+    rmdir(root);
+}
+
 static void test_wasi_load(void)
 {
     char path[] = "/tmp/runner-test-XXXXXX";
@@ -141,6 +181,7 @@ int main(void)
     RUN(test_wasi_claims);
     RUN(test_spin_claims);
     RUN(test_spin_claims_artifact);
+    RUN(test_spin_prepare_opens_only_files);
     RUN(test_wasi_load);
     RUN(test_register_once);
     return TEST_SUMMARY();
