@@ -222,23 +222,6 @@ static void component_outcome(const wasm_result *res, int rc, bool ok, bool stop
     }
 }
 
-/* Calls wasi:cli/run; *ok: it returned ok (an err result is exit 1). */
-static int call_run(component_instance *inst, bool *ok, wasm_result *res)
-{
-    const component_func *f = component_instance_func(inst, "wasi:cli/run@0.2.0", "run");
-    if (!f) {
-        res->kind = WASM_TRAP;
-        snprintf(res->message, sizeof(res->message), "the component exports no wasi:cli/run");
-        return -1;
-    }
-    bool returns = strstr(component_func_signature(f), "->") != NULL;
-    component_val result;
-    if (component_func_call(inst, f, NULL, 0, returns ? &result : NULL, res) != 0)
-        return -1;
-    *ok = !(returns && result.kind == COMPONENT_VAL_VARIANT && result.of.variant.disc == 1);
-    return component_func_post_return(inst, f, res);
-}
-
 static void run_component(command_trigger *ct, const wasi_config *c, wasi_program_outcome *out)
 {
     const spin_component_runtime *comp = ct->comp;
@@ -270,7 +253,7 @@ static void run_component(command_trigger *ct, const wasi_config *c, wasi_progra
         spin_instance_data data = {.wasi2 = ctx, .api = api};
         component_instance *inst = component_instantiate(comp->pre, store, &data, &res);
         if (inst) {
-            rc = call_run(inst, &ok, &res);
+            rc = spin_component_call_run(inst, &ok, &res);
             component_instance_free(inst);
         }
     }

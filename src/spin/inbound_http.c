@@ -196,9 +196,8 @@ static int call_handler(wasm_store *store, wasm_instance *inst, const spin_inbou
     return 0;
 }
 
-static int run_module(const spin_component_runtime *comp, const spin_http_request *req,
-                      const spin_inbound_request *r, spin_inbound_response *out,
-                      util_error **err)
+wasi_ctx *spin_module_wasi_ctx_new(const spin_component_runtime *comp, uint64_t deadline_ns,
+                                   util_error **err)
 {
     wasi_config cfg;
     wasi_config_init(&cfg);
@@ -207,13 +206,20 @@ static int run_module(const spin_component_runtime *comp, const spin_http_reques
     cfg.stdin_fd = -1;
     cfg.stdout_fd = comp->stdout_fd;
     cfg.stderr_fd = comp->stderr_fd;
-    cfg.deadline_ns = req->deadline_ns;
+    cfg.deadline_ns = deadline_ns;
     wasi_preopen pre = {comp->files_dir, "/", true};
     if (comp->files_dir) {
         cfg.preopens = &pre;
         cfg.npreopens = 1;
     }
-    wasi_ctx *ctx = wasi_ctx_new(&cfg, err);
+    return wasi_ctx_new(&cfg, err);
+}
+
+static int run_module(const spin_component_runtime *comp, const spin_http_request *req,
+                      const spin_inbound_request *r, spin_inbound_response *out,
+                      util_error **err)
+{
+    wasi_ctx *ctx = spin_module_wasi_ctx_new(comp, req->deadline_ns, err);
     if (!ctx)
         return SPIN_EXEC_FAILED;
     wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes, .user_data = ctx};

@@ -21,6 +21,7 @@
 
 #include "http_executor.h"
 #include "wasm.h"
+#include "wasi.h"
 
 #include <stdint.h>
 
@@ -111,6 +112,10 @@ int spin_inbound_module_check(const char *id, const wasm_module *m, util_error *
  * (the redis trigger's Spin 1 modules link the same way).  Fails naming
  * the first import the host lacks. */
 int spin_inbound_module_link(spin_component_runtime *comp, util_error **err);
+/* A Spin 1 module's WASI context: the component's env, stdout/stderr and
+ * files (read-only at /), no stdin; deadline_ns 0 = none. */
+wasi_ctx *spin_module_wasi_ctx_new(const spin_component_runtime *comp, uint64_t deadline_ns,
+                                   util_error **err);
 
 /* True if `m` exports handle-http-request: the Spin 1 executor is its. */
 bool spin_inbound_is_module(const wasm_module *m);

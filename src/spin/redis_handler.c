@@ -198,19 +198,7 @@ static int call_module(wasm_store *store, wasm_instance *inst, const uint8_t *ms
 static int run_module(const spin_component_runtime *comp, const spin_redis_watch *w,
                       const uint8_t *msg, size_t len, util_error **err)
 {
-    wasi_config cfg;
-    wasi_config_init(&cfg);
-    cfg.env = (const char *const *)comp->env;
-    cfg.envc = comp->nenv;
-    cfg.stdin_fd = -1;
-    cfg.stdout_fd = comp->stdout_fd;
-    cfg.stderr_fd = comp->stderr_fd;
-    wasi_preopen pre = {comp->files_dir, "/", true};
-    if (comp->files_dir) {
-        cfg.preopens = &pre;
-        cfg.npreopens = 1;
-    }
-    wasi_ctx *ctx = wasi_ctx_new(&cfg, err);
+    wasi_ctx *ctx = spin_module_wasi_ctx_new(comp, 0, err);
     if (!ctx)
         return -1;
     wasm_store_config sc = {.max_memory_bytes = comp->max_memory_bytes, .user_data = ctx};

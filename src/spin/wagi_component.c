@@ -50,8 +50,7 @@ static wasi2_ctx *make_ctx(const spin_component_runtime *comp, const wasi_config
     return wasi2_ctx_new(&w, err);
 }
 
-/* Calls wasi:cli/run; *ok: it returned ok (an err result is exit 1). */
-static int call_run(component_instance *inst, bool *ok, wasm_result *res)
+int spin_component_call_run(component_instance *inst, bool *ok, wasm_result *res)
 {
     const component_func *f = component_instance_func(inst, "wasi:cli/run@0.2.0", "run");
     if (!f) {
@@ -120,7 +119,7 @@ int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_confi
         spin_instance_data data = {.wasi2 = ctx, .api = api};
         component_instance *inst = component_instantiate(comp->pre, store, &data, &res);
         if (inst) {
-            rc = call_run(inst, &ok, &res);
+            rc = spin_component_call_run(inst, &ok, &res);
             component_instance_free(inst);
         }
         if (job) {

@@ -34,5 +34,10 @@ int spin_wagi_component_check(const spin_component_runtime *comp, util_error **e
  * Returns 0 when the command succeeded, else one of SPIN_EXEC_*. */
 int spin_wagi_component_run(const spin_component_runtime *comp, const wasi_config *cfg,
                             spin_http_job *job, util_error **err);
+struct component_instance;
+/* Calls an instance's wasi:cli/run (Wagi, the command trigger); *ok: it
+ * returned ok (an err result is exit 1).  -1 with `res` set on a trap or
+ * when the component exports no wasi:cli/run. */
+int spin_component_call_run(struct component_instance *inst, bool *ok, wasm_result *res);
 
 #endif
