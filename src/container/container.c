@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -106,36 +107,86 @@ container *container_lookup_pid(pid_t pid, const char **exec_id)
     return c;
 }
 
-static int open_one(const char *path, int *fd, const char *what, int extra, util_error **err)
+static const char *stdio_file_path(const char *path, const char *what, util_error **err)
 {
     if (path == NULL || path[0] == '\0')
-        path = "/dev/null";
+        return "/dev/null";
     /* containerd may hand URIs for logging plugins; only plain paths and
      * file:// are files we can open */
     if (strncmp(path, "file://", 7) == 0)
-        path += 7;
-    else if (strstr(path, "://") != NULL)
-        return util_error_set(err, 0, "%s: unsupported stdio URI %s", what, path);
+        return path + 7;
+    if (strstr(path, "://") != NULL) {
+        util_error_set(err, 0, "%s: unsupported stdio URI %s", what, path);
+        return NULL;
+    }
+    return path;
+}
+
+static int open_output(const char *path, int *fd, const char *what, util_error **err)
+{
+    path = stdio_file_path(path, what, err);
+    if (path == NULL)
+        return -1;
     /* O_RDWR: opening a FIFO never blocks waiting for the other end;
-     * O_APPEND for output, so stdout and stderr sharing one file do not
-     * overwrite each other */
-    *fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_CREAT | extra, 0640);
+     * O_APPEND, so stdout and stderr sharing one file do not overwrite
+     * each other */
+    *fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_CREAT | O_APPEND, 0640);
     if (*fd < 0)
         return util_error_set(err, errno, "%s %s", what, path);
     return 0;
 }
 
-int container_open_stdio(const container_stdio *io, int fds[3], util_error **err)
+/* The read end must not also be a write end (O_RDWR), or the process never
+ * sees EOF.  A read-only open with O_NONBLOCK returns at once even when no
+ * writer is there yet; the layer then opens a write end of its own (which
+ * cannot block: a reader exists), so the process sees no premature EOF
+ * before containerd's writer connects (containerd opens it as soon as a
+ * reader appears, i.e. during Create).  Ours is dropped at Start, or
+ * earlier by CloseIO (container_close_stdin); the process then sees EOF
+ * once containerd has closed its end.  Waiting for CloseIO alone, as
+ * runc-based shims do, loses EOF when a client reaches EOF before it can
+ * send CloseIO (ctr with a short stdin). */
+static int open_input(const char *path, int *fd, int *writer, util_error **err)
+{
+    path = stdio_file_path(path, "stdin", err);
+    if (path == NULL)
+        return -1;
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | O_CREAT, 0640);
+    if (*fd < 0)
+        return util_error_set(err, errno, "stdin %s", path);
+    struct stat st;
+    if (fstat(*fd, &st) < 0)
+        return util_error_set(err, errno, "stdin %s", path);
+    if (S_ISFIFO(st.st_mode)) {
+        /* through our own fd, so both ends are of the same FIFO */
+        char self[64];
+        snprintf(self, sizeof(self), "/proc/self/fd/%d", *fd);
+        *writer = open(self, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (*writer < 0)
+            return util_error_set(err, errno, "stdin %s: open the write end", path);
+    }
+    int flags = fcntl(*fd, F_GETFL);
+    if (flags < 0 || fcntl(*fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+        return util_error_set(err, errno, "stdin %s", path);
+    return 0;
+}
+
+int container_open_stdio(const container_stdio *io, int fds[3], int *stdin_writer,
+                         util_error **err)
 {
     fds[0] = fds[1] = fds[2] = -1;
+    *stdin_writer = -1;
     if (io->terminal)
         return util_error_set(err, 0, "terminal: not supported (no console support)");
-    if (open_one(io->stdin_path, &fds[0], "stdin", 0, err) < 0 ||
-        open_one(io->stdout_path, &fds[1], "stdout", O_APPEND, err) < 0 ||
-        open_one(io->stderr_path, &fds[2], "stderr", O_APPEND, err) < 0) {
+    if (open_input(io->stdin_path, &fds[0], stdin_writer, err) < 0 ||
+        open_output(io->stdout_path, &fds[1], "stdout", err) < 0 ||
+        open_output(io->stderr_path, &fds[2], "stderr", err) < 0) {
         for (int i = 0; i < 3; i++)
             if (fds[i] >= 0)
                 close(fds[i]);
+        if (*stdin_writer >= 0)
+            close(*stdin_writer);
+        *stdin_writer = -1;
         return -1;
     }
     return 0;
@@ -150,6 +201,8 @@ static void close_stdio(int fds[3])
 
 static void container_destroy_partial(container *c)
 {
+    if (c->stdin_writer >= 0)
+        close(c->stdin_writer);
     if (c->cg_created) {
         container_cgroup_kill_all(&c->cg, SIGKILL, NULL);
         container_cgroup_destroy(&c->cg, NULL);
@@ -192,6 +245,7 @@ container *container_create(const container_create_options *opts, util_error **e
     c->id = util_xstrdup(opts->id);
     c->bundle = util_xstrdup(opts->bundle);
     c->sync_fd = -1;
+    c->stdin_writer = -1;
     c->exit_status = -1;
 
     cleanup_free char *cfg_path = util_xasprintf("%s/config.json", opts->bundle);
@@ -237,7 +291,7 @@ container *container_create(const container_create_options *opts, util_error **e
     if (container_cgroup_create(&c->cg, cg_path, &c->spec.resources, err) < 0)
         goto fail;
     c->cg_created = true;
-    if (container_open_stdio(&opts->stdio, fds, err) < 0)
+    if (container_open_stdio(&opts->stdio, fds, &c->stdin_writer, err) < 0)
         goto fail;
 
     child_config cc = {
@@ -275,6 +329,8 @@ pid_t container_start(container *c, util_error **err)
     int r = container_release_process(c->sync_fd, err);
     close(c->sync_fd);
     c->sync_fd = -1;
+    /* containerd's writer connected when Create opened the read end */
+    container_close_stdin(c, NULL, NULL);
     if (r < 0)
         return util_error_wrap(err, "start container %s", c->id);
     pthread_mutex_lock(&container_registry_lock);
@@ -346,6 +402,8 @@ void container_free(container *c)
         container_exec_rec *next = e->next;
         if (e->sync_fd >= 0)
             close(e->sync_fd);
+        if (e->stdin_writer >= 0)
+            close(e->stdin_writer);
         container_spec_process_free(&e->process);
         free(e->id);
         free(e);
@@ -353,6 +411,8 @@ void container_free(container *c)
     }
     if (c->sync_fd >= 0)
         close(c->sync_fd);
+    if (c->stdin_writer >= 0)
+        close(c->stdin_writer);
     container_cgroup_free(&c->cg);
     container_seccomp_program_free(&c->seccomp);
     container_spec_free(&c->spec);

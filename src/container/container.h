@@ -79,8 +79,9 @@ typedef struct container_mount {
     size_t n_options;
 } container_mount;
 
-/* Host paths (containerd's FIFOs or plain files), opened O_RDWR so opening a
- * FIFO never blocks; NULL or "" = /dev/null.  terminal = true is rejected
+/* Host paths (containerd's FIFOs or plain files), opened so that opening a
+ * FIFO never blocks (stdin: see container_close_stdin); NULL or "" =
+ * /dev/null.  terminal = true is rejected
  * with a clear error (no console support). */
 typedef struct container_stdio {
     const char *stdin_path;
@@ -194,6 +195,13 @@ container_status_kind container_exec_status(const container *c, const char *exec
 int container_exec_exit_status(const container *c, const char *exec_id);
 /* Kills it if still running and forgets it. */
 int container_exec_delete(container *c, const char *exec_id, util_error **err);
+
+/* CloseIO with stdin: closes the layer's own write end of the stdin FIFO
+ * of the init (exec_id NULL or "") or of an exec (kept from create to start
+ * so that no EOF is seen before containerd's writer connects), so the
+ * process reads EOF once containerd has closed its end too.  Nothing to
+ * do without a stdin FIFO, or when done before.  Unknown exec: ENOENT. */
+int container_close_stdin(container *c, const char *exec_id, util_error **err);
 
 /* ---- resources --------------------------------------------------------- */
 

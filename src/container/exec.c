@@ -42,6 +42,7 @@ int container_exec_create(container *c, const char *exec_id, const char *process
 
     container_exec_rec *e = util_xcalloc(1, sizeof(*e));
     e->sync_fd = -1;
+    e->stdin_writer = -1;
     e->exit_status = -1;
     if (container_spec_parse_process_json(process_json ? process_json : "", &e->process, err) < 0) {
         free(e); /* the parser freed what it had made */
@@ -55,7 +56,7 @@ int container_exec_create(container *c, const char *exec_id, const char *process
     }
     int fds[3];
     container_stdio none = {0};
-    if (container_open_stdio(stdio ? stdio : &none, fds, err) < 0) {
+    if (container_open_stdio(stdio ? stdio : &none, fds, &e->stdin_writer, err) < 0) {
         container_spec_process_free(&e->process);
         free(e);
         return util_error_wrap(err, "exec %s", exec_id);
@@ -73,6 +74,8 @@ int container_exec_create(container *c, const char *exec_id, const char *process
     for (int i = 0; i < 3; i++)
         close(fds[i]);
     if (pid < 0) {
+        if (e->stdin_writer >= 0)
+            close(e->stdin_writer);
         container_spec_process_free(&e->process);
         free(e);
         return util_error_wrap(err, "exec %s in container %s", exec_id, c->id);
@@ -103,6 +106,7 @@ pid_t container_exec_start(container *c, const char *exec_id, util_error **err)
         return util_error_set(err, 0, "exec %s: already started", exec_id);
     int r = container_release_process(fd, err);
     close(fd);
+    container_close_stdin(c, exec_id, NULL); /* as container_start */
     if (r < 0)
         return util_error_wrap(err, "start exec %s", exec_id);
     pthread_mutex_lock(&container_registry_lock);
@@ -174,8 +178,29 @@ int container_exec_delete(container *c, const char *exec_id, util_error **err)
         kill(e->pid, SIGKILL);
     if (e->sync_fd >= 0)
         close(e->sync_fd);
+    if (e->stdin_writer >= 0)
+        close(e->stdin_writer);
     container_spec_process_free(&e->process);
     free(e->id);
     free(e);
+    return 0;
+}
+
+int container_close_stdin(container *c, const char *exec_id, util_error **err)
+{
+    pthread_mutex_lock(&container_registry_lock);
+    int *writer = &c->stdin_writer;
+    if (exec_id && exec_id[0]) {
+        container_exec_rec *e = find(c, exec_id);
+        writer = e ? &e->stdin_writer : NULL;
+    }
+    int fd = writer ? *writer : -1;
+    if (writer)
+        *writer = -1;
+    pthread_mutex_unlock(&container_registry_lock);
+    if (writer == NULL)
+        return util_error_set(err, ENOENT, "exec %s not found in container %s", exec_id, c->id);
+    if (fd >= 0)
+        close(fd);
     return 0;
 }

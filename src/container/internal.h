@@ -304,6 +304,7 @@ typedef struct container_exec_rec {
     spec_process process;
     pid_t pid;
     int sync_fd;
+    int stdin_writer; /* the shim's write end of a stdin FIFO, or -1 */
     int exit_status;
     container_status_kind status;
     struct container_exec_rec *next;
@@ -321,6 +322,7 @@ struct container {
     const container_handler *handler; /* runs the init, or NULL: execve */
     pid_t pid;
     int sync_fd;
+    int stdin_writer; /* the shim's write end of a stdin FIFO, or -1 */
     int exit_status;
     container_status_kind status;
     container_exec_rec *execs;
@@ -332,6 +334,9 @@ extern pthread_mutex_t container_registry_lock;
 void container_registry_add(container *c);
 void container_registry_remove(container *c);
 
-int container_open_stdio(const container_stdio *io, int fds[3], util_error **err);
+/* Opens the three stdio files; for a stdin FIFO also a write end the
+ * caller keeps until CloseIO (*stdin_writer, else -1). */
+int container_open_stdio(const container_stdio *io, int fds[3], int *stdin_writer,
+                         util_error **err);
 
 #endif

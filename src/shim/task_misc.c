@@ -166,9 +166,12 @@ int shim_task_close_io(shim_service *s, const ttrpc_call *call, uint8_t **resp, 
         pthread_mutex_lock(&s->lock);
         bool found = !(req->exec_id && req->exec_id[0]) || shim_task_find_exec(t, req->exec_id);
         pthread_mutex_unlock(&s->lock);
-        /* The shim holds no copy of the stdio FIFOs (the container opens
-         * them itself), so there is nothing of ours to close. */
-        if (found)
+        /* the container layer keeps a write end of the stdin FIFO so the
+         * process sees no EOF before this call; dropping it lets EOF through */
+        util_error *err = NULL;
+        if (found && req->stdin && container_close_stdin(t->c, req->exec_id, &err) < 0)
+            shim_task_error(st, &err, "close stdin");
+        else if (found)
             rc = shim_task_reply_empty(resp, resp_len);
         else
             shim_ttrpc_status_set(st, TTRPC_NOT_FOUND, "exec %s of task %s not found", req->exec_id,

@@ -1,9 +1,9 @@
 """test_spin_command_containerd.py - Spin apps with a command trigger run
 through real containerd: the container runs the guest once and exits with
 its status.  As containerd-shim-spin, the guest's argv is the component id
-followed by every process arg ("/" included), its stdin the container's
-(the guest reads one line: the container's stdin FIFO does not reach EOF
-when ctr closes its end, as the shim's CloseIO closes nothing).
+followed by every process arg ("/" included), its stdin the container's,
+which the guest reads to EOF (reached when ctr closes its end and sends
+CloseIO).
 
 The image holds two apps: /spin.toml runs tests/spin/programs/command_guest.c
 as a preview-1 module, and a second image the real Spin test-command
@@ -80,10 +80,10 @@ def test_real_test_command_component_prints_and_exits_0(ctx):
 
 def test_guest_gets_the_process_args_and_its_status_is_the_containers(ctx):
     r = ctr_run(ctx, ctx["guest"], "cmd-exit", "/", "one", "exit=7",
-                stdin="piped\n")
+                stdin="piped\nsecond line\n")
     assert r.returncode == 7, (r.returncode, r.stdout, r.stderr)
     assert r.stdout == ("argc=4 [runner] [/] [one] [exit=7]\nwho=containerd\n"
-                        "stdin=piped\n"), r.stdout
+                        "stdin=piped|second line| bytes=18\n"), r.stdout
 
 
 def test_a_trap_ends_the_container_with_134(ctx):

@@ -462,6 +462,15 @@ int container_exec_exit_status(const container *c, const char *exec_id)
     return s;
 }
 
+/* The double keeps no write end of a stdin FIFO, so only the exec lookup
+ * is modelled. */
+int container_close_stdin(container *c, const char *exec_id, util_error **err)
+{
+    if (exec_id && exec_id[0] && find_exec(c, exec_id) == NULL)
+        return util_error_set(err, ENOENT, "exec %s not found", exec_id);
+    return 0;
+}
+
 int container_exec_delete(container *c, const char *exec_id, util_error **err)
 {
     fproc *e = find_exec(c, exec_id);

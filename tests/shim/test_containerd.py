@@ -181,6 +181,54 @@ def test_wasi_hello_through_containerd(ctx):
     assert "Hello" in r.stdout or "hello" in r.stdout, repr(r.stdout)
 
 
+def run_with_stdin(ctx, cid, stdin, *args):
+    """`ctr run` with `stdin` piped in (ctr closes its end at EOF and sends
+    CloseIO); a process that waits for an EOF that never comes fails the test
+    at the timeout instead of hanging it."""
+    try:
+        return ctx["c"].ctr("run", "--runtime", RUNTIME, *args, timeout=60, check=False,
+                            input=stdin)
+    except subprocess.TimeoutExpired:
+        remove(ctx, cid)
+        raise AssertionError(f"{cid}: no EOF on the container's stdin (ctr run timed out)")
+
+
+def test_wasi_reads_stdin_to_eof_through_containerd(ctx):
+    if "wasm_image" not in ctx:
+        raise AssertionError("hello.wasm was not built (WASM_DIR)")
+    # more than a pipe buffer (64 KiB), several lines, no final newline
+    payload = "".join(f"line {i:06d}\n" for i in range(8000)) + "tail"
+    r = run_with_stdin(ctx, "wasi-stdin", payload, "--rm", ctx["wasm_image"], "wasi-stdin",
+                       "/hello.wasm", "--stdin", "--exit", "4")
+    assert r.returncode == 4, (r.returncode, r.stdout[-200:], r.stderr)
+    assert "stdin: " + payload in r.stdout, (len(r.stdout), r.stdout[-200:])
+
+
+def test_wasi_short_and_empty_stdin_reach_eof(ctx):
+    # ctr may read EOF before it can send CloseIO: closing its end must do
+    if "wasm_image" not in ctx:
+        raise AssertionError("hello.wasm was not built (WASM_DIR)")
+    for cid, data in (("wasi-short", "hi\n"), ("wasi-empty", "")):
+        r = run_with_stdin(ctx, cid, data, "--rm", ctx["wasm_image"], cid, "/hello.wasm",
+                           "--stdin")
+        assert r.returncode == 0, (cid, r.returncode, r.stdout, r.stderr)
+        assert "stdin: " + data + "\n" in r.stdout, (cid, r.stdout)
+
+
+def test_exec_reads_stdin_to_eof(ctx):
+    c = ctx["c"]
+    c.ctr("run", "-d", "--runtime", RUNTIME, ctx["image"], "stdin-exec", "sleep", "600")
+    try:
+        r = c.ctr("task", "exec", "--exec-id", "wc1", "stdin-exec", "/bin/sh", "-c",
+                  "wc -c; exit 6", input="x" * 100000, timeout=60, check=False)
+        assert r.returncode == 6, (r.returncode, r.stdout, r.stderr)
+        assert r.stdout.strip() == "100000", repr(r.stdout)
+    except subprocess.TimeoutExpired:
+        raise AssertionError("exec: no EOF on the exec's stdin (ctr task exec timed out)")
+    finally:
+        remove(ctx, "stdin-exec")
+
+
 def task_events(ctx, fn):
     """Runs fn() while `ctr events` listens; returns [(topic, payload)] of
     this namespace's /tasks/ events."""

@@ -74,7 +74,7 @@ def check_guest(source, exit_arg, expected_status):
         r = up(write_app(tmp, source), ["one", "two words", exit_arg], stdin="from stdin")
         assert r.returncode == expected_status, (r.returncode, r.stdout, r.stderr)
         assert r.stdout == ("argc=4 [runner] [one] [two words] [%s]\nwho=tests\n"
-                            "stdin=from stdin\n" % exit_arg), r.stdout
+                            "stdin=from stdin bytes=10\n" % exit_arg), r.stdout
 
 
 def test_module_gets_args_env_stdin_and_its_exit_code_is_ups():
@@ -122,7 +122,7 @@ def test_with_an_http_trigger_the_app_serves_until_the_command_ends():
             rc = p.wait(timeout=30)
             out = "".join(lines) + p.stdout.read()
             assert rc == 5, (rc, p.stderr.read())
-            assert "stdin=bye\n" in out, out
+            assert "stdin=bye bytes=3\n" in out, out
         finally:
             if p.poll() is None:
                 p.kill()

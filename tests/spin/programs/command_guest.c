@@ -1,6 +1,7 @@
 /* A command-trigger guest (built as a preview-1 module and, wrapped by
  * jco new --wasi-command, as a WASI 0.2 command component): prints its
- * argv, the manifest's WHO and the first line of its stdin, then acts on its
+ * argv, the manifest's WHO and its whole stdin (read to EOF: the lines
+ * joined by '|' and the byte count), then acts on its
  * last argument: "exit=N" exits with N, "trap" traps, "spin" loops for
  * ever (a stop must interrupt it). */
 #include <stdio.h>
@@ -20,12 +21,16 @@ int main(int argc, char **argv)
         for (volatile unsigned long i = 0;; i++) {
         }
     }
-    /* One line (a container's stdin FIFO may never reach EOF). */
-    char buf[256] = "";
-    if (!fgets(buf, sizeof(buf), stdin))
-        buf[0] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
-    printf("stdin=%s\n", buf);
+    /* Everything up to EOF: a container's stdin must reach it once the
+     * client has closed its end. */
+    printf("stdin=");
+    size_t bytes = 0;
+    int ch;
+    while ((ch = getchar()) != EOF) {
+        bytes++;
+        putchar(ch == '\n' ? '|' : ch);
+    }
+    printf(" bytes=%zu\n", bytes);
     fflush(stdout);
     if (strcmp(last, "trap") == 0)
         __builtin_trap();
