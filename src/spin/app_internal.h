@@ -208,4 +208,10 @@ void spin_http_trigger_run_component(const spin_http_trigger *t, const spin_http
 int spin_world_module_link(struct component_linker *l, const char *bytes, size_t len,
                            spin_component_runtime *rt, util_error **err);
 
+/* A component's { url, digest } source (url_source.c): the cached copy
+ * under $XDG_CACHE_HOME/spin/registry/wasm/<digest> when it still matches
+ * the digest, else downloaded, checked and cached; *name is for messages. */
+int spin_url_source_bytes(const char *id, const char *url, const char *digest, char **bytes,
+                          size_t *len, char **name, util_error **err);
+
 #endif

@@ -41,14 +41,13 @@
 
 /* ---- components -------------------------------------------------------- */
 
-/* The host path of a component's file:// source (a URL source would need
- * fetching). */
+/* The host path of a component's file:// source. */
 static char *source_path(const spin_locked_component *c, util_error **err)
 {
     const char *uri = c->source.source;
     if (!uri || strncmp(uri, "file:", 5) != 0) {
-        util_error_set(err, 0, "component '%s': only local file sources are supported (source is %s)",
-                       c->id, uri ? "a URL" : "content by digest");
+        util_error_set(err, 0, "component '%s': its source is content by digest outside an artifact",
+                       c->id);
         return NULL;
     }
     char *path = spin_locked_file_uri_to_path(uri, err);
@@ -87,6 +86,9 @@ static int component_bytes(const spin_loaded_app *a, const spin_locked_component
         *name = util_xasprintf("%s (inline)", c->id);
         return 0;
     }
+    if (c->source.source && strncmp(c->source.source, "file:", 5) != 0)
+        return spin_url_source_bytes(c->id, c->source.source, c->source.digest, bytes, len, name,
+                                     err);
     if (c->source.digest && !c->source.source && a->content_dir)
         *name = digest_path(a, c, err);
     else

@@ -11,7 +11,8 @@
  *   - libcurl carries outgoing HTTP, which Spin allows only to the hosts a
  *     component's allowed_outbound_hosts names with an http, https or `*`
  *     scheme (requests to the app itself, `self` and `*.spin.internal`,
- *     are served in-process and need no client);
+ *     are served in-process and need no client), and a component source
+ *     given as { url, digest } is downloaded with it;
  *   - libpq, MariaDB Connector/C and libmosquitto likewise follow the
  *     postgres, mysql and mqtt(s) schemes (a v1 manifest's implicit
  *     database access arrives here as postgres:// and mysql:// entries).
@@ -85,6 +86,12 @@ static unsigned hosts_needs(const spin_strv *hosts)
     return needs;
 }
 
+/* A { url, digest } source is downloaded with libcurl (url_source.c). */
+static unsigned source_needs(const char *uri)
+{
+    return uri && strncmp(uri, "file:", 5) != 0 ? SPIN_LIB_HTTP_CLIENT : 0;
+}
+
 static unsigned trigger_needs(const char *type)
 {
     if (strcmp(type, "http") == 0)
@@ -106,7 +113,8 @@ static unsigned toml_manifest_needs(const char *text, size_t len)
     for (size_t i = 0; i < m->n_triggers; i++)
         needs |= trigger_needs(m->triggers[i].type);
     for (size_t i = 0; i < m->n_components; i++)
-        needs |= hosts_needs(&m->components[i].allowed_outbound_hosts);
+        needs |= hosts_needs(&m->components[i].allowed_outbound_hosts) |
+                 (m->components[i].source.kind == SPIN_SOURCE_URL ? SPIN_LIB_HTTP_CLIENT : 0);
     return needs;
 }
 
@@ -122,7 +130,8 @@ static unsigned locked_app_needs(const char *text, size_t len)
     for (size_t i = 0; i < app->n_triggers; i++)
         needs |= trigger_needs(app->triggers[i].trigger_type);
     for (size_t i = 0; i < app->n_components; i++)
-        needs |= hosts_needs(&app->components[i].allowed_outbound_hosts);
+        needs |= hosts_needs(&app->components[i].allowed_outbound_hosts) |
+                 source_needs(app->components[i].source.source);
     return needs;
 }
 

@@ -127,6 +127,25 @@ static void test_locked_apps(void)
               SERVER | SPIN_LIB_POSTGRES);
 }
 
+/* A { url, digest } source is downloaded with libcurl before the app runs. */
+static void test_url_sources_need_curl(void)
+{
+    const char *m = "spin_manifest_version = 2\n"
+                    "[application]\nname = \"a\"\n"
+                    "[[trigger.http]]\nroute = \"/...\"\ncomponent = \"c\"\n"
+                    "[component.c]\nsource = { url = \"https://example.com/c.wasm\", "
+                    "digest = \"sha256:0123\" }\n";
+    CHECK_INT(toml(m), SERVER | CURL);
+    cleanup_free char *json = util_xasprintf(
+        "{\"spin_lock_version\":1,\"metadata\":{\"name\":\"x\"},"
+        "\"triggers\":[{\"id\":\"t\",\"trigger_type\":\"http\","
+        "\"trigger_config\":{\"component\":\"c\",\"route\":\"/...\"}}],"
+        "\"components\":[{\"id\":\"c\",\"source\":{\"content_type\":\"application/wasm\","
+        "\"source\":\"https://example.com/c.wasm\",\"digest\":\"sha256:%064d\"}}]}",
+        0);
+    CHECK_INT(spin_app_libraries(json, strlen(json), true, NULL, 0), SERVER | CURL);
+}
+
 static void test_runtime_config(void)
 {
     const char *m = "spin_manifest_version = 2\n[application]\nname = \"a\"\n"
@@ -160,6 +179,7 @@ int main(void)
     RUN(test_triggers);
     RUN(test_unreadable_manifests_load_everything);
     RUN(test_locked_apps);
+    RUN(test_url_sources_need_curl);
     RUN(test_runtime_config);
     return TEST_SUMMARY();
 }
